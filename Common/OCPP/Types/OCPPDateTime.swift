@@ -1,0 +1,115 @@
+public import Foundation
+
+/// Reads and writes OCPP `dateTime` values (RFC 3339).
+///
+/// Reading is lenient where chargers in the field are sloppy: fractional seconds of any length, a `Z` or a
+/// numeric offset, or no offset at all (taken as UTC, which is what such chargers mean). Writing always
+/// produces UTC with milliseconds, e.g. `2026-11-25T08:10:00.000Z`, which every OCPP implementation accepts.
+public enum OCPPDateTime {
+    /// Parses an RFC 3339 timestamp, or returns nil when `text` is not one.
+    public static func parse(_ text: String) -> Date? {
+        var utf8 = Array(text.utf8)
+        return utf8.withUnsafeMutableBufferPointer { parse(bytes: UnsafeBufferPointer($0)) }
+    }
+
+    static func parse(bytes b: UnsafeBufferPointer<UInt8>) -> Date? {
+        var i = 0
+        func digits(_ count: Int) -> Int? {
+            guard i + count <= b.count else { return nil }
+            var value = 0
+            for _ in 0..<count {
+                let c = b[i]
+                guard c >= 0x30, c <= 0x39 else { return nil }
+                value = value * 10 + Int(c - 0x30)
+                i += 1
+            }
+            return value
+        }
+        func expect(_ chars: UInt8...) -> Bool {
+            guard i < b.count, chars.contains(b[i]) else { return false }
+            i += 1
+            return true
+        }
+        guard let year = digits(4), expect(0x2D), let month = digits(2), expect(0x2D), let day = digits(2),
+            expect(0x54, 0x74, 0x20), let hour = digits(2), expect(0x3A), let minute = digits(2), expect(0x3A),
+            let second = digits(2)
+        else { return nil }
+        guard (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second <= 60 else { return nil }
+        var fraction = 0.0
+        if i < b.count, b[i] == 0x2E {
+            i += 1
+            var scale = 0.1
+            let start = i
+            while i < b.count, b[i] >= 0x30, b[i] <= 0x39 {
+                fraction += Double(b[i] - 0x30) * scale
+                scale /= 10
+                i += 1
+            }
+            guard i > start else { return nil }
+        }
+        var offsetSeconds = 0
+        if i < b.count {
+            switch b[i] {
+            case 0x5A, 0x7A:  // Z, z
+                i += 1
+            case 0x2B, 0x2D:  // +, -
+                let sign = b[i] == 0x2D ? -1 : 1
+                i += 1
+                guard let oh = digits(2) else { return nil }
+                _ = expect(0x3A)
+                guard let om = digits(2), oh < 24, om < 60 else { return nil }
+                offsetSeconds = sign * (oh * 3600 + om * 60)
+            default:
+                return nil
+            }
+        }
+        guard i == b.count else { return nil }
+        let days = daysSinceEpoch(year: year, month: month, day: day)
+        let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds
+        return Date(timeIntervalSince1970: Double(seconds) + fraction)
+    }
+
+    /// Formats `date` as UTC with milliseconds.
+    public static func format(_ date: Date) -> String {
+        let totalMillis = Int((date.timeIntervalSince1970 * 1000).rounded(.down))
+        let millis = ((totalMillis % 1000) + 1000) % 1000
+        let seconds = (totalMillis - millis) / 1000
+        var days = seconds / 86_400
+        var rest = seconds % 86_400
+        if rest < 0 {
+            rest += 86_400
+            days -= 1
+        }
+        let (y, m, d) = civilFromDays(days)
+        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(rest / 3600, 2)):\(pad(rest / 60 % 60, 2)):"
+            + "\(pad(rest % 60, 2)).\(pad(millis, 3))Z"
+    }
+
+    private static func pad(_ value: Int, _ width: Int) -> String {
+        let text = String(value)
+        return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
+    }
+
+    // Days from civil and back, after Howard Hinnant's proleptic Gregorian algorithms.
+    private static func daysSinceEpoch(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = (month + 9) % 12
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    private static func civilFromDays(_ z: Int) -> (Int, Int, Int) {
+        let z = z + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+    }
+}

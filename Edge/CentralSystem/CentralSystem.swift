@@ -1,0 +1,204 @@
+public import EdgeConfig
+public import EdgeStore
+public import Foundation
+import HummingbirdBcrypt
+public import Logging
+import OCPP
+import SiteModel
+import Synchronization
+
+/// The OCPP central system of one site: decides which stations may connect, keeps one session per station,
+/// answers their calls durably, and sends them commands.
+///
+/// It knows nothing of sockets: the WebSocket server hands it connections through ``StationTransport``.
+public final class CentralSystem: Sendable {
+    public let configuration: EdgeConfiguration
+    public let store: EdgeStore
+    public let metrics: EdgeMetrics
+    let logger: Logger
+    let authorizer: Authorizer
+    let handler: OCPP16Handler
+    let now: @Sendable () -> Date
+    private let sessions = Mutex<[String: StationSession]>([:])
+    private let configuredStations: [String: EdgeConfiguration.Station]
+
+    public init(
+        configuration: EdgeConfiguration, store: EdgeStore, metrics: EdgeMetrics, logger: Logger,
+        now: @escaping @Sendable () -> Date = Date.init
+    ) {
+        self.configuration = configuration
+        self.store = store
+        self.metrics = metrics
+        self.logger = logger
+        self.now = now
+        authorizer = Authorizer(store: store, unknownTokens: configuration.authorization.unknownTokens)
+        configuredStations = Dictionary(configuration.stations.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        handler = OCPP16Handler(
+            store: store, authorizer: authorizer, heartbeatInterval: configuration.ocpp.heartbeatInterval, now: now)
+    }
+
+    /// Loads the configured tokens and stations into the store; run once at start.
+    public func prepare() async throws {
+        let tokens = configuration.authorization.tokens.map {
+            TokenRecord(idTag: $0.idTag, status: $0.status, expiry: $0.expiry, parentIdTag: $0.parentIdTag, source: "config")
+        }
+        try await store.replaceTokens(source: "config", with: tokens)
+        for station in configuration.stations where try await store.station(id: station.id) == nil {
+            try await store.setApproval(stationId: station.id, .accepted, at: now())
+        }
+    }
+
+    // MARK: Admission
+
+    /// Whether a WebSocket upgrade for `stationId` may go ahead, checking identity policy and credentials.
+    ///
+    /// - Parameter authorization: the request's `Authorization` header, if any.
+    public func admit(stationId: String, authorization: String?) async -> Admission {
+        guard !stationId.isEmpty, stationId.count <= 48 else {
+            metrics.authFailure(reason: "bad_identity")
+            return .refused(status: 404, reason: "station identity must have 1 to 48 characters")
+        }
+        let configured = configuredStations[stationId]
+        let known: StationRecord?
+        do {
+            known = try await store.station(id: stationId)
+        } catch {
+            logger.error("store unreadable during admission", metadata: ["station": "\(stationId)", "error": "\(error)"])
+            return .refused(status: 503, reason: "store unavailable")
+        }
+        if configured?.passwordHash != nil || configuration.ocpp.basicAuth {
+            guard let hash = configured?.passwordHash, let password = Self.basicPassword(authorization, user: stationId),
+                await Self.verify(password: password, hash: hash)
+            else {
+                metrics.authFailure(reason: "bad_credentials")
+                logger.warning(
+                    "station refused: missing or wrong Basic auth credentials",
+                    metadata: ["station": "\(stationId)", "had_credentials": "\(authorization != nil)"])
+                return .refused(status: 401, reason: "HTTP Basic authentication required")
+            }
+        }
+        if let known, known.approval == .rejected {
+            metrics.authFailure(reason: "rejected_station")
+            logger.warning("station refused: rejected by an operator", metadata: ["station": "\(stationId)"])
+            return .refused(status: 404, reason: "station is rejected")
+        }
+        if known == nil, configured == nil, configuration.ocpp.unknownStations == .reject {
+            metrics.authFailure(reason: "unknown_station")
+            logger.warning("station refused: unknown identity and policy is reject", metadata: ["station": "\(stationId)"])
+            return .refused(status: 404, reason: "unknown station")
+        }
+        return .accepted
+    }
+
+    /// The password of a `Basic` authorization header whose user is `user`, as OCPP security profile 1 sends it.
+    static func basicPassword(_ header: String?, user: String) -> String? {
+        guard let header, header.lowercased().hasPrefix("basic "),
+            let data = Data(base64Encoded: String(header.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
+            let decoded = String(data: data, encoding: .utf8), let colon = decoded.firstIndex(of: ":"),
+            decoded[..<colon] == user
+        else { return nil }
+        return String(decoded[decoded.index(after: colon)...])
+    }
+
+    /// bcrypt is deliberately slow: keep it off the cooperative thread pool.
+    static func verify(password: String, hash: String) async -> Bool {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: Bcrypt.verify(password, hash: hash)) }
+        }
+    }
+
+    // MARK: Sessions
+
+    /// Registers a new connection; a previous connection of the same station is closed.
+    public func connect(
+        stationId: String, subprotocol: String, remoteAddress: String, transport: any StationTransport
+    ) async throws -> StationSession {
+        let policy = configuration.ocpp.unknownStations
+        let record = try await store.touchStation(
+            id: stationId, approvalIfNew: policy == .pending ? .pending : .accepted, at: now())
+        let approval: StationApprovalState =
+            switch record.approval {
+            case .accepted: .accepted
+            case .pending: .pending
+            case .rejected: .rejected
+            }
+        let session = StationSession(
+            stationId: stationId, subprotocol: subprotocol, remoteAddress: remoteAddress, approval: approval,
+            transport: transport, logger: logger, now: now())
+        let previous = sessions.withLock { $0.updateValue(session, forKey: stationId) }
+        if let previous {
+            session.logger.notice("station reconnected; closing its previous connection")
+            await close(previous, code: CloseCode.policyViolation, reason: "replaced by a new connection")
+        } else {
+            metrics.stationConnected()
+        }
+        session.logger.info(
+            "station connected",
+            metadata: ["remote": "\(remoteAddress)", "subprotocol": "\(subprotocol)", "approval": "\(record.approval)"])
+        try? await store.recordEvent(
+            StationEvent(stationId: stationId, kind: "connected", detail: #"{"remote":"\#(remoteAddress)"}"#, timestamp: now()))
+        return session
+    }
+
+    /// Forgets a session whose connection ended; a newer session of the same station stays.
+    public func disconnected(_ session: StationSession) async {
+        let removed = sessions.withLock { sessions in
+            guard sessions[session.stationId] === session else { return false }
+            sessions[session.stationId] = nil
+            return true
+        }
+        if removed { metrics.stationDisconnected() }
+        await session.outgoing.close()
+        if session.markClosed() {
+            session.logger.info("station disconnected")
+            try? await store.recordEvent(
+                StationEvent(stationId: session.stationId, kind: "disconnected", detail: "{}", timestamp: now()))
+        }
+    }
+
+    /// Closes every connection, as on shutdown.
+    public func closeAll(code: UInt16, reason: String) async {
+        let all = sessions.withLock { Array($0.values) }
+        await withTaskGroup(of: Void.self) { group in
+            for session in all { group.addTask { await self.close(session, code: code, reason: reason) } }
+        }
+    }
+
+    private func close(_ session: StationSession, code: UInt16, reason: String) async {
+        await session.outgoing.close()
+        await session.transport.close(code: code, reason: reason)
+    }
+
+    /// The session of a connected station.
+    public func session(stationId: String) -> StationSession? {
+        sessions.withLock { $0[stationId] }
+    }
+
+    /// Every connected station's session.
+    public var connectedSessions: [StationSession] {
+        sessions.withLock { Array($0.values) }.sorted { $0.stationId < $1.stationId }
+    }
+
+    /// Lets a pending station operate; its next BootNotification is accepted.
+    public func approve(stationId: String, _ approval: StationApproval) async throws {
+        try await store.setApproval(stationId: stationId, approval, at: now())
+        let state: StationApprovalState =
+            switch approval {
+            case .accepted: .accepted
+            case .pending: .pending
+            case .rejected: .rejected
+            }
+        if let session = session(stationId: stationId) {
+            session.approval = state
+            if approval == .rejected { await close(session, code: CloseCode.policyViolation, reason: "station rejected") }
+        }
+        logger.notice("station approval changed", metadata: ["station": "\(stationId)", "approval": "\(approval)"])
+    }
+}
+
+/// The answer to a connection attempt.
+public enum Admission: Sendable, Equatable {
+    case accepted
+    /// Refused with an HTTP status (401 for credentials, 404 for unknown or rejected stations).
+    case refused(status: Int, reason: String)
+}

@@ -1,0 +1,78 @@
+public import CoreMetrics
+import Metrics
+import Synchronization
+
+/// The edge's counters and timers, created from one factory so tests and the daemon each have their own.
+public final class EdgeMetrics: Sendable {
+    private let factory: any MetricsFactory
+    private let counters = Mutex<[String: Counter]>([:])
+    private let timers = Mutex<[String: Timer]>([:])
+    private let connectedStations: Meter
+    let storeCommitSize: Recorder
+    let storeCommitDuration: Timer
+
+    public init(factory: any MetricsFactory) {
+        self.factory = factory
+        connectedStations = Meter(label: "ocpp_connected_stations", factory: factory)
+        storeCommitSize = Recorder(label: "store_commit_batch_size", factory: factory)
+        storeCommitDuration = Timer(label: "store_commit_duration_seconds", factory: factory)
+    }
+
+    /// Counts one OCPP message of `action` in `direction` (`in` from a station, `out` to it).
+    public func message(action: String, direction: String) {
+        counter("ocpp_messages_total", ["action": action, "direction": direction]).increment()
+    }
+
+    /// Counts one CALLERROR sent (`out`) or received (`in`).
+    public func callError(code: String, direction: String) {
+        counter("ocpp_callerrors_total", ["code": code, "direction": direction]).increment()
+    }
+
+    public func stationConnected() { connectedStations.increment() }
+    public func stationDisconnected() { connectedStations.decrement() }
+
+    /// Counts a refused connection attempt.
+    public func authFailure(reason: String) {
+        counter("ocpp_auth_failures_total", ["reason": reason]).increment()
+    }
+
+    /// Counts a frame that could not be decoded at all.
+    public func badFrame(reason: String) {
+        counter("ocpp_bad_frames_total", ["reason": reason]).increment()
+    }
+
+    /// Times the handling of an incoming CALL, from frame to durable answer.
+    public func handled(action: String, duration: Duration) {
+        timer("ocpp_incoming_call_duration_seconds", ["action": action]).record(duration: duration)
+    }
+
+    /// Times a CALL sent to a station, until its answer.
+    public func outgoing(action: String, duration: Duration) {
+        timer("ocpp_outgoing_call_duration_seconds", ["action": action]).record(duration: duration)
+    }
+
+    public func storeCommitted(batch: Int, duration: Duration) {
+        storeCommitSize.record(batch)
+        storeCommitDuration.record(duration: duration)
+    }
+
+    private func counter(_ label: String, _ dimensions: KeyValuePairs<String, String>) -> Counter {
+        let key = label + dimensions.map { "|\($0.key)=\($0.value)" }.joined()
+        return counters.withLock { cache in
+            if let counter = cache[key] { return counter }
+            let counter = Counter(label: label, dimensions: dimensions.map { ($0.key, $0.value) }, factory: factory)
+            cache[key] = counter
+            return counter
+        }
+    }
+
+    private func timer(_ label: String, _ dimensions: KeyValuePairs<String, String>) -> Timer {
+        let key = label + dimensions.map { "|\($0.key)=\($0.value)" }.joined()
+        return timers.withLock { cache in
+            if let timer = cache[key] { return timer }
+            let timer = Timer(label: label, dimensions: dimensions.map { ($0.key, $0.value) }, factory: factory)
+            cache[key] = timer
+            return timer
+        }
+    }
+}

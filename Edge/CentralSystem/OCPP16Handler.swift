@@ -1,0 +1,226 @@
+import EdgeStore
+import Foundation
+import Logging
+import OCPP
+import SiteModel
+
+/// Answers the CALLs an OCPP 1.6 station sends, recording what they report before answering.
+struct OCPP16Handler: Sendable {
+    let store: EdgeStore
+    let authorizer: Authorizer
+    let heartbeatInterval: Int
+    let now: @Sendable () -> Date
+    let coder = PayloadCoder()
+
+    /// Actions a station that is not yet accepted may not use: they would let it charge.
+    static let needAcceptance: Set<String> = [OCPP16.AuthorizeRequest.action, OCPP16.StartTransactionRequest.action]
+
+    func handle(_ call: OCPPFrame.Call, session: StationSession) async -> OCPPFrame {
+        do {
+            let payload = try await dispatch(call, session: session)
+            return .callResult(.init(uniqueId: call.uniqueId, payload: payload))
+        } catch let error as OCPPError {
+            return .callError(.init(uniqueId: call.uniqueId, error: error))
+        } catch {
+            session.logger.error(
+                "could not record a station's message; it will retry", metadata: ["action": "\(call.action)", "error": "\(error)"])
+            return .callError(.init(uniqueId: call.uniqueId, error: OCPPError(.internalError, "could not be stored; retry later")))
+        }
+    }
+
+    private func dispatch(_ call: OCPPFrame.Call, session: StationSession) async throws -> [UInt8] {
+        if session.approval != .accepted, Self.needAcceptance.contains(call.action) {
+            throw OCPPError(.securityError, "station is not accepted by the central system yet")
+        }
+        switch call.action {
+        case OCPP16.BootNotificationRequest.action: return try await run(call) { try await bootNotification($0, session) }
+        case OCPP16.HeartbeatRequest.action: return try await run(call) { (_: OCPP16.HeartbeatRequest) in .init(currentTime: now()) }
+        case OCPP16.StatusNotificationRequest.action: return try await run(call) { try await statusNotification($0, session) }
+        case OCPP16.AuthorizeRequest.action: return try await run(call) { try await authorize($0, session) }
+        case OCPP16.StartTransactionRequest.action: return try await run(call) { try await startTransaction($0, session) }
+        case OCPP16.StopTransactionRequest.action: return try await run(call) { try await stopTransaction($0, session) }
+        case OCPP16.MeterValuesRequest.action: return try await run(call) { try await meterValues($0, session) }
+        case OCPP16.DataTransferRequest.action: return try await run(call) { try await dataTransfer($0, session) }
+        case OCPP16.FirmwareStatusNotificationRequest.action:
+            return try await run(call) { (request: OCPP16.FirmwareStatusNotificationRequest) in
+                try await record(session, kind: "firmware_status", ["status": request.status.rawValue])
+                return .init()
+            }
+        case OCPP16.DiagnosticsStatusNotificationRequest.action:
+            return try await run(call) { (request: OCPP16.DiagnosticsStatusNotificationRequest) in
+                try await record(session, kind: "diagnostics_status", ["status": request.status.rawValue])
+                return .init()
+            }
+        default:
+            if OCPP16.requestType(forAction: call.action, direction: .toStation) != nil {
+                throw OCPPError(.notSupported, "\(call.action) is sent by a central system, not to one")
+            }
+            throw OCPPError(.notImplemented, "action '\(call.action)' is not an OCPP 1.6 action")
+        }
+    }
+
+    private func run<Request: OCPPRequest>(
+        _ call: OCPPFrame.Call, _ body: (Request) async throws -> Request.Response
+    ) async throws -> [UInt8] {
+        let request = try coder.decode(Request.self, from: call.payload)
+        return try coder.encode(try await body(request))
+    }
+
+    // MARK: Actions
+
+    private func bootNotification(
+        _ request: OCPP16.BootNotificationRequest, _ session: StationSession
+    ) async throws -> OCPP16.BootNotificationResponse {
+        let info = StationInfo(
+            vendor: request.chargePointVendor.value, model: request.chargePointModel.value,
+            serialNumber: request.chargePointSerialNumber?.value, chargeBoxSerialNumber: request.chargeBoxSerialNumber?.value,
+            firmwareVersion: request.firmwareVersion?.value, iccid: request.iccid?.value, imsi: request.imsi?.value,
+            meterType: request.meterType?.value, meterSerialNumber: request.meterSerialNumber?.value)
+        let record = try await store.recordBoot(stationId: session.stationId, info: info, at: now())
+        let status: OCPP16.RegistrationStatus
+        switch record.approval {
+        case .accepted: status = .accepted
+        case .pending: status = .pending
+        case .rejected: status = .rejected
+        }
+        session.approval = record.approval == .accepted ? .accepted : (record.approval == .pending ? .pending : .rejected)
+        session.logger.info(
+            "station booted",
+            metadata: [
+                "vendor": "\(info.vendor)", "model": "\(info.model)", "firmware": "\(info.firmwareVersion ?? "-")",
+                "status": "\(status.rawValue)",
+            ])
+        // A pending station asks again sooner, so an approval takes effect quickly.
+        let interval = status == .accepted ? heartbeatInterval : min(heartbeatInterval, 60)
+        return .init(status: status, currentTime: now(), interval: interval)
+    }
+
+    private func statusNotification(
+        _ request: OCPP16.StatusNotificationRequest, _ session: StationSession
+    ) async throws -> OCPP16.StatusNotificationResponse {
+        let state = ConnectorState(
+            stationId: session.stationId, connectorId: request.connectorId,
+            status: ConnectorStatus(rawValue: request.status.rawValue) ?? .unavailable,
+            errorCode: request.errorCode.rawValue, info: request.info?.value, vendorId: request.vendorId?.value,
+            vendorErrorCode: request.vendorErrorCode?.value, timestamp: request.timestamp ?? now())
+        try await store.recordStatus(state, receivedAt: now())
+        if request.errorCode != .noError {
+            session.logger.warning(
+                "connector reports an error",
+                metadata: [
+                    "connector": "\(request.connectorId)", "errorCode": "\(request.errorCode.rawValue)",
+                    "vendorErrorCode": "\(request.vendorErrorCode?.value ?? "-")", "info": "\(request.info?.value ?? "-")",
+                ])
+        }
+        return .init()
+    }
+
+    private func authorize(_ request: OCPP16.AuthorizeRequest, _ session: StationSession) async throws -> OCPP16.AuthorizeResponse {
+        let verdict = try await authorizer.verdict(for: request.idTag.value, now: now())
+        session.logger.info("token authorized", metadata: ["idTag": "\(request.idTag)", "status": "\(verdict.status.rawValue)"])
+        return .init(idTagInfo: Self.idTagInfo(verdict))
+    }
+
+    private func startTransaction(
+        _ request: OCPP16.StartTransactionRequest, _ session: StationSession
+    ) async throws -> OCPP16.StartTransactionResponse {
+        let verdict = try await authorizer.verdict(for: request.idTag.value, now: now())
+        let outcome = try await store.startSession(
+            SessionStart(
+                stationId: session.stationId, connectorId: request.connectorId, idTag: request.idTag.value,
+                meterStartWh: Double(request.meterStart), timestamp: request.timestamp, reservationId: request.reservationId,
+                authStatus: verdict.status),
+            receivedAt: now())
+        session.logger.info(
+            outcome.wasRetry ? "repeated session start answered with its transaction id" : "session started",
+            metadata: [
+                "connector": "\(request.connectorId)", "transactionId": "\(outcome.transactionId)", "idTag": "\(request.idTag)",
+                "auth": "\(verdict.status.rawValue)",
+            ])
+        return .init(idTagInfo: Self.idTagInfo(verdict), transactionId: outcome.transactionId)
+    }
+
+    private func stopTransaction(
+        _ request: OCPP16.StopTransactionRequest, _ session: StationSession
+    ) async throws -> OCPP16.StopTransactionResponse {
+        var dropped = 0
+        let samples = (request.transactionData ?? []).map { Self.sample($0, dropped: &dropped) }
+        if dropped > 0 {
+            session.logger.warning("dropped unreadable values from a session's stop data", metadata: ["count": "\(dropped)"])
+        }
+        let outcome = try await store.stopSession(
+            SessionStop(
+                stationId: session.stationId, transactionId: request.transactionId, idTag: request.idTag?.value,
+                meterStopWh: Double(request.meterStop), timestamp: request.timestamp, reason: request.reason?.rawValue,
+                samples: samples),
+            receivedAt: now())
+        session.logger.info(
+            outcome.wasRetry
+                ? "repeated session stop acknowledged" : outcome.wasKnown ? "session stopped" : "stop of an unseen session recorded",
+            metadata: ["transactionId": "\(request.transactionId)", "meterStop": "\(request.meterStop)"])
+        guard let idTag = request.idTag else { return .init() }
+        return .init(idTagInfo: Self.idTagInfo(try await authorizer.verdict(for: idTag.value, now: now())))
+    }
+
+    private func meterValues(_ request: OCPP16.MeterValuesRequest, _ session: StationSession) async throws -> OCPP16.MeterValuesResponse {
+        var samples: [MeterSample] = []
+        for (index, value) in request.meterValue.enumerated() {
+            var dropped = 0
+            samples.append(Self.sample(value, dropped: &dropped))
+            if dropped > 0 {
+                throw OCPPError(.propertyConstraintViolation, "meterValue[\(index)] has a sampledValue whose value is not a number")
+            }
+        }
+        try await store.recordMeterValues(
+            stationId: session.stationId, connectorId: request.connectorId, transactionId: request.transactionId, samples: samples)
+        return .init()
+    }
+
+    private func dataTransfer(_ request: OCPP16.DataTransferRequest, _ session: StationSession) async throws -> OCPP16.DataTransferResponse {
+        var detail = ["vendorId": request.vendorId.value]
+        detail["messageId"] = request.messageId?.value
+        detail["data"] = request.data
+        try await record(session, kind: "data_transfer", detail)
+        // No vendor extensions are implemented; the spec's answer for that is UnknownVendorId.
+        return .init(status: .unknownVendorId)
+    }
+
+    private func record(_ session: StationSession, kind: String, _ detail: [String: String]) async throws {
+        let json = String(decoding: try JSONEncoder().encode(detail), as: UTF8.self)
+        try await store.recordEvent(StationEvent(stationId: session.stationId, kind: kind, detail: json, timestamp: now()))
+    }
+
+    // MARK: Mapping to the version-neutral model
+
+    static func idTagInfo(_ verdict: TokenVerdict) -> OCPP16.IdTagInfo {
+        OCPP16.IdTagInfo(
+            expiryDate: verdict.expiry, parentIdTag: verdict.parentIdTag.flatMap { try? CiString20($0) },
+            status: OCPP16.AuthorizationStatus(rawValue: verdict.status.rawValue) ?? .invalid)
+    }
+
+    /// Converts a 1.6 meter value to base units; counts readings whose value is not a number.
+    static func sample(_ value: OCPP16.MeterValue, dropped: inout Int) -> MeterSample {
+        var readings: [MeterReading] = []
+        for sampled in value.sampledValue {
+            let measurand = sampled.measurand?.rawValue ?? Measurand.energyActiveImportRegister
+            let unit = sampled.unit?.rawValue ?? UnitConversion.defaultUnit(for: measurand)
+            if sampled.format == .signedData {
+                readings.append(
+                    MeterReading(
+                        measurand: measurand, phase: sampled.phase?.rawValue, unit: unit, value: nil, signedData: sampled.value,
+                        context: sampled.context?.rawValue, location: sampled.location?.rawValue))
+                continue
+            }
+            guard let number = Double(sampled.value.trimmingCharacters(in: .whitespaces)), number.isFinite else {
+                dropped += 1
+                continue
+            }
+            let base = UnitConversion.toBase(value: number, unit: unit)
+            readings.append(
+                MeterReading(
+                    measurand: measurand, phase: sampled.phase?.rawValue, unit: base.unit, value: base.value,
+                    context: sampled.context?.rawValue, location: sampled.location?.rawValue))
+        }
+        return MeterSample(timestamp: value.timestamp, readings: readings)
+    }
+}

@@ -1,0 +1,232 @@
+import Foundation
+import SiteModel
+import Yams
+
+extension EdgeConfiguration {
+    /// Reads and checks a configuration file; throws ``ConfigError`` listing every problem, each with its key.
+    public static func load(path: String) throws(ConfigError) -> EdgeConfiguration {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigError(file: path, problems: [ConfigProblem(key: "(file)", reason: "cannot be read: \(error.localizedDescription)")])
+        }
+        return try parse(yaml: text, file: path)
+    }
+
+    /// Parses and checks configuration text.
+    public static func parse(yaml: String, file: String = "edge.yaml") throws(ConfigError) -> EdgeConfiguration {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: yaml)
+        } catch {
+            throw ConfigError(file: file, problems: [ConfigProblem(key: "(file)", reason: "is not valid YAML: \(error)")])
+        }
+        var reader = ConfigReader()
+        let config = reader.edgeConfiguration(root)
+        guard reader.problems.isEmpty, let config else { throw ConfigError(file: file, problems: reader.problems) }
+        return config
+    }
+}
+
+/// Walks the YAML tree, collecting a problem for every missing, mistyped, out-of-range or unknown key
+/// instead of stopping at the first.
+struct ConfigReader {
+    var problems: [ConfigProblem] = []
+
+    mutating func edgeConfiguration(_ root: Node?) -> EdgeConfiguration? {
+        guard let top = mapping(root, at: "", allowed: ["site", "ocpp", "http", "store", "authorization", "stations", "log"])
+        else { return nil }
+        let site = mapping(top["site"], at: "site", allowed: ["id", "name"]) ?? [:]
+        let siteId = string(site["id"], at: "site.id") ?? ""
+        if site["id"] != nil, !Self.isIdentifier(siteId) {
+            problem("site.id", "must be 1 to 64 letters, digits, '-', '_' or '.', got \"\(siteId)\"")
+        }
+        let ocpp = mapping(
+            top["ocpp"], at: "ocpp",
+            allowed: ["listen", "tls", "basic_auth", "unknown_stations", "heartbeat_interval", "call_timeout", "max_frame_bytes"]
+        ) ?? [:]
+        let (ocppHost, ocppPort) = listenAddress(ocpp["listen"], at: "ocpp.listen", default: ("0.0.0.0", 9000))
+        var tls: EdgeConfiguration.TLS?
+        if let tlsNode = mapping(ocpp["tls"], at: "ocpp.tls", allowed: ["certificate", "key"]) {
+            let certificate = readableFile(tlsNode["certificate"], at: "ocpp.tls.certificate")
+            let key = readableFile(tlsNode["key"], at: "ocpp.tls.key")
+            if let certificate, let key { tls = .init(certificate: certificate, key: key) }
+        }
+        let http = mapping(top["http"], at: "http", allowed: ["listen"]) ?? [:]
+        let (httpHost, httpPort) = listenAddress(http["listen"], at: "http.listen", default: ("127.0.0.1", 9001))
+        if ocppPort == httpPort, ocppPort != 0 { problem("http.listen", "uses port \(httpPort), which ocpp.listen uses too") }
+        let store = mapping(top["store"], at: "store", allowed: ["path"]) ?? [:]
+        let storePath = string(store["path"], at: "store.path", default: "/var/lib/gridside/edge.sqlite") ?? ""
+        let authorization = mapping(top["authorization"], at: "authorization", allowed: ["unknown_tokens", "tokens"]) ?? [:]
+        let log = mapping(top["log"], at: "log", allowed: ["level"]) ?? [:]
+        let level = choice(log["level"], at: "log.level", from: ["trace", "debug", "info", "notice", "warning", "error", "critical"], default: "info")
+
+        let config = EdgeConfiguration(
+            site: .init(id: siteId, name: string(site["name"], at: "site.name", default: siteId) ?? siteId),
+            ocpp: .init(
+                host: ocppHost, port: ocppPort, tls: tls,
+                basicAuth: bool(ocpp["basic_auth"], at: "ocpp.basic_auth", default: false),
+                unknownStations: enumeration(ocpp["unknown_stations"], at: "ocpp.unknown_stations", default: .accept),
+                heartbeatInterval: integer(ocpp["heartbeat_interval"], at: "ocpp.heartbeat_interval", in: 10...86_400, default: 300),
+                callTimeout: .seconds(integer(ocpp["call_timeout"], at: "ocpp.call_timeout", in: 1...600, default: 30)),
+                maxFrameBytes: integer(ocpp["max_frame_bytes"], at: "ocpp.max_frame_bytes", in: 1024...16_777_216, default: 65_536)),
+            http: .init(host: httpHost, port: httpPort),
+            store: .init(path: storePath),
+            authorization: .init(
+                unknownTokens: enumeration(authorization["unknown_tokens"], at: "authorization.unknown_tokens", default: .reject),
+                tokens: tokens(authorization["tokens"])),
+            stations: stations(top["stations"]),
+            log: .init(level: level))
+        return config
+    }
+
+    private mutating func tokens(_ node: Node?) -> [EdgeConfiguration.TokenEntry] {
+        guard let list = sequence(node, at: "authorization.tokens") else { return [] }
+        var seen = Set<String>()
+        return list.enumerated().compactMap { index, item in
+            let at = "authorization.tokens[\(index)]"
+            guard let entry = mapping(item, at: at, allowed: ["id_tag", "status", "expiry", "parent_id_tag"]) else { return nil }
+            guard let idTag = string(entry["id_tag"], at: "\(at).id_tag") else { return nil }
+            if idTag.isEmpty || idTag.count > 20 { problem("\(at).id_tag", "must have 1 to 20 characters (OCPP IdToken)") }
+            if !seen.insert(idTag).inserted { problem("\(at).id_tag", "\"\(idTag)\" is listed twice") }
+            var expiry: Date?
+            if let text = string(entry["expiry"], at: "\(at).expiry", default: nil) {
+                expiry = ISO8601DateFormatter().date(from: text)
+                if expiry == nil { problem("\(at).expiry", "must be an RFC 3339 date-time like 2027-01-31T00:00:00Z, got \"\(text)\"") }
+            }
+            return .init(
+                idTag: idTag, status: enumeration(entry["status"], at: "\(at).status", default: .accepted), expiry: expiry,
+                parentIdTag: string(entry["parent_id_tag"], at: "\(at).parent_id_tag", default: nil))
+        }
+    }
+
+    private mutating func stations(_ node: Node?) -> [EdgeConfiguration.Station] {
+        guard let list = sequence(node, at: "stations") else { return [] }
+        var seen = Set<String>()
+        return list.enumerated().compactMap { index, item in
+            let at = "stations[\(index)]"
+            guard let entry = mapping(item, at: at, allowed: ["id", "password_hash"]) else { return nil }
+            guard let id = string(entry["id"], at: "\(at).id") else { return nil }
+            if id.isEmpty || id.count > 48 { problem("\(at).id", "must have 1 to 48 characters, got \"\(id)\"") }
+            if !seen.insert(id).inserted { problem("\(at).id", "station \"\(id)\" is listed twice") }
+            let hash = string(entry["password_hash"], at: "\(at).password_hash", default: nil)
+            if let hash, !(hash.hasPrefix("$2a$") || hash.hasPrefix("$2b$") || hash.hasPrefix("$2y$")) {
+                problem("\(at).password_hash", "must be a bcrypt hash (make one with `gridside-edge hash-password`)")
+            }
+            return .init(id: id, passwordHash: hash)
+        }
+    }
+
+    // MARK: Typed reads
+
+    private mutating func problem(_ key: String, _ reason: String) {
+        problems.append(ConfigProblem(key: key, reason: reason))
+    }
+
+    private mutating func mapping(_ node: Node?, at key: String, allowed: Set<String>) -> [String: Node]? {
+        guard let node else { return nil }
+        guard let mapping = node.mapping else {
+            problem(key.isEmpty ? "(top level)" : key, "must be a mapping of keys to values")
+            return nil
+        }
+        var result: [String: Node] = [:]
+        for (name, value) in mapping {
+            let name = name.string ?? ""
+            let path = key.isEmpty ? name : "\(key).\(name)"
+            if allowed.contains(name) {
+                result[name] = value
+            } else {
+                problem(path, "is not a known key (known here: \(allowed.sorted().joined(separator: ", ")))")
+            }
+        }
+        return result
+    }
+
+    private mutating func sequence(_ node: Node?, at key: String) -> [Node]? {
+        guard let node else { return nil }
+        guard let sequence = node.sequence else {
+            problem(key, "must be a list")
+            return nil
+        }
+        return Array(sequence)
+    }
+
+    private mutating func string(_ node: Node?, at key: String) -> String? {
+        guard let node else {
+            problem(key, "is required")
+            return nil
+        }
+        return string(node, at: key, default: nil)
+    }
+
+    private mutating func string(_ node: Node?, at key: String, default fallback: String?) -> String? {
+        guard let node else { return fallback }
+        guard let scalar = node.scalar else {
+            problem(key, "must be a single value, not a list or mapping")
+            return fallback
+        }
+        return scalar.string
+    }
+
+    private mutating func integer(_ node: Node?, at key: String, in range: ClosedRange<Int>, default fallback: Int) -> Int {
+        guard let text = string(node, at: key, default: nil) else { return fallback }
+        guard let value = Int(text), range.contains(value) else {
+            problem(key, "must be a whole number from \(range.lowerBound) to \(range.upperBound), got \"\(text)\"")
+            return fallback
+        }
+        return value
+    }
+
+    private mutating func bool(_ node: Node?, at key: String, default fallback: Bool) -> Bool {
+        guard let text = string(node, at: key, default: nil) else { return fallback }
+        switch text.lowercased() {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        default:
+            problem(key, "must be true or false, got \"\(text)\"")
+            return fallback
+        }
+    }
+
+    private mutating func choice(_ node: Node?, at key: String, from options: [String], default fallback: String) -> String {
+        guard let text = string(node, at: key, default: nil) else { return fallback }
+        guard options.contains(text) else {
+            problem(key, "must be one of \(options.joined(separator: ", ")), got \"\(text)\"")
+            return fallback
+        }
+        return text
+    }
+
+    private mutating func enumeration<E: RawRepresentable & CaseIterable>(
+        _ node: Node?, at key: String, default fallback: E
+    ) -> E where E.RawValue == String {
+        let text = choice(node, at: key, from: E.allCases.map(\.rawValue), default: fallback.rawValue)
+        return E(rawValue: text) ?? fallback
+    }
+
+    private mutating func listenAddress(_ node: Node?, at key: String, default fallback: (String, Int)) -> (String, Int) {
+        guard let text = string(node, at: key, default: nil) else { return fallback }
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65_535).contains(port)
+        else {
+            problem(key, "must be host:port, like 0.0.0.0:9000, got \"\(text)\"")
+            return fallback
+        }
+        let host = String(text[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        return (host.isEmpty ? fallback.0 : host, port)
+    }
+
+    private mutating func readableFile(_ node: Node?, at key: String) -> String? {
+        guard let path = string(node, at: key) else { return nil }
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            problem(key, "file \"\(path)\" does not exist or cannot be read")
+            return nil
+        }
+        return path
+    }
+
+    static func isIdentifier(_ text: String) -> Bool {
+        !text.isEmpty && text.count <= 64
+            && text.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0) }
+    }
+}

@@ -1,0 +1,121 @@
+public import CentralSystem
+public import EdgeConfig
+import EdgeStore
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+public import Logging
+import Metrics
+import NIOCore
+import NIOSSL
+import Prometheus
+public import ServiceLifecycle
+import Synchronization
+import UnixSignals
+
+/// The edge daemon assembled from its configuration: the store, the central system, the OCPP WebSocket
+/// server and the local HTTP interface, run as one service group that stops in reverse order on SIGTERM.
+public struct EdgeApp: Sendable {
+    /// The ports the servers listen on once they run (useful when the configuration asks for port 0).
+    public struct BoundPorts: Sendable, Equatable {
+        public var ocpp: Int
+        public var http: Int
+    }
+
+    public let configuration: EdgeConfiguration
+    let logger: Logger
+
+    public init(configuration: EdgeConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Builds the service group; `onReady` is called once both servers listen.
+    public func makeServiceGroup(
+        onReady: @escaping @Sendable (BoundPorts, CentralSystem) async -> Void = { _, _ in }
+    ) async throws -> ServiceGroup {
+        let registry = PrometheusCollectorRegistry()
+        let metrics = EdgeMetrics(factory: PrometheusMetricsFactory(registry: registry))
+        let storeDirectory = URL(fileURLWithPath: configuration.store.path).deletingLastPathComponent().path
+        try FileManager.default.createDirectory(atPath: storeDirectory, withIntermediateDirectories: true)
+        let store = try EdgeStore(path: configuration.store.path) { size, duration in
+            metrics.storeCommitted(batch: size, duration: duration)
+        }
+        let central = CentralSystem(configuration: configuration, store: store, metrics: metrics, logger: logger)
+        try await central.prepare()
+
+        let ports = Mutex<(ocpp: Int?, http: Int?)>((nil, nil))
+        let configuration = self.configuration
+        let logger = self.logger
+        let reportIfReady: @Sendable () async -> Void = {
+            let both = ports.withLock { ports -> BoundPorts? in
+                guard let ocpp = ports.ocpp, let http = ports.http else { return nil }
+                return BoundPorts(ocpp: ocpp, http: http)
+            }
+            guard let both else { return }
+            let scheme = configuration.ocpp.tls == nil ? "ws" : "wss"
+            logger.notice(
+                "edge ready: chargers connect to \(scheme)://<this host>:\(both.ocpp)/ocpp/<stationId>",
+                metadata: [
+                    "site": "\(configuration.site.id)", "ocpp_port": "\(both.ocpp)", "http_port": "\(both.http)",
+                    "store": "\(configuration.store.path)",
+                ])
+            await onReady(both, central)
+        }
+
+        let webSocketChannel = OCPPWebSocketChannel(central: central, maxFrameBytes: configuration.ocpp.maxFrameBytes)
+        var ocppServer = HTTPServerBuilder { _ in webSocketChannel }
+        if let tls = configuration.ocpp.tls {
+            ocppServer = try .tls(ocppServer, tlsConfiguration: try Self.tlsConfiguration(tls))
+        }
+        let ocppApp = Application(
+            router: Router(),
+            server: ocppServer,
+            configuration: .init(
+                address: .hostname(configuration.ocpp.host, port: configuration.ocpp.port), serverName: "gridside-edge",
+                backlog: 2048),
+            onServerRunning: { channel in
+                ports.withLock { $0.ocpp = channel.localAddress?.port }
+                await reportIfReady()
+            },
+            logger: logger)
+        let httpApp = Application(
+            router: LocalHTTP(central: central, registry: registry).router(),
+            configuration: .init(
+                address: .hostname(configuration.http.host, port: configuration.http.port), serverName: "gridside-edge"),
+            onServerRunning: { channel in
+                ports.withLock { $0.http = channel.localAddress?.port }
+                await reportIfReady()
+            },
+            logger: logger)
+        return ServiceGroup(
+            configuration: .init(
+                services: [.init(service: StoreService(store: store, logger: logger)), .init(service: ocppApp), .init(service: httpApp)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+    }
+
+    /// Loads the certificate and key, throwing what is wrong with them.
+    public static func validateTLS(_ tls: EdgeConfiguration.TLS) throws {
+        _ = try tlsConfiguration(tls)
+    }
+
+    static func tlsConfiguration(_ tls: EdgeConfiguration.TLS) throws -> TLSConfiguration {
+        let chain = try NIOSSLCertificate.fromPEMFile(tls.certificate).map { NIOSSLCertificateSource.certificate($0) }
+        let key = try NIOSSLPrivateKey(file: tls.key, format: .pem)
+        return TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
+    }
+}
+
+/// Keeps the store open while the servers run, and closes it after they stopped (services stop in reverse).
+struct StoreService: Service {
+    let store: EdgeStore
+    let logger: Logger
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        try store.close()
+        logger.notice("store closed; every acknowledged message is on disk")
+    }
+}

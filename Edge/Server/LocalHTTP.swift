@@ -1,0 +1,159 @@
+import CentralSystem
+import EdgeConfig
+import EdgeStore
+import Foundation
+import Hummingbird
+import Logging
+import OCPP
+import Prometheus
+
+/// The edge's local HTTP interface (by default on 127.0.0.1:9001): status, stations, sessions, metrics,
+/// health, station approval, and every OCPP command through `POST /stations/<id>/commands/<Action>`.
+struct LocalHTTP {
+    let central: CentralSystem
+    let registry: PrometheusCollectorRegistry
+    static let maxBodyBytes = 1 << 20
+
+    func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.get("/healthz") { _, _ in
+            try await healthz()
+        }
+        router.get("/metrics") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+        }
+        router.get("/status") { _, _ in try await json(status()) }
+        router.get("/stations") { _, _ in try await json(stations()) }
+        router.get("/stations/:id") { _, context in
+            let id = try context.parameters.require("id")
+            guard let station = try await stations(only: id).first else {
+                throw Problem(title: "Not Found", status: 404, detail: "no station '\(id)' is known")
+            }
+            return try json(station)
+        }
+        router.get("/stations/:id/history") { _, context in
+            let id = try context.parameters.require("id")
+            return try json(try await central.store.statusHistory(stationId: id).map(ConnectorView.init))
+        }
+        router.post("/stations/:id/approve") { _, context in
+            try await setApproval(try context.parameters.require("id"), .accepted)
+        }
+        router.post("/stations/:id/reject") { _, context in
+            try await setApproval(try context.parameters.require("id"), .rejected)
+        }
+        router.get("/sessions") { request, _ in
+            let query = request.uri.queryParameters
+            var active: Bool?
+            if let text = query["active"] {
+                guard let value = Bool(String(text)) else {
+                    throw Problem(title: "Bad Request", status: 400, detail: "active must be true or false, got '\(text)'")
+                }
+                active = value
+            }
+            var limit = 100
+            if let text = query["limit"] {
+                guard let value = Int(String(text)), (1...10_000).contains(value) else {
+                    throw Problem(title: "Bad Request", status: 400, detail: "limit must be a number from 1 to 10000, got '\(text)'")
+                }
+                limit = value
+            }
+            let sessions = try await central.store.sessions(
+                active: active, stationId: query["station"].map(String.init), limit: limit)
+            return try json(sessions.map(SessionView.init))
+        }
+        router.get("/sessions/:id") { _, context in
+            let id = try context.parameters.require("id", as: Int.self)
+            guard let session = try await central.store.session(id: id) else {
+                throw Problem(title: "Not Found", status: 404, detail: "no session with transaction id \(id)")
+            }
+            return try json(SessionView(session))
+        }
+        router.post("/stations/:id/commands/:action") { request, context in
+            let id = try context.parameters.require("id")
+            let action = try context.parameters.require("action")
+            let body = try await request.body.collect(upTo: Self.maxBodyBytes)
+            let payload = body.readableBytes == 0 ? Array("{}".utf8) : Array(body.readableBytesView)
+            do {
+                let answer = try await central.command(stationId: id, action: action, payload: payload)
+                return Response(
+                    status: .ok, headers: [.contentType: "application/json"],
+                    body: .init(byteBuffer: ByteBuffer(bytes: answer)))
+            } catch let error as CommandError {
+                throw Self.problem(for: error)
+            }
+        }
+        router.middlewares.add(ProblemMiddleware())
+        return router
+    }
+
+    /// The one place command failures become HTTP statuses.
+    static func problem(for error: CommandError) -> Problem {
+        switch error {
+        case .unknownAction: Problem(title: "Not Found", status: 404, detail: error.description)
+        case .invalidPayload: Problem(title: "Bad Request", status: 400, detail: error.description)
+        case .notConnected, .notAccepted: Problem(title: "Conflict", status: 409, detail: error.description)
+        case .timeout: Problem(title: "Gateway Timeout", status: 504, detail: error.description)
+        case .stationError, .invalidResponse: Problem(title: "Bad Gateway", status: 502, detail: error.description)
+        }
+    }
+
+    private func healthz() async throws -> Response {
+        _ = try await central.store.stations()
+        return Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ok\n")))
+    }
+
+    private func setApproval(_ id: String, _ approval: StationApproval) async throws -> Response {
+        try await central.approve(stationId: id, approval)
+        return try json(try await stations(only: id).first)
+    }
+
+    private func status() async throws -> SiteStatusView {
+        let stations = try await stations()
+        let active = try await central.store.sessions(active: true, limit: 10_000)
+        return SiteStatusView(
+            site: .init(id: central.configuration.site.id, name: central.configuration.site.name),
+            connectedStations: stations.filter(\.connected).count, stations: stations,
+            activeSessions: active.map(SessionView.init))
+    }
+
+    private func stations(only id: String? = nil) async throws -> [StationView] {
+        let records = try await central.store.stations().filter { id == nil || $0.id == id }
+        let connectors = Dictionary(grouping: try await central.store.connectors(stationId: id), by: \.stationId)
+        return records.map { StationView($0, session: central.session(stationId: $0.id), connectors: connectors[$0.id] ?? []) }
+    }
+
+    private func json(_ value: some Encodable) throws -> Response {
+        let encoder = OCPPJSON.makeEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return Response(
+            status: .ok, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+    }
+}
+
+/// Turns every error of a route into an `application/problem+json` answer.
+struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let problem as Problem {
+            return Self.response(problem)
+        } catch let error as HTTPError {
+            let status = Int(error.status.code)
+            return Self.response(
+                Problem(title: error.status.reasonPhrase, status: status, detail: error.body ?? error.status.reasonPhrase))
+        } catch {
+            context.logger.error("local HTTP request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
+            return Self.response(Problem(title: "Internal Server Error", status: 500, detail: "\(error)"))
+        }
+    }
+
+    static func response(_ problem: Problem) -> Response {
+        let body = (try? JSONEncoder().encode(problem)) ?? Data()
+        return Response(
+            status: .init(code: problem.status), headers: [.contentType: "application/problem+json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+}

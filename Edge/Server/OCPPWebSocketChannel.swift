@@ -1,0 +1,175 @@
+import CentralSystem
+import Foundation
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOConcurrencyHelpers
+import NIOHTTP1
+import NIOWebSocket
+
+/// The child channel of the OCPP port: an HTTP/1.1 request that must upgrade to a WebSocket.
+///
+/// Written on NIO's typed WebSocket upgrader rather than hummingbird-websocket because OCPP needs the refusal
+/// to carry a meaningful status (401 with `WWW-Authenticate` for bad credentials, as the OCPP security
+/// whitepaper requires; 404 for unknown stations), where hummingbird-websocket always answers 400.
+struct OCPPWebSocketChannel: ServerChildChannel {
+    /// The subprotocols this edge speaks, most preferred first.
+    static let supportedSubprotocols = ["ocpp1.6"]
+
+    struct Value: ServerChildChannelValue {
+        let outcome: EventLoopFuture<Outcome>
+        let channel: any Channel
+    }
+
+    enum Outcome: Sendable {
+        case webSocket(NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, Accepted)
+        case refused(NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, Refusal)
+    }
+
+    struct Accepted: Sendable {
+        let stationId: String
+        let subprotocol: String
+        let remoteAddress: String
+    }
+
+    struct Refusal: Sendable {
+        let status: HTTPResponseStatus
+        let reason: String
+    }
+
+    enum Decision: Sendable {
+        case accept(Accepted, responseHeaders: HTTPHeaders)
+        case refuse(Refusal)
+    }
+
+    let central: CentralSystem
+    let maxFrameBytes: Int
+
+    init(central: CentralSystem, maxFrameBytes: Int) {
+        self.central = central
+        self.maxFrameBytes = maxFrameBytes
+    }
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        channel.eventLoop.makeCompletedFuture {
+            let decision = NIOLockedValueBox<Decision?>(nil)
+            let upgrader = NIOTypedWebSocketServerUpgrader<Outcome>(
+                maxFrameSize: maxFrameBytes,
+                enableAutomaticErrorHandling: true,
+                shouldUpgrade: { channel, head in
+                    let promise = channel.eventLoop.makePromise(of: HTTPHeaders?.self)
+                    promise.completeWithTask {
+                        let decided = await self.decide(head, remote: channel.remoteAddress, logger: logger)
+                        decision.withLockedValue { $0 = decided }
+                        if case .accept(_, let headers) = decided { return headers }
+                        return nil
+                    }
+                    return promise.futureResult
+                },
+                upgradePipelineHandler: { channel, _ in
+                    channel.eventLoop.makeCompletedFuture {
+                        guard case .accept(let accepted, _) = decision.withLockedValue({ $0 }) else {
+                            throw ChannelError.inappropriateOperationForState
+                        }
+                        let webSocket = try NIOAsyncChannel<WebSocketFrame, WebSocketFrame>(
+                            wrappingChannelSynchronously: channel)
+                        return Outcome.webSocket(webSocket, accepted)
+                    }
+                })
+            let upgradeConfiguration = NIOTypedHTTPServerUpgradeConfiguration<Outcome>(
+                upgraders: [upgrader],
+                notUpgradingCompletionHandler: { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        let http = try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(
+                            wrappingChannelSynchronously: channel)
+                        if case .refuse(let refusal) = decision.withLockedValue({ $0 }) {
+                            return Outcome.refused(http, refusal)
+                        }
+                        return Outcome.refused(
+                            http,
+                            Refusal(status: .upgradeRequired, reason: "OCPP chargers connect here with a WebSocket: ws://<host>/ocpp/<stationId>"))
+                    }
+                })
+            let outcome = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(
+                configuration: .init(upgradeConfiguration: upgradeConfiguration))
+            return Value(outcome: outcome, channel: channel)
+        }
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        do {
+            switch try await value.outcome.get() {
+            case .refused(let http, let refusal):
+                try await Self.writeRefusal(refusal, on: http)
+            case .webSocket(let webSocket, let accepted):
+                await StationConnection(
+                    webSocket: webSocket, accepted: accepted, central: central, maxMessageBytes: maxFrameBytes
+                ).run()
+            }
+        } catch {
+            logger.debug("connection ended during upgrade", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Decides on an upgrade request: station identity from the last path segment, subprotocol, admission.
+    func decide(_ head: HTTPRequestHead, remote: SocketAddress?, logger: Logger) async -> Decision {
+        let remoteAddress = remote?.description ?? "unknown"
+        guard let stationId = Self.stationIdentity(fromPath: head.uri) else {
+            return .refuse(Refusal(status: .notFound, reason: "the URL must end with the station identity"))
+        }
+        let offered = head.headers[canonicalForm: "Sec-WebSocket-Protocol"].map { String($0).lowercased() }
+        var headers = HTTPHeaders()
+        let subprotocol: String
+        if offered.isEmpty {
+            logger.warning(
+                "station offered no OCPP subprotocol; speaking OCPP 1.6", metadata: ["station": "\(stationId)"])
+            subprotocol = "ocpp1.6"
+        } else if let match = Self.supportedSubprotocols.first(where: offered.contains) {
+            subprotocol = match
+            headers.add(name: "Sec-WebSocket-Protocol", value: match)
+        } else {
+            central.metrics.authFailure(reason: "unsupported_subprotocol")
+            logger.warning(
+                "station refused: no supported OCPP subprotocol offered",
+                metadata: ["station": "\(stationId)", "offered": "\(offered.joined(separator: ","))"])
+            return .refuse(
+                Refusal(
+                    status: .badRequest,
+                    reason: "unsupported subprotocol \(offered.joined(separator: ", ")); this edge speaks "
+                        + Self.supportedSubprotocols.joined(separator: ", ")))
+        }
+        switch await central.admit(stationId: stationId, authorization: head.headers.first(name: "Authorization")) {
+        case .accepted:
+            return .accept(Accepted(stationId: stationId, subprotocol: subprotocol, remoteAddress: remoteAddress), responseHeaders: headers)
+        case .refused(let status, let reason):
+            return .refuse(Refusal(status: HTTPResponseStatus(statusCode: status), reason: reason))
+        }
+    }
+
+    /// The station identity: the last non-empty path segment, percent-decoded, so any base URL works.
+    static func stationIdentity(fromPath uri: String) -> String? {
+        let path = uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? ""
+        guard let last = path.split(separator: "/").last, let decoded = String(last).removingPercentEncoding,
+            !decoded.isEmpty
+        else { return nil }
+        return decoded
+    }
+
+    static func writeRefusal(
+        _ refusal: Refusal, on http: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
+    ) async throws {
+        try await http.executeThenClose { _, outbound in
+            let body = ByteBuffer(string: refusal.reason + "\n")
+            var headers = HTTPHeaders()
+            headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")
+            headers.add(name: "Content-Length", value: "\(body.readableBytes)")
+            headers.add(name: "Connection", value: "close")
+            if refusal.status == .unauthorized {
+                headers.add(name: "WWW-Authenticate", value: #"Basic realm="gridside-edge", charset="UTF-8""#)
+            }
+            try await outbound.write(.head(HTTPResponseHead(version: .http1_1, status: refusal.status, headers: headers)))
+            try await outbound.write(.body(.byteBuffer(body)))
+            try await outbound.write(.end(nil))
+        }
+    }
+}

@@ -1,0 +1,121 @@
+import CentralSystem
+import Logging
+import NIOCore
+import NIOWebSocket
+import ServiceLifecycle
+
+/// One station's WebSocket, from upgrade to close: reassembles text messages, answers pings, refuses binary
+/// and oversized messages, and hands each message to the central system in order.
+struct StationConnection {
+    let webSocket: NIOAsyncChannel<WebSocketFrame, WebSocketFrame>
+    let accepted: OCPPWebSocketChannel.Accepted
+    let central: CentralSystem
+    let maxMessageBytes: Int
+
+    func run() async {
+        let channel = webSocket.channel
+        do {
+            try await webSocket.executeThenClose { inbound, outbound in
+                let transport = WebSocketTransport(outbound: outbound, channel: channel)
+                let session = try await central.connect(
+                    stationId: accepted.stationId, subprotocol: accepted.subprotocol,
+                    remoteAddress: accepted.remoteAddress, transport: transport)
+                await withGracefulShutdownHandler {
+                    do {
+                        try await receiveLoop(inbound: inbound, transport: transport, session: session)
+                    } catch {
+                        session.logger.debug("connection read ended", metadata: ["error": "\(error)"])
+                    }
+                } onGracefulShutdown: {
+                    Task { await transport.close(code: CloseCode.goingAway, reason: "edge shutting down") }
+                }
+                await central.disconnected(session)
+            }
+        } catch {
+            central.metrics.badFrame(reason: "connection_error")
+        }
+    }
+
+    private func receiveLoop(
+        inbound: NIOAsyncChannelInboundStream<WebSocketFrame>, transport: WebSocketTransport, session: StationSession
+    ) async throws {
+        var fragments: [UInt8]?
+        for try await frame in inbound {
+            switch frame.opcode {
+            case .text:
+                if frame.fin {
+                    try await deliver(Array(frame.unmaskedData.readableBytesView), transport: transport, session: session)
+                } else {
+                    fragments = Array(frame.unmaskedData.readableBytesView)
+                }
+            case .continuation:
+                guard var message = fragments else {
+                    await transport.close(code: CloseCode.protocolError, reason: "continuation without a message")
+                    return
+                }
+                message.append(contentsOf: frame.unmaskedData.readableBytesView)
+                guard message.count <= maxMessageBytes else {
+                    central.metrics.badFrame(reason: "too_big")
+                    session.logger.warning("station sent a message over the size limit", metadata: ["limit": "\(maxMessageBytes)"])
+                    await transport.close(code: CloseCode.messageTooBig, reason: "message larger than \(maxMessageBytes) bytes")
+                    return
+                }
+                if frame.fin {
+                    fragments = nil
+                    try await deliver(message, transport: transport, session: session)
+                } else {
+                    fragments = message
+                }
+            case .binary:
+                central.metrics.badFrame(reason: "binary")
+                session.logger.warning("station sent a binary frame; OCPP-J uses text frames only")
+                await transport.close(code: CloseCode.unsupportedData, reason: "OCPP-J messages are text frames")
+                return
+            case .ping:
+                try await transport.write(WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData))
+            case .connectionClose:
+                var data = frame.unmaskedData
+                let code = data.readWebSocketErrorCode() ?? .normalClosure
+                var reply = channelBuffer(transport)
+                reply.write(webSocketErrorCode: code)
+                try? await transport.write(WebSocketFrame(fin: true, opcode: .connectionClose, data: reply))
+                return
+            default:
+                break
+            }
+        }
+    }
+
+    private func deliver(_ message: [UInt8], transport: WebSocketTransport, session: StationSession) async throws {
+        if let answer = await central.receive(message, on: session) {
+            try await transport.send(answer)
+        }
+    }
+
+    private func channelBuffer(_ transport: WebSocketTransport) -> ByteBuffer {
+        webSocket.channel.allocator.buffer(capacity: 2)
+    }
+}
+
+/// Writes OCPP text frames to one WebSocket and closes it.
+struct WebSocketTransport: StationTransport {
+    let outbound: NIOAsyncChannelOutboundWriter<WebSocketFrame>
+    let channel: any Channel
+
+    func send(_ text: [UInt8]) async throws {
+        let buffer = channel.allocator.buffer(bytes: text)
+        try await outbound.write(WebSocketFrame(fin: true, opcode: .text, data: buffer))
+    }
+
+    func write(_ frame: WebSocketFrame) async throws {
+        try await outbound.write(frame)
+    }
+
+    func close(code: UInt16, reason: String) async {
+        var buffer = channel.allocator.buffer(capacity: 2 + reason.utf8.count)
+        buffer.write(webSocketErrorCode: WebSocketErrorCode(codeNumber: Int(code)))
+        buffer.writeString(String(reason.prefix(120)))
+        try? await outbound.write(WebSocketFrame(fin: true, opcode: .connectionClose, data: buffer))
+        try? await channel.close()
+    }
+}

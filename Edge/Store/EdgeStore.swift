@@ -1,0 +1,41 @@
+import Foundation
+public import GRDB
+
+/// The edge's durable state in one SQLite file (WAL, `synchronous=FULL`): stations, connectors and their
+/// history, sessions, meter samples, events and local tokens.
+///
+/// Every write returns only once it is committed to disk; writes from many chargers share commits.
+public final class EdgeStore: Sendable {
+    let pool: DatabasePool
+    let writer: GroupCommitWriter
+
+    /// Opens (creating when needed) the database at `path` and brings its schema up to date.
+    ///
+    /// - Parameter onCommit: told the size and duration of every committed batch (for metrics).
+    public init(path: String, onCommit: @escaping @Sendable (Int, Duration) -> Void = { _, _ in }) throws {
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            // FULL: a commit is on disk, not just in the OS cache, before a charger hears "accepted".
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        configuration.busyMode = .timeout(5)
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try Schema.migrator.migrate(pool)
+        writer = GroupCommitWriter(writer: pool, onBatch: onCommit)
+    }
+
+    /// Runs a write in the next group commit and returns once it is durable.
+    public func write<T: Sendable>(_ operation: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await writer.write(operation)
+    }
+
+    /// Runs a read on a snapshot of the database.
+    public func read<T: Sendable>(_ operation: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await pool.read(operation)
+    }
+
+    /// Closes the database after the writes already submitted have committed.
+    public func close() throws {
+        try pool.close()
+    }
+}

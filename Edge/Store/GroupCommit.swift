@@ -1,0 +1,90 @@
+import GRDB
+import Synchronization
+
+/// Batches writes from many tasks into shared SQLite transactions ("group commit"): while one batch commits,
+/// the next gathers, so a thousand chargers waiting for durability share a handful of fsyncs per second.
+///
+/// Each write runs in its own savepoint: one that fails is rolled back alone and fails only its caller.
+final class GroupCommitWriter: Sendable {
+    typealias Operation = @Sendable (Database) throws -> any Sendable
+
+    private struct Pending {
+        let operation: Operation
+        let continuation: CheckedContinuation<any Sendable, any Error>
+    }
+
+    private struct State {
+        var queue: [Pending] = []
+        var flushing = false
+    }
+
+    private let writer: any DatabaseWriter
+    private let state = Mutex(State())
+    private let maxBatch: Int
+    private let onBatch: @Sendable (_ size: Int, _ duration: Duration) -> Void
+
+    init(writer: any DatabaseWriter, maxBatch: Int = 2000, onBatch: @escaping @Sendable (Int, Duration) -> Void) {
+        self.writer = writer
+        self.maxBatch = maxBatch
+        self.onBatch = onBatch
+    }
+
+    /// Runs `operation` in the next batch and returns once that batch is committed to disk.
+    func write<T: Sendable>(_ operation: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        let result = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<any Sendable, any Error>) in
+            let startFlush = state.withLock { state in
+                state.queue.append(Pending(operation: { try operation($0) }, continuation: continuation))
+                if state.flushing { return false }
+                state.flushing = true
+                return true
+            }
+            if startFlush {
+                Task { await self.flushUntilEmpty() }
+            }
+        }
+        return result as! T
+    }
+
+    private func flushUntilEmpty() async {
+        while true {
+            let batch: [Pending] = state.withLock { state in
+                let count = min(state.queue.count, maxBatch)
+                let taken = Array(state.queue.prefix(count))
+                state.queue.removeFirst(count)
+                if taken.isEmpty { state.flushing = false }
+                return taken
+            }
+            if batch.isEmpty { return }
+            await commit(batch)
+        }
+    }
+
+    private func commit(_ batch: [Pending]) async {
+        let clock = ContinuousClock()
+        let started = clock.now
+        let operations = batch.map(\.operation)
+        do {
+            let results: [Result<any Sendable, any Error>] = try await writer.write { db in
+                operations.map { operation in
+                    var outcome: Result<any Sendable, any Error> = .failure(CancellationError())
+                    do {
+                        try db.inSavepoint {
+                            outcome = .success(try operation(db))
+                            return .commit
+                        }
+                    } catch {
+                        outcome = .failure(error)
+                    }
+                    return outcome
+                }
+            }
+            onBatch(batch.count, clock.now - started)
+            for (pending, result) in zip(batch, results) {
+                pending.continuation.resume(with: result)
+            }
+        } catch {
+            // The commit itself failed (disk full, I/O error): nothing in the batch is durable.
+            for pending in batch { pending.continuation.resume(throwing: error) }
+        }
+    }
+}

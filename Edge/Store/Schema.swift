@@ -1,0 +1,68 @@
+import GRDB
+
+/// The edge database's versioned schema. Migrations only ever get appended.
+enum Schema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-stations-sessions") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE station (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        approval TEXT NOT NULL,
+                        vendor TEXT, model TEXT, serial_number TEXT, charge_box_serial_number TEXT,
+                        firmware_version TEXT, iccid TEXT, imsi TEXT, meter_type TEXT, meter_serial_number TEXT,
+                        first_seen DATETIME NOT NULL, last_boot DATETIME, last_seen DATETIME
+                    );
+                    CREATE TABLE connector (
+                        station_id TEXT NOT NULL, connector_id INTEGER NOT NULL,
+                        status TEXT NOT NULL, error_code TEXT, info TEXT, vendor_id TEXT, vendor_error_code TEXT,
+                        timestamp DATETIME NOT NULL,
+                        PRIMARY KEY (station_id, connector_id)
+                    );
+                    CREATE TABLE status_log (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        station_id TEXT NOT NULL, connector_id INTEGER NOT NULL,
+                        status TEXT NOT NULL, error_code TEXT, info TEXT, vendor_id TEXT, vendor_error_code TEXT,
+                        timestamp DATETIME NOT NULL, received_at DATETIME NOT NULL
+                    );
+                    CREATE INDEX status_log_station ON status_log(station_id, timestamp);
+                    CREATE TABLE session (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        station_id TEXT NOT NULL, connector_id INTEGER NOT NULL,
+                        id_tag TEXT, auth_status TEXT, reservation_id INTEGER,
+                        meter_start_wh REAL, start_time DATETIME,
+                        meter_stop_wh REAL, stop_time DATETIME, stop_reason TEXT, stop_id_tag TEXT,
+                        last_energy_wh REAL, last_power_w REAL, last_current_a REAL, last_soc REAL, last_sample_time DATETIME,
+                        recorded_from TEXT NOT NULL,
+                        charger_transaction_id INTEGER,
+                        created_at DATETIME NOT NULL
+                    );
+                    CREATE UNIQUE INDEX session_start_key
+                        ON session(station_id, connector_id, id_tag, start_time, meter_start_wh)
+                        WHERE recorded_from = 'start';
+                    CREATE INDEX session_active ON session(station_id, connector_id) WHERE stop_time IS NULL;
+                    CREATE TABLE meter_sample (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        station_id TEXT NOT NULL, connector_id INTEGER NOT NULL, session_id INTEGER,
+                        timestamp DATETIME NOT NULL,
+                        energy_wh REAL, power_w REAL, current_a REAL, soc REAL,
+                        readings TEXT NOT NULL
+                    );
+                    CREATE INDEX meter_sample_session ON meter_sample(session_id, timestamp);
+                    CREATE TABLE event (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        station_id TEXT NOT NULL, kind TEXT NOT NULL, detail TEXT NOT NULL,
+                        timestamp DATETIME NOT NULL
+                    );
+                    CREATE INDEX event_station ON event(station_id, timestamp);
+                    CREATE TABLE token (
+                        id_tag TEXT PRIMARY KEY NOT NULL,
+                        status TEXT NOT NULL, expiry DATETIME, parent_id_tag TEXT,
+                        source TEXT NOT NULL
+                    );
+                    """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,197 @@
+public import Foundation
+import GRDB
+public import SiteModel
+
+extension EdgeStore {
+    /// Records a session start and returns its transaction id.
+    ///
+    /// A start identical to one already recorded (same station, connector, token, meter reading and time) is
+    /// a charger retrying after a lost answer: it gets the same transaction id, and no second session exists.
+    public func startSession(_ start: SessionStart, receivedAt: Date) async throws -> SessionStartOutcome {
+        try await write { db in
+            if let existing = try Int.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        SELECT id FROM session WHERE recorded_from = 'start' AND station_id = ? AND connector_id = ?
+                            AND id_tag = ? AND start_time = ? AND meter_start_wh = ?
+                        """),
+                arguments: [start.stationId, start.connectorId, start.idTag, start.timestamp, start.meterStartWh])
+            {
+                return SessionStartOutcome(transactionId: existing, wasRetry: true)
+            }
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO session (station_id, connector_id, id_tag, auth_status, reservation_id,
+                        meter_start_wh, start_time, last_energy_wh, recorded_from, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'start', ?)
+                    """
+            ).execute(arguments: [
+                start.stationId, start.connectorId, start.idTag, start.authStatus.rawValue, start.reservationId,
+                start.meterStartWh, start.timestamp, start.meterStartWh, receivedAt,
+            ])
+            return SessionStartOutcome(transactionId: Int(db.lastInsertedRowID), wasRetry: false)
+        }
+    }
+
+    /// Records a session stop with its attached samples.
+    ///
+    /// A stop for a transaction the edge never saw (a charger that queued it while the edge was away, or
+    /// whose start was lost) is recorded as a session of its own; a repeated stop changes nothing.
+    public func stopSession(_ stop: SessionStop, receivedAt: Date) async throws -> SessionStopOutcome {
+        try await write { db in
+            let row = try Row.fetchOne(
+                db, sql: "SELECT id, station_id, stop_time FROM session WHERE id = ?", arguments: [stop.transactionId])
+            let ownSession = row.flatMap { ($0["station_id"] as String) == stop.stationId ? $0 : nil }
+            if let ownSession {
+                let sessionId: Int = ownSession["id"]
+                if (ownSession["stop_time"] as Date?) != nil {
+                    return SessionStopOutcome(sessionId: sessionId, wasKnown: true, wasRetry: true)
+                }
+                try Self.insertSamples(db, stationId: stop.stationId, connectorId: nil, sessionId: sessionId, stop.samples)
+                try db.execute(
+                    sql: """
+                        UPDATE session SET meter_stop_wh = ?, stop_time = ?, stop_reason = ?, stop_id_tag = ?,
+                            last_energy_wh = ? WHERE id = ?
+                        """,
+                    arguments: [stop.meterStopWh, stop.timestamp, stop.reason, stop.idTag, stop.meterStopWh, sessionId])
+                return SessionStopOutcome(sessionId: sessionId, wasKnown: true, wasRetry: false)
+            }
+            // Unknown to the edge. Keep the charger's id when it is free, so later messages still match.
+            if let retried = try Int.fetchOne(
+                db,
+                sql: "SELECT id FROM session WHERE recorded_from = 'stop' AND station_id = ? AND charger_transaction_id = ?",
+                arguments: [stop.stationId, stop.transactionId])
+            {
+                return SessionStopOutcome(sessionId: retried, wasKnown: false, wasRetry: true)
+            }
+            let begin = stop.samples.first { sample in
+                sample.readings.contains { $0.context == "Transaction.Begin" }
+            }?.energyImportWh
+            let connectorId = try Int.fetchOne(
+                db, sql: "SELECT connector_id FROM meter_sample WHERE station_id = ? AND session_id = ? LIMIT 1",
+                arguments: [stop.stationId, stop.transactionId]) ?? 0
+            let id: Int? = row == nil ? stop.transactionId : nil
+            try db.execute(
+                sql: """
+                    INSERT INTO session (id, station_id, connector_id, id_tag, meter_start_wh, start_time,
+                        meter_stop_wh, stop_time, stop_reason, stop_id_tag, last_energy_wh, recorded_from,
+                        charger_transaction_id, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'stop', ?, ?)
+                    """,
+                arguments: [
+                    id, stop.stationId, connectorId, stop.idTag, begin, stop.samples.first?.timestamp,
+                    stop.meterStopWh, stop.timestamp, stop.reason, stop.idTag, stop.meterStopWh, stop.transactionId,
+                    receivedAt,
+                ])
+            let sessionId = Int(db.lastInsertedRowID)
+            try Self.insertSamples(db, stationId: stop.stationId, connectorId: connectorId, sessionId: sessionId, stop.samples)
+            return SessionStopOutcome(sessionId: sessionId, wasKnown: false, wasRetry: false)
+        }
+    }
+
+    /// Records meter samples of a connector, tied to a session when the charger named one, and keeps the
+    /// session's latest energy, power, current and state of charge.
+    public func recordMeterValues(
+        stationId: String, connectorId: Int, transactionId: Int?, samples: [MeterSample]
+    ) async throws {
+        try await write { db in
+            try Self.insertSamples(db, stationId: stationId, connectorId: connectorId, sessionId: transactionId, samples)
+        }
+    }
+
+    static func insertSamples(
+        _ db: Database, stationId: String, connectorId: Int?, sessionId: Int?, _ samples: [MeterSample]
+    ) throws {
+        guard !samples.isEmpty else { return }
+        let connector: Int =
+            if let connectorId { connectorId } else {
+                try Int.fetchOne(db, sql: "SELECT connector_id FROM session WHERE id = ?", arguments: [sessionId]) ?? 0
+            }
+        let insert = try db.cachedStatement(
+            sql: """
+                INSERT INTO meter_sample (station_id, connector_id, session_id, timestamp, energy_wh, power_w,
+                    current_a, soc, readings)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+        let encoder = JSONEncoder()
+        for sample in samples {
+            let readings = String(decoding: try encoder.encode(sample.readings), as: UTF8.self)
+            try insert.execute(arguments: [
+                stationId, connector, sessionId, sample.timestamp, sample.energyImportWh, sample.powerImportW,
+                sample.currentImportA, sample.stateOfCharge, readings,
+            ])
+        }
+        guard let sessionId, let latest = samples.max(by: { $0.timestamp < $1.timestamp }) else { return }
+        // COALESCE keeps what a sample did not carry; the time check keeps late, queued samples from
+        // overwriting newer ones.
+        try db.cachedStatement(
+            sql: """
+                UPDATE session SET last_energy_wh = COALESCE(?, last_energy_wh), last_power_w = COALESCE(?, last_power_w),
+                    last_current_a = COALESCE(?, last_current_a), last_soc = COALESCE(?, last_soc), last_sample_time = ?
+                WHERE id = ? AND station_id = ? AND stop_time IS NULL
+                    AND (last_sample_time IS NULL OR last_sample_time <= ?)
+                """
+        ).execute(arguments: [
+            latest.energyImportWh, latest.powerImportW, latest.currentImportA, latest.stateOfCharge, latest.timestamp,
+            sessionId, stationId, latest.timestamp,
+        ])
+    }
+
+    /// Sessions, newest first: only running ones, only finished ones, or all; of one station or all.
+    public func sessions(active: Bool? = nil, stationId: String? = nil, limit: Int = 100) async throws -> [SessionRecord] {
+        try await read { db in
+            var conditions: [String] = []
+            var arguments: StatementArguments = []
+            if let active { conditions.append(active ? "stop_time IS NULL" : "stop_time IS NOT NULL") }
+            if let stationId {
+                conditions.append("station_id = ?")
+                arguments += [stationId]
+            }
+            let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            arguments += [limit]
+            return try Row.fetchAll(db, sql: "SELECT * FROM session \(filter) ORDER BY id DESC LIMIT ?", arguments: arguments)
+                .map(Self.session(from:))
+        }
+    }
+
+    /// One session by its transaction id.
+    public func session(id: Int) async throws -> SessionRecord? {
+        try await read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM session WHERE id = ?", arguments: [id]).map(Self.session(from:))
+        }
+    }
+
+    /// The meter samples of a session, oldest first.
+    public func samples(sessionId: Int) async throws -> [MeterSample] {
+        try await read { db in
+            let decoder = JSONDecoder()
+            return try Row.fetchAll(
+                db, sql: "SELECT timestamp, readings FROM meter_sample WHERE session_id = ? ORDER BY timestamp, id",
+                arguments: [sessionId]
+            ).map { row in
+                let readings = try decoder.decode([MeterReading].self, from: Data((row["readings"] as String).utf8))
+                return MeterSample(timestamp: row["timestamp"], readings: readings)
+            }
+        }
+    }
+
+    /// Whether the token has a session running anywhere on the site.
+    public func hasActiveSession(idTag: String) async throws -> Bool {
+        try await read { db in
+            try Bool.fetchOne(
+                db, sql: "SELECT EXISTS(SELECT 1 FROM session WHERE id_tag = ? AND stop_time IS NULL)", arguments: [idTag])
+                ?? false
+        }
+    }
+
+    static func session(from row: Row) -> SessionRecord {
+        SessionRecord(
+            id: row["id"], stationId: row["station_id"], connectorId: row["connector_id"], idTag: row["id_tag"],
+            authStatus: row["auth_status"], reservationId: row["reservation_id"], meterStartWh: row["meter_start_wh"],
+            startTime: row["start_time"], meterStopWh: row["meter_stop_wh"], stopTime: row["stop_time"],
+            stopReason: row["stop_reason"], stopIdTag: row["stop_id_tag"], lastEnergyWh: row["last_energy_wh"],
+            lastPowerW: row["last_power_w"], lastCurrentA: row["last_current_a"], lastSoC: row["last_soc"],
+            lastSampleTime: row["last_sample_time"], recordedFrom: row["recorded_from"],
+            chargerTransactionId: row["charger_transaction_id"])
+    }
+}

@@ -1,0 +1,159 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+/// Explicit, minimal public surfaces, as in Hummingbird 2.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "gridside",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "gridside-edge", targets: ["gridside-edge"]),
+        .executable(name: "gridside-sim", targets: ["gridside-sim"]),
+        .executable(name: "gridside-bench", targets: ["gridside-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: [
+        // MARK: Common: shared by edge and cloud
+        .target(
+            name: "OCPP",
+            path: "Common/OCPP",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SiteModel",
+            path: "Common/SiteModel",
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Edge: the site daemon and its tools
+        .target(
+            name: "EdgeConfig",
+            dependencies: [
+                "SiteModel",
+                .product(name: "Yams", package: "Yams"),
+            ],
+            path: "Edge/Config",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "EdgeStore",
+            dependencies: [
+                "SiteModel",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            path: "Edge/Store",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CentralSystem",
+            dependencies: [
+                "OCPP", "SiteModel", "EdgeConfig", "EdgeStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            ],
+            path: "Edge/CentralSystem",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "EdgeServer",
+            dependencies: [
+                "OCPP", "SiteModel", "EdgeConfig", "EdgeStore", "CentralSystem",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            path: "Edge/Server",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "gridside-edge",
+            dependencies: [
+                "EdgeServer", "EdgeConfig", "EdgeStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Edge/Daemon",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ChargerSimulator",
+            dependencies: [
+                "OCPP", "SiteModel",
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Edge/Simulator",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "gridside-sim",
+            dependencies: [
+                "ChargerSimulator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Edge/SimulatorCLI",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "gridside-bench",
+            dependencies: [
+                "OCPP",
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Edge/Bench",
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Tests
+        .testTarget(
+            name: "OCPPTests",
+            dependencies: ["OCPP"],
+            path: "Tests/OCPPTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EdgeTests",
+            dependencies: [
+                "OCPP", "SiteModel", "EdgeConfig", "EdgeStore", "CentralSystem", "EdgeServer", "ChargerSimulator",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            path: "Tests/EdgeTests",
+            swiftSettings: swiftSettings
+        ),
+    ]
+)
