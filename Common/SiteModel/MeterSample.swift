@@ -50,8 +50,12 @@ public struct MeterSample: Sendable, Codable, Equatable {
     /// Total active power imported, in W: the total when sent, otherwise the sum of the phases.
     public var powerImportW: Double? { total(of: Measurand.powerActiveImport) }
 
-    /// Total current imported, in A: the sum of the phases, or the single value when sent without phase.
-    public var currentImportA: Double? { total(of: Measurand.currentImport) }
+    /// Current imported on the most loaded phase, in A (what a fuse sees), or the single value sent without phase.
+    public var currentImportA: Double? {
+        let matching = readings.filter { $0.measurand == Measurand.currentImport && $0.value != nil }
+        if let whole = matching.first(where: { $0.phase == nil }) { return whole.value }
+        return matching.compactMap(\.value).max()
+    }
 
     /// State of charge of the vehicle, in percent, when the charger knows it.
     public var stateOfCharge: Double? { readings.first { $0.measurand == Measurand.soc && $0.value != nil }?.value }
