@@ -1,0 +1,78 @@
+import EdgeConfig
+import Foundation
+import Testing
+
+@Suite struct ConfigurationTests {
+    private func problems(_ yaml: String) -> [ConfigProblem] {
+        do {
+            _ = try EdgeConfiguration.parse(yaml: yaml)
+            return []
+        } catch {
+            return error.problems
+        }
+    }
+
+    @Test func exampleConfigurationInTheRepositoryIsValid() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../config/edge.example.yaml").path
+        let config = try EdgeConfiguration.load(path: path)
+        #expect(config.site.id == "depot-north")
+        #expect(config.ocpp.port == 9000)
+        #expect(config.http.host == "127.0.0.1")
+        #expect(config.authorization.tokens.count == 3)
+        #expect(config.stations.map(\.id) == ["CP-ENTRANCE-1", "CP-ENTRANCE-2"])
+    }
+
+    @Test func defaultsApplyWhenOnlyTheSiteIsGiven() throws {
+        let config = try EdgeConfiguration.parse(yaml: "site:\n  id: s1\n")
+        #expect(config.ocpp.port == 9000)
+        #expect(config.http.port == 9001)
+        #expect(config.store.path == "/var/lib/gridside/edge.sqlite")
+        #expect(config.ocpp.unknownStations == .accept)
+        #expect(config.authorization.unknownTokens == .reject)
+        #expect(config.ocpp.callTimeout == .seconds(30))
+    }
+
+    @Test func everyProblemIsReportedWithItsKey() {
+        let found = problems(
+            """
+            site:
+              id: "bad id!"
+            ocpp:
+              listen: nowhere
+              unknown_stations: sometimes
+              heartbeat_interval: 2
+              basic_auth: maybe
+              tls:
+                certificate: /nonexistent/cert.pem
+                key: /nonexistent/key.pem
+            stations:
+              - id: CP1
+                password_hash: plaintext
+              - id: CP1
+            authorization:
+              tokens:
+                - id_tag: "012345678901234567890"
+                  expiry: tomorrow
+            colour: blue
+            """)
+        let keys = Set(found.map(\.key))
+        for key in [
+            "site.id", "ocpp.listen", "ocpp.unknown_stations", "ocpp.heartbeat_interval", "ocpp.basic_auth",
+            "ocpp.tls.certificate", "ocpp.tls.key", "stations[0].password_hash", "stations[1].id",
+            "authorization.tokens[0].id_tag", "authorization.tokens[0].expiry", "colour",
+        ] {
+            #expect(keys.contains(key), "no problem reported for \(key): \(found)")
+        }
+        #expect(found.first { $0.key == "ocpp.unknown_stations" }?.reason.contains("accept, pending, reject") == true)
+    }
+
+    @Test func missingSiteIdAndNonMappingFileAreNamed() {
+        #expect(problems("ocpp:\n  listen: 0.0.0.0:9000\n").map(\.key) == ["site.id"])
+        #expect(problems("- just\n- a list\n").map(\.key) == ["(top level)"])
+        #expect(problems("site: [unclosed\n").first?.key == "(file)")
+    }
+
+    @Test func samePortForOCPPAndHTTPIsRefused() {
+        #expect(problems("site:\n  id: s\nocpp:\n  listen: 0.0.0.0:9000\nhttp:\n  listen: 127.0.0.1:9000\n").map(\.key) == ["http.listen"])
+    }
+}

@@ -1,0 +1,136 @@
+@testable import EdgeStore
+import Foundation
+import SiteModel
+import Testing
+
+@Suite struct EdgeStoreTests {
+    let directory = TemporaryDirectory()
+    let t0 = Date(timeIntervalSince1970: 1_764_057_600)
+
+    private func start(_ store: EdgeStore, station: String = "CP1", connector: Int = 1, meter: Double = 1000) async throws -> SessionStartOutcome {
+        try await store.startSession(
+            SessionStart(stationId: station, connectorId: connector, idTag: "TAG1", meterStartWh: meter, timestamp: t0, authStatus: .accepted),
+            receivedAt: t0)
+    }
+
+    @Test func retriedStartTransactionGetsSameTransactionId() async throws {
+        let store = try EdgeStore(path: directory.file("edge.sqlite"))
+        let first = try await start(store)
+        let retry = try await start(store)
+        #expect(first.wasRetry == false)
+        #expect(retry == SessionStartOutcome(transactionId: first.transactionId, wasRetry: true))
+        #expect(try await store.sessions().count == 1)
+    }
+
+    @Test func transactionIdsStayUniqueAcrossRestarts() async throws {
+        let path = directory.file("edge.sqlite")
+        var store: EdgeStore? = try EdgeStore(path: path)
+        let before = try await start(store!, meter: 1)
+        try store!.close()
+        store = nil
+        let reopened = try EdgeStore(path: path)
+        let after = try await start(reopened, meter: 2)
+        #expect(after.transactionId > before.transactionId)
+        #expect(try await reopened.session(id: before.transactionId)?.meterStartWh == 1)
+    }
+
+    @Test func stopClosesTheSessionWithItsEnergyAndARetriedStopChangesNothing() async throws {
+        let store = try EdgeStore(path: directory.file("edge.sqlite"))
+        let started = try await start(store)
+        let stop = SessionStop(stationId: "CP1", transactionId: started.transactionId, meterStopWh: 8500, timestamp: t0 + 3600, reason: "Local")
+        let outcome = try await store.stopSession(stop, receivedAt: t0 + 3600)
+        #expect(outcome == SessionStopOutcome(sessionId: started.transactionId, wasKnown: true, wasRetry: false))
+        let retried = try await store.stopSession(
+            SessionStop(stationId: "CP1", transactionId: started.transactionId, meterStopWh: 9999, timestamp: t0 + 7200), receivedAt: t0)
+        #expect(retried.wasRetry)
+        let session = try #require(try await store.session(id: started.transactionId))
+        #expect(session.energyWh == 7500)
+        #expect(session.stopReason == "Local")
+        #expect(session.isActive == false)
+    }
+
+    @Test func stopOfATransactionNeverSeenIsRecordedOnceWithItsOwnId() async throws {
+        let store = try EdgeStore(path: directory.file("edge.sqlite"))
+        let begin = MeterSample(timestamp: t0, readings: [MeterReading(measurand: Measurand.energyActiveImportRegister, unit: "Wh", value: 200, context: "Transaction.Begin")])
+        let stop = SessionStop(stationId: "CP9", transactionId: 4242, idTag: "TAG1", meterStopWh: 5200, timestamp: t0 + 60, samples: [begin])
+        let outcome = try await store.stopSession(stop, receivedAt: t0 + 61)
+        #expect(outcome == SessionStopOutcome(sessionId: 4242, wasKnown: false, wasRetry: false))
+        #expect(try await store.stopSession(stop, receivedAt: t0 + 62).wasRetry)
+        let sessions = try await store.sessions(stationId: "CP9")
+        #expect(sessions.count == 1)
+        #expect(sessions[0].recordedFrom == "stop")
+        #expect(sessions[0].energyWh == 5000)
+    }
+
+    @Test func stopNamingAnotherStationsTransactionGetsANewSession() async throws {
+        let store = try EdgeStore(path: directory.file("edge.sqlite"))
+        let theirs = try await start(store, station: "CP1")
+        let outcome = try await store.stopSession(
+            SessionStop(stationId: "CP2", transactionId: theirs.transactionId, meterStopWh: 10, timestamp: t0), receivedAt: t0)
+        #expect(outcome.wasKnown == false)
+        #expect(outcome.sessionId != theirs.transactionId)
+        #expect(try await store.session(id: theirs.transactionId)?.isActive == true)
+        #expect(try await store.session(id: outcome.sessionId)?.chargerTransactionId == theirs.transactionId)
+    }
+
+    @Test func meterValuesKeepTheLatestReadingsAndLateSamplesDoNotOverwriteThem() async throws {
+        let store = try EdgeStore(path: directory.file("edge.sqlite"))
+        let started = try await start(store)
+        func sample(_ at: Date, energy: Double, soc: Double) -> MeterSample {
+            MeterSample(timestamp: at, readings: [
+                MeterReading(measurand: Measurand.energyActiveImportRegister, unit: "Wh", value: energy),
+                MeterReading(measurand: Measurand.powerActiveImport, phase: "L1", unit: "W", value: 3000),
+                MeterReading(measurand: Measurand.powerActiveImport, phase: "L2", unit: "W", value: 3100),
+                MeterReading(measurand: Measurand.currentImport, phase: "L1", unit: "A", value: 13),
+                MeterReading(measurand: Measurand.currentImport, phase: "L2", unit: "A", value: 14),
+                MeterReading(measurand: Measurand.soc, unit: "Percent", value: soc),
+            ])
+        }
+        try await store.recordMeterValues(stationId: "CP1", connectorId: 1, transactionId: started.transactionId, samples: [sample(t0 + 600, energy: 3000, soc: 40)])
+        try await store.recordMeterValues(stationId: "CP1", connectorId: 1, transactionId: started.transactionId, samples: [sample(t0 + 300, energy: 2000, soc: 30)])
+        let session = try #require(try await store.session(id: started.transactionId))
+        #expect(session.energyWh == 2000)
+        #expect(session.lastPowerW == 6100)
+        #expect(session.lastCurrentA == 14)
+        #expect(session.lastSoC == 40)
+        #expect(try await store.samples(sessionId: started.transactionId).count == 2)
+    }
+
+    /// Many concurrent writers share commits, and every one of them is durable when it returns.
+    @Test func concurrentWritesAreGroupCommittedAndAllDurable() async throws {
+        let path = directory.file("edge.sqlite")
+        let batches = BatchCounter()
+        let store = try EdgeStore(path: path) { size, _ in batches.record(size) }
+        let t0 = self.t0
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<500 {
+                group.addTask {
+                    _ = try await store.startSession(
+                        SessionStart(stationId: "CP\(index)", connectorId: 1, idTag: "T", meterStartWh: 0, timestamp: t0, authStatus: .accepted),
+                        receivedAt: t0)
+                }
+            }
+            try await group.waitForAll()
+        }
+        try store.close()
+        #expect(batches.commits < 500)
+        #expect(batches.operations == 500)
+        #expect(try await EdgeStore(path: path).sessions(limit: 1000).count == 500)
+    }
+
+    @Test func tokensOfOneSourceAreReplacedTogether() async throws {
+        let store = try EdgeStore(path: directory.file("edge.sqlite"))
+        try await store.replaceTokens(source: "config", with: [TokenRecord(idTag: "A", status: .accepted, source: "config"), TokenRecord(idTag: "B", status: .blocked, source: "config")])
+        try await store.replaceTokens(source: "config", with: [TokenRecord(idTag: "A", status: .accepted, source: "config")])
+        #expect(try await store.tokens().map(\.idTag) == ["A"])
+        #expect(try await store.token(idTag: "B") == nil)
+    }
+}
+
+final class BatchCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var sizes: [Int] = []
+    func record(_ size: Int) { lock.withLock { sizes.append(size) } }
+    var commits: Int { lock.withLock { sizes.count } }
+    var operations: Int { lock.withLock { sizes.reduce(0, +) } }
+}

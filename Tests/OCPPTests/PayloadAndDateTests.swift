@@ -1,0 +1,56 @@
+import Foundation
+import OCPP
+import Testing
+
+@Suite struct PayloadCodingTests {
+    let coder = PayloadCoder()
+
+    private func code(_ json: String) -> OCPPErrorCode? {
+        do {
+            _ = try coder.decode(OCPP16.StartTransactionRequest.self, from: Array(json.utf8))
+            return nil
+        } catch {
+            return error.code
+        }
+    }
+
+    @Test func schemaViolationsMapToTheirErrorCodes() {
+        #expect(code(#"{"idTag":"A","meterStart":0,"timestamp":"2026-11-25T08:00:00Z"}"#) == .occurenceConstraintViolation)
+        #expect(code(#"{"connectorId":"one","idTag":"A","meterStart":0,"timestamp":"2026-11-25T08:00:00Z"}"#) == .typeConstraintViolation)
+        #expect(code(#"{"connectorId":1,"idTag":"012345678901234567890","meterStart":0,"timestamp":"2026-11-25T08:00:00Z"}"#) == .propertyConstraintViolation)
+        #expect(code(#"{"connectorId":1,"idTag":"A","meterStart":0,"timestamp":"yesterday"}"#) == .propertyConstraintViolation)
+        #expect(code(#"{"connectorId":1,"idTag":null,"meterStart":0,"timestamp":"2026-11-25T08:00:00Z"}"#) == .occurenceConstraintViolation)
+        #expect(code(#"[]"#) == .formationViolation)
+        #expect(code(#"{"connectorId":1,"idTag":"A","meterStart":0,"timestamp":"2026-11-25T08:00:00Z"}"#) == nil)
+    }
+
+    @Test func reasonNamesTheField() throws {
+        do {
+            _ = try coder.decode(OCPP16.StatusNotificationRequest.self, from: Array(#"{"connectorId":1,"errorCode":"NoError","status":"Sleeping"}"#.utf8))
+            Issue.record("expected a failure")
+        } catch {
+            #expect(error.code == .propertyConstraintViolation)
+            #expect(error.reason.contains("status"))
+        }
+    }
+}
+
+@Suite struct OCPPDateTimeTests {
+    @Test func parsesWhatChargersSend() throws {
+        let reference = Date(timeIntervalSince1970: 1_764_057_600)  // 2025-11-25T08:00:00Z
+        #expect(OCPPDateTime.parse("2025-11-25T08:00:00Z") == reference)
+        #expect(OCPPDateTime.parse("2025-11-25T08:00:00.000Z") == reference)
+        #expect(OCPPDateTime.parse("2025-11-25T09:30:00+01:30") == reference)
+        #expect(OCPPDateTime.parse("2025-11-25T08:00:00") == reference)
+        #expect(abs(OCPPDateTime.parse("2025-11-25T08:00:00.123456Z")!.timeIntervalSince(reference) - 0.123456) < 1e-6)
+        #expect(OCPPDateTime.parse("2025-13-25T08:00:00Z") == nil)
+        #expect(OCPPDateTime.parse("2025-11-25 garbage") == nil)
+        #expect(OCPPDateTime.parse("") == nil)
+    }
+
+    @Test func formatsUTCWithMilliseconds() {
+        #expect(OCPPDateTime.format(Date(timeIntervalSince1970: 1_764_057_600.25)) == "2025-11-25T08:00:00.250Z")
+        #expect(OCPPDateTime.format(Date(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00.000Z")
+        #expect(OCPPDateTime.format(Date(timeIntervalSince1970: -1)) == "1969-12-31T23:59:59.000Z")
+    }
+}

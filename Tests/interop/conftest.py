@@ -1,0 +1,75 @@
+"""Fixtures: a gridside-edge daemon per test, on a temporary config and store, on ports the OS chooses."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from support import Edge, deep_merge
+
+TOKENS = [
+    {"id_tag": "TOKEN-OK"},
+    {"id_tag": "TOKEN-BLOCKED", "status": "Blocked"},
+    {"id_tag": "TOKEN-EXPIRED", "expiry": "2020-01-01T00:00:00Z"},
+    {"id_tag": "TOKEN-CHILD", "parent_id_tag": "FLEET-PARENT"},
+]
+
+
+def base_config(directory) -> dict:
+    return {
+        "site": {"id": "interop-site", "name": "Interop Site"},
+        "ocpp": {"listen": "127.0.0.1:0", "heartbeat_interval": 120},
+        "http": {"listen": "127.0.0.1:0"},
+        "store": {"path": str(directory / "edge.sqlite")},
+        "authorization": {"unknown_tokens": "reject", "tokens": TOKENS},
+        "log": {"level": "info"},
+    }
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)
+
+
+@pytest.fixture
+def make_edge(tmp_path, request):
+    """Starts an edge with the base config deep-merged with `overrides`; stops every one after the test and
+    checks that each exits 0 on SIGTERM (unless the test killed it last)."""
+    edges: list[Edge] = []
+    counter = itertools.count(1)
+
+    def make(overrides: dict | None = None, start: bool = True, directory=None) -> Edge:
+        n = next(counter)
+        where = directory or (tmp_path / f"edge{n}")
+        where.mkdir(parents=True, exist_ok=True)
+        config = deep_merge(base_config(where), overrides or {})
+        edge = Edge(where, config, name=f"edge{n}")
+        edges.append(edge)
+        if start:
+            edge.start()
+        return edge
+
+    yield make
+
+    failures = []
+    for edge in edges:
+        if edge.proc is None:
+            continue
+        was_running = edge.running
+        code = edge.stop()
+        if was_running and edge.expect_clean_exit and code != 0:
+            failures.append(f"{edge.name} exited with {code} on SIGTERM")
+    failed = getattr(request.node, "rep_call", None)
+    if (failed is not None and failed.failed) or failures:
+        for edge in edges:
+            print(f"\n===== {edge.name} log ({edge.log_path}) =====\n{edge.log_tail(80)}")
+    assert not failures, failures
+
+
+@pytest.fixture
+def edge(make_edge) -> Edge:
+    """An edge with the base config: unknown stations accepted, unknown tokens rejected."""
+    return make_edge()

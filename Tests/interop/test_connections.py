@@ -1,0 +1,281 @@
+"""Connection admission and lifecycle: Basic auth (security profile 1), TLS (profile 2), station policies,
+subprotocol negotiation, identity from any base URL, replacement of a reconnecting station, shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import ssl
+import subprocess
+import threading
+
+import pytest
+import websockets
+from websockets.asyncio.client import connect as ws_connect
+
+from ocpp.exceptions import OCPPError
+from ocpp.v16 import call
+from support import (
+    arun, basic_auth_header, charger, exchange, hash_password, metric_sum, now_iso, raw_socket, wait_until)
+
+PASSWORD = "correct-horse-battery-staple-42"  # 16 to 40 characters, as OCPP requires
+
+
+async def refused_status(edge, station: str, **connect_kwargs) -> websockets.exceptions.InvalidStatus:
+    connect_kwargs.setdefault("subprotocols", ["ocpp1.6"])
+    with pytest.raises(websockets.exceptions.InvalidStatus) as refused:
+        async with ws_connect(edge.ws_url(station), open_timeout=10, **connect_kwargs):
+            pass
+    return refused.value
+
+
+def test_basic_auth_right_password_connects_wrong_or_missing_gets_401(make_edge):
+    password_hash = hash_password(PASSWORD)
+    assert password_hash.startswith("$2")
+    edge = make_edge({"stations": [{"id": "CP-SECURE-1", "password_hash": password_hash}, {"id": "CP-OPEN-1"}]})
+
+    async def body():
+        async with charger(edge, "CP-SECURE-1", additional_headers=basic_auth_header("CP-SECURE-1", PASSWORD)) as cp:
+            assert (await cp.boot()).status == "Accepted"
+
+        attempts = [
+            {},  # no credentials at all
+            {"additional_headers": basic_auth_header("CP-SECURE-1", "wrong-password-but-long-enough")},
+            {"additional_headers": basic_auth_header("SOMEONE-ELSE", PASSWORD)},  # the user must be the identity
+            {"additional_headers": {"Authorization": "Bearer " + PASSWORD}},
+            {"additional_headers": {"Authorization": "Basic !!!not-base64!!!"}},
+        ]
+        for attempt in attempts:
+            refused = await refused_status(edge, "CP-SECURE-1", **attempt)
+            assert refused.response.status_code == 401, (attempt, refused.response.status_code)
+            challenge = refused.response.headers.get("WWW-Authenticate", "")
+            assert challenge.lower().startswith("basic"), f"401 without a Basic challenge: {refused.response.headers}"
+
+        # A station without a password_hash is not asked for one (basic_auth is off).
+        async with charger(edge, "CP-OPEN-1") as cp:
+            assert (await cp.boot()).status == "Accepted"
+
+    arun(body())
+    metrics = edge.metrics()
+    assert metric_sum(metrics, "ocpp_auth_failures_total") >= 5, metrics
+    edge.wait_for_log(r"station=CP-SECURE-1\b.*Basic auth")
+    assert edge.station("CP-SECURE-1")["vendor"] == "Interop"
+
+
+def test_basic_auth_required_for_every_station_when_basic_auth_is_on(make_edge):
+    password_hash = hash_password(PASSWORD)
+    edge = make_edge({"ocpp": {"basic_auth": True},
+                      "stations": [{"id": "CP-SECURE-2", "password_hash": password_hash}]})
+
+    async def body():
+        # An unknown station has no password to log in with.
+        refused = await refused_status(edge, "CP-UNKNOWN-9", additional_headers=basic_auth_header("CP-UNKNOWN-9", PASSWORD))
+        assert refused.response.status_code == 401
+        async with charger(edge, "CP-SECURE-2", additional_headers=basic_auth_header("CP-SECURE-2", PASSWORD)) as cp:
+            assert (await cp.boot()).status == "Accepted"
+
+    arun(body())
+
+
+def test_unknown_stations_reject_policy_refuses_unknown_identities_with_404(make_edge):
+    edge = make_edge({"ocpp": {"unknown_stations": "reject"}, "stations": [{"id": "CP-KNOWN-1"}]})
+
+    async def body():
+        refused = await refused_status(edge, "CP-STRANGER-1")
+        assert refused.response.status_code == 404
+        async with charger(edge, "CP-KNOWN-1") as cp:
+            assert (await cp.boot()).status == "Accepted"
+
+    arun(body())
+    assert all(s["id"] != "CP-STRANGER-1" for s in edge.stations())
+    assert metric_sum(edge.metrics(), "ocpp_auth_failures_total") >= 1
+    edge.wait_for_log(r"station=CP-STRANGER-1\b")
+
+
+def test_pending_policy_until_an_operator_approves(make_edge):
+    edge = make_edge({"ocpp": {"unknown_stations": "pending", "heartbeat_interval": 300},
+                      "stations": [{"id": "CP-CONFIGURED-1"}]})
+    station = "CP-NEWCOMER-1"
+
+    async def body():
+        async with charger(edge, station) as cp:
+            boot = await cp.boot()
+            assert boot.status == "Pending"
+            assert 0 < boot.interval <= 300
+            # Heartbeats and status are fine while pending ...
+            await cp.call(call.Heartbeat(), suppress=False)
+            await cp.call(call.StatusNotification(connector_id=1, error_code="NoError", status="Available"),
+                          suppress=False)
+            # ... but nothing that would let it charge.
+            for request in [call.Authorize(id_tag="TOKEN-OK"),
+                            call.StartTransaction(connector_id=1, id_tag="TOKEN-OK", meter_start=0, timestamp=now_iso())]:
+                with pytest.raises(OCPPError) as refused:
+                    await cp.call(request, suppress=False)
+                assert refused.value.code == "SecurityError", refused.value
+            # Other commands go through.
+            status, answer = await edge.acommand(station, "GetConfiguration", {})
+            assert status == 200, (status, answer)
+
+            info = await edge.aget(f"/stations/{station}")
+            assert info[0] == 200 and info[1]["approval"] == "pending", info
+
+            status, approved = await edge.apost(f"/stations/{station}/approve")
+            assert status == 200, (status, approved)
+            boot = await cp.boot()
+            assert boot.status == "Accepted"
+            assert boot.interval == 300
+            authorized = await cp.call(call.Authorize(id_tag="TOKEN-OK"), suppress=False)
+            assert authorized.id_tag_info["status"] == "Accepted"
+
+        # A configured station is accepted right away under the pending policy.
+        async with charger(edge, "CP-CONFIGURED-1") as cp:
+            assert (await cp.boot()).status == "Accepted"
+
+    arun(body())
+    # Approval is durable: after a restart the station is still accepted.
+    assert edge.stop() == 0
+    edge.start()
+
+    async def after_restart():
+        async with charger(edge, station) as cp:
+            assert (await cp.boot()).status == "Accepted"
+
+    arun(after_restart())
+
+
+def test_a_pending_station_is_not_sent_remote_start(make_edge):
+    edge = make_edge({"ocpp": {"unknown_stations": "pending"}})
+
+    async def body():
+        async with charger(edge, "CP-NEWCOMER-2") as cp:
+            assert (await cp.boot()).status == "Pending"
+            status, answer = await edge.acommand("CP-NEWCOMER-2", "RemoteStartTransaction", {"idTag": "TOKEN-OK"})
+            assert status == 409, (status, answer)
+            assert cp.calls_of("RemoteStartTransaction") == []
+
+    arun(body())
+
+
+def test_a_second_connection_with_the_same_identity_replaces_the_first(edge):
+    station = "CP-TWICE-1"
+
+    async def body():
+        async with charger(edge, station) as first:
+            await first.boot()
+            async with charger(edge, station) as second:
+                # The first connection is closed by the edge.
+                await asyncio.wait_for(first._connection.wait_closed(), 10)
+                assert first._connection.close_code is not None
+                # The second one works, and commands go to it.
+                await second.call(call.Heartbeat(), suppress=False)
+                status, answer = await edge.acommand(station, "ClearCache", {})
+                assert status == 200 and answer == {"status": "Accepted"}, (status, answer)
+                assert second.calls_of("ClearCache") == [{}]
+                assert first.calls_of("ClearCache") == []
+                await asyncio.sleep(0.3)  # let the first connection's end be processed
+                status_view = (await edge.aget("/status"))[1]
+                mine = [s for s in status_view["stations"] if s["id"] == station]
+                assert len(mine) == 1 and mine[0]["connected"] is True, status_view
+                assert status_view["connectedStations"] == 1, status_view
+                metrics = (await edge.aget("/metrics"))[1]
+                assert metric_sum(metrics, "ocpp_connected_stations") == 1, metrics
+        await wait_until(lambda: edge.status()["connectedStations"] == 0, what="station disconnected")
+        assert metric_sum(edge.metrics(), "ocpp_connected_stations") == 0
+
+    arun(body())
+
+
+def test_subprotocol_negotiation(edge):
+    async def body():
+        # No subprotocol offered: accepted, and spoken to as OCPP 1.6.
+        async with raw_socket(edge, "CP-NOPROTO-1", subprotocols=None) as ws:
+            assert ws.subprotocol is None
+            answer = await exchange(ws, json.dumps([2, "b", "BootNotification",
+                                                    {"chargePointVendor": "Old", "chargePointModel": "NoProto"}]))
+            assert answer[0] == 3 and answer[2]["status"] == "Accepted", answer
+        # Only an unsupported version offered: refused.
+        refused = await refused_status(edge, "CP-201-ONLY", subprotocols=["ocpp2.0.1"])
+        assert refused.response.status_code == 400
+        # Several offered: ocpp1.6 is chosen.
+        async with raw_socket(edge, "CP-MULTI-1", subprotocols=["ocpp2.0.1", "ocpp1.6"]) as ws:
+            assert ws.subprotocol == "ocpp1.6"
+
+    arun(body())
+    edge.wait_for_log(r"station=CP-NOPROTO-1\b.*no OCPP subprotocol|no OCPP subprotocol.*station=CP-NOPROTO-1\b")
+    assert edge.station("CP-NOPROTO-1")["model"] == "NoProto"
+
+
+def test_identity_is_the_last_path_segment_of_any_base_url(edge):
+    async def body():
+        async with charger(edge, "CP/7", base="/steve/websocket/CentralSystemService/") as cp:
+            assert (await cp.boot()).status == "Accepted"
+            stations = {s["id"]: s for s in (await edge.aget("/stations"))[1]}
+            assert "CP/7" in stations, list(stations)
+            assert stations["CP/7"]["connected"] is True
+            # Commands reach it by its decoded identity.
+            status, answer = await edge.acommand("CP/7", "ClearCache", {})
+            assert status == 200, (status, answer)
+        async with charger(edge, "CP 8 é", base="/") as cp:
+            await cp.boot()
+        async with charger(edge, "CP-9", base="/a/b/c/d/") as cp:
+            await cp.boot()
+
+    arun(body())
+    ids = {s["id"] for s in edge.stations()}
+    assert {"CP/7", "CP 8 é", "CP-9"} <= ids, ids
+
+
+def test_wss_with_a_configured_certificate(make_edge, tmp_path):
+    cert, key = tmp_path / "edge.crt", tmp_path / "edge.key"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+         "-keyout", str(key), "-out", str(cert), "-days", "2", "-subj", "/CN=localhost",
+         "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
+        check=True, capture_output=True, timeout=60)
+    password_hash = hash_password(PASSWORD)
+    edge = make_edge({"ocpp": {"tls": {"certificate": str(cert), "key": str(key)}},
+                      "stations": [{"id": "CP-TLS-2", "password_hash": password_hash}]})
+    context = ssl.create_default_context(cafile=str(cert))
+
+    async def body():
+        assert edge.ws_url("CP-TLS-1").startswith("wss://")
+        async with charger(edge, "CP-TLS-1", ssl=context) as cp:
+            assert (await cp.boot()).status == "Accepted"
+            await cp.call(call.Heartbeat(), suppress=False)
+        # Security profile 2: TLS plus Basic auth.
+        async with charger(edge, "CP-TLS-2", ssl=context,
+                           additional_headers=basic_auth_header("CP-TLS-2", PASSWORD)) as cp:
+            assert (await cp.boot()).status == "Accepted"
+        refused = await refused_status(edge, "CP-TLS-2", ssl=context)
+        assert refused.response.status_code == 401
+        # A plain ws:// connection to the TLS port does not get in.
+        with pytest.raises(Exception):
+            async with ws_connect(edge.ws_url("CP-PLAIN", scheme="ws"), subprotocols=["ocpp1.6"], open_timeout=5):
+                pass
+
+    arun(body())
+    assert edge.station("CP-TLS-1")["vendor"] == "Interop"
+    assert edge.healthz() == 200
+
+
+def test_sigterm_closes_connected_chargers_with_1001_and_exits_0(edge):
+    async def body():
+        async with charger(edge, "CP-SHUTDOWN-1") as cp1, raw_socket(edge, "CP-SHUTDOWN-2") as raw:
+            await cp1.boot()
+            answer = await exchange(raw, '[2,"hb","Heartbeat",{}]')
+            assert answer[0] == 3
+            start = await cp1.call(call.StartTransaction(
+                connector_id=1, id_tag="TOKEN-OK", meter_start=0, timestamp=now_iso()), suppress=False)
+            code = asyncio.create_task(asyncio.to_thread(edge.stop))
+            await asyncio.wait_for(cp1._connection.wait_closed(), 15)
+            await asyncio.wait_for(raw.wait_closed(), 15)
+            assert cp1._connection.close_code == 1001, (cp1._connection.close_code, cp1._connection.close_reason)
+            assert raw.close_code == 1001, (raw.close_code, raw.close_reason)
+            assert await code == 0
+            return start.transaction_id
+
+    transaction_id = arun(body())
+    edge.wait_for_log("store closed")
+    # What was acknowledged before the shutdown is there after a restart.
+    edge.start()
+    assert [s["transactionId"] for s in edge.sessions(active=True)] == [transaction_id]
