@@ -1,0 +1,48 @@
+# Gridside: the two commands of the README, and the ones behind them.
+# Swift from swift.org is often installed under /opt/swift.
+export PATH := $(PATH):/opt/swift/usr/bin
+SHELL := /bin/bash
+FIXTURES := .build/ocpp-fixtures
+
+.PHONY: demo test deps build bench install clean
+
+## make demo: install what is missing, build, run an edge with a simulated site, say where to look.
+demo: deps build
+	@scripts/demo.sh
+
+## make test: install what is missing, then run every test (Swift unit and live tests, Python interop tests).
+test: deps
+	swift build --build-tests
+	rm -rf $(FIXTURES) && mkdir -p $(FIXTURES)
+	GRIDSIDE_OCPP_FIXTURES=$(CURDIR)/$(FIXTURES) swift test --skip-build
+	GRIDSIDE_EDGE_BIN=$(CURDIR)/.build/debug/gridside-edge GRIDSIDE_OCPP_FIXTURES=$(CURDIR)/$(FIXTURES) \
+		.venv/bin/python -m pytest Tests/interop -q
+
+deps:
+	@scripts/deps.sh
+
+build:
+	swift build --product gridside-edge
+	swift build --product gridside-sim
+
+## make bench: release build, then the OCPP throughput and latency benchmark (figures in the README).
+bench: deps
+	swift build -c release --product gridside-edge
+	swift build -c release --product gridside-bench
+	scripts/bench.sh
+
+## make install: the edge as a systemd service (see README, "Running on a site").
+install:
+	swift build -c release --product gridside-edge
+	install -m 0755 .build/release/gridside-edge /usr/local/bin/gridside-edge
+	install -d -m 0755 /etc/gridside
+	[ -f /etc/gridside/edge.yaml ] || install -m 0640 config/edge.example.yaml /etc/gridside/edge.yaml
+	install -m 0644 systemd/gridside-edge.service /etc/systemd/system/gridside-edge.service
+	id gridside >/dev/null 2>&1 || useradd --system --home-dir /var/lib/gridside --shell /usr/sbin/nologin gridside
+	chgrp gridside /etc/gridside/edge.yaml
+	systemctl daemon-reload
+	@echo "Edit /etc/gridside/edge.yaml, check it with 'gridside-edge check --config /etc/gridside/edge.yaml',"
+	@echo "then: systemctl enable --now gridside-edge"
+
+clean:
+	rm -rf .build demo-data
