@@ -104,7 +104,10 @@ public struct EdgeApp: Sendable {
     static func tlsConfiguration(_ tls: EdgeConfiguration.TLS) throws -> TLSConfiguration {
         let chain = try NIOSSLCertificate.fromPEMFile(tls.certificate).map { NIOSSLCertificateSource.certificate($0) }
         let key = try NIOSSLPrivateKey(file: tls.key, format: .pem)
-        return TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
+        var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
+        // Chargers often drop the TCP connection without a TLS close_notify; don't hold the socket 5 s for it.
+        configuration.shutdownTimeout = .seconds(1)
+        return configuration
     }
 }
 

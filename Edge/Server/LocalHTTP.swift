@@ -16,6 +16,8 @@ struct LocalHTTP {
 
     func router() -> Router<BasicRequestContext> {
         let router = Router()
+        // In Hummingbird 2 a middleware applies to the routes added after it.
+        router.middlewares.add(ProblemMiddleware())
         router.get("/healthz") { _, _ in
             try await healthz()
         }
@@ -27,21 +29,21 @@ struct LocalHTTP {
         router.get("/status") { _, _ in try await json(status()) }
         router.get("/stations") { _, _ in try await json(stations()) }
         router.get("/stations/:id") { _, context in
-            let id = try context.parameters.require("id")
+            let id = try Self.stationId(context)
             guard let station = try await stations(only: id).first else {
                 throw Problem(title: "Not Found", status: 404, detail: "no station '\(id)' is known")
             }
             return try json(station)
         }
         router.get("/stations/:id/history") { _, context in
-            let id = try context.parameters.require("id")
+            let id = try Self.stationId(context)
             return try json(try await central.store.statusHistory(stationId: id).map(ConnectorView.init))
         }
         router.post("/stations/:id/approve") { _, context in
-            try await setApproval(try context.parameters.require("id"), .accepted)
+            try await setApproval(try Self.stationId(context), .accepted)
         }
         router.post("/stations/:id/reject") { _, context in
-            try await setApproval(try context.parameters.require("id"), .rejected)
+            try await setApproval(try Self.stationId(context), .rejected)
         }
         router.get("/sessions") { request, _ in
             let query = request.uri.queryParameters
@@ -71,7 +73,7 @@ struct LocalHTTP {
             return try json(SessionView(session))
         }
         router.post("/stations/:id/commands/:action") { request, context in
-            let id = try context.parameters.require("id")
+            let id = try Self.stationId(context)
             let action = try context.parameters.require("action")
             let body = try await request.body.collect(upTo: Self.maxBodyBytes)
             let payload = body.readableBytes == 0 ? Array("{}".utf8) : Array(body.readableBytesView)
@@ -84,8 +86,13 @@ struct LocalHTTP {
                 throw Self.problem(for: error)
             }
         }
-        router.middlewares.add(ProblemMiddleware())
         return router
+    }
+
+    /// The station id of the path, percent-decoded: ids may hold characters URLs escape (`CP/7` is `CP%2F7`).
+    static func stationId(_ context: BasicRequestContext) throws -> String {
+        let raw = try context.parameters.require("id")
+        return raw.removingPercentEncoding ?? raw
     }
 
     /// The one place command failures become HTTP statuses.

@@ -39,3 +39,13 @@ public final class EdgeStore: Sendable {
         try pool.close()
     }
 }
+
+extension Date {
+    /// How the store keeps a timestamp: seconds since 1970 as a REAL, exact to well below a millisecond.
+    /// (GRDB's default text form truncates to the millisecond and costs a DateFormatter call per value.)
+    var stored: Double { timeIntervalSince1970 }
+}
+
+extension Optional where Wrapped == Date {
+    var stored: Double? { self?.timeIntervalSince1970 }
+}

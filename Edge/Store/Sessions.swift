@@ -15,7 +15,7 @@ extension EdgeStore {
                         SELECT id FROM session WHERE recorded_from = 'start' AND station_id = ? AND connector_id = ?
                             AND id_tag = ? AND start_time = ? AND meter_start_wh = ?
                         """),
-                arguments: [start.stationId, start.connectorId, start.idTag, start.timestamp, start.meterStartWh])
+                arguments: [start.stationId, start.connectorId, start.idTag, start.timestamp.stored, start.meterStartWh])
             {
                 return SessionStartOutcome(transactionId: existing, wasRetry: true)
             }
@@ -27,7 +27,7 @@ extension EdgeStore {
                     """
             ).execute(arguments: [
                 start.stationId, start.connectorId, start.idTag, start.authStatus.rawValue, start.reservationId,
-                start.meterStartWh, start.timestamp, start.meterStartWh, receivedAt,
+                start.meterStartWh, start.timestamp.stored, start.meterStartWh, receivedAt.stored,
             ])
             return SessionStartOutcome(transactionId: Int(db.lastInsertedRowID), wasRetry: false)
         }
@@ -53,7 +53,7 @@ extension EdgeStore {
                         UPDATE session SET meter_stop_wh = ?, stop_time = ?, stop_reason = ?, stop_id_tag = ?,
                             last_energy_wh = ? WHERE id = ?
                         """,
-                    arguments: [stop.meterStopWh, stop.timestamp, stop.reason, stop.idTag, stop.meterStopWh, sessionId])
+                    arguments: [stop.meterStopWh, stop.timestamp.stored, stop.reason, stop.idTag, stop.meterStopWh, sessionId])
                 return SessionStopOutcome(sessionId: sessionId, wasKnown: true, wasRetry: false)
             }
             // Unknown to the edge. Keep the charger's id when it is free, so later messages still match.
@@ -79,9 +79,9 @@ extension EdgeStore {
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'stop', ?, ?)
                     """,
                 arguments: [
-                    id, stop.stationId, connectorId, stop.idTag, begin, stop.samples.first?.timestamp,
-                    stop.meterStopWh, stop.timestamp, stop.reason, stop.idTag, stop.meterStopWh, stop.transactionId,
-                    receivedAt,
+                    id, stop.stationId, connectorId, stop.idTag, begin, stop.samples.first?.timestamp.stored,
+                    stop.meterStopWh, stop.timestamp.stored, stop.reason, stop.idTag, stop.meterStopWh, stop.transactionId,
+                    receivedAt.stored,
                 ])
             let sessionId = Int(db.lastInsertedRowID)
             try Self.insertSamples(db, stationId: stop.stationId, connectorId: connectorId, sessionId: sessionId, stop.samples)
@@ -117,7 +117,7 @@ extension EdgeStore {
         for sample in samples {
             let readings = String(decoding: try encoder.encode(sample.readings), as: UTF8.self)
             try insert.execute(arguments: [
-                stationId, connector, sessionId, sample.timestamp, sample.energyImportWh, sample.powerImportW,
+                stationId, connector, sessionId, sample.timestamp.stored, sample.energyImportWh, sample.powerImportW,
                 sample.currentImportA, sample.stateOfCharge, readings,
             ])
         }
@@ -132,8 +132,8 @@ extension EdgeStore {
                     AND (last_sample_time IS NULL OR last_sample_time <= ?)
                 """
         ).execute(arguments: [
-            latest.energyImportWh, latest.powerImportW, latest.currentImportA, latest.stateOfCharge, latest.timestamp,
-            sessionId, stationId, latest.timestamp,
+            latest.energyImportWh, latest.powerImportW, latest.currentImportA, latest.stateOfCharge, latest.timestamp.stored,
+            sessionId, stationId, latest.timestamp.stored,
         ])
     }
 

@@ -11,7 +11,7 @@ extension EdgeStore {
                     INSERT INTO station (id, approval, first_seen, last_seen) VALUES (?, ?, ?, ?)
                     ON CONFLICT(id) DO UPDATE SET last_seen = excluded.last_seen
                     """,
-                arguments: [id, approvalIfNew.rawValue, now, now])
+                arguments: [id, approvalIfNew.rawValue, now.stored, now.stored])
             return try Self.fetchStation(db, id: id)!
         }
     }
@@ -28,7 +28,7 @@ extension EdgeStore {
                     """,
                 arguments: [
                     info.vendor, info.model, info.serialNumber, info.chargeBoxSerialNumber, info.firmwareVersion,
-                    info.iccid, info.imsi, info.meterType, info.meterSerialNumber, now, now, stationId,
+                    info.iccid, info.imsi, info.meterType, info.meterSerialNumber, now.stored, now.stored, stationId,
                 ])
             guard let station = try Self.fetchStation(db, id: stationId) else {
                 throw StoreError.unknownStation(stationId)
@@ -45,7 +45,7 @@ extension EdgeStore {
                     INSERT INTO station (id, approval, first_seen) VALUES (?, ?, ?)
                     ON CONFLICT(id) DO UPDATE SET approval = excluded.approval
                     """,
-                arguments: [stationId, approval.rawValue, now])
+                arguments: [stationId, approval.rawValue, now.stored])
         }
     }
 
@@ -81,7 +81,7 @@ extension EdgeStore {
                         vendor_error_code, timestamp, received_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """
-            ).execute(arguments: Self.arguments(state) + [receivedAt])
+            ).execute(arguments: Self.arguments(state) + [receivedAt.stored])
         }
     }
 
@@ -114,7 +114,7 @@ extension EdgeStore {
     public func recordEvent(_ event: StationEvent) async throws {
         try await write { db in
             try db.cachedStatement(sql: "INSERT INTO event (station_id, kind, detail, timestamp) VALUES (?, ?, ?, ?)")
-                .execute(arguments: [event.stationId, event.kind, event.detail, event.timestamp])
+                .execute(arguments: [event.stationId, event.kind, event.detail, event.timestamp.stored])
         }
     }
 
@@ -159,7 +159,7 @@ extension EdgeStore {
     static func arguments(_ state: ConnectorState) -> StatementArguments {
         [
             state.stationId, state.connectorId, state.status.rawValue, state.errorCode, state.info, state.vendorId,
-            state.vendorErrorCode, state.timestamp,
+            state.vendorErrorCode, state.timestamp.stored,
         ]
     }
 }

@@ -26,7 +26,7 @@ extension EdgeStore {
                         ON CONFLICT(id_tag) DO UPDATE SET status = excluded.status, expiry = excluded.expiry,
                             parent_id_tag = excluded.parent_id_tag, source = excluded.source
                         """,
-                    arguments: [token.idTag, token.status.rawValue, token.expiry, token.parentIdTag, source])
+                    arguments: [token.idTag, token.status.rawValue, token.expiry.stored, token.parentIdTag, source])
             }
         }
     }

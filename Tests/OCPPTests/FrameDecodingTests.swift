@@ -45,7 +45,7 @@ import Testing
         ("not json", OCPPErrorCode.formationViolation, nil as String?),
         ("{}", .formationViolation, nil),
         ("[]", .formationViolation, nil),
-        ("[2]", .protocolError, nil),
+        ("[2]", .formationViolation, nil),
         (#"["2","a","Heartbeat",{}]"#, .formationViolation, nil),
         (#"[2,5,"Heartbeat",{}]"#, .formationViolation, nil),
         (#"[5,"x","Heartbeat",{}]"#, .formationViolation, "x"),

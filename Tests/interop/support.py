@@ -57,8 +57,9 @@ def arun(coro, timeout: float = 60.0):
 
 
 def now_iso(offset_seconds: float = 0.0) -> str:
+    """Now (plus an offset) in whole seconds; test_charger_actions pins millisecond precision separately."""
     moment = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=offset_seconds)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_time(text: str) -> dt.datetime:
@@ -417,8 +418,9 @@ class Charger(ChargePoint):
             await self.route_message(raw)
 
     async def _send(self, message):
-        await self._connection.send(message)
+        # Stamped before the write: the edge cannot have reacted to a frame before it was sent.
         self.sent.append((time.monotonic(), json.loads(message)))
+        await self._connection.send(message)
 
     def calls_of(self, action: str) -> list[dict]:
         return [payload for _, name, _, payload in self.calls if name == action]

@@ -251,3 +251,27 @@ def test_messages_queued_offline_with_old_timestamps_are_accepted(edge):
     assert parse_time(session["startTime"]) == parse_time(week_ago)
     assert session["energyWh"] == pytest.approx(6000)
     assert session["active"] is False
+
+
+def test_charger_timestamps_are_recorded_to_the_millisecond(edge):
+    # Fixed instants with milliseconds: each must come back as the same instant, not a millisecond earlier.
+    start_time = "2026-11-18T08:32:43.989Z"
+    stop_time = "2026-11-18T08:32:43.982Z"
+    status_time = "2026-11-18T08:32:43.976Z"
+
+    async def body():
+        async with charger(edge, "CP-MILLIS-1") as cp:
+            await cp.boot()
+            await cp.call(call.StatusNotification(
+                connector_id=1, error_code="NoError", status="Preparing", timestamp=status_time), suppress=False)
+            start = await cp.call(call.StartTransaction(
+                connector_id=1, id_tag="TOKEN-OK", meter_start=0, timestamp=start_time), suppress=False)
+            await cp.call(call.StopTransaction(
+                meter_stop=100, timestamp=stop_time, transaction_id=start.transaction_id), suppress=False)
+            return start.transaction_id
+
+    transaction_id = arun(body())
+    session = find_session(edge.sessions(station="CP-MILLIS-1"), transaction_id)
+    connector = {c["connectorId"]: c for c in edge.station("CP-MILLIS-1")["connectors"]}[1]
+    recorded = [session["startTime"], session["stopTime"], connector["since"]]
+    assert [parse_time(t) for t in recorded] == [parse_time(t) for t in (start_time, stop_time, status_time)], recorded

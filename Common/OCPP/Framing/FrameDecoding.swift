@@ -20,8 +20,11 @@ extension OCPPFrame {
         guard let typeId = Int(asciiLiteral: element(0)) else {
             throw FrameDecodingError(error: OCPPError(.formationViolation, "message type id must be an integer"))
         }
+        guard elements.count >= 2 else {
+            throw FrameDecodingError(messageTypeId: typeId, error: OCPPError(.formationViolation, "frame has no unique id"))
+        }
         var uniqueId: String?
-        if elements.count >= 2 {
+        do {
             guard let id = JSONScanner.string(element(1)) else {
                 throw FrameDecodingError(
                     messageTypeId: typeId, error: OCPPError(.formationViolation, "unique id must be a string"))

@@ -71,7 +71,7 @@ public enum OCPPDateTime {
 
     /// Formats `date` as UTC with milliseconds.
     public static func format(_ date: Date) -> String {
-        let totalMillis = Int((date.timeIntervalSince1970 * 1000).rounded(.down))
+        let totalMillis = Int((date.timeIntervalSince1970 * 1000).rounded())
         let millis = ((totalMillis % 1000) + 1000) % 1000
         let seconds = (totalMillis - millis) / 1000
         var days = seconds / 86_400
