@@ -56,8 +56,18 @@ public final class EdgeMetrics: Sendable {
         storeCommitDuration.record(duration: duration)
     }
 
+    /// A cache key for a metric and its dimension values; runs for every message, so no intermediate arrays.
+    private static func key(_ label: String, _ dimensions: KeyValuePairs<String, String>) -> String {
+        var key = label
+        for (_, value) in dimensions {
+            key += "|"
+            key += value
+        }
+        return key
+    }
+
     private func counter(_ label: String, _ dimensions: KeyValuePairs<String, String>) -> Counter {
-        let key = label + dimensions.map { "|\($0.key)=\($0.value)" }.joined()
+        let key = Self.key(label, dimensions)
         return counters.withLock { cache in
             if let counter = cache[key] { return counter }
             let counter = Counter(label: label, dimensions: dimensions.map { ($0.key, $0.value) }, factory: factory)
@@ -67,7 +77,7 @@ public final class EdgeMetrics: Sendable {
     }
 
     private func timer(_ label: String, _ dimensions: KeyValuePairs<String, String>) -> Timer {
-        let key = label + dimensions.map { "|\($0.key)=\($0.value)" }.joined()
+        let key = Self.key(label, dimensions)
         return timers.withLock { cache in
             if let timer = cache[key] { return timer }
             let timer = Timer(label: label, dimensions: dimensions.map { ($0.key, $0.value) }, factory: factory)

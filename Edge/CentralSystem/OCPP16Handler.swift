@@ -211,7 +211,9 @@ struct OCPP16Handler: Sendable {
                         context: sampled.context?.rawValue, location: sampled.location?.rawValue))
                 continue
             }
-            guard let number = Double(sampled.value.trimmingCharacters(in: .whitespaces)), number.isFinite else {
+            guard let number = Double(sampled.value) ?? Double(sampled.value.trimmingCharacters(in: .whitespaces)),
+                number.isFinite
+            else {
                 dropped += 1
                 continue
             }

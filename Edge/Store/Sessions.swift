@@ -38,7 +38,8 @@ extension EdgeStore {
     /// A stop for a transaction the edge never saw (a charger that queued it while the edge was away, or
     /// whose start was lost) is recorded as a session of its own; a repeated stop changes nothing.
     public func stopSession(_ stop: SessionStop, receivedAt: Date) async throws -> SessionStopOutcome {
-        try await write { db in
+        let prepared = stop.samples.map(PreparedSample.init)
+        return try await write { db in
             let row = try Row.fetchOne(
                 db, sql: "SELECT id, station_id, stop_time FROM session WHERE id = ?", arguments: [stop.transactionId])
             let ownSession = row.flatMap { ($0["station_id"] as String) == stop.stationId ? $0 : nil }
@@ -47,7 +48,7 @@ extension EdgeStore {
                 if (ownSession["stop_time"] as Date?) != nil {
                     return SessionStopOutcome(sessionId: sessionId, wasKnown: true, wasRetry: true)
                 }
-                try Self.insertSamples(db, stationId: stop.stationId, connectorId: nil, sessionId: sessionId, stop.samples)
+                try Self.insertSamples(db, stationId: stop.stationId, connectorId: nil, sessionId: sessionId, prepared)
                 try db.execute(
                     sql: """
                         UPDATE session SET meter_stop_wh = ?, stop_time = ?, stop_reason = ?, stop_id_tag = ?,
@@ -84,7 +85,7 @@ extension EdgeStore {
                     receivedAt.stored,
                 ])
             let sessionId = Int(db.lastInsertedRowID)
-            try Self.insertSamples(db, stationId: stop.stationId, connectorId: connectorId, sessionId: sessionId, stop.samples)
+            try Self.insertSamples(db, stationId: stop.stationId, connectorId: connectorId, sessionId: sessionId, prepared)
             return SessionStopOutcome(sessionId: sessionId, wasKnown: false, wasRetry: false)
         }
     }
@@ -94,13 +95,34 @@ extension EdgeStore {
     public func recordMeterValues(
         stationId: String, connectorId: Int, transactionId: Int?, samples: [MeterSample]
     ) async throws {
+        // Prepared here, on the caller's task, so the single writer only runs SQL.
+        let prepared = samples.map(PreparedSample.init)
         try await write { db in
-            try Self.insertSamples(db, stationId: stationId, connectorId: connectorId, sessionId: transactionId, samples)
+            try Self.insertSamples(db, stationId: stationId, connectorId: connectorId, sessionId: transactionId, prepared)
+        }
+    }
+
+    /// A sample with what its row needs computed ahead of the write.
+    struct PreparedSample: Sendable {
+        let timestamp: Double
+        let energyWh: Double?
+        let powerW: Double?
+        let currentA: Double?
+        let soc: Double?
+        let readings: String
+
+        init(_ sample: MeterSample) {
+            timestamp = sample.timestamp.stored
+            energyWh = sample.energyImportWh
+            powerW = sample.powerImportW
+            currentA = sample.currentImportA
+            soc = sample.stateOfCharge
+            readings = ReadingsJSON.encode(sample.readings)
         }
     }
 
     static func insertSamples(
-        _ db: Database, stationId: String, connectorId: Int?, sessionId: Int?, _ samples: [MeterSample]
+        _ db: Database, stationId: String, connectorId: Int?, sessionId: Int?, _ samples: [PreparedSample]
     ) throws {
         guard !samples.isEmpty else { return }
         let connector: Int =
@@ -113,12 +135,10 @@ extension EdgeStore {
                     current_a, soc, readings)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
-        let encoder = JSONEncoder()
         for sample in samples {
-            let readings = String(decoding: try encoder.encode(sample.readings), as: UTF8.self)
             try insert.execute(arguments: [
-                stationId, connector, sessionId, sample.timestamp.stored, sample.energyImportWh, sample.powerImportW,
-                sample.currentImportA, sample.stateOfCharge, readings,
+                stationId, connector, sessionId, sample.timestamp, sample.energyWh, sample.powerW, sample.currentA, sample.soc,
+                sample.readings,
             ])
         }
         guard let sessionId, let latest = samples.max(by: { $0.timestamp < $1.timestamp }) else { return }
@@ -132,8 +152,7 @@ extension EdgeStore {
                     AND (last_sample_time IS NULL OR last_sample_time <= ?)
                 """
         ).execute(arguments: [
-            latest.energyImportWh, latest.powerImportW, latest.currentImportA, latest.stateOfCharge, latest.timestamp.stored,
-            sessionId, stationId, latest.timestamp.stored,
+            latest.energyWh, latest.powerW, latest.currentA, latest.soc, latest.timestamp, sessionId, stationId, latest.timestamp,
         ])
     }
 

@@ -134,3 +134,17 @@ final class BatchCounter: @unchecked Sendable {
     var commits: Int { lock.withLock { sizes.count } }
     var operations: Int { lock.withLock { sizes.reduce(0, +) } }
 }
+
+@Suite struct ReadingsJSONTests {
+    @Test func handWrittenReadingsJSONDecodesBackToTheSameReadings() throws {
+        let readings = [
+            MeterReading(measurand: Measurand.energyActiveImportRegister, unit: "Wh", value: 12_345.678, context: "Sample.Periodic"),
+            MeterReading(measurand: Measurand.currentImport, phase: "L2", unit: "A", value: -0.5, location: "Outlet"),
+            MeterReading(measurand: Measurand.energyActiveImportRegister, unit: "Wh", value: nil, signedData: "AB\"C\\D\n\u{1}é"),
+            MeterReading(measurand: Measurand.soc, unit: "Percent", value: 1e-7),
+        ]
+        let json = ReadingsJSON.encode(readings)
+        #expect(try JSONDecoder().decode([MeterReading].self, from: Data(json.utf8)) == readings)
+        #expect(ReadingsJSON.encode([]) == "[]")
+    }
+}
