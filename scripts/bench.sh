@@ -34,7 +34,7 @@ YAML
         grep -q "edge ready" "$work/edge.log" && break
         sleep 0.1
     done
-    ocpp=$(grep -o 'ocpp_port=[0-9]*' "$work/edge.log" | cut -d= -f2)
+    ocpp=$(grep -o 'ocpp_port=[0-9]*' "$work/edge.log" | head -1 | cut -d= -f2)
 }
 
 peak_rss() { awk '/VmHWM/ {printf "%.1f MB", $2/1024}' "/proc/$edge/status"; }

@@ -24,6 +24,28 @@ import Testing
         #expect(code(#"{"connectorId":1,"idTag":"A","meterStart":0,"timestamp":"2026-11-25T08:00:00Z"}"#) == nil)
     }
 
+    /// MeterValues decodes through hand-written code; it must classify errors exactly as the synthesized code does.
+    @Test func meterValuesViolationsKeepTheirCodesAndFieldPaths() {
+        func failure(_ sampled: String, timestamp: String = "2026-11-25T08:00:00Z") -> OCPPError? {
+            let json = #"{"connectorId":1,"meterValue":[{"timestamp":"\#(timestamp)","sampledValue":[\#(sampled)]}]}"#
+            do {
+                _ = try coder.decode(OCPP16.MeterValuesRequest.self, from: Array(json.utf8))
+                return nil
+            } catch {
+                return error
+            }
+        }
+        #expect(failure(#"{"value":"1","measurand":"Energy.Sideways"}"#)?.code == .propertyConstraintViolation)
+        #expect(failure(#"{"value":"1","measurand":"Energy.Sideways"}"#)?.reason.contains("meterValue[0].sampledValue[0].measurand") == true)
+        #expect(failure(#"{"value":"1","unit":"kWh"}"#) == nil)
+        #expect(failure(#"{"value":"1","unit":"parsecs"}"#)?.code == .propertyConstraintViolation)
+        #expect(failure(#"{"value":1}"#)?.code == .typeConstraintViolation)
+        #expect(failure(#"{"unit":"Wh"}"#)?.code == .occurenceConstraintViolation)
+        #expect(failure(#"{"value":"1","phase":7}"#)?.code == .typeConstraintViolation)
+        #expect(failure(#"{"value":"1"}"#, timestamp: "noon")?.code == .propertyConstraintViolation)
+        #expect(failure(#"{"value":"1"}"#, timestamp: "noon")?.reason.contains("meterValue[0].timestamp") == true)
+    }
+
     @Test func reasonNamesTheField() throws {
         do {
             _ = try coder.decode(OCPP16.StatusNotificationRequest.self, from: Array(#"{"connectorId":1,"errorCode":"NoError","status":"Sleeping"}"#.utf8))
