@@ -189,8 +189,15 @@ public final class CentralSystem: Sendable {
             case .rejected: .rejected
             }
         if let session = session(stationId: stationId) {
+            let wasAccepted = session.approval == .accepted
             session.approval = state
             if approval == .rejected { await close(session, code: CloseCode.policyViolation, reason: "station rejected") }
+            if approval == .accepted, !wasAccepted {
+                // Ask the station to boot again now rather than at its next retry; bounded by the call timeout.
+                Task {
+                    _ = try? await self.call(stationId: stationId, OCPP16.TriggerMessageRequest(requestedMessage: .bootNotification))
+                }
+            }
         }
         logger.notice("station approval changed", metadata: ["station": "\(stationId)", "approval": "\(approval)"])
     }

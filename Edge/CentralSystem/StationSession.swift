@@ -49,7 +49,8 @@ public final class StationSession: Sendable {
     /// When the station last sent anything.
     public var lastMessageAt: Date { state.withLock { $0.lastMessageAt } }
 
-    func touch(_ now: Date) { state.withLock { $0.lastMessageAt = now } }
+    /// Notes that the station showed a sign of life (any frame, a pong included).
+    public func touch(_ now: Date) { state.withLock { $0.lastMessageAt = now } }
 
     /// Marks the session closed; returns false when it already was.
     func markClosed() -> Bool {

@@ -44,7 +44,10 @@ struct ConfigReader {
         }
         let ocpp = mapping(
             top["ocpp"], at: "ocpp",
-            allowed: ["listen", "tls", "basic_auth", "unknown_stations", "heartbeat_interval", "call_timeout", "max_frame_bytes"]
+            allowed: [
+                "listen", "tls", "basic_auth", "unknown_stations", "heartbeat_interval", "ping_interval", "call_timeout",
+                "max_frame_bytes",
+            ]
         ) ?? [:]
         let (ocppHost, ocppPort) = listenAddress(ocpp["listen"], at: "ocpp.listen", default: ("0.0.0.0", 9000))
         var tls: EdgeConfiguration.TLS?
@@ -69,6 +72,7 @@ struct ConfigReader {
                 basicAuth: bool(ocpp["basic_auth"], at: "ocpp.basic_auth", default: false),
                 unknownStations: enumeration(ocpp["unknown_stations"], at: "ocpp.unknown_stations", default: .accept),
                 heartbeatInterval: integer(ocpp["heartbeat_interval"], at: "ocpp.heartbeat_interval", in: 10...86_400, default: 300),
+                pingInterval: integer(ocpp["ping_interval"], at: "ocpp.ping_interval", in: 0...3600, default: 60),
                 callTimeout: .seconds(integer(ocpp["call_timeout"], at: "ocpp.call_timeout", in: 1...600, default: 30)),
                 maxFrameBytes: integer(ocpp["max_frame_bytes"], at: "ocpp.max_frame_bytes", in: 1024...16_777_216, default: 65_536)),
             http: .init(host: httpHost, port: httpPort),

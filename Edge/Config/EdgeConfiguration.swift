@@ -28,6 +28,9 @@ public struct EdgeConfiguration: Sendable, Equatable {
         /// What happens to a station identity the edge does not know.
         public var unknownStations: UnknownStationPolicy
         public var heartbeatInterval: Int
+        /// Seconds of silence after which the edge pings a station; after twice that it drops the connection.
+        /// 0 turns the check off.
+        public var pingInterval: Int
         /// How long a charger has to answer a CALL.
         public var callTimeout: Duration
         /// The largest WebSocket frame accepted; larger ones close the connection (1009).

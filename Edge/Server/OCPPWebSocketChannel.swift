@@ -44,10 +44,12 @@ struct OCPPWebSocketChannel: ServerChildChannel {
 
     let central: CentralSystem
     let maxFrameBytes: Int
+    let pingInterval: Duration
 
-    init(central: CentralSystem, maxFrameBytes: Int) {
+    init(central: CentralSystem, maxFrameBytes: Int, pingInterval: Duration) {
         self.central = central
         self.maxFrameBytes = maxFrameBytes
+        self.pingInterval = pingInterval
     }
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
@@ -103,7 +105,8 @@ struct OCPPWebSocketChannel: ServerChildChannel {
                 try await Self.writeRefusal(refusal, on: http)
             case .webSocket(let webSocket, let accepted):
                 await StationConnection(
-                    webSocket: webSocket, accepted: accepted, central: central, maxMessageBytes: maxFrameBytes
+                    webSocket: webSocket, accepted: accepted, central: central, maxMessageBytes: maxFrameBytes,
+                    pingInterval: pingInterval
                 ).run()
             }
         } catch {

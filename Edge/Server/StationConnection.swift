@@ -1,8 +1,10 @@
 import CentralSystem
+import Foundation
 import Logging
 import NIOCore
 import NIOWebSocket
 import ServiceLifecycle
+import Synchronization
 
 /// One station's WebSocket, from upgrade to close: reassembles text messages, answers pings, refuses binary
 /// and oversized messages, and hands each message to the central system in order.
@@ -11,6 +13,7 @@ struct StationConnection {
     let accepted: OCPPWebSocketChannel.Accepted
     let central: CentralSystem
     let maxMessageBytes: Int
+    let pingInterval: Duration
 
     func run() async {
         let channel = webSocket.channel
@@ -21,10 +24,21 @@ struct StationConnection {
                     stationId: accepted.stationId, subprotocol: accepted.subprotocol,
                     remoteAddress: accepted.remoteAddress, transport: transport)
                 await withGracefulShutdownHandler {
-                    do {
-                        try await receiveLoop(inbound: inbound, transport: transport, session: session)
-                    } catch {
-                        session.logger.debug("connection read ended", metadata: ["error": "\(error)"])
+                    await withTaskGroup(of: Void.self) { group in
+                        group.addTask {
+                            do {
+                                try await receiveLoop(inbound: inbound, transport: transport, session: session)
+                            } catch {
+                                session.logger.debug("connection read ended", metadata: ["error": "\(error)"])
+                            }
+                        }
+                        if pingInterval > .zero {
+                            group.addTask { await watch(session, transport: transport) }
+                        }
+                        // Whichever ends first ends the connection: the peer closed it, or it went silent.
+                        await group.next()
+                        group.cancelAll()
+                        await transport.close(code: CloseCode.goingAway, reason: "connection ended")
                     }
                 } onGracefulShutdown: {
                     Task { await transport.close(code: CloseCode.goingAway, reason: "edge shutting down") }
@@ -36,11 +50,34 @@ struct StationConnection {
         }
     }
 
+    /// Pings a station that has been silent for a ping interval, and drops it after two: a charger that lost
+    /// power or network without closing its TCP connection would otherwise look connected for hours.
+    private func watch(_ session: StationSession, transport: WebSocketTransport) async {
+        let interval = Double(pingInterval.components.seconds)
+        while !Task.isCancelled {
+            try? await Task.sleep(for: pingInterval)
+            if Task.isCancelled { return }
+            let silent = Date().timeIntervalSince(session.lastMessageAt)
+            if silent >= 2 * interval {
+                central.metrics.badFrame(reason: "silent")
+                session.logger.warning(
+                    "station silent; closing its connection", metadata: ["silent_s": "\(Int(silent))"])
+                await transport.close(code: CloseCode.goingAway, reason: "no answer to ping")
+                return
+            }
+            if silent >= interval {
+                let payload = webSocket.channel.allocator.buffer(string: "gridside")
+                try? await transport.write(WebSocketFrame(fin: true, opcode: .ping, data: payload))
+            }
+        }
+    }
+
     private func receiveLoop(
         inbound: NIOAsyncChannelInboundStream<WebSocketFrame>, transport: WebSocketTransport, session: StationSession
     ) async throws {
         var fragments: [UInt8]?
         for try await frame in inbound {
+            if frame.opcode != .text { session.touch(Date()) }
             switch frame.opcode {
             case .text:
                 if frame.fin {
@@ -74,11 +111,10 @@ struct StationConnection {
             case .ping:
                 try await transport.write(WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData))
             case .connectionClose:
+                // Echo the peer's close code, as RFC 6455 asks, and end.
                 var data = frame.unmaskedData
-                let code = data.readWebSocketErrorCode() ?? .normalClosure
-                var reply = channelBuffer(transport)
-                reply.write(webSocketErrorCode: code)
-                try? await transport.write(WebSocketFrame(fin: true, opcode: .connectionClose, data: reply))
+                let code = data.readWebSocketErrorCode().map(UInt16.init(webSocketErrorCode:)) ?? CloseCode.normal
+                await transport.close(code: code, reason: "")
                 return
             default:
                 break
@@ -92,15 +128,22 @@ struct StationConnection {
         }
     }
 
-    private func channelBuffer(_ transport: WebSocketTransport) -> ByteBuffer {
-        webSocket.channel.allocator.buffer(capacity: 2)
-    }
 }
 
-/// Writes OCPP text frames to one WebSocket and closes it.
+/// Writes OCPP text frames to one WebSocket and closes it, sending the close frame once.
 struct WebSocketTransport: StationTransport {
     let outbound: NIOAsyncChannelOutboundWriter<WebSocketFrame>
     let channel: any Channel
+    private let closeSent = CloseSent()
+
+    private final class CloseSent: Sendable {
+        let flag = Atomic<Bool>(false)
+    }
+
+    init(outbound: NIOAsyncChannelOutboundWriter<WebSocketFrame>, channel: any Channel) {
+        self.outbound = outbound
+        self.channel = channel
+    }
 
     func send(_ text: [UInt8]) async throws {
         let buffer = channel.allocator.buffer(bytes: text)
@@ -112,6 +155,10 @@ struct WebSocketTransport: StationTransport {
     }
 
     func close(code: UInt16, reason: String) async {
+        guard !closeSent.flag.exchange(true, ordering: .relaxed) else {
+            try? await channel.close()
+            return
+        }
         var buffer = channel.allocator.buffer(capacity: 2 + reason.utf8.count)
         buffer.write(webSocketErrorCode: WebSocketErrorCode(codeNumber: Int(code)))
         buffer.writeString(String(reason.prefix(120)))

@@ -104,6 +104,10 @@ public struct SessionRecord: Sendable, Codable, Equatable {
     /// Whether the session is still running.
     public var isActive: Bool { stopTime == nil }
 
+    /// The stop reason of a session the edge closed itself because a newer one started on its connector
+    /// before its StopTransaction came. Not an OCPP reason; a later StopTransaction replaces it.
+    public static let supersededReason = "SupersededByNewSession"
+
     /// Energy delivered so far (or in total, once stopped), in Wh; nil when the start reading is unknown.
     public var energyWh: Double? {
         guard let start = meterStartWh else { return nil }

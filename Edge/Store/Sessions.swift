@@ -19,6 +19,17 @@ extension EdgeStore {
             {
                 return SessionStartOutcome(transactionId: existing, wasRetry: true)
             }
+            // A connector charges one car at a time: an older session still open there lost its stop (a charger
+            // reboot, a full offline queue). Close it at its last reading, so it does not count as charging;
+            // a StopTransaction that arrives for it later still replaces these values.
+            try db.cachedStatement(
+                sql: """
+                    UPDATE session SET stop_time = ?, meter_stop_wh = last_energy_wh, stop_reason = ?
+                    WHERE station_id = ? AND connector_id = ? AND stop_time IS NULL AND start_time < ?
+                    """
+            ).execute(arguments: [
+                start.timestamp.stored, SessionRecord.supersededReason, start.stationId, start.connectorId, start.timestamp.stored,
+            ])
             try db.cachedStatement(
                 sql: """
                     INSERT INTO session (station_id, connector_id, id_tag, auth_status, reservation_id,
@@ -41,11 +52,12 @@ extension EdgeStore {
         let prepared = stop.samples.map(PreparedSample.init)
         return try await write { db in
             let row = try Row.fetchOne(
-                db, sql: "SELECT id, station_id, stop_time FROM session WHERE id = ?", arguments: [stop.transactionId])
+                db, sql: "SELECT id, station_id, stop_time, stop_reason FROM session WHERE id = ?", arguments: [stop.transactionId])
             let ownSession = row.flatMap { ($0["station_id"] as String) == stop.stationId ? $0 : nil }
             if let ownSession {
                 let sessionId: Int = ownSession["id"]
-                if (ownSession["stop_time"] as Date?) != nil {
+                let superseded = (ownSession["stop_reason"] as String?) == SessionRecord.supersededReason
+                if (ownSession["stop_time"] as Date?) != nil, !superseded {
                     return SessionStopOutcome(sessionId: sessionId, wasKnown: true, wasRetry: true)
                 }
                 try Self.insertSamples(db, stationId: stop.stationId, connectorId: nil, sessionId: sessionId, prepared)

@@ -30,6 +30,7 @@ import Testing
         #expect(config.ocpp.unknownStations == .accept)
         #expect(config.authorization.unknownTokens == .reject)
         #expect(config.ocpp.callTimeout == .seconds(30))
+        #expect(config.ocpp.pingInterval == 60)
     }
 
     @Test func everyProblemIsReportedWithItsKey() {

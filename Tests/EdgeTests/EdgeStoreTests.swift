@@ -96,6 +96,39 @@ import Testing
         #expect(try await store.samples(sessionId: started.transactionId).count == 2)
     }
 
+    @Test func newSessionOnAConnectorClosesAnOlderOneWhoseStopWasLost() async throws {
+        let store = try EdgeStore(path: directory.file("edge.sqlite"))
+        let lost = try await start(store, meter: 1000)
+        try await store.recordMeterValues(
+            stationId: "CP1", connectorId: 1, transactionId: lost.transactionId,
+            samples: [MeterSample(timestamp: t0 + 60, readings: [MeterReading(measurand: Measurand.energyActiveImportRegister, unit: "Wh", value: 1800)])])
+        let next = try await store.startSession(
+            SessionStart(stationId: "CP1", connectorId: 1, idTag: "TAG2", meterStartWh: 2500, timestamp: t0 + 3600, authStatus: .accepted),
+            receivedAt: t0 + 3600)
+        let closed = try #require(try await store.session(id: lost.transactionId))
+        #expect(closed.isActive == false)
+        #expect(closed.stopReason == SessionRecord.supersededReason)
+        #expect(closed.energyWh == 800)
+        #expect(try await store.sessions(active: true).map(\.id) == [next.transactionId])
+
+        // The lost stop turns up after all: its values replace the edge's estimate, once.
+        let late = SessionStop(stationId: "CP1", transactionId: lost.transactionId, meterStopWh: 2400, timestamp: t0 + 1800, reason: "EVDisconnected")
+        #expect(try await store.stopSession(late, receivedAt: t0 + 3700).wasRetry == false)
+        #expect(try await store.stopSession(late, receivedAt: t0 + 3701).wasRetry == true)
+        let replaced = try #require(try await store.session(id: lost.transactionId))
+        #expect(replaced.energyWh == 1400)
+        #expect(replaced.stopReason == "EVDisconnected")
+    }
+
+    @Test func queuedOlderStartDoesNotCloseANewerSession() async throws {
+        let store = try EdgeStore(path: directory.file("edge.sqlite"))
+        let newer = try await store.startSession(
+            SessionStart(stationId: "CP1", connectorId: 1, idTag: "TAG2", meterStartWh: 5000, timestamp: t0 + 3600, authStatus: .accepted),
+            receivedAt: t0 + 3600)
+        _ = try await start(store, meter: 1000)
+        #expect(try await store.session(id: newer.transactionId)?.isActive == true)
+    }
+
     /// Many concurrent writers share commits, and every one of them is durable when it returns.
     @Test func concurrentWritesAreGroupCommittedAndAllDurable() async throws {
         let path = directory.file("edge.sqlite")

@@ -16,7 +16,7 @@ from websockets.asyncio.client import connect as ws_connect
 from ocpp.exceptions import OCPPError
 from ocpp.v16 import call
 from support import (
-    arun, basic_auth_header, charger, exchange, hash_password, metric_sum, now_iso, raw_socket, wait_until)
+    arun, basic_auth_header, charger, exchange, hash_password, metric_sum, now_iso, poll, raw_socket, wait_until)
 
 PASSWORD = "correct-horse-battery-staple-42"  # 16 to 40 characters, as OCPP requires
 
@@ -279,3 +279,35 @@ def test_sigterm_closes_connected_chargers_with_1001_and_exits_0(edge):
     # What was acknowledged before the shutdown is there after a restart.
     edge.start()
     assert [s["transactionId"] for s in edge.sessions(active=True)] == [transaction_id]
+
+
+def test_a_charger_gone_silent_is_pinged_then_dropped(make_edge):
+    """A charger that lost power or network without closing its TCP connection: it completes the WebSocket
+    handshake, then never sends a frame nor answers a ping. The edge drops it after two ping intervals."""
+    import base64
+    import os
+    import socket
+
+    edge = make_edge({"ocpp": {"ping_interval": 1}})
+    key = base64.b64encode(os.urandom(16)).decode()
+    sock = socket.create_connection(("127.0.0.1", edge.ocpp_port), timeout=10)
+    try:
+        sock.sendall(
+            (f"GET /ocpp/CP-SILENT HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+             f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: ocpp1.6\r\n\r\n").encode())
+        assert sock.recv(4096).startswith(b"HTTP/1.1 101")
+        poll(lambda: edge.station("CP-SILENT")["connected"], timeout=5, what="the silent charger is connected")
+        poll(lambda: not edge.station("CP-SILENT")["connected"], timeout=8, what="the silent charger is dropped")
+        line = edge.wait_for_log(r"station silent; closing its connection", timeout=2)
+        assert "station=CP-SILENT" in line
+        received = b""
+        sock.settimeout(2)
+        try:
+            while chunk := sock.recv(4096):
+                received += chunk
+        except (socket.timeout, ConnectionResetError):
+            pass
+        assert received[:1] == b"\x89", "the first frame the edge sent was a ping"
+    finally:
+        sock.close()
+    assert edge.healthz() == 200
