@@ -25,7 +25,8 @@ struct GridsideBench: AsyncParsableCommand {
 
     func validate() throws {
         guard stations >= 1, duration >= 1, warmup >= 0, rate >= 0, transactionEvery >= 1 else {
-            throw ValidationError("--stations, --duration and --transaction-every must be positive; --warmup and --rate not negative")
+            throw ValidationError(
+                "--stations, --duration and --transaction-every must be positive; --warmup and --rate not negative")
         }
     }
 
@@ -54,7 +55,9 @@ struct GridsideBench: AsyncParsableCommand {
 
     private func report(_ results: [StationLoad.Result], board: Board) {
         let failed = results.filter { $0.error != nil }
-        var latencies = results.flatMap(\.latencies).map { Double($0.components.attoseconds) / 1e15 + Double($0.components.seconds) * 1000 }
+        var latencies = results.flatMap(\.latencies).map {
+            Double($0.components.attoseconds) / 1e15 + Double($0.components.seconds) * 1000
+        }
         latencies.sort()
         func percentile(_ p: Double) -> Double {
             latencies.isEmpty ? .nan : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]
@@ -63,11 +66,15 @@ struct GridsideBench: AsyncParsableCommand {
         let errors = results.reduce(0) { $0 + $1.callErrors }
         print("stations connected:   \(results.count - failed.count) of \(results.count)")
         if let first = failed.first?.error { print("first connection error: \(first)") }
-        print("mode:                 \(rate > 0 ? "open loop, \(rate) round trips/s offered" : "closed loop (as fast as answered)")")
+        print(
+            "mode:                 \(rate > 0 ? "open loop, \(rate) round trips/s offered" : "closed loop (as fast as answered)")"
+        )
         print("round trips measured: \(latencies.count) in \(duration) s = \(Int(Double(latencies.count) / measured)) per second")
         print("CALLERRORs:           \(errors)")
-        print(String(format: "latency ms:           p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f",
-                     percentile(0.5), percentile(0.9), percentile(0.99), percentile(0.999), latencies.last ?? .nan))
+        print(
+            String(
+                format: "latency ms:           p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f",
+                percentile(0.5), percentile(0.9), percentile(0.99), percentile(0.999), latencies.last ?? .nan))
     }
 }
 

@@ -89,10 +89,12 @@ struct StationLoad {
                     let payload: String
                     if sent % settings.transactionEvery == 0 {
                         action = "StopTransaction"
-                        payload = #"{"meterStop":\#(meter),"timestamp":"\#(now())","transactionId":\#(transaction),"reason":"Local"}"#
+                        payload =
+                            #"{"meterStop":\#(meter),"timestamp":"\#(now())","transactionId":\#(transaction),"reason":"Local"}"#
                     } else {
                         action = "MeterValues"
-                        payload = #"{"connectorId":1,"transactionId":\#(transaction),"meterValue":[{"timestamp":"\#(now())","sampledValue":[{"value":"\#(meter)","measurand":"Energy.Active.Import.Register","unit":"Wh"},{"value":"7360","measurand":"Power.Active.Import","unit":"W"},{"value":"10.6","measurand":"Current.Import","phase":"L1","unit":"A"},{"value":"10.7","measurand":"Current.Import","phase":"L2","unit":"A"},{"value":"10.6","measurand":"Current.Import","phase":"L3","unit":"A"},{"value":"231.0","measurand":"Voltage","phase":"L1-N","unit":"V"},{"value":"57","measurand":"SoC","unit":"Percent"}]}]}"#
+                        payload =
+                            #"{"connectorId":1,"transactionId":\#(transaction),"meterValue":[{"timestamp":"\#(now())","sampledValue":[{"value":"\#(meter)","measurand":"Energy.Active.Import.Register","unit":"Wh"},{"value":"7360","measurand":"Power.Active.Import","unit":"W"},{"value":"10.6","measurand":"Current.Import","phase":"L1","unit":"A"},{"value":"10.7","measurand":"Current.Import","phase":"L2","unit":"A"},{"value":"10.6","measurand":"Current.Import","phase":"L3","unit":"A"},{"value":"231.0","measurand":"Voltage","phase":"L1-N","unit":"V"},{"value":"57","measurand":"SoC","unit":"Percent"}]}]}"#
                     }
                     let (_, ok) = try await roundTrip(action, payload)
                     let finished = ContinuousClock.now

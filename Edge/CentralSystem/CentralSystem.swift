@@ -195,7 +195,8 @@ public final class CentralSystem: Sendable {
             if approval == .accepted, !wasAccepted {
                 // Ask the station to boot again now rather than at its next retry; bounded by the call timeout.
                 Task {
-                    _ = try? await self.call(stationId: stationId, OCPP16.TriggerMessageRequest(requestedMessage: .bootNotification))
+                    _ = try? await self.call(
+                        stationId: stationId, OCPP16.TriggerMessageRequest(requestedMessage: .bootNotification))
                 }
             }
         }

@@ -22,7 +22,8 @@ public enum CommandError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .unknownAction(let action): "'\(action)' is not a command a central system can send in OCPP 1.6"
-        case .invalidPayload(let action, let error): "payload is not valid for \(action): \(error.reason) (\(error.code.rawValue))"
+        case .invalidPayload(let action, let error):
+            "payload is not valid for \(action): \(error.reason) (\(error.code.rawValue))"
         case .notConnected(let id): "station '\(id)' is not connected"
         case .notAccepted(let id): "station '\(id)' is pending approval"
         case .timeout(let action, let after): "station did not answer \(action) within \(after)"

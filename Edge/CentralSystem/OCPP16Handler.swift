@@ -23,8 +23,10 @@ struct OCPP16Handler: Sendable {
             return .callError(.init(uniqueId: call.uniqueId, error: error))
         } catch {
             session.logger.error(
-                "could not record a station's message; it will retry", metadata: ["action": "\(call.action)", "error": "\(error)"])
-            return .callError(.init(uniqueId: call.uniqueId, error: OCPPError(.internalError, "could not be stored; retry later")))
+                "could not record a station's message; it will retry",
+                metadata: ["action": "\(call.action)", "error": "\(error)"])
+            return .callError(
+                .init(uniqueId: call.uniqueId, error: OCPPError(.internalError, "could not be stored; retry later")))
         }
     }
 
@@ -34,7 +36,8 @@ struct OCPP16Handler: Sendable {
         }
         switch call.action {
         case OCPP16.BootNotificationRequest.action: return try await run(call) { try await bootNotification($0, session) }
-        case OCPP16.HeartbeatRequest.action: return try await run(call) { (_: OCPP16.HeartbeatRequest) in .init(currentTime: now()) }
+        case OCPP16.HeartbeatRequest.action:
+            return try await run(call) { (_: OCPP16.HeartbeatRequest) in .init(currentTime: now()) }
         case OCPP16.StatusNotificationRequest.action: return try await run(call) { try await statusNotification($0, session) }
         case OCPP16.AuthorizeRequest.action: return try await run(call) { try await authorize($0, session) }
         case OCPP16.StartTransactionRequest.action: return try await run(call) { try await startTransaction($0, session) }
@@ -115,7 +118,8 @@ struct OCPP16Handler: Sendable {
         return .init()
     }
 
-    private func authorize(_ request: OCPP16.AuthorizeRequest, _ session: StationSession) async throws -> OCPP16.AuthorizeResponse {
+    private func authorize(_ request: OCPP16.AuthorizeRequest, _ session: StationSession) async throws -> OCPP16.AuthorizeResponse
+    {
         let verdict = try await authorizer.verdict(for: request.idTag.value, now: now())
         session.logger.info("token authorized", metadata: ["idTag": "\(request.idTag)", "status": "\(verdict.status.rawValue)"])
         return .init(idTagInfo: Self.idTagInfo(verdict))
@@ -156,27 +160,34 @@ struct OCPP16Handler: Sendable {
             receivedAt: now())
         session.logger.info(
             outcome.wasRetry
-                ? "repeated session stop acknowledged" : outcome.wasKnown ? "session stopped" : "stop of an unseen session recorded",
+                ? "repeated session stop acknowledged"
+                : outcome.wasKnown ? "session stopped" : "stop of an unseen session recorded",
             metadata: ["transactionId": "\(request.transactionId)", "meterStop": "\(request.meterStop)"])
         guard let idTag = request.idTag else { return .init() }
         return .init(idTagInfo: Self.idTagInfo(try await authorizer.verdict(for: idTag.value, now: now())))
     }
 
-    private func meterValues(_ request: OCPP16.MeterValuesRequest, _ session: StationSession) async throws -> OCPP16.MeterValuesResponse {
+    private func meterValues(
+        _ request: OCPP16.MeterValuesRequest, _ session: StationSession
+    ) async throws -> OCPP16.MeterValuesResponse {
         var samples: [MeterSample] = []
         for (index, value) in request.meterValue.enumerated() {
             var dropped = 0
             samples.append(Self.sample(value, dropped: &dropped))
             if dropped > 0 {
-                throw OCPPError(.propertyConstraintViolation, "meterValue[\(index)] has a sampledValue whose value is not a number")
+                throw OCPPError(
+                    .propertyConstraintViolation, "meterValue[\(index)] has a sampledValue whose value is not a number")
             }
         }
         try await store.recordMeterValues(
-            stationId: session.stationId, connectorId: request.connectorId, transactionId: request.transactionId, samples: samples)
+            stationId: session.stationId, connectorId: request.connectorId, transactionId: request.transactionId, samples: samples
+        )
         return .init()
     }
 
-    private func dataTransfer(_ request: OCPP16.DataTransferRequest, _ session: StationSession) async throws -> OCPP16.DataTransferResponse {
+    private func dataTransfer(
+        _ request: OCPP16.DataTransferRequest, _ session: StationSession
+    ) async throws -> OCPP16.DataTransferResponse {
         var detail = ["vendorId": request.vendorId.value]
         detail["messageId"] = request.messageId?.value
         detail["data"] = request.data

@@ -32,14 +32,16 @@ extension CentralSystem {
             if case .callError(let error) = answer {
                 metrics.callError(code: error.code, direction: "out")
                 session.logger.warning(
-                    "call refused", metadata: ["action": "\(call.action)", "code": "\(error.code)", "reason": "\(error.description)"])
+                    "call refused",
+                    metadata: ["action": "\(call.action)", "code": "\(error.code)", "reason": "\(error.description)"])
             }
             metrics.handled(action: call.action, duration: clock.now - started)
             return answer.encoded()
         case .callResult, .callError:
             if case .callError(let error) = frame { metrics.callError(code: error.code, direction: "in") }
             if await !session.outgoing.resolve(frame) {
-                session.logger.warning("station answered a call the edge is not waiting for", metadata: ["uniqueId": "\(frame.uniqueId)"])
+                session.logger.warning(
+                    "station answered a call the edge is not waiting for", metadata: ["uniqueId": "\(frame.uniqueId)"])
             }
             return nil
         }

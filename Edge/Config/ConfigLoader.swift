@@ -9,7 +9,8 @@ extension EdgeConfiguration {
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw ConfigError(file: path, problems: [ConfigProblem(key: "(file)", reason: "cannot be read: \(error.localizedDescription)")])
+            throw ConfigError(
+                file: path, problems: [ConfigProblem(key: "(file)", reason: "cannot be read: \(error.localizedDescription)")])
         }
         return try parse(yaml: text, file: path)
     }
@@ -42,13 +43,14 @@ struct ConfigReader {
         if site["id"] != nil, !Self.isIdentifier(siteId) {
             problem("site.id", "must be 1 to 64 letters, digits, '-', '_' or '.', got \"\(siteId)\"")
         }
-        let ocpp = mapping(
-            top["ocpp"], at: "ocpp",
-            allowed: [
-                "listen", "tls", "basic_auth", "unknown_stations", "heartbeat_interval", "ping_interval", "call_timeout",
-                "max_frame_bytes",
-            ]
-        ) ?? [:]
+        let ocpp =
+            mapping(
+                top["ocpp"], at: "ocpp",
+                allowed: [
+                    "listen", "tls", "basic_auth", "unknown_stations", "heartbeat_interval", "ping_interval", "call_timeout",
+                    "max_frame_bytes",
+                ]
+            ) ?? [:]
         let (ocppHost, ocppPort) = listenAddress(ocpp["listen"], at: "ocpp.listen", default: ("0.0.0.0", 9000))
         var tls: EdgeConfiguration.TLS?
         if let tlsNode = mapping(ocpp["tls"], at: "ocpp.tls", allowed: ["certificate", "key"]) {
@@ -63,7 +65,9 @@ struct ConfigReader {
         let storePath = string(store["path"], at: "store.path", default: "/var/lib/gridside/edge.sqlite") ?? ""
         let authorization = mapping(top["authorization"], at: "authorization", allowed: ["unknown_tokens", "tokens"]) ?? [:]
         let log = mapping(top["log"], at: "log", allowed: ["level"]) ?? [:]
-        let level = choice(log["level"], at: "log.level", from: ["trace", "debug", "info", "notice", "warning", "error", "critical"], default: "info")
+        let level = choice(
+            log["level"], at: "log.level", from: ["trace", "debug", "info", "notice", "warning", "error", "critical"],
+            default: "info")
 
         let config = EdgeConfiguration(
             site: .init(id: siteId, name: string(site["name"], at: "site.name", default: siteId) ?? siteId),
@@ -71,10 +75,12 @@ struct ConfigReader {
                 host: ocppHost, port: ocppPort, tls: tls,
                 basicAuth: bool(ocpp["basic_auth"], at: "ocpp.basic_auth", default: false),
                 unknownStations: enumeration(ocpp["unknown_stations"], at: "ocpp.unknown_stations", default: .accept),
-                heartbeatInterval: integer(ocpp["heartbeat_interval"], at: "ocpp.heartbeat_interval", in: 10...86_400, default: 300),
+                heartbeatInterval: integer(
+                    ocpp["heartbeat_interval"], at: "ocpp.heartbeat_interval", in: 10...86_400, default: 300),
                 pingInterval: integer(ocpp["ping_interval"], at: "ocpp.ping_interval", in: 0...3600, default: 60),
                 callTimeout: .seconds(integer(ocpp["call_timeout"], at: "ocpp.call_timeout", in: 1...600, default: 30)),
-                maxFrameBytes: integer(ocpp["max_frame_bytes"], at: "ocpp.max_frame_bytes", in: 1024...16_777_216, default: 65_536)),
+                maxFrameBytes: integer(
+                    ocpp["max_frame_bytes"], at: "ocpp.max_frame_bytes", in: 1024...16_777_216, default: 65_536)),
             http: .init(host: httpHost, port: httpPort),
             store: .init(path: storePath),
             authorization: .init(
@@ -97,7 +103,9 @@ struct ConfigReader {
             var expiry: Date?
             if let text = string(entry["expiry"], at: "\(at).expiry", default: nil) {
                 expiry = ISO8601DateFormatter().date(from: text)
-                if expiry == nil { problem("\(at).expiry", "must be an RFC 3339 date-time like 2027-01-31T00:00:00Z, got \"\(text)\"") }
+                if expiry == nil {
+                    problem("\(at).expiry", "must be an RFC 3339 date-time like 2027-01-31T00:00:00Z, got \"\(text)\"")
+                }
             }
             return .init(
                 idTag: idTag, status: enumeration(entry["status"], at: "\(at).status", default: .accepted), expiry: expiry,

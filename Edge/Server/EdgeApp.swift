@@ -102,7 +102,8 @@ public struct EdgeApp: Sendable {
         return ServiceGroup(
             configuration: .init(
                 services: [
-                    .init(service: EventLoopService(group: eventLoops)), .init(service: StoreService(store: store, logger: logger)),
+                    .init(service: EventLoopService(group: eventLoops)),
+                    .init(service: StoreService(store: store, logger: logger)),
                     .init(service: ocppApp), .init(service: httpApp),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],

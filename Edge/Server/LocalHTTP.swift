@@ -57,7 +57,8 @@ struct LocalHTTP {
             var limit = 100
             if let text = query["limit"] {
                 guard let value = Int(String(text)), (1...10_000).contains(value) else {
-                    throw Problem(title: "Bad Request", status: 400, detail: "limit must be a number from 1 to 10000, got '\(text)'")
+                    throw Problem(
+                        title: "Bad Request", status: 400, detail: "limit must be a number from 1 to 10000, got '\(text)'")
                 }
                 limit = value
             }
@@ -142,7 +143,8 @@ struct LocalHTTP {
 
 /// Turns every error of a route into an `application/problem+json` answer.
 struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response
+    {
         do {
             return try await next(request, context)
         } catch let problem as Problem {

@@ -2,8 +2,8 @@ import CentralSystem
 import Foundation
 import HummingbirdCore
 import Logging
-import NIOCore
 import NIOConcurrencyHelpers
+import NIOCore
 import NIOHTTP1
 import NIOWebSocket
 
@@ -89,7 +89,9 @@ struct OCPPWebSocketChannel: ServerChildChannel {
                         }
                         return Outcome.refused(
                             http,
-                            Refusal(status: .upgradeRequired, reason: "OCPP chargers connect here with a WebSocket: ws://<host>/ocpp/<stationId>"))
+                            Refusal(
+                                status: .upgradeRequired,
+                                reason: "OCPP chargers connect here with a WebSocket: ws://<host>/ocpp/<stationId>"))
                     }
                 })
             let outcome = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(
@@ -143,7 +145,8 @@ struct OCPPWebSocketChannel: ServerChildChannel {
         }
         switch await central.admit(stationId: stationId, authorization: head.headers.first(name: "Authorization")) {
         case .accepted:
-            return .accept(Accepted(stationId: stationId, subprotocol: subprotocol, remoteAddress: remoteAddress), responseHeaders: headers)
+            return .accept(
+                Accepted(stationId: stationId, subprotocol: subprotocol, remoteAddress: remoteAddress), responseHeaders: headers)
         case .refused(let status, let reason):
             return .refuse(Refusal(status: HTTPResponseStatus(statusCode: status), reason: reason))
         }

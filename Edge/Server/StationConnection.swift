@@ -93,7 +93,8 @@ struct StationConnection {
                 message.append(contentsOf: frame.unmaskedData.readableBytesView)
                 guard message.count <= maxMessageBytes else {
                     central.metrics.badFrame(reason: "too_big")
-                    session.logger.warning("station sent a message over the size limit", metadata: ["limit": "\(maxMessageBytes)"])
+                    session.logger.warning(
+                        "station sent a message over the size limit", metadata: ["limit": "\(maxMessageBytes)"])
                     await transport.close(code: CloseCode.messageTooBig, reason: "message larger than \(maxMessageBytes) bytes")
                     return
                 }

@@ -47,13 +47,17 @@ extension SimulatedCharger {
         switch call.action {
         case OCPP16.RemoteStartTransactionRequest.action:
             return try reply(OCPP16.RemoteStartTransactionRequest.self) { request in
-                let id = request.connectorId ?? connectors.keys.sorted().first { connectors[$0]!.transactionId == nil && connectors[$0]!.operative }
+                let id =
+                    request.connectorId
+                    ?? connectors.keys.sorted().first { connectors[$0]!.transactionId == nil && connectors[$0]!.operative }
                 guard let id, let connector = connectors[id], connector.transactionId == nil, connector.operative else {
                     return (.init(status: .rejected), nil)
                 }
                 if let profile = request.chargingProfile { limits.set(profile, connectorId: id) }
                 let idTag = request.idTag.value
-                return (.init(status: .accepted), { await self.startSession(connectorId: id, idTag: idTag, authorizeFirst: false) })
+                return (
+                    .init(status: .accepted), { await self.startSession(connectorId: id, idTag: idTag, authorizeFirst: false) }
+                )
             }
         case OCPP16.RemoteStopTransactionRequest.action:
             return try reply(OCPP16.RemoteStopTransactionRequest.self) { request in
@@ -93,7 +97,9 @@ extension SimulatedCharger {
                 guard let setting = settings[request.key.value] else { return (.init(status: .notSupported), nil) }
                 guard !setting.readonly else { return (.init(status: .rejected), nil) }
                 settings[request.key.value]?.value = request.value.value
-                if request.key.value == "HeartbeatInterval", let seconds = Double(request.value.value) { heartbeatInterval = seconds }
+                if request.key.value == "HeartbeatInterval", let seconds = Double(request.value.value) {
+                    heartbeatInterval = seconds
+                }
                 return (.init(status: .accepted), nil)
             }
         case OCPP16.GetConfigurationRequest.action:
@@ -102,9 +108,12 @@ extension SimulatedCharger {
                 let known = wanted.filter { settings[$0] != nil }
                 let unknown = wanted.filter { settings[$0] == nil }
                 let keys = try known.map { key in
-                    OCPP16.KeyValue(key: try CiString50(key), readonly: settings[key]!.readonly, value: try CiString500(settings[key]!.value))
+                    OCPP16.KeyValue(
+                        key: try CiString50(key), readonly: settings[key]!.readonly, value: try CiString500(settings[key]!.value))
                 }
-                return (.init(configurationKey: keys, unknownKey: unknown.isEmpty ? nil : try unknown.map { try CiString50($0) }), nil)
+                return (
+                    .init(configurationKey: keys, unknownKey: unknown.isEmpty ? nil : try unknown.map { try CiString50($0) }), nil
+                )
             }
         case OCPP16.ClearCacheRequest.action:
             return try reply(OCPP16.ClearCacheRequest.self) { _ in (.init(status: .accepted), nil) }
@@ -142,7 +151,9 @@ extension SimulatedCharger {
             return try reply(OCPP16.ReserveNowRequest.self) { request in
                 guard let connector = connectors[request.connectorId] else { return (.init(status: .rejected), nil) }
                 guard connector.operative else { return (.init(status: .unavailable), nil) }
-                guard connector.transactionId == nil, connector.status == .available else { return (.init(status: .occupied), nil) }
+                guard connector.transactionId == nil, connector.status == .available else {
+                    return (.init(status: .occupied), nil)
+                }
                 reservations[request.reservationId] = Reservation(
                     connectorId: request.connectorId, idTag: request.idTag.value, expiry: request.expiryDate)
                 let id = request.connectorId
@@ -153,12 +164,16 @@ extension SimulatedCharger {
                 guard let reservation = reservations.removeValue(forKey: request.reservationId) else {
                     return (.init(status: .rejected), nil)
                 }
-                return (.init(status: .accepted), { try? await self.sendStatus(connectorId: reservation.connectorId, .available) })
+                return (
+                    .init(status: .accepted), { try? await self.sendStatus(connectorId: reservation.connectorId, .available) }
+                )
             }
         case OCPP16.SetChargingProfileRequest.action:
             return try reply(OCPP16.SetChargingProfileRequest.self) { request in
                 let profile = request.csChargingProfiles
-                guard request.connectorId == 0 || connectors[request.connectorId] != nil else { return (.init(status: .rejected), nil) }
+                guard request.connectorId == 0 || connectors[request.connectorId] != nil else {
+                    return (.init(status: .rejected), nil)
+                }
                 if profile.chargingProfilePurpose == .txProfile, connectors[request.connectorId]?.transactionId == nil {
                     return (.init(status: .rejected), nil)
                 }
@@ -179,7 +194,9 @@ extension SimulatedCharger {
             }
         case OCPP16.GetCompositeScheduleRequest.action:
             return try reply(OCPP16.GetCompositeScheduleRequest.self) { request in
-                guard request.connectorId == 0 || connectors[request.connectorId] != nil else { return (.init(status: .rejected), nil) }
+                guard request.connectorId == 0 || connectors[request.connectorId] != nil else {
+                    return (.init(status: .rejected), nil)
+                }
                 let active = connectors[request.connectorId]?.transactionId != nil
                 let limit =
                     limits.limit(

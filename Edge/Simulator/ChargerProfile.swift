@@ -49,7 +49,9 @@ public struct ElectricVehicle: Sendable, Equatable {
 
     /// A random car from a small, realistic mix.
     public static func random<G: RandomNumberGenerator>(using generator: inout G) -> ElectricVehicle {
-        let models: [(Double, Double, Int)] = [(58_000, 16, 3), (77_000, 32, 3), (40_000, 32, 1), (64_000, 16, 3), (100_000, 16, 3)]
+        let models: [(Double, Double, Int)] = [
+            (58_000, 16, 3), (77_000, 32, 3), (40_000, 32, 1), (64_000, 16, 3), (100_000, 16, 3),
+        ]
         let (capacity, current, phases) = models.randomElement(using: &generator)!
         return ElectricVehicle(
             capacityWh: capacity, stateOfCharge: Double.random(in: 10...60, using: &generator), maxCurrent: current,

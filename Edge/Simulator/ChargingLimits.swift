@@ -18,7 +18,8 @@ public struct ChargingLimits: Sendable {
     }
 
     /// Removes the profiles matching every given criterion; returns how many went.
-    public mutating func clear(id: Int?, connectorId: Int?, purpose: OCPP16.ChargingProfilePurposeType?, stackLevel: Int?) -> Int {
+    public mutating func clear(id: Int?, connectorId: Int?, purpose: OCPP16.ChargingProfilePurposeType?, stackLevel: Int?) -> Int
+    {
         var removed = 0
         for key in profiles.keys where connectorId == nil || connectorId == key {
             let before = profiles[key]!.count

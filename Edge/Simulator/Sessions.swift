@@ -15,7 +15,8 @@ extension SimulatedCharger {
             if authorizeFirst, localList.entries[idTag]?.status != .accepted {
                 let answer = try await call(OCPP16.AuthorizeRequest(idTag: tag))
                 guard answer.idTagInfo.status == .accepted else {
-                    logger.info("token refused", metadata: ["idTag": "\(idTag)", "status": "\(answer.idTagInfo.status.rawValue)"])
+                    logger.info(
+                        "token refused", metadata: ["idTag": "\(idTag)", "status": "\(answer.idTagInfo.status.rawValue)"])
                     try await endVisit(connectorId: connectorId)
                     return
                 }
@@ -121,9 +122,13 @@ extension SimulatedCharger {
                     value: String(format: "%.2f", connector.drawn), context: context, measurand: .currentImport,
                     phase: phaseNames[index], unit: .a))
         }
-        values.append(.init(value: String(format: "%.1f", profile.voltage), context: context, measurand: .voltage, phase: .l1N, unit: .v))
+        values.append(
+            .init(value: String(format: "%.1f", profile.voltage), context: context, measurand: .voltage, phase: .l1N, unit: .v))
         if let car = connector.car {
-            values.append(.init(value: String(format: "%.1f", car.stateOfCharge), context: context, measurand: .soc, location: .ev, unit: .percent))
+            values.append(
+                .init(
+                    value: String(format: "%.1f", car.stateOfCharge), context: context, measurand: .soc, location: .ev,
+                    unit: .percent))
         }
         return OCPP16.MeterValue(timestamp: now, sampledValue: values)
     }

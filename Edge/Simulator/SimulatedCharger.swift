@@ -1,8 +1,8 @@
 import Foundation
 import HTTPTypes
 import HummingbirdWSClient
-import NIOWebSocket
 public import Logging
+import NIOWebSocket
 import OCPP
 
 /// A virtual OCPP 1.6J charger: it connects to a central system over a real WebSocket, boots, reports its
@@ -133,7 +133,9 @@ public actor SimulatedCharger {
             let credentials = Data("\(profile.stationId):\(password)".utf8).base64EncodedString()
             configuration.additionalHeaders[.authorization] = "Basic \(credentials)"
         }
-        let identity = profile.stationId.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? profile.stationId
+        let identity =
+            profile.stationId.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"]))
+            ?? profile.stationId
         try await WebSocketClient.connect(url: "\(centralURL)/\(identity)", configuration: configuration, logger: logger) {
             inbound, outbound, _ in
             let send: @Sendable ([UInt8]) async throws -> Void = { bytes in

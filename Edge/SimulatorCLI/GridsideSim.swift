@@ -43,8 +43,12 @@ struct GridsideSim: AsyncParsableCommand {
         guard (1...8).contains(connectors) else { throw ValidationError("--connectors must be from 1 to 8") }
         guard meterInterval >= 1 else { throw ValidationError("--meter-interval must be at least 1 second") }
         guard speed > 0, speed <= 3600 else { throw ValidationError("--speed must be above 0 and at most 3600") }
-        guard url.hasPrefix("ws://") || url.hasPrefix("wss://") else { throw ValidationError("--url must start with ws:// or wss://") }
-        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be trace, debug, info, notice, warning or error") }
+        guard url.hasPrefix("ws://") || url.hasPrefix("wss://") else {
+            throw ValidationError("--url must start with ws:// or wss://")
+        }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level must be trace, debug, info, notice, warning or error")
+        }
     }
 
     func run() async throws {

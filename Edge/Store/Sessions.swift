@@ -28,7 +28,8 @@ extension EdgeStore {
                     WHERE station_id = ? AND connector_id = ? AND stop_time IS NULL AND start_time < ?
                     """
             ).execute(arguments: [
-                start.timestamp.stored, SessionRecord.supersededReason, start.stationId, start.connectorId, start.timestamp.stored,
+                start.timestamp.stored, SessionRecord.supersededReason, start.stationId, start.connectorId,
+                start.timestamp.stored,
             ])
             try db.cachedStatement(
                 sql: """
@@ -52,7 +53,8 @@ extension EdgeStore {
         let prepared = stop.samples.map(PreparedSample.init)
         return try await write { db in
             let row = try Row.fetchOne(
-                db, sql: "SELECT id, station_id, stop_time, stop_reason FROM session WHERE id = ?", arguments: [stop.transactionId])
+                db, sql: "SELECT id, station_id, stop_time, stop_reason FROM session WHERE id = ?",
+                arguments: [stop.transactionId])
             let ownSession = row.flatMap { ($0["station_id"] as String) == stop.stationId ? $0 : nil }
             if let ownSession {
                 let sessionId: Int = ownSession["id"]
@@ -80,9 +82,10 @@ extension EdgeStore {
             let begin = stop.samples.first { sample in
                 sample.readings.contains { $0.context == "Transaction.Begin" }
             }?.energyImportWh
-            let connectorId = try Int.fetchOne(
-                db, sql: "SELECT connector_id FROM meter_sample WHERE station_id = ? AND session_id = ? LIMIT 1",
-                arguments: [stop.stationId, stop.transactionId]) ?? 0
+            let connectorId =
+                try Int.fetchOne(
+                    db, sql: "SELECT connector_id FROM meter_sample WHERE station_id = ? AND session_id = ? LIMIT 1",
+                    arguments: [stop.stationId, stop.transactionId]) ?? 0
             let id: Int? = row == nil ? stop.transactionId : nil
             try db.execute(
                 sql: """

@@ -13,7 +13,9 @@ import Testing
     }
 
     @Test func exampleConfigurationInTheRepositoryIsValid() throws {
-        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../config/edge.example.yaml").path
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+            "../../config/edge.example.yaml"
+        ).path
         let config = try EdgeConfiguration.load(path: path)
         #expect(config.site.id == "depot-north")
         #expect(config.ocpp.port == 9000)
@@ -74,6 +76,9 @@ import Testing
     }
 
     @Test func samePortForOCPPAndHTTPIsRefused() {
-        #expect(problems("site:\n  id: s\nocpp:\n  listen: 0.0.0.0:9000\nhttp:\n  listen: 127.0.0.1:9000\n").map(\.key) == ["http.listen"])
+        #expect(
+            problems("site:\n  id: s\nocpp:\n  listen: 0.0.0.0:9000\nhttp:\n  listen: 127.0.0.1:9000\n").map(\.key) == [
+                "http.listen"
+            ])
     }
 }

@@ -1,15 +1,20 @@
-@testable import EdgeStore
 import Foundation
 import SiteModel
 import Testing
+
+@testable import EdgeStore
 
 @Suite struct EdgeStoreTests {
     let directory = TemporaryDirectory()
     let t0 = Date(timeIntervalSince1970: 1_764_057_600)
 
-    private func start(_ store: EdgeStore, station: String = "CP1", connector: Int = 1, meter: Double = 1000) async throws -> SessionStartOutcome {
+    private func start(
+        _ store: EdgeStore, station: String = "CP1", connector: Int = 1, meter: Double = 1000
+    ) async throws -> SessionStartOutcome {
         try await store.startSession(
-            SessionStart(stationId: station, connectorId: connector, idTag: "TAG1", meterStartWh: meter, timestamp: t0, authStatus: .accepted),
+            SessionStart(
+                stationId: station, connectorId: connector, idTag: "TAG1", meterStartWh: meter, timestamp: t0,
+                authStatus: .accepted),
             receivedAt: t0)
     }
 
@@ -37,11 +42,13 @@ import Testing
     @Test func stopClosesTheSessionWithItsEnergyAndARetriedStopChangesNothing() async throws {
         let store = try EdgeStore(path: directory.file("edge.sqlite"))
         let started = try await start(store)
-        let stop = SessionStop(stationId: "CP1", transactionId: started.transactionId, meterStopWh: 8500, timestamp: t0 + 3600, reason: "Local")
+        let stop = SessionStop(
+            stationId: "CP1", transactionId: started.transactionId, meterStopWh: 8500, timestamp: t0 + 3600, reason: "Local")
         let outcome = try await store.stopSession(stop, receivedAt: t0 + 3600)
         #expect(outcome == SessionStopOutcome(sessionId: started.transactionId, wasKnown: true, wasRetry: false))
         let retried = try await store.stopSession(
-            SessionStop(stationId: "CP1", transactionId: started.transactionId, meterStopWh: 9999, timestamp: t0 + 7200), receivedAt: t0)
+            SessionStop(stationId: "CP1", transactionId: started.transactionId, meterStopWh: 9999, timestamp: t0 + 7200),
+            receivedAt: t0)
         #expect(retried.wasRetry)
         let session = try #require(try await store.session(id: started.transactionId))
         #expect(session.energyWh == 7500)
@@ -51,8 +58,14 @@ import Testing
 
     @Test func stopOfATransactionNeverSeenIsRecordedOnceWithItsOwnId() async throws {
         let store = try EdgeStore(path: directory.file("edge.sqlite"))
-        let begin = MeterSample(timestamp: t0, readings: [MeterReading(measurand: Measurand.energyActiveImportRegister, unit: "Wh", value: 200, context: "Transaction.Begin")])
-        let stop = SessionStop(stationId: "CP9", transactionId: 4242, idTag: "TAG1", meterStopWh: 5200, timestamp: t0 + 60, samples: [begin])
+        let begin = MeterSample(
+            timestamp: t0,
+            readings: [
+                MeterReading(
+                    measurand: Measurand.energyActiveImportRegister, unit: "Wh", value: 200, context: "Transaction.Begin")
+            ])
+        let stop = SessionStop(
+            stationId: "CP9", transactionId: 4242, idTag: "TAG1", meterStopWh: 5200, timestamp: t0 + 60, samples: [begin])
         let outcome = try await store.stopSession(stop, receivedAt: t0 + 61)
         #expect(outcome == SessionStopOutcome(sessionId: 4242, wasKnown: false, wasRetry: false))
         #expect(try await store.stopSession(stop, receivedAt: t0 + 62).wasRetry)
@@ -77,17 +90,23 @@ import Testing
         let store = try EdgeStore(path: directory.file("edge.sqlite"))
         let started = try await start(store)
         func sample(_ at: Date, energy: Double, soc: Double) -> MeterSample {
-            MeterSample(timestamp: at, readings: [
-                MeterReading(measurand: Measurand.energyActiveImportRegister, unit: "Wh", value: energy),
-                MeterReading(measurand: Measurand.powerActiveImport, phase: "L1", unit: "W", value: 3000),
-                MeterReading(measurand: Measurand.powerActiveImport, phase: "L2", unit: "W", value: 3100),
-                MeterReading(measurand: Measurand.currentImport, phase: "L1", unit: "A", value: 13),
-                MeterReading(measurand: Measurand.currentImport, phase: "L2", unit: "A", value: 14),
-                MeterReading(measurand: Measurand.soc, unit: "Percent", value: soc),
-            ])
+            MeterSample(
+                timestamp: at,
+                readings: [
+                    MeterReading(measurand: Measurand.energyActiveImportRegister, unit: "Wh", value: energy),
+                    MeterReading(measurand: Measurand.powerActiveImport, phase: "L1", unit: "W", value: 3000),
+                    MeterReading(measurand: Measurand.powerActiveImport, phase: "L2", unit: "W", value: 3100),
+                    MeterReading(measurand: Measurand.currentImport, phase: "L1", unit: "A", value: 13),
+                    MeterReading(measurand: Measurand.currentImport, phase: "L2", unit: "A", value: 14),
+                    MeterReading(measurand: Measurand.soc, unit: "Percent", value: soc),
+                ])
         }
-        try await store.recordMeterValues(stationId: "CP1", connectorId: 1, transactionId: started.transactionId, samples: [sample(t0 + 600, energy: 3000, soc: 40)])
-        try await store.recordMeterValues(stationId: "CP1", connectorId: 1, transactionId: started.transactionId, samples: [sample(t0 + 300, energy: 2000, soc: 30)])
+        try await store.recordMeterValues(
+            stationId: "CP1", connectorId: 1, transactionId: started.transactionId,
+            samples: [sample(t0 + 600, energy: 3000, soc: 40)])
+        try await store.recordMeterValues(
+            stationId: "CP1", connectorId: 1, transactionId: started.transactionId,
+            samples: [sample(t0 + 300, energy: 2000, soc: 30)])
         let session = try #require(try await store.session(id: started.transactionId))
         #expect(session.energyWh == 2000)
         #expect(session.lastPowerW == 6100)
@@ -101,9 +120,14 @@ import Testing
         let lost = try await start(store, meter: 1000)
         try await store.recordMeterValues(
             stationId: "CP1", connectorId: 1, transactionId: lost.transactionId,
-            samples: [MeterSample(timestamp: t0 + 60, readings: [MeterReading(measurand: Measurand.energyActiveImportRegister, unit: "Wh", value: 1800)])])
+            samples: [
+                MeterSample(
+                    timestamp: t0 + 60,
+                    readings: [MeterReading(measurand: Measurand.energyActiveImportRegister, unit: "Wh", value: 1800)])
+            ])
         let next = try await store.startSession(
-            SessionStart(stationId: "CP1", connectorId: 1, idTag: "TAG2", meterStartWh: 2500, timestamp: t0 + 3600, authStatus: .accepted),
+            SessionStart(
+                stationId: "CP1", connectorId: 1, idTag: "TAG2", meterStartWh: 2500, timestamp: t0 + 3600, authStatus: .accepted),
             receivedAt: t0 + 3600)
         let closed = try #require(try await store.session(id: lost.transactionId))
         #expect(closed.isActive == false)
@@ -112,7 +136,9 @@ import Testing
         #expect(try await store.sessions(active: true).map(\.id) == [next.transactionId])
 
         // The lost stop turns up after all: its values replace the edge's estimate, once.
-        let late = SessionStop(stationId: "CP1", transactionId: lost.transactionId, meterStopWh: 2400, timestamp: t0 + 1800, reason: "EVDisconnected")
+        let late = SessionStop(
+            stationId: "CP1", transactionId: lost.transactionId, meterStopWh: 2400, timestamp: t0 + 1800, reason: "EVDisconnected"
+        )
         #expect(try await store.stopSession(late, receivedAt: t0 + 3700).wasRetry == false)
         #expect(try await store.stopSession(late, receivedAt: t0 + 3701).wasRetry == true)
         let replaced = try #require(try await store.session(id: lost.transactionId))
@@ -123,7 +149,8 @@ import Testing
     @Test func queuedOlderStartDoesNotCloseANewerSession() async throws {
         let store = try EdgeStore(path: directory.file("edge.sqlite"))
         let newer = try await store.startSession(
-            SessionStart(stationId: "CP1", connectorId: 1, idTag: "TAG2", meterStartWh: 5000, timestamp: t0 + 3600, authStatus: .accepted),
+            SessionStart(
+                stationId: "CP1", connectorId: 1, idTag: "TAG2", meterStartWh: 5000, timestamp: t0 + 3600, authStatus: .accepted),
             receivedAt: t0 + 3600)
         _ = try await start(store, meter: 1000)
         #expect(try await store.session(id: newer.transactionId)?.isActive == true)
@@ -139,7 +166,9 @@ import Testing
             for index in 0..<500 {
                 group.addTask {
                     _ = try await store.startSession(
-                        SessionStart(stationId: "CP\(index)", connectorId: 1, idTag: "T", meterStartWh: 0, timestamp: t0, authStatus: .accepted),
+                        SessionStart(
+                            stationId: "CP\(index)", connectorId: 1, idTag: "T", meterStartWh: 0, timestamp: t0,
+                            authStatus: .accepted),
                         receivedAt: t0)
                 }
             }
@@ -153,7 +182,12 @@ import Testing
 
     @Test func tokensOfOneSourceAreReplacedTogether() async throws {
         let store = try EdgeStore(path: directory.file("edge.sqlite"))
-        try await store.replaceTokens(source: "config", with: [TokenRecord(idTag: "A", status: .accepted, source: "config"), TokenRecord(idTag: "B", status: .blocked, source: "config")])
+        try await store.replaceTokens(
+            source: "config",
+            with: [
+                TokenRecord(idTag: "A", status: .accepted, source: "config"),
+                TokenRecord(idTag: "B", status: .blocked, source: "config"),
+            ])
         try await store.replaceTokens(source: "config", with: [TokenRecord(idTag: "A", status: .accepted, source: "config")])
         #expect(try await store.tokens().map(\.idTag) == ["A"])
         #expect(try await store.token(idTag: "B") == nil)
@@ -171,7 +205,8 @@ final class BatchCounter: @unchecked Sendable {
 @Suite struct ReadingsJSONTests {
     @Test func handWrittenReadingsJSONDecodesBackToTheSameReadings() throws {
         let readings = [
-            MeterReading(measurand: Measurand.energyActiveImportRegister, unit: "Wh", value: 12_345.678, context: "Sample.Periodic"),
+            MeterReading(
+                measurand: Measurand.energyActiveImportRegister, unit: "Wh", value: 12_345.678, context: "Sample.Periodic"),
             MeterReading(measurand: Measurand.currentImport, phase: "L2", unit: "A", value: -0.5, location: "Outlet"),
             MeterReading(measurand: Measurand.energyActiveImportRegister, unit: "Wh", value: nil, signedData: "AB\"C\\D\n\u{1}é"),
             MeterReading(measurand: Measurand.soc, unit: "Percent", value: 1e-7),

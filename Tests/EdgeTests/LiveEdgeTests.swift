@@ -55,7 +55,9 @@ import Testing
         }
     }
 
-    private static func eventually(_ what: Comment, timeout: Duration = .seconds(15), _ condition: () async throws -> Bool) async throws {
+    private static func eventually(
+        _ what: Comment, timeout: Duration = .seconds(15), _ condition: () async throws -> Bool
+    ) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if try await condition() { return }
@@ -70,11 +72,14 @@ import Testing
             profile.autoSessions = false
             profile.meterInterval = .seconds(1)
             profile.speed = 60
-            let charger = SimulatedCharger(profile: profile, centralURL: "ws://127.0.0.1:\(ports.ocpp)/ocpp", logger: Logger(label: "sim"))
+            let charger = SimulatedCharger(
+                profile: profile, centralURL: "ws://127.0.0.1:\(ports.ocpp)/ocpp", logger: Logger(label: "sim"))
             let running = Task { await charger.run() }
             defer { running.cancel() }
             try await Self.eventually("the charger is connected") { central.session(stationId: "SIM-LIVE") != nil }
-            try await Self.eventually("the charger reported its connectors") { try await central.store.connectors(stationId: "SIM-LIVE").map(\.connectorId) == [0, 1, 2] }
+            try await Self.eventually("the charger reported its connectors") {
+                try await central.store.connectors(stationId: "SIM-LIVE").map(\.connectorId) == [0, 1, 2]
+            }
 
             await charger.plugIn(connectorId: 1, idTag: "04A1B2C3D4")
             try await Self.eventually("a session runs with meter values") {
@@ -84,7 +89,9 @@ import Testing
             let answer = try await central.call(
                 stationId: "SIM-LIVE", OCPP16.RemoteStopTransactionRequest(transactionId: session.id))
             #expect(answer.status == .accepted)
-            try await Self.eventually("the session is stopped") { try await central.store.session(id: session.id)?.isActive == false }
+            try await Self.eventually("the session is stopped") {
+                try await central.store.session(id: session.id)?.isActive == false
+            }
             let stopped = try #require(try await central.store.session(id: session.id))
             #expect(stopped.stopReason == "Remote")
             #expect((stopped.energyWh ?? 0) > 0)
@@ -95,12 +102,14 @@ import Testing
         try await withEdge(try configuration()) { ports, central in
             var profile = ChargerProfile(stationId: "SIM-TWICE")
             profile.autoSessions = false
-            let first = SimulatedCharger(profile: profile, centralURL: "ws://127.0.0.1:\(ports.ocpp)/ocpp", logger: Logger(label: "sim"))
+            let first = SimulatedCharger(
+                profile: profile, centralURL: "ws://127.0.0.1:\(ports.ocpp)/ocpp", logger: Logger(label: "sim"))
             let firstRun = Task { await first.run() }
             defer { firstRun.cancel() }
             try await Self.eventually("the first connection is up") { central.session(stationId: "SIM-TWICE") != nil }
             let firstSession = try #require(central.session(stationId: "SIM-TWICE"))
-            let second = SimulatedCharger(profile: profile, centralURL: "ws://127.0.0.1:\(ports.ocpp)/ocpp", logger: Logger(label: "sim"))
+            let second = SimulatedCharger(
+                profile: profile, centralURL: "ws://127.0.0.1:\(ports.ocpp)/ocpp", logger: Logger(label: "sim"))
             let secondRun = Task { await second.run() }
             defer { secondRun.cancel() }
             try await Self.eventually("the second connection replaced the first") {

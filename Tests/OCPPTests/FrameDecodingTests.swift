@@ -25,7 +25,9 @@ import Testing
     }
 
     @Test func callResultAndCallErrorDecode() throws {
-        #expect(try decode(#"[3,"a",{"status":"Accepted"}]"#) == .callResult(.init(uniqueId: "a", payload: Array(#"{"status":"Accepted"}"#.utf8))))
+        #expect(
+            try decode(#"[3,"a",{"status":"Accepted"}]"#)
+                == .callResult(.init(uniqueId: "a", payload: Array(#"{"status":"Accepted"}"#.utf8))))
         let error = try decode(#"[4,"b","NotSupported","no \"Reset\" here",{}]"#)
         #expect(error == .callError(.init(uniqueId: "b", code: "NotSupported", description: #"no "Reset" here"#)))
     }
@@ -56,7 +58,10 @@ import Testing
         (#"[2,"x","Heartbeat",{}] trailing"#, .formationViolation, nil),
         (#"[2,"x","Heartbeat",{"a":[}]"#, .formationViolation, nil),
         (#"[2,"","Heartbeat",{}]"#, .formationViolation, ""),
-        (#"[2,"0123456789012345678901234567890123456","Heartbeat",{}]"#, .formationViolation, "0123456789012345678901234567890123456"),
+        (
+            #"[2,"0123456789012345678901234567890123456","Heartbeat",{}]"#, .formationViolation,
+            "0123456789012345678901234567890123456"
+        ),
         (#"[3,"x"]"#, .protocolError, "x"),
         (#"[4,"x","GenericError",{}]"#, .protocolError, "x"),
     ])

@@ -29,7 +29,9 @@ import Testing
         #expect(wire.calls.map(\.action) == ["Reset", "ClearCache"])
         await queue.resolve(.callError(.init(uniqueId: wire.calls[1].uniqueId, code: "NotSupported", description: "no")))
         #expect(try await first == Array(#"{"status":"Accepted"}"#.utf8))
-        await #expect(throws: CallFailure.callError(action: "ClearCache", code: "NotSupported", description: "no")) { try await second.value }
+        await #expect(throws: CallFailure.callError(action: "ClearCache", code: "NotSupported", description: "no")) {
+            try await second.value
+        }
     }
 
     @Test func unansweredCallTimesOutAndTheNextOneGoes() async throws {

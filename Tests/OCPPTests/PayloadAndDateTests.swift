@@ -16,10 +16,16 @@ import Testing
 
     @Test func schemaViolationsMapToTheirErrorCodes() {
         #expect(code(#"{"idTag":"A","meterStart":0,"timestamp":"2026-11-25T08:00:00Z"}"#) == .occurenceConstraintViolation)
-        #expect(code(#"{"connectorId":"one","idTag":"A","meterStart":0,"timestamp":"2026-11-25T08:00:00Z"}"#) == .typeConstraintViolation)
-        #expect(code(#"{"connectorId":1,"idTag":"012345678901234567890","meterStart":0,"timestamp":"2026-11-25T08:00:00Z"}"#) == .propertyConstraintViolation)
+        #expect(
+            code(#"{"connectorId":"one","idTag":"A","meterStart":0,"timestamp":"2026-11-25T08:00:00Z"}"#)
+                == .typeConstraintViolation)
+        #expect(
+            code(#"{"connectorId":1,"idTag":"012345678901234567890","meterStart":0,"timestamp":"2026-11-25T08:00:00Z"}"#)
+                == .propertyConstraintViolation)
         #expect(code(#"{"connectorId":1,"idTag":"A","meterStart":0,"timestamp":"yesterday"}"#) == .propertyConstraintViolation)
-        #expect(code(#"{"connectorId":1,"idTag":null,"meterStart":0,"timestamp":"2026-11-25T08:00:00Z"}"#) == .occurenceConstraintViolation)
+        #expect(
+            code(#"{"connectorId":1,"idTag":null,"meterStart":0,"timestamp":"2026-11-25T08:00:00Z"}"#)
+                == .occurenceConstraintViolation)
         #expect(code(#"[]"#) == .formationViolation)
         #expect(code(#"{"connectorId":1,"idTag":"A","meterStart":0,"timestamp":"2026-11-25T08:00:00Z"}"#) == nil)
     }
@@ -36,7 +42,9 @@ import Testing
             }
         }
         #expect(failure(#"{"value":"1","measurand":"Energy.Sideways"}"#)?.code == .propertyConstraintViolation)
-        #expect(failure(#"{"value":"1","measurand":"Energy.Sideways"}"#)?.reason.contains("meterValue[0].sampledValue[0].measurand") == true)
+        #expect(
+            failure(#"{"value":"1","measurand":"Energy.Sideways"}"#)?.reason.contains("meterValue[0].sampledValue[0].measurand")
+                == true)
         #expect(failure(#"{"value":"1","unit":"kWh"}"#) == nil)
         #expect(failure(#"{"value":"1","unit":"parsecs"}"#)?.code == .propertyConstraintViolation)
         #expect(failure(#"{"value":1}"#)?.code == .typeConstraintViolation)
@@ -48,7 +56,9 @@ import Testing
 
     @Test func reasonNamesTheField() throws {
         do {
-            _ = try coder.decode(OCPP16.StatusNotificationRequest.self, from: Array(#"{"connectorId":1,"errorCode":"NoError","status":"Sleeping"}"#.utf8))
+            _ = try coder.decode(
+                OCPP16.StatusNotificationRequest.self,
+                from: Array(#"{"connectorId":1,"errorCode":"NoError","status":"Sleeping"}"#.utf8))
             Issue.record("expected a failure")
         } catch {
             #expect(error.code == .propertyConstraintViolation)

@@ -65,7 +65,9 @@ extension OCPPFrame {
             return .callResult(CallResult(uniqueId: uniqueId!, payload: try object(2, "payload")))
         case 4:
             try requireCount(5, "CALLERROR")
-            guard let code = JSONScanner.string(element(2)) else { throw fail(.formationViolation, "error code must be a string") }
+            guard let code = JSONScanner.string(element(2)) else {
+                throw fail(.formationViolation, "error code must be a string")
+            }
             guard let description = JSONScanner.string(element(3)) else {
                 throw fail(.formationViolation, "error description must be a string")
             }
