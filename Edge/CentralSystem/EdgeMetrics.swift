@@ -5,8 +5,8 @@ import Synchronization
 /// The edge's counters and timers, created from one factory so tests and the daemon each have their own.
 public final class EdgeMetrics: Sendable {
     private let factory: any MetricsFactory
-    private let counters = Mutex<[String: Counter]>([:])
-    private let timers = Mutex<[String: Timer]>([:])
+    /// Counters and timers by label and dimension values.
+    private let metrics = Mutex<[String: any AnyObject & Sendable]>([:])
     private let connectedStations: Meter
     let storeCommitSize: Recorder
     let storeCommitDuration: Timer
@@ -56,33 +56,29 @@ public final class EdgeMetrics: Sendable {
         storeCommitDuration.record(duration: duration)
     }
 
-    /// A cache key for a metric and its dimension values; runs for every message, so no intermediate arrays.
-    private static func key(_ label: String, _ dimensions: KeyValuePairs<String, String>) -> String {
+    private func counter(_ label: String, _ dimensions: KeyValuePairs<String, String>) -> Counter {
+        cached(label, dimensions) { Counter(label: label, dimensions: $0, factory: factory) }
+    }
+
+    private func timer(_ label: String, _ dimensions: KeyValuePairs<String, String>) -> Timer {
+        cached(label, dimensions) { Timer(label: label, dimensions: $0, factory: factory) }
+    }
+
+    /// The metric with this label and dimension values, made once. Runs for every message, so the key is
+    /// built without intermediate arrays.
+    private func cached<Metric: AnyObject & Sendable>(
+        _ label: String, _ dimensions: KeyValuePairs<String, String>, make: ([(String, String)]) -> Metric
+    ) -> Metric {
         var key = label
         for (_, value) in dimensions {
             key += "|"
             key += value
         }
-        return key
-    }
-
-    private func counter(_ label: String, _ dimensions: KeyValuePairs<String, String>) -> Counter {
-        let key = Self.key(label, dimensions)
-        return counters.withLock { cache in
-            if let counter = cache[key] { return counter }
-            let counter = Counter(label: label, dimensions: dimensions.map { ($0.key, $0.value) }, factory: factory)
-            cache[key] = counter
-            return counter
-        }
-    }
-
-    private func timer(_ label: String, _ dimensions: KeyValuePairs<String, String>) -> Timer {
-        let key = Self.key(label, dimensions)
-        return timers.withLock { cache in
-            if let timer = cache[key] { return timer }
-            let timer = Timer(label: label, dimensions: dimensions.map { ($0.key, $0.value) }, factory: factory)
-            cache[key] = timer
-            return timer
+        return metrics.withLock { cache in
+            if let metric = cache[key] as? Metric { return metric }
+            let metric = make(dimensions.map { ($0.key, $0.value) })
+            cache[key] = metric
+            return metric
         }
     }
 }
