@@ -22,8 +22,15 @@ struct GridsideBench: AsyncParsableCommand {
     @Option(help: "A StopTransaction and StartTransaction pair after this many MeterValues per station.")
     var transactionEvery = 50
     @Option(help: "Station id prefix.") var prefix = "BENCH"
+    @Option(
+        help: """
+            Sampled values per MeterValues: 7 (energy, power, three phase currents, voltage, SoC) or 1 (the energy \
+            register alone, OCPP 1.6's default MeterValuesSampledData).
+            """)
+    var sampledValues = 7
 
     func validate() throws {
+        guard sampledValues == 1 || sampledValues == 7 else { throw ValidationError("--sampled-values must be 1 or 7") }
         guard stations >= 1, duration >= 1, warmup >= 0, rate >= 0, transactionEvery >= 1 else {
             throw ValidationError(
                 "--stations, --duration and --transaction-every must be positive; --warmup and --rate not negative")
@@ -35,8 +42,8 @@ struct GridsideBench: AsyncParsableCommand {
         let board = Board(stations: stations)
         let interval: Duration? = rate > 0 ? .nanoseconds(Int64(Double(stations) / Double(rate) * 1e9)) : nil
         let settings = StationLoad.Settings(
-            url: url, interval: interval, transactionEvery: transactionEvery, warmup: .seconds(warmup),
-            duration: .seconds(duration))
+            url: url, interval: interval, transactionEvery: transactionEvery, sampledValues: sampledValues,
+            warmup: .seconds(warmup), duration: .seconds(duration))
         print("connecting \(stations) stations to \(url) …")
         let results = await withTaskGroup(of: StationLoad.Result.self) { group in
             for index in 0..<stations {
@@ -66,6 +73,7 @@ struct GridsideBench: AsyncParsableCommand {
         let errors = results.reduce(0) { $0 + $1.callErrors }
         print("stations connected:   \(results.count - failed.count) of \(results.count)")
         if let first = failed.first?.error { print("first connection error: \(first)") }
+        print("payload:              MeterValues with \(sampledValues) sampled value\(sampledValues == 1 ? "" : "s")")
         print(
             "mode:                 \(rate > 0 ? "open loop, \(rate) round trips/s offered" : "closed loop (as fast as answered)")"
         )

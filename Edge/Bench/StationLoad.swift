@@ -14,6 +14,7 @@ struct StationLoad {
         /// Time between a station's calls (open loop), or nil to send as soon as the answer came.
         let interval: Duration?
         let transactionEvery: Int
+        let sampledValues: Int
         let warmup: Duration
         let duration: Duration
     }
@@ -33,6 +34,21 @@ struct StationLoad {
     final class Recorder: Sendable {
         let result = Mutex(Result())
         let readied = Atomic<Bool>(false)
+    }
+
+    func meterValues(transaction: Int, meter: Int, timestamp: String) -> String {
+        let energy = #"{"value":"\#(meter)","measurand":"Energy.Active.Import.Register","unit":"Wh"}"#
+        let values =
+            settings.sampledValues == 1
+            ? energy
+            : energy + #",{"value":"7360","measurand":"Power.Active.Import","unit":"W"},"#
+                + #"{"value":"10.6","measurand":"Current.Import","phase":"L1","unit":"A"},"#
+                + #"{"value":"10.7","measurand":"Current.Import","phase":"L2","unit":"A"},"#
+                + #"{"value":"10.6","measurand":"Current.Import","phase":"L3","unit":"A"},"#
+                + #"{"value":"231.0","measurand":"Voltage","phase":"L1-N","unit":"V"},"#
+                + #"{"value":"57","measurand":"SoC","unit":"Percent"}"#
+        return
+            #"{"connectorId":1,"transactionId":\#(transaction),"meterValue":[{"timestamp":"\#(timestamp)","sampledValue":[\#(values)]}]}"#
     }
 
     func run() async -> Result {
@@ -93,8 +109,7 @@ struct StationLoad {
                             #"{"meterStop":\#(meter),"timestamp":"\#(now())","transactionId":\#(transaction),"reason":"Local"}"#
                     } else {
                         action = "MeterValues"
-                        payload =
-                            #"{"connectorId":1,"transactionId":\#(transaction),"meterValue":[{"timestamp":"\#(now())","sampledValue":[{"value":"\#(meter)","measurand":"Energy.Active.Import.Register","unit":"Wh"},{"value":"7360","measurand":"Power.Active.Import","unit":"W"},{"value":"10.6","measurand":"Current.Import","phase":"L1","unit":"A"},{"value":"10.7","measurand":"Current.Import","phase":"L2","unit":"A"},{"value":"10.6","measurand":"Current.Import","phase":"L3","unit":"A"},{"value":"231.0","measurand":"Voltage","phase":"L1-N","unit":"V"},{"value":"57","measurand":"SoC","unit":"Percent"}]}]}"#
+                        payload = meterValues(transaction: transaction, meter: meter, timestamp: now())
                     }
                     let (_, ok) = try await roundTrip(action, payload)
                     let finished = ContinuousClock.now

@@ -128,6 +128,7 @@ public final class CentralSystem: Sendable {
         let previous = sessions.withLock { $0.updateValue(session, forKey: stationId) }
         if let previous {
             session.logger.notice("station reconnected; closing its previous connection")
+            metrics.stationDropped(reason: "replaced")
             await close(previous, code: CloseCode.policyViolation, reason: "replaced by a new connection")
         } else {
             metrics.stationConnected()
@@ -167,6 +168,23 @@ public final class CentralSystem: Sendable {
     private func close(_ session: StationSession, code: UInt16, reason: String) async {
         await session.outgoing.close()
         await session.transport.close(code: code, reason: reason)
+    }
+
+    /// Pings every station quiet for a ping interval and disconnects every one silent for two: a charger that
+    /// lost power or network without closing its TCP connection would otherwise look connected for hours.
+    public func checkLiveness(now: Date) async {
+        let interval = Double(configuration.ocpp.pingInterval)
+        guard interval > 0 else { return }
+        for session in connectedSessions {
+            let silent = now.timeIntervalSince(session.lastMessageAt)
+            if silent >= 2 * interval {
+                metrics.stationDropped(reason: "silent")
+                session.logger.warning("station silent; closing its connection", metadata: ["silent_s": "\(Int(silent))"])
+                await close(session, code: CloseCode.goingAway, reason: "no answer to ping")
+            } else if silent >= interval {
+                await session.transport.ping()
+            }
+        }
     }
 
     /// The session of a connected station.

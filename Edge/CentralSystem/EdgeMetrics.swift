@@ -36,6 +36,11 @@ public final class EdgeMetrics: Sendable {
         counter("ocpp_auth_failures_total", ["reason": reason]).increment()
     }
 
+    /// Counts a connection the edge closed itself (`silent`, `replaced`).
+    public func stationDropped(reason: String) {
+        counter("ocpp_dropped_connections_total", ["reason": reason]).increment()
+    }
+
     /// Counts a frame that could not be decoded at all.
     public func badFrame(reason: String) {
         counter("ocpp_bad_frames_total", ["reason": reason]).increment()

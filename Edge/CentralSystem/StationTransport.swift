@@ -6,6 +6,8 @@ public protocol StationTransport: Sendable {
     func send(_ text: [UInt8]) async throws
     /// Closes the connection with a WebSocket close code and reason.
     func close(code: UInt16, reason: String) async
+    /// Sends a WebSocket ping; any frame back counts as a sign of life.
+    func ping() async
 }
 
 /// WebSocket close codes the edge uses.

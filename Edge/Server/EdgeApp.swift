@@ -70,9 +70,7 @@ public struct EdgeApp: Sendable {
         // Socket I/O gets all cores but one; decoding and the store run on Swift's cooperative pool, and on a
         // small edge box they need that core (measured: 1 event loop instead of 2 gives +6-11 % on 2 cores).
         let eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: max(1, System.coreCount - 1))
-        let webSocketChannel = OCPPWebSocketChannel(
-            central: central, maxFrameBytes: configuration.ocpp.maxFrameBytes,
-            pingInterval: .seconds(configuration.ocpp.pingInterval))
+        let webSocketChannel = OCPPWebSocketChannel(central: central, maxFrameBytes: configuration.ocpp.maxFrameBytes)
         var ocppServer = HTTPServerBuilder { _ in webSocketChannel }
         if let tls = configuration.ocpp.tls {
             ocppServer = try .tls(ocppServer, tlsConfiguration: try Self.tlsConfiguration(tls))
@@ -104,7 +102,7 @@ public struct EdgeApp: Sendable {
                 services: [
                     .init(service: EventLoopService(group: eventLoops)),
                     .init(service: StoreService(store: store, logger: logger)),
-                    .init(service: ocppApp), .init(service: httpApp),
+                    .init(service: ocppApp), .init(service: httpApp), .init(service: LivenessService(central: central)),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
@@ -144,5 +142,21 @@ struct EventLoopService: Service {
     func run() async throws {
         try? await gracefulShutdown()
         try await group.shutdownGracefully()
+    }
+}
+
+/// Every half ping interval, asks the central system to ping quiet stations and drop silent ones. One task for
+/// the whole site rather than a timer per connection.
+struct LivenessService: Service {
+    let central: CentralSystem
+
+    func run() async throws {
+        let seconds = central.configuration.ocpp.pingInterval
+        guard seconds > 0 else { return try await gracefulShutdown() }
+        while !Task.isShuttingDownGracefully {
+            _ = try? await cancelOnGracefulShutdown { try await Task.sleep(for: .milliseconds(seconds * 500)) }
+            if Task.isShuttingDownGracefully { return }
+            await central.checkLiveness(now: Date())
+        }
     }
 }

@@ -44,12 +44,10 @@ struct OCPPWebSocketChannel: ServerChildChannel {
 
     let central: CentralSystem
     let maxFrameBytes: Int
-    let pingInterval: Duration
 
-    init(central: CentralSystem, maxFrameBytes: Int, pingInterval: Duration) {
+    init(central: CentralSystem, maxFrameBytes: Int) {
         self.central = central
         self.maxFrameBytes = maxFrameBytes
-        self.pingInterval = pingInterval
     }
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
@@ -107,8 +105,7 @@ struct OCPPWebSocketChannel: ServerChildChannel {
                 try await Self.writeRefusal(refusal, on: http)
             case .webSocket(let webSocket, let accepted):
                 await StationConnection(
-                    webSocket: webSocket, accepted: accepted, central: central, maxMessageBytes: maxFrameBytes,
-                    pingInterval: pingInterval
+                    webSocket: webSocket, accepted: accepted, central: central, maxMessageBytes: maxFrameBytes
                 ).run()
             }
         } catch {

@@ -13,7 +13,6 @@ struct StationConnection {
     let accepted: OCPPWebSocketChannel.Accepted
     let central: CentralSystem
     let maxMessageBytes: Int
-    let pingInterval: Duration
 
     func run() async {
         let channel = webSocket.channel
@@ -24,21 +23,10 @@ struct StationConnection {
                     stationId: accepted.stationId, subprotocol: accepted.subprotocol,
                     remoteAddress: accepted.remoteAddress, transport: transport)
                 await withGracefulShutdownHandler {
-                    await withTaskGroup(of: Void.self) { group in
-                        group.addTask {
-                            do {
-                                try await receiveLoop(inbound: inbound, transport: transport, session: session)
-                            } catch {
-                                session.logger.debug("connection read ended", metadata: ["error": "\(error)"])
-                            }
-                        }
-                        if pingInterval > .zero {
-                            group.addTask { await watch(session, transport: transport) }
-                        }
-                        // Whichever ends first ends the connection: the peer closed it, or it went silent.
-                        await group.next()
-                        group.cancelAll()
-                        await transport.close(code: CloseCode.goingAway, reason: "connection ended")
+                    do {
+                        try await receiveLoop(inbound: inbound, transport: transport, session: session)
+                    } catch {
+                        session.logger.debug("connection read ended", metadata: ["error": "\(error)"])
                     }
                 } onGracefulShutdown: {
                     Task { await transport.close(code: CloseCode.goingAway, reason: "edge shutting down") }
@@ -47,28 +35,6 @@ struct StationConnection {
             }
         } catch {
             central.metrics.badFrame(reason: "connection_error")
-        }
-    }
-
-    /// Pings a station that has been silent for a ping interval, and drops it after two: a charger that lost
-    /// power or network without closing its TCP connection would otherwise look connected for hours.
-    private func watch(_ session: StationSession, transport: WebSocketTransport) async {
-        let interval = Double(pingInterval.components.seconds)
-        while !Task.isCancelled {
-            try? await Task.sleep(for: pingInterval)
-            if Task.isCancelled { return }
-            let silent = Date().timeIntervalSince(session.lastMessageAt)
-            if silent >= 2 * interval {
-                central.metrics.badFrame(reason: "silent")
-                session.logger.warning(
-                    "station silent; closing its connection", metadata: ["silent_s": "\(Int(silent))"])
-                await transport.close(code: CloseCode.goingAway, reason: "no answer to ping")
-                return
-            }
-            if silent >= interval {
-                let payload = webSocket.channel.allocator.buffer(string: "gridside")
-                try? await transport.write(WebSocketFrame(fin: true, opcode: .ping, data: payload))
-            }
         }
     }
 
@@ -153,6 +119,10 @@ struct WebSocketTransport: StationTransport {
 
     func write(_ frame: WebSocketFrame) async throws {
         try await outbound.write(frame)
+    }
+
+    func ping() async {
+        try? await outbound.write(WebSocketFrame(fin: true, opcode: .ping, data: channel.allocator.buffer(string: "gridside")))
     }
 
     func close(code: UInt16, reason: String) async {

@@ -1,0 +1,63 @@
+import CentralSystem
+import CoreMetrics
+import EdgeConfig
+import EdgeStore
+import Foundation
+import Logging
+import Synchronization
+import Testing
+
+/// The central system without sockets: a transport that records what the edge does to a connection.
+@Suite struct CentralSystemTests {
+    let directory = TemporaryDirectory()
+
+    final class RecordingTransport: StationTransport {
+        let events = Mutex<[String]>([])
+        func send(_ text: [UInt8]) async throws { events.withLock { $0.append("send") } }
+        func close(code: UInt16, reason: String) async { events.withLock { $0.append("close \(code)") } }
+        func ping() async { events.withLock { $0.append("ping") } }
+        var recorded: [String] { events.withLock { $0 } }
+    }
+
+    private func centralSystem(ocpp: String = "", more: String = "") throws -> CentralSystem {
+        let configuration = try EdgeConfiguration.parse(
+            yaml: """
+                site:
+                  id: unit
+                ocpp:
+                  ping_interval: 60
+                \(ocpp)
+                store:
+                  path: \(directory.file("edge.sqlite"))
+                \(more)
+                """)
+        return CentralSystem(
+            configuration: configuration, store: try EdgeStore(path: configuration.store.path),
+            metrics: EdgeMetrics(factory: NOOPMetricsHandler.instance), logger: Logger(label: "unit"))
+    }
+
+    @Test func quietStationIsPingedAndASilentOneIsDropped() async throws {
+        let central = try centralSystem()
+        let transport = RecordingTransport()
+        let session = try await central.connect(
+            stationId: "CP1", subprotocol: "ocpp1.6", remoteAddress: "test", transport: transport)
+        let start = session.lastMessageAt
+        await central.checkLiveness(now: start.addingTimeInterval(30))
+        #expect(transport.recorded.isEmpty)
+        await central.checkLiveness(now: start.addingTimeInterval(61))
+        #expect(transport.recorded == ["ping"])
+        session.touch(start.addingTimeInterval(70))  // the pong
+        await central.checkLiveness(now: start.addingTimeInterval(125))
+        #expect(transport.recorded == ["ping"])
+        await central.checkLiveness(now: start.addingTimeInterval(191))
+        #expect(transport.recorded == ["ping", "close 1001"])
+    }
+
+    @Test func unknownStationPolicyDecidesAdmission() async throws {
+        let rejecting = try centralSystem(ocpp: "  unknown_stations: reject", more: "stations:\n  - id: KNOWN")
+        #expect(
+            await rejecting.admit(stationId: "STRANGER", authorization: nil) == .refused(status: 404, reason: "unknown station"))
+        try await rejecting.prepare()
+        #expect(await rejecting.admit(stationId: "KNOWN", authorization: nil) == .accepted)
+    }
+}
