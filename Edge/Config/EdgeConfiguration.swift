@@ -117,6 +117,11 @@ public struct ConfigError: Error, Sendable, CustomStringConvertible {
     public var file: String
     public var problems: [ConfigProblem]
 
+    public init(file: String, problems: [ConfigProblem]) {
+        self.file = file
+        self.problems = problems
+    }
+
     public var description: String {
         "\(file) has \(problems.count) problem\(problems.count == 1 ? "" : "s"):\n"
             + problems.map { "  - \($0)" }.joined(separator: "\n")

@@ -19,13 +19,22 @@ struct ConfigOption: ParsableArguments {
     @Option(name: .shortAndLong, help: "The configuration file.")
     var config: String = "/etc/gridside/edge.yaml"
 
+    /// The configuration, or exit 78 (EX_CONFIG) after naming every problem: in the file, or in what it
+    /// points at on this machine.
     func load() throws -> EdgeConfiguration {
+        let configuration: EdgeConfiguration
         do {
-            return try EdgeConfiguration.load(path: config)
+            configuration = try EdgeConfiguration.load(path: config)
         } catch {
             FileHandle.standardError.write(Data((error.description + "\n").utf8))
-            throw ExitCode(78)  // EX_CONFIG
+            throw ExitCode(78)
         }
+        let problems = EdgeApp.problems(in: configuration)
+        guard problems.isEmpty else {
+            FileHandle.standardError.write(Data((ConfigError(file: config, problems: problems).description + "\n").utf8))
+            throw ExitCode(78)
+        }
+        return configuration
     }
 }
 
@@ -56,28 +65,6 @@ extension GridsideEdge {
 
         func run() async throws {
             let configuration = try options.load()
-            var problems: [String] = []
-            let directory = URL(fileURLWithPath: configuration.store.path).deletingLastPathComponent().path
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
-                if !isDirectory.boolValue || !FileManager.default.isWritableFile(atPath: directory) {
-                    problems.append("store.path: directory \(directory) is not writable")
-                }
-            }
-            if let tls = configuration.ocpp.tls {
-                do { try EdgeApp.validateTLS(tls) } catch {
-                    problems.append("ocpp.tls: certificate or key cannot be loaded: \(error)")
-                }
-            }
-            if configuration.ocpp.basicAuth, configuration.stations.contains(where: { $0.passwordHash == nil }) {
-                let missing = configuration.stations.filter { $0.passwordHash == nil }.map(\.id)
-                problems.append("stations: basic_auth is on but \(missing.joined(separator: ", ")) have no password_hash")
-            }
-            guard problems.isEmpty else {
-                print("\(options.config) has \(problems.count) problem\(problems.count == 1 ? "" : "s"):")
-                for problem in problems { print("  - \(problem)") }
-                throw ExitCode(78)
-            }
             let scheme = configuration.ocpp.tls == nil ? "ws" : "wss"
             print(
                 """

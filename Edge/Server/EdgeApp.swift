@@ -108,9 +108,36 @@ public struct EdgeApp: Sendable {
                 logger: logger))
     }
 
-    /// Loads the certificate and key, throwing what is wrong with them.
-    public static func validateTLS(_ tls: EdgeConfiguration.TLS) throws {
-        _ = try tlsConfiguration(tls)
+    /// What would stop a valid configuration from running on this machine: a store directory that cannot be
+    /// written, TLS files that do not load, Basic auth required of stations that have no password.
+    /// `gridside-edge check` reports these and `run` refuses to start on them.
+    public static func problems(in configuration: EdgeConfiguration) -> [ConfigProblem] {
+        var problems: [ConfigProblem] = []
+        var directory = URL(fileURLWithPath: configuration.store.path).deletingLastPathComponent()
+        while !FileManager.default.fileExists(atPath: directory.path), directory.path != "/" {
+            directory = directory.deletingLastPathComponent()
+        }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            problems.append(ConfigProblem(key: "store.path", reason: "directory \(directory.path) is not writable: it is a file"))
+        } else if !FileManager.default.isWritableFile(atPath: directory.path) {
+            problems.append(ConfigProblem(key: "store.path", reason: "directory \(directory.path) is not writable by this user"))
+        }
+        if let tls = configuration.ocpp.tls {
+            do {
+                _ = try tlsConfiguration(tls)
+            } catch {
+                problems.append(ConfigProblem(key: "ocpp.tls", reason: "certificate or key cannot be loaded: \(error)"))
+            }
+        }
+        let missing = configuration.stations.filter { $0.passwordHash == nil }.map(\.id)
+        if configuration.ocpp.basicAuth, !missing.isEmpty {
+            problems.append(
+                ConfigProblem(
+                    key: "stations", reason: "ocpp.basic_auth is on but \(missing.joined(separator: ", ")) have no password_hash")
+            )
+        }
+        return problems
     }
 
     static func tlsConfiguration(_ tls: EdgeConfiguration.TLS) throws -> TLSConfiguration {

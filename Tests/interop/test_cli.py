@@ -1,0 +1,56 @@
+"""The command line as an installer meets it: `check` and `run` name the same problems, by key, and refuse."""
+
+from __future__ import annotations
+
+import subprocess
+
+from support import edge_binary
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(edge_binary()), *args], capture_output=True, text=True, timeout=30)
+
+
+def test_check_and_run_refuse_the_same_problems_naming_each_key(tmp_path):
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("a file where the store's directory should be")
+    config = tmp_path / "edge.yaml"
+    config.write_text(
+        "site:\n  id: cli-test\n"
+        f"store:\n  path: {blocker}/edge.sqlite\n"
+        "ocpp:\n  basic_auth: true\n  unknown_stations: sometimes\n"
+        "stations:\n  - id: CP1\n")
+    check = run_cli("check", "--config", str(config))
+    run = run_cli("run", "--config", str(config))
+    assert check.returncode == 78 and run.returncode == 78
+    assert "ocpp.unknown_stations: must be one of accept, pending, reject" in check.stdout + check.stderr
+    assert "ocpp.unknown_stations" in run.stderr
+
+    config.write_text(
+        "site:\n  id: cli-test\n"
+        f"store:\n  path: {blocker}/edge.sqlite\n"
+        "ocpp:\n  basic_auth: true\n"
+        "stations:\n  - id: CP1\n")
+    check = run_cli("check", "--config", str(config))
+    run = run_cli("run", "--config", str(config))
+    assert check.returncode == 78 and run.returncode == 78
+    for output in (check.stderr, run.stderr):
+        assert "store.path: directory" in output and "is not writable" in output
+        assert "stations: ocpp.basic_auth is on but CP1 have no password_hash" in output
+
+
+def test_check_describes_a_valid_configuration(tmp_path):
+    config = tmp_path / "edge.yaml"
+    config.write_text(f"site:\n  id: cli-ok\nstore:\n  path: {tmp_path}/edge.sqlite\n")
+    check = run_cli("check", "--config", str(config))
+    assert check.returncode == 0, check.stderr
+    assert "is valid" in check.stdout and "ws://0.0.0.0:9000/ocpp/<stationId>" in check.stdout
+
+
+def test_hash_password_refuses_passwords_ocpp_does_not_allow():
+    short = subprocess.run([str(edge_binary()), "hash-password", "--cost", "4"], input="tooshort\n",
+                           capture_output=True, text=True, timeout=30)
+    assert short.returncode != 0 and "16 to 40 characters" in short.stderr
+    good = subprocess.run([str(edge_binary()), "hash-password", "--cost", "4"], input="a-fine-station-password\n",
+                          capture_output=True, text=True, timeout=30)
+    assert good.returncode == 0 and good.stdout.startswith("$2")
