@@ -15,7 +15,7 @@ public final class CentralSystem: Sendable {
     public let configuration: EdgeConfiguration
     public let store: EdgeStore
     public let metrics: EdgeMetrics
-    let logger: Logger
+    public let logger: Logger
     let authorizer: Authorizer
     let handler: OCPP16Handler
     let now: @Sendable () -> Date
@@ -100,12 +100,15 @@ public final class CentralSystem: Sendable {
         return String(decoded[decoded.index(after: colon)...])
     }
 
-    /// bcrypt is deliberately slow: keep it off the cooperative thread pool.
+    /// bcrypt is deliberately slow: it runs on one serial queue, off the cooperative pool and the event loops,
+    /// so a thousand chargers reconnecting at once (or a client guessing passwords) take one core, not all.
     static func verify(password: String, hash: String) async -> Bool {
         await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: Bcrypt.verify(password, hash: hash)) }
+            bcryptQueue.async { continuation.resume(returning: Bcrypt.verify(password, hash: hash)) }
         }
     }
+
+    private static let bcryptQueue = DispatchQueue(label: "gridside.bcrypt")
 
     // MARK: Sessions
 

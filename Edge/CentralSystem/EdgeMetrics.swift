@@ -1,5 +1,6 @@
 public import CoreMetrics
 import Metrics
+import OCPP
 import Synchronization
 
 /// The edge's counters and timers, created from one factory so tests and the daemon each have their own.
@@ -20,15 +21,26 @@ public final class EdgeMetrics: Sendable {
 
     /// Counts one OCPP message of `action` in `direction` (`in` from a station, `out` to it).
     public func message(action: String, direction: String) {
-        counter("ocpp_messages_total", ["action": action, "direction": direction]).increment()
+        counter("ocpp_messages_total", ["action": Self.label(action: action), "direction": direction]).increment()
     }
 
     /// Counts one CALLERROR sent (`out`) or received (`in`).
     public func callError(code: String, direction: String) {
-        counter("ocpp_callerrors_total", ["code": code, "direction": direction]).increment()
+        let known = OCPPErrorCode(rawValue: code) != nil ? code : "other"
+        counter("ocpp_callerrors_total", ["code": known, "direction": direction]).increment()
     }
 
+    /// Labels come from what chargers send: anything that is not an OCPP 1.6 action is counted as `other`,
+    /// so a peer cannot create metric series (and memory) without end.
+    static func label(action: String) -> String {
+        knownActions.contains(action) ? action : "other"
+    }
+
+    private static let knownActions = Set((OCPP16.stationInitiated + OCPP16.csmsInitiated).map { $0.action })
+
+    /// Counts a station connection opened.
     public func stationConnected() { connectedStations.increment() }
+    /// Counts a station connection closed.
     public func stationDisconnected() { connectedStations.decrement() }
 
     /// Counts a refused connection attempt.
@@ -48,7 +60,7 @@ public final class EdgeMetrics: Sendable {
 
     /// Times the handling of an incoming CALL, from frame to durable answer.
     public func handled(action: String, duration: Duration) {
-        timer("ocpp_incoming_call_duration_seconds", ["action": action]).record(duration: duration)
+        timer("ocpp_incoming_call_duration_seconds", ["action": Self.label(action: action)]).record(duration: duration)
     }
 
     /// Times a CALL sent to a station, until its answer.
@@ -56,6 +68,7 @@ public final class EdgeMetrics: Sendable {
         timer("ocpp_outgoing_call_duration_seconds", ["action": action]).record(duration: duration)
     }
 
+    /// Records one group commit: how many writes it carried and how long it took.
     public func storeCommitted(batch: Int, duration: Duration) {
         storeCommitSize.record(batch)
         storeCommitDuration.record(duration: duration)

@@ -105,7 +105,7 @@ struct OCPP16Handler: Sendable {
             stationId: session.stationId, connectorId: request.connectorId,
             status: ConnectorStatus(rawValue: request.status.rawValue) ?? .unavailable,
             errorCode: request.errorCode.rawValue, info: request.info?.value, vendorId: request.vendorId?.value,
-            vendorErrorCode: request.vendorErrorCode?.value, timestamp: request.timestamp ?? now())
+            vendorErrorCode: request.vendorErrorCode?.value, timestamp: chargerTime(request.timestamp ?? now(), session))
         try await store.recordStatus(state, receivedAt: now())
         if request.errorCode != .noError {
             session.logger.warning(
@@ -132,7 +132,8 @@ struct OCPP16Handler: Sendable {
         let outcome = try await store.startSession(
             SessionStart(
                 stationId: session.stationId, connectorId: request.connectorId, idTag: request.idTag.value,
-                meterStartWh: Double(request.meterStart), timestamp: request.timestamp, reservationId: request.reservationId,
+                meterStartWh: Double(request.meterStart), timestamp: chargerTime(request.timestamp, session),
+                reservationId: request.reservationId,
                 authStatus: verdict.status),
             receivedAt: now())
         session.logger.info(
@@ -148,14 +149,23 @@ struct OCPP16Handler: Sendable {
         _ request: OCPP16.StopTransactionRequest, _ session: StationSession
     ) async throws -> OCPP16.StopTransactionResponse {
         var dropped = 0
-        let samples = (request.transactionData ?? []).map { Self.sample($0, dropped: &dropped) }
+        let samples = (request.transactionData ?? []).map { Self.sample($0, dropped: &dropped) }.map { sample in
+            var sample = sample
+            sample.timestamp = chargerTime(sample.timestamp, session)
+            return sample
+        }
         if dropped > 0 {
             session.logger.warning("dropped unreadable values from a session's stop data", metadata: ["count": "\(dropped)"])
         }
+        // The token's verdict is read before the stop is stored, so a failing read cannot turn an already
+        // recorded stop into an error answer.
+        var verdict: TokenVerdict?
+        if let idTag = request.idTag { verdict = try await authorizer.verdict(for: idTag.value, now: now()) }
         let outcome = try await store.stopSession(
             SessionStop(
                 stationId: session.stationId, transactionId: request.transactionId, idTag: request.idTag?.value,
-                meterStopWh: Double(request.meterStop), timestamp: request.timestamp, reason: request.reason?.rawValue,
+                meterStopWh: Double(request.meterStop), timestamp: chargerTime(request.timestamp, session),
+                reason: request.reason?.rawValue,
                 samples: samples),
             receivedAt: now())
         session.logger.info(
@@ -163,17 +173,25 @@ struct OCPP16Handler: Sendable {
                 ? "repeated session stop acknowledged"
                 : outcome.wasKnown ? "session stopped" : "stop of an unseen session recorded",
             metadata: ["transactionId": "\(request.transactionId)", "meterStop": "\(request.meterStop)"])
-        guard let idTag = request.idTag else { return .init() }
-        return .init(idTagInfo: Self.idTagInfo(try await authorizer.verdict(for: idTag.value, now: now())))
+        return .init(idTagInfo: verdict.map(Self.idTagInfo))
     }
 
     private func meterValues(
         _ request: OCPP16.MeterValuesRequest, _ session: StationSession
     ) async throws -> OCPP16.MeterValuesResponse {
+        // The MeterValues schema wants at least one of each (StopTransaction's transactionData does not).
+        guard !request.meterValue.isEmpty else {
+            throw OCPPError(.occurenceConstraintViolation, "meterValue must hold at least one entry")
+        }
+        if let index = request.meterValue.firstIndex(where: { $0.sampledValue.isEmpty }) {
+            throw OCPPError(.occurenceConstraintViolation, "meterValue[\(index)].sampledValue must hold at least one entry")
+        }
         var samples: [MeterSample] = []
         for (index, value) in request.meterValue.enumerated() {
             var dropped = 0
-            samples.append(Self.sample(value, dropped: &dropped))
+            var sample = Self.sample(value, dropped: &dropped)
+            sample.timestamp = chargerTime(sample.timestamp, session)
+            samples.append(sample)
             if dropped > 0 {
                 throw OCPPError(
                     .propertyConstraintViolation, "meterValue[\(index)] has a sampledValue whose value is not a number")
@@ -195,6 +213,20 @@ struct OCPP16Handler: Sendable {
         // No vendor extensions are implemented; the spec's answer for that is UnknownVendorId.
         return .init(status: .unknownVendorId)
     }
+
+    /// A charger's timestamp, unless its clock runs ahead of the edge's (a charger that booted before NTP):
+    /// such a time would make its later, real reports look older, so the edge's own time is used instead.
+    private func chargerTime(_ time: Date, _ session: StationSession) -> Date {
+        let edgeTime = now()
+        guard time.timeIntervalSince(edgeTime) > Self.clockTolerance else { return time }
+        session.logger.warning(
+            "station clock is ahead of the edge's; using the edge's time",
+            metadata: ["station_time": "\(OCPPDateTime.format(time))", "edge_time": "\(OCPPDateTime.format(edgeTime))"])
+        return edgeTime
+    }
+
+    /// How far a charger's clock may run ahead before its timestamps are not trusted for ordering.
+    static let clockTolerance: TimeInterval = 300
 
     private func record(_ session: StationSession, kind: String, _ detail: [String: String]) async throws {
         let json = String(decoding: try JSONEncoder().encode(detail), as: UTF8.self)
@@ -222,13 +254,16 @@ struct OCPP16Handler: Sendable {
                         context: sampled.context?.rawValue, location: sampled.location?.rawValue))
                 continue
             }
-            guard let number = Double(sampled.value) ?? Double(sampled.value.trimmingCharacters(in: .whitespaces)),
-                number.isFinite
-            else {
+            guard let number = Double(sampled.value) ?? Double(sampled.value.trimmingCharacters(in: .whitespaces)) else {
                 dropped += 1
                 continue
             }
+            // Checked after the conversion: 1e306 kWh is a number, but not in Wh.
             let base = UnitConversion.toBase(value: number, unit: unit)
+            guard base.value.isFinite else {
+                dropped += 1
+                continue
+            }
             readings.append(
                 MeterReading(
                     measurand: measurand, phase: sampled.phase?.rawValue, unit: base.unit, value: base.value,

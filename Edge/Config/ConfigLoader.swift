@@ -23,6 +23,9 @@ extension EdgeConfiguration {
         } catch {
             throw ConfigError(file: file, problems: [ConfigProblem(key: "(file)", reason: "is not valid YAML: \(error)")])
         }
+        guard let root else {
+            throw ConfigError(file: file, problems: [ConfigProblem(key: "(file)", reason: "is empty; it needs at least site.id")])
+        }
         var reader = ConfigReader()
         let config = reader.edgeConfiguration(root)
         guard reader.problems.isEmpty, let config else { throw ConfigError(file: file, problems: reader.problems) }

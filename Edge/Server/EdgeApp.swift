@@ -157,6 +157,7 @@ struct StoreService: Service {
 
     func run() async throws {
         try? await gracefulShutdown()
+        await store.drain()
         try store.close()
         logger.notice("store closed; every acknowledged message is on disk")
     }

@@ -35,6 +35,8 @@ struct StationConnection {
             }
         } catch {
             central.metrics.badFrame(reason: "connection_error")
+            central.logger.error(
+                "station connection failed", metadata: ["station": "\(accepted.stationId)", "error": "\(error)"])
         }
     }
 
@@ -46,6 +48,10 @@ struct StationConnection {
             if frame.opcode != .text { session.touch(Date()) }
             switch frame.opcode {
             case .text:
+                if fragments != nil {
+                    await transport.close(code: CloseCode.protocolError, reason: "new message inside a fragmented one")
+                    return
+                }
                 if frame.fin {
                     try await deliver(Array(frame.unmaskedData.readableBytesView), transport: transport, session: session)
                 } else {

@@ -34,7 +34,12 @@ public final class EdgeStore: Sendable {
         try await pool.read(operation)
     }
 
-    /// Closes the database after the writes already submitted have committed.
+    /// Waits until every write submitted so far is committed.
+    public func drain() async {
+        await writer.drain()
+    }
+
+    /// Closes the database. Call ``drain()`` first: writes still queued fail once it is closed.
     public func close() throws {
         try pool.close()
     }

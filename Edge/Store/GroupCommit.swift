@@ -45,6 +45,13 @@ final class GroupCommitWriter: Sendable {
         return result as! T
     }
 
+    /// Waits until every write submitted so far is committed.
+    func drain() async {
+        while state.withLock({ $0.flushing || !$0.queue.isEmpty }) {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
     private func flushUntilEmpty() async {
         while true {
             let batch: [Pending] = state.withLock { state in

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// The edge database's versioned schema. Migrations only ever get appended.
@@ -62,6 +63,14 @@ enum Schema {
                         source TEXT NOT NULL
                     );
                     """)
+        }
+        migrator.registerMigration("v2-seed-transaction-ids") { db in
+            // Transaction ids start at a value taken from the clock (still within 32 bits), so a store that
+            // replaces a lost one does not hand out ids its chargers still hold for old sessions.
+            let sessions = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM session") ?? 0
+            guard sessions == 0 else { return }
+            let seed = max(0, Int(Date().timeIntervalSince1970) - 1_700_000_000) * 10
+            try db.execute(sql: "INSERT INTO sqlite_sequence (name, seq) VALUES ('session', ?)", arguments: [seed])
         }
         return migrator
     }

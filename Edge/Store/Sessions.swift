@@ -86,7 +86,11 @@ extension EdgeStore {
                 try Int.fetchOne(
                     db, sql: "SELECT connector_id FROM meter_sample WHERE station_id = ? AND session_id = ? LIMIT 1",
                     arguments: [stop.stationId, stop.transactionId]) ?? 0
-            let id: Int? = row == nil ? stop.transactionId : nil
+            // Reuse the charger's id only when no session has it and the id sequence already passed it: an id
+            // above the sequence would move it (up to SQLite's maximum, which ends all new sessions), and
+            // chargers keep transaction ids in 32 bits.
+            let sequence = try Int.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'session'") ?? 0
+            let id: Int? = row == nil && stop.transactionId >= 1 && stop.transactionId <= sequence ? stop.transactionId : nil
             try db.execute(
                 sql: """
                     INSERT INTO session (id, station_id, connector_id, id_tag, meter_start_wh, start_time,
@@ -137,9 +141,20 @@ extension EdgeStore {
     }
 
     static func insertSamples(
-        _ db: Database, stationId: String, connectorId: Int?, sessionId: Int?, _ samples: [PreparedSample]
+        _ db: Database, stationId: String, connectorId: Int?, sessionId requestedSession: Int?, _ samples: [PreparedSample]
     ) throws {
         guard !samples.isEmpty else { return }
+        // A sample joins a session only if that session is this station's (and, when the charger named one, on
+        // this connector): an id the charger kept from before the store was replaced may now be another's.
+        // An id with no session yet is kept, for a stop of that transaction that may still come.
+        var sessionId = requestedSession
+        if let requested = requestedSession,
+            let owner = try Row.fetchOne(
+                db, sql: "SELECT station_id, connector_id FROM session WHERE id = ?", arguments: [requested]),
+            (owner["station_id"] as String) != stationId || (connectorId.map { $0 != owner["connector_id"] as Int } ?? false)
+        {
+            sessionId = nil
+        }
         let connector: Int =
             if let connectorId { connectorId } else {
                 try Int.fetchOne(db, sql: "SELECT connector_id FROM session WHERE id = ?", arguments: [sessionId]) ?? 0
@@ -206,15 +221,6 @@ extension EdgeStore {
                 let readings = try decoder.decode([MeterReading].self, from: Data((row["readings"] as String).utf8))
                 return MeterSample(timestamp: row["timestamp"], readings: readings)
             }
-        }
-    }
-
-    /// Whether the token has a session running anywhere on the site.
-    public func hasActiveSession(idTag: String) async throws -> Bool {
-        try await read { db in
-            try Bool.fetchOne(
-                db, sql: "SELECT EXISTS(SELECT 1 FROM session WHERE id_tag = ? AND stop_time IS NULL)", arguments: [idTag])
-                ?? false
         }
     }
 

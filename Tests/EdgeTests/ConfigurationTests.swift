@@ -73,6 +73,8 @@ import Testing
         #expect(problems("ocpp:\n  listen: 0.0.0.0:9000\n").map(\.key) == ["site.id"])
         #expect(problems("- just\n- a list\n").map(\.key) == ["(top level)"])
         #expect(problems("site: [unclosed\n").first?.key == "(file)")
+        #expect(problems("").first?.reason.contains("empty") == true)
+        #expect(problems("# only a comment\n").first?.reason.contains("empty") == true)
     }
 
     @Test func samePortForOCPPAndHTTPIsRefused() {

@@ -156,6 +156,41 @@ import Testing
         #expect(try await store.session(id: newer.transactionId)?.isActive == true)
     }
 
+    @Test func stopWithAnIdBeyondTheSequenceDoesNotMoveIt() async throws {
+        let store = try EdgeStore(path: directory.file("edge.sqlite"))
+        let before = try await start(store, meter: 1)
+        for hostile in [Int(Int32.max) + 1, Int.max] {
+            let outcome = try await store.stopSession(
+                SessionStop(stationId: "CP7", transactionId: hostile, meterStopWh: 10, timestamp: t0), receivedAt: t0)
+            #expect(outcome.sessionId != hostile)
+            #expect(try await store.session(id: outcome.sessionId)?.chargerTransactionId == hostile)
+        }
+        let after = try await start(store, meter: 2)
+        #expect(after.transactionId <= Int(Int32.max))
+        #expect(after.transactionId < before.transactionId + 10)
+    }
+
+    @Test func freshStoreStartsTransactionIdsFromTheClock() async throws {
+        let store = try EdgeStore(path: directory.file("edge.sqlite"))
+        let first = try await start(store)
+        #expect(first.transactionId > 600_000_000)
+        #expect(first.transactionId <= Int(Int32.max))
+    }
+
+    @Test func meterValuesNamingAnotherStationsSessionAreNotAttachedToIt() async throws {
+        let store = try EdgeStore(path: directory.file("edge.sqlite"))
+        let theirs = try await start(store, station: "CP1")
+        let sample = MeterSample(
+            timestamp: t0 + 60,
+            readings: [MeterReading(measurand: Measurand.energyActiveImportRegister, unit: "Wh", value: 99_999)])
+        try await store.recordMeterValues(
+            stationId: "CP2", connectorId: 1, transactionId: theirs.transactionId, samples: [sample])
+        try await store.recordMeterValues(
+            stationId: "CP1", connectorId: 2, transactionId: theirs.transactionId, samples: [sample])
+        #expect(try await store.samples(sessionId: theirs.transactionId).isEmpty)
+        #expect(try await store.session(id: theirs.transactionId)?.lastEnergyWh == 1000)
+    }
+
     /// Many concurrent writers share commits, and every one of them is durable when it returns.
     @Test func concurrentWritesAreGroupCommittedAndAllDurable() async throws {
         let path = directory.file("edge.sqlite")

@@ -47,6 +47,23 @@ import Testing
         #expect(try await next == Array("{}".utf8))
     }
 
+    @Test func timeoutCountsTheWaitBehindEarlierCalls() async throws {
+        let wire = Wire()
+        let queue = OutgoingCallQueue { wire.send($0) }
+        let first = Task { try await queue.call(action: "Reset", payload: Array("{}".utf8), timeout: .seconds(30)) }
+        await waitFor(1, on: wire)
+        let clock = ContinuousClock()
+        let started = clock.now
+        await #expect(throws: CallFailure.timeout(action: "ClearCache", after: .milliseconds(100))) {
+            try await queue.call(action: "ClearCache", payload: Array("{}".utf8), timeout: .milliseconds(100))
+        }
+        #expect(clock.now - started < .seconds(20), "the queued call waited for the first call's 30 s timeout")
+        #expect(wire.calls.map(\.action) == ["Reset"], "a call whose time ran out in the queue is never sent")
+        await queue.resolve(.callResult(.init(uniqueId: wire.calls[0].uniqueId, payload: Array("{}".utf8))))
+        #expect(try await first.value == Array("{}".utf8))
+        #expect(await queue.resolve(.call(.init(uniqueId: "x", action: "Heartbeat", payload: []))) == false)
+    }
+
     @Test func closingFailsOutstandingAndLaterCalls() async throws {
         let wire = Wire()
         let queue = OutgoingCallQueue { wire.send($0) }

@@ -76,6 +76,10 @@ import Testing
         #expect(OCPPDateTime.parse("2025-11-25T08:00:00") == reference)
         #expect(abs(OCPPDateTime.parse("2025-11-25T08:00:00.123456Z")!.timeIntervalSince(reference) - 0.123456) < 1e-6)
         #expect(OCPPDateTime.parse("2025-13-25T08:00:00Z") == nil)
+        #expect(OCPPDateTime.parse("2026-02-31T08:00:00Z") == nil)
+        #expect(OCPPDateTime.parse("2026-04-31T08:00:00Z") == nil)
+        #expect(OCPPDateTime.parse("2024-02-29T08:00:00Z") != nil)
+        #expect(OCPPDateTime.parse("2100-02-29T08:00:00Z") == nil)
         #expect(OCPPDateTime.parse("2025-11-25 garbage") == nil)
         #expect(OCPPDateTime.parse("") == nil)
     }

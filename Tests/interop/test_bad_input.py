@@ -388,3 +388,58 @@ def test_fuzzed_frames_never_crash_the_daemon_and_every_call_is_answered(edge):
     assert not problems, "\n".join(problems[:20])
     kinds = [expectation(f)[0] for f in frames]
     assert kinds.count("call") > 30 and kinds.count("error") > 30, "the fuzz corpus should mix calls and garbage"
+
+
+def test_values_that_overflow_in_base_units_and_empty_meter_values_are_refused(edge):
+    """1e306 kWh is a number but not in Wh; MeterValues must hold at least one sampled value. Either way the
+    charger is told, and the site's status still renders."""
+
+    async def scenario():
+        async with raw_socket(edge, "CP-OVERFLOW") as ws:
+            overflow = json.dumps([2, "m1", "MeterValues", {"connectorId": 1, "meterValue": [
+                {"timestamp": now_iso(), "sampledValue": [{"value": "1e306", "unit": "kWh"}]}]}])
+            answer = await exchange(ws, overflow)
+            assert answer[:3] == [4, "m1", "PropertyConstraintViolation"]
+            empty = json.dumps([2, "m2", "MeterValues", {"connectorId": 1, "meterValue": []}])
+            assert (await exchange(ws, empty))[:3] == [4, "m2", "OccurenceConstraintViolation"]
+            empty_values = json.dumps([2, "m3", "MeterValues", {"connectorId": 1, "meterValue": [
+                {"timestamp": now_iso(), "sampledValue": []}]}])
+            answer = await exchange(ws, empty_values)
+            assert answer[:3] == [4, "m3", "OccurenceConstraintViolation"] and "sampledValue" in answer[3]
+
+    arun(scenario())
+    status, _ = edge.get("/status")
+    assert status == 200
+
+
+def test_made_up_actions_do_not_create_metric_series(edge):
+    async def scenario():
+        async with raw_socket(edge, "CP-LABELS") as ws:
+            for index in range(20):
+                answer = await exchange(ws, json.dumps([2, f"u{index}", f"Invented{index}", {}]))
+                assert answer[2] == "NotImplemented"
+
+    arun(scenario())
+    metrics = edge.metrics()
+    assert "Invented" not in metrics
+    assert metric_sum(metrics, "ocpp_messages_total", action="other", direction="in") >= 20
+
+
+def test_a_charger_clock_years_ahead_does_not_freeze_its_connector_state(edge):
+    """A charger that booted before NTP reports a status dated 2036; its later, correctly dated reports must
+    still become the connector's current state."""
+
+    async def scenario():
+        async with raw_socket(edge, "CP-CLOCK") as ws:
+            future = json.dumps([2, "s1", "StatusNotification", {
+                "connectorId": 1, "errorCode": "NoError", "status": "Available", "timestamp": "2036-01-01T00:00:00Z"}])
+            assert (await exchange(ws, future))[0] == 3
+            now = json.dumps([2, "s2", "StatusNotification", {
+                "connectorId": 1, "errorCode": "NoError", "status": "Charging", "timestamp": now_iso(1)}])
+            assert (await exchange(ws, now))[0] == 3
+
+    arun(scenario())
+    connectors = {c["connectorId"]: c for c in edge.station("CP-CLOCK")["connectors"]}
+    assert connectors[1]["status"] == "Charging"
+    line = edge.wait_for_log(r"station clock is ahead of the edge's")
+    assert "station=CP-CLOCK" in line

@@ -18,7 +18,10 @@ public actor OutgoingCallQueue {
     private let idPrefix: String
     private var nextId: UInt64 = 1
     private var outstanding: Outstanding?
-    private var waiting: [CheckedContinuation<Void, Never>] = []
+    /// Calls waiting for their turn, in order; each is resumed with true when its turn comes, false when its
+    /// deadline passed first (or the queue closed).
+    private var waiting: [(id: UInt64, continuation: CheckedContinuation<Bool, Never>)] = []
+    private var nextWaiter: UInt64 = 0
     private var busy = false
     private var closed = false
 
@@ -32,21 +35,33 @@ public actor OutgoingCallQueue {
 
     /// Sends a CALL and waits for its CALLRESULT payload.
     ///
-    /// Waits first for any earlier call to finish. Throws ``CallFailure``.
+    /// Waits first for any earlier call to finish; `timeout` counts from now, the wait included, so a caller
+    /// behind a station that does not answer still hears back in time. Throws ``CallFailure``.
     public func call(action: String, payload: [UInt8], timeout: Duration) async throws -> [UInt8] {
         guard !closed else { throw CallFailure.connectionClosed(action: action) }
+        let deadline = ContinuousClock.now + timeout
         if busy {
-            await withCheckedContinuation { waiting.append($0) }
+            nextWaiter += 1
+            let waiter = nextWaiter
+            let expiry = Task { [weak self] in
+                try? await Task.sleep(until: deadline)
+                if !Task.isCancelled { await self?.giveUp(waiter: waiter) }
+            }
+            let gotTurn = await withCheckedContinuation { waiting.append((waiter, $0)) }
+            expiry.cancel()
             guard !closed else { throw CallFailure.connectionClosed(action: action) }
+            guard gotTurn else { throw CallFailure.timeout(action: action, after: timeout) }
         }
         busy = true
         defer { releaseTurn() }
+        let remaining = deadline - ContinuousClock.now
+        guard remaining > .zero else { throw CallFailure.timeout(action: action, after: timeout) }
 
         let uniqueId = "\(idPrefix)\(nextId)"
         nextId += 1
         return try await withCheckedThrowingContinuation { continuation in
             let timeoutTask = Task { [weak self] in
-                try? await Task.sleep(for: timeout)
+                try? await Task.sleep(for: remaining)
                 guard !Task.isCancelled else { return }
                 await self?.fail(uniqueId: uniqueId, with: CallFailure.timeout(action: action, after: timeout))
             }
@@ -70,6 +85,7 @@ public actor OutgoingCallQueue {
     ///   peer that made one up); the caller logs it.
     @discardableResult
     public func resolve(_ frame: OCPPFrame) -> Bool {
+        if case .call = frame { return false }
         guard let current = outstanding, current.uniqueId == frame.uniqueId else { return false }
         outstanding = nil
         current.timeoutTask.cancel()
@@ -80,7 +96,7 @@ public actor OutgoingCallQueue {
             current.continuation.resume(
                 throwing: CallFailure.callError(action: current.action, code: error.code, description: error.description))
         case .call:
-            return false
+            break  // excluded above
         }
         return true
     }
@@ -95,7 +111,7 @@ public actor OutgoingCallQueue {
         }
         let queued = waiting
         waiting.removeAll()
-        for waiter in queued { waiter.resume() }
+        for waiter in queued { waiter.continuation.resume(returning: false) }
     }
 
     /// The action of the call waiting for an answer, if any.
@@ -112,8 +128,13 @@ public actor OutgoingCallQueue {
         if waiting.isEmpty {
             busy = false
         } else {
-            waiting.removeFirst().resume()
+            waiting.removeFirst().continuation.resume(returning: true)
         }
+    }
+
+    private func giveUp(waiter: UInt64) {
+        guard let index = waiting.firstIndex(where: { $0.id == waiter }) else { return }
+        waiting.remove(at: index).continuation.resume(returning: false)
     }
 }
 
