@@ -55,7 +55,9 @@ struct OCPPWebSocketChannel: ServerChildChannel {
             let decision = NIOLockedValueBox<Decision?>(nil)
             let upgrader = NIOTypedWebSocketServerUpgrader<Outcome>(
                 maxFrameSize: maxFrameBytes,
-                enableAutomaticErrorHandling: true,
+                // Protocol errors (a frame over the size limit) reach StationConnection, which closes with the
+                // right code and logs them with the station id.
+                enableAutomaticErrorHandling: false,
                 shouldUpgrade: { channel, head in
                     let promise = channel.eventLoop.makePromise(of: HTTPHeaders?.self)
                     promise.completeWithTask {

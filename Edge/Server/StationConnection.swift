@@ -25,6 +25,13 @@ struct StationConnection {
                 await withGracefulShutdownHandler {
                     do {
                         try await receiveLoop(inbound: inbound, transport: transport, session: session)
+                    } catch let error as NIOWebSocketError {
+                        let tooBig = error == .invalidFrameLength
+                        central.metrics.badFrame(reason: tooBig ? "too_big" : "websocket_protocol")
+                        session.logger.warning("station broke the WebSocket protocol", metadata: ["error": "\(error)"])
+                        await transport.close(
+                            code: tooBig ? CloseCode.messageTooBig : CloseCode.protocolError,
+                            reason: tooBig ? "frame larger than \(maxMessageBytes) bytes" : "WebSocket protocol error")
                     } catch {
                         session.logger.debug("connection read ended", metadata: ["error": "\(error)"])
                     }
