@@ -150,14 +150,15 @@ extension EdgeStore {
         var sessionId = requestedSession
         if let requested = requestedSession,
             let owner = try Row.fetchOne(
-                db, sql: "SELECT station_id, connector_id FROM session WHERE id = ?", arguments: [requested]),
+                db.cachedStatement(sql: "SELECT station_id, connector_id FROM session WHERE id = ?"), arguments: [requested]),
             (owner["station_id"] as String) != stationId || (connectorId.map { $0 != owner["connector_id"] as Int } ?? false)
         {
             sessionId = nil
         }
         let connector: Int =
             if let connectorId { connectorId } else {
-                try Int.fetchOne(db, sql: "SELECT connector_id FROM session WHERE id = ?", arguments: [sessionId]) ?? 0
+                try Int.fetchOne(
+                    db.cachedStatement(sql: "SELECT connector_id FROM session WHERE id = ?"), arguments: [sessionId]) ?? 0
             }
         let insert = try db.cachedStatement(
             sql: """
