@@ -41,7 +41,9 @@ struct OCPP16Handler: Sendable {
         case OCPP16.StatusNotificationRequest.action: return try await run(call) { try await statusNotification($0, session) }
         case OCPP16.AuthorizeRequest.action: return try await run(call) { try await authorize($0, session) }
         case OCPP16.StartTransactionRequest.action: return try await run(call) { try await startTransaction($0, session) }
-        case OCPP16.StopTransactionRequest.action: return try await run(call) { try await stopTransaction($0, session) }
+        case OCPP16.StopTransactionRequest.action:
+            let request = try decodeStop(call.payload, session: session)
+            return try coder.encode(try await stopTransaction(request, session))
         case OCPP16.MeterValuesRequest.action: return try await run(call) { try await meterValues($0, session) }
         case OCPP16.DataTransferRequest.action: return try await run(call) { try await dataTransfer($0, session) }
         case OCPP16.FirmwareStatusNotificationRequest.action:
@@ -60,6 +62,32 @@ struct OCPP16Handler: Sendable {
             }
             throw OCPPError(.notImplemented, "action '\(call.action)' is not an OCPP 1.6 action")
         }
+    }
+
+    /// A stop whose optional meter data breaks the schema still closes its session: refusing it would make
+    /// the charger resend it forever. Errors in the stop's own fields are refused as usual.
+    private func decodeStop(_ payload: [UInt8], session: StationSession) throws -> OCPP16.StopTransactionRequest {
+        do {
+            return try coder.decode(OCPP16.StopTransactionRequest.self, from: payload)
+        } catch {
+            guard error.field?.hasPrefix("transactionData") == true else { throw error }
+            let stop = try coder.decode(StopWithoutData.self, from: payload)
+            session.logger.warning(
+                "stop accepted without its transactionData, which breaks the schema",
+                metadata: ["transactionId": "\(stop.transactionId)", "error": "\(error)"])
+            return OCPP16.StopTransactionRequest(
+                idTag: stop.idTag, meterStop: stop.meterStop, timestamp: stop.timestamp, transactionId: stop.transactionId,
+                reason: stop.reason)
+        }
+    }
+
+    /// The fields of StopTransaction without its meter data.
+    private struct StopWithoutData: Decodable {
+        let idTag: CiString20?
+        let meterStop: Int
+        let timestamp: Date
+        let transactionId: Int
+        let reason: OCPP16.Reason?
     }
 
     private func run<Request: OCPPRequest>(

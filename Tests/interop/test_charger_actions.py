@@ -7,11 +7,12 @@ raises), so each `cp.call` below also checks the edge's answer is valid OCPP 1.6
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 
 from ocpp.v16 import call
-from support import arun, charger, now_iso, parse_time
+from support import arun, charger, exchange, now_iso, parse_time, raw_socket
 
 
 def find_session(sessions: list[dict], transaction_id: int) -> dict:
@@ -275,3 +276,29 @@ def test_charger_timestamps_are_recorded_to_the_millisecond(edge):
     connector = {c["connectorId"]: c for c in edge.station("CP-MILLIS-1")["connectors"]}[1]
     recorded = [session["startTime"], session["stopTime"], connector["since"]]
     assert [parse_time(t) for t in recorded] == [parse_time(t) for t in (start_time, stop_time, status_time)], recorded
+
+
+def test_a_stop_whose_meter_data_breaks_the_schema_still_closes_its_session(edge):
+    """Refusing such a stop would make the charger resend it forever and the session would never close."""
+
+    async def scenario():
+        async with raw_socket(edge, "CP-LENIENT") as ws:
+            start = await exchange(ws, json.dumps([2, "s1", "StartTransaction", {
+                "connectorId": 1, "idTag": "TOKEN-OK", "meterStart": 100, "timestamp": now_iso(-600)}]))
+            transaction_id = start[2]["transactionId"]
+            stop = await exchange(ws, json.dumps([2, "s2", "StopTransaction", {
+                "transactionId": transaction_id, "meterStop": 2100, "timestamp": now_iso(), "idTag": "TOKEN-OK",
+                "transactionData": [{"timestamp": now_iso(), "sampledValue": [
+                    {"value": "2100", "measurand": "Energy.Sideways"}]}]}]))
+            assert stop[0] == 3, stop
+            assert stop[2]["idTagInfo"]["status"] == "Accepted"
+            broken = await exchange(ws, json.dumps([2, "s3", "StopTransaction", {
+                "transactionId": "not-a-number", "meterStop": 2100, "timestamp": now_iso()}]))
+            assert broken[:3] == [4, "s3", "TypeConstraintViolation"]
+            return transaction_id
+
+    transaction_id = arun(scenario())
+    session = next(s for s in edge.sessions(station="CP-LENIENT") if s["transactionId"] == transaction_id)
+    assert session["active"] is False and session["energyWh"] == 2000
+    line = edge.wait_for_log(r"stop accepted without its transactionData")
+    assert "station=CP-LENIENT" in line

@@ -28,10 +28,13 @@ public struct OCPPError: Error, Sendable, Equatable, CustomStringConvertible {
     public var code: OCPPErrorCode
     /// A sentence that names what was wrong and where.
     public var reason: String
+    /// The payload field the error is about, as a path like `transactionData[0].timestamp`, when known.
+    public var field: String?
 
-    public init(_ code: OCPPErrorCode, _ reason: String) {
+    public init(_ code: OCPPErrorCode, _ reason: String, field: String? = nil) {
         self.code = code
         self.reason = reason
+        self.field = field
     }
 
     public var description: String { "\(code.rawValue): \(reason)" }

@@ -33,19 +33,21 @@ public struct PayloadCoder: Sendable {
         case .keyNotFound(let key, let context):
             let parent = path(context)
             let name = parent == "payload" ? key.stringValue : "\(parent).\(key.stringValue)"
-            return OCPPError(.occurenceConstraintViolation, "required field '\(name)' is missing")
+            return OCPPError(.occurenceConstraintViolation, "required field '\(name)' is missing", field: name)
         case .valueNotFound(_, let context):
-            return OCPPError(.occurenceConstraintViolation, "required field '\(path(context))' is null")
+            return OCPPError(.occurenceConstraintViolation, "required field '\(path(context))' is null", field: path(context))
         case .typeMismatch(let type, let context):
             if context.codingPath.isEmpty {
                 return OCPPError(.formationViolation, "payload must be a JSON object")
             }
-            return OCPPError(.typeConstraintViolation, "field '\(path(context))' must be \(Self.jsonTypeName(type))")
+            return OCPPError(
+                .typeConstraintViolation, "field '\(path(context))' must be \(Self.jsonTypeName(type))", field: path(context))
         case .dataCorrupted(let context):
             if context.codingPath.isEmpty {
                 return OCPPError(.formationViolation, "payload is not valid JSON")
             }
-            return OCPPError(.propertyConstraintViolation, "field '\(path(context))': \(context.debugDescription)")
+            return OCPPError(
+                .propertyConstraintViolation, "field '\(path(context))': \(context.debugDescription)", field: path(context))
         @unknown default:
             return OCPPError(.formationViolation, "payload does not match the action")
         }
