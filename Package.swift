@@ -55,6 +55,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "LoadManagement",
+            path: "Edge/LoadManagement",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "EdgeStore",
             dependencies: [
                 "SiteModel",
@@ -132,7 +137,7 @@ let package = Package(
         .executableTarget(
             name: "gridside-bench",
             dependencies: [
-                "OCPP",
+                "OCPP", "LoadManagement",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
@@ -153,7 +158,7 @@ let package = Package(
         .testTarget(
             name: "EdgeTests",
             dependencies: [
-                "OCPP", "SiteModel", "EdgeConfig", "EdgeStore", "CentralSystem", "EdgeServer", "ChargerSimulator",
+                "OCPP", "SiteModel", "EdgeConfig", "EdgeStore", "CentralSystem", "EdgeServer", "ChargerSimulator", "LoadManagement",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],

@@ -11,6 +11,14 @@ import Synchronization
 struct GridsideBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gridside-bench",
+        abstract: "Gridside edge benchmarks.",
+        subcommands: [OCPPLoad.self, AllocationBench.self],
+        defaultSubcommand: OCPPLoad.self)
+}
+
+struct OCPPLoad: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ocpp",
         abstract: "OCPP 1.6J load: N stations sending MeterValues (and a transaction every so often).")
 
     @Option(help: "The central system's OCPP base URL; station ids are appended.") var url = "ws://127.0.0.1:9000/ocpp"
