@@ -57,3 +57,6 @@ phase() {
 phase "phase 1: $STATIONS stations, closed loop, ${DURATION} s, MeterValues with 7 sampled values"
 phase "phase 2: $STATIONS stations, closed loop, ${DURATION} s, MeterValues with the energy register only" --sampled-values 1
 phase "phase 3: $STATIONS stations, open loop at $RATE round trips/s, ${DURATION} s" --rate "$RATE"
+
+echo "== load management: one allocation for 1,000 connectors (pure function, no I/O)"
+"$bin/gridside-bench" allocate --connectors 1000
