@@ -149,16 +149,23 @@ let package = Package(
         ),
 
         // MARK: Tests
+        .target(
+            name: "SeededRandom",
+            path: "Tests/SeededRandom",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "OCPPTests",
-            dependencies: ["OCPP"],
+            dependencies: ["OCPP", "SeededRandom"],
             path: "Tests/OCPPTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "EdgeTests",
             dependencies: [
-                "OCPP", "SiteModel", "EdgeConfig", "EdgeStore", "CentralSystem", "EdgeServer", "ChargerSimulator", "LoadManagement",
+                "OCPP", "SiteModel", "EdgeConfig", "EdgeStore", "CentralSystem", "EdgeServer", "ChargerSimulator",
+                "LoadManagement",
+                "SeededRandom",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],

@@ -1,5 +1,6 @@
 import Foundation
 import LoadManagement
+import SeededRandom
 import Testing
 
 @Suite struct LoadManagerTests {
@@ -210,18 +211,5 @@ import Testing
         }
         #expect(longestWait <= 4 * 900, "a car waited \(longestWait / 60) minutes")
         #expect(shortestTurn >= 900, "a car changed state after \(shortestTurn / 60) minutes, within its turn")
-    }
-}
-
-/// SplitMix64: a small deterministic generator, so property tests replay the same sites.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import OCPP
+import SeededRandom
 import Testing
 
 @Suite struct FrameDecodingTests {
@@ -78,7 +79,7 @@ import Testing
 
     /// Random mutations of valid frames never crash the decoder, and whatever decodes re-encodes to itself.
     @Test func fuzzedFramesNeverCrashTheDecoder() throws {
-        var rng = SeededGenerator(seed: 0x6772_6964)
+        var rng = SplitMix(seed: 0x6772_6964)
         let seeds = [
             #"[2,"1","StartTransaction",{"connectorId":1,"idTag":"04A1B2C3D4","meterStart":0,"timestamp":"2026-11-25T08:00:00Z"}]"#,
             #"[3,"2",{"idTagInfo":{"status":"Accepted"},"transactionId":7}]"#,
@@ -103,18 +104,5 @@ import Testing
             }
         }
         #expect(decoded > 0)
-    }
-}
-
-/// A small deterministic generator (SplitMix64) so the fuzz test replays the same inputs.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
