@@ -53,6 +53,11 @@ public final class EdgeMetrics: Sendable {
         counter("ocpp_dropped_connections_total", ["reason": reason]).increment()
     }
 
+    /// Counts a local HTTP request answered with an error status.
+    public func httpError(status: Int) {
+        counter("http_errors_total", ["status": String(status)]).increment()
+    }
+
     /// Counts a frame that could not be decoded at all.
     public func badFrame(reason: String) {
         counter("ocpp_bad_frames_total", ["reason": reason]).increment()

@@ -17,7 +17,7 @@ struct LocalHTTP {
     func router() -> Router<BasicRequestContext> {
         let router = Router()
         // In Hummingbird 2 a middleware applies to the routes added after it.
-        router.middlewares.add(ProblemMiddleware())
+        router.middlewares.add(ProblemMiddleware(metrics: central.metrics))
         router.get("/healthz") { _, _ in
             try await healthz()
         }
@@ -143,22 +143,35 @@ struct LocalHTTP {
     }
 }
 
-/// Turns every error of a route into an `application/problem+json` answer.
+/// Turns every error of a route into an `application/problem+json` answer, and logs and counts it.
 struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
+    let metrics: EdgeMetrics
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response
     {
+        let problem: Problem
         do {
             return try await next(request, context)
-        } catch let problem as Problem {
-            return Self.response(problem)
+        } catch let error as Problem {
+            problem = error
         } catch let error as HTTPError {
             let status = Int(error.status.code)
-            return Self.response(
-                Problem(title: error.status.reasonPhrase, status: status, detail: error.body ?? error.status.reasonPhrase))
+            problem = Problem(title: error.status.reasonPhrase, status: status, detail: error.body ?? error.status.reasonPhrase)
         } catch {
-            context.logger.error("local HTTP request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
-            return Self.response(Problem(title: "Internal Server Error", status: 500, detail: "\(error)"))
+            problem = Problem(title: "Internal Server Error", status: 500, detail: "\(error)")
         }
+        metrics.httpError(status: problem.status)
+        let metadata: Logger.Metadata = [
+            "method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(problem.status)",
+            "detail": "\(problem.detail)",
+        ]
+        // 502 and 504 are the station's doing; other 5xx are the edge's own failures.
+        if problem.status >= 500 && problem.status != 502 && problem.status != 504 {
+            context.logger.error("local HTTP request failed", metadata: metadata)
+        } else {
+            context.logger.warning("local HTTP request refused", metadata: metadata)
+        }
+        return Self.response(problem)
     }
 
     static func response(_ problem: Problem) -> Response {

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from support import CSMS_ACTIONS, arun, charger, raw_socket, recv_json, same_json
+from support import CSMS_ACTIONS, arun, charger, metric_sum, raw_socket, recv_json, same_json
 
 FUTURE = "2030-06-01T12:00:00Z"
 PAST = "2026-01-01T00:00:00Z"
@@ -156,6 +156,12 @@ def test_unknown_action_is_404_and_a_station_not_connected_is_409(edge):
     # A station that was connected and went away.
     status, body = edge.command("CP-CMD-404", "Reset", {"type": "Hard"})
     assert status == 409, (status, body)
+    # Every refusal is logged, with what was asked, and counted by status.
+    line = edge.wait_for_log(r"local HTTP request refused")
+    assert "status=404" in line or "status=409" in line
+    metrics = edge.metrics()
+    assert metric_sum(metrics, "http_errors_total", status="404") >= 3
+    assert metric_sum(metrics, "http_errors_total", status="409") >= 2
 
 
 def test_a_charger_that_never_answers_gets_504_and_the_next_command_still_works(make_edge):
