@@ -114,9 +114,6 @@ public actor OutgoingCallQueue {
         for waiter in queued { waiter.continuation.resume(returning: false) }
     }
 
-    /// The action of the call waiting for an answer, if any.
-    public var outstandingAction: String? { outstanding?.action }
-
     private func fail(uniqueId: String, with failure: CallFailure) {
         guard let current = outstanding, current.uniqueId == uniqueId else { return }
         outstanding = nil
