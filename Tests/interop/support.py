@@ -488,6 +488,13 @@ async def raw_socket(edge: Edge, station_id: str, **connect_kwargs):
     connect_kwargs.setdefault("open_timeout", 10)
     ws = await ws_connect(edge.ws_url(station_id), **connect_kwargs)
     try:
+        # The handshake completes just before the edge registers the session; commands sent in between are
+        # rightly refused (409), so tests start once the edge reports the station connected.
+        def connected() -> bool:
+            code, body = edge.get(f"/stations/{urllib.parse.quote(station_id, safe='')}")
+            return code == 200 and bool(body.get("connected"))
+
+        await wait_until(connected, timeout=10, what=f"{station_id} is connected")
         yield ws
     finally:
         with contextlib.suppress(Exception):
