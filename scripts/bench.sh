@@ -12,7 +12,7 @@ DURATION=${DURATION:-20}
 RATE=${RATE:-2000}
 bin=.build/release
 work=$(mktemp -d)
-trap 'kill -TERM $edge 2>/dev/null; wait $edge 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill -TERM $edge 2>/dev/null || true; wait $edge 2>/dev/null || true; rm -rf "$work"' EXIT
 edge=""
 
 run_edge() {

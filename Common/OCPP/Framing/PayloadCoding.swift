@@ -9,6 +9,15 @@ public struct PayloadCoder: Sendable {
 
     /// Decodes a payload of `type`, or throws the `OCPPError` a CALLERROR should carry.
     public func decode<T: Decodable>(_ type: T.Type, from json: some Collection<UInt8>) throws(OCPPError) -> T {
+        if let fast = T.self as? any FastDecodablePayload.Type,
+            let value = json.withContiguousStorageIfAvailable({ bytes -> T? in
+                var reader = FastPayloadReader(bytes)
+                guard let value = fast.fastDecode(&reader), reader.atEnd() else { return nil }
+                return value as? T
+            }) ?? nil
+        {
+            return value
+        }
         do {
             return try decoder.decode(T.self, from: Data(json))
         } catch let error as DecodingError {

@@ -1,0 +1,133 @@
+import Foundation
+
+/// A payload type with a fast decoding path for its common, well-formed shape.
+///
+/// `fastDecode` returns nil whenever it is not certain (an escaped string, a number written as `1.0`, an
+/// unknown or repeated key, any error at all); `PayloadCoder` then decodes with `JSONDecoder`, which gives the
+/// exact answer and the exact CALLERROR. So the fast path changes speed, never behaviour: a test compares both
+/// paths on thousands of generated payloads.
+protocol FastDecodablePayload {
+    static func fastDecode(_ reader: inout FastPayloadReader) -> Self?
+}
+
+/// A strict pull reader over JSON bytes for `FastDecodablePayload`: every method returns nil (or false) on
+/// anything it does not handle, and the caller gives up.
+struct FastPayloadReader {
+    private let bytes: UnsafeBufferPointer<UInt8>
+    private var index = 0
+
+    init(_ bytes: UnsafeBufferPointer<UInt8>) {
+        self.bytes = bytes
+    }
+
+    /// Whether only whitespace is left.
+    mutating func atEnd() -> Bool {
+        skipWhitespace()
+        return index == bytes.count
+    }
+
+    mutating func beginObject() -> Bool { consume(UInt8(ascii: "{")) }
+    mutating func beginArray() -> Bool { consume(UInt8(ascii: "[")) }
+
+    /// The next key of the object being read, or nil at its end (`end` is then true) or on anything unexpected.
+    mutating func nextKey(first: inout Bool, end: inout Bool) -> String? {
+        guard continueContainer(closer: UInt8(ascii: "}"), first: &first, end: &end) else { return nil }
+        guard let key = string(), consume(UInt8(ascii: ":")) else { return nil }
+        return key
+    }
+
+    /// True when the array being read has another element; false at its end (`end` is then true) or on error.
+    mutating func nextElement(first: inout Bool, end: inout Bool) -> Bool {
+        continueContainer(closer: UInt8(ascii: "]"), first: &first, end: &end)
+    }
+
+    /// A string of printable ASCII without escapes (anything else is left to `JSONDecoder`).
+    mutating func string() -> String? {
+        guard consume(UInt8(ascii: "\"")) else { return nil }
+        let start = index
+        while index < bytes.count {
+            let c = bytes[index]
+            if c == UInt8(ascii: "\"") {
+                let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+                index += 1
+                return text
+            }
+            if c == UInt8(ascii: "\\") || c < 0x20 || c >= 0x80 { return nil }
+            index += 1
+        }
+        return nil
+    }
+
+    /// An integer written as plain digits (no fraction, exponent or leading zero) that fits an `Int`.
+    mutating func integer() -> Int? {
+        skipWhitespace()
+        let negative = index < bytes.count && bytes[index] == UInt8(ascii: "-")
+        if negative { index += 1 }
+        let start = index
+        var value = 0
+        while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39 {
+            let (times10, overflow1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, overflow2) = times10.addingReportingOverflow(Int(bytes[index] - 0x30))
+            guard !overflow1, !overflow2 else { return nil }
+            value = sum
+            index += 1
+        }
+        let count = index - start
+        guard count > 0, count == 1 || bytes[start] != 0x30 else { return nil }
+        if index < bytes.count {
+            switch bytes[index] {
+            case UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E"): return nil
+            default: break
+            }
+        }
+        return negative ? -value : value
+    }
+
+    /// Consumes `null` if it comes next.
+    mutating func null() -> Bool {
+        skipWhitespace()
+        guard bytes.count - index >= 4, bytes[index] == UInt8(ascii: "n"), bytes[index + 1] == UInt8(ascii: "u"),
+            bytes[index + 2] == UInt8(ascii: "l"), bytes[index + 3] == UInt8(ascii: "l")
+        else { return false }
+        index += 4
+        return true
+    }
+
+    /// A string naming a case of `E`.
+    mutating func enumeration<E: RawRepresentable>(_: E.Type) -> E? where E.RawValue == String {
+        string().flatMap(E.init(rawValue:))
+    }
+
+    private mutating func continueContainer(closer: UInt8, first: inout Bool, end: inout Bool) -> Bool {
+        skipWhitespace()
+        guard index < bytes.count else { return false }
+        if bytes[index] == closer {
+            index += 1
+            end = true
+            return false
+        }
+        if first {
+            first = false
+        } else {
+            guard bytes[index] == UInt8(ascii: ",") else { return false }
+            index += 1
+        }
+        return true
+    }
+
+    private mutating func consume(_ c: UInt8) -> Bool {
+        skipWhitespace()
+        guard index < bytes.count, bytes[index] == c else { return false }
+        index += 1
+        return true
+    }
+
+    private mutating func skipWhitespace() {
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x09, 0x0A, 0x0D: index += 1
+            default: return
+            }
+        }
+    }
+}
