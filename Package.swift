@@ -59,6 +59,28 @@ let package = Package(
             path: "Edge/LoadManagement",
             swiftSettings: swiftSettings
         ),
+        .systemLibrary(
+            name: "CModbus",
+            path: "Edge/CModbus",
+            pkgConfig: "libmodbus",
+            providers: [.apt(["libmodbus-dev"])]
+        ),
+        .target(
+            name: "Meters",
+            path: "Edge/Meters",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "MeterIO",
+            dependencies: [
+                "CModbus", "Meters",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Edge/MeterIO",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "EdgeStore",
             dependencies: [
@@ -164,7 +186,7 @@ let package = Package(
             name: "EdgeTests",
             dependencies: [
                 "OCPP", "SiteModel", "EdgeConfig", "EdgeStore", "CentralSystem", "EdgeServer", "ChargerSimulator",
-                "LoadManagement",
+                "LoadManagement", "Meters", "MeterIO",
                 "SeededRandom",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),
