@@ -48,7 +48,7 @@ let package = Package(
         .target(
             name: "EdgeConfig",
             dependencies: [
-                "SiteModel",
+                "SiteModel", "Meters",
                 .product(name: "Yams", package: "Yams"),
             ],
             path: "Edge/Config",
@@ -102,9 +102,20 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "LoadControl",
+            dependencies: [
+                "OCPP", "EdgeConfig", "CentralSystem", "LoadManagement", "Meters", "MeterIO",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Edge/LoadControl",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "EdgeServer",
             dependencies: [
-                "OCPP", "SiteModel", "EdgeConfig", "EdgeStore", "CentralSystem",
+                "OCPP", "SiteModel", "EdgeConfig", "EdgeStore", "CentralSystem", "LoadControl", "LoadManagement", "Meters", "MeterIO",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -125,7 +136,7 @@ let package = Package(
         .executableTarget(
             name: "gridside-edge",
             dependencies: [
-                "EdgeServer", "EdgeConfig", "EdgeStore",
+                "EdgeServer", "EdgeConfig", "EdgeStore", "Meters",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Logging", package: "swift-log"),
@@ -137,7 +148,7 @@ let package = Package(
         .target(
             name: "ChargerSimulator",
             dependencies: [
-                "OCPP", "SiteModel",
+                "OCPP", "SiteModel", "Meters", "MeterIO",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),

@@ -18,6 +18,8 @@ public final class CentralSystem: Sendable {
     public let logger: Logger
     let authorizer: Authorizer
     let handler: OCPP16Handler
+    /// What every connector is doing now, for load management.
+    public let live = LiveConnectors()
     let now: @Sendable () -> Date
     private let sessions = Mutex<[String: StationSession]>([:])
     private let configuredStations: [String: EdgeConfiguration.Station]
@@ -34,7 +36,7 @@ public final class CentralSystem: Sendable {
         authorizer = Authorizer(store: store, unknownTokens: configuration.authorization.unknownTokens)
         configuredStations = Dictionary(configuration.stations.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         handler = OCPP16Handler(
-            store: store, authorizer: authorizer, heartbeatInterval: configuration.ocpp.heartbeatInterval, now: now)
+            store: store, authorizer: authorizer, heartbeatInterval: configuration.ocpp.heartbeatInterval, live: live, now: now)
     }
 
     /// Loads the configured tokens and stations into the store; run once at start.
@@ -151,7 +153,10 @@ public final class CentralSystem: Sendable {
             sessions[session.stationId] = nil
             return true
         }
-        if removed { metrics.stationDisconnected() }
+        if removed {
+            metrics.stationDisconnected()
+            live.disconnected(station: session.stationId)
+        }
         await session.outgoing.close()
         if session.markClosed() {
             session.logger.info("station disconnected")

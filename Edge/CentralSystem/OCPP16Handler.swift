@@ -9,6 +9,7 @@ struct OCPP16Handler: Sendable {
     let store: EdgeStore
     let authorizer: Authorizer
     let heartbeatInterval: Int
+    let live: LiveConnectors
     let now: @Sendable () -> Date
     let coder = PayloadCoder()
 
@@ -135,6 +136,7 @@ struct OCPP16Handler: Sendable {
             errorCode: request.errorCode.rawValue, info: request.info?.value, vendorId: request.vendorId?.value,
             vendorErrorCode: request.vendorErrorCode?.value, timestamp: chargerTime(request.timestamp ?? now(), session))
         try await store.recordStatus(state, receivedAt: now())
+        live.status(state.status, station: session.stationId, connector: request.connectorId)
         if request.errorCode != .noError {
             session.logger.warning(
                 "connector reports an error",
@@ -164,6 +166,9 @@ struct OCPP16Handler: Sendable {
                 reservationId: request.reservationId,
                 authStatus: verdict.status),
             receivedAt: now())
+        live.started(
+            transactionId: outcome.transactionId, station: session.stationId, connector: request.connectorId,
+            at: chargerTime(request.timestamp, session))
         session.logger.info(
             outcome.wasRetry ? "repeated session start answered with its transaction id" : "session started",
             metadata: [
@@ -196,6 +201,7 @@ struct OCPP16Handler: Sendable {
                 reason: request.reason?.rawValue,
                 samples: samples),
             receivedAt: now())
+        live.stopped(transactionId: request.transactionId, station: session.stationId)
         session.logger.info(
             outcome.wasRetry
                 ? "repeated session stop acknowledged"
@@ -228,6 +234,11 @@ struct OCPP16Handler: Sendable {
         try await store.recordMeterValues(
             stationId: session.stationId, connectorId: request.connectorId, transactionId: request.transactionId, samples: samples
         )
+        if let latest = samples.max(by: { $0.timestamp < $1.timestamp }) {
+            live.measured(
+                latest, transactionId: request.transactionId, station: session.stationId, connector: request.connectorId,
+                now: now())
+        }
         return .init()
     }
 

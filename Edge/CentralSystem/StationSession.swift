@@ -46,6 +46,9 @@ public final class StationSession: Sendable {
         set { state.withLock { $0.approval = newValue } }
     }
 
+    /// Whether the station has been accepted (booted, and approved when approval is needed).
+    public var isAccepted: Bool { approval == .accepted }
+
     /// When the station last sent anything.
     public var lastMessageAt: Date { state.withLock { $0.lastMessageAt } }
 

@@ -39,7 +39,12 @@ struct ConfigReader {
     var problems: [ConfigProblem] = []
 
     mutating func edgeConfiguration(_ root: Node?) -> EdgeConfiguration? {
-        guard let top = mapping(root, at: "", allowed: ["site", "ocpp", "http", "store", "authorization", "stations", "log"])
+        guard
+            let top = mapping(
+                root, at: "",
+                allowed: [
+                    "site", "ocpp", "http", "store", "authorization", "stations", "log", "grid", "meters", "load_management",
+                ])
         else { return nil }
         let site = mapping(top["site"], at: "site", allowed: ["id", "name"]) ?? [:]
         let siteId = string(site["id"], at: "site.id") ?? ""
@@ -90,11 +95,15 @@ struct ConfigReader {
                 unknownTokens: enumeration(authorization["unknown_tokens"], at: "authorization.unknown_tokens", default: .reject),
                 tokens: tokens(authorization["tokens"])),
             stations: stations(top["stations"]),
-            log: .init(level: level))
+            log: .init(level: level),
+            grid: grid(top["grid"]),
+            meters: meters(top["meters"]),
+            loadManagement: loadManagement(top["load_management"]))
+        checkLoadManagement(config)
         return config
     }
 
-    private mutating func tokens(_ node: Node?) -> [EdgeConfiguration.TokenEntry] {
+    mutating func tokens(_ node: Node?) -> [EdgeConfiguration.TokenEntry] {
         guard let list = sequence(node, at: "authorization.tokens") else { return [] }
         var seen = Set<String>()
         return list.enumerated().compactMap { index, item in
@@ -116,12 +125,15 @@ struct ConfigReader {
         }
     }
 
-    private mutating func stations(_ node: Node?) -> [EdgeConfiguration.Station] {
+    mutating func stations(_ node: Node?) -> [EdgeConfiguration.Station] {
         guard let list = sequence(node, at: "stations") else { return [] }
         var seen = Set<String>()
         return list.enumerated().compactMap { index, item in
             let at = "stations[\(index)]"
-            guard let entry = mapping(item, at: at, allowed: ["id", "password_hash"]) else { return nil }
+            guard
+                let entry = mapping(
+                    item, at: at, allowed: ["id", "password_hash", "max_current_a", "phases", "rotation", "priority"])
+            else { return nil }
             guard let id = string(entry["id"], at: "\(at).id") else { return nil }
             if id.isEmpty || id.count > 48 { problem("\(at).id", "must have 1 to 48 characters, got \"\(id)\"") }
             if !seen.insert(id).inserted { problem("\(at).id", "station \"\(id)\" is listed twice") }
@@ -129,17 +141,17 @@ struct ConfigReader {
             if let hash, !(hash.hasPrefix("$2a$") || hash.hasPrefix("$2b$") || hash.hasPrefix("$2y$")) {
                 problem("\(at).password_hash", "must be a bcrypt hash (make one with `gridside-edge hash-password`)")
             }
-            return .init(id: id, passwordHash: hash)
+            return .init(id: id, passwordHash: hash, wiring: wiring(entry, at: at))
         }
     }
 
     // MARK: Typed reads
 
-    private mutating func problem(_ key: String, _ reason: String) {
+    mutating func problem(_ key: String, _ reason: String) {
         problems.append(ConfigProblem(key: key, reason: reason))
     }
 
-    private mutating func mapping(_ node: Node?, at key: String, allowed: Set<String>) -> [String: Node]? {
+    mutating func mapping(_ node: Node?, at key: String, allowed: Set<String>) -> [String: Node]? {
         guard let node else { return nil }
         guard let mapping = node.mapping else {
             problem(key.isEmpty ? "(top level)" : key, "must be a mapping of keys to values")
@@ -158,7 +170,7 @@ struct ConfigReader {
         return result
     }
 
-    private mutating func sequence(_ node: Node?, at key: String) -> [Node]? {
+    mutating func sequence(_ node: Node?, at key: String) -> [Node]? {
         guard let node else { return nil }
         guard let sequence = node.sequence else {
             problem(key, "must be a list")
@@ -167,7 +179,7 @@ struct ConfigReader {
         return Array(sequence)
     }
 
-    private mutating func string(_ node: Node?, at key: String) -> String? {
+    mutating func string(_ node: Node?, at key: String) -> String? {
         guard let node else {
             problem(key, "is required")
             return nil
@@ -175,7 +187,7 @@ struct ConfigReader {
         return string(node, at: key, default: nil)
     }
 
-    private mutating func string(_ node: Node?, at key: String, default fallback: String?) -> String? {
+    mutating func string(_ node: Node?, at key: String, default fallback: String?) -> String? {
         guard let node else { return fallback }
         guard let scalar = node.scalar else {
             problem(key, "must be a single value, not a list or mapping")
@@ -184,7 +196,7 @@ struct ConfigReader {
         return scalar.string
     }
 
-    private mutating func integer(_ node: Node?, at key: String, in range: ClosedRange<Int>, default fallback: Int) -> Int {
+    mutating func integer(_ node: Node?, at key: String, in range: ClosedRange<Int>, default fallback: Int) -> Int {
         guard let text = string(node, at: key, default: nil) else { return fallback }
         guard let value = Int(text), range.contains(value) else {
             problem(key, "must be a whole number from \(range.lowerBound) to \(range.upperBound), got \"\(text)\"")
@@ -193,7 +205,17 @@ struct ConfigReader {
         return value
     }
 
-    private mutating func bool(_ node: Node?, at key: String, default fallback: Bool) -> Bool {
+    mutating func number(_ node: Node?, at key: String, in range: ClosedRange<Double>, default fallback: Double?) -> Double? {
+        guard let text = string(node, at: key, default: nil) else { return fallback }
+        guard let value = Double(text), value.isFinite, range.contains(value) else {
+            problem(
+                key, "must be a number from \(range.lowerBound.formatted()) to \(range.upperBound.formatted()), got \"\(text)\"")
+            return fallback
+        }
+        return value
+    }
+
+    mutating func bool(_ node: Node?, at key: String, default fallback: Bool) -> Bool {
         guard let text = string(node, at: key, default: nil) else { return fallback }
         switch text.lowercased() {
         case "true", "yes", "on": return true
@@ -204,7 +226,7 @@ struct ConfigReader {
         }
     }
 
-    private mutating func choice(_ node: Node?, at key: String, from options: [String], default fallback: String) -> String {
+    mutating func choice(_ node: Node?, at key: String, from options: [String], default fallback: String) -> String {
         guard let text = string(node, at: key, default: nil) else { return fallback }
         guard options.contains(text) else {
             problem(key, "must be one of \(options.joined(separator: ", ")), got \"\(text)\"")
@@ -213,14 +235,14 @@ struct ConfigReader {
         return text
     }
 
-    private mutating func enumeration<E: RawRepresentable & CaseIterable>(
+    mutating func enumeration<E: RawRepresentable & CaseIterable>(
         _ node: Node?, at key: String, default fallback: E
     ) -> E where E.RawValue == String {
         let text = choice(node, at: key, from: E.allCases.map(\.rawValue), default: fallback.rawValue)
         return E(rawValue: text) ?? fallback
     }
 
-    private mutating func listenAddress(_ node: Node?, at key: String, default fallback: (String, Int)) -> (String, Int) {
+    mutating func listenAddress(_ node: Node?, at key: String, default fallback: (String, Int)) -> (String, Int) {
         guard let text = string(node, at: key, default: nil) else { return fallback }
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65_535).contains(port)
         else {
@@ -231,7 +253,7 @@ struct ConfigReader {
         return (host.isEmpty ? fallback.0 : host, port)
     }
 
-    private mutating func readableFile(_ node: Node?, at key: String) -> String? {
+    mutating func readableFile(_ node: Node?, at key: String) -> String? {
         guard let path = string(node, at: key) else { return nil }
         guard FileManager.default.isReadableFile(atPath: path) else {
             problem(key, "file \"\(path)\" does not exist or cannot be read")

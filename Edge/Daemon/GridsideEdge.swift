@@ -4,6 +4,7 @@ import EdgeServer
 import Foundation
 import HummingbirdBcrypt
 import Logging
+import Meters
 import ServiceLifecycle
 
 @main
@@ -62,6 +63,7 @@ extension GridsideEdge {
         static let configuration = CommandConfiguration(
             abstract: "Check a configuration file and say what is wrong, naming each key.")
         @OptionGroup var options: ConfigOption
+        @Flag(help: "Do not read the configured meters.") var skipMeters = false
 
         func run() async throws {
             let configuration = try options.load()
@@ -76,6 +78,54 @@ extension GridsideEdge {
                   store:     \(configuration.store.path)
                   stations:  \(configuration.stations.count) configured; tokens: \(configuration.authorization.tokens.count), \
                 unknown tokens: \(configuration.authorization.unknownTokens.rawValue)
+                """)
+            printLoadManagement(configuration)
+            guard !configuration.meters.isEmpty, !skipMeters else { return }
+            print("meters (each read once now):")
+            var unreadable = 0
+            for (meter, result) in await EdgeApp.probeMeters(configuration, logger: Logger(label: "gridside-edge.check")) {
+                switch result {
+                case .success(let (reading, profile)):
+                    func list(_ values: [Double?], _ unit: String) -> String {
+                        values.map { $0.map { String(format: "%.1f", $0) } ?? "-" }.joined(separator: " / ") + " \(unit)"
+                    }
+                    print("  \(meter.name) (\(meter.role.rawValue), \(meter.address), unit \(meter.unit), \(profile)): answers")
+                    print("    current L1/L2/L3: \(list(reading.current, "A"))")
+                    print("    voltage L1/L2/L3: \(list(reading.voltage, "V"))")
+                    print(
+                        "    power: \(list([reading.totalPower], "W")); import energy: \(list([reading.importEnergy.map { $0 / 1000 }], "kWh"))"
+                    )
+                case .failure(let error):
+                    unreadable += 1
+                    print(
+                        "  \(meter.name) (\(meter.role.rawValue), \(meter.address), unit \(meter.unit)): DOES NOT ANSWER: \(error)"
+                    )
+                }
+            }
+            if unreadable > 0 {
+                print(
+                    "\(unreadable) meter\(unreadable == 1 ? "" : "s") could not be read; load management would hold the failsafe."
+                )
+                throw ExitCode(69)
+            }
+        }
+
+        private func printLoadManagement(_ configuration: EdgeConfiguration) {
+            let settings = configuration.loadManagement
+            let mode: String =
+                switch settings.mode {
+                case .off: "off"
+                case .static(let current): "static, \(current.formatted()) A per phase shared"
+                case .dynamic: "dynamic"
+                }
+            print("  load management: \(mode)")
+            guard settings.mode != .off, let grid = configuration.grid else { return }
+            print(
+                """
+                    grid: \(grid.phases) phase(s), fuse \(grid.limit.formatted()) A, margin \(grid.margin.formatted()) A\
+                \(grid.limitKW.map { ", \($0.formatted()) kW" } ?? ""); strategy \(settings.strategy.rawValue); \
+                minimum \(settings.minCurrent.formatted()) A; failsafe \(settings.failsafeCurrent.formatted()) A after \
+                \(settings.meterTimeout) without a reading
                 """)
         }
     }

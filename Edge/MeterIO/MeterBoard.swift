@@ -54,5 +54,6 @@ public final class MeterBoard: Sendable {
     /// The latest plausible reading of a meter, if any.
     public func measurement(_ name: String) -> MeterMeasurement? { entries.withLock { $0[name]?.measurement } }
 
-    func finish() { continuation.finish() }
+    /// Ends `updates`.
+    public func finish() { continuation.finish() }
 }

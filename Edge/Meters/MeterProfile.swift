@@ -55,7 +55,7 @@ public struct ReadBlock: Sendable, Equatable {
 }
 
 /// A meter's register map and how to read it.
-public struct MeterProfile: Sendable {
+public struct MeterProfile: Sendable, Equatable {
     public var name: String
     public var fields: [RegisterField]
     /// The most registers the meter returns in one request.

@@ -8,7 +8,7 @@ public enum MeterRole: String, Sendable, CaseIterable {
 }
 
 /// How a meter's register map is known.
-public enum MeterKind: Sendable {
+public enum MeterKind: Sendable, Equatable {
     /// A built-in profile or a register map from the config.
     case profile(MeterProfile)
     /// Found on the meter by SunSpec discovery.
@@ -16,7 +16,7 @@ public enum MeterKind: Sendable {
 }
 
 /// One configured meter.
-public struct MeterSettings: Sendable {
+public struct MeterSettings: Sendable, Equatable {
     public var name: String
     public var role: MeterRole
     public var address: ModbusAddress

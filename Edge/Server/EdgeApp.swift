@@ -5,7 +5,10 @@ import Foundation
 import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
+import LoadControl
 public import Logging
+public import MeterIO
+public import Meters
 import Metrics
 import NIOCore
 import NIOPosix
@@ -32,6 +35,19 @@ public struct EdgeApp: Sendable {
         self.logger = logger
     }
 
+    /// Reads every configured meter once, for `gridside-edge check`.
+    public static func probeMeters(
+        _ configuration: EdgeConfiguration, logger: Logger
+    ) async -> [(meter: MeterSettings, result: Result<(MeterMeasurement, String), MeterError>)] {
+        let board = MeterBoard(meters: configuration.meters)
+        let plausibility = Plausibility(fuse: configuration.grid?.limit ?? 63)
+        var results: [(meter: MeterSettings, result: Result<(MeterMeasurement, String), MeterError>)] = []
+        for bus in MeterBus.buses(for: configuration.meters, board: board, plausibility: plausibility, logger: logger) {
+            results += await bus.probe()
+        }
+        return results
+    }
+
     /// Builds the service group; `onReady` is called once both servers listen.
     public func makeServiceGroup(
         onReady: @escaping @Sendable (BoundPorts, CentralSystem) async -> Void = { _, _ in }
@@ -45,6 +61,12 @@ public struct EdgeApp: Sendable {
         }
         let central = CentralSystem(configuration: configuration, store: store, metrics: metrics, logger: logger)
         try await central.prepare()
+        let board = MeterBoard(meters: configuration.meters)
+        let plausibility = Plausibility(fuse: configuration.grid?.limit ?? 63)
+        let meterBuses = MeterBus.buses(for: configuration.meters, board: board, plausibility: plausibility, logger: logger)
+        let loadController = LoadController(
+            configuration: configuration, central: central, board: board,
+            metrics: LoadMetrics(factory: PrometheusMetricsFactory(registry: registry)), logger: logger)
 
         let ports = Mutex<(ocpp: Int?, http: Int?, reported: Bool)>((nil, nil, false))
         let configuration = self.configuration
@@ -88,7 +110,7 @@ public struct EdgeApp: Sendable {
             eventLoopGroupProvider: .shared(eventLoops),
             logger: logger)
         let httpApp = Application(
-            router: LocalHTTP(central: central, registry: registry).router(),
+            router: LocalHTTP(central: central, registry: registry, board: board, load: loadController).router(),
             configuration: .init(
                 address: .hostname(configuration.http.host, port: configuration.http.port), serverName: "gridside-edge"),
             onServerRunning: { channel in
@@ -102,7 +124,9 @@ public struct EdgeApp: Sendable {
                 services: [
                     .init(service: EventLoopService(group: eventLoops)),
                     .init(service: StoreService(store: store, logger: logger)),
+                ] + meterBuses.map { .init(service: $0) } + [
                     .init(service: ocppApp), .init(service: httpApp), .init(service: LivenessService(central: central)),
+                    .init(service: loadController),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))

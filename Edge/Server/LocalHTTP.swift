@@ -3,7 +3,9 @@ import EdgeConfig
 import EdgeStore
 import Foundation
 import Hummingbird
+import LoadControl
 import Logging
+import MeterIO
 import OCPP
 import Prometheus
 
@@ -12,6 +14,8 @@ import Prometheus
 struct LocalHTTP {
     let central: CentralSystem
     let registry: PrometheusCollectorRegistry
+    let board: MeterBoard
+    let load: LoadController
     static let maxBodyBytes = 1 << 20
 
     func router() -> Router<BasicRequestContext> {
@@ -123,7 +127,8 @@ struct LocalHTTP {
         return SiteStatusView(
             site: .init(id: central.configuration.site.id, name: central.configuration.site.name),
             connectedStations: stations.filter(\.connected).count, stations: stations,
-            activeSessions: active.map(SessionView.init))
+            activeSessions: active.map(SessionView.init), meters: board.meters.map { MeterView($0, now: Date()) },
+            loadManagement: load.status.map(LoadView.init))
     }
 
     private func stations(only id: String? = nil) async throws -> [StationView] {

@@ -110,6 +110,8 @@ struct SiteStatusView: Codable {
     var connectedStations: Int
     var stations: [StationView]
     var activeSessions: [SessionView]
+    var meters: [MeterView]
+    var loadManagement: LoadView?
 }
 
 /// An RFC 9457 problem document: every error the local HTTP interface returns.

@@ -179,7 +179,15 @@ extension SimulatedCharger {
                 }
                 limits.set(profile, connectorId: request.connectorId)
                 let ids = request.connectorId == 0 ? Array(connectors.keys) : [request.connectorId]
-                return (.init(status: .accepted), { for id in ids { try? await self.adjustDraw(connectorId: id, now: Date()) } })
+                let delay = self.profile.responseDelay
+                return (
+                    .init(status: .accepted),
+                    {
+                        // The car follows the new limit after a moment, as real ones do.
+                        try? await Task.sleep(for: delay)
+                        for id in ids { try? await self.adjustDraw(connectorId: id, now: Date()) }
+                    }
+                )
             }
         case OCPP16.ClearChargingProfileRequest.action:
             return try reply(OCPP16.ClearChargingProfileRequest.self) { request in

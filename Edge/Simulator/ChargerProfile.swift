@@ -10,6 +10,10 @@ public struct ChargerProfile: Sendable {
     /// Per-phase current the charger can deliver, in A.
     public var maxCurrent = 32.0
     public var phases = 3
+    /// The grid phase (0, 1, 2) each of the charger's phases is wired to: its phase rotation.
+    public var gridPhases = [0, 1, 2]
+    /// How long a car takes to follow a new limit.
+    public var responseDelay: Duration = .milliseconds(800)
     public var voltage = 230.0
     /// Basic auth password, when the central system requires one.
     public var password: String?

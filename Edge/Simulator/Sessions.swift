@@ -68,6 +68,7 @@ extension SimulatedCharger {
         connectors[connectorId]?.car = nil
         connectors[connectorId]?.idTag = nil
         connectors[connectorId]?.drawn = 0
+        publishDraw()
         connectors[connectorId]?.nextArrival = Date().addingTimeInterval(Double.random(in: profile.idleSeconds, using: &rng))
         try await sendStatus(connectorId: connectorId, .finishing)
         let operative = connectors[connectorId]?.operative ?? true
@@ -84,9 +85,21 @@ extension SimulatedCharger {
         connector.offered = max(0, min(limit, profile.maxCurrent))
         connector.drawn = car.draw(offered: connector.offered)
         connectors[connectorId] = connector
+        publishDraw()
         let status: OCPP16.ChargePointStatus =
             connector.offered < 6 ? .suspendedEVSE : (connector.drawn <= 0 ? .suspendedEV : .charging)
         if status != connector.status { try await sendStatus(connectorId: connectorId, status) }
+    }
+
+    /// Tells the site what this charger draws on each grid phase, through its phase rotation.
+    func publishDraw() {
+        guard let siteLoad else { return }
+        var grid = [0.0, 0.0, 0.0]
+        for connector in connectors.values where connector.transactionId != nil {
+            let phases = min(connector.car?.phases ?? profile.phases, profile.phases, profile.gridPhases.count)
+            for index in 0..<phases { grid[profile.gridPhases[index]] += connector.drawn }
+        }
+        siteLoad.set(grid, station: profile.stationId)
     }
 
     func sendStatus(connectorId: Int, _ status: OCPP16.ChargePointStatus) async throws {
@@ -107,7 +120,7 @@ extension SimulatedCharger {
 
     func meterValue(connectorId: Int, context: OCPP16.ReadingContext, now: Date) -> OCPP16.MeterValue {
         let connector = connectors[connectorId]!
-        let phases = connector.car?.phases ?? profile.phases
+        let phases = min(connector.car?.phases ?? profile.phases, profile.phases)
         var values: [OCPP16.SampledValue] = [
             .init(value: String(Int(connector.meterWh)), context: context, measurand: .energyActiveImportRegister, unit: .wh),
             .init(

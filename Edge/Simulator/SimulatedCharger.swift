@@ -11,6 +11,8 @@ import OCPP
 public actor SimulatedCharger {
     public let profile: ChargerProfile
     let centralURL: String
+    /// Where the charger reports its draw for the simulated building meter, if there is one.
+    let siteLoad: SiteLoad?
     let logger: Logger
     var rng = SystemRandomNumberGenerator()
 
@@ -65,8 +67,9 @@ public actor SimulatedCharger {
     }
 
     /// - Parameter centralURL: the central system's base URL; the station id is appended as the last segment.
-    public init(profile: ChargerProfile, centralURL: String, logger: Logger) {
+    public init(profile: ChargerProfile, centralURL: String, logger: Logger, siteLoad: SiteLoad? = nil) {
         self.profile = profile
+        self.siteLoad = siteLoad
         self.centralURL = centralURL.hasSuffix("/") ? String(centralURL.dropLast()) : centralURL
         var logger = logger
         logger[metadataKey: "station"] = .string(profile.stationId)

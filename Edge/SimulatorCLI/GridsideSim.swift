@@ -38,6 +38,34 @@ struct GridsideSim: AsyncParsableCommand {
     @Option(help: "Log level.")
     var logLevel = "info"
 
+    @Option(
+        parsing: .upToNextOption,
+        help: """
+            How chargers are wired, cycled over the stations: phases:rotation, e.g. 3:L1L2L3 1:L2 3:L2L3L1 1:L3 \
+            (the grid phase of each of the charger's phases).
+            """)
+    var wiring: [String] = ["3:L1L2L3"]
+
+    @Option(help: "Serve a building meter (SDM630 over Modbus TCP) on this port; 0 picks a free one. Off when not given.")
+    var meterPort: Int?
+
+    @Option(help: "The building's base load, in A per phase.")
+    var buildingLoad = 20.0
+
+    @Option(help: "How much the building load swings above its base, in A, over each --building-period.")
+    var buildingSwing = 25.0
+
+    @Option(help: "Seconds per swing of the building load.")
+    var buildingPeriod = 120.0
+
+    @Option(
+        parsing: .upToNextOption,
+        help: "Fixed building load steps instead of the swing: seconds=amps, e.g. 0=10 20=45 40=10 (the same on every phase).")
+    var buildingSteps: [String] = []
+
+    @Option(help: "The meter stops answering after this many seconds (to see the failsafe).")
+    var meterDiesAfter: Double?
+
     func validate() throws {
         guard (1...10_000).contains(stations) else { throw ValidationError("--stations must be from 1 to 10000") }
         guard (1...8).contains(connectors) else { throw ValidationError("--connectors must be from 1 to 8") }
@@ -45,6 +73,12 @@ struct GridsideSim: AsyncParsableCommand {
         guard speed > 0, speed <= 3600 else { throw ValidationError("--speed must be above 0 and at most 3600") }
         guard url.hasPrefix("ws://") || url.hasPrefix("wss://") else {
             throw ValidationError("--url must start with ws:// or wss://")
+        }
+        _ = try parsedWiring()
+        _ = try parsedSteps()
+        if let meterPort, !(0...65_535).contains(meterPort) { throw ValidationError("--meter-port must be from 0 to 65535") }
+        guard buildingLoad >= 0, buildingSwing >= 0, buildingPeriod >= 1 else {
+            throw ValidationError("--building-load and --building-swing must not be negative, --building-period at least 1")
         }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be trace, debug, info, notice, warning or error")
@@ -59,7 +93,19 @@ struct GridsideSim: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "gridside-sim")
-        let site = SiteSimulator(centralURL: url, count: stations, stationPrefix: prefix, logger: logger) { profile in
+        let wiring = try parsedWiring()
+        let steps = try parsedSteps()
+        let building: BuildingLoad =
+            steps.isEmpty
+            ? .curve(base: [buildingLoad, buildingLoad, buildingLoad], swing: buildingSwing, period: buildingPeriod)
+            : .steps(steps.map { (at: $0.at, load: [$0.amps, $0.amps, $0.amps]) })
+        let site = SiteSimulator(
+            centralURL: url, count: stations, stationPrefix: prefix, logger: logger,
+            meter: meterPort.map { (building: building, port: $0, diesAfter: meterDiesAfter) }
+        ) { profile, index in
+            let (phases, gridPhases) = wiring[index % wiring.count]
+            profile.phases = phases
+            profile.gridPhases = gridPhases
             profile.connectors = connectors
             profile.meterInterval = .seconds(meterInterval)
             profile.speed = speed
@@ -68,6 +114,43 @@ struct GridsideSim: AsyncParsableCommand {
             profile.autoSessions = !noAutoSessions
         }
         logger.notice("simulating \(stations) chargers with \(connectors) connectors each against \(url)")
-        await site.run()
+        if site.meterPort != nil || meterPort != nil {
+            Task {
+                for _ in 0..<100 {
+                    if let port = site.meterPort {
+                        logger.notice(
+                            "building meter ready: SDM630 on modbus tcp://127.0.0.1:\(port)", metadata: ["meter_port": "\(port)"])
+                        return
+                    }
+                    try? await Task.sleep(for: .milliseconds(50))
+                }
+            }
+        }
+        try await site.run()
+    }
+
+    private func parsedWiring() throws -> [(Int, [Int])] {
+        try wiring.map { entry in
+            let parts = entry.split(separator: ":")
+            guard parts.count == 2, let phases = Int(parts[0]), phases == 1 || phases == 3 else {
+                throw ValidationError(
+                    "--wiring entries are phases:rotation with phases 1 or 3, like 3:L2L3L1 or 1:L2; got \(entry)")
+            }
+            let grid = parts[1].uppercased().split(separator: "L").compactMap { Int($0) }.map { $0 - 1 }
+            guard grid.count == phases, grid.allSatisfy({ (0...2).contains($0) }), Set(grid).count == grid.count else {
+                throw ValidationError("--wiring \(entry): the rotation must name \(phases) distinct phase(s) of L1, L2, L3")
+            }
+            return (phases, grid)
+        }
+    }
+
+    private func parsedSteps() throws -> [(at: Double, amps: Double)] {
+        try buildingSteps.map { entry in
+            let parts = entry.split(separator: "=")
+            guard parts.count == 2, let at = Double(parts[0]), let amps = Double(parts[1]), at >= 0, amps >= 0 else {
+                throw ValidationError("--building-steps entries are seconds=amps, like 20=45; got \(entry)")
+            }
+            return (at, amps)
+        }.sorted { $0.at < $1.at }
     }
 }

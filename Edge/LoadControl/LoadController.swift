@@ -1,0 +1,268 @@
+public import CentralSystem
+public import EdgeConfig
+public import Foundation
+import LoadManagement
+public import Logging
+public import MeterIO
+import Meters
+import OCPP
+public import ServiceLifecycle
+import Synchronization
+
+/// The imperative shell around the load manager: every cycle (a new meter reading, or `interval` without one)
+/// it gathers the site's state, lets the planner decide, and sends the chargers their limits with OCPP 1.6
+/// SetChargingProfile. At each charger's first connection it reads what profiles the charger takes and installs
+/// the failsafe as a default profile at the lowest stack level, so that a charger whose edge dies falls back
+/// to it when the lease of its last limit runs out.
+public final class LoadController: Service, Sendable {
+    let configuration: EdgeConfiguration
+    let central: CentralSystem
+    let board: MeterBoard?
+    let metrics: LoadMetrics
+    let logger: Logger
+    private let planner: Mutex<LoadPlanner>
+    private let stations = Mutex<[String: StationControl]>([:])
+    private let latest = Mutex<LoadStatus?>(nil)
+    private let wiring: [String: EdgeConfiguration.Wiring]
+
+    /// What the controller knows of one connected charger.
+    struct StationControl: Sendable {
+        var session: ObjectIdentifier
+        var ready = false
+        var capabilities = ChargerCapabilities()
+    }
+
+    public init(
+        configuration: EdgeConfiguration, central: CentralSystem, board: MeterBoard?, metrics: LoadMetrics, logger: Logger
+    ) {
+        self.configuration = configuration
+        self.central = central
+        self.board = board
+        self.metrics = metrics
+        self.logger = logger
+        let grid = configuration.grid ?? .init(phases: 3, voltage: 230, limit: 0, limitKW: nil, margin: 0)
+        planner = Mutex(LoadPlanner(grid: grid, settings: configuration.loadManagement))
+        wiring = Dictionary(configuration.stations.map { ($0.id, $0.wiring) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    var settings: EdgeConfiguration.LoadManagement { configuration.loadManagement }
+
+    /// The latest cycle's decisions, for `/status`.
+    public var status: LoadStatus? { latest.withLock { $0 } }
+
+    /// The meter load management reads: the grid meter, or else the building meter.
+    var meter: MeterSettings? {
+        configuration.meters.first { $0.role == .grid } ?? configuration.meters.first { $0.role == .building }
+    }
+
+    public func run() async throws {
+        guard settings.mode != .off else {
+            try? await gracefulShutdown()
+            return
+        }
+        logger.notice(
+            "load management running",
+            metadata: [
+                "mode": "\(settings.mode)", "strategy": "\(settings.strategy.rawValue)",
+                "fuse_a": "\(configuration.grid?.limit ?? 0)", "meter": "\(meter?.name ?? "-")",
+            ])
+        let (wake, waker) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: self.settings.interval)
+                    waker.yield()
+                }
+            }
+            if let board {
+                let watched = meter?.name
+                group.addTask {
+                    for await name in board.updates where name == watched { waker.yield() }
+                }
+            }
+            await withGracefulShutdownHandler {
+                for await _ in wake {
+                    if Task.isCancelled { break }
+                    cycle(group: &group)
+                }
+            } onGracefulShutdown: {
+                waker.finish()
+            }
+            group.cancelAll()
+        }
+        board?.finish()
+    }
+
+    /// One control cycle.
+    func cycle(group: inout DiscardingTaskGroup) {
+        let now = Date()
+        let sessions = central.connectedSessions.filter(\.isAccepted)
+        prepareNew(sessions, group: &group)
+        let ready = stations.withLock { $0 }
+        let live = central.live.snapshot
+        var connectors: [ConnectorInput] = []
+        for session in sessions.sorted(by: { $0.stationId < $1.stationId }) {
+            guard let control = ready[session.stationId], control.ready else { continue }
+            for (connectorId, state) in (live[session.stationId] ?? [:]).sorted(by: { $0.key < $1.key }) {
+                connectors.append(
+                    ConnectorInput(
+                        key: ConnectorKey(stationId: session.stationId, connectorId: connectorId),
+                        wiring: wiring[session.stationId] ?? .init(), transactionId: state.transactionId,
+                        startedAt: state.transactionStartedAt, measured: state.phaseCurrents, measuredAt: state.measuredAt,
+                        controllable: control.capabilities.takesProfiles))
+            }
+        }
+        let reading = meter.flatMap { board?.measurement($0.name) }
+        let input = PlannerInput(now: now, meter: reading, meterRole: meter?.role ?? .grid, connectors: connectors)
+        let plan = planner.withLock { $0.plan(input) }
+        publish(plan, reading: reading, now: now)
+        for order in plan.orders {
+            guard let control = ready[order.key.stationId] else {
+                planner.withLock { $0.failed(order) }
+                continue
+            }
+            let takenAt = reading?.takenAt
+            group.addTask { await self.send(order, capabilities: control.capabilities, meterTakenAt: takenAt) }
+        }
+    }
+
+    /// Reads the capabilities of chargers seen for the first time (or reconnected) and installs their failsafe.
+    private func prepareNew(_ sessions: [StationSession], group: inout DiscardingTaskGroup) {
+        for session in sessions {
+            let identity = ObjectIdentifier(session)
+            let isNew = stations.withLock { stations in
+                guard stations[session.stationId]?.session != identity else { return false }
+                stations[session.stationId] = StationControl(session: identity)
+                return true
+            }
+            guard isNew else { continue }
+            planner.withLock { $0.forget(stationId: session.stationId) }
+            group.addTask { await self.prepare(session) }
+        }
+    }
+
+    private func prepare(_ session: StationSession) async {
+        let id = session.stationId
+        var capabilities = ChargerCapabilities()
+        do {
+            let keys: [CiString50] = ["ChargeProfileMaxStackLevel", "ChargingScheduleAllowedChargingRateUnit"]
+            let answer = try await central.call(stationId: id, OCPP16.GetConfigurationRequest(key: keys))
+            capabilities.read(answer.configurationKey ?? [])
+        } catch {
+            session.logger.warning(
+                "could not read the charger's charging profile limits; assuming current (A) at stack level 1",
+                metadata: ["error": "\(error)"])
+        }
+        do {
+            let failsafe = capabilities.profile(
+                id: ChargerCapabilities.failsafeProfileId, purpose: .txDefaultProfile, stackLevel: 0, transactionId: nil,
+                current: settings.failsafeCurrent, phases: 3, voltage: configuration.grid?.voltage ?? 230, validTo: nil)
+            let answer = try await central.call(
+                stationId: id, OCPP16.SetChargingProfileRequest(connectorId: 0, csChargingProfiles: failsafe))
+            switch answer.status {
+            case .accepted:
+                session.logger.info(
+                    "failsafe default profile installed",
+                    metadata: ["current_a": "\(settings.failsafeCurrent)", "unit": "\(capabilities.unit.rawValue)"])
+            case .rejected, .notSupported:
+                session.logger.warning(
+                    "charger refused the failsafe default profile; it will not fall back by itself if the edge stops",
+                    metadata: ["status": "\(answer.status.rawValue)"])
+                if answer.status == .notSupported { capabilities.takesProfiles = false }
+            }
+        } catch CommandError.stationError(_, let code, _) where code == "NotSupported" || code == "NotImplemented" {
+            capabilities.takesProfiles = false
+        } catch {
+            session.logger.warning("could not install the failsafe default profile", metadata: ["error": "\(error)"])
+        }
+        if !capabilities.takesProfiles {
+            session.logger.warning("charger does not take charging profiles; its cars are budgeted at its maximum current")
+        }
+        let final = capabilities
+        stations.withLock { stations in
+            if stations[id]?.session == ObjectIdentifier(session) {
+                stations[id]?.capabilities = final
+                stations[id]?.ready = true
+            }
+        }
+    }
+
+    /// Sends one limit and records the charger's answer.
+    private func send(_ order: LimitOrder, capabilities: ChargerCapabilities, meterTakenAt: Date?) async {
+        let station = order.key.stationId
+        let useTx = order.transactionId != nil && !capabilities.txProfileRejected
+        let lease = Date().addingTimeInterval(settings.leaseDuration.seconds)
+        let profile = capabilities.profile(
+            id: (useTx ? ChargerCapabilities.txProfileId : ChargerCapabilities.defaultProfileId) + order.key.connectorId,
+            purpose: useTx ? .txProfile : .txDefaultProfile, stackLevel: capabilities.managedStackLevel,
+            transactionId: useTx ? order.transactionId : nil, current: order.current, phases: order.phases,
+            voltage: configuration.grid?.voltage ?? 230, validTo: lease)
+        do {
+            let answer = try await central.call(
+                stationId: station,
+                OCPP16.SetChargingProfileRequest(connectorId: order.key.connectorId, csChargingProfiles: profile))
+            switch answer.status {
+            case .accepted:
+                planner.withLock { $0.accepted(order, at: Date()) }
+                metrics.limitSent(renewal: order.isRenewal)
+                if let meterTakenAt, !order.isRenewal { metrics.reaction(Date().timeIntervalSince(meterTakenAt)) }
+                if !order.isRenewal {
+                    logger.info(
+                        "charging limit set",
+                        metadata: [
+                            "station": "\(station)", "connector": "\(order.key.connectorId)", "current_a": "\(order.current)",
+                            "profile": "\(profile.chargingProfilePurpose.rawValue)",
+                        ])
+                }
+            case .rejected where useTx:
+                stations.withLock { $0[station]?.capabilities.txProfileRejected = true }
+                planner.withLock { $0.failed(order) }
+                logger.warning(
+                    "charger rejected a TxProfile; using TxDefaultProfile on the connector instead",
+                    metadata: ["station": "\(station)", "connector": "\(order.key.connectorId)"])
+            case .rejected, .notSupported:
+                if answer.status == .notSupported { stations.withLock { $0[station]?.capabilities.takesProfiles = false } }
+                planner.withLock { $0.failed(order) }
+                metrics.limitRefused()
+                logger.warning(
+                    "charger refused a charging limit",
+                    metadata: [
+                        "station": "\(station)", "connector": "\(order.key.connectorId)", "status": "\(answer.status.rawValue)",
+                    ])
+            }
+        } catch {
+            if case .stationError(_, let code, _) = error, code == "NotSupported" || code == "NotImplemented" {
+                stations.withLock { $0[station]?.capabilities.takesProfiles = false }
+            }
+            planner.withLock { $0.failed(order) }
+            metrics.limitRefused()
+            logger.warning(
+                "charging limit not delivered",
+                metadata: ["station": "\(station)", "connector": "\(order.key.connectorId)", "error": "\(error)"])
+        }
+    }
+
+    private func publish(_ plan: CyclePlan, reading: MeterMeasurement?, now: Date) {
+        let status = LoadStatus(
+            mode: "\(settings.mode)", strategy: settings.strategy.rawValue, failsafe: plan.failsafe,
+            meter: meter?.name, meterAgeSeconds: reading.map { now.timeIntervalSince($0.takenAt) },
+            gridCurrents: reading?.phaseCurrents, buildingLoad: plan.buildingLoad, freeCapacity: plan.freeCapacity,
+            connectors: plan.decisions, updatedAt: now)
+        latest.withLock { $0 = status }
+        metrics.cycle(plan, meterAge: status.meterAgeSeconds)
+    }
+}
+
+/// What load management decided last, for `/status`.
+public struct LoadStatus: Sendable {
+    public var mode: String
+    public var strategy: String
+    public var failsafe: Bool
+    public var meter: String?
+    public var meterAgeSeconds: Double?
+    public var gridCurrents: [Double?]?
+    public var buildingLoad: [Double]
+    public var freeCapacity: [Double]
+    public var connectors: [ConnectorDecision]
+    public var updatedAt: Date
+}

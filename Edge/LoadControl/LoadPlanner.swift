@@ -1,0 +1,372 @@
+public import EdgeConfig
+public import Foundation
+public import LoadManagement
+public import Meters
+
+/// Everything one control cycle decides from, gathered by the shell.
+public struct PlannerInput: Sendable {
+    public var now: Date
+    /// The grid or building meter's latest plausible reading, nil when there is none.
+    public var meter: MeterMeasurement?
+    public var meterRole: MeterRole
+    public var connectors: [ConnectorInput]
+
+    public init(now: Date, meter: MeterMeasurement?, meterRole: MeterRole, connectors: [ConnectorInput]) {
+        self.now = now
+        self.meter = meter
+        self.meterRole = meterRole
+        self.connectors = connectors
+    }
+}
+
+/// One connector as the charger last described it.
+public struct ConnectorInput: Sendable {
+    public var key: ConnectorKey
+    public var wiring: EdgeConfiguration.Wiring
+    /// The running transaction, if any.
+    public var transactionId: Int?
+    public var startedAt: Date?
+    /// The current drawn on each of the charger's phases, and when it was measured.
+    public var measured: [Double]?
+    public var measuredAt: Date?
+    /// False when the charger does not take charging profiles: its car is budgeted at the charger's maximum.
+    public var controllable: Bool
+
+    public init(
+        key: ConnectorKey, wiring: EdgeConfiguration.Wiring, transactionId: Int? = nil, startedAt: Date? = nil,
+        measured: [Double]? = nil, measuredAt: Date? = nil, controllable: Bool = true
+    ) {
+        self.controllable = controllable
+        self.key = key
+        self.wiring = wiring
+        self.transactionId = transactionId
+        self.startedAt = startedAt
+        self.measured = measured
+        self.measuredAt = measuredAt
+    }
+}
+
+/// A limit to send to one connector.
+public struct LimitOrder: Sendable, Equatable {
+    public var key: ConnectorKey
+    /// The transaction a TxProfile is for; nil sends a TxDefaultProfile for the connector.
+    public var transactionId: Int?
+    /// A per phase.
+    public var current: Double
+    /// Phases the car draws on, for chargers that take limits in W.
+    public var phases: Int
+    /// Whether this only renews a lease on an unchanged limit.
+    public var isRenewal: Bool
+}
+
+/// Why a connector got its limit, as `/status` shows it.
+public struct ConnectorDecision: Sendable, Equatable {
+    public var key: ConnectorKey
+    /// What the load manager allocated, A per phase.
+    public var allocated: Double
+    /// The limit the charger last accepted.
+    public var sent: Double?
+    /// `idle`, `unmanaged`, `limited_by_charger`, `limited_by_grid`, `paused`, `failsafe`.
+    public var reason: String
+    /// What the car draws now, on its most loaded phase.
+    public var drawing: Double?
+    /// The car counted at what it draws because it takes less than offered (taper, full battery).
+    public var reclaimedAt: Double?
+    /// The car draws clearly more than its limit: the charger ignores it, and its excess is budgeted.
+    public var overdrawing: Bool
+    public var carPhases: Int
+}
+
+/// A control cycle's result.
+public struct CyclePlan: Sendable {
+    public var orders: [LimitOrder]
+    public var decisions: [ConnectorDecision]
+    /// A per grid phase the cars may still use (dynamic and static modes).
+    public var freeCapacity: [Double]
+    /// The building's own load per grid phase, as estimated.
+    public var buildingLoad: [Double]
+    public var failsafe: Bool
+}
+
+/// The load manager's decisions turned into charger limits, with the state that needs: what each charger last
+/// accepted, ramps, hysteresis, leases, reclaim of unused current, detection of chargers that ignore their limit,
+/// and the failsafe. Pure apart from its own state: time and every input come in as values.
+public struct LoadPlanner: Sendable {
+    public let grid: EdgeConfiguration.Grid
+    public let settings: EdgeConfiguration.LoadManagement
+    private var states: [ConnectorKey: ControlState] = [:]
+    private var buildingEstimate = [0.0, 0.0, 0.0]
+
+    /// The tolerance above its limit a car may draw (meters and chargers are not exact).
+    static let overdrawTolerance = 2.0
+    /// How long a charger has to apply a new limit before its draw counts against it.
+    static let applyTime: TimeInterval = 15
+    /// How long after a new limit a car's measured draw reflects it (IEC 61851 gives a car 5 s).
+    static let settleTime: TimeInterval = 5
+
+    struct ControlState: Sendable {
+        var sent: Double?
+        /// The limit before `sent`.
+        var sentBefore: Double?
+        var sentTransaction: Int?
+        var sentAt: Date?
+        var pending = false
+        var paused = false
+        var since: Date
+        var carPhases = 3
+        var reclaimSince: Date?
+        var carLimit: Double?
+        var overdrawSince: Date?
+        var overdrawing = false
+    }
+
+    public init(grid: EdgeConfiguration.Grid, settings: EdgeConfiguration.LoadManagement) {
+        self.grid = grid
+        self.settings = settings
+    }
+
+    /// Decides this cycle's limits.
+    public mutating func plan(_ input: PlannerInput) -> CyclePlan {
+        let now = input.now
+        let failsafe: Bool =
+            switch settings.mode {
+            case .dynamic:
+                input.meter.map { now.timeIntervalSince($0.takenAt) > settings.meterTimeout.seconds } ?? true
+                    || input.meter.map { meter in (0..<grid.phases).contains { meter.phaseCurrents[$0] == nil } } ?? true
+            default: false
+            }
+        // Forget connectors that are gone.
+        let present = Set(input.connectors.map(\.key))
+        states = states.filter { present.contains($0.key) }
+
+        var loads: [ConnectorLoad] = []
+        var overdraw = [0.0, 0.0, 0.0]
+        var chargerDraw = [0.0, 0.0, 0.0]
+        for connector in input.connectors {
+            var state = states[connector.key] ?? ControlState(since: now)
+            let fresh = connector.measuredAt.map { now.timeIntervalSince($0) < 120 } ?? false
+            let measured = fresh ? connector.measured : nil
+            if connector.transactionId == nil {
+                state.carLimit = nil
+                state.reclaimSince = nil
+                state.overdrawing = false
+                state.overdrawSince = nil
+                state.carPhases = 3
+            } else if let measured {
+                learn(&state, measured: measured, wiring: connector.wiring, now: now)
+            }
+            if !connector.controllable, connector.transactionId != nil {
+                // Nothing to steer: whatever it may draw is spoken for.
+                for phase in connector.wiring.gridPhases { overdraw[phase] += connector.wiring.maxCurrent }
+            }
+            let draw = estimatedDraw(connector, state: state, measured: measured, now: now)
+            for (index, phase) in connector.wiring.gridPhases.enumerated() where index < draw.count {
+                chargerDraw[phase] += draw[index]
+                if state.overdrawing, let sent = state.sent, let measured, index < measured.count {
+                    overdraw[phase] += max(0, measured[index] - sent)
+                }
+            }
+            states[connector.key] = state
+            loads.append(
+                ConnectorLoad(
+                    key: connector.key, maxCurrent: connector.wiring.maxCurrent, gridPhases: connector.wiring.gridPhases,
+                    priority: connector.wiring.priority,
+                    session: connector.transactionId.flatMap { _ in
+                        guard connector.controllable else { return nil }
+                        return
+                            ConnectorLoad.Session(
+                                startedAt: connector.startedAt ?? now, carPhases: state.carPhases, carLimit: state.carLimit,
+                                paused: state.paused, since: state.since)
+                    }))
+        }
+
+        var building = [0.0, 0.0, 0.0]
+        if settings.mode == .dynamic, let meter = input.meter, !failsafe {
+            for phase in 0..<3 {
+                let metered = meter.phaseCurrents[phase] ?? 0
+                let estimate = input.meterRole == .grid ? max(0, metered - chargerDraw[phase]) : metered
+                // Rises count at once; falls are taken at the ramp's pace, so a momentary low estimate (a car's
+                // meter values lag the grid meter) cannot hand out current the building is still using.
+                building[phase] =
+                    input.meterRole == .grid ? max(estimate, buildingEstimate[phase] - settings.rampStep) : estimate
+            }
+            buildingEstimate = building
+        }
+        for phase in 0..<3 { building[phase] += overdraw[phase] }
+        let mode: LoadMode =
+            switch settings.mode {
+            case .off: .off
+            case .static(let current): .fixed(currentPerPhase: current)
+            case .dynamic: .dynamic
+            }
+        let snapshot = SiteSnapshot(
+            grid: GridConnection(
+                phaseLimit: grid.limit, margin: grid.margin, powerLimit: grid.limitKW.map { $0 * 1000 }, voltage: grid.voltage),
+            mode: mode, strategy: LoadStrategy(rawValue: settings.strategy.rawValue) ?? .equal,
+            minimumCurrent: settings.minCurrent, buildingLoad: building, connectors: loads,
+            rotationInterval: settings.rotationInterval.seconds, now: now)
+        let allocations = LoadManager.allocate(snapshot)
+
+        // Room left on each grid phase, for the connectors without a car.
+        var free = (0..<3).map { phase -> Double in
+            let usable = grid.limit - grid.margin
+            switch settings.mode {
+            case .static(let current): return min(current, usable)
+            default: return usable - building[phase]
+            }
+        }
+        for (load, allocation) in zip(loads, allocations) {
+            for phase in load.gridPhases.prefix(load.session?.carPhases ?? 3) { free[phase] -= allocation.current }
+        }
+        if grid.phases == 1 { free = [free[0], 0, 0] }
+
+        var orders: [LimitOrder] = []
+        var decisions: [ConnectorDecision] = []
+        for (index, connector) in input.connectors.enumerated() {
+            var state = states[connector.key]!
+            let allocation = allocations[index]
+            var reason = failsafe ? "failsafe" : allocation.reason.rawValue
+            var target: Double
+            if failsafe {
+                // Down to the failsafe, never up on data that is stale: a paused car stays paused.
+                target = min(settings.failsafeCurrent, connector.wiring.maxCurrent, state.sent ?? settings.failsafeCurrent)
+            } else if connector.transactionId != nil {
+                target = allocation.current
+            } else {
+                // An idle connector may let a new car start at the minimum when its phases have room for it.
+                let phases = connector.wiring.gridPhases
+                target = phases.allSatisfy { free[$0] >= settings.minCurrent } ? settings.minCurrent : 0
+                reason = "idle"
+            }
+            if settings.mode == .off { target = connector.wiring.maxCurrent }
+            if state.overdrawing { reason = "overdrawing" }
+            let paused = connector.transactionId != nil && target == 0
+            if paused != state.paused {
+                state.paused = paused
+                state.since = now
+            }
+            if !connector.controllable { reason = "not_controllable" }
+            if settings.mode != .off, connector.controllable, !state.pending,
+                let order = order(for: connector, target: target, state: state, now: now)
+            {
+                orders.append(order)
+                state.pending = true
+            }
+            states[connector.key] = state
+            decisions.append(
+                ConnectorDecision(
+                    key: connector.key, allocated: target, sent: state.sent, reason: reason,
+                    drawing: connector.measured.flatMap { $0.prefix(state.carPhases).max() }, reclaimedAt: state.carLimit,
+                    overdrawing: state.overdrawing, carPhases: state.carPhases))
+        }
+        return CyclePlan(orders: orders, decisions: decisions, freeCapacity: free, buildingLoad: building, failsafe: failsafe)
+    }
+
+    /// What a car draws now on each of its charger's phases. Meter values come seldom (often once a minute), so
+    /// after a new limit the last measurement may predate it: then a car that was following its limit is taken
+    /// to follow the new one (during the few seconds it has to apply a decrease, at its old draw), and a car that
+    /// was drawing less than offered at what it drew.
+    private func estimatedDraw(_ connector: ConnectorInput, state: ControlState, measured: [Double]?, now: Date) -> [Double] {
+        let count = connector.wiring.gridPhases.count
+        guard connector.transactionId != nil, let sent = state.sent, let sentAt = state.sentAt else {
+            return (0..<count).map { index in measured.map { index < $0.count ? $0[index] : 0 } ?? 0 }
+        }
+        if let measured, let at = connector.measuredAt, at > sentAt.addingTimeInterval(Self.settleTime) {
+            return (0..<count).map { $0 < measured.count ? measured[$0] : 0 }
+        }
+        let before = state.sentBefore ?? sent
+        let limitedItself = measured.map { ($0.prefix(state.carPhases).max() ?? 0) < before - 1.5 } ?? false
+        let applying = now < sentAt.addingTimeInterval(Self.settleTime)
+        return (0..<count).map { index in
+            guard index < state.carPhases else { return 0 }
+            let was = measured.flatMap { index < $0.count ? $0[index] : nil }
+            if sent < before, applying { return min(was ?? before, before) }
+            return limitedItself ? min(sent, was ?? sent) : sent
+        }
+    }
+
+    /// Whether, and what, to send a connector: decreases at once, increases ramped and only past the hysteresis,
+    /// a new transaction's profile, and a lease renewal halfway through its validity.
+    private func order(for connector: ConnectorInput, target: Double, state: ControlState, now: Date) -> LimitOrder? {
+        let phases = state.carPhases
+        func make(_ current: Double, renewal: Bool = false) -> LimitOrder {
+            LimitOrder(
+                key: connector.key, transactionId: connector.transactionId, current: (current * 10).rounded(.down) / 10,
+                phases: phases, isRenewal: renewal)
+        }
+        guard let sent = state.sent, let sentAt = state.sentAt else { return make(target) }
+        if state.sentTransaction != connector.transactionId { return make(min(target, max(sent, settings.minCurrent))) }
+        if target < sent - 0.05 { return make(target) }
+        if target - sent >= settings.hysteresis { return make(min(target, sent + settings.rampStep)) }
+        if now.timeIntervalSince(sentAt) >= settings.leaseDuration.seconds / 2 { return make(sent, renewal: true) }
+        return nil
+    }
+
+    /// Learns from what the car draws: how many phases it uses, whether it takes less than offered (reclaim),
+    /// and whether its charger ignores the limit (over-draw).
+    private func learn(_ state: inout ControlState, measured: [Double], wiring: EdgeConfiguration.Wiring, now: Date) {
+        let loaded = measured.prefix(wiring.gridPhases.count)
+        if wiring.gridPhases.count >= 3 {
+            let active = loaded.filter { $0 > 2 }.count
+            if active == 1, loaded.filter({ $0 < 1 }).count == loaded.count - 1, loaded.first ?? 0 > 2 {
+                state.carPhases = 1
+            } else if active >= 2 {
+                state.carPhases = 3
+            }
+        } else {
+            state.carPhases = 1
+        }
+        let drawing = loaded.prefix(state.carPhases).max() ?? 0
+        guard let sent = state.sent, let sentAt = state.sentAt else { return }
+        // Reclaim: a car clearly below its offer for a while is counted at what it draws, plus room to rise.
+        if let limit = state.carLimit, drawing >= limit - 0.5 {
+            state.carLimit = nil
+            state.reclaimSince = nil
+        } else if drawing < sent - 2, sent > 0 {
+            state.reclaimSince = state.reclaimSince ?? now
+            if let since = state.reclaimSince, now.timeIntervalSince(since) >= settings.reclaimAfter.seconds {
+                state.carLimit = max(settings.minCurrent, (drawing + 1).rounded(.up))
+            }
+        } else if state.carLimit == nil {
+            state.reclaimSince = nil
+        }
+        // Over-draw: well above the limit once the charger has had time to apply it.
+        if now.timeIntervalSince(sentAt) >= Self.applyTime, drawing > sent + Self.overdrawTolerance {
+            state.overdrawSince = state.overdrawSince ?? now
+            if let since = state.overdrawSince, now.timeIntervalSince(since) >= Self.applyTime { state.overdrawing = true }
+        } else if drawing <= sent + 1 {
+            state.overdrawSince = nil
+            state.overdrawing = false
+        }
+    }
+
+    /// The charger accepted `order`.
+    public mutating func accepted(_ order: LimitOrder, at now: Date) {
+        guard var state = states[order.key] else { return }
+        if state.sent != order.current { state.sentBefore = state.sent }
+        state.sent = order.current
+        state.sentTransaction = order.transactionId
+        state.sentAt = now
+        state.pending = false
+        states[order.key] = state
+    }
+
+    /// The charger refused or did not answer `order`: the next cycle tries again. An unknown last limit counts
+    /// as the highest it could be, so the next order is never an unramped increase.
+    public mutating func failed(_ order: LimitOrder) {
+        states[order.key]?.pending = false
+    }
+
+    /// Forgets what a station was sent (it reconnected, and may have lost its profiles).
+    public mutating func forget(stationId: String) {
+        for key in states.keys where key.stationId == stationId {
+            states[key]?.sent = nil
+            states[key]?.sentAt = nil
+            states[key]?.sentTransaction = nil
+        }
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
