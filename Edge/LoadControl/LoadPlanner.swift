@@ -110,6 +110,8 @@ public struct LoadPlanner: Sendable {
         var sentBefore: Double?
         var sentTransaction: Int?
         var sentAt: Date?
+        /// When the limit last changed value (a renewal does not count).
+        var changedAt: Date?
         var pending = false
         var paused = false
         var since: Date
@@ -140,6 +142,7 @@ public struct LoadPlanner: Sendable {
         states = states.filter { present.contains($0.key) }
 
         var loads: [ConnectorLoad] = []
+        var settled = true
         var overdraw = [0.0, 0.0, 0.0]
         var chargerDraw = [0.0, 0.0, 0.0]
         for connector in input.connectors {
@@ -160,6 +163,11 @@ public struct LoadPlanner: Sendable {
                 for phase in connector.wiring.gridPhases { overdraw[phase] += connector.wiring.maxCurrent }
             }
             let draw = estimatedDraw(connector, state: state, measured: measured, now: now)
+            if connector.transactionId != nil, let changed = state.changedAt,
+                (connector.measuredAt ?? .distantPast) <= changed.addingTimeInterval(Self.settleTime)
+            {
+                settled = false
+            }
             for (index, phase) in connector.wiring.gridPhases.enumerated() where index < draw.count {
                 chargerDraw[phase] += draw[index]
                 if state.overdrawing, let sent = state.sent, let measured, index < measured.count {
@@ -185,10 +193,10 @@ public struct LoadPlanner: Sendable {
             for phase in 0..<3 {
                 let metered = meter.phaseCurrents[phase] ?? 0
                 let estimate = input.meterRole == .grid ? max(0, metered - chargerDraw[phase]) : metered
-                // Rises count at once; falls are taken at the ramp's pace, so a momentary low estimate (a car's
-                // meter values lag the grid meter) cannot hand out current the building is still using.
-                building[phase] =
-                    input.meterRole == .grid ? max(estimate, buildingEstimate[phase] - settings.rampStep) : estimate
+                // Rises count at once; falls at the ramp's pace, and at a quarter of it while some car's meter
+                // values predate its latest limit (the estimate then mixes a fresh grid reading with stale ones).
+                let fall = settled ? settings.rampStep : settings.rampStep / 4
+                building[phase] = input.meterRole == .grid ? max(estimate, buildingEstimate[phase] - fall) : estimate
             }
             buildingEstimate = building
         }
@@ -199,13 +207,30 @@ public struct LoadPlanner: Sendable {
             case .static(let current): .fixed(currentPerPhase: current)
             case .dynamic: .dynamic
             }
-        let snapshot = SiteSnapshot(
+        var snapshot = SiteSnapshot(
             grid: GridConnection(
                 phaseLimit: grid.limit, margin: grid.margin, powerLimit: grid.limitKW.map { $0 * 1000 }, voltage: grid.voltage),
             mode: mode, strategy: LoadStrategy(rawValue: settings.strategy.rawValue) ?? .equal,
             minimumCurrent: settings.minCurrent, buildingLoad: building, connectors: loads,
             rotationInterval: settings.rotationInterval.seconds, now: now)
-        let allocations = LoadManager.allocate(snapshot)
+        var allocations = LoadManager.allocate(snapshot)
+        // A paused car resumes only with room for the minimum plus the hysteresis (unless its turn has come), so a
+        // car does not flap between paused and charging on noise in the meter.
+        var held = false
+        for (index, allocation) in allocations.enumerated() {
+            guard let session = snapshot.connectors[index].session, session.paused, allocation.current > 0,
+                allocation.current < settings.minCurrent + settings.hysteresis,
+                now.timeIntervalSince(session.since) < settings.rotationInterval.seconds
+            else { continue }
+            snapshot.connectors[index].session = nil
+            held = true
+        }
+        if held {
+            allocations = LoadManager.allocate(snapshot).enumerated().map { index, allocation in
+                snapshot.connectors[index].session == nil && loads[index].session != nil
+                    ? Allocation(key: allocation.key, current: 0, reason: .paused) : allocation
+            }
+        }
 
         // Room left on each grid phase, for the connectors without a car.
         var free = (0..<3).map { phase -> Double in
@@ -268,7 +293,7 @@ public struct LoadPlanner: Sendable {
     /// was drawing less than offered at what it drew.
     private func estimatedDraw(_ connector: ConnectorInput, state: ControlState, measured: [Double]?, now: Date) -> [Double] {
         let count = connector.wiring.gridPhases.count
-        guard connector.transactionId != nil, let sent = state.sent, let sentAt = state.sentAt else {
+        guard connector.transactionId != nil, let sent = state.sent, let sentAt = state.changedAt else {
             return (0..<count).map { index in measured.map { index < $0.count ? $0[index] : 0 } ?? 0 }
         }
         if let measured, let at = connector.measuredAt, at > sentAt.addingTimeInterval(Self.settleTime) {
@@ -297,7 +322,10 @@ public struct LoadPlanner: Sendable {
         guard let sent = state.sent, let sentAt = state.sentAt else { return make(target) }
         if state.sentTransaction != connector.transactionId { return make(min(target, max(sent, settings.minCurrent))) }
         if target < sent - 0.05 { return make(target) }
-        if target - sent >= settings.hysteresis { return make(min(target, sent + settings.rampStep)) }
+        if target - sent >= settings.hysteresis {
+            // Below the minimum a car does not charge at all: a resuming car starts at the minimum.
+            return make(min(target, max(settings.minCurrent, sent + settings.rampStep)))
+        }
         if now.timeIntervalSince(sentAt) >= settings.leaseDuration.seconds / 2 { return make(sent, renewal: true) }
         return nil
     }
@@ -331,7 +359,7 @@ public struct LoadPlanner: Sendable {
             state.reclaimSince = nil
         }
         // Over-draw: well above the limit once the charger has had time to apply it.
-        if now.timeIntervalSince(sentAt) >= Self.applyTime, drawing > sent + Self.overdrawTolerance {
+        if now.timeIntervalSince(state.changedAt ?? sentAt) >= Self.applyTime, drawing > sent + Self.overdrawTolerance {
             state.overdrawSince = state.overdrawSince ?? now
             if let since = state.overdrawSince, now.timeIntervalSince(since) >= Self.applyTime { state.overdrawing = true }
         } else if drawing <= sent + 1 {
@@ -343,7 +371,10 @@ public struct LoadPlanner: Sendable {
     /// The charger accepted `order`.
     public mutating func accepted(_ order: LimitOrder, at now: Date) {
         guard var state = states[order.key] else { return }
-        if state.sent != order.current { state.sentBefore = state.sent }
+        if state.sent != order.current {
+            state.sentBefore = state.sent
+            state.changedAt = now
+        }
         state.sent = order.current
         state.sentTransaction = order.transactionId
         state.sentAt = now
@@ -362,6 +393,7 @@ public struct LoadPlanner: Sendable {
         for key in states.keys where key.stationId == stationId {
             states[key]?.sent = nil
             states[key]?.sentAt = nil
+            states[key]?.changedAt = nil
             states[key]?.sentTransaction = nil
         }
     }

@@ -138,6 +138,12 @@ public struct Allocation: Sendable, Equatable {
     /// Current per phase, in A; 0 pauses the car.
     public var current: Double
     public var reason: AllocationReason
+
+    public init(key: ConnectorKey, current: Double, reason: AllocationReason) {
+        self.key = key
+        self.current = current
+        self.reason = reason
+    }
 }
 
 /// Why a connector got what it got.

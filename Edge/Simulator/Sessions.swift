@@ -88,7 +88,23 @@ extension SimulatedCharger {
         publishDraw()
         let status: OCPP16.ChargePointStatus =
             connector.offered < 6 ? .suspendedEVSE : (connector.drawn <= 0 ? .suspendedEV : .charging)
-        if status != connector.status { try await sendStatus(connectorId: connectorId, status) }
+        // Offline, the charger keeps charging under its profiles; the central system hears of the state on reconnection.
+        if status != connector.status, outgoing != nil { try await sendStatus(connectorId: connectorId, status) }
+    }
+
+    /// While the connection is down, cars go on charging and the charger keeps applying its charging profiles
+    /// (a lease that runs out falls back to the default profile), as a real charger does.
+    func offlineTick(now: Date) async {
+        guard outgoing == nil else { return }
+        for id in connectors.keys.sorted() {
+            guard var connector = connectors[id], connector.transactionId != nil, var car = connector.car else { continue }
+            let elapsed = now.timeIntervalSince(connector.lastTick) * profile.speed
+            connector.lastTick = now
+            connector.meterWh += car.charge(current: connector.drawn, voltage: profile.voltage, seconds: elapsed)
+            connector.car = car
+            connectors[id] = connector
+            try? await adjustDraw(connectorId: id, now: now)
+        }
     }
 
     /// Tells the site what this charger draws on each grid phase, through its phase rotation.

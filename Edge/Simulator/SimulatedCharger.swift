@@ -98,6 +98,18 @@ public actor SimulatedCharger {
 
     /// Connects and keeps connecting until the task is cancelled.
     public func run() async {
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(1))
+                    await self.offlineTick(now: Date())
+                }
+            }
+            group.addTask { await self.connectionLoop() }
+        }
+    }
+
+    private func connectionLoop() async {
         var backoff = 0.5
         while !Task.isCancelled {
             do {

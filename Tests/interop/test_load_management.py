@@ -1,0 +1,187 @@
+"""Closed loop: the real gridside-edge, four simulated chargers (three-phase and single-phase, rotated) and the
+simulator's building meter (SDM630 over Modbus TCP), read here independently with pymodbus. The building's load
+steps up and down; the grid current per phase must stay under the fuse except within the reaction window, freed
+capacity must go back to the cars, the failsafe must hold when the meter dies, and the chargers must fall back to
+the failsafe by themselves when the edge is killed."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import struct
+import subprocess
+import time
+import warnings
+from pathlib import Path
+
+import pytest
+
+warnings.filterwarnings("ignore", message=".*deprecated.*")
+from pymodbus.client import ModbusTcpClient  # noqa: E402
+
+from meters import free_port  # noqa: E402
+from support import REPO_ROOT, edge_binary  # noqa: E402
+
+FUSE = 63.0
+FAILSAFE = 6.0
+REACTION_WINDOW = 5.0  # s from a building-load step to the cars having followed their new limits
+LEASE = 10
+# Charger wiring: phases:rotation. A car on each grid phase set: L1 carries SIM-001 and SIM-003's third phase …
+WIRING = ["3:L1L2L3", "1:L2", "3:L2L3L1", "1:L3"]
+CARS_PER_PHASE = [2, 3, 3]
+
+
+def sim_binary() -> Path:
+    return Path(os.environ.get("GRIDSIDE_SIM_BIN") or edge_binary().parent / "gridside-sim")
+
+
+class Site:
+    """An edge and a simulated site with its meter, until closed."""
+
+    def __init__(self, tmp_path: Path, steps: list[str], meter_dies_after: float | None = None):
+        self.meter_port = free_port()
+        ocpp_port, http_port = free_port(), free_port()
+        self.http = f"http://127.0.0.1:{http_port}"
+        config = tmp_path / "edge.yaml"
+        stations = "".join(
+            f"  - id: SIM-00{i + 1}\n    phases: {w.split(':')[0]}\n    rotation: {w.split(':')[1]}\n"
+            for i, w in enumerate(WIRING))
+        config.write_text(f"""
+site: {{id: closed-loop}}
+ocpp: {{listen: "127.0.0.1:{ocpp_port}"}}
+http: {{listen: "127.0.0.1:{http_port}"}}
+store: {{path: "{tmp_path / 'edge.sqlite'}"}}
+authorization: {{unknown_tokens: accept}}
+grid: {{phases: 3, limit_a: {FUSE}, margin_a: 2}}
+meters:
+  - {{name: grid, role: grid, url: "tcp://127.0.0.1:{self.meter_port}", profile: sdm630, poll_interval_ms: 250,
+      timeout_ms: 300}}
+load_management: {{mode: dynamic, failsafe_current_a: {FAILSAFE}, meter_timeout_s: 3, interval_ms: 500,
+                   lease_s: {LEASE}, ramp_step_a: 4}}
+stations:
+{stations}""")
+        sim_args = [
+            str(sim_binary()), "--url", f"ws://127.0.0.1:{ocpp_port}/ocpp", "--stations", "4", "--connectors", "1",
+            "--speed", "20", "--meter-interval", "2", "--meter-port", str(self.meter_port), "--wiring", *WIRING,
+            "--building-steps", *steps, "--log-level", "warning"]
+        if meter_dies_after is not None:
+            sim_args += ["--meter-dies-after", str(meter_dies_after)]
+        self.sim_log = open(tmp_path / "sim.log", "w")
+        self.edge_log = open(tmp_path / "edge.log", "w")
+        self.sim = subprocess.Popen(sim_args, stdout=self.sim_log, stderr=subprocess.STDOUT)
+        self.started = time.monotonic()
+        self.edge = subprocess.Popen(
+            [str(edge_binary()), "run", "--config", str(config)], stdout=self.edge_log, stderr=subprocess.STDOUT)
+        self.client = ModbusTcpClient("127.0.0.1", port=self.meter_port, timeout=1)
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def grid_currents(self) -> list[float] | None:
+        """L1, L2, L3 in A, read from the meter like any Modbus client would, or None when it does not answer."""
+        with contextlib.suppress(Exception):
+            if not self.client.connected:
+                self.client.connect()
+            answer = self.client.read_input_registers(0x06, count=6, device_id=1)
+            if not answer.isError():
+                words = answer.registers
+                return [struct.unpack(">f", struct.pack(">HH", words[i], words[i + 1]))[0] for i in (0, 2, 4)]
+        return None
+
+    def status(self) -> dict:
+        import json
+        import urllib.request
+        with urllib.request.urlopen(self.http + "/status", timeout=5) as response:
+            return json.load(response)
+
+    def close(self):
+        self.client.close()
+        for proc in (self.edge, self.sim):
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    proc.wait(timeout=15)
+                if proc.poll() is None:
+                    proc.kill()
+        self.sim_log.close()
+        self.edge_log.close()
+
+
+@pytest.fixture
+def site_factory(tmp_path):
+    sites = []
+
+    def make(**kwargs) -> Site:
+        site = Site(tmp_path, **kwargs)
+        sites.append(site)
+        return site
+
+    yield make
+    for site in sites:
+        site.close()
+
+
+def record(site: Site, until: float, samples: list):
+    while site.elapsed() < until:
+        currents = site.grid_currents()
+        if currents is not None:
+            samples.append((site.elapsed(), currents))
+        time.sleep(0.25)
+
+
+def test_grid_stays_under_the_fuse_through_load_steps_and_chargers_fall_back_without_the_edge(site_factory, tmp_path):
+    # Building load per phase: 10 A, then 45 A from 25 s, then 10 A again from 40 s.
+    site = site_factory(steps=["0=10", "25=45", "40=10"])
+    samples: list = []
+    record(site, 65, samples)
+    assert samples, "the simulated meter never answered"
+
+    def window(start: float, end: float) -> list[list[float]]:
+        return [c for t, c in samples if start <= t < end]
+
+    # Under the fuse on every phase, except right after the step up (the reaction window).
+    late = [(round(t, 1), c) for t, c in samples if t > 12 and not (25 <= t < 25 + REACTION_WINDOW)]
+    over = [(t, c) for t, c in late if max(c) > FUSE + 0.5]
+    assert not over, f"grid current above the {FUSE} A fuse outside the reaction window: {over[:5]}"
+    # The cars had the room before the step, gave it up during it, and got it back after.
+    cars_before = max(max(c) for c in window(15, 25)) - 10
+    cars_during = max(max(c) for c in window(25 + REACTION_WINDOW, 40)) - 45
+    cars_after = max(max(c) for c in window(55, 65)) - 10
+    assert cars_during <= FUSE - 45 + 0.5
+    assert cars_before > cars_during + 8, (cars_before, cars_during)
+    assert cars_after > cars_during + 8, (cars_after, cars_during)
+    status = site.status()["loadManagement"]
+    assert status["failsafe"] is False and status["meter"] == "grid"
+    assert {c["reason"] for c in status["connectors"]} <= {"limited_by_grid", "limited_by_charger", "paused", "idle"}
+
+    # The edge dies: once the lease of the last limits runs out, each charger falls back to its failsafe profile.
+    site.edge.send_signal(signal.SIGKILL)
+    site.edge.wait(timeout=10)
+    killed = site.elapsed()
+    record(site, killed + LEASE + 6, samples)
+    fallen = window(killed + LEASE + 3, killed + LEASE + 6)
+    assert fallen
+    for currents in fallen:
+        for phase in range(3):
+            assert currents[phase] <= 10 + FAILSAFE * CARS_PER_PHASE[phase] + 0.5, (phase, currents)
+
+
+def test_failsafe_engages_when_the_meter_dies(site_factory):
+    site = site_factory(steps=["0=10"], meter_dies_after=14)
+    time.sleep(max(0.0, 12 - site.elapsed()))
+    before = site.status()["loadManagement"]
+    assert before["failsafe"] is False
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        status = site.status()
+        load = status["loadManagement"]
+        if load["failsafe"] and all((c["sentA"] or 0) <= FAILSAFE for c in load["connectors"]):
+            break
+        time.sleep(0.5)
+    else:
+        pytest.fail(f"failsafe did not engage: {status}")
+    assert all(c["reason"] == "failsafe" for c in load["connectors"])
+    meter = next(m for m in status["meters"] if m["name"] == "grid")
+    assert meter["failures"] >= 1 and "no answer" in (meter["lastError"] or "")
+    assert site.edge.poll() is None, "the edge must keep running without its meter"
