@@ -9,17 +9,26 @@ rm -rf demo-data && mkdir -p demo-data
 edge_log=demo-data/edge.log
 sim_log=demo-data/sim.log
 
-for port in 9000 9001; do
+for port in 9000 9001 1502; do
     if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
         echo "error: port $port is in use; stop what listens there (an earlier demo?) and run make demo again." >&2
         exit 1
     fi
 done
 
+# The simulated site (chargers and the building meter) comes first, so `check` finds the meter answering.
+"$bin/gridside-sim" --url ws://127.0.0.1:9000/ocpp --stations 6 --connectors 2 --meter-interval 5 --speed 60 \
+    --id-tags 04A1B2C3D4 FLEET-0001 FLEET-0002 BLOCKED01 \
+    --wiring 3:L1L2L3 1:L1 3:L2L3L1 1:L2 3:L3L1L2 1:L3 \
+    --meter-port 1502 --building-load 15 --building-swing 40 --building-period 90 >"$sim_log" 2>&1 &
+sim=$!
+for _ in $(seq 1 100); do
+    grep -q "building meter ready" "$sim_log" 2>/dev/null && break
+    sleep 0.1
+done
 "$bin/gridside-edge" check --config config/demo.yaml
 "$bin/gridside-edge" run --config config/demo.yaml >"$edge_log" 2>&1 &
 edge=$!
-sim=""
 stop() {
     [ -n "$sim" ] && kill "$sim" 2>/dev/null || true
     kill -TERM "$edge" 2>/dev/null && wait "$edge" 2>/dev/null || true
@@ -33,17 +42,19 @@ for _ in $(seq 1 100); do
     kill -0 "$edge" 2>/dev/null || { cat "$edge_log"; exit 1; }
     sleep 0.1
 done
-"$bin/gridside-sim" --url ws://127.0.0.1:9000/ocpp --stations 6 --connectors 2 --meter-interval 5 --speed 300 \
-    --id-tags 04A1B2C3D4 FLEET-0001 FLEET-0002 BLOCKED01 >"$sim_log" 2>&1 &
-sim=$!
 
 cat <<INFO
 
-Gridside edge demo: six simulated chargers (SIM-001 … SIM-006, two connectors each) are connecting over OCPP 1.6J.
-Charging runs 300x faster than real time, so sessions finish within a minute; one driver's card (BLOCKED01) is refused.
+Gridside edge demo: six simulated chargers (SIM-001 … SIM-006, two connectors each) are connecting over OCPP 1.6J,
+three-phase ones rotated and single-phase ones spread over the phases. Charging runs 60x faster than real time;
+one driver's card (BLOCKED01) is refused.
+Dynamic load management: the site's fuse is 80 A per phase, the building meter (a simulated SDM630 on Modbus TCP
+port 1502) sees the building's own load swing from 15 A to 55 A per phase every 90 s. Watch the cars slow down
+as the building load rises and speed up as it falls, with every phase kept under the fuse.
 
 Where to look:
-  curl -s http://127.0.0.1:9001/status              the site at a glance: stations, connectors, active sessions
+  curl -s http://127.0.0.1:9001/status              the site at a glance: stations, connectors, active sessions,
+                                                    the meter, and load management: each car's limit and why
   curl -s http://127.0.0.1:9001/sessions            sessions with energy, power, state of charge
   curl -s http://127.0.0.1:9001/stations/SIM-001    one charger: boot data, connectors, errors
   curl -s http://127.0.0.1:9001/metrics             Prometheus metrics
