@@ -29,6 +29,7 @@ build:
 bench: deps
 	swift build -c release --product gridside-edge
 	swift build -c release --product gridside-bench
+	swift build -c release --product gridside-sim
 	scripts/bench.sh
 
 ## make install: the edge as a systemd service (see README, "Running on a site").

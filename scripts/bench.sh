@@ -5,6 +5,8 @@
 #   2. the same with the energy register only (OCPP 1.6's default MeterValuesSampledData);
 #   3. open loop: the same stations offer RATE round trips/s, latency measured from each scheduled send.
 # Prints the edge's peak resident memory (VmHWM) after each phase. Both processes share this machine's cores.
+# Then load management: reaction time from an overloading meter reading to the lowered limits accepted, and the
+# meter polling rate (ONLY=lm runs just that part), and the allocation's cost for 1,000 connectors.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 STATIONS=${STATIONS:-1000}
@@ -12,8 +14,9 @@ DURATION=${DURATION:-20}
 RATE=${RATE:-2000}
 bin=.build/release
 work=$(mktemp -d)
-trap 'kill -TERM $edge 2>/dev/null || true; wait $edge 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'kill -TERM $sim $edge 2>/dev/null || true; wait $edge 2>/dev/null || true; rm -rf "$work"' EXIT
 edge=""
+sim=""
 
 run_edge() {
     rm -f "$work"/edge.sqlite*
@@ -54,9 +57,45 @@ phase() {
     wait $edge || true
 }
 
-phase "phase 1: $STATIONS stations, closed loop, ${DURATION} s, MeterValues with 7 sampled values"
-phase "phase 2: $STATIONS stations, closed loop, ${DURATION} s, MeterValues with the energy register only" --sampled-values 1
-phase "phase 3: $STATIONS stations, open loop at $RATE round trips/s, ${DURATION} s" --rate "$RATE"
+if [ "${ONLY:-}" != "lm" ]; then
+    phase "phase 1: $STATIONS stations, closed loop, ${DURATION} s, MeterValues with 7 sampled values"
+    phase "phase 2: $STATIONS stations, closed loop, ${DURATION} s, MeterValues with the energy register only" --sampled-values 1
+    phase "phase 3: $STATIONS stations, open loop at $RATE round trips/s, ${DURATION} s" --rate "$RATE"
+fi
+
+echo "== load management, end to end: 20 simulated chargers x 2 connectors and a simulated SDM630 whose building"
+echo "   load steps between 10 A and 50 A per phase every 5 s (each step up is an overload to cut), ${LM_SECONDS:-60} s"
+lm_seconds=${LM_SECONDS:-60}
+meter_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+rm -f "$work"/lm.sqlite*
+cat >"$work/lm.yaml" <<YAML
+site: {id: bench-lm}
+ocpp: {listen: "127.0.0.1:0"}
+http: {listen: "127.0.0.1:0"}
+store: {path: "$work/lm.sqlite"}
+authorization: {unknown_tokens: accept}
+log: {level: notice}
+grid: {phases: 3, limit_a: 400, margin_a: 5}
+meters:
+  - {name: grid, role: grid, url: "tcp://127.0.0.1:$meter_port", profile: sdm630, poll_interval_ms: 50}
+load_management: {mode: dynamic, interval_ms: 1000}
+YAML
+"$bin/gridside-edge" run --config "$work/lm.yaml" 2>"$work/lm-edge.log" &
+edge=$!
+for _ in $(seq 1 100); do grep -q "edge ready" "$work/lm-edge.log" && break; sleep 0.1; done
+lm_ocpp=$(grep -o 'ocpp_port=[0-9]*' "$work/lm-edge.log" | head -1 | cut -d= -f2)
+lm_http=$(grep -o 'http_port=[0-9]*' "$work/lm-edge.log" | head -1 | cut -d= -f2)
+steps=()
+for t in $(seq 0 10 "$lm_seconds"); do steps+=("$t=10" "$((t + 5))=50"); done
+"$bin/gridside-sim" --url "ws://127.0.0.1:$lm_ocpp/ocpp" --stations 20 --connectors 2 --speed 10 --meter-interval 5 \
+    --meter-port "$meter_port" --building-steps "${steps[@]}" --log-level error 2>"$work/lm-sim.log" &
+sim=$!
+sleep "$lm_seconds"
+curl -s "http://127.0.0.1:$lm_http/status" | python3 scripts/lm_report.py "$lm_seconds"
+kill -TERM $sim 2>/dev/null || true
+wait $sim 2>/dev/null || true
+kill -TERM $edge
+wait $edge || true
 
 echo "== load management: one allocation for 1,000 connectors (pure function, no I/O)"
 "$bin/gridside-bench" allocate --connectors 1000

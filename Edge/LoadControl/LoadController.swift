@@ -23,6 +23,8 @@ public final class LoadController: Service, Sendable {
     private let planner: Mutex<LoadPlanner>
     private let stations = Mutex<[String: StationControl]>([:])
     private let latest = Mutex<LoadStatus?>(nil)
+    /// The latest reaction times (meter reading → limit accepted), for `/status`.
+    private let reactions = Mutex<ReactionTimes>(ReactionTimes())
     private let wiring: [String: EdgeConfiguration.Wiring]
 
     /// What the controller knows of one connected charger.
@@ -205,7 +207,11 @@ public final class LoadController: Service, Sendable {
             case .accepted:
                 planner.withLock { $0.accepted(order, at: Date()) }
                 metrics.limitSent(renewal: order.isRenewal)
-                if let meterTakenAt, !order.isRenewal { metrics.reaction(Date().timeIntervalSince(meterTakenAt)) }
+                if let meterTakenAt, !order.isRenewal, order.isDecrease {
+                    let seconds = Date().timeIntervalSince(meterTakenAt)
+                    metrics.reaction(seconds)
+                    reactions.withLock { $0.add(seconds) }
+                }
                 if !order.isRenewal {
                     logger.info(
                         "charging limit set",
@@ -247,7 +253,7 @@ public final class LoadController: Service, Sendable {
             mode: "\(settings.mode)", strategy: settings.strategy.rawValue, failsafe: plan.failsafe,
             meter: meter?.name, meterAgeSeconds: reading.map { now.timeIntervalSince($0.takenAt) },
             gridCurrents: reading?.phaseCurrents, buildingLoad: plan.buildingLoad, freeCapacity: plan.freeCapacity,
-            connectors: plan.decisions, updatedAt: now)
+            connectors: plan.decisions, reaction: reactions.withLock { $0.summary }, updatedAt: now)
         latest.withLock { $0 = status }
         metrics.cycle(plan, meterAge: status.meterAgeSeconds)
     }
@@ -264,5 +270,39 @@ public struct LoadStatus: Sendable {
     public var buildingLoad: [Double]
     public var freeCapacity: [Double]
     public var connectors: [ConnectorDecision]
+    /// Seconds from the meter reading that called for a lower limit to the charger accepting it.
+    public var reaction: ReactionTimes.Summary?
     public var updatedAt: Date
+}
+
+/// The last 1,000 reaction times.
+public struct ReactionTimes: Sendable {
+    private var samples: [Double] = []
+    private var next = 0
+    private(set) var total = 0
+    static let capacity = 1000
+
+    mutating func add(_ seconds: Double) {
+        total += 1
+        if samples.count < Self.capacity {
+            samples.append(seconds)
+        } else {
+            samples[next] = seconds
+            next = (next + 1) % Self.capacity
+        }
+    }
+
+    public struct Summary: Sendable {
+        public var count: Int
+        public var p50: Double
+        public var p99: Double
+        public var max: Double
+    }
+
+    var summary: Summary? {
+        guard !samples.isEmpty else { return nil }
+        let sorted = samples.sorted()
+        func at(_ q: Double) -> Double { sorted[min(sorted.count - 1, Int(Double(sorted.count) * q))] }
+        return Summary(count: total, p50: at(0.5), p99: at(0.99), max: sorted.last!)
+    }
 }

@@ -57,6 +57,8 @@ public struct LimitOrder: Sendable, Equatable {
     public var phases: Int
     /// Whether this only renews a lease on an unchanged limit.
     public var isRenewal: Bool
+    /// Whether this lowers the limit the charger had.
+    public var isDecrease = false
 }
 
 /// Why a connector got its limit, as `/status` shows it.
@@ -321,7 +323,11 @@ public struct LoadPlanner: Sendable {
         }
         guard let sent = state.sent, let sentAt = state.sentAt else { return make(target) }
         if state.sentTransaction != connector.transactionId { return make(min(target, max(sent, settings.minCurrent))) }
-        if target < sent - 0.05 { return make(target) }
+        if target < sent - 0.05 {
+            var order = make(target)
+            order.isDecrease = true
+            return order
+        }
         if target - sent >= settings.hysteresis {
             // Below the minimum a car does not charge at all: a resuming car starts at the minimum.
             return make(min(target, max(settings.minCurrent, sent + settings.rampStep)))

@@ -62,7 +62,16 @@ struct LoadView: Codable {
     var buildingLoadA: [Double]
     var freeCapacityA: [Double]
     var connectors: [Connector]
+    /// Milliseconds from a meter reading that called for lower limits to each charger accepting its new one.
+    var reactionMs: Reaction?
     var updatedAt: Date
+
+    struct Reaction: Codable {
+        var count: Int
+        var p50: Double
+        var p99: Double
+        var max: Double
+    }
 
     init(_ status: LoadStatus) {
         func round(_ value: Double) -> Double { (value * 10).rounded() / 10 }
@@ -79,6 +88,9 @@ struct LoadView: Codable {
                 station: $0.key.stationId, connector: $0.key.connectorId, allocatedA: round($0.allocated), sentA: $0.sent,
                 reason: $0.reason, drawingA: $0.drawing.map(round), reclaimedAtA: $0.reclaimedAt, overdrawing: $0.overdrawing,
                 carPhases: $0.carPhases)
+        }
+        reactionMs = status.reaction.map {
+            Reaction(count: $0.count, p50: round($0.p50 * 1000), p99: round($0.p99 * 1000), max: round($0.max * 1000))
         }
         updatedAt = status.updatedAt
     }
