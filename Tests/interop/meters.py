@@ -102,10 +102,12 @@ def free_port() -> int:
 class PymodbusMeter:
     """A pymodbus server in a thread of its own: TCP on a free port, or RTU on a serial device."""
 
-    def __init__(self, input_registers=None, holding_registers=None, unit: int = 1, serial_device: str | None = None):
-        device = ModbusDeviceContext(
-            ir=_block(input_registers or {0: [0]}), hr=_block(holding_registers or {0: [0]}))
-        self.context = ModbusServerContext(devices={unit: device}, single=False)
+    def __init__(self, input_registers=None, holding_registers=None, unit: int = 1, serial_device: str | None = None,
+                 devices: dict | None = None):
+        if devices is None:
+            devices = {unit: ModbusDeviceContext(
+                ir=_block(input_registers or {0: [0]}), hr=_block(holding_registers or {0: [0]}))}
+        self.context = ModbusServerContext(devices=devices, single=False)
         self.serial_device = serial_device
         self.port = None if serial_device else free_port()
         self._loop = asyncio.new_event_loop()
@@ -139,6 +141,14 @@ class PymodbusMeter:
         if self._server is not None:
             asyncio.run_coroutine_threadsafe(self._server.shutdown(), self._loop).result(timeout=10)
         self._thread.join(timeout=10)
+
+
+class MultiUnitMeter(PymodbusMeter):
+    """Several meters (unit id → input registers) answering on one line, as on an RS-485 bus."""
+
+    def __init__(self, units: dict[int, dict[int, list[int]]], serial_device: str | None = None):
+        devices = {unit: ModbusDeviceContext(ir=_block(registers), hr=_block({0: [0]})) for unit, registers in units.items()}
+        super().__init__(serial_device=serial_device, devices=devices)
 
 
 def _listening(port: int) -> bool:

@@ -105,3 +105,29 @@ def test_a_meter_that_is_not_there_is_named(tmp_path):
     result = check(tmp_path, {"url": "tcp://127.0.0.1:1"})
     assert result.returncode == 69
     assert "cannot connect to tcp://127.0.0.1:1" in result.stdout
+
+
+def test_several_meters_on_one_serial_bus_are_polled_in_turn(tmp_path):
+    """An SDM630 at unit 1 and an EM24 at unit 2 share one RS-485 line (one pymodbus server answering both)."""
+    from meters import MultiUnitMeter
+
+    with pty_pair(tmp_path) as (edge_side, meter_side):
+        with MultiUnitMeter({1: sdm630_input_registers(), 2: em24_input_registers()}, serial_device=meter_side):
+            config = {
+                "site": {"id": "bus-test"},
+                "store": {"path": str(tmp_path / "edge.sqlite")},
+                "meters": [
+                    {"name": "grid", "role": "grid", "url": f"rtu://{edge_side}?baud=9600", "unit": 1,
+                     "profile": "sdm630", "timeout_ms": 1000},
+                    {"name": "building", "role": "building", "url": f"rtu://{edge_side}?baud=9600", "unit": 2,
+                     "profile": "em24", "timeout_ms": 1000},
+                ],
+            }
+            path = tmp_path / "edge.yaml"
+            path.write_text(json.dumps(config))
+            result = subprocess.run(
+                [str(edge_binary()), "check", "--config", str(path)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "grid (grid, rtu://" in result.stdout and "unit 1, sdm630): answers" in result.stdout
+    assert "building (building, rtu://" in result.stdout and "unit 2, em24): answers" in result.stdout
+    assert result.stdout.count("voltage L1/L2/L3: 231.0 / 229.5 / 230.0 V") == 2
