@@ -132,7 +132,8 @@ struct ConfigReader {
             let at = "stations[\(index)]"
             guard
                 let entry = mapping(
-                    item, at: at, allowed: ["id", "password_hash", "max_current_a", "phases", "rotation", "priority"])
+                    item, at: at,
+                    allowed: ["id", "password_hash", "max_current_a", "phases", "rotation", "priority", "connectors"])
             else { return nil }
             guard let id = string(entry["id"], at: "\(at).id") else { return nil }
             if id.isEmpty || id.count > 48 { problem("\(at).id", "must have 1 to 48 characters, got \"\(id)\"") }
@@ -141,7 +142,27 @@ struct ConfigReader {
             if let hash, !(hash.hasPrefix("$2a$") || hash.hasPrefix("$2b$") || hash.hasPrefix("$2y$")) {
                 problem("\(at).password_hash", "must be a bcrypt hash (make one with `gridside-edge hash-password`)")
             }
-            return .init(id: id, passwordHash: hash, wiring: wiring(entry, at: at))
+            let stationWiring = wiring(entry, at: at)
+            var connectors: [Int: EdgeConfiguration.Wiring] = [:]
+            for (index, node) in (sequence(entry["connectors"], at: "\(at).connectors") ?? []).enumerated() {
+                let key = "\(at).connectors[\(index)]"
+                guard
+                    let connector = mapping(
+                        node, at: key, allowed: ["id", "max_current_a", "phases", "rotation", "priority"])
+                else { continue }
+                if connector["id"] == nil { problem("\(key).id", "is required (the connector's number, from 1)") }
+                let connectorId = integer(connector["id"], at: "\(key).id", in: 1...64, default: 1)
+                if connectors[connectorId] != nil { problem("\(key).id", "connector \(connectorId) is listed twice") }
+                // Unset keys inherit the station's values.
+                var merged = connector
+                for (name, value) in entry where ["max_current_a", "phases", "rotation", "priority"].contains(name) {
+                    // A connector with phases of its own names its own rotation.
+                    if name == "rotation", connector["phases"] != nil { continue }
+                    if merged[name] == nil { merged[name] = value }
+                }
+                connectors[connectorId] = wiring(merged, at: key)
+            }
+            return .init(id: id, passwordHash: hash, wiring: stationWiring, connectorWiring: connectors)
         }
     }
 

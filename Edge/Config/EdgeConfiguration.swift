@@ -81,6 +81,11 @@ public struct EdgeConfiguration: Sendable, Equatable {
         public var passwordHash: String?
         /// How the charger is wired, for load management.
         public var wiring: Wiring
+        /// Connectors wired differently from the charger as a whole (connector id → wiring).
+        public var connectorWiring: [Int: Wiring] = [:]
+
+        /// How one connector is wired.
+        public func wiring(connector: Int) -> Wiring { connectorWiring[connector] ?? wiring }
     }
 
     /// A charger's electrical connection; unlisted stations get the defaults.

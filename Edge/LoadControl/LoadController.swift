@@ -25,7 +25,7 @@ public final class LoadController: Service, Sendable {
     private let latest = Mutex<LoadStatus?>(nil)
     /// The latest reaction times (meter reading → limit accepted), for `/status`.
     private let reactions = Mutex<ReactionTimes>(ReactionTimes())
-    private let wiring: [String: EdgeConfiguration.Wiring]
+    private let stationsById: [String: EdgeConfiguration.Station]
 
     /// What the controller knows of one connected charger.
     struct StationControl: Sendable {
@@ -44,7 +44,7 @@ public final class LoadController: Service, Sendable {
         self.logger = logger
         let grid = configuration.grid ?? .init(phases: 3, voltage: 230, limit: 0, limitKW: nil, margin: 0)
         planner = Mutex(LoadPlanner(grid: grid, settings: configuration.loadManagement))
-        wiring = Dictionary(configuration.stations.map { ($0.id, $0.wiring) }, uniquingKeysWith: { first, _ in first })
+        stationsById = Dictionary(configuration.stations.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     var settings: EdgeConfiguration.LoadManagement { configuration.loadManagement }
@@ -109,7 +109,8 @@ public final class LoadController: Service, Sendable {
                 connectors.append(
                     ConnectorInput(
                         key: ConnectorKey(stationId: session.stationId, connectorId: connectorId),
-                        wiring: wiring[session.stationId] ?? .init(), transactionId: state.transactionId,
+                        wiring: stationsById[session.stationId]?.wiring(connector: connectorId) ?? .init(),
+                        transactionId: state.transactionId,
                         startedAt: state.transactionStartedAt, measured: state.phaseCurrents, measuredAt: state.measuredAt,
                         controllable: control.capabilities.takesProfiles))
             }

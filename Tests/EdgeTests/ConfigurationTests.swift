@@ -1,5 +1,6 @@
 import EdgeConfig
 import Foundation
+import Meters
 import Testing
 
 @Suite struct ConfigurationTests {
@@ -82,5 +83,58 @@ import Testing
             problems("site:\n  id: s\nocpp:\n  listen: 0.0.0.0:9000\nhttp:\n  listen: 127.0.0.1:9000\n").map(\.key) == [
                 "http.listen"
             ])
+    }
+
+    @Test func loadManagementAndWiringAreReadAndChecked() throws {
+        let config = try EdgeConfiguration.parse(
+            yaml: """
+                site: {id: s}
+                grid: {limit_a: 63, margin_a: 2, limit_kw: 40}
+                meters:
+                  - {name: grid, role: grid, url: "rtu:///dev/ttyUSB0?baud=19200&parity=E", unit: 3, profile: em24}
+                load_management: {mode: dynamic, strategy: priority, failsafe_current_a: 8}
+                stations:
+                  - id: CP1
+                    phases: 3
+                    rotation: L2L3L1
+                    priority: 5
+                    connectors:
+                      - {id: 2, phases: 1, rotation: L3, max_current_a: 16}
+                      - {id: 3, max_current_a: 20}
+                """)
+        #expect(config.grid?.limit == 63 && config.grid?.limitKW == 40)
+        #expect(config.meters.first?.unit == 3 && config.meters.first?.role == .grid)
+        #expect(config.loadManagement.mode == .dynamic && config.loadManagement.failsafeCurrent == 8)
+        let station = try #require(config.stations.first)
+        #expect(station.wiring(connector: 1).gridPhases == [1, 2, 0] && station.wiring(connector: 1).priority == 5)
+        #expect(station.wiring(connector: 2).gridPhases == [2] && station.wiring(connector: 2).maxCurrent == 16)
+        #expect(station.wiring(connector: 3).gridPhases == [1, 2, 0] && station.wiring(connector: 3).maxCurrent == 20)
+        #expect(station.wiring(connector: 2).priority == 5)
+    }
+
+    @Test func loadManagementProblemsNameTheirKeys() {
+        let found = problems(
+            """
+            site: {id: s}
+            meters:
+              - {name: grid, url: "http://meter", profile: sdm999}
+              - {name: grid, url: "tcp://10.0.0.2", profile: custom, registers: [{quantity: power, phase: 1, address: 0xZZ}]}
+            load_management: {mode: dynamic, failsafe_current_a: 3}
+            stations:
+              - {id: CP1, phases: 1, rotation: L1L2}
+              - {id: CP2, connectors: [{phases: 3}]}
+            """
+        ).map(\.key)
+        #expect(
+            Set(found).isSuperset(of: [
+                "meters[0].url", "meters[0].profile", "meters[1].name", "meters[1].registers[0].address",
+                "meters[1].registers", "stations[0].rotation", "stations[1].connectors[0].id", "grid",
+            ]), "\(found)")
+        #expect(problems("site: {id: s}\ngrid: {limit_a: 63}\nload_management: {mode: dynamic}\n").map(\.key) == ["meters"])
+        #expect(
+            problems("site: {id: s}\ngrid: {limit_a: 63}\nload_management: {mode: static, static_current_a: 80}\n").map(\.key)
+                == [
+                    "load_management.static_current_a"
+                ])
     }
 }
