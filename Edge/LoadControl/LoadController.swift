@@ -29,7 +29,7 @@ public final class LoadController: Service, Sendable {
 
     /// What the controller knows of one connected charger.
     struct StationControl: Sendable {
-        var session: ObjectIdentifier
+        var session: StationSession
         var ready = false
         var capabilities = ChargerCapabilities()
     }
@@ -103,16 +103,19 @@ public final class LoadController: Service, Sendable {
         let ready = stations.withLock { $0 }
         let live = central.live.snapshot
         var connectors: [ConnectorInput] = []
-        for session in sessions.sorted(by: { $0.stationId < $1.stationId }) {
-            guard let control = ready[session.stationId], control.ready else { continue }
-            for (connectorId, state) in (live[session.stationId] ?? [:]).sorted(by: { $0.key < $1.key }) {
-                connectors.append(
-                    ConnectorInput(
-                        key: ConnectorKey(stationId: session.stationId, connectorId: connectorId),
-                        wiring: stationsById[session.stationId]?.wiring(connector: connectorId) ?? .init(),
-                        transactionId: state.transactionId,
-                        startedAt: state.transactionStartedAt, measured: state.phaseCurrents, measuredAt: state.measuredAt,
-                        controllable: control.capabilities.takesProfiles))
+        let reachable = Set(sessions.map(\.stationId))
+        // Every charger seen, connected or not: one out of reach still draws under its last limit.
+        for (stationId, states) in live.sorted(by: { $0.key < $1.key }) {
+            let control = ready[stationId]
+            let connected = reachable.contains(stationId) && control?.ready == true
+            for (connectorId, state) in states.sorted(by: { $0.key < $1.key }) {
+                var input = ConnectorInput(
+                    key: ConnectorKey(stationId: stationId, connectorId: connectorId),
+                    wiring: stationsById[stationId]?.wiring(connector: connectorId) ?? .init(),
+                    transactionId: state.transactionId, startedAt: state.transactionStartedAt, measured: state.phaseCurrents,
+                    measuredAt: state.measuredAt, controllable: control?.capabilities.takesProfiles ?? true)
+                input.connected = connected
+                connectors.append(input)
             }
         }
         let reading = meter.flatMap { board?.measurement($0.name) }
@@ -132,10 +135,10 @@ public final class LoadController: Service, Sendable {
     /// Reads the capabilities of chargers seen for the first time (or reconnected) and installs their failsafe.
     private func prepareNew(_ sessions: [StationSession], group: inout DiscardingTaskGroup) {
         for session in sessions {
-            let identity = ObjectIdentifier(session)
             let isNew = stations.withLock { stations in
-                guard stations[session.stationId]?.session != identity else { return false }
-                stations[session.stationId] = StationControl(session: identity)
+                // By reference: a new session of a reconnected charger may sit at the old one's address.
+                guard stations[session.stationId]?.session !== session else { return false }
+                stations[session.stationId] = StationControl(session: session)
                 return true
             }
             guard isNew else { continue }
@@ -157,9 +160,11 @@ public final class LoadController: Service, Sendable {
                 metadata: ["error": "\(error)"])
         }
         do {
+            // In W, for one phase: a single-phase car must not get three phases' worth on its one.
             let failsafe = capabilities.profile(
                 id: ChargerCapabilities.failsafeProfileId, purpose: .txDefaultProfile, stackLevel: 0, transactionId: nil,
-                current: settings.failsafeCurrent, phases: 3, voltage: configuration.grid?.voltage ?? 230, validTo: nil)
+                current: settings.failsafeCurrent, phases: capabilities.unit == .a ? 3 : 1,
+                voltage: configuration.grid?.voltage ?? 230, validTo: nil)
             let answer = try await central.call(
                 stationId: id, OCPP16.SetChargingProfileRequest(connectorId: 0, csChargingProfiles: failsafe))
             switch answer.status {
@@ -183,7 +188,7 @@ public final class LoadController: Service, Sendable {
         }
         let final = capabilities
         stations.withLock { stations in
-            if stations[id]?.session == ObjectIdentifier(session) {
+            if stations[id]?.session === session {
                 stations[id]?.capabilities = final
                 stations[id]?.ready = true
             }
@@ -194,6 +199,20 @@ public final class LoadController: Service, Sendable {
     private func send(_ order: LimitOrder, capabilities: ChargerCapabilities, meterTakenAt: Date?) async {
         let station = order.key.stationId
         let useTx = order.transactionId != nil && !capabilities.txProfileRejected
+        if !useTx, capabilities.maxStackLevel < 1 {
+            // With one stack level, a TxDefaultProfile would replace the failsafe: idle connectors stay under it,
+            // and a charger that also refuses TxProfiles cannot be steered.
+            if order.transactionId != nil {
+                stations.withLock { $0[station]?.capabilities.takesProfiles = false }
+                logger.warning(
+                    "charger has a single profile stack level and refuses TxProfiles; its cars are budgeted at its maximum",
+                    metadata: ["station": "\(station)"])
+                planner.withLock { $0.failed(order) }
+            } else {
+                planner.withLock { $0.accepted(order, at: Date()) }
+            }
+            return
+        }
         let lease = Date().addingTimeInterval(settings.leaseDuration.seconds)
         let profile = capabilities.profile(
             id: (useTx ? ChargerCapabilities.txProfileId : ChargerCapabilities.defaultProfileId) + order.key.connectorId,

@@ -31,6 +31,9 @@ public struct ConnectorInput: Sendable {
     public var measuredAt: Date?
     /// False when the charger does not take charging profiles: its car is budgeted at the charger's maximum.
     public var controllable: Bool
+    /// False while the charger is not connected (or not yet set up): it goes on under its last limit until the
+    /// lease ends, then under the failsafe, and is budgeted so.
+    public var connected = true
 
     public init(
         key: ConnectorKey, wiring: EdgeConfiguration.Wiring, transactionId: Int? = nil, startedAt: Date? = nil,
@@ -103,6 +106,10 @@ public struct LoadPlanner: Sendable {
     static let overdrawTolerance = 2.0
     /// How long a charger has to apply a new limit before its draw counts against it.
     static let applyTime: TimeInterval = 15
+    /// How long a refused limit waits before it is tried again (the refusal is budgeted meanwhile).
+    static let retryDelay: TimeInterval = 5
+    /// For tests: the wait after a refusal.
+    public static var retryDelayForTests: TimeInterval { retryDelay }
     /// How long after a new limit a car's measured draw reflects it (IEC 61851 gives a car 5 s).
     static let settleTime: TimeInterval = 5
 
@@ -110,7 +117,14 @@ public struct LoadPlanner: Sendable {
         var sent: Double?
         /// The limit before `sent`.
         var sentBefore: Double?
+        /// The car phases the last limit was sent for (chargers taking W need them).
+        var sentPhases: Int?
         var sentTransaction: Int?
+        /// The last order was refused or not answered: the charger may still be at `sent` (or, with none, at
+        /// anything up to its maximum).
+        var unconfirmed = false
+        /// After a refusal, the next try waits until then.
+        var retryAt: Date?
         var sentAt: Date?
         /// When the limit last changed value (a renewal does not count).
         var changedAt: Date?
@@ -159,6 +173,24 @@ public struct LoadPlanner: Sendable {
                 state.carPhases = 3
             } else if let measured {
                 learn(&state, measured: measured, wiring: connector.wiring, now: now)
+            }
+            if !connector.connected {
+                // Out of reach: it goes on under its last limit until the lease ends, then under the failsafe.
+                // The grid meter sees its draw; the budget replaces it.
+                let leaseValid = state.sentAt.map { now.timeIntervalSince($0) < settings.leaseDuration.seconds } ?? false
+                let budget =
+                    leaseValid
+                    ? (state.sent ?? connector.wiring.maxCurrent)
+                    : (connector.transactionId != nil ? min(settings.failsafeCurrent, connector.wiring.maxCurrent) : 0)
+                for phase in connector.wiring.gridPhases.prefix(state.carPhases) {
+                    chargerDraw[phase] += budget
+                    overdraw[phase] += budget
+                }
+                states[connector.key] = state
+                loads.append(
+                    ConnectorLoad(
+                        key: connector.key, maxCurrent: connector.wiring.maxCurrent, gridPhases: connector.wiring.gridPhases))
+                continue
             }
             if !connector.controllable, connector.transactionId != nil {
                 // Nothing to steer: whatever it may draw is spoken for.
@@ -233,12 +265,29 @@ public struct LoadPlanner: Sendable {
                     ? Allocation(key: allocation.key, current: 0, reason: .paused) : allocation
             }
         }
+        // A charger that has not confirmed its last limit may still be at the one before (or anywhere up to its
+        // maximum): the others are allocated around that, while it keeps being sent its allocation.
+        let unconfirmed = loads.indices.filter { loads[$0].session != nil && states[loads[$0].key]?.unconfirmed == true }
+        if !unconfirmed.isEmpty {
+            var around = snapshot
+            for index in unconfirmed {
+                let state = states[loads[index].key]!
+                let inEffect = max(state.sent ?? loads[index].maxCurrent, allocations[index].current)
+                for phase in loads[index].gridPhases.prefix(max(1, state.carPhases)) {
+                    around.buildingLoad[phase] += inEffect
+                    building[phase] += inEffect
+                }
+                around.connectors[index].session = nil
+            }
+            let others = LoadManager.allocate(around)
+            allocations = allocations.indices.map { unconfirmed.contains($0) ? allocations[$0] : others[$0] }
+        }
 
         // Room left on each grid phase, for the connectors without a car.
         var free = (0..<3).map { phase -> Double in
             let usable = grid.limit - grid.margin
             switch settings.mode {
-            case .static(let current): return min(current, usable)
+            case .static(let current): return min(current, usable) - building[phase]
             default: return usable - building[phase]
             }
         }
@@ -247,10 +296,18 @@ public struct LoadPlanner: Sendable {
         }
         if grid.phases == 1 { free = [free[0], 0, 0] }
 
+        let freeForCars = free
         var orders: [LimitOrder] = []
         var decisions: [ConnectorDecision] = []
         for (index, connector) in input.connectors.enumerated() {
             var state = states[connector.key]!
+            guard connector.connected else {
+                decisions.append(
+                    ConnectorDecision(
+                        key: connector.key, allocated: 0, sent: state.sent, reason: "offline", drawing: nil, reclaimedAt: nil,
+                        overdrawing: false, carPhases: state.carPhases))
+                continue
+            }
             let allocation = allocations[index]
             var reason = failsafe ? "failsafe" : allocation.reason.rawValue
             var target: Double
@@ -261,8 +318,10 @@ public struct LoadPlanner: Sendable {
                 target = allocation.current
             } else {
                 // An idle connector may let a new car start at the minimum when its phases have room for it.
+                // Each one claims it, so several cars starting at once still fit.
                 let phases = connector.wiring.gridPhases
                 target = phases.allSatisfy { free[$0] >= settings.minCurrent } ? settings.minCurrent : 0
+                for phase in phases { free[phase] -= target }
                 reason = "idle"
             }
             if settings.mode == .off { target = connector.wiring.maxCurrent }
@@ -286,7 +345,8 @@ public struct LoadPlanner: Sendable {
                     drawing: connector.measured.flatMap { $0.prefix(state.carPhases).max() }, reclaimedAt: state.carLimit,
                     overdrawing: state.overdrawing, carPhases: state.carPhases))
         }
-        return CyclePlan(orders: orders, decisions: decisions, freeCapacity: free, buildingLoad: building, failsafe: failsafe)
+        return CyclePlan(
+            orders: orders, decisions: decisions, freeCapacity: freeForCars, buildingLoad: building, failsafe: failsafe)
     }
 
     /// What a car draws now on each of its charger's phases. Meter values come seldom (often once a minute), so
@@ -321,8 +381,10 @@ public struct LoadPlanner: Sendable {
                 key: connector.key, transactionId: connector.transactionId, current: (current * 10).rounded(.down) / 10,
                 phases: phases, isRenewal: renewal)
         }
+        if let retryAt = state.retryAt, now < retryAt { return nil }
         guard let sent = state.sent, let sentAt = state.sentAt else { return make(target) }
         if state.sentTransaction != connector.transactionId { return make(min(target, max(sent, settings.minCurrent))) }
+        if let sentPhases = state.sentPhases, sentPhases != phases { return make(min(target, sent)) }
         if target < sent - 0.05 {
             var order = make(target)
             order.isDecrease = true
@@ -381,6 +443,9 @@ public struct LoadPlanner: Sendable {
             state.sentBefore = state.sent
             state.changedAt = now
         }
+        state.unconfirmed = false
+        state.retryAt = nil
+        state.sentPhases = order.phases
         state.sent = order.current
         state.sentTransaction = order.transactionId
         state.sentAt = now
@@ -390,8 +455,10 @@ public struct LoadPlanner: Sendable {
 
     /// The charger refused or did not answer `order`: the next cycle tries again. An unknown last limit counts
     /// as the highest it could be, so the next order is never an unramped increase.
-    public mutating func failed(_ order: LimitOrder) {
+    public mutating func failed(_ order: LimitOrder, at now: Date = Date()) {
         states[order.key]?.pending = false
+        states[order.key]?.unconfirmed = true
+        states[order.key]?.retryAt = now.addingTimeInterval(Self.retryDelay)
     }
 
     /// Forgets what a station was sent (it reconnected, and may have lost its profiles).

@@ -56,12 +56,18 @@ struct Plan {
         let usable = site.grid.phaseLimit - site.grid.margin
         var budgets = (0..<3).map { phase -> Double in
             switch site.mode {
-            case .fixed(let perPhase): min(perPhase, usable)
+            // In fixed mode the "building load" is what the cars' share must carry besides them (chargers that
+            // cannot be steered); in dynamic mode, the building's own load too.
+            case .fixed(let perPhase): min(perPhase, usable) - (phase < site.buildingLoad.count ? site.buildingLoad[phase] : 0)
             case .dynamic: usable - (phase < site.buildingLoad.count ? site.buildingLoad[phase] : 0)
             case .off: usable
             }
         }
-        if let power = site.grid.powerLimit { budgets.append(power / site.grid.voltage) }
+        if let power = site.grid.powerLimit {
+            // In A at the phase voltage, like the phases; the building's own load uses part of it too.
+            let building = site.mode == .dynamic ? site.buildingLoad.prefix(3).reduce(0, +) : 0
+            budgets.append(power / site.grid.voltage - building)
+        }
         self.budgets = budgets.map { max(0, $0) }
 
         let ordered = site.connectors.indices.filter { site.connectors[$0].session != nil }

@@ -8,7 +8,8 @@ public struct SiteSnapshot: Sendable {
     public var strategy: LoadStrategy
     /// The least current a car may be offered per phase; below it, it is paused (IEC 61851: 6 A).
     public var minimumCurrent: Double
-    /// The building's own load per grid phase in A (chargers excluded), for `dynamic` mode.
+    /// The building's own load per grid phase in A (chargers excluded), for `dynamic` mode; in `fixed` mode, load
+    /// the cars' share must carry besides them (chargers that cannot be steered).
     public var buildingLoad: [Double]
     public var connectors: [ConnectorLoad]
     /// How long a car keeps its turn before a paused car of the same class may take it (rotation).

@@ -11,6 +11,8 @@ final class MeterReader {
         var nextPoll = ContinuousClock.now
         var backoff: Duration = .zero
         var previous: MeterMeasurement?
+        /// Readings in a row whose energy counter went back.
+        var energyRegressions = 0
     }
 
     private let link: ModbusLink
@@ -86,8 +88,20 @@ final class MeterReader {
         }
         let measurement = meters[index].profile!.measurement(from: registers, at: Date())
         if let problem = plausibility.problem(with: measurement, after: meters[index].previous) {
+            // A counter that keeps reading lower was reset or replaced (or the reading it is compared with was
+            // a bad one): after a few in a row, take the new counter rather than reject the meter for ever.
+            let regressed = plausibility.problem(with: measurement, after: nil) == nil
+            meters[index].energyRegressions = regressed ? meters[index].energyRegressions + 1 : 0
+            if regressed, meters[index].energyRegressions >= 3 {
+                logger.warning(
+                    "meter energy counter went back in several readings in a row; taking it as reset",
+                    metadata: ["meter": "\(settings.name)", "import_wh": "\(measurement.importEnergy ?? 0)"])
+                meters[index].energyRegressions = 0
+                return (measurement, meters[index].profile!.name)
+            }
             throw .implausible(meter: settings.name, reason: problem)
         }
+        meters[index].energyRegressions = 0
         return (measurement, meters[index].profile!.name)
     }
 

@@ -43,6 +43,15 @@ import Testing
         #expect(allocations.allSatisfy { $0.reason == .limitedByGrid })
     }
 
+    @Test func thePowerLimitCountsTheBuildingsLoadToo() {
+        // 40 kW at 230 V is 173.9 A over all phases; the building takes 3 × 25 A of it, the cars share the rest.
+        let site = SiteSnapshot(
+            grid: GridConnection(phaseLimit: 100, powerLimit: 40_000, voltage: 230), mode: .dynamic, buildingLoad: [25, 25, 25],
+            connectors: [car("A"), car("B")], now: now)
+        let total = LoadManager.allocate(site).reduce(0) { $0 + $1.current * 3 }
+        #expect(abs(total - (40_000 / 230 - 75)) < 0.01)
+    }
+
     @Test func singlePhaseCarsOnRotatedChargersUseThePhasesOthersLeave() {
         let site = SiteSnapshot(
             grid: GridConnection(phaseLimit: 32), mode: .fixed(currentPerPhase: 32),
@@ -130,13 +139,17 @@ import Testing
             for phase in 0..<3 {
                 let budget: Double =
                     switch site.mode {
-                    case .fixed(let perPhase): min(perPhase, site.grid.phaseLimit - site.grid.margin)
+                    case .fixed(let perPhase): min(perPhase, site.grid.phaseLimit - site.grid.margin) - site.buildingLoad[phase]
                     case .dynamic: site.grid.phaseLimit - site.grid.margin - site.buildingLoad[phase]
                     case .off: .infinity
                     }
                 #expect(usage[phase] <= max(0, budget) + 1e-6, "phase L\(phase + 1) over its budget")
             }
-            if let limit = site.grid.powerLimit { #expect(power <= limit + 1e-3) }
+            if let limit = site.grid.powerLimit {
+                // In dynamic mode the building's own power counts against the limit too.
+                let building = site.mode == .dynamic ? site.buildingLoad.reduce(0, +) * site.grid.voltage : 0
+                #expect(power <= max(0, limit - building) + 1e-3)
+            }
             checkEqualSharesAndPriorities(site, allocations)
         }
     }

@@ -175,6 +175,70 @@ import Testing
     }
 }
 
+/// Chargers that do not do as told, or cannot be reached, are budgeted at what they may still draw.
+@Suite struct LoadPlannerBudgetTests {
+    typealias T = LoadPlannerTests
+
+    @Test func aRefusedDecreaseIsBudgetedAtTheLimitStillInEffect() {
+        var planner = LoadPlanner(grid: T.grid, settings: T.settings())
+        var now = T.start
+        let cars = [T.car("A"), T.car("B")]
+        _ = T.step(
+            &planner, PlannerInput(now: now, meter: T.meter([21, 21, 21], at: now), meterRole: .building, connectors: cars))
+        // Building up to 41 A: 20 A for both, 10 each. A accepts, B refuses and stays at 20.
+        now += 1
+        let plan = planner.plan(
+            PlannerInput(now: now, meter: T.meter([41, 41, 41], at: now), meterRole: .building, connectors: cars))
+        #expect(plan.orders.map(\.current) == [10, 10])
+        planner.accepted(plan.orders[0], at: now)
+        planner.failed(plan.orders[1], at: now)
+        now += 1
+        let next = planner.plan(
+            PlannerInput(now: now, meter: T.meter([41, 41, 41], at: now), meterRole: .building, connectors: cars))
+        let a = next.decisions.first { $0.key.stationId == "A" }!
+        // B may still draw 20 A, which is all there is: A is paused until B confirms.
+        #expect(a.allocated == 0)
+        #expect(next.orders.map(\.key.stationId) == ["A"])  // A is paused; B is retried after a delay, not every cycle
+        now += LoadPlanner.retryDelayForTests
+        let retry = planner.plan(
+            PlannerInput(now: now, meter: T.meter([41, 41, 41], at: now), meterRole: .building, connectors: cars))
+        #expect(retry.orders.contains { $0.key.stationId == "B" && $0.current == 10 })
+    }
+
+    @Test func anUnreachableChargerIsBudgetedAtItsLeaseThenAtTheFailsafe() {
+        var planner = LoadPlanner(grid: T.grid, settings: T.settings { $0.failsafeCurrent = 6 })
+        var now = T.start
+        var cars = [T.car("A"), T.car("B")]
+        _ = T.step(
+            &planner, PlannerInput(now: now, meter: T.meter([21, 21, 21], at: now), meterRole: .building, connectors: cars))
+        cars[1].connected = false
+        now += 1
+        var plan = planner.plan(
+            PlannerInput(now: now, meter: T.meter([21, 21, 21], at: now), meterRole: .building, connectors: cars))
+        #expect(plan.decisions.first { $0.key.stationId == "B" }?.reason == "offline")
+        #expect(plan.decisions.first { $0.key.stationId == "A" }?.allocated == 20)  // B keeps its 20 A
+        now += 61  // the 60 s lease has run out: B is at the failsafe
+        plan = planner.plan(
+            PlannerInput(now: now, meter: T.meter([21, 21, 21], at: now), meterRole: .building, connectors: cars))
+        #expect(plan.decisions.first { $0.key.stationId == "A" }?.allocated == 32)
+        #expect(plan.freeCapacity.allSatisfy { $0 >= 40 - 32 - 6 - 0.01 })
+    }
+
+    @Test func idleConnectorsShareTheRoomForANewCar() {
+        var planner = LoadPlanner(grid: T.grid, settings: T.settings())
+        let now = T.start
+        let idle = (1...4).map { T.car("I\($0)", transaction: 0) }.map { car -> ConnectorInput in
+            var car = car
+            car.transactionId = nil
+            return car
+        }
+        // 61 - 48 = 13 A free: room for two cars at the minimum, not four.
+        let plan = planner.plan(
+            PlannerInput(now: now, meter: T.meter([48, 48, 48], at: now), meterRole: .building, connectors: idle))
+        #expect(plan.orders.map(\.current).sorted() == [0, 0, 6, 6])
+    }
+}
+
 /// The whole loop without sockets: the planner against a model site whose cars follow their limits a cycle late
 /// and report their draw every few cycles, under a grid meter, through random building-load steps.
 @Suite struct ClosedLoopModelTests {
