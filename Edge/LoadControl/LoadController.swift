@@ -127,7 +127,8 @@ public final class LoadController: Service, Sendable {
                 planner.withLock { $0.failed(order) }
                 continue
             }
-            let takenAt = reading?.takenAt
+            // The reaction time counts from a reading that called for the change; the failsafe has none.
+            let takenAt = plan.failsafe ? nil : reading?.takenAt
             group.addTask { await self.send(order, capabilities: control.capabilities, meterTakenAt: takenAt) }
         }
     }

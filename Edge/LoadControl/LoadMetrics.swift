@@ -23,6 +23,11 @@ public final class LoadMetrics: Sendable {
         meterAge = Gauge(label: "load_meter_age_seconds", factory: factory)
     }
 
+    static let reasons = [
+        "idle", "unmanaged", "limited_by_charger", "limited_by_grid", "paused", "failsafe", "overdrawing", "not_controllable",
+        "offline",
+    ]
+
     func reaction(_ seconds: TimeInterval) { reactionTimer.recordNanoseconds(Int64(seconds * 1e9)) }
     func limitSent(renewal: Bool) { (renewal ? renewed : sent).increment() }
     func limitRefused() { refused.increment() }
@@ -37,8 +42,12 @@ public final class LoadMetrics: Sendable {
             let dimensions = [
                 ("station", decision.key.stationId), ("connector", "\(decision.key.connectorId)"),
             ]
-            Gauge(label: "load_allocated_amperes", dimensions: dimensions + [("reason", decision.reason)], factory: factory)
-                .record(decision.allocated)
+            Gauge(label: "load_allocated_amperes", dimensions: dimensions, factory: factory).record(decision.allocated)
+            // One series per reason, 1 for the connector's current reason: no stale series when it changes.
+            for reason in Self.reasons {
+                Gauge(label: "load_connector_reason", dimensions: dimensions + [("reason", reason)], factory: factory)
+                    .record(reason == decision.reason ? 1 : 0)
+            }
         }
     }
 }

@@ -185,3 +185,9 @@ def test_failsafe_engages_when_the_meter_dies(site_factory):
     meter = next(m for m in status["meters"] if m["name"] == "grid")
     assert meter["failures"] >= 1 and "no answer" in (meter["lastError"] or "")
     assert site.edge.poll() is None, "the edge must keep running without its meter"
+    import urllib.request
+    with urllib.request.urlopen(site.http + "/metrics", timeout=5) as response:
+        metrics = response.read().decode()
+    assert "load_failsafe 1" in metrics, metrics[:2000]
+    assert 'load_connector_reason{station="SIM-001",connector="1",reason="failsafe"} 1' in metrics
+    assert "load_meter_age_seconds" in metrics and "load_free_capacity_amperes" in metrics
