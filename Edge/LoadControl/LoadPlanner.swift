@@ -159,6 +159,7 @@ public struct LoadPlanner: Sendable {
 
         var loads: [ConnectorLoad] = []
         var settled = true
+        var applyingDecrease = false
         var overdraw = [0.0, 0.0, 0.0]
         var chargerDraw = [0.0, 0.0, 0.0]
         for connector in input.connectors {
@@ -202,6 +203,11 @@ public struct LoadPlanner: Sendable {
             {
                 settled = false
             }
+            if connector.transactionId != nil, let changed = state.changedAt, let before = state.sentBefore,
+                let sent = state.sent, sent < before, now < changed.addingTimeInterval(Self.settleTime)
+            {
+                applyingDecrease = true
+            }
             for (index, phase) in connector.wiring.gridPhases.enumerated() where index < draw.count {
                 chargerDraw[phase] += draw[index]
                 if state.overdrawing, let sent = state.sent, let measured, index < measured.count {
@@ -227,9 +233,11 @@ public struct LoadPlanner: Sendable {
             for phase in 0..<3 {
                 let metered = meter.phaseCurrents[phase] ?? 0
                 let estimate = input.meterRole == .grid ? max(0, metered - chargerDraw[phase]) : metered
-                // Rises count at once; falls at the ramp's pace, and at a quarter of it while some car's meter
-                // values predate its latest limit (the estimate then mixes a fresh grid reading with stale ones).
-                let fall = settled ? settings.rampStep : settings.rampStep / 4
+                // Rises count at once; falls at the ramp's pace, at a quarter of it while some car's meter values
+                // predate its latest limit (the estimate then mixes a fresh grid reading with stale ones), and not
+                // at all while a car is still applying a cut (the grid shows the cut before its report does, and
+                // handing that current out again would make the cars swing).
+                let fall = applyingDecrease ? 0 : (settled ? settings.rampStep : settings.rampStep / 4)
                 building[phase] = input.meterRole == .grid ? max(estimate, buildingEstimate[phase] - fall) : estimate
             }
             buildingEstimate = building

@@ -296,7 +296,9 @@ def test_a_charger_gone_silent_is_pinged_then_dropped(make_edge):
             (f"GET /ocpp/CP-SILENT HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
              f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: ocpp1.6\r\n\r\n").encode())
         assert sock.recv(4096).startswith(b"HTTP/1.1 101")
-        poll(lambda: edge.station("CP-SILENT")["connected"], timeout=5, what="the silent charger is connected")
+        # The station is registered just after the handshake completes: until then it is not known (404).
+        poll(lambda: edge.get("/stations/CP-SILENT")[0] == 200 and edge.station("CP-SILENT")["connected"], timeout=5,
+             what="the silent charger is connected")
         poll(lambda: not edge.station("CP-SILENT")["connected"], timeout=8, what="the silent charger is dropped")
         line = edge.wait_for_log(r"station silent; closing its connection", timeout=2)
         assert "station=CP-SILENT" in line
