@@ -160,7 +160,7 @@ let package = Package(
         .executableTarget(
             name: "gridside-sim",
             dependencies: [
-                "ChargerSimulator",
+                "ChargerSimulator", "SiteModel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,5 +1,6 @@
 import Foundation
 import Meters
+import SiteModel
 import Yams
 
 // The grid connection, the meters, load management and each charger's wiring.
@@ -159,7 +160,7 @@ extension ConfigReader {
         if phases == 2 { problem("\(key).phases", "must be 1 or 3") }
         wiring.priority = integer(entry["priority"], at: "\(key).priority", in: -100...100, default: 0)
         let rotation = string(entry["rotation"], at: "\(key).rotation", default: phases == 1 ? "L1" : "L1L2L3") ?? "L1L2L3"
-        let grid = Self.gridPhases(rotation)
+        let grid = PhaseRotation.gridPhases(rotation)
         if let grid, grid.count == phases || (phases == 3 && grid.count == 3) {
             wiring.gridPhases = grid
         } else {
@@ -170,16 +171,6 @@ extension ConfigReader {
             wiring.gridPhases = phases == 1 ? [0] : [0, 1, 2]
         }
         return wiring
-    }
-
-    /// "L2L3L1" → [1, 2, 0]; nil when a phase is unknown or repeated.
-    static func gridPhases(_ text: String) -> [Int]? {
-        let parts = text.uppercased().split(separator: "L", omittingEmptySubsequences: true)
-        let phases = parts.compactMap { Int($0) }.map { $0 - 1 }
-        guard !phases.isEmpty, phases.count == parts.count, phases.allSatisfy({ (0...2).contains($0) }),
-            Set(phases).count == phases.count, text.uppercased().hasPrefix("L")
-        else { return nil }
-        return phases
     }
 
     mutating func checkLoadManagement(_ config: EdgeConfiguration) {

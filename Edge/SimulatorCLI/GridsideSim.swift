@@ -1,6 +1,7 @@
 import ArgumentParser
 import ChargerSimulator
 import Logging
+import SiteModel
 
 @main
 struct GridsideSim: AsyncParsableCommand {
@@ -136,8 +137,7 @@ struct GridsideSim: AsyncParsableCommand {
                 throw ValidationError(
                     "--wiring entries are phases:rotation with phases 1 or 3, like 3:L2L3L1 or 1:L2; got \(entry)")
             }
-            let grid = parts[1].uppercased().split(separator: "L").compactMap { Int($0) }.map { $0 - 1 }
-            guard grid.count == phases, grid.allSatisfy({ (0...2).contains($0) }), Set(grid).count == grid.count else {
+            guard let grid = PhaseRotation.gridPhases(String(parts[1])), grid.count == phases else {
                 throw ValidationError("--wiring \(entry): the rotation must name \(phases) distinct phase(s) of L1, L2, L3")
             }
             return (phases, grid)
