@@ -281,7 +281,7 @@ public struct LoadPlanner: Sendable {
             for index in unconfirmed {
                 let state = states[loads[index].key]!
                 let inEffect = max(state.sent ?? loads[index].maxCurrent, allocations[index].current)
-                for phase in loads[index].gridPhases.prefix(max(1, state.carPhases)) {
+                for phase in loads[index].loadedPhases {
                     around.buildingLoad[phase] += inEffect
                     building[phase] += inEffect
                 }
@@ -300,7 +300,7 @@ public struct LoadPlanner: Sendable {
             }
         }
         for (load, allocation) in zip(loads, allocations) {
-            for phase in load.gridPhases.prefix(load.session?.carPhases ?? 3) { free[phase] -= allocation.current }
+            for phase in load.loadedPhases { free[phase] -= allocation.current }
         }
         if grid.phases == 1 { free = [free[0], 0, 0] }
 

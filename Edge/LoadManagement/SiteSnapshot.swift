@@ -113,8 +113,8 @@ public struct ConnectorLoad: Sendable {
         self.session = session
     }
 
-    /// The grid phases the car actually loads.
-    var loadedPhases: [Int] {
+    /// The grid phases the car actually loads (none without a car).
+    public var loadedPhases: [Int] {
         guard let session else { return [] }
         return Array(gridPhases.prefix(max(1, min(session.carPhases, gridPhases.count))))
     }
