@@ -1,6 +1,7 @@
 public import CoreMetrics
 import Foundation
 import LoadManagement
+import Synchronization
 
 /// Load management's metrics: per-connector allocations with their reason, free capacity per phase, the
 /// meter's age, and the reaction time from a meter reading to the limits it caused.
@@ -12,6 +13,16 @@ public final class LoadMetrics: Sendable {
     private let refused: Counter
     private let failsafe: Gauge
     private let meterAge: Gauge
+    private let freeCapacity: [Gauge]
+    /// Each connector's gauges and the reason last published, so a cycle (up to one per meter reading) touches
+    /// the registry only when a connector first appears or its reason changes.
+    private let connectors = Mutex<[ConnectorKey: ConnectorGauges]>([:])
+
+    private struct ConnectorGauges {
+        let allocated: Gauge
+        let reasons: [String: Gauge]
+        var reason: String
+    }
 
     public init(factory: any MetricsFactory) {
         self.factory = factory
@@ -21,6 +32,9 @@ public final class LoadMetrics: Sendable {
         refused = Counter(label: "load_limits_refused_total", factory: factory)
         failsafe = Gauge(label: "load_failsafe", factory: factory)
         meterAge = Gauge(label: "load_meter_age_seconds", factory: factory)
+        freeCapacity = (1...3).map {
+            Gauge(label: "load_free_capacity_amperes", dimensions: [("phase", "L\($0)")], factory: factory)
+        }
     }
 
     static let reasons = [
@@ -35,18 +49,40 @@ public final class LoadMetrics: Sendable {
     func cycle(_ plan: CyclePlan, meterAge age: Double?) {
         failsafe.record(plan.failsafe ? 1 : 0)
         meterAge.record(age ?? -1)
-        for (phase, free) in plan.freeCapacity.enumerated() {
-            Gauge(label: "load_free_capacity_amperes", dimensions: [("phase", "L\(phase + 1)")], factory: factory).record(free)
+        for (phase, free) in plan.freeCapacity.enumerated() where phase < freeCapacity.count {
+            freeCapacity[phase].record(free)
         }
-        for decision in plan.decisions {
-            let dimensions = [
-                ("station", decision.key.stationId), ("connector", "\(decision.key.connectorId)"),
-            ]
-            Gauge(label: "load_allocated_amperes", dimensions: dimensions, factory: factory).record(decision.allocated)
-            // One series per reason, 1 for the connector's current reason: no stale series when it changes.
-            for reason in Self.reasons {
-                Gauge(label: "load_connector_reason", dimensions: dimensions + [("reason", reason)], factory: factory)
-                    .record(reason == decision.reason ? 1 : 0)
+        connectors.withLock { connectors in
+            for decision in plan.decisions {
+                guard var gauges = connectors[decision.key] else {
+                    // First seen: one series per reason, 1 for the current one, so none goes stale when it changes.
+                    let dimensions = [
+                        ("station", decision.key.stationId), ("connector", "\(decision.key.connectorId)"),
+                    ]
+                    let gauges = ConnectorGauges(
+                        allocated: Gauge(label: "load_allocated_amperes", dimensions: dimensions, factory: factory),
+                        reasons: Dictionary(
+                            uniqueKeysWithValues: Self.reasons.map {
+                                (
+                                    $0,
+                                    Gauge(
+                                        label: "load_connector_reason", dimensions: dimensions + [("reason", $0)],
+                                        factory: factory)
+                                )
+                            }),
+                        reason: decision.reason)
+                    for (reason, gauge) in gauges.reasons { gauge.record(reason == decision.reason ? 1 : 0) }
+                    gauges.allocated.record(decision.allocated)
+                    connectors[decision.key] = gauges
+                    continue
+                }
+                gauges.allocated.record(decision.allocated)
+                if gauges.reason != decision.reason {
+                    gauges.reasons[gauges.reason]?.record(0)
+                    gauges.reasons[decision.reason]?.record(1)
+                    gauges.reason = decision.reason
+                    connectors[decision.key] = gauges
+                }
             }
         }
     }
