@@ -43,12 +43,33 @@ let package = Package(
             path: "Common/SiteModel",
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "SyncContract",
+            path: "Common/SyncContract",
+            swiftSettings: swiftSettings
+        ),
+        .systemLibrary(
+            name: "CMosquitto",
+            path: "Common/CMosquitto",
+            pkgConfig: "libmosquitto",
+            providers: [.apt(["libmosquitto-dev"])]
+        ),
+        .target(
+            name: "MQTT",
+            dependencies: [
+                "CMosquitto",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Common/MQTT",
+            swiftSettings: swiftSettings
+        ),
 
         // MARK: Edge: the site daemon and its tools
         .target(
             name: "EdgeConfig",
             dependencies: [
-                "SiteModel", "Meters",
+                "SiteModel", "Meters", "MQTT",
                 .product(name: "Yams", package: "Yams"),
             ],
             path: "Edge/Config",
@@ -84,7 +105,7 @@ let package = Package(
         .target(
             name: "EdgeStore",
             dependencies: [
-                "SiteModel",
+                "SiteModel", "SyncContract",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             path: "Edge/Store",
@@ -113,9 +134,21 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "EdgeSync",
+            dependencies: [
+                "OCPP", "SiteModel", "SyncContract", "MQTT", "EdgeConfig", "EdgeStore", "CentralSystem",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Edge/Sync",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "EdgeServer",
             dependencies: [
                 "OCPP", "SiteModel", "EdgeConfig", "EdgeStore", "CentralSystem", "LoadControl", "LoadManagement", "Meters", "MeterIO",
+                "EdgeSync", "SyncContract",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),

@@ -26,14 +26,15 @@ public final class CentralSystem: Sendable {
 
     public init(
         configuration: EdgeConfiguration, store: EdgeStore, metrics: EdgeMetrics, logger: Logger,
-        now: @escaping @Sendable () -> Date = Date.init
+        remoteAuthorizer: (any RemoteAuthorizing)? = nil, now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.configuration = configuration
         self.store = store
         self.metrics = metrics
         self.logger = logger
         self.now = now
-        authorizer = Authorizer(store: store, unknownTokens: configuration.authorization.unknownTokens)
+        authorizer = Authorizer(
+            store: store, unknownTokens: configuration.authorization.unknownTokens, remote: remoteAuthorizer)
         configuredStations = Dictionary(configuration.stations.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         handler = OCPP16Handler(
             store: store, authorizer: authorizer, heartbeatInterval: configuration.ocpp.heartbeatInterval, live: live, now: now)

@@ -150,7 +150,7 @@ struct OCPP16Handler: Sendable {
 
     private func authorize(_ request: OCPP16.AuthorizeRequest, _ session: StationSession) async throws -> OCPP16.AuthorizeResponse
     {
-        let verdict = try await authorizer.verdict(for: request.idTag.value, now: now())
+        let verdict = try await authorizer.verdict(for: request.idTag.value, station: session.stationId, now: now())
         session.logger.info("token authorized", metadata: ["idTag": "\(request.idTag)", "status": "\(verdict.status.rawValue)"])
         return .init(idTagInfo: Self.idTagInfo(verdict))
     }
@@ -158,7 +158,7 @@ struct OCPP16Handler: Sendable {
     private func startTransaction(
         _ request: OCPP16.StartTransactionRequest, _ session: StationSession
     ) async throws -> OCPP16.StartTransactionResponse {
-        let verdict = try await authorizer.verdict(for: request.idTag.value, now: now())
+        let verdict = try await authorizer.verdict(for: request.idTag.value, station: session.stationId, now: now())
         let outcome = try await store.startSession(
             SessionStart(
                 stationId: session.stationId, connectorId: request.connectorId, idTag: request.idTag.value,
@@ -193,7 +193,9 @@ struct OCPP16Handler: Sendable {
         // The token's verdict is read before the stop is stored, so a failing read cannot turn an already
         // recorded stop into an error answer.
         var verdict: TokenVerdict?
-        if let idTag = request.idTag { verdict = try await authorizer.verdict(for: idTag.value, now: now()) }
+        if let idTag = request.idTag {
+            verdict = try await authorizer.verdict(for: idTag.value, station: session.stationId, now: now(), askRemote: false)
+        }
         let outcome = try await store.stopSession(
             SessionStop(
                 stationId: session.stationId, transactionId: request.transactionId, idTag: request.idTag?.value,

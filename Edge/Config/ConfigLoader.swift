@@ -44,6 +44,7 @@ struct ConfigReader {
                 root, at: "",
                 allowed: [
                     "site", "ocpp", "http", "store", "authorization", "stations", "log", "grid", "meters", "load_management",
+                    "cloud",
                 ])
         else { return nil }
         let site = mapping(top["site"], at: "site", allowed: ["id", "name"]) ?? [:]
@@ -98,7 +99,8 @@ struct ConfigReader {
             log: .init(level: level),
             grid: grid(top["grid"]),
             meters: meters(top["meters"]),
-            loadManagement: loadManagement(top["load_management"]))
+            loadManagement: loadManagement(top["load_management"]),
+            cloud: cloud(top["cloud"], siteId: siteId))
         checkLoadManagement(config)
         return config
     }

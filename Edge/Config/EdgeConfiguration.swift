@@ -15,6 +15,8 @@ public struct EdgeConfiguration: Sendable, Equatable {
     public var grid: Grid?
     public var meters: [MeterSettings]
     public var loadManagement: LoadManagement
+    /// The link to the cloud; nil when the edge runs alone.
+    public var cloud: Cloud? = nil
 
     /// The site this edge box runs.
     public struct Site: Sendable, Equatable {

@@ -1,6 +1,7 @@
 public import CentralSystem
 public import EdgeConfig
 import EdgeStore
+import EdgeSync
 import Foundation
 import Hummingbird
 import HummingbirdCore
@@ -56,10 +57,16 @@ public struct EdgeApp: Sendable {
         let metrics = EdgeMetrics(factory: PrometheusMetricsFactory(registry: registry))
         let storeDirectory = URL(fileURLWithPath: configuration.store.path).deletingLastPathComponent().path
         try FileManager.default.createDirectory(atPath: storeDirectory, withIntermediateDirectories: true)
-        let store = try EdgeStore(path: configuration.store.path) { size, duration in
+        // The cloud link learns of new outbox messages from the store's commits; it is made after the store.
+        let outboxChanged = Mutex<(@Sendable () -> Void)?>(nil)
+        let store = try EdgeStore(path: configuration.store.path, syncsToCloud: configuration.cloud != nil) {
+            size, duration in
             metrics.storeCommitted(batch: size, duration: duration)
+            outboxChanged.withLock { $0 }?()
         }
-        let central = CentralSystem(configuration: configuration, store: store, metrics: metrics, logger: logger)
+        let cloudAuthorization = configuration.cloud.map { CloudAuthorization(store: store, timeout: $0.authTimeout) }
+        let central = CentralSystem(
+            configuration: configuration, store: store, metrics: metrics, logger: logger, remoteAuthorizer: cloudAuthorization)
         try await central.prepare()
         let board = MeterBoard(meters: configuration.meters)
         let plausibility = Plausibility(fuse: configuration.grid?.limit ?? 63)
@@ -67,6 +74,15 @@ public struct EdgeApp: Sendable {
         let loadController = LoadController(
             configuration: configuration, central: central, board: board,
             metrics: LoadMetrics(factory: PrometheusMetricsFactory(registry: registry)), logger: logger)
+        var cloudLink: CloudLink?
+        if let cloudAuthorization {
+            let samples = SiteSamples(configuration: configuration, board: board, load: loadController)
+            let link = CloudLink(
+                configuration: configuration, store: store, central: central, authorization: cloudAuthorization,
+                metricsFactory: PrometheusMetricsFactory(registry: registry), logger: logger, samples: samples.messages(at:))
+            outboxChanged.withLock { $0 = link.outboxChanged }
+            cloudLink = link
+        }
 
         let ports = Mutex<(ocpp: Int?, http: Int?, reported: Bool)>((nil, nil, false))
         let configuration = self.configuration
@@ -127,7 +143,7 @@ public struct EdgeApp: Sendable {
                 ] + meterBuses.map { .init(service: $0) } + [
                     .init(service: ocppApp), .init(service: httpApp), .init(service: LivenessService(central: central)),
                     .init(service: loadController),
-                ],
+                ] + (cloudLink.map { [.init(service: $0)] } ?? []),
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
     }

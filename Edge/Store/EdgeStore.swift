@@ -8,11 +8,18 @@ public import GRDB
 public final class EdgeStore: Sendable {
     let pool: DatabasePool
     let writer: GroupCommitWriter
+    /// Whether changes are also put in the outbox for the cloud.
+    let syncsToCloud: Bool
 
     /// Opens (creating when needed) the database at `path` and brings its schema up to date.
     ///
-    /// - Parameter onCommit: told the size and duration of every committed batch (for metrics).
-    public init(path: String, onCommit: @escaping @Sendable (Int, Duration) -> Void = { _, _ in }) throws {
+    /// - Parameters:
+    ///   - syncsToCloud: also put every change the cloud hears of in the outbox, in the same transaction.
+    ///   - onCommit: told the size and duration of every committed batch (for metrics).
+    public init(
+        path: String, syncsToCloud: Bool = false, onCommit: @escaping @Sendable (Int, Duration) -> Void = { _, _ in }
+    ) throws {
+        self.syncsToCloud = syncsToCloud
         var configuration = Configuration()
         configuration.prepareDatabase { db in
             // FULL: a commit is on disk, not just in the OS cache, before a charger hears "accepted".

@@ -215,4 +215,10 @@ public struct StationEvent: Sendable, Codable, Equatable {
         self.detail = detail
         self.timestamp = timestamp
     }
+
+    /// `error` for a failed firmware or diagnostics step, `warning` for a lost connection, else `info`.
+    public var severity: String {
+        if kind.hasSuffix("_status"), detail.contains("Failed") { return "error" }
+        return kind == "disconnected" ? "warning" : "info"
+    }
 }

@@ -72,6 +72,20 @@ enum Schema {
             let seed = max(0, Int(Date().timeIntervalSince1970) - 1_700_000_000) * 10
             try db.execute(sql: "INSERT INTO sqlite_sequence (name, seq) VALUES ('session', ?)", arguments: [seed])
         }
+        migrator.registerMigration("v3-outbox") { db in
+            // Up messages for the cloud until it acknowledges them; seq never repeats (AUTOINCREMENT).
+            try db.execute(
+                sql: """
+                    CREATE TABLE outbox (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        type TEXT NOT NULL,
+                        sample BOOLEAN NOT NULL,
+                        timestamp DATETIME NOT NULL,
+                        data TEXT NOT NULL
+                    );
+                    CREATE INDEX outbox_samples ON outbox(seq) WHERE sample = 1;
+                    """)
+        }
         return migrator
     }
 }

@@ -1,6 +1,7 @@
 public import Foundation
 import GRDB
 public import SiteModel
+import SyncContract
 
 extension EdgeStore {
     /// Records a session start and returns its transaction id.
@@ -22,6 +23,14 @@ extension EdgeStore {
             // A connector charges one car at a time: an older session still open there lost its stop (a charger
             // reboot, a full offline queue). Close it at its last reading, so it does not count as charging;
             // a StopTransaction that arrives for it later still replaces these values.
+            let superseded = try Row.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        SELECT * FROM session
+                        WHERE station_id = ? AND connector_id = ? AND stop_time IS NULL AND start_time < ?
+                        """),
+                arguments: [start.stationId, start.connectorId, start.timestamp.stored]
+            ).map(Self.session(from:))
             try db.cachedStatement(
                 sql: """
                     UPDATE session SET stop_time = ?, meter_stop_wh = last_energy_wh, stop_reason = ?
@@ -41,7 +50,27 @@ extension EdgeStore {
                 start.stationId, start.connectorId, start.idTag, start.authStatus.rawValue, start.reservationId,
                 start.meterStartWh, start.timestamp.stored, start.meterStartWh, receivedAt.stored,
             ])
-            return SessionStartOutcome(transactionId: Int(db.lastInsertedRowID), wasRetry: false)
+            let transactionId = Int(db.lastInsertedRowID)
+            for old in superseded {
+                try self.enqueue(
+                    db,
+                    .sessionStop(
+                        SessionStopped(
+                            station: old.stationId, connector: old.connectorId, transactionId: old.id, idTag: old.idTag,
+                            meterStartWh: old.meterStartWh, startTime: old.startTime,
+                            meterStopWh: old.lastEnergyWh ?? old.meterStartWh ?? 0, stopTime: start.timestamp,
+                            reason: SessionRecord.supersededReason)),
+                    at: receivedAt)
+            }
+            try self.enqueue(
+                db,
+                .sessionStart(
+                    SessionStarted(
+                        station: start.stationId, connector: start.connectorId, transactionId: transactionId,
+                        idTag: start.idTag, authStatus: start.authStatus.rawValue, meterStartWh: start.meterStartWh,
+                        startTime: start.timestamp)),
+                at: receivedAt)
+            return SessionStartOutcome(transactionId: transactionId, wasRetry: false)
         }
     }
 
@@ -62,13 +91,14 @@ extension EdgeStore {
                 if (ownSession["stop_time"] as Date?) != nil, !superseded {
                     return SessionStopOutcome(sessionId: sessionId, wasKnown: true, wasRetry: true)
                 }
-                try Self.insertSamples(db, stationId: stop.stationId, connectorId: nil, sessionId: sessionId, prepared)
+                try self.insertSamples(db, stationId: stop.stationId, connectorId: nil, sessionId: sessionId, prepared)
                 try db.execute(
                     sql: """
                         UPDATE session SET meter_stop_wh = ?, stop_time = ?, stop_reason = ?, stop_id_tag = ?,
                             last_energy_wh = ? WHERE id = ?
                         """,
                     arguments: [stop.meterStopWh, stop.timestamp.stored, stop.reason, stop.idTag, stop.meterStopWh, sessionId])
+                try self.enqueueStop(db, sessionId: sessionId, at: receivedAt)
                 return SessionStopOutcome(sessionId: sessionId, wasKnown: true, wasRetry: false)
             }
             // Unknown to the edge. Keep the charger's id when it is free, so later messages still match.
@@ -104,7 +134,8 @@ extension EdgeStore {
                     receivedAt.stored,
                 ])
             let sessionId = Int(db.lastInsertedRowID)
-            try Self.insertSamples(db, stationId: stop.stationId, connectorId: connectorId, sessionId: sessionId, prepared)
+            try self.insertSamples(db, stationId: stop.stationId, connectorId: connectorId, sessionId: sessionId, prepared)
+            try self.enqueueStop(db, sessionId: sessionId, at: receivedAt)
             return SessionStopOutcome(sessionId: sessionId, wasKnown: false, wasRetry: false)
         }
     }
@@ -117,7 +148,7 @@ extension EdgeStore {
         // Prepared here, on the caller's task, so the single writer only runs SQL.
         let prepared = samples.map(PreparedSample.init)
         try await write { db in
-            try Self.insertSamples(db, stationId: stationId, connectorId: connectorId, sessionId: transactionId, prepared)
+            try self.insertSamples(db, stationId: stationId, connectorId: connectorId, sessionId: transactionId, prepared)
         }
     }
 
@@ -140,7 +171,25 @@ extension EdgeStore {
         }
     }
 
-    static func insertSamples(
+    /// Tells the cloud a session ended, with what the store now holds of it.
+    private func enqueueStop(_ db: Database, sessionId: Int, at time: Date) throws {
+        guard syncsToCloud,
+            let session = try Row.fetchOne(db, sql: "SELECT * FROM session WHERE id = ?", arguments: [sessionId]).map(
+                Self.session(from:)),
+            let stopTime = session.stopTime
+        else { return }
+        try enqueue(
+            db,
+            .sessionStop(
+                SessionStopped(
+                    station: session.stationId, connector: session.connectorId, transactionId: session.id, idTag: session.idTag,
+                    meterStartWh: session.meterStartWh, startTime: session.startTime,
+                    meterStopWh: session.meterStopWh ?? session.lastEnergyWh ?? 0, stopTime: stopTime,
+                    reason: session.stopReason)),
+            at: time)
+    }
+
+    func insertSamples(
         _ db: Database, stationId: String, connectorId: Int?, sessionId requestedSession: Int?, _ samples: [PreparedSample]
     ) throws {
         guard !samples.isEmpty else { return }
@@ -185,6 +234,15 @@ extension EdgeStore {
         ).execute(arguments: [
             latest.energyWh, latest.powerW, latest.currentA, latest.soc, latest.timestamp, sessionId, stationId, latest.timestamp,
         ])
+        guard syncsToCloud, db.changesCount > 0 else { return }
+        try enqueue(
+            db,
+            .sessionUpdate(
+                SessionProgress(
+                    station: stationId, connector: connector, transactionId: sessionId,
+                    time: Date(timeIntervalSince1970: latest.timestamp), energyWh: latest.energyWh, powerW: latest.powerW,
+                    currentA: latest.currentA, soc: latest.soc)),
+            at: Date())
     }
 
     /// Sessions, newest first: only running ones, only finished ones, or all; of one station or all.

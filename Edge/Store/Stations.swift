@@ -1,6 +1,7 @@
 public import Foundation
 import GRDB
 import SiteModel
+import SyncContract
 
 extension EdgeStore {
     /// Records that a station connected, creating it with `approval` when it is new; returns it as stored.
@@ -33,6 +34,13 @@ extension EdgeStore {
             guard let station = try Self.fetchStation(db, id: stationId) else {
                 throw StoreError.unknownStation(stationId)
             }
+            try self.enqueue(
+                db,
+                .stationBoot(
+                    StationBoot(
+                        station: stationId, vendor: info.vendor, model: info.model, serialNumber: info.serialNumber,
+                        firmwareVersion: info.firmwareVersion, approval: station.approval.rawValue, time: now)),
+                at: now)
             return station
         }
     }
@@ -82,6 +90,14 @@ extension EdgeStore {
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """
             ).execute(arguments: Self.arguments(state) + [receivedAt.stored])
+            try self.enqueue(
+                db,
+                .connectorStatus(
+                    ConnectorStatusChange(
+                        station: state.stationId, connector: state.connectorId, status: state.status.rawValue,
+                        errorCode: state.errorCode, info: state.info, vendorId: state.vendorId,
+                        vendorErrorCode: state.vendorErrorCode, time: state.timestamp)),
+                at: receivedAt)
         }
     }
 
@@ -115,6 +131,18 @@ extension EdgeStore {
         try await write { db in
             try db.cachedStatement(sql: "INSERT INTO event (station_id, kind, detail, timestamp) VALUES (?, ?, ?, ?)")
                 .execute(arguments: [event.stationId, event.kind, event.detail, event.timestamp.stored])
+            let message: UpMessage =
+                switch event.kind {
+                case "connected", "disconnected":
+                    .stationConnection(
+                        StationConnection(station: event.stationId, connected: event.kind == "connected", time: event.timestamp))
+                default:
+                    .event(
+                        SiteEvent(
+                            station: event.stationId, kind: event.kind, severity: event.severity, detail: event.detail,
+                            time: event.timestamp))
+                }
+            try self.enqueue(db, message, at: event.timestamp)
         }
     }
 

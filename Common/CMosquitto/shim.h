@@ -1,0 +1,2 @@
+// libmosquitto, as Debian's libmosquitto-dev installs it.
+#include <mosquitto.h>

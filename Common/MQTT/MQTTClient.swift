@@ -1,0 +1,287 @@
+import CMosquitto
+public import Logging
+public import ServiceLifecycle
+import Synchronization
+
+/// An MQTT 3.1.1 client over libmosquitto's threaded loop, as a `Service`.
+///
+/// `run()` connects and keeps the connection: libmosquitto's own thread reconnects with a doubling delay
+/// after every loss, and this client subscribes again each time. QoS 1 publishes complete when the broker's
+/// PUBACK arrives; received messages come out of ``messages``, connection changes out of ``events``.
+/// Cancelling `run()` disconnects (without the will), stops the thread and frees the library's state.
+public final class MQTTClient: Service, Sendable {
+    /// A change of the connection.
+    public enum Event: Sendable, Equatable {
+        case connected
+        case disconnected(reason: String)
+    }
+
+    public let configuration: MQTTConfiguration
+    /// Every message received on a subscription, in order of arrival. Bounded: when the consumer falls 10,000
+    /// messages behind, newer ones are dropped (Gridside's senders resend what they do not see acknowledged).
+    public let messages: AsyncStream<MQTTMessage>
+    /// Connection changes, newest kept when the consumer falls behind.
+    public let events: AsyncStream<Event>
+
+    private let callbacks: Callbacks
+    private let logger: Logger
+
+    public init(configuration: MQTTConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+        let (messages, messageSink) = AsyncStream.makeStream(of: MQTTMessage.self, bufferingPolicy: .bufferingOldest(10_000))
+        let (events, eventSink) = AsyncStream.makeStream(of: Event.self, bufferingPolicy: .bufferingNewest(100))
+        self.messages = messages
+        self.events = events
+        callbacks = Callbacks(messageSink: messageSink, eventSink: eventSink, logger: logger)
+    }
+
+    /// Whether the broker has accepted the connection and it has not dropped since.
+    public var isConnected: Bool { callbacks.state.withLock { $0.connected } }
+
+    /// Subscribes to `filter` now (when connected) and after every reconnection.
+    public func subscribe(_ filter: String) throws(MQTTError) {
+        let handle = callbacks.state.withLock { state in
+            state.subscriptions.insert(filter)
+            return state.connected ? state.handle : nil
+        }
+        guard let handle else { return }
+        try check("mosquitto_subscribe", mosquitto_subscribe(handle.pointer, nil, filter, qualityOfService))
+    }
+
+    /// Publishes a message with QoS 1 and returns once the broker acknowledged it.
+    ///
+    /// Throws ``MQTTError/notConnected`` at once while the connection is down, and ``MQTTError/disconnected``
+    /// if it drops before the PUBACK: the caller decides whether to resend (libmosquitto may also resend it
+    /// after reconnecting, so the same message can arrive twice, as QoS 1 allows).
+    public func publish(_ message: MQTTMessage) async throws {
+        guard let handle = callbacks.state.withLock({ $0.connected ? $0.handle : nil }) else { throw MQTTError.notConnected }
+        var mid: Int32 = 0
+        let code = message.payload.withUnsafeBytes { bytes in
+            mosquitto_publish(
+                handle.pointer, &mid, message.topic, Int32(bytes.count), bytes.baseAddress, qualityOfService, message.retain)
+        }
+        if code == MOSQ_ERR_NO_CONN.rawValue { throw MQTTError.notConnected }
+        try check("mosquitto_publish", code)
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            callbacks.await(mid: mid, continuation)
+        }
+    }
+
+    public func run() async throws {
+        let handle = try makeHandle()
+        defer { mosquitto_destroy(handle.pointer) }
+        let box = Unmanaged.passRetained(callbacks)
+        defer { box.release() }
+        mosquitto_user_data_set(handle.pointer, box.toOpaque())
+        callbacks.state.withLock { $0.handle = handle }
+
+        let broker = configuration.broker
+        logger.info("connecting to the MQTT broker", metadata: ["broker": "\(broker)", "client_id": "\(configuration.clientId)"])
+        // The first attempt may fail (broker not up yet): the loop thread keeps retrying with the reconnect delay.
+        let first = mosquitto_connect_async(handle.pointer, broker.host, Int32(broker.port), Int32(configuration.keepAlive))
+        if first != MOSQ_ERR_SUCCESS.rawValue {
+            logger.warning(
+                "MQTT broker not reachable yet; retrying", metadata: ["broker": "\(broker)", "error": "\(Self.describe(first))"])
+        }
+        try check("mosquitto_loop_start", mosquitto_loop_start(handle.pointer))
+
+        // Until the service group shuts down or the task is cancelled.
+        try? await gracefulShutdown()
+
+        // Teardown, in order: stop new work, say goodbye, join the loop thread, fail what waits.
+        callbacks.state.withLock { state in
+            state.handle = nil
+            state.shuttingDown = true
+        }
+        mosquitto_disconnect(handle.pointer)
+        mosquitto_loop_stop(handle.pointer, false)
+        callbacks.failPending(with: MQTTError.shutDown)
+        callbacks.finish()
+        logger.info("MQTT client stopped", metadata: ["broker": "\(broker)"])
+    }
+
+    private func makeHandle() throws(MQTTError) -> Handle {
+        _ = Self.libraryReady
+        guard let pointer = mosquitto_new(configuration.clientId, configuration.cleanSession, nil) else {
+            throw .invalidConfiguration("libmosquitto could not create a client (client id '\(configuration.clientId)')")
+        }
+        let handle = Handle(pointer: pointer)
+        do {
+            try configure(handle)
+        } catch {
+            mosquitto_destroy(pointer)
+            throw error
+        }
+        return handle
+    }
+
+    private func configure(_ handle: Handle) throws(MQTTError) {
+        let pointer = handle.pointer
+        try check("mosquitto_int_option", mosquitto_int_option(pointer, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311))
+        try check("mosquitto_int_option", mosquitto_int_option(pointer, MOSQ_OPT_SEND_MAXIMUM, Int32(configuration.maxInflight)))
+        if configuration.username != nil || configuration.password != nil {
+            try check(
+                "mosquitto_username_pw_set", mosquitto_username_pw_set(pointer, configuration.username, configuration.password))
+        }
+        if let will = configuration.will {
+            let code = will.payload.withUnsafeBytes { bytes in
+                mosquitto_will_set(pointer, will.topic, Int32(bytes.count), bytes.baseAddress, qualityOfService, will.retain)
+            }
+            try check("mosquitto_will_set", code)
+        }
+        if configuration.broker.tls {
+            let files = configuration.tls ?? MQTTTLSFiles()
+            let capath: String? = files.caFile == nil ? "/etc/ssl/certs" : nil
+            try check(
+                "mosquitto_tls_set",
+                mosquitto_tls_set(pointer, files.caFile, capath, files.certificate, files.key, nil))
+        }
+        let delay = configuration.reconnectDelay
+        try check(
+            "mosquitto_reconnect_delay_set",
+            mosquitto_reconnect_delay_set(pointer, UInt32(max(1, delay.min)), UInt32(max(delay.min, delay.max)), true))
+        mosquitto_connect_callback_set(pointer) { pointer, context, code in
+            guard let context else { return }
+            Unmanaged<Callbacks>.fromOpaque(context).takeUnretainedValue().connected(code: code, pointer: pointer)
+        }
+        mosquitto_disconnect_callback_set(pointer) { _, context, code in
+            guard let context else { return }
+            Unmanaged<Callbacks>.fromOpaque(context).takeUnretainedValue().disconnected(code: code)
+        }
+        mosquitto_publish_callback_set(pointer) { _, context, mid in
+            guard let context else { return }
+            Unmanaged<Callbacks>.fromOpaque(context).takeUnretainedValue().acknowledged(mid: mid)
+        }
+        mosquitto_message_callback_set(pointer) { _, context, message in
+            guard let context, let message else { return }
+            Unmanaged<Callbacks>.fromOpaque(context).takeUnretainedValue().received(message.pointee)
+        }
+    }
+
+    /// libmosquitto's one-time global set-up (not thread-safe itself; a static `let` runs it exactly once).
+    private static let libraryReady: Int32 = mosquitto_lib_init()
+
+    static func describe(_ code: Int32) -> String {
+        String(cString: mosquitto_strerror(code))
+    }
+}
+
+/// The libmosquitto client pointer; only used while `run()` owns it.
+struct Handle: @unchecked Sendable {
+    let pointer: OpaquePointer
+}
+
+private func check(_ call: String, _ code: Int32) throws(MQTTError) {
+    guard code != MOSQ_ERR_SUCCESS.rawValue else { return }
+    throw .library(call: call, code: code, message: MQTTClient.describe(code))
+}
+
+/// What libmosquitto's thread calls into, reached through the client's userdata pointer.
+final class Callbacks: Sendable {
+    struct State {
+        var handle: Handle?
+        var connected = false
+        var shuttingDown = false
+        var subscriptions: Set<String> = []
+        /// Publishes waiting for their PUBACK, by message id.
+        var waiting: [Int32: CheckedContinuation<Void, any Error>] = [:]
+        /// PUBACKs that arrived before their publisher started waiting (the loop thread can be that fast).
+        var earlyAcks: Set<Int32> = []
+    }
+
+    let state = Mutex(State())
+    private let messageSink: AsyncStream<MQTTMessage>.Continuation
+    private let eventSink: AsyncStream<MQTTClient.Event>.Continuation
+    private let logger: Logger
+
+    init(
+        messageSink: AsyncStream<MQTTMessage>.Continuation, eventSink: AsyncStream<MQTTClient.Event>.Continuation,
+        logger: Logger
+    ) {
+        self.messageSink = messageSink
+        self.eventSink = eventSink
+        self.logger = logger
+    }
+
+    func await(mid: Int32, _ continuation: CheckedContinuation<Void, any Error>) {
+        let outcome: Result<Void, MQTTError>? = state.withLock { state in
+            if state.earlyAcks.remove(mid) != nil { return .success(()) }
+            if state.shuttingDown { return .failure(.shutDown) }
+            if !state.connected { return .failure(.disconnected) }
+            state.waiting[mid] = continuation
+            return nil
+        }
+        if let outcome { continuation.resume(with: outcome) }
+    }
+
+    func connected(code: Int32, pointer: OpaquePointer?) {
+        guard code == 0 else {
+            let reason = String(cString: mosquitto_connack_string(code))
+            logger.error("MQTT broker refused the connection", metadata: ["reason": "\(reason)"])
+            eventSink.yield(.disconnected(reason: reason))
+            return
+        }
+        let subscriptions = state.withLock { state in
+            state.connected = true
+            state.earlyAcks.removeAll()
+            return state.subscriptions
+        }
+        for filter in subscriptions {
+            let result = mosquitto_subscribe(pointer, nil, filter, qualityOfService)
+            if result != MOSQ_ERR_SUCCESS.rawValue {
+                logger.error(
+                    "MQTT subscription failed", metadata: ["filter": "\(filter)", "error": "\(MQTTClient.describe(result))"])
+            }
+        }
+        logger.info("connected to the MQTT broker")
+        eventSink.yield(.connected)
+    }
+
+    func disconnected(code: Int32) {
+        let (waiting, wasConnected, shuttingDown) = state.withLock { state in
+            let waiting = state.waiting
+            state.waiting.removeAll()
+            let wasConnected = state.connected
+            state.connected = false
+            return (waiting, wasConnected, state.shuttingDown)
+        }
+        for continuation in waiting.values { continuation.resume(throwing: MQTTError.disconnected) }
+        guard !shuttingDown else { return }
+        let reason = code == 0 ? "disconnected" : MQTTClient.describe(code)
+        if wasConnected { logger.warning("lost the MQTT broker; reconnecting", metadata: ["reason": "\(reason)"]) }
+        eventSink.yield(.disconnected(reason: reason))
+    }
+
+    func acknowledged(mid: Int32) {
+        let continuation: CheckedContinuation<Void, any Error>? = state.withLock { state in
+            if let continuation = state.waiting.removeValue(forKey: mid) { return continuation }
+            state.earlyAcks.insert(mid)
+            return nil
+        }
+        continuation?.resume()
+    }
+
+    func received(_ message: mosquitto_message) {
+        let topic = String(cString: message.topic)
+        let payload: [UInt8] =
+            if let bytes = message.payload, message.payloadlen > 0 {
+                Array(UnsafeRawBufferPointer(start: bytes, count: Int(message.payloadlen)))
+            } else { [] }
+        messageSink.yield(MQTTMessage(topic: topic, payload: payload, retain: message.retain))
+    }
+
+    func failPending(with error: MQTTError) {
+        let waiting = state.withLock { state in
+            let waiting = state.waiting
+            state.waiting.removeAll()
+            return waiting
+        }
+        for continuation in waiting.values { continuation.resume(throwing: error) }
+    }
+
+    func finish() {
+        messageSink.finish()
+        eventSink.finish()
+    }
+}

@@ -1,0 +1,40 @@
+public import Foundation
+
+/// The JSON coding both sides use: keys as written in the types, dates as ISO 8601 UTC with milliseconds.
+public enum SyncJSON {
+    public static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(format(date))
+        }
+        return encoder
+    }
+
+    public static func decoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let container = try decoder.singleValueContainer()
+            let text = try container.decode(String.self)
+            guard let date = parse(text) else {
+                throw DecodingError.dataCorruptedError(
+                    in: container, debugDescription: "'\(text)' is not an ISO 8601 date-time such as 2026-11-25T10:00:00.000Z")
+            }
+            return date
+        }
+        return decoder
+    }
+
+    /// `2026-11-25T10:00:00.123Z`.
+    public static func format(_ date: Date) -> String {
+        date.formatted(withMilliseconds)
+    }
+
+    /// Reads an ISO 8601 date-time with or without fractional seconds.
+    public static func parse(_ text: String) -> Date? {
+        (try? withMilliseconds.parse(text)) ?? (try? Date.ISO8601FormatStyle(timeZone: .gmt).parse(text))
+    }
+
+    private static let withMilliseconds = Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt)
+}

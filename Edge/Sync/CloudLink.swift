@@ -1,0 +1,361 @@
+public import CentralSystem
+public import CoreMetrics
+public import EdgeConfig
+public import EdgeStore
+public import Foundation
+public import Logging
+import MQTT
+import OCPP
+public import ServiceLifecycle
+import SiteModel
+public import SyncContract
+import Synchronization
+
+/// The edge's link to the cloud, as a `Service`: keeps one MQTT connection, sends the outbox in seq order
+/// until the cloud acknowledges each message, and carries out what the cloud sends down (commands, token
+/// lists, authorization answers).
+///
+/// Presence: a retained `up/presence` says online once connected; the broker publishes the last will
+/// (offline) if the edge vanishes, and the edge publishes offline itself when it stops.
+public final class CloudLink: Service, Sendable {
+    private let site: String
+    private let settings: EdgeConfiguration.Cloud
+    private let store: EdgeStore
+    private let central: CentralSystem
+    private let authorization: CloudAuthorization
+    private let samples: @Sendable (Date) -> [UpMessage]
+    private let logger: Logger
+    private let metrics: SyncMetrics
+    private let wake: AsyncStream<Void>
+    private let wakeSink: AsyncStream<Void>.Continuation
+    private let window: Mutex<OutboxWindow>
+    private let tokens = Mutex<TokenPushState>(TokenPushState())
+    let client: MQTTClient
+
+    /// - Parameter samples: the site's periodic messages (meter readings, load summary) at a given time.
+    public init(
+        configuration: EdgeConfiguration, store: EdgeStore, central: CentralSystem, authorization: CloudAuthorization,
+        metricsFactory: any MetricsFactory, logger: Logger, samples: @escaping @Sendable (Date) -> [UpMessage] = { _ in [] }
+    ) {
+        precondition(configuration.cloud != nil, "CloudLink needs a cloud section")
+        let settings = configuration.cloud!
+        site = configuration.site.id
+        self.settings = settings
+        self.store = store
+        self.central = central
+        self.authorization = authorization
+        self.samples = samples
+        var logger = logger
+        logger[metadataKey: "broker"] = "\(settings.broker)"
+        self.logger = logger
+        metrics = SyncMetrics(factory: metricsFactory)
+        (wake, wakeSink) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        window = Mutex(OutboxWindow(size: 1000, ackTimeout: settings.ackTimeout, now: .now))
+        let offline =
+            (try? UpEnvelope(site: site, seq: 0, timestamp: Date(), message: .presence(Presence(online: false))).encoded()) ?? []
+        client = MQTTClient(
+            configuration: MQTTConfiguration(
+                broker: settings.broker, clientId: settings.clientId, username: settings.username, password: settings.password,
+                tls: settings.tls,
+                will: MQTTMessage(topic: SyncTopic.up(site: site, type: "presence"), payload: offline, retain: true),
+                cleanSession: false),
+            logger: logger)
+    }
+
+    /// Tells the link the outbox may have grown (the store calls this after each commit).
+    public func outboxChanged() { wakeSink.yield() }
+
+    public func run() async throws {
+        try client.subscribe(SyncTopic.downFilter(site: site))
+        await withDiscardingTaskGroup { group in
+            group.addTask { try? await self.client.run() }
+            group.addTask { await self.watchConnection() }
+            group.addTask { await self.receive() }
+            group.addTask { await self.send() }
+            group.addTask { await self.tick() }
+            try? await gracefulShutdown()
+            // A clean disconnect does not trigger the will: say offline ourselves, briefly.
+            await withTaskGroup(of: Void.self) { race in
+                race.addTask { try? await self.publishPresence(online: false) }
+                race.addTask { try? await Task.sleep(for: .seconds(2)) }
+                await race.next()
+                race.cancelAll()
+            }
+            wakeSink.finish()
+            group.cancelAll()
+        }
+    }
+
+    // MARK: Connection
+
+    private func watchConnection() async {
+        for await event in client.events {
+            switch event {
+            case .connected:
+                metrics.connected.record(1)
+                authorization.setOnline(true)
+                do {
+                    try await publishPresence(online: true)
+                } catch {
+                    logger.warning("could not publish presence", metadata: ["error": "\(error)"])
+                }
+                // Whatever was in flight may be lost with the old connection: send everything unacknowledged.
+                window.withLock { $0.rewind(now: .now) }
+                wakeSink.yield()
+            case .disconnected:
+                metrics.connected.record(0)
+                authorization.setOnline(false)
+            }
+        }
+    }
+
+    private func publishPresence(online: Bool) async throws {
+        let envelope = UpEnvelope(
+            site: site, seq: 0, timestamp: Date(), message: .presence(Presence(online: online, version: "gridside-edge")))
+        try await client.publish(
+            MQTTMessage(topic: SyncTopic.up(site: site, type: "presence"), payload: try envelope.encoded(), retain: true))
+    }
+
+    // MARK: Up
+
+    /// Sends outbox messages whenever there are new ones and room in the window.
+    private func send() async {
+        var wakeups = wake.makeAsyncIterator()
+        while !Task.isCancelled {
+            if client.isConnected {
+                do {
+                    while try await sendBatch() > 0 {}
+                } catch {
+                    logger.debug("outbox send interrupted", metadata: ["error": "\(error)"])
+                }
+            }
+            // Woken by a commit, an ack, a (re)connection, or the ticker.
+            guard await wakeups.next() != nil else { return }
+        }
+    }
+
+    /// Sends the next batch; returns how many were sent.
+    private func sendBatch() async throws -> Int {
+        let (cursor, room) = window.withLock { ($0.cursor, $0.room) }
+        guard room > 0 else { return 0 }
+        let entries = try await store.outbox(after: cursor, limit: min(room, 200))
+        guard !entries.isEmpty else { return 0 }
+        window.withLock { $0.sent(entries.map(\.seq), now: .now) }
+        try await withThrowingDiscardingTaskGroup { group in
+            for entry in entries {
+                let message = MQTTMessage(topic: SyncTopic.up(site: site, type: entry.type), payload: entry.envelope(site: site))
+                group.addTask { try await self.client.publish(message) }
+            }
+        }
+        metrics.published.increment(by: entries.count)
+        return entries.count
+    }
+
+    /// Once a second: the periodic samples, the resend check, the outbox bound and the chargers' token lists.
+    private func tick() async {
+        var lastSamples = ContinuousClock.now
+        var lastThin = ContinuousClock.now - .seconds(60)
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(1))
+            let now = ContinuousClock.now
+            if now - lastSamples >= settings.siteMeterInterval {
+                lastSamples = now
+                for message in samples(Date()) {
+                    try? await store.enqueue(message, at: Date())
+                }
+            }
+            let stalled = window.withLock { window in
+                guard window.isStalled(now: now) else { return false }
+                window.rewind(now: now)
+                return true
+            }
+            if stalled, client.isConnected {
+                metrics.rewinds.increment()
+                logger.notice("cloud acknowledged nothing in time; resending the unacknowledged outbox")
+            }
+            if now - lastThin >= .seconds(10) {
+                lastThin = now
+                await checkOutbox()
+            }
+            await pushTokenLists()
+            wakeSink.yield()
+        }
+    }
+
+    private func checkOutbox() async {
+        do {
+            let dropped = try await store.thinOutbox(maxEntries: settings.outboxMaxEntries)
+            if dropped > 0 {
+                metrics.thinned.increment(by: dropped)
+                logger.warning(
+                    "outbox full: dropped the oldest samples; sessions and events are kept",
+                    metadata: ["dropped": "\(dropped)", "max_entries": "\(settings.outboxMaxEntries)"])
+            }
+            let state = try await store.outboxState()
+            metrics.outboxEntries.record(state.count)
+            if state.count > settings.outboxMaxEntries {
+                logger.error(
+                    "outbox holds more sessions and events than its bound; keeping them all",
+                    metadata: ["entries": "\(state.count)", "max_entries": "\(settings.outboxMaxEntries)"])
+            }
+        } catch {
+            logger.error("could not check the outbox", metadata: ["error": "\(error)"])
+        }
+    }
+
+    // MARK: Down
+
+    private func receive() async {
+        await withDiscardingTaskGroup { group in
+            for await message in client.messages {
+                guard let topic = SyncTopic.parse(message.topic), topic.site == site, topic.direction == .down else {
+                    reject(message, reason: "topic", "not a down topic of this site")
+                    continue
+                }
+                let down: DownMessage
+                do {
+                    down = try DownMessage.decode(type: topic.type, message.payload)
+                } catch {
+                    reject(message, reason: "malformed", "\(error)")
+                    continue
+                }
+                metrics.received(type: down.type)
+                switch down {
+                case .ack(let ack):
+                    group.addTask { await self.acknowledge(ack.seqs) }
+                case .command(let command):
+                    group.addTask { await self.run(command) }
+                case .authAnswer(let answer):
+                    authorization.resolve(answer)
+                case .tokens(let list):
+                    group.addTask { await self.replaceTokens(list) }
+                }
+            }
+        }
+    }
+
+    private func reject(_ message: MQTTMessage, reason: String, _ detail: String) {
+        metrics.rejected(reason: reason)
+        logger.warning(
+            "rejected a message from the cloud", metadata: ["topic": "\(message.topic)", "reason": "\(detail)"])
+    }
+
+    private func acknowledge(_ seqs: [Int64]) async {
+        do {
+            let removed = try await store.acknowledge(seqs)
+            metrics.acknowledged.increment(by: removed)
+        } catch {
+            logger.error("could not remove acknowledged messages from the outbox", metadata: ["error": "\(error)"])
+        }
+        window.withLock { $0.acknowledged(seqs, now: .now) }
+        wakeSink.yield()
+    }
+
+    /// Relays a command to its station and puts the result in the outbox, named by the command's id.
+    private func run(_ command: CommandRequest) async {
+        var log = logger
+        log[metadataKey: "station"] = "\(command.station)"
+        log[metadataKey: "action"] = "\(command.action)"
+        log[metadataKey: "command"] = "\(command.id)"
+        let result: CommandResult
+        if command.expires < Date() {
+            log.notice("command from the cloud arrived after its deadline; not run")
+            result = CommandResult(
+                id: command.id, station: command.station, action: command.action, outcome: "expired",
+                error: "arrived at the edge after its deadline")
+        } else {
+            do {
+                let response = try await central.command(
+                    stationId: command.station, action: command.action, payload: Array(command.payload.utf8))
+                result = CommandResult(
+                    id: command.id, station: command.station, action: command.action, outcome: "accepted",
+                    response: String(decoding: response, as: UTF8.self))
+            } catch {
+                log.info("command from the cloud failed", metadata: ["reason": "\(error)"])
+                result = CommandResult(
+                    id: command.id, station: command.station, action: command.action, outcome: error.outcome,
+                    error: error.description)
+            }
+        }
+        do {
+            try await store.enqueue(.commandResult(result), at: Date())
+        } catch {
+            log.error("could not keep a command's result", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func replaceTokens(_ list: TokenList) async {
+        let records = list.tokens.map { token in
+            TokenRecord(
+                idTag: token.idTag, status: TokenStatus(rawValue: token.status) ?? .invalid, expiry: token.expiry,
+                parentIdTag: token.parentIdTag, source: "cloud")
+        }
+        do {
+            try await store.replaceTokens(source: "cloud", with: records)
+            tokens.withLock { $0.list = list }
+            logger.info(
+                "token list from the cloud stored", metadata: ["version": "\(list.version)", "tokens": "\(records.count)"])
+            await pushTokenLists()
+        } catch {
+            logger.error("could not store the cloud's token list", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Sends the cloud's token list to every accepted charger that does not have its version yet.
+    private func pushTokenLists() async {
+        guard let list = tokens.withLock({ $0.list }) else { return }
+        for session in central.connectedSessions where session.isAccepted {
+            let key = ObjectIdentifier(session)
+            guard tokens.withLock({ $0.pushed[session.stationId] != TokenPushState.Pushed(session: key, version: list.version) })
+            else { continue }
+            let request = OCPP16.SendLocalListRequest(
+                listVersion: list.version,
+                localAuthorizationList: list.tokens.compactMap { token in
+                    guard let idTag = try? CiString20(token.idTag) else { return nil }
+                    return OCPP16.AuthorizationData(
+                        idTag: idTag,
+                        idTagInfo: OCPP16.IdTagInfo(
+                            expiryDate: token.expiry, parentIdTag: token.parentIdTag.flatMap { try? CiString20($0) },
+                            status: OCPP16.AuthorizationStatus(rawValue: token.status) ?? .invalid))
+                },
+                updateType: .full)
+            do {
+                let response = try await central.call(stationId: session.stationId, request)
+                session.logger.info(
+                    "token list sent to the charger",
+                    metadata: ["version": "\(list.version)", "status": "\(response.status.rawValue)"])
+            } catch {
+                session.logger.warning("could not send the token list to the charger", metadata: ["error": "\(error)"])
+                if case .timeout = error { continue }
+                if case .notConnected = error { continue }
+            }
+            // Sent (or refused for good: NotSupported, VersionMismatch): not again until the next version.
+            tokens.withLock { $0.pushed[session.stationId] = TokenPushState.Pushed(session: key, version: list.version) }
+        }
+    }
+}
+
+/// Which chargers have which version of the cloud's token list.
+struct TokenPushState: Sendable {
+    struct Pushed: Equatable, Sendable {
+        let session: ObjectIdentifier
+        let version: Int
+    }
+
+    var list: TokenList?
+    var pushed: [String: Pushed] = [:]
+}
+
+extension CommandError {
+    /// The short outcome name a ``CommandResult`` carries.
+    var outcome: String {
+        switch self {
+        case .unknownAction, .invalidPayload: "invalid"
+        case .notConnected: "not_connected"
+        case .notAccepted: "rejected"
+        case .timeout: "timeout"
+        case .stationError: "station_error"
+        case .invalidResponse: "invalid_response"
+        }
+    }
+}
