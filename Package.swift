@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "gridside-edge", targets: ["gridside-edge"]),
         .executable(name: "gridside-sim", targets: ["gridside-sim"]),
         .executable(name: "gridside-bench", targets: ["gridside-bench"]),
+        .executable(name: "gridside-cloud", targets: ["gridside-cloud"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -23,6 +24,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -41,6 +45,12 @@ let package = Package(
         .target(
             name: "SiteModel",
             path: "Common/SiteModel",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ConfigReading",
+            dependencies: [.product(name: "Yams", package: "Yams")],
+            path: "Common/ConfigReading",
             swiftSettings: swiftSettings
         ),
         .target(
@@ -69,7 +79,7 @@ let package = Package(
         .target(
             name: "EdgeConfig",
             dependencies: [
-                "SiteModel", "Meters", "MQTT",
+                "SiteModel", "Meters", "MQTT", "ConfigReading",
                 .product(name: "Yams", package: "Yams"),
             ],
             path: "Edge/Config",
@@ -148,7 +158,7 @@ let package = Package(
             name: "EdgeServer",
             dependencies: [
                 "OCPP", "SiteModel", "EdgeConfig", "EdgeStore", "CentralSystem", "LoadControl", "LoadManagement", "Meters", "MeterIO",
-                "EdgeSync", "SyncContract",
+                "EdgeSync", "SyncContract", "ConfigReading",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -169,7 +179,7 @@ let package = Package(
         .executableTarget(
             name: "gridside-edge",
             dependencies: [
-                "EdgeServer", "EdgeConfig", "EdgeStore", "Meters",
+                "EdgeServer", "EdgeConfig", "EdgeStore", "Meters", "ConfigReading",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Logging", package: "swift-log"),
@@ -214,6 +224,72 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: Cloud: the aggregator
+        .target(
+            name: "CloudStore",
+            dependencies: [
+                "SyncContract",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            path: "Cloud/Store",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CloudIngest",
+            dependencies: [
+                "SyncContract", "MQTT", "CloudStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Cloud/Ingest",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CloudAPI",
+            dependencies: [
+                "OCPP", "SyncContract", "CloudStore", "CloudIngest",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Cloud/API",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CloudApp",
+            dependencies: [
+                "ConfigReading", "MQTT", "CloudStore", "CloudIngest", "CloudAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            path: "Cloud/App",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "gridside-cloud",
+            dependencies: [
+                "CloudApp", "CloudAPI", "CloudStore", "ConfigReading", "SyncContract", "MQTT",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Cloud/Daemon",
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Tests
         .target(
             name: "SeededRandom",
@@ -230,7 +306,7 @@ let package = Package(
             name: "EdgeTests",
             dependencies: [
                 "OCPP", "SiteModel", "EdgeConfig", "EdgeStore", "CentralSystem", "EdgeServer", "ChargerSimulator",
-                "LoadManagement", "Meters", "MeterIO",
+                "LoadManagement", "Meters", "MeterIO", "ConfigReading",
                 "SeededRandom",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),

@@ -1,3 +1,4 @@
+import ConfigReading
 import Foundation
 public import MQTT
 import Yams

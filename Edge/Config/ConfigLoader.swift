@@ -1,3 +1,4 @@
+public import ConfigReading
 import Foundation
 import SiteModel
 import Yams
@@ -5,14 +6,7 @@ import Yams
 extension EdgeConfiguration {
     /// Reads and checks a configuration file; throws ``ConfigError`` listing every problem, each with its key.
     public static func load(path: String) throws(ConfigError) -> EdgeConfiguration {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw ConfigError(
-                file: path, problems: [ConfigProblem(key: "(file)", reason: "cannot be read: \(error.localizedDescription)")])
-        }
-        return try parse(yaml: text, file: path)
+        try parse(yaml: try ConfigReader.read(path: path), file: path)
     }
 
     /// Parses and checks configuration text.
@@ -33,11 +27,7 @@ extension EdgeConfiguration {
     }
 }
 
-/// Walks the YAML tree, collecting a problem for every missing, mistyped, out-of-range or unknown key
-/// instead of stopping at the first.
-struct ConfigReader {
-    var problems: [ConfigProblem] = []
-
+extension ConfigReader {
     mutating func edgeConfiguration(_ root: Node?) -> EdgeConfiguration? {
         guard
             let top = mapping(
@@ -166,127 +156,5 @@ struct ConfigReader {
             }
             return .init(id: id, passwordHash: hash, wiring: stationWiring, connectorWiring: connectors)
         }
-    }
-
-    // MARK: Typed reads
-
-    mutating func problem(_ key: String, _ reason: String) {
-        problems.append(ConfigProblem(key: key, reason: reason))
-    }
-
-    mutating func mapping(_ node: Node?, at key: String, allowed: Set<String>) -> [String: Node]? {
-        guard let node else { return nil }
-        guard let mapping = node.mapping else {
-            problem(key.isEmpty ? "(top level)" : key, "must be a mapping of keys to values")
-            return nil
-        }
-        var result: [String: Node] = [:]
-        for (name, value) in mapping {
-            let name = name.string ?? ""
-            let path = key.isEmpty ? name : "\(key).\(name)"
-            if allowed.contains(name) {
-                result[name] = value
-            } else {
-                problem(path, "is not a known key (known here: \(allowed.sorted().joined(separator: ", ")))")
-            }
-        }
-        return result
-    }
-
-    mutating func sequence(_ node: Node?, at key: String) -> [Node]? {
-        guard let node else { return nil }
-        guard let sequence = node.sequence else {
-            problem(key, "must be a list")
-            return nil
-        }
-        return Array(sequence)
-    }
-
-    mutating func string(_ node: Node?, at key: String) -> String? {
-        guard let node else {
-            problem(key, "is required")
-            return nil
-        }
-        return string(node, at: key, default: nil)
-    }
-
-    mutating func string(_ node: Node?, at key: String, default fallback: String?) -> String? {
-        guard let node else { return fallback }
-        guard let scalar = node.scalar else {
-            problem(key, "must be a single value, not a list or mapping")
-            return fallback
-        }
-        return scalar.string
-    }
-
-    mutating func integer(_ node: Node?, at key: String, in range: ClosedRange<Int>, default fallback: Int) -> Int {
-        guard let text = string(node, at: key, default: nil) else { return fallback }
-        guard let value = Int(text), range.contains(value) else {
-            problem(key, "must be a whole number from \(range.lowerBound) to \(range.upperBound), got \"\(text)\"")
-            return fallback
-        }
-        return value
-    }
-
-    mutating func number(_ node: Node?, at key: String, in range: ClosedRange<Double>, default fallback: Double?) -> Double? {
-        guard let text = string(node, at: key, default: nil) else { return fallback }
-        guard let value = Double(text), value.isFinite, range.contains(value) else {
-            problem(
-                key, "must be a number from \(range.lowerBound.formatted()) to \(range.upperBound.formatted()), got \"\(text)\"")
-            return fallback
-        }
-        return value
-    }
-
-    mutating func bool(_ node: Node?, at key: String, default fallback: Bool) -> Bool {
-        guard let text = string(node, at: key, default: nil) else { return fallback }
-        switch text.lowercased() {
-        case "true", "yes", "on": return true
-        case "false", "no", "off": return false
-        default:
-            problem(key, "must be true or false, got \"\(text)\"")
-            return fallback
-        }
-    }
-
-    mutating func choice(_ node: Node?, at key: String, from options: [String], default fallback: String) -> String {
-        guard let text = string(node, at: key, default: nil) else { return fallback }
-        guard options.contains(text) else {
-            problem(key, "must be one of \(options.joined(separator: ", ")), got \"\(text)\"")
-            return fallback
-        }
-        return text
-    }
-
-    mutating func enumeration<E: RawRepresentable & CaseIterable>(
-        _ node: Node?, at key: String, default fallback: E
-    ) -> E where E.RawValue == String {
-        let text = choice(node, at: key, from: E.allCases.map(\.rawValue), default: fallback.rawValue)
-        return E(rawValue: text) ?? fallback
-    }
-
-    mutating func listenAddress(_ node: Node?, at key: String, default fallback: (String, Int)) -> (String, Int) {
-        guard let text = string(node, at: key, default: nil) else { return fallback }
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65_535).contains(port)
-        else {
-            problem(key, "must be host:port, like 0.0.0.0:9000, got \"\(text)\"")
-            return fallback
-        }
-        let host = String(text[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-        return (host.isEmpty ? fallback.0 : host, port)
-    }
-
-    mutating func readableFile(_ node: Node?, at key: String) -> String? {
-        guard let path = string(node, at: key) else { return nil }
-        guard FileManager.default.isReadableFile(atPath: path) else {
-            problem(key, "file \"\(path)\" does not exist or cannot be read")
-            return nil
-        }
-        return path
-    }
-
-    static func isIdentifier(_ text: String) -> Bool {
-        !text.isEmpty && text.count <= 64
-            && text.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0) }
     }
 }

@@ -192,33 +192,3 @@ public enum UnknownTokenPolicy: String, Sendable, CaseIterable {
     case accept
     case reject
 }
-
-/// One thing wrong with a configuration: the key, and what is wrong with its value.
-public struct ConfigProblem: Sendable, Equatable, CustomStringConvertible {
-    /// Dotted path of the key, e.g. `ocpp.port` or `stations[2].id`.
-    public var key: String
-    public var reason: String
-
-    public init(key: String, reason: String) {
-        self.key = key
-        self.reason = reason
-    }
-
-    public var description: String { "\(key): \(reason)" }
-}
-
-/// A configuration that cannot be used, with every problem found in it.
-public struct ConfigError: Error, Sendable, CustomStringConvertible {
-    public var file: String
-    public var problems: [ConfigProblem]
-
-    public init(file: String, problems: [ConfigProblem]) {
-        self.file = file
-        self.problems = problems
-    }
-
-    public var description: String {
-        "\(file) has \(problems.count) problem\(problems.count == 1 ? "" : "s"):\n"
-            + problems.map { "  - \($0)" }.joined(separator: "\n")
-    }
-}

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ConfigReading
 import EdgeConfig
 import EdgeServer
 import Foundation

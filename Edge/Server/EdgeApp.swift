@@ -1,4 +1,5 @@
 public import CentralSystem
+public import ConfigReading
 public import EdgeConfig
 import EdgeStore
 import EdgeSync

@@ -85,6 +85,11 @@ enum Schema {
                     );
                     CREATE INDEX outbox_samples ON outbox(seq) WHERE sample = 1;
                     """)
+            // seq starts from the clock (milliseconds × 1000): an edge whose database was replaced (a new box, a
+            // lost disk) sends seqs above every one it sent before, so the cloud does not take its new messages
+            // for repeats of old ones.
+            let seed = Int64(Date().timeIntervalSince1970 * 1000) * 1000
+            try db.execute(sql: "INSERT INTO sqlite_sequence (name, seq) VALUES ('outbox', ?)", arguments: [seed])
         }
         return migrator
     }

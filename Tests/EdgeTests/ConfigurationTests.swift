@@ -1,3 +1,4 @@
+import ConfigReading
 import EdgeConfig
 import Foundation
 import Meters

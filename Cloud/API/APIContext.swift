@@ -1,0 +1,69 @@
+public import Hummingbird
+import Logging
+
+/// Who is calling: resolved from the bearer token by ``TokenAuthenticator``.
+public struct APIIdentity: Sendable, Equatable {
+    public var tokenId: String
+    public var name: String
+    public var role: Role
+    /// The sites this caller may see; nil for all. Partner organizations will set it.
+    public var sites: Set<String>?
+
+    public init(tokenId: String, name: String, role: Role, sites: Set<String>? = nil) {
+        self.tokenId = tokenId
+        self.name = name
+        self.role = role
+        self.sites = sites
+    }
+
+    /// Whether this caller may see `site`.
+    public func sees(site: String) -> Bool { sites?.contains(site) ?? true }
+}
+
+/// What a caller may do. The dashboard issue adds users and organizations on top of the same roles.
+public enum Role: String, Sendable, CaseIterable {
+    case admin, `operator`, viewer, partner
+
+    public func permits(_ permission: Permission) -> Bool {
+        switch (self, permission) {
+        case (.admin, _): true
+        case (.`operator`, .read), (.`operator`, .control), (.`operator`, .configure): true
+        case (.viewer, .read), (.partner, .read): true
+        default: false
+        }
+    }
+}
+
+/// What a route needs.
+public enum Permission: String, Sendable {
+    /// See sites, stations, sessions, events.
+    case read
+    /// Send commands to stations.
+    case control
+    /// Change settings and token lists.
+    case configure
+    /// Manage sites and access.
+    case admin
+}
+
+/// The request context of the API: Hummingbird's core plus the caller's identity.
+public struct APIRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public var identity: APIIdentity?
+
+    public init(source: Source) {
+        coreContext = .init(source: source)
+        identity = nil
+    }
+
+    /// The caller, who must hold `permission`; 401 without a valid token, 403 without the permission.
+    public func require(_ permission: Permission) throws -> APIIdentity {
+        guard let identity else {
+            throw Problem(status: 401, detail: "a valid API token is required (Authorization: Bearer <token>)")
+        }
+        guard identity.role.permits(permission) else {
+            throw Problem(status: 403, detail: "role '\(identity.role.rawValue)' may not \(permission.rawValue)")
+        }
+        return identity
+    }
+}

@@ -1,0 +1,288 @@
+public import CloudIngest
+public import CloudStore
+import Foundation
+public import Hummingbird
+import NIOCore
+import OCPP
+import SyncContract
+
+/// The REST API under `/api/v1` (documented in `/api/v1/openapi.json`), plus `/healthz` and `/metrics`.
+/// Every route but the document and the health check needs a bearer token; every list is scoped to the
+/// sites the caller may see.
+public struct CloudAPI: Sendable {
+    let repository: any CloudRepository
+    let relay: CommandRelay
+    let commandTimeout: Duration
+    let metrics: APIMetrics
+    let prometheus: @Sendable () -> [UInt8]
+    let tokenListChanged: @Sendable (String) async -> Void
+    static let maxBodyBytes = 1 << 20
+
+    public init(
+        repository: any CloudRepository, relay: CommandRelay, commandTimeout: Duration, metrics: APIMetrics,
+        prometheus: @escaping @Sendable () -> [UInt8], tokenListChanged: @escaping @Sendable (String) async -> Void
+    ) {
+        self.repository = repository
+        self.relay = relay
+        self.commandTimeout = commandTimeout
+        self.metrics = metrics
+        self.prometheus = prometheus
+        self.tokenListChanged = tokenListChanged
+    }
+
+    public func router() -> Router<APIRequestContext> {
+        let router = Router(context: APIRequestContext.self)
+        router.middlewares.add(ProblemMiddleware(metrics: metrics))
+        router.get("/healthz") { _, _ in
+            _ = try await repository.sites(in: [])
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ok\n")))
+        }
+        router.get("/api/v1/openapi.json") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
+        }
+        router.middlewares.add(TokenAuthenticator(repository: repository))
+        router.get("/metrics") { _, context in
+            _ = try context.require(.read)
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                body: .init(byteBuffer: ByteBuffer(bytes: prometheus())))
+        }
+        let api = router.group("/api/v1")
+        api.get("/sites") { _, context in
+            let identity = try context.require(.read)
+            return try json(Items(items: try await repository.sites(in: identity.sites)))
+        }
+        api.get("/sites/:site") { _, context in
+            try json(try await visibleSite(context))
+        }
+        api.get("/sites/:site/meters") { request, context in
+            let site = try await visibleSite(context)
+            let query = Query(request)
+            let points = try await repository.meterSeries(
+                site: site.id, from: try query.date("from"), to: try query.date("to"),
+                limit: try query.integer("limit", in: 1...10_000, default: 1000))
+            return try json(Items(items: points))
+        }
+        api.get("/sites/:site/tokens") { _, context in
+            let site = try await visibleSite(context)
+            let (version, tokens) = try await repository.siteTokens(site: site.id)
+            return try json(TokenListBody(version: version, tokens: tokens))
+        }
+        api.put("/sites/:site/tokens") { request, context in
+            _ = try context.require(.configure)
+            let site = try await visibleSite(context)
+            let body = try await decode(TokenListInput.self, from: request)
+            for (index, token) in body.tokens.enumerated() {
+                guard !token.idTag.isEmpty, token.idTag.utf8.count <= 20 else {
+                    throw Problem(status: 400, detail: "tokens[\(index)].idTag must be 1 to 20 characters (OCPP 1.6 IdToken)")
+                }
+                guard ["Accepted", "Blocked", "Expired", "Invalid"].contains(token.status) else {
+                    throw Problem(status: 400, detail: "tokens[\(index)].status must be Accepted, Blocked, Expired or Invalid")
+                }
+            }
+            let version = try await repository.replaceSiteTokens(site: site.id, with: body.tokens)
+            await tokenListChanged(site.id)
+            return try json(TokenListBody(version: version, tokens: body.tokens))
+        }
+        api.get("/stations") { request, context in
+            let identity = try context.require(.read)
+            let site = Query(request).string("site")
+            return try json(Items(items: try await repository.stations(site: site, in: identity.sites)))
+        }
+        api.get("/stations/:station") { _, context in
+            try json(try await visibleStation(context))
+        }
+        api.get("/stations/:station/connectors") { _, context in
+            try json(Items(items: try await visibleStation(context).connectors))
+        }
+        api.post("/stations/:station/commands/:action") { request, context in
+            _ = try context.require(.control)
+            let station = try await visibleStation(context)
+            let action = try context.parameters.require("action")
+            let body = try await request.body.collect(upTo: Self.maxBodyBytes)
+            let payload = body.readableBytes == 0 ? "{}" : String(buffer: body)
+            try Self.validateCommand(action: action, payload: payload)
+            return try await relay(station: station.id, action: action, payload: payload)
+        }
+        api.get("/sessions") { request, context in
+            let identity = try context.require(.read)
+            return try json(try await repository.sessions(try Self.sessionFilter(Query(request), sites: identity.sites)).body)
+        }
+        api.get("/sessions/:site/:transaction") { _, context in
+            let site = try await visibleSite(context)
+            let transaction = try context.parameters.require("transaction", as: Int.self)
+            guard let session = try await repository.session(site: site.id, transactionId: transaction) else {
+                throw Problem(status: 404, detail: "no session \(transaction) at site '\(site.id)'")
+            }
+            return try json(session)
+        }
+        api.get("/events") { request, context in
+            let identity = try context.require(.read)
+            let query = Query(request)
+            let severity = query.string("severity")
+            if let severity, !["info", "warning", "error"].contains(severity) {
+                throw Problem(status: 400, detail: "severity must be info, warning or error, got '\(severity)'")
+            }
+            let filter = EventFilter(
+                sites: identity.sites, site: query.string("site"), station: query.string("station"), kind: query.string("kind"),
+                severity: severity, from: try query.date("from"), to: try query.date("to"),
+                limit: try query.integer("limit", in: 1...1000, default: 100))
+            return try json(Items(items: try await repository.events(filter)))
+        }
+        return router
+    }
+
+    // MARK: Helpers
+
+    /// The site of the path, if the caller may see it (404 otherwise, so ids of others are not confirmed).
+    private func visibleSite(_ context: APIRequestContext) async throws -> SiteRecord {
+        let identity = try context.require(.read)
+        let id = try context.parameters.require("site")
+        guard identity.sees(site: id), let site = try await repository.site(id: id) else {
+            throw Problem(status: 404, detail: "no site '\(id)'")
+        }
+        return site
+    }
+
+    private func visibleStation(_ context: APIRequestContext) async throws -> StationView {
+        let identity = try context.require(.read)
+        let raw = try context.parameters.require("station")
+        let id = raw.removingPercentEncoding ?? raw
+        guard let station = try await repository.station(id: id), identity.sees(site: station.site) else {
+            throw Problem(status: 404, detail: "no station '\(id)'")
+        }
+        return station
+    }
+
+    private func relay(station: String, action: String, payload: String) async throws -> Response {
+        let result: CommandResultRecord
+        do {
+            result = try await relay.send(station: station, action: action, payload: payload, timeout: commandTimeout)
+        } catch {
+            switch error {
+            case .unknownStation: throw Problem(status: 404, detail: error.description)
+            case .siteOffline: throw Problem(status: 409, detail: error.description)
+            case .brokerUnavailable: throw Problem(status: 503, detail: error.description)
+            case .timeout: throw Problem(status: 504, detail: error.description)
+            }
+        }
+        let detail = result.error ?? result.outcome
+        switch result.outcome {
+        case "accepted":
+            let response = result.response ?? "{}"
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(
+                    byteBuffer: ByteBuffer(string: #"{"id":"\#(result.id)","outcome":"accepted","response":\#(response)}"#)))
+        case "not_connected", "rejected": throw Problem(status: 409, detail: detail)
+        case "timeout", "expired": throw Problem(status: 504, detail: detail)
+        case "invalid": throw Problem(status: 400, detail: detail)
+        default: throw Problem(status: 502, detail: detail)
+        }
+    }
+
+    /// A command is checked here, against the OCPP 1.6 schema of its action, before anything is sent.
+    static func validateCommand(action: String, payload: String) throws {
+        guard let type = OCPP16.requestType(forAction: action, direction: .toStation) else {
+            throw Problem(status: 404, detail: "'\(action)' is not a command a central system can send in OCPP 1.6")
+        }
+        do {
+            _ = try PayloadCoder().decode(type, from: Array(payload.utf8))
+        } catch {
+            throw Problem(status: 400, detail: "payload is not valid for \(action): \(error.reason) (\(error.code.rawValue))")
+        }
+    }
+
+    static func sessionFilter(_ query: Query, sites: Set<String>?) throws -> SessionFilter {
+        var after: SessionCursor?
+        if let cursor = query.string("cursor") {
+            guard let parsed = SessionCursor(token: cursor) else {
+                throw Problem(status: 400, detail: "cursor is not one this API handed out")
+            }
+            after = parsed
+        }
+        return SessionFilter(
+            sites: sites, site: query.string("site"), station: query.string("station"), idTag: query.string("token"),
+            from: try query.date("from"), to: try query.date("to"), active: try query.bool("active"),
+            limit: try query.integer("limit", in: 1...500, default: 50), after: after)
+    }
+
+    private func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
+        let body = try await request.body.collect(upTo: Self.maxBodyBytes)
+        do {
+            return try SyncJSON.decoder().decode(T.self, from: Data(body.readableBytesView))
+        } catch let error as DecodingError {
+            throw Problem(status: 400, detail: "the body is not valid: \(error)")
+        }
+    }
+
+    private func json(_ value: some Encodable) throws -> Response {
+        Response(
+            status: .ok, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: try SyncJSON.encoder().encode(value))))
+    }
+}
+
+/// `{"items": [...]}`: lists are wrapped, so fields can be added later.
+struct Items<Item: Encodable>: Encodable {
+    let items: [Item]
+}
+
+struct TokenListBody: Encodable {
+    let version: Int
+    let tokens: [SiteToken]
+}
+
+struct TokenListInput: Decodable {
+    let tokens: [SiteToken]
+}
+
+struct PageBody<Item: Encodable>: Encodable {
+    let items: [Item]
+    let next: String?
+}
+
+extension Page where Item: Encodable {
+    var body: PageBody<Item> { PageBody(items: items, next: next) }
+}
+
+/// Typed reads of the query string; each refusal names the parameter.
+struct Query {
+    let parameters: [String: String]
+
+    init(_ request: Request) {
+        var parameters: [String: String] = [:]
+        for (key, value) in request.uri.queryParameters { parameters[String(key)] = String(value) }
+        self.parameters = parameters
+    }
+
+    func string(_ name: String) -> String? { parameters[name].flatMap { $0.isEmpty ? nil : $0 } }
+
+    func integer(_ name: String, in range: ClosedRange<Int>, default fallback: Int) throws -> Int {
+        guard let text = string(name) else { return fallback }
+        guard let value = Int(text), range.contains(value) else {
+            throw Problem(
+                status: 400,
+                detail: "\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound), got '\(text)'")
+        }
+        return value
+    }
+
+    func bool(_ name: String) throws -> Bool? {
+        guard let text = string(name) else { return nil }
+        guard let value = Bool(text) else { throw Problem(status: 400, detail: "\(name) must be true or false, got '\(text)'") }
+        return value
+    }
+
+    func date(_ name: String) throws -> Date? {
+        guard let text = string(name) else { return nil }
+        guard let date = SyncJSON.parse(text) else {
+            throw Problem(
+                status: 400, detail: "\(name) must be an ISO 8601 date-time such as 2026-11-25T10:00:00Z, got '\(text)'")
+        }
+        return date
+    }
+}

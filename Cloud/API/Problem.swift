@@ -1,0 +1,68 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+
+/// An RFC 9457 problem: how every error of the API answers (`application/problem+json`).
+public struct Problem: Error, Codable, Sendable, Equatable {
+    public var type = "about:blank"
+    public var title: String
+    public var status: Int
+    public var detail: String
+
+    public init(status: Int, detail: String) {
+        self.title = Self.titles[status] ?? "Error"
+        self.status = status
+        self.detail = detail
+    }
+}
+
+extension Problem {
+    static let titles = [
+        400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
+        409: "Conflict", 413: "Content Too Large", 500: "Internal Server Error", 502: "Bad Gateway",
+        503: "Service Unavailable", 504: "Gateway Timeout",
+    ]
+}
+
+/// Turns every error of a route into a problem answer, and logs and counts it.
+struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
+    let metrics: APIMetrics
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response
+    {
+        let problem: Problem
+        do {
+            return try await next(request, context)
+        } catch let error as Problem {
+            problem = error
+        } catch let error as HTTPError {
+            problem = Problem(status: Int(error.status.code), detail: error.body ?? error.status.reasonPhrase)
+        } catch {
+            problem = Problem(status: 500, detail: "\(error)")
+        }
+        metrics.error(status: problem.status)
+        let metadata: Logger.Metadata = [
+            "method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(problem.status)",
+            "detail": "\(problem.detail)",
+        ]
+        if problem.status >= 500 && problem.status != 502 && problem.status != 504 {
+            context.logger.error("API request failed", metadata: metadata)
+        } else {
+            context.logger.notice("API request refused", metadata: metadata)
+        }
+        var headers: HTTPFields = [.contentType: "application/problem+json"]
+        if problem.status == 401 { headers[.wwwAuthenticate] = #"Bearer realm="gridside""# }
+        return Response(
+            status: .init(code: problem.status), headers: headers,
+            body: .init(byteBuffer: ByteBuffer(bytes: (try? JSONEncoder.sorted.encode(problem)) ?? Data())))
+    }
+}
+
+extension JSONEncoder {
+    static var sorted: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+}

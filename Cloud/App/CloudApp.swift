@@ -1,0 +1,101 @@
+import CloudAPI
+import CloudIngest
+public import CloudStore
+import Foundation
+import Hummingbird
+import HummingbirdTLS
+public import Logging
+import MQTT
+import Metrics
+import NIOSSL
+import Prometheus
+public import ServiceLifecycle
+import Synchronization
+import UnixSignals
+
+/// `gridside-cloud serve`: the MQTT ingest, the command relay and the HTTPS API over one store.
+public struct CloudApp: Sendable {
+    public let configuration: CloudConfiguration
+    public let logger: Logger
+
+    public init(configuration: CloudConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Opens (creating) the store of the configuration.
+    public static func openStore(_ configuration: CloudConfiguration) throws -> SQLiteRepository {
+        let directory = URL(fileURLWithPath: configuration.storePath).deletingLastPathComponent().path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        return try SQLiteRepository(path: configuration.storePath)
+    }
+
+    /// Builds the service group; `onReady` gets the HTTPS port once it listens.
+    public func makeServiceGroup(onReady: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> ServiceGroup {
+        let registry = PrometheusCollectorRegistry()
+        let factory = PrometheusMetricsFactory(registry: registry)
+        let repository = try Self.openStore(configuration)
+        let client = MQTTClient(configuration: configuration.mqtt, logger: logger)
+        let relay = CommandRelay(repository: repository, client: client)
+        let ingest = IngestService(
+            client: client, repository: repository, relay: relay,
+            limits: .init(
+                maxPayloadBytes: configuration.maxPayloadBytes, siteRate: configuration.siteRate,
+                siteBurst: configuration.siteBurst),
+            sharedGroup: configuration.sharedSubscription, metrics: IngestMetrics(factory: factory), logger: logger)
+        let api = CloudAPI(
+            repository: repository, relay: relay, commandTimeout: configuration.commandTimeout,
+            metrics: APIMetrics(factory: factory), prometheus: { registry.emitToBuffer() },
+            tokenListChanged: { site in await ingest.publishTokenList(site: site) })
+
+        let directory = URL(fileURLWithPath: configuration.storePath).deletingLastPathComponent().path
+        let certificate: String
+        let key: String
+        if let configured = configuration.http.certificate, let configuredKey = configuration.http.key {
+            (certificate, key) = (configured, configuredKey)
+        } else {
+            (certificate, key) = try SelfSignedCertificate.ensure(in: directory, hostName: ProcessInfo.processInfo.hostName)
+            logger.notice("HTTPS uses a self-signed certificate", metadata: ["certificate": "\(certificate)"])
+        }
+        let chain = try NIOSSLCertificate.fromPEMFile(certificate).map { NIOSSLCertificateSource.certificate($0) }
+        var tls = TLSConfiguration.makeServerConfiguration(
+            certificateChain: chain, privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
+        tls.shutdownTimeout = .seconds(1)
+        let http = configuration.http
+        let logger = self.logger
+        let app = Application(
+            router: api.router(),
+            server: try .tls(.http1(), tlsConfiguration: tls),
+            configuration: .init(address: .hostname(http.host, port: http.port), serverName: "gridside-cloud"),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? http.port
+                logger.notice(
+                    "cloud ready: API at https://<this host>:\(port)/api/v1/ (OpenAPI: /api/v1/openapi.json)",
+                    metadata: [
+                        "https_port": "\(port)", "broker": "\(configuration.mqtt.broker)", "store": "\(configuration.storePath)",
+                    ])
+                await onReady(port)
+            },
+            logger: logger)
+        return ServiceGroup(
+            configuration: .init(
+                services: [
+                    .init(service: RepositoryService(repository: repository, logger: logger)),
+                    .init(service: client), .init(service: ingest), .init(service: app),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+    }
+}
+
+/// Keeps the store open while the rest runs, and closes it last (services stop in reverse order).
+struct RepositoryService: Service {
+    let repository: SQLiteRepository
+    let logger: Logger
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        try repository.close()
+        logger.notice("store closed")
+    }
+}

@@ -1,0 +1,112 @@
+public import ConfigReading
+import Foundation
+public import MQTT
+import Yams
+
+/// Everything `gridside-cloud` is configured with, as read from `cloud.yaml` and checked.
+public struct CloudConfiguration: Sendable, Equatable {
+    public var http: HTTP
+    public var storePath: String
+    public var mqtt: MQTTConfiguration
+    /// With a name, ingest subscribes as `$share/<name>/…`, so several cloud instances split the messages.
+    public var sharedSubscription: String?
+    public var maxPayloadBytes: Int
+    public var siteRate: Double
+    public var siteBurst: Double
+    public var commandTimeout: Duration
+    public var logLevel: String
+
+    /// The HTTPS listener.
+    public struct HTTP: Sendable, Equatable {
+        public var host: String
+        public var port: Int
+        /// PEM files; absent, a self-signed pair is generated next to the database on first start and kept.
+        public var certificate: String?
+        public var key: String?
+    }
+
+    /// Reads and checks a configuration file; the error lists every problem, each with its key.
+    public static func load(path: String) throws(ConfigError) -> CloudConfiguration {
+        try parse(yaml: try ConfigReader.read(path: path), file: path)
+    }
+
+    public static func parse(yaml: String, file: String = "cloud.yaml") throws(ConfigError) -> CloudConfiguration {
+        let root = try ConfigReader.compose(yaml: yaml, file: file)
+        var reader = ConfigReader()
+        let config = reader.cloudConfiguration(root)
+        guard reader.problems.isEmpty, let config else { throw ConfigError(file: file, problems: reader.problems) }
+        return config
+    }
+}
+
+extension ConfigReader {
+    mutating func cloudConfiguration(_ root: Node) -> CloudConfiguration? {
+        guard let top = mapping(root, at: "", allowed: ["http", "store", "mqtt", "ingest", "commands", "log"]) else { return nil }
+        let http = mapping(top["http"], at: "http", allowed: ["listen", "tls"]) ?? [:]
+        let (host, port) = listenAddress(http["listen"], at: "http.listen", default: ("0.0.0.0", 8443))
+        var certificate: String?
+        var key: String?
+        if let tls = mapping(http["tls"], at: "http.tls", allowed: ["certificate", "key"]) {
+            certificate = readableFile(tls["certificate"], at: "http.tls.certificate")
+            key = readableFile(tls["key"], at: "http.tls.key")
+        }
+        let store = mapping(top["store"], at: "store", allowed: ["url"]) ?? [:]
+        let url = string(store["url"], at: "store.url", default: "sqlite:///var/lib/gridside/cloud.sqlite") ?? ""
+        var storePath = ""
+        if url.hasPrefix("sqlite://") {
+            storePath = String(url.dropFirst("sqlite://".count))
+            if storePath.isEmpty { problem("store.url", "needs a file path, like sqlite:///var/lib/gridside/cloud.sqlite") }
+        } else if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
+            problem("store.url", "PostgreSQL is not supported yet; use sqlite:///path/to/cloud.sqlite")
+        } else {
+            problem("store.url", "must be sqlite:///path/to/cloud.sqlite, got \"\(url)\"")
+        }
+        let mqtt =
+            mapping(
+                top["mqtt"], at: "mqtt",
+                allowed: [
+                    "broker", "client_id", "username", "password", "password_file", "ca_file", "certificate", "key",
+                    "shared_group",
+                ]
+            ) ?? [:]
+        var broker = MQTTBroker(host: "127.0.0.1", port: 1883, tls: false)
+        if let text = string(mqtt["broker"], at: "mqtt.broker", default: nil) {
+            do {
+                broker = try MQTTBroker(url: text)
+            } catch {
+                problem("mqtt.broker", "\(error)")
+            }
+        }
+        var password = string(mqtt["password"], at: "mqtt.password", default: nil)
+        if mqtt["password_file"] != nil, let file = readableFile(mqtt["password_file"], at: "mqtt.password_file") {
+            password = (try? String(contentsOfFile: file, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let caFile = mqtt["ca_file"] == nil ? nil : readableFile(mqtt["ca_file"], at: "mqtt.ca_file")
+        let clientCertificate = mqtt["certificate"] == nil ? nil : readableFile(mqtt["certificate"], at: "mqtt.certificate")
+        let clientKey = mqtt["key"] == nil ? nil : readableFile(mqtt["key"], at: "mqtt.key")
+        let tls =
+            caFile != nil || clientCertificate != nil
+            ? MQTTTLSFiles(caFile: caFile, certificate: clientCertificate, key: clientKey) : nil
+        let group = string(mqtt["shared_group"], at: "mqtt.shared_group", default: nil)
+        let clientId = string(mqtt["client_id"], at: "mqtt.client_id", default: "gridside-cloud") ?? "gridside-cloud"
+        let ingest = mapping(top["ingest"], at: "ingest", allowed: ["max_payload_bytes", "site_rate", "site_burst"]) ?? [:]
+        let commands = mapping(top["commands"], at: "commands", allowed: ["timeout_s"]) ?? [:]
+        let log = mapping(top["log"], at: "log", allowed: ["level"]) ?? [:]
+        return CloudConfiguration(
+            http: .init(host: host, port: port, certificate: certificate, key: key),
+            storePath: storePath,
+            // A persistent session: while the cloud restarts, the broker keeps its subscription and queues.
+            mqtt: MQTTConfiguration(
+                broker: broker, clientId: clientId, username: string(mqtt["username"], at: "mqtt.username", default: nil),
+                password: password, tls: tls, cleanSession: false),
+            sharedSubscription: group,
+            maxPayloadBytes: integer(
+                ingest["max_payload_bytes"], at: "ingest.max_payload_bytes", in: 1024...16_777_216, default: 262_144),
+            siteRate: number(ingest["site_rate"], at: "ingest.site_rate", in: 1...1_000_000, default: 2000)!,
+            siteBurst: number(ingest["site_burst"], at: "ingest.site_burst", in: 1...10_000_000, default: 20_000)!,
+            commandTimeout: .seconds(integer(commands["timeout_s"], at: "commands.timeout_s", in: 1...600, default: 30)),
+            logLevel: choice(
+                log["level"], at: "log.level", from: ["trace", "debug", "info", "notice", "warning", "error", "critical"],
+                default: "info"))
+    }
+}

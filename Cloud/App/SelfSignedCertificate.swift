@@ -1,0 +1,44 @@
+import Crypto
+import Foundation
+import SwiftASN1
+import X509
+
+/// A certificate and key for HTTPS when none are configured: generated once (P-256, valid 10 years, for
+/// `localhost`, this host's name and 127.0.0.1) and kept beside the database, so clients that pinned it
+/// keep working across restarts.
+enum SelfSignedCertificate {
+    /// The paths of the pair in `directory`, generated first if missing.
+    static func ensure(in directory: String, hostName: String) throws -> (certificate: String, key: String) {
+        let certificatePath = (directory as NSString).appendingPathComponent("cloud-selfsigned.crt.pem")
+        let keyPath = (directory as NSString).appendingPathComponent("cloud-selfsigned.key.pem")
+        let files = FileManager.default
+        if files.fileExists(atPath: certificatePath), files.fileExists(atPath: keyPath) { return (certificatePath, keyPath) }
+        let privateKey = P256.Signing.PrivateKey()
+        let key = Certificate.PrivateKey(privateKey)
+        let name = try DistinguishedName {
+            CommonName("gridside-cloud \(hostName)")
+            OrganizationName("Gridside (self-signed)")
+        }
+        let now = Date()
+        let extensions = try Certificate.Extensions {
+            Critical(BasicConstraints.notCertificateAuthority)
+            Critical(KeyUsage(digitalSignature: true))
+            try ExtendedKeyUsage([.serverAuth])
+            SubjectAlternativeNames([
+                .dnsName("localhost"), .dnsName(hostName), .ipAddress(ASN1OctetString(contentBytes: [127, 0, 0, 1])),
+            ])
+        }
+        let certificate = try Certificate(
+            version: .v3, serialNumber: .init(), publicKey: key.publicKey, notValidBefore: now.addingTimeInterval(-3600),
+            notValidAfter: now.addingTimeInterval(10 * 365 * 86_400), issuer: name, subject: name,
+            signatureAlgorithm: .ecdsaWithSHA256, extensions: extensions, issuerPrivateKey: key)
+        try files.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        // The key first, readable by the owner only; the certificate last, so a half-done pair is redone.
+        guard
+            files.createFile(
+                atPath: keyPath, contents: Data(privateKey.pemRepresentation.utf8), attributes: [.posixPermissions: 0o600])
+        else { throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: keyPath]) }
+        try Data(try certificate.serializeAsPEM().pemString.utf8).write(to: URL(fileURLWithPath: certificatePath))
+        return (certificatePath, keyPath)
+    }
+}

@@ -1,0 +1,166 @@
+import ArgumentParser
+import CloudAPI
+import CloudApp
+import CloudStore
+import ConfigReading
+import Foundation
+import Logging
+import MQTT
+import ServiceLifecycle
+import SyncContract
+
+@main
+struct GridsideCloud: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gridside-cloud",
+        abstract: "The Gridside cloud: every site's data from MQTT, served over an HTTPS REST API.",
+        subcommands: [Serve.self, Check.self, SiteCommand.self, TokenCommand.self],
+        defaultSubcommand: Serve.self)
+}
+
+struct ConfigOption: ParsableArguments {
+    @Option(name: .shortAndLong, help: "The configuration file.")
+    var config: String = "/etc/gridside/cloud.yaml"
+
+    /// The configuration, or exit 78 (EX_CONFIG) after naming every problem.
+    func load() throws -> CloudConfiguration {
+        do {
+            return try CloudConfiguration.load(path: config)
+        } catch {
+            FileHandle.standardError.write(Data((error.description + "\n").utf8))
+            throw ExitCode(78)
+        }
+    }
+}
+
+extension GridsideCloud {
+    struct Serve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Run the cloud until SIGTERM.")
+        @OptionGroup var options: ConfigOption
+
+        func run() async throws {
+            let configuration = try options.load()
+            let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
+            let logger = Logger(label: "gridside-cloud")
+            try await CloudApp(configuration: configuration, logger: logger).makeServiceGroup().run()
+            logger.notice("cloud stopped")
+        }
+    }
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Check the configuration and open the store.")
+        @OptionGroup var options: ConfigOption
+
+        func run() throws {
+            let configuration = try options.load()
+            let store = try CloudApp.openStore(configuration)
+            try store.close()
+            print("\(options.config): OK (store \(configuration.storePath), broker \(configuration.mqtt.broker))")
+        }
+    }
+
+    struct SiteCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "site", abstract: "Register and list sites.", subcommands: [Add.self, List.self])
+
+        struct Add: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Register a site and print what its edge's configuration and the broker need.")
+            @OptionGroup var options: ConfigOption
+            @Argument(help: "The site id, as in the edge's site.id (letters, digits, '-', '_', '.').") var id: String
+            @Option(help: "A readable name.") var name: String?
+
+            func validate() throws {
+                guard SyncTopic.isValidSiteId(id) else {
+                    throw ValidationError("site id must be 1 to 64 letters, digits, '-', '_' or '.', got '\(id)'")
+                }
+            }
+
+            func run() async throws {
+                let configuration = try options.load()
+                let store = try CloudApp.openStore(configuration)
+                defer { try? store.close() }
+                do {
+                    _ = try await store.addSite(id: id, name: name ?? id, at: Date())
+                } catch let error as CloudStoreError {
+                    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                    throw ExitCode(1)
+                }
+                let password = SitePassword.generate()
+                print(
+                    """
+                    Site '\(id)' registered.
+
+                    1. Give the site broker credentials limited to its own topics (mosquitto):
+                         mosquitto_passwd -b /etc/mosquitto/gridside.passwd \(id) '\(password)'
+                       and in the ACL file (see config/mosquitto.example.conf):
+                         user \(id)
+                         topic write gridside/v1/\(id)/up/#
+                         topic read gridside/v1/\(id)/down/#
+
+                    2. Add to the edge's configuration (/etc/gridside/edge.yaml):
+                         site:
+                           id: \(id)
+                         cloud:
+                           broker: \(configuration.mqtt.broker.tls ? "mqtts" : "mqtt")://<broker host>:\(configuration.mqtt.broker.port)
+                           username: \(id)
+                           password: '\(password)'
+                    """)
+            }
+        }
+
+        struct List: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "List the registered sites.")
+            @OptionGroup var options: ConfigOption
+
+            func run() async throws {
+                let store = try CloudApp.openStore(try options.load())
+                defer { try? store.close() }
+                for site in try await store.sites(in: nil) {
+                    print("\(site.id)\t\(site.online ? "online" : "offline")\tlast seq \(site.lastSeq)\t\(site.name)")
+                }
+            }
+        }
+    }
+
+    struct TokenCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "token", abstract: "API tokens.", subcommands: [Create.self])
+
+        struct Create: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Create an API token and print it (only its hash is kept: store it now).")
+            @OptionGroup var options: ConfigOption
+            @Option(help: "What the token is for.") var name: String
+            @Option(help: "admin, operator, viewer or partner.") var role: String = "admin"
+
+            func validate() throws {
+                guard Role(rawValue: role) != nil else {
+                    throw ValidationError("role must be admin, operator, viewer or partner, got '\(role)'")
+                }
+            }
+
+            func run() async throws {
+                let store = try CloudApp.openStore(try options.load())
+                defer { try? store.close() }
+                let (record, token) = APITokens.create(name: name, role: Role(rawValue: role)!, at: Date())
+                try await store.addAPIToken(record)
+                print(token)
+            }
+        }
+    }
+}
+
+/// A random password for a site's broker account.
+enum SitePassword {
+    static func generate() -> String {
+        let alphabet = Array("abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+        var generator = SystemRandomNumberGenerator()
+        return String((0..<24).map { _ in alphabet.randomElement(using: &generator)! })
+    }
+}

@@ -1,0 +1,86 @@
+public import CloudStore
+public import Foundation
+import Logging
+public import MQTT
+import SyncContract
+import Synchronization
+
+/// Relays a command from the API to a station's edge and waits for its result (`up/command.result`, which
+/// ingest hands back here by id).
+public final class CommandRelay: Sendable {
+    private let repository: any CloudRepository
+    private let client: MQTTClient
+    private let waiting = Mutex<[String: CheckedContinuation<CommandResultRecord?, Never>]>([:])
+
+    public init(repository: any CloudRepository, client: MQTTClient) {
+        self.repository = repository
+        self.client = client
+    }
+
+    /// Why a command did not get the station's answer.
+    public enum Failure: Error, Equatable, CustomStringConvertible {
+        case unknownStation(String)
+        case siteOffline(site: String)
+        case brokerUnavailable
+        case timeout(after: Duration)
+
+        public var description: String {
+            switch self {
+            case .unknownStation(let id): "no station '\(id)' is known"
+            case .siteOffline(let site): "the station's site '\(site)' is offline (its edge is not connected to the broker)"
+            case .brokerUnavailable: "the cloud is not connected to the MQTT broker"
+            case .timeout(let after): "no result from the site within \(after)"
+            }
+        }
+    }
+
+    /// Sends `action` with `payload` (a JSON object, already checked by the caller) to `station`.
+    public func send(
+        station: String, action: String, payload: String, timeout: Duration
+    ) async throws(Failure)
+        -> CommandResultRecord
+    {
+        guard let view = try? await repository.station(id: station) else { throw .unknownStation(station) }
+        guard let site = try? await repository.site(id: view.site), site.online else { throw .siteOffline(site: view.site) }
+        guard client.isConnected else { throw .brokerUnavailable }
+        let id = UUID().uuidString.lowercased()
+        let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
+        let request = CommandRequest(
+            id: id, station: station, action: action, payload: payload, expires: Date().addingTimeInterval(seconds))
+        do {
+            try await repository.recordCommand(
+                id: id, site: site.id, station: station, action: action, payload: payload, at: Date())
+        } catch {
+            throw .brokerUnavailable
+        }
+        let client = self.client
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<CommandResultRecord?, Never>) in
+            waiting.withLock { $0[id] = continuation }
+            Task {
+                do {
+                    let message = DownMessage.command(request)
+                    try await client.publish(
+                        MQTTMessage(topic: SyncTopic.down(site: site.id, type: message.type), payload: try message.encoded()))
+                    try await Task.sleep(for: timeout)
+                } catch {}
+                self.resolve(id: id, with: nil)
+            }
+        }
+        guard let result else {
+            // The answer may have been applied by another instance sharing the subscription.
+            if let stored = try? await repository.commandOutcome(id: id) { return stored }
+            throw .timeout(after: timeout)
+        }
+        return result
+    }
+
+    /// Hands results that ingest applied to whoever waits for them.
+    func resolve(_ results: [CommandResultRecord]) {
+        for result in results { resolve(id: result.id, with: result) }
+    }
+
+    private func resolve(id: String, with result: CommandResultRecord?) {
+        let continuation = waiting.withLock { $0.removeValue(forKey: id) }
+        continuation?.resume(returning: result)
+    }
+}

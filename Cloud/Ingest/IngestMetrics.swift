@@ -1,0 +1,22 @@
+public import CoreMetrics
+
+/// Ingest's metrics: messages applied, repeated, rejected by reason, batch sizes and durations.
+public final class IngestMetrics: Sendable {
+    private let factory: any MetricsFactory
+    let applied: Counter
+    let duplicates: Counter
+    let batchSize: Recorder
+    let batchDuration: CoreMetrics.Timer
+
+    public init(factory: any MetricsFactory) {
+        self.factory = factory
+        applied = Counter(label: "ingest_applied_total", factory: factory)
+        duplicates = Counter(label: "ingest_duplicates_total", factory: factory)
+        batchSize = Recorder(label: "ingest_batch_size", factory: factory)
+        batchDuration = CoreMetrics.Timer(label: "ingest_batch_seconds", factory: factory)
+    }
+
+    func rejected(reason: String) {
+        Counter(label: "ingest_rejected_total", dimensions: [("reason", reason)], factory: factory).increment()
+    }
+}

@@ -1,0 +1,245 @@
+public import CloudStore
+import CoreMetrics
+import Foundation
+public import Logging
+public import MQTT
+public import ServiceLifecycle
+import SyncContract
+import Synchronization
+
+/// Takes every site's up messages from the broker, applies them in batches (while one batch commits, the
+/// next gathers), and acknowledges each `(site, seq)` once it is durable. Answers authorization requests
+/// and hands command results to the ``CommandRelay``.
+///
+/// Rejected, logged and counted, never applied nor acknowledged: a topic that is not Gridside's, an
+/// unregistered site, an envelope that does not parse or names another site or type than its topic, a
+/// payload over the size limit, and whatever a site sends beyond its rate.
+public final class IngestService: Service, Sendable {
+    /// Ingest's bounds.
+    public struct Limits: Sendable {
+        public var maxPayloadBytes: Int
+        public var siteRate: Double
+        public var siteBurst: Double
+        public var maxBatch: Int
+        /// Messages waiting beyond this are refused (unacknowledged, so resent) instead of piling up in memory.
+        public var maxBacklog: Int
+
+        public init(
+            maxPayloadBytes: Int = 256 * 1024, siteRate: Double = 2000, siteBurst: Double = 20_000, maxBatch: Int = 2000,
+            maxBacklog: Int = 100_000
+        ) {
+            self.maxPayloadBytes = maxPayloadBytes
+            self.siteRate = siteRate
+            self.siteBurst = siteBurst
+            self.maxBatch = maxBatch
+            self.maxBacklog = maxBacklog
+        }
+    }
+
+    private let client: MQTTClient
+    private let repository: any CloudRepository
+    private let relay: CommandRelay
+    private let limits: Limits
+    private let sharedGroup: String?
+    private let logger: Logger
+    private let metrics: IngestMetrics
+    private let backlog = Mutex<[MQTTMessage]>([])
+    private let rateLimit: Mutex<SiteRateLimit>
+    private let knownSites = Mutex<Set<String>>([])
+
+    public init(
+        client: MQTTClient, repository: any CloudRepository, relay: CommandRelay, limits: Limits = Limits(),
+        sharedGroup: String? = nil, metrics: IngestMetrics, logger: Logger
+    ) {
+        self.client = client
+        self.repository = repository
+        self.relay = relay
+        self.limits = limits
+        self.sharedGroup = sharedGroup
+        self.metrics = metrics
+        self.logger = logger
+        rateLimit = Mutex(SiteRateLimit(rate: limits.siteRate, burst: limits.siteBurst))
+    }
+
+    public func run() async throws {
+        try client.subscribe(SyncTopic.upFilter(sharedGroup: sharedGroup))
+        let (signal, signalSink) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                for await message in self.client.messages {
+                    let accepted = self.backlog.withLock { backlog in
+                        guard backlog.count < self.limits.maxBacklog else { return false }
+                        backlog.append(message)
+                        return true
+                    }
+                    if !accepted { self.reject(message, reason: "overloaded", "ingest backlog full; the edge will resend") }
+                    signalSink.yield()
+                }
+                signalSink.finish()
+            }
+            group.addTask {
+                for await _ in signal {
+                    while true {
+                        let batch = self.backlog.withLock { backlog in
+                            let count = min(backlog.count, self.limits.maxBatch)
+                            defer { backlog.removeFirst(count) }
+                            return Array(backlog.prefix(count))
+                        }
+                        if batch.isEmpty { break }
+                        await self.process(batch)
+                    }
+                }
+            }
+            group.addTask { await self.republishTokenLists() }
+        }
+    }
+
+    // MARK: One batch
+
+    private func process(_ messages: [MQTTMessage]) async {
+        let started = ContinuousClock.now
+        var envelopes: [UpEnvelope] = []
+        envelopes.reserveCapacity(messages.count)
+        for message in messages {
+            guard let envelope = await accept(message) else { continue }
+            if case .presence(let presence) = envelope.message {
+                do {
+                    try await repository.setPresence(site: envelope.site, online: presence.online, at: envelope.timestamp)
+                    logger.info("site presence", metadata: ["site": "\(envelope.site)", "online": "\(presence.online)"])
+                } catch {
+                    logger.error(
+                        "could not record a site's presence", metadata: ["site": "\(envelope.site)", "error": "\(error)"])
+                }
+                continue
+            }
+            envelopes.append(envelope)
+        }
+        guard !envelopes.isEmpty else { return }
+        let outcome: ApplyOutcome
+        do {
+            outcome = try await repository.apply(envelopes, receivedAt: Date())
+        } catch {
+            // Nothing acknowledged: the edges send these again.
+            metrics.rejected(reason: "store")
+            logger.error(
+                "could not apply a batch; the edges will resend it",
+                metadata: ["size": "\(envelopes.count)", "error": "\(error)"])
+            return
+        }
+        metrics.applied.increment(by: outcome.applied)
+        metrics.duplicates.increment(by: outcome.duplicates)
+        metrics.batchSize.record(envelopes.count)
+        let elapsed = ContinuousClock.now - started
+        metrics.batchDuration.recordNanoseconds(
+            elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+        relay.resolve(outcome.commandResults)
+        await withDiscardingTaskGroup { group in
+            for (site, seqs) in outcome.acknowledged {
+                group.addTask { await self.publish(.ack(Ack(seqs: seqs)), to: site) }
+            }
+            for request in outcome.authRequests {
+                group.addTask { await self.answer(request) }
+            }
+        }
+    }
+
+    /// Checks one message; nil (after logging and counting why) when it must not be applied.
+    private func accept(_ message: MQTTMessage) async -> UpEnvelope? {
+        guard let topic = SyncTopic.parse(message.topic), topic.direction == .up else {
+            reject(message, reason: "topic", "not a gridside/v1/<site>/up/<type> topic")
+            return nil
+        }
+        guard message.payload.count <= limits.maxPayloadBytes else {
+            reject(message, reason: "oversized", "payload of \(message.payload.count) bytes is over \(limits.maxPayloadBytes)")
+            return nil
+        }
+        guard await isRegistered(topic.site) else {
+            reject(message, reason: "unknown_site", "site '\(topic.site)' is not registered (gridside-cloud site add)")
+            return nil
+        }
+        if topic.type != UpMessage.Kind.presence.rawValue {
+            guard rateLimit.withLock({ $0.allow(topic.site, now: .now) }) else {
+                reject(message, reason: "rate_limited", "site '\(topic.site)' sends faster than \(Int(limits.siteRate))/s")
+                return nil
+            }
+        }
+        let envelope: UpEnvelope
+        do {
+            envelope = try UpEnvelope.decode(message.payload)
+        } catch {
+            reject(message, reason: "malformed", "\(error)")
+            return nil
+        }
+        guard envelope.site == topic.site, envelope.message.type == topic.type else {
+            reject(
+                message, reason: "mismatch",
+                "envelope says site '\(envelope.site)' type '\(envelope.message.type)', the topic '\(topic.site)' '\(topic.type)'"
+            )
+            return nil
+        }
+        guard envelope.seq > 0 || envelope.message.type == UpMessage.Kind.presence.rawValue else {
+            reject(message, reason: "malformed", "seq must be 1 or more")
+            return nil
+        }
+        return envelope
+    }
+
+    private func isRegistered(_ site: String) async -> Bool {
+        if knownSites.withLock({ $0.contains(site) }) { return true }
+        // Sites are few and added rarely: a miss reloads them (a site added since is found at once).
+        guard let sites = try? await repository.sites(in: nil) else { return false }
+        let ids = Set(sites.map(\.id))
+        knownSites.withLock { $0 = ids }
+        return ids.contains(site)
+    }
+
+    private func reject(_ message: MQTTMessage, reason: String, _ detail: String) {
+        metrics.rejected(reason: reason)
+        logger.warning(
+            "rejected an up message",
+            metadata: ["topic": "\(message.topic.prefix(200))", "reason": "\(reason)", "detail": "\(detail.prefix(300))"])
+    }
+
+    // MARK: Down
+
+    private func answer(_ request: AuthRequestRecord) async {
+        let token = try? await repository.siteToken(site: request.site, idTag: request.idTag)
+        var status = token?.status ?? "Invalid"
+        if status == "Accepted", let expiry = token?.expiry, expiry < Date() { status = "Expired" }
+        let answer = AuthAnswer(
+            id: request.id, idTag: request.idTag, status: status, expiry: token?.expiry, parentIdTag: token?.parentIdTag)
+        await publish(.authAnswer(answer), to: request.site)
+    }
+
+    /// Publishes every site's token list again on each connection (retained: an edge that connects later
+    /// gets it from the broker, even one that restarted without persistence).
+    private func republishTokenLists() async {
+        for await event in client.events where event == .connected {
+            guard let sites = try? await repository.sites(in: nil) else { continue }
+            for site in sites where site.tokenListVersion > 0 {
+                await publishTokenList(site: site.id)
+            }
+        }
+    }
+
+    /// Publishes a site's token list (retained).
+    public func publishTokenList(site: String) async {
+        guard let (version, tokens) = try? await repository.siteTokens(site: site) else { return }
+        let list = TokenList(
+            version: version,
+            tokens: tokens.map { .init(idTag: $0.idTag, status: $0.status, expiry: $0.expiry, parentIdTag: $0.parentIdTag) })
+        await publish(.tokens(list), to: site, retain: true)
+    }
+
+    private func publish(_ message: DownMessage, to site: String, retain: Bool = false) async {
+        do {
+            try await client.publish(
+                MQTTMessage(topic: SyncTopic.down(site: site, type: message.type), payload: try message.encoded(), retain: retain)
+            )
+        } catch {
+            // An ack that is lost costs a resend from the edge, which is then acknowledged as a repeat.
+            logger.warning(
+                "could not publish to a site", metadata: ["site": "\(site)", "type": "\(message.type)", "error": "\(error)"])
+        }
+    }
+}

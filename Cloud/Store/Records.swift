@@ -1,0 +1,265 @@
+public import Foundation
+
+/// A site registered in the cloud.
+public struct SiteRecord: Sendable, Equatable, Codable {
+    public var id: String
+    public var name: String
+    public var createdAt: Date
+    public var online: Bool
+    public var lastSeenAt: Date?
+    /// The highest seq applied from this site.
+    public var lastSeq: Int64
+    public var tokenListVersion: Int
+
+    public init(
+        id: String, name: String, createdAt: Date, online: Bool = false, lastSeenAt: Date? = nil, lastSeq: Int64 = 0,
+        tokenListVersion: Int = 0
+    ) {
+        self.id = id
+        self.name = name
+        self.createdAt = createdAt
+        self.online = online
+        self.lastSeenAt = lastSeenAt
+        self.lastSeq = lastSeq
+        self.tokenListVersion = tokenListVersion
+    }
+}
+
+/// A charging station as the cloud last heard of it.
+public struct StationView: Sendable, Equatable, Codable {
+    public var id: String
+    public var site: String
+    public var vendor: String?
+    public var model: String?
+    public var serialNumber: String?
+    public var firmwareVersion: String?
+    public var approval: String?
+    public var connected: Bool
+    public var connectionChangedAt: Date?
+    public var lastBootAt: Date?
+    public var connectors: [ConnectorView]
+}
+
+/// A connector's live status.
+public struct ConnectorView: Sendable, Equatable, Codable {
+    public var station: String
+    public var connector: Int
+    public var status: String
+    public var errorCode: String?
+    public var info: String?
+    public var vendorId: String?
+    public var vendorErrorCode: String?
+    public var since: Date
+}
+
+/// A charging session, running or finished.
+public struct SessionView: Sendable, Equatable, Codable {
+    public var site: String
+    public var transactionId: Int
+    public var station: String
+    public var connector: Int
+    public var idTag: String?
+    public var authStatus: String?
+    public var startTime: Date?
+    public var stopTime: Date?
+    public var stopReason: String?
+    public var meterStartWh: Double?
+    public var meterStopWh: Double?
+    /// Energy delivered so far (or in all, once stopped), in Wh.
+    public var energyWh: Double?
+    public var powerW: Double?
+    public var currentA: Double?
+    public var soc: Double?
+    public var updatedAt: Date?
+    public var active: Bool
+}
+
+/// Which sessions to list.
+public struct SessionFilter: Sendable, Equatable {
+    public var sites: Set<String>?
+    public var site: String?
+    public var station: String?
+    public var idTag: String?
+    public var from: Date?
+    public var to: Date?
+    public var active: Bool?
+    public var limit: Int
+    public var after: SessionCursor?
+
+    public init(
+        sites: Set<String>? = nil, site: String? = nil, station: String? = nil, idTag: String? = nil, from: Date? = nil,
+        to: Date? = nil, active: Bool? = nil, limit: Int = 50, after: SessionCursor? = nil
+    ) {
+        self.sites = sites
+        self.site = site
+        self.station = station
+        self.idTag = idTag
+        self.from = from
+        self.to = to
+        self.active = active
+        self.limit = limit
+        self.after = after
+    }
+}
+
+/// Where a page of sessions ended: the next page starts after it (newest first).
+public struct SessionCursor: Sendable, Equatable {
+    public var sortAt: Int64
+    public var site: String
+    public var transactionId: Int
+
+    public init(sortAt: Int64, site: String, transactionId: Int) {
+        self.sortAt = sortAt
+        self.site = site
+        self.transactionId = transactionId
+    }
+
+    /// An opaque token for URLs.
+    public var token: String {
+        Data("\(sortAt)|\(transactionId)|\(site)".utf8).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    public init?(token: String) {
+        var base64 = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64 += "=" }
+        guard let data = Data(base64Encoded: base64) else { return nil }
+        let parts = String(decoding: data, as: UTF8.self).split(separator: "|", maxSplits: 2)
+        guard parts.count == 3, let sortAt = Int64(parts[0]), let transactionId = Int(parts[1]) else { return nil }
+        self.init(sortAt: sortAt, site: String(parts[2]), transactionId: transactionId)
+    }
+}
+
+/// A page of a list, with where the next one starts.
+public struct Page<Item: Sendable & Equatable>: Sendable, Equatable {
+    public var items: [Item]
+    public var next: String?
+}
+
+/// One reading of a site's meters.
+public struct MeterPoint: Sendable, Equatable, Codable {
+    public var time: Date
+    public var meter: String
+    public var role: String
+    public var currentA: [Double?]
+    public var powerW: Double?
+    public var energyImportWh: Double?
+}
+
+/// A line of a site's history: status changes, connections, station events, command results, rejected
+/// messages.
+public struct EventView: Sendable, Equatable, Codable {
+    public var site: String
+    public var seq: Int64
+    public var time: Date
+    public var station: String?
+    public var connector: Int?
+    public var kind: String
+    public var severity: String
+    public var code: String?
+    public var detail: String
+}
+
+/// Which events to list.
+public struct EventFilter: Sendable, Equatable {
+    public var sites: Set<String>?
+    public var site: String?
+    public var station: String?
+    public var kind: String?
+    public var severity: String?
+    public var from: Date?
+    public var to: Date?
+    public var limit: Int
+
+    public init(
+        sites: Set<String>? = nil, site: String? = nil, station: String? = nil, kind: String? = nil, severity: String? = nil,
+        from: Date? = nil, to: Date? = nil, limit: Int = 100
+    ) {
+        self.sites = sites
+        self.site = site
+        self.station = station
+        self.kind = kind
+        self.severity = severity
+        self.from = from
+        self.to = to
+        self.limit = limit
+    }
+}
+
+/// An API token: only a hash of its secret is kept.
+public struct APITokenRecord: Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var secretHash: String
+    public var role: String
+    public var createdAt: Date
+    public var revoked: Bool
+
+    public init(id: String, name: String, secretHash: String, role: String, createdAt: Date, revoked: Bool = false) {
+        self.id = id
+        self.name = name
+        self.secretHash = secretHash
+        self.role = role
+        self.createdAt = createdAt
+        self.revoked = revoked
+    }
+}
+
+/// A token (RFID card, app id) allowed or refused at a site's chargers.
+public struct SiteToken: Sendable, Equatable, Codable {
+    public var idTag: String
+    public var status: String
+    public var expiry: Date?
+    public var parentIdTag: String?
+
+    public init(idTag: String, status: String, expiry: Date? = nil, parentIdTag: String? = nil) {
+        self.idTag = idTag
+        self.status = status
+        self.expiry = expiry
+        self.parentIdTag = parentIdTag
+    }
+}
+
+/// What applying a batch of up messages did.
+public struct ApplyOutcome: Sendable, Equatable {
+    /// Per site, the seqs now durable (applied now or before): these are acknowledged to the edge.
+    public var acknowledged: [String: [Int64]] = [:]
+    /// How many were new, and how many repeats of messages already applied.
+    public var applied = 0
+    public var duplicates = 0
+    public var commandResults: [CommandResultRecord] = []
+    public var authRequests: [AuthRequestRecord] = []
+
+    public init() {}
+}
+
+/// A station's answer to a relayed command, as it arrived.
+public struct CommandResultRecord: Sendable, Equatable {
+    public var site: String
+    public var id: String
+    public var outcome: String
+    public var response: String?
+    public var error: String?
+}
+
+/// A token an edge asked about.
+public struct AuthRequestRecord: Sendable, Equatable {
+    public var site: String
+    public var id: String
+    public var idTag: String
+    public var station: String
+}
+
+/// Errors of the store that callers act on.
+public enum CloudStoreError: Error, Equatable, CustomStringConvertible {
+    case siteExists(String)
+    case unknownSite(String)
+
+    public var description: String {
+        switch self {
+        case .siteExists(let id): "site '\(id)' is already registered"
+        case .unknownSite(let id): "site '\(id)' is not registered"
+        }
+    }
+}

@@ -1,0 +1,215 @@
+import Foundation
+import GRDB
+import SyncContract
+
+/// How each up message changes the cloud's state. Applied in any order, the result is the same: live values
+/// carry the seq that set them and only a higher seq replaces them, and a session's start, progress and stop
+/// fill separate columns.
+enum Ingest {
+    static func apply(_ envelope: UpEnvelope, _ db: Database, _ outcome: inout ApplyOutcome) throws {
+        let site = envelope.site
+        let seq = envelope.seq
+        switch envelope.message {
+        case .presence:
+            break  // Not sequenced; handled before the batch.
+        case .stationBoot(let boot):
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO station (id, site_id, vendor, model, serial_number, firmware_version, approval, last_boot_at, boot_seq)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (id) DO UPDATE SET site_id = excluded.site_id, vendor = excluded.vendor, model = excluded.model,
+                        serial_number = excluded.serial_number, firmware_version = excluded.firmware_version,
+                        approval = excluded.approval, last_boot_at = excluded.last_boot_at, boot_seq = excluded.boot_seq
+                    WHERE station.boot_seq < excluded.boot_seq OR station.site_id <> excluded.site_id
+                    """
+            ).execute(arguments: [
+                boot.station, site, boot.vendor, boot.model, boot.serialNumber, boot.firmwareVersion, boot.approval,
+                boot.time.milliseconds, seq,
+            ])
+            try event(
+                db, site: site, seq: seq, at: boot.time, station: boot.station, kind: "boot", severity: "info", code: nil,
+                detail: ["vendor": boot.vendor, "model": boot.model, "firmware": boot.firmwareVersion ?? ""])
+        case .stationConnection(let connection):
+            try ensureStation(db, id: connection.station, site: site)
+            try db.cachedStatement(
+                sql: """
+                    UPDATE station SET connected = ?, connection_changed_at = ?, connection_seq = ?
+                    WHERE id = ? AND connection_seq < ?
+                    """
+            ).execute(arguments: [connection.connected, connection.time.milliseconds, seq, connection.station, seq])
+            try event(
+                db, site: site, seq: seq, at: connection.time, station: connection.station,
+                kind: connection.connected ? "connected" : "disconnected", severity: connection.connected ? "info" : "warning",
+                code: nil, detail: connection.reason.map { ["reason": $0] } ?? [:])
+        case .connectorStatus(let status):
+            try ensureStation(db, id: status.station, site: site)
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO connector (station_id, connector_id, site_id, status, error_code, info, vendor_id,
+                        vendor_error_code, status_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (station_id, connector_id) DO UPDATE SET site_id = excluded.site_id, status = excluded.status,
+                        error_code = excluded.error_code, info = excluded.info, vendor_id = excluded.vendor_id,
+                        vendor_error_code = excluded.vendor_error_code, status_at = excluded.status_at
+                    WHERE connector.status_at <= excluded.status_at
+                    """
+            ).execute(arguments: [
+                status.station, status.connector, site, status.status, status.errorCode, status.info, status.vendorId,
+                status.vendorErrorCode, status.time.milliseconds,
+            ])
+            let faulted = status.status == "Faulted" || (status.errorCode.map { $0 != "NoError" } ?? false)
+            var detail = ["status": status.status]
+            detail["info"] = status.info
+            detail["vendorId"] = status.vendorId
+            detail["vendorErrorCode"] = status.vendorErrorCode
+            try event(
+                db, site: site, seq: seq, at: status.time, station: status.station, connector: status.connector,
+                kind: "status", severity: status.status == "Faulted" ? "error" : faulted ? "warning" : "info",
+                code: status.errorCode, detail: detail)
+        case .sessionStart(let start):
+            try ensureStation(db, id: start.station, site: site)
+            let sortAt = (start.startTime ?? envelope.timestamp).milliseconds
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO session (site_id, transaction_id, station_id, connector_id, id_tag, auth_status,
+                        meter_start_wh, start_at, sort_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (site_id, transaction_id) DO UPDATE SET station_id = excluded.station_id,
+                        connector_id = excluded.connector_id, id_tag = excluded.id_tag, auth_status = excluded.auth_status,
+                        meter_start_wh = excluded.meter_start_wh, start_at = excluded.start_at, sort_at = excluded.sort_at
+                    """
+            ).execute(arguments: [
+                site, start.transactionId, start.station, start.connector, start.idTag, start.authStatus, start.meterStartWh,
+                start.startTime?.milliseconds, sortAt,
+            ])
+        case .sessionUpdate(let update):
+            try ensureStation(db, id: update.station, site: site)
+            let at = update.time.milliseconds
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO session (site_id, transaction_id, station_id, connector_id, energy_register_wh, power_w,
+                        current_a, soc, updated_at, update_seq, sort_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (site_id, transaction_id) DO UPDATE SET
+                        energy_register_wh = COALESCE(excluded.energy_register_wh, session.energy_register_wh),
+                        power_w = COALESCE(excluded.power_w, session.power_w),
+                        current_a = COALESCE(excluded.current_a, session.current_a),
+                        soc = COALESCE(excluded.soc, session.soc),
+                        updated_at = excluded.updated_at, update_seq = excluded.update_seq
+                    WHERE session.update_seq < excluded.update_seq
+                    """
+            ).execute(arguments: [
+                site, update.transactionId, update.station, update.connector, update.energyWh, update.powerW, update.currentA,
+                update.soc, at, seq, at,
+            ])
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO session_sample (site_id, seq, transaction_id, at, energy_register_wh, power_w, current_a, soc)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """
+            ).execute(arguments: [
+                site, seq, update.transactionId, at, update.energyWh, update.powerW, update.currentA, update.soc,
+            ])
+        case .sessionStop(let stop):
+            try ensureStation(db, id: stop.station, site: site)
+            let sortAt = (stop.startTime ?? stop.stopTime).milliseconds
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO session (site_id, transaction_id, station_id, connector_id, id_tag, meter_start_wh, start_at,
+                        meter_stop_wh, stop_at, stop_reason, sort_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (site_id, transaction_id) DO UPDATE SET
+                        id_tag = COALESCE(session.id_tag, excluded.id_tag),
+                        meter_start_wh = COALESCE(session.meter_start_wh, excluded.meter_start_wh),
+                        start_at = COALESCE(session.start_at, excluded.start_at),
+                        sort_at = CASE WHEN session.start_at IS NULL THEN excluded.sort_at ELSE session.sort_at END,
+                        meter_stop_wh = excluded.meter_stop_wh, stop_at = excluded.stop_at, stop_reason = excluded.stop_reason
+                    """
+            ).execute(arguments: [
+                site, stop.transactionId, stop.station, stop.connector, stop.idTag, stop.meterStartWh,
+                stop.startTime?.milliseconds, stop.meterStopWh, stop.stopTime.milliseconds, stop.reason, sortAt,
+            ])
+        case .siteMeter(let sample):
+            for reading in sample.meters {
+                let phase = { (index: Int) in index < reading.currentA.count ? reading.currentA[index] : nil }
+                try db.cachedStatement(
+                    sql: """
+                        INSERT INTO meter_sample (site_id, seq, meter, role, at, l1_a, l2_a, l3_a, power_w, energy_import_wh)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """
+                ).execute(arguments: [
+                    site, seq, reading.name, reading.role, sample.time.milliseconds, phase(0), phase(1), phase(2),
+                    reading.powerW, reading.energyImportWh,
+                ])
+            }
+        case .loadSummary(let summary):
+            // Kept only when something happened worth a line in the history: the failsafe.
+            if summary.failsafe {
+                try event(
+                    db, site: site, seq: seq, at: summary.time, station: nil, kind: "load_failsafe", severity: "warning",
+                    code: nil, detail: ["mode": summary.mode])
+            }
+        case .event(let siteEvent):
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO event (site_id, seq, at, station_id, kind, severity, detail) VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """
+            ).execute(arguments: [
+                site, seq, siteEvent.time.milliseconds, siteEvent.station, siteEvent.kind, siteEvent.severity, siteEvent.detail,
+            ])
+        case .commandResult(let result):
+            try db.cachedStatement(
+                sql: """
+                    UPDATE command SET outcome = ?, response = ?, error = ?, answered_at = ? WHERE id = ? AND site_id = ?
+                    """
+            ).execute(arguments: [
+                result.outcome, result.response, result.error, envelope.timestamp.milliseconds, result.id, site,
+            ])
+            var detail = ["command": result.id, "action": result.action, "outcome": result.outcome]
+            detail["error"] = result.error
+            try event(
+                db, site: site, seq: seq, at: envelope.timestamp, station: result.station, kind: "command",
+                severity: result.outcome == "accepted" ? "info" : "warning", code: result.action, detail: detail)
+            outcome.commandResults.append(
+                CommandResultRecord(
+                    site: site, id: result.id, outcome: result.outcome, response: result.response, error: result.error))
+        case .authRequest(let request):
+            outcome.authRequests.append(
+                AuthRequestRecord(site: site, id: request.id, idTag: request.idTag, station: request.station))
+        }
+    }
+
+    /// Keeps a message that could not be applied as an error event.
+    static func recordFailure(_ envelope: UpEnvelope, error: any Error, _ db: Database) throws {
+        try event(
+            db, site: envelope.site, seq: envelope.seq, at: envelope.timestamp, station: nil, kind: "ingest_failed",
+            severity: "error", code: envelope.message.type, detail: ["error": "\(error)"])
+    }
+
+    /// A station first heard of through something other than its boot.
+    private static func ensureStation(_ db: Database, id: String, site: String) throws {
+        try db.cachedStatement(sql: "INSERT INTO station (id, site_id) VALUES (?, ?) ON CONFLICT (id) DO NOTHING")
+            .execute(arguments: [id, site])
+    }
+
+    private static func event(
+        _ db: Database, site: String, seq: Int64, at time: Date, station: String?, connector: Int? = nil, kind: String,
+        severity: String, code: String?, detail: [String: String]
+    ) throws {
+        let json = String(decoding: try JSONEncoder.sorted.encode(detail), as: UTF8.self)
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO event (site_id, seq, at, station_id, connector_id, kind, severity, code, detail)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+                """
+        ).execute(arguments: [site, seq, time.milliseconds, station, connector, kind, severity, code, json])
+    }
+}
+
+extension JSONEncoder {
+    static var sorted: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+}

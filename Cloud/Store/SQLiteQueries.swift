@@ -1,0 +1,181 @@
+public import Foundation
+import GRDB
+
+extension SQLiteRepository {
+    public func stations(site: String?, in scope: Set<String>?) async throws -> [StationView] {
+        try await pool.read { db in
+            let stationRows =
+                if let site {
+                    try Row.fetchAll(db, sql: "SELECT * FROM station WHERE site_id = ? ORDER BY id", arguments: [site])
+                } else {
+                    try Row.fetchAll(db, sql: "SELECT * FROM station ORDER BY id")
+                }
+            let connectorRows =
+                if let site {
+                    try Row.fetchAll(
+                        db, sql: "SELECT * FROM connector WHERE site_id = ? ORDER BY station_id, connector_id", arguments: [site])
+                } else {
+                    try Row.fetchAll(db, sql: "SELECT * FROM connector ORDER BY station_id, connector_id")
+                }
+            let connectors = Dictionary(grouping: connectorRows.map(Self.connector(from:)), by: \.station)
+            return stationRows.map { Self.station(from: $0, connectors: connectors[$0["id"]] ?? []) }
+                .filter { scope?.contains($0.site) ?? true }
+        }
+    }
+
+    public func station(id: String) async throws -> StationView? {
+        try await pool.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM station WHERE id = ?", arguments: [id]) else { return nil }
+            let connectors = try Row.fetchAll(
+                db, sql: "SELECT * FROM connector WHERE station_id = ? ORDER BY connector_id", arguments: [id]
+            ).map(Self.connector(from:))
+            return Self.station(from: row, connectors: connectors)
+        }
+    }
+
+    public func sessions(_ filter: SessionFilter) async throws -> Page<SessionView> {
+        try await pool.read { db in
+            var conditions: [String] = []
+            var arguments: StatementArguments = []
+            if let sites = filter.sites {
+                guard !sites.isEmpty else { return Page(items: [], next: nil) }
+                conditions.append("site_id IN (\(Array(repeating: "?", count: sites.count).joined(separator: ",")))")
+                arguments += StatementArguments(sites.sorted())
+            }
+            if let site = filter.site {
+                conditions.append("site_id = ?")
+                arguments += [site]
+            }
+            if let station = filter.station {
+                conditions.append("station_id = ?")
+                arguments += [station]
+            }
+            if let idTag = filter.idTag {
+                conditions.append("id_tag = ?")
+                arguments += [idTag]
+            }
+            if let from = filter.from {
+                conditions.append("sort_at >= ?")
+                arguments += [from.milliseconds]
+            }
+            if let to = filter.to {
+                conditions.append("sort_at < ?")
+                arguments += [to.milliseconds]
+            }
+            if let active = filter.active { conditions.append(active ? "stop_at IS NULL" : "stop_at IS NOT NULL") }
+            if let after = filter.after {
+                conditions.append("(sort_at, site_id, transaction_id) < (?, ?, ?)")
+                arguments += [after.sortAt, after.site, after.transactionId]
+            }
+            let filterSQL = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            arguments += [filter.limit + 1]
+            let rows = try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM session \(filterSQL) ORDER BY sort_at DESC, site_id DESC, transaction_id DESC LIMIT ?",
+                arguments: arguments)
+            let items = rows.prefix(filter.limit).map(Self.session(from:))
+            var next: String?
+            if rows.count > filter.limit, let last = rows.prefix(filter.limit).last {
+                next = SessionCursor(sortAt: last["sort_at"], site: last["site_id"], transactionId: last["transaction_id"]).token
+            }
+            return Page(items: Array(items), next: next)
+        }
+    }
+
+    public func session(site: String, transactionId: Int) async throws -> SessionView? {
+        try await pool.read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT * FROM session WHERE site_id = ? AND transaction_id = ?", arguments: [site, transactionId]
+            ).map(Self.session(from:))
+        }
+    }
+
+    public func meterSeries(site: String, from: Date?, to: Date?, limit: Int) async throws -> [MeterPoint] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM (SELECT * FROM meter_sample WHERE site_id = ? AND at >= ? AND at < ? ORDER BY at DESC LIMIT ?)
+                    ORDER BY at, meter
+                    """,
+                arguments: [site, from?.milliseconds ?? 0, to?.milliseconds ?? Int64.max, limit]
+            ).map { row in
+                MeterPoint(
+                    time: Date(milliseconds: row["at"]), meter: row["meter"], role: row["role"],
+                    currentA: [row["l1_a"], row["l2_a"], row["l3_a"]], powerW: row["power_w"],
+                    energyImportWh: row["energy_import_wh"])
+            }
+        }
+    }
+
+    public func events(_ filter: EventFilter) async throws -> [EventView] {
+        try await pool.read { db in
+            var conditions: [String] = []
+            var arguments: StatementArguments = []
+            if let sites = filter.sites {
+                guard !sites.isEmpty else { return [] }
+                conditions.append("site_id IN (\(Array(repeating: "?", count: sites.count).joined(separator: ",")))")
+                arguments += StatementArguments(sites.sorted())
+            }
+            for (column, value) in [
+                ("site_id", filter.site), ("station_id", filter.station), ("kind", filter.kind), ("severity", filter.severity),
+            ] {
+                guard let value else { continue }
+                conditions.append("\(column) = ?")
+                arguments += [value]
+            }
+            if let from = filter.from {
+                conditions.append("at >= ?")
+                arguments += [from.milliseconds]
+            }
+            if let to = filter.to {
+                conditions.append("at < ?")
+                arguments += [to.milliseconds]
+            }
+            let filterSQL = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            arguments += [filter.limit]
+            return try Row.fetchAll(
+                db, sql: "SELECT * FROM event \(filterSQL) ORDER BY at DESC, site_id, seq DESC LIMIT ?", arguments: arguments
+            ).map { row in
+                EventView(
+                    site: row["site_id"], seq: row["seq"], time: Date(milliseconds: row["at"]), station: row["station_id"],
+                    connector: row["connector_id"], kind: row["kind"], severity: row["severity"], code: row["code"],
+                    detail: row["detail"])
+            }
+        }
+    }
+
+    // MARK: Rows
+
+    static func station(from row: Row, connectors: [ConnectorView]) -> StationView {
+        StationView(
+            id: row["id"], site: row["site_id"], vendor: row["vendor"], model: row["model"], serialNumber: row["serial_number"],
+            firmwareVersion: row["firmware_version"], approval: row["approval"], connected: row["connected"],
+            connectionChangedAt: (row["connection_changed_at"] as Int64?).map(Date.init(milliseconds:)),
+            lastBootAt: (row["last_boot_at"] as Int64?).map(Date.init(milliseconds:)), connectors: connectors)
+    }
+
+    static func connector(from row: Row) -> ConnectorView {
+        ConnectorView(
+            station: row["station_id"], connector: row["connector_id"], status: row["status"], errorCode: row["error_code"],
+            info: row["info"], vendorId: row["vendor_id"], vendorErrorCode: row["vendor_error_code"],
+            since: Date(milliseconds: row["status_at"]))
+    }
+
+    static func session(from row: Row) -> SessionView {
+        let start = row["meter_start_wh"] as Double?
+        let stop = row["meter_stop_wh"] as Double?
+        let register = row["energy_register_wh"] as Double?
+        let stopAt = (row["stop_at"] as Int64?).map(Date.init(milliseconds:))
+        // Energy is what the meter counted since the start: the stop reading once stopped, else the latest.
+        let energy: Double? = (stop ?? register).flatMap { reading in start.map { max(0, reading - $0) } }
+        return SessionView(
+            site: row["site_id"], transactionId: row["transaction_id"], station: row["station_id"],
+            connector: row["connector_id"],
+            idTag: row["id_tag"], authStatus: row["auth_status"],
+            startTime: (row["start_at"] as Int64?).map(Date.init(milliseconds:)), stopTime: stopAt,
+            stopReason: row["stop_reason"], meterStartWh: start, meterStopWh: stop, energyWh: energy,
+            powerW: stopAt == nil ? row["power_w"] : nil, currentA: stopAt == nil ? row["current_a"] : nil, soc: row["soc"],
+            updatedAt: (row["updated_at"] as Int64?).map(Date.init(milliseconds:)), active: stopAt == nil)
+    }
+}

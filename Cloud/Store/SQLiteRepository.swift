@@ -1,0 +1,187 @@
+public import Foundation
+import GRDB
+public import SyncContract
+
+/// The cloud's storage in one SQLite file (WAL, `synchronous=FULL`: acknowledged means on disk).
+public final class SQLiteRepository: CloudRepository {
+    let pool: DatabasePool
+
+    /// Opens (creating when needed) the database at `path` and brings its schema up to date.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        configuration.busyMode = .timeout(5)
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try CloudSchema.migrator.migrate(pool)
+    }
+
+    public func close() throws { try pool.close() }
+
+    // MARK: Sites
+
+    public func addSite(id: String, name: String, at time: Date) async throws -> SiteRecord {
+        try await pool.write { db in
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM site WHERE id = ?", arguments: [id]) != nil {
+                throw CloudStoreError.siteExists(id)
+            }
+            try db.execute(
+                sql: "INSERT INTO site (id, name, created_at) VALUES (?, ?, ?)", arguments: [id, name, time.milliseconds])
+            return SiteRecord(id: id, name: name, createdAt: Date(milliseconds: time.milliseconds))
+        }
+    }
+
+    public func sites(in scope: Set<String>?) async throws -> [SiteRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM site ORDER BY id").map(Self.site(from:)).filter {
+                scope?.contains($0.id) ?? true
+            }
+        }
+    }
+
+    public func site(id: String) async throws -> SiteRecord? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM site WHERE id = ?", arguments: [id]).map(Self.site(from:))
+        }
+    }
+
+    public func setPresence(site: String, online: Bool, at time: Date) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE site SET online = ?, last_seen_at = ? WHERE id = ?", arguments: [online, time.milliseconds, site])
+        }
+    }
+
+    static func site(from row: Row) -> SiteRecord {
+        SiteRecord(
+            id: row["id"], name: row["name"], createdAt: Date(milliseconds: row["created_at"]), online: row["online"],
+            lastSeenAt: (row["last_seen_at"] as Int64?).map(Date.init(milliseconds:)), lastSeq: row["last_seq"],
+            tokenListVersion: row["token_list_version"])
+    }
+
+    // MARK: Ingest
+
+    public func apply(_ envelopes: [UpEnvelope], receivedAt: Date) async throws -> ApplyOutcome {
+        let received = receivedAt.milliseconds
+        return try await pool.write { db in
+            var outcome = ApplyOutcome()
+            for envelope in envelopes {
+                try db.cachedStatement(
+                    sql: "INSERT INTO applied (site_id, seq, received_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"
+                )
+                .execute(arguments: [envelope.site, envelope.seq, received])
+                outcome.acknowledged[envelope.site, default: []].append(envelope.seq)
+                guard db.changesCount > 0 else {
+                    outcome.duplicates += 1
+                    continue
+                }
+                outcome.applied += 1
+                do {
+                    try db.inSavepoint {
+                        try Ingest.apply(envelope, db, &outcome)
+                        return .commit
+                    }
+                } catch {
+                    // A message that cannot be applied will not apply on a resend either: it is kept as an
+                    // event, so it is visible, and acknowledged, so the edge does not resend it forever.
+                    try Ingest.recordFailure(envelope, error: error, db)
+                }
+                try db.cachedStatement(sql: "UPDATE site SET last_seq = ?, last_seen_at = ? WHERE id = ? AND last_seq < ?")
+                    .execute(arguments: [envelope.seq, received, envelope.site, envelope.seq])
+            }
+            return outcome
+        }
+    }
+
+    // MARK: Tokens of drivers
+
+    public func siteTokens(site: String) async throws -> (version: Int, tokens: [SiteToken]) {
+        try await pool.read { db in
+            let version = try Int.fetchOne(db, sql: "SELECT token_list_version FROM site WHERE id = ?", arguments: [site]) ?? 0
+            let tokens = try Row.fetchAll(
+                db, sql: "SELECT * FROM site_token WHERE site_id = ? ORDER BY id_tag", arguments: [site]
+            ).map(Self.token(from:))
+            return (version, tokens)
+        }
+    }
+
+    public func replaceSiteTokens(site: String, with tokens: [SiteToken]) async throws -> Int {
+        try await pool.write { db in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM site WHERE id = ?", arguments: [site]) != nil else {
+                throw CloudStoreError.unknownSite(site)
+            }
+            try db.execute(sql: "DELETE FROM site_token WHERE site_id = ?", arguments: [site])
+            for token in tokens {
+                try db.execute(
+                    sql: "INSERT INTO site_token (site_id, id_tag, status, expiry, parent_id_tag) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [site, token.idTag, token.status, token.expiry?.milliseconds, token.parentIdTag])
+            }
+            try db.execute(sql: "UPDATE site SET token_list_version = token_list_version + 1 WHERE id = ?", arguments: [site])
+            return try Int.fetchOne(db, sql: "SELECT token_list_version FROM site WHERE id = ?", arguments: [site]) ?? 0
+        }
+    }
+
+    public func siteToken(site: String, idTag: String) async throws -> SiteToken? {
+        try await pool.read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT * FROM site_token WHERE site_id = ? AND id_tag = ?", arguments: [site, idTag]
+            ).map(Self.token(from:))
+        }
+    }
+
+    static func token(from row: Row) -> SiteToken {
+        SiteToken(
+            idTag: row["id_tag"], status: row["status"], expiry: (row["expiry"] as Int64?).map(Date.init(milliseconds:)),
+            parentIdTag: row["parent_id_tag"])
+    }
+
+    // MARK: API tokens
+
+    public func addAPIToken(_ token: APITokenRecord) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO api_token (id, name, secret_hash, role, created_at, revoked) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [token.id, token.name, token.secretHash, token.role, token.createdAt.milliseconds, token.revoked])
+        }
+    }
+
+    public func apiToken(id: String) async throws -> APITokenRecord? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM api_token WHERE id = ?", arguments: [id]).map { row in
+                APITokenRecord(
+                    id: row["id"], name: row["name"], secretHash: row["secret_hash"], role: row["role"],
+                    createdAt: Date(milliseconds: row["created_at"]), revoked: row["revoked"])
+            }
+        }
+    }
+
+    // MARK: Commands
+
+    public func recordCommand(
+        id: String, site: String, station: String, action: String, payload: String, at time: Date
+    ) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO command (id, site_id, station_id, action, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [id, site, station, action, payload, time.milliseconds])
+        }
+    }
+
+    public func commandOutcome(id: String) async throws -> CommandResultRecord? {
+        try await pool.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM command WHERE id = ?", arguments: [id]),
+                let outcome = row["outcome"] as String?
+            else { return nil }
+            return CommandResultRecord(
+                site: row["site_id"], id: id, outcome: outcome, response: row["response"], error: row["error"])
+        }
+    }
+}
+
+extension Date {
+    /// How the cloud stores time: integer milliseconds since 1970 (portable to PostgreSQL's BIGINT).
+    var milliseconds: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
+
+    init(milliseconds: Int64) { self.init(timeIntervalSince1970: Double(milliseconds) / 1000) }
+}

@@ -1,0 +1,97 @@
+import GRDB
+
+/// The cloud database's versioned schema; migrations are only ever appended. Portable SQL: the same
+/// statements are meant to run on PostgreSQL (times are integer milliseconds since 1970, UTC).
+enum CloudSchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-sites-ingest") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE site (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        name TEXT NOT NULL,
+                        created_at BIGINT NOT NULL,
+                        online BOOLEAN NOT NULL DEFAULT FALSE,
+                        last_seen_at BIGINT,
+                        last_seq BIGINT NOT NULL DEFAULT 0,
+                        token_list_version INTEGER NOT NULL DEFAULT 0
+                    );
+                    CREATE TABLE applied (
+                        site_id TEXT NOT NULL, seq BIGINT NOT NULL, received_at BIGINT NOT NULL,
+                        PRIMARY KEY (site_id, seq)
+                    );
+                    CREATE TABLE station (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        site_id TEXT NOT NULL,
+                        vendor TEXT, model TEXT, serial_number TEXT, firmware_version TEXT, approval TEXT,
+                        last_boot_at BIGINT, boot_seq BIGINT NOT NULL DEFAULT 0,
+                        connected BOOLEAN NOT NULL DEFAULT FALSE, connection_changed_at BIGINT,
+                        connection_seq BIGINT NOT NULL DEFAULT 0
+                    );
+                    CREATE INDEX station_site ON station(site_id, id);
+                    CREATE TABLE connector (
+                        station_id TEXT NOT NULL, connector_id INTEGER NOT NULL, site_id TEXT NOT NULL,
+                        status TEXT NOT NULL, error_code TEXT, info TEXT, vendor_id TEXT, vendor_error_code TEXT,
+                        status_at BIGINT NOT NULL,
+                        PRIMARY KEY (station_id, connector_id)
+                    );
+                    CREATE TABLE session (
+                        site_id TEXT NOT NULL, transaction_id BIGINT NOT NULL,
+                        station_id TEXT NOT NULL, connector_id INTEGER NOT NULL,
+                        id_tag TEXT, auth_status TEXT,
+                        meter_start_wh DOUBLE PRECISION, start_at BIGINT,
+                        meter_stop_wh DOUBLE PRECISION, stop_at BIGINT, stop_reason TEXT,
+                        energy_register_wh DOUBLE PRECISION, power_w DOUBLE PRECISION, current_a DOUBLE PRECISION,
+                        soc DOUBLE PRECISION, updated_at BIGINT, update_seq BIGINT NOT NULL DEFAULT 0,
+                        sort_at BIGINT NOT NULL,
+                        PRIMARY KEY (site_id, transaction_id)
+                    );
+                    CREATE INDEX session_recent ON session(sort_at, site_id, transaction_id);
+                    CREATE INDEX session_site ON session(site_id, sort_at);
+                    CREATE INDEX session_station ON session(station_id, sort_at);
+                    CREATE INDEX session_token ON session(id_tag, sort_at);
+                    CREATE INDEX session_active ON session(sort_at) WHERE stop_at IS NULL;
+                    CREATE TABLE session_sample (
+                        site_id TEXT NOT NULL, seq BIGINT NOT NULL, transaction_id BIGINT NOT NULL, at BIGINT NOT NULL,
+                        energy_register_wh DOUBLE PRECISION, power_w DOUBLE PRECISION, current_a DOUBLE PRECISION,
+                        soc DOUBLE PRECISION,
+                        PRIMARY KEY (site_id, seq)
+                    );
+                    CREATE INDEX session_sample_session ON session_sample(site_id, transaction_id, at);
+                    CREATE TABLE meter_sample (
+                        site_id TEXT NOT NULL, seq BIGINT NOT NULL, meter TEXT NOT NULL, role TEXT NOT NULL,
+                        at BIGINT NOT NULL,
+                        l1_a DOUBLE PRECISION, l2_a DOUBLE PRECISION, l3_a DOUBLE PRECISION,
+                        power_w DOUBLE PRECISION, energy_import_wh DOUBLE PRECISION,
+                        PRIMARY KEY (site_id, seq, meter)
+                    );
+                    CREATE INDEX meter_sample_time ON meter_sample(site_id, at);
+                    CREATE TABLE event (
+                        site_id TEXT NOT NULL, seq BIGINT NOT NULL, at BIGINT NOT NULL,
+                        station_id TEXT, connector_id INTEGER,
+                        kind TEXT NOT NULL, severity TEXT NOT NULL, code TEXT, detail TEXT NOT NULL,
+                        PRIMARY KEY (site_id, seq)
+                    );
+                    CREATE INDEX event_time ON event(at);
+                    CREATE INDEX event_site ON event(site_id, at);
+                    CREATE INDEX event_station ON event(station_id, at);
+                    CREATE TABLE site_token (
+                        site_id TEXT NOT NULL, id_tag TEXT NOT NULL, status TEXT NOT NULL, expiry BIGINT,
+                        parent_id_tag TEXT,
+                        PRIMARY KEY (site_id, id_tag)
+                    );
+                    CREATE TABLE api_token (
+                        id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL, secret_hash TEXT NOT NULL, role TEXT NOT NULL,
+                        created_at BIGINT NOT NULL, revoked BOOLEAN NOT NULL DEFAULT FALSE
+                    );
+                    CREATE TABLE command (
+                        id TEXT PRIMARY KEY NOT NULL, site_id TEXT NOT NULL, station_id TEXT NOT NULL, action TEXT NOT NULL,
+                        payload TEXT NOT NULL, created_at BIGINT NOT NULL,
+                        outcome TEXT, response TEXT, error TEXT, answered_at BIGINT
+                    );
+                    """)
+        }
+        return migrator
+    }
+}
