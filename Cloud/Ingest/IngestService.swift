@@ -91,6 +91,9 @@ public final class IngestService: Service, Sendable {
                 }
             }
             group.addTask { await self.republishTokenLists() }
+            // The client stops after this service (services stop in reverse order): stop reading first.
+            try? await gracefulShutdown()
+            group.cancelAll()
         }
     }
 

@@ -73,3 +73,41 @@ def make_edge(tmp_path, request):
 def edge(make_edge) -> Edge:
     """An edge with the base config: unknown stations accepted, unknown tokens rejected."""
     return make_edge()
+
+
+@pytest.fixture
+def broker(tmp_path):
+    """A real mosquitto on a free port, stopped after the test."""
+    from cloud import Mosquitto
+
+    instance = Mosquitto(tmp_path / "broker").start()
+    yield instance
+    instance.stop()
+
+
+@pytest.fixture
+def make_cloud(tmp_path, request, broker):
+    """Starts gridside-cloud instances on the test broker; each stops after the test and must exit 0."""
+    from cloud import Cloud
+
+    clouds = []
+    counter = itertools.count(1)
+
+    def make(overrides: dict | None = None, sites: tuple[str, ...] = (), start: bool = True):
+        instance = Cloud(tmp_path / f"cloud{next(counter)}", broker, overrides)
+        for site in sites:
+            instance.add_site(site)
+        instance.create_token()
+        if start:
+            instance.start()
+        clouds.append(instance)
+        return instance
+
+    yield make
+    codes = [(instance, instance.stop()) for instance in clouds if instance.proc]
+    failed = getattr(request.node, "rep_call", None)
+    if failed is not None and failed.failed:
+        for instance in clouds:
+            print(f"\n===== cloud log ({instance.log_path}) =====\n{instance.log_tail(80)}")
+        print(f"\n===== mosquitto log =====\n{broker.log_tail()}")
+    assert all(code == 0 for _, code in codes), [code for _, code in codes]

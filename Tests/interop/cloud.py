@@ -1,0 +1,260 @@
+"""Helpers for the sync tests: a real mosquitto broker, the gridside-cloud daemon and its HTTPS API, and an
+MQTT peer (paho-mqtt) that plays an edge or watches the topics."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import shutil
+import ssl
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import paho.mqtt.client as mqtt
+
+from meters import free_port
+from support import REPO_ROOT, edge_binary, poll
+
+DEFAULT_CLOUD_BIN = REPO_ROOT / ".build" / "debug" / "gridside-cloud"
+
+
+def cloud_binary() -> Path:
+    explicit = os.environ.get("GRIDSIDE_CLOUD_BIN")
+    if explicit:
+        return Path(explicit)
+    sibling = edge_binary().parent / "gridside-cloud"
+    return sibling if sibling.exists() else DEFAULT_CLOUD_BIN
+
+
+def mosquitto_binary() -> str:
+    found = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+    if not os.access(found, os.X_OK):
+        raise RuntimeError("mosquitto not installed (make deps installs Debian's mosquitto)")
+    return found
+
+
+class Mosquitto:
+    """A mosquitto broker on a free loopback port, with persistence in its own directory, so a restart keeps
+    persistent sessions and their queued messages, as a production broker does."""
+
+    def __init__(self, directory: Path, extra: str = ""):
+        self.directory = directory
+        directory.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        self.config_path = directory / "mosquitto.conf"
+        self.config_path.write_text(
+            f"listener {self.port} 127.0.0.1\n"
+            "allow_anonymous true\n"
+            "persistence true\n"
+            f"persistence_location {directory}/\n"
+            "max_queued_messages 100000\n"
+            "log_dest stderr\n"
+            + extra)
+        self.log_path = directory / "mosquitto.log"
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"mqtt://127.0.0.1:{self.port}"
+
+    def start(self) -> "Mosquitto":
+        log = open(self.log_path, "a")
+        self.proc = subprocess.Popen(
+            [mosquitto_binary(), "-c", str(self.config_path)], stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+        poll(lambda: _listening(self.port), timeout=10, what="mosquitto listening")
+        return self
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(10)
+
+    def log_tail(self, lines: int = 40) -> str:
+        return "".join(self.log_path.read_text(errors="replace").splitlines(keepends=True)[-lines:])
+
+
+def _listening(port: int) -> bool:
+    import socket
+
+    with socket.socket() as sock:
+        sock.settimeout(0.2)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+class Cloud:
+    """One gridside-cloud process on a config file in a temporary directory."""
+
+    READY = re.compile(r"cloud ready")
+    PORT = re.compile(r"https_port=(\d+)")
+
+    def __init__(self, directory: Path, broker: Mosquitto, overrides: dict | None = None):
+        self.directory = directory
+        directory.mkdir(parents=True, exist_ok=True)
+        config = {
+            "http": {"listen": "127.0.0.1:0"},
+            "store": {"url": f"sqlite://{directory}/cloud.sqlite"},
+            "mqtt": {"broker": broker.url, "client_id": f"gridside-cloud-{broker.port}"},
+            "commands": {"timeout_s": 10},
+        }
+        for key, value in (overrides or {}).items():
+            config[key] = {**config.get(key, {}), **value}
+        self.config = config
+        self.config_path = directory / "cloud.yaml"
+        self.config_path.write_text(json.dumps(config, indent=2))
+        self.log_path = directory / "cloud.log"
+        self.proc: subprocess.Popen | None = None
+        self.port: int | None = None
+        self.token: str | None = None
+        self._lines: list[str] = []
+        self._lock = threading.Lock()
+
+    def cli(self, *args: str) -> str:
+        result = subprocess.run(
+            [str(cloud_binary()), *args, "--config", str(self.config_path)], capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, f"gridside-cloud {' '.join(args)} failed: {result.stderr}"
+        return result.stdout
+
+    def add_site(self, site: str) -> str:
+        return self.cli("site", "add", site)
+
+    def create_token(self, role: str = "admin") -> str:
+        token = self.cli("token", "create", "--name", f"test-{role}", "--role", role).strip()
+        if self.token is None:
+            self.token = token
+        return token
+
+    def start(self, timeout: float = 30.0) -> "Cloud":
+        self.proc = subprocess.Popen(
+            [str(cloud_binary()), "serve", "--config", str(self.config_path)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        ready = threading.Event()
+        proc = self.proc
+
+        def drain():
+            with open(self.log_path, "a", encoding="utf-8", errors="replace") as log:
+                for raw in proc.stderr:
+                    line = raw.decode("utf-8", errors="replace")
+                    log.write(line)
+                    log.flush()
+                    with self._lock:
+                        self._lines.append(line)
+                    port = self.PORT.search(line)
+                    if port and self.READY.search(line) and not ready.is_set():
+                        self.port = int(port.group(1))
+                        ready.set()
+
+        threading.Thread(target=drain, daemon=True).start()
+        end = time.monotonic() + timeout
+        while not ready.wait(0.05):
+            if proc.poll() is not None:
+                raise RuntimeError(f"gridside-cloud exited with {proc.returncode}:\n{self.log_tail()}")
+            if time.monotonic() > end:
+                proc.kill()
+                raise RuntimeError(f"gridside-cloud not ready within {timeout}s:\n{self.log_tail()}")
+        return self
+
+    def stop(self) -> int:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(15)
+        return self.proc.returncode if self.proc else 0
+
+    def log_text(self) -> str:
+        with self._lock:
+            return "".join(self._lines)
+
+    def log_tail(self, lines: int = 60) -> str:
+        with self._lock:
+            return "".join(self._lines[-lines:])
+
+    def api(self, method: str, path: str, body: Any = None, token: str | None | bool = True,
+            timeout: float = 30.0) -> tuple[int, Any]:
+        """A request to the HTTPS API (self-signed certificate: not verified here). `token=True` uses the
+        first token created, a string that token, None or False none."""
+        headers = {}
+        bearer = self.token if token is True else (token or None)
+        if bearer:
+            headers["Authorization"] = f"Bearer {bearer}"
+        data = None
+        if body is not None:
+            data = (body if isinstance(body, str) else json.dumps(body)).encode()
+            headers["Content-Type"] = "application/json"
+        request = urllib.request.Request(
+            f"https://127.0.0.1:{self.port}{path}", data=data, method=method, headers=headers)
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        try:
+            with urllib.request.urlopen(request, timeout=timeout, context=context) as response:
+                status, raw, ctype = response.status, response.read(), response.headers.get("Content-Type", "")
+        except urllib.error.HTTPError as error:
+            status, raw, ctype = error.code, error.read(), error.headers.get("Content-Type", "")
+        if "json" in ctype:
+            return status, json.loads(raw)
+        return status, raw.decode("utf-8", errors="replace")
+
+    def get(self, path: str, **kwargs) -> Any:
+        status, body = self.api("GET", path, **kwargs)
+        assert status == 200, (path, status, body)
+        return body
+
+    def sessions(self, **query) -> list[dict]:
+        items: list[dict] = []
+        cursor = None
+        while True:
+            params = {**query, "limit": 500}
+            if cursor:
+                params["cursor"] = cursor
+            page = self.get("/api/v1/sessions?" + urllib.parse.urlencode(params))
+            items += page["items"]
+            cursor = page.get("next")
+            if not cursor:
+                return items
+
+    def metrics(self) -> str:
+        return self.get("/metrics")
+
+
+def edge_cloud_config(site: str, broker: Mosquitto, **cloud) -> dict:
+    """What an edge's config needs to sync to the test cloud (short ack timeout: tests need no 30 s waits)."""
+    return {"site": {"id": site}, "cloud": {"broker": broker.url, "ack_timeout_s": 3, **cloud}}
+
+
+class Peer:
+    """An MQTT client for tests: records what arrives on its subscriptions and publishes at QoS 1."""
+
+    def __init__(self, broker: Mosquitto, client_id: str, subscribe: list[str] | None = None):
+        self.messages: list[tuple[str, bytes]] = []
+        self._lock = threading.Lock()
+        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id)
+        self.client.on_message = self._on_message
+        self._subscriptions = subscribe or []
+        self.client.on_connect = lambda client, *_: [client.subscribe(topic, qos=1) for topic in self._subscriptions]
+        self.client.connect("127.0.0.1", broker.port)
+        self.client.loop_start()
+        poll(self.client.is_connected, timeout=10, what="test MQTT peer connected")
+
+    def _on_message(self, _client, _userdata, message):
+        with self._lock:
+            self.messages.append((message.topic, bytes(message.payload)))
+
+    def received(self, topic_suffix: str = "") -> list[dict]:
+        with self._lock:
+            return [json.loads(payload) for topic, payload in self.messages if topic.endswith(topic_suffix)]
+
+    def publish(self, topic: str, payload: Any, retain: bool = False) -> None:
+        data = payload if isinstance(payload, (bytes, str)) else json.dumps(payload)
+        info = self.client.publish(topic, data, qos=1, retain=retain)
+        info.wait_for_publish(10)
+
+    def close(self) -> None:
+        self.client.loop_stop()
+        self.client.disconnect()

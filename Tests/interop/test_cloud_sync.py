@@ -1,0 +1,123 @@
+"""Edge → broker → cloud: the real gridside-edge, a real mosquitto, the real gridside-cloud and its HTTPS API,
+with chargers played by the `ocpp` library. What arrives must arrive exactly once, whatever goes down."""
+
+from __future__ import annotations
+
+import asyncio
+
+from ocpp.v16 import call
+
+from cloud import edge_cloud_config
+from support import arun, charger, metric_sum, now_iso, poll
+
+SITE = "site-sync"
+
+
+async def run_session(cp, connector: int, meter_start: int, meter_stop: int, samples: int = 2) -> int:
+    """One session: start, MeterValues in between, stop. Returns its transaction id."""
+    started = await cp.call(
+        call.StartTransaction(connector_id=connector, id_tag="TOKEN-OK", meter_start=meter_start, timestamp=now_iso()),
+        suppress=False)
+    transaction = started.transaction_id
+    step = (meter_stop - meter_start) // (samples + 1)
+    for index in range(1, samples + 1):
+        await cp.call(call.MeterValues(
+            connector_id=connector, transaction_id=transaction,
+            meter_value=[{"timestamp": now_iso(), "sampledValue": [
+                {"value": str(meter_start + index * step), "measurand": "Energy.Active.Import.Register", "unit": "Wh"},
+                {"value": "7360", "measurand": "Power.Active.Import", "unit": "W"},
+                {"value": str(40 + index), "measurand": "SoC", "unit": "Percent"}]}]), suppress=False)
+    await cp.call(call.StopTransaction(
+        meter_stop=meter_stop, timestamp=now_iso(), transaction_id=transaction, reason="Local"), suppress=False)
+    return transaction
+
+
+async def sessions_at(edge, station: str, count: int, connector: int = 1, base: int = 10_000) -> list[int]:
+    ids = []
+    async with charger(edge, station) as cp:
+        await cp.boot()
+        await cp.call(call.StatusNotification(connector_id=connector, error_code="NoError", status="Available"))
+        for index in range(count):
+            start = base + index * 10_000
+            ids.append(await run_session(cp, connector, start, start + 4_000 + index))
+    return ids
+
+
+def assert_exactly_once(cloud, transaction_ids: list[int]) -> None:
+    sessions = cloud.sessions(site=SITE)
+    seen = [s["transactionId"] for s in sessions]
+    assert sorted(seen) == sorted(set(seen)), "a session appears twice"
+    by_id = {s["transactionId"]: s for s in sessions}
+    for index, transaction in enumerate(transaction_ids):
+        session = by_id[transaction]
+        assert not session["active"], session
+        assert session["energyWh"] == 4_000 + index, session
+
+
+def wait_for_sessions(cloud, transaction_ids: list[int], timeout: float = 60.0) -> None:
+    def arrived():
+        done = {s["transactionId"] for s in cloud.sessions(site=SITE, active="false")}
+        return set(transaction_ids) <= done
+
+    poll(arrived, timeout=timeout, interval=0.5, what=f"{len(transaction_ids)} sessions in the cloud")
+
+
+def test_sessions_reach_the_cloud_api_with_the_right_energy(make_edge, make_cloud, broker):
+    cloud = make_cloud(sites=(SITE,))
+    edge = make_edge(edge_cloud_config(SITE, broker))
+    ids = arun(sessions_at(edge, "CP-SYNC-1", 2))
+    wait_for_sessions(cloud, ids)
+    assert_exactly_once(cloud, ids)
+    session = cloud.get(f"/api/v1/sessions/{SITE}/{ids[0]}")
+    assert session["station"] == "CP-SYNC-1" and session["idTag"] == "TOKEN-OK" and session["meterStartWh"] == 10_000
+    station = cloud.get("/api/v1/stations/CP-SYNC-1")
+    assert station["site"] == SITE and station["vendor"] == "Interop" and station["connectors"][0]["status"] == "Available"
+    site = cloud.get(f"/api/v1/sites/{SITE}")
+    assert site["online"] is True and site["lastSeq"] > 0
+    kinds = {event["kind"] for event in cloud.get(f"/api/v1/events?site={SITE}&limit=1000")["items"]}
+    assert {"boot", "connected", "status"} <= kinds
+    # Everything acknowledged: the edge's outbox empties.
+    poll(lambda: metric_sum(edge.metrics(), "sync_outbox_entries") == 0, timeout=20, what="outbox empty")
+
+
+def test_broker_down_during_sessions_then_back_loses_nothing(make_edge, make_cloud, broker):
+    cloud = make_cloud(sites=(SITE,))
+    edge = make_edge(edge_cloud_config(SITE, broker))
+    ids = arun(sessions_at(edge, "CP-SYNC-2", 1))
+    wait_for_sessions(cloud, ids)
+    broker.stop()
+    ids += arun(sessions_at(edge, "CP-SYNC-2", 3, base=100_000))
+    broker.start()
+    wait_for_sessions(cloud, ids)
+    # The 4th session's energy is 4003: each keeps its own.
+    sessions = {s["transactionId"]: s for s in cloud.sessions(site=SITE)}
+    assert [sessions[t]["energyWh"] for t in ids] == [4000, 4000, 4001, 4002]
+    assert len(sessions) == 4
+
+
+def test_cloud_down_during_sessions_then_back_loses_nothing(make_edge, make_cloud, broker):
+    cloud = make_cloud(sites=(SITE,))
+    edge = make_edge(edge_cloud_config(SITE, broker))
+    cloud.stop()
+    ids = arun(sessions_at(edge, "CP-SYNC-3", 3))
+    cloud.start()
+    wait_for_sessions(cloud, ids)
+    assert_exactly_once(cloud, ids)
+
+
+def test_edge_killed_with_unacknowledged_messages_resends_them_after_restart(make_edge, make_cloud, broker):
+    cloud = make_cloud(sites=(SITE,))
+    cloud.stop()
+    edge = make_edge(edge_cloud_config(SITE, broker))
+    ids = arun(sessions_at(edge, "CP-SYNC-4", 3))
+    assert metric_sum(edge.metrics(), "sync_acknowledged_total") == 0
+    edge.expect_clean_exit = False
+    edge.kill9()
+    edge.expect_clean_exit = True
+    edge.start()
+    cloud.start()
+    wait_for_sessions(cloud, ids)
+    assert_exactly_once(cloud, ids)
+    # Status changes arrive once each too: one per StatusNotification the charger sent (one per run).
+    statuses = [e for e in cloud.get(f"/api/v1/events?site={SITE}&kind=status&limit=1000")["items"]]
+    assert len(statuses) == 1, statuses
