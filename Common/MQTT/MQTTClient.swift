@@ -25,10 +25,14 @@ public final class MQTTClient: Service, Sendable {
 
     private let callbacks: Callbacks
     private let logger: Logger
+    private let stopsOnGracefulShutdown: Bool
 
-    public init(configuration: MQTTConfiguration, logger: Logger) {
+    /// - Parameter stopsOnGracefulShutdown: false for a client owned by another service, which still needs
+    ///   it while it shuts down (to say goodbye) and cancels it after.
+    public init(configuration: MQTTConfiguration, logger: Logger, stopsOnGracefulShutdown: Bool = true) {
         self.configuration = configuration
         self.logger = logger
+        self.stopsOnGracefulShutdown = stopsOnGracefulShutdown
         let (messages, messageSink) = AsyncStream.makeStream(of: MQTTMessage.self, bufferingPolicy: .bufferingOldest(10_000))
         let (events, eventSink) = AsyncStream.makeStream(of: Event.self, bufferingPolicy: .bufferingNewest(100))
         self.messages = messages
@@ -87,7 +91,11 @@ public final class MQTTClient: Service, Sendable {
         try check("mosquitto_loop_start", mosquitto_loop_start(handle.pointer))
 
         // Until the service group shuts down or the task is cancelled.
-        try? await gracefulShutdown()
+        if stopsOnGracefulShutdown {
+            try? await gracefulShutdown()
+        } else {
+            while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+        }
 
         // Teardown, in order: stop new work, say goodbye, join the loop thread, fail what waits.
         callbacks.state.withLock { state in

@@ -59,7 +59,7 @@ public final class CloudLink: Service, Sendable {
                 tls: settings.tls,
                 will: MQTTMessage(topic: SyncTopic.up(site: site, type: "presence"), payload: offline, retain: true),
                 cleanSession: false),
-            logger: logger)
+            logger: logger, stopsOnGracefulShutdown: false)
     }
 
     /// Tells the link the outbox may have grown (the store calls this after each commit).
@@ -198,6 +198,8 @@ public final class CloudLink: Service, Sendable {
                     "outbox holds more sessions and events than its bound; keeping them all",
                     metadata: ["entries": "\(state.count)", "max_entries": "\(settings.outboxMaxEntries)"])
             }
+        } catch is CancellationError {
+            return
         } catch {
             logger.error("could not check the outbox", metadata: ["error": "\(error)"])
         }

@@ -1,0 +1,245 @@
+"""The cloud's ingest contract and REST API, driven by an independent MQTT peer (paho-mqtt) that plays an edge,
+and by the real edge with chargers from the `ocpp` library for commands and authorization."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import urllib.parse
+
+from ocpp.v16 import call
+
+from cloud import Peer, edge_cloud_config
+from support import arun, charger, metric_sum, now_iso, poll
+
+FAKE = "site-fake"
+OTHER = "site-other"
+
+
+def envelope(seq: int, kind: str, data: dict, site: str = FAKE) -> dict:
+    return {"v": 1, "site": site, "seq": seq, "ts": now_iso(), "type": kind, "data": data}
+
+
+def publish(peer: Peer, message: dict, site: str = FAKE, kind: str | None = None) -> None:
+    peer.publish(f"gridside/v1/{site}/up/{kind or message['type']}", message)
+
+
+START = {"station": "CP-F1", "connector": 1, "transactionId": 7, "idTag": "CARD-1", "authStatus": "Accepted",
+         "meterStartWh": 1000, "startTime": "2026-11-25T08:00:00.000Z"}
+
+
+def update(energy: float, soc: float, time_: str) -> dict:
+    return {"station": "CP-F1", "connector": 1, "transactionId": 7, "time": time_, "energyWh": energy, "powerW": 7000,
+            "currentA": 10, "soc": soc}
+
+
+STOP = {"station": "CP-F1", "connector": 1, "transactionId": 7, "idTag": "CARD-1", "meterStartWh": 1000,
+        "startTime": "2026-11-25T08:00:00.000Z", "meterStopWh": 9000, "stopTime": "2026-11-25T09:00:00.000Z",
+        "reason": "EVDisconnected"}
+
+
+def test_duplicates_and_reordering_are_applied_once_in_the_right_order(make_cloud, broker):
+    cloud = make_cloud(sites=(FAKE,))
+    peer = Peer(broker, "fake-edge", subscribe=[f"gridside/v1/{FAKE}/down/#"])
+    messages = {
+        1: envelope(1, "session.start", START),
+        2: envelope(2, "session.update", update(3000, 40, "2026-11-25T08:20:00.000Z")),
+        3: envelope(3, "session.update", update(6000, 60, "2026-11-25T08:40:00.000Z")),
+        4: envelope(4, "session.stop", STOP),
+    }
+    # Stop first, the later update before the earlier one, and everything twice.
+    for seq in [4, 3, 2, 4, 1, 3, 2, 1]:
+        publish(peer, messages[seq])
+    poll(lambda: len(cloud.sessions(site=FAKE)) == 1 and not cloud.sessions(site=FAKE)[0]["active"], timeout=15,
+         what="the session applied")
+    session = cloud.get(f"/api/v1/sessions/{FAKE}/7")
+    assert session["energyWh"] == 8000 and session["meterStartWh"] == 1000 and session["stopReason"] == "EVDisconnected"
+    assert session["soc"] == 60, "the update with the higher seq wins, whatever the arrival order"
+    # Every seq acknowledged (repeats too), applied once.
+    poll(lambda: {s for ack in peer.received("/down/ack") for s in ack["seqs"]} == {1, 2, 3, 4}, timeout=10,
+         what="acks for 1-4")
+    metrics = cloud.metrics()
+    assert metric_sum(metrics, "ingest_applied_total") == 4
+    assert metric_sum(metrics, "ingest_duplicates_total") == 4
+    peer.close()
+
+
+def test_bad_messages_are_rejected_and_counted_and_other_sites_are_unaffected(make_cloud, broker):
+    cloud = make_cloud(sites=(FAKE, OTHER), overrides={"ingest": {"site_rate": 50, "site_burst": 100,
+                                                                  "max_payload_bytes": 4096}})
+    peer = Peer(broker, "bad-edge")
+    publish(peer, "not json at all", kind="event")
+    publish(peer, envelope(1, "event", {"kind": "x", "severity": "info", "detail": "{}", "time": 5}), kind="event")
+    publish(peer, envelope(2, "session.start", START), kind="event")  # type differs from the topic
+    publish(peer, envelope(3, "no.such.type", {}), kind="no.such.type")
+    publish(peer, envelope(4, "event", {"kind": "x", "severity": "info", "detail": "x" * 10_000,
+                                        "time": now_iso()}), kind="event")
+    publish(peer, envelope(5, "event", {}, site="site-unknown"), site="site-unknown", kind="event")
+    peer.publish(f"gridside/v1/{FAKE}/up/", "{}")
+    # A flood from one site: beyond its burst, refused; the other site's messages still apply.
+    flood = [envelope(100 + n, "event", {"kind": "flood", "severity": "info", "detail": "{}", "time": now_iso()})
+             for n in range(400)]
+    for message in flood:
+        peer.client.publish(f"gridside/v1/{FAKE}/up/event", json.dumps(message), qos=1)
+    publish(peer, envelope(1, "session.start", {**START, "transactionId": 99}, site=OTHER), site=OTHER)
+
+    def rejected(reason: str) -> float:
+        return metric_sum(cloud.metrics(), "ingest_rejected_total", reason=reason)
+
+    poll(lambda: rejected("malformed") >= 3, timeout=15, what="malformed envelopes counted")
+    poll(lambda: rejected("rate_limited") >= 1, timeout=15, what="the flood rate-limited")
+    assert rejected("mismatch") == 1
+    assert rejected("oversized") == 1
+    assert rejected("unknown_site") == 1
+    assert rejected("topic") == 1
+    poll(lambda: len(cloud.sessions(site=OTHER)) == 1, timeout=15, what="the other site's session")
+    assert "rejected an up message" in cloud.log_text()
+    # Nothing malformed was stored.
+    kinds = {e["kind"] for e in cloud.get(f"/api/v1/events?site={FAKE}&limit=1000")["items"]}
+    assert kinds <= {"flood"}, kinds
+    peer.close()
+
+
+def test_api_refuses_missing_tokens_bad_filters_and_roles_without_the_permission(make_cloud, broker):
+    cloud = make_cloud(sites=(FAKE,))
+    viewer = cloud.create_token("viewer")
+    status, body = cloud.api("GET", "/api/v1/sessions", token=None)
+    assert status == 401 and body["status"] == 401 and body["title"] == "Unauthorized"
+    assert cloud.api("GET", "/api/v1/sessions", token="gst_nope_nope")[0] == 401
+    assert cloud.api("GET", "/api/v1/sessions", token="Basic abc")[0] == 401
+    for query, name in [("limit=0", "limit"), ("limit=abc", "limit"), ("active=maybe", "active"), ("from=yesterday", "from"),
+                        ("cursor=%%%", "cursor")]:
+        status, body = cloud.api("GET", f"/api/v1/sessions?{query}")
+        assert status == 400 and name in body["detail"], (query, body)
+    assert cloud.api("GET", "/api/v1/events?severity=loud")[0] == 400
+    assert cloud.api("GET", "/api/v1/stations/nope")[0] == 404
+    assert cloud.api("GET", "/api/v1/sites/nope")[0] == 404
+    # A viewer reads but may not send commands or change token lists.
+    assert cloud.api("GET", "/api/v1/sites", token=viewer)[0] == 200
+    status, body = cloud.api("PUT", f"/api/v1/sites/{FAKE}/tokens", {"tokens": []}, token=viewer)
+    assert status == 403, body
+    status, body = cloud.api("PUT", f"/api/v1/sites/{FAKE}/tokens", {"tokens": [{"idTag": "X" * 21, "status": "Accepted"}]})
+    assert status == 400 and "idTag" in body["detail"]
+    # The document is served without a token.
+    status, document = cloud.api("GET", "/api/v1/openapi.json", token=None)
+    assert status == 200 and document["openapi"].startswith("3.1")
+
+
+def test_session_pages_follow_the_cursor(make_cloud, broker):
+    cloud = make_cloud(sites=(FAKE,))
+    peer = Peer(broker, "pager")
+    for n in range(1, 26):
+        publish(peer, envelope(n, "session.start", {**START, "transactionId": n,
+                                                   "startTime": f"2026-11-25T08:{n:02d}:00.000Z"}))
+    poll(lambda: len(cloud.sessions(site=FAKE)) == 25, timeout=15, what="25 sessions")
+    seen = []
+    cursor = None
+    while True:
+        query = {"site": FAKE, "limit": 10, **({"cursor": cursor} if cursor else {})}
+        page = cloud.get("/api/v1/sessions?" + urllib.parse.urlencode(query))
+        seen += [s["transactionId"] for s in page["items"]]
+        cursor = page.get("next")
+        if not cursor:
+            break
+    assert seen == list(range(25, 0, -1))
+    only = cloud.get("/api/v1/sessions?" + urllib.parse.urlencode(
+        {"from": "2026-11-25T08:10:00Z", "to": "2026-11-25T08:12:00Z"}))["items"]
+    assert [s["transactionId"] for s in only] == [11, 10]
+    peer.close()
+
+
+def test_command_from_the_api_reaches_the_charger_and_its_result_comes_back(make_edge, make_cloud, broker):
+    site = "site-cmd"
+    cloud = make_cloud(sites=(site,))
+    edge = make_edge(edge_cloud_config(site, broker))
+
+    async def scenario():
+        async with charger(edge, "CP-CMD") as cp:
+            await cp.boot()
+            await cp.call(call.StatusNotification(connector_id=1, error_code="NoError", status="Available"))
+            await asyncio.to_thread(poll, lambda: cloud.api("GET", "/api/v1/stations/CP-CMD")[0] == 200, 15)
+            cp.answers["Reset"] = {"status": "Rejected"}
+            status, body = await asyncio.to_thread(
+                cloud.api, "POST", "/api/v1/stations/CP-CMD/commands/Reset", {"type": "Soft"})
+            assert status == 200, body
+            assert body["outcome"] == "accepted" and body["response"] == {"status": "Rejected"}
+            assert cp.calls_of("Reset") == [{"type": "Soft"}]
+            status, body = await asyncio.to_thread(
+                cloud.api, "POST", "/api/v1/stations/CP-CMD/commands/Reset", {"type": "Sometimes"})
+            assert status == 400 and "type" in body["detail"]
+            status, body = await asyncio.to_thread(cloud.api, "POST", "/api/v1/stations/CP-CMD/commands/Explode", {})
+            assert status == 404
+        # The charger is gone: the edge answers, the API says why.
+        await asyncio.sleep(0.5)
+        status, body = await asyncio.to_thread(
+            cloud.api, "POST", "/api/v1/stations/CP-CMD/commands/Reset", {"type": "Soft"})
+        assert status == 409 and "not connected" in body["detail"], body
+
+    arun(scenario(), timeout=90)
+    # The whole site offline: refused at once, with the reason.
+    edge.stop()
+    poll(lambda: cloud.get(f"/api/v1/sites/{site}")["online"] is False, timeout=15, what="site offline")
+    status, body = cloud.api("POST", "/api/v1/stations/CP-CMD/commands/Reset", {"type": "Soft"})
+    assert status == 409 and "offline" in body["detail"], body
+    commands = cloud.get(f"/api/v1/events?site={site}&kind=command")["items"]
+    assert commands and all(command["code"] == "Reset" for command in commands)
+
+
+def test_unknown_tokens_are_asked_of_the_cloud_and_the_list_reaches_the_chargers(make_edge, make_cloud, broker):
+    site = "site-auth"
+    cloud = make_cloud(sites=(site,))
+    edge = make_edge(edge_cloud_config(site, broker, auth_timeout_s=2))
+    status, body = cloud.api("PUT", f"/api/v1/sites/{site}/tokens", {"tokens": [
+        {"idTag": "CLOUD-OK", "status": "Accepted"}, {"idTag": "CLOUD-BLOCKED", "status": "Blocked"}]})
+    assert status == 200 and body["version"] == 1
+
+    async def scenario():
+        async with charger(edge, "CP-AUTH") as cp:
+            await cp.boot()
+            # The list arrives by SendLocalList, as a full update with the cloud's version.
+            for _ in range(100):
+                if cp.calls_of("SendLocalList"):
+                    break
+                await asyncio.sleep(0.1)
+            pushed = cp.calls_of("SendLocalList")
+            assert pushed and pushed[0]["listVersion"] == 1 and pushed[0]["updateType"] == "Full"
+            assert {e["idTag"] for e in pushed[0]["localAuthorizationList"]} == {"CLOUD-OK", "CLOUD-BLOCKED"}
+            # A token the edge never heard of is asked of the cloud.
+            answer = await cp.call(call.Authorize(id_tag="NOBODY"), suppress=False)
+            assert answer.id_tag_info["status"] == "Invalid"
+            await asyncio.to_thread(cloud.api, "PUT", f"/api/v1/sites/{site}/tokens", {"tokens": [
+                {"idTag": "CLOUD-OK", "status": "Accepted"}]})
+            for _ in range(100):
+                if len(cp.calls_of("SendLocalList")) >= 2:
+                    break
+                await asyncio.sleep(0.1)
+            assert cp.calls_of("SendLocalList")[-1]["listVersion"] == 2
+
+    arun(scenario(), timeout=60)
+
+
+def test_offline_policy_decides_when_the_cloud_cannot_answer(make_edge, make_cloud, broker):
+    site = "site-offline"
+    cloud = make_cloud(sites=(site,))
+    cloud.stop()  # the broker is up, nobody answers
+    accepting = make_edge({**edge_cloud_config(site, broker, auth_timeout_s=1),
+                           "authorization": {"unknown_tokens": "accept"}})
+    rejecting = make_edge({**edge_cloud_config("site-offline-2", broker, auth_timeout_s=1)})
+
+    async def authorize(edge) -> tuple[str, float]:
+        async with charger(edge, "CP-OFF") as cp:
+            await cp.boot()
+            started = time.monotonic()
+            answer = await cp.call(call.Authorize(id_tag="STRANGER"), suppress=False)
+            return answer.id_tag_info["status"], time.monotonic() - started
+
+    status, waited = arun(authorize(accepting))
+    assert status == "Accepted" and waited >= 0.9, (status, waited)
+    status, _ = arun(authorize(rejecting))
+    assert status == "Invalid"
+    # With no broker at all, nobody waits for the cloud.
+    broker.stop()
+    status, waited = arun(authorize(accepting))
+    assert status == "Accepted" and waited < 0.9, (status, waited)
+    broker.start()
