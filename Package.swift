@@ -314,5 +314,17 @@ let package = Package(
             path: "Tests/EdgeTests",
             swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "SyncTests",
+            dependencies: [
+                "SyncContract", "MQTT", "EdgeStore", "EdgeSync", "SiteModel", "CloudStore", "CloudIngest", "CloudAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            path: "Tests/SyncTests",
+            swiftSettings: swiftSettings
+        ),
     ]
 )

@@ -25,6 +25,12 @@ public enum SyncTopic {
         public var site: String
         public var direction: Direction
         public var type: String
+
+        public init(site: String, direction: Direction, type: String) {
+            self.site = site
+            self.direction = direction
+            self.type = type
+        }
     }
 
     public enum Direction: String, Sendable {

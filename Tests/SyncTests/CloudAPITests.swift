@@ -1,0 +1,115 @@
+import CloudAPI
+import CloudIngest
+import CloudStore
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import MQTT
+import Metrics
+import SyncContract
+import Testing
+
+@Suite struct CloudAPITests {
+    let directory = TemporaryDirectory()
+
+    struct Route {
+        let method: HTTPRequest.Method
+        let path: String
+        let documented: String
+        let needs: Permission
+        var body: String? = nil
+    }
+
+    static let routes: [Route] = [
+        Route(method: .get, path: "/api/v1/sites", documented: "/sites", needs: .read),
+        Route(method: .get, path: "/api/v1/sites/s1", documented: "/sites/{site}", needs: .read),
+        Route(method: .get, path: "/api/v1/sites/s1/meters", documented: "/sites/{site}/meters", needs: .read),
+        Route(method: .get, path: "/api/v1/sites/s1/tokens", documented: "/sites/{site}/tokens", needs: .read),
+        Route(
+            method: .put, path: "/api/v1/sites/s1/tokens", documented: "/sites/{site}/tokens", needs: .configure,
+            body: #"{"tokens":[]}"#),
+        Route(method: .get, path: "/api/v1/stations", documented: "/stations", needs: .read),
+        Route(method: .get, path: "/api/v1/stations/CP1", documented: "/stations/{station}", needs: .read),
+        Route(method: .get, path: "/api/v1/stations/CP1/connectors", documented: "/stations/{station}/connectors", needs: .read),
+        Route(
+            method: .post, path: "/api/v1/stations/CP1/commands/Reset", documented: "/stations/{station}/commands/{action}",
+            needs: .control, body: #"{"type":"Soft"}"#),
+        Route(method: .get, path: "/api/v1/sessions", documented: "/sessions", needs: .read),
+        Route(method: .get, path: "/api/v1/sessions/s1/7", documented: "/sessions/{site}/{transaction}", needs: .read),
+        Route(method: .get, path: "/api/v1/events", documented: "/events", needs: .read),
+    ]
+
+    private func makeApp() async throws -> (some ApplicationProtocol, [Role: String]) {
+        let store = try SQLiteRepository(path: directory.file("cloud.sqlite"))
+        _ = try await store.addSite(id: "s1", name: "Site 1", at: Date())
+        let start = SessionStarted(
+            station: "CP1", connector: 1, transactionId: 7, idTag: "T", authStatus: "Accepted", meterStartWh: 0, startTime: Date()
+        )
+        _ = try await store.apply(
+            [UpEnvelope(site: "s1", seq: 1, timestamp: Date(), message: .sessionStart(start))], receivedAt: Date())
+        var tokens: [Role: String] = [:]
+        for role in Role.allCases {
+            let (record, token) = APITokens.create(name: role.rawValue, role: role, at: Date())
+            try await store.addAPIToken(record)
+            tokens[role] = token
+        }
+        // Never started: commands find the broker unavailable, which is all these tests need.
+        let client = MQTTClient(
+            configuration: MQTTConfiguration(broker: MQTTBroker(host: "127.0.0.1", port: 1, tls: false), clientId: "test"),
+            logger: Logger(label: "test"))
+        let api = CloudAPI(
+            repository: store, relay: CommandRelay(repository: store, client: client), commandTimeout: .seconds(1),
+            metrics: APIMetrics(factory: NOOPMetricsHandler.instance), prometheus: { [] }, tokenListChanged: { _ in })
+        return (Application(router: api.router()), tokens)
+    }
+
+    @Test func everyRouteAnswersEveryRoleAsItsPermissionSays() async throws {
+        let (app, tokens) = try await makeApp()
+        try await app.test(.router) { client in
+            for route in Self.routes {
+                let body = route.body.map { ByteBuffer(string: $0) }
+                try await client.execute(uri: route.path, method: route.method, body: body) { response in
+                    #expect(response.status == .unauthorized, "\(route.method) \(route.path) without a token")
+                    #expect(response.headers[.contentType] == "application/problem+json")
+                }
+                for role in Role.allCases {
+                    let headers: HTTPFields = [.authorization: "Bearer \(tokens[role]!)"]
+                    try await client.execute(uri: route.path, method: route.method, headers: headers, body: body) { response in
+                        if role.permits(route.needs) {
+                            // Allowed through; a command then finds the site offline (nothing connected here).
+                            let expected: HTTPResponse.Status = route.needs == .control ? .conflict : .ok
+                            #expect(response.status == expected, "\(role) \(route.method) \(route.path)")
+                        } else {
+                            #expect(response.status == .forbidden, "\(role) \(route.method) \(route.path)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test func theOpenAPIDocumentDescribesExactlyTheseRoutes() async throws {
+        let (app, _) = try await makeApp()
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/api/v1/openapi.json", method: .get) { response in
+                #expect(response.status == .ok)
+                let document = try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any]
+                #expect(document?["openapi"] as? String == "3.1.0")
+                let paths = document?["paths"] as? [String: [String: Any]] ?? [:]
+                var documented: Set<String> = []
+                for (path, operations) in paths {
+                    for method in operations.keys { documented.insert("\(method.uppercased()) \(path)") }
+                }
+                let served = Set(Self.routes.map { "\($0.method.rawValue) \($0.documented)" })
+                #expect(documented == served)
+            }
+        }
+    }
+
+    @Test func tokensAreCheckedAgainstTheirHash() {
+        let (record, token) = APITokens.create(name: "x", role: .viewer, at: Date())
+        #expect(!record.secretHash.contains(String(token.split(separator: "_").last!)))
+        #expect(token.hasPrefix("gst_\(record.id)_"))
+    }
+}

@@ -1,0 +1,116 @@
+import CloudStore
+import Foundation
+import SyncContract
+import Testing
+
+@Suite struct CloudStoreTests {
+    let directory = TemporaryDirectory()
+    static let t0 = Date(timeIntervalSince1970: 1_795_600_000)
+
+    static func sessionMessages(site: String, transaction: Int = 7) -> [UpEnvelope] {
+        let messages: [UpMessage] = [
+            .sessionStart(
+                SessionStarted(
+                    station: "CP-\(site)", connector: 1, transactionId: transaction, idTag: "CARD", authStatus: "Accepted",
+                    meterStartWh: 1000, startTime: t0)),
+            .sessionUpdate(
+                SessionProgress(
+                    station: "CP-\(site)", connector: 1, transactionId: transaction, time: t0 + 600, energyWh: 3000, powerW: 7000,
+                    currentA: 10, soc: 40)),
+            .sessionUpdate(
+                SessionProgress(
+                    station: "CP-\(site)", connector: 1, transactionId: transaction, time: t0 + 1200, energyWh: 6000,
+                    powerW: 6500, currentA: 9, soc: 60)),
+            .sessionStop(
+                SessionStopped(
+                    station: "CP-\(site)", connector: 1, transactionId: transaction, idTag: "CARD", meterStartWh: 1000,
+                    startTime: t0,
+                    meterStopWh: 9000, stopTime: t0 + 3600, reason: "Local")),
+        ]
+        return messages.enumerated().map { UpEnvelope(site: site, seq: Int64($0.offset + 1), timestamp: t0, message: $0.element) }
+    }
+
+    static func permutations<T>(_ items: [T]) -> [[T]] {
+        guard items.count > 1 else { return [items] }
+        return items.indices.flatMap { index in
+            var rest = items
+            let head = rest.remove(at: index)
+            return permutations(rest).map { [head] + $0 }
+        }
+    }
+
+    @Test func everyArrivalOrderOfASessionGivesTheSameSession() async throws {
+        let store = try SQLiteRepository(path: directory.file("cloud.sqlite"))
+        let orders = Self.permutations(Array(0..<4))
+        var results: [SessionView] = []
+        for (index, order) in orders.enumerated() {
+            let site = "site-\(index)"
+            _ = try await store.addSite(id: site, name: site, at: Self.t0)
+            let messages = Self.sessionMessages(site: site)
+            for position in order {
+                _ = try await store.apply([messages[position]], receivedAt: Self.t0)
+            }
+            results.append(try #require(try await store.session(site: site, transactionId: 7)))
+        }
+        for result in results {
+            #expect(result.energyWh == 8000 && result.soc == 60 && !result.active && result.meterStartWh == 1000)
+            #expect(result.startTime == Self.t0 && result.stopReason == "Local")
+        }
+    }
+
+    @Test func aRepeatedBatchIsAcknowledgedButAppliedOnce() async throws {
+        let store = try SQLiteRepository(path: directory.file("cloud.sqlite"))
+        _ = try await store.addSite(id: "s", name: "s", at: Self.t0)
+        let messages = Self.sessionMessages(site: "s")
+        let first = try await store.apply(messages, receivedAt: Self.t0)
+        let again = try await store.apply(messages + messages, receivedAt: Self.t0)
+        #expect(first.applied == 4 && first.duplicates == 0)
+        #expect(again.applied == 0 && again.duplicates == 8)
+        #expect(again.acknowledged["s"]?.sorted() == [1, 1, 2, 2, 3, 3, 4, 4])
+        #expect(try await store.sessions(SessionFilter(site: "s")).items.count == 1)
+        #expect(try await store.site(id: "s")?.lastSeq == 4)
+    }
+
+    @Test func aMessageThatCannotBeAppliedIsKeptAsAnErrorEventAndAcknowledged() async throws {
+        let store = try SQLiteRepository(path: directory.file("cloud.sqlite"))
+        _ = try await store.addSite(id: "s", name: "s", at: Self.t0)
+        // The same seq twice within one batch, with different content: the first wins, the second is a repeat.
+        let a = UpEnvelope(
+            site: "s", seq: 1, timestamp: Self.t0,
+            message: .event(SiteEvent(station: nil, kind: "a", severity: "info", detail: "{}", time: Self.t0)))
+        var b = a
+        b.message = .event(SiteEvent(station: nil, kind: "b", severity: "info", detail: "{}", time: Self.t0))
+        let outcome = try await store.apply([a, b], receivedAt: Self.t0)
+        #expect(outcome.applied == 1 && outcome.duplicates == 1)
+        #expect(try await store.events(EventFilter(site: "s")).map(\.kind) == ["a"])
+    }
+
+    @Test func sessionListsFilterScopeAndPage() async throws {
+        let store = try SQLiteRepository(path: directory.file("cloud.sqlite"))
+        for site in ["a", "b"] {
+            _ = try await store.addSite(id: site, name: site, at: Self.t0)
+            let starts = (1...30).map { n in
+                UpEnvelope(
+                    site: site, seq: Int64(n), timestamp: Self.t0,
+                    message: .sessionStart(
+                        SessionStarted(
+                            station: "CP-\(site)", connector: 1, transactionId: n, idTag: n % 2 == 0 ? "EVEN" : "ODD",
+                            authStatus: "Accepted", meterStartWh: 0, startTime: Self.t0 + Double(n) * 60)))
+            }
+            _ = try await store.apply(starts, receivedAt: Self.t0)
+        }
+        var seen: [String] = []
+        var cursor: SessionCursor?
+        repeat {
+            let page = try await store.sessions(SessionFilter(limit: 7, after: cursor))
+            seen += page.items.map { "\($0.site)\($0.transactionId)" }
+            cursor = page.next.flatMap(SessionCursor.init(token:))
+        } while cursor != nil
+        #expect(seen.count == 60 && Set(seen).count == 60)
+        #expect(try await store.sessions(SessionFilter(sites: ["b"], limit: 500)).items.allSatisfy { $0.site == "b" })
+        #expect(try await store.sessions(SessionFilter(sites: [], limit: 500)).items.isEmpty)
+        #expect(try await store.sessions(SessionFilter(idTag: "EVEN", limit: 500)).items.count == 30)
+        let window = try await store.sessions(SessionFilter(site: "a", from: Self.t0 + 600, to: Self.t0 + 900, limit: 500))
+        #expect(window.items.map(\.transactionId) == [14, 13, 12, 11, 10])
+    }
+}

@@ -1,0 +1,103 @@
+import EdgeStore
+import Foundation
+import SiteModel
+import SyncContract
+import Testing
+
+@testable import EdgeSync
+
+@Suite struct EdgeOutboxTests {
+    let directory = TemporaryDirectory()
+    let t0 = Date(timeIntervalSince1970: 1_795_600_000)
+
+    private func start(_ store: EdgeStore, meter: Double = 1000) async throws -> SessionStartOutcome {
+        try await store.startSession(
+            SessionStart(
+                stationId: "CP1", connectorId: 1, idTag: "TAG", meterStartWh: meter, timestamp: t0, authStatus: .accepted),
+            receivedAt: t0)
+    }
+
+    @Test func everyChangeTheCloudHearsOfIsInTheOutboxOnceAndInOrder() async throws {
+        let store = try EdgeStore(path: directory.file("edge.sqlite"), syncsToCloud: true)
+        let started = try await start(store)
+        _ = try await start(store)  // a charger's retry: no second message
+        try await store.recordMeterValues(
+            stationId: "CP1", connectorId: 1, transactionId: started.transactionId,
+            samples: [
+                MeterSample(
+                    timestamp: t0.addingTimeInterval(60),
+                    readings: [MeterReading(measurand: "Energy.Active.Import.Register", unit: "Wh", value: 1500)])
+            ])
+        _ = try await store.stopSession(
+            SessionStop(
+                stationId: "CP1", transactionId: started.transactionId, meterStopWh: 2000, timestamp: t0.addingTimeInterval(120)),
+            receivedAt: t0)
+        let entries = try await store.outbox(after: 0, limit: 100)
+        #expect(entries.map(\.type) == ["session.start", "session.update", "session.stop"])
+        #expect(entries.map(\.seq) == entries.map(\.seq).sorted())
+        let stop = try UpEnvelope.decode(entries[2].envelope(site: "s"))
+        guard case .sessionStop(let stopped) = stop.message else {
+            Issue.record("not a stop: \(stop.message)")
+            return
+        }
+        #expect(stopped.meterStartWh == 1000 && stopped.meterStopWh == 2000 && stopped.transactionId == started.transactionId)
+    }
+
+    @Test func seqsStartFromTheClockSoAReplacedDatabaseNeverRepeatsThem() async throws {
+        let before = Int64(Date().timeIntervalSince1970 * 1000) * 1000
+        let store = try EdgeStore(path: directory.file("edge.sqlite"), syncsToCloud: true)
+        _ = try await start(store)
+        let seq = try #require(try await store.outbox(after: 0, limit: 1).first?.seq)
+        #expect(seq > before)
+    }
+
+    @Test func acknowledgedMessagesLeaveAndFullOutboxesLoseSamplesOnly() async throws {
+        let store = try EdgeStore(path: directory.file("edge.sqlite"), syncsToCloud: true)
+        for index in 0..<30 {
+            try await store.enqueue(.siteMeter(SiteMeterSample(time: t0.addingTimeInterval(Double(index)), meters: [])), at: t0)
+            try await store.enqueue(
+                .event(SiteEvent(station: "CP1", kind: "k\(index)", severity: "info", detail: "{}", time: t0)), at: t0)
+        }
+        let first = try await store.outbox(after: 0, limit: 2)
+        #expect(try await store.acknowledge(first.map(\.seq)) == 2)
+        #expect(try await store.acknowledge(first.map(\.seq)) == 0)
+        #expect(try await store.thinOutbox(maxEntries: 40) == 18)
+        let state = try await store.outboxState()
+        #expect(state.count == 40 && state.samples == 11)
+        // Only events left beyond the bound: kept all the same.
+        #expect(try await store.thinOutbox(maxEntries: 10) == 11)
+        #expect(try await store.outboxState().count == 29)
+    }
+
+    @Test func aStoreThatDoesNotSyncWritesNoOutbox() async throws {
+        let store = try EdgeStore(path: directory.file("edge.sqlite"))
+        _ = try await start(store)
+        #expect(try await store.outbox(after: 0, limit: 10).isEmpty)
+    }
+}
+
+@Suite struct OutboxWindowTests {
+    let t0 = ContinuousClock.now
+
+    @Test func sendsAtMostTheWindowAndResumesAsAcksArrive() {
+        var window = OutboxWindow(size: 3, ackTimeout: .seconds(10), now: t0)
+        window.sent([5, 6, 7], now: t0)
+        #expect(window.room == 0 && window.cursor == 7)
+        window.acknowledged([6], now: t0 + .seconds(1))
+        #expect(window.room == 1)
+        window.acknowledged([42], now: t0 + .seconds(1))  // an ack of an older send: harmless
+        #expect(window.room == 1)
+    }
+
+    @Test func stallsWithoutAcksAndRewindsToTheOldest() {
+        var window = OutboxWindow(size: 10, ackTimeout: .seconds(10), now: t0)
+        #expect(!window.isStalled(now: t0 + .seconds(60)), "nothing in flight is no stall")
+        window.sent([1, 2], now: t0)
+        #expect(!window.isStalled(now: t0 + .seconds(9)))
+        window.acknowledged([1], now: t0 + .seconds(9))
+        #expect(!window.isStalled(now: t0 + .seconds(18)), "an ack is progress")
+        #expect(window.isStalled(now: t0 + .seconds(20)))
+        window.rewind(now: t0 + .seconds(20))
+        #expect(window.cursor == 0 && window.room == 10)
+    }
+}
