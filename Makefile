@@ -6,7 +6,7 @@ FIXTURES := .build/ocpp-fixtures
 
 .PHONY: demo test deps build bench install clean
 
-## make demo: install what is missing, build, run an edge with a simulated site, say where to look.
+## make demo: install what is missing, build, run a simulated site, its edge, a broker and the cloud, say where to look.
 demo: deps build
 	@scripts/demo.sh
 
@@ -24,6 +24,7 @@ deps:
 build:
 	swift build --product gridside-edge
 	swift build --product gridside-sim
+	swift build --product gridside-cloud
 
 ## make bench: release build, then the OCPP throughput and latency benchmark (figures in the README).
 bench: deps

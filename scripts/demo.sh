@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs an edge and a simulated site of six chargers against it, and shows what happens.
+# Runs a simulated site of six chargers, its edge, a local mosquitto and the cloud, and shows what happens.
 # Runs until Ctrl-C in a terminal; elsewhere for DEMO_SECONDS (default 60).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,12 +8,33 @@ bin=.build/debug
 rm -rf demo-data && mkdir -p demo-data
 edge_log=demo-data/edge.log
 sim_log=demo-data/sim.log
+cloud_log=demo-data/cloud.log
+broker_log=demo-data/mosquitto.log
 
-for port in 9000 9001 1502; do
+for port in 9000 9001 1502 11883 8443; do
     if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
         echo "error: port $port is in use; stop what listens there (an earlier demo?) and run make demo again." >&2
         exit 1
     fi
+done
+
+# The broker and the cloud first: the edge's outbox would keep everything until they come, but the demo is short.
+mosquitto_bin=$(command -v mosquitto || echo /usr/sbin/mosquitto)
+cat >demo-data/mosquitto.conf <<CONF
+listener 11883 127.0.0.1
+allow_anonymous true
+persistence false
+CONF
+"$mosquitto_bin" -c demo-data/mosquitto.conf >"$broker_log" 2>&1 &
+broker=$!
+"$bin/gridside-cloud" site add demo-site --name "Gridside demo depot" --config config/demo-cloud.yaml >/dev/null
+token=$("$bin/gridside-cloud" token create --name demo --config config/demo-cloud.yaml)
+"$bin/gridside-cloud" serve --config config/demo-cloud.yaml >"$cloud_log" 2>&1 &
+cloud=$!
+for _ in $(seq 1 100); do
+    grep -q "cloud ready" "$cloud_log" 2>/dev/null && break
+    kill -0 "$cloud" 2>/dev/null || { cat "$cloud_log"; exit 1; }
+    sleep 0.1
 done
 
 # The simulated site (chargers and the building meter) comes first, so `check` finds the meter answering.
@@ -32,8 +53,10 @@ edge=$!
 stop() {
     [ -n "$sim" ] && kill "$sim" 2>/dev/null || true
     kill -TERM "$edge" 2>/dev/null && wait "$edge" 2>/dev/null || true
+    kill -TERM "$cloud" 2>/dev/null && wait "$cloud" 2>/dev/null || true
+    kill -TERM "$broker" 2>/dev/null && wait "$broker" 2>/dev/null || true
     echo
-    echo "Demo stopped. The edge closed every connection and its store: demo-data/edge.sqlite keeps the sessions."
+    echo "Demo stopped. demo-data/edge.sqlite and demo-data/cloud.sqlite keep the sessions."
 }
 trap stop EXIT
 
@@ -62,10 +85,32 @@ Where to look:
                                                     any OCPP 1.6 command, answered by the charger
   $edge_log, $sim_log                  the logs of the edge and the chargers
 
+The cloud: the edge syncs every session, status change and meter reading over MQTT (a local mosquitto on
+port 11883) to gridside-cloud, whose HTTPS REST API is at https://127.0.0.1:8443/api/v1/ (self-signed
+certificate: curl -k). API token: $token
+  curl -sk -H "Authorization: Bearer $token" https://127.0.0.1:8443/api/v1/sites
+  curl -sk -H "Authorization: Bearer $token" 'https://127.0.0.1:8443/api/v1/sessions?active=true'
+  curl -sk -H "Authorization: Bearer $token" https://127.0.0.1:8443/api/v1/stations/SIM-001
+  curl -sk -H "Authorization: Bearer $token" -X POST -d '{"type":"Soft"}' \
+       https://127.0.0.1:8443/api/v1/stations/SIM-002/commands/Reset
+  curl -sk https://127.0.0.1:8443/api/v1/openapi.json  the API's OpenAPI 3.1 document
+  $cloud_log                          the cloud's log
+
 INFO
 
 summary() {
     curl -s http://127.0.0.1:9001/status | .venv/bin/python scripts/site_summary.py 2>/dev/null || echo "(waiting for the edge)"
+}
+
+cloud_summary() {
+    curl -sk -H "Authorization: Bearer $token" 'https://127.0.0.1:8443/api/v1/sessions?site=demo-site&limit=500' |
+        .venv/bin/python -c '
+import json, sys
+page = json.load(sys.stdin)["items"]
+active = [s for s in page if s["active"]]
+energy = sum(s.get("energyWh") or 0 for s in page) / 1000
+print(f"{len(page)} sessions of demo-site in the API ({len(active)} running), {energy:.1f} kWh")' 2>/dev/null ||
+        echo "(waiting for the cloud)"
 }
 
 if [ -t 0 ]; then seconds=${DEMO_SECONDS:-0}; else seconds=${DEMO_SECONDS:-60}; fi
@@ -75,6 +120,7 @@ start=$SECONDS
 while [ "$seconds" -eq 0 ] || [ $((SECONDS - start)) -lt "$seconds" ]; do
     sleep 5
     echo "[$(date +%H:%M:%S)] $(summary)"
+    echo "           cloud: $(cloud_summary)"
 done
 finished=$(curl -s 'http://127.0.0.1:9001/sessions?active=false' | .venv/bin/python -c 'import json,sys; print(len(json.load(sys.stdin)))' 2>/dev/null || echo 0)
 echo "Sessions completed so far: $finished (see http://127.0.0.1:9001/sessions?active=false while it runs)."
