@@ -26,12 +26,15 @@ build:
 	swift build --product gridside-sim
 	swift build --product gridside-cloud
 
-## make bench: release build, then the OCPP throughput and latency benchmark (figures in the README).
+## make bench: release build, then the edge's (OCPP, load management) and the cloud's (ingest, API) benchmarks.
 bench: deps
 	swift build -c release --product gridside-edge
 	swift build -c release --product gridside-bench
 	swift build -c release --product gridside-sim
+	swift build -c release --product gridside-cloud
+	swift build -c release --product gridside-cloud-bench
 	scripts/bench.sh
+	scripts/cloud_bench.sh
 
 ## make install: the edge as a systemd service (see README, "Running on a site").
 install:

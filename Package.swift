@@ -16,6 +16,7 @@ let package = Package(
         .executable(name: "gridside-sim", targets: ["gridside-sim"]),
         .executable(name: "gridside-bench", targets: ["gridside-bench"]),
         .executable(name: "gridside-cloud", targets: ["gridside-cloud"]),
+        .executable(name: "gridside-cloud-bench", targets: ["gridside-cloud-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -287,6 +288,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Cloud/Daemon",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "gridside-cloud-bench",
+            dependencies: [
+                "CloudAPI", "CloudStore", "SyncContract", "MQTT",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Cloud/Bench",
             swiftSettings: swiftSettings
         ),
 

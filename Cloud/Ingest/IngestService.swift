@@ -43,7 +43,7 @@ public final class IngestService: Service, Sendable {
     private let sharedGroup: String?
     private let logger: Logger
     private let metrics: IngestMetrics
-    private let backlog = Mutex<[MQTTMessage]>([])
+    private let backlog = Mutex<[UpEnvelope]>([])
     private let rateLimit: Mutex<SiteRateLimit>
     private let knownSites = Mutex<Set<String>>([])
 
@@ -67,9 +67,15 @@ public final class IngestService: Service, Sendable {
         await withDiscardingTaskGroup { group in
             group.addTask {
                 for await message in self.client.messages {
+                    // Checked and decoded here, while the previous batch commits.
+                    guard let envelope = await self.accept(message) else { continue }
+                    if case .presence(let presence) = envelope.message {
+                        await self.record(presence, of: envelope)
+                        continue
+                    }
                     let accepted = self.backlog.withLock { backlog in
                         guard backlog.count < self.limits.maxBacklog else { return false }
-                        backlog.append(message)
+                        backlog.append(envelope)
                         return true
                     }
                     if !accepted { self.reject(message, reason: "overloaded", "ingest backlog full; the edge will resend") }
@@ -79,6 +85,11 @@ public final class IngestService: Service, Sendable {
             }
             group.addTask {
                 for await _ in signal {
+                    // A moment for a batch to gather: every commit rewrites the pages it touches, so a few
+                    // large commits cost far less than many small ones (and acks wait for the commit anyway).
+                    if self.backlog.withLock({ $0.count }) < self.limits.maxBatch / 4 {
+                        try? await Task.sleep(for: .milliseconds(5))
+                    }
                     while true {
                         let batch = self.backlog.withLock { backlog in
                             let count = min(backlog.count, self.limits.maxBatch)
@@ -99,24 +110,17 @@ public final class IngestService: Service, Sendable {
 
     // MARK: One batch
 
-    private func process(_ messages: [MQTTMessage]) async {
-        let started = ContinuousClock.now
-        var envelopes: [UpEnvelope] = []
-        envelopes.reserveCapacity(messages.count)
-        for message in messages {
-            guard let envelope = await accept(message) else { continue }
-            if case .presence(let presence) = envelope.message {
-                do {
-                    try await repository.setPresence(site: envelope.site, online: presence.online, at: envelope.timestamp)
-                    logger.info("site presence", metadata: ["site": "\(envelope.site)", "online": "\(presence.online)"])
-                } catch {
-                    logger.error(
-                        "could not record a site's presence", metadata: ["site": "\(envelope.site)", "error": "\(error)"])
-                }
-                continue
-            }
-            envelopes.append(envelope)
+    private func record(_ presence: Presence, of envelope: UpEnvelope) async {
+        do {
+            try await repository.setPresence(site: envelope.site, online: presence.online, at: envelope.timestamp)
+            logger.info("site presence", metadata: ["site": "\(envelope.site)", "online": "\(presence.online)"])
+        } catch {
+            logger.error("could not record a site's presence", metadata: ["site": "\(envelope.site)", "error": "\(error)"])
         }
+    }
+
+    private func process(_ envelopes: [UpEnvelope]) async {
+        let started = ContinuousClock.now
         guard !envelopes.isEmpty else { return }
         let outcome: ApplyOutcome
         do {

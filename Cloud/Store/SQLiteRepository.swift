@@ -11,6 +11,9 @@ public final class SQLiteRepository: CloudRepository {
         var configuration = Configuration()
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // A batch of thousands of messages dirties many pages; with the default 2 MB cache SQLite spills
+            // them to the WAL in the middle of the transaction, rewriting the same pages over and over.
+            try db.execute(sql: "PRAGMA cache_size = -65536")
         }
         configuration.busyMode = .timeout(5)
         pool = try DatabasePool(path: path, configuration: configuration)

@@ -1,0 +1,154 @@
+import ArgumentParser
+import CloudAPI
+import CloudStore
+import Foundation
+import Logging
+import MQTT
+import SyncContract
+import Synchronization
+
+@main
+struct CloudBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gridside-cloud-bench",
+        abstract: "Benchmarks of the cloud: MQTT ingest against mosquitto alone, and a store of many sessions.",
+        subcommands: [Ingest.self, Populate.self])
+}
+
+extension CloudBench {
+    /// Registers sites (and optionally sessions) straight in a store, for the cloud to serve.
+    struct Populate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Fill a cloud store: sites, an API token, sessions.")
+        @Option(help: "The SQLite file.") var store: String
+        @Option(help: "Sites bench-000 … to register.") var sites = 100
+        @Option(help: "Finished sessions to add, spread over the sites and a year.") var sessions = 0
+
+        func run() async throws {
+            let repository = try SQLiteRepository(path: store)
+            let now = Date()
+            for index in 0..<sites { _ = try? await repository.addSite(id: Self.site(index), name: "Bench \(index)", at: now) }
+            let (record, token) = APITokens.create(name: "bench", role: .admin, at: now)
+            try await repository.addAPIToken(record)
+            print("token \(token)")
+            let clock = ContinuousClock()
+            let started = clock.now
+            var seq: [Int64] = Array(repeating: 0, count: sites)
+            let batch = 20_000
+            for first in stride(from: 0, to: sessions, by: batch) {
+                var envelopes: [UpEnvelope] = []
+                for n in first..<min(first + batch, sessions) {
+                    let site = n % sites
+                    seq[site] += 1
+                    let start = now.addingTimeInterval(-Double(sessions - n) * 31_536_000 / Double(max(1, sessions)))
+                    envelopes.append(
+                        UpEnvelope(
+                            site: Self.site(site), seq: seq[site], timestamp: start,
+                            message: .sessionStop(
+                                SessionStopped(
+                                    station: "\(Self.site(site))-CP\(n % 20)", connector: 1 + n % 2, transactionId: n,
+                                    idTag: "CARD-\(n % 5000)", meterStartWh: 0, startTime: start, meterStopWh: Double(n % 60_000),
+                                    stopTime: start.addingTimeInterval(3600), reason: "Local"))))
+                }
+                _ = try await repository.apply(envelopes, receivedAt: now)
+            }
+            if sessions > 0 { print("populated \(sessions) sessions in \(clock.now - started)") }
+            try repository.close()
+        }
+
+        static func site(_ index: Int) -> String { String(format: "bench-%03d", index) }
+    }
+
+    /// Publishes from many sites through the broker and times (a) a plain subscriber receiving them — what
+    /// mosquitto alone delivers — and (b) the cloud acknowledging every one after writing it.
+    struct Ingest: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "MQTT ingest throughput, with mosquitto alone as the ceiling.")
+        @Option(help: "The broker the cloud listens to.") var broker: String
+        @Option(help: "Publishing sites (registered in the cloud as bench-000 …).") var sites = 100
+        @Option(help: "Messages per phase, over all sites.") var messages = 200_000
+        @Option(help: "Messages each site keeps in flight.") var window = 200
+
+        func run() async throws {
+            var logger = Logger(label: "bench")
+            logger.logLevel = .warning
+            let url = try MQTTBroker(url: broker)
+            let perSite = messages / sites
+            let ceiling = try await phase(
+                "mosquitto alone", url: url, perSite: perSite, logger: logger,
+                topic: { site in "bench/\(site)" }, listen: "bench/#", counts: { _ in 1 })
+            let cloud = try await phase(
+                "cloud (durably applied)", url: url, perSite: perSite, logger: logger,
+                topic: { site in SyncTopic.up(site: Populate.site(site), type: "session.update") },
+                listen: "gridside/v1/+/down/ack",
+                counts: { payload in
+                    (try? DownMessage.decode(type: "ack", payload)).map { message in
+                        if case .ack(let ack) = message { return ack.seqs.count }
+                        return 0
+                    } ?? 0
+                })
+            print(String(format: "ratio cloud / mosquitto alone: %.2f", cloud / ceiling))
+        }
+
+        /// Publishes `perSite` messages from every site and returns messages per second, from the first publish
+        /// to the last one counted by the listener.
+        private func phase(
+            _ name: String, url: MQTTBroker, perSite: Int, logger: Logger, topic: @escaping @Sendable (Int) -> String,
+            listen: String, counts: @escaping @Sendable ([UInt8]) -> Int
+        ) async throws -> Double {
+            let total = perSite * sites
+            let listener = MQTTClient(
+                configuration: MQTTConfiguration(broker: url, clientId: "bench-listener-\(UUID().uuidString.prefix(8))"),
+                logger: logger, stopsOnGracefulShutdown: false)
+            try listener.subscribe(listen)
+            let publishers = (0..<sites).map { site in
+                MQTTClient(
+                    configuration: MQTTConfiguration(
+                        broker: url, clientId: "bench-\(site)-\(UUID().uuidString.prefix(8))", maxInflight: window),
+                    logger: logger, stopsOnGracefulShutdown: false)
+            }
+            let clock = ContinuousClock()
+            return try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await listener.run() }
+                for publisher in publishers { group.addTask { try await publisher.run() } }
+                while !(listener.isConnected && publishers.allSatisfy(\.isConnected)) {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                try await Task.sleep(for: .milliseconds(500))  // subscriptions in place
+                let runId = Int64(Date().timeIntervalSince1970 * 1000) * 1000
+                let started = clock.now
+                for (site, publisher) in publishers.enumerated() {
+                    group.addTask {
+                        try await withThrowingTaskGroup(of: Void.self) { sends in
+                            for n in 0..<perSite {
+                                if n >= window { try await sends.next() }
+                                let seq = runId + Int64(n + 1)
+                                let envelope = UpEnvelope(
+                                    site: Populate.site(site), seq: seq, timestamp: Date(),
+                                    message: .sessionUpdate(
+                                        SessionProgress(
+                                            station: "CP\(site)-\(n % 20)", connector: 1, transactionId: site * 100 + n % 20,
+                                            time: Date(),
+                                            energyWh: Double(n), powerW: 7000, currentA: 10, soc: 50)))
+                                let message = MQTTMessage(topic: topic(site), payload: try envelope.encoded())
+                                sends.addTask { try await publisher.publish(message) }
+                            }
+                            try await sends.waitForAll()
+                        }
+                    }
+                }
+                var received = 0
+                for await message in listener.messages {
+                    received += counts(message.payload)
+                    if received >= total { break }
+                }
+                let seconds = (clock.now - started) / .seconds(1)
+                let rate = Double(received) / seconds
+                print(
+                    String(
+                        format: "%@: %d messages from %d sites in %.2f s = %.0f messages/s", name, received, sites, seconds, rate)
+                )
+                group.cancelAll()
+                return rate
+            }
+        }
+    }
+}
