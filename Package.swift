@@ -70,6 +70,7 @@ let package = Package(
             dependencies: [
                 "CMosquitto",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Common/MQTT",
@@ -331,6 +332,7 @@ let package = Package(
                 "SyncContract", "MQTT", "EdgeStore", "EdgeSync", "SiteModel", "CloudStore", "CloudIngest", "CloudAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],

@@ -22,7 +22,7 @@ fi
 
 if ! command -v swift >/dev/null 2>&1; then
     echo "error: no Swift toolchain on PATH (looked in PATH and /opt/swift/usr/bin)." >&2
-    echo "       Gridside needs Swift 6.1 or newer; Debian does not package it: install it from swift.org." >&2
+    echo "       Gridside needs Swift 6.2 or newer; Debian does not package it: install it from swift.org." >&2
     exit 1
 fi
 

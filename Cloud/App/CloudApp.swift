@@ -35,7 +35,7 @@ public struct CloudApp: Sendable {
         let registry = PrometheusCollectorRegistry()
         let factory = PrometheusMetricsFactory(registry: registry)
         let repository = try Self.openStore(configuration)
-        let client = MQTTClient(configuration: configuration.mqtt, logger: logger)
+        let client = MQTTClient(configuration: configuration.mqtt, logger: logger, metricsFactory: factory)
         let relay = CommandRelay(repository: repository, client: client)
         let ingest = IngestService(
             client: client, repository: repository, relay: relay,

@@ -1,4 +1,5 @@
 import CMosquitto
+public import CoreMetrics
 public import Logging
 public import ServiceLifecycle
 import Synchronization
@@ -18,7 +19,8 @@ public final class MQTTClient: Service, Sendable {
 
     public let configuration: MQTTConfiguration
     /// Every message received on a subscription, in order of arrival. Bounded: when the consumer falls 10,000
-    /// messages behind, newer ones are dropped (Gridside's senders resend what they do not see acknowledged).
+    /// messages behind, newer ones are dropped, logged and counted (`mqtt_received_dropped_total`); Gridside's
+    /// senders resend what they do not see acknowledged.
     public let messages: AsyncStream<MQTTMessage>
     /// Connection changes, newest kept when the consumer falls behind.
     public let events: AsyncStream<Event>
@@ -27,9 +29,14 @@ public final class MQTTClient: Service, Sendable {
     private let logger: Logger
     private let stopsOnGracefulShutdown: Bool
 
-    /// - Parameter stopsOnGracefulShutdown: false for a client owned by another service, which still needs
-    ///   it while it shuts down (to say goodbye) and cancels it after.
-    public init(configuration: MQTTConfiguration, logger: Logger, stopsOnGracefulShutdown: Bool = true) {
+    /// - Parameters:
+    ///   - stopsOnGracefulShutdown: false for a client owned by another service, which still needs it while it
+    ///     shuts down (to say goodbye) and cancels it after.
+    ///   - metricsFactory: where `mqtt_received_dropped_total` goes.
+    public init(
+        configuration: MQTTConfiguration, logger: Logger, stopsOnGracefulShutdown: Bool = true,
+        metricsFactory: any MetricsFactory = NOOPMetricsHandler.instance
+    ) {
         self.configuration = configuration
         self.logger = logger
         self.stopsOnGracefulShutdown = stopsOnGracefulShutdown
@@ -37,7 +44,9 @@ public final class MQTTClient: Service, Sendable {
         let (events, eventSink) = AsyncStream.makeStream(of: Event.self, bufferingPolicy: .bufferingNewest(100))
         self.messages = messages
         self.events = events
-        callbacks = Callbacks(messageSink: messageSink, eventSink: eventSink, logger: logger)
+        callbacks = Callbacks(
+            messageSink: messageSink, eventSink: eventSink,
+            dropped: Counter(label: "mqtt_received_dropped_total", factory: metricsFactory), logger: logger)
     }
 
     /// Whether the broker has accepted the connection and it has not dropped since.
@@ -45,12 +54,11 @@ public final class MQTTClient: Service, Sendable {
 
     /// Subscribes to `filter` now (when connected) and after every reconnection.
     public func subscribe(_ filter: String) throws(MQTTError) {
-        let handle = callbacks.state.withLock { state in
-            state.subscriptions.insert(filter)
-            return state.connected ? state.handle : nil
+        callbacks.state.withLock { _ = $0.subscriptions.insert(filter) }
+        guard let code = callbacks.whileConnected({ mosquitto_subscribe($0.pointer, nil, filter, qualityOfService) }) else {
+            return
         }
-        guard let handle else { return }
-        try check("mosquitto_subscribe", mosquitto_subscribe(handle.pointer, nil, filter, qualityOfService))
+        try check("mosquitto_subscribe", code)
     }
 
     /// Publishes a message with QoS 1 and returns once the broker acknowledged it.
@@ -59,13 +67,14 @@ public final class MQTTClient: Service, Sendable {
     /// if it drops before the PUBACK: the caller decides whether to resend (libmosquitto may also resend it
     /// after reconnecting, so the same message can arrive twice, as QoS 1 allows).
     public func publish(_ message: MQTTMessage) async throws {
-        guard let handle = callbacks.state.withLock({ $0.connected ? $0.handle : nil }) else { throw MQTTError.notConnected }
         var mid: Int32 = 0
-        let code = message.payload.withUnsafeBytes { bytes in
-            mosquitto_publish(
-                handle.pointer, &mid, message.topic, Int32(bytes.count), bytes.baseAddress, qualityOfService, message.retain)
+        let code = callbacks.whileConnected { handle in
+            message.payload.withUnsafeBytes { bytes in
+                mosquitto_publish(
+                    handle.pointer, &mid, message.topic, Int32(bytes.count), bytes.baseAddress, qualityOfService, message.retain)
+            }
         }
-        if code == MOSQ_ERR_NO_CONN.rawValue { throw MQTTError.notConnected }
+        guard let code, code != MOSQ_ERR_NO_CONN.rawValue else { throw MQTTError.notConnected }
         try check("mosquitto_publish", code)
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             callbacks.await(mid: mid, continuation)
@@ -97,11 +106,13 @@ public final class MQTTClient: Service, Sendable {
             while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
         }
 
-        // Teardown, in order: stop new work, say goodbye, join the loop thread, fail what waits.
+        // Teardown, in order: stop new work and let calls already inside libmosquitto return, say goodbye, join
+        // the loop thread, fail what waits. (The handle is destroyed after this, so no call may still be using it.)
         callbacks.state.withLock { state in
             state.handle = nil
             state.shuttingDown = true
         }
+        while callbacks.state.withLock({ $0.callsInside }) > 0 { await Task.yield() }
         mosquitto_disconnect(handle.pointer)
         mosquitto_loop_stop(handle.pointer, false)
         callbacks.failPending(with: MQTTError.shutDown)
@@ -189,6 +200,8 @@ private func check(_ call: String, _ code: Int32) throws(MQTTError) {
 final class Callbacks: Sendable {
     struct State {
         var handle: Handle?
+        /// Calls from outside the loop thread (publish, subscribe) now inside libmosquitto with `handle`.
+        var callsInside = 0
         var connected = false
         var shuttingDown = false
         var subscriptions: Set<String> = []
@@ -201,15 +214,31 @@ final class Callbacks: Sendable {
     let state = Mutex(State())
     private let messageSink: AsyncStream<MQTTMessage>.Continuation
     private let eventSink: AsyncStream<MQTTClient.Event>.Continuation
+    private let dropped: Counter
+    private let droppedCount = Atomic<Int>(0)
     private let logger: Logger
 
     init(
         messageSink: AsyncStream<MQTTMessage>.Continuation, eventSink: AsyncStream<MQTTClient.Event>.Continuation,
-        logger: Logger
+        dropped: Counter, logger: Logger
     ) {
         self.messageSink = messageSink
         self.eventSink = eventSink
+        self.dropped = dropped
         self.logger = logger
+    }
+
+    /// Runs `call` with the handle while connected, keeping `run()` from destroying the handle meanwhile; nil
+    /// (without calling) when not connected.
+    func whileConnected<Result>(_ call: (Handle) -> Result) -> Result? {
+        let handle: Handle? = state.withLock { state in
+            guard state.connected, let handle = state.handle else { return nil }
+            state.callsInside += 1
+            return handle
+        }
+        guard let handle else { return nil }
+        defer { state.withLock { $0.callsInside -= 1 } }
+        return call(handle)
     }
 
     func await(mid: Int32, _ continuation: CheckedContinuation<Void, any Error>) {
@@ -276,7 +305,15 @@ final class Callbacks: Sendable {
             if let bytes = message.payload, message.payloadlen > 0 {
                 Array(UnsafeRawBufferPointer(start: bytes, count: Int(message.payloadlen)))
             } else { [] }
-        messageSink.yield(MQTTMessage(topic: topic, payload: payload, retain: message.retain))
+        if case .dropped = messageSink.yield(MQTTMessage(topic: topic, payload: payload, retain: message.retain)) {
+            dropped.increment()
+            let count = droppedCount.add(1, ordering: .relaxed).newValue
+            if count == 1 || count.isMultiple(of: 1000) {
+                logger.warning(
+                    "MQTT messages dropped: the consumer is 10,000 messages behind; their senders resend them",
+                    metadata: ["topic": "\(topic.prefix(200))", "dropped_so_far": "\(count)"])
+            }
+        }
     }
 
     func failPending(with error: MQTTError) {

@@ -50,7 +50,7 @@ public final class CloudLink: Service, Sendable {
         self.logger = logger
         metrics = SyncMetrics(factory: metricsFactory)
         (wake, wakeSink) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        window = Mutex(OutboxWindow(size: 1000, ackTimeout: settings.ackTimeout, now: .now))
+        window = Mutex(OutboxWindow(size: 1000, ackTimeout: settings.ackTimeout))
         let offline =
             (try? UpEnvelope(site: site, seq: 0, timestamp: Date(), message: .presence(Presence(online: false))).encoded()) ?? []
         client = MQTTClient(
@@ -59,7 +59,7 @@ public final class CloudLink: Service, Sendable {
                 tls: settings.tls,
                 will: MQTTMessage(topic: SyncTopic.up(site: site, type: "presence"), payload: offline, retain: true),
                 cleanSession: false),
-            logger: logger, stopsOnGracefulShutdown: false)
+            logger: logger, stopsOnGracefulShutdown: false, metricsFactory: metricsFactory)
     }
 
     /// Tells the link the outbox may have grown (the store calls this after each commit).
@@ -100,7 +100,7 @@ public final class CloudLink: Service, Sendable {
                     logger.warning("could not publish presence", metadata: ["error": "\(error)"])
                 }
                 // Whatever was in flight may be lost with the old connection: send everything unacknowledged.
-                window.withLock { $0.rewind(now: .now) }
+                window.withLock { $0.rewind() }
                 wakeSink.yield()
             case .disconnected:
                 metrics.connected.record(0)
@@ -164,14 +164,16 @@ public final class CloudLink: Service, Sendable {
                     try? await store.enqueue(message, at: Date())
                 }
             }
-            let stalled = window.withLock { window in
-                guard window.isStalled(now: now) else { return false }
-                window.rewind(now: now)
+            let overdue = window.withLock { window in
+                guard window.isOverdue(now: now) else { return false }
+                window.rewind()
                 return true
             }
-            if stalled, client.isConnected {
+            if overdue, client.isConnected {
                 metrics.rewinds.increment()
-                logger.notice("cloud acknowledged nothing in time; resending the unacknowledged outbox")
+                logger.notice(
+                    "a message waited too long for the cloud's ack; resending the unacknowledged outbox",
+                    metadata: ["ack_timeout_s": "\(settings.ackTimeout.components.seconds)"])
             }
             if now - lastThin >= .seconds(10) {
                 lastThin = now
@@ -249,7 +251,7 @@ public final class CloudLink: Service, Sendable {
         } catch {
             logger.error("could not remove acknowledged messages from the outbox", metadata: ["error": "\(error)"])
         }
-        window.withLock { $0.acknowledged(seqs, now: .now) }
+        window.withLock { $0.acknowledged(seqs) }
         wakeSink.yield()
     }
 

@@ -1,44 +1,44 @@
 /// Which outbox messages the link sends next: at most `size` unacknowledged at a time, in seq order, and
-/// everything again from the oldest when the cloud has acknowledged nothing for `ackTimeout` (a broker that
-/// dropped a queue, a cloud that restarted) or the connection came back.
+/// everything unacknowledged again from the oldest when the connection came back or when any one message
+/// has waited `ackTimeout` for its ack.
+///
+/// The timeout is per message, not "no ack at all for a while": a message can be lost while the ones after it
+/// are acknowledged (a cloud killed while writing a batch the broker had already handed over, a busy cloud
+/// refusing it, an ack lost on the way), and it must still be sent again without waiting for a reconnection.
 struct OutboxWindow {
     let size: Int
     let ackTimeout: Duration
     /// The last seq sent; the next read starts after it.
     private(set) var cursor: Int64 = 0
-    private(set) var inflight: Set<Int64> = []
-    private var lastProgress: ContinuousClock.Instant
+    /// Every message sent and not yet acknowledged, with when it was sent.
+    private var inflight: [Int64: ContinuousClock.Instant] = [:]
 
-    init(size: Int, ackTimeout: Duration, now: ContinuousClock.Instant) {
+    init(size: Int, ackTimeout: Duration) {
         self.size = size
         self.ackTimeout = ackTimeout
-        lastProgress = now
     }
 
     /// How many more may be sent now.
     var room: Int { max(0, size - inflight.count) }
 
     /// Start again from the oldest unacknowledged message.
-    mutating func rewind(now: ContinuousClock.Instant) {
+    mutating func rewind() {
         cursor = 0
         inflight.removeAll()
-        lastProgress = now
     }
 
     mutating func sent(_ seqs: [Int64], now: ContinuousClock.Instant) {
-        if inflight.isEmpty { lastProgress = now }
-        inflight.formUnion(seqs)
+        for seq in seqs { inflight[seq] = now }
         if let last = seqs.max() { cursor = max(cursor, last) }
     }
 
-    mutating func acknowledged(_ seqs: [Int64], now: ContinuousClock.Instant) {
-        let before = inflight.count
-        inflight.subtract(seqs)
-        if inflight.count < before { lastProgress = now }
+    /// Acks of messages not in flight (sent before a rewind, or repeats) change nothing.
+    mutating func acknowledged(_ seqs: [Int64]) {
+        for seq in seqs { inflight[seq] = nil }
     }
 
-    /// Messages are out and the cloud has acknowledged none of them for too long.
-    func isStalled(now: ContinuousClock.Instant) -> Bool {
-        !inflight.isEmpty && now - lastProgress > ackTimeout
+    /// Some message has waited longer than `ackTimeout` for its ack.
+    func isOverdue(now: ContinuousClock.Instant) -> Bool {
+        inflight.values.contains { now - $0 > ackTimeout }
     }
 }

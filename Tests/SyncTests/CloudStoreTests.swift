@@ -1,5 +1,6 @@
 import CloudStore
 import Foundation
+import GRDB
 import SyncContract
 import Testing
 
@@ -72,6 +73,40 @@ import Testing
     }
 
     @Test func aMessageThatCannotBeAppliedIsKeptAsAnErrorEventAndAcknowledged() async throws {
+        let path = directory.file("cloud.sqlite")
+        let store = try SQLiteRepository(path: path)
+        _ = try await store.addSite(id: "s", name: "s", at: Self.t0)
+        // A store that refuses one session, as a constraint the message breaks would: the rest of the batch applies.
+        let saboteur = try DatabaseQueue(path: path)
+        try await saboteur.write { db in
+            try db.execute(
+                sql: """
+                    CREATE TRIGGER refuse_666 BEFORE INSERT ON session WHEN NEW.transaction_id = 666
+                    BEGIN SELECT RAISE(ABORT, 'session 666 refused'); END
+                    """)
+        }
+        try saboteur.close()
+        let batch = [7, 666, 8].enumerated().map { index, transaction in
+            UpEnvelope(
+                site: "s", seq: Int64(index + 1), timestamp: Self.t0,
+                message: .sessionStart(
+                    SessionStarted(
+                        station: "CP", connector: 1, transactionId: transaction, idTag: "CARD", authStatus: "Accepted",
+                        meterStartWh: 0, startTime: Self.t0)))
+        }
+        let outcome = try await store.apply(batch, receivedAt: Self.t0)
+        #expect(outcome.acknowledged["s"] == [1, 2, 3], "acknowledged, so the edge does not resend it forever")
+        let sessions = try await store.sessions(SessionFilter(site: "s")).items.map(\.transactionId)
+        #expect(sessions.sorted() == [7, 8])
+        let failures = try await store.events(EventFilter(site: "s", kind: "ingest_failed"))
+        #expect(failures.count == 1)
+        #expect(failures.first?.seq == 2 && failures.first?.severity == "error" && failures.first?.code == "session.start")
+        #expect(failures.first?.detail.contains("session 666 refused") == true)
+        let again = try await store.apply(batch, receivedAt: Self.t0)
+        #expect(again.duplicates == 3 && again.applied == 0, "a resend is a repeat, not a second failure")
+    }
+
+    @Test func theSameSeqTwiceInOneBatchIsARepeat() async throws {
         let store = try SQLiteRepository(path: directory.file("cloud.sqlite"))
         _ = try await store.addSite(id: "s", name: "s", at: Self.t0)
         // The same seq twice within one batch, with different content: the first wins, the second is a repeat.

@@ -18,7 +18,10 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import paho.mqtt.client as mqtt
+import referencing
+import referencing.jsonschema
 
 from meters import free_port
 from support import REPO_ROOT, edge_binary, poll
@@ -75,6 +78,12 @@ class Mosquitto:
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(10)
+
+    def kill9(self) -> None:
+        """Gone at once: what it held in memory (queued messages not yet saved) is lost."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
             self.proc.wait(10)
 
     def log_tail(self, lines: int = 40) -> str:
@@ -167,6 +176,12 @@ class Cloud:
             self.proc.wait(15)
         return self.proc.returncode if self.proc else 0
 
+    def kill9(self) -> None:
+        """Gone at once, mid-batch: what it received and had not committed is lost (the broker saw it delivered)."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(15)
+
     def log_text(self) -> str:
         with self._lock:
             return "".join(self._lines)
@@ -198,8 +213,41 @@ class Cloud:
         except urllib.error.HTTPError as error:
             status, raw, ctype = error.code, error.read(), error.headers.get("Content-Type", "")
         if "json" in ctype:
-            return status, json.loads(raw)
+            body = json.loads(raw)
+            self.check_against_openapi(method, path, status, body)
+            return status, body
         return status, raw.decode("utf-8", errors="replace")
+
+    _document: dict | None = None
+
+    def check_against_openapi(self, method: str, path: str, status: int, body: Any) -> None:
+        """Every JSON answer of the API must match what its OpenAPI document promises for that route and status
+        (an answer the document does not describe fails the test too)."""
+        route = path.split("?", 1)[0]
+        if not route.startswith("/api/v1/") or route == "/api/v1/openapi.json":
+            return
+        if Cloud._document is None:
+            Cloud._document = self.api("GET", "/api/v1/openapi.json", token=None)[1]
+        document = Cloud._document
+        template, operation = _operation(document, method, route[len("/api/v1"):])
+        assert operation is not None, f"{method} {route} is not in the OpenAPI document"
+        response = operation["responses"].get(str(status))
+        assert response is not None, f"{method} {template} answered {status}, which the OpenAPI document does not list"
+        # The schema is reached by reference into the document, so the references inside it resolve there too.
+        declared = response
+        base = declared["$ref"][1:] if "$ref" in declared else _pointer(
+            ["paths", template, method.lower(), "responses", str(status)])
+        if "$ref" in declared:
+            response = _resolve(document, declared["$ref"])
+        media = next((m for m in ("application/json", "application/problem+json") if m in response.get("content", {})), None)
+        assert media is not None, f"{method} {template} {status}: no JSON schema in the OpenAPI document"
+        resource = referencing.Resource.from_contents(document, default_specification=referencing.jsonschema.DRAFT202012)
+        registry = referencing.Registry().with_resource("urn:gridside:openapi", resource)
+        validator = jsonschema.Draft202012Validator(
+            {"$ref": "urn:gridside:openapi#" + base + _pointer(["content", media, "schema"])}, registry=registry)
+        errors = sorted(validator.iter_errors(body), key=lambda e: list(e.path))
+        assert not errors, (f"{method} {route} {status} does not match its OpenAPI schema: "
+                            f"{errors[0].message} at {list(errors[0].path)}")
 
     def get(self, path: str, **kwargs) -> Any:
         status, body = self.api("GET", path, **kwargs)
@@ -221,6 +269,26 @@ class Cloud:
 
     def metrics(self) -> str:
         return self.get("/metrics")
+
+
+def _pointer(parts: list[str]) -> str:
+    return "/" + "/".join(part.replace("~", "~0").replace("/", "~1") for part in parts)
+
+
+def _resolve(document: dict, ref: str) -> dict:
+    node: Any = document
+    for part in ref.lstrip("#/").split("/"):
+        node = node[part.replace("~1", "/").replace("~0", "~")]
+    return node
+
+
+def _operation(document: dict, method: str, route: str) -> tuple[str, dict | None]:
+    """The path template of the document that `route` (without /api/v1) matches, and its operation."""
+    for template, operations in document["paths"].items():
+        pattern = "^" + re.sub(r"\\{[^/]+\\}", "[^/]+", re.escape(template)) + "$"
+        if re.match(pattern, route):
+            return template, operations.get(method.lower())
+    return route, None
 
 
 def edge_cloud_config(site: str, broker: Mosquitto, **cloud) -> dict:

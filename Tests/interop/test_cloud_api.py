@@ -189,7 +189,8 @@ def test_command_from_the_api_reaches_the_charger_and_its_result_comes_back(make
 def test_unknown_tokens_are_asked_of_the_cloud_and_the_list_reaches_the_chargers(make_edge, make_cloud, broker):
     site = "site-auth"
     cloud = make_cloud(sites=(site,))
-    edge = make_edge(edge_cloud_config(site, broker, auth_timeout_s=2))
+    # Offline, unknown tokens would be accepted: an Invalid answer can only come from the cloud.
+    edge = make_edge({**edge_cloud_config(site, broker, auth_timeout_s=2), "authorization": {"unknown_tokens": "accept"}})
     status, body = cloud.api("PUT", f"/api/v1/sites/{site}/tokens", {"tokens": [
         {"idTag": "CLOUD-OK", "status": "Accepted"}, {"idTag": "CLOUD-BLOCKED", "status": "Blocked"}]})
     assert status == 200 and body["version"] == 1
@@ -205,7 +206,7 @@ def test_unknown_tokens_are_asked_of_the_cloud_and_the_list_reaches_the_chargers
             pushed = cp.calls_of("SendLocalList")
             assert pushed and pushed[0]["listVersion"] == 1 and pushed[0]["updateType"] == "Full"
             assert {e["idTag"] for e in pushed[0]["localAuthorizationList"]} == {"CLOUD-OK", "CLOUD-BLOCKED"}
-            # A token the edge never heard of is asked of the cloud.
+            # A token the edge never heard of is asked of the cloud, which does not know it either.
             answer = await cp.call(call.Authorize(id_tag="NOBODY"), suppress=False)
             assert answer.id_tag_info["status"] == "Invalid"
             await asyncio.to_thread(cloud.api, "PUT", f"/api/v1/sites/{site}/tokens", {"tokens": [
@@ -243,3 +244,4 @@ def test_offline_policy_decides_when_the_cloud_cannot_answer(make_edge, make_clo
     status, waited = arun(authorize(accepting))
     assert status == "Accepted" and waited < 0.9, (status, waited)
     broker.start()
+

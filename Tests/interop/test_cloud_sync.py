@@ -13,14 +13,15 @@ from support import arun, charger, metric_sum, now_iso, poll
 SITE = "site-sync"
 
 
-async def run_session(cp, connector: int, meter_start: int, meter_stop: int, samples: int = 2) -> int:
-    """One session: start, MeterValues in between, stop. Returns its transaction id."""
+async def run_session(cp, connector: int, meter_start: int, meter_stop: int, samples: int = 2, pace: float = 0) -> int:
+    """One session: start, MeterValues in between (`pace` seconds apart), stop. Returns its transaction id."""
     started = await cp.call(
         call.StartTransaction(connector_id=connector, id_tag="TOKEN-OK", meter_start=meter_start, timestamp=now_iso()),
         suppress=False)
     transaction = started.transaction_id
     step = (meter_stop - meter_start) // (samples + 1)
     for index in range(1, samples + 1):
+        await asyncio.sleep(pace)
         await cp.call(call.MeterValues(
             connector_id=connector, transaction_id=transaction,
             meter_value=[{"timestamp": now_iso(), "sampledValue": [
@@ -32,14 +33,16 @@ async def run_session(cp, connector: int, meter_start: int, meter_stop: int, sam
     return transaction
 
 
-async def sessions_at(edge, station: str, count: int, connector: int = 1, base: int = 10_000) -> list[int]:
+async def sessions_at(edge, station: str, count: int, connector: int = 1, base: int = 10_000, samples: int = 2,
+                      pace: float = 0) -> list[int]:
+    """`count` sessions one after the other; the one at index i charges 4000 + i Wh."""
     ids = []
     async with charger(edge, station) as cp:
         await cp.boot()
         await cp.call(call.StatusNotification(connector_id=connector, error_code="NoError", status="Available"))
         for index in range(count):
             start = base + index * 10_000
-            ids.append(await run_session(cp, connector, start, start + 4_000 + index))
+            ids.append(await run_session(cp, connector, start, start + 4_000 + index, samples=samples, pace=pace))
     return ids
 
 
@@ -121,3 +124,83 @@ def test_edge_killed_with_unacknowledged_messages_resends_them_after_restart(mak
     # Status changes arrive once each too: one per StatusNotification the charger sent (one per run).
     statuses = [e for e in cloud.get(f"/api/v1/events?site={SITE}&kind=status&limit=1000")["items"]]
     assert len(statuses) == 1, statuses
+
+
+async def streams_while(edge, stations: list[str], disruption, samples: int = 20) -> dict[int, int]:
+    """Sessions with many MeterValues (20 a second) at several chargers at once; `disruption` runs while they
+    stream, and must be over before they end. Returns the energy each session must have, by transaction id."""
+    runs = [asyncio.create_task(sessions_at(edge, station, 4, samples=samples, pace=0.05)) for station in stations]
+    await asyncio.sleep(1.5)  # of at least 5 s of streaming
+    assert not all(run.done() for run in runs), "the stream ended before the disruption"
+    await asyncio.to_thread(disruption)
+    assert not all(run.done() for run in runs), "the stream ended before the disruption was over"
+    expected = {}
+    for ids in await asyncio.gather(*runs):
+        expected.update({transaction: 4_000 + index for index, transaction in enumerate(ids)})
+    return expected
+
+
+def assert_each_session_once(cloud, expected: dict[int, int], stations: list[str]) -> None:
+    def arrived():
+        done = {s["transactionId"] for s in cloud.sessions(site=SITE, active="false")}
+        return set(expected) <= done
+
+    poll(arrived, timeout=90, interval=0.5, what=f"{len(expected)} sessions in the cloud")
+    sessions = cloud.sessions(site=SITE)
+    seen = [s["transactionId"] for s in sessions]
+    assert len(seen) == len(set(seen)) == len(expected), "a session is missing or appears twice"
+    assert {s["transactionId"]: s["energyWh"] for s in sessions} == expected
+    # One status change per charger (each sent one StatusNotification), not zero, not two.
+    statuses = cloud.get(f"/api/v1/events?site={SITE}&kind=status&limit=1000")["items"]
+    assert sorted(e["station"] for e in statuses) == sorted(stations), statuses
+
+
+def test_cloud_killed_mid_stream_loses_nothing_and_applies_nothing_twice(make_edge, make_cloud, broker):
+    """The cloud dies with messages it had received (so the broker will not deliver them again) but not yet
+    committed: the edge sends them again once they wait too long for their ack, even while later ones are
+    acknowledged."""
+    cloud = make_cloud(sites=(SITE,))
+    edge = make_edge(edge_cloud_config(SITE, broker))
+    stations = [f"CP-KILL-{n}" for n in range(3)]
+
+    def kill_and_restart():
+        cloud.kill9()
+        cloud.start()
+
+    expected = arun(streams_while(edge, stations, kill_and_restart), timeout=120)
+    assert_each_session_once(cloud, expected, stations)
+    poll(lambda: metric_sum(edge.metrics(), "sync_outbox_entries") == 0, timeout=30, what="outbox empty")
+
+
+def test_broker_killed_mid_stream_loses_nothing_and_applies_nothing_twice(make_edge, make_cloud, broker):
+    """The broker dies without saving what it had queued for the cloud: the edge sends again everything not
+    acknowledged once it reconnects."""
+    cloud = make_cloud(sites=(SITE,))
+    edge = make_edge(edge_cloud_config(SITE, broker))
+    stations = [f"CP-BROKER-{n}" for n in range(3)]
+
+    def kill_and_restart():
+        broker.kill9()
+        broker.start()
+
+    expected = arun(streams_while(edge, stations, kill_and_restart), timeout=120)
+    assert_each_session_once(cloud, expected, stations)
+    poll(lambda: metric_sum(edge.metrics(), "sync_outbox_entries") == 0, timeout=30, what="outbox empty")
+
+
+def test_messages_a_busy_cloud_refused_are_sent_again_while_later_ones_are_acknowledged(make_edge, make_cloud, broker):
+    """A cloud that takes only 40 messages a second from a site refuses (and does not acknowledge) the rest of a
+    faster stream, while it acknowledges what it took: each refused message is sent again once it has waited
+    ack_timeout_s for its ack, until every one is applied, once."""
+    cloud = make_cloud(sites=(SITE,), overrides={"ingest": {"site_rate": 40, "site_burst": 40}})
+    edge = make_edge(edge_cloud_config(SITE, broker))
+    stations = [f"CP-BUSY-{n}" for n in range(3)]
+
+    def first_resend():
+        poll(lambda: metric_sum(edge.metrics(), "sync_resends_total") > 0, timeout=20, interval=0.2,
+             what="a refused message sent again")
+
+    expected = arun(streams_while(edge, stations, first_resend, samples=40), timeout=120)
+    assert metric_sum(cloud.metrics(), "ingest_rejected_total", reason="rate_limited") > 0
+    assert_each_session_once(cloud, expected, stations)
+    poll(lambda: metric_sum(edge.metrics(), "sync_outbox_entries") == 0, timeout=30, what="outbox empty")
