@@ -137,7 +137,7 @@ let package = Package(
         .target(
             name: "LoadControl",
             dependencies: [
-                "OCPP", "EdgeConfig", "CentralSystem", "LoadManagement", "Meters", "MeterIO",
+                "OCPP", "EdgeConfig", "CentralSystem", "LoadManagement", "Meters", "MeterIO", "SyncContract",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -318,7 +318,7 @@ let package = Package(
             name: "EdgeTests",
             dependencies: [
                 "OCPP", "SiteModel", "EdgeConfig", "EdgeStore", "CentralSystem", "EdgeServer", "ChargerSimulator",
-                "LoadManagement", "Meters", "MeterIO", "ConfigReading",
+                "LoadManagement", "LoadControl", "Meters", "MeterIO", "ConfigReading", "SyncContract",
                 "SeededRandom",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),

@@ -87,6 +87,14 @@ public struct CloudAPI: Sendable {
             await tokenListChanged(site.id)
             return try json(TokenListBody(version: version, tokens: body.tokens))
         }
+        api.put("/sites/:site/load-management") { request, context in
+            _ = try context.require(.configure)
+            let site = try await visibleSite(context)
+            let change = try await decode(LoadSettings.self, from: request)
+            try Self.validate(change)
+            let payload = String(decoding: try SyncJSON.encoder().encode(change), as: UTF8.self)
+            return try await relay(site: site.id, action: LoadSettings.action, payload: payload)
+        }
         api.get("/stations") { request, context in
             let identity = try context.require(.read)
             let site = Query(request).string("site")
@@ -157,10 +165,16 @@ public struct CloudAPI: Sendable {
         return station
     }
 
-    private func relay(station: String, action: String, payload: String) async throws -> Response {
+    /// A command for a station (or, with `site`, for the site's edge itself), answered with the edge's result.
+    private func relay(site: String? = nil, station: String = "", action: String, payload: String) async throws -> Response {
         let result: CommandResultRecord
         do {
-            result = try await relay.send(station: station, action: action, payload: payload, timeout: commandTimeout)
+            result =
+                if let site {
+                    try await relay.send(site: site, station: station, action: action, payload: payload, timeout: commandTimeout)
+                } else {
+                    try await relay.send(station: station, action: action, payload: payload, timeout: commandTimeout)
+                }
         } catch {
             switch error {
             case .unknownStation: throw Problem(status: 404, detail: error.description)
@@ -181,6 +195,31 @@ public struct CloudAPI: Sendable {
         case "timeout", "expired": throw Problem(status: 504, detail: detail)
         case "invalid": throw Problem(status: 400, detail: detail)
         default: throw Problem(status: 502, detail: detail)
+        }
+    }
+
+    /// What can be checked before the edge checks a change against its own configuration.
+    static func validate(_ change: LoadSettings) throws {
+        if change.minCurrentA != nil {
+            throw Problem(status: 400, detail: "minCurrentA is not changed from the cloud: it is set in the edge's edge.yaml")
+        }
+        guard change != LoadSettings() else {
+            throw Problem(
+                status: 400, detail: "nothing to change: give mode, staticCurrentA, strategy, gridLimitA or failsafeCurrentA")
+        }
+        if let mode = change.mode, !["static", "dynamic"].contains(mode) {
+            throw Problem(status: 400, detail: "mode must be static or dynamic, got '\(mode)' (off is set on the site)")
+        }
+        if let strategy = change.strategy, !["equal", "fifo", "priority"].contains(strategy) {
+            throw Problem(status: 400, detail: "strategy must be equal, fifo or priority, got '\(strategy)'")
+        }
+        for (name, value, range) in [
+            ("staticCurrentA", change.staticCurrentA, 0.0...4000), ("gridLimitA", change.gridLimitA, 6...4000),
+            ("failsafeCurrentA", change.failsafeCurrentA, 0...80),
+        ] {
+            if let value, !range.contains(value) {
+                throw Problem(status: 400, detail: "\(name) must be \(range.lowerBound) to \(range.upperBound) A, got \(value)")
+            }
         }
     }
 

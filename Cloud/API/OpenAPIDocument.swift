@@ -192,6 +192,52 @@ enum OpenAPIDocument {
             ],
             "type": "object"
            },
+           "LoadSettings": {
+            "additionalProperties": false,
+            "description": "A site's load-management settings. In a change only the fields given change (at least one); the answer has every field, as in effect on the edge. Turning load management on or off is done in the edge's edge.yaml.",
+            "properties": {
+             "failsafeCurrentA": {
+              "description": "What every car gets while the meter is unreadable or the edge is gone, A (0 pauses them; otherwise at least minCurrentA)",
+              "maximum": 80,
+              "minimum": 0,
+              "type": "number"
+             },
+             "gridLimitA": {
+              "description": "The main fuse per phase, A",
+              "maximum": 4000,
+              "minimum": 6,
+              "type": "number"
+             },
+             "minCurrentA": {
+              "description": "The least a car charges with, A (set in edge.yaml; in answers only)",
+              "readOnly": true,
+              "type": "number"
+             },
+             "mode": {
+              "description": "static: a fixed current per phase shared among the cars; dynamic: what the building leaves under the fuse (needs a meter on the site)",
+              "enum": [
+               "static",
+               "dynamic"
+              ],
+              "type": "string"
+             },
+             "staticCurrentA": {
+              "description": "The current per phase shared in static mode, A",
+              "maximum": 4000,
+              "minimum": 0,
+              "type": "number"
+             },
+             "strategy": {
+              "enum": [
+               "equal",
+               "fifo",
+               "priority"
+              ],
+              "type": "string"
+             }
+            },
+            "type": "object"
+           },
            "MeterPoint": {
             "properties": {
              "currentA": {
@@ -495,7 +541,7 @@ enum OpenAPIDocument {
               }
              },
              {
-              "description": "status, connected, disconnected, boot, command, firmware_status, \u2026",
+              "description": "status, connected, disconnected, boot, command, firmware_status, …",
               "in": "query",
               "name": "kind",
               "required": false,
@@ -810,6 +856,69 @@ enum OpenAPIDocument {
              }
             },
             "summary": "One site"
+           }
+          },
+          "/sites/{site}/load-management": {
+           "put": {
+            "operationId": "putLoadManagement",
+            "parameters": [
+             {
+              "description": "Site id",
+              "in": "path",
+              "name": "site",
+              "required": true,
+              "schema": {
+               "type": "string"
+              }
+             }
+            ],
+            "requestBody": {
+             "content": {
+              "application/json": {
+               "schema": {
+                "$ref": "#/components/schemas/LoadSettings"
+               }
+              }
+             },
+             "required": true
+            },
+            "responses": {
+             "200": {
+              "content": {
+               "application/json": {
+                "schema": {
+                 "$ref": "#/components/schemas/CommandAnswer"
+                }
+               }
+              },
+              "description": "The edge's answer: response holds the LoadSettings in effect"
+             },
+             "400": {
+              "$ref": "#/components/responses/P400"
+             },
+             "401": {
+              "$ref": "#/components/responses/P401"
+             },
+             "403": {
+              "$ref": "#/components/responses/P403"
+             },
+             "404": {
+              "$ref": "#/components/responses/P404"
+             },
+             "409": {
+              "$ref": "#/components/responses/P409"
+             },
+             "502": {
+              "$ref": "#/components/responses/P502"
+             },
+             "503": {
+              "$ref": "#/components/responses/P503"
+             },
+             "504": {
+              "$ref": "#/components/responses/P504"
+             }
+            },
+            "summary": "Change the site's load-management settings on its edge, which checks them against its configuration, applies them without a restart and keeps them; answers with the settings in effect"
            }
           },
           "/sites/{site}/meters": {

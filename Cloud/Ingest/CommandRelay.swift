@@ -41,7 +41,17 @@ public final class CommandRelay: Sendable {
         -> CommandResultRecord
     {
         guard let view = try? await repository.station(id: station) else { throw .unknownStation(station) }
-        guard let site = try? await repository.site(id: view.site), site.online else { throw .siteOffline(site: view.site) }
+        return try await send(site: view.site, station: station, action: action, payload: payload, timeout: timeout)
+    }
+
+    /// Sends `action` with `payload` to the edge of `site`, for `station` (empty: for the edge itself, such as
+    /// ``LoadSettings/action``).
+    public func send(
+        site id: String, station: String, action: String, payload: String, timeout: Duration
+    ) async throws(Failure)
+        -> CommandResultRecord
+    {
+        guard let site = try? await repository.site(id: id), site.online else { throw .siteOffline(site: id) }
         guard client.isConnected else { throw .brokerUnavailable }
         let id = UUID().uuidString.lowercased()
         let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18

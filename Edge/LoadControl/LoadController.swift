@@ -7,6 +7,7 @@ public import MeterIO
 import Meters
 import OCPP
 public import ServiceLifecycle
+public import SyncContract
 import Synchronization
 
 /// The imperative shell around the load manager: every cycle (a new meter reading, or `interval` without one)
@@ -21,6 +22,8 @@ public final class LoadController: Service, Sendable {
     let metrics: LoadMetrics
     let logger: Logger
     private let planner: Mutex<LoadPlanner>
+    /// The grid and load-management settings in effect: edge.yaml's, as changed from the cloud.
+    private let active: Mutex<ActiveLoadSettings>
     private let stations = Mutex<[String: StationControl]>([:])
     private let latest = Mutex<LoadStatus?>(nil)
     /// The latest reaction times (meter reading → limit accepted), for `/status`.
@@ -32,22 +35,51 @@ public final class LoadController: Service, Sendable {
         var session: StationSession
         var ready = false
         var capabilities = ChargerCapabilities()
+        /// The failsafe current last installed as the charger's default profile (nil before, or if refused).
+        var failsafeInstalled: Double?
     }
 
+    /// - Parameter settings: the settings to start with, when the cloud changed edge.yaml's (see ``apply(_:)``).
     public init(
-        configuration: EdgeConfiguration, central: CentralSystem, board: MeterBoard?, metrics: LoadMetrics, logger: Logger
+        configuration: EdgeConfiguration, central: CentralSystem, board: MeterBoard?, metrics: LoadMetrics, logger: Logger,
+        settings: ActiveLoadSettings? = nil
     ) {
         self.configuration = configuration
         self.central = central
         self.board = board
         self.metrics = metrics
         self.logger = logger
-        let grid = configuration.grid ?? .init(phases: 3, voltage: 230, limit: 0, limitKW: nil, margin: 0)
-        planner = Mutex(LoadPlanner(grid: grid, settings: configuration.loadManagement))
+        let active = settings ?? ActiveLoadSettings(grid: configuration.grid, loadManagement: configuration.loadManagement)
+        self.active = Mutex(active)
+        planner = Mutex(LoadPlanner(grid: active.grid ?? Self.noGrid, settings: active.loadManagement))
         stationsById = Dictionary(configuration.stations.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
-    var settings: EdgeConfiguration.LoadManagement { configuration.loadManagement }
+    private static let noGrid = EdgeConfiguration.Grid(phases: 3, voltage: 230, limit: 0, limitKW: nil, margin: 0)
+
+    /// The settings in effect.
+    public var activeSettings: ActiveLoadSettings { active.withLock { $0 } }
+    var settings: EdgeConfiguration.LoadManagement { activeSettings.loadManagement }
+    var grid: EdgeConfiguration.Grid? { activeSettings.grid }
+
+    /// Changes the settings while running (from the cloud): checked as edge.yaml is, then in effect from the next
+    /// cycle; limits move from where they are with the usual ramps and cuts, and a new failsafe current is
+    /// installed on every charger.
+    public func apply(_ change: LoadSettings) throws(LoadSettingsRejected) -> ActiveLoadSettings {
+        let next = try active.withLock { active throws(LoadSettingsRejected) in
+            let next = try active.applying(change, hasMeter: meter != nil).get()
+            active = next
+            return next
+        }
+        planner.withLock { $0.update(grid: next.grid ?? Self.noGrid, settings: next.loadManagement) }
+        logger.notice(
+            "load-management settings changed",
+            metadata: [
+                "mode": "\(next.loadManagement.mode)", "strategy": "\(next.loadManagement.strategy.rawValue)",
+                "fuse_a": "\(next.grid?.limit ?? 0)", "failsafe_a": "\(next.loadManagement.failsafeCurrent)",
+            ])
+        return next
+    }
 
     /// The latest cycle's decisions, for `/status`.
     public var status: LoadStatus? { latest.withLock { $0 } }
@@ -66,7 +98,7 @@ public final class LoadController: Service, Sendable {
             "load management running",
             metadata: [
                 "mode": "\(settings.mode)", "strategy": "\(settings.strategy.rawValue)",
-                "fuse_a": "\(configuration.grid?.limit ?? 0)", "meter": "\(meter?.name ?? "-")",
+                "fuse_a": "\(grid?.limit ?? 0)", "meter": "\(meter?.name ?? "-")",
             ])
         let (wake, waker) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         await withDiscardingTaskGroup { group in
@@ -100,6 +132,7 @@ public final class LoadController: Service, Sendable {
         let now = Date()
         let sessions = central.connectedSessions.filter(\.isAccepted)
         prepareNew(sessions, group: &group)
+        renewFailsafes(group: &group)
         let ready = stations.withLock { $0 }
         let live = central.live.snapshot
         var connectors: [ConnectorInput] = []
@@ -160,19 +193,39 @@ public final class LoadController: Service, Sendable {
                 "could not read the charger's charging profile limits; assuming current (A) at stack level 1",
                 metadata: ["error": "\(error)"])
         }
+        let current = settings.failsafeCurrent
+        let installed = await installFailsafe(session, current: current, capabilities: &capabilities)
+        if !capabilities.takesProfiles {
+            session.logger.warning("charger does not take charging profiles; its cars are budgeted at its maximum current")
+        }
+        let final = capabilities
+        stations.withLock { stations in
+            if stations[id]?.session === session {
+                stations[id]?.capabilities = final
+                stations[id]?.ready = true
+                stations[id]?.failsafeInstalled = installed ? current : nil
+            }
+        }
+    }
+
+    /// Installs the failsafe current as the charger's default profile at the lowest stack level; whether the
+    /// charger accepted it.
+    private func installFailsafe(
+        _ session: StationSession, current: Double, capabilities: inout ChargerCapabilities
+    ) async -> Bool {
         do {
             // In W, for one phase: a single-phase car must not get three phases' worth on its one.
             let failsafe = capabilities.profile(
                 id: ChargerCapabilities.failsafeProfileId, purpose: .txDefaultProfile, stackLevel: 0, transactionId: nil,
-                current: settings.failsafeCurrent, phases: capabilities.unit == .a ? 3 : 1,
-                voltage: configuration.grid?.voltage ?? 230, validTo: nil)
+                current: current, phases: capabilities.unit == .a ? 3 : 1, voltage: grid?.voltage ?? 230, validTo: nil)
             let answer = try await central.call(
-                stationId: id, OCPP16.SetChargingProfileRequest(connectorId: 0, csChargingProfiles: failsafe))
+                stationId: session.stationId, OCPP16.SetChargingProfileRequest(connectorId: 0, csChargingProfiles: failsafe))
             switch answer.status {
             case .accepted:
                 session.logger.info(
                     "failsafe default profile installed",
-                    metadata: ["current_a": "\(settings.failsafeCurrent)", "unit": "\(capabilities.unit.rawValue)"])
+                    metadata: ["current_a": "\(current)", "unit": "\(capabilities.unit.rawValue)"])
+                return true
             case .rejected, .notSupported:
                 session.logger.warning(
                     "charger refused the failsafe default profile; it will not fall back by itself if the edge stops",
@@ -184,14 +237,30 @@ public final class LoadController: Service, Sendable {
         } catch {
             session.logger.warning("could not install the failsafe default profile", metadata: ["error": "\(error)"])
         }
-        if !capabilities.takesProfiles {
-            session.logger.warning("charger does not take charging profiles; its cars are budgeted at its maximum current")
+        return false
+    }
+
+    /// After the failsafe current changed: installs the new one on every prepared charger that had the old one.
+    private func renewFailsafes(group: inout DiscardingTaskGroup) {
+        let current = settings.failsafeCurrent
+        let outdated = stations.withLock { stations in
+            let outdated = stations.values.filter { control in
+                control.ready && control.failsafeInstalled.map { $0 != current } == true
+            }
+            // Once: a refusal is logged, not retried every cycle.
+            for control in outdated { stations[control.session.stationId]?.failsafeInstalled = current }
+            return outdated.map { ($0.session, $0.capabilities) }
         }
-        let final = capabilities
-        stations.withLock { stations in
-            if stations[id]?.session === session {
-                stations[id]?.capabilities = final
-                stations[id]?.ready = true
+        for (session, capabilities) in outdated {
+            group.addTask {
+                var capabilities = capabilities
+                if !(await self.installFailsafe(session, current: current, capabilities: &capabilities)) {
+                    self.stations.withLock { stations in
+                        if stations[session.stationId]?.session === session {
+                            stations[session.stationId]?.failsafeInstalled = nil
+                        }
+                    }
+                }
             }
         }
     }
@@ -219,7 +288,7 @@ public final class LoadController: Service, Sendable {
             id: (useTx ? ChargerCapabilities.txProfileId : ChargerCapabilities.defaultProfileId) + order.key.connectorId,
             purpose: useTx ? .txProfile : .txDefaultProfile, stackLevel: capabilities.managedStackLevel,
             transactionId: useTx ? order.transactionId : nil, current: order.current, phases: order.phases,
-            voltage: configuration.grid?.voltage ?? 230, validTo: lease)
+            voltage: grid?.voltage ?? 230, validTo: lease)
         do {
             let answer = try await central.call(
                 stationId: station,

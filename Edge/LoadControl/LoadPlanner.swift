@@ -97,8 +97,8 @@ public struct CyclePlan: Sendable {
 /// accepted, ramps, hysteresis, leases, reclaim of unused current, detection of chargers that ignore their limit,
 /// and the failsafe. Pure apart from its own state: time and every input come in as values.
 public struct LoadPlanner: Sendable {
-    public let grid: EdgeConfiguration.Grid
-    public let settings: EdgeConfiguration.LoadManagement
+    public private(set) var grid: EdgeConfiguration.Grid
+    public private(set) var settings: EdgeConfiguration.LoadManagement
     private var states: [ConnectorKey: ControlState] = [:]
     private var buildingEstimate = [0.0, 0.0, 0.0]
 
@@ -139,6 +139,13 @@ public struct LoadPlanner: Sendable {
     }
 
     public init(grid: EdgeConfiguration.Grid, settings: EdgeConfiguration.LoadManagement) {
+        self.grid = grid
+        self.settings = settings
+    }
+
+    /// New settings from now on (changed from the cloud); what was sent to each charger is kept, so limits move
+    /// from where they are with the usual ramps and cuts.
+    public mutating func update(grid: EdgeConfiguration.Grid, settings: EdgeConfiguration.LoadManagement) {
         self.grid = grid
         self.settings = settings
     }

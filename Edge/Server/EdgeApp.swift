@@ -17,6 +17,7 @@ import NIOPosix
 import NIOSSL
 import Prometheus
 public import ServiceLifecycle
+import SyncContract
 import Synchronization
 import UnixSignals
 
@@ -74,13 +75,19 @@ public struct EdgeApp: Sendable {
         let meterBuses = MeterBus.buses(for: configuration.meters, board: board, plausibility: plausibility, logger: logger)
         let loadController = LoadController(
             configuration: configuration, central: central, board: board,
-            metrics: LoadMetrics(factory: PrometheusMetricsFactory(registry: registry)), logger: logger)
+            metrics: LoadMetrics(factory: PrometheusMetricsFactory(registry: registry)), logger: logger,
+            settings: await Self.settingsFromTheCloud(store: store, configuration: configuration, logger: logger))
         var cloudLink: CloudLink?
         if let cloudAuthorization {
             let samples = SiteSamples(configuration: configuration, board: board, load: loadController)
             let link = CloudLink(
                 configuration: configuration, store: store, central: central, authorization: cloudAuthorization,
-                metricsFactory: PrometheusMetricsFactory(registry: registry), logger: logger, samples: samples.messages(at:))
+                metricsFactory: PrometheusMetricsFactory(registry: registry), logger: logger, samples: samples.messages(at:),
+                changeLoadSettings: { change in
+                    let now = try loadController.apply(change).described
+                    try await store.saveLoadSettings(now, at: Date())
+                    return now
+                })
             outboxChanged.withLock { $0 = link.outboxChanged }
             cloudLink = link
         }
@@ -147,6 +154,35 @@ public struct EdgeApp: Sendable {
                 ] + (cloudLink.map { [.init(service: $0)] } ?? []),
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
+    }
+
+    /// The load-management settings the cloud set before this start, applied over edge.yaml's; nil (edge.yaml's
+    /// as they are) when there are none or they no longer fit edge.yaml (a meter removed, load management off).
+    static func settingsFromTheCloud(
+        store: EdgeStore, configuration: EdgeConfiguration, logger: Logger
+    ) async -> ActiveLoadSettings? {
+        let stored: LoadSettings?
+        do {
+            stored = try await store.loadSettings()
+        } catch {
+            logger.error("could not read the load-management settings set from the cloud", metadata: ["error": "\(error)"])
+            return nil
+        }
+        guard let stored else { return nil }
+        let fromFile = ActiveLoadSettings(grid: configuration.grid, loadManagement: configuration.loadManagement)
+        let hasMeter = !configuration.meters.isEmpty
+        switch fromFile.applying(stored, hasMeter: hasMeter) {
+        case .success(let settings):
+            logger.notice(
+                "load-management settings from the cloud apply over edge.yaml's",
+                metadata: ["settings": "\(settings.described)"])
+            return settings
+        case .failure(let rejected):
+            logger.warning(
+                "load-management settings from the cloud no longer fit edge.yaml; using edge.yaml's",
+                metadata: ["reason": "\(rejected)"])
+            return nil
+        }
     }
 
     /// What would stop a valid configuration from running on this machine: a store directory that cannot be

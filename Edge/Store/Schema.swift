@@ -91,6 +91,17 @@ enum Schema {
             let seed = Int64(Date().timeIntervalSince1970 * 1000) * 1000
             try db.execute(sql: "INSERT INTO sqlite_sequence (name, seq) VALUES ('outbox', ?)", arguments: [seed])
         }
+        migrator.registerMigration("v4-settings") { db in
+            // Settings changed from the cloud, which outlive a restart (edge.yaml stays as the installer wrote it).
+            try db.execute(
+                sql: """
+                    CREATE TABLE setting (
+                        key TEXT PRIMARY KEY NOT NULL,
+                        value TEXT NOT NULL,
+                        updated DATETIME NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 }

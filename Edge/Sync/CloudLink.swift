@@ -24,6 +24,7 @@ public final class CloudLink: Service, Sendable {
     private let central: CentralSystem
     private let authorization: CloudAuthorization
     private let samples: @Sendable (Date) -> [UpMessage]
+    private let changeLoadSettings: LoadSettingsHandler?
     private let logger: Logger
     private let metrics: SyncMetrics
     private let wake: AsyncStream<Void>
@@ -32,10 +33,16 @@ public final class CloudLink: Service, Sendable {
     private let tokens = Mutex<TokenPushState>(TokenPushState())
     let client: MQTTClient
 
-    /// - Parameter samples: the site's periodic messages (meter readings, load summary) at a given time.
+    /// Applies a change of load-management settings and answers with the settings in effect, or throws why not.
+    public typealias LoadSettingsHandler = @Sendable (LoadSettings) async throws -> LoadSettings
+
+    /// - Parameters:
+    ///   - samples: the site's periodic messages (meter readings, load summary) at a given time.
+    ///   - changeLoadSettings: carries out ``LoadSettings/action`` commands; without it they are refused.
     public init(
         configuration: EdgeConfiguration, store: EdgeStore, central: CentralSystem, authorization: CloudAuthorization,
-        metricsFactory: any MetricsFactory, logger: Logger, samples: @escaping @Sendable (Date) -> [UpMessage] = { _ in [] }
+        metricsFactory: any MetricsFactory, logger: Logger, samples: @escaping @Sendable (Date) -> [UpMessage] = { _ in [] },
+        changeLoadSettings: LoadSettingsHandler? = nil
     ) {
         precondition(configuration.cloud != nil, "CloudLink needs a cloud section")
         let settings = configuration.cloud!
@@ -45,6 +52,7 @@ public final class CloudLink: Service, Sendable {
         self.central = central
         self.authorization = authorization
         self.samples = samples
+        self.changeLoadSettings = changeLoadSettings
         var logger = logger
         logger[metadataKey: "broker"] = "\(settings.broker)"
         self.logger = logger
@@ -267,6 +275,8 @@ public final class CloudLink: Service, Sendable {
             result = CommandResult(
                 id: command.id, station: command.station, action: command.action, outcome: "expired",
                 error: "arrived at the edge after its deadline")
+        } else if command.action == LoadSettings.action {
+            result = await changeSettings(command, log: log)
         } else {
             do {
                 let response = try await central.command(
@@ -285,6 +295,30 @@ public final class CloudLink: Service, Sendable {
             try await store.enqueue(.commandResult(result), at: Date())
         } catch {
             log.error("could not keep a command's result", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// A change of the site's load-management settings (a command for the edge itself, not a station).
+    private func changeSettings(_ command: CommandRequest, log: Logger) async -> CommandResult {
+        func refused(_ outcome: String, _ reason: String) -> CommandResult {
+            log.warning("load-management settings from the cloud refused", metadata: ["reason": "\(reason)"])
+            return CommandResult(
+                id: command.id, station: command.station, action: command.action, outcome: outcome, error: reason)
+        }
+        guard let changeLoadSettings else { return refused("invalid", "this edge has no load management to configure") }
+        let change: LoadSettings
+        do {
+            change = try SyncJSON.decoder().decode(LoadSettings.self, from: Data(command.payload.utf8))
+        } catch {
+            return refused("invalid", "the settings do not parse: \(error)")
+        }
+        do {
+            let now = try await changeLoadSettings(change)
+            let response = String(decoding: try SyncJSON.encoder().encode(now), as: UTF8.self)
+            return CommandResult(
+                id: command.id, station: command.station, action: command.action, outcome: "accepted", response: response)
+        } catch {
+            return refused("invalid", "\(error)")
         }
     }
 

@@ -31,6 +31,9 @@ import Testing
         Route(
             method: .put, path: "/api/v1/sites/s1/tokens", documented: "/sites/{site}/tokens", needs: .configure,
             body: #"{"tokens":[]}"#),
+        Route(
+            method: .put, path: "/api/v1/sites/s1/load-management", documented: "/sites/{site}/load-management",
+            needs: .configure, body: #"{"strategy":"fifo"}"#, relayed: true),
         Route(method: .get, path: "/api/v1/stations", documented: "/stations", needs: .read),
         Route(method: .get, path: "/api/v1/stations/CP1", documented: "/stations/{station}", needs: .read),
         Route(method: .get, path: "/api/v1/stations/CP1/connectors", documented: "/stations/{station}/connectors", needs: .read),

@@ -11,7 +11,7 @@ import urllib.parse
 from ocpp.v16 import call
 
 from cloud import Peer, edge_cloud_config
-from support import arun, charger, metric_sum, now_iso, poll
+from support import arun, charger, metric_sum, now_iso, poll, wait_until
 
 FAKE = "site-fake"
 OTHER = "site-other"
@@ -245,3 +245,54 @@ def test_offline_policy_decides_when_the_cloud_cannot_answer(make_edge, make_clo
     assert status == "Accepted" and waited < 0.9, (status, waited)
     broker.start()
 
+
+def test_load_management_settings_from_the_api_take_effect_on_the_edge_and_outlive_a_restart(
+        make_edge, make_cloud, broker):
+    site = "site-lm"
+    cloud = make_cloud(sites=(site,))
+    edge = make_edge({**edge_cloud_config(site, broker),
+                      "grid": {"limit_a": 40}, "load_management": {"mode": "static", "static_current_a": 20}})
+    poll(lambda: cloud.get(f"/api/v1/sites/{site}")["online"], timeout=15, what="site online")
+    path = f"/api/v1/sites/{site}/load-management"
+
+    def failsafes(cp) -> list[float]:
+        return [profile["csChargingProfiles"]["chargingSchedule"]["chargingSchedulePeriod"][0]["limit"]
+                for profile in cp.calls_of("SetChargingProfile") if profile["csChargingProfiles"]["stackLevel"] == 0]
+
+    async def scenario():
+        async with charger(edge, "CP-LM") as cp:
+            await cp.boot()
+            await wait_until(lambda: failsafes(cp) == [6], timeout=15, what="the failsafe of edge.yaml installed")
+            status, body = await asyncio.to_thread(
+                cloud.api, "PUT", path, {"strategy": "fifo", "staticCurrentA": 24, "failsafeCurrentA": 8})
+            assert status == 200, body
+            assert body["outcome"] == "accepted"
+            assert body["response"] == {"mode": "static", "staticCurrentA": 24, "strategy": "fifo", "gridLimitA": 40,
+                                        "failsafeCurrentA": 8, "minCurrentA": 6}
+            # The new failsafe reaches the charger without a restart.
+            await wait_until(lambda: failsafes(cp) == [6, 8], timeout=15, what="the new failsafe installed")
+
+    arun(scenario(), timeout=60)
+    poll(lambda: edge.status().get("loadManagement", {}).get("strategy") == "fifo", timeout=10,
+         what="the edge's load manager on the new strategy")
+
+    # Refused by the API before anything is sent, each naming the field.
+    for change, named in [({"strategy": "random"}, "strategy"), ({"gridLimitA": 2}, "gridLimitA"),
+                          ({"minCurrentA": 10}, "minCurrentA"), ({}, "nothing to change"),
+                          ({"failsafeCurrentA": "lots"}, "failsafeCurrentA")]:
+        status, body = cloud.api("PUT", path, change)
+        assert status == 400 and named in body["detail"], (change, status, body)
+    # Refused by the edge, which knows its site: no meter for dynamic mode, a static share above the fuse.
+    status, body = cloud.api("PUT", path, {"mode": "dynamic"})
+    assert status == 400 and "needs a meter" in body["detail"], body
+    status, body = cloud.api("PUT", path, {"gridLimitA": 16})
+    assert status == 400 and "above the main fuse" in body["detail"], body
+
+    # Kept in the edge's store: after a restart the cloud's settings still apply over edge.yaml's.
+    edge.stop()
+    edge.start()
+    poll(lambda: edge.status().get("loadManagement", {}).get("strategy") == "fifo", timeout=15,
+         what="the cloud's settings after a restart")
+    assert "load-management settings from the cloud apply over edge.yaml's" in edge.log_text()
+    events = cloud.get(f"/api/v1/events?site={site}&kind=command")["items"]
+    assert [event["code"] for event in events].count("SetLoadManagement") >= 3

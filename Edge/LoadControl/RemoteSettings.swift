@@ -1,0 +1,97 @@
+public import EdgeConfig
+public import SyncContract
+
+/// The load-management settings in effect: the grid connection and how its capacity is shared.
+public struct ActiveLoadSettings: Sendable, Equatable {
+    public var grid: EdgeConfiguration.Grid?
+    public var loadManagement: EdgeConfiguration.LoadManagement
+
+    public init(grid: EdgeConfiguration.Grid?, loadManagement: EdgeConfiguration.LoadManagement) {
+        self.grid = grid
+        self.loadManagement = loadManagement
+    }
+
+    /// Every field, as the edge answers a change.
+    public var described: LoadSettings {
+        let (mode, staticCurrent): (String, Double?) =
+            switch loadManagement.mode {
+            case .off: ("off", nil)
+            case .static(let current): ("static", current)
+            case .dynamic: ("dynamic", nil)
+            }
+        return LoadSettings(
+            mode: mode, staticCurrentA: staticCurrent, strategy: loadManagement.strategy.rawValue, gridLimitA: grid?.limit,
+            failsafeCurrentA: loadManagement.failsafeCurrent, minCurrentA: loadManagement.minCurrent)
+    }
+
+    /// These settings with `change` applied, checked as `gridside-edge check` checks edge.yaml; every problem is
+    /// named by its field.
+    ///
+    /// - Parameter hasMeter: whether the site has a meter (dynamic mode needs one).
+    public func applying(_ change: LoadSettings, hasMeter: Bool) -> Result<ActiveLoadSettings, LoadSettingsRejected> {
+        var problems: [String] = []
+        var next = self
+        guard loadManagement.mode != .off, var grid else {
+            return .failure(
+                LoadSettingsRejected(problems: [
+                    "load management is off on this site: it is turned on in the edge's edge.yaml (load_management.mode)"
+                ]))
+        }
+        if let limit = change.gridLimitA {
+            if (6...4000).contains(limit) { grid.limit = limit } else { problems.append("gridLimitA: must be 6 to 4000 A") }
+        }
+        if let failsafe = change.failsafeCurrentA {
+            if (0...80).contains(failsafe) {
+                next.loadManagement.failsafeCurrent = failsafe
+            } else {
+                problems.append("failsafeCurrentA: must be 0 to 80 A")
+            }
+        }
+        if let strategy = change.strategy {
+            if let known = EdgeConfiguration.LoadManagement.Strategy(rawValue: strategy) {
+                next.loadManagement.strategy = known
+            } else {
+                problems.append("strategy: must be one of equal, fifo, priority, got \"\(strategy)\"")
+            }
+        }
+        let currentStatic: Double? = if case .static(let current) = loadManagement.mode { current } else { nil }
+        switch change.mode ?? (currentStatic == nil ? "dynamic" : "static") {
+        case "static":
+            if let current = change.staticCurrentA ?? currentStatic {
+                if (0...4000).contains(current) {
+                    next.loadManagement.mode = .static(currentPerPhase: current)
+                } else {
+                    problems.append("staticCurrentA: must be 0 to 4000 A")
+                }
+            } else {
+                problems.append("staticCurrentA: is required to switch to mode static")
+            }
+        case "dynamic":
+            if change.staticCurrentA != nil { problems.append("staticCurrentA: applies only with mode static") }
+            if hasMeter {
+                next.loadManagement.mode = .dynamic
+            } else {
+                problems.append("mode: dynamic load management needs a meter, and this site's edge.yaml has none")
+            }
+        case let mode:
+            problems.append("mode: must be static or dynamic, got \"\(mode)\" (off is set in the edge's edge.yaml)")
+        }
+        next.grid = grid
+        let settings = next.loadManagement
+        if settings.failsafeCurrent > 0, settings.failsafeCurrent < settings.minCurrent {
+            problems.append(
+                "failsafeCurrentA: must be 0 (pause every car) or at least the minimum current (\(settings.minCurrent) A)")
+        }
+        if case .static(let current) = settings.mode, current > grid.limit {
+            problems.append("staticCurrentA: is above the main fuse (\(grid.limit) A)")
+        }
+        if grid.margin >= grid.limit { problems.append("gridLimitA: leaves nothing above the margin (\(grid.margin) A)") }
+        return problems.isEmpty ? .success(next) : .failure(LoadSettingsRejected(problems: problems))
+    }
+}
+
+/// Why a change of load-management settings was refused, each problem named by its field.
+public struct LoadSettingsRejected: Error, Sendable, Equatable, CustomStringConvertible {
+    public var problems: [String]
+    public var description: String { problems.joined(separator: "; ") }
+}
