@@ -35,13 +35,17 @@ public struct CloudApp: Sendable {
         let registry = PrometheusCollectorRegistry()
         let factory = PrometheusMetricsFactory(registry: registry)
         let repository = try Self.openStore(configuration)
-        let client = MQTTClient(configuration: configuration.mqtt, logger: logger, metricsFactory: factory)
+        // Sites keep at most 1,000 messages each unacknowledged, so what the broker hands over at once is bounded;
+        // hold as much as ingest's backlog rather than drop what would only be sent again after ack_timeout_s.
+        let limits = IngestService.Limits(
+            maxPayloadBytes: configuration.maxPayloadBytes, siteRate: configuration.siteRate, siteBurst: configuration.siteBurst)
+        var mqtt = configuration.mqtt
+        mqtt.receiveBuffer = limits.maxBacklog
+        let client = MQTTClient(configuration: mqtt, logger: logger, metricsFactory: factory)
         let relay = CommandRelay(repository: repository, client: client)
         let ingest = IngestService(
             client: client, repository: repository, relay: relay,
-            limits: .init(
-                maxPayloadBytes: configuration.maxPayloadBytes, siteRate: configuration.siteRate,
-                siteBurst: configuration.siteBurst),
+            limits: limits,
             sharedGroup: configuration.sharedSubscription, metrics: IngestMetrics(factory: factory), logger: logger)
         let api = CloudAPI(
             repository: repository, relay: relay, commandTimeout: configuration.commandTimeout,

@@ -96,7 +96,8 @@ extension CloudBench {
         ) async throws -> Double {
             let total = perSite * sites
             let listener = MQTTClient(
-                configuration: MQTTConfiguration(broker: url, clientId: "bench-listener-\(UUID().uuidString.prefix(8))"),
+                configuration: MQTTConfiguration(
+                    broker: url, clientId: "bench-listener-\(UUID().uuidString.prefix(8))", receiveBuffer: total + 1000),
                 logger: logger, stopsOnGracefulShutdown: false)
             try listener.subscribe(listen)
             let publishers = (0..<sites).map { site in

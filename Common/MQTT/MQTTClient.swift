@@ -18,9 +18,9 @@ public final class MQTTClient: Service, Sendable {
     }
 
     public let configuration: MQTTConfiguration
-    /// Every message received on a subscription, in order of arrival. Bounded: when the consumer falls 10,000
-    /// messages behind, newer ones are dropped, logged and counted (`mqtt_received_dropped_total`); Gridside's
-    /// senders resend what they do not see acknowledged.
+    /// Every message received on a subscription, in order of arrival. Bounded: when the consumer falls
+    /// `configuration.receiveBuffer` messages behind, newer ones are dropped, logged and counted
+    /// (`mqtt_received_dropped_total`); Gridside's senders resend what they do not see acknowledged.
     public let messages: AsyncStream<MQTTMessage>
     /// Connection changes, newest kept when the consumer falls behind.
     public let events: AsyncStream<Event>
@@ -40,12 +40,13 @@ public final class MQTTClient: Service, Sendable {
         self.configuration = configuration
         self.logger = logger
         self.stopsOnGracefulShutdown = stopsOnGracefulShutdown
-        let (messages, messageSink) = AsyncStream.makeStream(of: MQTTMessage.self, bufferingPolicy: .bufferingOldest(10_000))
+        let (messages, messageSink) = AsyncStream.makeStream(
+            of: MQTTMessage.self, bufferingPolicy: .bufferingOldest(configuration.receiveBuffer))
         let (events, eventSink) = AsyncStream.makeStream(of: Event.self, bufferingPolicy: .bufferingNewest(100))
         self.messages = messages
         self.events = events
         callbacks = Callbacks(
-            messageSink: messageSink, eventSink: eventSink,
+            messageSink: messageSink, eventSink: eventSink, receiveBuffer: configuration.receiveBuffer,
             dropped: Counter(label: "mqtt_received_dropped_total", factory: metricsFactory), logger: logger)
     }
 
@@ -172,6 +173,12 @@ public final class MQTTClient: Service, Sendable {
             guard let context else { return }
             Unmanaged<Callbacks>.fromOpaque(context).takeUnretainedValue().acknowledged(mid: mid)
         }
+        mosquitto_log_callback_set(pointer) { _, context, level, text in
+            // The library's own errors (a TLS handshake refused, a certificate that does not verify) say why a
+            // connection fails where the callbacks only say that it did.
+            guard let context, let text, level & Int32(MOSQ_LOG_ERR | MOSQ_LOG_WARNING) != 0 else { return }
+            Unmanaged<Callbacks>.fromOpaque(context).takeUnretainedValue().libraryLog(String(cString: text))
+        }
         mosquitto_message_callback_set(pointer) { _, context, message in
             guard let context, let message else { return }
             Unmanaged<Callbacks>.fromOpaque(context).takeUnretainedValue().received(message.pointee)
@@ -214,14 +221,16 @@ final class Callbacks: Sendable {
     let state = Mutex(State())
     private let messageSink: AsyncStream<MQTTMessage>.Continuation
     private let eventSink: AsyncStream<MQTTClient.Event>.Continuation
+    private let receiveBuffer: Int
     private let dropped: Counter
     private let droppedCount = Atomic<Int>(0)
     private let logger: Logger
 
     init(
         messageSink: AsyncStream<MQTTMessage>.Continuation, eventSink: AsyncStream<MQTTClient.Event>.Continuation,
-        dropped: Counter, logger: Logger
+        receiveBuffer: Int, dropped: Counter, logger: Logger
     ) {
+        self.receiveBuffer = receiveBuffer
         self.messageSink = messageSink
         self.eventSink = eventSink
         self.dropped = dropped
@@ -310,10 +319,16 @@ final class Callbacks: Sendable {
             let count = droppedCount.add(1, ordering: .relaxed).newValue
             if count == 1 || count.isMultiple(of: 1000) {
                 logger.warning(
-                    "MQTT messages dropped: the consumer is 10,000 messages behind; their senders resend them",
-                    metadata: ["topic": "\(topic.prefix(200))", "dropped_so_far": "\(count)"])
+                    "MQTT messages dropped: the consumer is too far behind; their senders resend them",
+                    metadata: [
+                        "topic": "\(topic.prefix(200))", "dropped_so_far": "\(count)", "receive_buffer": "\(receiveBuffer)",
+                    ])
             }
         }
+    }
+
+    func libraryLog(_ text: String) {
+        logger.warning("libmosquitto reports a problem", metadata: ["detail": "\(text)"])
     }
 
     func failPending(with error: MQTTError) {

@@ -18,11 +18,14 @@ public struct MQTTConfiguration: Sendable, Equatable {
     public var reconnectDelay: (min: Int, max: Int)
     /// QoS 1 messages in flight (sent, PUBACK not yet received) at once.
     public var maxInflight: Int
+    /// Received messages held for a consumer that falls behind; beyond that, newer ones are dropped, logged and
+    /// counted (their senders resend what is not acknowledged).
+    public var receiveBuffer: Int
 
     public init(
         broker: MQTTBroker, clientId: String, username: String? = nil, password: String? = nil, tls: MQTTTLSFiles? = nil,
         will: MQTTMessage? = nil, cleanSession: Bool = true, keepAlive: Int = 30, reconnectDelay: (min: Int, max: Int) = (1, 30),
-        maxInflight: Int = 100
+        maxInflight: Int = 100, receiveBuffer: Int = 10_000
     ) {
         self.broker = broker
         self.clientId = clientId
@@ -34,6 +37,7 @@ public struct MQTTConfiguration: Sendable, Equatable {
         self.keepAlive = keepAlive
         self.reconnectDelay = reconnectDelay
         self.maxInflight = maxInflight
+        self.receiveBuffer = receiveBuffer
     }
 
     public static func == (lhs: Self, rhs: Self) -> Bool {
@@ -41,6 +45,7 @@ public struct MQTTConfiguration: Sendable, Equatable {
             && lhs.password == rhs.password && lhs.tls == rhs.tls && lhs.will == rhs.will
             && lhs.cleanSession == rhs.cleanSession && lhs.keepAlive == rhs.keepAlive
             && lhs.reconnectDelay == rhs.reconnectDelay && lhs.maxInflight == rhs.maxInflight
+            && lhs.receiveBuffer == rhs.receiveBuffer
     }
 }
 

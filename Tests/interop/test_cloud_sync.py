@@ -4,6 +4,7 @@ with chargers played by the `ocpp` library. What arrives must arrive exactly onc
 from __future__ import annotations
 
 import asyncio
+import time
 
 from ocpp.v16 import call
 
@@ -204,3 +205,61 @@ def test_messages_a_busy_cloud_refused_are_sent_again_while_later_ones_are_ackno
     assert metric_sum(cloud.metrics(), "ingest_rejected_total", reason="rate_limited") > 0
     assert_each_session_once(cloud, expected, stations)
     poll(lambda: metric_sum(edge.metrics(), "sync_outbox_entries") == 0, timeout=30, what="outbox empty")
+
+
+def make_certificates(directory) -> dict[str, str]:
+    """A CA, a broker certificate for 127.0.0.1 and a client certificate for the edge, made with openssl."""
+    import subprocess
+
+    directory.mkdir(parents=True, exist_ok=True)
+
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], cwd=directory, check=True, capture_output=True)
+
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "2",
+            "-subj", "/CN=Gridside test CA")
+    (directory / "san.ext").write_text("subjectAltName=IP:127.0.0.1\n")
+    for name, subject in (("broker", "/CN=127.0.0.1"), ("edge", f"/CN={SITE}")):
+        openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{name}.key", "-out", f"{name}.csr", "-subj", subject)
+        openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
+                "-out", f"{name}.crt", "-days", "2", *(["-extfile", "san.ext"] if name == "broker" else []))
+    return {name: str(directory / name) for name in
+            ("ca.crt", "broker.crt", "broker.key", "edge.crt", "edge.key")}
+
+
+def test_an_edge_reaches_the_cloud_over_tls_with_a_client_certificate_and_its_will_says_offline(
+        make_edge, make_cloud, tmp_path):
+    """mqtts:// with the broker's CA and a client certificate (mosquitto requires one); without the certificate
+    the broker refuses the edge. When the edge dies, the broker publishes its will and the cloud marks it
+    offline."""
+    from cloud import Mosquitto
+
+    files = make_certificates(tmp_path / "pki")
+    tls_port = __import__("meters").free_port()
+    broker = Mosquitto(tmp_path / "tls-broker", extra=(
+        f"listener {tls_port} 127.0.0.1\n"
+        f"cafile {files['ca.crt']}\ncertfile {files['broker.crt']}\nkeyfile {files['broker.key']}\n"
+        "require_certificate true\n"
+        # Started as root (CI), mosquitto would run as its own user, who cannot read the test's private directory.
+        "user root\n")).start()
+    try:
+        cloud = make_cloud(sites=(SITE,), overrides={"mqtt": {"broker": broker.url}})
+        tls = {"broker": f"mqtts://127.0.0.1:{tls_port}", "ca_file": files["ca.crt"]}
+        refused = make_edge({"site": {"id": SITE}, "cloud": {**tls, "ack_timeout_s": 3}})
+        time.sleep(3)
+        assert cloud.get(f"/api/v1/sites/{SITE}")["online"] is False, "an edge without a certificate got in"
+        assert "libmosquitto reports a problem" in refused.log_text(), "the edge does not say why it cannot connect"
+        refused.stop()
+
+        edge = make_edge({"site": {"id": SITE}, "cloud": {
+            **tls, "certificate": files["edge.crt"], "key": files["edge.key"], "ack_timeout_s": 3}})
+        ids = arun(sessions_at(edge, "CP-TLS", 2))
+        wait_for_sessions(cloud, ids)
+        assert_exactly_once(cloud, ids)
+        assert cloud.get(f"/api/v1/sites/{SITE}")["online"] is True
+        edge.expect_clean_exit = False
+        edge.kill9()
+        poll(lambda: cloud.get(f"/api/v1/sites/{SITE}")["online"] is False, timeout=15,
+             what="the site offline by the edge's will")
+    finally:
+        broker.stop()
