@@ -56,6 +56,7 @@ let package = Package(
         ),
         .target(
             name: "SyncContract",
+            dependencies: ["OCPP"],
             path: "Common/SyncContract",
             swiftSettings: swiftSettings
         ),

@@ -50,7 +50,10 @@ start_cloud "$work/ingest.sqlite" "$work/cloud-ingest.log"
 nice -n 15 "$bin/gridside-cloud-bench" ingest --broker "mqtt://127.0.0.1:$broker_port" --sites "$sites" --messages "$messages"
 kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
 
+[ "$sessions" -gt 0 ] || exit 0
 echo "== session list API over $sessions sessions"
-token=$("$bin/gridside-cloud-bench" populate --store "$work/api.sqlite" --sites "$sites" --sessions "$sessions" | tee /dev/stderr | awk '/^token/ {print $2}')
+populated=$("$bin/gridside-cloud-bench" populate --store "$work/api.sqlite" --sites "$sites" --sessions "$sessions")
+echo "$populated"
+token=$(awk '/^token/ {print $2}' <<<"$populated")
 start_cloud "$work/api.sqlite" "$work/cloud-api.log"
 .venv/bin/python scripts/cloud_api_latency.py "$port" "$token" "$sites" "${REQUESTS:-1000}"

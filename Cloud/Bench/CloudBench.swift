@@ -59,13 +59,15 @@ extension CloudBench {
     }
 
     /// Publishes from many sites through the broker and times (a) a plain subscriber receiving them — what
-    /// mosquitto alone delivers — and (b) the cloud acknowledging every one after writing it.
+    /// mosquitto alone delivers — and (b) the cloud acknowledging every one after writing it. Each site keeps at
+    /// most `window` messages that have not arrived (a), or that the cloud has not acknowledged (b), as an edge
+    /// does with its outbox.
     struct Ingest: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "MQTT ingest throughput, with mosquitto alone as the ceiling.")
         @Option(help: "The broker the cloud listens to.") var broker: String
         @Option(help: "Publishing sites (registered in the cloud as bench-000 …).") var sites = 100
         @Option(help: "Messages per phase, over all sites.") var messages = 200_000
-        @Option(help: "Messages each site keeps in flight.") var window = 200
+        @Option(help: "Messages each site keeps unacknowledged (an edge keeps at most 1,000).") var window = 200
 
         func run() async throws {
             var logger = Logger(label: "bench")
@@ -74,16 +76,17 @@ extension CloudBench {
             let perSite = messages / sites
             let ceiling = try await phase(
                 "mosquitto alone", url: url, perSite: perSite, logger: logger,
-                topic: { site in "bench/\(site)" }, listen: "bench/#", counts: { _ in 1 })
+                topic: { site in "bench/\(site)" }, listen: "bench/#",
+                counts: { message in message.topic.split(separator: "/").last.flatMap { Int($0) }.map { ($0, 1) } })
             let cloud = try await phase(
                 "cloud (durably applied)", url: url, perSite: perSite, logger: logger,
                 topic: { site in SyncTopic.up(site: Populate.site(site), type: "session.update") },
                 listen: "gridside/v1/+/down/ack",
-                counts: { payload in
-                    (try? DownMessage.decode(type: "ack", payload)).map { message in
-                        if case .ack(let ack) = message { return ack.seqs.count }
-                        return 0
-                    } ?? 0
+                counts: { message in
+                    guard let topic = SyncTopic.parse(message.topic), let site = Int(topic.site.dropFirst("bench-".count)),
+                        case .ack(let ack) = try? DownMessage.decode(type: "ack", message.payload)
+                    else { return nil }
+                    return (site, ack.seqs.count)
                 })
             print(String(format: "ratio cloud / mosquitto alone: %.2f", cloud / ceiling))
         }
@@ -92,7 +95,7 @@ extension CloudBench {
         /// to the last one counted by the listener.
         private func phase(
             _ name: String, url: MQTTBroker, perSite: Int, logger: Logger, topic: @escaping @Sendable (Int) -> String,
-            listen: String, counts: @escaping @Sendable ([UInt8]) -> Int
+            listen: String, counts: @escaping @Sendable (MQTTMessage) -> (site: Int, count: Int)?
         ) async throws -> Double {
             let total = perSite * sites
             let listener = MQTTClient(
@@ -106,6 +109,7 @@ extension CloudBench {
                         broker: url, clientId: "bench-\(site)-\(UUID().uuidString.prefix(8))", maxInflight: window),
                     logger: logger, stopsOnGracefulShutdown: false)
             }
+            let credits = (0..<sites).map { _ in Credits(window) }
             let clock = ContinuousClock()
             return try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await listener.run() }
@@ -118,9 +122,9 @@ extension CloudBench {
                 let started = clock.now
                 for (site, publisher) in publishers.enumerated() {
                     group.addTask {
-                        try await withThrowingTaskGroup(of: Void.self) { sends in
+                        try await withThrowingDiscardingTaskGroup { sends in
                             for n in 0..<perSite {
-                                if n >= window { try await sends.next() }
+                                await credits[site].take()
                                 let seq = runId + Int64(n + 1)
                                 let envelope = UpEnvelope(
                                     site: Populate.site(site), seq: seq, timestamp: Date(),
@@ -132,13 +136,14 @@ extension CloudBench {
                                 let message = MQTTMessage(topic: topic(site), payload: try envelope.encoded())
                                 sends.addTask { try await publisher.publish(message) }
                             }
-                            try await sends.waitForAll()
                         }
                     }
                 }
                 var received = 0
                 for await message in listener.messages {
-                    received += counts(message.payload)
+                    guard let (site, count) = counts(message), credits.indices.contains(site) else { continue }
+                    credits[site].give(count)
+                    received += count
                     if received >= total { break }
                 }
                 let seconds = (clock.now - started) / .seconds(1)
@@ -151,5 +156,41 @@ extension CloudBench {
                 return rate
             }
         }
+    }
+}
+
+/// What a site may still send before it hears that earlier messages arrived; taking waits for credit.
+final class Credits: Sendable {
+    private struct State {
+        var available: Int
+        var waiting: [CheckedContinuation<Void, Never>] = []
+    }
+
+    private let state: Mutex<State>
+
+    init(_ available: Int) { state = Mutex(State(available: available)) }
+
+    func take() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let ready = state.withLock { state in
+                guard state.available > 0 else {
+                    state.waiting.append(continuation)
+                    return false
+                }
+                state.available -= 1
+                return true
+            }
+            if ready { continuation.resume() }
+        }
+    }
+
+    func give(_ count: Int) {
+        let woken = state.withLock { state in
+            let woken = Array(state.waiting.prefix(count))
+            state.waiting.removeFirst(woken.count)
+            state.available += count - woken.count
+            return woken
+        }
+        for continuation in woken { continuation.resume() }
     }
 }

@@ -46,6 +46,15 @@ public final class IngestService: Service, Sendable {
     private let backlog = Mutex<[UpEnvelope]>([])
     private let rateLimit: Mutex<SiteRateLimit>
     private let knownSites = Mutex<Set<String>>([])
+    /// Acks and authorization answers, published by their own task so that the next batch does not wait for the
+    /// broker's PUBACKs of the last one's.
+    private let replies: AsyncStream<Reply>
+    private let replySink: AsyncStream<Reply>.Continuation
+
+    private enum Reply {
+        case ack(site: String, seqs: [Int64])
+        case auth(AuthRequestRecord)
+    }
 
     public init(
         client: MQTTClient, repository: any CloudRepository, relay: CommandRelay, limits: Limits = Limits(),
@@ -59,6 +68,7 @@ public final class IngestService: Service, Sendable {
         self.metrics = metrics
         self.logger = logger
         rateLimit = Mutex(SiteRateLimit(rate: limits.siteRate, burst: limits.siteBurst))
+        (replies, replySink) = AsyncStream.makeStream(of: Reply.self)
     }
 
     public func run() async throws {
@@ -101,9 +111,20 @@ public final class IngestService: Service, Sendable {
                     }
                 }
             }
+            group.addTask {
+                await withDiscardingTaskGroup { publishes in
+                    for await reply in self.replies {
+                        switch reply {
+                        case .ack(let site, let seqs): publishes.addTask { await self.publish(.ack(Ack(seqs: seqs)), to: site) }
+                        case .auth(let request): publishes.addTask { await self.answer(request) }
+                        }
+                    }
+                }
+            }
             group.addTask { await self.republishTokenLists() }
             // The client stops after this service (services stop in reverse order): stop reading first.
             try? await gracefulShutdown()
+            replySink.finish()
             group.cancelAll()
         }
     }
@@ -140,14 +161,8 @@ public final class IngestService: Service, Sendable {
         metrics.batchDuration.recordNanoseconds(
             elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
         relay.resolve(outcome.commandResults)
-        await withDiscardingTaskGroup { group in
-            for (site, seqs) in outcome.acknowledged {
-                group.addTask { await self.publish(.ack(Ack(seqs: seqs)), to: site) }
-            }
-            for request in outcome.authRequests {
-                group.addTask { await self.answer(request) }
-            }
-        }
+        for (site, seqs) in outcome.acknowledged { replySink.yield(.ack(site: site, seqs: seqs)) }
+        for request in outcome.authRequests { replySink.yield(.auth(request)) }
     }
 
     /// Checks one message; nil (after logging and counting why) when it must not be applied.

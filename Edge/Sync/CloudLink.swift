@@ -343,9 +343,9 @@ public final class CloudLink: Service, Sendable {
     private func pushTokenLists() async {
         guard let list = tokens.withLock({ $0.list }) else { return }
         for session in central.connectedSessions where session.isAccepted {
-            let key = ObjectIdentifier(session)
-            guard tokens.withLock({ $0.pushed[session.stationId] != TokenPushState.Pushed(session: key, version: list.version) })
-            else { continue }
+            guard tokens.withLock({ $0.pushed[session.stationId]?.reached(session, version: list.version) != true }) else {
+                continue
+            }
             let request = OCPP16.SendLocalListRequest(
                 listVersion: list.version,
                 localAuthorizationList: list.tokens.compactMap { token in
@@ -368,16 +368,19 @@ public final class CloudLink: Service, Sendable {
                 if case .notConnected = error { continue }
             }
             // Sent (or refused for good: NotSupported, VersionMismatch): not again until the next version.
-            tokens.withLock { $0.pushed[session.stationId] = TokenPushState.Pushed(session: key, version: list.version) }
+            tokens.withLock { $0.pushed[session.stationId] = TokenPushState.Pushed(session: session, version: list.version) }
         }
     }
 }
 
 /// Which chargers have which version of the cloud's token list.
 struct TokenPushState: Sendable {
-    struct Pushed: Equatable, Sendable {
-        let session: ObjectIdentifier
+    struct Pushed: Sendable {
+        /// By reference: a new connection of the same charger may sit at the old one's address, and needs the list.
+        let session: StationSession
         let version: Int
+
+        func reached(_ session: StationSession, version: Int) -> Bool { self.session === session && self.version == version }
     }
 
     var list: TokenList?

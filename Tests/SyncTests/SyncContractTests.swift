@@ -101,4 +101,15 @@ import Testing
         }
         #expect(throws: EnvelopeError.unknownType("dance")) { try DownMessage.decode(type: "dance", Array("{}".utf8)) }
     }
+
+    @Test func datesNeedAZoneAndReadTheSameWhicheverWayTheyAreWritten() throws {
+        let date = try #require(SyncJSON.parse("2026-11-25T10:00:00.125Z"))
+        #expect(date.timeIntervalSince1970 == 1_795_600_800.125)
+        #expect(SyncJSON.parse(SyncJSON.format(date)) == date)
+        #expect(SyncJSON.parse("2026-11-25T11:00:00.125+01:00") == date)
+        #expect(SyncJSON.parse("2026-11-25T10:00:00Z") == date.addingTimeInterval(-0.125))
+        for bad in ["2026-11-25T10:00:00", "2026-13-25T10:00:00Z", "2026-11-25 T10:00Z", "yesterday", ""] {
+            #expect(SyncJSON.parse(bad) == nil, "\(bad)")
+        }
+    }
 }
