@@ -90,8 +90,8 @@ public struct CloudAPI: Sendable {
         api.put("/sites/:site/load-management") { request, context in
             _ = try context.require(.configure)
             let site = try await visibleSite(context)
-            let change = try await decode(LoadSettings.self, from: request)
-            try Self.validate(change)
+            let body = try await request.body.collect(upTo: Self.maxBodyBytes)
+            let change = try Self.loadSettings(from: Data(body.readableBytesView))
             let payload = String(decoding: try SyncJSON.encoder().encode(change), as: UTF8.self)
             return try await relay(site: site.id, action: LoadSettings.action, payload: payload)
         }
@@ -198,8 +198,31 @@ public struct CloudAPI: Sendable {
         }
     }
 
-    /// What can be checked before the edge checks a change against its own configuration.
-    static func validate(_ change: LoadSettings) throws {
+    /// A change of load-management settings from a request body, with what can be checked before the edge checks
+    /// it against its own configuration; a key that is not a setting is refused too (a typo must not pass for a
+    /// change that did nothing).
+    static func loadSettings(from body: Data) throws -> LoadSettings {
+        let known: Set = ["mode", "staticCurrentA", "strategy", "gridLimitA", "failsafeCurrentA", "minCurrentA"]
+        if let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any],
+            let unknown = object.keys.sorted().first(where: { !known.contains($0) })
+        {
+            throw Problem(
+                status: 400,
+                detail:
+                    "'\(unknown)' is not a load-management setting (mode, staticCurrentA, strategy, gridLimitA, failsafeCurrentA)"
+            )
+        }
+        let change: LoadSettings
+        do {
+            change = try SyncJSON.decoder().decode(LoadSettings.self, from: body)
+        } catch {
+            throw Problem(status: 400, detail: "the body is not valid: \(error)")
+        }
+        try validate(change)
+        return change
+    }
+
+    private static func validate(_ change: LoadSettings) throws {
         if change.minCurrentA != nil {
             throw Problem(status: 400, detail: "minCurrentA is not changed from the cloud: it is set in the edge's edge.yaml")
         }

@@ -80,6 +80,14 @@ public final class SQLiteRepository: CloudRepository {
     /// A message of the batch could not be applied (outside a savepoint of its own).
     private struct MessageNotApplied: Error {}
 
+    /// Whether `error` comes from what the message says (a constraint it breaks, a value the store refuses), so
+    /// that it would fail again on every resend; a busy, full or failing database is not, and fails the batch,
+    /// which is then not acknowledged and comes again.
+    private static func isTheMessagesFault(_ error: any Error) -> Bool {
+        guard let error = error as? DatabaseError else { return true }
+        return [.SQLITE_CONSTRAINT, .SQLITE_MISMATCH, .SQLITE_RANGE, .SQLITE_TOOBIG].contains(error.resultCode)
+    }
+
     private static func apply(
         _ envelopes: [UpEnvelope], received: Int64, _ db: Database, eachInASavepoint: Bool
     ) throws -> ApplyOutcome {
@@ -100,7 +108,7 @@ public final class SQLiteRepository: CloudRepository {
             guard eachInASavepoint else {
                 do {
                     try Ingest.apply(envelope, db, &outcome)
-                } catch {
+                } catch let error where isTheMessagesFault(error) {
                     throw MessageNotApplied()
                 }
                 continue
@@ -110,7 +118,7 @@ public final class SQLiteRepository: CloudRepository {
                     try Ingest.apply(envelope, db, &outcome)
                     return .commit
                 }
-            } catch {
+            } catch let error where isTheMessagesFault(error) {
                 // A message that cannot be applied will not apply on a resend either: it is kept as an
                 // event, so it is visible, and acknowledged, so the edge does not resend it forever.
                 try Ingest.recordFailure(envelope, error: error, db)

@@ -31,4 +31,13 @@ public struct LoadSettings: Codable, Sendable, Equatable {
         self.failsafeCurrentA = failsafeCurrentA
         self.minCurrentA = minCurrentA
     }
+
+    /// These settings with every field that `newer` gives replaced.
+    public func merging(_ newer: LoadSettings) -> LoadSettings {
+        LoadSettings(
+            mode: newer.mode ?? mode, staticCurrentA: newer.staticCurrentA ?? staticCurrentA,
+            strategy: newer.strategy ?? strategy,
+            gridLimitA: newer.gridLimitA ?? gridLimitA, failsafeCurrentA: newer.failsafeCurrentA ?? failsafeCurrentA,
+            minCurrentA: newer.minCurrentA ?? minCurrentA)
+    }
 }

@@ -37,6 +37,8 @@ public final class LoadController: Service, Sendable {
         var capabilities = ChargerCapabilities()
         /// The failsafe current last installed as the charger's default profile (nil before, or if refused).
         var failsafeInstalled: Double?
+        /// After a failed attempt to install a new failsafe: not before this.
+        var failsafeRetryAt: Date?
     }
 
     /// - Parameter settings: the settings to start with, when the cloud changed edge.yaml's (see ``apply(_:)``).
@@ -62,16 +64,22 @@ public final class LoadController: Service, Sendable {
     var settings: EdgeConfiguration.LoadManagement { activeSettings.loadManagement }
     var grid: EdgeConfiguration.Grid? { activeSettings.grid }
 
-    /// Changes the settings while running (from the cloud): checked as edge.yaml is, then in effect from the next
-    /// cycle; limits move from where they are with the usual ramps and cuts, and a new failsafe current is
+    /// What the settings would be with `change`, checked as edge.yaml is (and never above edge.yaml's fuse).
+    public func check(_ change: LoadSettings) throws(LoadSettingsRejected) -> ActiveLoadSettings {
+        try activeSettings.applying(change, hasMeter: meter != nil, fuse: configuration.grid?.limit ?? 0).get()
+    }
+
+    /// Changes the settings while running (from the cloud): checked as ``check(_:)`` does, then in effect from the
+    /// next cycle; limits move from where they are with the usual ramps and cuts, and a new failsafe current is
     /// installed on every charger.
     public func apply(_ change: LoadSettings) throws(LoadSettingsRejected) -> ActiveLoadSettings {
         let next = try active.withLock { active throws(LoadSettingsRejected) in
-            let next = try active.applying(change, hasMeter: meter != nil).get()
+            let next = try active.applying(change, hasMeter: meter != nil, fuse: configuration.grid?.limit ?? 0).get()
             active = next
+            // Under the same lock: two changes in a row reach the planner in their order.
+            planner.withLock { $0.update(grid: next.grid ?? Self.noGrid, settings: next.loadManagement) }
             return next
         }
-        planner.withLock { $0.update(grid: next.grid ?? Self.noGrid, settings: next.loadManagement) }
         logger.notice(
             "load-management settings changed",
             metadata: [
@@ -240,25 +248,33 @@ public final class LoadController: Service, Sendable {
         return false
     }
 
-    /// After the failsafe current changed: installs the new one on every prepared charger that had the old one.
+    /// After the failsafe current changed: installs the new one on every prepared charger that had the old one;
+    /// a charger that did not take it is tried again every 30 s while it stays connected.
     private func renewFailsafes(group: inout DiscardingTaskGroup) {
         let current = settings.failsafeCurrent
+        let now = Date()
         let outdated = stations.withLock { stations in
             let outdated = stations.values.filter { control in
                 control.ready && control.failsafeInstalled.map { $0 != current } == true
+                    && control.failsafeRetryAt.map { $0 <= now } != false
             }
-            // Once: a refusal is logged, not retried every cycle.
-            for control in outdated { stations[control.session.stationId]?.failsafeInstalled = current }
+            for control in outdated {
+                // Marked as in hand at once, so the next cycles do not send it again meanwhile.
+                stations[control.session.stationId]?.failsafeRetryAt = .distantFuture
+            }
             return outdated.map { ($0.session, $0.capabilities) }
         }
         for (session, capabilities) in outdated {
             group.addTask {
                 var capabilities = capabilities
-                if !(await self.installFailsafe(session, current: current, capabilities: &capabilities)) {
-                    self.stations.withLock { stations in
-                        if stations[session.stationId]?.session === session {
-                            stations[session.stationId]?.failsafeInstalled = nil
-                        }
+                let installed = await self.installFailsafe(session, current: current, capabilities: &capabilities)
+                self.stations.withLock { stations in
+                    guard stations[session.stationId]?.session === session else { return }
+                    if installed {
+                        stations[session.stationId]?.failsafeInstalled = current
+                        stations[session.stationId]?.failsafeRetryAt = nil
+                    } else {
+                        stations[session.stationId]?.failsafeRetryAt = Date().addingTimeInterval(30)
                     }
                 }
             }

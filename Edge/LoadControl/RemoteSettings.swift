@@ -27,8 +27,13 @@ public struct ActiveLoadSettings: Sendable, Equatable {
     /// These settings with `change` applied, checked as `gridside-edge check` checks edge.yaml; every problem is
     /// named by its field.
     ///
-    /// - Parameter hasMeter: whether the site has a meter (dynamic mode needs one).
-    public func applying(_ change: LoadSettings, hasMeter: Bool) -> Result<ActiveLoadSettings, LoadSettingsRejected> {
+    /// - Parameters:
+    ///   - hasMeter: whether the site has a meter (dynamic mode needs one).
+    ///   - fuse: the main fuse the installer wrote in edge.yaml: the cloud may lower the grid limit, never raise
+    ///     it above that.
+    public func applying(
+        _ change: LoadSettings, hasMeter: Bool, fuse: Double
+    ) -> Result<ActiveLoadSettings, LoadSettingsRejected> {
         var problems: [String] = []
         var next = self
         guard loadManagement.mode != .off, var grid else {
@@ -38,7 +43,13 @@ public struct ActiveLoadSettings: Sendable, Equatable {
                 ]))
         }
         if let limit = change.gridLimitA {
-            if (6...4000).contains(limit) { grid.limit = limit } else { problems.append("gridLimitA: must be 6 to 4000 A") }
+            if !(6...4000).contains(limit) {
+                problems.append("gridLimitA: must be 6 to 4000 A")
+            } else if limit > fuse {
+                problems.append("gridLimitA: may not be above the main fuse in the edge's edge.yaml (\(fuse) A)")
+            } else {
+                grid.limit = limit
+            }
         }
         if let failsafe = change.failsafeCurrentA {
             if (0...80).contains(failsafe) {

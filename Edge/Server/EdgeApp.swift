@@ -73,21 +73,19 @@ public struct EdgeApp: Sendable {
         let board = MeterBoard(meters: configuration.meters)
         let plausibility = Plausibility(fuse: configuration.grid?.limit ?? 63)
         let meterBuses = MeterBus.buses(for: configuration.meters, board: board, plausibility: plausibility, logger: logger)
+        let fromTheCloud = await Self.settingsFromTheCloud(store: store, configuration: configuration, logger: logger)
         let loadController = LoadController(
             configuration: configuration, central: central, board: board,
             metrics: LoadMetrics(factory: PrometheusMetricsFactory(registry: registry)), logger: logger,
-            settings: await Self.settingsFromTheCloud(store: store, configuration: configuration, logger: logger))
+            settings: fromTheCloud.active)
         var cloudLink: CloudLink?
         if let cloudAuthorization {
             let samples = SiteSamples(configuration: configuration, board: board, load: loadController)
+            let changes = LoadSettingsChanges(controller: loadController, store: store, fromTheCloud: fromTheCloud.stored)
             let link = CloudLink(
                 configuration: configuration, store: store, central: central, authorization: cloudAuthorization,
                 metricsFactory: PrometheusMetricsFactory(registry: registry), logger: logger, samples: samples.messages(at:),
-                changeLoadSettings: { change in
-                    let now = try loadController.apply(change).described
-                    try await store.saveLoadSettings(now, at: Date())
-                    return now
-                })
+                changeLoadSettings: { change in try await changes.change(change) })
             outboxChanged.withLock { $0 = link.outboxChanged }
             cloudLink = link
         }
@@ -156,32 +154,33 @@ public struct EdgeApp: Sendable {
                 logger: logger))
     }
 
-    /// The load-management settings the cloud set before this start, applied over edge.yaml's; nil (edge.yaml's
-    /// as they are) when there are none or they no longer fit edge.yaml (a meter removed, load management off).
+    /// The load-management settings the cloud set before this start (only the fields it set) and edge.yaml's with
+    /// them applied; both nil (edge.yaml's as they are, and the next change from the cloud starts from them) when
+    /// there are none or they no longer fit edge.yaml (a meter removed, a lower fuse, load management off).
     static func settingsFromTheCloud(
         store: EdgeStore, configuration: EdgeConfiguration, logger: Logger
-    ) async -> ActiveLoadSettings? {
+    ) async -> (stored: LoadSettings?, active: ActiveLoadSettings?) {
         let stored: LoadSettings?
         do {
             stored = try await store.loadSettings()
         } catch {
             logger.error("could not read the load-management settings set from the cloud", metadata: ["error": "\(error)"])
-            return nil
+            return (nil, nil)
         }
-        guard let stored else { return nil }
+        guard let stored else { return (nil, nil) }
         let fromFile = ActiveLoadSettings(grid: configuration.grid, loadManagement: configuration.loadManagement)
         let hasMeter = !configuration.meters.isEmpty
-        switch fromFile.applying(stored, hasMeter: hasMeter) {
+        switch fromFile.applying(stored, hasMeter: hasMeter, fuse: configuration.grid?.limit ?? 0) {
         case .success(let settings):
             logger.notice(
                 "load-management settings from the cloud apply over edge.yaml's",
-                metadata: ["settings": "\(settings.described)"])
-            return settings
+                metadata: ["from_the_cloud": "\(stored)", "in_effect": "\(settings.described)"])
+            return (stored, settings)
         case .failure(let rejected):
             logger.warning(
                 "load-management settings from the cloud no longer fit edge.yaml; using edge.yaml's",
                 metadata: ["reason": "\(rejected)"])
-            return nil
+            return (nil, nil)
         }
     }
 

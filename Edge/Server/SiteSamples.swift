@@ -36,7 +36,7 @@ struct SiteSamples: Sendable {
             messages.append(
                 .loadSummary(
                     LoadSummary(
-                        time: now, mode: status.mode, failsafe: status.failsafe, gridLimitA: configuration.grid?.limit,
+                        time: now, mode: status.mode, failsafe: status.failsafe, gridLimitA: load.activeSettings.grid?.limit,
                         gridCurrentA: status.gridCurrents, allocatedA: allocated, charging: charging, waiting: waiting)))
         }
         return messages

@@ -144,11 +144,12 @@ public final class CloudLink: Service, Sendable {
 
     /// Sends the next batch; returns how many were sent.
     private func sendBatch() async throws -> Int {
-        let (cursor, room) = window.withLock { ($0.cursor, $0.room) }
+        let (cursor, room, generation) = window.withLock { ($0.cursor, $0.room, $0.generation) }
         guard room > 0 else { return 0 }
         let entries = try await store.outbox(after: cursor, limit: min(room, 200))
         guard !entries.isEmpty else { return 0 }
-        window.withLock { $0.sent(entries.map(\.seq), now: .now) }
+        // Rewound while reading: start again from the oldest instead.
+        guard window.withLock({ $0.sent(entries.map(\.seq), now: .now, readAt: generation) }) else { return 1 }
         try await withThrowingDiscardingTaskGroup { group in
             for entry in entries {
                 let message = MQTTMessage(topic: SyncTopic.up(site: site, type: entry.type), payload: entry.envelope(site: site))

@@ -12,6 +12,9 @@ struct OutboxWindow {
     private(set) var cursor: Int64 = 0
     /// Every message sent and not yet acknowledged, with when it was sent.
     private var inflight: [Int64: ContinuousClock.Instant] = [:]
+    /// Counts rewinds: a batch read from the outbox before a rewind must not be recorded as sent after it (the
+    /// cursor would skip what the rewind is for).
+    private(set) var generation = 0
 
     init(size: Int, ackTimeout: Duration) {
         self.size = size
@@ -25,11 +28,15 @@ struct OutboxWindow {
     mutating func rewind() {
         cursor = 0
         inflight.removeAll()
+        generation += 1
     }
 
-    mutating func sent(_ seqs: [Int64], now: ContinuousClock.Instant) {
+    /// Records a batch as sent, if no rewind came since it was read (at `generation`); whether it may be sent.
+    mutating func sent(_ seqs: [Int64], now: ContinuousClock.Instant, readAt generation: Int) -> Bool {
+        guard generation == self.generation else { return false }
         for seq in seqs { inflight[seq] = now }
         if let last = seqs.max() { cursor = max(cursor, last) }
+        return true
     }
 
     /// Acks of messages not in flight (sent before a rewind, or repeats) change nothing.

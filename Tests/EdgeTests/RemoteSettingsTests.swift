@@ -12,7 +12,7 @@ import Testing
     }
 
     @Test func onlyTheFieldsGivenChange() throws {
-        let next = try Self.site().applying(LoadSettings(strategy: "fifo", failsafeCurrentA: 8), hasMeter: false).get()
+        let next = try Self.site().applying(LoadSettings(strategy: "fifo", failsafeCurrentA: 8), hasMeter: false, fuse: 40).get()
         #expect(next.loadManagement.strategy == .fifo)
         #expect(next.loadManagement.failsafeCurrent == 8)
         #expect(next.loadManagement.mode == .static(currentPerPhase: 20))
@@ -24,17 +24,17 @@ import Testing
     }
 
     @Test func modesSwitchBetweenStaticAndDynamic() throws {
-        let dynamic = try Self.site().applying(LoadSettings(mode: "dynamic"), hasMeter: true).get()
+        let dynamic = try Self.site().applying(LoadSettings(mode: "dynamic"), hasMeter: true, fuse: 40).get()
         #expect(dynamic.loadManagement.mode == .dynamic)
-        let fixed = try dynamic.applying(LoadSettings(mode: "static", staticCurrentA: 16), hasMeter: true).get()
+        let fixed = try dynamic.applying(LoadSettings(mode: "static", staticCurrentA: 16), hasMeter: true, fuse: 40).get()
         #expect(fixed.loadManagement.mode == .static(currentPerPhase: 16))
-        let share = try fixed.applying(LoadSettings(staticCurrentA: 30), hasMeter: true).get()
+        let share = try fixed.applying(LoadSettings(staticCurrentA: 30), hasMeter: true, fuse: 40).get()
         #expect(share.loadManagement.mode == .static(currentPerPhase: 30), "a new share keeps static mode")
     }
 
     @Test func changesThatDoNotFitTheSiteAreRefusedNamingTheField() {
         func problems(_ change: LoadSettings, on site: ActiveLoadSettings = Self.site(), hasMeter: Bool = false) -> String {
-            guard case .failure(let rejected) = site.applying(change, hasMeter: hasMeter) else { return "" }
+            guard case .failure(let rejected) = site.applying(change, hasMeter: hasMeter, fuse: 40) else { return "" }
             return rejected.description
         }
         #expect(problems(LoadSettings(mode: "dynamic")).contains("mode: dynamic load management needs a meter"))
@@ -48,13 +48,17 @@ import Testing
         #expect(problems(LoadSettings(failsafeCurrentA: 0)).isEmpty, "0 pauses every car, which is allowed")
         #expect(problems(LoadSettings(gridLimitA: 16)).contains("staticCurrentA: is above the main fuse"))
         #expect(problems(LoadSettings(gridLimitA: 2)).contains("gridLimitA: must be 6 to 4000 A"))
+        #expect(
+            problems(LoadSettings(gridLimitA: 63)).contains("gridLimitA: may not be above the main fuse in the edge's edge.yaml"),
+            "the cloud may lower the installer's fuse, never raise it")
+        #expect(problems(LoadSettings(staticCurrentA: 30, gridLimitA: 32)).isEmpty)
         let both = problems(LoadSettings(strategy: "random", failsafeCurrentA: 200))
         #expect(both.contains("strategy") && both.contains("failsafeCurrentA"), "every problem at once")
     }
 
     @Test func loadManagementTurnedOffInEdgeYamlCannotBeChangedFromTheCloud() {
         let off = ActiveLoadSettings(grid: .init(limit: 40), loadManagement: .off)
-        guard case .failure(let rejected) = off.applying(LoadSettings(strategy: "fifo"), hasMeter: true) else {
+        guard case .failure(let rejected) = off.applying(LoadSettings(strategy: "fifo"), hasMeter: true, fuse: 40) else {
             Issue.record("a change to a site without load management was accepted")
             return
         }

@@ -81,7 +81,7 @@ import Testing
 
     @Test func sendsAtMostTheWindowAndResumesAsAcksArrive() {
         var window = OutboxWindow(size: 3, ackTimeout: .seconds(10))
-        window.sent([5, 6, 7], now: t0)
+        _ = window.sent([5, 6, 7], now: t0, readAt: 0)
         #expect(window.room == 0 && window.cursor == 7)
         window.acknowledged([6])
         #expect(window.room == 1)
@@ -92,19 +92,30 @@ import Testing
     @Test func aMessageWithoutItsAckIsOverdueEvenWhileLaterOnesAreAcknowledged() {
         var window = OutboxWindow(size: 10, ackTimeout: .seconds(10))
         #expect(!window.isOverdue(now: t0 + .seconds(60)), "nothing in flight is nothing overdue")
-        window.sent([1, 2], now: t0)
+        _ = window.sent([1, 2], now: t0, readAt: 0)
         #expect(!window.isOverdue(now: t0 + .seconds(9)))
         // 2 is lost; 3, 4 and 5 are sent and acknowledged, again and again.
         window.acknowledged([1])
         for (offset, seq) in [(3, Int64(3)), (6, 4), (9, 5)] {
-            window.sent([seq], now: t0 + .seconds(offset))
+            _ = window.sent([seq], now: t0 + .seconds(offset), readAt: 0)
             window.acknowledged([seq])
         }
         #expect(window.isOverdue(now: t0 + .seconds(11)), "acks of other messages do not excuse a missing one")
         window.rewind()
         #expect(window.cursor == 0 && window.room == 10)
         #expect(!window.isOverdue(now: t0 + .seconds(11)))
-        window.sent([2], now: t0 + .seconds(11))
+        _ = window.sent([2], now: t0 + .seconds(11), readAt: window.generation)
         #expect(!window.isOverdue(now: t0 + .seconds(20)), "the resend starts its own wait")
+    }
+
+    @Test func aBatchReadBeforeARewindIsNotRecordedAfterIt() {
+        var window = OutboxWindow(size: 10, ackTimeout: .seconds(10))
+        let first = window.sent([1, 2], now: t0, readAt: window.generation)
+        #expect(first)
+        let readAt = window.generation
+        window.rewind()  // while 3 and 4 were being read
+        let late = window.sent([3, 4], now: t0, readAt: readAt)
+        #expect(!late, "sending it would move the cursor past 1 and 2")
+        #expect(window.cursor == 0 && window.room == 10)
     }
 }

@@ -276,10 +276,13 @@ def test_load_management_settings_from_the_api_take_effect_on_the_edge_and_outli
     poll(lambda: edge.status().get("loadManagement", {}).get("strategy") == "fifo", timeout=10,
          what="the edge's load manager on the new strategy")
 
-    # Refused by the API before anything is sent, each naming the field.
+    # Refused before anything is changed, each naming the field (the last by the edge: the cloud may lower the
+    # installer's fuse, never raise it).
     for change, named in [({"strategy": "random"}, "strategy"), ({"gridLimitA": 2}, "gridLimitA"),
                           ({"minCurrentA": 10}, "minCurrentA"), ({}, "nothing to change"),
-                          ({"failsafeCurrentA": "lots"}, "failsafeCurrentA")]:
+                          ({"failsafeCurrentA": "lots"}, "failsafeCurrentA"),
+                          ({"strategy": "fifo", "gridLimit": 30}, "gridLimit"),
+                          ({"gridLimitA": 63}, "above the main fuse")]:
         status, body = cloud.api("PUT", path, change)
         assert status == 400 and named in body["detail"], (change, status, body)
     # Refused by the edge, which knows its site: no meter for dynamic mode, a static share above the fuse.
