@@ -331,6 +331,7 @@ let package = Package(
             name: "SyncTests",
             dependencies: [
                 "SyncContract", "MQTT", "EdgeStore", "EdgeSync", "SiteModel", "CloudStore", "CloudIngest", "CloudAPI",
+                "SeededRandom",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),

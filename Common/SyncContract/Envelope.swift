@@ -38,6 +38,12 @@ public struct UpEnvelope: Sendable, Equatable {
     /// Reads an envelope, naming what is wrong when it does not parse: not JSON, a field missing or of the
     /// wrong type, an unknown version or message type, or data that does not fit its type.
     public static func decode(_ bytes: [UInt8]) throws(EnvelopeError) -> UpEnvelope {
+        if let envelope = fastDecode(bytes) { return envelope }
+        return try decodeWithJSONDecoder(bytes)
+    }
+
+    /// ``decode(_:)`` without its fast path.
+    static func decodeWithJSONDecoder(_ bytes: [UInt8]) throws(EnvelopeError) -> UpEnvelope {
         do {
             return try SyncJSON.decoder().decode(UpEnvelope.self, from: Data(bytes))
         } catch let error as EnvelopeError {

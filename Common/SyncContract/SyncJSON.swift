@@ -27,9 +27,10 @@ public enum SyncJSON {
         return decoder
     }
 
-    /// `2026-11-25T10:00:00.123Z`.
+    /// `2026-11-25T10:00:00.123Z`: rounded to the millisecond, so that what `parse` reads back writes the same
+    /// again (the format style truncated, and a date read back could lose a millisecond each round trip).
     public static func format(_ date: Date) -> String {
-        date.formatted(withMilliseconds)
+        OCPPDateTime.format(date)
     }
 
     /// Reads an ISO 8601 date-time with or without fractional seconds; a time zone is required.

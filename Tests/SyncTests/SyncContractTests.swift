@@ -106,6 +106,9 @@ import Testing
         let date = try #require(SyncJSON.parse("2026-11-25T10:00:00.125Z"))
         #expect(date.timeIntervalSince1970 == 1_795_600_800.125)
         #expect(SyncJSON.parse(SyncJSON.format(date)) == date)
+        let odd = Date(timeIntervalSince1970: 1_795_600_632.4079999)
+        #expect(SyncJSON.format(odd) == "2026-11-25T09:57:12.408Z", "rounded to the millisecond, not truncated")
+        #expect(SyncJSON.parse(SyncJSON.format(odd)).map(SyncJSON.format) == SyncJSON.format(odd))
         #expect(SyncJSON.parse("2026-11-25T11:00:00.125+01:00") == date)
         #expect(SyncJSON.parse("2026-11-25T10:00:00Z") == date.addingTimeInterval(-0.125))
         for bad in ["2026-11-25T10:00:00", "2026-13-25T10:00:00Z", "2026-11-25 T10:00Z", "yesterday", ""] {

@@ -10,27 +10,28 @@ protocol FastDecodablePayload {
     static func fastDecode(_ reader: inout FastPayloadReader) -> Self?
 }
 
-/// A strict pull reader over JSON bytes for `FastDecodablePayload`: every method returns nil (or false) on
-/// anything it does not handle, and the caller gives up.
-struct FastPayloadReader {
+/// A strict pull reader over JSON bytes for fast decoding paths (`FastDecodablePayload`, the sync envelope):
+/// every method returns nil (or false) on anything it does not handle, and the caller gives up and decodes with
+/// `JSONDecoder`.
+public struct FastPayloadReader {
     private let bytes: UnsafeBufferPointer<UInt8>
     private var index = 0
 
-    init(_ bytes: UnsafeBufferPointer<UInt8>) {
+    public init(_ bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
     }
 
     /// Whether only whitespace is left.
-    mutating func atEnd() -> Bool {
+    public mutating func atEnd() -> Bool {
         skipWhitespace()
         return index == bytes.count
     }
 
-    mutating func beginObject() -> Bool { consume(UInt8(ascii: "{")) }
+    public mutating func beginObject() -> Bool { consume(UInt8(ascii: "{")) }
     mutating func beginArray() -> Bool { consume(UInt8(ascii: "[")) }
 
     /// The next key of the object being read, or nil at its end (`end` is then true) or on anything unexpected.
-    mutating func nextKey(first: inout Bool, end: inout Bool) -> String? {
+    public mutating func nextKey(first: inout Bool, end: inout Bool) -> String? {
         guard continueContainer(closer: UInt8(ascii: "}"), first: &first, end: &end) else { return nil }
         guard let key = string(), consume(UInt8(ascii: ":")) else { return nil }
         return key
@@ -42,7 +43,7 @@ struct FastPayloadReader {
     }
 
     /// A string of printable ASCII without escapes (anything else is left to `JSONDecoder`).
-    mutating func string() -> String? {
+    public mutating func string() -> String? {
         guard consume(UInt8(ascii: "\"")) else { return nil }
         let start = index
         while index < bytes.count {
@@ -59,7 +60,7 @@ struct FastPayloadReader {
     }
 
     /// An integer written as plain digits (no fraction, exponent or leading zero) that fits an `Int`.
-    mutating func integer() -> Int? {
+    public mutating func integer() -> Int? {
         skipWhitespace()
         let negative = index < bytes.count && bytes[index] == UInt8(ascii: "-")
         if negative { index += 1 }
@@ -84,13 +85,40 @@ struct FastPayloadReader {
     }
 
     /// Consumes `null` if it comes next.
-    mutating func null() -> Bool {
+    public mutating func null() -> Bool {
         skipWhitespace()
         guard bytes.count - index >= 4, bytes[index] == UInt8(ascii: "n"), bytes[index + 1] == UInt8(ascii: "u"),
             bytes[index + 2] == UInt8(ascii: "l"), bytes[index + 3] == UInt8(ascii: "l")
         else { return false }
         index += 4
         return true
+    }
+
+    /// A number as JSON writes it (`-`, digits without a leading zero, an optional fraction and exponent).
+    public mutating func number() -> Double? {
+        skipWhitespace()
+        let start = index
+        func digits() -> Int {
+            let from = index
+            while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39 { index += 1 }
+            return index - from
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "-") { index += 1 }
+        let integral = index
+        guard digits() > 0, index - integral == 1 || bytes[integral] != 0x30 else { return nil }
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            guard digits() > 0 else { return nil }
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+            index += 1
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+            guard digits() > 0 else { return nil }
+        }
+        guard let value = Double(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)),
+            value.isFinite
+        else { return nil }
+        return value
     }
 
     /// A string naming a case of `E`.
