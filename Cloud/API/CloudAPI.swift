@@ -230,20 +230,8 @@ public struct CloudAPI: Sendable {
             throw Problem(
                 status: 400, detail: "nothing to change: give mode, staticCurrentA, strategy, gridLimitA or failsafeCurrentA")
         }
-        if let mode = change.mode, !["static", "dynamic"].contains(mode) {
-            throw Problem(status: 400, detail: "mode must be static or dynamic, got '\(mode)' (off is set on the site)")
-        }
-        if let strategy = change.strategy, !["equal", "fifo", "priority"].contains(strategy) {
-            throw Problem(status: 400, detail: "strategy must be equal, fifo or priority, got '\(strategy)'")
-        }
-        for (name, value, range) in [
-            ("staticCurrentA", change.staticCurrentA, 0.0...4000), ("gridLimitA", change.gridLimitA, 6...4000),
-            ("failsafeCurrentA", change.failsafeCurrentA, 0...80),
-        ] {
-            if let value, !range.contains(value) {
-                throw Problem(status: 400, detail: "\(name) must be \(range.lowerBound) to \(range.upperBound) A, got \(value)")
-            }
-        }
+        let problems = change.problems
+        guard problems.isEmpty else { throw Problem(status: 400, detail: problems.joined(separator: "; ")) }
     }
 
     /// A command is checked here, against the OCPP 1.6 schema of its action, before anything is sent.

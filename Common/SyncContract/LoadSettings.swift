@@ -32,6 +32,45 @@ public struct LoadSettings: Codable, Sendable, Equatable {
         self.minCurrentA = minCurrentA
     }
 
+    /// The modes a change may set (off is the installer's, in edge.yaml).
+    public static let modes = ["static", "dynamic"]
+    /// The strategies, as edge.yaml names them.
+    public static let strategies = ["equal", "fifo", "priority"]
+    /// The ranges of the currents, in A.
+    public static let staticCurrentRange = 0.0...4000
+    public static let gridLimitRange = 6.0...4000
+    public static let failsafeCurrentRange = 0.0...80
+
+    /// What is wrong with these settings on their face (an unknown mode or strategy, a current out of range), each
+    /// named by its field. The cloud refuses such a change before sending it; the edge checks again, then checks
+    /// what depends on its site (its meter, its fuse, its minimum current).
+    public var problems: [String] {
+        var problems: [String] = []
+        if let mode, !Self.modes.contains(mode) {
+            problems.append("mode: must be static or dynamic, got \"\(mode)\" (off is set in the edge's edge.yaml)")
+        }
+        if let strategy, !Self.strategies.contains(strategy) {
+            problems.append("strategy: must be one of equal, fifo, priority, got \"\(strategy)\"")
+        }
+        for (name, value, range) in [
+            ("staticCurrentA", staticCurrentA, Self.staticCurrentRange), ("gridLimitA", gridLimitA, Self.gridLimitRange),
+            ("failsafeCurrentA", failsafeCurrentA, Self.failsafeCurrentRange),
+        ] {
+            if let value, !range.contains(value) {
+                problems.append(
+                    "\(name): must be \(Self.amps(range.lowerBound)) to \(Self.amps(range.upperBound)) A, got \(Self.amps(value))"
+                )
+            }
+        }
+        if mode == "dynamic", staticCurrentA != nil { problems.append("staticCurrentA: applies only with mode static") }
+        return problems
+    }
+
+    /// `6`, `7.5`: a current as people write it.
+    private static func amps(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
+    }
+
     /// These settings with every field that `newer` gives replaced.
     public func merging(_ newer: LoadSettings) -> LoadSettings {
         LoadSettings(

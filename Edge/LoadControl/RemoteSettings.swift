@@ -34,7 +34,7 @@ public struct ActiveLoadSettings: Sendable, Equatable {
     public func applying(
         _ change: LoadSettings, hasMeter: Bool, fuse: Double
     ) -> Result<ActiveLoadSettings, LoadSettingsRejected> {
-        var problems: [String] = []
+        var problems = change.problems
         var next = self
         guard loadManagement.mode != .off, var grid else {
             return .failure(
@@ -42,50 +42,41 @@ public struct ActiveLoadSettings: Sendable, Equatable {
                     "load management is off on this site: it is turned on in the edge's edge.yaml (load_management.mode)"
                 ]))
         }
-        if let limit = change.gridLimitA {
-            if !(6...4000).contains(limit) {
-                problems.append("gridLimitA: must be 6 to 4000 A")
-            } else if limit > fuse {
+        // Out-of-range values are in `problems` already; what is left to check depends on this site.
+        if let limit = change.gridLimitA, LoadSettings.gridLimitRange.contains(limit) {
+            if limit > fuse {
                 problems.append("gridLimitA: may not be above the main fuse in the edge's edge.yaml (\(fuse) A)")
             } else {
                 grid.limit = limit
             }
         }
-        if let failsafe = change.failsafeCurrentA {
-            if (0...80).contains(failsafe) {
-                next.loadManagement.failsafeCurrent = failsafe
-            } else {
-                problems.append("failsafeCurrentA: must be 0 to 80 A")
-            }
+        if let failsafe = change.failsafeCurrentA, LoadSettings.failsafeCurrentRange.contains(failsafe) {
+            next.loadManagement.failsafeCurrent = failsafe
         }
-        if let strategy = change.strategy {
-            if let known = EdgeConfiguration.LoadManagement.Strategy(rawValue: strategy) {
-                next.loadManagement.strategy = known
-            } else {
-                problems.append("strategy: must be one of equal, fifo, priority, got \"\(strategy)\"")
-            }
+        if let strategy = change.strategy.flatMap(EdgeConfiguration.LoadManagement.Strategy.init(rawValue:)) {
+            next.loadManagement.strategy = strategy
         }
         let currentStatic: Double? = if case .static(let current) = loadManagement.mode { current } else { nil }
         switch change.mode ?? (currentStatic == nil ? "dynamic" : "static") {
         case "static":
             if let current = change.staticCurrentA ?? currentStatic {
-                if (0...4000).contains(current) {
+                if LoadSettings.staticCurrentRange.contains(current) {
                     next.loadManagement.mode = .static(currentPerPhase: current)
-                } else {
-                    problems.append("staticCurrentA: must be 0 to 4000 A")
                 }
             } else {
                 problems.append("staticCurrentA: is required to switch to mode static")
             }
         case "dynamic":
-            if change.staticCurrentA != nil { problems.append("staticCurrentA: applies only with mode static") }
+            if change.staticCurrentA != nil, change.mode == nil {
+                problems.append("staticCurrentA: applies only with mode static")
+            }
             if hasMeter {
                 next.loadManagement.mode = .dynamic
             } else {
                 problems.append("mode: dynamic load management needs a meter, and this site's edge.yaml has none")
             }
-        case let mode:
-            problems.append("mode: must be static or dynamic, got \"\(mode)\" (off is set in the edge's edge.yaml)")
+        default:
+            break  // an unknown mode is in `problems` already
         }
         next.grid = grid
         let settings = next.loadManagement
