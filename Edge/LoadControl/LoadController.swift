@@ -66,7 +66,13 @@ public final class LoadController: Service, Sendable {
 
     /// What the settings would be with `change`, checked as edge.yaml is (and never above edge.yaml's fuse).
     public func check(_ change: LoadSettings) throws(LoadSettingsRejected) -> ActiveLoadSettings {
-        try activeSettings.applying(change, hasMeter: meter != nil, fuse: configuration.grid?.limit ?? 0).get()
+        try changing(activeSettings, by: change)
+    }
+
+    private func changing(
+        _ settings: ActiveLoadSettings, by change: LoadSettings
+    ) throws(LoadSettingsRejected) -> ActiveLoadSettings {
+        try settings.applying(change, hasMeter: meter != nil, fuse: configuration.grid?.limit ?? 0).get()
     }
 
     /// Changes the settings while running (from the cloud): checked as ``check(_:)`` does, then in effect from the
@@ -74,7 +80,7 @@ public final class LoadController: Service, Sendable {
     /// installed on every charger.
     public func apply(_ change: LoadSettings) throws(LoadSettingsRejected) -> ActiveLoadSettings {
         let next = try active.withLock { active throws(LoadSettingsRejected) in
-            let next = try active.applying(change, hasMeter: meter != nil, fuse: configuration.grid?.limit ?? 0).get()
+            let next = try changing(active, by: change)
             active = next
             // Under the same lock: two changes in a row reach the planner in their order.
             planner.withLock { $0.update(grid: next.grid ?? Self.noGrid, settings: next.loadManagement) }
