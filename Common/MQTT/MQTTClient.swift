@@ -295,7 +295,13 @@ final class Callbacks: Sendable {
         for continuation in waiting.values { continuation.resume(throwing: MQTTError.disconnected) }
         guard !shuttingDown else { return }
         let reason = code == 0 ? "disconnected" : MQTTClient.describe(code)
-        if wasConnected { logger.warning("lost the MQTT broker; reconnecting", metadata: ["reason": "\(reason)"]) }
+        if wasConnected {
+            logger.warning("lost the MQTT broker; reconnecting", metadata: ["reason": "\(reason)"])
+        } else {
+            // Dropped before the broker accepted us: a TLS 1.3 broker that wants a client certificate closes the
+            // connection after the handshake, and nothing else would say that an attempt failed.
+            logger.warning("could not connect to the MQTT broker; retrying", metadata: ["reason": "\(reason)"])
+        }
         eventSink.yield(.disconnected(reason: reason))
     }
 
