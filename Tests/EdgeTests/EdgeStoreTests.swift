@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import SiteModel
 import Testing
 
@@ -213,6 +214,38 @@ import Testing
         #expect(batches.commits < 500)
         #expect(batches.operations == 500)
         #expect(try await EdgeStore(path: path).sessions(limit: 1000).count == 500)
+    }
+
+    /// A write that throws inside a shared batch is rolled back alone: what it wrote before throwing is gone, and
+    /// every other write of the batch is durable.
+    @Test func aFailingWriteInABatchFailsOnlyItsCaller() async throws {
+        struct Refused: Error {}
+        let path = directory.file("edge.sqlite")
+        let batches = BatchCounter()
+        let store = try EdgeStore(path: path) { size, _ in batches.record(size) }
+        try await store.write { db in try db.execute(sql: "CREATE TABLE probe (n INTEGER NOT NULL)") }
+        let outcomes = try await withThrowingTaskGroup(of: (Int, Bool).self) { group in
+            for index in 0..<300 {
+                group.addTask {
+                    do {
+                        try await store.write { db in
+                            try db.execute(sql: "INSERT INTO probe (n) VALUES (?)", arguments: [index])
+                            if index % 100 == 50 { throw Refused() }
+                        }
+                        return (index, true)
+                    } catch is Refused {
+                        return (index, false)
+                    }
+                }
+            }
+            return try await group.reduce(into: [Int: Bool]()) { $0[$1.0] = $1.1 }
+        }
+        try store.close()
+        #expect(outcomes.filter { !$0.value }.keys.sorted() == [50, 150, 250])
+        #expect(batches.commits < 301)
+        let reopened = try EdgeStore(path: path)
+        let stored = try await reopened.write { db in try Int.fetchAll(db, sql: "SELECT n FROM probe ORDER BY n") }
+        #expect(stored == (0..<300).filter { $0 % 100 != 50 })
     }
 
     @Test func tokensOfOneSourceAreReplacedTogether() async throws {
