@@ -33,6 +33,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
@@ -262,9 +263,27 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "CloudWeb",
+            dependencies: [
+                "SyncContract", "CloudStore", "CloudIngest", "CloudAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Cloud/Web",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "CloudApp",
             dependencies: [
-                "ConfigReading", "MQTT", "CloudStore", "CloudIngest", "CloudAPI",
+                "ConfigReading", "MQTT", "CloudStore", "CloudIngest", "CloudAPI", "CloudWeb",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -284,7 +303,7 @@ let package = Package(
         .executableTarget(
             name: "gridside-cloud",
             dependencies: [
-                "CloudApp", "CloudAPI", "CloudStore", "ConfigReading", "SyncContract", "MQTT",
+                "CloudApp", "CloudAPI", "CloudStore", "CloudWeb", "ConfigReading", "SyncContract", "MQTT",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -29,6 +29,13 @@ CONF
 broker=$!
 "$bin/gridside-cloud" site add demo-site --name "Gridside demo depot" --config config/demo-cloud.yaml >/dev/null
 token=$("$bin/gridside-cloud" token create --name demo --config config/demo-cloud.yaml)
+# Dashboard users: an administrator, and a partner whose organization is granted the demo site.
+echo "gridside-demo" | "$bin/gridside-cloud" user add admin --role admin --name "Demo administrator" --password-stdin \
+    --config config/demo-cloud.yaml >/dev/null
+"$bin/gridside-cloud" organization add acme --name "ACME Logistics" --config config/demo-cloud.yaml >/dev/null
+"$bin/gridside-cloud" organization grant acme --site demo-site --config config/demo-cloud.yaml >/dev/null
+echo "acme-partner" | "$bin/gridside-cloud" user add acme --role partner --organization acme --name "ACME fleet desk" \
+    --password-stdin --config config/demo-cloud.yaml >/dev/null
 "$bin/gridside-cloud" serve --config config/demo-cloud.yaml >"$cloud_log" 2>&1 &
 cloud=$!
 for _ in $(seq 1 100); do
@@ -84,6 +91,9 @@ Where to look:
   curl -s -X POST http://127.0.0.1:9001/stations/SIM-001/commands/GetConfiguration -d '{}'
                                                     any OCPP 1.6 command, answered by the charger
   $edge_log, $sim_log                  the logs of the edge and the chargers
+
+The dashboard: https://127.0.0.1:8443/ in a browser (a self-signed certificate: accept it once).
+  Sign in as admin / gridside-demo (everything), or acme / acme-partner (a partner: only ACME's granted sites).
 
 The cloud: the edge syncs every session, status change and meter reading over MQTT (a local mosquitto on
 port 11883) to gridside-cloud, whose HTTPS REST API is at https://127.0.0.1:8443/api/v1/ (self-signed

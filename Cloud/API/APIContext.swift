@@ -1,19 +1,23 @@
+public import CloudStore
 public import Hummingbird
 import Logging
 
-/// Who is calling: resolved from the bearer token by ``TokenAuthenticator``.
+/// Who is calling: resolved from the bearer token by ``TokenAuthenticator``, or from the browser's session.
 public struct APIIdentity: Sendable, Equatable {
     public var tokenId: String
     public var name: String
     public var role: Role
-    /// The sites this caller may see; nil for all. Partner organizations will set it.
+    /// The sites this caller may see; nil for all. A client organization's users see only its granted sites.
     public var sites: Set<String>?
+    /// The user acting (a signed-in user, or the user a token belongs to); nil for a token of no user.
+    public var user: String?
 
-    public init(tokenId: String, name: String, role: Role, sites: Set<String>? = nil) {
+    public init(tokenId: String, name: String, role: Role, sites: Set<String>? = nil, user: String? = nil) {
         self.tokenId = tokenId
         self.name = name
         self.role = role
         self.sites = sites
+        self.user = user
     }
 
     /// Whether this caller may see `site`.
@@ -50,10 +54,13 @@ public enum Permission: String, Sendable {
 public struct APIRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public var identity: APIIdentity?
+    /// The browser's signed-in session, on dashboard routes (never on `/api/v1`, which takes bearer tokens only).
+    public var webSession: WebSessionRecord?
 
     public init(source: Source) {
         coreContext = .init(source: source)
         identity = nil
+        webSession = nil
     }
 
     /// The caller, who must hold `permission`; 401 without a valid token, 403 without the permission.

@@ -1,6 +1,6 @@
 public import CloudIngest
 public import CloudStore
-import Foundation
+public import Foundation
 public import Hummingbird
 import NIOCore
 import OCPP
@@ -93,7 +93,7 @@ public struct CloudAPI: Sendable {
             let body = try await request.body.collect(upTo: Self.maxBodyBytes)
             let change = try Self.loadSettings(from: Data(body.readableBytesView))
             let payload = String(decoding: try SyncJSON.encoder().encode(change), as: UTF8.self)
-            return try await relay(site: site.id, action: LoadSettings.action, payload: payload)
+            return try await relay(site: site.id, action: LoadSettings.action, payload: payload, user: context.identity?.user)
         }
         api.get("/stations") { request, context in
             let identity = try context.require(.read)
@@ -113,7 +113,7 @@ public struct CloudAPI: Sendable {
             let body = try await request.body.collect(upTo: Self.maxBodyBytes)
             let payload = body.readableBytes == 0 ? "{}" : String(buffer: body)
             try Self.validateCommand(action: action, payload: payload)
-            return try await relay(station: station.id, action: action, payload: payload)
+            return try await relay(station: station.id, action: action, payload: payload, user: context.identity?.user)
         }
         api.get("/sessions") { request, context in
             let identity = try context.require(.read)
@@ -166,14 +166,17 @@ public struct CloudAPI: Sendable {
     }
 
     /// A command for a station (or, with `site`, for the site's edge itself), answered with the edge's result.
-    private func relay(site: String? = nil, station: String = "", action: String, payload: String) async throws -> Response {
+    private func relay(
+        site: String? = nil, station: String = "", action: String, payload: String, user: String?
+    ) async throws -> Response {
         let result: CommandResultRecord
         do {
             result =
                 if let site {
-                    try await relay.send(site: site, station: station, action: action, payload: payload, timeout: commandTimeout)
+                    try await relay.send(
+                        site: site, station: station, action: action, payload: payload, user: user, timeout: commandTimeout)
                 } else {
-                    try await relay.send(station: station, action: action, payload: payload, timeout: commandTimeout)
+                    try await relay.send(station: station, action: action, payload: payload, user: user, timeout: commandTimeout)
                 }
         } catch {
             switch error {
@@ -235,7 +238,7 @@ public struct CloudAPI: Sendable {
     }
 
     /// A command is checked here, against the OCPP 1.6 schema of its action, before anything is sent.
-    static func validateCommand(action: String, payload: String) throws {
+    public static func validateCommand(action: String, payload: String) throws {
         guard let type = OCPP16.requestType(forAction: action, direction: .toStation) else {
             throw Problem(status: 404, detail: "'\(action)' is not a command a central system can send in OCPP 1.6")
         }
@@ -246,7 +249,7 @@ public struct CloudAPI: Sendable {
         }
     }
 
-    static func sessionFilter(_ query: Query, sites: Set<String>?) throws -> SessionFilter {
+    public static func sessionFilter(_ query: Query, sites: Set<String>?) throws -> SessionFilter {
         var after: SessionCursor?
         if let cursor = query.string("cursor") {
             guard let parsed = SessionCursor(token: cursor) else {
@@ -300,18 +303,18 @@ extension Page where Item: Encodable {
 }
 
 /// Typed reads of the query string; each refusal names the parameter.
-struct Query {
+public struct Query: Sendable {
     let parameters: [String: String]
 
-    init(_ request: Request) {
+    public init(_ request: Request) {
         var parameters: [String: String] = [:]
         for (key, value) in request.uri.queryParameters { parameters[String(key)] = String(value) }
         self.parameters = parameters
     }
 
-    func string(_ name: String) -> String? { parameters[name].flatMap { $0.isEmpty ? nil : $0 } }
+    public func string(_ name: String) -> String? { parameters[name].flatMap { $0.isEmpty ? nil : $0 } }
 
-    func integer(_ name: String, in range: ClosedRange<Int>, default fallback: Int) throws -> Int {
+    public func integer(_ name: String, in range: ClosedRange<Int>, default fallback: Int) throws -> Int {
         guard let text = string(name) else { return fallback }
         guard let value = Int(text), range.contains(value) else {
             throw Problem(
@@ -321,13 +324,13 @@ struct Query {
         return value
     }
 
-    func bool(_ name: String) throws -> Bool? {
+    public func bool(_ name: String) throws -> Bool? {
         guard let text = string(name) else { return nil }
         guard let value = Bool(text) else { throw Problem(status: 400, detail: "\(name) must be true or false, got '\(text)'") }
         return value
     }
 
-    func date(_ name: String) throws -> Date? {
+    public func date(_ name: String) throws -> Date? {
         guard let text = string(name) else { return nil }
         guard let date = SyncJSON.parse(text) else {
             throw Problem(

@@ -22,7 +22,17 @@ struct TokenAuthenticator: RouterMiddleware {
             throw Problem(status: 401, detail: "the API token is not valid")
         }
         var context = context
-        context.identity = APIIdentity(tokenId: record.id, name: record.name, role: role)
+        if let userId = record.user {
+            // A user's token acts with the user's role and organization as they are now.
+            guard let user = try await repository.user(id: userId),
+                let identity = try await Access.identity(of: user, repository: repository, tokenId: record.id)
+            else {
+                throw Problem(status: 401, detail: "the API token's user no longer exists")
+            }
+            context.identity = identity
+        } else {
+            context.identity = APIIdentity(tokenId: record.id, name: record.name, role: role)
+        }
         return try await next(request, context)
     }
 }

@@ -1,6 +1,7 @@
 import CloudAPI
 import CloudIngest
 public import CloudStore
+import CloudWeb
 import Foundation
 import Hummingbird
 import HummingbirdTLS
@@ -43,10 +44,11 @@ public struct CloudApp: Sendable {
         mqtt.receiveBuffer = limits.maxBacklog
         let client = MQTTClient(configuration: mqtt, logger: logger, metricsFactory: factory)
         let relay = CommandRelay(repository: repository, client: client)
+        let live = LiveFeed()
         let ingest = IngestService(
             client: client, repository: repository, relay: relay,
             limits: limits,
-            sharedGroup: configuration.sharedSubscription, metrics: IngestMetrics(factory: factory), logger: logger)
+            sharedGroup: configuration.sharedSubscription, metrics: IngestMetrics(factory: factory), live: live, logger: logger)
         let api = CloudAPI(
             repository: repository, relay: relay, commandTimeout: configuration.commandTimeout,
             metrics: APIMetrics(factory: factory), prometheus: { registry.emitToBuffer() },
@@ -67,14 +69,19 @@ public struct CloudApp: Sendable {
         tls.shutdownTimeout = .seconds(1)
         let http = configuration.http
         let logger = self.logger
+        let router = api.router()
+        let dashboard = try Dashboard(
+            repository: repository, relay: relay, live: live, commandTimeout: configuration.commandTimeout, logger: logger,
+            metricsFactory: factory)
+        dashboard.addRoutes(to: router)
         let app = Application(
-            router: api.router(),
+            router: router,
             server: try .tls(.http1(), tlsConfiguration: tls),
             configuration: .init(address: .hostname(http.host, port: http.port), serverName: "gridside-cloud"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? http.port
                 logger.notice(
-                    "cloud ready: API at https://<this host>:\(port)/api/v1/ (OpenAPI: /api/v1/openapi.json)",
+                    "cloud ready: dashboard at https://<this host>:\(port)/, API at /api/v1/ (OpenAPI: /api/v1/openapi.json)",
                     metadata: [
                         "https_port": "\(port)", "broker": "\(configuration.mqtt.broker)", "store": "\(configuration.storePath)",
                     ])
@@ -86,9 +93,22 @@ public struct CloudApp: Sendable {
                 services: [
                     .init(service: RepositoryService(repository: repository, logger: logger)),
                     .init(service: client), .init(service: ingest), .init(service: app),
+                    // Stopped first (services stop in reverse order): open dashboard pages' event streams end, so the
+                    // HTTP server's graceful shutdown does not wait on them.
+                    .init(service: LiveFeedService(live: live)),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
+    }
+}
+
+/// Ends the live feed's streams when the cloud shuts down.
+struct LiveFeedService: Service {
+    let live: LiveFeed
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        live.finish()
     }
 }
 

@@ -13,8 +13,10 @@ import SyncContract
 struct GridsideCloud: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gridside-cloud",
-        abstract: "The Gridside cloud: every site's data from MQTT, served over an HTTPS REST API.",
-        subcommands: [Serve.self, Check.self, SiteCommand.self, TokenCommand.self],
+        abstract: "The Gridside cloud: every site's data from MQTT, served over HTTPS as a dashboard and a REST API.",
+        subcommands: [
+            Serve.self, Check.self, SiteCommand.self, UserCommand.self, OrganizationCommand.self, TokenCommand.self,
+        ],
         defaultSubcommand: Serve.self)
 }
 
@@ -137,7 +139,9 @@ extension GridsideCloud {
                 abstract: "Create an API token and print it (only its hash is kept: store it now).")
             @OptionGroup var options: ConfigOption
             @Option(help: "What the token is for.") var name: String
-            @Option(help: "admin, operator, viewer or partner.") var role: String = "admin"
+            @Option(help: "admin, operator, viewer or partner (ignored with --user: the user's role applies).")
+            var role: String = "admin"
+            @Option(help: "The user the token acts for, with the user's role and organization.") var user: String?
 
             func validate() throws {
                 guard Role(rawValue: role) != nil else {
@@ -148,7 +152,16 @@ extension GridsideCloud {
             func run() async throws {
                 let store = try CloudApp.openStore(try options.load())
                 defer { try? store.close() }
-                let (record, token) = APITokens.create(name: name, role: Role(rawValue: role)!, at: Date())
+                var role = Role(rawValue: role)!
+                if let user {
+                    guard let record = try await store.user(id: user), let userRole = Role(rawValue: record.role) else {
+                        FileHandle.standardError.write(Data("error: no user '\(user)'\n".utf8))
+                        throw ExitCode(1)
+                    }
+                    role = userRole
+                }
+                var (record, token) = APITokens.create(name: name, role: role, at: Date())
+                record.user = user
                 try await store.addAPIToken(record)
                 print(token)
             }

@@ -35,19 +35,20 @@ public final class CommandRelay: Sendable {
     }
 
     /// Sends `action` with `payload` (a JSON object, already checked by the caller) to `station`.
+    /// `user` is who sends it, kept with the command for the event history.
     public func send(
-        station: String, action: String, payload: String, timeout: Duration
+        station: String, action: String, payload: String, user: String? = nil, timeout: Duration
     ) async throws(Failure)
         -> CommandResultRecord
     {
         guard let view = try? await repository.station(id: station) else { throw .unknownStation(station) }
-        return try await send(site: view.site, station: station, action: action, payload: payload, timeout: timeout)
+        return try await send(site: view.site, station: station, action: action, payload: payload, user: user, timeout: timeout)
     }
 
     /// Sends `action` with `payload` to the edge of `site`, for `station` (empty: for the edge itself, such as
     /// ``LoadSettings/action``).
     public func send(
-        site id: String, station: String, action: String, payload: String, timeout: Duration
+        site id: String, station: String, action: String, payload: String, user: String? = nil, timeout: Duration
     ) async throws(Failure)
         -> CommandResultRecord
     {
@@ -59,7 +60,7 @@ public final class CommandRelay: Sendable {
             id: id, station: station, action: action, payload: payload, expires: Date().addingTimeInterval(seconds))
         do {
             try await repository.recordCommand(
-                id: id, site: site.id, station: station, action: action, payload: payload, at: Date())
+                id: id, site: site.id, station: station, action: action, payload: payload, user: user, at: Date())
         } catch {
             throw .brokerUnavailable
         }

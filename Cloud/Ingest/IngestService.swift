@@ -48,6 +48,8 @@ public final class IngestService: Service, Sendable {
     private let knownSites = Mutex<Set<String>>([])
     /// Acks and authorization answers, published by their own task so that the next batch does not wait for the
     /// broker's PUBACKs of the last one's.
+    /// Where open dashboard pages hear what was applied.
+    private let live: LiveFeed
     private let replies: AsyncStream<Reply>
     private let replySink: AsyncStream<Reply>.Continuation
 
@@ -58,8 +60,9 @@ public final class IngestService: Service, Sendable {
 
     public init(
         client: MQTTClient, repository: any CloudRepository, relay: CommandRelay, limits: Limits = Limits(),
-        sharedGroup: String? = nil, metrics: IngestMetrics, logger: Logger
+        sharedGroup: String? = nil, metrics: IngestMetrics, live: LiveFeed = LiveFeed(), logger: Logger
     ) {
+        self.live = live
         self.client = client
         self.repository = repository
         self.relay = relay
@@ -134,6 +137,7 @@ public final class IngestService: Service, Sendable {
     private func record(_ presence: Presence, of envelope: UpEnvelope) async {
         do {
             try await repository.setPresence(site: envelope.site, online: presence.online, at: envelope.timestamp)
+            live.publish([LiveUpdate(site: envelope.site, kind: "presence", online: presence.online, time: envelope.timestamp)])
             logger.info("site presence", metadata: ["site": "\(envelope.site)", "online": "\(presence.online)"])
         } catch {
             logger.error("could not record a site's presence", metadata: ["site": "\(envelope.site)", "error": "\(error)"])
@@ -161,8 +165,32 @@ public final class IngestService: Service, Sendable {
         metrics.batchDuration.recordNanoseconds(
             elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
         relay.resolve(outcome.commandResults)
+        if live.subscriberCount > 0 { live.publish(envelopes.compactMap(Self.liveUpdate)) }
         for (site, seqs) in outcome.acknowledged { replySink.yield(.ack(site: site, seqs: seqs)) }
         for request in outcome.authRequests { replySink.yield(.auth(request)) }
+    }
+
+    /// What an open dashboard shows of an applied message, if anything.
+    static func liveUpdate(_ envelope: UpEnvelope) -> LiveUpdate? {
+        switch envelope.message {
+        case .connectorStatus(let change):
+            LiveUpdate(
+                site: envelope.site, kind: "connector", station: change.station, connector: change.connector,
+                status: change.status, errorCode: change.errorCode, vendorErrorCode: change.vendorErrorCode, time: change.time)
+        case .sessionStart(let start):
+            LiveUpdate(
+                site: envelope.site, kind: "session", station: start.station, connector: start.connector, status: "started",
+                transactionId: start.transactionId, time: start.startTime ?? envelope.timestamp)
+        case .sessionUpdate(let progress):
+            LiveUpdate(
+                site: envelope.site, kind: "session", station: progress.station, connector: progress.connector,
+                status: "charging", powerW: progress.powerW, transactionId: progress.transactionId, time: progress.time)
+        case .sessionStop(let stop):
+            LiveUpdate(
+                site: envelope.site, kind: "session", station: stop.station, connector: stop.connector, status: "stopped",
+                powerW: 0, transactionId: stop.transactionId, time: stop.stopTime)
+        default: nil
+        }
     }
 
     /// Checks one message; nil (after logging and counting why) when it must not be applied.

@@ -37,6 +37,34 @@ public protocol CloudRepository: Sendable {
     func apiToken(id: String) async throws -> APITokenRecord?
 
     // MARK: Commands
-    func recordCommand(id: String, site: String, station: String, action: String, payload: String, at time: Date) async throws
+    /// Keeps a command sent to a site, with the user who sent it (nil: an API token of no user).
+    func recordCommand(
+        id: String, site: String, station: String, action: String, payload: String, user: String?, at time: Date
+    ) async throws
     func commandOutcome(id: String) async throws -> CommandResultRecord?
+    /// Commands sent from the cloud, newest first, with who sent them and what the station answered.
+    func commands(_ filter: EventFilter) async throws -> [CommandView]
+
+    // MARK: Users, organizations, browser sessions
+    func addOrganization(id: String, name: String, at time: Date) async throws
+    func grant(organization: String, site: String) async throws
+    func organization(id: String) async throws -> OrganizationRecord?
+    func addUser(_ user: UserRecord) async throws
+    func user(id: String) async throws -> UserRecord?
+    func users() async throws -> [UserRecord]
+    /// Records a login attempt's outcome: a failure counts (and locks the user until `lockUntil` when given), a
+    /// success clears the count.
+    func recordLogin(user: String, succeeded: Bool, lockUntil: Date?) async throws
+    func setLanguage(user: String, language: String?) async throws
+    func addWebSession(_ session: WebSessionRecord) async throws
+    func webSession(idHash: String) async throws -> WebSessionRecord?
+    func deleteWebSession(idHash: String) async throws
+
+    // MARK: Dashboard
+    /// Per site: connectors by state, stations offline, live charging power, active sessions.
+    func siteSummaries(in scope: Set<String>?) async throws -> [SiteSummary]
+    /// What needs attention: offline sites, disconnected stations, faulted connectors (newest first, at most `limit`).
+    func alerts(in scope: Set<String>?, limit: Int) async throws -> [AlertView]
+    /// A session's samples, oldest first (for its power and energy chart).
+    func sessionSamples(site: String, transactionId: Int, limit: Int) async throws -> [SessionSamplePoint]
 }

@@ -171,11 +171,17 @@ public struct EventFilter: Sendable, Equatable {
     public var from: Date?
     public var to: Date?
     public var limit: Int
+    /// The error or event code as the charger sent it (`errorCode`).
+    public var code: String?
+    /// Oldest first instead of newest first.
+    public var ascending: Bool
 
     public init(
         sites: Set<String>? = nil, site: String? = nil, station: String? = nil, kind: String? = nil, severity: String? = nil,
-        from: Date? = nil, to: Date? = nil, limit: Int = 100
+        from: Date? = nil, to: Date? = nil, limit: Int = 100, code: String? = nil, ascending: Bool = false
     ) {
+        self.code = code
+        self.ascending = ascending
         self.sites = sites
         self.site = site
         self.station = station
@@ -195,14 +201,19 @@ public struct APITokenRecord: Sendable, Equatable {
     public var role: String
     public var createdAt: Date
     public var revoked: Bool
+    /// The user the token acts for: its role and organization apply, not the token's own role.
+    public var user: String?
 
-    public init(id: String, name: String, secretHash: String, role: String, createdAt: Date, revoked: Bool = false) {
+    public init(
+        id: String, name: String, secretHash: String, role: String, createdAt: Date, revoked: Bool = false, user: String? = nil
+    ) {
         self.id = id
         self.name = name
         self.secretHash = secretHash
         self.role = role
         self.createdAt = createdAt
         self.revoked = revoked
+        self.user = user
     }
 }
 
@@ -255,11 +266,17 @@ public struct AuthRequestRecord: Sendable, Equatable {
 public enum CloudStoreError: Error, Equatable, CustomStringConvertible {
     case siteExists(String)
     case unknownSite(String)
+    case userExists(String)
+    case organizationExists(String)
+    case unknownOrganization(String)
 
     public var description: String {
         switch self {
         case .siteExists(let id): "site '\(id)' is already registered"
         case .unknownSite(let id): "site '\(id)' is not registered"
+        case .userExists(let id): "user '\(id)' already exists"
+        case .organizationExists(let id): "organization '\(id)' already exists"
+        case .unknownOrganization(let id): "organization '\(id)' does not exist"
         }
     }
 }

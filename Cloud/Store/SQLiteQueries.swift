@@ -119,6 +119,7 @@ extension SQLiteRepository {
             }
             for (column, value) in [
                 ("site_id", filter.site), ("station_id", filter.station), ("kind", filter.kind), ("severity", filter.severity),
+                ("code", filter.code),
             ] {
                 guard let value else { continue }
                 conditions.append("\(column) = ?")
@@ -135,7 +136,10 @@ extension SQLiteRepository {
             let filterSQL = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
             arguments += [filter.limit]
             return try Row.fetchAll(
-                db, sql: "SELECT * FROM event \(filterSQL) ORDER BY at DESC, site_id, seq DESC LIMIT ?", arguments: arguments
+                db,
+                sql:
+                    "SELECT * FROM event \(filterSQL) ORDER BY \(filter.ascending ? "at, site_id, seq" : "at DESC, site_id, seq DESC") LIMIT ?",
+                arguments: arguments
             ).map { row in
                 EventView(
                     site: row["site_id"], seq: row["seq"], time: Date(milliseconds: row["at"]), station: row["station_id"],

@@ -178,8 +178,12 @@ public final class SQLiteRepository: CloudRepository {
     public func addAPIToken(_ token: APITokenRecord) async throws {
         try await pool.write { db in
             try db.execute(
-                sql: "INSERT INTO api_token (id, name, secret_hash, role, created_at, revoked) VALUES (?, ?, ?, ?, ?, ?)",
-                arguments: [token.id, token.name, token.secretHash, token.role, token.createdAt.milliseconds, token.revoked])
+                sql: """
+                    INSERT INTO api_token (id, name, secret_hash, role, created_at, revoked, user_id) VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    token.id, token.name, token.secretHash, token.role, token.createdAt.milliseconds, token.revoked, token.user,
+                ])
         }
     }
 
@@ -188,7 +192,7 @@ public final class SQLiteRepository: CloudRepository {
             try Row.fetchOne(db, sql: "SELECT * FROM api_token WHERE id = ?", arguments: [id]).map { row in
                 APITokenRecord(
                     id: row["id"], name: row["name"], secretHash: row["secret_hash"], role: row["role"],
-                    createdAt: Date(milliseconds: row["created_at"]), revoked: row["revoked"])
+                    createdAt: Date(milliseconds: row["created_at"]), revoked: row["revoked"], user: row["user_id"])
             }
         }
     }
@@ -196,12 +200,14 @@ public final class SQLiteRepository: CloudRepository {
     // MARK: Commands
 
     public func recordCommand(
-        id: String, site: String, station: String, action: String, payload: String, at time: Date
+        id: String, site: String, station: String, action: String, payload: String, user: String?, at time: Date
     ) async throws {
         try await pool.write { db in
             try db.execute(
-                sql: "INSERT INTO command (id, site_id, station_id, action, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                arguments: [id, site, station, action, payload, time.milliseconds])
+                sql: """
+                    INSERT INTO command (id, site_id, station_id, action, payload, created_at, user_id) VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [id, site, station, action, payload, time.milliseconds, user])
         }
     }
 

@@ -92,6 +92,32 @@ enum CloudSchema {
                     );
                     """)
         }
+        migrator.registerMigration("v2-users-organizations") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE organization (
+                        id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL, created_at BIGINT NOT NULL
+                    );
+                    CREATE TABLE organization_site (
+                        organization_id TEXT NOT NULL, site_id TEXT NOT NULL,
+                        PRIMARY KEY (organization_id, site_id)
+                    );
+                    CREATE TABLE app_user (
+                        id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL, password_hash TEXT NOT NULL, role TEXT NOT NULL,
+                        organization_id TEXT, language TEXT, failed_logins INTEGER NOT NULL DEFAULT 0,
+                        locked_until BIGINT, created_at BIGINT NOT NULL
+                    );
+                    CREATE TABLE web_session (
+                        id_hash TEXT PRIMARY KEY NOT NULL, user_id TEXT NOT NULL, csrf TEXT NOT NULL,
+                        created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL
+                    );
+                    CREATE INDEX web_session_user ON web_session(user_id);
+                    ALTER TABLE api_token ADD COLUMN user_id TEXT;
+                    ALTER TABLE command ADD COLUMN user_id TEXT;
+                    CREATE INDEX command_time ON command(created_at);
+                    CREATE INDEX connector_site ON connector(site_id, status);
+                    """)
+        }
         return migrator
     }
 }

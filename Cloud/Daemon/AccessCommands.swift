@@ -1,0 +1,136 @@
+import ArgumentParser
+import CloudAPI
+import CloudApp
+import CloudStore
+import CloudWeb
+import Foundation
+
+extension GridsideCloud {
+    struct UserCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "user", abstract: "Dashboard users.", subcommands: [Add.self, List.self])
+
+        struct Add: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Add a user who signs in to the dashboard.",
+                discussion: """
+                    The password is read from the first line of standard input with --password-stdin; without it a \
+                    random password is made and printed once. Users of an organization (--organization) see only the \
+                    sites granted to it; a partner must belong to one.
+                    """)
+            @OptionGroup var options: ConfigOption
+            @Argument(help: "The login name (letters, digits, '.', '-', '_', '@').") var id: String
+            @Option(help: "admin, operator, viewer or partner.") var role: String
+            @Option(help: "The person's name, as the dashboard shows it.") var name: String?
+            @Option(help: "The client organization the user belongs to.") var organization: String?
+            @Option(help: "The dashboard's language for this user: en, de or fr (default: the browser's).")
+            var language: String?
+            @Flag(help: "Read the password from the first line of standard input.") var passwordStdin = false
+
+            func validate() throws {
+                guard !id.isEmpty, id.count <= 64,
+                    id.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) || ".-_@".unicodeScalars.contains($0) }
+                    )
+                else {
+                    throw ValidationError("the login name must be 1 to 64 letters, digits, '.', '-', '_' or '@', got '\(id)'")
+                }
+                guard let parsed = Role(rawValue: role) else {
+                    throw ValidationError("role must be admin, operator, viewer or partner, got '\(role)'")
+                }
+                if parsed == .partner && organization == nil {
+                    throw ValidationError("a partner must belong to an organization: add --organization <id>")
+                }
+                if let language, Language(rawValue: language) == nil {
+                    throw ValidationError("language must be en, de or fr, got '\(language)'")
+                }
+            }
+
+            func run() async throws {
+                let password: String
+                var generated = false
+                if passwordStdin {
+                    guard let line = readLine(strippingNewline: true) else {
+                        throw ValidationError("--password-stdin: standard input is empty")
+                    }
+                    password = line
+                } else {
+                    password = SitePassword.generate()
+                    generated = true
+                }
+                if let problem = WebAuth.passwordProblem(password) { throw ValidationError(problem) }
+                let store = try CloudApp.openStore(try options.load())
+                defer { try? store.close() }
+                let hash = try await WebAuth.hashPassword(password)
+                do {
+                    try await store.addUser(
+                        UserRecord(
+                            id: id, name: name ?? id, passwordHash: hash, role: role, organization: organization,
+                            language: language, createdAt: Date()))
+                } catch let error as CloudStoreError {
+                    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                    throw ExitCode(1)
+                }
+                print("User '\(id)' added with role \(role)\(organization.map { " in organization '\($0)'" } ?? "").")
+                if generated { print("Password (shown once): \(password)") }
+            }
+        }
+
+        struct List: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "List the users.")
+            @OptionGroup var options: ConfigOption
+
+            func run() async throws {
+                let store = try CloudApp.openStore(try options.load())
+                defer { try? store.close() }
+                for user in try await store.users() {
+                    let locked = WebAuth.isLocked(user, now: Date()) ? "\tlocked" : ""
+                    print("\(user.id)\t\(user.role)\t\(user.organization ?? "-")\t\(user.name)\(locked)")
+                }
+            }
+        }
+    }
+
+    struct OrganizationCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "organization", abstract: "Client organizations and the sites they are granted.",
+            subcommands: [Add.self, Grant.self])
+
+        struct Add: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Add a client organization.")
+            @OptionGroup var options: ConfigOption
+            @Argument(help: "The organization's id.") var id: String
+            @Option(help: "A readable name.") var name: String?
+
+            func run() async throws {
+                let store = try CloudApp.openStore(try options.load())
+                defer { try? store.close() }
+                do {
+                    try await store.addOrganization(id: id, name: name ?? id, at: Date())
+                } catch let error as CloudStoreError {
+                    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                    throw ExitCode(1)
+                }
+                print("Organization '\(id)' added.")
+            }
+        }
+
+        struct Grant: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Grant an organization a site: its users see it.")
+            @OptionGroup var options: ConfigOption
+            @Argument(help: "The organization's id.") var organization: String
+            @Option(help: "The site to grant.") var site: String
+
+            func run() async throws {
+                let store = try CloudApp.openStore(try options.load())
+                defer { try? store.close() }
+                do {
+                    try await store.grant(organization: organization, site: site)
+                } catch let error as CloudStoreError {
+                    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                    throw ExitCode(1)
+                }
+                print("Organization '\(organization)' now sees site '\(site)'.")
+            }
+        }
+    }
+}

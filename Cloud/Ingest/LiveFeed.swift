@@ -1,0 +1,73 @@
+public import Foundation
+import Synchronization
+
+/// What changed at a site, as the dashboard's open pages hear it (Server-Sent Events).
+public struct LiveUpdate: Sendable, Equatable, Codable {
+    public var site: String
+    /// `connector`, `session` or `presence`.
+    public var kind: String
+    public var station: String?
+    public var connector: Int?
+    public var status: String?
+    public var errorCode: String?
+    public var vendorErrorCode: String?
+    public var powerW: Double?
+    public var transactionId: Int?
+    public var online: Bool?
+    public var time: Date
+
+    public init(
+        site: String, kind: String, station: String? = nil, connector: Int? = nil, status: String? = nil,
+        errorCode: String? = nil, vendorErrorCode: String? = nil, powerW: Double? = nil, transactionId: Int? = nil,
+        online: Bool? = nil, time: Date
+    ) {
+        self.site = site
+        self.kind = kind
+        self.station = station
+        self.connector = connector
+        self.status = status
+        self.errorCode = errorCode
+        self.vendorErrorCode = vendorErrorCode
+        self.powerW = powerW
+        self.transactionId = transactionId
+        self.online = online
+        self.time = time
+    }
+}
+
+/// Fans out what ingest applied to every open dashboard page of this instance. A slow page loses the oldest
+/// updates rather than holding ingest up (it refreshes what it shows from the API when it reconnects).
+public final class LiveFeed: Sendable {
+    private let subscribers = Mutex<[Int: AsyncStream<LiveUpdate>.Continuation]>([:])
+    private let nextId = Atomic<Int>(0)
+
+    public init() {}
+
+    /// A stream of every update from now on; it ends when the caller's task ends or the feed finishes.
+    public func subscribe() -> AsyncStream<LiveUpdate> {
+        let id = nextId.wrappingAdd(1, ordering: .relaxed).newValue
+        let (stream, continuation) = AsyncStream.makeStream(of: LiveUpdate.self, bufferingPolicy: .bufferingNewest(1000))
+        continuation.onTermination = { [weak self] _ in _ = self?.subscribers.withLock { $0.removeValue(forKey: id) } }
+        subscribers.withLock { $0[id] = continuation }
+        return stream
+    }
+
+    public var subscriberCount: Int { subscribers.withLock { $0.count } }
+
+    public func publish(_ updates: [LiveUpdate]) {
+        guard !updates.isEmpty else { return }
+        let continuations = subscribers.withLock { Array($0.values) }
+        for continuation in continuations {
+            for update in updates { continuation.yield(update) }
+        }
+    }
+
+    /// Ends every stream (at shutdown, so open pages do not hold the server up).
+    public func finish() {
+        let continuations = subscribers.withLock { subscribers in
+            defer { subscribers.removeAll() }
+            return Array(subscribers.values)
+        }
+        for continuation in continuations { continuation.finish() }
+    }
+}

@@ -1,0 +1,174 @@
+public import Foundation
+
+/// A person who signs in to the dashboard (and whose API tokens act for them).
+public struct UserRecord: Sendable, Equatable {
+    /// The login name.
+    public var id: String
+    public var name: String
+    /// bcrypt, with its cost and salt in the string.
+    public var passwordHash: String
+    public var role: String
+    /// A client organization limits what the user sees to its granted sites; nil is the fleet's own staff.
+    public var organization: String?
+    /// The user's chosen language (en, de, fr); nil follows the browser's Accept-Language.
+    public var language: String?
+    public var failedLogins: Int
+    public var lockedUntil: Date?
+    public var createdAt: Date
+
+    public init(
+        id: String, name: String, passwordHash: String, role: String, organization: String? = nil, language: String? = nil,
+        failedLogins: Int = 0, lockedUntil: Date? = nil, createdAt: Date
+    ) {
+        self.id = id
+        self.name = name
+        self.passwordHash = passwordHash
+        self.role = role
+        self.organization = organization
+        self.language = language
+        self.failedLogins = failedLogins
+        self.lockedUntil = lockedUntil
+        self.createdAt = createdAt
+    }
+}
+
+/// A client organization and the sites it is granted.
+public struct OrganizationRecord: Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var sites: Set<String>
+
+    public init(id: String, name: String, sites: Set<String>) {
+        self.id = id
+        self.name = name
+        self.sites = sites
+    }
+}
+
+/// A signed-in browser: only a hash of the cookie's value is kept, with the form token (CSRF) of the session.
+public struct WebSessionRecord: Sendable, Equatable {
+    public var idHash: String
+    public var user: String
+    public var csrf: String
+    public var createdAt: Date
+    public var expiresAt: Date
+
+    public init(idHash: String, user: String, csrf: String, createdAt: Date, expiresAt: Date) {
+        self.idHash = idHash
+        self.user = user
+        self.csrf = csrf
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+    }
+}
+
+/// One site at a glance, for the home dashboard.
+public struct SiteSummary: Sendable, Equatable, Codable {
+    public var site: String
+    public var name: String
+    public var online: Bool
+    public var lastSeenAt: Date?
+    public var stations: Int
+    /// Stations not connected to their edge (or all of them, when the site itself is offline).
+    public var stationsOffline: Int
+    /// Connectors preparing, charging, suspended or finishing.
+    public var inUse: Int
+    public var available: Int
+    /// Reserved connectors: planned sessions.
+    public var reserved: Int
+    /// Faulted or unavailable connectors, and every connector of an offline station.
+    public var inoperative: Int
+    public var faulted: Int
+    /// Charging power of the site's active sessions, from their latest meter values.
+    public var powerW: Double
+    public var activeSessions: Int
+
+    public init(
+        site: String, name: String, online: Bool, lastSeenAt: Date?, stations: Int, stationsOffline: Int, inUse: Int,
+        available: Int, reserved: Int, inoperative: Int, faulted: Int, powerW: Double, activeSessions: Int
+    ) {
+        self.site = site
+        self.name = name
+        self.online = online
+        self.lastSeenAt = lastSeenAt
+        self.stations = stations
+        self.stationsOffline = stationsOffline
+        self.inUse = inUse
+        self.available = available
+        self.reserved = reserved
+        self.inoperative = inoperative
+        self.faulted = faulted
+        self.powerW = powerW
+        self.activeSessions = activeSessions
+    }
+}
+
+/// One meter sample of a session.
+public struct SessionSamplePoint: Sendable, Equatable, Codable {
+    public var time: Date
+    public var energyWh: Double?
+    public var powerW: Double?
+    public var soc: Double?
+
+    public init(time: Date, energyWh: Double?, powerW: Double?, soc: Double?) {
+        self.time = time
+        self.energyWh = energyWh
+        self.powerW = powerW
+        self.soc = soc
+    }
+}
+
+/// A command the cloud sent, for the event history: who, what, and the station's answer.
+public struct CommandView: Sendable, Equatable, Codable {
+    public var id: String
+    public var site: String
+    public var station: String
+    public var action: String
+    public var payload: String
+    public var user: String?
+    public var time: Date
+    /// accepted, rejected, not_connected, timeout, …; nil while no result has come.
+    public var outcome: String?
+    public var response: String?
+    public var error: String?
+
+    public init(
+        id: String, site: String, station: String, action: String, payload: String, user: String?, time: Date,
+        outcome: String?, response: String?, error: String?
+    ) {
+        self.id = id
+        self.site = site
+        self.station = station
+        self.action = action
+        self.payload = payload
+        self.user = user
+        self.time = time
+        self.outcome = outcome
+        self.response = response
+        self.error = error
+    }
+}
+
+/// Something on the home dashboard's alert list.
+public struct AlertView: Sendable, Equatable, Codable {
+    /// `siteOffline`, `stationOffline` or `faulted`.
+    public var kind: String
+    public var site: String
+    public var station: String?
+    public var connector: Int?
+    public var code: String?
+    public var vendorErrorCode: String?
+    public var since: Date?
+
+    public init(
+        kind: String, site: String, station: String?, connector: Int?, code: String?, vendorErrorCode: String?, since: Date?
+    ) {
+        self.kind = kind
+        self.site = site
+        self.station = station
+        self.connector = connector
+        self.code = code
+        self.vendorErrorCode = vendorErrorCode
+        self.since = since
+    }
+}

@@ -1,0 +1,173 @@
+public import Foundation
+import GRDB
+
+extension SQLiteRepository {
+    /// Connector states that mean a car is there (OCPP 1.6 names; 2.0.1's Occupied maps here too).
+    static let inUseStatuses: Set = ["Preparing", "Charging", "SuspendedEV", "SuspendedEVSE", "Finishing", "Occupied"]
+
+    public func siteSummaries(in scope: Set<String>?) async throws -> [SiteSummary] {
+        try await pool.read { db in
+            var summaries: [String: SiteSummary] = [:]
+            var order: [String] = []
+            for row in try Row.fetchAll(db, sql: "SELECT id, name, online, last_seen_at FROM site ORDER BY name, id") {
+                let id: String = row["id"]
+                guard scope?.contains(id) ?? true else { continue }
+                order.append(id)
+                summaries[id] = SiteSummary(
+                    site: id, name: row["name"], online: row["online"],
+                    lastSeenAt: (row["last_seen_at"] as Int64?).map(Date.init(milliseconds:)), stations: 0, stationsOffline: 0,
+                    inUse: 0, available: 0, reserved: 0, inoperative: 0, faulted: 0, powerW: 0, activeSessions: 0)
+            }
+            for row in try Row.fetchAll(
+                db,
+                sql:
+                    "SELECT site_id, COUNT(*) AS n, SUM(CASE WHEN connected THEN 0 ELSE 1 END) AS down FROM station GROUP BY site_id"
+            ) {
+                let site: String = row["site_id"]
+                guard var summary = summaries[site] else { continue }
+                summary.stations = row["n"]
+                summary.stationsOffline = summary.online ? row["down"] : row["n"]
+                summaries[site] = summary
+            }
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT c.site_id, c.status, st.connected, COUNT(*) AS n FROM connector c
+                    JOIN station st ON st.id = c.station_id
+                    WHERE c.connector_id > 0 GROUP BY c.site_id, c.status, st.connected
+                    """)
+            {
+                let site: String = row["site_id"]
+                guard var summary = summaries[site] else { continue }
+                let count: Int = row["n"]
+                let status: String = row["status"]
+                let reachable: Bool = row["connected"]
+                if !reachable || !summary.online {
+                    summary.inoperative += count
+                } else if Self.inUseStatuses.contains(status) {
+                    summary.inUse += count
+                } else if status == "Available" {
+                    summary.available += count
+                } else if status == "Reserved" {
+                    summary.reserved += count
+                } else {
+                    summary.inoperative += count
+                    if status == "Faulted" { summary.faulted += count }
+                }
+                summaries[site] = summary
+            }
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT site_id, COUNT(*) AS n, SUM(COALESCE(power_w, 0)) AS power FROM session WHERE stop_at IS NULL
+                    GROUP BY site_id
+                    """)
+            {
+                let site: String = row["site_id"]
+                guard var summary = summaries[site] else { continue }
+                summary.activeSessions = row["n"]
+                summary.powerW = row["power"]
+                summaries[site] = summary
+            }
+            return order.compactMap { summaries[$0] }
+        }
+    }
+
+    public func alerts(in scope: Set<String>?, limit: Int) async throws -> [AlertView] {
+        try await pool.read { db in
+            var alerts: [AlertView] = []
+            for row in try Row.fetchAll(db, sql: "SELECT id, last_seen_at FROM site WHERE NOT online ORDER BY id") {
+                let site: String = row["id"]
+                guard scope?.contains(site) ?? true else { continue }
+                alerts.append(
+                    AlertView(
+                        kind: "siteOffline", site: site, station: nil, connector: nil, code: nil, vendorErrorCode: nil,
+                        since: (row["last_seen_at"] as Int64?).map(Date.init(milliseconds:))))
+            }
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT st.site_id, st.id, st.connection_changed_at FROM station st JOIN site s ON s.id = st.site_id
+                    WHERE s.online AND NOT st.connected ORDER BY st.connection_changed_at DESC LIMIT ?
+                    """, arguments: [limit * 4])
+            {
+                let site: String = row["site_id"]
+                guard scope?.contains(site) ?? true else { continue }
+                alerts.append(
+                    AlertView(
+                        kind: "stationOffline", site: site, station: row["id"], connector: nil, code: nil, vendorErrorCode: nil,
+                        since: (row["connection_changed_at"] as Int64?).map(Date.init(milliseconds:))))
+            }
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT site_id, station_id, connector_id, error_code, vendor_error_code, status_at FROM connector
+                    WHERE status = 'Faulted' ORDER BY status_at DESC LIMIT ?
+                    """, arguments: [limit * 4])
+            {
+                let site: String = row["site_id"]
+                guard scope?.contains(site) ?? true else { continue }
+                alerts.append(
+                    AlertView(
+                        kind: "faulted", site: site, station: row["station_id"], connector: row["connector_id"],
+                        code: row["error_code"], vendorErrorCode: row["vendor_error_code"],
+                        since: Date(milliseconds: row["status_at"])))
+            }
+            return Array(alerts.prefix(limit))
+        }
+    }
+
+    public func sessionSamples(site: String, transactionId: Int, limit: Int) async throws -> [SessionSamplePoint] {
+        try await pool.read { db in
+            // The latest `limit` samples, returned oldest first.
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT at, energy_register_wh, power_w, soc FROM session_sample
+                    WHERE site_id = ? AND transaction_id = ? ORDER BY at DESC LIMIT ?
+                    """,
+                arguments: [site, transactionId, limit]
+            ).reversed().map { row in
+                SessionSamplePoint(
+                    time: Date(milliseconds: row["at"]), energyWh: row["energy_register_wh"], powerW: row["power_w"],
+                    soc: row["soc"])
+            }
+        }
+    }
+
+    public func commands(_ filter: EventFilter) async throws -> [CommandView] {
+        try await pool.read { db in
+            var conditions: [String] = []
+            var arguments: StatementArguments = []
+            if let sites = filter.sites {
+                guard !sites.isEmpty else { return [] }
+                conditions.append("site_id IN (\(Array(repeating: "?", count: sites.count).joined(separator: ",")))")
+                arguments += StatementArguments(sites.sorted())
+            }
+            for (column, value) in [("site_id", filter.site), ("station_id", filter.station)] {
+                guard let value else { continue }
+                conditions.append("\(column) = ?")
+                arguments += [value]
+            }
+            if let from = filter.from {
+                conditions.append("created_at >= ?")
+                arguments += [from.milliseconds]
+            }
+            if let to = filter.to {
+                conditions.append("created_at < ?")
+                arguments += [to.milliseconds]
+            }
+            let filterSQL = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            arguments += [filter.limit]
+            return try Row.fetchAll(
+                db, sql: "SELECT * FROM command \(filterSQL) ORDER BY created_at \(filter.ascending ? "" : "DESC"), id LIMIT ?",
+                arguments: arguments
+            ).map { row in
+                CommandView(
+                    id: row["id"], site: row["site_id"], station: row["station_id"], action: row["action"],
+                    payload: row["payload"], user: row["user_id"], time: Date(milliseconds: row["created_at"]),
+                    outcome: row["outcome"], response: row["response"], error: row["error"])
+            }
+        }
+    }
+}

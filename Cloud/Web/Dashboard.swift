@@ -1,0 +1,250 @@
+public import CloudAPI
+public import CloudIngest
+public import CloudStore
+import Foundation
+import HTTPTypes
+public import Hummingbird
+public import Logging
+public import Metrics
+import Mustache
+import NIOCore
+import SyncContract
+
+/// The browser dashboard: server-rendered pages (Mustache templates, hand-written CSS and JavaScript), signed in
+/// with a session cookie, in English, German or French, updated live over Server-Sent Events.
+///
+/// Every page reads through the same repository and the same site scope as the REST API, so a partner sees only
+/// the sites granted to their organization, here as there.
+public struct Dashboard: Sendable {
+    let repository: any CloudRepository
+    let relay: CommandRelay
+    let live: LiveFeed
+    let commandTimeout: Duration
+    let logger: Logger
+    let library: MustacheLibrary
+    let refusals: Counter
+    let logins: Counter
+    let failedLogins: Counter
+
+    public init(
+        repository: any CloudRepository, relay: CommandRelay, live: LiveFeed, commandTimeout: Duration, logger: Logger,
+        metricsFactory: any MetricsFactory = MetricsSystem.factory
+    ) throws {
+        self.repository = repository
+        self.relay = relay
+        self.live = live
+        self.commandTimeout = commandTimeout
+        self.logger = logger
+        library = try Templates.library()
+        refusals = Counter(label: "dashboard_refused_total", factory: metricsFactory)
+        logins = Counter(label: "dashboard_logins_total", factory: metricsFactory)
+        failedLogins = Counter(label: "dashboard_login_failures_total", factory: metricsFactory)
+    }
+
+    /// Adds the dashboard's routes (everything outside `/api/v1`) to `router`.
+    public func addRoutes(to router: Router<APIRequestContext>) {
+        router.get("/static/app.css") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "max-age=300"],
+                body: .init(byteBuffer: ByteBuffer(string: Assets.css)))
+        }
+        router.get("/static/app.js") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/javascript; charset=utf-8", .cacheControl: "max-age=300"],
+                body: .init(byteBuffer: ByteBuffer(string: Assets.javascript)))
+        }
+        let web = router.group()
+            .add(middleware: WebSessionMiddleware(repository: repository, logger: logger, refusals: refusals))
+            .add(middleware: WebErrorMiddleware(dashboard: self))
+        web.get("/login") { request, context in
+            let query = Query(request)
+            return page(
+                "login", title: "login.title", language: await language(request: request, context: context), context: context,
+                values: [
+                    "next": safeNext(query.string("next")), "failed": query.string("failed") != nil,
+                    "userValue": query.string("user") ?? "",
+                ])
+        }
+        web.post("/login") { request, context in try await signIn(request, context: context) }
+        web.post("/logout") { _, context in
+            if let session = context.webSession { try await repository.deleteWebSession(idHash: session.idHash) }
+            return Response(status: .seeOther, headers: [.location: "/login", .setCookie: WebAuth.clearCookie])
+        }
+        web.post("/language") { request, context in
+            var request = request
+            let form = Form(String(buffer: try await request.collectBody(upTo: 1 << 16)))
+            let language = form["language"].flatMap(Language.init(rawValue:))
+            var headers: HTTPFields = [.location: request.headers[.referer].flatMap(Self.localPath) ?? "/"]
+            if let user = context.identity?.user {
+                try await repository.setLanguage(user: user, language: language?.rawValue)
+            }
+            headers.append(HTTPField(name: .setCookie, value: Self.languageCookie(language)))
+            return Response(status: .seeOther, headers: headers)
+        }
+        web.get("/") { request, context in try await home(request, context: context) }
+        web.get("/live/summary") { _, context in
+            let identity = try context.require(.read)
+            let formats = Formats(language: await language(request: nil, context: context))
+            return try json(LiveSummary(try await repository.siteSummaries(in: identity.sites), formats: formats))
+        }
+        web.get("/live") { _, context in try liveStream(context: context) }
+        web.get("/sites/:site") { request, context in try await sitePage(request, context: context) }
+        web.get("/stations/:station") { request, context in try await stationPage(request, context: context) }
+        web.post("/stations/:station/actions") { request, context in try await stationAction(request, context: context) }
+        web.get("/sessions") { request, context in try await sessionsPage(request, context: context) }
+        web.get("/sessions/:site/:transaction") { request, context in try await sessionPage(request, context: context) }
+        web.get("/events") { request, context in try await eventsPage(request, context: context) }
+    }
+
+    // MARK: Signing in
+
+    private func signIn(_ request: Request, context: APIRequestContext) async throws -> Response {
+        var request = request
+        let form = Form(String(buffer: try await request.collectBody(upTo: 1 << 16)))
+        let name = form["user"]?.trimmingCharacters(in: .whitespaces) ?? ""
+        let password = form["password"] ?? ""
+        let next = safeNext(form["next"])
+        let now = Date()
+        let failed = Response(
+            status: .seeOther,
+            headers: [.location: "/login?failed=1&user=\(Self.queryEscape(name))&next=\(Self.queryEscape(next))"])
+        guard !name.isEmpty, let user = try await repository.user(id: name) else {
+            // As slow as a wrong password, so the answer does not tell which user names exist.
+            _ = try await WebAuth.verifyPassword(password, hash: Self.decoyHash)
+            failedLogins.increment()
+            logger.notice("dashboard sign-in failed: no such user", metadata: ["user": "\(name)"])
+            return failed
+        }
+        if WebAuth.isLocked(user, now: now) {
+            failedLogins.increment()
+            logger.warning("dashboard sign-in refused: user locked", metadata: ["user": "\(name)"])
+            return failed
+        }
+        guard try await WebAuth.verifyPassword(password, hash: user.passwordHash) else {
+            let lock = WebAuth.lockAfterFailure(of: user, now: now)
+            try await repository.recordLogin(user: user.id, succeeded: false, lockUntil: lock)
+            failedLogins.increment()
+            logger.warning(
+                lock == nil ? "dashboard sign-in failed: wrong password" : "dashboard user locked after repeated failures",
+                metadata: ["user": "\(name)", "failures": "\(user.failedLogins + 1)"])
+            return failed
+        }
+        try await repository.recordLogin(user: user.id, succeeded: true, lockUntil: nil)
+        let (cookie, session) = WebAuth.newSession(user: user.id, now: now)
+        try await repository.addWebSession(session)
+        logins.increment()
+        logger.info("dashboard sign-in", metadata: ["user": "\(user.id)", "role": "\(user.role)"])
+        return Response(status: .seeOther, headers: [.location: next, .setCookie: WebAuth.setCookie(cookie)])
+    }
+
+    /// A bcrypt hash of nothing anyone can type, checked when the user does not exist.
+    static let decoyHash = "$2b$12$C6UzMDM.H6dfI/f/IKxGhuY8ZL1m8Cx0Q9J6Yx2f8C0D0m5N1l5eG"
+
+    /// Only a path on this site may be where sign-in leads (never another site).
+    private func safeNext(_ next: String?) -> String {
+        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.contains("\\") else { return "/" }
+        return next
+    }
+
+    static func localPath(_ referer: String) -> String? {
+        guard let url = URL(string: referer), !url.path.isEmpty else { return nil }
+        return url.query.map { url.path + "?" + $0 } ?? url.path
+    }
+
+    static func languageCookie(_ language: Language?) -> String {
+        guard let language else { return "gridside-lang=; Path=/; Max-Age=0; Secure; SameSite=Lax" }
+        return "gridside-lang=\(language.rawValue); Path=/; Max-Age=31536000; Secure; SameSite=Lax"
+    }
+
+    static func queryEscape(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+    }
+
+    // MARK: Shared page parts
+
+    /// The signed-in caller with `permission`; a browser that is not signed in is sent to the sign-in page.
+    func viewer(_ request: Request, _ context: APIRequestContext, _ permission: Permission = .read) throws -> APIIdentity {
+        guard context.identity != nil else {
+            let target = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
+            throw SignInRequired(next: target)
+        }
+        return try context.require(permission)
+    }
+
+    /// The reader's language: their choice (stored, or the language cookie), else the browser's Accept-Language.
+    func language(request: Request?, context: APIRequestContext) async -> Language {
+        if let user = context.identity?.user, let stored = try? await repository.user(id: user)?.language,
+            let language = Language(rawValue: stored)
+        {
+            return language
+        }
+        if let request, let cookie = WebSessionMiddleware.cookie("gridside-lang", in: request),
+            let language = Language(rawValue: cookie)
+        {
+            return language
+        }
+        return Language.negotiate(acceptLanguage: request?.headers[.acceptLanguage])
+    }
+
+    /// Renders `template` inside the layout, with the strings of the reader's language.
+    func page(
+        _ template: String, title: String, language: Language, context: APIRequestContext, values: [String: Any?],
+        status: HTTPResponse.Status = .ok, live: Bool = false, nav: String? = nil
+    ) -> Response {
+        var strings: [String: String] = [:]
+        for (key, value) in Catalog.strings(language) { strings[key.replacingOccurrences(of: ".", with: "_")] = value }
+        var statusLabels: [String: String] = [:]
+        for (key, value) in Catalog.strings(language) where key.hasPrefix(Catalog.statusPrefix) {
+            statusLabels[String(key.dropFirst(Catalog.statusPrefix.count))] = value
+        }
+        let labelsJSON =
+            (try? JSONSerialization.data(withJSONObject: statusLabels, options: [.sortedKeys]))
+            .map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        var object: [String: Any?] = [
+            "lang": language.rawValue, "t": strings, "title": Catalog.strings(language)[title] ?? title,
+            "csrf": context.webSession?.csrf, "signedIn": context.identity != nil, "userName": context.identity?.name,
+            "role": context.identity?.role.rawValue, "statusLabels": labelsJSON, "live": live ? "on" : "",
+            "languages": Language.allCases.map { ["code": $0.rawValue, "name": $0.name, "selected": $0 == language] },
+        ]
+        if let nav { object["nav_\(nav)"] = true }
+        for (key, value) in values { object[key] = value }
+        let html = library.render(Self.clean(object), withTemplate: template) ?? ""
+        return Response(
+            status: status,
+            headers: [
+                .contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
+                HTTPField.Name("Content-Security-Policy")!:
+                    "default-src 'self'; style-src 'self'; script-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
+                HTTPField.Name("X-Content-Type-Options")!: "nosniff", HTTPField.Name("Referrer-Policy")!: "same-origin",
+            ],
+            body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    /// Drops nil values, so that Mustache sections treat them as absent.
+    static func clean(_ object: [String: Any?]) -> [String: Any] {
+        object.compactMapValues { value in
+            guard let value else { return nil }
+            if let nested = value as? [String: Any?] { return clean(nested) }
+            if let list = value as? [[String: Any?]] { return list.map(clean) }
+            return value
+        }
+    }
+
+    func json(_ value: some Encodable) throws -> Response {
+        Response(
+            status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(bytes: try SyncJSON.encoder().encode(value))))
+    }
+}
+
+/// Thrown by pages when the browser is not signed in: answered with a redirect to the sign-in page.
+struct SignInRequired: Error, HTTPResponseError {
+    let next: String
+    var status: HTTPResponse.Status { .seeOther }
+    var headers: HTTPFields {
+        [.location: "/login?next=\(Dashboard.queryEscape(next))"]
+    }
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        Response(status: status, headers: headers)
+    }
+}

@@ -1,0 +1,431 @@
+import CloudAPI
+import CloudIngest
+import CloudStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import SyncContract
+
+extension Dashboard {
+    // MARK: Home
+
+    func home(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let identity = try viewer(request, context)
+        let language = await language(request: request, context: context)
+        let formats = Formats(language: language)
+        let strings = Catalog.strings(language)
+        async let summariesLoad = repository.siteSummaries(in: identity.sites)
+        async let alertsLoad = repository.alerts(in: identity.sites, limit: 50)
+        let summaries = try await summariesLoad
+        let alerts = try await alertsLoad
+        let names = Dictionary(summaries.map { ($0.site, $0.name) }, uniquingKeysWith: { first, _ in first })
+        let summary = LiveSummary(summaries, formats: formats)
+        return page(
+            "home", title: "home.title", language: language, context: context,
+            values: [
+                "totals": summary.totals.mapValues { $0 as Any? },
+                "sites": summaries.map { site -> [String: Any?] in
+                    [
+                        "id": site.site, "name": site.name, "presence": site.online ? "online" : "offline",
+                        "presenceLabel": strings[site.online ? "home.online" : "home.offline"],
+                        "stations": site.stations, "stationsOffline": site.stationsOffline > 0 ? site.stationsOffline : nil,
+                        "inUse": site.inUse, "available": site.available, "reserved": site.reserved,
+                        "inoperative": site.inoperative, "faulted": site.faulted > 0 ? site.faulted : nil,
+                        "power": formats.power(site.powerW), "activeSessions": site.activeSessions,
+                    ]
+                },
+                "hasSites": !summaries.isEmpty,
+                "alerts": alerts.map { alert -> [String: Any?] in
+                    [
+                        "kind": alert.kind, "label": strings["alert.\(alert.kind)"], "siteId": alert.site,
+                        "site": names[alert.site] ?? alert.site, "station": alert.station,
+                        "stationPath": alert.station.map(Self.pathSegment), "connector": alert.connector, "code": alert.code,
+                        "vendorErrorCode": alert.vendorErrorCode, "since": formats.dateTime(alert.since),
+                    ]
+                },
+                "hasAlerts": !alerts.isEmpty,
+            ], live: true, nav: "home")
+    }
+
+    // MARK: Site
+
+    func sitePage(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let identity = try viewer(request, context)
+        let id = try context.parameters.require("site")
+        guard identity.sees(site: id), let site = try await repository.site(id: id) else {
+            throw Problem(status: 404, detail: "no site '\(id)'")
+        }
+        let language = await language(request: request, context: context)
+        let strings = Catalog.strings(language)
+        let stations = try await repository.stations(site: site.id, in: identity.sites)
+        return page(
+            "site", title: "home.site", language: language, context: context,
+            values: [
+                "siteName": site.name, "presence": site.online ? "online" : "offline",
+                "presenceLabel": strings[site.online ? "home.online" : "home.offline"],
+                "stations": stations.map { station -> [String: Any?] in
+                    [
+                        "id": station.id, "path": Self.pathSegment(station.id), "vendor": station.vendor, "model": station.model,
+                        "firmware": station.firmwareVersion,
+                        "connectivity": strings[station.connected && site.online ? "station.connected" : "station.disconnected"],
+                        "connectors": connectorValues(station, siteOnline: site.online, strings: strings),
+                    ]
+                },
+            ], live: true, nav: "home")
+    }
+
+    func connectorValues(_ station: StationView, siteOnline: Bool, strings: [String: String]) -> [[String: Any?]] {
+        station.connectors.filter { $0.connector > 0 }.map { connector in
+            let status = station.connected && siteOnline ? connector.status : "Offline"
+            return [
+                "station": station.id, "connector": connector.connector, "status": status,
+                "label": strings[Catalog.statusPrefix + status] ?? status, "time": SyncJSON.format(connector.since),
+            ]
+        }
+    }
+
+    // MARK: Station
+
+    func stationPage(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let identity = try viewer(request, context)
+        let station = try await visibleStation(context, identity: identity)
+        let language = await language(request: request, context: context)
+        let formats = Formats(language: language)
+        let strings = Catalog.strings(language)
+        let site = try await repository.site(id: station.site)
+        let online = site?.online ?? false
+        let active = try await repository.sessions(
+            SessionFilter(sites: identity.sites, site: station.site, station: station.id, active: true, limit: 10)
+        ).items
+        var sessions: [[String: Any?]] = []
+        for session in active {
+            let samples = try await repository.sessionSamples(
+                site: session.site, transactionId: session.transactionId, limit: 500)
+            sessions.append([
+                "siteId": session.site, "transactionId": session.transactionId, "connector": session.connector,
+                "station": session.station, "token": session.idTag, "start": formats.dateTime(session.startTime),
+                "energy": formats.energy(session.energyWh), "power": formats.power(session.powerW),
+                "soc": formats.percent(session.soc),
+                "chart": Chart.sessionSVG(
+                    samples, meterStartWh: session.meterStartWh, formats: formats, title: strings["station.chart"] ?? ""),
+            ])
+        }
+        let transactions = Dictionary(active.map { ($0.connector, $0.transactionId) }, uniquingKeysWith: { first, _ in first })
+        let canControl = identity.role.permits(.control)
+        let connectors = station.connectors.filter { $0.connector > 0 }.map { connector -> [String: Any?] in
+            let status = station.connected && online ? connector.status : "Offline"
+            let unavailable = connector.status == "Unavailable"
+            return [
+                "station": station.id, "connector": connector.connector, "status": status,
+                "label": strings[Catalog.statusPrefix + status] ?? status, "time": SyncJSON.format(connector.since),
+                "errorCode": connector.errorCode, "vendorErrorCode": connector.vendorErrorCode, "info": connector.info,
+                "since": formats.dateTime(connector.since), "transactionId": transactions[connector.connector],
+                "availabilityAction": unavailable ? "makeAvailable" : "makeUnavailable",
+                "availabilityLabel": strings[unavailable ? "action.makeAvailable" : "action.makeUnavailable"],
+            ]
+        }
+        let events = try await history(
+            EventFilter(sites: identity.sites, station: station.id, limit: 20), formats: formats, strings: strings)
+        var result: [String: Any?]?
+        if let id = Query(request).string("command"),
+            let command = try await repository.commands(EventFilter(sites: identity.sites, station: station.id, limit: 50))
+                .first(where: { $0.id == id })
+        {
+            let outcome = command.outcome ?? "pending"
+            result = [
+                "action": command.action, "outcome": outcome,
+                "outcomeLabel": strings[Catalog.outcomePrefix + outcome] ?? outcome,
+                "detail": command.error ?? command.response, "user": command.user ?? "API",
+            ]
+        }
+        return page(
+            "station", title: "station.title", language: language, context: context,
+            values: [
+                "id": station.id, "stationPath": Self.pathSegment(station.id), "siteId": station.site,
+                "siteName": site?.name ?? station.site, "vendor": station.vendor, "model": station.model,
+                "serial": station.serialNumber, "firmware": station.firmwareVersion,
+                "connectivity": strings[station.connected && online ? "station.connected" : "station.disconnected"],
+                "connectionSince": formats.dateTime(station.connectionChangedAt), "connectors": connectors,
+                "canControl": canControl, "sessions": sessions, "result": result,
+                "events": events, "hasEvents": !events.isEmpty,
+            ], live: true)
+    }
+
+    /// The station of the path, if the caller may see it (404 otherwise, so others' ids are not confirmed).
+    func visibleStation(_ context: APIRequestContext, identity: APIIdentity) async throws -> StationView {
+        let raw = try context.parameters.require("station")
+        let id = raw.removingPercentEncoding ?? raw
+        guard let station = try await repository.station(id: id), identity.sees(site: station.site) else {
+            throw Problem(status: 404, detail: "no station '\(id)'")
+        }
+        return station
+    }
+
+    /// A control button: the OCPP command it sends, relayed like the API's, recorded with who sent it, then back to
+    /// the station page, which shows the station's answer.
+    func stationAction(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let identity = try viewer(request, context, .control)
+        let station = try await visibleStation(context, identity: identity)
+        var request = request
+        let form = Form(String(buffer: try await request.collectBody(upTo: 1 << 16)))
+        let (action, payload) = try Self.command(form)
+        try CloudAPI.validateCommand(action: action, payload: payload)
+        let back = "/stations/\(Self.pathSegment(station.id))"
+        do {
+            let result = try await relay.send(
+                station: station.id, action: action, payload: payload, user: identity.user, timeout: commandTimeout)
+            logger.info(
+                "dashboard command",
+                metadata: [
+                    "station": "\(station.id)", "action": "\(action)", "user": "\(identity.user ?? "")",
+                    "outcome": "\(result.outcome)",
+                ])
+            return Response(status: .seeOther, headers: [.location: "\(back)?command=\(result.id)"])
+        } catch {
+            throw Problem(status: 409, detail: error.description)
+        }
+    }
+
+    /// The OCPP 1.6 command of a control form.
+    static func command(_ form: Form) throws -> (action: String, payload: String) {
+        func integer(_ name: String) throws -> Int {
+            guard let text = form[name], let value = Int(text), value >= 0 else {
+                throw Problem(status: 400, detail: "\(name) must be a whole number, got '\(form[name] ?? "")'")
+            }
+            return value
+        }
+        switch form["action"] ?? "" {
+        case "makeAvailable", "makeUnavailable":
+            let type = form["action"] == "makeAvailable" ? "Operative" : "Inoperative"
+            return ("ChangeAvailability", #"{"connectorId":\#(try integer("connector")),"type":"\#(type)"}"#)
+        case "softReset": return ("Reset", #"{"type":"Soft"}"#)
+        case "hardReset": return ("Reset", #"{"type":"Hard"}"#)
+        case "unlock": return ("UnlockConnector", #"{"connectorId":\#(try integer("connector"))}"#)
+        case "start":
+            let token = form["idTag"]?.trimmingCharacters(in: .whitespaces) ?? ""
+            guard !token.isEmpty, token.utf8.count <= 20,
+                let encoded = try? JSONEncoder().encode(token), let quoted = String(data: encoded, encoding: .utf8)
+            else {
+                throw Problem(status: 400, detail: "the token must be 1 to 20 characters")
+            }
+            return ("RemoteStartTransaction", #"{"connectorId":\#(try integer("connector")),"idTag":\#(quoted)}"#)
+        case "stop": return ("RemoteStopTransaction", #"{"transactionId":\#(try integer("transactionId"))}"#)
+        case let other: throw Problem(status: 400, detail: "'\(other)' is not an action of the station page")
+        }
+    }
+
+    // MARK: Sessions
+
+    func sessionsPage(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let identity = try viewer(request, context)
+        let language = await language(request: request, context: context)
+        let formats = Formats(language: language)
+        let strings = Catalog.strings(language)
+        let query = Query(request)
+        var filter = try CloudAPI.sessionFilter(query, sites: identity.sites)
+        let state = query.string("state") ?? "all"
+        filter.active = state == "ongoing" ? true : state == "completed" ? false : nil
+        let page = try await repository.sessions(filter)
+        let sites = try await repository.sites(in: identity.sites)
+        var next: String?
+        if let cursor = page.next {
+            var items = URLComponents()
+            items.queryItems =
+                ["site", "station", "token", "state"].compactMap { name in
+                    query.string(name).map { URLQueryItem(name: name, value: $0) }
+                } + [URLQueryItem(name: "cursor", value: cursor)]
+            next = "/sessions?" + (items.percentEncodedQuery ?? "")
+        }
+        return self.page(
+            "sessions", title: "session.title", language: language, context: context,
+            values: [
+                "filter": ["station": query.string("station"), "token": query.string("token")],
+                "siteOptions": sites.map { ["id": $0.id, "name": $0.name, "selected": $0.id == query.string("site")] },
+                "stateOptions": [("all", "session.all"), ("ongoing", "session.ongoing"), ("completed", "session.completed")].map {
+                    ["value": $0.0, "label": strings[$0.1] ?? $0.1, "selected": $0.0 == state]
+                },
+                "items": page.items.map { session -> [String: Any?] in
+                    [
+                        "siteId": session.site, "site": session.site, "transactionId": session.transactionId,
+                        "station": session.station, "stationPath": Self.pathSegment(session.station),
+                        "connector": session.connector, "token": session.idTag, "start": formats.dateTime(session.startTime),
+                        "stop": session.active ? strings["session.ongoing"] : formats.dateTime(session.stopTime),
+                        "duration": formats.duration(from: session.startTime, to: session.stopTime ?? Date()),
+                        "energy": formats.energy(session.energyWh), "soc": formats.percent(session.soc),
+                        "active": session.active,
+                    ]
+                },
+                "hasItems": !page.items.isEmpty, "next": next,
+            ], nav: "sessions")
+    }
+
+    func sessionPage(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let identity = try viewer(request, context)
+        let siteId = try context.parameters.require("site")
+        let transaction = try context.parameters.require("transaction", as: Int.self)
+        guard identity.sees(site: siteId), let session = try await repository.session(site: siteId, transactionId: transaction)
+        else {
+            throw Problem(status: 404, detail: "no session \(transaction) at site '\(siteId)'")
+        }
+        let language = await language(request: request, context: context)
+        let formats = Formats(language: language)
+        let strings = Catalog.strings(language)
+        let samples = try await repository.sessionSamples(site: siteId, transactionId: transaction, limit: 2000)
+        return page(
+            "session", title: "session.detail", language: language, context: context,
+            values: [
+                "transactionId": session.transactionId, "site": session.site, "station": session.station,
+                "stationPath": Self.pathSegment(session.station), "connector": session.connector, "token": session.idTag,
+                "start": formats.dateTime(session.startTime),
+                "stop": session.active ? strings["session.ongoing"] : formats.dateTime(session.stopTime),
+                "reason": session.stopReason,
+                "duration": formats.duration(from: session.startTime, to: session.stopTime ?? Date()),
+                "energy": formats.energy(session.energyWh), "power": formats.power(session.powerW),
+                "soc": formats.percent(session.soc),
+                "chart": Chart.sessionSVG(
+                    samples, meterStartWh: session.meterStartWh, formats: formats, title: strings["station.chart"] ?? ""),
+            ], nav: "sessions")
+    }
+
+    // MARK: Event history
+
+    func eventsPage(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let identity = try viewer(request, context)
+        let language = await language(request: request, context: context)
+        let formats = Formats(language: language)
+        let strings = Catalog.strings(language)
+        let query = Query(request)
+        let severity = query.string("severity")
+        if let severity, !["info", "warning", "error"].contains(severity) {
+            throw Problem(status: 400, detail: "severity must be info, warning or error, got '\(severity)'")
+        }
+        let order = query.string("order") ?? "newest"
+        let filter = EventFilter(
+            sites: identity.sites, site: query.string("site"), station: query.string("station"), severity: severity,
+            from: try Self.day(query, "from"), to: try Self.day(query, "to").map { $0.addingTimeInterval(86_400) }, limit: 200,
+            code: query.string("code"), ascending: order == "oldest")
+        let sites = try await repository.sites(in: identity.sites)
+        let events = try await history(filter, formats: formats, strings: strings)
+        return page(
+            "events", title: "event.title", language: language, context: context,
+            values: [
+                "filter": [
+                    "station": query.string("station"), "code": query.string("code"), "from": query.string("from"),
+                    "to": query.string("to"),
+                ],
+                "siteOptions": sites.map { ["id": $0.id, "name": $0.name, "selected": $0.id == query.string("site")] },
+                "severityOptions": [
+                    ("", "event.any"), ("info", "severity.info"), ("warning", "severity.warning"), ("error", "severity.error"),
+                ]
+                .map { ["value": $0.0, "label": strings[$0.1] ?? $0.1, "selected": $0.0 == (severity ?? "")] },
+                "orderOptions": [("newest", "event.newest"), ("oldest", "event.oldest")].map {
+                    ["value": $0.0, "label": strings[$0.1] ?? $0.1, "selected": $0.0 == order]
+                },
+                "events": events, "hasEvents": !events.isEmpty,
+            ], nav: "events")
+    }
+
+    /// A date-only filter (`2026-12-01`, what `<input type="date">` sends) or a full date-time.
+    static func day(_ query: Query, _ name: String) throws -> Date? {
+        guard let text = query.string(name) else { return nil }
+        if text.count == 10, let date = SyncJSON.parse(text + "T00:00:00Z") { return date }
+        return try query.date(name)
+    }
+
+    /// Events from the sites and commands sent from the cloud (with who sent them), merged in the filter's order.
+    func history(_ filter: EventFilter, formats: Formats, strings: [String: String]) async throws -> [[String: Any?]] {
+        var rows: [(time: Date, values: [String: Any?])] = []
+        for event in try await repository.events(filter) {
+            rows.append(
+                (
+                    event.time,
+                    [
+                        "time": formats.dateTime(event.time), "site": event.site, "station": event.station,
+                        "connector": event.connector, "kind": event.kind, "severity": event.severity,
+                        "severityLabel": strings["severity.\(event.severity)"] ?? event.severity, "code": event.code,
+                        "detail": event.detail, "who": nil,
+                    ]
+                ))
+        }
+        // Commands carry no severity or code; a filter on either leaves them out.
+        if filter.severity == nil && filter.code == nil && filter.kind == nil {
+            for command in try await repository.commands(filter) {
+                let outcome = command.outcome ?? "pending"
+                rows.append(
+                    (
+                        command.time,
+                        [
+                            "time": formats.dateTime(command.time), "site": command.site, "station": command.station,
+                            "kind": strings["event.command"], "severity": outcome == "accepted" ? "info" : "warning",
+                            "severityLabel": strings[outcome == "accepted" ? "severity.info" : "severity.warning"],
+                            "code": command.action,
+                            "detail": (strings[Catalog.outcomePrefix + outcome] ?? outcome) + " · " + command.payload,
+                            "who": command.user ?? "API",
+                        ]
+                    ))
+            }
+        }
+        rows.sort { filter.ascending ? $0.time < $1.time : $0.time > $1.time }
+        return rows.prefix(filter.limit).map(\.values)
+    }
+
+    // MARK: Live
+
+    /// Server-Sent Events of what changes at the caller's sites, until the page closes or the cloud stops.
+    func liveStream(context: APIRequestContext) throws -> Response {
+        guard let identity = context.identity else { throw Problem(status: 401, detail: "sign in first") }
+        let updates = live.subscribe()
+        let encoder = SyncJSON.encoder()
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/event-stream", .cacheControl: "no-store", HTTPField.Name("X-Accel-Buffering")!: "no"],
+            body: .init { writer in
+                try await writer.write(ByteBuffer(string: "retry: 2000\n: connected\n\n"))
+                // The feed ends when the cloud shuts down (``LiveFeed/finish()``), and with it this stream.
+                for await update in updates where identity.sees(site: update.site) {
+                    let data = try encoder.encode(update)
+                    try await writer.write(ByteBuffer(string: "data: \(String(decoding: data, as: UTF8.self))\n\n"))
+                }
+                try await writer.finish(nil)
+            })
+    }
+
+    /// A station id as one path segment.
+    static func pathSegment(_ id: String) -> String {
+        id.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? id
+    }
+}
+
+/// The home dashboard's numbers, as the live page refreshes them.
+struct LiveSummary: Encodable {
+    struct Site: Encodable {
+        let id: String
+        let counts: [String: String]
+    }
+
+    let totals: [String: String]
+    let sites: [Site]
+
+    init(_ summaries: [SiteSummary], formats: Formats) {
+        func counts(inUse: Int, available: Int, reserved: Int, inoperative: Int, power: Double, sessions: Int) -> [String: String]
+        {
+            [
+                "inUse": "\(inUse)", "available": "\(available)", "reserved": "\(reserved)", "inoperative": "\(inoperative)",
+                "power": formats.power(power), "activeSessions": "\(sessions)",
+            ]
+        }
+        totals = counts(
+            inUse: summaries.reduce(0) { $0 + $1.inUse }, available: summaries.reduce(0) { $0 + $1.available },
+            reserved: summaries.reduce(0) { $0 + $1.reserved }, inoperative: summaries.reduce(0) { $0 + $1.inoperative },
+            power: summaries.reduce(0) { $0 + $1.powerW }, sessions: summaries.reduce(0) { $0 + $1.activeSessions })
+        sites = summaries.map { summary in
+            Site(
+                id: summary.site,
+                counts: counts(
+                    inUse: summary.inUse, available: summary.available, reserved: summary.reserved,
+                    inoperative: summary.inoperative, power: summary.powerW, sessions: summary.activeSessions))
+        }
+    }
+}

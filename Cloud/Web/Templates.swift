@@ -1,0 +1,230 @@
+import Mustache
+
+/// The dashboard's pages as Mustache templates, kept in the binary so that an installed `gridside-cloud` needs no
+/// files beside it. Every page extends `layout`; `{{t.key}}` is a string of ``Catalog`` in the reader's language.
+enum Templates {
+    static func library() throws -> MustacheLibrary {
+        var library = MustacheLibrary()
+        for (name, text) in all { try library.register(text, named: name) }
+        return library
+    }
+
+    static let all: [(String, String)] = [
+        ("layout", layout), ("login", login), ("home", home), ("site", site), ("station", station),
+        ("sessions", sessions), ("session", session), ("events", events), ("error", error), ("eventTable", eventTable),
+    ]
+
+    static let layout = """
+        <!DOCTYPE html>
+        <html lang="{{lang}}">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        {{#csrf}}<meta name="csrf-token" content="{{csrf}}">{{/csrf}}
+        <meta name="status-labels" content="{{statusLabels}}">
+        <title>{{title}} · {{t.app}}</title>
+        <link rel="stylesheet" href="/static/app.css">
+        <script src="/static/app.js" defer></script>
+        </head>
+        <body data-live="{{live}}">
+        <a class="skip" href="#main">{{t.nav_skip}}</a>
+        <header class="top">
+        <a class="brand" href="/">{{t.app}}</a>
+        {{#signedIn}}
+        <nav aria-label="{{t.app}}">
+        <a href="/"{{#nav_home}} aria-current="page"{{/nav_home}}>{{t.nav_home}}</a>
+        <a href="/sessions"{{#nav_sessions}} aria-current="page"{{/nav_sessions}}>{{t.nav_sessions}}</a>
+        <a href="/events"{{#nav_events}} aria-current="page"{{/nav_events}}>{{t.nav_events}}</a>
+        </nav>
+        {{/signedIn}}
+        <form class="language" method="post" action="/language">
+        {{#csrf}}<input type="hidden" name="_csrf" value="{{csrf}}">{{/csrf}}
+        <label for="language">{{t.nav_language}}</label>
+        <select id="language" name="language">{{#languages}}<option value="{{code}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/languages}}</select>
+        <button type="submit">OK</button>
+        </form>
+        {{#signedIn}}
+        <span class="who">{{userName}} · {{role}}</span>
+        <form method="post" action="/logout"><input type="hidden" name="_csrf" value="{{csrf}}"><button type="submit" id="logout">{{t.nav_logout}}</button></form>
+        {{/signedIn}}
+        </header>
+        <main id="main">
+        {{$content}}{{/content}}
+        </main>
+        </body>
+        </html>
+        """
+
+    static let login = """
+        {{<layout}}{{$content}}
+        <section class="login">
+        <h1>{{t.login_title}}</h1>
+        {{#failed}}<p class="problem" role="alert">{{t.login_failed}}</p>{{/failed}}
+        <form method="post" action="/login">
+        <input type="hidden" name="next" value="{{next}}">
+        <label for="user">{{t.login_user}}</label>
+        <input id="user" name="user" autocomplete="username" required value="{{userValue}}">
+        <label for="password">{{t.login_password}}</label>
+        <input id="password" name="password" type="password" autocomplete="current-password" required>
+        <button type="submit" id="sign-in">{{t.login_submit}}</button>
+        </form>
+        </section>
+        {{/content}}{{/layout}}
+        """
+
+    static let home = """
+        {{<layout}}{{$content}}
+        <h1>{{t.home_title}} <small class="live-note">{{t.home_live}}</small></h1>
+        <section class="totals" aria-label="{{t.home_totals}}">
+        <div class="card in-use"><span class="value" data-total="inUse">{{totals.inUse}}</span><span class="label">{{t.home_inUse}}</span></div>
+        <div class="card available"><span class="value" data-total="available">{{totals.available}}</span><span class="label">{{t.home_available}}</span></div>
+        <div class="card reserved"><span class="value" data-total="reserved">{{totals.reserved}}</span><span class="label">{{t.home_reserved}}</span></div>
+        <div class="card inoperative"><span class="value" data-total="inoperative">{{totals.inoperative}}</span><span class="label">{{t.home_inoperative}}</span></div>
+        <div class="card"><span class="value" data-total="power">{{totals.power}}</span><span class="label">{{t.home_power}}</span></div>
+        <div class="card"><span class="value" data-total="activeSessions">{{totals.activeSessions}}</span><span class="label">{{t.home_sessions}}</span></div>
+        </section>
+        <section>
+        <h2>{{t.home_alerts}}</h2>
+        {{^alerts}}<p>{{t.home_noAlerts}}</p>{{/alerts}}
+        {{#hasAlerts}}<ul class="alerts">{{#alerts}}<li class="alert {{kind}}"><strong>{{label}}</strong> · <a href="/sites/{{siteId}}">{{site}}</a>{{#station}} · <a href="/stations/{{stationPath}}">{{station}}</a>{{/station}}{{#connector}} / {{connector}}{{/connector}}{{#code}} · <code>{{code}}</code>{{/code}}{{#vendorErrorCode}} · <code>{{vendorErrorCode}}</code>{{/vendorErrorCode}} · {{since}}</li>{{/alerts}}</ul>{{/hasAlerts}}
+        </section>
+        <section>
+        <h2>{{t.nav_home}}</h2>
+        {{^sites}}<p>{{t.home_noSites}}</p>{{/sites}}
+        {{#hasSites}}
+        <table class="sites">
+        <thead><tr><th scope="col">{{t.home_site}}</th><th scope="col">{{t.home_stations}}</th><th scope="col">{{t.home_inUse}}</th><th scope="col">{{t.home_available}}</th><th scope="col">{{t.home_reserved}}</th><th scope="col">{{t.home_inoperative}}</th><th scope="col">{{t.home_power}}</th><th scope="col">{{t.home_sessions}}</th></tr></thead>
+        <tbody>
+        {{#sites}}<tr data-site="{{id}}"><th scope="row"><a href="/sites/{{id}}">{{name}}</a> <span class="badge {{presence}}">{{presenceLabel}}</span></th><td>{{stations}}{{#stationsOffline}} <small>({{stationsOffline}} {{t.home_stationsOffline}})</small>{{/stationsOffline}}</td><td data-count="inUse">{{inUse}}</td><td data-count="available">{{available}}</td><td data-count="reserved">{{reserved}}</td><td data-count="inoperative">{{inoperative}}{{#faulted}} <small>({{faulted}} {{t.home_faulted}})</small>{{/faulted}}</td><td data-count="power">{{power}}</td><td data-count="activeSessions">{{activeSessions}}</td></tr>
+        {{/sites}}
+        </tbody>
+        </table>
+        {{/hasSites}}
+        </section>
+        {{/content}}{{/layout}}
+        """
+
+    static let site = """
+        {{<layout}}{{$content}}
+        <h1>{{siteName}} <span class="badge {{presence}}">{{presenceLabel}}</span></h1>
+        <table class="stations">
+        <thead><tr><th scope="col">{{t.session_station}}</th><th scope="col">{{t.station_connectivity}}</th><th scope="col">{{t.station_connectors}}</th><th scope="col">{{t.station_firmware}}</th></tr></thead>
+        <tbody>
+        {{#stations}}<tr><th scope="row"><a href="/stations/{{path}}">{{id}}</a><br><small>{{vendor}} {{model}}</small></th><td>{{connectivity}}</td><td>{{#connectors}}<span class="status s-{{status}}" data-station="{{station}}" data-connector="{{connector}}" data-time="{{time}}" title="{{t.station_connector}} {{connector}}">{{connector}}: <span class="label">{{label}}</span></span> {{/connectors}}</td><td>{{firmware}}</td></tr>
+        {{/stations}}
+        </tbody>
+        </table>
+        {{/content}}{{/layout}}
+        """
+
+    static let station = """
+        {{<layout}}{{$content}}
+        <h1>{{t.station_title}} {{id}}</h1>
+        <p><a href="/sites/{{siteId}}">{{t.station_site}}: {{siteName}}</a></p>
+        {{#result}}<p class="result {{outcome}}" role="status" id="command-result">{{t.action_result}}: <strong>{{action}}</strong> → <strong>{{outcomeLabel}}</strong>{{#detail}} · <code>{{detail}}</code>{{/detail}} ({{t.action_by}} {{user}})</p>{{/result}}
+        <dl class="facts">
+        <dt>{{t.station_vendor}}</dt><dd>{{vendor}}</dd><dt>{{t.station_model}}</dt><dd>{{model}}</dd>
+        <dt>{{t.station_serial}}</dt><dd>{{serial}}</dd><dt>{{t.station_firmware}}</dt><dd>{{firmware}}</dd>
+        <dt>{{t.station_connectivity}}</dt><dd>{{connectivity}} · {{t.station_since}} {{connectionSince}}</dd>
+        </dl>
+        <h2>{{t.station_connectors}}</h2>
+        <table class="connectors">
+        <thead><tr><th scope="col">{{t.station_connector}}</th><th scope="col">{{t.station_status}}</th><th scope="col">{{t.station_errorCode}}</th><th scope="col">{{t.station_vendorError}}</th><th scope="col">{{t.station_info}}</th><th scope="col">{{t.station_since}}</th>{{#canControl}}<th scope="col">{{t.station_actions}}</th>{{/canControl}}</tr></thead>
+        <tbody>
+        {{#connectors}}<tr><th scope="row">{{connector}}</th><td><span class="status s-{{status}}" data-station="{{station}}" data-connector="{{connector}}" data-time="{{time}}"><span class="label">{{label}}</span></span></td><td><code>{{errorCode}}</code></td><td><code>{{vendorErrorCode}}</code></td><td>{{info}}</td><td>{{since}}</td>
+        {{#canControl}}<td class="actions">
+        {{#transactionId}}<form method="post" action="/stations/{{stationPath}}/actions"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="action" value="stop"><input type="hidden" name="transactionId" value="{{transactionId}}"><button type="submit" class="stop" id="stop-{{connector}}">{{t.action_stop}}</button></form>{{/transactionId}}
+        <form method="post" action="/stations/{{stationPath}}/actions"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="action" value="unlock"><input type="hidden" name="connector" value="{{connector}}"><button type="submit">{{t.action_unlock}}</button></form>
+        <form method="post" action="/stations/{{stationPath}}/actions"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="action" value="{{availabilityAction}}"><input type="hidden" name="connector" value="{{connector}}"><button type="submit">{{availabilityLabel}}</button></form>
+        </td>{{/canControl}}</tr>
+        {{/connectors}}
+        </tbody>
+        </table>
+        {{#canControl}}
+        <h2>{{t.station_actions}}</h2>
+        <div class="station-actions">
+        <form method="post" action="/stations/{{stationPath}}/actions" class="start"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="action" value="start">
+        <label for="start-connector">{{t.station_connector}}</label><select id="start-connector" name="connector">{{#connectors}}<option>{{connector}}</option>{{/connectors}}</select>
+        <label for="start-token">{{t.action_idTag}}</label><input id="start-token" name="idTag" required maxlength="20">
+        <button type="submit">{{t.action_start}}</button></form>
+        <form method="post" action="/stations/{{stationPath}}/actions"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="action" value="softReset"><button type="submit">{{t.action_softReset}}</button></form>
+        <form method="post" action="/stations/{{stationPath}}/actions"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="action" value="hardReset"><button type="submit">{{t.action_hardReset}}</button></form>
+        <form method="post" action="/stations/{{stationPath}}/actions"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="action" value="makeUnavailable"><input type="hidden" name="connector" value="0"><button type="submit">{{t.action_whole}}: {{t.action_makeUnavailable}}</button></form>
+        <form method="post" action="/stations/{{stationPath}}/actions"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="action" value="makeAvailable"><input type="hidden" name="connector" value="0"><button type="submit">{{t.action_whole}}: {{t.action_makeAvailable}}</button></form>
+        </div>
+        {{/canControl}}
+        <h2>{{t.station_session}}</h2>
+        {{^sessions}}<p>{{t.station_noSession}}</p>{{/sessions}}
+        {{#sessions}}<section class="session"><p><a href="/sessions/{{siteId}}/{{transactionId}}">#{{transactionId}}</a> · {{t.station_connector}} {{connector}} · {{t.session_token}} <code>{{token}}</code> · {{t.session_start}} {{start}} · {{t.session_energy}} {{energy}} · {{t.session_power}} <span data-power-station="{{station}}" data-power-connector="{{connector}}">{{power}}</span> · {{t.session_soc}} {{soc}}</p>
+        <figure><figcaption>{{t.station_chart}}</figcaption>{{{chart}}}</figure></section>{{/sessions}}
+        <h2>{{t.station_events}}</h2>
+        {{> eventTable}}
+        {{/content}}{{/layout}}
+        """
+
+    static let eventTable = """
+        {{^events}}<p>{{t.event_none}}</p>{{/events}}
+        {{#hasEvents}}<table class="events">
+        <thead><tr><th scope="col">{{t.event_time}}</th><th scope="col">{{t.event_site}}</th><th scope="col">{{t.event_station}}</th><th scope="col">{{t.event_kind}}</th><th scope="col">{{t.event_severity}}</th><th scope="col">{{t.event_code}}</th><th scope="col">{{t.event_detail}}</th><th scope="col">{{t.event_who}}</th></tr></thead>
+        <tbody>{{#events}}<tr class="sev-{{severity}}"><td>{{time}}</td><td>{{site}}</td><td>{{station}}{{#connector}} / {{connector}}{{/connector}}</td><td>{{kind}}</td><td>{{severityLabel}}</td><td><code>{{code}}</code></td><td>{{detail}}</td><td>{{who}}</td></tr>{{/events}}</tbody>
+        </table>{{/hasEvents}}
+        """
+
+    static let sessions = """
+        {{<layout}}{{$content}}
+        <h1>{{t.session_title}}</h1>
+        <form class="filters" method="get" action="/sessions">
+        <label for="f-site">{{t.session_site}}</label><select id="f-site" name="site"><option value="">{{t.session_all}}</option>{{#siteOptions}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/siteOptions}}</select>
+        <label for="f-station">{{t.session_station}}</label><input id="f-station" name="station" value="{{filter.station}}">
+        <label for="f-token">{{t.session_token}}</label><input id="f-token" name="token" value="{{filter.token}}">
+        <label for="f-state">{{t.session_state}}</label><select id="f-state" name="state">{{#stateOptions}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/stateOptions}}</select>
+        <button type="submit">{{t.session_filter}}</button>
+        </form>
+        {{^items}}<p>{{t.session_none}}</p>{{/items}}
+        {{#hasItems}}<table class="sessions">
+        <thead><tr><th scope="col">#</th><th scope="col">{{t.session_site}}</th><th scope="col">{{t.session_station}}</th><th scope="col">{{t.session_token}}</th><th scope="col">{{t.session_start}}</th><th scope="col">{{t.session_stop}}</th><th scope="col">{{t.session_duration}}</th><th scope="col">{{t.session_energy}}</th><th scope="col">{{t.session_soc}}</th></tr></thead>
+        <tbody>{{#items}}<tr{{#active}} class="active"{{/active}}><td><a href="/sessions/{{siteId}}/{{transactionId}}">{{transactionId}}</a></td><td>{{site}}</td><td><a href="/stations/{{stationPath}}">{{station}}</a> / {{connector}}</td><td><code>{{token}}</code></td><td>{{start}}</td><td>{{stop}}</td><td>{{duration}}</td><td>{{energy}}</td><td>{{soc}}</td></tr>{{/items}}</tbody>
+        </table>{{/hasItems}}
+        {{#next}}<p><a href="{{next}}">{{t.session_more}} →</a></p>{{/next}}
+        {{/content}}{{/layout}}
+        """
+
+    static let session = """
+        {{<layout}}{{$content}}
+        <h1>{{t.session_detail}} #{{transactionId}}</h1>
+        <dl class="facts">
+        <dt>{{t.session_site}}</dt><dd>{{site}}</dd><dt>{{t.session_station}}</dt><dd><a href="/stations/{{stationPath}}">{{station}}</a> / {{connector}}</dd>
+        <dt>{{t.session_token}}</dt><dd><code>{{token}}</code></dd><dt>{{t.session_start}}</dt><dd>{{start}}</dd>
+        <dt>{{t.session_stop}}</dt><dd>{{stop}}</dd><dt>{{t.session_reason}}</dt><dd>{{reason}}</dd>
+        <dt>{{t.session_duration}}</dt><dd>{{duration}}</dd><dt>{{t.session_energy}}</dt><dd>{{energy}}</dd>
+        <dt>{{t.session_power}}</dt><dd>{{power}}</dd><dt>{{t.session_soc}}</dt><dd>{{soc}}</dd>
+        </dl>
+        <figure><figcaption>{{t.station_chart}}</figcaption>{{{chart}}}</figure>
+        {{/content}}{{/layout}}
+        """
+
+    static let events = """
+        {{<layout}}{{$content}}
+        <h1>{{t.event_title}}</h1>
+        <form class="filters" method="get" action="/events">
+        <label for="e-site">{{t.event_site}}</label><select id="e-site" name="site"><option value="">{{t.event_any}}</option>{{#siteOptions}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/siteOptions}}</select>
+        <label for="e-station">{{t.event_station}}</label><input id="e-station" name="station" value="{{filter.station}}">
+        <label for="e-severity">{{t.event_severity}}</label><select id="e-severity" name="severity">{{#severityOptions}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/severityOptions}}</select>
+        <label for="e-code">{{t.event_code}}</label><input id="e-code" name="code" value="{{filter.code}}">
+        <label for="e-from">{{t.event_from}}</label><input id="e-from" name="from" type="date" value="{{filter.from}}">
+        <label for="e-to">{{t.event_to}}</label><input id="e-to" name="to" type="date" value="{{filter.to}}">
+        <label for="e-order">{{t.event_order}}</label><select id="e-order" name="order">{{#orderOptions}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/orderOptions}}</select>
+        <button type="submit">{{t.session_filter}}</button>
+        </form>
+        {{> eventTable}}
+        {{/content}}{{/layout}}
+        """
+
+    static let error = """
+        {{<layout}}{{$content}}
+        <h1>{{t.error_title}}</h1>
+        <p class="problem" role="alert">{{message}}</p>
+        <p><a href="/">{{t.error_back}}</a></p>
+        {{/content}}{{/layout}}
+        """
+}

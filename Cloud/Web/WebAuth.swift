@@ -1,0 +1,88 @@
+public import CloudStore
+import Crypto
+public import Foundation
+import HummingbirdBcrypt
+import NIOPosix
+
+/// Browser sign-in: bcrypt passwords, a session cookie whose value is only stored hashed, a form token per
+/// session against cross-site requests, and a lock after repeated failures.
+public enum WebAuth {
+    /// The session cookie: `__Host-` makes browsers insist on Secure, path `/` and no Domain.
+    public static let cookieName = "__Host-gridside"
+    /// The form field and header that carry the form token.
+    public static let csrfField = "_csrf"
+    public static let csrfHeader = "X-CSRF-Token"
+    /// A session lasts this long from sign-in.
+    public static let sessionLifetime: TimeInterval = 12 * 3600
+    /// After this many failed sign-ins in a row, the user is locked for ``lockDuration``.
+    public static let maxFailures = 5
+    public static let lockDuration: TimeInterval = 15 * 60
+    /// bcrypt's cost for new passwords (2^12 rounds: about a quarter of a second here).
+    public static let bcryptCost: UInt8 = 12
+
+    /// Hashes a password with bcrypt, off the cooperative pool (it takes a good fraction of a second by design).
+    public static func hashPassword(_ password: String, cost: UInt8 = bcryptCost) async throws -> String {
+        try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: cost) }
+    }
+
+    /// Checks a password against a bcrypt hash, off the cooperative pool.
+    public static func verifyPassword(_ password: String, hash: String) async throws -> Bool {
+        try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }
+    }
+
+    /// The password rules, checked where a password is set; nil when it is acceptable.
+    public static func passwordProblem(_ password: String) -> String? {
+        if password.count < 10 { return "the password must be at least 10 characters long" }
+        if password.utf8.count > 72 { return "the password must be at most 72 bytes long (bcrypt reads no further)" }
+        return nil
+    }
+
+    /// Whether `user` may try to sign in now.
+    public static func isLocked(_ user: UserRecord, now: Date) -> Bool {
+        if let until = user.lockedUntil, until > now { return true }
+        return false
+    }
+
+    /// The lock a failed attempt sets: none until the user's ``maxFailures``-th failure in a row.
+    public static func lockAfterFailure(of user: UserRecord, now: Date) -> Date? {
+        user.failedLogins + 1 >= maxFailures ? now.addingTimeInterval(lockDuration) : nil
+    }
+
+    /// A new session: the cookie value to hand out once, and the record to store.
+    public static func newSession(user: String, now: Date) -> (cookie: String, record: WebSessionRecord) {
+        let cookie = randomToken()
+        let record = WebSessionRecord(
+            idHash: hash(cookie), user: user, csrf: randomToken(), createdAt: now,
+            expiresAt: now.addingTimeInterval(sessionLifetime))
+        return (cookie, record)
+    }
+
+    /// How a cookie value is looked up: SHA-256 (the value is 32 random bytes, so a slow hash adds nothing).
+    public static func hash(_ value: String) -> String {
+        SHA256.hash(data: Data(value.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Compares a form token in constant time.
+    public static func tokensMatch(_ given: String?, _ expected: String) -> Bool {
+        guard let given else { return false }
+        let a = Array(given.utf8)
+        let b = Array(expected.utf8)
+        guard a.count == b.count else { return false }
+        return zip(a, b).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
+    /// The `Set-Cookie` header of a session.
+    public static func setCookie(_ value: String) -> String {
+        "\(cookieName)=\(value); Path=/; Max-Age=\(Int(sessionLifetime)); HttpOnly; Secure; SameSite=Strict"
+    }
+
+    /// The `Set-Cookie` header that removes the session cookie.
+    public static var clearCookie: String { "\(cookieName)=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Strict" }
+
+    private static func randomToken() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+}

@@ -1,0 +1,96 @@
+import CloudAPI
+import CloudStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import Metrics
+
+/// Resolves the session cookie into the caller's identity on dashboard routes, and refuses a state-changing
+/// request that does not carry the session's form token (CSRF) or that comes from another origin.
+struct WebSessionMiddleware: RouterMiddleware {
+    typealias Context = APIRequestContext
+    let repository: any CloudRepository
+    let logger: Logger
+    let refusals: Counter
+
+    /// Posts a signed-out browser may make without a form token (it has no session to carry one).
+    static let openPosts: Set = ["/login", "/language"]
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response
+    {
+        var context = context
+        var request = request
+        if let value = Self.cookie(WebAuth.cookieName, in: request), !value.isEmpty,
+            let session = try await repository.webSession(idHash: WebAuth.hash(value)), session.expiresAt > Date(),
+            let user = try await repository.user(id: session.user),
+            let identity = try await Access.identity(of: user, repository: repository)
+        {
+            context.identity = identity
+            context.webSession = session
+        }
+        guard request.method == .post else { return try await next(request, context) }
+        if let origin = request.headers[.origin], !Self.sameOrigin(origin, request: request) {
+            return refuse("a form from another site (Origin \(origin))", request: request)
+        }
+        if context.webSession == nil, Self.openPosts.contains(request.uri.path) { return try await next(request, context) }
+        guard let session = context.webSession else {
+            return Response(status: .seeOther, headers: [.location: "/login"])
+        }
+        let body = try await request.collectBody(upTo: 1 << 16)
+        let form = Form(String(buffer: body))
+        guard WebAuth.tokensMatch(form[WebAuth.csrfField] ?? request.headers[HTTPField.Name(WebAuth.csrfHeader)!], session.csrf)
+        else {
+            return refuse("a form without this session's token", request: request)
+        }
+        return try await next(request, context)
+    }
+
+    private func refuse(_ reason: String, request: Request) -> Response {
+        refusals.increment()
+        logger.warning("dashboard refused a request", metadata: ["reason": "\(reason)", "path": "\(request.uri.path)"])
+        return Response(
+            status: .forbidden, headers: [.contentType: "text/plain; charset=utf-8"],
+            body: .init(byteBuffer: .init(string: "Refused: \(reason). Reload the page and try again.\n")))
+    }
+
+    static func cookie(_ name: String, in request: Request) -> String? {
+        for header in request.headers[values: .cookie] {
+            for part in header.split(separator: ";") {
+                let pair = part.trimmingCharacters(in: .whitespaces)
+                if pair.hasPrefix(name + "=") { return String(pair.dropFirst(name.count + 1)) }
+            }
+        }
+        return nil
+    }
+
+    /// Whether the `Origin` of a request names the host it was sent to.
+    static func sameOrigin(_ origin: String, request: Request) -> Bool {
+        guard let host = request.head.authority, let url = URL(string: origin),
+            let originHost = url.host
+        else { return false }
+        let originAuthority = url.port.map { "\(originHost):\($0)" } ?? originHost
+        return originAuthority.lowercased() == host.lowercased()
+            || (url.port == nil && host.lowercased().hasPrefix(originHost.lowercased() + ":443"))
+    }
+}
+
+/// The fields of an `application/x-www-form-urlencoded` body.
+struct Form {
+    let fields: [String: String]
+
+    init(_ body: String) {
+        var fields: [String: String] = [:]
+        for pair in body.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ text: Substring) -> String {
+                String(text).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(text)
+            }
+            guard let key = parts.first else { continue }
+            fields[decode(key)] = parts.count > 1 ? decode(parts[1]) : ""
+        }
+        self.fields = fields
+    }
+
+    subscript(_ name: String) -> String? { fields[name] }
+}
