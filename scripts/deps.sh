@@ -5,7 +5,8 @@ set -euo pipefail
 
 need_apt=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-for pkg in libsqlite3-dev libmodbus-dev libmosquitto-dev mosquitto socat pkg-config openssl curl ca-certificates procps; do
+for pkg in libsqlite3-dev libmodbus-dev libmosquitto-dev mosquitto socat pkg-config openssl curl ca-certificates procps \
+    chromium chromium-driver fonts-dejavu-core; do
     have_pkg "$pkg" || need_apt+=("$pkg")
 done
 if ! command -v python3 >/dev/null 2>&1; then

@@ -3,6 +3,7 @@ public import CloudIngest
 public import CloudStore
 import Foundation
 import HTTPTypes
+import HummingbirdBcrypt
 public import Hummingbird
 public import Logging
 public import Metrics
@@ -137,8 +138,9 @@ public struct Dashboard: Sendable {
         return Response(status: .seeOther, headers: [.location: next, .setCookie: WebAuth.setCookie(cookie)])
     }
 
-    /// A bcrypt hash of nothing anyone can type, checked when the user does not exist.
-    static let decoyHash = "$2b$12$C6UzMDM.H6dfI/f/IKxGhuY8ZL1m8Cx0Q9J6Yx2f8C0D0m5N1l5eG"
+    /// A bcrypt hash of a random password, at the cost of real ones, checked when the user does not exist (made
+    /// once, on the first such attempt).
+    static let decoyHash = Bcrypt.hash(UUID().uuidString, cost: WebAuth.bcryptCost)
 
     /// Only a path on this site may be where sign-in leads (never another site).
     private func safeNext(_ next: String?) -> String {

@@ -1,0 +1,316 @@
+import CloudAPI
+import CloudIngest
+import CloudStore
+import CloudWeb
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import MQTT
+import Metrics
+import SyncContract
+import Testing
+
+/// The dashboard through its router (no sockets): who may see and do what, partner isolation, form tokens,
+/// sessions, the sign-in lock.
+@Suite struct DashboardTests {
+    let directory = TemporaryDirectory()
+    static let password = "correct horse battery"
+
+    /// Two sites with a station and a session each; staff users of every role, and two partners whose organizations
+    /// are granted one site each.
+    private func makeApp() async throws -> (some ApplicationProtocol, SQLiteRepository) {
+        let store = try SQLiteRepository(path: directory.file("cloud.sqlite"))
+        for (site, station, transaction) in [("s1", "CP1", 7), ("s2", "CP2", 8)] {
+            _ = try await store.addSite(id: site, name: "Site \(site)", at: Date())
+            let now = Date()
+            let status = ConnectorStatusChange(
+                station: station, connector: 1, status: "Charging", errorCode: "NoError", info: nil, vendorId: nil,
+                vendorErrorCode: nil, time: now)
+            let start = SessionStarted(
+                station: station, connector: 1, transactionId: transaction, idTag: "TAG-\(site)", authStatus: "Accepted",
+                meterStartWh: 0, startTime: now)
+            _ = try await store.apply(
+                [
+                    UpEnvelope(site: site, seq: 1, timestamp: now, message: .connectorStatus(status)),
+                    UpEnvelope(site: site, seq: 2, timestamp: now, message: .sessionStart(start)),
+                ], receivedAt: now)
+        }
+        try await store.addOrganization(id: "acme", name: "ACME", at: Date())
+        try await store.grant(organization: "acme", site: "s1")
+        try await store.addOrganization(id: "globex", name: "Globex", at: Date())
+        try await store.grant(organization: "globex", site: "s2")
+        // A low bcrypt cost keeps the test fast; the cost is read back from each hash.
+        let hash = try await WebAuth.hashPassword(Self.password, cost: 4)
+        for (id, role, organization) in [
+            ("admin", "admin", nil), ("operator", "operator", nil), ("viewer", "viewer", nil),
+            ("acme", "partner", "acme"), ("globex", "partner", "globex"),
+        ] as [(String, String, String?)] {
+            try await store.addUser(
+                UserRecord(id: id, name: id, passwordHash: hash, role: role, organization: organization, createdAt: Date()))
+        }
+        // Never started: commands find the broker unavailable, which is all these tests need.
+        let client = MQTTClient(
+            configuration: MQTTConfiguration(broker: MQTTBroker(host: "127.0.0.1", port: 1, tls: false), clientId: "test"),
+            logger: Logger(label: "test"))
+        let relay = CommandRelay(repository: store, client: client)
+        let api = CloudAPI(
+            repository: store, relay: relay, commandTimeout: .seconds(1),
+            metrics: APIMetrics(factory: NOOPMetricsHandler.instance), prometheus: { [] }, tokenListChanged: { _ in })
+        let router = api.router()
+        try Dashboard(
+            repository: store, relay: relay, live: LiveFeed(), commandTimeout: .seconds(1), logger: Logger(label: "test"),
+            metricsFactory: NOOPMetricsHandler.instance
+        ).addRoutes(to: router)
+        return (Application(router: router), store)
+    }
+
+    /// A signed-in browser: its cookie and its form token.
+    struct Browser {
+        let cookie: String
+        let csrf: String
+        var headers: HTTPFields { [.cookie: "\(WebAuth.cookieName)=\(cookie)"] }
+    }
+
+    private static func signIn(_ client: some TestClientProtocol, user: String, password: String = Self.password) async throws
+        -> Browser?
+    {
+        let cookie = try await client.execute(
+            uri: "/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+            body: ByteBuffer(string: "user=\(user)&password=\(password.replacingOccurrences(of: " ", with: "+"))&next=/")
+        ) { response -> String? in
+            #expect(response.status == .seeOther)
+            guard let header = response.headers[.setCookie], header.hasPrefix(WebAuth.cookieName + "=") else { return nil }
+            #expect(header.contains("HttpOnly") && header.contains("Secure") && header.contains("SameSite=Strict"))
+            return String(header.dropFirst(WebAuth.cookieName.count + 1).prefix { $0 != ";" })
+        }
+        guard let cookie else { return nil }
+        let csrf = try await client.execute(
+            uri: "/", method: .get, headers: [.cookie: "\(WebAuth.cookieName)=\(cookie)"]
+        ) { response -> String in
+            let html = String(buffer: response.body)
+            guard let range = html.range(of: #"name="csrf-token" content=""#) else { return "" }
+            return String(html[range.upperBound...].prefix { $0 != "\"" })
+        }
+        return Browser(cookie: cookie, csrf: csrf)
+    }
+
+    struct Page {
+        let path: String
+        let needs: Permission
+        /// The site the page belongs to (a partner of another organization gets 404), nil for lists.
+        let site: String?
+        var method: HTTPRequest.Method = .get
+        var form: String? = nil
+    }
+
+    static let pages: [Page] = [
+        Page(path: "/", needs: .read, site: nil),
+        Page(path: "/live/summary", needs: .read, site: nil),
+        Page(path: "/sessions", needs: .read, site: nil),
+        Page(path: "/events", needs: .read, site: nil),
+        Page(path: "/sites/s1", needs: .read, site: "s1"),
+        Page(path: "/sites/s2", needs: .read, site: "s2"),
+        Page(path: "/stations/CP1", needs: .read, site: "s1"),
+        Page(path: "/stations/CP2", needs: .read, site: "s2"),
+        Page(path: "/sessions/s1/7", needs: .read, site: "s1"),
+        Page(path: "/sessions/s2/8", needs: .read, site: "s2"),
+        Page(path: "/stations/CP1/actions", needs: .control, site: "s1", method: .post, form: "action=softReset"),
+        Page(path: "/stations/CP2/actions", needs: .control, site: "s2", method: .post, form: "action=softReset"),
+    ]
+
+    @Test func everyPageAnswersEveryRoleAndPartnersSeeOnlyTheirOwnSites() async throws {
+        let (app, _) = try await makeApp()
+        try await app.test(.router) { client in
+            for page in Self.pages {
+                try await client.execute(uri: page.path, method: page.method, body: page.form.map { ByteBuffer(string: $0) }) {
+                    response in
+                    #expect(response.status == .seeOther, "\(page.path) signed out")
+                    #expect(response.headers[.location]?.hasPrefix("/login") == true, "\(page.path) signed out")
+                }
+            }
+            let grants = ["acme": "s1", "globex": "s2"]
+            for user in ["admin", "operator", "viewer", "acme", "globex"] {
+                let browser = try #require(try await Self.signIn(client, user: user), "\(user) signs in")
+                let role = Role(rawValue: user == "acme" || user == "globex" ? "partner" : user)!
+                for page in Self.pages {
+                    var headers = browser.headers
+                    var body: ByteBuffer?
+                    if let form = page.form {
+                        headers[.contentType] = "application/x-www-form-urlencoded"
+                        body = ByteBuffer(string: form + "&_csrf=\(browser.csrf)")
+                    }
+                    let expected: HTTPResponse.Status =
+                        if !role.permits(page.needs) {
+                            .forbidden
+                        } else if let site = page.site, let granted = grants[user], granted != site {
+                            .notFound
+                        } else if page.method == .post {
+                            // Allowed through; with no broker the command cannot be sent, and the page says so.
+                            .conflict
+                        } else {
+                            .ok
+                        }
+                    try await client.execute(uri: page.path, method: page.method, headers: headers, body: body) { response in
+                        #expect(response.status == expected, "\(user) \(page.method) \(page.path)")
+                    }
+                }
+                // Lists show only what the user may see.
+                try await client.execute(uri: "/", method: .get, headers: browser.headers) { response in
+                    let html = String(buffer: response.body)
+                    #expect(html.contains("Site s1") == (grants[user] ?? "s1" == "s1"), "\(user) home")
+                    #expect(html.contains("Site s2") == (grants[user] ?? "s2" == "s2"), "\(user) home")
+                }
+                try await client.execute(uri: "/sessions", method: .get, headers: browser.headers) { response in
+                    let html = String(buffer: response.body)
+                    #expect(html.contains("TAG-s1") == (grants[user] ?? "s1" == "s1"), "\(user) sessions")
+                    #expect(html.contains("TAG-s2") == (grants[user] ?? "s2" == "s2"), "\(user) sessions")
+                }
+                try await client.execute(uri: "/events?site=s2", method: .get, headers: browser.headers) { response in
+                    #expect(String(buffer: response.body).contains("CP2") == (grants[user] ?? "s2" == "s2"), "\(user) events")
+                }
+            }
+        }
+    }
+
+    @Test func aUsersAPITokenActsWithTheUsersRoleAndOrganization() async throws {
+        let (app, store) = try await makeApp()
+        var (record, created) = APITokens.create(name: "acme-integration", role: .admin, at: Date())
+        record.user = "acme"
+        let token = created
+        try await store.addAPIToken(record)
+        try await app.test(.router) { client in
+            let headers: HTTPFields = [.authorization: "Bearer \(token)"]
+            try await client.execute(uri: "/api/v1/stations", method: .get, headers: headers) { response in
+                #expect(response.status == .ok)
+                let body = String(buffer: response.body)
+                #expect(body.contains("CP1") && !body.contains("CP2"))
+            }
+            try await client.execute(uri: "/api/v1/stations/CP2", method: .get, headers: headers) { response in
+                #expect(response.status == .notFound)
+            }
+            // The token said admin; the user is a partner, and the user's role applies.
+            try await client.execute(
+                uri: "/api/v1/stations/CP1/commands/Reset", method: .post, headers: headers,
+                body: ByteBuffer(string: #"{"type":"Soft"}"#)
+            ) { response in
+                #expect(response.status == .forbidden)
+            }
+        }
+    }
+
+    @Test func formsWithoutTheSessionsTokenAreRefusedAndASignedOutCookieDoesNothing() async throws {
+        let (app, _) = try await makeApp()
+        try await app.test(.router) { client in
+            let browser = try #require(try await Self.signIn(client, user: "operator"))
+            var headers = browser.headers
+            headers[.contentType] = "application/x-www-form-urlencoded"
+            for form in ["action=softReset", "action=softReset&_csrf=not-the-token", "action=softReset&_csrf="] {
+                try await client.execute(
+                    uri: "/stations/CP1/actions", method: .post, headers: headers, body: ByteBuffer(string: form)
+                ) { response in
+                    #expect(response.status == .forbidden, "\(form)")
+                }
+            }
+            var foreign = headers
+            foreign[.origin] = "https://attacker.example"
+            try await client.execute(
+                uri: "/stations/CP1/actions", method: .post, headers: foreign,
+                body: ByteBuffer(string: "action=softReset&_csrf=\(browser.csrf)")
+            ) { response in
+                #expect(response.status == .forbidden, "a form posted from another origin")
+            }
+            // The token in a header (as the page's script would send it) is as good as the form field.
+            var scripted = headers
+            scripted[HTTPField.Name(WebAuth.csrfHeader)!] = browser.csrf
+            try await client.execute(
+                uri: "/stations/CP1/actions", method: .post, headers: scripted, body: ByteBuffer(string: "action=softReset")
+            ) { response in
+                #expect(response.status == .conflict, "allowed through; no broker to send it")
+            }
+            try await client.execute(
+                uri: "/logout", method: .post, headers: headers, body: ByteBuffer(string: "_csrf=\(browser.csrf)")
+            ) { response in
+                #expect(response.status == .seeOther)
+                #expect(response.headers[.setCookie]?.contains("Max-Age=0") == true)
+            }
+            // The old cookie and its old form token: signed out, nothing runs.
+            try await client.execute(uri: "/", method: .get, headers: browser.headers) { response in
+                #expect(response.status == .seeOther)
+                #expect(response.headers[.location]?.hasPrefix("/login") == true)
+            }
+            try await client.execute(
+                uri: "/stations/CP1/actions", method: .post, headers: headers,
+                body: ByteBuffer(string: "action=softReset&_csrf=\(browser.csrf)")
+            ) { response in
+                #expect(response.status == .seeOther)
+                #expect(response.headers[.location] == "/login")
+            }
+        }
+    }
+
+    @Test func repeatedFailedSignInsLockTheUserAndUnknownUsersGetTheSameAnswer() async throws {
+        let (app, store) = try await makeApp()
+        try await app.test(.router) { client in
+            for _ in 0..<WebAuth.maxFailures {
+                let wrong = try await Self.signIn(client, user: "viewer", password: "wrong password")
+                #expect(wrong == nil)
+            }
+            let lockedUntil = try await store.user(id: "viewer")?.lockedUntil
+            #expect(lockedUntil ?? .distantPast > Date())
+            let locked = try await Self.signIn(client, user: "viewer")
+            #expect(locked == nil, "locked: even the right password is refused")
+            let unknown = try await Self.signIn(client, user: "nobody")
+            #expect(unknown == nil)
+            // Another user is not affected.
+            let other = try await Self.signIn(client, user: "operator")
+            #expect(other != nil)
+        }
+        // The lock ends by itself; a success clears the count.
+        let user = try #require(try await store.user(id: "viewer"))
+        #expect(!WebAuth.isLocked(user, now: Date().addingTimeInterval(WebAuth.lockDuration + 1)))
+        try await store.recordLogin(user: "viewer", succeeded: true, lockUntil: nil)
+        #expect(try await store.user(id: "viewer")?.failedLogins == 0)
+    }
+
+    @Test func passwordsAreStoredAsBcryptAndChecked() async throws {
+        let hash = try await WebAuth.hashPassword("a long enough password", cost: 4)
+        #expect(hash.hasPrefix("$2b$04$") && !hash.contains("a long enough password"))
+        #expect(try await WebAuth.verifyPassword("a long enough password", hash: hash))
+        #expect(try await !WebAuth.verifyPassword("a long enough passwore", hash: hash))
+        #expect(WebAuth.passwordProblem("short") != nil)
+        #expect(WebAuth.passwordProblem("long enough, surely") == nil)
+    }
+
+    @Test func everyStringIsTranslatedIntoEveryLanguage() {
+        let english = Set(Catalog.strings(.en).keys)
+        for language in Language.allCases {
+            let strings = Catalog.strings(language)
+            #expect(Set(strings.keys) == english, "\(language) has the same keys as English")
+            #expect(strings.values.allSatisfy { !$0.isEmpty })
+        }
+        // Not English copied over: most strings differ.
+        let german = Catalog.strings(.de)
+        #expect(english.filter { german[$0] != Catalog.strings(.en)[$0] }.count > english.count * 3 / 4)
+    }
+
+    @Test func theLanguageFollowsAcceptLanguageWeights() {
+        #expect(Language.negotiate(acceptLanguage: nil) == .en)
+        #expect(Language.negotiate(acceptLanguage: "de-CH,de;q=0.9,en;q=0.8") == .de)
+        #expect(Language.negotiate(acceptLanguage: "es-ES, fr;q=0.5, en;q=0.4") == .fr)
+        #expect(Language.negotiate(acceptLanguage: "en;q=0.2, fr;q=0.9") == .fr)
+        #expect(Language.negotiate(acceptLanguage: "ja, zh") == .en)
+        #expect(Language.negotiate(acceptLanguage: "fr;q=0") == .en)
+    }
+
+    @Test func numbersAndUnitsAreWrittenTheReadersWay() {
+        #expect(Formats(language: .en).power(7360) == "7.4 kW")
+        #expect(Formats(language: .de).power(7360) == "7,4 kW")
+        #expect(Formats(language: .fr).energy(12_346) == "12,35 kWh")
+        #expect(Formats(language: .de).energy(nil) == "–")
+        let date = Date(timeIntervalSince1970: 1_796_000_000)
+        let utc = TimeZone(identifier: "UTC")!
+        #expect(Formats(language: .de, timeZone: utc).dateTime(date) != Formats(language: .en, timeZone: utc).dateTime(date))
+    }
+}

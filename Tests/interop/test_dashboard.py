@@ -1,0 +1,165 @@
+"""The dashboard in a real headless Chromium: sign in, watch a charger of the real edge (an `ocpp` charge point)
+start charging without reloading, stop it from the page, switch language, and a partner who sees only their sites.
+A screenshot of the home dashboard is kept in .build/test-artifacts."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+import pytest
+from ocpp.v16 import call
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
+
+from browser import ARTIFACTS, Browser
+from cloud import Peer, edge_cloud_config
+from support import arun, charger, now_iso, poll
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def browsers():
+    opened: list[Browser] = []
+
+    def make(base_url: str, **kwargs) -> Browser:
+        browser = Browser(base_url, **kwargs)
+        opened.append(browser)
+        return browser
+
+    yield make
+    for browser in opened:
+        browser.close()
+
+
+def add_user(cloud, user: str, role: str, *extra: str) -> None:
+    import subprocess
+
+    from cloud import cloud_binary
+
+    result = subprocess.run(
+        [str(cloud_binary()), "user", "add", user, "--role", role, "--password-stdin", *extra, "--config",
+         str(cloud.config_path)], input=PASSWORD + "\n", capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+
+
+def status_label(browser: Browser, station: str, connector: int) -> tuple[str, str]:
+    element = browser.driver.find_element(
+        By.CSS_SELECTOR, f'[data-station="{station}"][data-connector="{connector}"]')
+    return element.text, element.get_attribute("class")
+
+
+def test_a_charger_starts_charging_on_the_open_page_and_is_stopped_from_it(make_edge, make_cloud, broker, browsers):
+    site = "site-web"
+    cloud = make_cloud(sites=(site,))
+    add_user(cloud, "olivia", "operator", "--name", "Olivia Operator")
+    edge = make_edge(edge_cloud_config(site, broker))
+    base = f"https://127.0.0.1:{cloud.port}"
+
+    async def scenario():
+        async with charger(edge, "CP-WEB") as cp:
+            await cp.boot()
+            await cp.call(call.StatusNotification(connector_id=1, error_code="NoError", status="Available"))
+            await asyncio.to_thread(poll, lambda: cloud.api("GET", "/api/v1/stations/CP-WEB")[0] == 200, 15,
+                                    what="the station in the cloud")
+            browser = await asyncio.to_thread(browsers, base)
+            await asyncio.to_thread(browser.open, "/")
+            assert browser.path().startswith("/login"), "signed out, the dashboard asks to sign in"
+            await asyncio.to_thread(browser.sign_in, "olivia", PASSWORD)
+            assert "All sites" in browser.text() and site in browser.driver.page_source
+            await asyncio.to_thread(browser.screenshot, "dashboard-home.png")
+
+            await asyncio.to_thread(browser.open, "/stations/CP-WEB")
+            assert status_label(browser, "CP-WEB", 1)[0] == "Available"
+            # A marker that a reload would wipe: the change must arrive on the open page.
+            browser.driver.execute_script("window.gridsideMarker = 42;")
+            started = time.monotonic()
+            await cp.call(call.StatusNotification(connector_id=1, error_code="NoError", status="Preparing"))
+            tx = await cp.call(call.StartTransaction(connector_id=1, id_tag="CARD-WEB", meter_start=1000,
+                                                     timestamp=now_iso()))
+            await cp.call(call.StatusNotification(connector_id=1, error_code="NoError", status="Charging"))
+            await asyncio.to_thread(browser.wait, lambda d: status_label(browser, "CP-WEB", 1)[0] == "Charging",
+                                    "Charging on the open page")
+            print(f"connector change visible in the browser {time.monotonic() - started:.2f} s after the charger sent it")
+            assert "s-Charging" in status_label(browser, "CP-WEB", 1)[1]
+            assert browser.driver.execute_script("return window.gridsideMarker;") == 42, "the page was not reloaded"
+
+            # Stop it from the page: the charger gets RemoteStopTransaction, the page shows its answer and who.
+            await asyncio.to_thread(browser.open, "/stations/CP-WEB")
+            await asyncio.to_thread(lambda: browser.driver.find_element(By.ID, "stop-1").click())
+            await cp.wait_for_calls(1, timeout=15)
+            assert cp.calls_of("RemoteStopTransaction") == [{"transactionId": tx.transaction_id}]
+            result = await asyncio.to_thread(
+                browser.wait, lambda d: d.find_elements(By.ID, "command-result"), "the station's answer")
+            assert "Accepted" in result[0].text and "olivia" in result[0].text
+            await cp.call(call.StopTransaction(meter_stop=4000, timestamp=now_iso(), transaction_id=tx.transaction_id,
+                                               reason="Remote"))
+            await cp.call(call.StatusNotification(connector_id=1, error_code="NoError", status="Finishing"))
+            await asyncio.to_thread(browser.wait, lambda d: status_label(browser, "CP-WEB", 1)[0] == "Finishing",
+                                    "Finishing on the open page")
+            # The event history names who did it.
+            await asyncio.to_thread(browser.open, f"/events?station=CP-WEB")
+            rows = [row.text for row in browser.driver.find_elements(By.CSS_SELECTOR, "table.events tbody tr")]
+            assert any("RemoteStopTransaction" in row and "olivia" in row for row in rows), rows
+            # The session, with its energy.
+            await asyncio.to_thread(browser.open, f"/sessions/{site}/{tx.transaction_id}")
+            assert "3 kWh" in browser.text(), browser.text()
+
+            # Signed out: the page is gone, and so is the session.
+            await asyncio.to_thread(lambda: browser.driver.find_element(By.ID, "logout").click())
+            await asyncio.to_thread(browser.open, "/stations/CP-WEB")
+            assert browser.path().startswith("/login")
+
+    arun(scenario(), timeout=120)
+    assert (ARTIFACTS / "dashboard-home.png").stat().st_size > 10_000
+
+
+def test_the_language_follows_the_browser_and_the_users_choice(make_cloud, browsers):
+    cloud = make_cloud(sites=("site-lang",))
+    add_user(cloud, "vera", "viewer")
+    browser = browsers(f"https://127.0.0.1:{cloud.port}", accept_language="de-DE,de")
+    browser.open("/login")
+    assert "Benutzername" in browser.text() and browser.driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "de"
+    browser.sign_in("vera", PASSWORD)
+    assert "Alle Standorte" in browser.text()
+    Select(browser.driver.find_element(By.ID, "language")).select_by_value("fr")
+    browser.wait(lambda d: "Tous les sites" in d.find_element(By.TAG_NAME, "body").text, "the page in French")
+    # The choice is the user's: it holds on other pages and after signing in again.
+    browser.open("/sessions")
+    assert "Sessions de charge" in browser.text()
+    browser.driver.find_element(By.ID, "logout").click()
+    browser.sign_in("vera", PASSWORD)
+    assert "Tous les sites" in browser.text()
+
+
+def test_a_partner_sees_only_the_sites_granted_to_their_organization(make_cloud, broker, browsers):
+    cloud = make_cloud(sites=("site-acme", "site-other"))
+    cloud.cli("organization", "add", "acme", "--name", "ACME Logistics")
+    cloud.cli("organization", "grant", "acme", "--site", "site-acme")
+    add_user(cloud, "paula", "partner", "--organization", "acme")
+    peer = Peer(broker, "fake-edges")
+    for seq, (site, station) in enumerate([("site-acme", "CP-ACME"), ("site-other", "CP-OTHER")], start=1):
+        message = {"v": 1, "site": site, "seq": seq, "ts": now_iso(), "type": "connector.status",
+                   "data": {"station": station, "connector": 1, "status": "Faulted", "errorCode": "GroundFailure",
+                            "vendorErrorCode": "E-17", "time": now_iso()}}
+        peer.publish(f"gridside/v1/{site}/up/connector.status", message)
+    poll(lambda: len(cloud.get("/api/v1/stations")["items"]) == 2, timeout=15, what="both stations in the cloud")
+    browser = browsers(f"https://127.0.0.1:{cloud.port}")
+    browser.sign_in("paula", PASSWORD)
+    page = browser.driver.page_source
+    assert "site-acme" in page and "site-other" not in page and "CP-OTHER" not in page
+    # The faulted connector of their own site is an alert, with the manufacturer's codes as sent.
+    alerts = browser.driver.find_element(By.CSS_SELECTOR, "ul.alerts").text
+    assert "CP-ACME" in alerts and "GroundFailure" in alerts and "E-17" in alerts
+    for path in ("/stations/CP-OTHER", "/sites/site-other"):
+        browser.open(path)
+        assert "CP-OTHER" not in browser.driver.find_element(By.TAG_NAME, "main").text or "no station" in browser.text()
+        assert "Something is wrong" in browser.text()
+    browser.open("/events")
+    assert "CP-ACME" in browser.text() and "CP-OTHER" not in browser.text()
+    # A partner reads; the control buttons are not there.
+    browser.open("/stations/CP-ACME")
+    assert not browser.driver.find_elements(By.CSS_SELECTOR, "td.actions")
+    peer.close()
