@@ -3,8 +3,8 @@ public import CloudIngest
 public import CloudStore
 import Foundation
 import HTTPTypes
-import HummingbirdBcrypt
 public import Hummingbird
+import HummingbirdBcrypt
 public import Logging
 public import Metrics
 import Mustache

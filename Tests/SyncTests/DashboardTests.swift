@@ -73,7 +73,9 @@ import Testing
         var headers: HTTPFields { [.cookie: "\(WebAuth.cookieName)=\(cookie)"] }
     }
 
-    private static func signIn(_ client: some TestClientProtocol, user: String, password: String = Self.password) async throws
+    private static func signIn(
+        _ client: some TestClientProtocol, user: String, password: String = Self.password
+    ) async throws
         -> Browser?
     {
         let cookie = try await client.execute(
