@@ -4,7 +4,7 @@ public import Foundation
 public import Hummingbird
 import NIOCore
 import OCPP
-import SyncContract
+public import SyncContract
 
 /// The REST API under `/api/v1` (documented in `/api/v1/openapi.json`), plus `/healthz` and `/metrics`.
 /// Every route but the document and the health check needs a bearer token; every list is scoped to the
@@ -204,7 +204,7 @@ public struct CloudAPI: Sendable {
     /// A change of load-management settings from a request body, with what can be checked before the edge checks
     /// it against its own configuration; a key that is not a setting is refused too (a typo must not pass for a
     /// change that did nothing).
-    static func loadSettings(from body: Data) throws -> LoadSettings {
+    public static func loadSettings(from body: Data) throws -> LoadSettings {
         let known: Set = ["mode", "staticCurrentA", "strategy", "gridLimitA", "failsafeCurrentA", "minCurrentA"]
         if let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any],
             let unknown = object.keys.sorted().first(where: { !known.contains($0) })

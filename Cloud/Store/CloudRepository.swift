@@ -44,6 +44,7 @@ public protocol CloudRepository: Sendable {
     func commandOutcome(id: String) async throws -> CommandResultRecord?
     /// Commands sent from the cloud, newest first, with who sent them and what the station answered.
     func commands(_ filter: EventFilter) async throws -> [CommandView]
+    func command(id: String) async throws -> CommandView?
 
     // MARK: Users, organizations, browser sessions
     func addOrganization(id: String, name: String, at time: Date) async throws

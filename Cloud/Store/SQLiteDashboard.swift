@@ -135,6 +135,19 @@ extension SQLiteRepository {
         }
     }
 
+    public func command(id: String) async throws -> CommandView? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM command WHERE id = ?", arguments: [id]).map(Self.command(from:))
+        }
+    }
+
+    static func command(from row: Row) -> CommandView {
+        CommandView(
+            id: row["id"], site: row["site_id"], station: row["station_id"], action: row["action"], payload: row["payload"],
+            user: row["user_id"], time: Date(milliseconds: row["created_at"]), outcome: row["outcome"],
+            response: row["response"], error: row["error"])
+    }
+
     public func commands(_ filter: EventFilter) async throws -> [CommandView] {
         try await pool.read { db in
             var conditions: [String] = []
@@ -162,12 +175,7 @@ extension SQLiteRepository {
             return try Row.fetchAll(
                 db, sql: "SELECT * FROM command \(filterSQL) ORDER BY created_at \(filter.ascending ? "" : "DESC"), id LIMIT ?",
                 arguments: arguments
-            ).map { row in
-                CommandView(
-                    id: row["id"], site: row["site_id"], station: row["station_id"], action: row["action"],
-                    payload: row["payload"], user: row["user_id"], time: Date(milliseconds: row["created_at"]),
-                    outcome: row["outcome"], response: row["response"], error: row["error"])
-            }
+            ).map(Self.command(from:))
         }
     }
 }

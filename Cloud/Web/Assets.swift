@@ -7,6 +7,10 @@ enum Assets {
         body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); background: var(--bg); }
         a { color: var(--accent); }
         a:focus, button:focus, input:focus, select:focus { outline: 3px solid #f0b400; outline-offset: 1px; }
+        .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+        .settings { display: grid; grid-template-columns: max-content minmax(160px, 320px); gap: 8px 12px; align-items: center; }
+        .settings button { grid-column: 2; justify-self: start; }
+        table.configuration form { display: flex; gap: 6px; }
         .skip { position: absolute; left: -999px; } .skip:focus { left: 8px; top: 8px; background: #fff; padding: 4px 8px; z-index: 2; }
         header.top { display: flex; flex-wrap: wrap; gap: 12px; align-items: center; padding: 8px 16px; background: #102a43; color: #fff; }
         header.top a { color: #fff; text-decoration: none; padding: 4px 6px; border-radius: 4px; }

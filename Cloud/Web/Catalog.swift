@@ -14,6 +14,16 @@ public enum Catalog {
     static let outcomePrefix = "outcome."
 
     static let english: [String: String] = [
+        "config.read": "Read and change its OCPP configuration", "config.title": "Configuration",
+        "config.key": "Key", "config.value": "Value", "config.change": "Change", "config.readonly": "read only",
+        "config.unknown": "Keys the station does not know",
+        "lm.title": "Load management", "lm.answer": "Answer of the edge", "lm.mode": "Mode", "lm.static": "Static",
+        "lm.dynamic": "Dynamic (building meter)",
+        "lm.strategy": "Strategy", "lm.equal": "Equal shares", "lm.fifo": "First come, first served",
+        "lm.priority": "By station priority", "lm.staticCurrent": "Static share (A per phase)",
+        "lm.gridLimit": "Grid limit (A per phase)", "lm.failsafe": "Failsafe current (A)", "lm.apply": "Apply",
+        "lm.explain":
+            "Leave a field empty to keep it. The edge checks each change against its own configuration (the fuse in its edge.yaml is the ceiling) and answers with every setting in effect.",
         "app": "Gridside", "nav.home": "Sites", "nav.sessions": "Sessions", "nav.events": "Event history",
         "nav.logout": "Sign out", "nav.language": "Language", "nav.skip": "Skip to content",
         "login.title": "Sign in", "login.user": "User name", "login.password": "Password", "login.submit": "Sign in",
@@ -59,6 +69,16 @@ public enum Catalog {
     ]
 
     static let german: [String: String] = [
+        "config.read": "OCPP-Konfiguration lesen und ändern", "config.title": "Konfiguration",
+        "config.key": "Schlüssel", "config.value": "Wert", "config.change": "Ändern", "config.readonly": "nur lesbar",
+        "config.unknown": "Schlüssel, die die Station nicht kennt",
+        "lm.title": "Lastmanagement", "lm.answer": "Antwort der Edge", "lm.mode": "Modus", "lm.static": "Statisch",
+        "lm.dynamic": "Dynamisch (Gebäudezähler)",
+        "lm.strategy": "Strategie", "lm.equal": "Gleiche Anteile", "lm.fifo": "Wer zuerst kommt",
+        "lm.priority": "Nach Stationspriorität", "lm.staticCurrent": "Statischer Anteil (A je Phase)",
+        "lm.gridLimit": "Netzgrenze (A je Phase)", "lm.failsafe": "Rückfallstrom (A)", "lm.apply": "Übernehmen",
+        "lm.explain":
+            "Ein leeres Feld bleibt unverändert. Die Edge prüft jede Änderung gegen ihre eigene Konfiguration (die Sicherung in ihrer edge.yaml ist die Obergrenze) und antwortet mit allen geltenden Einstellungen.",
         "app": "Gridside", "nav.home": "Standorte", "nav.sessions": "Ladevorgänge", "nav.events": "Ereignisverlauf",
         "nav.logout": "Abmelden", "nav.language": "Sprache", "nav.skip": "Zum Inhalt springen",
         "login.title": "Anmelden", "login.user": "Benutzername", "login.password": "Passwort", "login.submit": "Anmelden",
@@ -105,6 +125,16 @@ public enum Catalog {
     ]
 
     static let french: [String: String] = [
+        "config.read": "Lire et modifier sa configuration OCPP", "config.title": "Configuration",
+        "config.key": "Clé", "config.value": "Valeur", "config.change": "Modifier", "config.readonly": "lecture seule",
+        "config.unknown": "Clés inconnues de la borne",
+        "lm.title": "Gestion de charge", "lm.answer": "Réponse de l’edge", "lm.mode": "Mode", "lm.static": "Statique",
+        "lm.dynamic": "Dynamique (compteur du bâtiment)",
+        "lm.strategy": "Stratégie", "lm.equal": "Parts égales", "lm.fifo": "Premier arrivé, premier servi",
+        "lm.priority": "Selon la priorité des bornes", "lm.staticCurrent": "Part statique (A par phase)",
+        "lm.gridLimit": "Limite du réseau (A par phase)", "lm.failsafe": "Courant de repli (A)", "lm.apply": "Appliquer",
+        "lm.explain":
+            "Un champ vide reste inchangé. L’edge vérifie chaque changement selon sa propre configuration (le fusible de son edge.yaml est le plafond) et répond avec tous les réglages en vigueur.",
         "app": "Gridside", "nav.home": "Sites", "nav.sessions": "Sessions de charge", "nav.events": "Historique",
         "nav.logout": "Se déconnecter", "nav.language": "Langue", "nav.skip": "Aller au contenu",
         "login.title": "Connexion", "login.user": "Nom d’utilisateur", "login.password": "Mot de passe",

@@ -92,6 +92,14 @@ public struct Dashboard: Sendable {
         web.get("/sites/:site") { request, context in try await sitePage(request, context: context) }
         web.get("/stations/:station") { request, context in try await stationPage(request, context: context) }
         web.post("/stations/:station/actions") { request, context in try await stationAction(request, context: context) }
+        web.get("/stations/:station/configuration") { request, context in
+            try await configurationPage(request, context: context)
+        }
+        web.post("/stations/:station/configuration") { request, context in
+            try await changeConfiguration(request, context: context)
+        }
+        web.get("/sites/:site/load-management") { request, context in try await loadSettingsPage(request, context: context) }
+        web.post("/sites/:site/load-management") { request, context in try await changeLoadSettings(request, context: context) }
         web.get("/sessions") { request, context in try await sessionsPage(request, context: context) }
         web.get("/sessions/:site/:transaction") { request, context in try await sessionPage(request, context: context) }
         web.get("/events") { request, context in try await eventsPage(request, context: context) }

@@ -63,6 +63,7 @@ extension Dashboard {
         return page(
             "site", title: "home.site", language: language, context: context,
             values: [
+                "siteId": site.id, "canConfigure": identity.role.permits(.configure),
                 "siteName": site.name, "presence": site.online ? "online" : "offline",
                 "presenceLabel": strings[site.online ? "home.online" : "home.offline"],
                 "stations": stations.map { station -> [String: Any?] in
@@ -128,18 +129,7 @@ extension Dashboard {
         }
         let events = try await history(
             EventFilter(sites: identity.sites, station: station.id, limit: 20), formats: formats, strings: strings)
-        var result: [String: Any?]?
-        if let id = Query(request).string("command"),
-            let command = try await repository.commands(EventFilter(sites: identity.sites, station: station.id, limit: 50))
-                .first(where: { $0.id == id })
-        {
-            let outcome = command.outcome ?? "pending"
-            result = [
-                "action": command.action, "outcome": outcome,
-                "outcomeLabel": strings[Catalog.outcomePrefix + outcome] ?? outcome,
-                "detail": command.error ?? command.response, "user": command.user ?? "API",
-            ]
-        }
+        let result = try await commandResult(Query(request).string("command"), identity: identity, strings: strings)
         return page(
             "station", title: "station.title", language: language, context: context,
             values: [
@@ -148,7 +138,8 @@ extension Dashboard {
                 "serial": station.serialNumber, "firmware": station.firmwareVersion,
                 "connectivity": strings[station.connected && online ? "station.connected" : "station.disconnected"],
                 "connectionSince": formats.dateTime(station.connectionChangedAt), "connectors": connectors,
-                "canControl": canControl, "sessions": sessions, "result": result,
+                "canControl": canControl, "canConfigure": identity.role.permits(.configure), "sessions": sessions,
+                "result": result,
                 "events": events, "hasEvents": !events.isEmpty,
             ], live: true)
     }

@@ -10,7 +10,8 @@ enum Templates {
     }
 
     static let all: [(String, String)] = [
-        ("layout", layout), ("login", login), ("home", home), ("site", site), ("station", station),
+        ("layout", layout), ("login", login), ("configuration", configuration), ("loadSettings", loadSettings), ("home", home),
+        ("site", site), ("station", station),
         ("sessions", sessions), ("session", session), ("events", events), ("error", error), ("eventTable", eventTable),
     ]
 
@@ -107,6 +108,7 @@ enum Templates {
     static let site = """
         {{<layout}}{{$content}}
         <h1>{{siteName}} <span class="badge {{presence}}">{{presenceLabel}}</span></h1>
+        {{#canConfigure}}<p><a href="/sites/{{siteId}}/load-management" id="load-management">{{t.lm_title}}</a></p>{{/canConfigure}}
         <table class="stations">
         <thead><tr><th scope="col">{{t.session_station}}</th><th scope="col">{{t.station_connectivity}}</th><th scope="col">{{t.station_connectors}}</th><th scope="col">{{t.station_firmware}}</th></tr></thead>
         <tbody>
@@ -140,6 +142,7 @@ enum Templates {
         {{/connectors}}
         </tbody>
         </table>
+        {{#canConfigure}}<p><a href="/stations/{{stationPath}}/configuration" id="read-configuration">{{t.config_read}}</a></p>{{/canConfigure}}
         {{#canControl}}
         <h2>{{t.station_actions}}</h2>
         <div class="station-actions">
@@ -159,6 +162,39 @@ enum Templates {
         <figure><figcaption>{{t.station_chart}}</figcaption>{{{chart}}}</figure></section>{{/sessions}}
         <h2>{{t.station_events}}</h2>
         {{> eventTable}}
+        {{/content}}{{/layout}}
+        """
+
+    static let configuration = """
+        {{<layout}}{{$content}}
+        <h1>{{t.config_title}}: {{id}}</h1>
+        <p><a href="/stations/{{stationPath}}">← {{t.station_title}} {{id}}</a></p>
+        {{#result}}<p class="result {{outcome}}" role="status" id="command-result">{{t.action_result}}: <strong>{{action}}</strong> → <strong>{{outcomeLabel}}</strong>{{#detail}} · <code>{{detail}}</code>{{/detail}} ({{t.action_by}} {{user}})</p>{{/result}}
+        {{#problem}}<p class="problem" role="alert">{{problem}}</p>{{/problem}}
+        {{#hasKeys}}<table class="configuration">
+        <thead><tr><th scope="col">{{t.config_key}}</th><th scope="col">{{t.config_value}}</th><th scope="col">{{t.config_change}}</th></tr></thead>
+        <tbody>{{#keys}}<tr><th scope="row"><code>{{key}}</code></th><td><code>{{value}}</code>{{#readonly}} <small>({{t.config_readonly}})</small>{{/readonly}}</td>
+        <td>{{^readonly}}<form method="post" action="/stations/{{stationPath}}/configuration"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="key" value="{{key}}"><label class="visually-hidden" for="value-{{key}}">{{key}}</label><input id="value-{{key}}" name="value" value="{{value}}" maxlength="500"><button type="submit">{{t.config_change}}</button></form>{{/readonly}}</td></tr>{{/keys}}</tbody>
+        </table>{{/hasKeys}}
+        {{#unknown}}<p>{{t.config_unknown}}: {{unknown}}</p>{{/unknown}}
+        {{/content}}{{/layout}}
+        """
+
+    static let loadSettings = """
+        {{<layout}}{{$content}}
+        <h1>{{t.lm_title}}: {{siteName}}</h1>
+        <p><a href="/sites/{{siteId}}">← {{siteName}}</a></p>
+        {{#result}}<p class="result {{outcome}}" role="status" id="command-result">{{t.lm_answer}}: <strong>{{outcomeLabel}}</strong>{{#detail}} · <code>{{detail}}</code>{{/detail}}</p>{{/result}}
+        <p>{{t.lm_explain}}</p>
+        <form method="post" action="/sites/{{siteId}}/load-management" class="settings">
+        <input type="hidden" name="_csrf" value="{{csrf}}">
+        <label for="lm-mode">{{t.lm_mode}}</label><select id="lm-mode" name="mode"><option value="">–</option><option value="static">{{t.lm_static}}</option><option value="dynamic">{{t.lm_dynamic}}</option></select>
+        <label for="lm-strategy">{{t.lm_strategy}}</label><select id="lm-strategy" name="strategy"><option value="">–</option><option value="equal">{{t.lm_equal}}</option><option value="fifo">{{t.lm_fifo}}</option><option value="priority">{{t.lm_priority}}</option></select>
+        <label for="lm-static">{{t.lm_staticCurrent}}</label><input id="lm-static" name="staticCurrentA" inputmode="decimal">
+        <label for="lm-limit">{{t.lm_gridLimit}}</label><input id="lm-limit" name="gridLimitA" inputmode="decimal">
+        <label for="lm-failsafe">{{t.lm_failsafe}}</label><input id="lm-failsafe" name="failsafeCurrentA" inputmode="decimal">
+        <button type="submit" id="lm-apply">{{t.lm_apply}}</button>
+        </form>
         {{/content}}{{/layout}}
         """
 

@@ -120,6 +120,15 @@ import Testing
         Page(path: "/sessions/s2/8", needs: .read, site: "s2"),
         Page(path: "/stations/CP1/actions", needs: .control, site: "s1", method: .post, form: "action=softReset"),
         Page(path: "/stations/CP2/actions", needs: .control, site: "s2", method: .post, form: "action=softReset"),
+        // Reading a configuration asks the station; without a broker the page says why (200, the reason shown).
+        Page(path: "/stations/CP1/configuration", needs: .configure, site: "s1"),
+        Page(path: "/stations/CP2/configuration", needs: .configure, site: "s2"),
+        Page(
+            path: "/stations/CP1/configuration", needs: .configure, site: "s1", method: .post,
+            form: "key=HeartbeatInterval&value=60"),
+        Page(path: "/sites/s1/load-management", needs: .configure, site: "s1"),
+        Page(path: "/sites/s2/load-management", needs: .configure, site: "s2"),
+        Page(path: "/sites/s1/load-management", needs: .configure, site: "s1", method: .post, form: "strategy=fifo"),
     ]
 
     @Test func everyPageAnswersEveryRoleAndPartnersSeeOnlyTheirOwnSites() async throws {

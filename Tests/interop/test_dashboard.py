@@ -163,3 +163,43 @@ def test_a_partner_sees_only_the_sites_granted_to_their_organization(make_cloud,
     browser.open("/stations/CP-ACME")
     assert not browser.driver.find_elements(By.CSS_SELECTOR, "td.actions")
     peer.close()
+
+
+def test_a_stations_configuration_is_read_and_changed_from_its_page(make_edge, make_cloud, broker, browsers):
+    site = "site-conf"
+    cloud = make_cloud(sites=(site,))
+    add_user(cloud, "ada", "admin")
+    edge = make_edge(edge_cloud_config(site, broker))
+
+    async def scenario():
+        async with charger(edge, "CP-CONF") as cp:
+            await cp.boot()
+            await cp.call(call.StatusNotification(connector_id=1, error_code="NoError", status="Available"))
+            await asyncio.to_thread(poll, lambda: cloud.api("GET", "/api/v1/stations/CP-CONF")[0] == 200, 15,
+                                    what="the station in the cloud")
+            cp.answers["GetConfiguration"] = {
+                "configurationKey": [{"key": "HeartbeatInterval", "readonly": False, "value": "300"},
+                                     {"key": "NumberOfConnectors", "readonly": True, "value": "1"}],
+                "unknownKey": []}
+            cp.answers["ChangeConfiguration"] = {"status": "RebootRequired"}
+            browser = await asyncio.to_thread(browsers, f"https://127.0.0.1:{cloud.port}")
+            await asyncio.to_thread(browser.sign_in, "ada", PASSWORD)
+            await asyncio.to_thread(browser.open, "/stations/CP-CONF")
+            await asyncio.to_thread(lambda: browser.driver.find_element(By.ID, "read-configuration").click())
+            field = await asyncio.to_thread(
+                browser.wait, lambda d: d.find_elements(By.ID, "value-HeartbeatInterval"), "the configuration table")
+            assert field[0].get_attribute("value") == "300"
+            assert not browser.driver.find_elements(By.ID, "value-NumberOfConnectors"), "a read-only key has no form"
+
+            def change():
+                field[0].clear()
+                field[0].send_keys("120")
+                field[0].submit()
+
+            await asyncio.to_thread(change)
+            result = await asyncio.to_thread(
+                browser.wait, lambda d: d.find_elements(By.ID, "command-result"), "the station's answer")
+            assert "ChangeConfiguration" in result[0].text and "RebootRequired" in result[0].text
+            assert {"key": "HeartbeatInterval", "value": "120"} in cp.calls_of("ChangeConfiguration")
+
+    arun(scenario(), timeout=90)

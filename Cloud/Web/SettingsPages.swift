@@ -1,0 +1,134 @@
+import CloudAPI
+import CloudIngest
+import CloudStore
+import Foundation
+import Hummingbird
+import Logging
+import SyncContract
+
+/// The pages that change things at a site: a station's OCPP configuration, the site's load management.
+extension Dashboard {
+    // MARK: A station's OCPP configuration
+
+    /// Reads the station's configuration (GetConfiguration) and shows every key, with a form for the writable ones.
+    func configurationPage(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let identity = try viewer(request, context, .configure)
+        let station = try await visibleStation(context, identity: identity)
+        let language = await language(request: request, context: context)
+        let strings = Catalog.strings(language)
+        var values: [String: Any?] = ["id": station.id, "stationPath": Self.pathSegment(station.id)]
+        values["result"] = try await commandResult(Query(request).string("command"), identity: identity, strings: strings)
+        do {
+            let result = try await relay.send(
+                station: station.id, action: "GetConfiguration", payload: "{}", user: identity.user, timeout: commandTimeout)
+            if result.outcome == "accepted", let response = result.response,
+                let object = try? JSONSerialization.jsonObject(with: Data(response.utf8)) as? [String: Any]
+            {
+                let keys = (object["configurationKey"] as? [[String: Any]] ?? []).map { entry -> [String: Any?] in
+                    [
+                        "key": entry["key"] as? String ?? "", "value": entry["value"] as? String ?? "",
+                        "readonly": entry["readonly"] as? Bool ?? false, "stationPath": Self.pathSegment(station.id),
+                    ]
+                }
+                values["keys"] = keys
+                values["hasKeys"] = !keys.isEmpty
+                let unknown = object["unknownKey"] as? [String] ?? []
+                values["unknown"] = unknown.isEmpty ? nil : unknown.joined(separator: ", ")
+            } else {
+                values["problem"] =
+                    (strings[Catalog.outcomePrefix + result.outcome] ?? result.outcome) + (result.error.map { ": \($0)" } ?? "")
+            }
+        } catch {
+            values["problem"] = error.description
+        }
+        return page("configuration", title: "config.title", language: language, context: context, values: values)
+    }
+
+    /// Changes one key (ChangeConfiguration), then shows the configuration again with the station's answer.
+    func changeConfiguration(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let identity = try viewer(request, context, .configure)
+        let station = try await visibleStation(context, identity: identity)
+        var request = request
+        let form = Form(String(buffer: try await request.collectBody(upTo: 1 << 16)))
+        guard let key = form["key"], !key.isEmpty, key.count <= 50 else {
+            throw Problem(status: 400, detail: "key must be 1 to 50 characters (OCPP 1.6 CiString50)")
+        }
+        let value = form["value"] ?? ""
+        guard value.count <= 500 else { throw Problem(status: 400, detail: "value must be at most 500 characters") }
+        let payload = String(decoding: try JSONEncoder().encode(["key": key, "value": value]), as: UTF8.self)
+        try CloudAPI.validateCommand(action: "ChangeConfiguration", payload: payload)
+        let back = "/stations/\(Self.pathSegment(station.id))/configuration"
+        do {
+            let result = try await relay.send(
+                station: station.id, action: "ChangeConfiguration", payload: payload, user: identity.user,
+                timeout: commandTimeout)
+            return Response(status: .seeOther, headers: [.location: "\(back)?command=\(result.id)"])
+        } catch {
+            throw Problem(status: 409, detail: error.description)
+        }
+    }
+
+    // MARK: The site's load management
+
+    func loadSettingsPage(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let identity = try viewer(request, context, .configure)
+        let site = try await visibleSite(context, identity: identity)
+        let language = await language(request: request, context: context)
+        let strings = Catalog.strings(language)
+        return page(
+            "loadSettings", title: "lm.title", language: language, context: context,
+            values: [
+                "siteId": site.id, "siteName": site.name,
+                "result": try await commandResult(Query(request).string("command"), identity: identity, strings: strings),
+            ])
+    }
+
+    /// Sends the fields given (empty ones are kept as they are) as the API's `PUT …/load-management` does.
+    func changeLoadSettings(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let identity = try viewer(request, context, .configure)
+        let site = try await visibleSite(context, identity: identity)
+        var request = request
+        let form = Form(String(buffer: try await request.collectBody(upTo: 1 << 16)))
+        var change: [String: Any] = [:]
+        for key in ["mode", "strategy"] {
+            if let value = form[key], !value.isEmpty { change[key] = value }
+        }
+        for key in ["staticCurrentA", "gridLimitA", "failsafeCurrentA"] {
+            guard let text = form[key]?.replacingOccurrences(of: ",", with: "."), !text.isEmpty else { continue }
+            guard let number = Double(text) else {
+                throw Problem(status: 400, detail: "\(key) must be a number of amperes, got '\(text)'")
+            }
+            change[key] = number
+        }
+        let settings = try CloudAPI.loadSettings(from: try JSONSerialization.data(withJSONObject: change))
+        let payload = String(decoding: try SyncJSON.encoder().encode(settings), as: UTF8.self)
+        do {
+            let result = try await relay.send(
+                site: site.id, station: "", action: LoadSettings.action, payload: payload, user: identity.user,
+                timeout: commandTimeout)
+            return Response(status: .seeOther, headers: [.location: "/sites/\(site.id)/load-management?command=\(result.id)"])
+        } catch {
+            throw Problem(status: 409, detail: error.description)
+        }
+    }
+
+    // MARK: Shared
+
+    func visibleSite(_ context: APIRequestContext, identity: APIIdentity) async throws -> SiteRecord {
+        let id = try context.parameters.require("site")
+        guard identity.sees(site: id), let site = try await repository.site(id: id) else {
+            throw Problem(status: 404, detail: "no site '\(id)'")
+        }
+        return site
+    }
+
+    /// A command sent from the dashboard and what came of it, for the page it led back to.
+    func commandResult(_ id: String?, identity: APIIdentity, strings: [String: String]) async throws -> [String: Any?]? {
+        guard let id, let command = try await repository.command(id: id), identity.sees(site: command.site) else { return nil }
+        let outcome = command.outcome ?? "pending"
+        return [
+            "action": command.action, "outcome": outcome, "outcomeLabel": strings[Catalog.outcomePrefix + outcome] ?? outcome,
+            "detail": command.error ?? command.response, "user": command.user ?? "API",
+        ]
+    }
+}
