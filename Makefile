@@ -26,7 +26,7 @@ build:
 	swift build --product gridside-sim
 	swift build --product gridside-cloud
 
-## make bench: release build, then the edge's (OCPP, load management) and the cloud's (ingest, API) benchmarks.
+## make bench: release build, then the edge's (OCPP, load management) and the cloud's (ingest, API, dashboard) benchmarks.
 bench: deps
 	swift build -c release --product gridside-edge
 	swift build -c release --product gridside-bench
@@ -35,6 +35,7 @@ bench: deps
 	swift build -c release --product gridside-cloud-bench
 	scripts/bench.sh
 	scripts/cloud_bench.sh
+	scripts/dashboard_bench.sh
 
 ## make install: the edge as a systemd service (see README, "Running on a site").
 install:

@@ -314,7 +314,7 @@ let package = Package(
         .executableTarget(
             name: "gridside-cloud-bench",
             dependencies: [
-                "CloudAPI", "CloudStore", "SyncContract", "MQTT",
+                "CloudAPI", "CloudStore", "CloudWeb", "SyncContract", "MQTT",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CloudAPI
 import CloudStore
+import CloudWeb
 import Foundation
 import Logging
 import MQTT
@@ -22,6 +23,13 @@ extension CloudBench {
         @Option(help: "The SQLite file.") var store: String
         @Option(help: "Sites bench-000 … to register.") var sites = 100
         @Option(help: "Finished sessions to add, spread over the sites and a year.") var sessions = 0
+        @Option(
+            help: """
+                Stations per site (<site>-CP0 …, two connectors each, in a mix of states, a third of them charging, \
+                one in fifty faulted, one in a hundred disconnected).
+                """)
+        var stationsPerSite = 0
+        @Option(help: "A dashboard admin with this password (user 'bench').") var userPassword: String?
 
         func run() async throws {
             let repository = try SQLiteRepository(path: store)
@@ -30,6 +38,12 @@ extension CloudBench {
             let (record, token) = APITokens.create(name: "bench", role: .admin, at: now)
             try await repository.addAPIToken(record)
             print("token \(token)")
+            if let userPassword {
+                let hash = try await WebAuth.hashPassword(userPassword)
+                try await repository.addUser(
+                    UserRecord(id: "bench", name: "Bench", passwordHash: hash, role: "admin", createdAt: now))
+            }
+            if stationsPerSite > 0 { try await addStations(repository, now: now) }
             let clock = ContinuousClock()
             let started = clock.now
             var seq: [Int64] = Array(repeating: 0, count: sites)
@@ -56,6 +70,54 @@ extension CloudBench {
         }
 
         static func site(_ index: Int) -> String { String(format: "bench-%03d", index) }
+
+        /// Stations as their edges would report them: boot, connection, each connector's state, a session on the
+        /// charging ones. Written with seqs far above what `ingest` uses.
+        private func addStations(_ repository: SQLiteRepository, now: Date) async throws {
+            var transaction = 10_000_000
+            for site in 0..<sites {
+                var envelopes: [UpEnvelope] = []
+                var seq: Int64 = 1_000_000_000
+                func add(_ message: UpMessage) {
+                    seq += 1
+                    envelopes.append(UpEnvelope(site: Self.site(site), seq: seq, timestamp: now, message: message))
+                }
+                for n in 0..<stationsPerSite {
+                    let station = "\(Self.site(site))-CP\(n)"
+                    add(
+                        .stationBoot(
+                            StationBoot(
+                                station: station, vendor: "Bench", model: "B-22", serialNumber: station, firmwareVersion: "1.0",
+                                approval: "accepted", time: now)))
+                    add(.stationConnection(StationConnection(station: station, connected: n % 100 != 99, time: now)))
+                    for connector in 1...2 {
+                        let k = n * 2 + connector
+                        let status = k % 50 == 0 ? "Faulted" : k % 3 == 0 ? "Charging" : k % 7 == 0 ? "Unavailable" : "Available"
+                        add(
+                            .connectorStatus(
+                                ConnectorStatusChange(
+                                    station: station, connector: connector, status: status,
+                                    errorCode: status == "Faulted" ? "GroundFailure" : "NoError", info: nil, vendorId: nil,
+                                    vendorErrorCode: status == "Faulted" ? "E-17" : nil, time: now)))
+                        if status == "Charging" {
+                            transaction += 1
+                            add(
+                                .sessionStart(
+                                    SessionStarted(
+                                        station: station, connector: connector, transactionId: transaction, idTag: "CARD-\(k)",
+                                        authStatus: "Accepted", meterStartWh: 0, startTime: now.addingTimeInterval(-1800))))
+                            add(
+                                .sessionUpdate(
+                                    SessionProgress(
+                                        station: station, connector: connector, transactionId: transaction, time: now,
+                                        energyWh: 3500, powerW: 7000, currentA: 10, soc: 55)))
+                        }
+                    }
+                }
+                _ = try await repository.apply(envelopes, receivedAt: now)
+            }
+            print("populated \(sites * stationsPerSite) stations")
+        }
     }
 
     /// Publishes from many sites through the broker and times (a) a plain subscriber receiving them — what

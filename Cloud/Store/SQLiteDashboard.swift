@@ -29,33 +29,41 @@ extension SQLiteRepository {
                 summary.stationsOffline = summary.online ? row["down"] : row["n"]
                 summaries[site] = summary
             }
-            for row in try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT c.site_id, c.status, st.connected, COUNT(*) AS n FROM connector c
-                    JOIN station st ON st.id = c.station_id
-                    WHERE c.connector_id > 0 GROUP BY c.site_id, c.status, st.connected
-                    """)
-            {
-                let site: String = row["site_id"]
-                guard var summary = summaries[site] else { continue }
-                let count: Int = row["n"]
-                let status: String = row["status"]
-                let reachable: Bool = row["connected"]
-                if !reachable || !summary.online {
-                    summary.inoperative += count
-                } else if Self.inUseStatuses.contains(status) {
-                    summary.inUse += count
-                } else if status == "Available" {
-                    summary.available += count
-                } else if status == "Reserved" {
-                    summary.reserved += count
-                } else {
-                    summary.inoperative += count
-                    if status == "Faulted" { summary.faulted += count }
+            // Every connector by state (a covering index), then those of disconnected stations (a partial index:
+            // few) moved to inoperative, whatever state they last reported.
+            func count(_ sql: String, unreachable: Bool) throws {
+                for row in try Row.fetchAll(db, sql: sql) {
+                    let site: String = row["site_id"]
+                    guard var summary = summaries[site] else { continue }
+                    let count: Int = row["n"]
+                    let status: String = row["status"]
+                    let sign = unreachable ? -1 : 1
+                    if !summary.online {
+                        if !unreachable { summary.inoperative += count }
+                    } else {
+                        if Self.inUseStatuses.contains(status) {
+                            summary.inUse += sign * count
+                        } else if status == "Available" {
+                            summary.available += sign * count
+                        } else if status == "Reserved" {
+                            summary.reserved += sign * count
+                        } else {
+                            summary.inoperative += sign * count
+                            if status == "Faulted" { summary.faulted += sign * count }
+                        }
+                        if unreachable { summary.inoperative += count }
+                    }
+                    summaries[site] = summary
                 }
-                summaries[site] = summary
             }
+            try count(
+                "SELECT site_id, status, COUNT(*) AS n FROM connector WHERE connector_id > 0 GROUP BY site_id, status",
+                unreachable: false)
+            try count(
+                """
+                SELECT site_id, status, COUNT(*) AS n FROM connector
+                WHERE station_id IN (SELECT id FROM station WHERE NOT connected) AND connector_id > 0 GROUP BY site_id, status
+                """, unreachable: true)
             for row in try Row.fetchAll(
                 db,
                 sql: """

@@ -138,7 +138,7 @@ extension SQLiteRepository {
             return try Row.fetchAll(
                 db,
                 sql:
-                    "SELECT * FROM event \(filterSQL) ORDER BY \(filter.ascending ? "at, site_id, seq" : "at DESC, site_id, seq DESC") LIMIT ?",
+                    "SELECT * FROM event \(filterSQL) ORDER BY \(filter.ascending ? "at, site_id, seq" : "at DESC, site_id DESC, seq DESC") LIMIT ?",
                 arguments: arguments
             ).map { row in
                 EventView(

@@ -115,7 +115,9 @@ enum CloudSchema {
                     ALTER TABLE api_token ADD COLUMN user_id TEXT;
                     ALTER TABLE command ADD COLUMN user_id TEXT;
                     CREATE INDEX command_time ON command(created_at);
-                    CREATE INDEX connector_site ON connector(site_id, status);
+                    CREATE INDEX connector_summary ON connector(site_id, status, connector_id, station_id);
+                    CREATE INDEX station_disconnected ON station(id) WHERE NOT connected;
+                    CREATE INDEX event_recent ON event(at, site_id, seq);
                     """)
         }
         return migrator

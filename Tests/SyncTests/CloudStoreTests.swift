@@ -149,3 +149,64 @@ import Testing
         #expect(window.items.map(\.transactionId) == [14, 13, 12, 11, 10])
     }
 }
+
+@Suite struct SiteSummaryTests {
+    let directory = TemporaryDirectory()
+
+    /// The home dashboard's counts: connectors by state, those of a disconnected station and of an offline site as
+    /// inoperative, charging power of active sessions.
+    @Test func connectorsAreCountedByStateAndUnreachableOnesAsInoperative() async throws {
+        let store = try SQLiteRepository(path: directory.file("cloud.sqlite"))
+        let now = Date()
+        var seq: Int64 = 0
+        func envelope(_ site: String, _ message: UpMessage) -> UpEnvelope {
+            seq += 1
+            return UpEnvelope(site: site, seq: seq, timestamp: now, message: message)
+        }
+        func status(_ station: String, _ connector: Int, _ status: String) -> UpMessage {
+            .connectorStatus(
+                ConnectorStatusChange(
+                    station: station, connector: connector, status: status, errorCode: "NoError", info: nil, vendorId: nil,
+                    vendorErrorCode: nil, time: now))
+        }
+        for site in ["a", "b"] { _ = try await store.addSite(id: site, name: site, at: now) }
+        try await store.setPresence(site: "a", online: true, at: now)
+        _ = try await store.apply(
+            [
+                envelope("a", .stationConnection(StationConnection(station: "A1", connected: true, time: now))),
+                envelope("a", status("A1", 0, "Available")),  // the station itself: not a connector
+                envelope("a", status("A1", 1, "Charging")), envelope("a", status("A1", 2, "Available")),
+                envelope("a", .stationConnection(StationConnection(station: "A2", connected: true, time: now))),
+                envelope("a", status("A2", 1, "Faulted")), envelope("a", status("A2", 2, "Reserved")),
+                envelope("a", .stationConnection(StationConnection(station: "A3", connected: false, time: now))),
+                envelope("a", status("A3", 1, "Charging")),
+                envelope(
+                    "a",
+                    .sessionStart(
+                        SessionStarted(
+                            station: "A1", connector: 1, transactionId: 1, idTag: "T", authStatus: "Accepted", meterStartWh: 0,
+                            startTime: now))),
+                envelope(
+                    "a",
+                    .sessionUpdate(
+                        SessionProgress(
+                            station: "A1", connector: 1, transactionId: 1, time: now, energyWh: 10, powerW: 7400, currentA: 32,
+                            soc: nil))),
+                envelope("b", .stationConnection(StationConnection(station: "B1", connected: true, time: now))),
+                envelope("b", status("B1", 1, "Charging")),
+            ], receivedAt: now)
+        let summaries = Dictionary(uniqueKeysWithValues: try await store.siteSummaries(in: nil).map { ($0.site, $0) })
+        let a = try #require(summaries["a"])
+        #expect(a.stations == 3 && a.stationsOffline == 1)
+        #expect(a.inUse == 1 && a.available == 1 && a.reserved == 1 && a.faulted == 1)
+        #expect(a.inoperative == 2, "the faulted connector and the disconnected station's")
+        #expect(a.activeSessions == 1 && a.powerW == 7400)
+        // Site b's edge is not online: all its connectors are inoperative, whatever they last reported.
+        let b = try #require(summaries["b"])
+        #expect(!b.online && b.inUse == 0 && b.inoperative == 1 && b.stationsOffline == 1)
+        #expect(try await store.siteSummaries(in: ["b"]).map(\.site) == ["b"])
+        let alerts = try await store.alerts(in: nil, limit: 10)
+        #expect(Set(alerts.map(\.kind)) == ["siteOffline", "stationOffline", "faulted"])
+        #expect(try await store.alerts(in: ["a"], limit: 10).allSatisfy { $0.site == "a" })
+    }
+}
