@@ -252,7 +252,7 @@ let package = Package(
         .target(
             name: "CloudAPI",
             dependencies: [
-                "OCPP", "SyncContract", "CloudStore", "CloudIngest",
+                "OCPP", "SyncContract", "CloudStore", "CloudIngest", "CloudFirmware",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -263,9 +263,20 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "CloudFirmware",
+            dependencies: [
+                "SyncContract", "CloudStore", "CloudIngest",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Cloud/Firmware",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "CloudWeb",
             dependencies: [
-                "SyncContract", "CloudStore", "CloudIngest", "CloudAPI",
+                "SyncContract", "CloudStore", "CloudIngest", "CloudAPI", "CloudFirmware",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -283,7 +294,7 @@ let package = Package(
         .target(
             name: "CloudApp",
             dependencies: [
-                "ConfigReading", "MQTT", "CloudStore", "CloudIngest", "CloudAPI", "CloudWeb",
+                "ConfigReading", "MQTT", "CloudStore", "CloudIngest", "CloudAPI", "CloudWeb", "CloudFirmware",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -350,7 +361,7 @@ let package = Package(
             name: "SyncTests",
             dependencies: [
                 "SyncContract", "MQTT", "EdgeStore", "EdgeSync", "SiteModel", "CloudStore", "CloudIngest", "CloudAPI", "CloudWeb",
-                "SeededRandom",
+                "CloudFirmware", "SeededRandom",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

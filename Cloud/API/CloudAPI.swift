@@ -16,12 +16,16 @@ public struct CloudAPI: Sendable {
     let metrics: APIMetrics
     let prometheus: @Sendable () -> [UInt8]
     let tokenListChanged: @Sendable (String) async -> Void
+    /// How chargers reach this cloud, for firmware download URLs; nil: the address each request came to.
+    let publicURL: String?
     static let maxBodyBytes = 1 << 20
 
     public init(
         repository: any CloudRepository, relay: CommandRelay, commandTimeout: Duration, metrics: APIMetrics,
-        prometheus: @escaping @Sendable () -> [UInt8], tokenListChanged: @escaping @Sendable (String) async -> Void
+        prometheus: @escaping @Sendable () -> [UInt8], tokenListChanged: @escaping @Sendable (String) async -> Void,
+        publicURL: String? = nil
     ) {
+        self.publicURL = publicURL
         self.repository = repository
         self.relay = relay
         self.commandTimeout = commandTimeout
@@ -43,6 +47,7 @@ public struct CloudAPI: Sendable {
                 status: .ok, headers: [.contentType: "application/json"],
                 body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
         }
+        addFirmwareDownload(to: router)
         router.middlewares.add(TokenAuthenticator(repository: repository))
         router.get("/metrics") { _, context in
             _ = try context.require(.read)
@@ -51,6 +56,7 @@ public struct CloudAPI: Sendable {
                 body: .init(byteBuffer: ByteBuffer(bytes: prometheus())))
         }
         let api = router.group("/api/v1")
+        addFirmwareRoutes(to: api)
         api.get("/sites") { _, context in
             let identity = try context.require(.read)
             return try json(Items(items: try await repository.sites(in: identity.sites)))
@@ -272,7 +278,7 @@ public struct CloudAPI: Sendable {
         }
     }
 
-    private func json(_ value: some Encodable) throws -> Response {
+    func json(_ value: some Encodable) throws -> Response {
         Response(
             status: .ok, headers: [.contentType: "application/json"],
             body: .init(byteBuffer: ByteBuffer(bytes: try SyncJSON.encoder().encode(value))))

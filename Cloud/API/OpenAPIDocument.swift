@@ -1,7 +1,10 @@
 /// The API's OpenAPI 3.1 document, served at `/api/v1/openapi.json`. A test checks that it names every
 /// route the router serves, and the interop tests validate real answers against its schemas.
 enum OpenAPIDocument {
-    static let json = #"""
+    /// The whole document: the core below with the firmware routes (``OpenAPIFirmware``) merged in.
+    static let json = OpenAPIFirmware.merged(into: core)
+
+    static let core = #"""
         {
          "components": {
           "responses": {

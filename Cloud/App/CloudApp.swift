@@ -1,4 +1,5 @@
 import CloudAPI
+import CloudFirmware
 import CloudIngest
 public import CloudStore
 import CloudWeb
@@ -52,7 +53,9 @@ public struct CloudApp: Sendable {
         let api = CloudAPI(
             repository: repository, relay: relay, commandTimeout: configuration.commandTimeout,
             metrics: APIMetrics(factory: factory), prometheus: { registry.emitToBuffer() },
-            tokenListChanged: { site in await ingest.publishTokenList(site: site) })
+            tokenListChanged: { site in await ingest.publishTokenList(site: site) }, publicURL: configuration.http.publicURL)
+        let rollout = FirmwareRollout(
+            repository: repository, relay: relay, commandTimeout: configuration.commandTimeout, logger: logger)
 
         let directory = URL(fileURLWithPath: configuration.storePath).deletingLastPathComponent().path
         let certificate: String
@@ -72,7 +75,7 @@ public struct CloudApp: Sendable {
         let router = api.router()
         let dashboard = try Dashboard(
             repository: repository, relay: relay, live: live, commandTimeout: configuration.commandTimeout, logger: logger,
-            metricsFactory: factory)
+            metricsFactory: factory, publicURL: configuration.http.publicURL)
         dashboard.addRoutes(to: router)
         let app = Application(
             router: router,
@@ -92,7 +95,7 @@ public struct CloudApp: Sendable {
             configuration: .init(
                 services: [
                     .init(service: RepositoryService(repository: repository, logger: logger)),
-                    .init(service: client), .init(service: ingest), .init(service: app),
+                    .init(service: client), .init(service: ingest), .init(service: rollout), .init(service: app),
                     // Stopped first (services stop in reverse order): open dashboard pages' event streams end, so the
                     // HTTP server's graceful shutdown does not wait on them.
                     .init(service: LiveFeedService(live: live)),

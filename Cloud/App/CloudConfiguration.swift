@@ -23,6 +23,9 @@ public struct CloudConfiguration: Sendable, Equatable {
         /// PEM files; absent, a self-signed pair is generated next to the database on first start and kept.
         public var certificate: String?
         public var key: String?
+        /// How chargers and browsers reach this cloud (`https://cloud.example.com`): the base of firmware download
+        /// URLs. Absent, the address the request that created a campaign came to is used.
+        public var publicURL: String?
     }
 
     /// Reads and checks a configuration file; the error lists every problem, each with its key.
@@ -42,13 +45,17 @@ public struct CloudConfiguration: Sendable, Equatable {
 extension ConfigReader {
     mutating func cloudConfiguration(_ root: Node) -> CloudConfiguration? {
         guard let top = mapping(root, at: "", allowed: ["http", "store", "mqtt", "ingest", "commands", "log"]) else { return nil }
-        let http = mapping(top["http"], at: "http", allowed: ["listen", "tls"]) ?? [:]
+        let http = mapping(top["http"], at: "http", allowed: ["listen", "tls", "public_url"]) ?? [:]
         let (host, port) = listenAddress(http["listen"], at: "http.listen", default: ("0.0.0.0", 8443))
         var certificate: String?
         var key: String?
         if let tls = mapping(http["tls"], at: "http.tls", allowed: ["certificate", "key"]) {
             certificate = readableFile(tls["certificate"], at: "http.tls.certificate")
             key = readableFile(tls["key"], at: "http.tls.key")
+        }
+        let publicURL = string(http["public_url"], at: "http.public_url", default: nil)
+        if let publicURL, !(publicURL.hasPrefix("https://") || publicURL.hasPrefix("http://")) || URL(string: publicURL) == nil {
+            problem("http.public_url", "must be an http(s) URL such as https://cloud.example.com, got '\(publicURL)'")
         }
         let store = mapping(top["store"], at: "store", allowed: ["url"]) ?? [:]
         let url = string(store["url"], at: "store.url", default: "sqlite:///var/lib/gridside/cloud.sqlite") ?? ""
@@ -93,7 +100,9 @@ extension ConfigReader {
         let commands = mapping(top["commands"], at: "commands", allowed: ["timeout_s"]) ?? [:]
         let log = mapping(top["log"], at: "log", allowed: ["level"]) ?? [:]
         return CloudConfiguration(
-            http: .init(host: host, port: port, certificate: certificate, key: key),
+            http: .init(
+                host: host, port: port, certificate: certificate, key: key,
+                publicURL: publicURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }),
             storePath: storePath,
             // A persistent session: while the cloud restarts, the broker keeps its subscription and queues.
             mqtt: MQTTConfiguration(

@@ -61,6 +61,26 @@ public protocol CloudRepository: Sendable {
     func webSession(idHash: String) async throws -> WebSessionRecord?
     func deleteWebSession(idHash: String) async throws
 
+    // MARK: Firmware
+    /// Keeps an image; `data` is the uploaded file (nil for an image at an external URL).
+    func addFirmwareImage(_ image: FirmwareImage, data: Data?) async throws
+    func firmwareImages() async throws -> [FirmwareImage]
+    func firmwareImage(id: String) async throws -> FirmwareImage?
+    func firmwareFile(id: String) async throws -> Data?
+    func addCampaign(_ campaign: FirmwareCampaign, targets: [(station: String, site: String)]) async throws
+    /// Campaigns with their progress, newest first.
+    func campaigns() async throws -> [FirmwareCampaign]
+    /// A campaign with its progress and every target.
+    func campaign(id: String) async throws -> FirmwareCampaign?
+    func setCampaignState(id: String, state: String, at time: Date) async throws
+    /// Takes a pending target for sending; false when it is not pending (already taken, by this or another instance).
+    func claimTarget(campaign: String, station: String) async throws -> Bool
+    func updateTarget(
+        campaign: String, station: String, state: String, sentAt: Date?, detail: String?, at time: Date)
+        async throws
+    /// The last FirmwareStatusNotification a station reported at or after `since`.
+    func firmwareStatus(station: String, since: Date) async throws -> (status: String, time: Date)?
+
     // MARK: Dashboard
     /// Per site: connectors by state, stations offline, live charging power, active sessions.
     func siteSummaries(in scope: Set<String>?) async throws -> [SiteSummary]

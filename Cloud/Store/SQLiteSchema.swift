@@ -120,6 +120,28 @@ enum CloudSchema {
                     CREATE INDEX event_recent ON event(at, site_id, seq);
                     """)
         }
+        migrator.registerMigration("v3-firmware") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE firmware_image (
+                        id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL, version TEXT NOT NULL, file_name TEXT,
+                        size BIGINT, sha256 TEXT, url TEXT, created_at BIGINT NOT NULL, created_by TEXT
+                    );
+                    CREATE TABLE firmware_file (image_id TEXT PRIMARY KEY NOT NULL, data BLOB NOT NULL);
+                    CREATE TABLE firmware_campaign (
+                        id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL, image_id TEXT NOT NULL, location TEXT NOT NULL,
+                        start_at BIGINT NOT NULL, rate_per_minute INTEGER NOT NULL, state TEXT NOT NULL,
+                        created_at BIGINT NOT NULL, created_by TEXT, finished_at BIGINT
+                    );
+                    CREATE TABLE firmware_target (
+                        campaign_id TEXT NOT NULL, station_id TEXT NOT NULL, site_id TEXT NOT NULL, state TEXT NOT NULL,
+                        sent_at BIGINT, updated_at BIGINT, detail TEXT,
+                        PRIMARY KEY (campaign_id, station_id)
+                    );
+                    CREATE INDEX firmware_target_state ON firmware_target(campaign_id, state);
+                    CREATE INDEX event_station_kind ON event(station_id, kind, at);
+                    """)
+        }
         return migrator
     }
 }

@@ -11,6 +11,8 @@ enum Assets {
         .settings { display: grid; grid-template-columns: max-content minmax(160px, 320px); gap: 8px 12px; align-items: center; }
         .settings button { grid-column: 2; justify-self: start; }
         table.configuration form { display: flex; gap: 6px; }
+        .forms { display: flex; flex-wrap: wrap; gap: 24px; margin: 12px 0; }
+        .forms h3, .settings h3 { margin: 0; }
         .skip { position: absolute; left: -999px; } .skip:focus { left: 8px; top: 8px; background: #fff; padding: 4px 8px; z-index: 2; }
         header.top { display: flex; flex-wrap: wrap; gap: 12px; align-items: center; padding: 8px 16px; background: #102a43; color: #fff; }
         header.top a { color: #fff; text-decoration: none; padding: 4px 6px; border-radius: 4px; }
@@ -70,6 +72,25 @@ enum Assets {
           var language = document.getElementById("language");
           if (language) {
             language.addEventListener("change", function () { language.form.submit(); });
+          }
+          // A firmware image is sent as it is (no multipart), with the form token in a header.
+          var upload = document.getElementById("upload-image");
+          if (upload) {
+            upload.addEventListener("submit", function (event) {
+              event.preventDefault();
+              var file = document.getElementById("up-file").files[0];
+              var problem = document.getElementById("upload-problem");
+              if (!file) { return; }
+              var query = new URLSearchParams({ name: document.getElementById("up-name").value,
+                version: document.getElementById("up-version").value, fileName: file.name });
+              var token = document.querySelector('meta[name="csrf-token"]').content;
+              fetch("/firmware/upload?" + query.toString(), { method: "POST", body: file, credentials: "same-origin",
+                headers: { "X-CSRF-Token": token, "Content-Type": "application/octet-stream" } })
+                .then(function (response) {
+                  if (response.ok) { window.location.reload(); return; }
+                  return response.text().then(function (text) { problem.textContent = text; problem.hidden = false; });
+                });
+            });
           }
           var live = document.body.getAttribute("data-live");
           if (!live || !window.EventSource) { return; }

@@ -14,6 +14,14 @@ public enum Catalog {
     static let outcomePrefix = "outcome."
 
     static let english: [String: String] = [
+        "nav.firmware": "Firmware", "fw.title": "Firmware", "fw.images": "Images", "fw.name": "Name",
+        "fw.version": "Version", "fw.file": "File", "fw.size": "Size", "fw.added": "Added", "fw.noImages": "No images yet.",
+        "fw.upload": "Upload an image", "fw.uploadButton": "Upload", "fw.external": "An image at another address",
+        "fw.register": "Register", "fw.campaigns": "Campaigns", "fw.image": "Image", "fw.state": "State",
+        "fw.start": "Start", "fw.rate": "Stations per minute", "fw.progress": "Progress", "fw.newCampaign": "New campaign",
+        "fw.sites": "Sites (all their stations)", "fw.stations": "Single stations (comma-separated)",
+        "fw.create": "Create the campaign", "fw.campaign": "Campaign", "fw.location": "Download address",
+        "fw.stop": "Stop the campaign", "fw.sent": "Sent",
         "config.read": "Read and change its OCPP configuration", "config.title": "Configuration",
         "config.key": "Key", "config.value": "Value", "config.change": "Change", "config.readonly": "read only",
         "config.unknown": "Keys the station does not know",
@@ -69,6 +77,14 @@ public enum Catalog {
     ]
 
     static let german: [String: String] = [
+        "nav.firmware": "Firmware", "fw.title": "Firmware", "fw.images": "Abbilder", "fw.name": "Name",
+        "fw.version": "Version", "fw.file": "Datei", "fw.size": "Größe", "fw.added": "Hinzugefügt",
+        "fw.noImages": "Noch keine Abbilder.", "fw.upload": "Abbild hochladen", "fw.uploadButton": "Hochladen",
+        "fw.external": "Abbild unter einer anderen Adresse", "fw.register": "Eintragen", "fw.campaigns": "Kampagnen",
+        "fw.image": "Abbild", "fw.state": "Zustand", "fw.start": "Beginn", "fw.rate": "Stationen pro Minute",
+        "fw.progress": "Fortschritt", "fw.newCampaign": "Neue Kampagne", "fw.sites": "Standorte (alle ihre Stationen)",
+        "fw.stations": "Einzelne Stationen (durch Kommas getrennt)", "fw.create": "Kampagne anlegen",
+        "fw.campaign": "Kampagne", "fw.location": "Download-Adresse", "fw.stop": "Kampagne anhalten", "fw.sent": "Gesendet",
         "config.read": "OCPP-Konfiguration lesen und ändern", "config.title": "Konfiguration",
         "config.key": "Schlüssel", "config.value": "Wert", "config.change": "Ändern", "config.readonly": "nur lesbar",
         "config.unknown": "Schlüssel, die die Station nicht kennt",
@@ -125,6 +141,15 @@ public enum Catalog {
     ]
 
     static let french: [String: String] = [
+        "nav.firmware": "Micrologiciel", "fw.title": "Micrologiciel", "fw.images": "Images", "fw.name": "Nom",
+        "fw.version": "Version", "fw.file": "Fichier", "fw.size": "Taille", "fw.added": "Ajoutée",
+        "fw.noImages": "Aucune image pour l’instant.", "fw.upload": "Téléverser une image", "fw.uploadButton": "Téléverser",
+        "fw.external": "Une image à une autre adresse", "fw.register": "Enregistrer", "fw.campaigns": "Campagnes",
+        "fw.image": "Image", "fw.state": "État", "fw.start": "Début", "fw.rate": "Bornes par minute",
+        "fw.progress": "Avancement", "fw.newCampaign": "Nouvelle campagne", "fw.sites": "Sites (toutes leurs bornes)",
+        "fw.stations": "Bornes seules (séparées par des virgules)", "fw.create": "Créer la campagne",
+        "fw.campaign": "Campagne", "fw.location": "Adresse de téléchargement", "fw.stop": "Arrêter la campagne",
+        "fw.sent": "Envoyée",
         "config.read": "Lire et modifier sa configuration OCPP", "config.title": "Configuration",
         "config.key": "Clé", "config.value": "Valeur", "config.change": "Modifier", "config.readonly": "lecture seule",
         "config.unknown": "Clés inconnues de la borne",

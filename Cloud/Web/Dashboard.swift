@@ -19,6 +19,8 @@ import SyncContract
 public struct Dashboard: Sendable {
     let repository: any CloudRepository
     let relay: CommandRelay
+    /// How chargers reach this cloud, for firmware download URLs; nil: the address each request came to.
+    let publicURL: String?
     let live: LiveFeed
     let commandTimeout: Duration
     let logger: Logger
@@ -29,8 +31,9 @@ public struct Dashboard: Sendable {
 
     public init(
         repository: any CloudRepository, relay: CommandRelay, live: LiveFeed, commandTimeout: Duration, logger: Logger,
-        metricsFactory: any MetricsFactory = MetricsSystem.factory
+        metricsFactory: any MetricsFactory = MetricsSystem.factory, publicURL: String? = nil
     ) throws {
+        self.publicURL = publicURL
         self.repository = repository
         self.relay = relay
         self.live = live
@@ -100,6 +103,12 @@ public struct Dashboard: Sendable {
         }
         web.get("/sites/:site/load-management") { request, context in try await loadSettingsPage(request, context: context) }
         web.post("/sites/:site/load-management") { request, context in try await changeLoadSettings(request, context: context) }
+        web.get("/firmware") { request, context in try await firmwarePage(request, context: context) }
+        web.post("/firmware/upload") { request, context in try await uploadFirmware(request, context: context) }
+        web.post("/firmware/external") { request, context in try await registerFirmware(request, context: context) }
+        web.post("/firmware/campaigns") { request, context in try await createCampaign(request, context: context) }
+        web.get("/firmware/campaigns/:campaign") { request, context in try await campaignPage(request, context: context) }
+        web.post("/firmware/campaigns/:campaign/stop") { request, context in try await stopCampaign(request, context: context) }
         web.get("/sessions") { request, context in try await sessionsPage(request, context: context) }
         web.get("/sessions/:site/:transaction") { request, context in try await sessionPage(request, context: context) }
         web.get("/events") { request, context in try await eventsPage(request, context: context) }
@@ -214,6 +223,7 @@ public struct Dashboard: Sendable {
             "lang": language.rawValue, "t": strings, "title": Catalog.strings(language)[title] ?? title,
             "csrf": context.webSession?.csrf, "signedIn": context.identity != nil, "userName": context.identity?.name,
             "role": context.identity?.role.rawValue, "statusLabels": labelsJSON, "live": live ? "on" : "",
+            "canConfigure": context.identity?.role.permits(.configure) ?? false,
             "languages": Language.allCases.map { ["code": $0.rawValue, "name": $0.name, "selected": $0 == language] },
         ]
         if let nav { object["nav_\(nav)"] = true }

@@ -10,7 +10,8 @@ enum Templates {
     }
 
     static let all: [(String, String)] = [
-        ("layout", layout), ("login", login), ("configuration", configuration), ("loadSettings", loadSettings), ("home", home),
+        ("layout", layout), ("login", login), ("configuration", configuration), ("loadSettings", loadSettings),
+        ("firmware", firmware), ("campaign", campaign), ("home", home),
         ("site", site), ("station", station),
         ("sessions", sessions), ("session", session), ("events", events), ("error", error), ("eventTable", eventTable),
     ]
@@ -22,6 +23,7 @@ enum Templates {
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
         {{#csrf}}<meta name="csrf-token" content="{{csrf}}">{{/csrf}}
+        {{#refresh}}<meta http-equiv="refresh" content="{{refresh}}">{{/refresh}}
         <meta name="status-labels" content="{{statusLabels}}">
         <title>{{title}} · {{t.app}}</title>
         <link rel="stylesheet" href="/static/app.css">
@@ -36,6 +38,7 @@ enum Templates {
         <a href="/"{{#nav_home}} aria-current="page"{{/nav_home}}>{{t.nav_home}}</a>
         <a href="/sessions"{{#nav_sessions}} aria-current="page"{{/nav_sessions}}>{{t.nav_sessions}}</a>
         <a href="/events"{{#nav_events}} aria-current="page"{{/nav_events}}>{{t.nav_events}}</a>
+        {{#canConfigure}}<a href="/firmware"{{#nav_firmware}} aria-current="page"{{/nav_firmware}}>{{t.nav_firmware}}</a>{{/canConfigure}}
         </nav>
         {{/signedIn}}
         <form class="language" method="post" action="/language">
@@ -195,6 +198,70 @@ enum Templates {
         <label for="lm-failsafe">{{t.lm_failsafe}}</label><input id="lm-failsafe" name="failsafeCurrentA" inputmode="decimal">
         <button type="submit" id="lm-apply">{{t.lm_apply}}</button>
         </form>
+        {{/content}}{{/layout}}
+        """
+
+    static let firmware = """
+        {{<layout}}{{$content}}
+        <h1>{{t.fw_title}}</h1>
+        <h2>{{t.fw_images}}</h2>
+        {{#hasImages}}<table class="images">
+        <thead><tr><th scope="col">{{t.fw_name}}</th><th scope="col">{{t.fw_version}}</th><th scope="col">{{t.fw_file}}</th><th scope="col">{{t.fw_size}}</th><th scope="col">SHA-256</th><th scope="col">{{t.fw_added}}</th></tr></thead>
+        <tbody>{{#images}}<tr><th scope="row">{{name}}</th><td>{{version}}</td><td>{{#fileName}}<a href="/firmware/{{id}}/{{fileName}}">{{fileName}}</a>{{/fileName}}{{#url}}<a href="{{url}}">{{url}}</a>{{/url}}</td><td>{{size}}</td><td><code>{{sha}}</code></td><td>{{added}}</td></tr>{{/images}}</tbody>
+        </table>{{/hasImages}}
+        {{^hasImages}}<p>{{t.fw_noImages}}</p>{{/hasImages}}
+        <div class="forms">
+        <form id="upload-image" class="settings" method="post" action="/firmware/upload">
+        <h3>{{t.fw_upload}}</h3><span></span>
+        <label for="up-name">{{t.fw_name}}</label><input id="up-name" name="name" required maxlength="100">
+        <label for="up-version">{{t.fw_version}}</label><input id="up-version" name="version" required maxlength="50">
+        <label for="up-file">{{t.fw_file}}</label><input id="up-file" name="file" type="file" required>
+        <button type="submit" id="upload">{{t.fw_uploadButton}}</button>
+        <p class="problem" role="alert" id="upload-problem" hidden></p>
+        </form>
+        <form class="settings" method="post" action="/firmware/external">
+        <input type="hidden" name="_csrf" value="{{csrf}}">
+        <h3>{{t.fw_external}}</h3><span></span>
+        <label for="ex-name">{{t.fw_name}}</label><input id="ex-name" name="name" required maxlength="100">
+        <label for="ex-version">{{t.fw_version}}</label><input id="ex-version" name="version" required maxlength="50">
+        <label for="ex-url">URL</label><input id="ex-url" name="url" type="url" required maxlength="512">
+        <button type="submit">{{t.fw_register}}</button>
+        </form>
+        </div>
+        <h2>{{t.fw_campaigns}}</h2>
+        {{#hasCampaigns}}<table class="campaigns">
+        <thead><tr><th scope="col">{{t.fw_name}}</th><th scope="col">{{t.fw_image}}</th><th scope="col">{{t.fw_state}}</th><th scope="col">{{t.fw_start}}</th><th scope="col">{{t.fw_rate}}</th><th scope="col">{{t.fw_progress}}</th></tr></thead>
+        <tbody>{{#campaigns}}<tr><th scope="row"><a href="/firmware/campaigns/{{id}}">{{name}}</a></th><td>{{image}}</td><td>{{state}}</td><td>{{start}}</td><td>{{rate}}</td><td>{{progress}}</td></tr>{{/campaigns}}</tbody>
+        </table>{{/hasCampaigns}}
+        {{#hasImages}}<form class="settings" method="post" action="/firmware/campaigns" id="new-campaign">
+        <input type="hidden" name="_csrf" value="{{csrf}}">
+        <h3>{{t.fw_newCampaign}}</h3><span></span>
+        <label for="c-name">{{t.fw_name}}</label><input id="c-name" name="name" required maxlength="100">
+        <label for="c-image">{{t.fw_image}}</label><select id="c-image" name="image">{{#images}}<option value="{{id}}">{{name}} {{version}}</option>{{/images}}</select>
+        <label for="c-sites">{{t.fw_sites}}</label><select id="c-sites" name="sites" multiple size="4">{{#sites}}<option value="{{id}}">{{name}}</option>{{/sites}}</select>
+        <label for="c-stations">{{t.fw_stations}}</label><input id="c-stations" name="stations" placeholder="CP-1, CP-2">
+        <label for="c-start">{{t.fw_start}} (UTC)</label><input id="c-start" name="startAt" type="datetime-local">
+        <label for="c-rate">{{t.fw_rate}}</label><input id="c-rate" name="ratePerMinute" type="number" min="1" max="10000" value="10">
+        <button type="submit" id="create-campaign">{{t.fw_create}}</button>
+        </form>{{/hasImages}}
+        {{/content}}{{/layout}}
+        """
+
+    static let campaign = """
+        {{<layout}}{{$content}}
+        <h1>{{t.fw_campaign}}: {{name}}</h1>
+        <p><a href="/firmware">← {{t.fw_title}}</a></p>
+        <dl class="facts">
+        <dt>{{t.fw_image}}</dt><dd>{{image}}</dd><dt>{{t.fw_location}}</dt><dd><code>{{location}}</code></dd>
+        <dt>{{t.fw_state}}</dt><dd id="campaign-state">{{state}}</dd><dt>{{t.fw_start}}</dt><dd>{{start}}</dd>
+        <dt>{{t.fw_rate}}</dt><dd>{{rate}}</dd><dt>{{t.fw_progress}}</dt><dd id="campaign-progress">{{progress}}</dd>
+        <dt>{{t.event_who}}</dt><dd>{{createdBy}}</dd>
+        </dl>
+        {{#canStop}}<form method="post" action="/firmware/campaigns/{{id}}/stop"><input type="hidden" name="_csrf" value="{{csrf}}"><button type="submit" class="stop" id="stop-campaign">{{t.fw_stop}}</button></form>{{/canStop}}
+        <table class="targets">
+        <thead><tr><th scope="col">{{t.event_station}}</th><th scope="col">{{t.event_site}}</th><th scope="col">{{t.fw_state}}</th><th scope="col">{{t.fw_sent}}</th><th scope="col">{{t.event_detail}}</th></tr></thead>
+        <tbody>{{#targets}}<tr data-target="{{station}}"><th scope="row"><a href="/stations/{{stationPath}}">{{station}}</a></th><td>{{site}}</td><td class="target-state">{{state}}</td><td>{{sent}}</td><td>{{detail}}</td></tr>{{/targets}}</tbody>
+        </table>
         {{/content}}{{/layout}}
         """
 

@@ -37,10 +37,12 @@ struct WebSessionMiddleware: RouterMiddleware {
         guard let session = context.webSession else {
             return Response(status: .seeOther, headers: [.location: "/login"])
         }
-        let body = try await request.collectBody(upTo: 1 << 16)
-        let form = Form(String(buffer: body))
-        guard WebAuth.tokensMatch(form[WebAuth.csrfField] ?? request.headers[HTTPField.Name(WebAuth.csrfHeader)!], session.csrf)
-        else {
+        // A script sends the token in a header (and its body may be large: a firmware upload); a form in a field.
+        var token = request.headers[HTTPField.Name(WebAuth.csrfHeader)!]
+        if token == nil {
+            token = Form(String(buffer: try await request.collectBody(upTo: 1 << 16)))[WebAuth.csrfField]
+        }
+        guard WebAuth.tokensMatch(token, session.csrf) else {
             return refuse("a form without this session's token", request: request)
         }
         return try await next(request, context)
@@ -77,20 +79,24 @@ struct WebSessionMiddleware: RouterMiddleware {
 
 /// The fields of an `application/x-www-form-urlencoded` body.
 struct Form {
-    let fields: [String: String]
+    let fields: [String: [String]]
 
     init(_ body: String) {
-        var fields: [String: String] = [:]
+        var fields: [String: [String]] = [:]
         for pair in body.split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             func decode(_ text: Substring) -> String {
                 String(text).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(text)
             }
             guard let key = parts.first else { continue }
-            fields[decode(key)] = parts.count > 1 ? decode(parts[1]) : ""
+            fields[decode(key), default: []].append(parts.count > 1 ? decode(parts[1]) : "")
         }
         self.fields = fields
     }
 
-    subscript(_ name: String) -> String? { fields[name] }
+    /// The field's first value.
+    subscript(_ name: String) -> String? { fields[name]?.first }
+
+    /// Every value of a field that repeats (a multiple select, checkboxes).
+    func all(_ name: String) -> [String] { fields[name] ?? [] }
 }

@@ -21,6 +21,9 @@ import Testing
         var body: String? = nil
         /// Relayed to an edge: allowed through, it then finds the site offline (nothing is connected here).
         var relayed = false
+        /// What an allowed caller gets, when not 200 (or 409 when relayed).
+        var allowed: Set<Int>? = nil
+        var json = true
     }
 
     static let routes: [Route] = [
@@ -43,6 +46,21 @@ import Testing
         Route(method: .get, path: "/api/v1/sessions", documented: "/sessions", needs: .read),
         Route(method: .get, path: "/api/v1/sessions/s1/7", documented: "/sessions/{site}/{transaction}", needs: .read),
         Route(method: .get, path: "/api/v1/events", documented: "/events", needs: .read),
+        Route(method: .get, path: "/api/v1/firmware/images", documented: "/firmware/images", needs: .configure),
+        Route(
+            method: .post, path: "/api/v1/firmware/images", documented: "/firmware/images", needs: .configure,
+            body: #"{"name":"FW","version":"2.0","url":"https://firmware.example.com/fw-2.0.bin"}"#, allowed: [201]),
+        Route(method: .get, path: "/api/v1/firmware/campaigns", documented: "/firmware/campaigns", needs: .configure),
+        Route(
+            method: .post, path: "/api/v1/firmware/campaigns", documented: "/firmware/campaigns", needs: .configure,
+            body: #"{"name":"Roll-out","image":"img1","stations":["CP1"]}"#, allowed: [201]),
+        Route(
+            method: .get, path: "/api/v1/firmware/campaigns/c1", documented: "/firmware/campaigns/{campaign}",
+            needs: .configure),
+        // The first allowed caller stops it; the next are told it is stopped already.
+        Route(
+            method: .post, path: "/api/v1/firmware/campaigns/c1/stop", documented: "/firmware/campaigns/{campaign}/stop",
+            needs: .configure, allowed: [200, 409]),
     ]
 
     private func makeApp() async throws -> (some ApplicationProtocol, [Role: String]) {
@@ -53,6 +71,14 @@ import Testing
         )
         _ = try await store.apply(
             [UpEnvelope(site: "s1", seq: 1, timestamp: Date(), message: .sessionStart(start))], receivedAt: Date())
+        try await store.addFirmwareImage(
+            FirmwareImage(
+                id: "img1", name: "FW", version: "1.0", fileName: "fw.bin", size: 3, sha256: nil, url: nil, createdAt: Date(),
+                createdBy: nil), data: Data([1, 2, 3]))
+        try await store.addCampaign(
+            FirmwareCampaign(
+                id: "c1", name: "C", image: "img1", location: "https://x/fw.bin", startAt: Date(), ratePerMinute: 1,
+                state: "scheduled", createdAt: Date(), createdBy: nil), targets: [("CP1", "s1")])
         var tokens: [Role: String] = [:]
         for role in Role.allCases {
             let (record, token) = APITokens.create(name: role.rawValue, role: role, at: Date())
@@ -79,11 +105,12 @@ import Testing
                     #expect(response.headers[.contentType] == "application/problem+json")
                 }
                 for role in Role.allCases {
-                    let headers: HTTPFields = [.authorization: "Bearer \(tokens[role]!)"]
+                    var headers: HTTPFields = [.authorization: "Bearer \(tokens[role]!)"]
+                    if route.body != nil && route.json { headers[.contentType] = "application/json" }
                     try await client.execute(uri: route.path, method: route.method, headers: headers, body: body) { response in
                         if role.permits(route.needs) {
-                            let expected: HTTPResponse.Status = route.relayed ? .conflict : .ok
-                            #expect(response.status == expected, "\(role) \(route.method) \(route.path)")
+                            let expected: Set<Int> = route.allowed ?? [route.relayed ? 409 : 200]
+                            #expect(expected.contains(response.status.code), "\(role) \(route.method) \(route.path)")
                         } else {
                             #expect(response.status == .forbidden, "\(role) \(route.method) \(route.path)")
                         }

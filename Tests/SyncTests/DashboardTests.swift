@@ -129,6 +129,7 @@ import Testing
         Page(path: "/sites/s1/load-management", needs: .configure, site: "s1"),
         Page(path: "/sites/s2/load-management", needs: .configure, site: "s2"),
         Page(path: "/sites/s1/load-management", needs: .configure, site: "s1", method: .post, form: "strategy=fifo"),
+        Page(path: "/firmware", needs: .configure, site: nil),
     ]
 
     @Test func everyPageAnswersEveryRoleAndPartnersSeeOnlyTheirOwnSites() async throws {

@@ -1,0 +1,142 @@
+import Foundation
+
+/// The firmware part of the OpenAPI document, merged into ``OpenAPIDocument/json`` (paths and schemas).
+enum OpenAPIFirmware {
+    static let fragment = #"""
+        {
+         "paths": {
+          "/firmware/images": {
+           "get": {
+            "operationId": "listFirmwareImages", "summary": "Firmware images (configure permission)",
+            "responses": {
+             "200": {"description": "OK", "content": {"application/json": {"schema": {
+              "type": "object", "required": ["items"],
+              "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/FirmwareImage"}}}}}}},
+             "401": {"$ref": "#/components/responses/P401"}, "403": {"$ref": "#/components/responses/P403"}
+            }
+           },
+           "post": {
+            "operationId": "addFirmwareImage",
+            "summary": "Upload an image (raw bytes, with name, version and fileName in the query) or register one at an external URL (JSON)",
+            "parameters": [
+             {"in": "query", "name": "name", "required": false, "schema": {"type": "string"}, "description": "For an upload"},
+             {"in": "query", "name": "version", "required": false, "schema": {"type": "string"}, "description": "For an upload"},
+             {"in": "query", "name": "fileName", "required": false, "schema": {"type": "string"}, "description": "For an upload: the name stations download"}
+            ],
+            "requestBody": {"required": true, "content": {
+             "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+             "application/json": {"schema": {"type": "object", "required": ["name", "version", "url"], "properties": {
+              "name": {"type": "string"}, "version": {"type": "string"}, "url": {"type": "string", "format": "uri"}}}}}},
+            "responses": {
+             "201": {"description": "Created", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/FirmwareImage"}}}},
+             "400": {"$ref": "#/components/responses/P400"}, "401": {"$ref": "#/components/responses/P401"},
+             "403": {"$ref": "#/components/responses/P403"}
+            }
+           }
+          },
+          "/firmware/campaigns": {
+           "get": {
+            "operationId": "listFirmwareCampaigns", "summary": "Firmware campaigns with their progress, newest first",
+            "responses": {
+             "200": {"description": "OK", "content": {"application/json": {"schema": {
+              "type": "object", "required": ["items"],
+              "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/FirmwareCampaign"}}}}}}},
+             "401": {"$ref": "#/components/responses/P401"}, "403": {"$ref": "#/components/responses/P403"}
+            }
+           },
+           "post": {
+            "operationId": "createFirmwareCampaign",
+            "summary": "Roll an image out to the stations of sites and to single stations, from a start time, at a rate",
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {
+             "type": "object", "required": ["name", "image"], "properties": {
+              "name": {"type": "string"}, "image": {"type": "string", "description": "Image id"},
+              "sites": {"type": "array", "items": {"type": "string"}},
+              "stations": {"type": "array", "items": {"type": "string"}},
+              "startAt": {"type": "string", "format": "date-time", "description": "Default: now"},
+              "ratePerMinute": {"type": "integer", "minimum": 1, "maximum": 10000, "description": "Stations sent the update per minute at most; default 10"}}}}}},
+            "responses": {
+             "201": {"description": "Created", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/FirmwareCampaign"}}}},
+             "400": {"$ref": "#/components/responses/P400"}, "401": {"$ref": "#/components/responses/P401"},
+             "403": {"$ref": "#/components/responses/P403"}, "404": {"$ref": "#/components/responses/P404"}
+            }
+           }
+          },
+          "/firmware/campaigns/{campaign}": {
+           "get": {
+            "operationId": "getFirmwareCampaign", "summary": "A campaign with each station's progress",
+            "parameters": [{"in": "path", "name": "campaign", "required": true, "schema": {"type": "string"}}],
+            "responses": {
+             "200": {"description": "OK", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/FirmwareCampaign"}}}},
+             "401": {"$ref": "#/components/responses/P401"}, "403": {"$ref": "#/components/responses/P403"},
+             "404": {"$ref": "#/components/responses/P404"}
+            }
+           }
+          },
+          "/firmware/campaigns/{campaign}/stop": {
+           "post": {
+            "operationId": "stopFirmwareCampaign", "summary": "Stop a campaign: stations not sent the update yet are skipped",
+            "parameters": [{"in": "path", "name": "campaign", "required": true, "schema": {"type": "string"}}],
+            "responses": {
+             "200": {"description": "OK", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/FirmwareCampaign"}}}},
+             "401": {"$ref": "#/components/responses/P401"}, "403": {"$ref": "#/components/responses/P403"},
+             "404": {"$ref": "#/components/responses/P404"}, "409": {"$ref": "#/components/responses/P409"}
+            }
+           }
+          }
+         },
+         "schemas": {
+          "FirmwareImage": {
+           "type": "object", "required": ["id", "name", "version", "createdAt"],
+           "properties": {
+            "id": {"type": "string"}, "name": {"type": "string"}, "version": {"type": "string"},
+            "fileName": {"type": "string", "description": "Uploaded images: served at /firmware/{id}/{fileName}"},
+            "size": {"type": "integer"}, "sha256": {"type": "string"},
+            "url": {"type": "string", "description": "External images"},
+            "createdAt": {"type": "string", "format": "date-time"}, "createdBy": {"type": "string"}
+           }
+          },
+          "FirmwareCampaign": {
+           "type": "object",
+           "required": ["id", "name", "image", "location", "startAt", "ratePerMinute", "state", "createdAt", "progress"],
+           "properties": {
+            "id": {"type": "string"}, "name": {"type": "string"}, "image": {"type": "string"},
+            "location": {"type": "string", "description": "Where stations download the image"},
+            "startAt": {"type": "string", "format": "date-time"}, "ratePerMinute": {"type": "integer"},
+            "state": {"enum": ["scheduled", "running", "stopped", "finished"]},
+            "createdAt": {"type": "string", "format": "date-time"}, "createdBy": {"type": "string"},
+            "finishedAt": {"type": "string", "format": "date-time"},
+            "progress": {"type": "object", "additionalProperties": {"type": "integer"}, "description": "Stations per state"},
+            "targets": {"type": "array", "items": {"$ref": "#/components/schemas/FirmwareTarget"}}
+           }
+          },
+          "FirmwareTarget": {
+           "type": "object", "required": ["station", "site", "state"],
+           "properties": {
+            "station": {"type": "string"}, "site": {"type": "string"},
+            "state": {"type": "string", "description": "pending, sending, sent, Downloading, Downloaded, Installing, Installed, DownloadFailed, InstallationFailed, skipped"},
+            "sentAt": {"type": "string", "format": "date-time"}, "updatedAt": {"type": "string", "format": "date-time"},
+            "detail": {"type": "string"}
+           }
+          }
+         }
+        }
+        """#
+
+    /// `base` with the fragment's paths and schemas added, as sorted JSON.
+    static func merged(into base: String) -> String {
+        guard var document = try? JSONSerialization.jsonObject(with: Data(base.utf8)) as? [String: Any],
+            let fragment = try? JSONSerialization.jsonObject(with: Data(Self.fragment.utf8)) as? [String: Any]
+        else { preconditionFailure("the OpenAPI document or its firmware fragment is not valid JSON") }
+        var paths = document["paths"] as? [String: Any] ?? [:]
+        for (path, item) in fragment["paths"] as? [String: Any] ?? [:] { paths[path] = item }
+        document["paths"] = paths
+        var components = document["components"] as? [String: Any] ?? [:]
+        var schemas = components["schemas"] as? [String: Any] ?? [:]
+        for (name, schema) in fragment["schemas"] as? [String: Any] ?? [:] { schemas[name] = schema }
+        components["schemas"] = schemas
+        document["components"] = components
+        let data =
+            (try? JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        return String(decoding: data, as: UTF8.self)
+    }
+}

@@ -1,0 +1,132 @@
+public import CloudStore
+import Crypto
+public import Foundation
+
+/// Why a firmware image or campaign was refused; `notFound` for ids the caller may not see.
+public enum FirmwareError: Error, Equatable, CustomStringConvertible {
+    case invalid(String)
+    case notFound(String)
+
+    public var description: String {
+        switch self {
+        case .invalid(let reason), .notFound(let reason): reason
+        }
+    }
+}
+
+/// What a new campaign asks for (the API's JSON body; the dashboard's form makes the same).
+public struct CampaignRequest: Decodable, Sendable {
+    public var name: String
+    public var image: String
+    public var sites: [String]?
+    public var stations: [String]?
+    /// Absent: now.
+    public var startAt: Date?
+    /// Stations sent the update per minute at most; absent: 10.
+    public var ratePerMinute: Int?
+
+    public init(
+        name: String, image: String, sites: [String]? = nil, stations: [String]? = nil, startAt: Date? = nil,
+        ratePerMinute: Int? = nil
+    ) {
+        self.name = name
+        self.image = image
+        self.sites = sites
+        self.stations = stations
+        self.startAt = startAt
+        self.ratePerMinute = ratePerMinute
+    }
+}
+
+/// Firmware images and campaigns: the checks and the records, shared by the API and the dashboard.
+public enum FirmwareCatalog {
+    /// The largest image the cloud keeps (it is held in memory while uploaded and served).
+    public static let maxImageBytes = 256 << 20
+
+    /// An uploaded image, kept in the store and served at `/firmware/<id>/<fileName>`.
+    public static func addUpload(
+        name: String, version: String, fileName: String, data: Data, user: String?, repository: any CloudRepository
+    ) async throws -> FirmwareImage {
+        try check(name: name, version: version)
+        guard !fileName.isEmpty, fileName.count <= 100,
+            fileName.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) || "._-+".unicodeScalars.contains($0) })
+        else {
+            throw FirmwareError.invalid("fileName must be 1 to 100 letters, digits, '.', '_', '-' or '+', got '\(fileName)'")
+        }
+        guard !data.isEmpty else { throw FirmwareError.invalid("the image is empty") }
+        let digest = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        let image = FirmwareImage(
+            id: newId(), name: name, version: version, fileName: fileName, size: data.count, sha256: digest, url: nil,
+            createdAt: Date(), createdBy: user)
+        try await repository.addFirmwareImage(image, data: data)
+        return image
+    }
+
+    /// An image the stations download from somewhere else.
+    public static func addExternal(
+        name: String, version: String, url: String, user: String?, repository: any CloudRepository
+    ) async throws -> FirmwareImage {
+        try check(name: name, version: version)
+        guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(),
+            ["http", "https", "ftp", "ftps"].contains(scheme), parsed.host != nil, url.count <= 512
+        else {
+            throw FirmwareError.invalid("url must be an http(s) or ftp(s) URL of at most 512 characters, got '\(url)'")
+        }
+        let image = FirmwareImage(
+            id: newId(), name: name, version: version, fileName: nil, size: nil, sha256: nil, url: url, createdAt: Date(),
+            createdBy: user)
+        try await repository.addFirmwareImage(image, data: nil)
+        return image
+    }
+
+    /// A campaign over the stations of `request.sites` and `request.stations`, only those the caller may see.
+    /// `publicBase` is how stations reach this cloud (`https://host:port`), for an uploaded image's URL.
+    public static func createCampaign(
+        _ request: CampaignRequest, visibleSites: Set<String>?, publicBase: String, user: String?,
+        repository: any CloudRepository, now: Date = Date()
+    ) async throws -> FirmwareCampaign {
+        let name = request.name.trimmingCharacters(in: .whitespaces)
+        guard !name.isEmpty, name.count <= 100 else { throw FirmwareError.invalid("name must be 1 to 100 characters") }
+        guard let image = try await repository.firmwareImage(id: request.image) else {
+            throw FirmwareError.notFound("no firmware image '\(request.image)'")
+        }
+        let rate = request.ratePerMinute ?? 10
+        guard (1...10_000).contains(rate) else {
+            throw FirmwareError.invalid("ratePerMinute must be 1 to 10000, got \(rate)")
+        }
+        var targets: [String: String] = [:]
+        for site in request.sites ?? [] {
+            guard visibleSites?.contains(site) ?? true, try await repository.site(id: site) != nil else {
+                throw FirmwareError.notFound("no site '\(site)'")
+            }
+            for station in try await repository.stations(site: site, in: visibleSites) { targets[station.id] = station.site }
+        }
+        for id in request.stations ?? [] {
+            guard let station = try await repository.station(id: id), visibleSites?.contains(station.site) ?? true else {
+                throw FirmwareError.notFound("no station '\(id)'")
+            }
+            targets[station.id] = station.site
+        }
+        guard !targets.isEmpty else { throw FirmwareError.invalid("the campaign has no stations: give sites or stations") }
+        let startAt = request.startAt ?? now
+        let location =
+            image.url ?? "\(publicBase)/firmware/\(image.id)/\(image.fileName ?? "firmware.bin")"
+        let campaign = FirmwareCampaign(
+            id: newId(), name: name, image: image.id, location: location, startAt: startAt, ratePerMinute: rate,
+            state: "scheduled", createdAt: now, createdBy: user)
+        try await repository.addCampaign(campaign, targets: targets.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+        return try await repository.campaign(id: campaign.id) ?? campaign
+    }
+
+    private static func check(name: String, version: String) throws {
+        guard !name.trimmingCharacters(in: .whitespaces).isEmpty, name.count <= 100 else {
+            throw FirmwareError.invalid("name must be 1 to 100 characters")
+        }
+        guard !version.isEmpty, version.count <= 50 else { throw FirmwareError.invalid("version must be 1 to 50 characters") }
+    }
+
+    /// 128 random bits: an image's id is also the secret part of its download URL.
+    static func newId() -> String {
+        UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+    }
+}

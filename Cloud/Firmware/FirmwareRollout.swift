@@ -1,0 +1,146 @@
+public import CloudIngest
+public import CloudStore
+public import Foundation
+public import Logging
+public import ServiceLifecycle
+import SyncContract
+
+/// Runs firmware campaigns: at each tick, sends UpdateFirmware to as many pending stations of each running campaign
+/// as its rate allows (through the command relay, recorded with who made the campaign), and follows each station's
+/// FirmwareStatusNotifications (events from its edge) until it reports Installed or a failure.
+///
+/// Several cloud instances may run it over one database: a target is claimed in the store before it is sent.
+public struct FirmwareRollout: Service {
+    let repository: any CloudRepository
+    let relay: CommandRelay
+    let commandTimeout: Duration
+    let tick: Duration
+    let logger: Logger
+
+    public init(
+        repository: any CloudRepository, relay: CommandRelay, commandTimeout: Duration, tick: Duration = .seconds(1),
+        logger: Logger
+    ) {
+        self.repository = repository
+        self.relay = relay
+        self.commandTimeout = commandTimeout
+        self.tick = tick
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                try await step(now: Date())
+            } catch {
+                logger.error("firmware campaigns: a step failed", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: tick)
+        }
+    }
+
+    /// One pass over every campaign that is not over.
+    public func step(now: Date) async throws {
+        for summary in try await repository.campaigns() where summary.state == "scheduled" || summary.state == "running" {
+            guard now >= summary.startAt, let campaign = try await repository.campaign(id: summary.id) else { continue }
+            if campaign.state == "scheduled" {
+                try await repository.setCampaignState(id: campaign.id, state: "running", at: now)
+                logger.notice("firmware campaign started", metadata: ["campaign": "\(campaign.id)", "name": "\(campaign.name)"])
+            }
+            let targets = campaign.targets ?? []
+            try await follow(campaign, targets, now: now)
+            try await dispatch(campaign, targets, now: now)
+            if let current = try await repository.campaign(id: campaign.id), current.state == "running",
+                (current.targets ?? []).allSatisfy({ FirmwareTarget.finalStates.contains($0.state) })
+            {
+                try await repository.setCampaignState(id: campaign.id, state: "finished", at: now)
+                logger.notice(
+                    "firmware campaign finished",
+                    metadata: ["campaign": "\(campaign.id)", "progress": "\(current.progress)"])
+            }
+        }
+    }
+
+    /// Reads what each station that was sent the update has reported since.
+    private func follow(_ campaign: FirmwareCampaign, _ targets: [FirmwareTarget], now: Date) async throws {
+        for target in targets {
+            guard let sentAt = target.sentAt, target.state != "pending", target.state != "sending",
+                !FirmwareTarget.finalStates.contains(target.state)
+            else { continue }
+            // The station's clock may be a little behind the cloud's.
+            guard let report = try await repository.firmwareStatus(station: target.station, since: sentAt.addingTimeInterval(-5))
+            else { continue }
+            let state = RolloutPlan.state(after: report.status, current: target.state)
+            if state != target.state {
+                try await repository.updateTarget(
+                    campaign: campaign.id, station: target.station, state: state, sentAt: nil, detail: report.status, at: now)
+            }
+        }
+    }
+
+    /// Sends the update to the pending stations the rate allows now, concurrently (a station that does not answer
+    /// must not hold up the others).
+    private func dispatch(_ campaign: FirmwareCampaign, _ targets: [FirmwareTarget], now: Date) async throws {
+        let started = targets.filter { $0.state != "pending" }.count
+        var budget =
+            RolloutPlan.allowedByNow(
+                ratePerMinute: campaign.ratePerMinute, startAt: campaign.startAt, now: now, total: targets.count) - started
+        var chosen: [FirmwareTarget] = []
+        for target in targets where budget > 0 && target.state == "pending" {
+            // A station whose last attempt failed waits before the next.
+            if target.detail != nil, let updated = target.updatedAt, now.timeIntervalSince(updated) < RolloutPlan.retryAfter {
+                continue
+            }
+            guard try await repository.claimTarget(campaign: campaign.id, station: target.station) else { continue }
+            chosen.append(target)
+            budget -= 1
+        }
+        guard !chosen.isEmpty else { return }
+        let payload = String(
+            decoding: try JSONEncoder().encode(
+                UpdateFirmware(location: campaign.location, retrieveDate: SyncJSON.format(now), retries: 3)),
+            as: UTF8.self)
+        await withTaskGroup(of: Void.self) { group in
+            for target in chosen {
+                group.addTask { await send(campaign, target, payload: payload, now: now) }
+            }
+        }
+    }
+
+    private func send(_ campaign: FirmwareCampaign, _ target: FirmwareTarget, payload: String, now: Date) async {
+        var state = "pending"
+        var sentAt: Date?
+        var detail: String
+        do {
+            let result = try await relay.send(
+                station: target.station, action: "UpdateFirmware", payload: payload, user: campaign.createdBy,
+                timeout: commandTimeout)
+            if result.outcome == "accepted" {
+                state = "sent"
+                sentAt = now
+                detail = "UpdateFirmware accepted"
+            } else {
+                detail = "\(result.outcome)\(result.error.map { ": \($0)" } ?? "")"
+            }
+        } catch {
+            detail = error.description
+        }
+        logger.info(
+            state == "sent" ? "firmware update sent" : "firmware update not sent; will retry",
+            metadata: ["campaign": "\(campaign.id)", "station": "\(target.station)", "detail": "\(detail)"])
+        do {
+            try await repository.updateTarget(
+                campaign: campaign.id, station: target.station, state: state, sentAt: sentAt, detail: detail, at: now)
+        } catch {
+            logger.error(
+                "firmware campaign: could not record a target", metadata: ["station": "\(target.station)", "error": "\(error)"])
+        }
+    }
+}
+
+/// OCPP 1.6 UpdateFirmware.req: download now, up to three tries.
+struct UpdateFirmware: Encodable {
+    let location: String
+    let retrieveDate: String
+    let retries: Int
+}

@@ -1,0 +1,96 @@
+public import Foundation
+
+/// A firmware image: uploaded (kept in the store and served by the cloud) or at an external URL.
+public struct FirmwareImage: Sendable, Equatable, Codable {
+    public var id: String
+    public var name: String
+    public var version: String
+    /// The uploaded file's name, as chargers download it; nil for an external URL.
+    public var fileName: String?
+    public var size: Int?
+    public var sha256: String?
+    /// The external URL; nil for an uploaded file.
+    public var url: String?
+    public var createdAt: Date
+    public var createdBy: String?
+
+    public init(
+        id: String, name: String, version: String, fileName: String?, size: Int?, sha256: String?, url: String?,
+        createdAt: Date, createdBy: String?
+    ) {
+        self.id = id
+        self.name = name
+        self.version = version
+        self.fileName = fileName
+        self.size = size
+        self.sha256 = sha256
+        self.url = url
+        self.createdAt = createdAt
+        self.createdBy = createdBy
+    }
+}
+
+/// A firmware roll-out: one image to a set of stations, from a start time, at most `ratePerMinute` stations a
+/// minute.
+public struct FirmwareCampaign: Sendable, Equatable, Codable {
+    public var id: String
+    public var name: String
+    public var image: String
+    /// Where the stations download the image from (the cloud's own URL for an uploaded image).
+    public var location: String
+    public var startAt: Date
+    public var ratePerMinute: Int
+    /// `scheduled` (before its start), `running`, `stopped`, `finished`.
+    public var state: String
+    public var createdAt: Date
+    public var createdBy: String?
+    public var finishedAt: Date?
+    /// How many targets are in each state.
+    public var progress: [String: Int]
+    public var targets: [FirmwareTarget]?
+
+    public init(
+        id: String, name: String, image: String, location: String, startAt: Date, ratePerMinute: Int, state: String,
+        createdAt: Date, createdBy: String?, finishedAt: Date? = nil, progress: [String: Int] = [:],
+        targets: [FirmwareTarget]? = nil
+    ) {
+        self.id = id
+        self.name = name
+        self.image = image
+        self.location = location
+        self.startAt = startAt
+        self.ratePerMinute = ratePerMinute
+        self.state = state
+        self.createdAt = createdAt
+        self.createdBy = createdBy
+        self.finishedAt = finishedAt
+        self.progress = progress
+        self.targets = targets
+    }
+}
+
+/// One station of a campaign and how far it got.
+public struct FirmwareTarget: Sendable, Equatable, Codable {
+    public var station: String
+    public var site: String
+    /// `pending` (not sent yet), `sent` (UpdateFirmware accepted), then what the station reports:
+    /// `Downloading`, `Downloaded`, `Installing`, `Installed`, `DownloadFailed`, `InstallationFailed`; `skipped`
+    /// when the campaign stopped before it was sent.
+    public var state: String
+    public var sentAt: Date?
+    public var updatedAt: Date?
+    /// Why the last attempt to send failed, or the station's last report.
+    public var detail: String?
+
+    public init(station: String, site: String, state: String, sentAt: Date?, updatedAt: Date?, detail: String?) {
+        self.station = station
+        self.site = site
+        self.state = state
+        self.sentAt = sentAt
+        self.updatedAt = updatedAt
+        self.detail = detail
+    }
+
+    /// States after which nothing more is expected of the station.
+    public static let finalStates: Set = ["Installed", "DownloadFailed", "InstallationFailed", "skipped"]
+}

@@ -1,0 +1,171 @@
+public import Foundation
+import GRDB
+
+extension SQLiteRepository {
+    public func addFirmwareImage(_ image: FirmwareImage, data: Data?) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO firmware_image (id, name, version, file_name, size, sha256, url, created_at, created_by)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    image.id, image.name, image.version, image.fileName, image.size, image.sha256, image.url,
+                    image.createdAt.milliseconds, image.createdBy,
+                ])
+            if let data {
+                try db.execute(sql: "INSERT INTO firmware_file (image_id, data) VALUES (?, ?)", arguments: [image.id, data])
+            }
+        }
+    }
+
+    public func firmwareImages() async throws -> [FirmwareImage] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM firmware_image ORDER BY created_at DESC, id").map(Self.image(from:))
+        }
+    }
+
+    public func firmwareImage(id: String) async throws -> FirmwareImage? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM firmware_image WHERE id = ?", arguments: [id]).map(Self.image(from:))
+        }
+    }
+
+    public func firmwareFile(id: String) async throws -> Data? {
+        try await pool.read { db in
+            try Data.fetchOne(db, sql: "SELECT data FROM firmware_file WHERE image_id = ?", arguments: [id])
+        }
+    }
+
+    static func image(from row: Row) -> FirmwareImage {
+        FirmwareImage(
+            id: row["id"], name: row["name"], version: row["version"], fileName: row["file_name"], size: row["size"],
+            sha256: row["sha256"], url: row["url"], createdAt: Date(milliseconds: row["created_at"]),
+            createdBy: row["created_by"])
+    }
+
+    public func addCampaign(_ campaign: FirmwareCampaign, targets: [(station: String, site: String)]) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO firmware_campaign (id, name, image_id, location, start_at, rate_per_minute, state, created_at,
+                        created_by)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    campaign.id, campaign.name, campaign.image, campaign.location, campaign.startAt.milliseconds,
+                    campaign.ratePerMinute, campaign.state, campaign.createdAt.milliseconds, campaign.createdBy,
+                ])
+            for target in targets {
+                try db.execute(
+                    sql: """
+                        INSERT INTO firmware_target (campaign_id, station_id, site_id, state, updated_at) VALUES (?, ?, ?, 'pending', ?)
+                        ON CONFLICT DO NOTHING
+                        """,
+                    arguments: [campaign.id, target.station, target.site, campaign.createdAt.milliseconds])
+            }
+        }
+    }
+
+    public func campaigns() async throws -> [FirmwareCampaign] {
+        try await pool.read { db in
+            var progress: [String: [String: Int]] = [:]
+            for row in try Row.fetchAll(
+                db, sql: "SELECT campaign_id, state, COUNT(*) AS n FROM firmware_target GROUP BY campaign_id, state")
+            {
+                progress[row["campaign_id"], default: [:]][row["state"]] = row["n"]
+            }
+            return try Row.fetchAll(db, sql: "SELECT * FROM firmware_campaign ORDER BY created_at DESC, id").map { row in
+                var campaign = Self.campaign(from: row)
+                campaign.progress = progress[campaign.id] ?? [:]
+                return campaign
+            }
+        }
+    }
+
+    public func campaign(id: String) async throws -> FirmwareCampaign? {
+        try await pool.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM firmware_campaign WHERE id = ?", arguments: [id]) else {
+                return nil
+            }
+            var campaign = Self.campaign(from: row)
+            let targets = try Row.fetchAll(
+                db, sql: "SELECT * FROM firmware_target WHERE campaign_id = ? ORDER BY site_id, station_id", arguments: [id]
+            ).map { row in
+                FirmwareTarget(
+                    station: row["station_id"], site: row["site_id"], state: row["state"],
+                    sentAt: (row["sent_at"] as Int64?).map(Date.init(milliseconds:)),
+                    updatedAt: (row["updated_at"] as Int64?).map(Date.init(milliseconds:)), detail: row["detail"])
+            }
+            campaign.targets = targets
+            campaign.progress = Dictionary(grouping: targets, by: \.state).mapValues(\.count)
+            return campaign
+        }
+    }
+
+    static func campaign(from row: Row) -> FirmwareCampaign {
+        FirmwareCampaign(
+            id: row["id"], name: row["name"], image: row["image_id"], location: row["location"],
+            startAt: Date(milliseconds: row["start_at"]), ratePerMinute: row["rate_per_minute"], state: row["state"],
+            createdAt: Date(milliseconds: row["created_at"]), createdBy: row["created_by"],
+            finishedAt: (row["finished_at"] as Int64?).map(Date.init(milliseconds:)))
+    }
+
+    public func setCampaignState(id: String, state: String, at time: Date) async throws {
+        try await pool.write { db in
+            let finished = state == "stopped" || state == "finished"
+            try db.execute(
+                sql: "UPDATE firmware_campaign SET state = ?, finished_at = CASE WHEN ? THEN ? ELSE finished_at END WHERE id = ?",
+                arguments: [state, finished, time.milliseconds, id])
+            if state == "stopped" {
+                try db.execute(
+                    sql: """
+                        UPDATE firmware_target SET state = 'skipped', updated_at = ?, detail = 'campaign stopped'
+                        WHERE campaign_id = ? AND state = 'pending'
+                        """,
+                    arguments: [time.milliseconds, id])
+            }
+        }
+    }
+
+    public func claimTarget(campaign: String, station: String) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(
+                sql:
+                    "UPDATE firmware_target SET state = 'sending' WHERE campaign_id = ? AND station_id = ? AND state = 'pending'",
+                arguments: [campaign, station])
+            return db.changesCount == 1
+        }
+    }
+
+    public func updateTarget(
+        campaign: String, station: String, state: String, sentAt: Date?, detail: String?, at time: Date
+    ) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE firmware_target SET state = ?, sent_at = COALESCE(?, sent_at), detail = ?, updated_at = ?
+                    WHERE campaign_id = ? AND station_id = ?
+                    """,
+                arguments: [state, sentAt?.milliseconds, detail, time.milliseconds, campaign, station])
+        }
+    }
+
+    public func firmwareStatus(station: String, since: Date) async throws -> (status: String, time: Date)? {
+        try await pool.read { db in
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT detail, at FROM event WHERE station_id = ? AND kind = 'firmware_status' AND at >= ?
+                        ORDER BY at DESC, seq DESC LIMIT 1
+                        """,
+                    arguments: [station, since.milliseconds])
+            else { return nil }
+            let detail: String = row["detail"]
+            let object = try? JSONSerialization.jsonObject(with: Data(detail.utf8)) as? [String: Any]
+            guard let status = object?["status"] as? String else { return nil }
+            return (status, Date(milliseconds: row["at"]))
+        }
+    }
+}

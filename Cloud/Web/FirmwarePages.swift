@@ -1,0 +1,160 @@
+import CloudAPI
+import CloudFirmware
+import CloudStore
+import Foundation
+import Hummingbird
+import Logging
+import SyncContract
+
+/// Firmware images and campaigns in the dashboard (the configure permission, as in the API).
+extension Dashboard {
+    func firmwarePage(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let identity = try viewer(request, context, .configure)
+        let language = await language(request: request, context: context)
+        let formats = Formats(language: language)
+        let images = try await repository.firmwareImages()
+        let names = Dictionary(images.map { ($0.id, "\($0.name) \($0.version)") }, uniquingKeysWith: { first, _ in first })
+        let campaigns = try await repository.campaigns()
+        let sites = try await repository.sites(in: identity.sites)
+        return page(
+            "firmware", title: "fw.title", language: language, context: context,
+            values: [
+                "images": images.map { image -> [String: Any?] in
+                    [
+                        "id": image.id, "name": image.name, "version": image.version, "fileName": image.fileName,
+                        "url": image.url, "size": image.size.map { formats.number(Double($0) / 1_048_576, digits: 2) + " MiB" },
+                        "sha": image.sha256.map { String($0.prefix(16)) + "…" }, "added": formats.dateTime(image.createdAt),
+                    ]
+                },
+                "hasImages": !images.isEmpty,
+                "campaigns": campaigns.map { campaign -> [String: Any?] in
+                    [
+                        "id": campaign.id, "name": campaign.name, "image": names[campaign.image] ?? campaign.image,
+                        "state": campaign.state, "start": formats.dateTime(campaign.startAt), "rate": campaign.ratePerMinute,
+                        "progress": Self.progressText(campaign.progress),
+                    ]
+                },
+                "hasCampaigns": !campaigns.isEmpty,
+                "sites": sites.map { ["id": $0.id, "name": $0.name] },
+            ], nav: "firmware")
+    }
+
+    /// An upload from the page's script: the file's bytes as the body, name, version and file name in the query.
+    func uploadFirmware(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let identity = try viewer(request, context, .configure)
+        let query = Query(request)
+        let body = try await request.body.collect(upTo: FirmwareCatalog.maxImageBytes)
+        let image = try await Self.firmware {
+            try await FirmwareCatalog.addUpload(
+                name: query.string("name") ?? "", version: query.string("version") ?? "",
+                fileName: query.string("fileName") ?? "", data: Data(body.readableBytesView), user: identity.user,
+                repository: repository)
+        }
+        logger.notice(
+            "firmware image uploaded",
+            metadata: ["image": "\(image.id)", "size": "\(image.size ?? 0)", "user": "\(identity.user ?? "")"])
+        return Response(status: .created)
+    }
+
+    func registerFirmware(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let identity = try viewer(request, context, .configure)
+        var request = request
+        let form = Form(String(buffer: try await request.collectBody(upTo: 1 << 16)))
+        _ = try await Self.firmware {
+            try await FirmwareCatalog.addExternal(
+                name: form["name"] ?? "", version: form["version"] ?? "", url: form["url"] ?? "", user: identity.user,
+                repository: repository)
+        }
+        return Response(status: .seeOther, headers: [.location: "/firmware"])
+    }
+
+    func createCampaign(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let identity = try viewer(request, context, .configure)
+        var request = request
+        let form = Form(String(buffer: try await request.collectBody(upTo: 1 << 16)))
+        var startAt: Date?
+        if let text = form["startAt"], !text.isEmpty {
+            // <input type="datetime-local"> sends 2026-12-01T10:30 (no zone); the form says UTC.
+            guard let date = SyncJSON.parse(text.count == 16 ? text + ":00Z" : text + "Z") else {
+                throw Problem(status: 400, detail: "the start must be a date and time, got '\(text)'")
+            }
+            startAt = date
+        }
+        let rateText = form["ratePerMinute"] ?? ""
+        guard rateText.isEmpty || Int(rateText) != nil else {
+            throw Problem(status: 400, detail: "stations per minute must be a whole number, got '\(rateText)'")
+        }
+        let stations = (form["stations"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }
+        let campaignRequest = CampaignRequest(
+            name: form["name"] ?? "", image: form["image"] ?? "", sites: form.all("sites").filter { !$0.isEmpty },
+            stations: stations, startAt: startAt, ratePerMinute: Int(rateText))
+        let campaign = try await Self.firmware {
+            try await FirmwareCatalog.createCampaign(
+                campaignRequest, visibleSites: identity.sites, publicBase: publicURL ?? Self.requestBase(request),
+                user: identity.user, repository: repository)
+        }
+        logger.notice(
+            "firmware campaign created",
+            metadata: [
+                "campaign": "\(campaign.id)", "stations": "\(campaign.targets?.count ?? 0)", "user": "\(identity.user ?? "")",
+            ])
+        return Response(status: .seeOther, headers: [.location: "/firmware/campaigns/\(campaign.id)"])
+    }
+
+    func campaignPage(_ request: Request, context: APIRequestContext) async throws -> Response {
+        _ = try viewer(request, context, .configure)
+        let id = try context.parameters.require("campaign")
+        guard let campaign = try await repository.campaign(id: id) else {
+            throw Problem(status: 404, detail: "no firmware campaign '\(id)'")
+        }
+        let language = await language(request: request, context: context)
+        let formats = Formats(language: language)
+        let image = try await repository.firmwareImage(id: campaign.image)
+        let running = campaign.state == "scheduled" || campaign.state == "running"
+        return page(
+            "campaign", title: "fw.campaign", language: language, context: context,
+            values: [
+                "id": campaign.id, "name": campaign.name, "image": image.map { "\($0.name) \($0.version)" } ?? campaign.image,
+                "location": campaign.location, "state": campaign.state, "start": formats.dateTime(campaign.startAt),
+                "rate": campaign.ratePerMinute, "progress": Self.progressText(campaign.progress),
+                "createdBy": campaign.createdBy, "canStop": running, "refresh": running ? "3" : nil,
+                "targets": (campaign.targets ?? []).map { target -> [String: Any?] in
+                    [
+                        "station": target.station, "stationPath": Self.pathSegment(target.station), "site": target.site,
+                        "state": target.state, "sent": formats.dateTime(target.sentAt), "detail": target.detail,
+                    ]
+                },
+            ], nav: "firmware")
+    }
+
+    func stopCampaign(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let identity = try viewer(request, context, .configure)
+        let id = try context.parameters.require("campaign")
+        guard let campaign = try await repository.campaign(id: id) else {
+            throw Problem(status: 404, detail: "no firmware campaign '\(id)'")
+        }
+        if campaign.state == "scheduled" || campaign.state == "running" {
+            try await repository.setCampaignState(id: id, state: "stopped", at: Date())
+            logger.notice("firmware campaign stopped", metadata: ["campaign": "\(id)", "user": "\(identity.user ?? "")"])
+        }
+        return Response(status: .seeOther, headers: [.location: "/firmware/campaigns/\(id)"])
+    }
+
+    static func progressText(_ progress: [String: Int]) -> String {
+        progress.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: " · ")
+    }
+
+    static func requestBase(_ request: Request) -> String { "https://\(request.head.authority ?? "localhost")" }
+
+    static func firmware<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as FirmwareError {
+            switch error {
+            case .invalid(let reason): throw Problem(status: 400, detail: reason)
+            case .notFound(let reason): throw Problem(status: 404, detail: reason)
+            }
+        }
+    }
+}

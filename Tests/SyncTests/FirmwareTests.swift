@@ -1,0 +1,100 @@
+import CloudFirmware
+import CloudIngest
+import CloudStore
+import Foundation
+import Logging
+import MQTT
+import SyncContract
+import Testing
+
+@Suite struct FirmwareTests {
+    let directory = TemporaryDirectory()
+
+    @Test func theRolloutPaceIsOneAtTheStartThenTheRate() {
+        let start = Date(timeIntervalSince1970: 1_800_000_000)
+        #expect(RolloutPlan.allowedByNow(ratePerMinute: 10, startAt: start, now: start - 1, total: 50) == 0)
+        #expect(RolloutPlan.allowedByNow(ratePerMinute: 10, startAt: start, now: start, total: 50) == 1)
+        #expect(RolloutPlan.allowedByNow(ratePerMinute: 10, startAt: start, now: start + 59, total: 50) == 10)
+        #expect(RolloutPlan.allowedByNow(ratePerMinute: 10, startAt: start, now: start + 60, total: 50) == 11)
+        #expect(RolloutPlan.allowedByNow(ratePerMinute: 10, startAt: start, now: start + 3600, total: 50) == 50)
+        #expect(RolloutPlan.state(after: "Idle", current: "Downloading") == "Downloading")
+        #expect(RolloutPlan.state(after: "Installed", current: "Downloading") == "Installed")
+    }
+
+    /// A campaign against a store, with a relay whose broker is not there: every send fails (and is retried later),
+    /// so what is tried, when, and what the stations report are all visible in the store.
+    @Test func aCampaignSendsAtItsRateRetriesLaterFollowsReportsAndFinishes() async throws {
+        let store = try SQLiteRepository(path: directory.file("cloud.sqlite"))
+        let now = Date()
+        _ = try await store.addSite(id: "s1", name: "S1", at: now)
+        let image = try await FirmwareCatalog.addUpload(
+            name: "FW", version: "2.0", fileName: "fw-2.0.bin", data: Data("firmware".utf8), user: "ada", repository: store)
+        #expect(image.sha256 == "c3bf47ea1f4a4a605470313cacb3a44f4a461f68c6faeab07e737610cb5ac835")
+        await #expect(throws: FirmwareError.self) {
+            try await FirmwareCatalog.createCampaign(
+                CampaignRequest(name: "X", image: image.id, stations: ["NOPE"]), visibleSites: nil, publicBase: "https://c",
+                user: "ada", repository: store)
+        }
+        var seq: Int64 = 0
+        for n in 1...5 {
+            seq += 1
+            _ = try await store.apply(
+                [
+                    UpEnvelope(
+                        site: "s1", seq: seq, timestamp: now,
+                        message: .stationConnection(StationConnection(station: "CP\(n)", connected: true, time: now)))
+                ], receivedAt: now)
+        }
+        let campaign = try await FirmwareCatalog.createCampaign(
+            CampaignRequest(name: "Roll-out", image: image.id, sites: ["s1"], startAt: now, ratePerMinute: 2),
+            visibleSites: nil, publicBase: "https://cloud.example", user: "ada", repository: store, now: now)
+        #expect(campaign.location == "https://cloud.example/firmware/\(image.id)/fw-2.0.bin")
+        #expect(campaign.targets?.count == 5)
+        let client = MQTTClient(
+            configuration: MQTTConfiguration(broker: MQTTBroker(host: "127.0.0.1", port: 1, tls: false), clientId: "test"),
+            logger: Logger(label: "test"))
+        let rollout = FirmwareRollout(
+            repository: store, relay: CommandRelay(repository: store, client: client), commandTimeout: .seconds(1),
+            logger: Logger(label: "test"))
+        func tried() async throws -> [String] {
+            try await store.campaign(id: campaign.id)!.targets!.filter { $0.detail != nil }.map(\.station)
+        }
+        try await rollout.step(now: now)
+        #expect(try await tried().count == 1, "one at the start")
+        #expect(try await store.campaign(id: campaign.id)?.state == "running")
+        try await rollout.step(now: now + 30)
+        // A send that failed does not count against the rate (nothing was sent), but that station waits a minute.
+        #expect(try await tried().count == 3, "by 30 s, 2 allowed: two more; the failed one waits")
+        try await rollout.step(now: now + 61)
+        #expect(try await tried().count == 5, "by 61 s, 3 allowed: the first again (a minute passed) and the last two")
+        // Two stations took the update (as if sent), and report.
+        for station in ["CP1", "CP2"] {
+            try await store.updateTarget(
+                campaign: campaign.id, station: station, state: "sent", sentAt: now, detail: "UpdateFirmware accepted", at: now)
+        }
+        for (station, status) in [("CP1", "Downloading"), ("CP1", "Installed"), ("CP2", "DownloadFailed")] {
+            seq += 1
+            _ = try await store.apply(
+                [
+                    UpEnvelope(
+                        site: "s1", seq: seq, timestamp: now,
+                        message: .event(
+                            SiteEvent(
+                                station: station, kind: "firmware_status", severity: "info", detail: #"{"status":"\#(status)"}"#,
+                                time: now.addingTimeInterval(Double(seq)))))
+                ], receivedAt: now)
+        }
+        try await rollout.step(now: now + 62)
+        let states = Dictionary(
+            uniqueKeysWithValues: try await store.campaign(id: campaign.id)!.targets!.map { ($0.station, $0.state) })
+        #expect(states["CP1"] == "Installed" && states["CP2"] == "DownloadFailed")
+        // Stopped: what was not sent is skipped, and the campaign is over.
+        try await store.setCampaignState(id: campaign.id, state: "stopped", at: now + 63)
+        let stopped = try #require(try await store.campaign(id: campaign.id))
+        #expect(stopped.state == "stopped" && stopped.finishedAt != nil)
+        #expect(stopped.targets!.filter { $0.state == "pending" }.isEmpty)
+        #expect(stopped.progress["skipped"] == 3)
+        try await rollout.step(now: now + 120)
+        #expect(try await store.campaign(id: campaign.id)?.state == "stopped")
+    }
+}
