@@ -9,6 +9,7 @@ from pathlib import Path
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -50,7 +51,11 @@ class Browser:
         self.wait(lambda d: d.find_elements(By.ID, "logout"), "signed in")
 
     def wait(self, condition, what: str, timeout: float = 10.0):
-        return WebDriverWait(self.driver, timeout, poll_frequency=0.05).until(condition, message=f"waiting for {what}")
+        # A page that reloads itself (a running campaign's) may replace an element between finding and reading it.
+        return WebDriverWait(
+            self.driver, timeout, poll_frequency=0.05,
+            ignored_exceptions=(NoSuchElementException, StaleElementReferenceException),
+        ).until(condition, message=f"waiting for {what}")
 
     def text(self) -> str:
         return self.driver.find_element(By.TAG_NAME, "body").text
@@ -66,3 +71,18 @@ class Browser:
 
     def close(self) -> None:
         self.driver.quit()
+
+
+PASSWORD = "correct horse battery"
+
+
+def add_user(cloud, user: str, role: str, *extra: str) -> None:
+    """Adds a dashboard user to a test cloud with the CLI (password PASSWORD, read from standard input)."""
+    import subprocess
+
+    from cloud import cloud_binary
+
+    result = subprocess.run(
+        [str(cloud_binary()), "user", "add", user, "--role", role, "--password-stdin", *extra, "--config",
+         str(cloud.config_path)], input=PASSWORD + "\n", capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr

@@ -111,3 +111,20 @@ def make_cloud(tmp_path, request, broker):
             print(f"\n===== cloud log ({instance.log_path}) =====\n{instance.log_tail(80)}")
         print(f"\n===== mosquitto log =====\n{broker.log_tail()}")
     assert all(code == 0 for _, code in codes), [code for _, code in codes]
+
+
+@pytest.fixture
+def browsers():
+    """Opens headless Chromium windows (`browsers(base_url)`); each is closed after the test."""
+    from browser import Browser
+
+    opened = []
+
+    def make(base_url: str, **kwargs):
+        browser = Browser(base_url, **kwargs)
+        opened.append(browser)
+        return browser
+
+    yield make
+    for browser in opened:
+        browser.close()

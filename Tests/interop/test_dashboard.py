@@ -8,42 +8,13 @@ import asyncio
 import json
 import time
 
-import pytest
 from ocpp.v16 import call
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from browser import ARTIFACTS, Browser
+from browser import ARTIFACTS, PASSWORD, Browser, add_user
 from cloud import Peer, edge_cloud_config
 from support import arun, charger, now_iso, poll
-
-PASSWORD = "correct horse battery"
-
-
-@pytest.fixture
-def browsers():
-    opened: list[Browser] = []
-
-    def make(base_url: str, **kwargs) -> Browser:
-        browser = Browser(base_url, **kwargs)
-        opened.append(browser)
-        return browser
-
-    yield make
-    for browser in opened:
-        browser.close()
-
-
-def add_user(cloud, user: str, role: str, *extra: str) -> None:
-    import subprocess
-
-    from cloud import cloud_binary
-
-    result = subprocess.run(
-        [str(cloud_binary()), "user", "add", user, "--role", role, "--password-stdin", *extra, "--config",
-         str(cloud.config_path)], input=PASSWORD + "\n", capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0, result.stderr
-
 
 def status_label(browser: Browser, station: str, connector: int) -> tuple[str, str]:
     element = browser.driver.find_element(

@@ -1,0 +1,170 @@
+"""Firmware roll-outs end to end: an image uploaded in the dashboard (a real headless Chromium), a campaign over a
+site's chargers (the `ocpp` library's charge points behind the real edge) that download the image from the cloud,
+check its SHA-256 and report FirmwareStatusNotification; and a campaign stopped from the API."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import ssl
+import urllib.request
+
+from ocpp.routing import after
+from ocpp.v16 import call
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
+
+from cloud import edge_cloud_config
+from support import Charger, arun, charger, poll
+from browser import PASSWORD, add_user
+
+IMAGE = bytes(range(256)) * 1024  # 256 KiB
+
+
+class FirmwareCharger(Charger):
+    """Takes UpdateFirmware, downloads the image from its location, checks it, and reports each step."""
+
+    expected_sha256 = hashlib.sha256(IMAGE).hexdigest()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.downloaded: list[str] = []
+        self._jobs: set[asyncio.Task] = set()
+
+    @after("UpdateFirmware")
+    async def install(self, location: str, retrieve_date: str, **kwargs):
+        task = asyncio.create_task(self._install(location))
+        self._jobs.add(task)
+        task.add_done_callback(self._jobs.discard)
+
+    async def _install(self, location: str):
+        await self.call(call.FirmwareStatusNotification(status="Downloading"))
+        try:
+            data = await asyncio.to_thread(_download, location)
+        except Exception:  # noqa: BLE001 - any failure to download is what the station reports
+            data = b""
+        if hashlib.sha256(data).hexdigest() != self.expected_sha256:
+            await self.call(call.FirmwareStatusNotification(status="DownloadFailed"))
+            return
+        self.downloaded.append(location)
+        for status in ("Downloaded", "Installing", "Installed"):
+            await self.call(call.FirmwareStatusNotification(status=status))
+
+
+def _download(location: str) -> bytes:
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE  # the test cloud's certificate is self-signed
+    with urllib.request.urlopen(location, timeout=10, context=context) as response:
+        return response.read()
+
+
+def test_a_campaign_uploaded_and_started_in_the_dashboard_installs_on_every_charger(
+        make_edge, make_cloud, broker, browsers, tmp_path):
+    site = "site-fw"
+    cloud = make_cloud(sites=(site,))
+    add_user(cloud, "olivia", "operator")
+    edge = make_edge(edge_cloud_config(site, broker))
+    image_file = tmp_path / "gridcharger-2.1.0.bin"
+    image_file.write_bytes(IMAGE)
+    stations = ["CP-FW-1", "CP-FW-2", "CP-FW-3"]
+
+    async def scenario():
+        async with contextlib.AsyncExitStack() as stack:
+            chargers = []
+            for station in stations:
+                cp = await stack.enter_async_context(charger(edge, station, cls=FirmwareCharger))
+                await cp.boot()
+                await cp.call(call.StatusNotification(connector_id=1, error_code="NoError", status="Available"))
+                chargers.append(cp)
+            await asyncio.to_thread(poll, lambda: len(cloud.get(f"/api/v1/stations?site={site}")["items"]) == 3, 15,
+                                    what="the stations in the cloud")
+            browser = await asyncio.to_thread(browsers, f"https://127.0.0.1:{cloud.port}")
+
+            def upload_and_start():
+                browser.sign_in("olivia", PASSWORD)
+                browser.open("/firmware")
+                browser.driver.find_element(By.ID, "up-name").send_keys("GridCharger")
+                browser.driver.find_element(By.ID, "up-version").send_keys("2.1.0")
+                browser.driver.find_element(By.ID, "up-file").send_keys(str(image_file))
+                browser.driver.find_element(By.ID, "upload").click()
+                browser.wait(lambda d: d.find_elements(By.ID, "new-campaign"), "the image listed")
+                assert "gridcharger-2.1.0.bin" in browser.text()
+                browser.driver.find_element(By.ID, "c-name").send_keys("Depot to 2.1.0")
+                Select(browser.driver.find_element(By.ID, "c-sites")).select_by_value(site)
+                rate = browser.driver.find_element(By.ID, "c-rate")
+                rate.clear()
+                rate.send_keys("600")
+                browser.driver.find_element(By.ID, "create-campaign").click()
+                browser.wait(lambda d: d.find_elements(By.ID, "campaign-state"), "the campaign page")
+                # The page refreshes itself while the campaign runs.
+                browser.wait(lambda d: d.find_element(By.ID, "campaign-state").text == "finished",
+                             "the campaign finished", timeout=45)
+                return browser.wait(lambda d: (d.find_element(By.ID, "campaign-progress").text, browser.path()),
+                                    "the campaign's progress")
+
+            progress, path = await asyncio.to_thread(upload_and_start)
+            assert progress == "Installed 3", progress
+            for cp in chargers:
+                assert len(cp.calls_of("UpdateFirmware")) == 1
+                assert cp.downloaded and cp.downloaded[0].endswith("/gridcharger-2.1.0.bin")
+            campaign_id = path.rsplit("/", 1)[-1]
+            campaign = await asyncio.to_thread(cloud.get, f"/api/v1/firmware/campaigns/{campaign_id}")
+            assert campaign["state"] == "finished" and campaign["createdBy"] == "olivia"
+            assert {target["station"]: target["state"] for target in campaign["targets"]} == dict.fromkeys(stations, "Installed")
+            # Who sent the updates is in the event history.
+            events = await asyncio.to_thread(cloud.get, f"/api/v1/events?site={site}&kind=firmware_status&limit=100")
+            assert sum(1 for event in events["items"] if '"Installed"' in event["detail"]) == 3
+
+    arun(scenario(), timeout=120)
+
+
+def test_a_stopped_campaign_sends_nothing_more_and_bad_requests_are_refused(make_edge, make_cloud, broker):
+    site = "site-fw-stop"
+    cloud = make_cloud(sites=(site,))
+    edge = make_edge(edge_cloud_config(site, broker))
+
+    async def scenario():
+        async with contextlib.AsyncExitStack() as stack:
+            chargers = []
+            for n in range(3):
+                cp = await stack.enter_async_context(charger(edge, f"CP-STOP-{n}", cls=FirmwareCharger))
+                await cp.boot()
+                chargers.append(cp)
+            await asyncio.to_thread(poll, lambda: len(cloud.get(f"/api/v1/stations?site={site}")["items"]) == 3, 15,
+                                    what="the stations in the cloud")
+            status, image = await asyncio.to_thread(
+                cloud.api, "POST", "/api/v1/firmware/images",
+                {"name": "Vendor FW", "version": "9.9", "url": "https://firmware.example.com/v9.9.bin"})
+            assert status == 201 and image["url"].endswith("v9.9.bin")
+            for bad, detail in [({"name": "x", "version": "1", "url": "file:///etc/passwd"}, "url"),
+                                ({"name": "", "version": "1", "url": "https://a.example/b"}, "name")]:
+                status, body = await asyncio.to_thread(cloud.api, "POST", "/api/v1/firmware/images", bad)
+                assert status == 400 and detail in body["detail"], body
+            status, body = await asyncio.to_thread(
+                cloud.api, "POST", "/api/v1/firmware/campaigns", {"name": "c", "image": image["id"], "stations": ["NOPE"]})
+            assert status == 404 and "NOPE" in body["detail"]
+            status, body = await asyncio.to_thread(
+                cloud.api, "POST", "/api/v1/firmware/campaigns", {"name": "c", "image": image["id"], "sites": [site],
+                                                                   "ratePerMinute": 0})
+            assert status == 400 and "ratePerMinute" in body["detail"]
+            # One a minute: the first goes at once, the others would wait.
+            status, campaign = await asyncio.to_thread(
+                cloud.api, "POST", "/api/v1/firmware/campaigns",
+                {"name": "slow", "image": image["id"], "sites": [site], "ratePerMinute": 1})
+            assert status == 201 and campaign["state"] == "scheduled" and campaign["progress"] == {"pending": 3}
+            await asyncio.to_thread(
+                poll, lambda: sum(len(cp.calls_of("UpdateFirmware")) for cp in chargers) == 1, 15, what="the first update")
+            status, stopped = await asyncio.to_thread(
+                cloud.api, "POST", f"/api/v1/firmware/campaigns/{campaign['id']}/stop")
+            assert status == 200 and stopped["state"] == "stopped" and stopped["progress"].get("skipped") == 2
+            status, again = await asyncio.to_thread(
+                cloud.api, "POST", f"/api/v1/firmware/campaigns/{campaign['id']}/stop")
+            assert status == 409
+            sent = [cp for cp in chargers if cp.calls_of("UpdateFirmware")]
+            assert sent[0].calls_of("UpdateFirmware")[0]["location"] == "https://firmware.example.com/v9.9.bin"
+            await asyncio.sleep(3)
+            assert sum(len(cp.calls_of("UpdateFirmware")) for cp in chargers) == 1, "nothing sent after the stop"
+
+    arun(scenario(), timeout=90)
