@@ -11,14 +11,24 @@ public struct APIIdentity: Sendable, Equatable {
     public var sites: Set<String>?
     /// The user acting (a signed-in user, or the user a token belongs to); nil for a token of no user.
     public var user: String?
+    /// The user's client organization; nil for the fleet's own staff.
+    public var organization: String?
 
-    public init(tokenId: String, name: String, role: Role, sites: Set<String>? = nil, user: String? = nil) {
+    public init(
+        tokenId: String, name: String, role: Role, sites: Set<String>? = nil, user: String? = nil,
+        organization: String? = nil
+    ) {
         self.tokenId = tokenId
         self.name = name
         self.role = role
         self.sites = sites
         self.user = user
+        self.organization = organization
     }
+
+    /// Whether this caller may see a vehicle of `organization` (staff see every vehicle; an organization's users
+    /// only its own).
+    public func sees(vehicleOf organization: String?) -> Bool { self.organization == nil || self.organization == organization }
 
     /// Whether this caller may see `site`.
     public func sees(site: String) -> Bool { sites?.contains(site) ?? true }

@@ -16,6 +16,7 @@ public enum Access {
             // A partner always belongs to an organization; one without sees nothing rather than everything.
             sites = []
         }
-        return APIIdentity(tokenId: tokenId, name: user.name, role: role, sites: sites, user: user.id)
+        return APIIdentity(
+            tokenId: tokenId, name: user.name, role: role, sites: sites, user: user.id, organization: user.organization)
     }
 }

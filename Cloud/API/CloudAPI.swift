@@ -57,6 +57,28 @@ public struct CloudAPI: Sendable {
         }
         let api = router.group("/api/v1")
         addFirmwareRoutes(to: api)
+        api.get("/vehicles") { _, context in
+            let identity = try context.require(.read)
+            return try json(Items(items: try await Vehicles.list(for: identity, repository: repository)))
+        }
+        api.post("/vehicles") { request, context in
+            let identity = try context.require(.configure)
+            let vehicle = try await Vehicles.add(
+                try await decode(VehicleInput.self, from: request), by: identity, repository: repository)
+            var response = try json(vehicle)
+            response.status = .created
+            return response
+        }
+        api.delete("/vehicles/:vehicle") { _, context in
+            let identity = try context.require(.configure)
+            let id = try context.parameters.require("vehicle")
+            guard let vehicle = try await repository.vehicles().first(where: { $0.id == id }),
+                identity.sees(vehicleOf: vehicle.organization), try await repository.deleteVehicle(id: id)
+            else {
+                throw Problem(status: 404, detail: "no vehicle '\(id)'")
+            }
+            return Response(status: .noContent)
+        }
         api.get("/sites") { _, context in
             let identity = try context.require(.read)
             return try json(Items(items: try await repository.sites(in: identity.sites)))

@@ -1,8 +1,8 @@
 /// The API's OpenAPI 3.1 document, served at `/api/v1/openapi.json`. A test checks that it names every
 /// route the router serves, and the interop tests validate real answers against its schemas.
 enum OpenAPIDocument {
-    /// The whole document: the core below with the firmware routes (``OpenAPIFirmware``) merged in.
-    static let json = OpenAPIFirmware.merged(into: core)
+    /// The whole document: the core below with the firmware routes (``OpenAPIFragments``) merged in.
+    static let json = OpenAPIFragments.merged(into: core)
 
     static let core = #"""
         {

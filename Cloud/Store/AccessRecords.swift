@@ -172,3 +172,27 @@ public struct AlertView: Sendable, Equatable, Codable {
         self.since = since
     }
 }
+
+/// A vehicle of the fleet and the tokens (RFID cards, app ids, Autocharge ids) that identify it at a charger.
+public struct VehicleRecord: Sendable, Equatable, Codable {
+    public var id: String
+    public var name: String
+    public var plate: String?
+    public var fleet: String?
+    /// The client organization it belongs to; nil for the fleet's own.
+    public var organization: String?
+    public var tokens: [String]
+    public var createdAt: Date
+
+    public init(
+        id: String, name: String, plate: String?, fleet: String?, organization: String?, tokens: [String], createdAt: Date
+    ) {
+        self.id = id
+        self.name = name
+        self.plate = plate
+        self.fleet = fleet
+        self.organization = organization
+        self.tokens = tokens
+        self.createdAt = createdAt
+    }
+}

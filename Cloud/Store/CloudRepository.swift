@@ -61,6 +61,14 @@ public protocol CloudRepository: Sendable {
     func webSession(idHash: String) async throws -> WebSessionRecord?
     func deleteWebSession(idHash: String) async throws
 
+    // MARK: Vehicles
+    /// Adds a vehicle with the tokens that identify it (a token identifies one vehicle at most).
+    func addVehicle(_ vehicle: VehicleRecord) async throws
+    func vehicles() async throws -> [VehicleRecord]
+    func deleteVehicle(id: String) async throws -> Bool
+    /// The sessions in progress of any of these tokens.
+    func activeSessions(idTags: [String]) async throws -> [SessionView]
+
     // MARK: Firmware
     /// Keeps an image; `data` is the uploaded file (nil for an image at an external URL).
     func addFirmwareImage(_ image: FirmwareImage, data: Data?) async throws

@@ -269,6 +269,7 @@ public enum CloudStoreError: Error, Equatable, CustomStringConvertible {
     case userExists(String)
     case organizationExists(String)
     case unknownOrganization(String)
+    case tokenTaken(idTag: String, vehicle: String)
 
     public var description: String {
         switch self {
@@ -277,6 +278,7 @@ public enum CloudStoreError: Error, Equatable, CustomStringConvertible {
         case .userExists(let id): "user '\(id)' already exists"
         case .organizationExists(let id): "organization '\(id)' already exists"
         case .unknownOrganization(let id): "organization '\(id)' does not exist"
+        case .tokenTaken(let idTag, let vehicle): "token '\(idTag)' already identifies vehicle '\(vehicle)'"
         }
     }
 }

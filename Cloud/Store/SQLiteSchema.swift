@@ -142,6 +142,19 @@ enum CloudSchema {
                     CREATE INDEX event_station_kind ON event(station_id, kind, at);
                     """)
         }
+        migrator.registerMigration("v4-vehicles") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE vehicle (
+                        id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL, plate TEXT, fleet TEXT, organization_id TEXT,
+                        created_at BIGINT NOT NULL
+                    );
+                    CREATE TABLE vehicle_token (
+                        id_tag TEXT PRIMARY KEY NOT NULL, vehicle_id TEXT NOT NULL
+                    );
+                    CREATE INDEX vehicle_token_vehicle ON vehicle_token(vehicle_id);
+                    """)
+        }
         return migrator
     }
 }

@@ -14,6 +14,11 @@ public enum Catalog {
     static let outcomePrefix = "outcome."
 
     static let english: [String: String] = [
+        "nav.vehicles": "Vehicles", "vehicle.title": "Vehicles", "vehicle.none": "No vehicles registered yet.",
+        "vehicle.name": "Name", "vehicle.plate": "Plate", "vehicle.fleet": "Fleet", "vehicle.tokens": "Tokens",
+        "vehicle.where": "Charging at", "vehicle.notCharging": "Not charging", "vehicle.remove": "Remove",
+        "vehicle.add": "Add a vehicle", "vehicle.tokensHelp": "Tokens that identify it (comma-separated)",
+        "session.vehicle": "Vehicle",
         "nav.firmware": "Firmware", "fw.title": "Firmware", "fw.images": "Images", "fw.name": "Name",
         "fw.version": "Version", "fw.file": "File", "fw.size": "Size", "fw.added": "Added", "fw.noImages": "No images yet.",
         "fw.upload": "Upload an image", "fw.uploadButton": "Upload", "fw.external": "An image at another address",
@@ -77,6 +82,11 @@ public enum Catalog {
     ]
 
     static let german: [String: String] = [
+        "nav.vehicles": "Fahrzeuge", "vehicle.title": "Fahrzeuge", "vehicle.none": "Noch keine Fahrzeuge eingetragen.",
+        "vehicle.name": "Name", "vehicle.plate": "Kennzeichen", "vehicle.fleet": "Flotte", "vehicle.tokens": "Token",
+        "vehicle.where": "Lädt an", "vehicle.notCharging": "Lädt nicht", "vehicle.remove": "Entfernen",
+        "vehicle.add": "Fahrzeug hinzufügen", "vehicle.tokensHelp": "Token, die es erkennen (durch Kommas getrennt)",
+        "session.vehicle": "Fahrzeug",
         "nav.firmware": "Firmware", "fw.title": "Firmware", "fw.images": "Abbilder", "fw.name": "Name",
         "fw.version": "Version", "fw.file": "Datei", "fw.size": "Größe", "fw.added": "Hinzugefügt",
         "fw.noImages": "Noch keine Abbilder.", "fw.upload": "Abbild hochladen", "fw.uploadButton": "Hochladen",
@@ -141,6 +151,11 @@ public enum Catalog {
     ]
 
     static let french: [String: String] = [
+        "nav.vehicles": "Véhicules", "vehicle.title": "Véhicules", "vehicle.none": "Aucun véhicule enregistré pour l’instant.",
+        "vehicle.name": "Nom", "vehicle.plate": "Immatriculation", "vehicle.fleet": "Flotte", "vehicle.tokens": "Badges",
+        "vehicle.where": "En charge à", "vehicle.notCharging": "Pas en charge", "vehicle.remove": "Retirer",
+        "vehicle.add": "Ajouter un véhicule", "vehicle.tokensHelp": "Badges qui l’identifient (séparés par des virgules)",
+        "session.vehicle": "Véhicule",
         "nav.firmware": "Micrologiciel", "fw.title": "Micrologiciel", "fw.images": "Images", "fw.name": "Nom",
         "fw.version": "Version", "fw.file": "Fichier", "fw.size": "Taille", "fw.added": "Ajoutée",
         "fw.noImages": "Aucune image pour l’instant.", "fw.upload": "Téléverser une image", "fw.uploadButton": "Téléverser",

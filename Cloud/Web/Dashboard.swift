@@ -103,6 +103,9 @@ public struct Dashboard: Sendable {
         }
         web.get("/sites/:site/load-management") { request, context in try await loadSettingsPage(request, context: context) }
         web.post("/sites/:site/load-management") { request, context in try await changeLoadSettings(request, context: context) }
+        web.get("/vehicles") { request, context in try await vehiclesPage(request, context: context) }
+        web.post("/vehicles") { request, context in try await addVehicle(request, context: context) }
+        web.post("/vehicles/:vehicle/delete") { request, context in try await deleteVehicle(request, context: context) }
         web.get("/firmware") { request, context in try await firmwarePage(request, context: context) }
         web.post("/firmware/upload") { request, context in try await uploadFirmware(request, context: context) }
         web.post("/firmware/external") { request, context in try await registerFirmware(request, context: context) }

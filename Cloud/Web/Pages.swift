@@ -220,6 +220,7 @@ extension Dashboard {
         filter.active = state == "ongoing" ? true : state == "completed" ? false : nil
         let page = try await repository.sessions(filter)
         let sites = try await repository.sites(in: identity.sites)
+        let vehicles = try await vehicleNames(identity)
         var next: String?
         if let cursor = page.next {
             var items = URLComponents()
@@ -245,7 +246,7 @@ extension Dashboard {
                         "stop": session.active ? strings["session.ongoing"] : formats.dateTime(session.stopTime),
                         "duration": formats.duration(from: session.startTime, to: session.stopTime ?? Date()),
                         "energy": formats.energy(session.energyWh), "soc": formats.percent(session.soc),
-                        "active": session.active,
+                        "active": session.active, "vehicle": session.idTag.flatMap { vehicles[$0] },
                     ]
                 },
                 "hasItems": !page.items.isEmpty, "next": next,
@@ -264,11 +265,13 @@ extension Dashboard {
         let formats = Formats(language: language)
         let strings = Catalog.strings(language)
         let samples = try await repository.sessionSamples(site: siteId, transactionId: transaction, limit: 2000)
+        let vehicles = try await vehicleNames(identity)
         return page(
             "session", title: "session.detail", language: language, context: context,
             values: [
                 "transactionId": session.transactionId, "site": session.site, "station": session.station,
                 "stationPath": Self.pathSegment(session.station), "connector": session.connector, "token": session.idTag,
+                "vehicle": session.idTag.flatMap { vehicles[$0] },
                 "start": formats.dateTime(session.startTime),
                 "stop": session.active ? strings["session.ongoing"] : formats.dateTime(session.stopTime),
                 "reason": session.stopReason,

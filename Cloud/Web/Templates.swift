@@ -11,7 +11,7 @@ enum Templates {
 
     static let all: [(String, String)] = [
         ("layout", layout), ("login", login), ("configuration", configuration), ("loadSettings", loadSettings),
-        ("firmware", firmware), ("campaign", campaign), ("home", home),
+        ("firmware", firmware), ("campaign", campaign), ("vehicles", vehicles), ("home", home),
         ("site", site), ("station", station),
         ("sessions", sessions), ("session", session), ("events", events), ("error", error), ("eventTable", eventTable),
     ]
@@ -38,6 +38,7 @@ enum Templates {
         <a href="/"{{#nav_home}} aria-current="page"{{/nav_home}}>{{t.nav_home}}</a>
         <a href="/sessions"{{#nav_sessions}} aria-current="page"{{/nav_sessions}}>{{t.nav_sessions}}</a>
         <a href="/events"{{#nav_events}} aria-current="page"{{/nav_events}}>{{t.nav_events}}</a>
+        <a href="/vehicles"{{#nav_vehicles}} aria-current="page"{{/nav_vehicles}}>{{t.nav_vehicles}}</a>
         {{#canConfigure}}<a href="/firmware"{{#nav_firmware}} aria-current="page"{{/nav_firmware}}>{{t.nav_firmware}}</a>{{/canConfigure}}
         </nav>
         {{/signedIn}}
@@ -265,6 +266,29 @@ enum Templates {
         {{/content}}{{/layout}}
         """
 
+    static let vehicles = """
+        {{<layout}}{{$content}}
+        <h1>{{t.vehicle_title}}</h1>
+        {{^hasVehicles}}<p>{{t.vehicle_none}}</p>{{/hasVehicles}}
+        {{#hasVehicles}}<table class="vehicles">
+        <thead><tr><th scope="col">{{t.vehicle_name}}</th><th scope="col">{{t.vehicle_plate}}</th><th scope="col">{{t.vehicle_fleet}}</th><th scope="col">{{t.vehicle_tokens}}</th><th scope="col">{{t.vehicle_where}}</th><th scope="col">{{t.session_soc}}</th><th scope="col">{{t.session_power}}</th>{{#canConfigure}}<th scope="col"><span class="visually-hidden">{{t.vehicle_remove}}</span></th>{{/canConfigure}}</tr></thead>
+        <tbody>{{#vehicles}}<tr data-vehicle="{{name}}"><th scope="row">{{name}}</th><td>{{plate}}</td><td>{{fleet}}</td><td><code>{{tokens}}</code></td>
+        <td class="where">{{#charging}}<a href="/stations/{{stationPath}}">{{station}}</a> / {{connector}} · <a href="/sites/{{site}}">{{siteName}}</a> · <a href="/sessions/{{site}}/{{transactionId}}">#{{transactionId}}</a>{{/charging}}{{^charging}}{{t.vehicle_notCharging}}{{/charging}}</td>
+        <td>{{#charging}}{{soc}}{{/charging}}</td><td>{{#charging}}{{power}}{{/charging}}</td>
+        {{#canConfigure}}<td><form method="post" action="/vehicles/{{id}}/delete"><input type="hidden" name="_csrf" value="{{csrf}}"><button type="submit">{{t.vehicle_remove}}</button></form></td>{{/canConfigure}}</tr>{{/vehicles}}</tbody>
+        </table>{{/hasVehicles}}
+        {{#canConfigure}}<form class="settings" method="post" action="/vehicles" id="new-vehicle">
+        <input type="hidden" name="_csrf" value="{{csrf}}">
+        <h2>{{t.vehicle_add}}</h2><span></span>
+        <label for="v-name">{{t.vehicle_name}}</label><input id="v-name" name="name" required maxlength="100">
+        <label for="v-plate">{{t.vehicle_plate}}</label><input id="v-plate" name="plate" maxlength="20">
+        <label for="v-fleet">{{t.vehicle_fleet}}</label><input id="v-fleet" name="fleet" maxlength="100">
+        <label for="v-tokens">{{t.vehicle_tokensHelp}}</label><input id="v-tokens" name="tokens" required>
+        <button type="submit" id="add-vehicle">{{t.vehicle_add}}</button>
+        </form>{{/canConfigure}}
+        {{/content}}{{/layout}}
+        """
+
     static let eventTable = """
         {{^events}}<p>{{t.event_none}}</p>{{/events}}
         {{#hasEvents}}<table class="events">
@@ -285,8 +309,8 @@ enum Templates {
         </form>
         {{^items}}<p>{{t.session_none}}</p>{{/items}}
         {{#hasItems}}<table class="sessions">
-        <thead><tr><th scope="col">#</th><th scope="col">{{t.session_site}}</th><th scope="col">{{t.session_station}}</th><th scope="col">{{t.session_token}}</th><th scope="col">{{t.session_start}}</th><th scope="col">{{t.session_stop}}</th><th scope="col">{{t.session_duration}}</th><th scope="col">{{t.session_energy}}</th><th scope="col">{{t.session_soc}}</th></tr></thead>
-        <tbody>{{#items}}<tr{{#active}} class="active"{{/active}}><td><a href="/sessions/{{siteId}}/{{transactionId}}">{{transactionId}}</a></td><td>{{site}}</td><td><a href="/stations/{{stationPath}}">{{station}}</a> / {{connector}}</td><td><code>{{token}}</code></td><td>{{start}}</td><td>{{stop}}</td><td>{{duration}}</td><td>{{energy}}</td><td>{{soc}}</td></tr>{{/items}}</tbody>
+        <thead><tr><th scope="col">#</th><th scope="col">{{t.session_site}}</th><th scope="col">{{t.session_station}}</th><th scope="col">{{t.session_token}}</th><th scope="col">{{t.session_vehicle}}</th><th scope="col">{{t.session_start}}</th><th scope="col">{{t.session_stop}}</th><th scope="col">{{t.session_duration}}</th><th scope="col">{{t.session_energy}}</th><th scope="col">{{t.session_soc}}</th></tr></thead>
+        <tbody>{{#items}}<tr{{#active}} class="active"{{/active}}><td><a href="/sessions/{{siteId}}/{{transactionId}}">{{transactionId}}</a></td><td>{{site}}</td><td><a href="/stations/{{stationPath}}">{{station}}</a> / {{connector}}</td><td><code>{{token}}</code></td><td>{{vehicle}}</td><td>{{start}}</td><td>{{stop}}</td><td>{{duration}}</td><td>{{energy}}</td><td>{{soc}}</td></tr>{{/items}}</tbody>
         </table>{{/hasItems}}
         {{#next}}<p><a href="{{next}}">{{t.session_more}} →</a></p>{{/next}}
         {{/content}}{{/layout}}
@@ -297,7 +321,8 @@ enum Templates {
         <h1>{{t.session_detail}} #{{transactionId}}</h1>
         <dl class="facts">
         <dt>{{t.session_site}}</dt><dd>{{site}}</dd><dt>{{t.session_station}}</dt><dd><a href="/stations/{{stationPath}}">{{station}}</a> / {{connector}}</dd>
-        <dt>{{t.session_token}}</dt><dd><code>{{token}}</code></dd><dt>{{t.session_start}}</dt><dd>{{start}}</dd>
+        <dt>{{t.session_token}}</dt><dd><code>{{token}}</code></dd><dt>{{t.session_vehicle}}</dt><dd>{{vehicle}}</dd>
+        <dt>{{t.session_start}}</dt><dd>{{start}}</dd>
         <dt>{{t.session_stop}}</dt><dd>{{stop}}</dd><dt>{{t.session_reason}}</dt><dd>{{reason}}</dd>
         <dt>{{t.session_duration}}</dt><dd>{{duration}}</dd><dt>{{t.session_energy}}</dt><dd>{{energy}}</dd>
         <dt>{{t.session_power}}</dt><dd>{{power}}</dd><dt>{{t.session_soc}}</dt><dd>{{soc}}</dd>

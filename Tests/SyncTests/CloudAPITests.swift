@@ -46,6 +46,14 @@ import Testing
         Route(method: .get, path: "/api/v1/sessions", documented: "/sessions", needs: .read),
         Route(method: .get, path: "/api/v1/sessions/s1/7", documented: "/sessions/{site}/{transaction}", needs: .read),
         Route(method: .get, path: "/api/v1/events", documented: "/events", needs: .read),
+        Route(method: .get, path: "/api/v1/vehicles", documented: "/vehicles", needs: .read),
+        // The first allowed caller adds it; the next are told the token is taken.
+        Route(
+            method: .post, path: "/api/v1/vehicles", documented: "/vehicles", needs: .configure,
+            body: #"{"name":"Van 7","plate":"B-GS 7","tokens":["VAN-7"]}"#, allowed: [201, 409]),
+        Route(
+            method: .delete, path: "/api/v1/vehicles/none", documented: "/vehicles/{vehicle}", needs: .configure,
+            allowed: [404]),
         Route(method: .get, path: "/api/v1/firmware/images", documented: "/firmware/images", needs: .configure),
         Route(
             method: .post, path: "/api/v1/firmware/images", documented: "/firmware/images", needs: .configure,

@@ -130,6 +130,7 @@ import Testing
         Page(path: "/sites/s2/load-management", needs: .configure, site: "s2"),
         Page(path: "/sites/s1/load-management", needs: .configure, site: "s1", method: .post, form: "strategy=fifo"),
         Page(path: "/firmware", needs: .configure, site: nil),
+        Page(path: "/vehicles", needs: .read, site: nil),
     ]
 
     @Test func everyPageAnswersEveryRoleAndPartnersSeeOnlyTheirOwnSites() async throws {
@@ -206,6 +207,44 @@ import Testing
             try await client.execute(
                 uri: "/api/v1/stations/CP1/commands/Reset", method: .post, headers: headers,
                 body: ByteBuffer(string: #"{"type":"Soft"}"#)
+            ) { response in
+                #expect(response.status == .forbidden)
+            }
+        }
+    }
+
+    @Test func vehiclesOfAnOrganizationAreSeenOnlyByItAndTheFleetsStaff() async throws {
+        let (app, store) = try await makeApp()
+        for (name, organization, token) in [("Fleet van", nil, "T-FLEET"), ("ACME truck", "acme", "T-ACME")]
+            as [(String, String?, String)]
+        {
+            try await store.addVehicle(
+                VehicleRecord(
+                    id: name, name: name, plate: nil, fleet: nil, organization: organization, tokens: [token], createdAt: Date()))
+        }
+        var tokens: [String: String] = [:]
+        for user in ["acme", "globex", "admin"] {
+            var (record, created) = APITokens.create(name: user, role: .viewer, at: Date())
+            record.user = user
+            try await store.addAPIToken(record)
+            tokens[user] = created
+        }
+        let seen = tokens
+        try await app.test(.router) { client in
+            for (user, expected) in [("acme", ["ACME truck"]), ("globex", []), ("admin", ["ACME truck", "Fleet van"])] {
+                try await client.execute(
+                    uri: "/api/v1/vehicles", method: .get, headers: [.authorization: "Bearer \(seen[user]!)"]
+                ) { response in
+                    let body = try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any]
+                    let names = (body?["items"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }.sorted()
+                    #expect(names == expected, "\(user)")
+                }
+            }
+            // A partner reads; adding needs the configure permission.
+            try await client.execute(
+                uri: "/api/v1/vehicles", method: .post,
+                headers: [.authorization: "Bearer \(seen["acme"]!)", .contentType: "application/json"],
+                body: ByteBuffer(string: #"{"name":"X","tokens":["T-X"]}"#)
             ) { response in
                 #expect(response.status == .forbidden)
             }

@@ -174,3 +174,51 @@ def test_a_stations_configuration_is_read_and_changed_from_its_page(make_edge, m
             assert {"key": "HeartbeatInterval", "value": "120"} in cp.calls_of("ChangeConfiguration")
 
     arun(scenario(), timeout=90)
+
+
+def test_a_registered_vehicle_is_shown_where_it_charges_with_its_state_of_charge(make_edge, make_cloud, broker, browsers):
+    site = "site-vehicles"
+    cloud = make_cloud(sites=(site,))
+    add_user(cloud, "olivia", "operator")
+    edge = make_edge(edge_cloud_config(site, broker))
+
+    async def scenario():
+        async with charger(edge, "CP-VAN") as cp:
+            await cp.boot()
+            await cp.call(call.StatusNotification(connector_id=1, error_code="NoError", status="Available"))
+            browser = await asyncio.to_thread(browsers, f"https://127.0.0.1:{cloud.port}")
+
+            def add_vehicle():
+                browser.sign_in("olivia", PASSWORD)
+                browser.open("/vehicles")
+                for field, value in (("v-name", "Van 12"), ("v-plate", "B-GS 112"), ("v-fleet", "North"),
+                                     ("v-tokens", "VAN12-CARD, VAN12-APP")):
+                    browser.driver.find_element(By.ID, field).send_keys(value)
+                browser.driver.find_element(By.ID, "add-vehicle").click()
+                row = browser.wait(lambda d: d.find_elements(By.CSS_SELECTOR, 'tr[data-vehicle="Van 12"]'), "the vehicle")
+                return row[0].text
+
+            row = await asyncio.to_thread(add_vehicle)
+            assert "B-GS 112" in row and "Not charging" in row
+            # A token already taken is refused with the vehicle named.
+            status, body = await asyncio.to_thread(
+                cloud.api, "POST", "/api/v1/vehicles", {"name": "Other", "tokens": ["VAN12-APP"]})
+            assert status == 409 and "VAN12-APP" in body["detail"]
+            tx = await cp.call(call.StartTransaction(connector_id=1, id_tag="VAN12-APP", meter_start=0, timestamp=now_iso()))
+            await cp.call(call.MeterValues(connector_id=1, transaction_id=tx.transaction_id, meter_value=[{
+                "timestamp": now_iso(), "sampledValue": [
+                    {"value": "1500", "measurand": "Energy.Active.Import.Register", "unit": "Wh"},
+                    {"value": "11000", "measurand": "Power.Active.Import", "unit": "W"},
+                    {"value": "64", "measurand": "SoC", "unit": "Percent"}]}]))
+            await asyncio.to_thread(
+                poll, lambda: (cloud.get("/api/v1/vehicles")["items"][0].get("charging") or {}).get("soc") == 64, 15,
+                what="the vehicle charging in the API")
+            vehicle = (await asyncio.to_thread(cloud.get, "/api/v1/vehicles"))["items"][0]
+            assert vehicle["charging"]["station"] == "CP-VAN" and vehicle["tokens"] == ["VAN12-APP", "VAN12-CARD"]
+            await asyncio.to_thread(browser.open, "/vehicles")
+            row = browser.driver.find_element(By.CSS_SELECTOR, 'tr[data-vehicle="Van 12"]').text
+            assert "CP-VAN" in row and "64 %" in row and "11 kW" in row, row
+            await asyncio.to_thread(browser.open, "/sessions")
+            assert "Van 12" in browser.text()
+
+    arun(scenario(), timeout=90)

@@ -1,8 +1,62 @@
 import Foundation
 
-/// The firmware part of the OpenAPI document, merged into ``OpenAPIDocument/json`` (paths and schemas).
-enum OpenAPIFirmware {
-    static let fragment = #"""
+/// Parts of the OpenAPI document kept beside the core (firmware, vehicles), merged into ``OpenAPIDocument/json``
+/// (paths and schemas).
+enum OpenAPIFragments {
+    static let vehicles = #"""
+        {
+         "paths": {
+          "/vehicles": {
+           "get": {
+            "operationId": "listVehicles",
+            "summary": "The vehicle registry, each vehicle with the session it is in now (where it charges, its state of charge)",
+            "responses": {
+             "200": {"description": "OK", "content": {"application/json": {"schema": {
+              "type": "object", "required": ["items"],
+              "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Vehicle"}}}}}}},
+             "401": {"$ref": "#/components/responses/P401"}
+            }
+           },
+           "post": {
+            "operationId": "addVehicle", "summary": "Add a vehicle with the tokens that identify it (configure permission)",
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {
+             "type": "object", "required": ["name", "tokens"], "properties": {
+              "name": {"type": "string"}, "plate": {"type": "string"}, "fleet": {"type": "string"},
+              "organization": {"type": "string", "description": "A client organization; a user of one adds to their own"},
+              "tokens": {"type": "array", "items": {"type": "string", "maxLength": 20}, "minItems": 1}}}}}},
+            "responses": {
+             "201": {"description": "Created", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Vehicle"}}}},
+             "400": {"$ref": "#/components/responses/P400"}, "401": {"$ref": "#/components/responses/P401"},
+             "403": {"$ref": "#/components/responses/P403"}, "409": {"$ref": "#/components/responses/P409"}
+            }
+           }
+          },
+          "/vehicles/{vehicle}": {
+           "delete": {
+            "operationId": "deleteVehicle", "summary": "Remove a vehicle from the registry",
+            "parameters": [{"in": "path", "name": "vehicle", "required": true, "schema": {"type": "string"}}],
+            "responses": {
+             "204": {"description": "Removed"}, "401": {"$ref": "#/components/responses/P401"},
+             "403": {"$ref": "#/components/responses/P403"}, "404": {"$ref": "#/components/responses/P404"}
+            }
+           }
+          }
+         },
+         "schemas": {
+          "Vehicle": {
+           "type": "object", "required": ["id", "name", "tokens"],
+           "properties": {
+            "id": {"type": "string"}, "name": {"type": "string"}, "plate": {"type": "string"}, "fleet": {"type": "string"},
+            "organization": {"type": "string"}, "tokens": {"type": "array", "items": {"type": "string"}},
+            "createdAt": {"type": "string", "format": "date-time"},
+            "charging": {"$ref": "#/components/schemas/Session"}
+           }
+          }
+         }
+        }
+        """#
+
+    static let firmware = #"""
         {
          "paths": {
           "/firmware/images": {
@@ -122,17 +176,22 @@ enum OpenAPIFirmware {
         }
         """#
 
-    /// `base` with the fragment's paths and schemas added, as sorted JSON.
+    /// `base` with the fragments' paths and schemas added, as sorted JSON.
     static func merged(into base: String) -> String {
-        guard var document = try? JSONSerialization.jsonObject(with: Data(base.utf8)) as? [String: Any],
-            let fragment = try? JSONSerialization.jsonObject(with: Data(Self.fragment.utf8)) as? [String: Any]
-        else { preconditionFailure("the OpenAPI document or its firmware fragment is not valid JSON") }
+        guard var document = try? JSONSerialization.jsonObject(with: Data(base.utf8)) as? [String: Any] else {
+            preconditionFailure("the OpenAPI document is not valid JSON")
+        }
         var paths = document["paths"] as? [String: Any] ?? [:]
-        for (path, item) in fragment["paths"] as? [String: Any] ?? [:] { paths[path] = item }
-        document["paths"] = paths
         var components = document["components"] as? [String: Any] ?? [:]
         var schemas = components["schemas"] as? [String: Any] ?? [:]
-        for (name, schema) in fragment["schemas"] as? [String: Any] ?? [:] { schemas[name] = schema }
+        for text in [Self.firmware, Self.vehicles] {
+            guard let fragment = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
+                preconditionFailure("a fragment of the OpenAPI document is not valid JSON")
+            }
+            for (path, item) in fragment["paths"] as? [String: Any] ?? [:] { paths[path] = item }
+            for (name, schema) in fragment["schemas"] as? [String: Any] ?? [:] { schemas[name] = schema }
+        }
+        document["paths"] = paths
         components["schemas"] = schemas
         document["components"] = components
         let data =

@@ -1,0 +1,71 @@
+import CloudAPI
+import CloudStore
+import Foundation
+import Hummingbird
+import Logging
+
+/// The vehicle registry in the dashboard: which vehicle charges where, and its state of charge.
+extension Dashboard {
+    func vehiclesPage(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let identity = try viewer(request, context)
+        let language = await language(request: request, context: context)
+        let formats = Formats(language: language)
+        let vehicles = try await Vehicles.list(for: identity, repository: repository)
+        let names = Dictionary(
+            try await repository.sites(in: identity.sites).map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
+        return page(
+            "vehicles", title: "vehicle.title", language: language, context: context,
+            values: [
+                "vehicles": vehicles.map { vehicle -> [String: Any?] in
+                    var values: [String: Any?] = [
+                        "id": vehicle.id, "name": vehicle.name, "plate": vehicle.plate, "fleet": vehicle.fleet,
+                        "tokens": vehicle.tokens.joined(separator: ", "),
+                    ]
+                    if let session = vehicle.charging {
+                        values["charging"] =
+                            [
+                                "station": session.station, "stationPath": Self.pathSegment(session.station),
+                                "connector": session.connector, "site": session.site,
+                                "siteName": names[session.site] ?? session.site,
+                                "transactionId": session.transactionId, "soc": formats.percent(session.soc),
+                                "power": formats.power(session.powerW),
+                            ] as [String: Any?]
+                    }
+                    return values
+                },
+                "hasVehicles": !vehicles.isEmpty,
+            ], nav: "vehicles")
+    }
+
+    func addVehicle(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let identity = try viewer(request, context, .configure)
+        var request = request
+        let form = Form(String(buffer: try await request.collectBody(upTo: 1 << 16)))
+        let input = VehicleInput(
+            name: form["name"] ?? "", plate: form["plate"], fleet: form["fleet"], organization: nil,
+            tokens: (form["tokens"] ?? "").split(separator: ",").map(String.init))
+        let vehicle = try await Vehicles.add(input, by: identity, repository: repository)
+        logger.info("vehicle added", metadata: ["vehicle": "\(vehicle.id)", "user": "\(identity.user ?? "")"])
+        return Response(status: .seeOther, headers: [.location: "/vehicles"])
+    }
+
+    func deleteVehicle(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let identity = try viewer(request, context, .configure)
+        let id = try context.parameters.require("vehicle")
+        guard let vehicle = try await repository.vehicles().first(where: { $0.id == id }),
+            identity.sees(vehicleOf: vehicle.organization), try await repository.deleteVehicle(id: id)
+        else {
+            throw Problem(status: 404, detail: "no vehicle '\(id)'")
+        }
+        return Response(status: .seeOther, headers: [.location: "/vehicles"])
+    }
+
+    /// Vehicle names by token, for the session pages.
+    func vehicleNames(_ identity: APIIdentity) async throws -> [String: String] {
+        var names: [String: String] = [:]
+        for vehicle in try await repository.vehicles() where identity.sees(vehicleOf: vehicle.organization) {
+            for token in vehicle.tokens { names[token] = vehicle.name }
+        }
+        return names
+    }
+}
