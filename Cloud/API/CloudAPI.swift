@@ -143,6 +143,18 @@ public struct CloudAPI: Sendable {
             try Self.validateCommand(action: action, payload: payload)
             return try await relay(station: station.id, action: action, payload: payload, user: context.identity?.user)
         }
+        api.post("/stations/:station/approval") { request, context in
+            _ = try context.require(.configure)
+            let station = try await visibleStation(context)
+            let body = try await decode(StationApprovalChange.self, from: request)
+            guard StationApprovalChange.approvals.contains(body.approval) else {
+                throw Problem(status: 400, detail: "approval must be accepted or rejected, got '\(body.approval)'")
+            }
+            let payload = String(decoding: try SyncJSON.encoder().encode(body), as: UTF8.self)
+            return try await relay(
+                site: station.site, station: station.id, action: StationApprovalChange.action, payload: payload,
+                user: context.identity?.user)
+        }
         api.get("/sessions") { request, context in
             let identity = try context.require(.read)
             return try json(try await repository.sessions(try Self.sessionFilter(Query(request), sites: identity.sites)).body)

@@ -6,6 +6,21 @@ enum OpenAPIFragments {
     static let vehicles = #"""
         {
          "paths": {
+          "/stations/{station}/approval": {
+           "post": {
+            "operationId": "setStationApproval",
+            "summary": "Approve (or reject) a station that booted as pending; the edge keeps it and it takes effect at once",
+            "parameters": [{"in": "path", "name": "station", "required": true, "schema": {"type": "string"}}],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {
+             "type": "object", "required": ["approval"], "properties": {"approval": {"enum": ["accepted", "rejected"]}}}}}},
+            "responses": {
+             "200": {"description": "The edge's answer", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CommandAnswer"}}}},
+             "400": {"$ref": "#/components/responses/P400"}, "401": {"$ref": "#/components/responses/P401"},
+             "403": {"$ref": "#/components/responses/P403"}, "404": {"$ref": "#/components/responses/P404"},
+             "409": {"$ref": "#/components/responses/P409"}, "504": {"$ref": "#/components/responses/P504"}
+            }
+           }
+          },
           "/vehicles": {
            "get": {
             "operationId": "listVehicles",

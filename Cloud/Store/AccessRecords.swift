@@ -151,7 +151,7 @@ public struct CommandView: Sendable, Equatable, Codable {
 
 /// Something on the home dashboard's alert list.
 public struct AlertView: Sendable, Equatable, Codable {
-    /// `siteOffline`, `stationOffline` or `faulted`.
+    /// `siteOffline`, `stationPending` (booted, waiting for an operator's approval), `stationOffline` or `faulted`.
     public var kind: String
     public var site: String
     public var station: String?

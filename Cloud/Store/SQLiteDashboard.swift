@@ -94,6 +94,19 @@ extension SQLiteRepository {
             }
             for row in try Row.fetchAll(
                 db,
+                sql:
+                    "SELECT site_id, id, last_boot_at FROM station WHERE approval = 'pending' ORDER BY last_boot_at DESC LIMIT ?",
+                arguments: [limit])
+            {
+                let site: String = row["site_id"]
+                guard scope?.contains(site) ?? true else { continue }
+                alerts.append(
+                    AlertView(
+                        kind: "stationPending", site: site, station: row["id"], connector: nil, code: nil, vendorErrorCode: nil,
+                        since: (row["last_boot_at"] as Int64?).map(Date.init(milliseconds:))))
+            }
+            for row in try Row.fetchAll(
+                db,
                 sql: """
                     SELECT st.site_id, st.id, st.connection_changed_at FROM station st JOIN site s ON s.id = st.site_id
                     WHERE s.online AND NOT st.connected ORDER BY st.connection_changed_at DESC LIMIT ?

@@ -165,6 +165,14 @@ enum Ingest {
             ).execute(arguments: [
                 result.outcome, result.response, result.error, envelope.timestamp.milliseconds, result.id, site,
             ])
+            if result.action == StationApprovalChange.action, result.outcome == "accepted", let response = result.response,
+                let change = try? SyncJSON.decoder().decode(StationApprovalChange.self, from: Data(response.utf8))
+            {
+                // The edge has it in effect: the station's approval is known before its next boot says so.
+                try db.execute(
+                    sql: "UPDATE station SET approval = ? WHERE id = ? AND site_id = ?",
+                    arguments: [change.approval, result.station, site])
+            }
             var detail = ["command": result.id, "action": result.action, "outcome": result.outcome]
             detail["error"] = result.error
             try event(

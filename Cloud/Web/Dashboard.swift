@@ -101,6 +101,7 @@ public struct Dashboard: Sendable {
         web.post("/stations/:station/configuration") { request, context in
             try await changeConfiguration(request, context: context)
         }
+        web.post("/stations/:station/approval") { request, context in try await changeApproval(request, context: context) }
         web.get("/sites/:site/load-management") { request, context in try await loadSettingsPage(request, context: context) }
         web.post("/sites/:site/load-management") { request, context in try await changeLoadSettings(request, context: context) }
         web.get("/vehicles") { request, context in try await vehiclesPage(request, context: context) }

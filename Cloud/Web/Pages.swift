@@ -139,6 +139,8 @@ extension Dashboard {
                 "connectivity": strings[station.connected && online ? "station.connected" : "station.disconnected"],
                 "connectionSince": formats.dateTime(station.connectionChangedAt), "connectors": connectors,
                 "canControl": canControl, "canConfigure": identity.role.permits(.configure), "sessions": sessions,
+                "approvalLabel": strings["approval.\(station.approval ?? "accepted")"] ?? station.approval,
+                "canApprove": identity.role.permits(.configure) && station.approval != nil && station.approval != "accepted",
                 "result": result,
                 "events": events, "hasEvents": !events.isEmpty,
             ], live: true)

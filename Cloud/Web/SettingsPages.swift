@@ -68,6 +68,31 @@ extension Dashboard {
         }
     }
 
+    // MARK: A pending station's approval
+
+    /// Approves or rejects a station through its edge, then back to its page with the edge's answer.
+    func changeApproval(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let identity = try viewer(request, context, .configure)
+        let station = try await visibleStation(context, identity: identity)
+        var request = request
+        let form = Form(String(buffer: try await request.collectBody(upTo: 1 << 16)))
+        let approval = form["approval"] ?? ""
+        guard StationApprovalChange.approvals.contains(approval) else {
+            throw Problem(status: 400, detail: "approval must be accepted or rejected, got '\(approval)'")
+        }
+        let payload = String(
+            decoding: try SyncJSON.encoder().encode(StationApprovalChange(approval: approval)), as: UTF8.self)
+        do {
+            let result = try await relay.send(
+                site: station.site, station: station.id, action: StationApprovalChange.action, payload: payload,
+                user: identity.user, timeout: commandTimeout)
+            return Response(
+                status: .seeOther, headers: [.location: "/stations/\(Self.pathSegment(station.id))?command=\(result.id)"])
+        } catch {
+            throw Problem(status: 409, detail: error.description)
+        }
+    }
+
     // MARK: The site's load management
 
     func loadSettingsPage(_ request: Request, context: APIRequestContext) async throws -> Response {

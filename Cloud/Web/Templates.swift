@@ -132,7 +132,12 @@ enum Templates {
         <dt>{{t.station_vendor}}</dt><dd>{{vendor}}</dd><dt>{{t.station_model}}</dt><dd>{{model}}</dd>
         <dt>{{t.station_serial}}</dt><dd>{{serial}}</dd><dt>{{t.station_firmware}}</dt><dd>{{firmware}}</dd>
         <dt>{{t.station_connectivity}}</dt><dd>{{connectivity}} · {{t.station_since}} {{connectionSince}}</dd>
+        <dt>{{t.station_approval}}</dt><dd id="approval">{{approvalLabel}}</dd>
         </dl>
+        {{#canApprove}}<div class="station-actions">
+        <form method="post" action="/stations/{{stationPath}}/approval"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="approval" value="accepted"><button type="submit" id="approve">{{t.station_approve}}</button></form>
+        <form method="post" action="/stations/{{stationPath}}/approval"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="approval" value="rejected"><button type="submit" class="stop" id="reject">{{t.station_reject}}</button></form>
+        </div>{{/canApprove}}
         <h2>{{t.station_connectors}}</h2>
         <table class="connectors">
         <thead><tr><th scope="col">{{t.station_connector}}</th><th scope="col">{{t.station_status}}</th><th scope="col">{{t.station_errorCode}}</th><th scope="col">{{t.station_vendorError}}</th><th scope="col">{{t.station_info}}</th><th scope="col">{{t.station_since}}</th>{{#canControl}}<th scope="col">{{t.station_actions}}</th>{{/canControl}}</tr></thead>

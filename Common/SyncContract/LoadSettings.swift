@@ -80,3 +80,18 @@ public struct LoadSettings: Codable, Sendable, Equatable {
             minCurrentA: newer.minCurrentA ?? minCurrentA)
     }
 }
+
+/// An operator's verdict on a station that booted as pending (or a change of mind): the payload of a
+/// ``CommandRequest`` whose action is ``StationApprovalChange/action`` and whose station is the one judged. The
+/// edge answers with the same payload once it is in effect.
+public struct StationApprovalChange: Codable, Sendable, Equatable {
+    /// The action name of the command that carries it.
+    public static let action = "SetStationApproval"
+
+    /// `accepted` (it may charge) or `rejected` (it is disconnected and refused from now on).
+    public var approval: String
+
+    public init(approval: String) { self.approval = approval }
+
+    public static let approvals: Set = ["accepted", "rejected"]
+}

@@ -278,6 +278,8 @@ public final class CloudLink: Service, Sendable {
                 error: "arrived at the edge after its deadline")
         } else if command.action == LoadSettings.action {
             result = await changeSettings(command, log: log)
+        } else if command.action == StationApprovalChange.action {
+            result = await changeApproval(command, log: log)
         } else {
             do {
                 let response = try await central.command(
@@ -296,6 +298,29 @@ public final class CloudLink: Service, Sendable {
             try await store.enqueue(.commandResult(result), at: Date())
         } catch {
             log.error("could not keep a command's result", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// An operator's approval or rejection of a station, from the cloud: kept in the store and in effect at once (an
+    /// approved station is asked to boot again, a rejected one is disconnected), whether it is connected or not.
+    private func changeApproval(_ command: CommandRequest, log: Logger) async -> CommandResult {
+        guard let change = try? SyncJSON.decoder().decode(StationApprovalChange.self, from: Data(command.payload.utf8)),
+            let approval = StationApproval(rawValue: change.approval), approval != .pending, !command.station.isEmpty
+        else {
+            log.warning("station approval from the cloud refused: not accepted or rejected for a station")
+            return CommandResult(
+                id: command.id, station: command.station, action: command.action, outcome: "invalid",
+                error: #"the payload must be {"approval": "accepted" or "rejected"} for a station"#)
+        }
+        do {
+            try await central.approve(stationId: command.station, approval)
+            return CommandResult(
+                id: command.id, station: command.station, action: command.action, outcome: "accepted",
+                response: command.payload)
+        } catch {
+            log.error("could not keep a station's approval", metadata: ["error": "\(error)"])
+            return CommandResult(
+                id: command.id, station: command.station, action: command.action, outcome: "failed", error: "\(error)")
         }
     }
 

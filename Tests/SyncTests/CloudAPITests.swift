@@ -43,6 +43,9 @@ import Testing
         Route(
             method: .post, path: "/api/v1/stations/CP1/commands/Reset", documented: "/stations/{station}/commands/{action}",
             needs: .control, body: #"{"type":"Soft"}"#, relayed: true),
+        Route(
+            method: .post, path: "/api/v1/stations/CP1/approval", documented: "/stations/{station}/approval",
+            needs: .configure, body: #"{"approval":"accepted"}"#, relayed: true),
         Route(method: .get, path: "/api/v1/sessions", documented: "/sessions", needs: .read),
         Route(method: .get, path: "/api/v1/sessions/s1/7", documented: "/sessions/{site}/{transaction}", needs: .read),
         Route(method: .get, path: "/api/v1/events", documented: "/events", needs: .read),

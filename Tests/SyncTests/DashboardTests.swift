@@ -130,6 +130,7 @@ import Testing
         Page(path: "/sites/s2/load-management", needs: .configure, site: "s2"),
         Page(path: "/sites/s1/load-management", needs: .configure, site: "s1", method: .post, form: "strategy=fifo"),
         Page(path: "/firmware", needs: .configure, site: nil),
+        Page(path: "/stations/CP1/approval", needs: .configure, site: "s1", method: .post, form: "approval=accepted"),
         Page(path: "/vehicles", needs: .read, site: nil),
     ]
 

@@ -222,3 +222,40 @@ def test_a_registered_vehicle_is_shown_where_it_charges_with_its_state_of_charge
             assert "Van 12" in browser.text()
 
     arun(scenario(), timeout=90)
+
+
+def test_a_station_that_booted_as_pending_is_approved_from_the_dashboard(make_edge, make_cloud, broker, browsers):
+    site = "site-approve"
+    cloud = make_cloud(sites=(site,))
+    add_user(cloud, "ada", "admin")
+    edge = make_edge({**edge_cloud_config(site, broker), "ocpp": {"unknown_stations": "pending"}})
+
+    async def scenario():
+        async with charger(edge, "CP-NEW") as cp:
+            boot = await cp.boot()
+            assert boot.status == "Pending"
+            await asyncio.to_thread(
+                poll, lambda: cloud.api("GET", "/api/v1/stations/CP-NEW")[1].get("approval") == "pending", 15,
+                what="the pending station in the cloud")
+            browser = await asyncio.to_thread(browsers, f"https://127.0.0.1:{cloud.port}")
+            await asyncio.to_thread(browser.sign_in, "ada", PASSWORD)
+            alerts = browser.driver.find_element(By.CSS_SELECTOR, "ul.alerts").text
+            assert "CP-NEW" in alerts and "waits for approval" in alerts
+            await asyncio.to_thread(browser.open, "/stations/CP-NEW")
+            assert browser.driver.find_element(By.ID, "approval").text == "Waiting for approval"
+            await asyncio.to_thread(lambda: browser.driver.find_element(By.ID, "approve").click())
+            result = await asyncio.to_thread(
+                browser.wait, lambda d: d.find_elements(By.ID, "command-result"), "the edge's answer")
+            assert "SetStationApproval" in result[0].text and "Accepted" in result[0].text and "ada" in result[0].text
+            # The edge asks the station to boot again at once; this time it is accepted.
+            await cp.wait_for_calls(1, timeout=10)
+            assert cp.calls_of("TriggerMessage") == [{"requestedMessage": "BootNotification"}]
+            assert (await cp.boot()).status == "Accepted"
+            await asyncio.to_thread(
+                poll, lambda: cloud.get("/api/v1/stations/CP-NEW").get("approval") == "accepted", 15,
+                what="the approval in the cloud")
+            status, body = await asyncio.to_thread(
+                cloud.api, "POST", "/api/v1/stations/CP-NEW/approval", {"approval": "maybe"})
+            assert status == 400 and "approval" in body["detail"]
+
+    arun(scenario(), timeout=90)
