@@ -86,6 +86,11 @@ public struct CloudAPI: Sendable {
         api.get("/sites/:site") { _, context in
             try json(try await visibleSite(context))
         }
+        api.put("/sites/:site") { request, context in
+            _ = try context.require(.configure)
+            let site = try await visibleSite(context)
+            return try json(try await decode(SiteChange.self, from: request).apply(to: site.id, repository: repository))
+        }
         api.get("/sites/:site/meters") { request, context in
             let site = try await visibleSite(context)
             let query = Query(request)

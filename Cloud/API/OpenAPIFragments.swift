@@ -6,6 +6,23 @@ enum OpenAPIFragments {
     static let vehicles = #"""
         {
          "paths": {
+          "/sites/{site}": {
+           "put": {
+            "operationId": "updateSite", "summary": "Change a site's name and location (fields left out are kept)",
+            "parameters": [{"in": "path", "name": "site", "required": true, "schema": {"type": "string"}}],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {
+             "type": "object", "properties": {
+              "name": {"type": "string"}, "address": {"type": "string"},
+              "latitude": {"type": "number", "minimum": -90, "maximum": 90},
+              "longitude": {"type": "number", "minimum": -180, "maximum": 180},
+              "timeZone": {"type": "string", "description": "IANA, such as Europe/Berlin"}}}}}},
+            "responses": {
+             "200": {"description": "OK", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Site"}}}},
+             "400": {"$ref": "#/components/responses/P400"}, "401": {"$ref": "#/components/responses/P401"},
+             "403": {"$ref": "#/components/responses/P403"}, "404": {"$ref": "#/components/responses/P404"}
+            }
+           }
+          },
           "/stations/{station}/approval": {
            "post": {
             "operationId": "setStationApproval",
@@ -56,6 +73,10 @@ enum OpenAPIFragments {
             }
            }
           }
+         },
+         "siteProperties": {
+          "address": {"type": "string"}, "latitude": {"type": "number"}, "longitude": {"type": "number"},
+          "timeZone": {"type": "string", "description": "IANA time zone the site's pages show times in"}
          },
          "schemas": {
           "Vehicle": {
@@ -203,8 +224,19 @@ enum OpenAPIFragments {
             guard let fragment = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
                 preconditionFailure("a fragment of the OpenAPI document is not valid JSON")
             }
-            for (path, item) in fragment["paths"] as? [String: Any] ?? [:] { paths[path] = item }
+            // Operations are added to a path the core already has (its other methods stay).
+            for (path, item) in fragment["paths"] as? [String: Any] ?? [:] {
+                var operations = paths[path] as? [String: Any] ?? [:]
+                for (method, operation) in item as? [String: Any] ?? [:] { operations[method] = operation }
+                paths[path] = operations
+            }
             for (name, schema) in fragment["schemas"] as? [String: Any] ?? [:] { schemas[name] = schema }
+            if let extra = fragment["siteProperties"] as? [String: Any], var site = schemas["Site"] as? [String: Any] {
+                var properties = site["properties"] as? [String: Any] ?? [:]
+                for (name, property) in extra { properties[name] = property }
+                site["properties"] = properties
+                schemas["Site"] = site
+            }
         }
         document["paths"] = paths
         components["schemas"] = schemas

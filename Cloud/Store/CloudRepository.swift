@@ -12,6 +12,10 @@ public protocol CloudRepository: Sendable {
     func sites(in scope: Set<String>?) async throws -> [SiteRecord]
     func site(id: String) async throws -> SiteRecord?
     func setPresence(site: String, online: Bool, at time: Date) async throws
+    /// Changes a site's name and location (fields given as nil are left as they are).
+    func updateSite(
+        id: String, name: String?, address: String?, latitude: Double?, longitude: Double?, timeZone: String?)
+        async throws
 
     // MARK: Ingest
     /// Applies a batch of up messages in one transaction, each `(site, seq)` at most once, and returns what
@@ -57,6 +61,9 @@ public protocol CloudRepository: Sendable {
     /// success clears the count.
     func recordLogin(user: String, succeeded: Bool, lockUntil: Date?) async throws
     func setLanguage(user: String, language: String?) async throws
+    /// The sites a user chose for their home dashboard (empty: all they may see).
+    func homeSites(user: String) async throws -> Set<String>
+    func setHomeSites(user: String, sites: Set<String>) async throws
     func addWebSession(_ session: WebSessionRecord) async throws
     func webSession(idHash: String) async throws -> WebSessionRecord?
     func deleteWebSession(idHash: String) async throws

@@ -10,11 +10,21 @@ public struct SiteRecord: Sendable, Equatable, Codable {
     /// The highest seq applied from this site.
     public var lastSeq: Int64
     public var tokenListVersion: Int
+    /// Where it is: a postal address, coordinates (WGS 84), and the IANA time zone its pages show times in.
+    public var address: String?
+    public var latitude: Double?
+    public var longitude: Double?
+    public var timeZone: String?
 
     public init(
         id: String, name: String, createdAt: Date, online: Bool = false, lastSeenAt: Date? = nil, lastSeq: Int64 = 0,
-        tokenListVersion: Int = 0
+        tokenListVersion: Int = 0, address: String? = nil, latitude: Double? = nil, longitude: Double? = nil,
+        timeZone: String? = nil
     ) {
+        self.address = address
+        self.latitude = latitude
+        self.longitude = longitude
+        self.timeZone = timeZone
         self.id = id
         self.name = name
         self.createdAt = createdAt

@@ -95,6 +95,21 @@ extension SQLiteRepository {
         }
     }
 
+    public func homeSites(user: String) async throws -> Set<String> {
+        try await pool.read { db in
+            Set(try String.fetchAll(db, sql: "SELECT site_id FROM user_site_view WHERE user_id = ?", arguments: [user]))
+        }
+    }
+
+    public func setHomeSites(user: String, sites: Set<String>) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM user_site_view WHERE user_id = ?", arguments: [user])
+            for site in sites.sorted() {
+                try db.execute(sql: "INSERT INTO user_site_view (user_id, site_id) VALUES (?, ?)", arguments: [user, site])
+            }
+        }
+    }
+
     static func user(from row: Row) -> UserRecord {
         UserRecord(
             id: row["id"], name: row["name"], passwordHash: row["password_hash"], role: row["role"],

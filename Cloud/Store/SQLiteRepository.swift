@@ -56,11 +56,27 @@ public final class SQLiteRepository: CloudRepository {
         }
     }
 
+    public func updateSite(
+        id: String, name: String?, address: String?, latitude: Double?, longitude: Double?, timeZone: String?
+    ) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE site SET name = COALESCE(?, name), address = COALESCE(?, address), latitude = COALESCE(?, latitude),
+                        longitude = COALESCE(?, longitude), time_zone = COALESCE(?, time_zone)
+                    WHERE id = ?
+                    """,
+                arguments: [name, address, latitude, longitude, timeZone, id])
+            guard db.changesCount == 1 else { throw CloudStoreError.unknownSite(id) }
+        }
+    }
+
     static func site(from row: Row) -> SiteRecord {
         SiteRecord(
             id: row["id"], name: row["name"], createdAt: Date(milliseconds: row["created_at"]), online: row["online"],
             lastSeenAt: (row["last_seen_at"] as Int64?).map(Date.init(milliseconds:)), lastSeq: row["last_seq"],
-            tokenListVersion: row["token_list_version"])
+            tokenListVersion: row["token_list_version"], address: row["address"], latitude: row["latitude"],
+            longitude: row["longitude"], timeZone: row["time_zone"])
     }
 
     // MARK: Ingest

@@ -155,6 +155,18 @@ enum CloudSchema {
                     CREATE INDEX vehicle_token_vehicle ON vehicle_token(vehicle_id);
                     """)
         }
+        migrator.registerMigration("v5-locations-views") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE site ADD COLUMN address TEXT;
+                    ALTER TABLE site ADD COLUMN latitude DOUBLE PRECISION;
+                    ALTER TABLE site ADD COLUMN longitude DOUBLE PRECISION;
+                    ALTER TABLE site ADD COLUMN time_zone TEXT;
+                    CREATE TABLE user_site_view (
+                        user_id TEXT NOT NULL, site_id TEXT NOT NULL, PRIMARY KEY (user_id, site_id)
+                    );
+                    """)
+        }
         return migrator
     }
 }

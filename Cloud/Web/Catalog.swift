@@ -14,6 +14,10 @@ public enum Catalog {
     static let outcomePrefix = "outcome."
 
     static let english: [String: String] = [
+        "site.address": "Address", "site.coordinates": "Coordinates", "site.timeZone": "Time zone",
+        "site.latitude": "Latitude", "site.longitude": "Longitude", "site.edit": "Change name and location",
+        "site.save": "Save", "view.mine": "Your sites", "view.all": "show all", "view.choose": "Choose the sites shown here",
+        "view.sites": "Sites (none chosen: all)",
         "nav.vehicles": "Vehicles", "vehicle.title": "Vehicles", "vehicle.none": "No vehicles registered yet.",
         "vehicle.name": "Name", "vehicle.plate": "Plate", "vehicle.fleet": "Fleet", "vehicle.tokens": "Tokens",
         "vehicle.where": "Charging at", "vehicle.notCharging": "Not charging", "vehicle.remove": "Remove",
@@ -84,6 +88,10 @@ public enum Catalog {
     ]
 
     static let german: [String: String] = [
+        "site.address": "Adresse", "site.coordinates": "Koordinaten", "site.timeZone": "Zeitzone",
+        "site.latitude": "Breitengrad", "site.longitude": "Längengrad", "site.edit": "Name und Ort ändern",
+        "site.save": "Speichern", "view.mine": "Ihre Standorte", "view.all": "alle zeigen",
+        "view.choose": "Die hier gezeigten Standorte wählen", "view.sites": "Standorte (keiner gewählt: alle)",
         "nav.vehicles": "Fahrzeuge", "vehicle.title": "Fahrzeuge", "vehicle.none": "Noch keine Fahrzeuge eingetragen.",
         "vehicle.name": "Name", "vehicle.plate": "Kennzeichen", "vehicle.fleet": "Flotte", "vehicle.tokens": "Token",
         "vehicle.where": "Lädt an", "vehicle.notCharging": "Lädt nicht", "vehicle.remove": "Entfernen",
@@ -155,6 +163,10 @@ public enum Catalog {
     ]
 
     static let french: [String: String] = [
+        "site.address": "Adresse", "site.coordinates": "Coordonnées", "site.timeZone": "Fuseau horaire",
+        "site.latitude": "Latitude", "site.longitude": "Longitude", "site.edit": "Modifier le nom et l’emplacement",
+        "site.save": "Enregistrer", "view.mine": "Vos sites", "view.all": "tout afficher",
+        "view.choose": "Choisir les sites affichés ici", "view.sites": "Sites (aucun choisi : tous)",
         "nav.vehicles": "Véhicules", "vehicle.title": "Véhicules", "vehicle.none": "Aucun véhicule enregistré pour l’instant.",
         "vehicle.name": "Nom", "vehicle.plate": "Immatriculation", "vehicle.fleet": "Flotte", "vehicle.tokens": "Badges",
         "vehicle.where": "En charge à", "vehicle.notCharging": "Pas en charge", "vehicle.remove": "Retirer",

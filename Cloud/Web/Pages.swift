@@ -16,10 +16,17 @@ extension Dashboard {
         let language = await language(request: request, context: context)
         let formats = Formats(language: language)
         let strings = Catalog.strings(language)
-        async let summariesLoad = repository.siteSummaries(in: identity.sites)
-        async let alertsLoad = repository.alerts(in: identity.sites, limit: 50)
+        // The user's chosen sites, unless they asked for all (within what they may see in any case).
+        var chosen: Set<String> = []
+        if let user = identity.user { chosen = try await repository.homeSites(user: user) }
+        let filtered = !chosen.isEmpty && Query(request).string("all") == nil
+        let scope: Set<String>? = filtered ? chosen.intersection(identity.sites ?? chosen) : identity.sites
+        async let summariesLoad = repository.siteSummaries(in: scope)
+        async let alertsLoad = repository.alerts(in: scope, limit: 50)
+        async let choicesLoad = repository.sites(in: identity.sites)
         let summaries = try await summariesLoad
         let alerts = try await alertsLoad
+        let choices = try await choicesLoad
         let names = Dictionary(summaries.map { ($0.site, $0.name) }, uniquingKeysWith: { first, _ in first })
         let summary = LiveSummary(summaries, formats: formats)
         return page(
@@ -45,7 +52,8 @@ extension Dashboard {
                         "vendorErrorCode": alert.vendorErrorCode, "since": formats.dateTime(alert.since),
                     ]
                 },
-                "hasAlerts": !alerts.isEmpty,
+                "hasAlerts": !alerts.isEmpty, "filtered": filtered, "shown": summaries.count,
+                "siteChoices": choices.map { ["id": $0.id, "name": $0.name, "selected": chosen.contains($0.id)] },
             ], live: true, nav: "home")
     }
 
@@ -63,7 +71,10 @@ extension Dashboard {
         return page(
             "site", title: "home.site", language: language, context: context,
             values: [
-                "siteId": site.id, "canConfigure": identity.role.permits(.configure),
+                "siteId": site.id, "canConfigure": identity.role.permits(.configure), "address": site.address,
+                "latitude": site.latitude.map { String($0) }, "longitude": site.longitude.map { String($0) },
+                "coordinates": site.latitude.flatMap { lat in site.longitude.map { String(format: "%.5f, %.5f", lat, $0) } },
+                "timeZone": site.timeZone,
                 "siteName": site.name, "presence": site.online ? "online" : "offline",
                 "presenceLabel": strings[site.online ? "home.online" : "home.offline"],
                 "stations": stations.map { station -> [String: Any?] in
@@ -93,9 +104,10 @@ extension Dashboard {
         let identity = try viewer(request, context)
         let station = try await visibleStation(context, identity: identity)
         let language = await language(request: request, context: context)
-        let formats = Formats(language: language)
-        let strings = Catalog.strings(language)
         let site = try await repository.site(id: station.site)
+        // Times on a station's page are the site's local times.
+        let formats = Formats(language: language, timeZone: site?.timeZone.flatMap(TimeZone.init(identifier:)) ?? .current)
+        let strings = Catalog.strings(language)
         let online = site?.online ?? false
         let active = try await repository.sessions(
             SessionFilter(sites: identity.sites, site: station.site, station: station.id, active: true, limit: 10)

@@ -137,6 +137,41 @@ extension Dashboard {
         }
     }
 
+    // MARK: Locations and the home page's sites
+
+    func changeSite(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let identity = try viewer(request, context, .configure)
+        let site = try await visibleSite(context, identity: identity)
+        var request = request
+        let form = Form(String(buffer: try await request.collectBody(upTo: 1 << 16)))
+        func number(_ name: String) throws -> Double? {
+            guard let text = form[name]?.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: ",", with: "."),
+                !text.isEmpty
+            else { return nil }
+            guard let value = Double(text) else { throw Problem(status: 400, detail: "\(name) must be a number, got '\(text)'") }
+            return value
+        }
+        func text(_ name: String) -> String? { form[name].flatMap { $0.isEmpty ? nil : $0 } }
+        let change = SiteChange(
+            name: text("name"), address: text("address"), latitude: try number("latitude"), longitude: try number("longitude"),
+            timeZone: text("timeZone"))
+        _ = try await change.apply(to: site.id, repository: repository)
+        return Response(status: .seeOther, headers: [.location: "/sites/\(site.id)"])
+    }
+
+    /// Saves the sites a user wants on their home page (none: all).
+    func chooseHomeSites(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let identity = try viewer(request, context)
+        guard let user = identity.user else { throw Problem(status: 400, detail: "only a signed-in user has a home page") }
+        var request = request
+        let form = Form(String(buffer: try await request.collectBody(upTo: 1 << 20)))
+        let visible = Set(try await repository.sites(in: identity.sites).map(\.id))
+        let chosen = Set(form.all("sites").filter { !$0.isEmpty })
+        if let unknown = chosen.subtracting(visible).sorted().first { throw Problem(status: 404, detail: "no site '\(unknown)'") }
+        try await repository.setHomeSites(user: user, sites: chosen)
+        return Response(status: .seeOther, headers: [.location: "/"])
+    }
+
     // MARK: Shared
 
     func visibleSite(_ context: APIRequestContext, identity: APIIdentity) async throws -> SiteRecord {

@@ -95,6 +95,11 @@ enum Templates {
         </section>
         <section>
         <h2>{{t.nav_home}}</h2>
+        {{#filtered}}<p id="view-note">{{t.view_mine}} ({{shown}}) · <a href="/?all=1">{{t.view_all}}</a></p>{{/filtered}}
+        {{#hasSites}}<details><summary>{{t.view_choose}}</summary>
+        <form method="post" action="/home/sites" class="settings" id="choose-sites"><input type="hidden" name="_csrf" value="{{csrf}}">
+        <label for="home-sites">{{t.view_sites}}</label><select id="home-sites" name="sites" multiple size="6">{{#siteChoices}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/siteChoices}}</select>
+        <button type="submit" id="save-view">{{t.site_save}}</button></form></details>{{/hasSites}}
         {{^sites}}<p>{{t.home_noSites}}</p>{{/sites}}
         {{#hasSites}}
         <table class="sites">
@@ -112,7 +117,22 @@ enum Templates {
     static let site = """
         {{<layout}}{{$content}}
         <h1>{{siteName}} <span class="badge {{presence}}">{{presenceLabel}}</span></h1>
-        {{#canConfigure}}<p><a href="/sites/{{siteId}}/load-management" id="load-management">{{t.lm_title}}</a></p>{{/canConfigure}}
+        <dl class="facts">
+        <dt>{{t.site_address}}</dt><dd id="site-address">{{address}}</dd>
+        <dt>{{t.site_coordinates}}</dt><dd>{{#coordinates}}<a href="https://www.openstreetmap.org/?mlat={{latitude}}&amp;mlon={{longitude}}#map=17/{{latitude}}/{{longitude}}">{{coordinates}}</a>{{/coordinates}}</dd>
+        <dt>{{t.site_timeZone}}</dt><dd>{{timeZone}}</dd>
+        </dl>
+        {{#canConfigure}}<p><a href="/sites/{{siteId}}/load-management" id="load-management">{{t.lm_title}}</a></p>
+        <details><summary>{{t.site_edit}}</summary>
+        <form class="settings" method="post" action="/sites/{{siteId}}/details" id="site-details">
+        <input type="hidden" name="_csrf" value="{{csrf}}">
+        <label for="s-name">{{t.vehicle_name}}</label><input id="s-name" name="name" value="{{siteName}}" maxlength="100" required>
+        <label for="s-address">{{t.site_address}}</label><input id="s-address" name="address" value="{{address}}" maxlength="200">
+        <label for="s-lat">{{t.site_latitude}}</label><input id="s-lat" name="latitude" value="{{latitude}}" inputmode="decimal">
+        <label for="s-lon">{{t.site_longitude}}</label><input id="s-lon" name="longitude" value="{{longitude}}" inputmode="decimal">
+        <label for="s-tz">{{t.site_timeZone}}</label><input id="s-tz" name="timeZone" value="{{timeZone}}" placeholder="Europe/Berlin">
+        <button type="submit" id="save-site">{{t.site_save}}</button>
+        </form></details>{{/canConfigure}}
         <table class="stations">
         <thead><tr><th scope="col">{{t.session_station}}</th><th scope="col">{{t.station_connectivity}}</th><th scope="col">{{t.station_connectors}}</th><th scope="col">{{t.station_firmware}}</th></tr></thead>
         <tbody>

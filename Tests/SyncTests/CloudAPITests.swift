@@ -29,6 +29,9 @@ import Testing
     static let routes: [Route] = [
         Route(method: .get, path: "/api/v1/sites", documented: "/sites", needs: .read),
         Route(method: .get, path: "/api/v1/sites/s1", documented: "/sites/{site}", needs: .read),
+        Route(
+            method: .put, path: "/api/v1/sites/s1", documented: "/sites/{site}", needs: .configure,
+            body: #"{"address":"1 Grid Street, Berlin","latitude":52.52,"longitude":13.4,"timeZone":"Europe/Berlin"}"#),
         Route(method: .get, path: "/api/v1/sites/s1/meters", documented: "/sites/{site}/meters", needs: .read),
         Route(method: .get, path: "/api/v1/sites/s1/tokens", documented: "/sites/{site}/tokens", needs: .read),
         Route(

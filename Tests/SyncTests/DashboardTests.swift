@@ -105,6 +105,8 @@ import Testing
         let site: String?
         var method: HTTPRequest.Method = .get
         var form: String? = nil
+        /// A form that saves and redirects (303) rather than sending a command.
+        var redirects = false
     }
 
     static let pages: [Page] = [
@@ -130,6 +132,9 @@ import Testing
         Page(path: "/sites/s2/load-management", needs: .configure, site: "s2"),
         Page(path: "/sites/s1/load-management", needs: .configure, site: "s1", method: .post, form: "strategy=fifo"),
         Page(path: "/firmware", needs: .configure, site: nil),
+        Page(
+            path: "/sites/s1/details", needs: .configure, site: "s1", method: .post, form: "timeZone=Europe/Paris",
+            redirects: true),
         Page(path: "/stations/CP1/approval", needs: .configure, site: "s1", method: .post, form: "approval=accepted"),
         Page(path: "/vehicles", needs: .read, site: nil),
     ]
@@ -160,6 +165,8 @@ import Testing
                             .forbidden
                         } else if let site = page.site, let granted = grants[user], granted != site {
                             .notFound
+                        } else if page.redirects {
+                            .seeOther
                         } else if page.method == .post {
                             // Allowed through; with no broker the command cannot be sent, and the page says so.
                             .conflict
@@ -212,6 +219,46 @@ import Testing
                 #expect(response.status == .forbidden)
             }
         }
+    }
+
+    @Test func aUserChoosesTheSitesOnTheirHomePageAndOperatorsSetASitesLocation() async throws {
+        let (app, store) = try await makeApp()
+        try await app.test(.router) { client in
+            let browser = try #require(try await Self.signIn(client, user: "operator"))
+            var headers = browser.headers
+            headers[.contentType] = "application/x-www-form-urlencoded"
+            try await client.execute(
+                uri: "/home/sites", method: .post, headers: headers, body: ByteBuffer(string: "sites=s2&_csrf=\(browser.csrf)")
+            ) { response in
+                #expect(response.status == .seeOther)
+            }
+            for (path, s1, s2) in [("/", false, true), ("/?all=1", true, true)] {
+                try await client.execute(uri: path, method: .get, headers: browser.headers) { response in
+                    let html = String(buffer: response.body)
+                    #expect(html.contains(#"data-site="s1""#) == s1 && html.contains(#"data-site="s2""#) == s2, "\(path)")
+                }
+            }
+            for (form, problem) in [
+                ("latitude=95&longitude=10", "latitude"), ("latitude=52", "together"), ("timeZone=Mars/Olympus", "timeZone"),
+            ] {
+                try await client.execute(
+                    uri: "/sites/s1/details", method: .post, headers: headers,
+                    body: ByteBuffer(string: form + "&_csrf=\(browser.csrf)")
+                ) { response in
+                    #expect(response.status == .badRequest && String(buffer: response.body).contains(problem), "\(form)")
+                }
+            }
+            try await client.execute(
+                uri: "/sites/s1/details", method: .post, headers: headers,
+                body: ByteBuffer(
+                    string: "address=1+Grid+Street&latitude=52,52&longitude=13.40&timeZone=Europe/Berlin&_csrf=\(browser.csrf)")
+            ) { response in
+                #expect(response.status == .seeOther)
+            }
+        }
+        let site = try #require(try await store.site(id: "s1"))
+        #expect(site.address == "1 Grid Street" && site.latitude == 52.52 && site.longitude == 13.4)
+        #expect(site.timeZone == "Europe/Berlin" && site.name == "Site s1")
     }
 
     @Test func vehiclesOfAnOrganizationAreSeenOnlyByItAndTheFleetsStaff() async throws {
