@@ -57,7 +57,7 @@ let package = Package(
         ),
         .target(
             name: "SyncContract",
-            dependencies: ["OCPP"],
+            dependencies: ["OCPP", "SiteModel"],
             path: "Common/SyncContract",
             swiftSettings: swiftSettings
         ),
@@ -254,6 +254,8 @@ let package = Package(
             dependencies: [
                 "OCPP", "SyncContract", "CloudStore", "CloudIngest", "CloudFirmware",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

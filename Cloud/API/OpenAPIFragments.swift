@@ -23,6 +23,27 @@ enum OpenAPIFragments {
             }
            }
           },
+          "/sites/{site}/stations": {
+           "post": {
+            "operationId": "registerStation",
+            "summary": "Add a station to a site ahead of its first connection; the edge takes it without a restart",
+            "parameters": [{"in": "path", "name": "site", "required": true, "schema": {"type": "string"}}],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {
+             "type": "object", "required": ["id"], "properties": {
+              "id": {"type": "string", "maxLength": 48},
+              "password": {"type": "string", "minLength": 16, "maxLength": 40, "description": "Basic auth (security profiles 1 and 2); only its bcrypt hash leaves the cloud"},
+              "maxCurrentA": {"type": "number", "minimum": 6, "maximum": 500, "description": "Default 32"},
+              "phases": {"enum": [1, 3], "description": "Default 3"},
+              "rotation": {"type": "string", "description": "L1L2L3, L2L3L1, L3L1L2, or L1, L2, L3 for one phase"},
+              "priority": {"type": "integer", "minimum": -100, "maximum": 100}}}}}},
+            "responses": {
+             "200": {"description": "The edge's answer", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CommandAnswer"}}}},
+             "400": {"$ref": "#/components/responses/P400"}, "401": {"$ref": "#/components/responses/P401"},
+             "403": {"$ref": "#/components/responses/P403"}, "404": {"$ref": "#/components/responses/P404"},
+             "409": {"$ref": "#/components/responses/P409"}, "504": {"$ref": "#/components/responses/P504"}
+            }
+           }
+          },
           "/stations/{station}/approval": {
            "post": {
             "operationId": "setStationApproval",

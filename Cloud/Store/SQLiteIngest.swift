@@ -173,6 +173,13 @@ enum Ingest {
                     sql: "UPDATE station SET approval = ? WHERE id = ? AND site_id = ?",
                     arguments: [change.approval, result.station, site])
             }
+            if result.action == StationRegistration.action, result.outcome == "accepted" {
+                // Registered ahead of its first connection: listed (not connected) until it connects.
+                try ensureStation(db, id: result.station, site: site)
+                try db.execute(
+                    sql: "UPDATE station SET approval = 'accepted' WHERE id = ? AND site_id = ?",
+                    arguments: [result.station, site])
+            }
             var detail = ["command": result.id, "action": result.action, "outcome": result.outcome]
             detail["error"] = result.error
             try event(

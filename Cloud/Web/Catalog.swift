@@ -14,6 +14,9 @@ public enum Catalog {
     static let outcomePrefix = "outcome."
 
     static let english: [String: String] = [
+        "reg.title": "Add a station ahead of its first connection", "reg.id": "Station id (its OCPP identity)",
+        "reg.password": "Basic auth password (16 to 40 characters; empty: none)", "reg.current": "Maximum current (A per phase)",
+        "reg.phases": "Phases", "reg.rotation": "Phase rotation", "reg.priority": "Priority", "reg.add": "Add the station",
         "site.address": "Address", "site.coordinates": "Coordinates", "site.timeZone": "Time zone",
         "site.latitude": "Latitude", "site.longitude": "Longitude", "site.edit": "Change name and location",
         "site.save": "Save", "view.mine": "Your sites", "view.all": "show all", "view.choose": "Choose the sites shown here",
@@ -88,6 +91,9 @@ public enum Catalog {
     ]
 
     static let german: [String: String] = [
+        "reg.title": "Station vor ihrer ersten Verbindung anlegen", "reg.id": "Stations-ID (ihre OCPP-Identität)",
+        "reg.password": "Basic-Auth-Passwort (16 bis 40 Zeichen; leer: keines)", "reg.current": "Höchststrom (A je Phase)",
+        "reg.phases": "Phasen", "reg.rotation": "Phasendrehung", "reg.priority": "Priorität", "reg.add": "Station anlegen",
         "site.address": "Adresse", "site.coordinates": "Koordinaten", "site.timeZone": "Zeitzone",
         "site.latitude": "Breitengrad", "site.longitude": "Längengrad", "site.edit": "Name und Ort ändern",
         "site.save": "Speichern", "view.mine": "Ihre Standorte", "view.all": "alle zeigen",
@@ -163,6 +169,10 @@ public enum Catalog {
     ]
 
     static let french: [String: String] = [
+        "reg.title": "Ajouter une borne avant sa première connexion", "reg.id": "Identifiant de la borne (son identité OCPP)",
+        "reg.password": "Mot de passe Basic auth (16 à 40 caractères ; vide : aucun)",
+        "reg.current": "Courant maximal (A par phase)",
+        "reg.phases": "Phases", "reg.rotation": "Rotation des phases", "reg.priority": "Priorité", "reg.add": "Ajouter la borne",
         "site.address": "Adresse", "site.coordinates": "Coordonnées", "site.timeZone": "Fuseau horaire",
         "site.latitude": "Latitude", "site.longitude": "Longitude", "site.edit": "Modifier le nom et l’emplacement",
         "site.save": "Enregistrer", "view.mine": "Vos sites", "view.all": "tout afficher",

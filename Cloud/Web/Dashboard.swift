@@ -93,6 +93,7 @@ public struct Dashboard: Sendable {
         }
         web.get("/live") { _, context in try liveStream(context: context) }
         web.get("/sites/:site") { request, context in try await sitePage(request, context: context) }
+        web.post("/sites/:site/stations") { request, context in try await registerStation(request, context: context) }
         web.post("/sites/:site/details") { request, context in try await changeSite(request, context: context) }
         web.post("/home/sites") { request, context in try await chooseHomeSites(request, context: context) }
         web.get("/stations/:station") { request, context in try await stationPage(request, context: context) }

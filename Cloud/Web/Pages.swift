@@ -72,6 +72,7 @@ extension Dashboard {
             "site", title: "home.site", language: language, context: context,
             values: [
                 "siteId": site.id, "canConfigure": identity.role.permits(.configure), "address": site.address,
+                "result": try await commandResult(Query(request).string("command"), identity: identity, strings: strings),
                 "latitude": site.latitude.map { String($0) }, "longitude": site.longitude.map { String($0) },
                 "coordinates": site.latitude.flatMap { lat in site.longitude.map { String(format: "%.5f, %.5f", lat, $0) } },
                 "timeZone": site.timeZone,

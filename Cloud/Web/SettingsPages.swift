@@ -137,6 +137,40 @@ extension Dashboard {
         }
     }
 
+    // MARK: Stations added ahead of their first connection
+
+    func registerStation(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let identity = try viewer(request, context, .configure)
+        let site = try await visibleSite(context, identity: identity)
+        var request = request
+        let form = Form(String(buffer: try await request.collectBody(upTo: 1 << 16)))
+        func text(_ name: String) -> String? { form[name].flatMap { $0.isEmpty ? nil : $0 } }
+        func number<T: LosslessStringConvertible>(_ name: String, as: T.Type) throws -> T? {
+            guard let raw = text(name) else { return nil }
+            guard let value = T(raw.replacingOccurrences(of: ",", with: ".")) else {
+                throw Problem(status: 400, detail: "\(name) must be a number, got '\(raw)'")
+            }
+            return value
+        }
+        let input = StationRegistrationInput(
+            id: text("id") ?? "", password: text("password"), maxCurrentA: try number("maxCurrentA", as: Double.self),
+            phases: try number("phases", as: Int.self), rotation: text("rotation"), priority: try number("priority", as: Int.self)
+        )
+        if let known = try await repository.station(id: input.id), known.site != site.id {
+            throw Problem(status: 409, detail: "station '\(input.id)' belongs to another site")
+        }
+        let registration = try await input.registration(hash: CloudAPI.hashPassword)
+        let payload = String(decoding: try SyncJSON.encoder().encode(registration), as: UTF8.self)
+        do {
+            let result = try await relay.send(
+                site: site.id, station: input.id, action: StationRegistration.action, payload: payload, user: identity.user,
+                timeout: commandTimeout)
+            return Response(status: .seeOther, headers: [.location: "/sites/\(site.id)?command=\(result.id)"])
+        } catch {
+            throw Problem(status: 409, detail: error.description)
+        }
+    }
+
     // MARK: Locations and the home page's sites
 
     func changeSite(_ request: Request, context: APIRequestContext) async throws -> Response {

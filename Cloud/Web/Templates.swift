@@ -117,6 +117,7 @@ enum Templates {
     static let site = """
         {{<layout}}{{$content}}
         <h1>{{siteName}} <span class="badge {{presence}}">{{presenceLabel}}</span></h1>
+        {{#result}}<p class="result {{outcome}}" role="status" id="command-result">{{t.lm_answer}}: <strong>{{action}}</strong> → <strong>{{outcomeLabel}}</strong>{{#detail}} · <code>{{detail}}</code>{{/detail}} ({{t.action_by}} {{user}})</p>{{/result}}
         <dl class="facts">
         <dt>{{t.site_address}}</dt><dd id="site-address">{{address}}</dd>
         <dt>{{t.site_coordinates}}</dt><dd>{{#coordinates}}<a href="https://www.openstreetmap.org/?mlat={{latitude}}&amp;mlon={{longitude}}#map=17/{{latitude}}/{{longitude}}">{{coordinates}}</a>{{/coordinates}}</dd>
@@ -132,6 +133,17 @@ enum Templates {
         <label for="s-lon">{{t.site_longitude}}</label><input id="s-lon" name="longitude" value="{{longitude}}" inputmode="decimal">
         <label for="s-tz">{{t.site_timeZone}}</label><input id="s-tz" name="timeZone" value="{{timeZone}}" placeholder="Europe/Berlin">
         <button type="submit" id="save-site">{{t.site_save}}</button>
+        </form></details>
+        <details><summary>{{t.reg_title}}</summary>
+        <form class="settings" method="post" action="/sites/{{siteId}}/stations" id="register-station">
+        <input type="hidden" name="_csrf" value="{{csrf}}">
+        <label for="r-id">{{t.reg_id}}</label><input id="r-id" name="id" required maxlength="48">
+        <label for="r-password">{{t.reg_password}}</label><input id="r-password" name="password" type="password" minlength="16" maxlength="40" autocomplete="new-password">
+        <label for="r-current">{{t.reg_current}}</label><input id="r-current" name="maxCurrentA" value="32" inputmode="decimal">
+        <label for="r-phases">{{t.reg_phases}}</label><select id="r-phases" name="phases"><option>3</option><option>1</option></select>
+        <label for="r-rotation">{{t.reg_rotation}}</label><input id="r-rotation" name="rotation" placeholder="L1L2L3 / L2">
+        <label for="r-priority">{{t.reg_priority}}</label><input id="r-priority" name="priority" type="number" min="-100" max="100" value="0">
+        <button type="submit" id="register">{{t.reg_add}}</button>
         </form></details>{{/canConfigure}}
         <table class="stations">
         <thead><tr><th scope="col">{{t.session_station}}</th><th scope="col">{{t.station_connectivity}}</th><th scope="col">{{t.station_connectors}}</th><th scope="col">{{t.station_firmware}}</th></tr></thead>

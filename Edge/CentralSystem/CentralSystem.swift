@@ -22,7 +22,8 @@ public final class CentralSystem: Sendable {
     public let live = LiveConnectors()
     let now: @Sendable () -> Date
     private let sessions = Mutex<[String: StationSession]>([:])
-    private let configuredStations: [String: EdgeConfiguration.Station]
+    /// edge.yaml's stations and those the cloud registered since.
+    private let configuredStations: Mutex<[String: EdgeConfiguration.Station]>
 
     public init(
         configuration: EdgeConfiguration, store: EdgeStore, metrics: EdgeMetrics, logger: Logger,
@@ -35,7 +36,8 @@ public final class CentralSystem: Sendable {
         self.now = now
         authorizer = Authorizer(
             store: store, unknownTokens: configuration.authorization.unknownTokens, remote: remoteAuthorizer)
-        configuredStations = Dictionary(configuration.stations.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        configuredStations = Mutex(
+            Dictionary(configuration.stations.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first }))
         handler = OCPP16Handler(
             store: store, authorizer: authorizer, heartbeatInterval: configuration.ocpp.heartbeatInterval, live: live, now: now)
     }
@@ -61,7 +63,7 @@ public final class CentralSystem: Sendable {
             metrics.authFailure(reason: "bad_identity")
             return .refused(status: 404, reason: "station identity must have 1 to 48 characters")
         }
-        let configured = configuredStations[stationId]
+        let configured = configuredStations.withLock { $0[stationId] }
         let known: StationRecord?
         do {
             known = try await store.station(id: stationId)
@@ -207,6 +209,17 @@ public final class CentralSystem: Sendable {
     }
 
     /// Lets a pending station operate; its next BootNotification is accepted.
+    /// Adds (or changes) a station registered from the cloud: from now on it is known, with its password, as if it
+    /// were listed in edge.yaml; a station waiting for approval is approved.
+    public func register(_ station: EdgeConfiguration.Station) async throws {
+        configuredStations.withLock { $0[station.id] = station }
+        let known = try await store.station(id: station.id)
+        if known == nil || known?.approval == .pending {
+            try await approve(stationId: station.id, .accepted)
+        }
+        logger.notice("station registered from the cloud", metadata: ["station": "\(station.id)"])
+    }
+
     public func approve(stationId: String, _ approval: StationApproval) async throws {
         try await store.setApproval(stationId: stationId, approval, at: now())
         let state: StationApprovalState =

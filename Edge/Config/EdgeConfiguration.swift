@@ -86,6 +86,13 @@ public struct EdgeConfiguration: Sendable, Equatable {
         /// Connectors wired differently from the charger as a whole (connector id → wiring).
         public var connectorWiring: [Int: Wiring] = [:]
 
+        public init(id: String, passwordHash: String?, wiring: Wiring, connectorWiring: [Int: Wiring] = [:]) {
+            self.id = id
+            self.passwordHash = passwordHash
+            self.wiring = wiring
+            self.connectorWiring = connectorWiring
+        }
+
         /// How one connector is wired.
         public func wiring(connector: Int) -> Wiring { connectorWiring[connector] ?? wiring }
     }

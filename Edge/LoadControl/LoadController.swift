@@ -28,7 +28,8 @@ public final class LoadController: Service, Sendable {
     private let latest = Mutex<LoadStatus?>(nil)
     /// The latest reaction times (meter reading → limit accepted), for `/status`.
     private let reactions = Mutex<ReactionTimes>(ReactionTimes())
-    private let stationsById: [String: EdgeConfiguration.Station]
+    /// How each station is wired: edge.yaml's, and those the cloud registered since.
+    private let stationsById: Mutex<[String: EdgeConfiguration.Station]>
 
     /// What the controller knows of one connected charger.
     struct StationControl: Sendable {
@@ -54,10 +55,16 @@ public final class LoadController: Service, Sendable {
         let active = settings ?? ActiveLoadSettings(grid: configuration.grid, loadManagement: configuration.loadManagement)
         self.active = Mutex(active)
         planner = Mutex(LoadPlanner(grid: active.grid ?? Self.noGrid, settings: active.loadManagement))
-        stationsById = Dictionary(configuration.stations.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        stationsById = Mutex(
+            Dictionary(configuration.stations.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first }))
     }
 
     private static let noGrid = EdgeConfiguration.Grid(phases: 3, voltage: 230, limit: 0, limitKW: nil, margin: 0)
+
+    /// A station registered from the cloud: its wiring counts from the next allocation.
+    public func register(_ station: EdgeConfiguration.Station) {
+        stationsById.withLock { $0[station.id] = station }
+    }
 
     /// The settings in effect.
     public var activeSettings: ActiveLoadSettings { active.withLock { $0 } }
@@ -158,7 +165,7 @@ public final class LoadController: Service, Sendable {
             for (connectorId, state) in states.sorted(by: { $0.key < $1.key }) {
                 var input = ConnectorInput(
                     key: ConnectorKey(stationId: stationId, connectorId: connectorId),
-                    wiring: stationsById[stationId]?.wiring(connector: connectorId) ?? .init(),
+                    wiring: stationsById.withLock { $0[stationId] }?.wiring(connector: connectorId) ?? .init(),
                     transactionId: state.transactionId, startedAt: state.transactionStartedAt, measured: state.phaseCurrents,
                     measuredAt: state.measuredAt, controllable: control?.capabilities.takesProfiles ?? true)
                 input.connected = connected

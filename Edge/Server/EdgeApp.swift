@@ -66,6 +66,10 @@ public struct EdgeApp: Sendable {
             metrics.storeCommitted(batch: size, duration: duration)
             outboxChanged.withLock { $0 }?()
         }
+        // Stations the cloud registered join edge.yaml's, as if listed there.
+        var merged = self.configuration
+        merged.stations = try await StationRegistrations.merged(merged, store: store)
+        let configuration = merged
         let cloudAuthorization = configuration.cloud.map { CloudAuthorization(store: store, timeout: $0.authTimeout) }
         let central = CentralSystem(
             configuration: configuration, store: store, metrics: metrics, logger: logger, remoteAuthorizer: cloudAuthorization)
@@ -82,16 +86,18 @@ public struct EdgeApp: Sendable {
         if let cloudAuthorization {
             let samples = SiteSamples(configuration: configuration, board: board, load: loadController)
             let changes = LoadSettingsChanges(controller: loadController, store: store, fromTheCloud: fromTheCloud.stored)
+            let registrations = StationRegistrations(
+                central: central, load: loadController, store: store, fromTheFile: Set(self.configuration.stations.map(\.id)))
             let link = CloudLink(
                 configuration: configuration, store: store, central: central, authorization: cloudAuthorization,
                 metricsFactory: PrometheusMetricsFactory(registry: registry), logger: logger, samples: samples.messages(at:),
-                changeLoadSettings: { change in try await changes.change(change) })
+                changeLoadSettings: { change in try await changes.change(change) },
+                registerStation: { id, registration in try await registrations.register(station: id, registration) })
             outboxChanged.withLock { $0 = link.outboxChanged }
             cloudLink = link
         }
 
         let ports = Mutex<(ocpp: Int?, http: Int?, reported: Bool)>((nil, nil, false))
-        let configuration = self.configuration
         let logger = self.logger
         let reportIfReady: @Sendable () async -> Void = {
             // Both servers call this once running; only the call that completes the pair reports.

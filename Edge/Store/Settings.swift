@@ -24,3 +24,32 @@ extension EdgeStore {
         }
     }
 }
+
+extension EdgeStore {
+    private static let stationPrefix = "station:"
+
+    /// The stations the cloud registered, by id.
+    public func stationRegistrations() async throws -> [String: StationRegistration] {
+        let rows = try await read { db in
+            try Row.fetchAll(db, sql: "SELECT key, value FROM setting WHERE key LIKE 'station:%'").map {
+                (key: $0["key"] as String, value: $0["value"] as String)
+            }
+        }
+        var registrations: [String: StationRegistration] = [:]
+        for (key, value) in rows {
+            registrations[String(key.dropFirst(Self.stationPrefix.count))] = try SyncJSON.decoder().decode(
+                StationRegistration.self, from: Data(value.utf8))
+        }
+        return registrations
+    }
+
+    /// Keeps a station the cloud registered, for the next start.
+    public func saveStationRegistration(_ registration: StationRegistration, station: String, at time: Date) async throws {
+        let text = String(decoding: try SyncJSON.encoder().encode(registration), as: UTF8.self)
+        try await write { db in
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO setting (key, value, updated) VALUES (?, ?, ?)",
+                arguments: [Self.stationPrefix + station, text, time.stored])
+        }
+    }
+}

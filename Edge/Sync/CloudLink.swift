@@ -25,6 +25,7 @@ public final class CloudLink: Service, Sendable {
     private let authorization: CloudAuthorization
     private let samples: @Sendable (Date) -> [UpMessage]
     private let changeLoadSettings: LoadSettingsHandler?
+    private let registerStation: StationRegistrationHandler?
     private let logger: Logger
     private let metrics: SyncMetrics
     private let wake: AsyncStream<Void>
@@ -35,6 +36,8 @@ public final class CloudLink: Service, Sendable {
 
     /// Applies a change of load-management settings and answers with the settings in effect, or throws why not.
     public typealias LoadSettingsHandler = @Sendable (LoadSettings) async throws -> LoadSettings
+    /// Registers a station from the cloud and answers with the registration in effect, or throws why not.
+    public typealias StationRegistrationHandler = @Sendable (String, StationRegistration) async throws -> StationRegistration
 
     /// - Parameters:
     ///   - samples: the site's periodic messages (meter readings, load summary) at a given time.
@@ -42,8 +45,9 @@ public final class CloudLink: Service, Sendable {
     public init(
         configuration: EdgeConfiguration, store: EdgeStore, central: CentralSystem, authorization: CloudAuthorization,
         metricsFactory: any MetricsFactory, logger: Logger, samples: @escaping @Sendable (Date) -> [UpMessage] = { _ in [] },
-        changeLoadSettings: LoadSettingsHandler? = nil
+        changeLoadSettings: LoadSettingsHandler? = nil, registerStation: StationRegistrationHandler? = nil
     ) {
+        self.registerStation = registerStation
         precondition(configuration.cloud != nil, "CloudLink needs a cloud section")
         let settings = configuration.cloud!
         site = configuration.site.id
@@ -280,6 +284,8 @@ public final class CloudLink: Service, Sendable {
             result = await changeSettings(command, log: log)
         } else if command.action == StationApprovalChange.action {
             result = await changeApproval(command, log: log)
+        } else if command.action == StationRegistration.action {
+            result = await register(command, log: log)
         } else {
             do {
                 let response = try await central.command(
@@ -298,6 +304,32 @@ public final class CloudLink: Service, Sendable {
             try await store.enqueue(.commandResult(result), at: Date())
         } catch {
             log.error("could not keep a command's result", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// A station registered from the cloud ahead of its first connection.
+    private func register(_ command: CommandRequest, log: Logger) async -> CommandResult {
+        func refused(_ reason: String) -> CommandResult {
+            log.warning("station registration from the cloud refused", metadata: ["reason": "\(reason)"])
+            return CommandResult(
+                id: command.id, station: command.station, action: command.action, outcome: "invalid", error: reason)
+        }
+        guard let registerStation else { return refused("this edge does not take stations from the cloud") }
+        let registration: StationRegistration
+        do {
+            registration = try SyncJSON.decoder().decode(StationRegistration.self, from: Data(command.payload.utf8))
+        } catch {
+            return refused("the registration is not valid: \(error)")
+        }
+        do {
+            let registered = try await registerStation(command.station, registration)
+            var answer = registered
+            answer.passwordHash = registered.passwordHash == nil ? nil : "(set)"
+            return CommandResult(
+                id: command.id, station: command.station, action: command.action, outcome: "accepted",
+                response: String(decoding: try SyncJSON.encoder().encode(answer), as: UTF8.self))
+        } catch {
+            return refused("\(error)")
         }
     }
 

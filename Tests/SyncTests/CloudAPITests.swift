@@ -32,6 +32,9 @@ import Testing
         Route(
             method: .put, path: "/api/v1/sites/s1", documented: "/sites/{site}", needs: .configure,
             body: #"{"address":"1 Grid Street, Berlin","latitude":52.52,"longitude":13.4,"timeZone":"Europe/Berlin"}"#),
+        Route(
+            method: .post, path: "/api/v1/sites/s1/stations", documented: "/sites/{site}/stations", needs: .configure,
+            body: #"{"id":"CP-NEW","maxCurrentA":16,"phases":1,"rotation":"L2"}"#, relayed: true),
         Route(method: .get, path: "/api/v1/sites/s1/meters", documented: "/sites/{site}/meters", needs: .read),
         Route(method: .get, path: "/api/v1/sites/s1/tokens", documented: "/sites/{site}/tokens", needs: .read),
         Route(

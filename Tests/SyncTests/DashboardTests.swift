@@ -135,6 +135,7 @@ import Testing
         Page(
             path: "/sites/s1/details", needs: .configure, site: "s1", method: .post, form: "timeZone=Europe/Paris",
             redirects: true),
+        Page(path: "/sites/s1/stations", needs: .configure, site: "s1", method: .post, form: "id=CP-NEW&phases=1&rotation=L2"),
         Page(path: "/stations/CP1/approval", needs: .configure, site: "s1", method: .post, form: "approval=accepted"),
         Page(path: "/vehicles", needs: .read, site: nil),
     ]

@@ -299,3 +299,60 @@ def test_load_management_settings_from_the_api_take_effect_on_the_edge_and_outli
     assert "load-management settings from the cloud apply over edge.yaml's" in edge.log_text()
     events = cloud.get(f"/api/v1/events?site={site}&kind=command")["items"]
     assert [event["code"] for event in events].count("SetLoadManagement") >= 3
+
+
+def test_a_station_added_in_the_cloud_ahead_of_its_first_connection_is_known_to_the_edge_at_once(
+        make_edge, make_cloud, broker):
+    import websockets
+
+    from support import basic_auth_header
+
+    site = "site-reg"
+    password = "a-station-password-1"
+    cloud = make_cloud(sites=(site,))
+    config = {**edge_cloud_config(site, broker), "ocpp": {"unknown_stations": "reject"},
+              "stations": [{"id": "CP-YAML"}]}
+    edge = make_edge(config)
+
+    async def refused(station: str, **kwargs) -> int:
+        try:
+            async with charger(edge, station, **kwargs):
+                return 101
+        except websockets.exceptions.InvalidStatus as error:
+            return error.response.status_code
+
+    async def scenario():
+        # Unknown to the edge: refused (the reject policy).
+        assert await refused("CP-PRE") == 404
+        for bad, field in [({"id": "CP-PRE", "phases": 3, "rotation": "L1L2"}, "rotation"),
+                           ({"id": "CP-PRE", "maxCurrentA": 2}, "maxCurrentA"),
+                           ({"id": "CP-PRE", "password": "short"}, "password")]:
+            status, body = await asyncio.to_thread(cloud.api, "POST", f"/api/v1/sites/{site}/stations", bad)
+            assert status == 400 and field in body["detail"], (bad, body)
+        status, body = await asyncio.to_thread(
+            cloud.api, "POST", f"/api/v1/sites/{site}/stations",
+            {"id": "CP-PRE", "password": password, "maxCurrentA": 16, "phases": 1, "rotation": "L2", "priority": 5})
+        assert status == 200 and body["outcome"] == "accepted", body
+        assert body["response"]["passwordHash"] == "(set)" and body["response"]["rotation"] == "L2"
+        # The edge's own file wins: a station of edge.yaml is not changed from the cloud.
+        status, body = await asyncio.to_thread(cloud.api, "POST", f"/api/v1/sites/{site}/stations", {"id": "CP-YAML"})
+        assert status == 400 and "edge.yaml" in body["detail"], body
+        # Listed in the cloud before it ever connected.
+        await asyncio.to_thread(poll, lambda: cloud.api("GET", "/api/v1/stations/CP-PRE")[0] == 200, 15,
+                                what="the registered station in the cloud")
+        # Known now, with its password: without it 401, with it accepted at boot.
+        assert await refused("CP-PRE") == 401
+        async with charger(edge, "CP-PRE", additional_headers=basic_auth_header("CP-PRE", password)) as cp:
+            assert (await cp.boot()).status == "Accepted"
+
+    arun(scenario(), timeout=90)
+    # It outlives a restart of the edge.
+    edge.stop()
+    edge.start()
+
+    async def after_restart():
+        assert await refused("CP-PRE") == 401
+        async with charger(edge, "CP-PRE", additional_headers=basic_auth_header("CP-PRE", password)) as cp:
+            assert (await cp.boot()).status == "Accepted"
+
+    arun(after_restart(), timeout=60)

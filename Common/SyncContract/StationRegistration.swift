@@ -1,0 +1,55 @@
+import SiteModel
+
+/// A station added from the cloud ahead of its first connection: the payload of a ``CommandRequest`` whose action is
+/// ``StationRegistration/action`` and whose station is the new station's id. The edge keeps it, and from then on
+/// treats the station as one listed in its `edge.yaml` (known, so accepted under the `pending` policy; Basic auth
+/// with this password; wired as given, for load management), without a restart. A station listed in `edge.yaml`
+/// cannot be changed this way: the installer's file wins.
+public struct StationRegistration: Codable, Sendable, Equatable {
+    /// The action name of the command that carries it.
+    public static let action = "RegisterStation"
+
+    /// bcrypt hash of the station's Basic auth password (the cloud hashes it; the password never crosses MQTT).
+    public var passwordHash: String?
+    /// The most the charger delivers, in A per phase.
+    public var maxCurrentA: Double
+    /// 1 or 3.
+    public var phases: Int
+    /// The grid phase of each of the charger's phases, as installers write it: `L1L2L3`, `L2L3L1`, `L3L1L2`, or
+    /// `L1`, `L2`, `L3` for a single-phase charger.
+    public var rotation: String
+    /// Higher is served first by the `priority` strategy (-100 to 100).
+    public var priority: Int
+
+    public init(passwordHash: String?, maxCurrentA: Double, phases: Int, rotation: String, priority: Int) {
+        self.passwordHash = passwordHash
+        self.maxCurrentA = maxCurrentA
+        self.phases = phases
+        self.rotation = rotation
+        self.priority = priority
+    }
+
+    /// What is wrong with it on its face, each naming the field (the same rules as a station in `edge.yaml`).
+    public var problems: [String] {
+        var problems: [String] = []
+        if !(6...500).contains(maxCurrentA) { problems.append("maxCurrentA: must be 6 to 500 A, got \(maxCurrentA)") }
+        if phases != 1 && phases != 3 { problems.append("phases: must be 1 or 3, got \(phases)") }
+        if !(-100...100).contains(priority) { problems.append("priority: must be -100 to 100, got \(priority)") }
+        if gridPhases == nil {
+            let examples = phases == 1 ? "L1, L2 or L3" : "L1L2L3, L2L3L1 or L3L1L2"
+            problems.append(
+                "rotation: must name the grid phase of each of the charger's phases: \(examples), got \"\(rotation)\"")
+        }
+        if let passwordHash, !(passwordHash.hasPrefix("$2a$") || passwordHash.hasPrefix("$2b$") || passwordHash.hasPrefix("$2y$"))
+        {
+            problems.append("passwordHash: must be a bcrypt hash")
+        }
+        return problems
+    }
+
+    /// The grid phase (0, 1, 2) of each of the charger's phases; nil when the rotation does not fit the phases.
+    public var gridPhases: [Int]? {
+        guard let grid = PhaseRotation.gridPhases(rotation), grid.count == phases else { return nil }
+        return grid
+    }
+}

@@ -1,0 +1,64 @@
+import CentralSystem
+import EdgeConfig
+import EdgeStore
+import Foundation
+import LoadControl
+import SyncContract
+
+/// Stations registered from the cloud ahead of their first connection: checked, kept in the store, then in effect
+/// for admission (known, Basic auth) and load management (wiring) at once. edge.yaml's stations are not changed
+/// this way: the installer's file wins, and the answer says so.
+actor StationRegistrations {
+    private let central: CentralSystem
+    private let load: LoadController
+    private let store: EdgeStore
+    private let fromTheFile: Set<String>
+
+    init(central: CentralSystem, load: LoadController, store: EdgeStore, fromTheFile: Set<String>) {
+        self.central = central
+        self.load = load
+        self.store = store
+        self.fromTheFile = fromTheFile
+    }
+
+    /// Why a registration was refused.
+    struct Refused: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    func register(station id: String, _ registration: StationRegistration) async throws -> StationRegistration {
+        guard !id.isEmpty, id.count <= 48 else { throw Refused(description: "station: must have 1 to 48 characters") }
+        guard !fromTheFile.contains(id) else {
+            throw Refused(description: "station \(id) is listed in this edge's edge.yaml; change it there")
+        }
+        let problems = registration.problems
+        guard problems.isEmpty, let grid = registration.gridPhases else {
+            throw Refused(description: problems.joined(separator: "; "))
+        }
+        try await store.saveStationRegistration(registration, station: id, at: Date())
+        let station = Self.station(id: id, registration, gridPhases: grid)
+        load.register(station)
+        try await central.register(station)
+        return registration
+    }
+
+    /// A registration as edge.yaml would have it.
+    static func station(id: String, _ registration: StationRegistration, gridPhases: [Int]) -> EdgeConfiguration.Station {
+        EdgeConfiguration.Station(
+            id: id, passwordHash: registration.passwordHash,
+            wiring: .init(maxCurrent: registration.maxCurrentA, gridPhases: gridPhases, priority: registration.priority))
+    }
+
+    /// edge.yaml's stations plus those the cloud registered before (edge.yaml's win; one that no longer passes the
+    /// checks is left out), for the start.
+    static func merged(_ configuration: EdgeConfiguration, store: EdgeStore) async throws -> [EdgeConfiguration.Station] {
+        let fromTheFile = Set(configuration.stations.map(\.id))
+        var stations = configuration.stations
+        for (id, registration) in try await store.stationRegistrations().sorted(by: { $0.key < $1.key })
+        where !fromTheFile.contains(id) {
+            guard registration.problems.isEmpty, let grid = registration.gridPhases else { continue }
+            stations.append(station(id: id, registration, gridPhases: grid))
+        }
+        return stations
+    }
+}
