@@ -328,7 +328,7 @@ public struct CloudAPI: Sendable {
             limit: try query.integer("limit", in: 1...500, default: 50), after: after)
     }
 
-    private func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
+    func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
         let body = try await request.body.collect(upTo: Self.maxBodyBytes)
         do {
             return try SyncJSON.decoder().decode(T.self, from: Data(body.readableBytesView))

@@ -17,13 +17,7 @@ extension CloudAPI {
             let identity = try context.require(.configure)
             let image = try await Self.firmware {
                 if request.headers[.contentType]?.hasPrefix("application/json") == true {
-                    let body = try await request.body.collect(upTo: Self.maxBodyBytes)
-                    let input: ExternalImageInput
-                    do {
-                        input = try SyncJSON.decoder().decode(ExternalImageInput.self, from: Data(body.readableBytesView))
-                    } catch {
-                        throw Problem(status: 400, detail: "the body is not valid: \(error)")
-                    }
+                    let input = try await decode(ExternalImageInput.self, from: request)
                     return try await FirmwareCatalog.addExternal(
                         name: input.name, version: input.version, url: input.url, user: identity.user, repository: repository)
                 }
@@ -50,13 +44,7 @@ extension CloudAPI {
         }
         api.post("/firmware/campaigns") { request, context in
             let identity = try context.require(.configure)
-            let body = try await request.body.collect(upTo: Self.maxBodyBytes)
-            let input: CampaignRequest
-            do {
-                input = try SyncJSON.decoder().decode(CampaignRequest.self, from: Data(body.readableBytesView))
-            } catch {
-                throw Problem(status: 400, detail: "the body is not valid: \(error)")
-            }
+            let input = try await decode(CampaignRequest.self, from: request)
             let campaign = try await Self.firmware {
                 try await FirmwareCatalog.createCampaign(
                     input, visibleSites: identity.sites, publicBase: publicBase(request), user: identity.user,
@@ -116,7 +104,7 @@ extension CloudAPI {
     }
 
     /// Maps the catalog's refusals to problems.
-    static func firmware<T>(_ body: () async throws -> T) async throws -> T {
+    public static func firmware<T>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
         } catch let error as FirmwareError {

@@ -171,27 +171,11 @@ extension SQLiteRepository {
 
     public func commands(_ filter: EventFilter) async throws -> [CommandView] {
         try await pool.read { db in
-            var conditions: [String] = []
-            var arguments: StatementArguments = []
-            if let sites = filter.sites {
-                guard !sites.isEmpty else { return [] }
-                conditions.append("site_id IN (\(Array(repeating: "?", count: sites.count).joined(separator: ",")))")
-                arguments += StatementArguments(sites.sorted())
-            }
-            for (column, value) in [("site_id", filter.site), ("station_id", filter.station)] {
-                guard let value else { continue }
-                conditions.append("\(column) = ?")
-                arguments += [value]
-            }
-            if let from = filter.from {
-                conditions.append("created_at >= ?")
-                arguments += [from.milliseconds]
-            }
-            if let to = filter.to {
-                conditions.append("created_at < ?")
-                arguments += [to.milliseconds]
-            }
-            let filterSQL = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            guard
+                let (filterSQL, conditions) = Self.whereClause(
+                    filter, time: "created_at", equal: [("site_id", filter.site), ("station_id", filter.station)])
+            else { return [] }
+            var arguments = conditions
             arguments += [filter.limit]
             return try Row.fetchAll(
                 db, sql: "SELECT * FROM command \(filterSQL) ORDER BY created_at \(filter.ascending ? "" : "DESC"), id LIMIT ?",

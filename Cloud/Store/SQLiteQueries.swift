@@ -110,30 +110,15 @@ extension SQLiteRepository {
 
     public func events(_ filter: EventFilter) async throws -> [EventView] {
         try await pool.read { db in
-            var conditions: [String] = []
-            var arguments: StatementArguments = []
-            if let sites = filter.sites {
-                guard !sites.isEmpty else { return [] }
-                conditions.append("site_id IN (\(Array(repeating: "?", count: sites.count).joined(separator: ",")))")
-                arguments += StatementArguments(sites.sorted())
-            }
-            for (column, value) in [
-                ("site_id", filter.site), ("station_id", filter.station), ("kind", filter.kind), ("severity", filter.severity),
-                ("code", filter.code),
-            ] {
-                guard let value else { continue }
-                conditions.append("\(column) = ?")
-                arguments += [value]
-            }
-            if let from = filter.from {
-                conditions.append("at >= ?")
-                arguments += [from.milliseconds]
-            }
-            if let to = filter.to {
-                conditions.append("at < ?")
-                arguments += [to.milliseconds]
-            }
-            let filterSQL = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            guard
+                let (filterSQL, conditions) = Self.whereClause(
+                    filter, time: "at",
+                    equal: [
+                        ("site_id", filter.site), ("station_id", filter.station), ("kind", filter.kind),
+                        ("severity", filter.severity), ("code", filter.code),
+                    ])
+            else { return [] }
+            var arguments = conditions
             arguments += [filter.limit]
             return try Row.fetchAll(
                 db,
@@ -147,6 +132,34 @@ extension SQLiteRepository {
                     detail: row["detail"])
             }
         }
+    }
+
+    /// The `WHERE` of a history query: the caller's sites, equal columns, a time range on `time`; nil when the
+    /// caller may see no site at all.
+    static func whereClause(
+        _ filter: EventFilter, time: String, equal: [(column: String, value: String?)]
+    ) -> (sql: String, arguments: StatementArguments)? {
+        var conditions: [String] = []
+        var arguments: StatementArguments = []
+        if let sites = filter.sites {
+            guard !sites.isEmpty else { return nil }
+            conditions.append("site_id IN (\(Array(repeating: "?", count: sites.count).joined(separator: ",")))")
+            arguments += StatementArguments(sites.sorted())
+        }
+        for (column, value) in equal {
+            guard let value else { continue }
+            conditions.append("\(column) = ?")
+            arguments += [value]
+        }
+        if let from = filter.from {
+            conditions.append("\(time) >= ?")
+            arguments += [from.milliseconds]
+        }
+        if let to = filter.to {
+            conditions.append("\(time) < ?")
+            arguments += [to.milliseconds]
+        }
+        return (conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "), arguments)
     }
 
     // MARK: Rows

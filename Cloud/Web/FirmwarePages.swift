@@ -44,7 +44,7 @@ extension Dashboard {
         let identity = try viewer(request, context, .configure)
         let query = Query(request)
         let body = try await request.body.collect(upTo: FirmwareCatalog.maxImageBytes)
-        let image = try await Self.firmware {
+        let image = try await CloudAPI.firmware {
             try await FirmwareCatalog.addUpload(
                 name: query.string("name") ?? "", version: query.string("version") ?? "",
                 fileName: query.string("fileName") ?? "", data: Data(body.readableBytesView), user: identity.user,
@@ -60,7 +60,7 @@ extension Dashboard {
         let identity = try viewer(request, context, .configure)
         var request = request
         let form = Form(String(buffer: try await request.collectBody(upTo: 1 << 16)))
-        _ = try await Self.firmware {
+        _ = try await CloudAPI.firmware {
             try await FirmwareCatalog.addExternal(
                 name: form["name"] ?? "", version: form["version"] ?? "", url: form["url"] ?? "", user: identity.user,
                 repository: repository)
@@ -89,7 +89,7 @@ extension Dashboard {
         let campaignRequest = CampaignRequest(
             name: form["name"] ?? "", image: form["image"] ?? "", sites: form.all("sites").filter { !$0.isEmpty },
             stations: stations, startAt: startAt, ratePerMinute: Int(rateText))
-        let campaign = try await Self.firmware {
+        let campaign = try await CloudAPI.firmware {
             try await FirmwareCatalog.createCampaign(
                 campaignRequest, visibleSites: identity.sites, publicBase: publicURL ?? Self.requestBase(request),
                 user: identity.user, repository: repository)
@@ -147,14 +147,4 @@ extension Dashboard {
 
     static func requestBase(_ request: Request) -> String { "https://\(request.head.authority ?? "localhost")" }
 
-    static func firmware<T>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch let error as FirmwareError {
-            switch error {
-            case .invalid(let reason): throw Problem(status: 400, detail: reason)
-            case .notFound(let reason): throw Problem(status: 404, detail: reason)
-            }
-        }
-    }
 }

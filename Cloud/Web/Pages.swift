@@ -178,20 +178,9 @@ extension Dashboard {
         let form = Form(String(buffer: try await request.collectBody(upTo: 1 << 16)))
         let (action, payload) = try Self.command(form)
         try CloudAPI.validateCommand(action: action, payload: payload)
-        let back = "/stations/\(Self.pathSegment(station.id))"
-        do {
-            let result = try await relay.send(
-                station: station.id, action: action, payload: payload, user: identity.user, timeout: commandTimeout)
-            logger.info(
-                "dashboard command",
-                metadata: [
-                    "station": "\(station.id)", "action": "\(action)", "user": "\(identity.user ?? "")",
-                    "outcome": "\(result.outcome)",
-                ])
-            return Response(status: .seeOther, headers: [.location: "\(back)?command=\(result.id)"])
-        } catch {
-            throw Problem(status: 409, detail: error.description)
-        }
+        return try await send(
+            action, payload: payload, site: station.site, station: station.id, by: identity,
+            back: "/stations/\(Self.pathSegment(station.id))")
     }
 
     /// The OCPP 1.6 command of a control form.

@@ -57,15 +57,9 @@ extension Dashboard {
         guard value.count <= 500 else { throw Problem(status: 400, detail: "value must be at most 500 characters") }
         let payload = String(decoding: try JSONEncoder().encode(["key": key, "value": value]), as: UTF8.self)
         try CloudAPI.validateCommand(action: "ChangeConfiguration", payload: payload)
-        let back = "/stations/\(Self.pathSegment(station.id))/configuration"
-        do {
-            let result = try await relay.send(
-                station: station.id, action: "ChangeConfiguration", payload: payload, user: identity.user,
-                timeout: commandTimeout)
-            return Response(status: .seeOther, headers: [.location: "\(back)?command=\(result.id)"])
-        } catch {
-            throw Problem(status: 409, detail: error.description)
-        }
+        return try await send(
+            "ChangeConfiguration", payload: payload, site: station.site, station: station.id, by: identity,
+            back: "/stations/\(Self.pathSegment(station.id))/configuration")
     }
 
     // MARK: A pending station's approval
@@ -82,15 +76,9 @@ extension Dashboard {
         }
         let payload = String(
             decoding: try SyncJSON.encoder().encode(StationApprovalChange(approval: approval)), as: UTF8.self)
-        do {
-            let result = try await relay.send(
-                site: station.site, station: station.id, action: StationApprovalChange.action, payload: payload,
-                user: identity.user, timeout: commandTimeout)
-            return Response(
-                status: .seeOther, headers: [.location: "/stations/\(Self.pathSegment(station.id))?command=\(result.id)"])
-        } catch {
-            throw Problem(status: 409, detail: error.description)
-        }
+        return try await send(
+            StationApprovalChange.action, payload: payload, site: station.site, station: station.id, by: identity,
+            back: "/stations/\(Self.pathSegment(station.id))")
     }
 
     // MARK: The site's load management
@@ -127,14 +115,9 @@ extension Dashboard {
         }
         let settings = try CloudAPI.loadSettings(from: try JSONSerialization.data(withJSONObject: change))
         let payload = String(decoding: try SyncJSON.encoder().encode(settings), as: UTF8.self)
-        do {
-            let result = try await relay.send(
-                site: site.id, station: "", action: LoadSettings.action, payload: payload, user: identity.user,
-                timeout: commandTimeout)
-            return Response(status: .seeOther, headers: [.location: "/sites/\(site.id)/load-management?command=\(result.id)"])
-        } catch {
-            throw Problem(status: 409, detail: error.description)
-        }
+        return try await send(
+            LoadSettings.action, payload: payload, site: site.id, station: "", by: identity,
+            back: "/sites/\(site.id)/load-management")
     }
 
     // MARK: Stations added ahead of their first connection
@@ -161,14 +144,9 @@ extension Dashboard {
         }
         let registration = try await input.registration(hash: CloudAPI.hashPassword)
         let payload = String(decoding: try SyncJSON.encoder().encode(registration), as: UTF8.self)
-        do {
-            let result = try await relay.send(
-                site: site.id, station: input.id, action: StationRegistration.action, payload: payload, user: identity.user,
-                timeout: commandTimeout)
-            return Response(status: .seeOther, headers: [.location: "/sites/\(site.id)?command=\(result.id)"])
-        } catch {
-            throw Problem(status: 409, detail: error.description)
-        }
+        return try await send(
+            StationRegistration.action, payload: payload, site: site.id, station: input.id, by: identity,
+            back: "/sites/\(site.id)")
     }
 
     // MARK: Locations and the home page's sites
@@ -207,6 +185,26 @@ extension Dashboard {
     }
 
     // MARK: Shared
+
+    /// Sends a command from a form through the relay (recorded with who sent it), then back to `page`, which shows
+    /// the answer; 409 with the reason when it cannot be sent.
+    func send(
+        _ action: String, payload: String, site: String, station: String, by identity: APIIdentity, back page: String
+    ) async throws -> Response {
+        do {
+            let result = try await relay.send(
+                site: site, station: station, action: action, payload: payload, user: identity.user, timeout: commandTimeout)
+            logger.info(
+                "dashboard command",
+                metadata: [
+                    "site": "\(site)", "station": "\(station)", "action": "\(action)", "user": "\(identity.user ?? "")",
+                    "outcome": "\(result.outcome)",
+                ])
+            return Response(status: .seeOther, headers: [.location: "\(page)?command=\(result.id)"])
+        } catch {
+            throw Problem(status: 409, detail: error.description)
+        }
+    }
 
     func visibleSite(_ context: APIRequestContext, identity: APIIdentity) async throws -> SiteRecord {
         let id = try context.parameters.require("site")

@@ -25,7 +25,8 @@ import Testing
     /// so what is tried, when, and what the stations report are all visible in the store.
     @Test func aCampaignSendsAtItsRateRetriesLaterFollowsReportsAndFinishes() async throws {
         let store = try SQLiteRepository(path: directory.file("cloud.sqlite"))
-        let now = Date()
+        // Whole seconds: the store keeps milliseconds, and a start rounded up would be after this `now`.
+        let now = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
         _ = try await store.addSite(id: "s1", name: "S1", at: now)
         let image = try await FirmwareCatalog.addUpload(
             name: "FW", version: "2.0", fileName: "fw-2.0.bin", data: Data("firmware".utf8), user: "ada", repository: store)
