@@ -59,6 +59,24 @@ public struct CloudAPI: Sendable {
         }
         let api = router.group("/api/v1")
         addFirmwareRoutes(to: api)
+        api.get("/groups") { _, context in
+            let identity = try context.require(.read)
+            return try json(Items(items: try await GroupInput.visible(to: identity, repository: repository)))
+        }
+        api.put("/groups/:group") { request, context in
+            let identity = try context.require(.configure)
+            let input = try await decode(GroupInput.self, from: request)
+            return try json(
+                try await input.save(id: try context.parameters.require("group"), by: identity, repository: repository))
+        }
+        api.delete("/groups/:group") { _, context in
+            let identity = try context.require(.configure)
+            guard identity.organization == nil, try await repository.deleteGroup(id: try context.parameters.require("group"))
+            else {
+                throw Problem(status: 404, detail: "no such group")
+            }
+            return Response(status: .noContent)
+        }
         api.get("/vehicles") { _, context in
             let identity = try context.require(.read)
             return try json(Items(items: try await Vehicles.list(for: identity, repository: repository)))

@@ -59,6 +59,40 @@ enum OpenAPIFragments {
             }
            }
           },
+          "/groups": {
+           "get": {
+            "operationId": "listGroups",
+            "summary": "Groups of stations (within or across sites) with their connectors counted by state; the fleet's own staff only (others get none)",
+            "responses": {
+             "200": {"description": "OK", "content": {"application/json": {"schema": {
+              "type": "object", "required": ["items"],
+              "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/StationGroup"}}}}}}},
+             "401": {"$ref": "#/components/responses/P401"}
+            }
+           }
+          },
+          "/groups/{group}": {
+           "put": {
+            "operationId": "saveGroup", "summary": "Create a group or replace its name and stations",
+            "parameters": [{"in": "path", "name": "group", "required": true, "schema": {"type": "string"}}],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {
+             "type": "object", "required": ["name", "stations"], "properties": {
+              "name": {"type": "string"}, "stations": {"type": "array", "items": {"type": "string"}}}}}}},
+            "responses": {
+             "200": {"description": "OK", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/StationGroup"}}}},
+             "400": {"$ref": "#/components/responses/P400"}, "401": {"$ref": "#/components/responses/P401"},
+             "403": {"$ref": "#/components/responses/P403"}, "404": {"$ref": "#/components/responses/P404"}
+            }
+           },
+           "delete": {
+            "operationId": "deleteGroup", "summary": "Remove a group (its stations stay)",
+            "parameters": [{"in": "path", "name": "group", "required": true, "schema": {"type": "string"}}],
+            "responses": {
+             "204": {"description": "Removed"}, "401": {"$ref": "#/components/responses/P401"},
+             "403": {"$ref": "#/components/responses/P403"}, "404": {"$ref": "#/components/responses/P404"}
+            }
+           }
+          },
           "/vehicles": {
            "get": {
             "operationId": "listVehicles",
@@ -100,6 +134,15 @@ enum OpenAPIFragments {
           "timeZone": {"type": "string", "description": "IANA time zone the site's pages show times in"}
          },
          "schemas": {
+          "StationGroup": {
+           "type": "object", "required": ["id", "name", "stations", "counts"],
+           "properties": {
+            "id": {"type": "string"}, "name": {"type": "string"},
+            "stations": {"type": "array", "items": {"type": "string"}},
+            "counts": {"type": "object", "additionalProperties": {"type": "integer"},
+             "description": "Connectors by state: inUse, available, reserved, inoperative"}
+           }
+          },
           "Vehicle": {
            "type": "object", "required": ["id", "name", "tokens"],
            "properties": {

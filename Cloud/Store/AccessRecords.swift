@@ -196,3 +196,20 @@ public struct VehicleRecord: Sendable, Equatable, Codable {
         self.createdAt = createdAt
     }
 }
+
+/// A group of stations, within one site or across sites (a fleet's depots, a customer's bays), with the state of its
+/// connectors counted as on the home page.
+public struct StationGroup: Sendable, Equatable, Codable {
+    public var id: String
+    public var name: String
+    public var stations: [String]
+    /// Connectors by the home page's categories: `inUse`, `available`, `reserved`, `inoperative`.
+    public var counts: [String: Int]
+
+    public init(id: String, name: String, stations: [String], counts: [String: Int] = [:]) {
+        self.id = id
+        self.name = name
+        self.stations = stations
+        self.counts = counts
+    }
+}

@@ -76,6 +76,13 @@ public protocol CloudRepository: Sendable {
     /// The sessions in progress of any of these tokens.
     func activeSessions(idTags: [String]) async throws -> [SessionView]
 
+    // MARK: Groups of stations
+    /// Adds a group, or replaces its name and stations.
+    func saveGroup(id: String, name: String, stations: [String]) async throws
+    /// Every group with its connectors counted (only stations of `scope`'s sites count).
+    func groups(in scope: Set<String>?) async throws -> [StationGroup]
+    func deleteGroup(id: String) async throws -> Bool
+
     // MARK: Firmware
     /// Keeps an image; `data` is the uploaded file (nil for an image at an external URL).
     func addFirmwareImage(_ image: FirmwareImage, data: Data?) async throws

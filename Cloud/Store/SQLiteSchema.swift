@@ -167,6 +167,16 @@ enum CloudSchema {
                     );
                     """)
         }
+        migrator.registerMigration("v6-groups") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE station_group (id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL, created_at BIGINT NOT NULL);
+                    CREATE TABLE station_group_member (
+                        group_id TEXT NOT NULL, station_id TEXT NOT NULL, PRIMARY KEY (group_id, station_id)
+                    );
+                    CREATE INDEX station_group_member_station ON station_group_member(station_id);
+                    """)
+        }
         return migrator
     }
 }

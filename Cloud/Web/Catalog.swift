@@ -14,6 +14,8 @@ public enum Catalog {
     static let outcomePrefix = "outcome."
 
     static let english: [String: String] = [
+        "nav.groups": "Groups", "group.name": "Group", "group.none": "No groups yet.", "group.id": "Group id",
+        "group.save": "Create or change a group",
         "reg.title": "Add a station ahead of its first connection", "reg.id": "Station id (its OCPP identity)",
         "reg.password": "Basic auth password (16 to 40 characters; empty: none)", "reg.current": "Maximum current (A per phase)",
         "reg.phases": "Phases", "reg.rotation": "Phase rotation", "reg.priority": "Priority", "reg.add": "Add the station",
@@ -91,6 +93,8 @@ public enum Catalog {
     ]
 
     static let german: [String: String] = [
+        "nav.groups": "Gruppen", "group.name": "Gruppe", "group.none": "Noch keine Gruppen.", "group.id": "Gruppen-ID",
+        "group.save": "Gruppe anlegen oder ändern",
         "reg.title": "Station vor ihrer ersten Verbindung anlegen", "reg.id": "Stations-ID (ihre OCPP-Identität)",
         "reg.password": "Basic-Auth-Passwort (16 bis 40 Zeichen; leer: keines)", "reg.current": "Höchststrom (A je Phase)",
         "reg.phases": "Phasen", "reg.rotation": "Phasendrehung", "reg.priority": "Priorität", "reg.add": "Station anlegen",
@@ -169,6 +173,8 @@ public enum Catalog {
     ]
 
     static let french: [String: String] = [
+        "nav.groups": "Groupes", "group.name": "Groupe", "group.none": "Aucun groupe pour l’instant.",
+        "group.id": "Identifiant du groupe", "group.save": "Créer ou modifier un groupe",
         "reg.title": "Ajouter une borne avant sa première connexion", "reg.id": "Identifiant de la borne (son identité OCPP)",
         "reg.password": "Mot de passe Basic auth (16 à 40 caractères ; vide : aucun)",
         "reg.current": "Courant maximal (A par phase)",

@@ -107,6 +107,10 @@ public struct Dashboard: Sendable {
         web.post("/stations/:station/approval") { request, context in try await changeApproval(request, context: context) }
         web.get("/sites/:site/load-management") { request, context in try await loadSettingsPage(request, context: context) }
         web.post("/sites/:site/load-management") { request, context in try await changeLoadSettings(request, context: context) }
+        web.get("/groups") { request, context in try await groupsPage(request, context: context) }
+        web.post("/groups") { request, context in try await saveGroup(request, context: context) }
+        web.get("/groups/:group") { request, context in try await groupPage(request, context: context) }
+        web.post("/groups/:group/delete") { request, context in try await deleteGroup(request, context: context) }
         web.get("/vehicles") { request, context in try await vehiclesPage(request, context: context) }
         web.post("/vehicles") { request, context in try await addVehicle(request, context: context) }
         web.post("/vehicles/:vehicle/delete") { request, context in try await deleteVehicle(request, context: context) }
@@ -231,6 +235,7 @@ public struct Dashboard: Sendable {
             "csrf": context.webSession?.csrf, "signedIn": context.identity != nil, "userName": context.identity?.name,
             "role": context.identity?.role.rawValue, "statusLabels": labelsJSON, "live": live ? "on" : "",
             "canConfigure": context.identity?.role.permits(.configure) ?? false,
+            "staff": context.identity != nil && context.identity?.organization == nil,
             "languages": Language.allCases.map { ["code": $0.rawValue, "name": $0.name, "selected": $0 == language] },
         ]
         if let nav { object["nav_\(nav)"] = true }

@@ -27,6 +27,7 @@ extension Dashboard {
         let summaries = try await summariesLoad
         let alerts = try await alertsLoad
         let choices = try await choicesLoad
+        let groups = try await GroupInput.visible(to: identity, repository: repository)
         let names = Dictionary(summaries.map { ($0.site, $0.name) }, uniquingKeysWith: { first, _ in first })
         let summary = LiveSummary(summaries, formats: formats)
         return page(
@@ -53,6 +54,14 @@ extension Dashboard {
                     ]
                 },
                 "hasAlerts": !alerts.isEmpty, "filtered": filtered, "shown": summaries.count,
+                "groups": groups.map { group -> [String: Any?] in
+                    [
+                        "id": group.id, "name": group.name, "stations": group.stations.count,
+                        "inUse": group.counts["inUse"] ?? 0, "available": group.counts["available"] ?? 0,
+                        "reserved": group.counts["reserved"] ?? 0, "inoperative": group.counts["inoperative"] ?? 0,
+                    ]
+                },
+                "hasGroups": !groups.isEmpty,
                 "siteChoices": choices.map { ["id": $0.id, "name": $0.name, "selected": chosen.contains($0.id)] },
             ], live: true, nav: "home")
     }

@@ -11,7 +11,8 @@ enum Templates {
 
     static let all: [(String, String)] = [
         ("layout", layout), ("login", login), ("configuration", configuration), ("loadSettings", loadSettings),
-        ("firmware", firmware), ("campaign", campaign), ("vehicles", vehicles), ("home", home),
+        ("firmware", firmware), ("campaign", campaign), ("vehicles", vehicles), ("groups", groups), ("group", group),
+        ("home", home),
         ("site", site), ("station", station),
         ("sessions", sessions), ("session", session), ("events", events), ("error", error), ("eventTable", eventTable),
     ]
@@ -38,6 +39,7 @@ enum Templates {
         <a href="/"{{#nav_home}} aria-current="page"{{/nav_home}}>{{t.nav_home}}</a>
         <a href="/sessions"{{#nav_sessions}} aria-current="page"{{/nav_sessions}}>{{t.nav_sessions}}</a>
         <a href="/events"{{#nav_events}} aria-current="page"{{/nav_events}}>{{t.nav_events}}</a>
+        {{#staff}}<a href="/groups"{{#nav_groups}} aria-current="page"{{/nav_groups}}>{{t.nav_groups}}</a>{{/staff}}
         <a href="/vehicles"{{#nav_vehicles}} aria-current="page"{{/nav_vehicles}}>{{t.nav_vehicles}}</a>
         {{#canConfigure}}<a href="/firmware"{{#nav_firmware}} aria-current="page"{{/nav_firmware}}>{{t.nav_firmware}}</a>{{/canConfigure}}
         </nav>
@@ -93,6 +95,13 @@ enum Templates {
         {{^alerts}}<p>{{t.home_noAlerts}}</p>{{/alerts}}
         {{#hasAlerts}}<ul class="alerts">{{#alerts}}<li class="alert {{kind}}"><strong>{{label}}</strong> · <a href="/sites/{{siteId}}">{{site}}</a>{{#station}} · <a href="/stations/{{stationPath}}">{{station}}</a>{{/station}}{{#connector}} / {{connector}}{{/connector}}{{#code}} · <code>{{code}}</code>{{/code}}{{#vendorErrorCode}} · <code>{{vendorErrorCode}}</code>{{/vendorErrorCode}} · {{since}}</li>{{/alerts}}</ul>{{/hasAlerts}}
         </section>
+        {{#hasGroups}}<section>
+        <h2>{{t.nav_groups}}</h2>
+        <table class="groups">
+        <thead><tr><th scope="col">{{t.group_name}}</th><th scope="col">{{t.home_stations}}</th><th scope="col">{{t.home_inUse}}</th><th scope="col">{{t.home_available}}</th><th scope="col">{{t.home_reserved}}</th><th scope="col">{{t.home_inoperative}}</th></tr></thead>
+        <tbody>{{#groups}}<tr data-group="{{id}}"><th scope="row"><a href="/groups/{{id}}">{{name}}</a></th><td>{{stations}}</td><td>{{inUse}}</td><td>{{available}}</td><td>{{reserved}}</td><td>{{inoperative}}</td></tr>{{/groups}}</tbody>
+        </table>
+        </section>{{/hasGroups}}
         <section>
         <h2>{{t.nav_home}}</h2>
         {{#filtered}}<p id="view-note">{{t.view_mine}} ({{shown}}) · <a href="/?all=1">{{t.view_all}}</a></p>{{/filtered}}
@@ -323,6 +332,39 @@ enum Templates {
         <label for="v-tokens">{{t.vehicle_tokensHelp}}</label><input id="v-tokens" name="tokens" required>
         <button type="submit" id="add-vehicle">{{t.vehicle_add}}</button>
         </form>{{/canConfigure}}
+        {{/content}}{{/layout}}
+        """
+
+    static let groups = """
+        {{<layout}}{{$content}}
+        <h1>{{t.nav_groups}}</h1>
+        {{^hasGroups}}<p>{{t.group_none}}</p>{{/hasGroups}}
+        {{#hasGroups}}<table class="groups">
+        <thead><tr><th scope="col">{{t.group_name}}</th><th scope="col">{{t.home_stations}}</th>{{#canConfigure}}<th scope="col"><span class="visually-hidden">{{t.vehicle_remove}}</span></th>{{/canConfigure}}</tr></thead>
+        <tbody>{{#groups}}<tr><th scope="row"><a href="/groups/{{id}}">{{name}}</a></th><td>{{stationList}}</td>{{#canConfigure}}<td><form method="post" action="/groups/{{id}}/delete"><input type="hidden" name="_csrf" value="{{csrf}}"><button type="submit">{{t.vehicle_remove}}</button></form></td>{{/canConfigure}}</tr>{{/groups}}</tbody>
+        </table>{{/hasGroups}}
+        {{#canConfigure}}<form class="settings" method="post" action="/groups" id="save-group">
+        <input type="hidden" name="_csrf" value="{{csrf}}">
+        <h2>{{t.group_save}}</h2><span></span>
+        <label for="g-id">{{t.group_id}}</label><input id="g-id" name="id" required maxlength="64">
+        <label for="g-name">{{t.group_name}}</label><input id="g-name" name="name" required maxlength="100">
+        <label for="g-stations">{{t.fw_stations}}</label><input id="g-stations" name="stations">
+        <button type="submit" id="save-group-button">{{t.site_save}}</button>
+        </form>{{/canConfigure}}
+        {{/content}}{{/layout}}
+        """
+
+    static let group = """
+        {{<layout}}{{$content}}
+        <h1>{{name}}</h1>
+        <p><a href="/groups">← {{t.nav_groups}}</a></p>
+        <table class="stations">
+        <thead><tr><th scope="col">{{t.session_station}}</th><th scope="col">{{t.event_site}}</th><th scope="col">{{t.station_connectivity}}</th><th scope="col">{{t.station_connectors}}</th></tr></thead>
+        <tbody>
+        {{#stations}}<tr><th scope="row"><a href="/stations/{{path}}">{{id}}</a></th><td><a href="/sites/{{site}}">{{site}}</a></td><td>{{connectivity}}</td><td>{{#connectors}}<span class="status s-{{status}}" data-station="{{station}}" data-connector="{{connector}}" data-time="{{time}}">{{connector}}: <span class="label">{{label}}</span></span> {{/connectors}}</td></tr>
+        {{/stations}}
+        </tbody>
+        </table>
         {{/content}}{{/layout}}
         """
 

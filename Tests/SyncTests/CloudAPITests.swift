@@ -55,6 +55,11 @@ import Testing
         Route(method: .get, path: "/api/v1/sessions", documented: "/sessions", needs: .read),
         Route(method: .get, path: "/api/v1/sessions/s1/7", documented: "/sessions/{site}/{transaction}", needs: .read),
         Route(method: .get, path: "/api/v1/events", documented: "/events", needs: .read),
+        Route(method: .get, path: "/api/v1/groups", documented: "/groups", needs: .read),
+        Route(
+            method: .put, path: "/api/v1/groups/north", documented: "/groups/{group}", needs: .configure,
+            body: #"{"name":"North depot","stations":["CP1"]}"#),
+        Route(method: .delete, path: "/api/v1/groups/none", documented: "/groups/{group}", needs: .configure, allowed: [404]),
         Route(method: .get, path: "/api/v1/vehicles", documented: "/vehicles", needs: .read),
         // The first allowed caller adds it; the next are told the token is taken.
         Route(

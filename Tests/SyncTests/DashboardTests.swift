@@ -138,6 +138,8 @@ import Testing
         Page(path: "/sites/s1/stations", needs: .configure, site: "s1", method: .post, form: "id=CP-NEW&phases=1&rotation=L2"),
         Page(path: "/stations/CP1/approval", needs: .configure, site: "s1", method: .post, form: "approval=accepted"),
         Page(path: "/vehicles", needs: .read, site: nil),
+        Page(path: "/groups", needs: .read, site: nil),
+        Page(path: "/groups", needs: .configure, site: nil, method: .post, form: "id=g1&name=G&stations=CP1", redirects: true),
     ]
 
     @Test func everyPageAnswersEveryRoleAndPartnersSeeOnlyTheirOwnSites() async throws {
@@ -260,6 +262,52 @@ import Testing
         let site = try #require(try await store.site(id: "s1"))
         #expect(site.address == "1 Grid Street" && site.latitude == 52.52 && site.longitude == 13.4)
         #expect(site.timeZone == "Europe/Berlin" && site.name == "Site s1")
+    }
+
+    @Test func groupsAcrossSitesAreCountedOnTheHomePageForStaffOnly() async throws {
+        let (app, store) = try await makeApp()
+        for (site, station) in [("s1", "CP1"), ("s2", "CP2")] {
+            try await store.setPresence(site: site, online: true, at: Date())
+            _ = try await store.apply(
+                [
+                    UpEnvelope(
+                        site: site, seq: 10, timestamp: Date(),
+                        message: .stationConnection(StationConnection(station: station, connected: true, time: Date())))
+                ], receivedAt: Date())
+        }
+        try await app.test(.router) { client in
+            let admin = try #require(try await Self.signIn(client, user: "admin"))
+            var headers = admin.headers
+            headers[.contentType] = "application/x-www-form-urlencoded"
+            for (form, status) in [
+                ("id=north&name=North+bays&stations=CP1,+CP2", HTTPResponse.Status.seeOther),
+                ("id=bad&name=X&stations=NOPE", .notFound), ("id=bad+id&name=X&stations=CP1", .badRequest),
+            ] {
+                try await client.execute(
+                    uri: "/groups", method: .post, headers: headers, body: ByteBuffer(string: form + "&_csrf=\(admin.csrf)")
+                ) { response in
+                    #expect(response.status == status, "\(form)")
+                }
+            }
+            // The Charging connector of each site's station: 2 in use, across both sites.
+            try await client.execute(uri: "/", method: .get, headers: admin.headers) { response in
+                let html = String(buffer: response.body)
+                let row = html.components(separatedBy: #"data-group="north""#).dropFirst().first ?? ""
+                #expect(row.contains("North bays</a></th><td>2</td><td>2</td><td>0</td><td>0</td><td>0</td>"))
+            }
+            try await client.execute(uri: "/groups/north", method: .get, headers: admin.headers) { response in
+                let html = String(buffer: response.body)
+                #expect(response.status == .ok && html.contains("CP1") && html.contains("CP2"))
+            }
+            // A partner sees no groups (they may span other organizations' sites).
+            let partner = try #require(try await Self.signIn(client, user: "acme"))
+            try await client.execute(uri: "/groups/north", method: .get, headers: partner.headers) { response in
+                #expect(response.status == .notFound)
+            }
+            try await client.execute(uri: "/", method: .get, headers: partner.headers) { response in
+                #expect(!String(buffer: response.body).contains("North bays"))
+            }
+        }
     }
 
     @Test func vehiclesOfAnOrganizationAreSeenOnlyByItAndTheFleetsStaff() async throws {

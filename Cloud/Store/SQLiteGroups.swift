@@ -1,0 +1,82 @@
+public import Foundation
+import GRDB
+
+extension SQLiteRepository {
+    public func saveGroup(id: String, name: String, stations: [String]) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO station_group (id, name, created_at) VALUES (?, ?, ?)
+                    ON CONFLICT (id) DO UPDATE SET name = excluded.name
+                    """,
+                arguments: [id, name, Date().milliseconds])
+            try db.execute(sql: "DELETE FROM station_group_member WHERE group_id = ?", arguments: [id])
+            for station in Set(stations).sorted() {
+                try db.execute(
+                    sql: "INSERT INTO station_group_member (group_id, station_id) VALUES (?, ?)", arguments: [id, station])
+            }
+        }
+    }
+
+    public func groups(in scope: Set<String>?) async throws -> [StationGroup] {
+        try await pool.read { db in
+            var groups: [String: StationGroup] = [:]
+            var order: [String] = []
+            for row in try Row.fetchAll(db, sql: "SELECT id, name FROM station_group ORDER BY name, id") {
+                let id: String = row["id"]
+                order.append(id)
+                groups[id] = StationGroup(id: id, name: row["name"], stations: [])
+            }
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT m.group_id, m.station_id, st.site_id FROM station_group_member m
+                    LEFT JOIN station st ON st.id = m.station_id ORDER BY m.station_id
+                    """)
+            {
+                let site: String? = row["site_id"]
+                // A station not seen yet belongs to no site: only staff (no scope) see it listed.
+                guard scope == nil || site.map({ scope!.contains($0) }) == true else { continue }
+                groups[row["group_id"]]?.stations.append(row["station_id"])
+            }
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT m.group_id, c.site_id, c.status, st.connected, s.online, COUNT(*) AS n
+                    FROM station_group_member m
+                    JOIN connector c ON c.station_id = m.station_id AND c.connector_id > 0
+                    JOIN station st ON st.id = m.station_id JOIN site s ON s.id = st.site_id
+                    GROUP BY m.group_id, c.site_id, c.status, st.connected, s.online
+                    """)
+            {
+                let site: String = row["site_id"]
+                guard scope?.contains(site) ?? true, var group = groups[row["group_id"]] else { continue }
+                let reachable: Bool = row["connected"]
+                let online: Bool = row["online"]
+                let category = Self.category(status: row["status"], reachable: reachable && online)
+                group.counts[category, default: 0] += row["n"] as Int
+                groups[group.id] = group
+            }
+            return order.compactMap { groups[$0] }
+        }
+    }
+
+    public func deleteGroup(id: String) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM station_group_member WHERE group_id = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM station_group WHERE id = ?", arguments: [id])
+            return db.changesCount == 1
+        }
+    }
+
+    /// The home page's category of a connector: `inUse`, `available`, `reserved` or `inoperative`.
+    static func category(status: String, reachable: Bool) -> String {
+        guard reachable else { return "inoperative" }
+        if inUseStatuses.contains(status) { return "inUse" }
+        switch status {
+        case "Available": return "available"
+        case "Reserved": return "reserved"
+        default: return "inoperative"
+        }
+    }
+}
