@@ -5,7 +5,7 @@ import Foundation
 enum Chart {
     static let width = 800.0
     static let height = 240.0
-    static let margin = (left: 56.0, right: 64.0, top: 12.0, bottom: 28.0)
+    static let margin = (left: 56.0, right: 84.0, top: 12.0, bottom: 28.0)
 
     /// The SVG for `samples` (oldest first); energy is shown from the session's start (`meterStartWh`).
     static func sessionSVG(_ samples: [SessionSamplePoint], meterStartWh: Double?, formats: Formats, title: String) -> String {
