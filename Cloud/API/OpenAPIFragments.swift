@@ -59,6 +59,18 @@ enum OpenAPIFragments {
             }
            }
           },
+          "/reservations": {
+           "get": {
+            "operationId": "listReservations",
+            "summary": "Planned sessions: reservations made from the cloud (ReserveNow the station accepted) not yet expired, cancelled or used",
+            "responses": {
+             "200": {"description": "OK", "content": {"application/json": {"schema": {
+              "type": "object", "required": ["items"],
+              "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Reservation"}}}}}}},
+             "401": {"$ref": "#/components/responses/P401"}
+            }
+           }
+          },
           "/groups": {
            "get": {
             "operationId": "listGroups",
@@ -134,6 +146,15 @@ enum OpenAPIFragments {
           "timeZone": {"type": "string", "description": "IANA time zone the site's pages show times in"}
          },
          "schemas": {
+          "Reservation": {
+           "type": "object", "required": ["reservationId", "site", "station", "connector", "idTag", "expires", "madeAt"],
+           "properties": {
+            "reservationId": {"type": "integer"}, "site": {"type": "string"}, "station": {"type": "string"},
+            "connector": {"type": "integer"}, "idTag": {"type": "string"},
+            "expires": {"type": "string", "format": "date-time"}, "madeAt": {"type": "string", "format": "date-time"},
+            "madeBy": {"type": "string"}
+           }
+          },
           "StationGroup": {
            "type": "object", "required": ["id", "name", "stations", "counts"],
            "properties": {

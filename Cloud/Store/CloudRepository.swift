@@ -49,6 +49,8 @@ public protocol CloudRepository: Sendable {
     /// Commands sent from the cloud, newest first, with who sent them and what the station answered.
     func commands(_ filter: EventFilter) async throws -> [CommandView]
     func command(id: String) async throws -> CommandView?
+    /// Commands of these actions sent at or after `since`, oldest first (reservations and their cancellations).
+    func commands(actions: [String], since: Date) async throws -> [CommandView]
 
     // MARK: Users, organizations, browser sessions
     func addOrganization(id: String, name: String, at time: Date) async throws

@@ -162,6 +162,21 @@ extension SQLiteRepository {
         }
     }
 
+    public func commands(actions: [String], since: Date) async throws -> [CommandView] {
+        guard !actions.isEmpty else { return [] }
+        return try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM command WHERE created_at >= ? AND action IN (\(Array(repeating: "?", count: actions.count).joined(separator: ",")))
+                    ORDER BY created_at, id
+                    """,
+                arguments: StatementArguments([since.milliseconds] as [any DatabaseValueConvertible])
+                    + StatementArguments(actions)
+            ).map(Self.command(from:))
+        }
+    }
+
     static func command(from row: Row) -> CommandView {
         CommandView(
             id: row["id"], site: row["site_id"], station: row["station_id"], action: row["action"], payload: row["payload"],

@@ -28,6 +28,8 @@ extension Dashboard {
         let alerts = try await alertsLoad
         let choices = try await choicesLoad
         let groups = try await GroupInput.visible(to: identity, repository: repository)
+        let planned = try await Reservations.upcoming(for: identity, repository: repository)
+            .filter { scope?.contains($0.site) ?? true }.count
         let names = Dictionary(summaries.map { ($0.site, $0.name) }, uniquingKeysWith: { first, _ in first })
         let summary = LiveSummary(summaries, formats: formats)
         return page(
@@ -61,7 +63,7 @@ extension Dashboard {
                         "reserved": group.counts["reserved"] ?? 0, "inoperative": group.counts["inoperative"] ?? 0,
                     ]
                 },
-                "hasGroups": !groups.isEmpty,
+                "hasGroups": !groups.isEmpty, "planned": planned,
                 "siteChoices": choices.map { ["id": $0.id, "name": $0.name, "selected": chosen.contains($0.id)] },
             ], live: true, nav: "home")
     }
@@ -151,6 +153,8 @@ extension Dashboard {
         }
         let events = try await history(
             EventFilter(sites: identity.sites, station: station.id, limit: 20), formats: formats, strings: strings)
+        let reservations = try await Reservations.upcoming(for: identity, repository: repository)
+            .filter { $0.station == station.id }
         let result = try await commandResult(Query(request).string("command"), identity: identity, strings: strings)
         return page(
             "station", title: "station.title", language: language, context: context,
@@ -164,6 +168,14 @@ extension Dashboard {
                 "approvalLabel": strings["approval.\(station.approval ?? "accepted")"] ?? station.approval,
                 "canApprove": identity.role.permits(.configure) && station.approval != nil && station.approval != "accepted",
                 "result": result,
+                "reservations": reservations.map { reservation -> [String: Any?] in
+                    [
+                        "reservationId": reservation.reservationId, "connector": reservation.connector,
+                        "token": reservation.idTag, "expires": formats.dateTime(reservation.expires),
+                        "by": reservation.madeBy ?? "API", "stationPath": Self.pathSegment(station.id),
+                    ]
+                },
+                "hasReservations": !reservations.isEmpty,
                 "events": events, "hasEvents": !events.isEmpty,
             ], live: true)
     }
@@ -216,6 +228,24 @@ extension Dashboard {
             }
             return ("RemoteStartTransaction", #"{"connectorId":\#(try integer("connector")),"idTag":\#(quoted)}"#)
         case "stop": return ("RemoteStopTransaction", #"{"transactionId":\#(try integer("transactionId"))}"#)
+        case "reserve":
+            let token = form["idTag"]?.trimmingCharacters(in: .whitespaces) ?? ""
+            guard !token.isEmpty, token.utf8.count <= 20,
+                let encoded = try? JSONEncoder().encode(token), let quoted = String(data: encoded, encoding: .utf8)
+            else {
+                throw Problem(status: 400, detail: "the token must be 1 to 20 characters")
+            }
+            let minutes = try integer("minutes")
+            guard (5...1440).contains(minutes) else {
+                throw Problem(status: 400, detail: "minutes must be 5 to 1440, got \(minutes)")
+            }
+            let expiry = SyncJSON.format(Date().addingTimeInterval(Double(minutes) * 60))
+            let id = Int.random(in: 1...Int(Int32.max))
+            return (
+                "ReserveNow",
+                #"{"connectorId":\#(try integer("connector")),"expiryDate":"\#(expiry)","idTag":\#(quoted),"reservationId":\#(id)}"#
+            )
+        case "cancelReservation": return ("CancelReservation", #"{"reservationId":\#(try integer("reservationId"))}"#)
         case let other: throw Problem(status: 400, detail: "'\(other)' is not an action of the station page")
         }
     }
@@ -234,6 +264,7 @@ extension Dashboard {
         let page = try await repository.sessions(filter)
         let sites = try await repository.sites(in: identity.sites)
         let vehicles = try await vehicleNames(identity)
+        let upcoming = try await Reservations.upcoming(for: identity, repository: repository)
         var next: String?
         if let cursor = page.next {
             var items = URLComponents()
@@ -263,6 +294,15 @@ extension Dashboard {
                     ]
                 },
                 "hasItems": !page.items.isEmpty, "next": next,
+                "upcoming": upcoming.map { reservation -> [String: Any?] in
+                    [
+                        "site": reservation.site, "station": reservation.station,
+                        "stationPath": Self.pathSegment(reservation.station), "connector": reservation.connector,
+                        "token": reservation.idTag, "vehicle": vehicles[reservation.idTag],
+                        "expires": formats.dateTime(reservation.expires),
+                    ]
+                },
+                "hasUpcoming": !upcoming.isEmpty,
             ], nav: "sessions")
     }
 

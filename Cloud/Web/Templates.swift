@@ -89,6 +89,7 @@ enum Templates {
         <div class="card inoperative"><span class="value" data-total="inoperative">{{totals.inoperative}}</span><span class="label">{{t.home_inoperative}}</span></div>
         <div class="card"><span class="value" data-total="power">{{totals.power}}</span><span class="label">{{t.home_power}}</span></div>
         <div class="card"><span class="value" data-total="activeSessions">{{totals.activeSessions}}</span><span class="label">{{t.home_sessions}}</span></div>
+        <div class="card"><span class="value" id="planned">{{planned}}</span><span class="label"><a href="/sessions">{{t.home_planned}}</a></span></div>
         </section>
         <section>
         <h2>{{t.home_alerts}}</h2>
@@ -206,6 +207,14 @@ enum Templates {
         <form method="post" action="/stations/{{stationPath}}/actions"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="action" value="makeAvailable"><input type="hidden" name="connector" value="0"><button type="submit">{{t.action_whole}}: {{t.action_makeAvailable}}</button></form>
         </div>
         {{/canControl}}
+        {{#canControl}}<form method="post" action="/stations/{{stationPath}}/actions" class="start" id="reserve"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="action" value="reserve">
+        <label for="reserve-connector">{{t.station_connector}}</label><select id="reserve-connector" name="connector">{{#connectors}}<option>{{connector}}</option>{{/connectors}}</select>
+        <label for="reserve-token">{{t.action_idTag}}</label><input id="reserve-token" name="idTag" required maxlength="20">
+        <label for="reserve-minutes">{{t.reserve_minutes}}</label><input id="reserve-minutes" name="minutes" type="number" min="5" max="1440" value="30">
+        <button type="submit" id="reserve-button">{{t.reserve_button}}</button></form>{{/canControl}}
+        {{#hasReservations}}<h2>{{t.reserve_upcoming}}</h2>
+        <table class="reservations"><thead><tr><th scope="col">{{t.station_connector}}</th><th scope="col">{{t.session_token}}</th><th scope="col">{{t.reserve_until}}</th><th scope="col">{{t.event_who}}</th>{{#canControl}}<th scope="col"><span class="visually-hidden">{{t.reserve_cancel}}</span></th>{{/canControl}}</tr></thead>
+        <tbody>{{#reservations}}<tr><td>{{connector}}</td><td><code>{{token}}</code></td><td>{{expires}}</td><td>{{by}}</td>{{#canControl}}<td><form method="post" action="/stations/{{stationPath}}/actions"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="action" value="cancelReservation"><input type="hidden" name="reservationId" value="{{reservationId}}"><button type="submit">{{t.reserve_cancel}}</button></form></td>{{/canControl}}</tr>{{/reservations}}</tbody></table>{{/hasReservations}}
         <h2>{{t.station_session}}</h2>
         {{^sessions}}<p>{{t.station_noSession}}</p>{{/sessions}}
         {{#sessions}}<section class="session"><p><a href="/sessions/{{siteId}}/{{transactionId}}">#{{transactionId}}</a> · {{t.station_connector}} {{connector}} · {{t.session_token}} <code>{{token}}</code> · {{t.session_start}} {{start}} · {{t.session_energy}} {{energy}} · {{t.session_power}} <span data-power-station="{{station}}" data-power-connector="{{connector}}">{{power}}</span> · {{t.session_soc}} {{soc}}</p>
@@ -386,6 +395,10 @@ enum Templates {
         <label for="f-state">{{t.session_state}}</label><select id="f-state" name="state">{{#stateOptions}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/stateOptions}}</select>
         <button type="submit">{{t.session_filter}}</button>
         </form>
+        {{#hasUpcoming}}<h2>{{t.reserve_upcoming}}</h2>
+        <table class="reservations"><thead><tr><th scope="col">{{t.session_site}}</th><th scope="col">{{t.session_station}}</th><th scope="col">{{t.session_token}}</th><th scope="col">{{t.session_vehicle}}</th><th scope="col">{{t.reserve_until}}</th></tr></thead>
+        <tbody>{{#upcoming}}<tr><td>{{site}}</td><td><a href="/stations/{{stationPath}}">{{station}}</a> / {{connector}}</td><td><code>{{token}}</code></td><td>{{vehicle}}</td><td>{{expires}}</td></tr>{{/upcoming}}</tbody></table>
+        <h2>{{t.session_title}}</h2>{{/hasUpcoming}}
         {{^items}}<p>{{t.session_none}}</p>{{/items}}
         {{#hasItems}}<table class="sessions">
         <thead><tr><th scope="col">#</th><th scope="col">{{t.session_site}}</th><th scope="col">{{t.session_station}}</th><th scope="col">{{t.session_token}}</th><th scope="col">{{t.session_vehicle}}</th><th scope="col">{{t.session_start}}</th><th scope="col">{{t.session_stop}}</th><th scope="col">{{t.session_duration}}</th><th scope="col">{{t.session_energy}}</th><th scope="col">{{t.session_soc}}</th></tr></thead>

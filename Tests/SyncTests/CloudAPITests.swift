@@ -55,6 +55,7 @@ import Testing
         Route(method: .get, path: "/api/v1/sessions", documented: "/sessions", needs: .read),
         Route(method: .get, path: "/api/v1/sessions/s1/7", documented: "/sessions/{site}/{transaction}", needs: .read),
         Route(method: .get, path: "/api/v1/events", documented: "/events", needs: .read),
+        Route(method: .get, path: "/api/v1/reservations", documented: "/reservations", needs: .read),
         Route(method: .get, path: "/api/v1/groups", documented: "/groups", needs: .read),
         Route(
             method: .put, path: "/api/v1/groups/north", documented: "/groups/{group}", needs: .configure,

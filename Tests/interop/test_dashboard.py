@@ -259,3 +259,46 @@ def test_a_station_that_booted_as_pending_is_approved_from_the_dashboard(make_ed
             assert status == 400 and "approval" in body["detail"]
 
     arun(scenario(), timeout=90)
+
+
+def test_a_connector_reserved_from_the_page_is_a_planned_session_until_cancelled(make_edge, make_cloud, broker, browsers):
+    site = "site-reserve"
+    cloud = make_cloud(sites=(site,))
+    add_user(cloud, "olivia", "operator")
+    edge = make_edge(edge_cloud_config(site, broker))
+
+    async def scenario():
+        async with charger(edge, "CP-RES") as cp:
+            await cp.boot()
+            await cp.call(call.StatusNotification(connector_id=1, error_code="NoError", status="Available"))
+            await asyncio.to_thread(poll, lambda: cloud.api("GET", "/api/v1/stations/CP-RES")[0] == 200, 15,
+                                    what="the station in the cloud")
+            browser = await asyncio.to_thread(browsers, f"https://127.0.0.1:{cloud.port}")
+
+            def reserve():
+                browser.sign_in("olivia", PASSWORD)
+                browser.open("/stations/CP-RES")
+                browser.driver.find_element(By.ID, "reserve-token").send_keys("FLEET-77")
+                browser.driver.find_element(By.ID, "reserve-button").click()
+                return browser.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "table.reservations"), "the reservation")
+
+            await asyncio.to_thread(reserve)
+            reserved = cp.calls_of("ReserveNow")
+            assert len(reserved) == 1 and reserved[0]["idTag"] == "FLEET-77" and reserved[0]["connectorId"] == 1
+            upcoming = (await asyncio.to_thread(cloud.get, "/api/v1/reservations"))["items"]
+            assert [(r["station"], r["idTag"], r["madeBy"]) for r in upcoming] == [("CP-RES", "FLEET-77", "olivia")]
+            await asyncio.to_thread(browser.open, "/")
+            assert browser.driver.find_element(By.ID, "planned").text == "1"
+            await asyncio.to_thread(browser.open, "/sessions")
+            assert "FLEET-77" in browser.driver.find_element(By.CSS_SELECTOR, "table.reservations").text
+
+            def cancel():
+                browser.open("/stations/CP-RES")
+                browser.driver.find_element(By.CSS_SELECTOR, "table.reservations button").click()
+                browser.wait(lambda d: d.find_elements(By.ID, "command-result"), "the station's answer")
+
+            await asyncio.to_thread(cancel)
+            assert cp.calls_of("CancelReservation") == [{"reservationId": reserved[0]["reservationId"]}]
+            assert (await asyncio.to_thread(cloud.get, "/api/v1/reservations"))["items"] == []
+
+    arun(scenario(), timeout=90)
