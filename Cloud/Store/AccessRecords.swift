@@ -82,6 +82,9 @@ public struct SiteSummary: Sendable, Equatable, Codable {
     /// Charging power of the site's active sessions, from their latest meter values.
     public var powerW: Double
     public var activeSessions: Int
+    /// What the site's grid meter read last (the whole site, building included), if it has one and it reported in
+    /// the last five minutes.
+    public var gridPowerW: Double?
 
     public init(
         site: String, name: String, online: Bool, lastSeenAt: Date?, stations: Int, stationsOffline: Int, inUse: Int,

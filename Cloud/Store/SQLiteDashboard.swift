@@ -77,6 +77,16 @@ extension SQLiteRepository {
                 summary.powerW = row["power"]
                 summaries[site] = summary
             }
+            // The grid meter's latest reading per site, if recent (the meter_sample_time index, one seek per site).
+            let recent = Date().addingTimeInterval(-300).milliseconds
+            let latest = try db.cachedStatement(
+                sql: """
+                    SELECT power_w FROM meter_sample WHERE site_id = ? AND at >= ? AND role = 'grid'
+                    ORDER BY at DESC LIMIT 1
+                    """)
+            for site in order {
+                summaries[site]?.gridPowerW = try Double.fetchOne(latest, arguments: [site, recent])
+            }
             return order.compactMap { summaries[$0] }
         }
     }

@@ -14,7 +14,8 @@ public enum Catalog {
     static let outcomePrefix = "outcome."
 
     static let english: [String: String] = [
-        "home.planned": "Planned (reservations)", "reserve.minutes": "Minutes", "reserve.button": "Reserve",
+        "home.planned": "Planned (reservations)", "home.gridPower": "Site from the grid", "reserve.minutes": "Minutes",
+        "reserve.button": "Reserve",
         "reserve.upcoming": "Upcoming sessions (reservations)", "reserve.until": "Reserved until", "reserve.cancel": "Cancel",
         "nav.groups": "Groups", "group.name": "Group", "group.none": "No groups yet.", "group.id": "Group id",
         "group.save": "Create or change a group",
@@ -95,7 +96,8 @@ public enum Catalog {
     ]
 
     static let german: [String: String] = [
-        "home.planned": "Geplant (Reservierungen)", "reserve.minutes": "Minuten", "reserve.button": "Reservieren",
+        "home.planned": "Geplant (Reservierungen)", "home.gridPower": "Standort aus dem Netz", "reserve.minutes": "Minuten",
+        "reserve.button": "Reservieren",
         "reserve.upcoming": "Geplante Ladevorgänge (Reservierungen)", "reserve.until": "Reserviert bis",
         "reserve.cancel": "Stornieren",
         "nav.groups": "Gruppen", "group.name": "Gruppe", "group.none": "Noch keine Gruppen.", "group.id": "Gruppen-ID",
@@ -178,7 +180,8 @@ public enum Catalog {
     ]
 
     static let french: [String: String] = [
-        "home.planned": "Prévues (réservations)", "reserve.minutes": "Minutes", "reserve.button": "Réserver",
+        "home.planned": "Prévues (réservations)", "home.gridPower": "Site depuis le réseau", "reserve.minutes": "Minutes",
+        "reserve.button": "Réserver",
         "reserve.upcoming": "Sessions à venir (réservations)", "reserve.until": "Réservé jusqu’à", "reserve.cancel": "Annuler",
         "nav.groups": "Groupes", "group.name": "Groupe", "group.none": "Aucun groupe pour l’instant.",
         "group.id": "Identifiant du groupe", "group.save": "Créer ou modifier un groupe",

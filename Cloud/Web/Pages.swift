@@ -44,6 +44,7 @@ extension Dashboard {
                         "inUse": site.inUse, "available": site.available, "reserved": site.reserved,
                         "inoperative": site.inoperative, "faulted": site.faulted > 0 ? site.faulted : nil,
                         "power": formats.power(site.powerW), "activeSessions": site.activeSessions,
+                        "gridPower": formats.power(site.gridPowerW),
                     ]
                 },
                 "hasSites": !summaries.isEmpty,

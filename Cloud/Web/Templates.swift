@@ -113,9 +113,9 @@ enum Templates {
         {{^sites}}<p>{{t.home_noSites}}</p>{{/sites}}
         {{#hasSites}}
         <table class="sites">
-        <thead><tr><th scope="col">{{t.home_site}}</th><th scope="col">{{t.home_stations}}</th><th scope="col">{{t.home_inUse}}</th><th scope="col">{{t.home_available}}</th><th scope="col">{{t.home_reserved}}</th><th scope="col">{{t.home_inoperative}}</th><th scope="col">{{t.home_power}}</th><th scope="col">{{t.home_sessions}}</th></tr></thead>
+        <thead><tr><th scope="col">{{t.home_site}}</th><th scope="col">{{t.home_stations}}</th><th scope="col">{{t.home_inUse}}</th><th scope="col">{{t.home_available}}</th><th scope="col">{{t.home_reserved}}</th><th scope="col">{{t.home_inoperative}}</th><th scope="col">{{t.home_power}}</th><th scope="col">{{t.home_gridPower}}</th><th scope="col">{{t.home_sessions}}</th></tr></thead>
         <tbody>
-        {{#sites}}<tr data-site="{{id}}"><th scope="row"><a href="/sites/{{id}}">{{name}}</a> <span class="badge {{presence}}">{{presenceLabel}}</span></th><td>{{stations}}{{#stationsOffline}} <small>({{stationsOffline}} {{t.home_stationsOffline}})</small>{{/stationsOffline}}</td><td data-count="inUse">{{inUse}}</td><td data-count="available">{{available}}</td><td data-count="reserved">{{reserved}}</td><td data-count="inoperative">{{inoperative}}{{#faulted}} <small>({{faulted}} {{t.home_faulted}})</small>{{/faulted}}</td><td data-count="power">{{power}}</td><td data-count="activeSessions">{{activeSessions}}</td></tr>
+        {{#sites}}<tr data-site="{{id}}"><th scope="row"><a href="/sites/{{id}}">{{name}}</a> <span class="badge {{presence}}">{{presenceLabel}}</span></th><td>{{stations}}{{#stationsOffline}} <small>({{stationsOffline}} {{t.home_stationsOffline}})</small>{{/stationsOffline}}</td><td data-count="inUse">{{inUse}}</td><td data-count="available">{{available}}</td><td data-count="reserved">{{reserved}}</td><td data-count="inoperative">{{inoperative}}{{#faulted}} <small>({{faulted}} {{t.home_faulted}})</small>{{/faulted}}</td><td data-count="power">{{power}}</td><td>{{gridPower}}</td><td data-count="activeSessions">{{activeSessions}}</td></tr>
         {{/sites}}
         </tbody>
         </table>

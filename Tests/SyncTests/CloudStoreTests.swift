@@ -195,12 +195,24 @@ import Testing
                 envelope("b", .stationConnection(StationConnection(station: "B1", connected: true, time: now))),
                 envelope("b", status("B1", 1, "Charging")),
             ], receivedAt: now)
+        _ = try await store.apply(
+            [
+                envelope(
+                    "a",
+                    .siteMeter(
+                        SiteMeterSample(
+                            time: now,
+                            meters: [
+                                .init(name: "grid", role: "grid", currentA: [20, 21, 19], powerW: 13_800, energyImportWh: nil)
+                            ])))
+            ], receivedAt: now)
         let summaries = Dictionary(uniqueKeysWithValues: try await store.siteSummaries(in: nil).map { ($0.site, $0) })
         let a = try #require(summaries["a"])
         #expect(a.stations == 3 && a.stationsOffline == 1)
         #expect(a.inUse == 1 && a.available == 1 && a.reserved == 1 && a.faulted == 1)
         #expect(a.inoperative == 2, "the faulted connector and the disconnected station's")
         #expect(a.activeSessions == 1 && a.powerW == 7400)
+        #expect(a.gridPowerW == 13_800, "the grid meter's latest reading")
         // Site b's edge is not online: all its connectors are inoperative, whatever they last reported.
         let b = try #require(summaries["b"])
         #expect(!b.online && b.inUse == 0 && b.inoperative == 1 && b.stationsOffline == 1)
