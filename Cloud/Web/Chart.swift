@@ -12,7 +12,7 @@ enum Chart {
         let points = samples.filter { $0.powerW != nil || $0.energyWh != nil }
         guard let first = points.first?.time, let last = points.last?.time, points.count >= 2 else {
             return
-                #"<svg class="chart" viewBox="0 0 \#(Int(width)) 60" role="img" aria-label="\#(escape(title))"><text x="10" y="35">–</text></svg>"#
+                #"<svg class="chart" viewBox="0 0 \#(Int(width)) 60" role="img" aria-label="\#(HTML.escape(title))"><text x="10" y="35">–</text></svg>"#
         }
         let span = max(last.timeIntervalSince(first), 1)
         let maxPower = max(points.compactMap(\.powerW).max() ?? 0, 1000)
@@ -28,23 +28,19 @@ enum Chart {
         let power = path(points.compactMap { point in point.powerW.map { (point.time, $0 / maxPower) } })
         let energy = path(points.compactMap { point in point.energyWh.map { (point.time, ($0 - base) / maxEnergy) } })
         var svg =
-            #"<svg class="chart" viewBox="0 0 \#(Int(width)) \#(Int(height))" role="img" aria-label="\#(escape(title))">"#
+            #"<svg class="chart" viewBox="0 0 \#(Int(width)) \#(Int(height))" role="img" aria-label="\#(HTML.escape(title))">"#
         svg += #"<line class="axis" x1="\#(margin.left)" y1="\#(y(0))" x2="\#(width - margin.right)" y2="\#(y(0))"/>"#
         svg += #"<line class="axis" x1="\#(margin.left)" y1="\#(y(1))" x2="\#(width - margin.right)" y2="\#(y(1))"/>"#
-        svg += #"<text x="4" y="\#(y(1) + 4)">\#(escape(formats.power(maxPower)))</text>"#
+        svg += #"<text x="4" y="\#(y(1) + 4)">\#(HTML.escape(formats.power(maxPower)))</text>"#
         svg += #"<text x="4" y="\#(y(0))">0</text>"#
-        svg += #"<text x="\#(width - margin.right + 4)" y="\#(y(1) + 4)">\#(escape(formats.energy(maxEnergy)))</text>"#
-        svg += #"<text x="\#(margin.left)" y="\#(height - 8)">\#(escape(formats.dateTime(first)))</text>"#
+        svg += #"<text x="\#(width - margin.right + 4)" y="\#(y(1) + 4)">\#(HTML.escape(formats.energy(maxEnergy)))</text>"#
+        svg += #"<text x="\#(margin.left)" y="\#(height - 8)">\#(HTML.escape(formats.dateTime(first)))</text>"#
         svg +=
-            #"<text x="\#(width - margin.right)" y="\#(height - 8)" text-anchor="end">\#(escape(formats.dateTime(last)))</text>"#
+            #"<text x="\#(width - margin.right)" y="\#(height - 8)" text-anchor="end">\#(HTML.escape(formats.dateTime(last)))</text>"#
         if !power.isEmpty { svg += #"<polyline class="power" points="\#(power)"/>"# }
         if !energy.isEmpty { svg += #"<polyline class="energy" points="\#(energy)"/>"# }
         svg += "</svg>"
         return svg
     }
 
-    static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-    }
 }

@@ -95,6 +95,7 @@ public struct Dashboard: Sendable {
         web.get("/sites/:site") { request, context in try await sitePage(request, context: context) }
         web.post("/sites/:site/stations") { request, context in try await registerStation(request, context: context) }
         web.post("/sites/:site/details") { request, context in try await changeSite(request, context: context) }
+        web.get("/home/sites") { request, context in try await homeSitesPage(request, context: context) }
         web.post("/home/sites") { request, context in try await chooseHomeSites(request, context: context) }
         web.get("/stations/:station") { request, context in try await stationPage(request, context: context) }
         web.post("/stations/:station/actions") { request, context in try await stationAction(request, context: context) }

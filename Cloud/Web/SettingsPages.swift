@@ -171,6 +171,18 @@ extension Dashboard {
         return Response(status: .seeOther, headers: [.location: "/sites/\(site.id)"])
     }
 
+    func homeSitesPage(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let identity = try viewer(request, context)
+        let language = await language(request: request, context: context)
+        var chosen: Set<String> = []
+        if let user = identity.user { chosen = try await repository.homeSites(user: user) }
+        let sites = try await repository.sites(in: identity.sites)
+        return page(
+            "homeSites", title: "view.choose", language: language, context: context,
+            values: ["siteChoices": sites.map { ["id": $0.id, "name": $0.name, "selected": chosen.contains($0.id)] }],
+            nav: "home")
+    }
+
     /// Saves the sites a user wants on their home page (none: all).
     func chooseHomeSites(_ request: Request, context: APIRequestContext) async throws -> Response {
         let identity = try viewer(request, context)

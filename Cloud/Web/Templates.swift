@@ -12,6 +12,7 @@ enum Templates {
     static let all: [(String, String)] = [
         ("layout", layout), ("login", login), ("configuration", configuration), ("loadSettings", loadSettings),
         ("firmware", firmware), ("campaign", campaign), ("vehicles", vehicles), ("groups", groups), ("group", group),
+        ("homeSites", homeSites),
         ("home", home),
         ("site", site), ("station", station),
         ("sessions", sessions), ("session", session), ("events", events), ("error", error), ("eventTable", eventTable),
@@ -106,17 +107,13 @@ enum Templates {
         <section>
         <h2>{{t.nav_home}}</h2>
         {{#filtered}}<p id="view-note">{{t.view_mine}} ({{shown}}) · <a href="/?all=1">{{t.view_all}}</a></p>{{/filtered}}
-        {{#hasSites}}<details><summary>{{t.view_choose}}</summary>
-        <form method="post" action="/home/sites" class="settings" id="choose-sites"><input type="hidden" name="_csrf" value="{{csrf}}">
-        <label for="home-sites">{{t.view_sites}}</label><select id="home-sites" name="sites" multiple size="6">{{#siteChoices}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/siteChoices}}</select>
-        <button type="submit" id="save-view">{{t.site_save}}</button></form></details>{{/hasSites}}
-        {{^sites}}<p>{{t.home_noSites}}</p>{{/sites}}
+        {{#hasSites}}<p><a href="/home/sites" id="choose-sites">{{t.view_choose}}</a></p>{{/hasSites}}
+        {{^hasSites}}<p>{{t.home_noSites}}</p>{{/hasSites}}
         {{#hasSites}}
         <table class="sites">
         <thead><tr><th scope="col">{{t.home_site}}</th><th scope="col">{{t.home_stations}}</th><th scope="col">{{t.home_inUse}}</th><th scope="col">{{t.home_available}}</th><th scope="col">{{t.home_reserved}}</th><th scope="col">{{t.home_inoperative}}</th><th scope="col">{{t.home_power}}</th><th scope="col">{{t.home_gridPower}}</th><th scope="col">{{t.home_sessions}}</th></tr></thead>
         <tbody>
-        {{#sites}}<tr data-site="{{id}}"><th scope="row"><a href="/sites/{{id}}">{{name}}</a> <span class="badge {{presence}}">{{presenceLabel}}</span></th><td>{{stations}}{{#stationsOffline}} <small>({{stationsOffline}} {{t.home_stationsOffline}})</small>{{/stationsOffline}}</td><td data-count="inUse">{{inUse}}</td><td data-count="available">{{available}}</td><td data-count="reserved">{{reserved}}</td><td data-count="inoperative">{{inoperative}}{{#faulted}} <small>({{faulted}} {{t.home_faulted}})</small>{{/faulted}}</td><td data-count="power">{{power}}</td><td>{{gridPower}}</td><td data-count="activeSessions">{{activeSessions}}</td></tr>
-        {{/sites}}
+        {{{siteRows}}}
         </tbody>
         </table>
         {{/hasSites}}
@@ -341,6 +338,15 @@ enum Templates {
         <label for="v-tokens">{{t.vehicle_tokensHelp}}</label><input id="v-tokens" name="tokens" required>
         <button type="submit" id="add-vehicle">{{t.vehicle_add}}</button>
         </form>{{/canConfigure}}
+        {{/content}}{{/layout}}
+        """
+
+    static let homeSites = """
+        {{<layout}}{{$content}}
+        <h1>{{t.view_choose}}</h1>
+        <form method="post" action="/home/sites" class="settings" id="choose-sites-form"><input type="hidden" name="_csrf" value="{{csrf}}">
+        <label for="home-sites">{{t.view_sites}}</label><select id="home-sites" name="sites" multiple size="12">{{#siteChoices}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/siteChoices}}</select>
+        <button type="submit" id="save-view">{{t.site_save}}</button></form>
         {{/content}}{{/layout}}
         """
 

@@ -139,6 +139,7 @@ import Testing
         Page(path: "/stations/CP1/approval", needs: .configure, site: "s1", method: .post, form: "approval=accepted"),
         Page(path: "/vehicles", needs: .read, site: nil),
         Page(path: "/groups", needs: .read, site: nil),
+        Page(path: "/home/sites", needs: .read, site: nil),
         Page(path: "/groups", needs: .configure, site: nil, method: .post, form: "id=g1&name=G&stations=CP1", redirects: true),
     ]
 
@@ -420,6 +421,24 @@ import Testing
         #expect(!WebAuth.isLocked(user, now: Date().addingTimeInterval(WebAuth.lockDuration + 1)))
         try await store.recordLogin(user: "viewer", succeeded: true, lockUntil: nil)
         #expect(try await store.user(id: "viewer")?.failedLogins == 0)
+    }
+
+    @Test func namesFromTheStoreAreEscapedInEveryPage() async throws {
+        let (app, store) = try await makeApp()
+        try await store.updateSite(
+            id: "s1", name: #"<script>alert("x")</script> & Co"#, address: "<b>", latitude: nil, longitude: nil, timeZone: nil)
+        try await app.test(.router) { client in
+            let browser = try #require(try await Self.signIn(client, user: "admin"))
+            for path in ["/", "/sites/s1", "/stations/CP1"] {
+                try await client.execute(uri: path, method: .get, headers: browser.headers) { response in
+                    let html = String(buffer: response.body)
+                    #expect(!html.contains("<script>alert") && !html.contains("<b>"), "\(path)")
+                }
+            }
+            try await client.execute(uri: "/", method: .get, headers: browser.headers) { response in
+                #expect(String(buffer: response.body).contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Co"))
+            }
+        }
     }
 
     @Test func passwordsAreStoredAsBcryptAndChecked() async throws {
