@@ -66,6 +66,9 @@ public protocol CloudRepository: Sendable {
     /// The sites a user chose for their home dashboard (empty: all they may see).
     func homeSites(user: String) async throws -> Set<String>
     func setHomeSites(user: String, sites: Set<String>) async throws
+    /// The groups a user chose for their home dashboard (empty: all).
+    func homeGroups(user: String) async throws -> Set<String>
+    func setHomeGroups(user: String, groups: Set<String>) async throws
     func addWebSession(_ session: WebSessionRecord) async throws
     func webSession(idHash: String) async throws -> WebSessionRecord?
     func deleteWebSession(idHash: String) async throws

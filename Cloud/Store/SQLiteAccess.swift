@@ -110,6 +110,21 @@ extension SQLiteRepository {
         }
     }
 
+    public func homeGroups(user: String) async throws -> Set<String> {
+        try await pool.read { db in
+            Set(try String.fetchAll(db, sql: "SELECT group_id FROM user_group_view WHERE user_id = ?", arguments: [user]))
+        }
+    }
+
+    public func setHomeGroups(user: String, groups: Set<String>) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM user_group_view WHERE user_id = ?", arguments: [user])
+            for group in groups.sorted() {
+                try db.execute(sql: "INSERT INTO user_group_view (user_id, group_id) VALUES (?, ?)", arguments: [user, group])
+            }
+        }
+    }
+
     static func user(from row: Row) -> UserRecord {
         UserRecord(
             id: row["id"], name: row["name"], passwordHash: row["password_hash"], role: row["role"],

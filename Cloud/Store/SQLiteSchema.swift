@@ -177,6 +177,14 @@ enum CloudSchema {
                     CREATE INDEX station_group_member_station ON station_group_member(station_id);
                     """)
         }
+        migrator.registerMigration("v7-group-views") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE user_group_view (
+                        user_id TEXT NOT NULL, group_id TEXT NOT NULL, PRIMARY KEY (user_id, group_id)
+                    );
+                    """)
+        }
         return migrator
     }
 }

@@ -18,14 +18,20 @@ extension Dashboard {
         let strings = Catalog.strings(language)
         // The user's chosen sites, unless they asked for all (within what they may see in any case).
         var chosen: Set<String> = []
-        if let user = identity.user { chosen = try await repository.homeSites(user: user) }
-        let filtered = !chosen.isEmpty && Query(request).string("all") == nil
+        var chosenGroups: Set<String> = []
+        if let user = identity.user {
+            chosen = try await repository.homeSites(user: user)
+            chosenGroups = try await repository.homeGroups(user: user)
+        }
+        let showAll = Query(request).string("all") != nil
+        let filtered = !chosen.isEmpty && !showAll
         let scope: Set<String>? = filtered ? chosen.intersection(identity.sites ?? chosen) : identity.sites
         async let summariesLoad = repository.siteSummaries(in: scope)
         async let alertsLoad = repository.alerts(in: scope, limit: 50)
         let summaries = try await summariesLoad
         let alerts = try await alertsLoad
         let groups = try await GroupInput.visible(to: identity, repository: repository)
+            .filter { chosenGroups.isEmpty || showAll || chosenGroups.contains($0.id) }
         let planned = try await Reservations.upcoming(for: identity, repository: repository)
             .filter { scope?.contains($0.site) ?? true }.count
         let names = Dictionary(summaries.map { ($0.site, $0.name) }, uniquingKeysWith: { first, _ in first })
@@ -44,7 +50,8 @@ extension Dashboard {
                         "vendorErrorCode": alert.vendorErrorCode, "since": formats.dateTime(alert.since),
                     ]
                 },
-                "hasAlerts": !alerts.isEmpty, "filtered": filtered, "shown": summaries.count,
+                "hasAlerts": !alerts.isEmpty, "filtered": filtered || (!chosenGroups.isEmpty && !showAll),
+                "shown": summaries.count,
                 "groups": groups.map { group -> [String: Any?] in
                     [
                         "id": group.id, "name": group.name, "stations": group.stations.count,

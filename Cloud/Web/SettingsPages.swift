@@ -175,11 +175,20 @@ extension Dashboard {
         let identity = try viewer(request, context)
         let language = await language(request: request, context: context)
         var chosen: Set<String> = []
-        if let user = identity.user { chosen = try await repository.homeSites(user: user) }
+        var chosenGroups: Set<String> = []
+        if let user = identity.user {
+            chosen = try await repository.homeSites(user: user)
+            chosenGroups = try await repository.homeGroups(user: user)
+        }
         let sites = try await repository.sites(in: identity.sites)
+        let groups = try await GroupInput.visible(to: identity, repository: repository)
         return page(
             "homeSites", title: "view.choose", language: language, context: context,
-            values: ["siteChoices": sites.map { ["id": $0.id, "name": $0.name, "selected": chosen.contains($0.id)] }],
+            values: [
+                "siteChoices": sites.map { ["id": $0.id, "name": $0.name, "selected": chosen.contains($0.id)] },
+                "groupChoices": groups.map { ["id": $0.id, "name": $0.name, "selected": chosenGroups.contains($0.id)] },
+                "hasGroups": !groups.isEmpty,
+            ],
             nav: "home")
     }
 
@@ -192,7 +201,13 @@ extension Dashboard {
         let visible = Set(try await repository.sites(in: identity.sites).map(\.id))
         let chosen = Set(form.all("sites").filter { !$0.isEmpty })
         if let unknown = chosen.subtracting(visible).sorted().first { throw Problem(status: 404, detail: "no site '\(unknown)'") }
+        let visibleGroups = Set(try await GroupInput.visible(to: identity, repository: repository).map(\.id))
+        let chosenGroups = Set(form.all("groups").filter { !$0.isEmpty })
+        if let unknown = chosenGroups.subtracting(visibleGroups).sorted().first {
+            throw Problem(status: 404, detail: "no group '\(unknown)'")
+        }
         try await repository.setHomeSites(user: user, sites: chosen)
+        try await repository.setHomeGroups(user: user, groups: chosenGroups)
         return Response(status: .seeOther, headers: [.location: "/"])
     }
 

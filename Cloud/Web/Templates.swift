@@ -346,6 +346,7 @@ enum Templates {
         <h1>{{t.view_choose}}</h1>
         <form method="post" action="/home/sites" class="settings" id="choose-sites-form"><input type="hidden" name="_csrf" value="{{csrf}}">
         <label for="home-sites">{{t.view_sites}}</label><select id="home-sites" name="sites" multiple size="12">{{#siteChoices}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/siteChoices}}</select>
+        {{#hasGroups}}<label for="home-groups">{{t.view_groups}}</label><select id="home-groups" name="groups" multiple size="6">{{#groupChoices}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/groupChoices}}</select>{{/hasGroups}}
         <button type="submit" id="save-view">{{t.site_save}}</button></form>
         {{/content}}{{/layout}}
         """

@@ -300,6 +300,19 @@ import Testing
                 let html = String(buffer: response.body)
                 #expect(response.status == .ok && html.contains("CP1") && html.contains("CP2"))
             }
+            // Chosen for the home page: only that group is shown there (all with ?all=1).
+            try await store.saveGroup(id: "south", name: "South bays", stations: ["CP2"])
+            try await client.execute(
+                uri: "/home/sites", method: .post, headers: headers, body: ByteBuffer(string: "groups=south&_csrf=\(admin.csrf)")
+            ) { response in
+                #expect(response.status == .seeOther)
+            }
+            for (path, north) in [("/", false), ("/?all=1", true)] {
+                try await client.execute(uri: path, method: .get, headers: admin.headers) { response in
+                    let html = String(buffer: response.body)
+                    #expect(html.contains(#"data-group="north""#) == north && html.contains(#"data-group="south""#), "\(path)")
+                }
+            }
             // A partner sees no groups (they may span other organizations' sites).
             let partner = try #require(try await Self.signIn(client, user: "acme"))
             try await client.execute(uri: "/groups/north", method: .get, headers: partner.headers) { response in
