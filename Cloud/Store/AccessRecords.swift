@@ -216,3 +216,14 @@ public struct StationGroup: Sendable, Equatable, Codable {
         self.counts = counts
     }
 }
+
+/// What a user chose to see on their home dashboard; an empty set means all they may see.
+public struct HomeView: Sendable, Equatable {
+    public var sites: Set<String>
+    public var groups: Set<String>
+
+    public init(sites: Set<String> = [], groups: Set<String> = []) {
+        self.sites = sites
+        self.groups = groups
+    }
+}

@@ -63,12 +63,9 @@ public protocol CloudRepository: Sendable {
     /// success clears the count.
     func recordLogin(user: String, succeeded: Bool, lockUntil: Date?) async throws
     func setLanguage(user: String, language: String?) async throws
-    /// The sites a user chose for their home dashboard (empty: all they may see).
-    func homeSites(user: String) async throws -> Set<String>
-    func setHomeSites(user: String, sites: Set<String>) async throws
-    /// The groups a user chose for their home dashboard (empty: all).
-    func homeGroups(user: String) async throws -> Set<String>
-    func setHomeGroups(user: String, groups: Set<String>) async throws
+    /// The sites and groups a user chose for their home dashboard (either empty: all they may see).
+    func homeView(user: String) async throws -> HomeView
+    func setHomeView(user: String, _ view: HomeView) async throws
     func addWebSession(_ session: WebSessionRecord) async throws
     func webSession(idHash: String) async throws -> WebSessionRecord?
     func deleteWebSession(idHash: String) async throws

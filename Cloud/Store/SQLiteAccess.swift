@@ -95,32 +95,25 @@ extension SQLiteRepository {
         }
     }
 
-    public func homeSites(user: String) async throws -> Set<String> {
+    public func homeView(user: String) async throws -> HomeView {
         try await pool.read { db in
-            Set(try String.fetchAll(db, sql: "SELECT site_id FROM user_site_view WHERE user_id = ?", arguments: [user]))
+            HomeView(
+                sites: Set(
+                    try String.fetchAll(db, sql: "SELECT site_id FROM user_site_view WHERE user_id = ?", arguments: [user])),
+                groups: Set(
+                    try String.fetchAll(db, sql: "SELECT group_id FROM user_group_view WHERE user_id = ?", arguments: [user])))
         }
     }
 
-    public func setHomeSites(user: String, sites: Set<String>) async throws {
+    /// Replaces both choices in one transaction.
+    public func setHomeView(user: String, _ view: HomeView) async throws {
         try await pool.write { db in
-            try db.execute(sql: "DELETE FROM user_site_view WHERE user_id = ?", arguments: [user])
-            for site in sites.sorted() {
-                try db.execute(sql: "INSERT INTO user_site_view (user_id, site_id) VALUES (?, ?)", arguments: [user, site])
-            }
-        }
-    }
-
-    public func homeGroups(user: String) async throws -> Set<String> {
-        try await pool.read { db in
-            Set(try String.fetchAll(db, sql: "SELECT group_id FROM user_group_view WHERE user_id = ?", arguments: [user]))
-        }
-    }
-
-    public func setHomeGroups(user: String, groups: Set<String>) async throws {
-        try await pool.write { db in
-            try db.execute(sql: "DELETE FROM user_group_view WHERE user_id = ?", arguments: [user])
-            for group in groups.sorted() {
-                try db.execute(sql: "INSERT INTO user_group_view (user_id, group_id) VALUES (?, ?)", arguments: [user, group])
+            for (table, column, ids) in [("user_site_view", "site_id", view.sites), ("user_group_view", "group_id", view.groups)]
+            {
+                try db.execute(sql: "DELETE FROM \(table) WHERE user_id = ?", arguments: [user])
+                for id in ids.sorted() {
+                    try db.execute(sql: "INSERT INTO \(table) (user_id, \(column)) VALUES (?, ?)", arguments: [user, id])
+                }
             }
         }
     }

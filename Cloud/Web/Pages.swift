@@ -17,12 +17,9 @@ extension Dashboard {
         let formats = Formats(language: language)
         let strings = Catalog.strings(language)
         // The user's chosen sites, unless they asked for all (within what they may see in any case).
-        var chosen: Set<String> = []
-        var chosenGroups: Set<String> = []
-        if let user = identity.user {
-            chosen = try await repository.homeSites(user: user)
-            chosenGroups = try await repository.homeGroups(user: user)
-        }
+        var view = HomeView()
+        if let user = identity.user { view = try await repository.homeView(user: user) }
+        let (chosen, chosenGroups) = (view.sites, view.groups)
         let showAll = Query(request).string("all") != nil
         let filtered = !chosen.isEmpty && !showAll
         let scope: Set<String>? = filtered ? chosen.intersection(identity.sites ?? chosen) : identity.sites

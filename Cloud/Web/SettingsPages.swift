@@ -174,19 +174,15 @@ extension Dashboard {
     func homeSitesPage(_ request: Request, context: APIRequestContext) async throws -> Response {
         let identity = try viewer(request, context)
         let language = await language(request: request, context: context)
-        var chosen: Set<String> = []
-        var chosenGroups: Set<String> = []
-        if let user = identity.user {
-            chosen = try await repository.homeSites(user: user)
-            chosenGroups = try await repository.homeGroups(user: user)
-        }
+        var view = HomeView()
+        if let user = identity.user { view = try await repository.homeView(user: user) }
         let sites = try await repository.sites(in: identity.sites)
         let groups = try await GroupInput.visible(to: identity, repository: repository)
         return page(
             "homeSites", title: "view.choose", language: language, context: context,
             values: [
-                "siteChoices": sites.map { ["id": $0.id, "name": $0.name, "selected": chosen.contains($0.id)] },
-                "groupChoices": groups.map { ["id": $0.id, "name": $0.name, "selected": chosenGroups.contains($0.id)] },
+                "siteChoices": sites.map { ["id": $0.id, "name": $0.name, "selected": view.sites.contains($0.id)] },
+                "groupChoices": groups.map { ["id": $0.id, "name": $0.name, "selected": view.groups.contains($0.id)] },
                 "hasGroups": !groups.isEmpty,
             ],
             nav: "home")
@@ -206,8 +202,7 @@ extension Dashboard {
         if let unknown = chosenGroups.subtracting(visibleGroups).sorted().first {
             throw Problem(status: 404, detail: "no group '\(unknown)'")
         }
-        try await repository.setHomeSites(user: user, sites: chosen)
-        try await repository.setHomeGroups(user: user, groups: chosenGroups)
+        try await repository.setHomeView(user: user, HomeView(sites: chosen, groups: chosenGroups))
         return Response(status: .seeOther, headers: [.location: "/"])
     }
 
