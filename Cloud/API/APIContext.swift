@@ -66,11 +66,14 @@ public struct APIRequestContext: RequestContext {
     public var identity: APIIdentity?
     /// The browser's signed-in session, on dashboard routes (never on `/api/v1`, which takes bearer tokens only).
     public var webSession: WebSessionRecord?
+    /// The signed-in user, as loaded for the session (the dashboard reads their chosen language from it).
+    public var user: UserRecord?
 
     public init(source: Source) {
         coreContext = .init(source: source)
         identity = nil
         webSession = nil
+        user = nil
     }
 
     /// The caller, who must hold `permission`; 401 without a valid token, 403 without the permission.

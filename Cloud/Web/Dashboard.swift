@@ -63,7 +63,7 @@ public struct Dashboard: Sendable {
         web.get("/login") { request, context in
             let query = Query(request)
             return page(
-                "login", title: "login.title", language: await language(request: request, context: context), context: context,
+                "login", title: "login.title", language: language(request: request, context: context), context: context,
                 values: [
                     "next": safeNext(query.string("next")), "failed": query.string("failed") != nil,
                     "userValue": query.string("user") ?? "",
@@ -88,7 +88,7 @@ public struct Dashboard: Sendable {
         web.get("/") { request, context in try await home(request, context: context) }
         web.get("/live/summary") { _, context in
             let identity = try context.require(.read)
-            let formats = Formats(language: await language(request: nil, context: context))
+            let formats = Formats(language: language(request: nil, context: context))
             return try json(LiveSummary(try await repository.siteSummaries(in: identity.sites), formats: formats))
         }
         web.get("/live") { _, context in try liveStream(context: context) }
@@ -203,12 +203,8 @@ public struct Dashboard: Sendable {
     }
 
     /// The reader's language: their choice (stored, or the language cookie), else the browser's Accept-Language.
-    func language(request: Request?, context: APIRequestContext) async -> Language {
-        if let user = context.identity?.user, let stored = try? await repository.user(id: user)?.language,
-            let language = Language(rawValue: stored)
-        {
-            return language
-        }
+    func language(request: Request?, context: APIRequestContext) -> Language {
+        if let stored = context.user?.language, let language = Language(rawValue: stored) { return language }
         if let request, let cookie = WebSessionMiddleware.cookie("gridside-lang", in: request),
             let language = Language(rawValue: cookie)
         {

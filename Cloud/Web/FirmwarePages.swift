@@ -10,7 +10,7 @@ import SyncContract
 extension Dashboard {
     func firmwarePage(_ request: Request, context: APIRequestContext) async throws -> Response {
         let identity = try viewer(request, context, .configure)
-        let language = await language(request: request, context: context)
+        let language = language(request: request, context: context)
         let formats = Formats(language: language)
         let images = try await repository.firmwareImages()
         let names = Dictionary(images.map { ($0.id, "\($0.name) \($0.version)") }, uniquingKeysWith: { first, _ in first })
@@ -108,7 +108,7 @@ extension Dashboard {
         guard let campaign = try await repository.campaign(id: id) else {
             throw Problem(status: 404, detail: "no firmware campaign '\(id)'")
         }
-        let language = await language(request: request, context: context)
+        let language = language(request: request, context: context)
         let formats = Formats(language: language)
         let image = try await repository.firmwareImage(id: campaign.image)
         let running = campaign.state == "scheduled" || campaign.state == "running"

@@ -8,7 +8,7 @@ import Logging
 extension Dashboard {
     func groupsPage(_ request: Request, context: APIRequestContext) async throws -> Response {
         let identity = try viewer(request, context)
-        let language = await language(request: request, context: context)
+        let language = language(request: request, context: context)
         let groups = try await GroupInput.visible(to: identity, repository: repository)
         return page(
             "groups", title: "nav.groups", language: language, context: context,
@@ -26,7 +26,7 @@ extension Dashboard {
         else {
             throw Problem(status: 404, detail: "no group '\(id)'")
         }
-        let language = await language(request: request, context: context)
+        let language = language(request: request, context: context)
         let strings = Catalog.strings(language)
         let online = Set(try await repository.sites(in: identity.sites).filter(\.online).map(\.id))
         var stations: [[String: Any?]] = []

@@ -13,7 +13,7 @@ extension Dashboard {
 
     func home(_ request: Request, context: APIRequestContext) async throws -> Response {
         let identity = try viewer(request, context)
-        let language = await language(request: request, context: context)
+        let language = language(request: request, context: context)
         let formats = Formats(language: language)
         let strings = Catalog.strings(language)
         // The user's chosen sites, unless they asked for all (within what they may see in any case).
@@ -68,7 +68,7 @@ extension Dashboard {
         guard identity.sees(site: id), let site = try await repository.site(id: id) else {
             throw Problem(status: 404, detail: "no site '\(id)'")
         }
-        let language = await language(request: request, context: context)
+        let language = language(request: request, context: context)
         let strings = Catalog.strings(language)
         let stations = try await repository.stations(site: site.id, in: identity.sites)
         return page(
@@ -107,7 +107,7 @@ extension Dashboard {
     func stationPage(_ request: Request, context: APIRequestContext) async throws -> Response {
         let identity = try viewer(request, context)
         let station = try await visibleStation(context, identity: identity)
-        let language = await language(request: request, context: context)
+        let language = language(request: request, context: context)
         let site = try await repository.site(id: station.site)
         // Times on a station's page are the site's local times.
         let formats = Formats(language: language, timeZone: site?.timeZone.flatMap(TimeZone.init(identifier:)) ?? .current)
@@ -246,7 +246,7 @@ extension Dashboard {
 
     func sessionsPage(_ request: Request, context: APIRequestContext) async throws -> Response {
         let identity = try viewer(request, context)
-        let language = await language(request: request, context: context)
+        let language = language(request: request, context: context)
         let formats = Formats(language: language)
         let strings = Catalog.strings(language)
         let query = Query(request)
@@ -306,7 +306,7 @@ extension Dashboard {
         else {
             throw Problem(status: 404, detail: "no session \(transaction) at site '\(siteId)'")
         }
-        let language = await language(request: request, context: context)
+        let language = language(request: request, context: context)
         let formats = Formats(language: language)
         let strings = Catalog.strings(language)
         let samples = try await repository.sessionSamples(site: siteId, transactionId: transaction, limit: 2000)
@@ -332,7 +332,7 @@ extension Dashboard {
 
     func eventsPage(_ request: Request, context: APIRequestContext) async throws -> Response {
         let identity = try viewer(request, context)
-        let language = await language(request: request, context: context)
+        let language = language(request: request, context: context)
         let formats = Formats(language: language)
         let strings = Catalog.strings(language)
         let query = Query(request)

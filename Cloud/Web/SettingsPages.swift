@@ -14,7 +14,7 @@ extension Dashboard {
     func configurationPage(_ request: Request, context: APIRequestContext) async throws -> Response {
         let identity = try viewer(request, context, .configure)
         let station = try await visibleStation(context, identity: identity)
-        let language = await language(request: request, context: context)
+        let language = language(request: request, context: context)
         let strings = Catalog.strings(language)
         var values: [String: Any?] = ["id": station.id, "stationPath": Self.pathSegment(station.id)]
         values["result"] = try await commandResult(Query(request).string("command"), identity: identity, strings: strings)
@@ -86,7 +86,7 @@ extension Dashboard {
     func loadSettingsPage(_ request: Request, context: APIRequestContext) async throws -> Response {
         let identity = try viewer(request, context, .configure)
         let site = try await visibleSite(context, identity: identity)
-        let language = await language(request: request, context: context)
+        let language = language(request: request, context: context)
         let strings = Catalog.strings(language)
         return page(
             "loadSettings", title: "lm.title", language: language, context: context,
@@ -173,7 +173,7 @@ extension Dashboard {
 
     func homeSitesPage(_ request: Request, context: APIRequestContext) async throws -> Response {
         let identity = try viewer(request, context)
-        let language = await language(request: request, context: context)
+        let language = language(request: request, context: context)
         var view = HomeView()
         if let user = identity.user { view = try await repository.homeView(user: user) }
         let sites = try await repository.sites(in: identity.sites)

@@ -8,7 +8,7 @@ import Logging
 extension Dashboard {
     func vehiclesPage(_ request: Request, context: APIRequestContext) async throws -> Response {
         let identity = try viewer(request, context)
-        let language = await language(request: request, context: context)
+        let language = language(request: request, context: context)
         let formats = Formats(language: language)
         let vehicles = try await Vehicles.list(for: identity, repository: repository)
         let names = Dictionary(

@@ -33,7 +33,7 @@ struct WebErrorMiddleware: RouterMiddleware {
 
     private func errorPage(_ message: String, status: HTTPResponse.Status, request: Request, context: Context) async -> Response {
         dashboard.page(
-            "error", title: "error.title", language: await dashboard.language(request: request, context: context),
+            "error", title: "error.title", language: dashboard.language(request: request, context: context),
             context: context, values: ["message": message], status: status)
     }
 }

@@ -28,6 +28,7 @@ struct WebSessionMiddleware: RouterMiddleware {
         {
             context.identity = identity
             context.webSession = session
+            context.user = user
         }
         guard request.method == .post else { return try await next(request, context) }
         if let origin = request.headers[.origin], !Self.sameOrigin(origin, request: request) {
