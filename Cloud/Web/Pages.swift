@@ -131,17 +131,18 @@ extension Dashboard {
         }
         let transactions = Dictionary(active.map { ($0.connector, $0.transactionId) }, uniquingKeysWith: { first, _ in first })
         let canControl = identity.role.permits(.control)
-        let connectors = station.connectors.filter { $0.connector > 0 }.map { connector -> [String: Any?] in
-            let status = station.connected && online ? connector.status : "Offline"
+        // The cells every page shows (state, label, time), plus what only this page has.
+        let connectors = zip(
+            station.connectors.filter { $0.connector > 0 }, connectorValues(station, siteOnline: online, strings: strings)
+        ).map { connector, cell -> [String: Any?] in
             let unavailable = connector.status == "Unavailable"
-            return [
-                "station": station.id, "connector": connector.connector, "status": status,
-                "label": strings[Catalog.statusPrefix + status] ?? status, "time": SyncJSON.format(connector.since),
-                "errorCode": connector.errorCode, "vendorErrorCode": connector.vendorErrorCode, "info": connector.info,
-                "since": formats.dateTime(connector.since), "transactionId": transactions[connector.connector],
-                "availabilityAction": unavailable ? "makeAvailable" : "makeUnavailable",
-                "availabilityLabel": strings[unavailable ? "action.makeAvailable" : "action.makeUnavailable"],
-            ]
+            return cell.merging(
+                [
+                    "errorCode": connector.errorCode, "vendorErrorCode": connector.vendorErrorCode, "info": connector.info,
+                    "since": formats.dateTime(connector.since), "transactionId": transactions[connector.connector],
+                    "availabilityAction": unavailable ? "makeAvailable" : "makeUnavailable",
+                    "availabilityLabel": strings[unavailable ? "action.makeAvailable" : "action.makeUnavailable"],
+                ], uniquingKeysWith: { _, new in new })
         }
         let events = try await history(
             EventFilter(sites: identity.sites, station: station.id, limit: 20), formats: formats, strings: strings)
