@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import HummingbirdWSClient
-import Logging
+import NIOCore
+import NIOPosix
 import OCPP
 import Synchronization
 
@@ -30,6 +30,8 @@ struct OCPPLoad: AsyncParsableCommand {
     @Option(help: "A StopTransaction and StartTransaction pair after this many MeterValues per station.")
     var transactionEvery = 50
     @Option(help: "Station id prefix.") var prefix = "BENCH"
+    @Option(help: "Threads of the load generator (it shares the machine's cores with the edge it measures).")
+    var threads = 1
     @Option(
         help: """
             Sampled values per MeterValues: 7 (energy, power, three phase currents, voltage, SoC) or 1 (the energy \
@@ -39,33 +41,38 @@ struct OCPPLoad: AsyncParsableCommand {
 
     func validate() throws {
         guard sampledValues == 1 || sampledValues == 7 else { throw ValidationError("--sampled-values must be 1 or 7") }
-        guard stations >= 1, duration >= 1, warmup >= 0, rate >= 0, transactionEvery >= 1 else {
+        guard stations >= 1, duration >= 1, warmup >= 0, rate >= 0, transactionEvery >= 1, threads >= 1 else {
             throw ValidationError(
-                "--stations, --duration and --transaction-every must be positive; --warmup and --rate not negative")
+                "--stations, --duration, --transaction-every and --threads must be positive; --warmup and --rate not negative"
+            )
         }
+        guard let target = URL(string: url), target.scheme == "ws", target.host != nil else {
+            throw ValidationError("--url must be a ws:// URL, such as ws://127.0.0.1:9000/ocpp")
+        }
+        _ = target
     }
 
     func run() async throws {
-        let logger = Logger(label: "gridside-bench")
+        let target = URL(string: url)!
         let board = Board(stations: stations)
         let interval: Duration? = rate > 0 ? .nanoseconds(Int64(Double(stations) / Double(rate) * 1e9)) : nil
         let settings = StationLoad.Settings(
-            url: url, interval: interval, transactionEvery: transactionEvery, sampledValues: sampledValues,
-            warmup: .seconds(warmup), duration: .seconds(duration))
+            host: target.host!, port: target.port ?? 80, path: target.path, interval: interval,
+            transactionEvery: transactionEvery, sampledValues: sampledValues, warmup: .seconds(warmup),
+            duration: .seconds(duration))
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         print("connecting \(stations) stations to \(url) …")
-        let results = await withTaskGroup(of: StationLoad.Result.self) { group in
-            for index in 0..<stations {
-                let id = "\(prefix)-\(String(format: "%05d", index + 1))"
-                group.addTask {
-                    await StationLoad(stationId: id, settings: settings, board: board, logger: logger).run()
-                }
-                if index % 50 == 49 { try? await Task.sleep(for: .milliseconds(20)) }
-            }
-            var results: [StationLoad.Result] = []
-            for await result in group { results.append(result) }
-            return results
+        var running: [EventLoopFuture<StationLoad.Result>] = []
+        for index in 0..<stations {
+            let id = "\(prefix)-\(String(format: "%05d", index + 1))"
+            running.append(StationLoad(stationId: id, settings: settings, board: board).run(on: group))
+            if index % 50 == 49 { try await Task.sleep(for: .milliseconds(20)) }
         }
+        var results: [StationLoad.Result] = []
+        for station in running { results.append(try await station.get()) }
+        try await group.shutdownGracefully()
         report(results, board: board)
+        if results.allSatisfy({ $0.error != nil }) { throw ExitCode.failure }
     }
 
     private func report(_ results: [StationLoad.Result], board: Board) {
