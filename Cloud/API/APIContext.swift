@@ -7,21 +7,21 @@ public struct APIIdentity: Sendable, Equatable {
     public var tokenId: String
     public var name: String
     public var role: Role
-    /// The sites this caller may see; nil for all. A client organization's users see only its granted sites.
-    public var sites: Set<String>?
+    /// What this caller may see; nil for everything. A client organization's users see only what it is granted.
+    public var scope: Scope?
     /// The user acting (a signed-in user, or the user a token belongs to); nil for a token of no user.
     public var user: String?
     /// The user's client organization; nil for the fleet's own staff.
     public var organization: String?
 
     public init(
-        tokenId: String, name: String, role: Role, sites: Set<String>? = nil, user: String? = nil,
+        tokenId: String, name: String, role: Role, scope: Scope? = nil, user: String? = nil,
         organization: String? = nil
     ) {
         self.tokenId = tokenId
         self.name = name
         self.role = role
-        self.sites = sites
+        self.scope = scope
         self.user = user
         self.organization = organization
     }
@@ -30,8 +30,14 @@ public struct APIIdentity: Sendable, Equatable {
     /// only its own).
     public func sees(vehicleOf organization: String?) -> Bool { self.organization == nil || self.organization == organization }
 
-    /// Whether this caller may see `site`.
-    public func sees(site: String) -> Bool { sites?.contains(site) ?? true }
+    /// Whether this caller may see `site`, whole or as the place of a station it is granted.
+    public func sees(site: String) -> Bool { scope.sees(site: site) }
+
+    /// Whether this caller may see the whole site: its settings, meters, every station and site-wide events.
+    public func seesWhole(site: String) -> Bool { scope.seesWhole(site: site) }
+
+    /// Whether this caller may see the station (at `site`).
+    public func sees(station: String, site: String) -> Bool { scope.sees(station: station, site: site) }
 }
 
 /// What a caller may do. The dashboard issue adds users and organizations on top of the same roles.

@@ -40,7 +40,7 @@ public struct CloudAPI: Sendable {
         let router = Router(context: APIRequestContext.self)
         router.middlewares.add(ProblemMiddleware(metrics: metrics))
         router.get("/healthz") { _, _ in
-            _ = try await repository.sites(in: [])
+            _ = try await repository.sites(in: Scope())
             return Response(
                 status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ok\n")))
         }
@@ -105,19 +105,19 @@ public struct CloudAPI: Sendable {
         }
         api.get("/sites") { _, context in
             let identity = try context.require(.read)
-            return try json(Items(items: try await repository.sites(in: identity.sites)))
+            return try json(Items(items: try await repository.sites(in: identity.scope)))
         }
         api.get("/sites/:site") { _, context in
             try json(try await visibleSite(context))
         }
         api.put("/sites/:site") { request, context in
             _ = try context.require(.configure)
-            let site = try await visibleSite(context)
+            let site = try await visibleSite(context, whole: true)
             return try json(try await decode(SiteChange.self, from: request).apply(to: site.id, repository: repository))
         }
         api.post("/sites/:site/stations") { request, context in
             _ = try context.require(.configure)
-            let site = try await visibleSite(context)
+            let site = try await visibleSite(context, whole: true)
             let input = try await decode(StationRegistrationInput.self, from: request)
             if let known = try await repository.station(id: input.id), known.site != site.id {
                 throw Problem(status: 409, detail: "station '\(input.id)' belongs to another site")
@@ -129,7 +129,7 @@ public struct CloudAPI: Sendable {
                 user: context.identity?.user)
         }
         api.get("/sites/:site/meters") { request, context in
-            let site = try await visibleSite(context)
+            let site = try await visibleSite(context, whole: true)
             let query = Query(request)
             let points = try await repository.meterSeries(
                 site: site.id, from: try query.date("from"), to: try query.date("to"),
@@ -137,13 +137,13 @@ public struct CloudAPI: Sendable {
             return try json(Items(items: points))
         }
         api.get("/sites/:site/tokens") { _, context in
-            let site = try await visibleSite(context)
+            let site = try await visibleSite(context, whole: true)
             let (version, tokens) = try await repository.siteTokens(site: site.id)
             return try json(TokenListBody(version: version, tokens: tokens))
         }
         api.put("/sites/:site/tokens") { request, context in
             _ = try context.require(.configure)
-            let site = try await visibleSite(context)
+            let site = try await visibleSite(context, whole: true)
             let body = try await decode(TokenListInput.self, from: request)
             for (index, token) in body.tokens.enumerated() {
                 guard !token.idTag.isEmpty, token.idTag.utf8.count <= 20 else {
@@ -159,7 +159,7 @@ public struct CloudAPI: Sendable {
         }
         api.put("/sites/:site/load-management") { request, context in
             _ = try context.require(.configure)
-            let site = try await visibleSite(context)
+            let site = try await visibleSite(context, whole: true)
             let body = try await request.body.collect(upTo: Self.maxBodyBytes)
             let change = try Self.loadSettings(from: Data(body.readableBytesView))
             let payload = String(decoding: try SyncJSON.encoder().encode(change), as: UTF8.self)
@@ -168,7 +168,7 @@ public struct CloudAPI: Sendable {
         api.get("/stations") { request, context in
             let identity = try context.require(.read)
             let site = Query(request).string("site")
-            return try json(Items(items: try await repository.stations(site: site, in: identity.sites)))
+            return try json(Items(items: try await repository.stations(site: site, in: identity.scope)))
         }
         api.get("/stations/:station") { _, context in
             try json(try await visibleStation(context))
@@ -199,12 +199,14 @@ public struct CloudAPI: Sendable {
         }
         api.get("/sessions") { request, context in
             let identity = try context.require(.read)
-            return try json(try await repository.sessions(try Self.sessionFilter(Query(request), sites: identity.sites)).body)
+            return try json(try await repository.sessions(try Self.sessionFilter(Query(request), scope: identity.scope)).body)
         }
         api.get("/sessions/:site/:transaction") { _, context in
             let site = try await visibleSite(context)
             let transaction = try context.parameters.require("transaction", as: Int.self)
-            guard let session = try await repository.session(site: site.id, transactionId: transaction) else {
+            guard let session = try await repository.session(site: site.id, transactionId: transaction),
+                try context.require(.read).sees(station: session.station, site: site.id)
+            else {
                 throw Problem(status: 404, detail: "no session \(transaction) at site '\(site.id)'")
             }
             return try json(session)
@@ -217,7 +219,7 @@ public struct CloudAPI: Sendable {
                 throw Problem(status: 400, detail: "severity must be info, warning or error, got '\(severity)'")
             }
             let filter = EventFilter(
-                sites: identity.sites, site: query.string("site"), station: query.string("station"), kind: query.string("kind"),
+                scope: identity.scope, site: query.string("site"), station: query.string("station"), kind: query.string("kind"),
                 severity: severity, from: try query.date("from"), to: try query.date("to"),
                 limit: try query.integer("limit", in: 1...1000, default: 100))
             return try json(Items(items: try await repository.events(filter)))
@@ -227,11 +229,12 @@ public struct CloudAPI: Sendable {
 
     // MARK: Helpers
 
-    /// The site of the path, if the caller may see it (404 otherwise, so ids of others are not confirmed).
-    private func visibleSite(_ context: APIRequestContext) async throws -> SiteRecord {
+    /// The site of the path, if the caller may see it (404 otherwise, so ids of others are not confirmed); `whole`
+    /// when what is asked is the site's own (settings, meters, tokens, stations to add), not only a granted station's.
+    private func visibleSite(_ context: APIRequestContext, whole: Bool = false) async throws -> SiteRecord {
         let identity = try context.require(.read)
         let id = try context.parameters.require("site")
-        guard identity.sees(site: id), let site = try await repository.site(id: id) else {
+        guard whole ? identity.seesWhole(site: id) : identity.sees(site: id), let site = try await repository.site(id: id) else {
             throw Problem(status: 404, detail: "no site '\(id)'")
         }
         return site
@@ -241,7 +244,7 @@ public struct CloudAPI: Sendable {
         let identity = try context.require(.read)
         let raw = try context.parameters.require("station")
         let id = raw.removingPercentEncoding ?? raw
-        guard let station = try await repository.station(id: id), identity.sees(site: station.site) else {
+        guard let station = try await repository.station(id: id), identity.sees(station: station.id, site: station.site) else {
             throw Problem(status: 404, detail: "no station '\(id)'")
         }
         return station
@@ -336,7 +339,7 @@ public struct CloudAPI: Sendable {
         }
     }
 
-    public static func sessionFilter(_ query: Query, sites: Set<String>?) throws -> SessionFilter {
+    public static func sessionFilter(_ query: Query, scope: Scope?) throws -> SessionFilter {
         var after: SessionCursor?
         if let cursor = query.string("cursor") {
             guard let parsed = SessionCursor(token: cursor) else {
@@ -345,7 +348,7 @@ public struct CloudAPI: Sendable {
             after = parsed
         }
         return SessionFilter(
-            sites: sites, site: query.string("site"), station: query.string("station"), idTag: query.string("token"),
+            scope: scope, site: query.string("site"), station: query.string("station"), idTag: query.string("token"),
             from: try query.date("from"), to: try query.date("to"), active: try query.bool("active"),
             limit: try query.integer("limit", in: 1...500, default: 50), after: after)
     }

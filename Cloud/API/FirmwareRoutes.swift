@@ -47,7 +47,7 @@ extension CloudAPI {
             let input = try await decode(CampaignRequest.self, from: request)
             let campaign = try await Self.firmware {
                 try await FirmwareCatalog.createCampaign(
-                    input, visibleSites: identity.sites, publicBase: publicBase(request), user: identity.user,
+                    input, scope: identity.scope, publicBase: publicBase(request), user: identity.user,
                     repository: repository)
             }
             var response = try json(campaign)

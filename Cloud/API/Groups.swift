@@ -33,8 +33,8 @@ public struct GroupInput: Decodable, Sendable {
         return group
     }
 
-    /// The groups `identity` sees: all for the fleet's staff, none for a client organization's users.
+    /// The groups `identity` sees: all for the fleet's staff, those granted for a client organization's users.
     public static func visible(to identity: APIIdentity, repository: any CloudRepository) async throws -> [StationGroup] {
-        identity.organization == nil ? try await repository.groups(in: identity.sites) : []
+        try await repository.groups(in: identity.scope)
     }
 }

@@ -221,12 +221,13 @@ enum OpenAPIFragments {
            },
            "post": {
             "operationId": "createFirmwareCampaign",
-            "summary": "Roll an image out to the stations of sites and to single stations, from a start time, at a rate",
+            "summary": "Roll an image out to the stations of sites, of groups and to single stations, from a start time, at a rate",
             "requestBody": {"required": true, "content": {"application/json": {"schema": {
              "type": "object", "required": ["name", "image"], "properties": {
               "name": {"type": "string"}, "image": {"type": "string", "description": "Image id"},
               "sites": {"type": "array", "items": {"type": "string"}},
               "stations": {"type": "array", "items": {"type": "string"}},
+              "groups": {"type": "array", "items": {"type": "string"}, "description": "Group ids: their stations when the campaign is created"},
               "startAt": {"type": "string", "format": "date-time", "description": "Default: now"},
               "ratePerMinute": {"type": "integer", "minimum": 1, "maximum": 10000, "description": "Stations sent the update per minute at most; default 10"}}}}}},
             "responses": {

@@ -25,7 +25,8 @@ public enum Reservations {
         let commands = try await repository.commands(
             actions: ["ReserveNow", "CancelReservation"], since: now.addingTimeInterval(-86_400))
         var open: [Int: Reservation] = [:]
-        for command in commands where identity.sees(site: command.site) && command.outcome == "accepted" {
+        for command in commands
+        where identity.sees(station: command.station, site: command.site) && command.outcome == "accepted" {
             guard let payload = Self.object(command.payload), let id = payload["reservationId"] as? Int else { continue }
             if command.action == "CancelReservation" {
                 open[id] = nil

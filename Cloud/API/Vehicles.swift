@@ -36,7 +36,7 @@ public enum Vehicles {
     public static func list(for identity: APIIdentity, repository: any CloudRepository) async throws -> [VehicleView] {
         let vehicles = try await repository.vehicles().filter { identity.sees(vehicleOf: $0.organization) }
         let sessions = try await repository.activeSessions(idTags: vehicles.flatMap(\.tokens))
-            .filter { identity.sees(site: $0.site) }
+            .filter { identity.sees(station: $0.station, site: $0.site) }
         var byToken: [String: SessionView] = [:]
         for session in sessions {
             guard let tag = session.idTag else { continue }

@@ -92,8 +92,9 @@ extension GridsideCloud {
 
     struct OrganizationCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "organization", abstract: "Client organizations and the sites they are granted.",
-            subcommands: [Add.self, Grant.self])
+            commandName: "organization",
+            abstract: "Client organizations and the sites, stations and groups they are granted.",
+            subcommands: [Add.self, Grant.self, Revoke.self, List.self])
 
         struct Add: AsyncParsableCommand {
             static let configuration = CommandConfiguration(abstract: "Add a client organization.")
@@ -114,22 +115,78 @@ extension GridsideCloud {
             }
         }
 
+        /// The sites, stations and groups of a grant or revoke command line.
+        struct Grants: ParsableArguments {
+            @Option(help: "A whole site: every station there, its meters and settings (repeatable).") var site: [String] = []
+            @Option(help: "A single station: its connectors, sessions and events (repeatable).") var station: [String] = []
+            @Option(help: "A group: its stations as they are at each request, and the group (repeatable).")
+            var group: [String] = []
+
+            var all: [CloudStore.Grant] { site.map { .site($0) } + station.map { .station($0) } + group.map { .group($0) } }
+
+            func validate() throws {
+                guard !all.isEmpty else { throw ValidationError("give at least one --site, --station or --group") }
+            }
+        }
+
         struct Grant: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Grant an organization a site: its users see it.")
+            static let configuration = CommandConfiguration(
+                abstract: "Grant an organization sites, stations or groups: its users see them.")
             @OptionGroup var options: ConfigOption
             @Argument(help: "The organization's id.") var organization: String
-            @Option(help: "The site to grant.") var site: String
+            @OptionGroup var grants: Grants
 
             func run() async throws {
                 let store = try CloudApp.openStore(try options.load())
                 defer { try? store.close() }
-                do {
-                    try await store.grant(organization: organization, site: site)
-                } catch let error as CloudStoreError {
-                    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                for grant in grants.all {
+                    do {
+                        try await store.grant(organization: organization, grant)
+                    } catch let error as CloudStoreError {
+                        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                        throw ExitCode(1)
+                    }
+                    print("Organization '\(organization)' now sees \(grant).")
+                }
+            }
+        }
+
+        struct Revoke: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Take back sites, stations or groups granted.")
+            @OptionGroup var options: ConfigOption
+            @Argument(help: "The organization's id.") var organization: String
+            @OptionGroup var grants: Grants
+
+            func run() async throws {
+                let store = try CloudApp.openStore(try options.load())
+                defer { try? store.close() }
+                guard try await store.organization(id: organization) != nil else {
+                    FileHandle.standardError.write(Data("error: \(CloudStoreError.unknownOrganization(organization))\n".utf8))
                     throw ExitCode(1)
                 }
-                print("Organization '\(organization)' now sees site '\(site)'.")
+                for grant in grants.all {
+                    if try await store.revoke(organization: organization, grant) {
+                        print("Organization '\(organization)' no longer sees \(grant).")
+                    } else {
+                        print("Organization '\(organization)' was not granted \(grant).")
+                    }
+                }
+            }
+        }
+
+        struct List: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "List organizations and what they are granted.")
+            @OptionGroup var options: ConfigOption
+
+            func run() async throws {
+                let store = try CloudApp.openStore(try options.load())
+                defer { try? store.close() }
+                for organization in try await store.organizations() {
+                    func list(_ ids: Set<String>) -> String { ids.isEmpty ? "-" : ids.sorted().joined(separator: ",") }
+                    print(
+                        "\(organization.id)\tsites: \(list(organization.sites))\tstations: \(list(organization.stations))"
+                            + "\tgroups: \(list(organization.groups))\t\(organization.name)")
+                }
             }
         }
     }

@@ -20,19 +20,22 @@ public struct CampaignRequest: Decodable, Sendable {
     public var image: String
     public var sites: [String]?
     public var stations: [String]?
+    /// Groups of stations: their members when the campaign is created.
+    public var groups: [String]?
     /// Absent: now.
     public var startAt: Date?
     /// Stations sent the update per minute at most; absent: 10.
     public var ratePerMinute: Int?
 
     public init(
-        name: String, image: String, sites: [String]? = nil, stations: [String]? = nil, startAt: Date? = nil,
-        ratePerMinute: Int? = nil
+        name: String, image: String, sites: [String]? = nil, stations: [String]? = nil, groups: [String]? = nil,
+        startAt: Date? = nil, ratePerMinute: Int? = nil
     ) {
         self.name = name
         self.image = image
         self.sites = sites
         self.stations = stations
+        self.groups = groups
         self.startAt = startAt
         self.ratePerMinute = ratePerMinute
     }
@@ -79,10 +82,11 @@ public enum FirmwareCatalog {
         return image
     }
 
-    /// A campaign over the stations of `request.sites` and `request.stations`, only those the caller may see.
+    /// A campaign over the stations of `request.sites`, `request.stations` and `request.groups`, only those the
+    /// caller may see (a site only if the caller sees it whole).
     /// `publicBase` is how stations reach this cloud (`https://host:port`), for an uploaded image's URL.
     public static func createCampaign(
-        _ request: CampaignRequest, visibleSites: Set<String>?, publicBase: String, user: String?,
+        _ request: CampaignRequest, scope: Scope?, publicBase: String, user: String?,
         repository: any CloudRepository, now: Date = Date()
     ) async throws -> FirmwareCampaign {
         let name = request.name.trimmingCharacters(in: .whitespaces)
@@ -96,18 +100,32 @@ public enum FirmwareCatalog {
         }
         var targets: [String: String] = [:]
         for site in request.sites ?? [] {
-            guard visibleSites?.contains(site) ?? true, try await repository.site(id: site) != nil else {
+            guard scope.seesWhole(site: site), try await repository.site(id: site) != nil else {
                 throw FirmwareError.notFound("no site '\(site)'")
             }
-            for station in try await repository.stations(site: site, in: visibleSites) { targets[station.id] = station.site }
+            for station in try await repository.stations(site: site, in: scope) { targets[station.id] = station.site }
         }
         for id in request.stations ?? [] {
-            guard let station = try await repository.station(id: id), visibleSites?.contains(station.site) ?? true else {
+            guard let station = try await repository.station(id: id), scope.sees(station: station.id, site: station.site)
+            else {
                 throw FirmwareError.notFound("no station '\(id)'")
             }
             targets[station.id] = station.site
         }
-        guard !targets.isEmpty else { throw FirmwareError.invalid("the campaign has no stations: give sites or stations") }
+        if let groups = request.groups, !groups.isEmpty {
+            let visible = Dictionary(
+                try await repository.groups(in: scope).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+            for id in groups {
+                guard let group = visible[id] else { throw FirmwareError.notFound("no group '\(id)'") }
+                for stationId in group.stations {
+                    guard let station = try await repository.station(id: stationId) else { continue }
+                    targets[station.id] = station.site
+                }
+            }
+        }
+        guard !targets.isEmpty else {
+            throw FirmwareError.invalid("the campaign has no stations: give sites, stations or groups")
+        }
         let startAt = request.startAt ?? now
         let location =
             image.url ?? "\(publicBase)/firmware/\(image.id)/\(image.fileName ?? "firmware.bin")"

@@ -32,16 +32,38 @@ public struct UserRecord: Sendable, Equatable {
     }
 }
 
-/// A client organization and the sites it is granted.
+/// A client organization and what it is granted: whole sites, single stations, groups of stations.
 public struct OrganizationRecord: Sendable, Equatable {
     public var id: String
     public var name: String
     public var sites: Set<String>
+    public var stations: Set<String>
+    public var groups: Set<String>
 
-    public init(id: String, name: String, sites: Set<String>) {
+    public init(id: String, name: String, sites: Set<String>, stations: Set<String> = [], groups: Set<String> = []) {
         self.id = id
         self.name = name
         self.sites = sites
+        self.stations = stations
+        self.groups = groups
+    }
+}
+
+/// What an organization can be granted: its users then see it.
+public enum Grant: Sendable, Equatable, CustomStringConvertible {
+    /// A whole site: every station there, its meters, settings and site-wide events.
+    case site(String)
+    /// One station, with its sessions and events; its site appears as its place only.
+    case station(String)
+    /// A group's stations, as they are at each request, and the group itself.
+    case group(String)
+
+    public var description: String {
+        switch self {
+        case .site(let id): "site '\(id)'"
+        case .station(let id): "station '\(id)'"
+        case .group(let id): "group '\(id)'"
+        }
     }
 }
 

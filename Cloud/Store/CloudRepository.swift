@@ -9,7 +9,7 @@ public import SyncContract
 public protocol CloudRepository: Sendable {
     // MARK: Sites
     func addSite(id: String, name: String, at time: Date) async throws -> SiteRecord
-    func sites(in scope: Set<String>?) async throws -> [SiteRecord]
+    func sites(in scope: Scope?) async throws -> [SiteRecord]
     func site(id: String) async throws -> SiteRecord?
     func setPresence(site: String, online: Bool, at time: Date) async throws
     /// Changes a site's name and location (fields given as nil are left as they are).
@@ -23,7 +23,7 @@ public protocol CloudRepository: Sendable {
     func apply(_ envelopes: [UpEnvelope], receivedAt: Date) async throws -> ApplyOutcome
 
     // MARK: Reads
-    func stations(site: String?, in scope: Set<String>?) async throws -> [StationView]
+    func stations(site: String?, in scope: Scope?) async throws -> [StationView]
     func station(id: String) async throws -> StationView?
     func sessions(_ filter: SessionFilter) async throws -> Page<SessionView>
     func session(site: String, transactionId: Int) async throws -> SessionView?
@@ -54,8 +54,14 @@ public protocol CloudRepository: Sendable {
 
     // MARK: Users, organizations, browser sessions
     func addOrganization(id: String, name: String, at time: Date) async throws
-    func grant(organization: String, site: String) async throws
+    /// Grants an organization a site, a station or a group; an unknown one is refused, naming it.
+    func grant(organization: String, _ grant: Grant) async throws
+    /// Takes a grant back; false when the organization did not have it.
+    func revoke(organization: String, _ grant: Grant) async throws -> Bool
     func organization(id: String) async throws -> OrganizationRecord?
+    func organizations() async throws -> [OrganizationRecord]
+    /// What the organization's users see now: its sites, and its stations and groups' stations with their sites.
+    func scope(ofOrganization id: String) async throws -> Scope
     func addUser(_ user: UserRecord) async throws
     func user(id: String) async throws -> UserRecord?
     func users() async throws -> [UserRecord]
@@ -82,7 +88,7 @@ public protocol CloudRepository: Sendable {
     /// Adds a group, or replaces its name and stations.
     func saveGroup(id: String, name: String, stations: [String]) async throws
     /// Every group with its connectors counted (only stations of `scope`'s sites count).
-    func groups(in scope: Set<String>?) async throws -> [StationGroup]
+    func groups(in scope: Scope?) async throws -> [StationGroup]
     func deleteGroup(id: String) async throws -> Bool
 
     // MARK: Firmware
@@ -107,9 +113,9 @@ public protocol CloudRepository: Sendable {
 
     // MARK: Dashboard
     /// Per site: connectors by state, stations offline, live charging power, active sessions.
-    func siteSummaries(in scope: Set<String>?) async throws -> [SiteSummary]
+    func siteSummaries(in scope: Scope?) async throws -> [SiteSummary]
     /// What needs attention: offline sites, disconnected stations, faulted connectors (newest first, at most `limit`).
-    func alerts(in scope: Set<String>?, limit: Int) async throws -> [AlertView]
+    func alerts(in scope: Scope?, limit: Int) async throws -> [AlertView]
     /// A session's samples, oldest first (for its power and energy chart).
     func sessionSamples(site: String, transactionId: Int, limit: Int) async throws -> [SessionSamplePoint]
 }

@@ -86,7 +86,8 @@ public struct SessionView: Sendable, Equatable, Codable {
 
 /// Which sessions to list.
 public struct SessionFilter: Sendable, Equatable {
-    public var sites: Set<String>?
+    /// What the caller may see; nil for everything.
+    public var scope: Scope?
     public var site: String?
     public var station: String?
     public var idTag: String?
@@ -97,10 +98,10 @@ public struct SessionFilter: Sendable, Equatable {
     public var after: SessionCursor?
 
     public init(
-        sites: Set<String>? = nil, site: String? = nil, station: String? = nil, idTag: String? = nil, from: Date? = nil,
+        scope: Scope? = nil, site: String? = nil, station: String? = nil, idTag: String? = nil, from: Date? = nil,
         to: Date? = nil, active: Bool? = nil, limit: Int = 50, after: SessionCursor? = nil
     ) {
-        self.sites = sites
+        self.scope = scope
         self.site = site
         self.station = station
         self.idTag = idTag
@@ -173,7 +174,8 @@ public struct EventView: Sendable, Equatable, Codable {
 
 /// Which events to list.
 public struct EventFilter: Sendable, Equatable {
-    public var sites: Set<String>?
+    /// What the caller may see; nil for everything.
+    public var scope: Scope?
     public var site: String?
     public var station: String?
     public var kind: String?
@@ -187,12 +189,12 @@ public struct EventFilter: Sendable, Equatable {
     public var ascending: Bool
 
     public init(
-        sites: Set<String>? = nil, site: String? = nil, station: String? = nil, kind: String? = nil, severity: String? = nil,
+        scope: Scope? = nil, site: String? = nil, station: String? = nil, kind: String? = nil, severity: String? = nil,
         from: Date? = nil, to: Date? = nil, limit: Int = 100, code: String? = nil, ascending: Bool = false
     ) {
         self.code = code
         self.ascending = ascending
-        self.sites = sites
+        self.scope = scope
         self.site = site
         self.station = station
         self.kind = kind
@@ -279,6 +281,8 @@ public enum CloudStoreError: Error, Equatable, CustomStringConvertible {
     case userExists(String)
     case organizationExists(String)
     case unknownOrganization(String)
+    case unknownStation(String)
+    case unknownGroup(String)
     case tokenTaken(idTag: String, vehicle: String)
 
     public var description: String {
@@ -288,6 +292,8 @@ public enum CloudStoreError: Error, Equatable, CustomStringConvertible {
         case .userExists(let id): "user '\(id)' already exists"
         case .organizationExists(let id): "organization '\(id)' already exists"
         case .unknownOrganization(let id): "organization '\(id)' does not exist"
+        case .unknownStation(let id): "station '\(id)' is not known: it has not connected nor been added to a site"
+        case .unknownGroup(let id): "group '\(id)' does not exist"
         case .tokenTaken(let idTag, let vehicle): "token '\(idTag)' already identifies vehicle '\(vehicle)'"
         }
     }

@@ -14,17 +14,45 @@ extension SQLiteRepository {
         }
     }
 
-    public func grant(organization: String, site: String) async throws {
+    public func grant(organization: String, _ grant: Grant) async throws {
         try await pool.write { db in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM organization WHERE id = ?", arguments: [organization]) != nil else {
                 throw CloudStoreError.unknownOrganization(organization)
             }
-            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM site WHERE id = ?", arguments: [site]) != nil else {
-                throw CloudStoreError.unknownSite(site)
+            let (table, column, id) = Self.grantRow(grant)
+            let known: String
+            switch grant {
+            case .site: known = "SELECT 1 FROM site WHERE id = ?"
+            case .station: known = "SELECT 1 FROM station WHERE id = ?"
+            case .group: known = "SELECT 1 FROM station_group WHERE id = ?"
+            }
+            guard try Bool.fetchOne(db, sql: known, arguments: [id]) != nil else {
+                switch grant {
+                case .site: throw CloudStoreError.unknownSite(id)
+                case .station: throw CloudStoreError.unknownStation(id)
+                case .group: throw CloudStoreError.unknownGroup(id)
+                }
             }
             try db.execute(
-                sql: "INSERT INTO organization_site (organization_id, site_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                arguments: [organization, site])
+                sql: "INSERT INTO \(table) (organization_id, \(column)) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                arguments: [organization, id])
+        }
+    }
+
+    public func revoke(organization: String, _ grant: Grant) async throws -> Bool {
+        try await pool.write { db in
+            let (table, column, id) = Self.grantRow(grant)
+            try db.execute(
+                sql: "DELETE FROM \(table) WHERE organization_id = ? AND \(column) = ?", arguments: [organization, id])
+            return db.changesCount > 0
+        }
+    }
+
+    private static func grantRow(_ grant: Grant) -> (table: String, column: String, id: String) {
+        switch grant {
+        case .site(let id): ("organization_site", "site_id", id)
+        case .station(let id): ("organization_station", "station_id", id)
+        case .group(let id): ("organization_group", "group_id", id)
         }
     }
 
@@ -33,9 +61,50 @@ extension SQLiteRepository {
             guard let name = try String.fetchOne(db, sql: "SELECT name FROM organization WHERE id = ?", arguments: [id]) else {
                 return nil
             }
+            func granted(_ table: String, _ column: String) throws -> Set<String> {
+                Set(
+                    try String.fetchAll(
+                        db, sql: "SELECT \(column) FROM \(table) WHERE organization_id = ?", arguments: [id]))
+            }
+            return OrganizationRecord(
+                id: id, name: name, sites: try granted("organization_site", "site_id"),
+                stations: try granted("organization_station", "station_id"),
+                groups: try granted("organization_group", "group_id"))
+        }
+    }
+
+    public func organizations() async throws -> [OrganizationRecord] {
+        let ids = try await pool.read { db in try String.fetchAll(db, sql: "SELECT id FROM organization ORDER BY id") }
+        var organizations: [OrganizationRecord] = []
+        for id in ids {
+            if let organization = try await organization(id: id) { organizations.append(organization) }
+        }
+        return organizations
+    }
+
+    public func scope(ofOrganization id: String) async throws -> Scope {
+        try await pool.read { db in
             let sites = try String.fetchAll(
                 db, sql: "SELECT site_id FROM organization_site WHERE organization_id = ?", arguments: [id])
-            return OrganizationRecord(id: id, name: name, sites: Set(sites))
+            // Stations granted alone and those of granted groups, each with its site; a station the cloud has not
+            // seen yet has no site and shows nowhere until it has.
+            var stations: [String: String] = [:]
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT st.id, st.site_id FROM organization_station g JOIN station st ON st.id = g.station_id
+                    WHERE g.organization_id = ?
+                    UNION
+                    SELECT st.id, st.site_id FROM organization_group g
+                    JOIN station_group_member m ON m.group_id = g.group_id JOIN station st ON st.id = m.station_id
+                    WHERE g.organization_id = ?
+                    """, arguments: [id, id])
+            {
+                stations[row["id"]] = row["site_id"]
+            }
+            let groups = try String.fetchAll(
+                db, sql: "SELECT group_id FROM organization_group WHERE organization_id = ?", arguments: [id])
+            return Scope(sites: Set(sites), stations: stations, groups: Set(groups))
         }
     }
 

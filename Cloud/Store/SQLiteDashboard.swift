@@ -5,23 +5,32 @@ extension SQLiteRepository {
     /// Connector states that mean a car is there (OCPP 1.6 names; 2.0.1's Occupied maps here too).
     static let inUseStatuses: Set = ["Preparing", "Charging", "SuspendedEV", "SuspendedEVSE", "Finishing", "Occupied"]
 
-    public func siteSummaries(in scope: Set<String>?) async throws -> [SiteSummary] {
+    public func siteSummaries(in scope: Scope?) async throws -> [SiteSummary] {
         try await pool.read { db in
             var summaries: [String: SiteSummary] = [:]
             var order: [String] = []
+            // Counted for a scope: the stations it sees (a site granted through some of its stations counts those).
+            var visible: (sql: String, arguments: StatementArguments) = ("1", [])
+            if let scope {
+                guard let condition = scope.condition(site: "site_id", station: "station_id") else { return [] }
+                visible = condition
+            }
             for row in try Row.fetchAll(db, sql: "SELECT id, name, online, last_seen_at FROM site ORDER BY name, id") {
                 let id: String = row["id"]
-                guard scope?.contains(id) ?? true else { continue }
+                guard scope.sees(site: id) else { continue }
                 order.append(id)
                 summaries[id] = SiteSummary(
                     site: id, name: row["name"], online: row["online"],
                     lastSeenAt: (row["last_seen_at"] as Int64?).map(Date.init(milliseconds:)), stations: 0, stationsOffline: 0,
                     inUse: 0, available: 0, reserved: 0, inoperative: 0, faulted: 0, powerW: 0, activeSessions: 0)
             }
+            let stationVisible = scope?.condition(site: "site_id", station: "id") ?? ("1", [])
             for row in try Row.fetchAll(
                 db,
-                sql:
-                    "SELECT site_id, COUNT(*) AS n, SUM(CASE WHEN connected THEN 0 ELSE 1 END) AS down FROM station GROUP BY site_id"
+                sql: """
+                    SELECT site_id, COUNT(*) AS n, SUM(CASE WHEN connected THEN 0 ELSE 1 END) AS down FROM station
+                    WHERE \(stationVisible.sql) GROUP BY site_id
+                    """, arguments: stationVisible.arguments
             ) {
                 let site: String = row["site_id"]
                 guard var summary = summaries[site] else { continue }
@@ -32,7 +41,7 @@ extension SQLiteRepository {
             // Every connector by state (a covering index), then those of disconnected stations (a partial index:
             // few) moved to inoperative, whatever state they last reported.
             func count(_ sql: String, unreachable: Bool) throws {
-                for row in try Row.fetchAll(db, sql: sql) {
+                for row in try Row.fetchAll(db, sql: sql, arguments: visible.arguments) {
                     let site: String = row["site_id"]
                     guard var summary = summaries[site] else { continue }
                     let count: Int = row["n"]
@@ -57,19 +66,23 @@ extension SQLiteRepository {
                 }
             }
             try count(
-                "SELECT site_id, status, COUNT(*) AS n FROM connector WHERE connector_id > 0 GROUP BY site_id, status",
+                """
+                SELECT site_id, status, COUNT(*) AS n FROM connector WHERE connector_id > 0 AND \(visible.sql)
+                GROUP BY site_id, status
+                """,
                 unreachable: false)
             try count(
                 """
                 SELECT site_id, status, COUNT(*) AS n FROM connector
-                WHERE station_id IN (SELECT id FROM station WHERE NOT connected) AND connector_id > 0 GROUP BY site_id, status
+                WHERE station_id IN (SELECT id FROM station WHERE NOT connected) AND connector_id > 0 AND \(visible.sql)
+                GROUP BY site_id, status
                 """, unreachable: true)
             for row in try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT site_id, COUNT(*) AS n, SUM(COALESCE(power_w, 0)) AS power FROM session WHERE stop_at IS NULL
-                    GROUP BY site_id
-                    """)
+                    SELECT site_id, COUNT(*) AS n, SUM(COALESCE(power_w, 0)) AS power FROM session
+                    WHERE stop_at IS NULL AND \(visible.sql) GROUP BY site_id
+                    """, arguments: visible.arguments)
             {
                 let site: String = row["site_id"]
                 guard var summary = summaries[site] else { continue }
@@ -84,19 +97,20 @@ extension SQLiteRepository {
                     SELECT power_w FROM meter_sample WHERE site_id = ? AND at >= ? AND role = 'grid'
                     ORDER BY at DESC LIMIT 1
                     """)
-            for site in order {
+            // The building's meter is the whole site's, shown only to those who see it whole.
+            for site in order where scope.seesWhole(site: site) {
                 summaries[site]?.gridPowerW = try Double.fetchOne(latest, arguments: [site, recent])
             }
             return order.compactMap { summaries[$0] }
         }
     }
 
-    public func alerts(in scope: Set<String>?, limit: Int) async throws -> [AlertView] {
+    public func alerts(in scope: Scope?, limit: Int) async throws -> [AlertView] {
         try await pool.read { db in
             var alerts: [AlertView] = []
             for row in try Row.fetchAll(db, sql: "SELECT id, last_seen_at FROM site WHERE NOT online ORDER BY id") {
                 let site: String = row["id"]
-                guard scope?.contains(site) ?? true else { continue }
+                guard scope.sees(site: site) else { continue }
                 alerts.append(
                     AlertView(
                         kind: "siteOffline", site: site, station: nil, connector: nil, code: nil, vendorErrorCode: nil,
@@ -109,7 +123,7 @@ extension SQLiteRepository {
                 arguments: [limit])
             {
                 let site: String = row["site_id"]
-                guard scope?.contains(site) ?? true else { continue }
+                guard scope.sees(station: row["id"], site: site) else { continue }
                 alerts.append(
                     AlertView(
                         kind: "stationPending", site: site, station: row["id"], connector: nil, code: nil, vendorErrorCode: nil,
@@ -123,7 +137,7 @@ extension SQLiteRepository {
                     """, arguments: [limit * 4])
             {
                 let site: String = row["site_id"]
-                guard scope?.contains(site) ?? true else { continue }
+                guard scope.sees(station: row["id"], site: site) else { continue }
                 alerts.append(
                     AlertView(
                         kind: "stationOffline", site: site, station: row["id"], connector: nil, code: nil, vendorErrorCode: nil,
@@ -137,7 +151,7 @@ extension SQLiteRepository {
                     """, arguments: [limit * 4])
             {
                 let site: String = row["site_id"]
-                guard scope?.contains(site) ?? true else { continue }
+                guard scope.sees(station: row["station_id"], site: site) else { continue }
                 alerts.append(
                     AlertView(
                         kind: "faulted", site: site, station: row["station_id"], connector: row["connector_id"],

@@ -18,12 +18,14 @@ extension SQLiteRepository {
         }
     }
 
-    public func groups(in scope: Set<String>?) async throws -> [StationGroup] {
+    public func groups(in scope: Scope?) async throws -> [StationGroup] {
         try await pool.read { db in
             var groups: [String: StationGroup] = [:]
             var order: [String] = []
             for row in try Row.fetchAll(db, sql: "SELECT id, name FROM station_group ORDER BY name, id") {
                 let id: String = row["id"]
+                // An organization's users see the groups granted to it, whole.
+                guard scope?.groups.contains(id) ?? true else { continue }
                 order.append(id)
                 groups[id] = StationGroup(id: id, name: row["name"], stations: [])
             }
@@ -36,7 +38,7 @@ extension SQLiteRepository {
             {
                 let site: String? = row["site_id"]
                 // A station not seen yet belongs to no site: only staff (no scope) see it listed.
-                guard scope == nil || site.map({ scope!.contains($0) }) == true else { continue }
+                guard scope == nil || site.map({ scope.sees(station: row["station_id"], site: $0) }) == true else { continue }
                 groups[row["group_id"]]?.stations.append(row["station_id"])
             }
             for row in try Row.fetchAll(
@@ -49,8 +51,7 @@ extension SQLiteRepository {
                     GROUP BY m.group_id, c.site_id, c.status, st.connected, s.online
                     """)
             {
-                let site: String = row["site_id"]
-                guard scope?.contains(site) ?? true, var group = groups[row["group_id"]] else { continue }
+                guard var group = groups[row["group_id"]] else { continue }
                 let reachable: Bool = row["connected"]
                 let online: Bool = row["online"]
                 let category = Self.category(status: row["status"], reachable: reachable && online)
@@ -64,6 +65,7 @@ extension SQLiteRepository {
     public func deleteGroup(id: String) async throws -> Bool {
         try await pool.write { db in
             try db.execute(sql: "DELETE FROM station_group_member WHERE group_id = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM organization_group WHERE group_id = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM station_group WHERE id = ?", arguments: [id])
             return db.changesCount == 1
         }

@@ -2,7 +2,7 @@ public import Foundation
 import GRDB
 
 extension SQLiteRepository {
-    public func stations(site: String?, in scope: Set<String>?) async throws -> [StationView] {
+    public func stations(site: String?, in scope: Scope?) async throws -> [StationView] {
         try await pool.read { db in
             let stationRows =
                 if let site {
@@ -19,7 +19,7 @@ extension SQLiteRepository {
                 }
             let connectors = Dictionary(grouping: connectorRows.map(Self.connector(from:)), by: \.station)
             return stationRows.map { Self.station(from: $0, connectors: connectors[$0["id"]] ?? []) }
-                .filter { scope?.contains($0.site) ?? true }
+                .filter { scope.sees(station: $0.id, site: $0.site) }
         }
     }
 
@@ -37,10 +37,12 @@ extension SQLiteRepository {
         try await pool.read { db in
             var conditions: [String] = []
             var arguments: StatementArguments = []
-            if let sites = filter.sites {
-                guard !sites.isEmpty else { return Page(items: [], next: nil) }
-                conditions.append("site_id IN (\(Array(repeating: "?", count: sites.count).joined(separator: ",")))")
-                arguments += StatementArguments(sites.sorted())
+            if let scope = filter.scope {
+                guard let visible = scope.condition(site: "site_id", station: "station_id") else {
+                    return Page(items: [], next: nil)
+                }
+                conditions.append(visible.sql)
+                arguments += visible.arguments
             }
             if let site = filter.site {
                 conditions.append("site_id = ?")
@@ -134,17 +136,17 @@ extension SQLiteRepository {
         }
     }
 
-    /// The `WHERE` of a history query: the caller's sites, equal columns, a time range on `time`; nil when the
-    /// caller may see no site at all.
+    /// The `WHERE` of a history query: the caller's scope, equal columns, a time range on `time`; nil when the
+    /// caller may see nothing at all.
     static func whereClause(
         _ filter: EventFilter, time: String, equal: [(column: String, value: String?)]
     ) -> (sql: String, arguments: StatementArguments)? {
         var conditions: [String] = []
         var arguments: StatementArguments = []
-        if let sites = filter.sites {
-            guard !sites.isEmpty else { return nil }
-            conditions.append("site_id IN (\(Array(repeating: "?", count: sites.count).joined(separator: ",")))")
-            arguments += StatementArguments(sites.sorted())
+        if let scope = filter.scope {
+            guard let visible = scope.condition(site: "site_id", station: "station_id") else { return nil }
+            conditions.append(visible.sql)
+            arguments += visible.arguments
         }
         for (column, value) in equal {
             guard let value else { continue }

@@ -35,10 +35,10 @@ public final class SQLiteRepository: CloudRepository {
         }
     }
 
-    public func sites(in scope: Set<String>?) async throws -> [SiteRecord] {
+    public func sites(in scope: Scope?) async throws -> [SiteRecord] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM site ORDER BY id").map(Self.site(from:)).filter {
-                scope?.contains($0.id) ?? true
+                scope.sees(site: $0.id)
             }
         }
     }

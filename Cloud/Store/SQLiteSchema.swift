@@ -185,6 +185,17 @@ enum CloudSchema {
                     );
                     """)
         }
+        migrator.registerMigration("v8-station-group-grants") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE organization_station (
+                        organization_id TEXT NOT NULL, station_id TEXT NOT NULL, PRIMARY KEY (organization_id, station_id)
+                    );
+                    CREATE TABLE organization_group (
+                        organization_id TEXT NOT NULL, group_id TEXT NOT NULL, PRIMARY KEY (organization_id, group_id)
+                    );
+                    """)
+        }
         return migrator
     }
 }

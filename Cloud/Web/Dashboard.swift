@@ -89,7 +89,7 @@ public struct Dashboard: Sendable {
         web.get("/live/summary") { _, context in
             let identity = try context.require(.read)
             let formats = Formats(language: language(request: nil, context: context))
-            return try json(LiveSummary(try await repository.siteSummaries(in: identity.sites), formats: formats))
+            return try json(LiveSummary(try await repository.siteSummaries(in: identity.scope), formats: formats))
         }
         web.get("/live") { _, context in try liveStream(context: context) }
         web.get("/sites/:site") { request, context in try await sitePage(request, context: context) }

@@ -15,7 +15,8 @@ extension Dashboard {
         let images = try await repository.firmwareImages()
         let names = Dictionary(images.map { ($0.id, "\($0.name) \($0.version)") }, uniquingKeysWith: { first, _ in first })
         let campaigns = try await repository.campaigns()
-        let sites = try await repository.sites(in: identity.sites)
+        let sites = try await repository.sites(in: identity.scope).filter { identity.seesWhole(site: $0.id) }
+        let groups = try await GroupInput.visible(to: identity, repository: repository)
         return page(
             "firmware", title: "fw.title", language: language, context: context,
             values: [
@@ -36,6 +37,7 @@ extension Dashboard {
                 },
                 "hasCampaigns": !campaigns.isEmpty,
                 "sites": sites.map { ["id": $0.id, "name": $0.name] },
+                "groups": groups.map { ["id": $0.id, "name": $0.name] }, "hasGroups": !groups.isEmpty,
             ], nav: "firmware")
     }
 
@@ -88,10 +90,11 @@ extension Dashboard {
             .filter { !$0.isEmpty }
         let campaignRequest = CampaignRequest(
             name: form["name"] ?? "", image: form["image"] ?? "", sites: form.all("sites").filter { !$0.isEmpty },
-            stations: stations, startAt: startAt, ratePerMinute: Int(rateText))
+            stations: stations, groups: form.all("groups").filter { !$0.isEmpty }, startAt: startAt,
+            ratePerMinute: Int(rateText))
         let campaign = try await CloudAPI.firmware {
             try await FirmwareCatalog.createCampaign(
-                campaignRequest, visibleSites: identity.sites, publicBase: publicURL ?? Self.requestBase(request),
+                campaignRequest, scope: identity.scope, publicBase: publicURL ?? Self.requestBase(request),
                 user: identity.user, repository: repository)
         }
         logger.notice(

@@ -4,7 +4,7 @@ import Foundation
 import Hummingbird
 import Logging
 
-/// Groups of stations in the dashboard (the fleet's own staff's).
+/// Groups of stations in the dashboard: the fleet's own staff make them; an organization sees those granted to it.
 extension Dashboard {
     func groupsPage(_ request: Request, context: APIRequestContext) async throws -> Response {
         let identity = try viewer(request, context)
@@ -28,10 +28,12 @@ extension Dashboard {
         }
         let language = language(request: request, context: context)
         let strings = Catalog.strings(language)
-        let online = Set(try await repository.sites(in: identity.sites).filter(\.online).map(\.id))
+        let online = Set(try await repository.sites(in: identity.scope).filter(\.online).map(\.id))
         var stations: [[String: Any?]] = []
         for stationId in group.stations {
-            guard let station = try await repository.station(id: stationId), identity.sees(site: station.site) else { continue }
+            guard let station = try await repository.station(id: stationId),
+                identity.sees(station: station.id, site: station.site)
+            else { continue }
             stations.append([
                 "id": station.id, "path": Self.pathSegment(station.id), "site": station.site,
                 "connectivity": strings[

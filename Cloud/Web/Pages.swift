@@ -22,7 +22,7 @@ extension Dashboard {
         let (chosen, chosenGroups) = (view.sites, view.groups)
         let showAll = Query(request).string("all") != nil
         let filtered = !chosen.isEmpty && !showAll
-        let scope: Set<String>? = filtered ? chosen.intersection(identity.sites ?? chosen) : identity.sites
+        let scope: Scope? = filtered ? (identity.scope ?? Scope(sites: chosen)).narrowed(to: chosen) : identity.scope
         async let summariesLoad = repository.siteSummaries(in: scope)
         async let alertsLoad = repository.alerts(in: scope, limit: 50)
         let summaries = try await summariesLoad
@@ -30,7 +30,7 @@ extension Dashboard {
         let groups = try await GroupInput.visible(to: identity, repository: repository)
             .filter { chosenGroups.isEmpty || showAll || chosenGroups.contains($0.id) }
         let planned = try await Reservations.upcoming(for: identity, repository: repository)
-            .filter { scope?.contains($0.site) ?? true }.count
+            .filter { scope.sees(station: $0.station, site: $0.site) }.count
         let names = Dictionary(summaries.map { ($0.site, $0.name) }, uniquingKeysWith: { first, _ in first })
         return page(
             "home", title: "home.title", language: language, context: context,
@@ -70,11 +70,13 @@ extension Dashboard {
         }
         let language = language(request: request, context: context)
         let strings = Catalog.strings(language)
-        let stations = try await repository.stations(site: site.id, in: identity.sites)
+        let stations = try await repository.stations(site: site.id, in: identity.scope)
         return page(
             "site", title: "home.site", language: language, context: context,
             values: [
-                "siteId": site.id, "canConfigure": identity.role.permits(.configure), "address": site.address,
+                // The site's own settings only for those who see it whole (not through a granted station).
+                "siteId": site.id, "canConfigure": identity.role.permits(.configure) && identity.seesWhole(site: site.id),
+                "address": site.address,
                 "result": try await commandResult(Query(request).string("command"), identity: identity, strings: strings),
                 "latitude": site.latitude.map { String($0) }, "longitude": site.longitude.map { String($0) },
                 "coordinates": site.latitude.flatMap { lat in site.longitude.map { String(format: "%.5f, %.5f", lat, $0) } },
@@ -114,7 +116,7 @@ extension Dashboard {
         let strings = Catalog.strings(language)
         let online = site?.online ?? false
         let active = try await repository.sessions(
-            SessionFilter(sites: identity.sites, site: station.site, station: station.id, active: true, limit: 10)
+            SessionFilter(scope: identity.scope, site: station.site, station: station.id, active: true, limit: 10)
         ).items
         var sessions: [[String: Any?]] = []
         for session in active {
@@ -145,7 +147,7 @@ extension Dashboard {
                 ], uniquingKeysWith: { _, new in new })
         }
         let events = try await history(
-            EventFilter(sites: identity.sites, station: station.id, limit: 20), formats: formats, strings: strings)
+            EventFilter(scope: identity.scope, station: station.id, limit: 20), formats: formats, strings: strings)
         let reservations = try await Reservations.upcoming(for: identity, repository: repository)
             .filter { $0.station == station.id }
         let result = try await commandResult(Query(request).string("command"), identity: identity, strings: strings)
@@ -177,7 +179,7 @@ extension Dashboard {
     func visibleStation(_ context: APIRequestContext, identity: APIIdentity) async throws -> StationView {
         let raw = try context.parameters.require("station")
         let id = raw.removingPercentEncoding ?? raw
-        guard let station = try await repository.station(id: id), identity.sees(site: station.site) else {
+        guard let station = try await repository.station(id: id), identity.sees(station: station.id, site: station.site) else {
             throw Problem(status: 404, detail: "no station '\(id)'")
         }
         return station
@@ -251,11 +253,11 @@ extension Dashboard {
         let formats = Formats(language: language)
         let strings = Catalog.strings(language)
         let query = Query(request)
-        var filter = try CloudAPI.sessionFilter(query, sites: identity.sites)
+        var filter = try CloudAPI.sessionFilter(query, scope: identity.scope)
         let state = query.string("state") ?? "all"
         filter.active = state == "ongoing" ? true : state == "completed" ? false : nil
         let page = try await repository.sessions(filter)
-        let sites = try await repository.sites(in: identity.sites)
+        let sites = try await repository.sites(in: identity.scope)
         let vehicles = try await vehicleNames(identity)
         let upcoming = try await Reservations.upcoming(for: identity, repository: repository)
         var next: String?
@@ -303,7 +305,8 @@ extension Dashboard {
         let identity = try viewer(request, context)
         let siteId = try context.parameters.require("site")
         let transaction = try context.parameters.require("transaction", as: Int.self)
-        guard identity.sees(site: siteId), let session = try await repository.session(site: siteId, transactionId: transaction)
+        guard identity.sees(site: siteId), let session = try await repository.session(site: siteId, transactionId: transaction),
+            identity.sees(station: session.station, site: siteId)
         else {
             throw Problem(status: 404, detail: "no session \(transaction) at site '\(siteId)'")
         }
@@ -343,10 +346,10 @@ extension Dashboard {
         }
         let order = query.string("order") ?? "newest"
         let filter = EventFilter(
-            sites: identity.sites, site: query.string("site"), station: query.string("station"), severity: severity,
+            scope: identity.scope, site: query.string("site"), station: query.string("station"), severity: severity,
             from: try Self.day(query, "from"), to: try Self.day(query, "to").map { $0.addingTimeInterval(86_400) }, limit: 200,
             code: query.string("code"), ascending: order == "oldest")
-        let sites = try await repository.sites(in: identity.sites)
+        let sites = try await repository.sites(in: identity.scope)
         let events = try await history(filter, formats: formats, strings: strings)
         return page(
             "events", title: "event.title", language: language, context: context,
@@ -424,7 +427,9 @@ extension Dashboard {
             body: .init { writer in
                 try await writer.write(ByteBuffer(string: "retry: 2000\n: connected\n\n"))
                 // The feed ends when the cloud shuts down (``LiveFeed/finish()``), and with it this stream.
-                for await update in updates where identity.sees(site: update.site) {
+                // A station's updates go to those who see the station; a site's presence to all who see the site.
+                for await update in updates
+                where update.station.map({ identity.sees(station: $0, site: update.site) }) ?? identity.sees(site: update.site) {
                     let data = try encoder.encode(update)
                     try await writer.write(ByteBuffer(string: "data: \(String(decoding: data, as: UTF8.self))\n\n"))
                 }

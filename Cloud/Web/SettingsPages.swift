@@ -176,7 +176,7 @@ extension Dashboard {
         let language = language(request: request, context: context)
         var view = HomeView()
         if let user = identity.user { view = try await repository.homeView(user: user) }
-        let sites = try await repository.sites(in: identity.sites)
+        let sites = try await repository.sites(in: identity.scope)
         let groups = try await GroupInput.visible(to: identity, repository: repository)
         return page(
             "homeSites", title: "view.choose", language: language, context: context,
@@ -194,7 +194,7 @@ extension Dashboard {
         guard let user = identity.user else { throw Problem(status: 400, detail: "only a signed-in user has a home page") }
         var request = request
         let form = Form(String(buffer: try await request.collectBody(upTo: 1 << 20)))
-        let visible = Set(try await repository.sites(in: identity.sites).map(\.id))
+        let visible = Set(try await repository.sites(in: identity.scope).map(\.id))
         let chosen = Set(form.all("sites").filter { !$0.isEmpty })
         if let unknown = chosen.subtracting(visible).sorted().first { throw Problem(status: 404, detail: "no site '\(unknown)'") }
         let visibleGroups = Set(try await GroupInput.visible(to: identity, repository: repository).map(\.id))
@@ -228,9 +228,10 @@ extension Dashboard {
         }
     }
 
+    /// The site of the path for its own settings: only for a caller who sees the whole site (404 otherwise).
     func visibleSite(_ context: APIRequestContext, identity: APIIdentity) async throws -> SiteRecord {
         let id = try context.parameters.require("site")
-        guard identity.sees(site: id), let site = try await repository.site(id: id) else {
+        guard identity.seesWhole(site: id), let site = try await repository.site(id: id) else {
             throw Problem(status: 404, detail: "no site '\(id)'")
         }
         return site
@@ -238,7 +239,10 @@ extension Dashboard {
 
     /// A command sent from the dashboard and what came of it, for the page it led back to.
     func commandResult(_ id: String?, identity: APIIdentity, strings: [String: String]) async throws -> [String: Any?]? {
-        guard let id, let command = try await repository.command(id: id), identity.sees(site: command.site) else { return nil }
+        guard let id, let command = try await repository.command(id: id),
+            command.station.isEmpty
+                ? identity.seesWhole(site: command.site) : identity.sees(station: command.station, site: command.site)
+        else { return nil }
         let outcome = command.outcome ?? "pending"
         return [
             "action": command.action, "outcome": outcome, "outcomeLabel": strings[Catalog.outcomePrefix + outcome] ?? outcome,

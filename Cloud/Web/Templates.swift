@@ -292,6 +292,7 @@ enum Templates {
         <label for="c-name">{{t.fw_name}}</label><input id="c-name" name="name" required maxlength="100">
         <label for="c-image">{{t.fw_image}}</label><select id="c-image" name="image">{{#images}}<option value="{{id}}">{{name}} {{version}}</option>{{/images}}</select>
         <label for="c-sites">{{t.fw_sites}}</label><select id="c-sites" name="sites" multiple size="4">{{#sites}}<option value="{{id}}">{{name}}</option>{{/sites}}</select>
+        {{#hasGroups}}<label for="c-groups">{{t.fw_groups}}</label><select id="c-groups" name="groups" multiple size="4">{{#groups}}<option value="{{id}}">{{name}}</option>{{/groups}}</select>{{/hasGroups}}
         <label for="c-stations">{{t.fw_stations}}</label><input id="c-stations" name="stations" placeholder="CP-1, CP-2">
         <label for="c-start">{{t.fw_start}} (UTC)</label><input id="c-start" name="startAt" type="datetime-local">
         <label for="c-rate">{{t.fw_rate}}</label><input id="c-rate" name="ratePerMinute" type="number" min="1" max="10000" value="10">

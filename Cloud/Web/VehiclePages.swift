@@ -12,7 +12,7 @@ extension Dashboard {
         let formats = Formats(language: language)
         let vehicles = try await Vehicles.list(for: identity, repository: repository)
         let names = Dictionary(
-            try await repository.sites(in: identity.sites).map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
+            try await repository.sites(in: identity.scope).map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
         return page(
             "vehicles", title: "vehicle.title", language: language, context: context,
             values: [

@@ -142,8 +142,9 @@ import Testing
             cursor = page.next.flatMap(SessionCursor.init(token:))
         } while cursor != nil
         #expect(seen.count == 60 && Set(seen).count == 60)
-        #expect(try await store.sessions(SessionFilter(sites: ["b"], limit: 500)).items.allSatisfy { $0.site == "b" })
-        #expect(try await store.sessions(SessionFilter(sites: [], limit: 500)).items.isEmpty)
+        #expect(
+            try await store.sessions(SessionFilter(scope: Scope(sites: ["b"]), limit: 500)).items.allSatisfy { $0.site == "b" })
+        #expect(try await store.sessions(SessionFilter(scope: Scope(), limit: 500)).items.isEmpty)
         #expect(try await store.sessions(SessionFilter(idTag: "EVEN", limit: 500)).items.count == 30)
         let window = try await store.sessions(SessionFilter(site: "a", from: Self.t0 + 600, to: Self.t0 + 900, limit: 500))
         #expect(window.items.map(\.transactionId) == [14, 13, 12, 11, 10])
@@ -216,9 +217,9 @@ import Testing
         // Site b's edge is not online: all its connectors are inoperative, whatever they last reported.
         let b = try #require(summaries["b"])
         #expect(!b.online && b.inUse == 0 && b.inoperative == 1 && b.stationsOffline == 1)
-        #expect(try await store.siteSummaries(in: ["b"]).map(\.site) == ["b"])
+        #expect(try await store.siteSummaries(in: Scope(sites: ["b"])).map(\.site) == ["b"])
         let alerts = try await store.alerts(in: nil, limit: 10)
         #expect(Set(alerts.map(\.kind)) == ["siteOffline", "stationOffline", "faulted"])
-        #expect(try await store.alerts(in: ["a"], limit: 10).allSatisfy { $0.site == "a" })
+        #expect(try await store.alerts(in: Scope(sites: ["a"]), limit: 10).allSatisfy { $0.site == "a" })
     }
 }

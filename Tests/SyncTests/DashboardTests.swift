@@ -38,9 +38,9 @@ import Testing
                 ], receivedAt: now)
         }
         try await store.addOrganization(id: "acme", name: "ACME", at: Date())
-        try await store.grant(organization: "acme", site: "s1")
+        try await store.grant(organization: "acme", .site("s1"))
         try await store.addOrganization(id: "globex", name: "Globex", at: Date())
-        try await store.grant(organization: "globex", site: "s2")
+        try await store.grant(organization: "globex", .site("s2"))
         // A low bcrypt cost keeps the test fast; the cost is read back from each hash.
         let hash = try await WebAuth.hashPassword(Self.password, cost: 4)
         for (id, role, organization) in [
@@ -320,6 +320,122 @@ import Testing
             }
             try await client.execute(uri: "/", method: .get, headers: partner.headers) { response in
                 #expect(!String(buffer: response.body).contains("North bays"))
+            }
+        }
+    }
+
+    @Test func anOrganizationGrantedAStationOrAGroupSeesThoseStationsOnly() async throws {
+        let (app, store) = try await makeApp()
+        // A second station at s2, with a session of its own.
+        let now = Date()
+        _ = try await store.apply(
+            [
+                UpEnvelope(
+                    site: "s2", seq: 3, timestamp: now,
+                    message: .connectorStatus(
+                        ConnectorStatusChange(
+                            station: "CP3", connector: 1, status: "Charging", errorCode: "NoError", info: nil, vendorId: nil,
+                            vendorErrorCode: nil, time: now))),
+                UpEnvelope(
+                    site: "s2", seq: 4, timestamp: now,
+                    message: .sessionStart(
+                        SessionStarted(
+                            station: "CP3", connector: 1, transactionId: 9, idTag: "TAG-CP3", authStatus: "Accepted",
+                            meterStartWh: 0, startTime: now))),
+            ], receivedAt: now)
+        try await store.saveGroup(id: "north", name: "North bays", stations: ["CP1"])
+        try await store.addOrganization(id: "initech", name: "Initech", at: now)
+        try await store.grant(organization: "initech", .station("CP3"))
+        try await store.addOrganization(id: "hooli", name: "Hooli", at: now)
+        try await store.grant(organization: "hooli", .group("north"))
+        await #expect(throws: CloudStoreError.unknownStation("NOPE")) {
+            try await store.grant(organization: "initech", .station("NOPE"))
+        }
+        await #expect(throws: CloudStoreError.unknownGroup("nope")) {
+            try await store.grant(organization: "hooli", .group("nope"))
+        }
+        #expect(try await store.scope(ofOrganization: "initech") == Scope(stations: ["CP3": "s2"]))
+        let hash = try await WebAuth.hashPassword(Self.password, cost: 4)
+        // An operator of the client organization: may control its station, not the site it stands at.
+        try await store.addUser(
+            UserRecord(id: "ina", name: "Ina", passwordHash: hash, role: "operator", organization: "initech", createdAt: now))
+        try await store.addUser(
+            UserRecord(id: "hal", name: "Hal", passwordHash: hash, role: "partner", organization: "hooli", createdAt: now))
+        var (record, created) = APITokens.create(name: "initech-integration", role: .viewer, at: now)
+        record.user = "ina"
+        let token = created
+        try await store.addAPIToken(record)
+        try await app.test(.router) { client in
+            let ina = try #require(try await Self.signIn(client, user: "ina"))
+            var form = ina.headers
+            form[.contentType] = "application/x-www-form-urlencoded"
+            for (path, method, body, status) in [
+                ("/stations/CP3", HTTPRequest.Method.get, nil, HTTPResponse.Status.ok), ("/stations/CP2", .get, nil, .notFound),
+                ("/stations/CP1", .get, nil, .notFound), ("/sites/s2", .get, nil, .ok), ("/sites/s1", .get, nil, .notFound),
+                ("/sessions/s2/9", .get, nil, .ok), ("/sessions/s2/8", .get, nil, .notFound),
+                ("/sites/s2/load-management", .get, nil, .notFound),
+                ("/sites/s2/stations", .post, "id=CP-NEW&phases=1", .notFound),
+                // Allowed through; with no broker the command cannot be sent, and the page says so.
+                ("/stations/CP3/actions", .post, "action=softReset", .conflict),
+                ("/stations/CP2/actions", .post, "action=softReset", .notFound),
+            ] as [(String, HTTPRequest.Method, String?, HTTPResponse.Status)] {
+                try await client.execute(
+                    uri: path, method: method, headers: body == nil ? ina.headers : form,
+                    body: body.map { ByteBuffer(string: $0 + "&_csrf=\(ina.csrf)") }
+                ) { response in
+                    #expect(response.status == status, "ina \(method) \(path)")
+                }
+            }
+            try await client.execute(uri: "/sites/s2", method: .get, headers: ina.headers) { response in
+                let html = String(buffer: response.body)
+                #expect(html.contains("/stations/CP3") && !html.contains("/stations/CP2"), "only the granted station")
+                #expect(!html.contains("/sites/s2/load-management"), "no settings of a site seen through one station")
+            }
+            try await client.execute(uri: "/", method: .get, headers: ina.headers) { response in
+                let html = String(buffer: response.body)
+                #expect(html.contains(#"data-site="s2""#) && !html.contains(#"data-site="s1""#))
+            }
+            try await client.execute(uri: "/sessions", method: .get, headers: ina.headers) { response in
+                let html = String(buffer: response.body)
+                #expect(html.contains("TAG-CP3") && !html.contains("TAG-s2") && !html.contains("TAG-s1"))
+            }
+            try await client.execute(uri: "/events", method: .get, headers: ina.headers) { response in
+                let html = String(buffer: response.body)
+                #expect(!html.contains("CP2") && !html.contains("CP1"))
+            }
+            try await client.execute(
+                uri: "/api/v1/stations", method: .get, headers: [.authorization: "Bearer \(token)"]
+            ) { response in
+                let body = String(buffer: response.body)
+                #expect(body.contains("CP3") && !body.contains("CP2") && !body.contains("CP1"))
+            }
+            try await client.execute(
+                uri: "/api/v1/sites/s2/meters", method: .get, headers: [.authorization: "Bearer \(token)"]
+            ) { response in
+                #expect(response.status == .notFound, "a site's meters belong to those who see it whole")
+            }
+            // A grant taken back applies at the next request, to the signed-in browser too.
+            #expect(try await store.revoke(organization: "initech", .station("CP3")))
+            try await client.execute(uri: "/stations/CP3", method: .get, headers: ina.headers) { response in
+                #expect(response.status == .notFound)
+            }
+
+            // A group: its stations as they are at each request, and the group itself.
+            let hal = try #require(try await Self.signIn(client, user: "hal"))
+            for (path, status) in [
+                ("/stations/CP1", HTTPResponse.Status.ok), ("/stations/CP2", .notFound), ("/groups/north", .ok),
+                ("/sites/s1", .ok), ("/sites/s2", .notFound),
+            ] {
+                try await client.execute(uri: path, method: .get, headers: hal.headers) { response in
+                    #expect(response.status == status, "hal \(path)")
+                }
+            }
+            try await client.execute(uri: "/", method: .get, headers: hal.headers) { response in
+                #expect(String(buffer: response.body).contains(#"data-group="north""#))
+            }
+            try await store.saveGroup(id: "north", name: "North bays", stations: ["CP1", "CP2"])
+            try await client.execute(uri: "/stations/CP2", method: .get, headers: hal.headers) { response in
+                #expect(response.status == .ok, "a station added to the group is seen at once")
             }
         }
     }

@@ -33,7 +33,7 @@ import Testing
         #expect(image.sha256 == "c3bf47ea1f4a4a605470313cacb3a44f4a461f68c6faeab07e737610cb5ac835")
         await #expect(throws: FirmwareError.self) {
             try await FirmwareCatalog.createCampaign(
-                CampaignRequest(name: "X", image: image.id, stations: ["NOPE"]), visibleSites: nil, publicBase: "https://c",
+                CampaignRequest(name: "X", image: image.id, stations: ["NOPE"]), scope: nil, publicBase: "https://c",
                 user: "ada", repository: store)
         }
         var seq: Int64 = 0
@@ -48,7 +48,7 @@ import Testing
         }
         let campaign = try await FirmwareCatalog.createCampaign(
             CampaignRequest(name: "Roll-out", image: image.id, sites: ["s1"], startAt: now, ratePerMinute: 2),
-            visibleSites: nil, publicBase: "https://cloud.example", user: "ada", repository: store, now: now)
+            scope: nil, publicBase: "https://cloud.example", user: "ada", repository: store, now: now)
         #expect(campaign.location == "https://cloud.example/firmware/\(image.id)/fw-2.0.bin")
         #expect(campaign.targets?.count == 5)
         let client = MQTTClient(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
 import time
 
 from ocpp.v16 import call
@@ -13,7 +14,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 from browser import ARTIFACTS, PASSWORD, Browser, add_user
-from cloud import Peer, edge_cloud_config
+from cloud import Peer, cloud_binary, edge_cloud_config
 from support import arun, charger, now_iso, poll
 
 def status_label(browser: Browser, station: str, connector: int) -> tuple[str, str]:
@@ -105,7 +106,7 @@ def test_the_language_follows_the_browser_and_the_users_choice(make_cloud, brows
     assert "Tous les sites" in browser.text()
 
 
-def test_a_partner_sees_only_the_sites_granted_to_their_organization(make_cloud, broker, browsers):
+def test_a_partner_sees_only_the_sites_and_stations_granted_to_their_organization(make_cloud, broker, browsers):
     cloud = make_cloud(sites=("site-acme", "site-other"))
     cloud.cli("organization", "add", "acme", "--name", "ACME Logistics")
     cloud.cli("organization", "grant", "acme", "--site", "site-acme")
@@ -133,6 +134,21 @@ def test_a_partner_sees_only_the_sites_granted_to_their_organization(make_cloud,
     # A partner reads; the control buttons are not there.
     browser.open("/stations/CP-ACME")
     assert not browser.driver.find_elements(By.CSS_SELECTOR, "td.actions")
+    # One station of the other site, granted alone: seen at once, with its site as its place and nothing else there.
+    assert "station 'CP-OTHER'" in cloud.cli("organization", "grant", "acme", "--station", "CP-OTHER")
+    browser.open("/stations/CP-OTHER")
+    assert "GroundFailure" in browser.driver.find_element(By.TAG_NAME, "main").text
+    browser.open("/sites/site-other")
+    assert "CP-OTHER" in browser.driver.find_element(By.TAG_NAME, "main").text
+    assert not browser.driver.find_elements(By.ID, "load-management")
+    assert "acme\tsites: site-acme\tstations: CP-OTHER\tgroups: -" in cloud.cli("organization", "list")
+    unknown = subprocess.run(
+        [str(cloud_binary()), "organization", "grant", "acme", "--station", "NOPE", "--config", str(cloud.config_path)],
+        capture_output=True, text=True, timeout=60)
+    assert unknown.returncode == 1 and "station 'NOPE' is not known" in unknown.stderr
+    cloud.cli("organization", "revoke", "acme", "--station", "CP-OTHER")
+    browser.open("/stations/CP-OTHER")
+    assert "Something is wrong" in browser.text()
     peer.close()
 
 
