@@ -50,13 +50,22 @@ public final class IngestService: Service, Sendable {
     /// broker's PUBACKs of the last one's.
     /// Where open dashboard pages hear what was applied.
     private let live: LiveFeed
+    /// With a shared subscription, this instance's name on ``LiveTopic`` (random, for this process).
+    private let instance = UUID().uuidString.lowercased()
     private let replies: AsyncStream<Reply>
     private let replySink: AsyncStream<Reply>.Continuation
+    /// Live updates for the other instances, published in order by one task.
+    private let outgoingLive: AsyncStream<[LiveUpdate]>
+    private let outgoingLiveSink: AsyncStream<[LiveUpdate]>.Continuation
 
     private enum Reply {
         case ack(site: String, seqs: [Int64])
         case auth(AuthRequestRecord)
     }
+
+    /// Whether other instances take part of the messages: then what this one applies is told to them, and theirs
+    /// heard here, for the open pages.
+    private var sharesIngest: Bool { sharedGroup != nil }
 
     public init(
         client: MQTTClient, repository: any CloudRepository, relay: CommandRelay, limits: Limits = Limits(),
@@ -72,14 +81,21 @@ public final class IngestService: Service, Sendable {
         self.logger = logger
         rateLimit = Mutex(SiteRateLimit(rate: limits.siteRate, burst: limits.siteBurst))
         (replies, replySink) = AsyncStream.makeStream(of: Reply.self)
+        (outgoingLive, outgoingLiveSink) = AsyncStream.makeStream(
+            of: [LiveUpdate].self, bufferingPolicy: .bufferingNewest(1000))
     }
 
     public func run() async throws {
         try client.subscribe(SyncTopic.upFilter(sharedGroup: sharedGroup))
+        if sharesIngest { try client.subscribe(LiveTopic.filter) }
         let (signal, signalSink) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         await withDiscardingTaskGroup { group in
             group.addTask {
                 for await message in self.client.messages {
+                    if let instance = LiveTopic.instance(of: message.topic) {
+                        self.heard(message, from: instance)
+                        continue
+                    }
                     // Checked and decoded here, while the previous batch commits.
                     guard let envelope = await self.accept(message) else { continue }
                     if case .presence(let presence) = envelope.message {
@@ -124,10 +140,14 @@ public final class IngestService: Service, Sendable {
                     }
                 }
             }
+            group.addTask {
+                for await updates in self.outgoingLive { await self.tell(updates) }
+            }
             group.addTask { await self.republishTokenLists() }
             // The client stops after this service (services stop in reverse order): stop reading first.
             try? await gracefulShutdown()
             replySink.finish()
+            outgoingLiveSink.finish()
             group.cancelAll()
         }
     }
@@ -137,7 +157,7 @@ public final class IngestService: Service, Sendable {
     private func record(_ presence: Presence, of envelope: UpEnvelope) async {
         do {
             try await repository.setPresence(site: envelope.site, online: presence.online, at: envelope.timestamp)
-            live.publish([LiveUpdate(site: envelope.site, kind: "presence", online: presence.online, time: envelope.timestamp)])
+            share([LiveUpdate(site: envelope.site, kind: "presence", online: presence.online, time: envelope.timestamp)])
             logger.info("site presence", metadata: ["site": "\(envelope.site)", "online": "\(presence.online)"])
         } catch {
             logger.error("could not record a site's presence", metadata: ["site": "\(envelope.site)", "error": "\(error)"])
@@ -165,7 +185,7 @@ public final class IngestService: Service, Sendable {
         metrics.batchDuration.recordNanoseconds(
             elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
         relay.resolve(outcome.commandResults)
-        if live.subscriberCount > 0 { live.publish(envelopes.compactMap(Self.liveUpdate)) }
+        if live.subscriberCount > 0 || sharesIngest { share(envelopes.compactMap(Self.liveUpdate)) }
         for (site, seqs) in outcome.acknowledged { replySink.yield(.ack(site: site, seqs: seqs)) }
         for request in outcome.authRequests { replySink.yield(.auth(request)) }
     }
@@ -190,6 +210,39 @@ public final class IngestService: Service, Sendable {
                 site: envelope.site, kind: "session", station: stop.station, connector: stop.connector, status: "stopped",
                 powerW: 0, transactionId: stop.transactionId, time: stop.stopTime)
         default: nil
+        }
+    }
+
+    // MARK: Live updates across instances
+
+    /// Hands applied changes to this instance's open pages and, when ingest is shared, to the other instances'.
+    private func share(_ updates: [LiveUpdate]) {
+        guard !updates.isEmpty else { return }
+        live.publish(updates)
+        if sharesIngest { outgoingLiveSink.yield(updates) }
+    }
+
+    private func tell(_ updates: [LiveUpdate]) async {
+        do {
+            let payload = try SyncJSON.encoder().encode(updates)
+            try await client.publish(MQTTMessage(topic: LiveTopic.topic(instance: instance), payload: Array(payload)))
+        } catch {
+            // Display only: the other instances' pages show it at their next refresh.
+            logger.debug("could not tell the other instances of live updates", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// What another instance applied, for this instance's open pages (its own echo is skipped).
+    private func heard(_ message: MQTTMessage, from instance: String) {
+        guard instance != self.instance else { return }
+        guard message.payload.count <= limits.maxPayloadBytes else {
+            reject(message, reason: "oversized", "payload of \(message.payload.count) bytes is over \(limits.maxPayloadBytes)")
+            return
+        }
+        do {
+            live.publish(try SyncJSON.decoder().decode([LiveUpdate].self, from: Data(message.payload)))
+        } catch {
+            reject(message, reason: "malformed", "live updates from instance '\(instance)': \(error)")
         }
     }
 

@@ -71,3 +71,21 @@ public final class LiveFeed: Sendable {
         for continuation in continuations { continuation.finish() }
     }
 }
+
+/// Where cloud instances that split ingest (`mqtt.shared_group`) tell each other what they applied, so that an open
+/// page hears every site whichever instance took its messages. Outside the sites' `gridside/v1/…` tree, which edges'
+/// broker accounts are limited to.
+public enum LiveTopic {
+    public static let prefix = "gridside/cloud/v1/live/"
+    public static let filter = prefix + "+"
+
+    /// The topic one instance publishes on.
+    public static func topic(instance: String) -> String { prefix + instance }
+
+    /// The publishing instance of a topic under ``prefix``; nil for any other topic.
+    public static func instance(of topic: String) -> String? {
+        guard topic.hasPrefix(prefix) else { return nil }
+        let instance = topic.dropFirst(prefix.count)
+        return instance.isEmpty || instance.contains("/") ? nil : String(instance)
+    }
+}

@@ -318,3 +318,58 @@ def test_a_connector_reserved_from_the_page_is_a_planned_session_until_cancelled
             assert (await asyncio.to_thread(cloud.get, "/api/v1/reservations"))["items"] == []
 
     arun(scenario(), timeout=90)
+
+
+def test_a_page_on_one_instance_hears_the_stations_another_instance_ingests(make_cloud, broker, browsers):
+    """Two instances split the sites' messages ($share); what either applies reaches the open pages of both."""
+    site = "site-split"
+    first = make_cloud(overrides={"mqtt": {"shared_group": "cloud", "client_id": "cloud-a"}}, sites=(site,))
+    second = make_cloud(overrides={"mqtt": {"shared_group": "cloud", "client_id": "cloud-b"},
+                                   "store": {"url": first.config["store"]["url"]}})
+    add_user(first, "ada", "admin")
+    peer = Peer(broker, "fake-edges")
+    stations = [f"CP-{n}" for n in range(1, 7)]
+    seq = 0
+
+    def send(kind: str, data: dict) -> None:
+        nonlocal seq
+        seq += kind != "presence"
+        peer.publish(f"gridside/v1/{site}/up/{kind}",
+                     {"v": 1, "site": site, "seq": seq if kind != "presence" else 0, "ts": now_iso(), "type": kind,
+                      "data": data})
+
+    def report(status: str) -> None:
+        for station in stations:
+            send("connector.status", {"station": station, "connector": 1, "status": status, "errorCode": "NoError",
+                                      "time": now_iso()})
+
+    send("presence", {"online": True})
+    for station in stations:
+        send("station.connection", {"station": station, "connected": True, "time": now_iso()})
+    report("Available")
+    poll(lambda: [station["connectors"][0]["status"] for station in first.get(f"/api/v1/stations?site={site}")["items"]]
+         == ["Available"] * len(stations), timeout=15, what="every station Available in the cloud")
+    browser = browsers(f"https://127.0.0.1:{second.port}")
+    browser.sign_in("ada", PASSWORD)
+    browser.open(f"/sites/{site}")
+    # The site page's cells read "<connector>: <state>"; their class names the state.
+    assert all("s-Available" in status_label(browser, station, 1)[1] for station in stations)
+    browser.driver.execute_script("window.gridsideMarker = 42;")
+    report("Charging")
+    browser.wait(lambda d: all("s-Charging" in status_label(browser, station, 1)[1] for station in stations),
+                 "every station Charging on the open page of the second instance")
+    assert browser.driver.execute_script("return window.gridsideMarker;") == 42, "the page was not reloaded"
+
+    def applied(cloud) -> float:
+        lines = [line for line in cloud.metrics().splitlines() if line.startswith("ingest_applied_total")]
+        return sum(float(line.split()[-1]) for line in lines)
+
+    # Both took part of the messages, so the page heard the first instance's share through the broker.
+    assert applied(first) > 0 and applied(second) > 0
+    # What is not a list of live updates is refused, logged and counted, and both instances go on.
+    peer.publish("gridside/cloud/v1/live/intruder", {"site": site, "kind": "connector"})
+    for cloud in (first, second):
+        poll(lambda: 'ingest_rejected_total{reason="malformed"}' in cloud.metrics(), timeout=10,
+             what="the malformed live message counted")
+        assert "live updates from instance 'intruder'" in cloud.log_tail(200)
+    peer.close()
