@@ -45,7 +45,9 @@ for _ in $(seq 1 100); do
 done
 
 # The simulated site (chargers and the building meter) comes first, so `check` finds the meter answering.
+# The chargers trust the cloud's self-signed certificate, to download firmware from it in a campaign.
 "$bin/gridside-sim" --url ws://127.0.0.1:9000/ocpp --stations 6 --connectors 2 --meter-interval 5 --speed 60 \
+    --trust demo-data/cloud-selfsigned.crt.pem \
     --id-tags 04A1B2C3D4 FLEET-0001 FLEET-0002 BLOCKED01 \
     --wiring 3:L1L2L3 1:L1 3:L2L3L1 1:L2 3:L3L1L2 1:L3 \
     --meter-port 1502 --building-load 15 --building-swing 40 --building-period 90 >"$sim_log" 2>&1 &
@@ -97,7 +99,7 @@ The dashboard: https://127.0.0.1:8443/ in a browser (a self-signed certificate: 
 
 The cloud: the edge syncs every session, status change and meter reading over MQTT (a local mosquitto on
 port 11883) to gridside-cloud, whose HTTPS REST API is at https://127.0.0.1:8443/api/v1/ (self-signed
-certificate: curl -k). API token: $token
+certificate: curl -k, or --cacert demo-data/cloud-selfsigned.crt.pem). API token: $token
   curl -sk -H "Authorization: Bearer $token" https://127.0.0.1:8443/api/v1/sites
   curl -sk -H "Authorization: Bearer $token" 'https://127.0.0.1:8443/api/v1/sessions?active=true'
   curl -sk -H "Authorization: Bearer $token" https://127.0.0.1:8443/api/v1/stations/SIM-001

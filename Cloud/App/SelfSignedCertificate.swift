@@ -21,8 +21,11 @@ enum SelfSignedCertificate {
         }
         let now = Date()
         let extensions = try Certificate.Extensions {
-            Critical(BasicConstraints.notCertificateAuthority)
-            Critical(KeyUsage(digitalSignature: true))
+            // Its own issuer, so it may sign itself (as `openssl req -x509` makes them): a client given this file to
+            // trust (a charger fetching firmware, curl --cacert) then accepts it, where TLS libraries refuse a
+            // self-signed certificate whose key may not sign certificates.
+            Critical(BasicConstraints.isCertificateAuthority(maxPathLength: 0))
+            Critical(KeyUsage(digitalSignature: true, keyCertSign: true))
             try ExtendedKeyUsage([.serverAuth])
             SubjectAlternativeNames([
                 .dnsName("localhost"), .dnsName(hostName), .ipAddress(ASN1OctetString(contentBytes: [127, 0, 0, 1])),

@@ -125,8 +125,7 @@ extension SimulatedCharger {
             }
         case OCPP16.UpdateFirmwareRequest.action:
             return try reply(OCPP16.UpdateFirmwareRequest.self) { request in
-                let location = request.location
-                return (.init(), { await self.updateFirmware(from: location) })
+                (.init(), { await self.updateFirmware(request) })
             }
         case OCPP16.GetDiagnosticsRequest.action:
             return try reply(OCPP16.GetDiagnosticsRequest.self) { _ in
@@ -258,12 +257,35 @@ extension SimulatedCharger {
         }
     }
 
-    private func updateFirmware(from location: String) async {
-        for status: OCPP16.FirmwareStatus in [.downloading, .downloaded, .installing, .installed] {
+    /// Downloads the image (from its retrieve date, with the retries asked for), then installs it and reboots,
+    /// reporting each step; a download that keeps failing ends in DownloadFailed and the old firmware stays.
+    private func updateFirmware(_ request: OCPP16.UpdateFirmwareRequest) async {
+        let wait = request.retrieveDate.timeIntervalSinceNow
+        if wait > 0 { try? await Task.sleep(for: .seconds(min(wait, 86_400))) }
+        let attempts = 1 + max(0, min(request.retries ?? 2, 10))
+        var size: Int?
+        for attempt in 1...attempts {
+            _ = try? await call(OCPP16.FirmwareStatusNotificationRequest(status: .downloading))
+            do {
+                size = try await profile.firmware.download(request.location)
+                break
+            } catch {
+                logger.warning(
+                    "firmware download failed",
+                    metadata: ["location": "\(request.location)", "attempt": "\(attempt)", "error": "\(error)"])
+                if attempt < attempts { try? await Task.sleep(for: .seconds(max(1, min(request.retryInterval ?? 5, 3600)))) }
+            }
+        }
+        guard let size else {
+            _ = try? await call(OCPP16.FirmwareStatusNotificationRequest(status: .downloadFailed))
+            return
+        }
+        logger.info("firmware downloaded", metadata: ["location": "\(request.location)", "bytes": "\(size)"])
+        for status: OCPP16.FirmwareStatus in [.downloaded, .installing, .installed] {
             try? await Task.sleep(for: .milliseconds(200))
             _ = try? await call(OCPP16.FirmwareStatusNotificationRequest(status: status))
         }
-        let version = location.split(separator: "/").last.map(String.init) ?? "updated"
+        let version = request.location.split(separator: "/").last.map(String.init) ?? "updated"
         firmwareVersion = String(version.prefix(50))
         logger.info("firmware installed; rebooting", metadata: ["version": "\(firmwareVersion)"])
         await reboot(reason: .reboot)

@@ -27,6 +27,8 @@ public struct ChargerProfile: Sendable {
     public var idleSeconds: ClosedRange<Double> = 5...20
     /// Simulated time per real time: 60 makes a real minute charge like an hour.
     public var speed = 1.0
+    /// How UpdateFirmware's image is fetched.
+    public var firmware = FirmwareDownloader.system
 
     public init(stationId: String) {
         self.stationId = stationId

@@ -47,6 +47,13 @@ struct GridsideSim: AsyncParsableCommand {
             """)
     var wiring: [String] = ["3:L1L2L3"]
 
+    @Option(
+        help: """
+            Trust the certificates in this PEM file too when downloading firmware over HTTPS (a cloud's self-signed \
+            certificate); the system's authorities are always trusted.
+            """)
+    var trust: String?
+
     @Option(help: "Serve a building meter (SDM630 over Modbus TCP) on this port; 0 picks a free one. Off when not given.")
     var meterPort: Int?
 
@@ -94,6 +101,12 @@ struct GridsideSim: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "gridside-sim")
+        let firmware: FirmwareDownloader
+        do {
+            firmware = try trust.map(FirmwareDownloader.init(trusting:)) ?? .system
+        } catch {
+            throw ValidationError("--trust \(trust ?? ""): not a readable PEM certificate file (\(error))")
+        }
         let wiring = try parsedWiring()
         let steps = try parsedSteps()
         let building: BuildingLoad =
@@ -113,6 +126,7 @@ struct GridsideSim: AsyncParsableCommand {
             profile.idTags = idTags
             profile.password = password
             profile.autoSessions = !noAutoSessions
+            profile.firmware = firmware
         }
         logger.notice("simulating \(stations) chargers with \(connectors) connectors each against \(url)")
         if site.meterPort != nil || meterPort != nil {
@@ -127,7 +141,13 @@ struct GridsideSim: AsyncParsableCommand {
                 }
             }
         }
-        try await site.run()
+        do {
+            try await site.run()
+        } catch {
+            try? await firmware.shutdown()
+            throw error
+        }
+        try await firmware.shutdown()
     }
 
     private func parsedWiring() throws -> [(Int, [Int])] {

@@ -26,6 +26,8 @@ class FirmwareCharger(Charger):
     """Takes UpdateFirmware, downloads the image from its location, checks it, and reports each step."""
 
     expected_sha256 = hashlib.sha256(IMAGE).hexdigest()
+    # The certificate to trust for the download: the test cloud's self-signed one, as an installer would give it.
+    trust: str | None = None
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -41,7 +43,7 @@ class FirmwareCharger(Charger):
     async def _install(self, location: str):
         await self.call(call.FirmwareStatusNotification(status="Downloading"))
         try:
-            data = await asyncio.to_thread(_download, location)
+            data = await asyncio.to_thread(_download, location, self.trust)
         except Exception:  # noqa: BLE001 - any failure to download is what the station reports
             data = b""
         if hashlib.sha256(data).hexdigest() != self.expected_sha256:
@@ -52,10 +54,9 @@ class FirmwareCharger(Charger):
             await self.call(call.FirmwareStatusNotification(status=status))
 
 
-def _download(location: str) -> bytes:
-    context = ssl.create_default_context()
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE  # the test cloud's certificate is self-signed
+def _download(location: str, trust: str | None) -> bytes:
+    # Verified, host name included, against the certificate the cloud made for itself.
+    context = ssl.create_default_context(cafile=trust)
     with urllib.request.urlopen(location, timeout=10, context=context) as response:
         return response.read()
 
@@ -75,6 +76,7 @@ def test_a_campaign_uploaded_and_started_in_the_dashboard_installs_on_every_char
             chargers = []
             for station in stations:
                 cp = await stack.enter_async_context(charger(edge, station, cls=FirmwareCharger))
+                cp.trust = str(cloud.directory / "cloud-selfsigned.crt.pem")
                 await cp.boot()
                 await cp.call(call.StatusNotification(connector_id=1, error_code="NoError", status="Available"))
                 chargers.append(cp)
@@ -130,6 +132,7 @@ def test_a_stopped_campaign_sends_nothing_more_and_bad_requests_are_refused(make
             chargers = []
             for n in range(3):
                 cp = await stack.enter_async_context(charger(edge, f"CP-STOP-{n}", cls=FirmwareCharger))
+                cp.trust = str(cloud.directory / "cloud-selfsigned.crt.pem")
                 await cp.boot()
                 chargers.append(cp)
             await asyncio.to_thread(poll, lambda: len(cloud.get(f"/api/v1/stations?site={site}")["items"]) == 3, 15,

@@ -1,0 +1,65 @@
+"""The site simulator's chargers fetch the firmware an UpdateFirmware names over real HTTP: an image that is
+there is downloaded, installed and booted with; one that is not ends in DownloadFailed and the old firmware
+stays. Driven through the real edge's command API, served by Python's own HTTP server."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import subprocess
+import threading
+
+from meters import free_port
+from support import metric_sum, now_iso, poll
+from test_load_management import sim_binary
+
+
+class Requests(http.server.SimpleHTTPRequestHandler):
+    seen: list[tuple[str, int]] = []
+
+    def log_request(self, code="-", size="-"):
+        Requests.seen.append((self.path, int(code)))
+
+
+def test_simulated_chargers_download_the_firmware_they_are_sent(make_edge, tmp_path):
+    images = tmp_path / "images"
+    images.mkdir()
+    (images / "fw-2.0.bin").write_bytes(b"\x7fGRIDSIDE" * 10_000)
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Requests, directory=str(images)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    edge = make_edge({"authorization": {"unknown_tokens": "accept"}})
+    log = open(tmp_path / "sim.log", "w")
+    sim = subprocess.Popen(
+        [str(sim_binary()), "--url", f"ws://127.0.0.1:{edge.ocpp_port}/ocpp", "--stations", "2", "--connectors", "1",
+         "--no-auto-sessions", "--meter-port", str(free_port())],
+        stdout=log, stderr=subprocess.STDOUT)
+    try:
+        poll(lambda: all(edge.get(f"/stations/SIM-00{n}")[1].get("connected") for n in (1, 2)), timeout=30,
+             what="both simulated chargers connected")
+        assert edge.get("/stations/SIM-001")[1]["firmwareVersion"] == "1.0.0"
+        status, answer = edge.command(
+            "SIM-001", "UpdateFirmware", {"location": f"{base}/fw-2.0.bin", "retrieveDate": now_iso()})
+        assert status == 200, answer
+        status, answer = edge.command(
+            "SIM-002", "UpdateFirmware",
+            {"location": f"{base}/missing.bin", "retrieveDate": now_iso(), "retries": 1, "retryInterval": 1})
+        assert status == 200, answer
+        # Installed: the charger reboots and boots again with the new version.
+        poll(lambda: edge.get("/stations/SIM-001")[1].get("firmwareVersion") == "fw-2.0.bin", timeout=30,
+             what="SIM-001 booted with the new firmware")
+        assert ("/fw-2.0.bin", 200) in Requests.seen
+        # Not there: asked twice (one retry), then DownloadFailed; the old firmware stays.
+        poll(lambda: Requests.seen.count(("/missing.bin", 404)) == 2, timeout=30, what="the missing image asked twice")
+        poll(lambda: "firmware download failed" in (tmp_path / "sim.log").read_text(), timeout=10,
+             what="the failed download logged")
+        assert edge.get("/stations/SIM-002")[1]["firmwareVersion"] == "1.0.0"
+        # Downloading, Downloaded, Installing, Installed from one; Downloading twice and DownloadFailed from the other.
+        poll(lambda: metric_sum(edge.get("/metrics")[1], "ocpp_messages_total", action="FirmwareStatusNotification",
+                                direction="in") == 7, timeout=10, what="seven FirmwareStatusNotifications")
+    finally:
+        sim.terminate()
+        sim.wait(10)
+        log.close()
+        server.shutdown()
