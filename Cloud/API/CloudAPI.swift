@@ -59,6 +59,7 @@ public struct CloudAPI: Sendable {
         }
         let api = router.group("/api/v1")
         addFirmwareRoutes(to: api)
+        addAccessRoutes(to: api)
         api.get("/reservations") { _, context in
             let identity = try context.require(.read)
             return try json(Items(items: try await Reservations.upcoming(for: identity, repository: repository)))

@@ -139,6 +139,99 @@ enum OpenAPIFragments {
              "403": {"$ref": "#/components/responses/P403"}, "404": {"$ref": "#/components/responses/P404"}
             }
            }
+          },
+          "/users": {
+           "get": {
+            "operationId": "listUsers", "summary": "Every user who may sign in (the fleet's administrators only)",
+            "responses": {
+             "200": {"description": "OK", "content": {"application/json": {"schema": {
+              "type": "object", "required": ["items"],
+              "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/User"}}}}}}},
+             "401": {"$ref": "#/components/responses/P401"}, "403": {"$ref": "#/components/responses/P403"}
+            }
+           },
+           "post": {
+            "operationId": "addUser", "summary": "Add a user (the fleet's administrators only)",
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {
+             "type": "object", "required": ["id", "role", "password"], "properties": {
+              "id": {"type": "string", "description": "The login name: letters, digits, '.', '-', '_', '@'"},
+              "name": {"type": "string"}, "role": {"type": "string", "enum": ["admin", "operator", "viewer", "partner"]},
+              "organization": {"type": "string", "description": "A client organization; required for partners"},
+              "language": {"type": "string", "enum": ["en", "de", "fr"]},
+              "password": {"type": "string", "minLength": 10, "description": "At most 72 bytes; stored as bcrypt"}}}}}},
+            "responses": {
+             "201": {"description": "Created", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/User"}}}},
+             "400": {"$ref": "#/components/responses/P400"}, "401": {"$ref": "#/components/responses/P401"},
+             "403": {"$ref": "#/components/responses/P403"}, "404": {"$ref": "#/components/responses/P404"},
+             "409": {"$ref": "#/components/responses/P409"}
+            }
+           }
+          },
+          "/users/{user}": {
+           "put": {
+            "operationId": "changeUser",
+            "summary": "Change a user's name, role, organization, language or password, or lift a lock; absent fields stay",
+            "parameters": [{"in": "path", "name": "user", "required": true, "schema": {"type": "string"}}],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {
+             "type": "object", "properties": {
+              "name": {"type": "string"}, "role": {"type": "string", "enum": ["admin", "operator", "viewer", "partner"]},
+              "organization": {"type": "string", "description": "Empty: the fleet's own staff"},
+              "language": {"type": "string", "description": "en, de, fr; empty: the browser's"},
+              "password": {"type": "string", "minLength": 10, "description": "Signs the user's browsers out"},
+              "unlock": {"type": "boolean"}}}}}},
+            "responses": {
+             "200": {"description": "OK", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/User"}}}},
+             "400": {"$ref": "#/components/responses/P400"}, "401": {"$ref": "#/components/responses/P401"},
+             "403": {"$ref": "#/components/responses/P403"}, "404": {"$ref": "#/components/responses/P404"},
+             "409": {"$ref": "#/components/responses/P409"}
+            }
+           },
+           "delete": {
+            "operationId": "deleteUser", "summary": "Remove a user with their browser sessions and API tokens",
+            "parameters": [{"in": "path", "name": "user", "required": true, "schema": {"type": "string"}}],
+            "responses": {
+             "204": {"description": "Removed"}, "401": {"$ref": "#/components/responses/P401"},
+             "403": {"$ref": "#/components/responses/P403"}, "404": {"$ref": "#/components/responses/P404"},
+             "409": {"$ref": "#/components/responses/P409"}
+            }
+           }
+          },
+          "/organizations": {
+           "get": {
+            "operationId": "listOrganizations", "summary": "Client organizations and what each is granted",
+            "responses": {
+             "200": {"description": "OK", "content": {"application/json": {"schema": {
+              "type": "object", "required": ["items"],
+              "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Organization"}}}}}}},
+             "401": {"$ref": "#/components/responses/P401"}, "403": {"$ref": "#/components/responses/P403"}
+            }
+           }
+          },
+          "/organizations/{organization}": {
+           "put": {
+            "operationId": "saveOrganization",
+            "summary": "Add an organization or replace its name and grants (whole sites, single stations, groups)",
+            "parameters": [{"in": "path", "name": "organization", "required": true, "schema": {"type": "string"}}],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {
+             "type": "object", "required": ["name"], "properties": {
+              "name": {"type": "string"}, "sites": {"type": "array", "items": {"type": "string"}},
+              "stations": {"type": "array", "items": {"type": "string"}},
+              "groups": {"type": "array", "items": {"type": "string"}}}}}}},
+            "responses": {
+             "200": {"description": "OK", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Organization"}}}},
+             "400": {"$ref": "#/components/responses/P400"}, "401": {"$ref": "#/components/responses/P401"},
+             "403": {"$ref": "#/components/responses/P403"}, "404": {"$ref": "#/components/responses/P404"}
+            }
+           },
+           "delete": {
+            "operationId": "deleteOrganization", "summary": "Remove an organization no user belongs to any more",
+            "parameters": [{"in": "path", "name": "organization", "required": true, "schema": {"type": "string"}}],
+            "responses": {
+             "204": {"description": "Removed"}, "401": {"$ref": "#/components/responses/P401"},
+             "403": {"$ref": "#/components/responses/P403"}, "404": {"$ref": "#/components/responses/P404"},
+             "409": {"$ref": "#/components/responses/P409"}
+            }
+           }
           }
          },
          "siteProperties": {
@@ -171,6 +264,24 @@ enum OpenAPIFragments {
             "organization": {"type": "string"}, "tokens": {"type": "array", "items": {"type": "string"}},
             "createdAt": {"type": "string", "format": "date-time"},
             "charging": {"$ref": "#/components/schemas/Session"}
+           }
+          },
+          "User": {
+           "type": "object", "required": ["id", "name", "role", "createdAt"],
+           "properties": {
+            "id": {"type": "string"}, "name": {"type": "string"}, "role": {"type": "string"},
+            "organization": {"type": "string"}, "language": {"type": "string"},
+            "lockedUntil": {"type": "string", "format": "date-time", "description": "Locked after failed sign-ins until"},
+            "createdAt": {"type": "string", "format": "date-time"}
+           }
+          },
+          "Organization": {
+           "type": "object", "required": ["id", "name", "sites", "stations", "groups"],
+           "properties": {
+            "id": {"type": "string"}, "name": {"type": "string"},
+            "sites": {"type": "array", "items": {"type": "string"}, "description": "Granted whole"},
+            "stations": {"type": "array", "items": {"type": "string"}, "description": "Granted alone"},
+            "groups": {"type": "array", "items": {"type": "string"}, "description": "Granted with their stations"}
            }
           }
          }

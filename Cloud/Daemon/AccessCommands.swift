@@ -28,20 +28,11 @@ extension GridsideCloud {
             @Flag(help: "Read the password from the first line of standard input.") var passwordStdin = false
 
             func validate() throws {
-                guard !id.isEmpty, id.count <= 64,
-                    id.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) || ".-_@".unicodeScalars.contains($0) }
-                    )
-                else {
-                    throw ValidationError("the login name must be 1 to 64 letters, digits, '.', '-', '_' or '@', got '\(id)'")
-                }
-                guard let parsed = Role(rawValue: role) else {
-                    throw ValidationError("role must be admin, operator, viewer or partner, got '\(role)'")
-                }
-                if parsed == .partner && organization == nil {
-                    throw ValidationError("a partner must belong to an organization: add --organization <id>")
-                }
-                if let language, Language(rawValue: language) == nil {
-                    throw ValidationError("language must be en, de or fr, got '\(language)'")
+                if let problem = Users.idProblem(id)
+                    ?? Users.profileProblem(
+                        role: role, organization: organization, language: language)
+                {
+                    throw ValidationError(problem)
                 }
             }
 
@@ -57,17 +48,16 @@ extension GridsideCloud {
                     password = SitePassword.generate()
                     generated = true
                 }
-                if let problem = WebAuth.passwordProblem(password) { throw ValidationError(problem) }
+                if let problem = Users.passwordProblem(password) { throw ValidationError(problem) }
                 let store = try CloudApp.openStore(try options.load())
                 defer { try? store.close() }
-                let hash = try await WebAuth.hashPassword(password)
                 do {
-                    try await store.addUser(
-                        UserRecord(
-                            id: id, name: name ?? id, passwordHash: hash, role: role, organization: organization,
-                            language: language, createdAt: Date()))
-                } catch let error as CloudStoreError {
-                    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                    _ = try await Users.add(
+                        UserInput(
+                            id: id, name: name, role: role, organization: organization, language: language,
+                            password: password), by: nil, repository: store)
+                } catch let problem as Problem {
+                    FileHandle.standardError.write(Data("error: \(problem.detail)\n".utf8))
                     throw ExitCode(1)
                 }
                 print("User '\(id)' added with role \(role)\(organization.map { " in organization '\($0)'" } ?? "").")

@@ -62,7 +62,19 @@ public protocol CloudRepository: Sendable {
     func organizations() async throws -> [OrganizationRecord]
     /// What the organization's users see now: its sites, and its stations and groups' stations with their sites.
     func scope(ofOrganization id: String) async throws -> Scope
+    /// Sets an organization's name and replaces its grants in one transaction (an unknown one is refused, naming
+    /// it, and nothing changes).
+    func saveOrganization(
+        id: String, name: String, sites: Set<String>, stations: Set<String>, groups: Set<String>)
+        async throws
+    /// Removes an organization that no user belongs to any more, with its grants; false when there is none.
+    func deleteOrganization(id: String) async throws -> Bool
     func addUser(_ user: UserRecord) async throws
+    /// Saves a user's name, role, organization, language and password hash, and clears a lock when
+    /// `failedLogins` is 0; with `endSessions`, the user's browsers are signed out.
+    func updateUser(_ user: UserRecord, endSessions: Bool) async throws
+    /// Removes a user, their browser sessions, home view and API tokens; false when there is none.
+    func deleteUser(id: String) async throws -> Bool
     func user(id: String) async throws -> UserRecord?
     func users() async throws -> [UserRecord]
     /// Records a login attempt's outcome: a failure counts (and locks the user until `lockUntil` when given), a

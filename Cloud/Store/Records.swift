@@ -283,6 +283,8 @@ public enum CloudStoreError: Error, Equatable, CustomStringConvertible {
     case unknownOrganization(String)
     case unknownStation(String)
     case unknownGroup(String)
+    case unknownUser(String)
+    case organizationInUse(String, users: Int)
     case tokenTaken(idTag: String, vehicle: String)
 
     public var description: String {
@@ -294,6 +296,9 @@ public enum CloudStoreError: Error, Equatable, CustomStringConvertible {
         case .unknownOrganization(let id): "organization '\(id)' does not exist"
         case .unknownStation(let id): "station '\(id)' is not known: it has not connected nor been added to a site"
         case .unknownGroup(let id): "group '\(id)' does not exist"
+        case .unknownUser(let id): "user '\(id)' does not exist"
+        case .organizationInUse(let id, let users):
+            "organization '\(id)' still has \(users) user\(users == 1 ? "" : "s"): move or remove them first"
         case .tokenTaken(let idTag, let vehicle): "token '\(idTag)' already identifies vehicle '\(vehicle)'"
         }
     }

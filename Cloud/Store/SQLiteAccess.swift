@@ -48,6 +48,49 @@ extension SQLiteRepository {
         }
     }
 
+    public func saveOrganization(
+        id: String, name: String, sites: Set<String>, stations: Set<String>, groups: Set<String>
+    ) async throws {
+        try await pool.write { db in
+            for (table, ids, error) in [
+                ("site", sites, CloudStoreError.unknownSite), ("station", stations, CloudStoreError.unknownStation),
+                ("station_group", groups, CloudStoreError.unknownGroup),
+            ] {
+                for grant in ids.sorted()
+                where try Bool.fetchOne(db, sql: "SELECT 1 FROM \(table) WHERE id = ?", arguments: [grant]) == nil {
+                    throw error(grant)
+                }
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO organization (id, name, created_at) VALUES (?, ?, ?)
+                    ON CONFLICT (id) DO UPDATE SET name = excluded.name
+                    """, arguments: [id, name, Date().milliseconds])
+            for (table, column, ids) in [
+                ("organization_site", "site_id", sites), ("organization_station", "station_id", stations),
+                ("organization_group", "group_id", groups),
+            ] {
+                try db.execute(sql: "DELETE FROM \(table) WHERE organization_id = ?", arguments: [id])
+                for grant in ids.sorted() {
+                    try db.execute(
+                        sql: "INSERT INTO \(table) (organization_id, \(column)) VALUES (?, ?)", arguments: [id, grant])
+                }
+            }
+        }
+    }
+
+    public func deleteOrganization(id: String) async throws -> Bool {
+        try await pool.write { db in
+            let users = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM app_user WHERE organization_id = ?", arguments: [id]) ?? 0
+            guard users == 0 else { throw CloudStoreError.organizationInUse(id, users: users) }
+            for table in ["organization_site", "organization_station", "organization_group"] {
+                try db.execute(sql: "DELETE FROM \(table) WHERE organization_id = ?", arguments: [id])
+            }
+            try db.execute(sql: "DELETE FROM organization WHERE id = ?", arguments: [id])
+            return db.changesCount == 1
+        }
+    }
+
     private static func grantRow(_ grant: Grant) -> (table: String, column: String, id: String) {
         switch grant {
         case .site(let id): ("organization_site", "site_id", id)
@@ -109,6 +152,41 @@ extension SQLiteRepository {
     }
 
     // MARK: Users
+
+    public func updateUser(_ user: UserRecord, endSessions: Bool) async throws {
+        try await pool.write { db in
+            if let organization = user.organization,
+                try Bool.fetchOne(db, sql: "SELECT 1 FROM organization WHERE id = ?", arguments: [organization]) == nil
+            {
+                throw CloudStoreError.unknownOrganization(organization)
+            }
+            try db.execute(
+                sql: """
+                    UPDATE app_user SET name = ?, role = ?, organization_id = ?, language = ?, password_hash = ?,
+                        failed_logins = ?, locked_until = ?
+                    WHERE id = ?
+                    """,
+                arguments: [
+                    user.name, user.role, user.organization, user.language, user.passwordHash, user.failedLogins,
+                    user.lockedUntil?.milliseconds, user.id,
+                ])
+            guard db.changesCount == 1 else { throw CloudStoreError.unknownUser(user.id) }
+            if endSessions { try db.execute(sql: "DELETE FROM web_session WHERE user_id = ?", arguments: [user.id]) }
+        }
+    }
+
+    public func deleteUser(id: String) async throws -> Bool {
+        try await pool.write { db in
+            for sql in [
+                "DELETE FROM web_session WHERE user_id = ?", "DELETE FROM user_site_view WHERE user_id = ?",
+                "DELETE FROM user_group_view WHERE user_id = ?", "DELETE FROM api_token WHERE user_id = ?",
+            ] {
+                try db.execute(sql: sql, arguments: [id])
+            }
+            try db.execute(sql: "DELETE FROM app_user WHERE id = ?", arguments: [id])
+            return db.changesCount == 1
+        }
+    }
 
     public func addUser(_ user: UserRecord) async throws {
         try await pool.write { db in

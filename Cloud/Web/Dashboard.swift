@@ -115,6 +115,21 @@ public struct Dashboard: Sendable {
         web.get("/vehicles") { request, context in try await vehiclesPage(request, context: context) }
         web.post("/vehicles") { request, context in try await addVehicle(request, context: context) }
         web.post("/vehicles/:vehicle/delete") { request, context in try await deleteVehicle(request, context: context) }
+        web.get("/access") { request, context in try await accessPage(request, context: context) }
+        web.post("/access/users") { request, context in try await addUser(request, context: context) }
+        web.get("/access/users/:user") { request, context in try await userPage(request, context: context) }
+        web.post("/access/users/:user") { request, context in try await changeUser(request, context: context) }
+        web.post("/access/users/:user/delete") { request, context in try await deleteUser(request, context: context) }
+        web.post("/access/organizations") { request, context in try await saveOrganization(request, context: context) }
+        web.get("/access/organizations/:organization") { request, context in
+            try await organizationPage(request, context: context)
+        }
+        web.post("/access/organizations/:organization") { request, context in
+            try await saveOrganization(request, context: context)
+        }
+        web.post("/access/organizations/:organization/delete") { request, context in
+            try await deleteOrganization(request, context: context)
+        }
         web.get("/firmware") { request, context in try await firmwarePage(request, context: context) }
         web.post("/firmware/upload") { request, context in try await uploadFirmware(request, context: context) }
         web.post("/firmware/external") { request, context in try await registerFirmware(request, context: context) }
@@ -233,6 +248,9 @@ public struct Dashboard: Sendable {
             "role": context.identity?.role.rawValue, "statusLabels": labelsJSON, "live": live ? "on" : "",
             "canConfigure": context.identity?.role.permits(.configure) ?? false,
             "staff": context.identity != nil && context.identity?.organization == nil,
+            // Groups are listed for staff, and for an organization granted some.
+            "seesGroups": context.identity.map { $0.organization == nil || !($0.scope?.groups.isEmpty ?? true) } ?? false,
+            "staffAdmin": context.identity.map { $0.role == .admin && $0.organization == nil } ?? false,
             "languages": Language.allCases.map { ["code": $0.rawValue, "name": $0.name, "selected": $0 == language] },
         ]
         if let nav { object["nav_\(nav)"] = true }

@@ -12,7 +12,7 @@ enum Templates {
     static let all: [(String, String)] = [
         ("layout", layout), ("login", login), ("configuration", configuration), ("loadSettings", loadSettings),
         ("firmware", firmware), ("campaign", campaign), ("vehicles", vehicles), ("groups", groups), ("group", group),
-        ("homeSites", homeSites),
+        ("homeSites", homeSites), ("access", access), ("user", user), ("organization", organization),
         ("home", home),
         ("site", site), ("station", station),
         ("sessions", sessions), ("session", session), ("events", events), ("error", error), ("eventTable", eventTable),
@@ -40,9 +40,10 @@ enum Templates {
         <a href="/"{{#nav_home}} aria-current="page"{{/nav_home}}>{{t.nav_home}}</a>
         <a href="/sessions"{{#nav_sessions}} aria-current="page"{{/nav_sessions}}>{{t.nav_sessions}}</a>
         <a href="/events"{{#nav_events}} aria-current="page"{{/nav_events}}>{{t.nav_events}}</a>
-        {{#staff}}<a href="/groups"{{#nav_groups}} aria-current="page"{{/nav_groups}}>{{t.nav_groups}}</a>{{/staff}}
+        {{#seesGroups}}<a href="/groups"{{#nav_groups}} aria-current="page"{{/nav_groups}}>{{t.nav_groups}}</a>{{/seesGroups}}
         <a href="/vehicles"{{#nav_vehicles}} aria-current="page"{{/nav_vehicles}}>{{t.nav_vehicles}}</a>
         {{#canConfigure}}<a href="/firmware"{{#nav_firmware}} aria-current="page"{{/nav_firmware}}>{{t.nav_firmware}}</a>{{/canConfigure}}
+        {{#staffAdmin}}<a href="/access"{{#nav_access}} aria-current="page"{{/nav_access}}>{{t.nav_access}}</a>{{/staffAdmin}}
         </nav>
         {{/signedIn}}
         <form class="language" method="post" action="/language">
@@ -339,6 +340,76 @@ enum Templates {
         <label for="v-tokens">{{t.vehicle_tokensHelp}}</label><input id="v-tokens" name="tokens" required>
         <button type="submit" id="add-vehicle">{{t.vehicle_add}}</button>
         </form>{{/canConfigure}}
+        {{/content}}{{/layout}}
+        """
+
+    static let access = """
+        {{<layout}}{{$content}}
+        <h1>{{t.access_title}}</h1>
+        <h2>{{t.access_users}}</h2>
+        <table class="users">
+        <thead><tr><th scope="col">{{t.access_login}}</th><th scope="col">{{t.access_name}}</th><th scope="col">{{t.access_role}}</th><th scope="col">{{t.access_organization}}</th><th scope="col">{{t.access_language}}</th><th scope="col">{{t.access_locked}}</th></tr></thead>
+        <tbody>{{#users}}<tr data-user="{{id}}"><th scope="row"><a href="/access/users/{{id}}">{{id}}</a></th><td>{{name}}</td><td>{{role}}</td><td>{{organization}}</td><td>{{language}}</td><td>{{lockedUntil}}</td></tr>{{/users}}</tbody>
+        </table>
+        <form class="settings" method="post" action="/access/users" id="new-user">
+        <input type="hidden" name="_csrf" value="{{csrf}}">
+        <h3>{{t.access_addUser}}</h3><span></span>
+        <label for="u-id">{{t.access_login}}</label><input id="u-id" name="id" required maxlength="64" autocomplete="off">
+        <label for="u-name">{{t.access_name}}</label><input id="u-name" name="name" maxlength="100">
+        <label for="u-role">{{t.access_role}}</label><select id="u-role" name="role">{{#roleChoices}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/roleChoices}}</select>
+        <label for="u-organization">{{t.access_organization}}</label><select id="u-organization" name="organization"><option value="">{{t.access_staff}}</option>{{#organizationChoices}}<option value="{{value}}">{{name}}</option>{{/organizationChoices}}</select>
+        <label for="u-language">{{t.access_language}}</label><select id="u-language" name="language"><option value="">{{t.access_browserLanguage}}</option>{{#languageChoices}}<option value="{{value}}">{{name}}</option>{{/languageChoices}}</select>
+        <label for="u-password">{{t.access_password}}</label><input id="u-password" name="password" type="password" required minlength="10" autocomplete="new-password">
+        <button type="submit" id="add-user">{{t.access_addUser}}</button>
+        </form>
+        <h2>{{t.access_organizations}}</h2>
+        {{#hasOrganizations}}<table class="organizations">
+        <thead><tr><th scope="col">{{t.access_id}}</th><th scope="col">{{t.access_name}}</th><th scope="col">{{t.access_sites}}</th><th scope="col">{{t.access_stations}}</th><th scope="col">{{t.access_groups}}</th></tr></thead>
+        <tbody>{{#organizations}}<tr data-organization="{{id}}"><th scope="row"><a href="/access/organizations/{{id}}">{{id}}</a></th><td>{{name}}</td><td>{{sites}}</td><td>{{stations}}</td><td>{{groups}}</td></tr>{{/organizations}}</tbody>
+        </table>{{/hasOrganizations}}
+        <form class="settings" method="post" action="/access/organizations" id="new-organization">
+        <input type="hidden" name="_csrf" value="{{csrf}}">
+        <h3>{{t.access_addOrganization}}</h3><span></span>
+        <label for="o-id">{{t.access_id}}</label><input id="o-id" name="id" required maxlength="64">
+        <label for="o-name">{{t.access_name}}</label><input id="o-name" name="name" required maxlength="100">
+        <button type="submit" id="add-organization">{{t.access_addOrganization}}</button>
+        </form>
+        {{/content}}{{/layout}}
+        """
+
+    static let user = """
+        {{<layout}}{{$content}}
+        <h1>{{t.access_user}}: {{id}}</h1>
+        <p><a href="/access">← {{t.access_title}}</a></p>
+        {{#lockedUntil}}<p class="alert">{{t.access_locked}}: {{lockedUntil}}</p>{{/lockedUntil}}
+        <form class="settings" method="post" action="/access/users/{{id}}" id="change-user">
+        <input type="hidden" name="_csrf" value="{{csrf}}">
+        <label for="u-name">{{t.access_name}}</label><input id="u-name" name="name" required maxlength="100" value="{{name}}">
+        <label for="u-role">{{t.access_role}}</label><select id="u-role" name="role">{{#roleChoices}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/roleChoices}}</select>
+        <label for="u-organization">{{t.access_organization}}</label><select id="u-organization" name="organization"><option value="">{{t.access_staff}}</option>{{#organizationChoices}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/organizationChoices}}</select>
+        <label for="u-language">{{t.access_language}}</label><select id="u-language" name="language"><option value="">{{t.access_browserLanguage}}</option>{{#languageChoices}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/languageChoices}}</select>
+        <label for="u-password">{{t.access_newPassword}}</label><input id="u-password" name="password" type="password" minlength="10" autocomplete="new-password">
+        <label for="u-unlock">{{t.access_unlock}}</label><input id="u-unlock" name="unlock" type="checkbox" value="1">
+        <button type="submit" id="save-user">{{t.site_save}}</button>
+        </form>
+        <form method="post" action="/access/users/{{id}}/delete"><input type="hidden" name="_csrf" value="{{csrf}}"><button type="submit" id="remove-user">{{t.access_removeUser}}</button></form>
+        {{/content}}{{/layout}}
+        """
+
+    static let organization = """
+        {{<layout}}{{$content}}
+        <h1>{{t.access_organization}}: {{name}}</h1>
+        <p><a href="/access">← {{t.access_title}}</a></p>
+        {{#hasMembers}}<p>{{t.access_members}}: {{members}}</p>{{/hasMembers}}
+        <form class="settings" method="post" action="/access/organizations/{{id}}" id="organization-grants">
+        <input type="hidden" name="_csrf" value="{{csrf}}">
+        <label for="o-name">{{t.access_name}}</label><input id="o-name" name="name" required maxlength="100" value="{{name}}">
+        <label for="o-sites">{{t.access_sites}}</label><select id="o-sites" name="sites" multiple size="8">{{#siteChoices}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/siteChoices}}</select>
+        <label for="o-stations">{{t.access_stationsHelp}}</label><input id="o-stations" name="stations" value="{{stations}}" placeholder="CP-1, CP-2">
+        {{#hasGroups}}<label for="o-groups">{{t.access_groups}}</label><select id="o-groups" name="groups" multiple size="6">{{#groupChoices}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/groupChoices}}</select>{{/hasGroups}}
+        <button type="submit" id="save-organization">{{t.site_save}}</button>
+        </form>
+        {{^hasMembers}}<form method="post" action="/access/organizations/{{id}}/delete"><input type="hidden" name="_csrf" value="{{csrf}}"><button type="submit" id="remove-organization">{{t.access_removeOrganization}}</button></form>{{/hasMembers}}
         {{/content}}{{/layout}}
         """
 

@@ -1,3 +1,4 @@
+import CloudAPI
 public import CloudStore
 import Crypto
 public import Foundation
@@ -17,12 +18,12 @@ public enum WebAuth {
     /// After this many failed sign-ins in a row, the user is locked for ``lockDuration``.
     public static let maxFailures = 5
     public static let lockDuration: TimeInterval = 15 * 60
-    /// bcrypt's cost for new passwords (2^12 rounds: about a quarter of a second here).
-    public static let bcryptCost: UInt8 = 12
+    /// bcrypt's cost for new passwords.
+    public static let bcryptCost = Users.bcryptCost
 
-    /// Hashes a password with bcrypt, off the cooperative pool (it takes a good fraction of a second by design).
+    /// Hashes a password with bcrypt (``Users/hashPassword(_:cost:)``).
     public static func hashPassword(_ password: String, cost: UInt8 = bcryptCost) async throws -> String {
-        try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: cost) }
+        try await Users.hashPassword(password, cost: cost)
     }
 
     /// Checks a password against a bcrypt hash, off the cooperative pool.
@@ -31,11 +32,7 @@ public enum WebAuth {
     }
 
     /// The password rules, checked where a password is set; nil when it is acceptable.
-    public static func passwordProblem(_ password: String) -> String? {
-        if password.count < 10 { return "the password must be at least 10 characters long" }
-        if password.utf8.count > 72 { return "the password must be at most 72 bytes long (bcrypt reads no further)" }
-        return nil
-    }
+    public static func passwordProblem(_ password: String) -> String? { Users.passwordProblem(password) }
 
     /// Whether `user` may try to sign in now.
     public static func isLocked(_ user: UserRecord, now: Date) -> Bool {

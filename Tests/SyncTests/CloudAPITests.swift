@@ -84,6 +84,21 @@ import Testing
         Route(
             method: .post, path: "/api/v1/firmware/campaigns/c1/stop", documented: "/firmware/campaigns/{campaign}/stop",
             needs: .configure, allowed: [200, 409]),
+        Route(method: .get, path: "/api/v1/users", documented: "/users", needs: .admin),
+        Route(
+            method: .post, path: "/api/v1/users", documented: "/users", needs: .admin,
+            body: #"{"id":"vic","role":"viewer","password":"a long password"}"#, allowed: [201]),
+        Route(
+            method: .put, path: "/api/v1/users/vic", documented: "/users/{user}", needs: .admin,
+            body: #"{"name":"Victor","unlock":true}"#),
+        Route(method: .delete, path: "/api/v1/users/nobody", documented: "/users/{user}", needs: .admin, allowed: [404]),
+        Route(method: .get, path: "/api/v1/organizations", documented: "/organizations", needs: .admin),
+        Route(
+            method: .put, path: "/api/v1/organizations/acme", documented: "/organizations/{organization}", needs: .admin,
+            body: #"{"name":"ACME","sites":["s1"]}"#),
+        Route(
+            method: .delete, path: "/api/v1/organizations/none", documented: "/organizations/{organization}",
+            needs: .admin, allowed: [404]),
     ]
 
     private func makeApp() async throws -> (some ApplicationProtocol, [Role: String]) {
@@ -159,6 +174,98 @@ import Testing
                 #expect(documented == served)
             }
         }
+    }
+
+    @Test func accessIsManagedByTheFleetsAdministratorsAndOneAlwaysRemains() async throws {
+        let store = try SQLiteRepository(path: directory.file("access.sqlite"))
+        _ = try await store.addSite(id: "s1", name: "Site 1", at: Date())
+        let admin = APIIdentity(tokenId: "t", name: "ada", role: .admin, user: "ada")
+        func problem(_ status: Int, _ text: String, _ body: () async throws -> Void) async {
+            do {
+                try await body()
+                Issue.record("expected \(status) naming '\(text)'")
+            } catch let error as Problem {
+                #expect(error.status == status && error.detail.contains(text), "\(error.detail)")
+            } catch {
+                Issue.record("\(error)")
+            }
+        }
+        _ = try await Users.add(
+            UserInput(id: "ada", name: "Ada", role: "admin", organization: nil, language: nil, password: "a long password"),
+            by: nil, repository: store, cost: 4)
+        for (input, status, text) in [
+            (
+                UserInput(id: "bad id", name: nil, role: "viewer", organization: nil, language: nil, password: "a long password"),
+                400, "login name"
+            ),
+            (
+                UserInput(id: "x", name: nil, role: "owner", organization: nil, language: nil, password: "a long password"), 400,
+                "role"
+            ),
+            (
+                UserInput(id: "x", name: nil, role: "partner", organization: nil, language: nil, password: "a long password"),
+                400, "organization"
+            ),
+            (
+                UserInput(id: "x", name: nil, role: "viewer", organization: nil, language: "it", password: "a long password"),
+                400, "language"
+            ),
+            (
+                UserInput(id: "x", name: nil, role: "viewer", organization: nil, language: nil, password: "short"), 400,
+                "10 characters"
+            ),
+            (
+                UserInput(id: "x", name: nil, role: "partner", organization: "nope", language: nil, password: "a long password"),
+                404, "nope"
+            ),
+            (
+                UserInput(id: "ada", name: nil, role: "viewer", organization: nil, language: nil, password: "a long password"),
+                409, "ada"
+            ),
+        ] {
+            await problem(status, text) { _ = try await Users.add(input, by: admin, repository: store, cost: 4) }
+        }
+        // The last administrator can be neither demoted nor removed.
+        await problem(409, "last administrator") {
+            _ = try await Users.change(id: "ada", UserChange(role: "viewer"), by: admin, repository: store, cost: 4)
+        }
+        await problem(409, "last administrator") { try await Users.delete(id: "ada", by: admin, repository: store) }
+        // Organizations: grants checked, replaced whole; one with users stays.
+        await problem(404, "station 'NOPE'") {
+            _ = try await Users.saveOrganization(
+                id: "acme", OrganizationInput(name: "ACME", stations: ["NOPE"]), by: admin, repository: store)
+        }
+        #expect(try await store.organization(id: "acme") == nil, "nothing saved of a refused organization")
+        let acme = try await Users.saveOrganization(
+            id: "acme", OrganizationInput(name: "ACME", sites: ["s1"]), by: admin, repository: store)
+        #expect(acme.sites == ["s1"] && acme.stations.isEmpty)
+        let paula = try await Users.add(
+            UserInput(
+                id: "paula", name: "Paula", role: "partner", organization: "acme", language: "de", password: "a long password"),
+            by: admin, repository: store, cost: 4)
+        #expect(paula.organization == "acme" && paula.language == "de")
+        await problem(409, "1 user") { try await Users.deleteOrganization(id: "acme", by: admin, repository: store) }
+        // An administrator of a client organization manages nothing.
+        let organizationAdmin = APIIdentity(tokenId: "t", name: "x", role: .admin, user: "x", organization: "acme")
+        await problem(403, "fleet's own administrators") {
+            try await Users.delete(id: "paula", by: organizationAdmin, repository: store)
+        }
+        // A new password signs the user's browsers out and lifts a lock.
+        try await store.addWebSession(
+            WebSessionRecord(idHash: "h", user: "paula", csrf: "c", createdAt: Date(), expiresAt: Date().addingTimeInterval(60)))
+        try await store.recordLogin(user: "paula", succeeded: false, lockUntil: Date().addingTimeInterval(900))
+        let changed = try await Users.change(
+            id: "paula", UserChange(password: "another long one"), by: admin, repository: store, cost: 4)
+        #expect(changed.lockedUntil == nil)
+        #expect(try await store.webSession(idHash: "h") == nil)
+        // Staff again: an empty organization.
+        #expect(
+            try await Users.change(
+                id: "paula", UserChange(role: "viewer", organization: ""), by: admin, repository: store, cost: 4
+            ).organization == nil)
+        try await Users.delete(id: "paula", by: admin, repository: store)
+        try await Users.deleteOrganization(id: "acme", by: admin, repository: store)
+        #expect(try await store.users().map(\.id) == ["ada"])
     }
 
     @Test func tokensAreCheckedAgainstTheirHash() async throws {

@@ -141,6 +141,15 @@ import Testing
         Page(path: "/groups", needs: .read, site: nil),
         Page(path: "/home/sites", needs: .read, site: nil),
         Page(path: "/groups", needs: .configure, site: nil, method: .post, form: "id=g1&name=G&stations=CP1", redirects: true),
+        Page(path: "/access", needs: .admin, site: nil),
+        Page(path: "/access/users/viewer", needs: .admin, site: nil),
+        Page(path: "/access/organizations/acme", needs: .admin, site: nil),
+        Page(
+            path: "/access/users", needs: .admin, site: nil, method: .post,
+            form: "id=newbie&role=viewer&organization=&password=a+long+password", redirects: true),
+        Page(
+            path: "/access/organizations/acme", needs: .admin, site: nil, method: .post, form: "name=ACME&sites=s1",
+            redirects: true),
     ]
 
     @Test func everyPageAnswersEveryRoleAndPartnersSeeOnlyTheirOwnSites() async throws {

@@ -373,3 +373,43 @@ def test_a_page_on_one_instance_hears_the_stations_another_instance_ingests(make
              what="the malformed live message counted")
         assert "live updates from instance 'intruder'" in cloud.log_tail(200)
     peer.close()
+
+
+def test_an_administrator_adds_an_organization_and_its_partner_user_in_the_browser(make_cloud, broker, browsers):
+    cloud = make_cloud(sites=("site-north", "site-south"))
+    add_user(cloud, "ada", "admin")
+    browser = browsers(f"https://127.0.0.1:{cloud.port}")
+    browser.sign_in("ada", PASSWORD)
+    browser.open("/access")
+    driver = browser.driver
+    driver.find_element(By.ID, "o-id").send_keys("initech")
+    driver.find_element(By.ID, "o-name").send_keys("Initech")
+    driver.find_element(By.ID, "add-organization").click()
+    # On to the new organization's page, to grant it what it sees.
+    browser.wait(lambda d: browser.path() == "/access/organizations/initech", "the organization's page")
+    Select(driver.find_element(By.ID, "o-sites")).select_by_value("site-north")
+    driver.find_element(By.ID, "save-organization").click()
+    browser.wait(lambda d: browser.path() == "/access", "back on the access page")
+    row = driver.find_element(By.CSS_SELECTOR, 'tr[data-organization="initech"]').text
+    assert "site-north" in row and "site-south" not in row
+    driver.find_element(By.ID, "u-id").send_keys("paul")
+    driver.find_element(By.ID, "u-name").send_keys("Paul Partner")
+    Select(driver.find_element(By.ID, "u-role")).select_by_value("partner")
+    Select(driver.find_element(By.ID, "u-organization")).select_by_value("initech")
+    driver.find_element(By.ID, "u-password").send_keys(PASSWORD)
+    driver.find_element(By.ID, "add-user").click()
+    browser.wait(lambda d: d.find_elements(By.CSS_SELECTOR, 'tr[data-user="paul"]'), "the new user listed")
+    assert "partner" in driver.find_element(By.CSS_SELECTOR, 'tr[data-user="paul"]').text
+    # A refused form says what was wrong: a partner needs an organization.
+    driver.find_element(By.ID, "u-id").send_keys("orphan")
+    Select(driver.find_element(By.ID, "u-role")).select_by_value("partner")
+    driver.find_element(By.ID, "u-password").send_keys(PASSWORD)
+    driver.find_element(By.ID, "add-user").click()
+    browser.wait(lambda d: "a partner must belong to an organization" in browser.text(), "the reason shown")
+    driver.find_element(By.ID, "logout").click()
+
+    browser.sign_in("paul", PASSWORD)
+    page = driver.page_source
+    assert "site-north" in page and "site-south" not in page
+    assert not driver.find_elements(By.CSS_SELECTOR, 'a[href="/access"]'), "no access page for a partner"
+    assert "paul" in cloud.cli("user", "list") and "initech" in cloud.cli("organization", "list")

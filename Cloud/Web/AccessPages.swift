@@ -1,0 +1,170 @@
+import CloudAPI
+import CloudStore
+import Foundation
+import Hummingbird
+import Logging
+
+/// Users and client organizations in the dashboard: the fleet's own administrators add and change them here, as
+/// the API's `/users` and `/organizations` do (same rules, in ``Users``).
+extension Dashboard {
+    func accessPage(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let identity = try viewer(request, context, .admin)
+        try Users.requireStaffAdmin(identity)
+        let language = language(request: request, context: context)
+        let formats = Formats(language: language)
+        let strings = Catalog.strings(language)
+        let organizations = try await repository.organizations()
+        let users = try await repository.users()
+        return page(
+            "access", title: "access.title", language: language, context: context,
+            values: [
+                "users": users.map { user -> [String: Any?] in
+                    let view = UserView(user)
+                    return [
+                        "id": user.id, "name": user.name, "role": user.role, "organization": user.organization,
+                        "language": user.language.flatMap { Language(rawValue: $0)?.name },
+                        "lockedUntil": view.lockedUntil.map { formats.dateTime($0) },
+                    ]
+                },
+                "organizations": organizations.map { organization -> [String: Any?] in
+                    [
+                        "id": organization.id, "name": organization.name,
+                        "sites": organization.sites.sorted().joined(separator: ", "),
+                        "stations": organization.stations.sorted().joined(separator: ", "),
+                        "groups": organization.groups.sorted().joined(separator: ", "),
+                    ]
+                },
+                "hasOrganizations": !organizations.isEmpty,
+                "roleChoices": Role.allCases.map { ["value": $0.rawValue, "selected": $0 == .viewer] },
+                "organizationChoices": organizations.map { ["value": $0.id, "name": $0.name] },
+                "languageChoices": Language.allCases.map { ["value": $0.rawValue, "name": $0.name] },
+                "staffLabel": strings["access.staff"],
+            ], nav: "access")
+    }
+
+    func userPage(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let identity = try viewer(request, context, .admin)
+        try Users.requireStaffAdmin(identity)
+        let id = try context.parameters.require("user")
+        guard let user = try await repository.user(id: id) else { throw Problem(status: 404, detail: "no user '\(id)'") }
+        let language = language(request: request, context: context)
+        let formats = Formats(language: language)
+        let organizations = try await repository.organizations()
+        return page(
+            "user", title: "access.user", language: language, context: context,
+            values: [
+                "id": user.id, "name": user.name, "lockedUntil": UserView(user).lockedUntil.map { formats.dateTime($0) },
+                "roleChoices": Role.allCases.map { ["value": $0.rawValue, "selected": $0.rawValue == user.role] },
+                "organizationChoices": organizations.map {
+                    ["value": $0.id, "name": $0.name, "selected": $0.id == user.organization]
+                },
+                "languageChoices": Language.allCases.map {
+                    ["value": $0.rawValue, "name": $0.name, "selected": $0.rawValue == user.language]
+                },
+            ], nav: "access")
+    }
+
+    func organizationPage(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let identity = try viewer(request, context, .admin)
+        try Users.requireStaffAdmin(identity)
+        let id = try context.parameters.require("organization")
+        guard let organization = try await repository.organization(id: id) else {
+            throw Problem(status: 404, detail: "no organization '\(id)'")
+        }
+        let language = language(request: request, context: context)
+        let sites = try await repository.sites(in: nil)
+        let groups = try await repository.groups(in: nil)
+        let members = try await repository.users().filter { $0.organization == id }.map(\.id)
+        return page(
+            "organization", title: "access.organization", language: language, context: context,
+            values: [
+                "id": organization.id, "name": organization.name,
+                "siteChoices": sites.map { ["value": $0.id, "name": $0.name, "selected": organization.sites.contains($0.id)] },
+                "groupChoices": groups.map {
+                    ["value": $0.id, "name": $0.name, "selected": organization.groups.contains($0.id)]
+                },
+                "hasGroups": !groups.isEmpty,
+                "stations": organization.stations.sorted().joined(separator: ", "),
+                "members": members.joined(separator: ", "), "hasMembers": !members.isEmpty,
+            ], nav: "access")
+    }
+
+    func addUser(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let identity = try viewer(request, context, .admin)
+        var request = request
+        let form = Form(String(buffer: try await request.collectBody(upTo: 1 << 16)))
+        let user = try await Users.add(
+            UserInput(
+                id: (form["id"] ?? "").trimmingCharacters(in: .whitespaces), name: form["name"], role: form["role"] ?? "",
+                organization: form["organization"], language: form["language"], password: form["password"] ?? ""),
+            by: identity, repository: repository)
+        logger.notice(
+            "user added", metadata: ["user": "\(user.id)", "role": "\(user.role)", "by": "\(identity.user ?? "")"])
+        return Response(status: .seeOther, headers: [.location: "/access"])
+    }
+
+    func changeUser(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let identity = try viewer(request, context, .admin)
+        let id = try context.parameters.require("user")
+        var request = request
+        let form = Form(String(buffer: try await request.collectBody(upTo: 1 << 16)))
+        let password = form["password"] ?? ""
+        let user = try await Users.change(
+            id: id,
+            UserChange(
+                name: form["name"], role: form["role"], organization: form["organization"] ?? "",
+                language: form["language"] ?? "", password: password.isEmpty ? nil : password,
+                unlock: form["unlock"] != nil),
+            by: identity, repository: repository)
+        logger.notice(
+            "user changed",
+            metadata: [
+                "user": "\(user.id)", "role": "\(user.role)", "password": "\(!password.isEmpty)", "by": "\(identity.user ?? "")",
+            ])
+        return Response(status: .seeOther, headers: [.location: "/access"])
+    }
+
+    func deleteUser(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let identity = try viewer(request, context, .admin)
+        let id = try context.parameters.require("user")
+        try await Users.delete(id: id, by: identity, repository: repository)
+        logger.notice("user removed", metadata: ["user": "\(id)", "by": "\(identity.user ?? "")"])
+        return Response(status: .seeOther, headers: [.location: "/access"])
+    }
+
+    /// A new organization (from the access page) or an organization's grants (from its page).
+    func saveOrganization(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let identity = try viewer(request, context, .admin)
+        var request = request
+        let form = Form(String(buffer: try await request.collectBody(upTo: 1 << 16)))
+        let existing = context.parameters.get("organization")
+        let id = existing ?? (form["id"] ?? "").trimmingCharacters(in: .whitespaces)
+        if existing == nil, try await repository.organization(id: id) != nil {
+            throw Problem(status: 409, detail: "organization '\(id)' already exists")
+        }
+        let organization = try await Users.saveOrganization(
+            id: id,
+            OrganizationInput(
+                name: form["name"] ?? "", sites: form.all("sites"),
+                stations: (form["stations"] ?? "").split(separator: ",").map(String.init), groups: form.all("groups")),
+            by: identity, repository: repository)
+        logger.notice(
+            "organization saved",
+            metadata: [
+                "organization": "\(organization.id)", "sites": "\(organization.sites.count)",
+                "stations": "\(organization.stations.count)", "groups": "\(organization.groups.count)",
+                "by": "\(identity.user ?? "")",
+            ])
+        // A new one goes on to its page, where it is granted what it sees.
+        let next = existing == nil ? "/access/organizations/\(Self.pathSegment(organization.id))" : "/access"
+        return Response(status: .seeOther, headers: [.location: next])
+    }
+
+    func deleteOrganization(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let identity = try viewer(request, context, .admin)
+        let id = try context.parameters.require("organization")
+        try await Users.deleteOrganization(id: id, by: identity, repository: repository)
+        logger.notice("organization removed", metadata: ["organization": "\(id)", "by": "\(identity.user ?? "")"])
+        return Response(status: .seeOther, headers: [.location: "/access"])
+    }
+}
