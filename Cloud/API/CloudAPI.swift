@@ -124,6 +124,7 @@ public struct CloudAPI: Sendable {
                 throw Problem(status: 409, detail: "station '\(input.id)' belongs to another site")
             }
             let registration = try await input.registration(hash: Self.hashPassword)
+            try await input.joinGroup(repository: repository)
             let payload = String(decoding: try SyncJSON.encoder().encode(registration), as: UTF8.self)
             return try await relay(
                 site: site.id, station: input.id, action: StationRegistration.action, payload: payload,

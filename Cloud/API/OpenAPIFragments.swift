@@ -35,7 +35,8 @@ enum OpenAPIFragments {
               "maxCurrentA": {"type": "number", "minimum": 6, "maximum": 500, "description": "Default 32"},
               "phases": {"enum": [1, 3], "description": "Default 3"},
               "rotation": {"type": "string", "description": "L1L2L3, L2L3L1, L3L1L2, or L1, L2, L3 for one phase"},
-              "priority": {"type": "integer", "minimum": -100, "maximum": 100}}}}}},
+              "priority": {"type": "integer", "minimum": -100, "maximum": 100},
+              "group": {"type": "string", "description": "A group the station joins at once (404 when there is none)"}}}}}},
             "responses": {
              "200": {"description": "The edge's answer", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CommandAnswer"}}}},
              "400": {"$ref": "#/components/responses/P400"}, "401": {"$ref": "#/components/responses/P401"},

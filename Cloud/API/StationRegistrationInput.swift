@@ -1,3 +1,4 @@
+public import CloudStore
 public import Foundation
 public import SyncContract
 
@@ -11,14 +12,29 @@ public struct StationRegistrationInput: Decodable, Sendable {
     public var phases: Int?
     public var rotation: String?
     public var priority: Int?
+    /// A group the station joins at once, in the cloud (groups are the cloud's, not the edge's).
+    public var group: String?
 
-    public init(id: String, password: String?, maxCurrentA: Double?, phases: Int?, rotation: String?, priority: Int?) {
+    public init(
+        id: String, password: String?, maxCurrentA: Double?, phases: Int?, rotation: String?, priority: Int?,
+        group: String? = nil
+    ) {
         self.id = id
+        self.group = group
         self.password = password
         self.maxCurrentA = maxCurrentA
         self.phases = phases
         self.rotation = rotation
         self.priority = priority
+    }
+
+    /// Puts the station in its group, if one is given: before it is sent, so that it is in the group from its
+    /// first connection (an unknown group is refused, naming it, and nothing is sent).
+    public func joinGroup(repository: any CloudRepository) async throws {
+        guard let group = group.flatMap({ $0.isEmpty ? nil : $0 }) else { return }
+        guard try await repository.addToGroup(group: group, station: id) else {
+            throw Problem(status: 404, detail: "group: no group '\(group)'")
+        }
     }
 
     /// The registration to send, after every check (each refusal names the field); `hash` makes the password's

@@ -99,6 +99,8 @@ public protocol CloudRepository: Sendable {
     // MARK: Groups of stations
     /// Adds a group, or replaces its name and stations.
     func saveGroup(id: String, name: String, stations: [String]) async throws
+    /// Adds one station (seen yet or not) to a group; false when there is no such group.
+    func addToGroup(group: String, station: String) async throws -> Bool
     /// Every group with its connectors counted (only stations of `scope`'s sites count).
     func groups(in scope: Scope?) async throws -> [StationGroup]
     func deleteGroup(id: String) async throws -> Bool

@@ -62,6 +62,18 @@ extension SQLiteRepository {
         }
     }
 
+    public func addToGroup(group: String, station: String) async throws -> Bool {
+        try await pool.write { db in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM station_group WHERE id = ?", arguments: [group]) != nil else {
+                return false
+            }
+            try db.execute(
+                sql: "INSERT INTO station_group_member (group_id, station_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                arguments: [group, station])
+            return true
+        }
+    }
+
     public func deleteGroup(id: String) async throws -> Bool {
         try await pool.write { db in
             try db.execute(sql: "DELETE FROM station_group_member WHERE group_id = ?", arguments: [id])

@@ -71,9 +71,11 @@ extension Dashboard {
         let language = language(request: request, context: context)
         let strings = Catalog.strings(language)
         let stations = try await repository.stations(site: site.id, in: identity.scope)
+        let groups = identity.role.permits(.configure) ? try await GroupInput.visible(to: identity, repository: repository) : []
         return page(
             "site", title: "home.site", language: language, context: context,
             values: [
+                "groupChoices": groups.map { ["id": $0.id, "name": $0.name] }, "hasGroupChoices": !groups.isEmpty,
                 // The site's own settings only for those who see it whole (not through a granted station).
                 "siteId": site.id, "canConfigure": identity.role.permits(.configure) && identity.seesWhole(site: site.id),
                 "address": site.address,

@@ -137,12 +137,14 @@ extension Dashboard {
         }
         let input = StationRegistrationInput(
             id: text("id") ?? "", password: text("password"), maxCurrentA: try number("maxCurrentA", as: Double.self),
-            phases: try number("phases", as: Int.self), rotation: text("rotation"), priority: try number("priority", as: Int.self)
-        )
+            phases: try number("phases", as: Int.self), rotation: text("rotation"),
+            priority: try number("priority", as: Int.self),
+            group: text("group"))
         if let known = try await repository.station(id: input.id), known.site != site.id {
             throw Problem(status: 409, detail: "station '\(input.id)' belongs to another site")
         }
         let registration = try await input.registration(hash: CloudAPI.hashPassword)
+        try await input.joinGroup(repository: repository)
         let payload = String(decoding: try SyncJSON.encoder().encode(registration), as: UTF8.self)
         return try await send(
             StationRegistration.action, payload: payload, site: site.id, station: input.id, by: identity,

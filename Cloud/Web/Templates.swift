@@ -151,6 +151,7 @@ enum Templates {
         <label for="r-phases">{{t.reg_phases}}</label><select id="r-phases" name="phases"><option>3</option><option>1</option></select>
         <label for="r-rotation">{{t.reg_rotation}}</label><input id="r-rotation" name="rotation" placeholder="L1L2L3 / L2">
         <label for="r-priority">{{t.reg_priority}}</label><input id="r-priority" name="priority" type="number" min="-100" max="100" value="0">
+        {{#hasGroupChoices}}<label for="r-group">{{t.reg_group}}</label><select id="r-group" name="group"><option value="">—</option>{{#groupChoices}}<option value="{{id}}">{{name}}</option>{{/groupChoices}}</select>{{/hasGroupChoices}}
         <button type="submit" id="register">{{t.reg_add}}</button>
         </form></details>{{/canConfigure}}
         <table class="stations">

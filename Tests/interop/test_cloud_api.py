@@ -330,9 +330,16 @@ def test_a_station_added_in_the_cloud_ahead_of_its_first_connection_is_known_to_
             status, body = await asyncio.to_thread(cloud.api, "POST", f"/api/v1/sites/{site}/stations", bad)
             assert status == 400 and field in body["detail"], (bad, body)
         status, body = await asyncio.to_thread(
+            cloud.api, "POST", f"/api/v1/sites/{site}/stations", {"id": "CP-PRE", "group": "nope"})
+        assert status == 404 and "group" in body["detail"] and "nope" in body["detail"], body
+        assert (await asyncio.to_thread(cloud.api, "PUT", "/api/v1/groups/depot", {"name": "Depot", "stations": []}))[0] == 200
+        status, body = await asyncio.to_thread(
             cloud.api, "POST", f"/api/v1/sites/{site}/stations",
-            {"id": "CP-PRE", "password": password, "maxCurrentA": 16, "phases": 1, "rotation": "L2", "priority": 5})
+            {"id": "CP-PRE", "password": password, "maxCurrentA": 16, "phases": 1, "rotation": "L2", "priority": 5,
+             "group": "depot"})
         assert status == 200 and body["outcome"] == "accepted", body
+        groups = (await asyncio.to_thread(cloud.get, "/api/v1/groups"))["items"]
+        assert [group["stations"] for group in groups if group["id"] == "depot"] == [["CP-PRE"]]
         assert body["response"]["passwordHash"] == "(set)" and body["response"]["rotation"] == "L2"
         # The edge's own file wins: a station of edge.yaml is not changed from the cloud.
         status, body = await asyncio.to_thread(cloud.api, "POST", f"/api/v1/sites/{site}/stations", {"id": "CP-YAML"})
