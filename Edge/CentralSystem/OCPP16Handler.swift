@@ -215,6 +215,54 @@ struct OCPP16Handler: Sendable {
     private func meterValues(
         _ request: OCPP16.MeterValuesRequest, _ session: StationSession
     ) async throws -> OCPP16.MeterValuesResponse {
+        let samples = try meterSamples(request, session)
+        try await store.recordMeterValues(
+            stationId: session.stationId, connectorId: request.connectorId, transactionId: request.transactionId, samples: samples
+        )
+        measured(samples, request, session)
+        return .init()
+    }
+
+    /// MeterValues without a task, for the connection's event loop: decoded and checked here, recorded by the group
+    /// commit, answered through `answer` once durable. False (nothing done) when the call is not a well-formed
+    /// MeterValues: the task path then answers it, with the CALLERROR it deserves.
+    func meterValuesAtOnce(
+        _ call: OCPPFrame.Call, session: StationSession, answer: @escaping @Sendable (OCPPFrame) -> Void
+    ) -> Bool {
+        guard call.action == OCPP16.MeterValuesRequest.action,
+            let request = try? coder.decode(OCPP16.MeterValuesRequest.self, from: call.payload),
+            let samples = try? meterSamples(request, session), let response = try? coder.encode(OCPP16.MeterValuesResponse())
+        else { return false }
+        store.recordMeterValues(
+            stationId: session.stationId, connectorId: request.connectorId, transactionId: request.transactionId,
+            samples: samples
+        ) { error in
+            if let error {
+                session.logger.error(
+                    "could not record a station's message; it will retry",
+                    metadata: ["action": "\(call.action)", "error": "\(error)"])
+                answer(
+                    .callError(
+                        .init(uniqueId: call.uniqueId, error: OCPPError(.internalError, "could not be stored; retry later"))))
+                return
+            }
+            measured(samples, request, session)
+            answer(.callResult(.init(uniqueId: call.uniqueId, payload: response)))
+        }
+        return true
+    }
+
+    /// What load management learns from a MeterValues: the latest sample.
+    private func measured(_ samples: [MeterSample], _ request: OCPP16.MeterValuesRequest, _ session: StationSession) {
+        if let latest = samples.max(by: { $0.timestamp < $1.timestamp }) {
+            live.measured(
+                latest, transactionId: request.transactionId, station: session.stationId, connector: request.connectorId,
+                now: now())
+        }
+    }
+
+    /// A MeterValues' samples in base units, with charger times checked; the CALLERROR when it breaks the schema.
+    private func meterSamples(_ request: OCPP16.MeterValuesRequest, _ session: StationSession) throws -> [MeterSample] {
         // The MeterValues schema wants at least one of each (StopTransaction's transactionData does not).
         guard !request.meterValue.isEmpty else {
             throw OCPPError(.occurenceConstraintViolation, "meterValue must hold at least one entry")
@@ -233,15 +281,7 @@ struct OCPP16Handler: Sendable {
                     .propertyConstraintViolation, "meterValue[\(index)] has a sampledValue whose value is not a number")
             }
         }
-        try await store.recordMeterValues(
-            stationId: session.stationId, connectorId: request.connectorId, transactionId: request.transactionId, samples: samples
-        )
-        if let latest = samples.max(by: { $0.timestamp < $1.timestamp }) {
-            live.measured(
-                latest, transactionId: request.transactionId, station: session.stationId, connector: request.connectorId,
-                now: now())
-        }
-        return .init()
+        return samples
     }
 
     private func dataTransfer(

@@ -52,3 +52,27 @@ extension CentralSystem {
         return bytes.count > 200 ? text + "…" : text
     }
 }
+
+extension CentralSystem {
+    /// A frame handled on the connection's event loop without a task, when it can be: today a well-formed
+    /// MeterValues CALL, the message chargers send most. Decoded here, recorded by the group commit, answered
+    /// through `answer` once durable (from the committing task). False when it is not such a frame: nothing was done,
+    /// and ``receive(_:on:)`` takes it.
+    public func receiveAtOnce(
+        _ bytes: [UInt8], on session: StationSession, answer: @escaping @Sendable ([UInt8]) -> Void
+    ) -> Bool {
+        let clock = ContinuousClock()
+        let started = clock.now
+        guard case .call(let call) = try? OCPPFrame.decode(bytes) else { return false }
+        let metrics = metrics
+        let handled = handler.meterValuesAtOnce(call, session: session) { frame in
+            if case .callError(let error) = frame { metrics.callError(code: error.code, direction: "out") }
+            metrics.handled(action: call.action, duration: clock.now - started)
+            answer(frame.encoded())
+        }
+        guard handled else { return false }
+        session.touch(now())
+        metrics.message(action: call.action, direction: "in")
+        return true
+    }
+}

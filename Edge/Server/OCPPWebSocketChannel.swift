@@ -30,6 +30,8 @@ struct OCPPWebSocketChannel: ServerChildChannel {
         let stationId: String
         let subprotocol: String
         let remoteAddress: String
+        /// Where the connection hands its session to the handler that answers calls on the event loop.
+        var direct = DirectCalls.Session()
     }
 
     struct Refusal: Sendable {
@@ -73,6 +75,8 @@ struct OCPPWebSocketChannel: ServerChildChannel {
                         guard case .accept(let accepted, _) = decision.withLockedValue({ $0 }) else {
                             throw ChannelError.inappropriateOperationForState
                         }
+                        try channel.pipeline.syncOperations.addHandler(
+                            DirectCalls(central: central, session: accepted.direct))
                         let webSocket = try NIOAsyncChannel<WebSocketFrame, WebSocketFrame>(
                             wrappingChannelSynchronously: channel)
                         return Outcome.webSocket(webSocket, accepted)

@@ -22,6 +22,7 @@ struct StationConnection {
                 let session = try await central.connect(
                     stationId: accepted.stationId, subprotocol: accepted.subprotocol,
                     remoteAddress: accepted.remoteAddress, transport: transport)
+                accepted.direct.value.withLock { $0 = session }
                 await withGracefulShutdownHandler {
                     do {
                         try await receiveLoop(inbound: inbound, transport: transport, session: session)

@@ -11,9 +11,12 @@ import Synchronization
 final class GroupCommitWriter: Sendable {
     typealias Operation = @Sendable (Database) throws -> any Sendable
 
+    typealias Completion = @Sendable (Result<any Sendable, any Error>) -> Void
+
     private struct Pending {
         let operation: Operation
-        let continuation: CheckedContinuation<any Sendable, any Error>
+        /// Called once the batch is committed (or failed), from the committing task.
+        let complete: Completion
     }
 
     private struct State {
@@ -35,17 +38,23 @@ final class GroupCommitWriter: Sendable {
     /// Runs `operation` in the next batch and returns once that batch is committed to disk.
     func write<T: Sendable>(_ operation: @escaping @Sendable (Database) throws -> T) async throws -> T {
         let result = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<any Sendable, any Error>) in
-            let startFlush = state.withLock { state in
-                state.queue.append(Pending(operation: { try operation($0) }, continuation: continuation))
-                if state.flushing { return false }
-                state.flushing = true
-                return true
-            }
-            if startFlush {
-                Task { await self.flushUntilEmpty() }
-            }
+            submit({ try operation($0) }, completion: { continuation.resume(with: $0) })
         }
         return result as! T
+    }
+
+    /// Runs `operation` in the next batch and calls `completion` once that batch is committed to disk, from the
+    /// committing task: for callers that are not tasks (a channel handler on its event loop).
+    func submit(_ operation: @escaping Operation, completion: @escaping Completion) {
+        let startFlush = state.withLock { state in
+            state.queue.append(Pending(operation: operation, complete: completion))
+            if state.flushing { return false }
+            state.flushing = true
+            return true
+        }
+        if startFlush {
+            Task { await self.flushUntilEmpty() }
+        }
     }
 
     /// Waits until every write submitted so far is committed.
@@ -90,11 +99,11 @@ final class GroupCommitWriter: Sendable {
             }
             onBatch(batch.count, clock.now - started)
             for (pending, result) in zip(batch, results) {
-                pending.continuation.resume(with: result)
+                pending.complete(result)
             }
         } catch {
             // The commit itself failed (disk full, I/O error): nothing in the batch is durable.
-            for pending in batch { pending.continuation.resume(throwing: error) }
+            for pending in batch { pending.complete(.failure(error)) }
         }
     }
 

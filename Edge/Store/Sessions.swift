@@ -152,6 +152,24 @@ extension EdgeStore {
         }
     }
 
+    /// The same, for a caller that is not a task: `completion` gets nil once the samples are durable, or the error.
+    public func recordMeterValues(
+        stationId: String, connectorId: Int, transactionId: Int?, samples: [MeterSample],
+        completion: @escaping @Sendable ((any Error)?) -> Void
+    ) {
+        let prepared = samples.map(PreparedSample.init)
+        writer.submit(
+            { db in
+                try self.insertSamples(db, stationId: stationId, connectorId: connectorId, sessionId: transactionId, prepared)
+            },
+            completion: { result in
+                switch result {
+                case .success: completion(nil)
+                case .failure(let error): completion(error)
+                }
+            })
+    }
+
     /// A sample with what its row needs computed ahead of the write.
     struct PreparedSample: Sendable {
         let timestamp: Double

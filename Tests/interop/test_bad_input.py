@@ -221,6 +221,48 @@ def test_a_flood_of_frames_is_answered_in_order_while_other_stations_are_served(
     assert metric_sum(metrics, "ocpp_messages_total", action="Heartbeat", direction="in") >= count
 
 
+def test_meter_values_and_other_calls_sent_without_waiting_are_answered_in_order(edge):
+    """MeterValues are answered on the connection's event loop, other calls by its task: a charger that does not
+    wait for answers still gets one answer per call, in the order it sent them."""
+    count = 600
+
+    def frame(n: int) -> str:
+        if n % 3 == 2:
+            return f'[2,"m{n}","Heartbeat",{{}}]'
+        value = {"timestamp": now_iso(), "sampledValue": [{"value": str(1000 + n), "measurand": "Energy.Active.Import.Register", "unit": "Wh"}]}
+        return json.dumps([2, f"m{n}", "MeterValues", {"connectorId": 1, "meterValue": [value]}])
+
+    async def body():
+        async with raw_socket(edge, "MIXED-1") as ws:
+            async def send_all():
+                for n in range(count):
+                    await ws.send(frame(n))
+
+            async def read_all():
+                answers = []
+                while len(answers) < count:
+                    answers.append(await recv_json(ws, 30))
+                return answers
+
+            reader = asyncio.create_task(read_all())
+            await send_all()
+            return await reader
+
+    answers = arun(body(), timeout=90)
+    assert [answer[1] for answer in answers] == [f"m{n}" for n in range(count)], "answers in the order of the calls"
+    assert all(answer[0] == 3 for answer in answers), [a for a in answers if a[0] != 3][:3]
+    # Then, one at a time as chargers do.
+    async def one_by_one():
+        async with raw_socket(edge, "MIXED-2") as ws:
+            for n in range(20):
+                answer = await exchange(ws, frame(3 * n))
+                assert answer == [3, f"m{3 * n}", {}], answer
+    arun(one_by_one(), timeout=60)
+    metrics = edge.metrics()
+    assert metric_sum(metrics, "ocpp_messages_total", action="MeterValues", direction="in") == count * 2 // 3 + 20
+    assert_still_serving(edge)
+
+
 # --------------------------------------------------------------------------------------------------------------
 # Fuzz
 
