@@ -166,8 +166,14 @@ public actor SimulatedCharger {
                         await self.receive(Array(text.utf8), queue: queue, send: send)
                     }
                 }
-                _ = try await group.next()
+                // The first to end (most often the connection, closed by the central system or lost) ends both:
+                // the queue is closed first, so a call waiting for its answer fails now rather than at its timeout
+                // (cancelling alone does not end that wait), and the charger is offline at once.
+                var failure: (any Error)?
+                do { _ = try await group.next() } catch { failure = error }
+                await queue.close()
                 group.cancelAll()
+                if let failure { throw failure }
             }
             await queue.close()
             await self.detach()

@@ -1,16 +1,22 @@
-"""The site simulator's chargers fetch the firmware an UpdateFirmware names over real HTTP: an image that is
-there is downloaded, installed and booted with; one that is not ends in DownloadFailed and the old firmware
-stays. Driven through the real edge's command API, served by Python's own HTTP server."""
+"""The site simulator against independent peers: its chargers fetch the firmware an UpdateFirmware names over real
+HTTP (an image that is there is downloaded, installed and booted with; one that is not ends in DownloadFailed and
+the old firmware stays), driven through the real edge's command API and served by Python's own HTTP server; and a
+charger whose central system goes away while a call waits for its answer is offline at once and reconnects."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import http.server
+import json
 import subprocess
 import threading
+import time
+
+from websockets.asyncio.server import serve
 
 from meters import free_port
-from support import metric_sum, now_iso, poll
+from support import arun, metric_sum, now_iso, poll
 from test_load_management import sim_binary
 
 
@@ -63,3 +69,40 @@ def test_simulated_chargers_download_the_firmware_they_are_sent(make_edge, tmp_p
         sim.wait(10)
         log.close()
         server.shutdown()
+
+
+def test_a_charger_whose_central_system_goes_away_during_a_call_reconnects_at_once(tmp_path):
+    """The central system reads the BootNotification, never answers it, and drops the connection: the charger must
+    not wait out its 30 s call timeout before it is offline (applying its own profiles) and connects again."""
+    connections: list[float] = []
+    port = free_port()
+
+    async def central(ws):
+        connections.append(time.monotonic())
+        frame = json.loads(await ws.recv())
+        assert frame[0] == 2 and frame[2] == "BootNotification", frame
+        if len(connections) == 1:
+            await asyncio.sleep(0.5)
+            ws.transport.abort()  # gone, as a killed process is: no close handshake
+            return
+        await ws.send(json.dumps([3, frame[1], {"status": "Accepted", "currentTime": now_iso(), "interval": 300}]))
+        await asyncio.sleep(5)
+
+    async def scenario():
+        async with serve(central, "127.0.0.1", port, subprotocols=["ocpp1.6"]):
+            log = open(tmp_path / "sim.log", "w")
+            sim = await asyncio.create_subprocess_exec(
+                str(sim_binary()), "--url", f"ws://127.0.0.1:{port}/ocpp", "--stations", "1", "--connectors", "1",
+                "--no-auto-sessions", stdout=log, stderr=subprocess.STDOUT)
+            try:
+                deadline = time.monotonic() + 10
+                while len(connections) < 2 and time.monotonic() < deadline:
+                    await asyncio.sleep(0.1)
+            finally:
+                sim.terminate()
+                await sim.wait()
+                log.close()
+
+    arun(scenario(), timeout=30)
+    assert len(connections) >= 2, "the charger did not connect again"
+    assert connections[1] - connections[0] < 5, f"reconnected after {connections[1] - connections[0]:.1f} s"
