@@ -2,9 +2,7 @@ public import CloudIngest
 public import CloudStore
 public import Foundation
 public import Hummingbird
-import HummingbirdBcrypt
 import NIOCore
-import NIOPosix
 import OCPP
 public import SyncContract
 
@@ -120,15 +118,9 @@ public struct CloudAPI: Sendable {
             _ = try context.require(.configure)
             let site = try await visibleSite(context, whole: true)
             let input = try await decode(StationRegistrationInput.self, from: request)
-            if let known = try await repository.station(id: input.id), known.site != site.id {
-                throw Problem(status: 409, detail: "station '\(input.id)' belongs to another site")
-            }
-            let registration = try await input.registration(hash: Self.hashPassword)
-            try await input.joinGroup(repository: repository)
-            let payload = String(decoding: try SyncJSON.encoder().encode(registration), as: UTF8.self)
             return try await relay(
-                site: site.id, station: input.id, action: StationRegistration.action, payload: payload,
-                user: context.identity?.user)
+                site: site.id, station: input.id, action: StationRegistration.action,
+                payload: try await input.payload(site: site.id, repository: repository), user: context.identity?.user)
         }
         api.get("/sites/:site/meters") { request, context in
             let site = try await visibleSite(context, whole: true)
@@ -322,11 +314,6 @@ public struct CloudAPI: Sendable {
         }
         let problems = change.problems
         guard problems.isEmpty else { throw Problem(status: 400, detail: problems.joined(separator: "; ")) }
-    }
-
-    /// bcrypt of a station's password, off the cooperative pool.
-    public static func hashPassword(_ password: String) async throws -> String {
-        try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: 10) }
     }
 
     /// A command is checked here, against the OCPP 1.6 schema of its action, before anything is sent.

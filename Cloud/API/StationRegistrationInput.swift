@@ -28,9 +28,21 @@ public struct StationRegistrationInput: Decodable, Sendable {
         self.priority = priority
     }
 
-    /// Puts the station in its group, if one is given: before it is sent, so that it is in the group from its
-    /// first connection (an unknown group is refused, naming it, and nothing is sent).
-    public func joinGroup(repository: any CloudRepository) async throws {
+    /// The `RegisterStation` payload for the station at `site`, after every check: a station of another site is
+    /// 409, a field out of bounds 400, an unknown group 404 (each naming what was wrong; nothing is sent then).
+    /// The station joins its group here, before the payload is sent, so it is in the group from its first
+    /// connection.
+    public func payload(site: String, repository: any CloudRepository) async throws -> String {
+        if let known = try await repository.station(id: id), known.site != site {
+            throw Problem(status: 409, detail: "station '\(id)' belongs to another site")
+        }
+        // Cost 10: the edge checks it at every connection of the station.
+        let registration = try await registration(hash: { try await Users.hashPassword($0, cost: 10) })
+        try await joinGroup(repository: repository)
+        return String(decoding: try SyncJSON.encoder().encode(registration), as: UTF8.self)
+    }
+
+    private func joinGroup(repository: any CloudRepository) async throws {
         guard let group = group.flatMap({ $0.isEmpty ? nil : $0 }) else { return }
         guard try await repository.addToGroup(group: group, station: id) else {
             throw Problem(status: 404, detail: "group: no group '\(group)'")
@@ -39,7 +51,7 @@ public struct StationRegistrationInput: Decodable, Sendable {
 
     /// The registration to send, after every check (each refusal names the field); `hash` makes the password's
     /// bcrypt hash.
-    public func registration(hash: (String) async throws -> String) async throws -> StationRegistration {
+    func registration(hash: (String) async throws -> String) async throws -> StationRegistration {
         guard !id.isEmpty, id.count <= 48, !id.contains("/") else {
             throw Problem(status: 400, detail: "id must have 1 to 48 characters and no '/'")
         }

@@ -39,7 +39,7 @@ extension CloudBench {
             try await repository.addAPIToken(record)
             print("token \(token)")
             if let userPassword {
-                let hash = try await WebAuth.hashPassword(userPassword)
+                let hash = try await Users.hashPassword(userPassword)
                 try await repository.addUser(
                     UserRecord(id: "bench", name: "Bench", passwordHash: hash, role: "admin", createdAt: now))
             }

@@ -212,7 +212,8 @@ extension SQLiteRepository {
         try await pool.read { db in
             guard
                 let (filterSQL, conditions) = Self.whereClause(
-                    filter, time: "created_at", equal: [("site_id", filter.site), ("station_id", filter.station)])
+                    scope: filter.scope, time: "created_at", from: filter.from, to: filter.to,
+                    equal: [("site_id", filter.site), ("station_id", filter.station)])
             else { return [] }
             var arguments = conditions
             arguments += [filter.limit]

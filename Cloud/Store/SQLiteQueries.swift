@@ -35,41 +35,16 @@ extension SQLiteRepository {
 
     public func sessions(_ filter: SessionFilter) async throws -> Page<SessionView> {
         try await pool.read { db in
-            var conditions: [String] = []
-            var arguments: StatementArguments = []
-            if let scope = filter.scope {
-                guard let visible = scope.condition(site: "site_id", station: "station_id") else {
-                    return Page(items: [], next: nil)
-                }
-                conditions.append(visible.sql)
-                arguments += visible.arguments
-            }
-            if let site = filter.site {
-                conditions.append("site_id = ?")
-                arguments += [site]
-            }
-            if let station = filter.station {
-                conditions.append("station_id = ?")
-                arguments += [station]
-            }
-            if let idTag = filter.idTag {
-                conditions.append("id_tag = ?")
-                arguments += [idTag]
-            }
-            if let from = filter.from {
-                conditions.append("sort_at >= ?")
-                arguments += [from.milliseconds]
-            }
-            if let to = filter.to {
-                conditions.append("sort_at < ?")
-                arguments += [to.milliseconds]
-            }
-            if let active = filter.active { conditions.append(active ? "stop_at IS NULL" : "stop_at IS NOT NULL") }
+            var more: [(sql: String, arguments: StatementArguments)] = []
+            if let active = filter.active { more.append((active ? "stop_at IS NULL" : "stop_at IS NOT NULL", [])) }
             if let after = filter.after {
-                conditions.append("(sort_at, site_id, transaction_id) < (?, ?, ?)")
-                arguments += [after.sortAt, after.site, after.transactionId]
+                more.append(("(sort_at, site_id, transaction_id) < (?, ?, ?)", [after.sortAt, after.site, after.transactionId]))
             }
-            let filterSQL = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            guard
+                var (filterSQL, arguments) = Self.whereClause(
+                    scope: filter.scope, time: "sort_at", from: filter.from, to: filter.to,
+                    equal: [("site_id", filter.site), ("station_id", filter.station), ("id_tag", filter.idTag)], more: more)
+            else { return Page(items: [], next: nil) }
             arguments += [filter.limit + 1]
             let rows = try Row.fetchAll(
                 db,
@@ -114,7 +89,7 @@ extension SQLiteRepository {
         try await pool.read { db in
             guard
                 let (filterSQL, conditions) = Self.whereClause(
-                    filter, time: "at",
+                    scope: filter.scope, time: "at", from: filter.from, to: filter.to,
                     equal: [
                         ("site_id", filter.site), ("station_id", filter.station), ("kind", filter.kind),
                         ("severity", filter.severity), ("code", filter.code),
@@ -136,14 +111,15 @@ extension SQLiteRepository {
         }
     }
 
-    /// The `WHERE` of a history query: the caller's scope, equal columns, a time range on `time`; nil when the
-    /// caller may see nothing at all.
+    /// The `WHERE` of a list query: the caller's scope, equal columns (nil values left out), a time range on `time`,
+    /// and `more` conditions; nil when the caller may see nothing at all.
     static func whereClause(
-        _ filter: EventFilter, time: String, equal: [(column: String, value: String?)]
+        scope: Scope?, time: String, from: Date?, to: Date?, equal: [(column: String, value: String?)],
+        more: [(sql: String, arguments: StatementArguments)] = []
     ) -> (sql: String, arguments: StatementArguments)? {
         var conditions: [String] = []
         var arguments: StatementArguments = []
-        if let scope = filter.scope {
+        if let scope {
             guard let visible = scope.condition(site: "site_id", station: "station_id") else { return nil }
             conditions.append(visible.sql)
             arguments += visible.arguments
@@ -153,13 +129,17 @@ extension SQLiteRepository {
             conditions.append("\(column) = ?")
             arguments += [value]
         }
-        if let from = filter.from {
+        if let from {
             conditions.append("\(time) >= ?")
             arguments += [from.milliseconds]
         }
-        if let to = filter.to {
+        if let to {
             conditions.append("\(time) < ?")
             arguments += [to.milliseconds]
+        }
+        for condition in more {
+            conditions.append(condition.sql)
+            arguments += condition.arguments
         }
         return (conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "), arguments)
     }

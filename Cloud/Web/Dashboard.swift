@@ -184,7 +184,7 @@ public struct Dashboard: Sendable {
 
     /// A bcrypt hash of a random password, at the cost of real ones, checked when the user does not exist (made
     /// once, on the first such attempt).
-    static let decoyHash = Bcrypt.hash(UUID().uuidString, cost: WebAuth.bcryptCost)
+    static let decoyHash = Bcrypt.hash(UUID().uuidString, cost: Users.bcryptCost)
 
     /// Only a path on this site may be where sign-in leads (never another site).
     private func safeNext(_ next: String?) -> String {

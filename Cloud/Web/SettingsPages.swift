@@ -107,11 +107,7 @@ extension Dashboard {
             if let value = form[key], !value.isEmpty { change[key] = value }
         }
         for key in ["staticCurrentA", "gridLimitA", "failsafeCurrentA"] {
-            guard let text = form[key]?.replacingOccurrences(of: ",", with: "."), !text.isEmpty else { continue }
-            guard let number = Double(text) else {
-                throw Problem(status: 400, detail: "\(key) must be a number of amperes, got '\(text)'")
-            }
-            change[key] = number
+            if let amperes: Double = try form.number(key, what: "a number of amperes") { change[key] = amperes }
         }
         let settings = try CloudAPI.loadSettings(from: try JSONSerialization.data(withJSONObject: change))
         let payload = String(decoding: try SyncJSON.encoder().encode(settings), as: UTF8.self)
@@ -127,28 +123,13 @@ extension Dashboard {
         let site = try await visibleSite(context, identity: identity)
         var request = request
         let form = Form(String(buffer: try await request.collectBody(upTo: 1 << 16)))
-        func text(_ name: String) -> String? { form[name].flatMap { $0.isEmpty ? nil : $0 } }
-        func number<T: LosslessStringConvertible>(_ name: String, as: T.Type) throws -> T? {
-            guard let raw = text(name) else { return nil }
-            guard let value = T(raw.replacingOccurrences(of: ",", with: ".")) else {
-                throw Problem(status: 400, detail: "\(name) must be a number, got '\(raw)'")
-            }
-            return value
-        }
         let input = StationRegistrationInput(
-            id: text("id") ?? "", password: text("password"), maxCurrentA: try number("maxCurrentA", as: Double.self),
-            phases: try number("phases", as: Int.self), rotation: text("rotation"),
-            priority: try number("priority", as: Int.self),
-            group: text("group"))
-        if let known = try await repository.station(id: input.id), known.site != site.id {
-            throw Problem(status: 409, detail: "station '\(input.id)' belongs to another site")
-        }
-        let registration = try await input.registration(hash: CloudAPI.hashPassword)
-        try await input.joinGroup(repository: repository)
-        let payload = String(decoding: try SyncJSON.encoder().encode(registration), as: UTF8.self)
+            id: form.text("id") ?? "", password: form.text("password"), maxCurrentA: try form.number("maxCurrentA"),
+            phases: try form.number("phases", as: Int.self), rotation: form.text("rotation"),
+            priority: try form.number("priority", as: Int.self), group: form.text("group"))
         return try await send(
-            StationRegistration.action, payload: payload, site: site.id, station: input.id, by: identity,
-            back: "/sites/\(site.id)")
+            StationRegistration.action, payload: try await input.payload(site: site.id, repository: repository),
+            site: site.id, station: input.id, by: identity, back: "/sites/\(site.id)")
     }
 
     // MARK: Locations and the home page's sites
@@ -158,17 +139,9 @@ extension Dashboard {
         let site = try await visibleSite(context, identity: identity)
         var request = request
         let form = Form(String(buffer: try await request.collectBody(upTo: 1 << 16)))
-        func number(_ name: String) throws -> Double? {
-            guard let text = form[name]?.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: ",", with: "."),
-                !text.isEmpty
-            else { return nil }
-            guard let value = Double(text) else { throw Problem(status: 400, detail: "\(name) must be a number, got '\(text)'") }
-            return value
-        }
-        func text(_ name: String) -> String? { form[name].flatMap { $0.isEmpty ? nil : $0 } }
         let change = SiteChange(
-            name: text("name"), address: text("address"), latitude: try number("latitude"), longitude: try number("longitude"),
-            timeZone: text("timeZone"))
+            name: form.text("name"), address: form.text("address"), latitude: try form.number("latitude", trimming: true),
+            longitude: try form.number("longitude", trimming: true), timeZone: form.text("timeZone"))
         _ = try await change.apply(to: site.id, repository: repository)
         return Response(status: .seeOther, headers: [.location: "/sites/\(site.id)"])
     }

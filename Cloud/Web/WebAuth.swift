@@ -1,4 +1,3 @@
-import CloudAPI
 public import CloudStore
 import Crypto
 public import Foundation
@@ -18,21 +17,11 @@ public enum WebAuth {
     /// After this many failed sign-ins in a row, the user is locked for ``lockDuration``.
     public static let maxFailures = 5
     public static let lockDuration: TimeInterval = 15 * 60
-    /// bcrypt's cost for new passwords.
-    public static let bcryptCost = Users.bcryptCost
-
-    /// Hashes a password with bcrypt (``Users/hashPassword(_:cost:)``).
-    public static func hashPassword(_ password: String, cost: UInt8 = bcryptCost) async throws -> String {
-        try await Users.hashPassword(password, cost: cost)
-    }
 
     /// Checks a password against a bcrypt hash, off the cooperative pool.
     public static func verifyPassword(_ password: String, hash: String) async throws -> Bool {
         try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }
     }
-
-    /// The password rules, checked where a password is set; nil when it is acceptable.
-    public static func passwordProblem(_ password: String) -> String? { Users.passwordProblem(password) }
 
     /// Whether `user` may try to sign in now.
     public static func isLocked(_ user: UserRecord, now: Date) -> Bool {

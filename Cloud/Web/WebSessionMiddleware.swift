@@ -100,4 +100,21 @@ struct Form {
 
     /// Every value of a field that repeats (a multiple select, checkboxes).
     func all(_ name: String) -> [String] { fields[name] ?? [] }
+
+    /// The field's first value; nil when absent or empty.
+    func text(_ name: String) -> String? { self[name].flatMap { $0.isEmpty ? nil : $0 } }
+
+    /// A number as a reader types it, with a decimal comma or point (`trimming` spaces around it first); nil when
+    /// the field is absent or empty, a 400 naming the field (and `what` it must be) when it is not a number.
+    func number<T: LosslessStringConvertible>(
+        _ name: String, as type: T.Type = Double.self, trimming: Bool = false, what: String = "a number"
+    ) throws -> T? {
+        guard let raw = trimming ? self[name]?.trimmingCharacters(in: .whitespaces) : self[name], !raw.isEmpty else {
+            return nil
+        }
+        guard let value = T(raw.replacingOccurrences(of: ",", with: ".")) else {
+            throw Problem(status: 400, detail: "\(name) must be \(what), got '\(raw)'")
+        }
+        return value
+    }
 }

@@ -42,7 +42,7 @@ import Testing
         try await store.addOrganization(id: "globex", name: "Globex", at: Date())
         try await store.grant(organization: "globex", .site("s2"))
         // A low bcrypt cost keeps the test fast; the cost is read back from each hash.
-        let hash = try await WebAuth.hashPassword(Self.password, cost: 4)
+        let hash = try await Users.hashPassword(Self.password, cost: 4)
         for (id, role, organization) in [
             ("admin", "admin", nil), ("operator", "operator", nil), ("viewer", "viewer", nil),
             ("acme", "partner", "acme"), ("globex", "partner", "globex"),
@@ -364,7 +364,7 @@ import Testing
             try await store.grant(organization: "hooli", .group("nope"))
         }
         #expect(try await store.scope(ofOrganization: "initech") == Scope(stations: ["CP3": "s2"]))
-        let hash = try await WebAuth.hashPassword(Self.password, cost: 4)
+        let hash = try await Users.hashPassword(Self.password, cost: 4)
         // An operator of the client organization: may control its station, not the site it stands at.
         try await store.addUser(
             UserRecord(id: "ina", name: "Ina", passwordHash: hash, role: "operator", organization: "initech", createdAt: now))
@@ -580,12 +580,12 @@ import Testing
     }
 
     @Test func passwordsAreStoredAsBcryptAndChecked() async throws {
-        let hash = try await WebAuth.hashPassword("a long enough password", cost: 4)
+        let hash = try await Users.hashPassword("a long enough password", cost: 4)
         #expect(hash.hasPrefix("$2b$04$") && !hash.contains("a long enough password"))
         #expect(try await WebAuth.verifyPassword("a long enough password", hash: hash))
         #expect(try await !WebAuth.verifyPassword("a long enough passwore", hash: hash))
-        #expect(WebAuth.passwordProblem("short") != nil)
-        #expect(WebAuth.passwordProblem("long enough, surely") == nil)
+        #expect(Users.passwordProblem("short") != nil)
+        #expect(Users.passwordProblem("long enough, surely") == nil)
     }
 
     @Test func everyStringIsTranslatedIntoEveryLanguage() {
