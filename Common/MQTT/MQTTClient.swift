@@ -1,15 +1,21 @@
 import CMosquitto
 public import CoreMetrics
+import Foundation
 public import Logging
 public import ServiceLifecycle
 import Synchronization
 
-/// An MQTT 3.1.1 client over libmosquitto's threaded loop, as a `Service`.
+/// An MQTT 3.1.1 client over libmosquitto, as a `Service`.
 ///
-/// `run()` connects and keeps the connection: libmosquitto's own thread reconnects with a doubling delay
-/// after every loss, and this client subscribes again each time. QoS 1 publishes complete when the broker's
+/// `run()` connects and keeps the connection: libmosquitto's network loop runs on a thread of this client's own,
+/// which reconnects after every loss (and every failed attempt) with a jittered, capped backoff
+/// (``ReconnectBackoff``), and this client subscribes again each time. QoS 1 publishes complete when the broker's
 /// PUBACK arrives; received messages come out of ``messages``, connection changes out of ``events``.
 /// Cancelling `run()` disconnects (without the will), stops the thread and frees the library's state.
+///
+/// The loop is this client's rather than libmosquitto's (`mosquitto_loop_start`) because that one waits whole
+/// seconds that grow to a fixed cap with no jitter, and gives up for good after some errors (TLS, authentication)
+/// that a broker being restarted or reconfigured can cause.
 public final class MQTTClient: Service, Sendable {
     /// A change of the connection.
     public enum Event: Sendable, Equatable {
@@ -68,6 +74,35 @@ public final class MQTTClient: Service, Sendable {
     /// if it drops before the PUBACK: the caller decides whether to resend (libmosquitto may also resend it
     /// after reconnecting, so the same message can arrive twice, as QoS 1 allows).
     public func publish(_ message: MQTTMessage) async throws {
+        try await acknowledgement(of: try enqueue(message))
+    }
+
+    /// Publishes messages with QoS 1 in their order (the broker gets them in that order) and returns once the broker
+    /// acknowledged each one. Stops queueing at the first that cannot be (the connection is down), so that what goes
+    /// out is always a prefix of `messages`; throws the first failure after the acknowledgements of those queued.
+    public func publish(_ messages: [MQTTMessage]) async throws {
+        var queued: [Int32] = []
+        var failure: (any Error)?
+        for message in messages {
+            do {
+                queued.append(try enqueue(message))
+            } catch {
+                failure = error
+                break
+            }
+        }
+        for mid in queued {
+            do {
+                try await acknowledgement(of: mid)
+            } catch {
+                failure = failure ?? error
+            }
+        }
+        if let failure { throw failure }
+    }
+
+    /// Hands a message to libmosquitto's queue (in order with the others), returning its message id.
+    private func enqueue(_ message: MQTTMessage) throws -> Int32 {
         var mid: Int32 = 0
         let code = callbacks.whileConnected { handle in
             message.payload.withUnsafeBytes { bytes in
@@ -77,6 +112,10 @@ public final class MQTTClient: Service, Sendable {
         }
         guard let code, code != MOSQ_ERR_NO_CONN.rawValue else { throw MQTTError.notConnected }
         try check("mosquitto_publish", code)
+        return mid
+    }
+
+    private func acknowledgement(of mid: Int32) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             callbacks.await(mid: mid, continuation)
         }
@@ -92,13 +131,19 @@ public final class MQTTClient: Service, Sendable {
 
         let broker = configuration.broker
         logger.info("connecting to the MQTT broker", metadata: ["broker": "\(broker)", "client_id": "\(configuration.clientId)"])
-        // The first attempt may fail (broker not up yet): the loop thread keeps retrying with the reconnect delay.
+        // The first attempt may fail (broker not up yet): the loop thread keeps retrying with the backoff.
         let first = mosquitto_connect_async(handle.pointer, broker.host, Int32(broker.port), Int32(configuration.keepAlive))
         if first != MOSQ_ERR_SUCCESS.rawValue {
             logger.warning(
                 "MQTT broker not reachable yet; retrying", metadata: ["broker": "\(broker)", "error": "\(Self.describe(first))"])
         }
-        try check("mosquitto_loop_start", mosquitto_loop_start(handle.pointer))
+        let loopEnded = ThreadEnd()
+        let thread = Thread { [self] in
+            networkLoop(handle)
+            loopEnded.signal()
+        }
+        thread.name = "mqtt \(configuration.clientId)"
+        thread.start()
 
         // Until the service group shuts down or the task is cancelled.
         if stopsOnGracefulShutdown {
@@ -107,18 +152,53 @@ public final class MQTTClient: Service, Sendable {
             while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
         }
 
-        // Teardown, in order: stop new work and let calls already inside libmosquitto return, say goodbye, join
-        // the loop thread, fail what waits. (The handle is destroyed after this, so no call may still be using it.)
+        // Teardown, in order: stop new work and let calls already inside libmosquitto return, say goodbye (the loop
+        // thread sends the DISCONNECT, then ends), join the loop thread, fail what waits. (The handle is destroyed
+        // after this, so no call may still be using it.)
         callbacks.state.withLock { state in
             state.handle = nil
             state.shuttingDown = true
+            state.goodbyeDeadline = .now + .seconds(2)
         }
         while callbacks.state.withLock({ $0.callsInside }) > 0 { await Task.yield() }
         mosquitto_disconnect(handle.pointer)
-        mosquitto_loop_stop(handle.pointer, false)
+        await loopEnded.wait()
         callbacks.failPending(with: MQTTError.shutDown)
         callbacks.finish()
         logger.info("MQTT client stopped", metadata: ["broker": "\(broker)"])
+    }
+
+    /// libmosquitto's network loop, on the client's own thread until the client shuts down: reads, writes and
+    /// keep-alives while connected; after a loss or a failed attempt, waits as ``ReconnectBackoff`` says and tries
+    /// again (connecting without blocking, so that a shutdown is never held up by a connect that hangs).
+    private func networkLoop(_ handle: Handle) {
+        let backoff = ReconnectBackoff(
+            first: .seconds(max(1, configuration.reconnectDelay.min)), cap: .seconds(configuration.reconnectDelay.max))
+        var random = SystemRandomNumberGenerator()
+        while true {
+            // Without a socket there is nothing to wait for (and some builds of the library would wait a second).
+            let code =
+                mosquitto_socket(handle.pointer) == -1
+                ? MOSQ_ERR_NO_CONN.rawValue : mosquitto_loop(handle.pointer, 1000, 1)
+            if let deadline = callbacks.state.withLock({ $0.shuttingDown ? $0.goodbyeDeadline : nil }) {
+                // Until the DISCONNECT is out (the connection then closes) or there is none to send.
+                if code != MOSQ_ERR_SUCCESS.rawValue || ContinuousClock.now >= deadline { return }
+                continue
+            }
+            guard code != MOSQ_ERR_SUCCESS.rawValue else { continue }
+            let attempt = callbacks.state.withLock { state in
+                defer { state.failedAttempts += 1 }
+                return state.failedAttempts
+            }
+            let delay = backoff.delay(attempt: attempt, using: &random)
+            guard callbacks.sleepUnlessShuttingDown(delay) else { return }
+            let retry = mosquitto_reconnect_async(handle.pointer)
+            if retry != MOSQ_ERR_SUCCESS.rawValue {
+                logger.debug(
+                    "MQTT reconnection attempt failed",
+                    metadata: ["attempt": "\(attempt + 1)", "error": "\(Self.describe(retry))"])
+            }
+        }
     }
 
     private func makeHandle() throws(MQTTError) -> Handle {
@@ -138,6 +218,8 @@ public final class MQTTClient: Service, Sendable {
 
     private func configure(_ handle: Handle) throws(MQTTError) {
         let pointer = handle.pointer
+        // Publishes from other threads are queued for the loop thread to write (and wake it), not written by the caller.
+        try check("mosquitto_threaded_set", mosquitto_threaded_set(pointer, true))
         try check("mosquitto_int_option", mosquitto_int_option(pointer, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311))
         try check("mosquitto_int_option", mosquitto_int_option(pointer, MOSQ_OPT_SEND_MAXIMUM, Int32(configuration.maxInflight)))
         if configuration.username != nil || configuration.password != nil {
@@ -157,10 +239,6 @@ public final class MQTTClient: Service, Sendable {
                 "mosquitto_tls_set",
                 mosquitto_tls_set(pointer, files.caFile, capath, files.certificate, files.key, nil))
         }
-        let delay = configuration.reconnectDelay
-        try check(
-            "mosquitto_reconnect_delay_set",
-            mosquitto_reconnect_delay_set(pointer, UInt32(max(1, delay.min)), UInt32(max(delay.min, delay.max)), true))
         mosquitto_connect_callback_set(pointer) { pointer, context, code in
             guard let context else { return }
             Unmanaged<Callbacks>.fromOpaque(context).takeUnretainedValue().connected(code: code, pointer: pointer)
@@ -193,6 +271,31 @@ public final class MQTTClient: Service, Sendable {
     }
 }
 
+/// The end of a thread, awaited by an async caller whatever happens to the caller's task: the loop thread uses the
+/// libmosquitto handle until it ends, so the handle must not be destroyed before (a cancelled wait would let it).
+final class ThreadEnd: Sendable {
+    private let state = Mutex<(ended: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
+
+    func signal() {
+        let waiter = state.withLock { state in
+            state.ended = true
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume()
+    }
+
+    func wait() async {
+        await withCheckedContinuation { continuation in
+            let ended = state.withLock { state in
+                if !state.ended { state.waiter = continuation }
+                return state.ended
+            }
+            if ended { continuation.resume() }
+        }
+    }
+}
+
 /// The libmosquitto client pointer; only used while `run()` owns it.
 struct Handle: @unchecked Sendable {
     let pointer: OpaquePointer
@@ -211,6 +314,10 @@ final class Callbacks: Sendable {
         var callsInside = 0
         var connected = false
         var shuttingDown = false
+        /// Once shutting down: how long the loop thread may take to send the DISCONNECT.
+        var goodbyeDeadline: ContinuousClock.Instant?
+        /// Attempts to reach the broker since the last connection, for the backoff.
+        var failedAttempts = 0
         var subscriptions: Set<String> = []
         /// Publishes waiting for their PUBACK, by message id.
         var waiting: [Int32: CheckedContinuation<Void, any Error>] = [:]
@@ -250,6 +357,20 @@ final class Callbacks: Sendable {
         return call(handle)
     }
 
+    /// Sleeps on the loop thread for `delay`, in short slices so that a shutdown is not held up; false when the
+    /// client began shutting down.
+    func sleepUnlessShuttingDown(_ delay: Duration) -> Bool {
+        let end = ContinuousClock.now + delay
+        while ContinuousClock.now < end {
+            if state.withLock({ $0.shuttingDown }) { return false }
+            let left = end - ContinuousClock.now
+            let slice = min(left, .milliseconds(50))
+            let microseconds = slice.components.seconds * 1_000_000 + slice.components.attoseconds / 1_000_000_000_000
+            if microseconds > 0 { usleep(UInt32(microseconds)) }
+        }
+        return !state.withLock { $0.shuttingDown }
+    }
+
     func await(mid: Int32, _ continuation: CheckedContinuation<Void, any Error>) {
         let outcome: Result<Void, MQTTError>? = state.withLock { state in
             if state.earlyAcks.remove(mid) != nil { return .success(()) }
@@ -270,6 +391,7 @@ final class Callbacks: Sendable {
         }
         let subscriptions = state.withLock { state in
             state.connected = true
+            state.failedAttempts = 0
             state.earlyAcks.removeAll()
             return state.subscriptions
         }

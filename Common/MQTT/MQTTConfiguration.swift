@@ -14,7 +14,9 @@ public struct MQTTConfiguration: Sendable, Equatable {
     public var cleanSession: Bool
     /// Seconds between pings when nothing else is sent; a broker that stays silent for 1.5 times that is gone.
     public var keepAlive: Int
-    /// The first and the longest wait between reconnection attempts (doubling in between).
+    /// The first and the longest wait between reconnection attempts, in seconds (doubling in between, each wait drawn
+    /// from the upper half of its step: see ``ReconnectBackoff``). The longest wait bounds how long after the broker's
+    /// return the client is back.
     public var reconnectDelay: (min: Int, max: Int)
     /// QoS 1 messages in flight (sent, PUBACK not yet received) at once.
     public var maxInflight: Int
@@ -24,7 +26,7 @@ public struct MQTTConfiguration: Sendable, Equatable {
 
     public init(
         broker: MQTTBroker, clientId: String, username: String? = nil, password: String? = nil, tls: MQTTTLSFiles? = nil,
-        will: MQTTMessage? = nil, cleanSession: Bool = true, keepAlive: Int = 30, reconnectDelay: (min: Int, max: Int) = (1, 30),
+        will: MQTTMessage? = nil, cleanSession: Bool = true, keepAlive: Int = 30, reconnectDelay: (min: Int, max: Int) = (1, 5),
         maxInflight: Int = 100, receiveBuffer: Int = 10_000
     ) {
         self.broker = broker

@@ -47,7 +47,18 @@ extension CentralSystem {
         }
     }
 
-    static func excerpt(_ bytes: [UInt8]) -> String {
+    /// Whether a text message is valid UTF-8, as RFC 6455 requires (checked in place, without making a string).
+    public static func isValidUTF8(_ bytes: [UInt8]) -> Bool {
+        do {
+            _ = try UTF8Span(validating: bytes.span)
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    /// The first 200 bytes of a frame, for a log line.
+    public static func excerpt(_ bytes: [UInt8]) -> String {
         let text = String(decoding: bytes.prefix(200), as: UTF8.self)
         return bytes.count > 200 ? text + "…" : text
     }

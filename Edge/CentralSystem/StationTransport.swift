@@ -20,6 +20,8 @@ public enum CloseCode {
     public static let protocolError: UInt16 = 1002
     /// Binary frames are not OCPP-J.
     public static let unsupportedData: UInt16 = 1003
+    /// A text message was not valid UTF-8 (RFC 6455, section 8.1).
+    public static let invalidPayloadData: UInt16 = 1007
     /// A frame was larger than the configured limit.
     public static let messageTooBig: UInt16 = 1009
     /// The connection was replaced or refused by policy.

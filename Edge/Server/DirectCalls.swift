@@ -60,6 +60,8 @@ final class DirectCalls: ChannelDuplexHandler {
     /// Hands the frame to the central system's event-loop path; false when it is not one it takes.
     private func take(_ frame: WebSocketFrame, session: StationSession, context: ChannelHandlerContext) -> Bool {
         let bytes = Array(frame.unmaskedData.readableBytesView)
+        // Not valid UTF-8: the connection's task closes the connection with 1007.
+        guard CentralSystem.isValidUTF8(bytes) else { return false }
         let loop = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         return central.receiveAtOnce(bytes, on: session) { answer in
             loop.eventLoop.execute {
@@ -74,10 +76,13 @@ final class DirectCalls: ChannelDuplexHandler {
 
     private func answered(context: ChannelHandlerContext) {
         takenCalls -= 1
-        guard takenCalls == 0 else { return }
+        guard takenCalls == 0, !held.isEmpty else { return }
         let waiting = held
         held = []
         for frame in waiting { pass(frame, context: context) }
+        // The async channel hands what it was given to the connection's task at the end of a read: these frames
+        // arrived in a read that has ended, so end one for them, or they wait for the charger's next frame.
+        context.fireChannelReadComplete()
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {

@@ -2,7 +2,9 @@ import CentralSystem
 import EdgeConfig
 import EdgeStore
 import Foundation
+import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import LoadControl
 import Logging
 import MeterIO
@@ -66,9 +68,24 @@ struct LocalHTTP {
                 }
                 limit = value
             }
+            var before: Int?
+            if let text = query["cursor"] {
+                guard let value = Int(String(text)), value > 0 else {
+                    throw Problem(
+                        title: "Bad Request", status: 400,
+                        detail: "cursor must be one the previous page's Link header handed out, got '\(text)'")
+                }
+                before = value
+            }
+            // One more than asked for says whether there is a next page.
             let sessions = try await central.store.sessions(
-                active: active, stationId: query["station"].map(String.init), limit: limit)
-            return try json(sessions.map(SessionView.init))
+                active: active, stationId: query["station"].map(String.init), before: before, limit: limit + 1)
+            var response = try json(sessions.prefix(limit).map(SessionView.init))
+            if sessions.count > limit {
+                let next = Self.nextPage(of: request.uri, cursor: sessions[limit - 1].id)
+                response.headers[HTTPField.Name("Link")!] = "<\(next)>; rel=\"next\""
+            }
+            return response
         }
         router.get("/sessions/:id") { _, context in
             let id = try context.parameters.require("id", as: Int.self)
@@ -92,6 +109,17 @@ struct LocalHTTP {
             }
         }
         return router
+    }
+
+    /// The same list's next page: the request's path and query with `cursor` set (RFC 8288 `Link: <…>; rel="next"`).
+    static func nextPage(of uri: URI, cursor: Int) -> String {
+        var items = URLComponents(string: uri.description)?.queryItems ?? []
+        items.removeAll { $0.name == "cursor" }
+        items.append(URLQueryItem(name: "cursor", value: "\(cursor)"))
+        var components = URLComponents()
+        components.path = uri.path
+        components.queryItems = items
+        return components.string ?? "\(uri.path)?cursor=\(cursor)"
     }
 
     /// The station id of the path, percent-decoded: ids may hold characters URLs escape (`CP/7` is `CP%2F7`).

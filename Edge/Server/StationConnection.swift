@@ -61,7 +61,8 @@ struct StationConnection {
                     return
                 }
                 if frame.fin {
-                    try await deliver(Array(frame.unmaskedData.readableBytesView), transport: transport, session: session)
+                    let message = Array(frame.unmaskedData.readableBytesView)
+                    guard try await deliver(message, transport: transport, session: session) else { return }
                 } else {
                     fragments = Array(frame.unmaskedData.readableBytesView)
                 }
@@ -80,7 +81,7 @@ struct StationConnection {
                 }
                 if frame.fin {
                     fragments = nil
-                    try await deliver(message, transport: transport, session: session)
+                    guard try await deliver(message, transport: transport, session: session) else { return }
                 } else {
                     fragments = message
                 }
@@ -103,10 +104,21 @@ struct StationConnection {
         }
     }
 
-    private func deliver(_ message: [UInt8], transport: WebSocketTransport, session: StationSession) async throws {
+    /// Hands one whole text message to the central system and sends its answer; false when the message was not
+    /// valid UTF-8 and the connection is closed with 1007, as RFC 6455 (section 8.1) requires of a text message.
+    private func deliver(_ message: [UInt8], transport: WebSocketTransport, session: StationSession) async throws -> Bool {
+        guard CentralSystem.isValidUTF8(message) else {
+            central.metrics.badFrame(reason: "invalid_utf8")
+            session.logger.warning(
+                "station sent a text message that is not valid UTF-8; closing the connection",
+                metadata: ["frame": "\(CentralSystem.excerpt(message))"])
+            await transport.close(code: CloseCode.invalidPayloadData, reason: "text message is not valid UTF-8")
+            return false
+        }
         if let answer = await central.receive(message, on: session) {
             try await transport.send(answer)
         }
+        return true
     }
 
 }

@@ -263,11 +263,19 @@ extension EdgeStore {
             at: Date())
     }
 
-    /// Sessions, newest first: only running ones, only finished ones, or all; of one station or all.
-    public func sessions(active: Bool? = nil, stationId: String? = nil, limit: Int = 100) async throws -> [SessionRecord] {
+    /// Sessions, newest first (by transaction id): only running ones, only finished ones, or all; of one station or
+    /// all; at most `limit`, and only those before transaction id `before` when given (the next page starts before the
+    /// last transaction id of the previous one).
+    public func sessions(
+        active: Bool? = nil, stationId: String? = nil, before: Int? = nil, limit: Int = 100
+    ) async throws -> [SessionRecord] {
         try await read { db in
             var conditions: [String] = []
             var arguments: StatementArguments = []
+            if let before {
+                conditions.append("id < ?")
+                arguments += [before]
+            }
             if let active { conditions.append(active ? "stop_time IS NULL" : "stop_time IS NOT NULL") }
             if let stationId {
                 conditions.append("station_id = ?")

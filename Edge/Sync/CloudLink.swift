@@ -154,12 +154,9 @@ public final class CloudLink: Service, Sendable {
         guard !entries.isEmpty else { return 0 }
         // Rewound while reading: start again from the oldest instead.
         guard window.withLock({ $0.sent(entries.map(\.seq), now: .now, readAt: generation) }) else { return 1 }
-        try await withThrowingDiscardingTaskGroup { group in
-            for entry in entries {
-                let message = MQTTMessage(topic: SyncTopic.up(site: site, type: entry.type), payload: entry.envelope(site: site))
-                group.addTask { try await self.client.publish(message) }
-            }
-        }
+        // In seq order on the wire, as the contract says (resends aside): queued one after the other, then awaited.
+        try await client.publish(
+            entries.map { MQTTMessage(topic: SyncTopic.up(site: site, type: $0.type), payload: $0.envelope(site: site)) })
         metrics.published.increment(by: entries.count)
         return entries.count
     }

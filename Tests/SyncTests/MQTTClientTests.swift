@@ -94,6 +94,19 @@ import Testing
         }
     }
 
+    @Test func reconnectWaitsDoubleUpToTheCapAndEachIsDrawnFromTheUpperHalfOfItsStep() {
+        let backoff = ReconnectBackoff(first: .seconds(1), cap: .seconds(5))
+        var random = SystemRandomNumberGenerator()
+        let steps: [Duration] = [.seconds(1), .seconds(2), .seconds(4), .seconds(5), .seconds(5), .seconds(5)]
+        for (attempt, step) in steps.enumerated() {
+            let waits = (0..<200).map { _ in backoff.delay(attempt: attempt, using: &random) }
+            #expect(waits.allSatisfy { $0 >= step / 2 && $0 <= step }, "attempt \(attempt): \(waits.min()!)–\(waits.max()!)")
+            #expect(Set(waits).count > 20, "the waits are spread, not all alike")
+        }
+        // However many attempts failed, never longer than the cap.
+        #expect(backoff.delay(attempt: 10_000, using: &random) <= .seconds(5))
+    }
+
     @Test func brokerURLsAreParsedWithTheirDefaultPorts() throws {
         #expect(try MQTTBroker(url: "mqtt://broker") == MQTTBroker(host: "broker", port: 1883, tls: false))
         #expect(

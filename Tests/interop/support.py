@@ -562,3 +562,90 @@ def same_json(a: Any, b: Any) -> bool:
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):
         return abs(a - b) < 1e-9
     return a == b
+
+
+# --------------------------------------------------------------------------------------------------------------
+# A WebSocket by hand
+
+
+class HandWebSocket:
+    """A client WebSocket written by hand on a plain TCP socket, for what a library does not let a test control: several
+    frames in one TCP write (as a charger's network stack may send them), and no pings at all."""
+
+    def __init__(self, edge: Edge, station_id: str, timeout: float = 10.0):
+        import socket
+        self.sock = socket.create_connection(("127.0.0.1", edge.ocpp_port), timeout=timeout)
+        key = base64.b64encode(os.urandom(16)).decode()
+        path = "/ocpp/" + urllib.parse.quote(station_id, safe="")
+        self.sock.sendall((
+            f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{edge.ocpp_port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: ocpp1.6\r\n\r\n").encode())
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = self.sock.recv(4096)
+            assert chunk, f"the edge closed the connection during the handshake: {head!r}"
+            head += chunk
+        head, self.buffer = head.split(b"\r\n\r\n", 1)
+        assert head.startswith(b"HTTP/1.1 101"), head
+
+    @staticmethod
+    def frame(payload: bytes, opcode: int = 0x1) -> bytes:
+        """One masked frame with FIN set, as a client must send it."""
+        mask = os.urandom(4)
+        length = len(payload)
+        if length < 126:
+            header = bytes([0x80 | opcode, 0x80 | length])
+        elif length < 1 << 16:
+            header = bytes([0x80 | opcode, 0x80 | 126]) + length.to_bytes(2, "big")
+        else:
+            header = bytes([0x80 | opcode, 0x80 | 127]) + length.to_bytes(8, "big")
+        return header + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+    def send_together(self, *payloads: str | bytes) -> None:
+        """Sends text frames in a single write."""
+        self.sock.sendall(b"".join(self.frame(p.encode() if isinstance(p, str) else p) for p in payloads))
+
+    def receive(self, timeout: float) -> tuple[int, bytes]:
+        """The next frame from the edge as (opcode, payload); raises TimeoutError when none comes in time."""
+        import socket
+        deadline = time.monotonic() + timeout
+
+        def need(count: int) -> bytes:
+            while len(self.buffer) < count:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError("no frame from the edge in time")
+                self.sock.settimeout(left)
+                try:
+                    chunk = self.sock.recv(65536)
+                except socket.timeout as error:
+                    raise TimeoutError("no frame from the edge in time") from error
+                if not chunk:
+                    raise ConnectionError("the edge closed the TCP connection")
+                self.buffer += chunk
+            taken, self.buffer = self.buffer[:count], self.buffer[count:]
+            return taken
+
+        first, second = need(2)
+        length = second & 0x7F
+        if length == 126:
+            length = int.from_bytes(need(2), "big")
+        elif length == 127:
+            length = int.from_bytes(need(8), "big")
+        return first & 0x0F, need(length)
+
+    def receive_json(self, timeout: float) -> Any:
+        """The next text frame, decoded; pings from the edge are answered on the way."""
+        deadline = time.monotonic() + timeout
+        while True:
+            opcode, payload = self.receive(max(0.0, deadline - time.monotonic()))
+            if opcode == 0x1:
+                return json.loads(payload)
+            if opcode == 0x9:
+                self.sock.sendall(self.frame(payload, opcode=0xA))
+            elif opcode == 0x8:
+                raise ConnectionError(f"the edge closed the WebSocket: {payload!r}")
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.close()

@@ -14,7 +14,7 @@ import websockets
 
 from ocpp.v16 import call
 from support import (
-    arun, charger, exchange, heartbeat_roundtrip, metric_sum, now_iso, raw_socket, recv_json, wait_until)
+    HandWebSocket, arun, charger, exchange, heartbeat_roundtrip, metric_sum, now_iso, raw_socket, recv_json, wait_until)
 
 ERROR_CODES = {
     "NotImplemented", "NotSupported", "InternalError", "ProtocolError", "SecurityError", "FormationViolation",
@@ -179,6 +179,29 @@ def test_a_binary_frame_closes_the_connection_with_1003(edge):
     assert_still_serving(edge)
     edge.wait_for_log(r"station=BIN-1\b.*binary")
     assert metric_sum(edge.metrics(), "ocpp_bad_frames_total", reason="binary") >= 1
+
+
+@pytest.mark.parametrize("frame", [
+    b'[2,"u8","Heartbeat",{"x":"\xff"}]',
+    b'[2,"u9","MeterValues",{"connectorId":1,"meterValue":[{"timestamp":"2026-01-01T00:00:00Z","sampledValue":'
+    b'[{"value":"1","context":"\xc3\x28"}]}]}]',
+], ids=["heartbeat", "meter_values"])
+def test_a_text_frame_that_is_not_utf8_closes_the_connection_with_1007(edge, frame):
+    """RFC 6455, 8.1: a text message that is not valid UTF-8 fails the connection with 1007, on either path a call
+    takes (MeterValues on the event loop, the others through the connection's task)."""
+    ws = HandWebSocket(edge, "UTF-1")
+    try:
+        arun(wait_until(lambda: edge.station("UTF-1").get("connected"), timeout=10, what="UTF-1 connected"))
+        ws.send_together(frame)
+        opcode, payload = ws.receive(10)
+        assert opcode == 0x8, (opcode, payload)
+        assert int.from_bytes(payload[:2], "big") == 1007, payload
+    finally:
+        ws.close()
+    arun(heartbeat_roundtrip(edge, "UTF-NEIGHBOUR"))
+    assert_still_serving(edge)
+    edge.wait_for_log(r"station=UTF-1\b.*not valid UTF-8")
+    assert metric_sum(edge.metrics(), "ocpp_bad_frames_total", reason="invalid_utf8") >= 1
 
 
 def test_a_flood_of_frames_is_answered_in_order_while_other_stations_are_served(edge):

@@ -302,3 +302,43 @@ def test_a_stop_whose_meter_data_breaks_the_schema_still_closes_its_session(edge
     assert session["active"] is False and session["energyWh"] == 2000
     line = edge.wait_for_log(r"stop accepted without its transactionData")
     assert "station=CP-LENIENT" in line
+
+
+def test_sessions_are_listed_page_by_page_with_a_link_to_the_next(edge):
+    """`GET /sessions` answers at most `limit` sessions and a `Link: <…>; rel="next"` header while there are more."""
+    import re
+    import urllib.request
+
+    async def body():
+        async with charger(edge, "CP-PAGES-1") as cp:
+            await cp.boot()
+            ids = []
+            for n in range(7):
+                started = await cp.call(call.StartTransaction(
+                    connector_id=1, id_tag="TOKEN-OK", meter_start=1000 * n, timestamp=now_iso(-60 + n)), suppress=False)
+                await cp.call(call.StopTransaction(
+                    meter_stop=1000 * n + 500, timestamp=now_iso(-59 + n), transaction_id=started.transaction_id))
+                ids.append(started.transaction_id)
+            return ids
+
+    ids = arun(body())
+    seen: list[int] = []
+    path = "/sessions?station=CP-PAGES-1&limit=3"
+    pages = 0
+    while path:
+        with urllib.request.urlopen(f"http://127.0.0.1:{edge.http_port}{path}", timeout=10) as response:
+            page = json.load(response)
+            link = response.headers.get("Link")
+        pages += 1
+        assert len(page) <= 3
+        seen += [s["transactionId"] for s in page]
+        match = re.fullmatch(r'<(/sessions\?[^>]+)>; rel="next"', link) if link else None
+        assert (match is not None) == (len(seen) < len(ids)), (link, seen)
+        if match:
+            assert "station=CP-PAGES-1" in match.group(1) and "limit=3" in match.group(1)
+        path = match.group(1) if match else None
+    assert pages == 3
+    assert seen == sorted(ids, reverse=True), "every session once, newest first"
+    # A cursor the edge did not hand out is refused with the reason.
+    code, problem = edge.get("/sessions?cursor=yesterday")
+    assert code == 400 and "cursor" in problem["detail"], problem

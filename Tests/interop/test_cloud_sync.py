@@ -10,7 +10,7 @@ import pytest
 
 from ocpp.v16 import call
 
-from cloud import edge_cloud_config
+from cloud import Peer, edge_cloud_config
 from support import arun, charger, metric_sum, now_iso, poll
 
 SITE = "site-sync"
@@ -99,6 +99,40 @@ def test_broker_down_during_sessions_then_back_loses_nothing(make_edge, make_clo
     sessions = {s["transactionId"]: s for s in cloud.sessions(site=SITE)}
     assert [sessions[t]["energyWh"] for t in ids] == [4000, 4000, 4001, 4002]
     assert len(sessions) == 4
+
+
+def test_after_a_broker_outage_the_edge_is_back_within_seconds_and_sends_in_seq_order(make_edge, make_cloud, broker):
+    """Issue 12, item 5: the edge reconnects within the backoff's cap (5 s) of the broker's return, however long it was
+    away, and what it kept meanwhile goes out in seq order (resends aside)."""
+    cloud = make_cloud(sites=(SITE,))
+    edge = make_edge(edge_cloud_config(SITE, broker))
+    ids = arun(sessions_at(edge, "CP-SYNC-ORDER", 1))
+    wait_for_sessions(cloud, ids)
+    broker.stop()
+    away = time.monotonic()
+    ids += arun(sessions_at(edge, "CP-SYNC-ORDER", 4, base=100_000, samples=8))
+    # Away long enough for the old backoff (1, 4, 9, 16, 25 s ...) to have stretched well past the cap.
+    time.sleep(max(0.0, away + 16 - time.monotonic()))
+    connections = edge.log_text().count("connected to the MQTT broker")
+    broker.start()
+    back = time.monotonic()
+    peer = Peer(broker, "order-watch", subscribe=[f"gridside/v1/{SITE}/up/#"])
+    poll(lambda: edge.log_text().count("connected to the MQTT broker") > connections, timeout=20, interval=0.05,
+         what="the edge reconnected")
+    reconnected = time.monotonic() - back
+    wait_for_sessions(cloud, ids)
+    energies = {s["transactionId"]: s["energyWh"] for s in cloud.sessions(site=SITE)}
+    assert [energies[t] for t in ids] == [4000, 4000, 4001, 4002, 4003]
+    seen: set[int] = set()
+    first_arrivals = []
+    for envelope in peer.received():
+        if envelope["seq"] > 0 and envelope["seq"] not in seen:
+            seen.add(envelope["seq"])
+            first_arrivals.append(envelope["seq"])
+    assert len(first_arrivals) >= 40, first_arrivals
+    assert first_arrivals == sorted(first_arrivals), f"out of seq order on the wire: {first_arrivals}"
+    print(f"edge reconnected {reconnected:.2f} s after the broker came back")
+    assert reconnected < 6.0, f"the edge took {reconnected:.1f} s to reconnect"
 
 
 def test_cloud_down_during_sessions_then_back_loses_nothing(make_edge, make_cloud, broker):
