@@ -100,7 +100,8 @@ public struct LoadPlanner: Sendable {
     public private(set) var grid: EdgeConfiguration.Grid
     public private(set) var settings: EdgeConfiguration.LoadManagement
     private var states: [ConnectorKey: ControlState] = [:]
-    private var buildingEstimate = [0.0, 0.0, 0.0]
+    /// The building's own load per grid phase as last estimated; nil before the first reading and after the failsafe.
+    private var buildingEstimate: [Double]?
 
     /// The tolerance above its limit a car may draw (meters and chargers are not exact).
     static let overdrawTolerance = 2.0
@@ -112,6 +113,10 @@ public struct LoadPlanner: Sendable {
     public static var retryDelayForTests: TimeInterval { retryDelay }
     /// How long after a new limit a car's measured draw reflects it (IEC 61851 gives a car 5 s).
     static let settleTime: TimeInterval = 5
+    /// How long after a new limit, without a report taken after `settleTime`, the car's draw is taken as uncertain:
+    /// somewhere between what it last reported and what it should draw now. Past it, a car is taken to draw what it
+    /// should (cars that take longer than this to rise are seen by the grid meter, and their limits corrected).
+    static let confirmTime: TimeInterval = 10
 
     struct ControlState: Sendable {
         var sent: Double?
@@ -128,6 +133,8 @@ public struct LoadPlanner: Sendable {
         var sentAt: Date?
         /// When the limit last changed value (a renewal does not count).
         var changedAt: Date?
+        /// The changes of the last `confirmTime`, oldest first: until confirmed, the car may be at any of them.
+        var changes: [LimitChange] = []
         var pending = false
         var paused = false
         var since: Date
@@ -136,6 +143,19 @@ public struct LoadPlanner: Sendable {
         var carLimit: Double?
         var overdrawSince: Date?
         var overdrawing = false
+        /// When the car's latest report was taken, and the limit it had had long enough to follow then (nil when
+        /// its limit was changing, or none was in force): a car that reported clearly less than that takes less than
+        /// it is offered.
+        var reportAt: Date?
+        var reportedUnder: Double?
+    }
+
+    /// A limit the charger accepted in place of another.
+    struct LimitChange: Sendable {
+        var at: Date
+        /// The limit before (nil when there was none of the edge's: the charger's own default or failsafe).
+        var from: Double?
+        var to: Double
     }
 
     public init(grid: EdgeConfiguration.Grid, settings: EdgeConfiguration.LoadManagement) {
@@ -165,10 +185,10 @@ public struct LoadPlanner: Sendable {
         states = states.filter { present.contains($0.key) }
 
         var loads: [ConnectorLoad] = []
-        var settled = true
-        var applyingDecrease = false
         var overdraw = [0.0, 0.0, 0.0]
-        var chargerDraw = [0.0, 0.0, 0.0]
+        // What the cars draw on each grid phase, at the least and the most they may draw now.
+        var drawLow = [0.0, 0.0, 0.0]
+        var drawHigh = [0.0, 0.0, 0.0]
         for connector in input.connectors {
             var state = states[connector.key] ?? ControlState(since: now)
             let fresh = connector.measuredAt.map { now.timeIntervalSince($0) < 120 } ?? false
@@ -180,6 +200,12 @@ public struct LoadPlanner: Sendable {
                 state.overdrawSince = nil
                 state.carPhases = 3
             } else if let measured {
+                if let at = connector.measuredAt, at != state.reportAt {
+                    state.reportAt = at
+                    state.reportedUnder = state.changedAt.flatMap { changed in
+                        at > changed.addingTimeInterval(Self.settleTime) ? state.sent : nil
+                    }
+                }
                 learn(&state, measured: measured, wiring: connector.wiring, now: now)
             }
             if !connector.connected {
@@ -191,7 +217,8 @@ public struct LoadPlanner: Sendable {
                     ? (state.sent ?? connector.wiring.maxCurrent)
                     : (connector.transactionId != nil ? min(settings.failsafeCurrent, connector.wiring.maxCurrent) : 0)
                 for phase in connector.wiring.gridPhases.prefix(state.carPhases) {
-                    chargerDraw[phase] += budget
+                    drawLow[phase] += budget
+                    drawHigh[phase] += budget
                     overdraw[phase] += budget
                 }
                 states[connector.key] = state
@@ -204,19 +231,10 @@ public struct LoadPlanner: Sendable {
                 // Nothing to steer: whatever it may draw is spoken for.
                 for phase in connector.wiring.gridPhases { overdraw[phase] += connector.wiring.maxCurrent }
             }
-            let draw = estimatedDraw(connector, state: state, measured: measured, now: now)
-            if connector.transactionId != nil, let changed = state.changedAt,
-                (connector.measuredAt ?? .distantPast) <= changed.addingTimeInterval(Self.settleTime)
-            {
-                settled = false
-            }
-            if connector.transactionId != nil, let changed = state.changedAt, let before = state.sentBefore,
-                let sent = state.sent, sent < before, now < changed.addingTimeInterval(Self.settleTime)
-            {
-                applyingDecrease = true
-            }
-            for (index, phase) in connector.wiring.gridPhases.enumerated() where index < draw.count {
-                chargerDraw[phase] += draw[index]
+            let draw = drawBounds(connector, state: state, measured: measured, now: now)
+            for (index, phase) in connector.wiring.gridPhases.enumerated() where index < draw.high.count {
+                drawLow[phase] += draw.low[index]
+                drawHigh[phase] += draw.high[index]
                 if state.overdrawing, let sent = state.sent, let measured, index < measured.count {
                     overdraw[phase] += max(0, measured[index] - sent)
                 }
@@ -239,15 +257,24 @@ public struct LoadPlanner: Sendable {
         if settings.mode == .dynamic, let meter = input.meter, !failsafe {
             for phase in 0..<3 {
                 let metered = meter.phaseCurrents[phase] ?? 0
-                let estimate = input.meterRole == .grid ? max(0, metered - chargerDraw[phase]) : metered
-                // Rises count at once; falls at the ramp's pace, at a quarter of it while some car's meter values
-                // predate its latest limit (the estimate then mixes a fresh grid reading with stale ones), and not
-                // at all while a car is still applying a cut (the grid shows the cut before its report does, and
-                // handing that current out again would make the cars swing).
-                let fall = applyingDecrease ? 0 : (settled ? settings.rampStep : settings.rampStep / 4)
-                building[phase] = input.meterRole == .grid ? max(estimate, buildingEstimate[phase] - fall) : estimate
+                guard input.meterRole == .grid else {
+                    building[phase] = metered
+                    continue
+                }
+                // A grid meter sees the building and the cars together. The building draws at least what is left
+                // with every car at the most it may draw now, and at most what is left with every car at the least:
+                // the estimate moves only as far as the reading forces it out of that range. So a car's own rise
+                // (seen by the grid meter before the car reports it) is not taken for the building, nor its cut
+                // for a building that fell; and with every car known, the estimate follows the meter at once, up
+                // and down.
+                let lowest = max(0, metered - drawHigh[phase])
+                let highest = max(0, metered - drawLow[phase])
+                let previous = buildingEstimate?[phase] ?? highest
+                building[phase] = min(max(previous, lowest), highest)
             }
-            buildingEstimate = building
+            buildingEstimate = input.meterRole == .grid ? building : nil
+        } else {
+            buildingEstimate = nil
         }
         for phase in 0..<3 { building[phase] += overdraw[phase] }
         let mode: LoadMode =
@@ -364,27 +391,42 @@ public struct LoadPlanner: Sendable {
             orders: orders, decisions: decisions, freeCapacity: freeForCars, buildingLoad: building, failsafe: failsafe)
     }
 
-    /// What a car draws now on each of its charger's phases. Meter values come seldom (often once a minute), so
-    /// after a new limit the last measurement may predate it: then a car that was following its limit is taken
-    /// to follow the new one (during the few seconds it has to apply a decrease, at its old draw), and a car that
-    /// was drawing less than offered at what it drew.
-    private func estimatedDraw(_ connector: ConnectorInput, state: ControlState, measured: [Double]?, now: Date) -> [Double] {
+    /// The least and the most a car may draw now on each of its charger's phases. Meter values come seldom (often
+    /// once a minute), so after a new limit the last measurement may predate it: the car is then expected to follow
+    /// its new limit (or, if it last reported clearly less than the limit it had then, to stay where it was); while
+    /// it applies a cut (`settleTime`) it may still draw the limit before; and until a report taken after the
+    /// change comes in, or `confirmTime` has passed, it may still be anywhere between where it last reported and
+    /// the limits of the latest changes. Without a limit of the edge's in force, it draws what it last reported.
+    private func drawBounds(
+        _ connector: ConnectorInput, state: ControlState, measured: [Double]?, now: Date
+    ) -> (low: [Double], high: [Double]) {
         let count = connector.wiring.gridPhases.count
-        guard connector.transactionId != nil, let sent = state.sent, let sentAt = state.changedAt else {
-            return (0..<count).map { index in measured.map { index < $0.count ? $0[index] : 0 } ?? 0 }
+        func reported(_ index: Int) -> Double? { measured.flatMap { index < $0.count ? $0[index] : nil } }
+        guard connector.transactionId != nil, let sent = state.sent, let changedAt = state.changedAt else {
+            let draw = (0..<count).map { reported($0) ?? 0 }
+            return (draw, draw)
         }
-        if let measured, let at = connector.measuredAt, at > sentAt.addingTimeInterval(Self.settleTime) {
-            return (0..<count).map { $0 < measured.count ? measured[$0] : 0 }
+        if let measured, let at = connector.measuredAt, at > changedAt.addingTimeInterval(Self.settleTime) {
+            let draw = (0..<count).map { $0 < measured.count ? measured[$0] : 0 }
+            return (draw, draw)
         }
-        let before = state.sentBefore ?? sent
-        let limitedItself = measured.map { ($0.prefix(state.carPhases).max() ?? 0) < before - 1.5 } ?? false
-        let applying = now < sentAt.addingTimeInterval(Self.settleTime)
-        return (0..<count).map { index in
-            guard index < state.carPhases else { return 0 }
-            let was = measured.flatMap { index < $0.count ? $0[index] : nil }
-            if sent < before, applying { return min(was ?? before, before) }
-            return limitedItself ? min(sent, was ?? sent) : sent
+        let limitedItself =
+            measured.flatMap { measured in
+                state.reportedUnder.map { (measured.prefix(state.carPhases).max() ?? 0) < $0 - 1.5 }
+            } ?? false
+        let unconfirmed = state.changes.filter { now.timeIntervalSince($0.at) < Self.confirmTime }
+        let cutting = unconfirmed.filter { now.timeIntervalSince($0.at) < Self.settleTime && ($0.from ?? 0) > $0.to }
+        var low = [Double](repeating: 0, count: count)
+        var high = [Double](repeating: 0, count: count)
+        for index in 0..<min(count, state.carPhases) {
+            let was = reported(index)
+            let expected = limitedItself ? min(sent, was ?? sent) : sent
+            high[index] = cutting.reduce(expected) { high, change in max(high, min(was ?? change.from!, change.from!)) }
+            low[index] =
+                unconfirmed.isEmpty
+                ? expected : unconfirmed.reduce(min(expected, was ?? 0)) { min($0, $1.from ?? 0, $1.to) }
         }
+        return (low, high)
     }
 
     /// Whether, and what, to send a connector: decreases at once, increases ramped and only past the hysteresis,
@@ -429,10 +471,15 @@ public struct LoadPlanner: Sendable {
         }
         let drawing = loaded.prefix(state.carPhases).max() ?? 0
         guard let sent = state.sent, let sentAt = state.sentAt else { return }
+        // Only a report taken once the limit in force had time to apply says how the car and charger treat it; an
+        // older one (meter values come seldom) says nothing about the limit it has now.
+        let reportAge = state.reportAt.map { $0.timeIntervalSince(state.changedAt ?? sentAt) } ?? -1
         // Reclaim: a car clearly below its offer for a while is counted at what it draws, plus room to rise.
         if let limit = state.carLimit, drawing >= limit - 0.5 {
             state.carLimit = nil
             state.reclaimSince = nil
+        } else if reportAge < Self.settleTime {
+            // Nothing new to judge by.
         } else if drawing < sent - 2, sent > 0 {
             state.reclaimSince = state.reclaimSince ?? now
             if let since = state.reclaimSince, now.timeIntervalSince(since) >= settings.reclaimAfter.seconds {
@@ -442,7 +489,7 @@ public struct LoadPlanner: Sendable {
             state.reclaimSince = nil
         }
         // Over-draw: well above the limit once the charger has had time to apply it.
-        if now.timeIntervalSince(state.changedAt ?? sentAt) >= Self.applyTime, drawing > sent + Self.overdrawTolerance {
+        if reportAge >= Self.applyTime, drawing > sent + Self.overdrawTolerance {
             state.overdrawSince = state.overdrawSince ?? now
             if let since = state.overdrawSince, now.timeIntervalSince(since) >= Self.applyTime { state.overdrawing = true }
         } else if drawing <= sent + 1 {
@@ -457,6 +504,10 @@ public struct LoadPlanner: Sendable {
         if state.sent != order.current {
             state.sentBefore = state.sent
             state.changedAt = now
+            state.changes.removeAll { now.timeIntervalSince($0.at) >= Self.confirmTime }
+            state.changes.append(LimitChange(at: now, from: state.sent, to: order.current))
+            // An over-draw is timed under the limit it exceeds.
+            state.overdrawSince = nil
         }
         state.unconfirmed = false
         state.retryAt = nil
@@ -482,6 +533,7 @@ public struct LoadPlanner: Sendable {
             states[key]?.sent = nil
             states[key]?.sentAt = nil
             states[key]?.changedAt = nil
+            states[key]?.changes = []
             states[key]?.sentTransaction = nil
         }
     }
