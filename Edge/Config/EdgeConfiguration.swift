@@ -148,8 +148,8 @@ public struct EdgeConfiguration: Sendable, Equatable {
         public var meterTimeout: Duration
         /// How often allocations are recomputed without a new meter reading.
         public var interval: Duration
-        /// How long a limit sent to a charger stays valid: the edge renews it; if the edge dies, the charger falls
-        /// back to the failsafe within this time.
+        /// How long a limit sent to a charger stays valid: the edge renews it halfway; if the edge dies, the charger
+        /// falls back to the failsafe between half of this and this after the edge's last cycle.
         public var leaseDuration: Duration
         /// The most a car's limit rises per cycle; decreases apply at once.
         public var rampStep: Double
@@ -159,6 +159,10 @@ public struct EdgeConfiguration: Sendable, Equatable {
         public var reclaimAfter: Duration
         /// How long a car keeps its turn before a paused one may take it.
         public var rotationInterval: Duration
+        /// The MeterValueSampleInterval (seconds) chargers are set to when theirs is longer or off, with the current
+        /// per phase among their sampled values, so that what a car draws is known soon after each new limit; nil
+        /// leaves the chargers' own meter values alone.
+        public var meterValuesInterval: Int? = 10
 
         public enum Mode: Sendable, Equatable {
             case off
@@ -174,7 +178,7 @@ public struct EdgeConfiguration: Sendable, Equatable {
 
         public static let off = LoadManagement(
             mode: .off, strategy: .equal, minCurrent: 6, failsafeCurrent: 6, meterTimeout: .seconds(10),
-            interval: .seconds(1), leaseDuration: .seconds(120), rampStep: 2, hysteresis: 1, reclaimAfter: .seconds(60),
+            interval: .seconds(1), leaseDuration: .seconds(60), rampStep: 4, hysteresis: 1, reclaimAfter: .seconds(60),
             rotationInterval: .seconds(900))
     }
 

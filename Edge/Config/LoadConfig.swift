@@ -124,6 +124,7 @@ extension ConfigReader {
                     "mode", "static_current_a", "strategy", "min_current_a", "failsafe_current_a", "meter_timeout_s",
                     "interval_ms",
                     "lease_s", "ramp_step_a", "hysteresis_a", "reclaim_after_s", "rotation_interval_s",
+                    "meter_values_interval_s",
                 ])
         else { return settings }
         let key = "load_management"
@@ -144,13 +145,16 @@ extension ConfigReader {
             integer(entry["meter_timeout_s"], at: "\(key).meter_timeout_s", in: 1...600, default: 10))
         settings.interval = .milliseconds(
             integer(entry["interval_ms"], at: "\(key).interval_ms", in: 100...60_000, default: 1000))
-        settings.leaseDuration = .seconds(integer(entry["lease_s"], at: "\(key).lease_s", in: 10...86_400, default: 120))
-        settings.rampStep = number(entry["ramp_step_a"], at: "\(key).ramp_step_a", in: 0.1...100, default: 2)!
+        settings.leaseDuration = .seconds(integer(entry["lease_s"], at: "\(key).lease_s", in: 10...86_400, default: 60))
+        settings.rampStep = number(entry["ramp_step_a"], at: "\(key).ramp_step_a", in: 0.1...100, default: 4)!
         settings.hysteresis = number(entry["hysteresis_a"], at: "\(key).hysteresis_a", in: 0...10, default: 1)!
         settings.reclaimAfter = .seconds(
             integer(entry["reclaim_after_s"], at: "\(key).reclaim_after_s", in: 5...3600, default: 60))
         settings.rotationInterval = .seconds(
             integer(entry["rotation_interval_s"], at: "\(key).rotation_interval_s", in: 60...86_400, default: 900))
+        let meterValues = integer(
+            entry["meter_values_interval_s"], at: "\(key).meter_values_interval_s", in: 0...3600, default: 10)
+        settings.meterValuesInterval = meterValues == 0 ? nil : meterValues
         return settings
     }
 

@@ -205,10 +205,13 @@ public final class LoadController: Service, Sendable {
     private func prepare(_ session: StationSession) async {
         let id = session.stationId
         var capabilities = ChargerCapabilities()
+        var configuration: [OCPP16.KeyValue] = []
         do {
-            let keys: [CiString50] = ["ChargeProfileMaxStackLevel", "ChargingScheduleAllowedChargingRateUnit"]
+            let keys: [CiString50] =
+                ["ChargeProfileMaxStackLevel", "ChargingScheduleAllowedChargingRateUnit"] + MeterValuesSetup.keys
             let answer = try await central.call(stationId: id, OCPP16.GetConfigurationRequest(key: keys))
-            capabilities.read(answer.configurationKey ?? [])
+            configuration = answer.configurationKey ?? []
+            capabilities.read(configuration)
         } catch {
             session.logger.warning(
                 "could not read the charger's charging profile limits; assuming current (A) at stack level 1",
@@ -219,12 +222,38 @@ public final class LoadController: Service, Sendable {
         if !capabilities.takesProfiles {
             session.logger.warning("charger does not take charging profiles; its cars are budgeted at its maximum current")
         }
+        if let interval = settings.meterValuesInterval {
+            await configureMeterValues(session, MeterValuesSetup.changes(configuration, interval: interval))
+        }
         let final = capabilities
         stations.withLock { stations in
             if stations[id]?.session === session {
                 stations[id]?.capabilities = final
                 stations[id]?.ready = true
                 stations[id]?.failsafeInstalled = installed ? current : nil
+            }
+        }
+    }
+
+    /// Asks the charger for the current per phase in its meter values and a shorter sample interval (see
+    /// ``MeterValuesSetup``); a refusal is logged, and the charger's cars are then judged on what it does report.
+    private func configureMeterValues(_ session: StationSession, _ changes: [(key: String, value: String)]) async {
+        for change in changes {
+            do {
+                let answer = try await central.call(
+                    stationId: session.stationId,
+                    OCPP16.ChangeConfigurationRequest(key: try CiString50(change.key), value: try CiString500(change.value)))
+                if answer.status == .accepted {
+                    session.logger.info(
+                        "meter values set up for load management", metadata: ["key": "\(change.key)", "value": "\(change.value)"])
+                } else {
+                    session.logger.notice(
+                        "charger kept its meter values setting; load management learns its cars' draw more slowly",
+                        metadata: ["key": "\(change.key)", "wanted": "\(change.value)", "status": "\(answer.status.rawValue)"])
+                }
+            } catch {
+                session.logger.notice(
+                    "could not set up the charger's meter values", metadata: ["key": "\(change.key)", "error": "\(error)"])
             }
         }
     }

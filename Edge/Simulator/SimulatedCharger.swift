@@ -222,6 +222,14 @@ public actor SimulatedCharger {
         throw CancellationError()
     }
 
+    /// Seconds between periodic meter values: the MeterValueSampleInterval setting, which a central system may change
+    /// (0: none).
+    var meterValueSampleInterval: Double {
+        let seconds =
+            Double(settings["MeterValueSampleInterval"]?.value ?? "") ?? Double(profile.meterInterval.components.seconds)
+        return seconds == 0 ? .infinity : seconds
+    }
+
     private func tick(now: Date) async throws {
         if now.timeIntervalSince(lastHeartbeat) >= heartbeatInterval {
             _ = try await call(OCPP16.HeartbeatRequest())
@@ -239,7 +247,7 @@ public actor SimulatedCharger {
                 try await adjustDraw(connectorId: id, now: now)
                 if car.isDone {
                     await stopSession(connectorId: id, reason: .evDisconnected)
-                } else if now.timeIntervalSince(connector.lastMeterValues) >= Double(profile.meterInterval.components.seconds) {
+                } else if now.timeIntervalSince(connector.lastMeterValues) >= meterValueSampleInterval {
                     try await sendMeterValues(connectorId: id, context: .samplePeriodic, now: now)
                 }
             } else {

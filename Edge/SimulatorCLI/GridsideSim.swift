@@ -68,7 +68,9 @@ struct GridsideSim: AsyncParsableCommand {
 
     @Option(
         parsing: .upToNextOption,
-        help: "Fixed building load steps instead of the swing: seconds=amps, e.g. 0=10 20=45 40=10 (the same on every phase).")
+        help:
+            "Fixed building load steps instead of the swing: seconds=amps, e.g. 0=10 20=45 40=10 (the same on every phase), or seconds=L1/L2/L3, e.g. 25=20/15/10."
+    )
     var buildingSteps: [String] = []
 
     @Option(help: "The meter stops answering after this many seconds (to see the failsafe).")
@@ -112,7 +114,7 @@ struct GridsideSim: AsyncParsableCommand {
         let building: BuildingLoad =
             steps.isEmpty
             ? .curve(base: [buildingLoad, buildingLoad, buildingLoad], swing: buildingSwing, period: buildingPeriod)
-            : .steps(steps.map { (at: $0.at, load: [$0.amps, $0.amps, $0.amps]) })
+            : .steps(steps.map { (at: $0.at, load: $0.amps) })
         let site = SiteSimulator(
             centralURL: url, count: stations, stationPrefix: prefix, logger: logger,
             meter: meterPort.map { (building: building, port: $0, diesAfter: meterDiesAfter) }
@@ -164,13 +166,18 @@ struct GridsideSim: AsyncParsableCommand {
         }
     }
 
-    private func parsedSteps() throws -> [(at: Double, amps: Double)] {
+    private func parsedSteps() throws -> [(at: Double, amps: [Double])] {
         try buildingSteps.map { entry in
             let parts = entry.split(separator: "=")
-            guard parts.count == 2, let at = Double(parts[0]), let amps = Double(parts[1]), at >= 0, amps >= 0 else {
-                throw ValidationError("--building-steps entries are seconds=amps, like 20=45; got \(entry)")
+            let amps = parts.count == 2 ? parts[1].split(separator: "/").compactMap { Double($0) } : []
+            guard parts.count == 2, let at = Double(parts[0]), at >= 0, amps.count == 1 || amps.count == 3,
+                amps.count == parts[1].split(separator: "/").count, amps.allSatisfy({ $0 >= 0 })
+            else {
+                throw ValidationError(
+                    "--building-steps entries are seconds=amps (every phase) or seconds=L1/L2/L3, like 20=45 or 20=12/30/8; "
+                        + "got \(entry)")
             }
-            return (at, amps)
+            return (at, amps.count == 1 ? [amps[0], amps[0], amps[0]] : amps)
         }.sorted { $0.at < $1.at }
     }
 }

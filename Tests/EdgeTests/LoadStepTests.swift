@@ -238,3 +238,46 @@ import Testing
         #expect(outcome.problems.isEmpty, "\(outcome.problems)")
     }
 }
+
+/// The lease: how long a charger whose edge died keeps its last limit before it falls back to the failsafe.
+@Suite struct LeaseTests {
+    @Test func withTheDefaultsAChargerFallsBackWithinAMinuteOfTheEdgesLastCycle() throws {
+        let config = try EdgeConfiguration.parse(
+            yaml: """
+                site: {id: s1}
+                grid: {phases: 3, limit_a: 63}
+                meters: [{name: grid, role: grid, url: "tcp://127.0.0.1:502", profile: sdm630}]
+                load_management: {mode: dynamic}
+                """)
+        #expect(config.loadManagement.leaseDuration == .seconds(60))
+        var planner = LoadPlanner(grid: config.grid!, settings: config.loadManagement)
+        let start = Date(timeIntervalSince1970: 1_800_000_000)
+        let car = ConnectorInput(
+            key: ConnectorKey(stationId: "CP1", connectorId: 1), wiring: .init(), transactionId: 1, startedAt: start)
+        // Each limit the charger accepts is valid for the lease from then; the edge may die after any cycle.
+        var validUntil: Date?
+        var worst = 0.0
+        var best = Double.infinity
+        for second in 0..<600 {
+            let now = start.addingTimeInterval(Double(second))
+            let plan = planner.plan(
+                PlannerInput(
+                    now: now, meter: MeterMeasurement(current: [20, 20, 20], takenAt: now), meterRole: .grid,
+                    connectors: [car]))
+            for order in plan.orders {
+                planner.accepted(order, at: now)
+                validUntil = now.addingTimeInterval(config.loadManagement.leaseDuration.seconds)
+            }
+            guard let validUntil, second > 0 else { continue }
+            worst = max(worst, validUntil.timeIntervalSince(now))
+            best = min(best, validUntil.timeIntervalSince(now))
+        }
+        // Renewed halfway: the last limit runs out between 30 and 60 s after the edge's last cycle.
+        #expect(worst <= 60)
+        #expect(best >= 29)
+    }
+}
+
+extension Duration {
+    fileprivate var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
