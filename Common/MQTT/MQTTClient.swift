@@ -74,29 +74,30 @@ public final class MQTTClient: Service, Sendable {
     /// if it drops before the PUBACK: the caller decides whether to resend (libmosquitto may also resend it
     /// after reconnecting, so the same message can arrive twice, as QoS 1 allows).
     public func publish(_ message: MQTTMessage) async throws {
-        try await acknowledgement(of: try enqueue(message))
+        try await acknowledgements(of: [try enqueue(message)])
     }
 
     /// Publishes messages with QoS 1 in their order (the broker gets them in that order) and returns once the broker
-    /// acknowledged each one. Stops queueing at the first that cannot be (the connection is down), so that what goes
-    /// out is always a prefix of `messages`; throws the first failure after the acknowledgements of those queued.
+    /// acknowledged each one. Stops queueing when the connection is down, so that what goes out is a prefix of
+    /// `messages`, in order; a message the library refuses (too large) is skipped. Throws the first failure, after the
+    /// acknowledgements of what was queued.
     public func publish(_ messages: [MQTTMessage]) async throws {
         var queued: [Int32] = []
         var failure: (any Error)?
         for message in messages {
             do {
                 queued.append(try enqueue(message))
-            } catch {
-                failure = error
+            } catch MQTTError.notConnected {
+                failure = failure ?? MQTTError.notConnected
                 break
-            }
-        }
-        for mid in queued {
-            do {
-                try await acknowledgement(of: mid)
             } catch {
                 failure = failure ?? error
             }
+        }
+        do {
+            if !queued.isEmpty { try await acknowledgements(of: queued) }
+        } catch {
+            failure = failure ?? error
         }
         if let failure { throw failure }
     }
@@ -115,9 +116,10 @@ public final class MQTTClient: Service, Sendable {
         return mid
     }
 
-    private func acknowledgement(of mid: Int32) async throws {
+    /// Waits for the PUBACKs of messages just queued (registered at once, so none is missed).
+    private func acknowledgements(of mids: [Int32]) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            callbacks.await(mid: mid, continuation)
+            callbacks.await(mids: mids, continuation)
         }
     }
 
@@ -155,10 +157,14 @@ public final class MQTTClient: Service, Sendable {
         // Teardown, in order: stop new work and let calls already inside libmosquitto return, say goodbye (the loop
         // thread sends the DISCONNECT, then ends), join the loop thread, fail what waits. (The handle is destroyed
         // after this, so no call may still be using it.)
-        callbacks.state.withLock { state in
-            state.handle = nil
-            state.shuttingDown = true
-            state.goodbyeDeadline = .now + .seconds(2)
+        // Under the connect lock: once it is set, the loop thread starts no new connection attempt, and one it was
+        // making has returned, so the DISCONNECT below cannot be undone by a reconnection.
+        callbacks.connecting.withLock { _ in
+            callbacks.state.withLock { state in
+                state.handle = nil
+                state.shuttingDown = true
+                state.goodbyeDeadline = .now + .seconds(2)
+            }
         }
         while callbacks.state.withLock({ $0.callsInside }) > 0 { await Task.yield() }
         mosquitto_disconnect(handle.pointer)
@@ -168,22 +174,35 @@ public final class MQTTClient: Service, Sendable {
         logger.info("MQTT client stopped", metadata: ["broker": "\(broker)"])
     }
 
+    /// How long a connection attempt may go unanswered (a broker host that is unreachable, not refusing) before it
+    /// is given up and the next one made.
+    static let attemptTimeout: Duration = .seconds(10)
+
     /// libmosquitto's network loop, on the client's own thread until the client shuts down: reads, writes and
-    /// keep-alives while connected; after a loss or a failed attempt, waits as ``ReconnectBackoff`` says and tries
-    /// again (connecting without blocking, so that a shutdown is never held up by a connect that hangs).
+    /// keep-alives while connected; after a loss, a failed attempt or one unanswered for ``attemptTimeout``, waits as
+    /// ``ReconnectBackoff`` says and tries again (connecting without blocking, so that a shutdown is not held up by
+    /// a connect that hangs; a host name that does not resolve can still hold it up for the resolver's timeout).
     private func networkLoop(_ handle: Handle) {
         let backoff = ReconnectBackoff(
             first: .seconds(max(1, configuration.reconnectDelay.min)), cap: .seconds(configuration.reconnectDelay.max))
         var random = SystemRandomNumberGenerator()
+        var attemptStarted = ContinuousClock.now
         while true {
             // Without a socket there is nothing to wait for (and some builds of the library would wait a second).
-            let code =
+            var code =
                 mosquitto_socket(handle.pointer) == -1
                 ? MOSQ_ERR_NO_CONN.rawValue : mosquitto_loop(handle.pointer, 1000, 1)
-            if let deadline = callbacks.state.withLock({ $0.shuttingDown ? $0.goodbyeDeadline : nil }) {
+            let (connected, goodbye) = callbacks.state.withLock { ($0.connected, $0.shuttingDown ? $0.goodbyeDeadline : nil) }
+            if let goodbye {
                 // Until the DISCONNECT is out (the connection then closes) or there is none to send.
-                if code != MOSQ_ERR_SUCCESS.rawValue || ContinuousClock.now >= deadline { return }
+                if code != MOSQ_ERR_SUCCESS.rawValue || ContinuousClock.now >= goodbye { return }
                 continue
+            }
+            if code == MOSQ_ERR_SUCCESS.rawValue, !connected, ContinuousClock.now - attemptStarted > Self.attemptTimeout {
+                logger.warning(
+                    "no answer from the MQTT broker; trying again",
+                    metadata: ["waited_s": "\(Self.attemptTimeout.components.seconds)"])
+                code = MOSQ_ERR_NO_CONN.rawValue
             }
             guard code != MOSQ_ERR_SUCCESS.rawValue else { continue }
             let attempt = callbacks.state.withLock { state in
@@ -192,7 +211,12 @@ public final class MQTTClient: Service, Sendable {
             }
             let delay = backoff.delay(attempt: attempt, using: &random)
             guard callbacks.sleepUnlessShuttingDown(delay) else { return }
-            let retry = mosquitto_reconnect_async(handle.pointer)
+            let retry: Int32? = callbacks.connecting.withLock { _ in
+                guard !callbacks.state.withLock({ $0.shuttingDown }) else { return nil }
+                return mosquitto_reconnect_async(handle.pointer)
+            }
+            guard let retry else { return }
+            attemptStarted = ContinuousClock.now
             if retry != MOSQ_ERR_SUCCESS.rawValue {
                 logger.debug(
                     "MQTT reconnection attempt failed",
@@ -319,13 +343,18 @@ final class Callbacks: Sendable {
         /// Attempts to reach the broker since the last connection, for the backoff.
         var failedAttempts = 0
         var subscriptions: Set<String> = []
-        /// Publishes waiting for their PUBACK, by message id.
-        var waiting: [Int32: CheckedContinuation<Void, any Error>] = [:]
+        /// Publishes waiting for their PUBACK: each message id to the batch of publishes it was sent with.
+        var waiting: [Int32: Int] = [:]
+        /// Each batch of publishes: how many PUBACKs it still waits for, and who waits for them.
+        var batches: [Int: (remaining: Int, continuation: CheckedContinuation<Void, any Error>)] = [:]
+        var nextBatch = 0
         /// PUBACKs that arrived before their publisher started waiting (the loop thread can be that fast).
         var earlyAcks: Set<Int32> = []
     }
 
     let state = Mutex(State())
+    /// Held by the loop thread while it starts a connection attempt, and by `run()` while it begins shutting down.
+    let connecting = Mutex(())
     private let messageSink: AsyncStream<MQTTMessage>.Continuation
     private let eventSink: AsyncStream<MQTTClient.Event>.Continuation
     private let receiveBuffer: Int
@@ -371,15 +400,30 @@ final class Callbacks: Sendable {
         return !state.withLock { $0.shuttingDown }
     }
 
-    func await(mid: Int32, _ continuation: CheckedContinuation<Void, any Error>) {
+    /// Resumes `continuation` once every message in `mids` has its PUBACK, or with the error that stops that.
+    func await(mids: [Int32], _ continuation: CheckedContinuation<Void, any Error>) {
         let outcome: Result<Void, MQTTError>? = state.withLock { state in
-            if state.earlyAcks.remove(mid) != nil { return .success(()) }
+            let remaining = mids.filter { state.earlyAcks.remove($0) == nil }
+            if remaining.isEmpty { return .success(()) }
             if state.shuttingDown { return .failure(.shutDown) }
             if !state.connected { return .failure(.disconnected) }
-            state.waiting[mid] = continuation
+            let batch = state.nextBatch
+            state.nextBatch += 1
+            state.batches[batch] = (remaining.count, continuation)
+            for mid in remaining { state.waiting[mid] = batch }
             return nil
         }
         if let outcome { continuation.resume(with: outcome) }
+    }
+
+    /// Takes every waiting batch out, for failing them.
+    private func takeWaiting() -> [CheckedContinuation<Void, any Error>] {
+        state.withLock { state in
+            let waiting = state.batches.values.map(\.continuation)
+            state.batches.removeAll()
+            state.waiting.removeAll()
+            return waiting
+        }
     }
 
     func connected(code: Int32, pointer: OpaquePointer?) {
@@ -407,14 +451,12 @@ final class Callbacks: Sendable {
     }
 
     func disconnected(code: Int32) {
-        let (waiting, wasConnected, shuttingDown) = state.withLock { state in
-            let waiting = state.waiting
-            state.waiting.removeAll()
+        let (wasConnected, shuttingDown) = state.withLock { state in
             let wasConnected = state.connected
             state.connected = false
-            return (waiting, wasConnected, state.shuttingDown)
+            return (wasConnected, state.shuttingDown)
         }
-        for continuation in waiting.values { continuation.resume(throwing: MQTTError.disconnected) }
+        for continuation in takeWaiting() { continuation.resume(throwing: MQTTError.disconnected) }
         guard !shuttingDown else { return }
         let reason = code == 0 ? "disconnected" : MQTTClient.describe(code)
         if wasConnected {
@@ -429,9 +471,13 @@ final class Callbacks: Sendable {
 
     func acknowledged(mid: Int32) {
         let continuation: CheckedContinuation<Void, any Error>? = state.withLock { state in
-            if let continuation = state.waiting.removeValue(forKey: mid) { return continuation }
-            state.earlyAcks.insert(mid)
-            return nil
+            guard let batch = state.waiting.removeValue(forKey: mid) else {
+                state.earlyAcks.insert(mid)
+                return nil
+            }
+            state.batches[batch]?.remaining -= 1
+            guard state.batches[batch]?.remaining == 0 else { return nil }
+            return state.batches.removeValue(forKey: batch)?.continuation
         }
         continuation?.resume()
     }
@@ -460,12 +506,7 @@ final class Callbacks: Sendable {
     }
 
     func failPending(with error: MQTTError) {
-        let waiting = state.withLock { state in
-            let waiting = state.waiting
-            state.waiting.removeAll()
-            return waiting
-        }
-        for continuation in waiting.values { continuation.resume(throwing: error) }
+        for continuation in takeWaiting() { continuation.resume(throwing: error) }
     }
 
     func finish() {

@@ -49,6 +49,7 @@ extension CentralSystem {
 
     /// Whether a text message is valid UTF-8, as RFC 6455 requires (checked in place, without making a string).
     public static func isValidUTF8(_ bytes: [UInt8]) -> Bool {
+        guard #available(macOS 26, *) else { return String(validating: bytes, as: UTF8.self) != nil }
         do {
             _ = try UTF8Span(validating: bytes.span)
             return true

@@ -205,13 +205,10 @@ public final class LoadController: Service, Sendable {
     private func prepare(_ session: StationSession) async {
         let id = session.stationId
         var capabilities = ChargerCapabilities()
-        var configuration: [OCPP16.KeyValue] = []
         do {
-            let keys: [CiString50] =
-                ["ChargeProfileMaxStackLevel", "ChargingScheduleAllowedChargingRateUnit"] + MeterValuesSetup.keys
+            let keys: [CiString50] = ["ChargeProfileMaxStackLevel", "ChargingScheduleAllowedChargingRateUnit"]
             let answer = try await central.call(stationId: id, OCPP16.GetConfigurationRequest(key: keys))
-            configuration = answer.configurationKey ?? []
-            capabilities.read(configuration)
+            capabilities.read(answer.configurationKey ?? [])
         } catch {
             session.logger.warning(
                 "could not read the charger's charging profile limits; assuming current (A) at stack level 1",
@@ -222,15 +219,22 @@ public final class LoadController: Service, Sendable {
         if !capabilities.takesProfiles {
             session.logger.warning("charger does not take charging profiles; its cars are budgeted at its maximum current")
         }
-        if let interval = settings.meterValuesInterval {
-            await configureMeterValues(session, MeterValuesSetup.changes(configuration, interval: interval))
-        }
         let final = capabilities
         stations.withLock { stations in
             if stations[id]?.session === session {
                 stations[id]?.capabilities = final
                 stations[id]?.ready = true
                 stations[id]?.failsafeInstalled = installed ? current : nil
+            }
+        }
+        // Once the charger is steered: a charger slow to answer does not hold up its first limits.
+        if let interval = settings.meterValuesInterval {
+            do {
+                let answer = try await central.call(
+                    stationId: id, OCPP16.GetConfigurationRequest(key: MeterValuesSetup.keys))
+                await configureMeterValues(session, MeterValuesSetup.changes(answer.configurationKey ?? [], interval: interval))
+            } catch {
+                session.logger.notice("could not read the charger's meter values settings", metadata: ["error": "\(error)"])
             }
         }
     }

@@ -506,8 +506,6 @@ public struct LoadPlanner: Sendable {
             state.changedAt = now
             state.changes.removeAll { now.timeIntervalSince($0.at) >= Self.confirmTime }
             state.changes.append(LimitChange(at: now, from: state.sent, to: order.current))
-            // An over-draw is timed under the limit it exceeds.
-            state.overdrawSince = nil
         }
         state.unconfirmed = false
         state.retryAt = nil

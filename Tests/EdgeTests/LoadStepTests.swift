@@ -241,7 +241,7 @@ import Testing
 
 /// The lease: how long a charger whose edge died keeps its last limit before it falls back to the failsafe.
 @Suite struct LeaseTests {
-    @Test func withTheDefaultsAChargerFallsBackWithinAMinuteOfTheEdgesLastCycle() throws {
+    @Test func withTheDefaultLeaseTheLimitInForceRunsOutBetween30And60SecondsAfterAnyCycle() throws {
         let config = try EdgeConfiguration.parse(
             yaml: """
                 site: {id: s1}
@@ -254,7 +254,8 @@ import Testing
         let start = Date(timeIntervalSince1970: 1_800_000_000)
         let car = ConnectorInput(
             key: ConnectorKey(stationId: "CP1", connectorId: 1), wiring: .init(), transactionId: 1, startedAt: start)
-        // Each limit the charger accepts is valid for the lease from then; the edge may die after any cycle.
+        // Each limit the charger accepts is valid for the lease from then (LoadController sends it with validTo =
+        // now + lease_s); the edge may die after any cycle.
         var validUntil: Date?
         var worst = 0.0
         var best = Double.infinity

@@ -299,10 +299,14 @@ def edge_cloud_config(site: str, broker: Mosquitto, **cloud) -> dict:
 class Peer:
     """An MQTT client for tests: records what arrives on its subscriptions and publishes at QoS 1."""
 
-    def __init__(self, broker: Mosquitto, client_id: str, subscribe: list[str] | None = None):
+    def __init__(self, broker: Mosquitto, client_id: str, subscribe: list[str] | None = None, persistent: bool = False):
+        """`persistent`: the broker keeps the subscription and queues what arrives while the peer is away (a broker
+        restart included), and the peer reconnects within 2 s."""
         self.messages: list[tuple[str, bytes]] = []
         self._lock = threading.Lock()
-        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id)
+        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=not persistent)
+        if persistent:
+            self.client.reconnect_delay_set(min_delay=1, max_delay=2)
         self.client.on_message = self._on_message
         self._subscriptions = subscribe or []
         self.client.on_connect = lambda client, *_: [client.subscribe(topic, qos=1) for topic in self._subscriptions]

@@ -22,7 +22,12 @@ def meter_values(unique_id: str, value: int = 1000) -> str:
 
 def connect(edge, station_id: str) -> HandWebSocket:
     ws = HandWebSocket(edge, station_id)
-    arun(wait_until(lambda: edge.station(station_id).get("connected"), timeout=10, what=f"{station_id} connected"))
+
+    def connected() -> bool:
+        code, body = edge.get(f"/stations/{station_id}")
+        return code == 200 and bool(body.get("connected"))
+
+    arun(wait_until(connected, timeout=10, what=f"{station_id} connected"))
     return ws
 
 

@@ -191,7 +191,7 @@ def test_a_text_frame_that_is_not_utf8_closes_the_connection_with_1007(edge, fra
     takes (MeterValues on the event loop, the others through the connection's task)."""
     ws = HandWebSocket(edge, "UTF-1")
     try:
-        arun(wait_until(lambda: edge.station("UTF-1").get("connected"), timeout=10, what="UTF-1 connected"))
+        arun(wait_until(lambda: edge.get("/stations/UTF-1")[0] == 200, timeout=10, what="UTF-1 connected"))
         ws.send_together(frame)
         opcode, payload = ws.receive(10)
         assert opcode == 0x8, (opcode, payload)
