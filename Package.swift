@@ -133,6 +133,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Edge/CentralSystem",
             swiftSettings: swiftSettings
@@ -256,8 +257,9 @@ let package = Package(
         .target(
             name: "CloudAPI",
             dependencies: [
-                "OCPP", "SyncContract", "CloudStore", "CloudIngest", "CloudFirmware",
+                "OCPP", "SyncContract", "SiteModel", "CloudStore", "CloudIngest", "CloudFirmware",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),

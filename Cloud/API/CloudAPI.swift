@@ -36,6 +36,7 @@ public struct CloudAPI: Sendable {
 
     public func router() -> Router<APIRequestContext> {
         let router = Router(context: APIRequestContext.self)
+        router.middlewares.add(StrictTransportSecurity())
         router.middlewares.add(ProblemMiddleware(metrics: metrics))
         router.get("/healthz") { _, _ in
             _ = try await repository.sites(in: Scope())
@@ -50,7 +51,8 @@ public struct CloudAPI: Sendable {
         addFirmwareDownload(to: router)
         router.middlewares.add(TokenAuthenticator(repository: repository))
         router.get("/metrics") { _, context in
-            _ = try context.require(.read)
+            // Fleet-wide volumes: for the fleet's own administrators (security review, finding 27).
+            try Users.requireStaffAdmin(try context.require(.admin))
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                 body: .init(byteBuffer: ByteBuffer(bytes: prometheus())))

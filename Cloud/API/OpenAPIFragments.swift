@@ -30,8 +30,9 @@ enum OpenAPIFragments {
             "parameters": [{"in": "path", "name": "site", "required": true, "schema": {"type": "string"}}],
             "requestBody": {"required": true, "content": {"application/json": {"schema": {
              "type": "object", "required": ["id"], "properties": {
-              "id": {"type": "string", "maxLength": 48},
-              "password": {"type": "string", "minLength": 16, "maxLength": 40, "description": "Basic auth (security profiles 1 and 2); only its bcrypt hash leaves the cloud"},
+              "id": {"type": "string", "maxLength": 48, "pattern": "^[A-Za-z0-9*_=+|@.-]{1,48}$"},
+              "password": {"type": "string", "minLength": 16, "maxLength": 40, "description": "Basic auth (security profiles 1 and 2); only its bcrypt hash leaves the cloud. Absent: a station registered before keeps its password"},
+              "removePassword": {"type": "boolean", "description": "true: the station connects without Basic auth from now on (security profile 0)"},
               "maxCurrentA": {"type": "number", "minimum": 6, "maximum": 500, "description": "Default 32"},
               "phases": {"enum": [1, 3], "description": "Default 3"},
               "rotation": {"type": "string", "description": "L1L2L3, L2L3L1, L3L1L2, or L1, L2, L3 for one phase"},

@@ -1,5 +1,6 @@
 public import CloudStore
 public import Foundation
+import SiteModel
 public import SyncContract
 
 /// A station to add to a site ahead of its first connection (the API's body; the dashboard's form makes the same).
@@ -14,6 +15,9 @@ public struct StationRegistrationInput: Decodable, Sendable {
     public var priority: Int?
     /// A group the station joins at once, in the cloud (groups are the cloud's, not the edge's).
     public var group: String?
+    /// True: the station connects without Basic auth from now on. Without it, a station registered again with no
+    /// password keeps the one it has.
+    public var removePassword: Bool?
 
     public init(
         id: String, password: String?, maxCurrentA: Double?, phases: Int?, rotation: String?, priority: Int?,
@@ -52,8 +56,8 @@ public struct StationRegistrationInput: Decodable, Sendable {
     /// The registration to send, after every check (each refusal names the field); `hash` makes the password's
     /// bcrypt hash.
     func registration(hash: (String) async throws -> String) async throws -> StationRegistration {
-        guard !id.isEmpty, id.count <= 48, !id.contains("/") else {
-            throw Problem(status: 400, detail: "id must have 1 to 48 characters and no '/'")
+        if let problem = StationIdentity.problem(id) {
+            throw Problem(status: 400, detail: "id \(problem)")
         }
         if let password, !(16...40).contains(password.count) {
             throw Problem(status: 400, detail: "password must be 16 to 40 characters (OCPP security profiles 1 and 2)")
@@ -64,7 +68,11 @@ public struct StationRegistrationInput: Decodable, Sendable {
             rotation: rotation.flatMap { $0.isEmpty ? nil : $0 } ?? (phases == 1 ? "L1" : "L1L2L3"), priority: priority ?? 0)
         let problems = registration.problems
         guard problems.isEmpty else { throw Problem(status: 400, detail: problems.joined(separator: "; ")) }
+        if removePassword == true, password != nil {
+            throw Problem(status: 400, detail: "removePassword: give either a password or removePassword, not both")
+        }
         if let password { registration.passwordHash = try await hash(password) }
+        registration.removePassword = removePassword == true ? true : nil
         return registration
     }
 }

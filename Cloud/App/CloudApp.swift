@@ -70,6 +70,7 @@ public struct CloudApp: Sendable {
         var tls = TLSConfiguration.makeServerConfiguration(
             certificateChain: chain, privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
         tls.shutdownTimeout = .seconds(1)
+        tls.minimumTLSVersion = .tlsv12
         let http = configuration.http
         let logger = self.logger
         let router = api.router()

@@ -14,6 +14,8 @@ public final class SQLiteRepository: CloudRepository {
             // A batch of thousands of messages dirties many pages; with the default 2 MB cache SQLite spills
             // them to the WAL in the middle of the transaction, rewriting the same pages over and over.
             try db.execute(sql: "PRAGMA cache_size = -65536")
+            // After a checkpoint the WAL shrinks back to 64 MiB, instead of keeping its largest size for ever.
+            try db.execute(sql: "PRAGMA journal_size_limit = 67108864")
         }
         configuration.busyMode = .timeout(5)
         pool = try DatabasePool(path: path, configuration: configuration)

@@ -187,10 +187,21 @@ public struct Dashboard: Sendable {
     static let decoyHash = Bcrypt.hash(UUID().uuidString, cost: Users.bcryptCost)
 
     /// Only a path on this site may be where sign-in leads (never another site).
-    private func safeNext(_ next: String?) -> String {
-        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.contains("\\") else { return "/" }
-        return next
+    private func safeNext(_ next: String?) -> String { Self.safeNext(next) }
+
+    /// Where to go after signing in: a path on this site, else the home page. Only `/` followed by path and query
+    /// characters: browsers drop tabs and line breaks from a URL before resolving it, so `/<TAB>/evil.example` would
+    /// otherwise lead off-site (security review, finding 9), and `//` or `\\` would name another host.
+    static func safeNext(_ next: String?) -> String {
+        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), next.utf8.count <= 2048 else { return "/" }
+        let allowed = next.utf8.allSatisfy { byte in
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || Self.nextPunctuation.contains(byte)
+        }
+        return allowed ? next : "/"
     }
+
+    private static let nextPunctuation: Set<UInt8> = Set("/_.~%?=&-+:,;@!$'()*".utf8)
 
     static func localPath(_ referer: String) -> String? {
         guard let url = URL(string: referer), !url.path.isEmpty else { return nil }

@@ -20,6 +20,9 @@ public struct StationRegistration: Codable, Sendable, Equatable {
     public var rotation: String
     /// Higher is served first by the `priority` strategy (-100 to 100).
     public var priority: Int
+    /// True: the station connects without Basic auth from now on. Without it, a registration with no password hash
+    /// keeps the hash the station has (a registration cannot lower a station's security by leaving it out).
+    public var removePassword: Bool?
 
     public init(passwordHash: String?, maxCurrentA: Double, phases: Int, rotation: String, priority: Int) {
         self.passwordHash = passwordHash

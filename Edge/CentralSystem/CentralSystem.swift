@@ -24,6 +24,9 @@ public final class CentralSystem: Sendable {
     private let sessions = Mutex<[String: StationSession]>([:])
     /// edge.yaml's stations and those the cloud registered since.
     private let configuredStations: Mutex<[String: EdgeConfiguration.Station]>
+    /// bcrypt is deliberately slow: it runs on one serial queue, off the cooperative pool and the event loops, so a
+    /// thousand chargers reconnecting at once (or a client guessing passwords) take one core, not all.
+    private let credentials = Credentials()
 
     public init(
         configuration: EdgeConfiguration, store: EdgeStore, metrics: EdgeMetrics, logger: Logger,
@@ -59,9 +62,12 @@ public final class CentralSystem: Sendable {
     ///
     /// - Parameter authorization: the request's `Authorization` header, if any.
     public func admit(stationId: String, authorization: String?) async -> Admission {
-        guard !stationId.isEmpty, stationId.count <= 48 else {
+        if let problem = StationIdentity.problem(stationId) {
             metrics.authFailure(reason: "bad_identity")
-            return .refused(status: 404, reason: "station identity must have 1 to 48 characters")
+            logger.warning(
+                "connection refused: not a station identity",
+                metadata: ["identity": "\(stationId.debugDescription.prefix(120))", "reason": "\(problem)"])
+            return .refused(status: 404, reason: "the station identity \(problem)")
         }
         let configured = configuredStations.withLock { $0[stationId] }
         let known: StationRecord?
@@ -72,9 +78,17 @@ public final class CentralSystem: Sendable {
             return .refused(status: 503, reason: "store unavailable")
         }
         if configured?.passwordHash != nil || configuration.ocpp.basicAuth {
-            guard let hash = configured?.passwordHash, let password = Self.basicPassword(authorization, user: stationId),
-                await Self.verify(password: password, hash: hash)
-            else {
+            var verdict = Credentials.Verdict.invalid
+            if let hash = configured?.passwordHash, let password = Self.basicPassword(authorization, user: stationId) {
+                verdict = await credentials.check(station: stationId, password: password, hash: hash)
+            }
+            if verdict == .busy {
+                metrics.authFailure(reason: "busy")
+                logger.warning(
+                    "station refused for now: too many credential checks waiting", metadata: ["station": "\(stationId)"])
+                return .refused(status: 503, reason: "too many connection attempts at once; try again")
+            }
+            guard verdict == .valid else {
                 metrics.authFailure(reason: "bad_credentials")
                 logger.warning(
                     "station refused: missing or wrong Basic auth credentials",
@@ -104,16 +118,6 @@ public final class CentralSystem: Sendable {
         else { return nil }
         return String(decoded[decoded.index(after: colon)...])
     }
-
-    /// bcrypt is deliberately slow: it runs on one serial queue, off the cooperative pool and the event loops,
-    /// so a thousand chargers reconnecting at once (or a client guessing passwords) take one core, not all.
-    static func verify(password: String, hash: String) async -> Bool {
-        await withCheckedContinuation { continuation in
-            bcryptQueue.async { continuation.resume(returning: Bcrypt.verify(password, hash: hash)) }
-        }
-    }
-
-    private static let bcryptQueue = DispatchQueue(label: "gridside.bcrypt")
 
     // MARK: Sessions
 

@@ -18,6 +18,9 @@ public enum CommandError: Error, Sendable, Equatable, CustomStringConvertible {
     case stationError(action: String, code: String, description: String)
     /// The station's answer does not fit the action's response schema.
     case invalidResponse(action: String, error: OCPPError)
+    /// The edge does not carry this command from outside: it would lift load management's limits or change the
+    /// station's security behind the edge's back.
+    case refused(action: String, reason: String)
 
     public var description: String {
         switch self {
@@ -29,6 +32,7 @@ public enum CommandError: Error, Sendable, Equatable, CustomStringConvertible {
         case .timeout(let action, let after): "station did not answer \(action) within \(after)"
         case .stationError(let action, let code, let description): "station answered \(action) with \(code): \(description)"
         case .invalidResponse(let action, let error): "station's answer to \(action) is not valid: \(error.reason)"
+        case .refused(let action, let reason): "\(action) refused: \(reason)"
         }
     }
 }
@@ -58,12 +62,36 @@ extension CentralSystem {
         } catch {
             throw .invalidPayload(action: Request.action, error: error)
         }
+        if let reason = refusal(of: request) { throw .refused(action: Request.action, reason: reason) }
         let response = try await call(stationId: stationId, request)
         do {
             return try coder.encode(response)
         } catch {
             throw .invalidResponse(action: Request.action, error: OCPPError(.internalError, "\(error)"))
         }
+    }
+
+    /// Configuration keys the generic command path does not change: the Basic auth password (the station's
+    /// registration sets it, and a change here would lock the station out of the edge) and the security profile.
+    static let protectedConfigurationKeys: Set<String> = ["authorizationkey", "securityprofile"]
+
+    /// Why a command from outside (the cloud, the local HTTP interface) is not carried to a station, if it is not:
+    /// while load management is on, the edge alone sets charging profiles (a profile from outside could lift its
+    /// limits above the fuse), and security-relevant configuration keys are not changed as plain settings.
+    func refusal(of request: some OCPPRequest) -> String? {
+        if request is OCPP16.SetChargingProfileRequest || request is OCPP16.ClearChargingProfileRequest,
+            configuration.loadManagement.mode != .off
+        {
+            return "load management sets this site's charging profiles while it is on (load_management.mode in "
+                + "edge.yaml); one from outside could lift its limits above the fuse"
+        }
+        if let change = request as? OCPP16.ChangeConfigurationRequest,
+            Self.protectedConfigurationKeys.contains(change.key.value.lowercased())
+        {
+            return "\(change.key.value) is not changed as a configuration key: the station's password is set by its "
+                + "registration, and its security profile by the installer"
+        }
+        return nil
     }
 
     /// Sends a typed command to a connected station and returns its typed answer.

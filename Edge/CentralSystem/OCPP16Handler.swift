@@ -13,8 +13,11 @@ struct OCPP16Handler: Sendable {
     let now: @Sendable () -> Date
     let coder = PayloadCoder()
 
-    /// Actions a station that is not yet accepted may not use: they would let it charge.
-    static let needAcceptance: Set<String> = [OCPP16.AuthorizeRequest.action, OCPP16.StartTransactionRequest.action]
+    /// All a station that is not accepted may send (OCPP 1.6, 4.2.1: a Pending station is only to boot again); anything
+    /// else would let an unknown device charge, write sessions or feed load management before an operator approved it.
+    static let allowedBeforeAcceptance: Set<String> = [
+        OCPP16.BootNotificationRequest.action, OCPP16.HeartbeatRequest.action,
+    ]
 
     func handle(_ call: OCPPFrame.Call, session: StationSession) async -> OCPPFrame {
         do {
@@ -32,8 +35,8 @@ struct OCPP16Handler: Sendable {
     }
 
     private func dispatch(_ call: OCPPFrame.Call, session: StationSession) async throws -> [UInt8] {
-        if session.approval != .accepted, Self.needAcceptance.contains(call.action) {
-            throw OCPPError(.securityError, "station is not accepted by the central system yet")
+        if session.approval != .accepted, !Self.allowedBeforeAcceptance.contains(call.action) {
+            throw OCPPError(.securityError, "station is not accepted by the central system yet: only BootNotification")
         }
         switch call.action {
         case OCPP16.BootNotificationRequest.action: return try await run(call) { try await bootNotification($0, session) }
@@ -229,7 +232,7 @@ struct OCPP16Handler: Sendable {
     func meterValuesAtOnce(
         _ call: OCPPFrame.Call, session: StationSession, answer: @escaping @Sendable (OCPPFrame) -> Void
     ) -> Bool {
-        guard call.action == OCPP16.MeterValuesRequest.action,
+        guard call.action == OCPP16.MeterValuesRequest.action, session.approval == .accepted,
             let request = try? coder.decode(OCPP16.MeterValuesRequest.self, from: call.payload),
             let samples = try? meterSamples(request, session), let response = try? coder.encode(OCPP16.MeterValuesResponse())
         else { return false }

@@ -128,7 +128,7 @@ extension ConfigReader {
                     allowed: ["id", "password_hash", "max_current_a", "phases", "rotation", "priority", "connectors"])
             else { return nil }
             guard let id = string(entry["id"], at: "\(at).id") else { return nil }
-            if id.isEmpty || id.count > 48 { problem("\(at).id", "must have 1 to 48 characters, got \"\(id)\"") }
+            if let reason = StationIdentity.problem(id) { problem("\(at).id", "\(reason), got \(id.debugDescription)") }
             if !seen.insert(id).inserted { problem("\(at).id", "station \"\(id)\" is listed twice") }
             let hash = string(entry["password_hash"], at: "\(at).password_hash", default: nil)
             if let hash, !(hash.hasPrefix("$2a$") || hash.hasPrefix("$2b$") || hash.hasPrefix("$2y$")) {

@@ -79,7 +79,10 @@ public final class LoadController: Service, Sendable {
     private func changing(
         _ settings: ActiveLoadSettings, by change: LoadSettings
     ) throws(LoadSettingsRejected) -> ActiveLoadSettings {
-        try settings.applying(change, hasMeter: meter != nil, fuse: configuration.grid?.limit ?? 0).get()
+        try settings.applying(
+            change, hasMeter: meter != nil, fuse: configuration.grid?.limit ?? 0,
+            failsafe: configuration.loadManagement.failsafeCurrent
+        ).get()
     }
 
     /// Changes the settings while running (from the cloud): checked as ``check(_:)`` does, then in effect from the

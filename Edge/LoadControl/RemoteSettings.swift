@@ -31,8 +31,10 @@ public struct ActiveLoadSettings: Sendable, Equatable {
     ///   - hasMeter: whether the site has a meter (dynamic mode needs one).
     ///   - fuse: the main fuse the installer wrote in edge.yaml: the cloud may lower the grid limit, never raise
     ///     it above that.
+    ///   - failsafe: the failsafe current the installer wrote in edge.yaml, sized for the fuse with every charger at
+    ///     it at once: the cloud may lower it, never raise it above that.
     public func applying(
-        _ change: LoadSettings, hasMeter: Bool, fuse: Double
+        _ change: LoadSettings, hasMeter: Bool, fuse: Double, failsafe: Double
     ) -> Result<ActiveLoadSettings, LoadSettingsRejected> {
         var problems = change.problems
         var next = self
@@ -50,8 +52,14 @@ public struct ActiveLoadSettings: Sendable, Equatable {
                 grid.limit = limit
             }
         }
-        if let failsafe = change.failsafeCurrentA, LoadSettings.failsafeCurrentRange.contains(failsafe) {
-            next.loadManagement.failsafeCurrent = failsafe
+        if let current = change.failsafeCurrentA, LoadSettings.failsafeCurrentRange.contains(current) {
+            if current > failsafe {
+                problems.append(
+                    "failsafeCurrentA: may not be above the failsafe current in the edge's edge.yaml (\(failsafe) A), "
+                        + "which is sized for the fuse with every charger at it")
+            } else {
+                next.loadManagement.failsafeCurrent = current
+            }
         }
         if let strategy = change.strategy.flatMap(EdgeConfiguration.LoadManagement.Strategy.init(rawValue:)) {
             next.loadManagement.strategy = strategy

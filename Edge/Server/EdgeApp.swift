@@ -176,7 +176,10 @@ public struct EdgeApp: Sendable {
         guard let stored else { return (nil, nil) }
         let fromFile = ActiveLoadSettings(grid: configuration.grid, loadManagement: configuration.loadManagement)
         let hasMeter = !configuration.meters.isEmpty
-        switch fromFile.applying(stored, hasMeter: hasMeter, fuse: configuration.grid?.limit ?? 0) {
+        switch fromFile.applying(
+            stored, hasMeter: hasMeter, fuse: configuration.grid?.limit ?? 0,
+            failsafe: configuration.loadManagement.failsafeCurrent)
+        {
         case .success(let settings):
             logger.notice(
                 "load-management settings from the cloud apply over edge.yaml's",
@@ -226,6 +229,8 @@ public struct EdgeApp: Sendable {
         let chain = try NIOSSLCertificate.fromPEMFile(tls.certificate).map { NIOSSLCertificateSource.certificate($0) }
         let key = try NIOSSLPrivateKey(file: tls.key, format: .pem)
         var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
+        // The OCPP 1.6 security whitepaper asks for TLS 1.2 at least; NIOSSL's default would take 1.0.
+        configuration.minimumTLSVersion = .tlsv12
         // Chargers often drop the TCP connection without a TLS close_notify; don't hold the socket 5 s for it.
         configuration.shutdownTimeout = .seconds(1)
         return configuration

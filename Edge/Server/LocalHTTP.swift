@@ -133,7 +133,7 @@ struct LocalHTTP {
         switch error {
         case .unknownAction: Problem(title: "Not Found", status: 404, detail: error.description)
         case .invalidPayload: Problem(title: "Bad Request", status: 400, detail: error.description)
-        case .notConnected, .notAccepted: Problem(title: "Conflict", status: 409, detail: error.description)
+        case .notConnected, .notAccepted, .refused: Problem(title: "Conflict", status: 409, detail: error.description)
         case .timeout: Problem(title: "Gateway Timeout", status: 504, detail: error.description)
         case .stationError, .invalidResponse: Problem(title: "Bad Gateway", status: 502, detail: error.description)
         }

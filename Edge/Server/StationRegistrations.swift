@@ -3,6 +3,7 @@ import EdgeConfig
 import EdgeStore
 import Foundation
 import LoadControl
+import SiteModel
 import SyncContract
 
 /// Stations registered from the cloud ahead of their first connection: checked, kept in the store, then in effect
@@ -27,7 +28,7 @@ actor StationRegistrations {
     }
 
     func register(station id: String, _ registration: StationRegistration) async throws -> StationRegistration {
-        guard !id.isEmpty, id.count <= 48 else { throw Refused(description: "station: must have 1 to 48 characters") }
+        if let problem = StationIdentity.problem(id) { throw Refused(description: "station: \(problem)") }
         guard !fromTheFile.contains(id) else {
             throw Refused(description: "station \(id) is listed in this edge's edge.yaml; change it there")
         }
@@ -35,6 +36,14 @@ actor StationRegistrations {
         guard problems.isEmpty, let grid = registration.gridPhases else {
             throw Refused(description: problems.joined(separator: "; "))
         }
+        var registration = registration
+        if registration.passwordHash == nil, registration.removePassword != true,
+            let existing = try await store.stationRegistrations()[id]?.passwordHash
+        {
+            // Left out is not removed (security review, finding 37): removing is said explicitly.
+            registration.passwordHash = existing
+        }
+        registration.removePassword = nil
         try await store.saveStationRegistration(registration, station: id, at: Date())
         let station = Self.station(id: id, registration, gridPhases: grid)
         load.register(station)

@@ -16,6 +16,9 @@ public final class EdgeStore: Sendable {
     /// - Parameters:
     ///   - syncsToCloud: also put every change the cloud hears of in the outbox, in the same transaction.
     ///   - onCommit: told the size and duration of every committed batch (for metrics).
+    /// The most the write-ahead log keeps on disk between checkpoints once they have caught up, in bytes.
+    public static let walSizeLimit = 64 << 20
+
     public init(
         path: String, syncsToCloud: Bool = false, onCommit: @escaping @Sendable (Int, Duration) -> Void = { _, _ in }
     ) throws {
@@ -24,6 +27,8 @@ public final class EdgeStore: Sendable {
         configuration.prepareDatabase { db in
             // FULL: a commit is on disk, not just in the OS cache, before a charger hears "accepted".
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // After a checkpoint the WAL shrinks back to this, instead of keeping its largest size for ever.
+            try db.execute(sql: "PRAGMA journal_size_limit = \(Self.walSizeLimit)")
         }
         configuration.busyMode = .timeout(5)
         pool = try DatabasePool(path: path, configuration: configuration)

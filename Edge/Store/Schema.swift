@@ -3,6 +3,18 @@ import GRDB
 
 /// The edge database's versioned schema. Migrations only ever get appended.
 enum Schema {
+    /// Where a new store's transaction ids start: later for a store made later, so one that replaces a lost store
+    /// does not hand out ids its chargers still hold, and always a valid int32 (chargers keep transactionId as one).
+    /// Ten a second since 2023-11-14 (as stores made before 2027 were seeded), one a second from 2027 on: the seed
+    /// keeps rising and stays 100 million below 2^31 until the 2060s.
+    static func transactionIdSeed(at date: Date) -> Int {
+        let seconds = Int(date.timeIntervalSince1970)
+        let start = 1_700_000_000
+        let knee = 1_798_761_600  // 2027-01-01
+        let seed = seconds <= knee ? max(0, seconds - start) * 10 : (knee - start) * 10 + (seconds - knee)
+        return min(seed, Int(Int32.max) - 100_000_000)
+    }
+
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-stations-sessions") { db in
@@ -69,7 +81,7 @@ enum Schema {
             // replaces a lost one does not hand out ids its chargers still hold for old sessions.
             let sessions = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM session") ?? 0
             guard sessions == 0 else { return }
-            let seed = max(0, Int(Date().timeIntervalSince1970) - 1_700_000_000) * 10
+            let seed = Schema.transactionIdSeed(at: Date())
             try db.execute(sql: "INSERT INTO sqlite_sequence (name, seq) VALUES ('session', ?)", arguments: [seed])
         }
         migrator.registerMigration("v3-outbox") { db in
@@ -99,6 +111,18 @@ enum Schema {
                         key TEXT PRIMARY KEY NOT NULL,
                         value TEXT NOT NULL,
                         updated DATETIME NOT NULL
+                    );
+                    """)
+        }
+        migrator.registerMigration("v5-commands-seen") { db in
+            // The cloud's commands this edge has taken, with their results: one the broker delivers again (QoS 1
+            // after a lost PUBACK) is answered from here, not carried out twice.
+            try db.execute(
+                sql: """
+                    CREATE TABLE command_seen (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        expires DATETIME NOT NULL,
+                        result TEXT
                     );
                     """)
         }

@@ -196,6 +196,8 @@ public final class CloudLink: Service, Sendable {
 
     private func checkOutbox() async {
         do {
+            // A day past their deadline the broker no longer holds a command for this edge.
+            try await store.forgetCommands(expiredBefore: Date().addingTimeInterval(-86_400))
             let dropped = try await store.thinOutbox(maxEntries: settings.outboxMaxEntries)
             if dropped > 0 {
                 metrics.thinned.increment(by: dropped)
@@ -271,6 +273,23 @@ public final class CloudLink: Service, Sendable {
         log[metadataKey: "station"] = "\(command.station)"
         log[metadataKey: "action"] = "\(command.action)"
         log[metadataKey: "command"] = "\(command.id)"
+        // At most once: the broker delivers a command again when its PUBACK was lost (security review, finding 11).
+        do {
+            switch try await store.claimCommand(id: command.id, expires: command.expires) {
+            case .new:
+                break
+            case .inProgress:
+                log.notice("command from the cloud delivered again while it is carried out; not run twice")
+                return
+            case .done(let result):
+                log.notice("command from the cloud delivered again; answered with its result, not run twice")
+                try await store.enqueue(.commandResult(result), at: Date())
+                return
+            }
+        } catch {
+            log.error("could not record a command from the cloud; not run", metadata: ["error": "\(error)"])
+            return
+        }
         let result: CommandResult
         if command.expires < Date() {
             log.notice("command from the cloud arrived after its deadline; not run")
@@ -298,7 +317,7 @@ public final class CloudLink: Service, Sendable {
             }
         }
         do {
-            try await store.enqueue(.commandResult(result), at: Date())
+            try await store.finishCommand(result, at: Date())
         } catch {
             log.error("could not keep a command's result", metadata: ["error": "\(error)"])
         }
@@ -448,7 +467,7 @@ extension CommandError {
         switch self {
         case .unknownAction, .invalidPayload: "invalid"
         case .notConnected: "not_connected"
-        case .notAccepted: "rejected"
+        case .notAccepted, .refused: "rejected"
         case .timeout: "timeout"
         case .stationError: "station_error"
         case .invalidResponse: "invalid_response"

@@ -40,6 +40,32 @@ import Testing
         #expect(try await reopened.session(id: before.transactionId)?.meterStartWh == 1)
     }
 
+    @Test func theWriteAheadLogIsKeptToASizeLimit() async throws {
+        // Security review, finding 39: without journal_size_limit the WAL keeps its largest size for ever.
+        let store = try EdgeStore(path: directory.file("wal.sqlite"))
+        let limit = try await store.read { db in try Int.fetchOne(db, sql: "PRAGMA journal_size_limit") }
+        #expect(limit == EdgeStore.walSizeLimit)
+    }
+
+    @Test func aNewStoresFirstTransactionIdRisesWithTheClockAndStaysAValidInt32PastTheYear2030() {
+        // Security review, finding 35: seeded ten a second, the seed passed 2^31 on 2030-09-04.
+        let day = 86_400.0
+        var previous = -1
+        for days in stride(from: 0.0, through: 365 * 30, by: 7) {  // to 2055
+            let date = Date(timeIntervalSince1970: 1_750_000_000 + days * day)
+            let seed = Schema.transactionIdSeed(at: date)
+            #expect(seed > previous, "\(date)")
+            #expect(seed + 100_000_000 <= Int(Int32.max), "\(date): \(seed)")
+            previous = seed
+        }
+        // Stores made before 2027 were seeded as before, so a replacement made now still starts above them.
+        let before = Date(timeIntervalSince1970: 1_790_000_000)
+        #expect(Schema.transactionIdSeed(at: before) == (1_790_000_000 - 1_700_000_000) * 10)
+        #expect(
+            Schema.transactionIdSeed(at: Date(timeIntervalSince1970: 1_900_000_000))
+                > Schema.transactionIdSeed(at: Date(timeIntervalSince1970: 1_798_761_600)))
+    }
+
     @Test func stopClosesTheSessionWithItsEnergyAndARetriedStopChangesNothing() async throws {
         let store = try EdgeStore(path: directory.file("edge.sqlite"))
         let started = try await start(store)

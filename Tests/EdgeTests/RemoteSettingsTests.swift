@@ -12,7 +12,9 @@ import Testing
     }
 
     @Test func onlyTheFieldsGivenChange() throws {
-        let next = try Self.site().applying(LoadSettings(strategy: "fifo", failsafeCurrentA: 8), hasMeter: false, fuse: 40).get()
+        let next = try Self.site().applying(
+            LoadSettings(strategy: "fifo", failsafeCurrentA: 8), hasMeter: false, fuse: 40, failsafe: 10
+        ).get()
         #expect(next.loadManagement.strategy == .fifo)
         #expect(next.loadManagement.failsafeCurrent == 8)
         #expect(next.loadManagement.mode == .static(currentPerPhase: 20))
@@ -24,17 +26,20 @@ import Testing
     }
 
     @Test func modesSwitchBetweenStaticAndDynamic() throws {
-        let dynamic = try Self.site().applying(LoadSettings(mode: "dynamic"), hasMeter: true, fuse: 40).get()
+        let dynamic = try Self.site().applying(LoadSettings(mode: "dynamic"), hasMeter: true, fuse: 40, failsafe: 10).get()
         #expect(dynamic.loadManagement.mode == .dynamic)
-        let fixed = try dynamic.applying(LoadSettings(mode: "static", staticCurrentA: 16), hasMeter: true, fuse: 40).get()
+        let fixed = try dynamic.applying(LoadSettings(mode: "static", staticCurrentA: 16), hasMeter: true, fuse: 40, failsafe: 10)
+            .get()
         #expect(fixed.loadManagement.mode == .static(currentPerPhase: 16))
-        let share = try fixed.applying(LoadSettings(staticCurrentA: 30), hasMeter: true, fuse: 40).get()
+        let share = try fixed.applying(LoadSettings(staticCurrentA: 30), hasMeter: true, fuse: 40, failsafe: 10).get()
         #expect(share.loadManagement.mode == .static(currentPerPhase: 30), "a new share keeps static mode")
     }
 
     @Test func changesThatDoNotFitTheSiteAreRefusedNamingTheField() {
         func problems(_ change: LoadSettings, on site: ActiveLoadSettings = Self.site(), hasMeter: Bool = false) -> String {
-            guard case .failure(let rejected) = site.applying(change, hasMeter: hasMeter, fuse: 40) else { return "" }
+            guard case .failure(let rejected) = site.applying(change, hasMeter: hasMeter, fuse: 40, failsafe: 10) else {
+                return ""
+            }
             return rejected.description
         }
         #expect(problems(LoadSettings(mode: "dynamic")).contains("mode: dynamic load management needs a meter"))
@@ -52,13 +57,19 @@ import Testing
             problems(LoadSettings(gridLimitA: 63)).contains("gridLimitA: may not be above the main fuse in the edge's edge.yaml"),
             "the cloud may lower the installer's fuse, never raise it")
         #expect(problems(LoadSettings(staticCurrentA: 30, gridLimitA: 32)).isEmpty)
+        #expect(
+            problems(LoadSettings(failsafeCurrentA: 16)).contains(
+                "failsafeCurrentA: may not be above the failsafe current in the edge's edge.yaml (10.0 A)"),
+            "the cloud may lower the installer's failsafe, never raise it (security review, finding 12)")
+        #expect(problems(LoadSettings(failsafeCurrentA: 10)).isEmpty)
         let both = problems(LoadSettings(strategy: "random", failsafeCurrentA: 200))
         #expect(both.contains("strategy") && both.contains("failsafeCurrentA"), "every problem at once")
     }
 
     @Test func loadManagementTurnedOffInEdgeYamlCannotBeChangedFromTheCloud() {
         let off = ActiveLoadSettings(grid: .init(limit: 40), loadManagement: .off)
-        guard case .failure(let rejected) = off.applying(LoadSettings(strategy: "fifo"), hasMeter: true, fuse: 40) else {
+        guard case .failure(let rejected) = off.applying(LoadSettings(strategy: "fifo"), hasMeter: true, fuse: 40, failsafe: 10)
+        else {
             Issue.record("a change to a site without load management was accepted")
             return
         }

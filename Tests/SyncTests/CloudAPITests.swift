@@ -2,6 +2,7 @@ import CloudAPI
 import CloudIngest
 import CloudStore
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
@@ -154,6 +155,25 @@ import Testing
                         }
                     }
                 }
+            }
+        }
+    }
+
+    @Test func metricsAreForTheFleetsAdministratorsAndEveryAnswerAsksForHTTPS() async throws {
+        // Security review, findings 27 (fleet-wide volumes were readable with .read) and 24 (no HSTS).
+        let (app, tokens) = try await makeApp()
+        try await app.test(.router) { client in
+            for role in Role.allCases {
+                try await client.execute(
+                    uri: "/metrics", method: .get, headers: [.authorization: "Bearer \(tokens[role]!)"]
+                ) { response in
+                    #expect(response.status == (role == .admin ? .ok : .forbidden), "\(role)")
+                    #expect(response.headers[HTTPField.Name("Strict-Transport-Security")!] == "max-age=31536000")
+                }
+            }
+            try await client.execute(uri: "/api/v1/sites", method: .get) { response in
+                #expect(response.status == .unauthorized)
+                #expect(response.headers[HTTPField.Name("Strict-Transport-Security")!] == "max-age=31536000")
             }
         }
     }

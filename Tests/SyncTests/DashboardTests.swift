@@ -152,6 +152,30 @@ import Testing
             redirects: true),
     ]
 
+    @Test func afterSigningInTheBrowserGoesOnlyToAPathOfThisSite() async throws {
+        // Security review, finding 9: a tab (%09) or line break lets `/<TAB>/evil.example` through a check for "//",
+        // and browsers drop it, which leaves `//evil.example`.
+        let (app, _) = try await makeApp()
+        let cases: [(next: String, goesTo: String)] = [
+            ("/sessions%3Factive%3Dtrue", "/sessions?active=true"), ("/stations/CP1", "/stations/CP1"),
+            ("/%09/evil.example/", "/"), ("/%0A/evil.example", "/"), ("/%0D%0A/evil.example", "/"),
+            ("//evil.example", "/"), ("/%5Cevil.example", "/"), ("https://evil.example/", "/"),
+            ("/%20/evil.example", "/"), ("evil.example", "/"),
+        ]
+        try await app.test(.router) { client in
+            for (next, goesTo) in cases {
+                try await client.execute(
+                    uri: "/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                    body: ByteBuffer(
+                        string: "user=viewer&password=\(Self.password.replacingOccurrences(of: " ", with: "+"))&next=\(next)")
+                ) { response in
+                    #expect(response.status == .seeOther)
+                    #expect(response.headers[.location] == goesTo, "next=\(next)")
+                }
+            }
+        }
+    }
+
     @Test func everyPageAnswersEveryRoleAndPartnersSeeOnlyTheirOwnSites() async throws {
         let (app, _) = try await makeApp()
         try await app.test(.router) { client in

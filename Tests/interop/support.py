@@ -649,3 +649,22 @@ class HandWebSocket:
     def close(self) -> None:
         with contextlib.suppress(OSError):
             self.sock.close()
+
+
+def tls_version_accepted(port: int, version: ssl.TLSVersion) -> bool:
+    """Whether a TLS handshake at exactly `version` succeeds (the client allows old versions and ciphers, so a refusal
+    is the server's)."""
+    import socket
+    import ssl
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    context.set_ciphers("ALL:@SECLEVEL=0")
+    context.minimum_version = version
+    context.maximum_version = version
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
+            with context.wrap_socket(raw, server_hostname="localhost"):
+                return True
+    except (ssl.SSLError, OSError):
+        return False

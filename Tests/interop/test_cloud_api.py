@@ -251,7 +251,8 @@ def test_load_management_settings_from_the_api_take_effect_on_the_edge_and_outli
     site = "site-lm"
     cloud = make_cloud(sites=(site,))
     edge = make_edge({**edge_cloud_config(site, broker),
-                      "grid": {"limit_a": 40}, "load_management": {"mode": "static", "static_current_a": 20}})
+                      "grid": {"limit_a": 40},
+                      "load_management": {"mode": "static", "static_current_a": 20, "failsafe_current_a": 10}})
     poll(lambda: cloud.get(f"/api/v1/sites/{site}")["online"], timeout=15, what="site online")
     path = f"/api/v1/sites/{site}/load-management"
 
@@ -262,7 +263,7 @@ def test_load_management_settings_from_the_api_take_effect_on_the_edge_and_outli
     async def scenario():
         async with charger(edge, "CP-LM") as cp:
             await cp.boot()
-            await wait_until(lambda: failsafes(cp) == [6], timeout=15, what="the failsafe of edge.yaml installed")
+            await wait_until(lambda: failsafes(cp) == [10], timeout=15, what="the failsafe of edge.yaml installed")
             status, body = await asyncio.to_thread(
                 cloud.api, "PUT", path, {"strategy": "fifo", "staticCurrentA": 24, "failsafeCurrentA": 8})
             assert status == 200, body
@@ -270,7 +271,7 @@ def test_load_management_settings_from_the_api_take_effect_on_the_edge_and_outli
             assert body["response"] == {"mode": "static", "staticCurrentA": 24, "strategy": "fifo", "gridLimitA": 40,
                                         "failsafeCurrentA": 8, "minCurrentA": 6}
             # The new failsafe reaches the charger without a restart.
-            await wait_until(lambda: failsafes(cp) == [6, 8], timeout=15, what="the new failsafe installed")
+            await wait_until(lambda: failsafes(cp) == [10, 8], timeout=15, what="the new failsafe installed")
 
     arun(scenario(), timeout=60)
     poll(lambda: edge.status().get("loadManagement", {}).get("strategy") == "fifo", timeout=10,
@@ -290,6 +291,9 @@ def test_load_management_settings_from_the_api_take_effect_on_the_edge_and_outli
     assert status == 400 and "needs a meter" in body["detail"], body
     status, body = cloud.api("PUT", path, {"gridLimitA": 16})
     assert status == 400 and "above the main fuse" in body["detail"], body
+    # The failsafe may be lowered from the cloud, never raised above edge.yaml's (security review, finding 12).
+    status, body = cloud.api("PUT", path, {"failsafeCurrentA": 12})
+    assert status == 400 and "above the failsafe current in the edge's edge.yaml" in body["detail"], body
 
     # Kept in the edge's store: after a restart the cloud's settings still apply over edge.yaml's.
     edge.stop()
@@ -361,5 +365,39 @@ def test_a_station_added_in_the_cloud_ahead_of_its_first_connection_is_known_to_
         assert await refused("CP-PRE") == 401
         async with charger(edge, "CP-PRE", additional_headers=basic_auth_header("CP-PRE", password)) as cp:
             assert (await cp.boot()).status == "Accepted"
+        # Registered again without a password: it keeps the one it has (security review, finding 37) ...
+        status, body = await asyncio.to_thread(
+            cloud.api, "POST", f"/api/v1/sites/{site}/stations", {"id": "CP-PRE", "maxCurrentA": 20})
+        assert status == 200 and body["outcome"] == "accepted", body
+        assert body["response"]["passwordHash"] == "(set)" and body["response"]["maxCurrentA"] == 20, body
+        assert await refused("CP-PRE") == 401
+        # ... unless removing it is said explicitly.
+        status, body = await asyncio.to_thread(
+            cloud.api, "POST", f"/api/v1/sites/{site}/stations", {"id": "CP-PRE", "removePassword": True})
+        assert status == 200 and "passwordHash" not in body["response"], body
+        assert await refused("CP-PRE") == 101
+        # Identities outside the OCPP identity characters are refused by the cloud before anything is sent.
+        status, body = await asyncio.to_thread(
+            cloud.api, "POST", f"/api/v1/sites/{site}/stations", {"id": "CP 1/é"})
+        assert status == 400 and "OCPP identity characters" in body["detail"], body
 
     arun(after_restart(), timeout=60)
+
+
+def test_the_cloud_speaks_tls_1_2_or_later_and_asks_browsers_to_stay_on_https(make_cloud):
+    """Security review, finding 24: no TLS 1.0 or 1.1 handshake, and Strict-Transport-Security on every answer."""
+    import ssl
+    import urllib.request
+
+    from support import tls_version_accepted
+
+    cloud = make_cloud()
+    assert tls_version_accepted(cloud.port, ssl.TLSVersion.TLSv1_2)
+    for old in (ssl.TLSVersion.TLSv1, ssl.TLSVersion.TLSv1_1):
+        assert not tls_version_accepted(cloud.port, old), f"{old.name} handshake accepted"
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    for path in ("/healthz", "/login"):
+        with urllib.request.urlopen(f"https://127.0.0.1:{cloud.port}{path}", context=context, timeout=10) as response:
+            assert response.headers.get("Strict-Transport-Security") == "max-age=31536000", path

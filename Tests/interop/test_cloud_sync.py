@@ -293,3 +293,48 @@ def test_an_edge_reaches_the_cloud_over_tls_with_a_client_certificate_and_its_wi
              what="the site offline by the edge's will")
     finally:
         broker.stop()
+
+
+def test_a_command_the_broker_delivers_again_is_carried_out_once_and_answered_again(make_edge, broker):
+    """Security review, finding 11: QoS 1 delivers a command again when its PUBACK was lost; the edge carries it out
+    once, answers the repeat with the stored result, and still knows it after a restart."""
+    import datetime as dt
+
+    cloud = Peer(broker, "fake-cloud", subscribe=[f"gridside/v1/{SITE}/up/#"])
+    edge = make_edge(edge_cloud_config(SITE, broker))
+    expires = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    command = {"id": "cmd-once-1", "station": "CP-ONCE", "action": "Reset", "payload": '{"type":"Soft"}',
+               "expires": expires}
+
+    def results() -> list[dict]:
+        """The answers, one per seq (no cloud acknowledges them here, so the edge also resends each)."""
+        return list({e["seq"]: e["data"] for e in cloud.received("/up/command.result")
+                     if e["data"]["id"] == "cmd-once-1"}.values())
+
+    async def scenario():
+        async with charger(edge, "CP-ONCE") as cp:
+            await cp.boot()
+            poll_until = time.monotonic() + 10
+            while not edge.station("CP-ONCE").get("connected") and time.monotonic() < poll_until:
+                await asyncio.sleep(0.1)
+            for _ in range(3):
+                await asyncio.to_thread(cloud.publish, f"gridside/v1/{SITE}/down/command", command)
+                await asyncio.sleep(0.5)
+            await asyncio.to_thread(poll, lambda: len(results()) >= 3, 15, 0.1, "an answer to every delivery")
+            assert len(cp.calls_of("Reset")) == 1, cp.calls_of("Reset")
+            assert all(r["outcome"] == "accepted" for r in results()), results()
+
+    arun(scenario(), timeout=60)
+    edge.stop()
+    edge.start()
+
+    async def after_restart():
+        async with charger(edge, "CP-ONCE") as cp:
+            await cp.boot()
+            await asyncio.to_thread(cloud.publish, f"gridside/v1/{SITE}/down/command", command)
+            await asyncio.to_thread(poll, lambda: len(results()) >= 4, 15, 0.1, "an answer after the restart")
+            await asyncio.sleep(0.5)
+            assert cp.calls_of("Reset") == [], "carried out again after a restart"
+
+    arun(after_restart(), timeout=60)
+    cloud.close()

@@ -244,3 +244,36 @@ def test_commands_to_different_stations_do_not_wait_for_each_other(edge):
             assert await slow_request == (200, {"status": "Accepted"})
 
     arun(body())
+
+
+def test_commands_that_would_bypass_load_management_or_the_stations_security_are_refused(make_edge):
+    """Security review, finding 13: while load management is on, the edge alone sets charging profiles (one from
+    outside could lift its limits above the fuse); the Basic auth password and the security profile are not changed
+    as plain configuration keys. Refused with 409 naming the reason, and nothing reaches the charger."""
+    edge = make_edge({"grid": {"limit_a": 40}, "load_management": {"mode": "static", "static_current_a": 20}})
+    station = "CP-CMD-GUARD"
+
+    async def body():
+        async with charger(edge, station) as cp:
+            await cp.boot()
+            await asyncio.sleep(1)  # load management prepares the charger (its failsafe) first
+            before = len(cp.calls)
+            refused = [
+                ("SetChargingProfile", COMMANDS["SetChargingProfile"][0], "load management sets"),
+                ("ClearChargingProfile", {}, "load management sets"),
+                ("ChangeConfiguration", {"key": "AuthorizationKey", "value": "00" * 16}, "AuthorizationKey"),
+                ("ChangeConfiguration", {"key": "securityprofile", "value": "0"}, "securityprofile"),
+            ]
+            for action, payload, reason in refused:
+                status, problem = await edge.acommand(station, action, payload)
+                assert status == 409 and reason in problem["detail"], (action, status, problem)
+            mine = [name for _, name, _, _ in cp.calls[before:] if name != "SetChargingProfile"]
+            assert "ClearChargingProfile" not in mine and "ChangeConfiguration" not in mine, mine
+            # The edge's own profiles (failsafe, limits) still go out; the operator's (id 8) did not.
+            assert not any(name == "SetChargingProfile" and payload["csChargingProfiles"]["chargingProfileId"] == 8
+                           for _, name, _, payload in cp.calls[before:])
+            # Other keys still go through.
+            status, answer = await edge.acommand(station, "ChangeConfiguration", {"key": "HeartbeatInterval", "value": "60"})
+            assert status == 200, answer
+
+    arun(body(), timeout=60)

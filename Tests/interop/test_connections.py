@@ -16,7 +16,8 @@ from websockets.asyncio.client import connect as ws_connect
 from ocpp.exceptions import OCPPError
 from ocpp.v16 import call
 from support import (
-    arun, basic_auth_header, charger, exchange, hash_password, metric_sum, now_iso, poll, raw_socket, wait_until)
+    arun, basic_auth_header, charger, exchange, hash_password, metric_sum, now_iso, poll, raw_socket,
+    tls_version_accepted, wait_until)
 
 PASSWORD = "correct-horse-battery-staple-42"  # 16 to 40 characters, as OCPP requires
 
@@ -102,16 +103,20 @@ def test_pending_policy_until_an_operator_approves(make_edge):
             boot = await cp.boot()
             assert boot.status == "Pending"
             assert 0 < boot.interval <= 300
-            # Heartbeats and status are fine while pending ...
+            # Heartbeats are fine while pending ...
             await cp.call(call.Heartbeat(), suppress=False)
-            await cp.call(call.StatusNotification(connector_id=1, error_code="NoError", status="Available"),
-                          suppress=False)
-            # ... but nothing that would let it charge.
+            # ... but nothing that would let it charge or write anything (security review, finding 19).
             for request in [call.Authorize(id_tag="TOKEN-OK"),
-                            call.StartTransaction(connector_id=1, id_tag="TOKEN-OK", meter_start=0, timestamp=now_iso())]:
+                            call.StartTransaction(connector_id=1, id_tag="TOKEN-OK", meter_start=0, timestamp=now_iso()),
+                            call.StatusNotification(connector_id=1, error_code="NoError", status="Available"),
+                            call.StopTransaction(meter_stop=9000, timestamp=now_iso(), transaction_id=77, id_tag="X"),
+                            call.MeterValues(connector_id=1, meter_value=[{"timestamp": now_iso(), "sampledValue": [
+                                {"value": "16", "measurand": "Current.Import", "unit": "A", "phase": "L1"}]}]),
+                            call.DataTransfer(vendor_id="V", data="x" * 1000)]:
                 with pytest.raises(OCPPError) as refused:
                     await cp.call(request, suppress=False)
-                assert refused.value.code == "SecurityError", refused.value
+                assert refused.value.code == "SecurityError", (request, refused.value)
+            assert edge.sessions(station=station) == []
             # Other commands go through.
             status, answer = await edge.acommand(station, "GetConfiguration", {})
             assert status == 200, (status, answer)
@@ -207,22 +212,31 @@ def test_subprotocol_negotiation(edge):
 
 def test_identity_is_the_last_path_segment_of_any_base_url(edge):
     async def body():
-        async with charger(edge, "CP/7", base="/steve/websocket/CentralSystemService/") as cp:
+        async with charger(edge, "CP.7@depot", base="/steve/websocket/CentralSystemService/") as cp:
             assert (await cp.boot()).status == "Accepted"
             stations = {s["id"]: s for s in (await edge.aget("/stations"))[1]}
-            assert "CP/7" in stations, list(stations)
-            assert stations["CP/7"]["connected"] is True
+            assert "CP.7@depot" in stations, list(stations)
+            assert stations["CP.7@depot"]["connected"] is True
             # Commands reach it by its decoded identity.
-            status, answer = await edge.acommand("CP/7", "ClearCache", {})
+            status, answer = await edge.acommand("CP.7@depot", "ClearCache", {})
             assert status == 200, (status, answer)
-        async with charger(edge, "CP 8 é", base="/") as cp:
-            await cp.boot()
         async with charger(edge, "CP-9", base="/a/b/c/d/") as cp:
             await cp.boot()
 
     arun(body())
     ids = {s["id"] for s in edge.stations()}
-    assert {"CP/7", "CP 8 é", "CP-9"} <= ids, ids
+    assert {"CP.7@depot", "CP-9"} <= ids, ids
+
+
+@pytest.mark.parametrize("identity", ["CP/7", "CP 8 é", "CP\nfake log line", "CP:1", "CP\"q", "X" * 49])
+def test_identities_outside_the_ocpp_identity_characters_are_refused(edge, identity):
+    """Security review, finding 29: letters, digits and * - _ = + | @ . only (OCPP 2.0.1 identifierString, no ':'),
+    so an identity cannot forge a log line or change a URL's meaning."""
+    refused = arun(refused_status(edge, identity))
+    assert refused.response.status_code == 404
+    assert b"OCPP identity characters" in refused.response.body or b"1 to 48" in refused.response.body
+    assert identity not in {s["id"] for s in edge.stations()}
+    assert metric_sum(edge.metrics(), "ocpp_auth_failures_total", reason="bad_identity") >= 1
 
 
 def test_wss_with_a_configured_certificate(make_edge, tmp_path):
@@ -256,6 +270,12 @@ def test_wss_with_a_configured_certificate(make_edge, tmp_path):
     arun(body())
     assert edge.station("CP-TLS-1")["vendor"] == "Interop"
     assert edge.healthz() == 200
+    # TLS 1.2 at least, as the OCPP 1.6 security whitepaper asks (security review, finding 24).
+    assert tls_version_accepted(edge.ocpp_port, ssl.TLSVersion.TLSv1_2)
+    for old in (ssl.TLSVersion.TLSv1, ssl.TLSVersion.TLSv1_1):
+        assert not tls_version_accepted(edge.ocpp_port, old), f"{old.name} handshake accepted"
+
+
 
 
 def test_sigterm_closes_connected_chargers_with_1001_and_exits_0(edge):
@@ -313,3 +333,39 @@ def test_a_charger_gone_silent_is_pinged_then_dropped(make_edge):
     finally:
         sock.close()
     assert edge.healthz() == 200
+
+
+def test_a_flood_of_wrong_passwords_does_not_hold_up_a_charger_with_the_right_one(make_edge):
+    """Security review, finding 23: each wrong password costs a bcrypt on one queue; past 16 waiting, attempts are
+    refused at once (503, the charger tries again), and a password that verified is remembered, so a real charger
+    reconnecting during a flood of guesses is admitted without waiting behind them."""
+    import time
+
+    station = "CP-AUTH-FLOOD"
+    edge = make_edge({"stations": [{"id": station, "password_hash": hash_password(PASSWORD, cost=10)}]})
+    right = basic_auth_header(station, PASSWORD)
+
+    async def guess(n: int) -> int:
+        try:
+            async with ws_connect(edge.ws_url(station), subprotocols=["ocpp1.6"], open_timeout=60,
+                                  additional_headers=basic_auth_header(station, f"wrong-password-{n}")):
+                return 101
+        except websockets.exceptions.InvalidStatus as error:
+            return error.response.status_code
+
+    async def body():
+        async with charger(edge, station, additional_headers=right) as cp:
+            assert (await cp.boot()).status == "Accepted"
+        flood = [asyncio.create_task(guess(n)) for n in range(80)]
+        await asyncio.sleep(0.3)
+        started = time.monotonic()
+        async with charger(edge, station, additional_headers=right) as cp:
+            assert (await cp.boot()).status == "Accepted"
+        waited = time.monotonic() - started
+        codes = await asyncio.gather(*flood)
+        return waited, codes
+
+    waited, codes = arun(body(), timeout=120)
+    assert set(codes) <= {401, 503} and codes.count(503) > 0, codes
+    assert waited < 2.0, f"the right password waited {waited:.1f} s behind the guesses"
+    assert metric_sum(edge.metrics(), "ocpp_auth_failures_total", reason="busy") == codes.count(503)
