@@ -31,6 +31,11 @@ final class DirectCalls: ChannelDuplexHandler {
     /// are answered (only a charger that does not wait for answers gets here).
     private var held: [WebSocketFrame] = []
     private var inFragmentedMessage = false
+    /// A read the channel asked for and this handler holds back: too many calls taken here wait for the store, or
+    /// answers are not going out (a charger that pipelines and does not read). Reading resumes once both clear, so
+    /// such a charger is slowed by TCP instead of growing the edge's memory (security review, finding 6).
+    private var readHeld = false
+    static let maxTakenCalls = 64
 
     init(central: CentralSystem, session: Session) {
         self.central = central
@@ -76,6 +81,7 @@ final class DirectCalls: ChannelDuplexHandler {
 
     private func answered(context: ChannelHandlerContext) {
         takenCalls -= 1
+        resumeReading(context: context)
         guard takenCalls == 0, !held.isEmpty else { return }
         let waiting = held
         held = []
@@ -83,6 +89,25 @@ final class DirectCalls: ChannelDuplexHandler {
         // The async channel hands what it was given to the connection's task at the end of a read: these frames
         // arrived in a read that has ended, so end one for them, or they wait for the charger's next frame.
         context.fireChannelReadComplete()
+    }
+
+    func read(context: ChannelHandlerContext) {
+        guard takenCalls < Self.maxTakenCalls, context.channel.isWritable else {
+            readHeld = true
+            return
+        }
+        context.read()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        context.fireChannelWritabilityChanged()
+        resumeReading(context: context)
+    }
+
+    private func resumeReading(context: ChannelHandlerContext) {
+        guard readHeld, takenCalls < Self.maxTakenCalls, context.channel.isWritable else { return }
+        readHeld = false
+        context.read()
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {

@@ -509,3 +509,39 @@ def test_a_charger_clock_years_ahead_does_not_freeze_its_connector_state(edge):
     assert connectors[1]["status"] == "Charging"
     line = edge.wait_for_log(r"station clock is ahead of the edge's")
     assert "station=CP-CLOCK" in line
+
+
+def test_a_charger_that_pipelines_meter_values_and_never_reads_cannot_grow_the_edges_memory(edge):
+    """Security review, finding 6: MeterValues are taken on the event loop without a task; a charger that sends them
+    as fast as it can and never reads the answers must be slowed by TCP, not buffered. On 04868ba the edge took
+    1.35 million in 15 s and grew from 45 to 478 MB; now it stops reading while 64 calls wait for the store or its
+    answers cannot go out."""
+    import socket
+
+    def rss_mb() -> float:
+        with open(f"/proc/{edge.proc.pid}/status") as status:
+            return next(int(line.split()[1]) / 1024 for line in status if line.startswith("VmRSS"))
+
+    ws = HandWebSocket(edge, "PIPE-1")
+    try:
+        arun(wait_until(lambda: edge.get("/stations/PIPE-1")[0] == 200, timeout=10, what="PIPE-1 connected"))
+        value = {"timestamp": now_iso(), "sampledValue": [
+            {"value": "1000", "measurand": "Energy.Active.Import.Register", "unit": "Wh"}]}
+        frame = HandWebSocket.frame(json.dumps([2, "m", "MeterValues", {"connectorId": 1, "meterValue": [value]}]).encode())
+        batch = frame * 500
+        before = rss_mb()
+        ws.sock.settimeout(0.5)
+        sent = 0
+        end = time.monotonic() + 10
+        while time.monotonic() < end:
+            try:
+                sent += ws.sock.send(batch) // len(frame)
+            except socket.timeout:
+                pass
+        grown = rss_mb() - before
+        waited = arun(heartbeat_roundtrip(edge, "PIPE-NEIGHBOUR"))
+    finally:
+        ws.close()
+    assert grown < 50, f"the edge grew {grown:.0f} MB while a charger pipelined {sent} MeterValues without reading"
+    assert waited < 2.0, f"a neighbour waited {waited:.1f} s"
+    assert_still_serving(edge)
