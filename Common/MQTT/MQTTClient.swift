@@ -348,8 +348,10 @@ final class Callbacks: Sendable {
         /// Each batch of publishes: how many PUBACKs it still waits for, and who waits for them.
         var batches: [Int: (remaining: Int, continuation: CheckedContinuation<Void, any Error>)] = [:]
         var nextBatch = 0
-        /// PUBACKs that arrived before their publisher started waiting (the loop thread can be that fast).
-        var earlyAcks: Set<Int32> = []
+        /// PUBACKs that arrived before their publisher started waiting (the loop thread can be that fast), and when.
+        /// One nobody claims within `earlyAckLifetime` is for a message nobody waits for any more (resent after a
+        /// reconnection); it is dropped, so that it cannot answer a new message once the 16-bit message ids wrap.
+        var earlyAcks: [Int32: ContinuousClock.Instant] = [:]
     }
 
     let state = Mutex(State())
@@ -400,10 +402,13 @@ final class Callbacks: Sendable {
         return !state.withLock { $0.shuttingDown }
     }
 
+    static let earlyAckLifetime: Duration = .seconds(10)
+
     /// Resumes `continuation` once every message in `mids` has its PUBACK, or with the error that stops that.
-    func await(mids: [Int32], _ continuation: CheckedContinuation<Void, any Error>) {
+    func await(mids: [Int32], _ continuation: CheckedContinuation<Void, any Error>, now: ContinuousClock.Instant = .now) {
         let outcome: Result<Void, MQTTError>? = state.withLock { state in
-            let remaining = mids.filter { state.earlyAcks.remove($0) == nil }
+            if !state.earlyAcks.isEmpty { state.earlyAcks = state.earlyAcks.filter { now - $0.value < Self.earlyAckLifetime } }
+            let remaining = mids.filter { state.earlyAcks.removeValue(forKey: $0) == nil }
             if remaining.isEmpty { return .success(()) }
             if state.shuttingDown { return .failure(.shutDown) }
             if !state.connected { return .failure(.disconnected) }
@@ -469,10 +474,10 @@ final class Callbacks: Sendable {
         eventSink.yield(.disconnected(reason: reason))
     }
 
-    func acknowledged(mid: Int32) {
+    func acknowledged(mid: Int32, now: ContinuousClock.Instant = .now) {
         let continuation: CheckedContinuation<Void, any Error>? = state.withLock { state in
             guard let batch = state.waiting.removeValue(forKey: mid) else {
-                state.earlyAcks.insert(mid)
+                state.earlyAcks[mid] = now
                 return nil
             }
             state.batches[batch]?.remaining -= 1

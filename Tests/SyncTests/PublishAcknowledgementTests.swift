@@ -1,0 +1,58 @@
+import CoreMetrics
+import Logging
+import Synchronization
+import Testing
+
+@testable import MQTT
+
+/// How publishes are matched with the broker's PUBACKs, without a broker: the loop thread's callbacks driven by hand.
+@Suite struct PublishAcknowledgementTests {
+    static func callbacks() -> Callbacks {
+        let callbacks = Callbacks(
+            messageSink: AsyncStream.makeStream(of: MQTTMessage.self).continuation,
+            eventSink: AsyncStream.makeStream(of: MQTTClient.Event.self).continuation, receiveBuffer: 10,
+            dropped: Counter(label: "dropped", factory: NOOPMetricsHandler.instance), logger: Logger(label: "test"))
+        callbacks.state.withLock { $0.connected = true }
+        return callbacks
+    }
+
+    @Test func aBatchCompletesWhenEveryPubackIsInEvenOnesThatCameFirst() async throws {
+        let callbacks = Self.callbacks()
+        callbacks.acknowledged(mid: 2)  // faster than its publisher
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await withCheckedThrowingContinuation { callbacks.await(mids: [1, 2, 3], $0) }
+            }
+            while callbacks.state.withLock({ $0.batches.isEmpty }) { await Task.yield() }
+            callbacks.acknowledged(mid: 3)
+            callbacks.acknowledged(mid: 1)
+            try await group.next()
+        }
+        #expect(callbacks.state.withLock { $0.waiting.isEmpty && $0.earlyAcks.isEmpty })
+    }
+
+    @Test func aStrayPubackDoesNotAnswerANewMessageWithTheSameIdLater() async throws {
+        // Security review, finding 30: a PUBACK nobody waited for stayed until the next connection, and once the
+        // 16-bit message ids wrapped it answered a new message the broker never acknowledged.
+        let callbacks = Self.callbacks()
+        let start = ContinuousClock.now
+        callbacks.acknowledged(mid: 9, now: start)
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            Task {
+                do {
+                    try await withCheckedThrowingContinuation {
+                        callbacks.await(mids: [9], $0, now: start + .seconds(30))
+                    }
+                    Issue.record("completed by a stale PUBACK")
+                } catch {
+                    #expect(error as? MQTTError == .disconnected)
+                }
+                done.resume()
+            }
+            Task {
+                while callbacks.state.withLock({ $0.batches.isEmpty }) { await Task.yield() }
+                callbacks.disconnected(code: 7)
+            }
+        }
+    }
+}
