@@ -34,6 +34,10 @@ public struct CloudAPI: Sendable {
         self.tokenListChanged = tokenListChanged
     }
 
+    /// The largest token list sent to an edge: under mosquitto's `message_size_limit` of 256 KiB in the example
+    /// broker configuration, with room for the envelope.
+    static let maxTokenListBytes = 255 * 1024
+
     public func router() -> Router<APIRequestContext> {
         let router = Router(context: APIRequestContext.self)
         router.middlewares.add(StrictTransportSecurity())
@@ -148,6 +152,16 @@ public struct CloudAPI: Sendable {
                 guard ["Accepted", "Blocked", "Expired", "Invalid"].contains(token.status) else {
                     throw Problem(status: 400, detail: "tokens[\(index)].status must be Accepted, Blocked, Expired or Invalid")
                 }
+            }
+            // The list reaches the edge as one retained MQTT message: one over the broker's message size limit would be
+            // dropped by the broker without an error, and the edge would keep its old list (security review, finding 38).
+            let size = try SyncJSON.encoder().encode(TokenListBody(version: Int(Int32.max), tokens: body.tokens)).count
+            guard size <= Self.maxTokenListBytes else {
+                throw Problem(
+                    status: 413,
+                    detail: "the token list is \(size) bytes as sent to the edge; a site's list may be at most "
+                        + "\(Self.maxTokenListBytes) bytes (about \(Self.maxTokenListBytes / 50) tokens), under the broker's "
+                        + "message size limit")
             }
             let version = try await repository.replaceSiteTokens(site: site.id, with: body.tokens)
             await tokenListChanged(site.id)

@@ -178,6 +178,23 @@ import Testing
         }
     }
 
+    @Test func aTokenListTooLargeForTheBrokerIsRefusedNamingItsSize() async throws {
+        // Security review, finding 38: the broker drops a retained message over its size limit without an error, and
+        // the edge silently kept its old list.
+        let (app, tokens) = try await makeApp()
+        let many = (0..<8000).map { #"{"idTag":"TAG-\#($0)","status":"Accepted"}"# }.joined(separator: ",")
+        try await app.test(.router) { client in
+            try await client.execute(
+                uri: "/api/v1/sites/s1/tokens", method: .put,
+                headers: [.authorization: "Bearer \(tokens[.admin]!)", .contentType: "application/json"],
+                body: ByteBuffer(string: #"{"tokens":[\#(many)]}"#)
+            ) { response in
+                #expect(response.status.code == 413)
+                #expect(String(buffer: response.body).contains("at most 261120 bytes"))
+            }
+        }
+    }
+
     @Test func theOpenAPIDocumentDescribesExactlyTheseRoutes() async throws {
         let (app, _) = try await makeApp()
         try await app.test(.router) { client in
