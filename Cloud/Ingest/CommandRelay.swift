@@ -10,7 +10,9 @@ import Synchronization
 public final class CommandRelay: Sendable {
     private let repository: any CloudRepository
     private let client: MQTTClient
-    private let waiting = Mutex<[String: CheckedContinuation<CommandResultRecord?, Never>]>([:])
+    /// Who waits for which command's result, with the site it was sent to: only that site's result answers it
+    /// (security review, finding 31: a site that knew another site's command id could forge the answer).
+    let waiting = Mutex<[String: (site: String, continuation: CheckedContinuation<CommandResultRecord?, Never>)]>([:])
 
     public init(repository: any CloudRepository, client: MQTTClient) {
         self.repository = repository
@@ -66,7 +68,7 @@ public final class CommandRelay: Sendable {
         }
         let client = self.client
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<CommandResultRecord?, Never>) in
-            waiting.withLock { $0[id] = continuation }
+            waiting.withLock { $0[id] = (site.id, continuation) }
             Task {
                 do {
                     let message = DownMessage.command(request)
@@ -91,7 +93,10 @@ public final class CommandRelay: Sendable {
     }
 
     private func resolve(id: String, with result: CommandResultRecord?) {
-        let continuation = waiting.withLock { $0.removeValue(forKey: id) }
+        let continuation = waiting.withLock { waiting -> CheckedContinuation<CommandResultRecord?, Never>? in
+            guard let entry = waiting[id], result.map({ $0.site == entry.site }) ?? true else { return nil }
+            return waiting.removeValue(forKey: id)?.continuation
+        }
         continuation?.resume(returning: result)
     }
 }
