@@ -80,6 +80,10 @@ public protocol CloudRepository: Sendable {
     /// Records a login attempt's outcome: a failure counts (and locks the user until `lockUntil` when given), a
     /// success clears the count.
     func recordLogin(user: String, succeeded: Bool, lockUntil: Date?) async throws
+    /// Counts a sign-in attempt before its password is checked, so that guesses sent at once cannot all be checked:
+    /// false (nothing counted) while the user is locked; the attempt that reaches `maxFailures` locks the user until
+    /// `lockUntil`. A success (``recordLogin(user:succeeded:lockUntil:)``) clears the count and the lock.
+    func beginLogin(user: String, maxFailures: Int, lockUntil: Date, now: Date) async throws -> Bool
     func setLanguage(user: String, language: String?) async throws
     /// The sites and groups a user chose for their home dashboard (either empty: all they may see).
     func homeView(user: String) async throws -> HomeView

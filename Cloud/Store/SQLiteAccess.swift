@@ -236,6 +236,21 @@ extension SQLiteRepository {
         }
     }
 
+    public func beginLogin(user: String, maxFailures: Int, lockUntil: Date, now: Date) async throws -> Bool {
+        try await pool.write { db in
+            let locked = try Int64.fetchOne(db, sql: "SELECT locked_until FROM app_user WHERE id = ?", arguments: [user])
+            if let locked, locked > now.milliseconds { return false }
+            try db.execute(
+                sql: """
+                    UPDATE app_user SET failed_logins = failed_logins + 1,
+                        locked_until = CASE WHEN failed_logins + 1 >= ? THEN ? ELSE locked_until END
+                    WHERE id = ?
+                    """,
+                arguments: [maxFailures, lockUntil.milliseconds, user])
+            return true
+        }
+    }
+
     public func setLanguage(user: String, language: String?) async throws {
         try await pool.write { db in
             try db.execute(sql: "UPDATE app_user SET language = ? WHERE id = ?", arguments: [language, user])

@@ -160,18 +160,18 @@ public struct Dashboard: Sendable {
             logger.notice("dashboard sign-in failed: no such user", metadata: ["user": "\(name)"])
             return failed
         }
-        if WebAuth.isLocked(user, now: now) {
+        // Counted before the password is checked (security review, finding 8): guesses sent at once all read the
+        // count before any of them was recorded, so each was checked and none locked the user.
+        let mayTry = try await repository.beginLogin(
+            user: user.id, maxFailures: WebAuth.maxFailures, lockUntil: now.addingTimeInterval(WebAuth.lockDuration), now: now)
+        guard mayTry else {
             failedLogins.increment()
             logger.warning("dashboard sign-in refused: user locked", metadata: ["user": "\(name)"])
             return failed
         }
         guard try await WebAuth.verifyPassword(password, hash: user.passwordHash) else {
-            let lock = WebAuth.lockAfterFailure(of: user, now: now)
-            try await repository.recordLogin(user: user.id, succeeded: false, lockUntil: lock)
             failedLogins.increment()
-            logger.warning(
-                lock == nil ? "dashboard sign-in failed: wrong password" : "dashboard user locked after repeated failures",
-                metadata: ["user": "\(name)", "failures": "\(user.failedLogins + 1)"])
+            logger.warning("dashboard sign-in failed: wrong password", metadata: ["user": "\(name)"])
             return failed
         }
         try await repository.recordLogin(user: user.id, succeeded: true, lockUntil: nil)

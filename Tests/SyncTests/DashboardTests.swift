@@ -585,6 +585,26 @@ import Testing
         #expect(try await store.user(id: "viewer")?.failedLogins == 0)
     }
 
+    @Test func guessesSentAtOnceAreCountedBeforeTheyAreCheckedSoOnlyFiveAreTried() async throws {
+        // Security review, finding 8: twenty wrong passwords sent at once all read the count before any was recorded,
+        // so all twenty were checked, none locked the user, and the right one was then accepted.
+        let (app, store) = try await makeApp()
+        try await app.test(.router) { client in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<20 {
+                    group.addTask {
+                        let wrong = try await Self.signIn(client, user: "viewer", password: "wrong password")
+                        #expect(wrong == nil)
+                    }
+                }
+                try await group.waitForAll()
+            }
+            #expect(try await store.user(id: "viewer")?.failedLogins == WebAuth.maxFailures, "only five were tried")
+            let right = try await Self.signIn(client, user: "viewer")
+            #expect(right == nil, "locked: the right password is refused too")
+        }
+    }
+
     @Test func namesFromTheStoreAreEscapedInEveryPage() async throws {
         let (app, store) = try await makeApp()
         try await store.updateSite(
