@@ -413,3 +413,38 @@ def test_an_administrator_adds_an_organization_and_its_partner_user_in_the_brows
     assert "site-north" in page and "site-south" not in page
     assert not driver.find_elements(By.CSS_SELECTOR, 'a[href="/access"]'), "no access page for a partner"
     assert "paul" in cloud.cli("user", "list") and "initech" in cloud.cli("organization", "list")
+
+
+def test_sign_in_leads_only_to_this_site_and_a_locked_user_stays_out_in_a_real_browser(make_cloud, browsers):
+    """Security review, findings 9 and 8, in headless Chromium: `next=/%09/evil.example/` (a tab Chromium drops, which
+    leaves `//evil.example`) leads to the home page after signing in, and after five wrong passwords even the right
+    one is refused."""
+    cloud = make_cloud()
+    add_user(cloud, "ida", "viewer")
+    browser = browsers(f"https://127.0.0.1:{cloud.port}")
+
+    def sign_in_with_next():
+        browser.open("/login?next=/%09/evil.example/")
+        browser.driver.find_element(By.ID, "user").send_keys("ida")
+        browser.driver.find_element(By.ID, "password").send_keys(PASSWORD)
+        browser.driver.find_element(By.ID, "sign-in").click()
+        browser.wait(lambda d: d.find_elements(By.ID, "logout"), "signed in")
+        return browser.driver.current_url
+
+    landed = sign_in_with_next()
+    assert landed == f"https://127.0.0.1:{cloud.port}/", landed
+    browser.driver.find_element(By.ID, "logout").click()
+    browser.wait(lambda d: d.find_elements(By.ID, "sign-in"), "signed out")
+
+    for _ in range(5):
+        browser.open("/login")
+        browser.driver.find_element(By.ID, "user").send_keys("ida")
+        browser.driver.find_element(By.ID, "password").send_keys("not the password")
+        browser.driver.find_element(By.ID, "sign-in").click()
+        browser.wait(lambda d: "failed=1" in d.current_url, "the failure shown")
+    browser.open("/login")
+    browser.driver.find_element(By.ID, "user").send_keys("ida")
+    browser.driver.find_element(By.ID, "password").send_keys(PASSWORD)
+    browser.driver.find_element(By.ID, "sign-in").click()
+    browser.wait(lambda d: "failed=1" in d.current_url, "the locked user refused")
+    assert not browser.driver.find_elements(By.ID, "logout")
