@@ -26,6 +26,13 @@ extension Problem {
     ]
 }
 
+extension Problem {
+    /// A short random reference that ties an internal error's answer to its log line.
+    public static func reference() -> String {
+        String(UInt64.random(in: 0...UInt64.max), radix: 36)
+    }
+}
+
 /// Turns every error of a route into a problem answer, and logs and counts it.
 struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     let metrics: APIMetrics
@@ -40,7 +47,12 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as HTTPError {
             problem = Problem(status: Int(error.status.code), detail: error.body ?? error.status.reasonPhrase)
         } catch {
-            problem = Problem(status: 500, detail: "\(error)")
+            // The error's text (an SQLite message, a file path) goes to the log only; the answer names a reference
+            // to find it there (security review, finding 26).
+            let reference = Problem.reference()
+            context.logger.error(
+                "API request failed", metadata: ["reference": "\(reference)", "path": "\(request.uri.path)", "error": "\(error)"])
+            problem = Problem(status: 500, detail: "internal error; reference \(reference) in the cloud's log")
         }
         metrics.error(status: problem.status)
         let metadata: Logger.Metadata = [

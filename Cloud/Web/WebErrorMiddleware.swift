@@ -26,8 +26,13 @@ struct WebErrorMiddleware: RouterMiddleware {
             return await errorPage(
                 error.body ?? error.status.reasonPhrase, status: error.status, request: request, context: context)
         } catch {
-            context.logger.error("dashboard page failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
-            return await errorPage("\(error)", status: .internalServerError, request: request, context: context)
+            let reference = Problem.reference()
+            context.logger.error(
+                "dashboard page failed",
+                metadata: ["reference": "\(reference)", "path": "\(request.uri.path)", "error": "\(error)"])
+            return await errorPage(
+                "internal error; reference \(reference) in the cloud's log", status: .internalServerError, request: request,
+                context: context)
         }
     }
 

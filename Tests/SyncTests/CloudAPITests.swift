@@ -195,6 +195,30 @@ import Testing
         }
     }
 
+    @Test func anInternalErrorIsAnsweredWithAReferenceNotItsText() async throws {
+        // Security review, finding 26: a 500 carried the error's text (SQLite messages, file paths).
+        let path = directory.file("closed.sqlite")
+        let store = try SQLiteRepository(path: path)
+        let (record, token) = APITokens.create(name: "admin", role: .admin, at: Date())
+        try await store.addAPIToken(record)
+        let client = MQTTClient(
+            configuration: MQTTConfiguration(broker: MQTTBroker(host: "127.0.0.1", port: 1, tls: false), clientId: "test"),
+            logger: Logger(label: "test"))
+        let api = CloudAPI(
+            repository: store, relay: CommandRelay(repository: store, client: client), commandTimeout: .seconds(1),
+            metrics: APIMetrics(factory: NOOPMetricsHandler.instance), prometheus: { [] }, tokenListChanged: { _ in })
+        try store.close()
+        try await Application(router: api.router()).test(.router) { client in
+            try await client.execute(uri: "/api/v1/sites", method: .get, headers: [.authorization: "Bearer \(token)"]) {
+                response in
+                let body = String(buffer: response.body)
+                #expect(response.status == .internalServerError)
+                #expect(body.contains("internal error; reference "), "\(body)")
+                #expect(!body.lowercased().contains("sqlite") && !body.contains(path) && !body.contains("closed"), "\(body)")
+            }
+        }
+    }
+
     @Test func theOpenAPIDocumentDescribesExactlyTheseRoutes() async throws {
         let (app, _) = try await makeApp()
         try await app.test(.router) { client in
