@@ -105,11 +105,12 @@ extension GridsideCloud {
                          topic write gridside/v1/\(id)/up/#
                          topic read gridside/v1/\(id)/down/#
 
-                    2. Add to the edge's configuration (/etc/gridside/edge.yaml):
+                    2. Add to the edge's configuration (/etc/gridside/edge.yaml); edges reach the broker over TLS
+                       (mqtts://, the broker's listener for sites, see config/mosquitto.example.conf), never plain mqtt://:
                          site:
                            id: \(id)
                          cloud:
-                           broker: \(configuration.mqtt.broker.tls ? "mqtts" : "mqtt")://<broker host>:\(configuration.mqtt.broker.port)
+                           broker: mqtts://<broker host>:8883
                            username: \(id)
                            password: '\(password)'
                     """)

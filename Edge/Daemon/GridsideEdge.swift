@@ -54,6 +54,7 @@ extension GridsideEdge {
                 return handler
             }
             let logger = Logger(label: "gridside-edge")
+            for warning in configuration.securityWarnings { logger.warning("\(warning)") }
             let group = try await EdgeApp(configuration: configuration, logger: logger).makeServiceGroup()
             try await group.run()
             logger.notice("edge stopped")
@@ -81,6 +82,11 @@ extension GridsideEdge {
                 unknown tokens: \(configuration.authorization.unknownTokens.rawValue)
                 """)
             printLoadManagement(configuration)
+            let warnings = configuration.securityWarnings
+            if !warnings.isEmpty {
+                print("security:")
+                for warning in warnings { print("  warning: \(warning)") }
+            }
             guard !configuration.meters.isEmpty, !skipMeters else { return }
             print("meters (each read once now):")
             var unreadable = 0

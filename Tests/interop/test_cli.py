@@ -54,3 +54,27 @@ def test_hash_password_refuses_passwords_ocpp_does_not_allow():
     good = subprocess.run([str(edge_binary()), "hash-password", "--cost", "4"], input="a-fine-station-password\n",
                           capture_output=True, text=True, timeout=30)
     assert good.returncode == 0 and good.stdout.startswith("$2")
+
+
+def test_check_warns_about_what_leaves_the_site_open(tmp_path):
+    """Security review, findings 4 and 15: profile 0, plain ws:// on the network, the local HTTP interface on the
+    network and plain mqtt:// to a remote broker are each named by key (a warning: a demo may choose so)."""
+    config = tmp_path / "edge.yaml"
+    config.write_text(
+        "site:\n  id: open-site\n"
+        f"store:\n  path: {tmp_path}/edge.sqlite\n"
+        "ocpp:\n  listen: 0.0.0.0:9000\n"
+        "http:\n  listen: 0.0.0.0:9001\n"
+        "cloud:\n  broker: mqtt://broker.example.com:1883\n")
+    check = run_cli("check", "--config", str(config))
+    assert check.returncode == 0, check.stdout + check.stderr
+    for named in ("warning: ocpp: stations connect without a password", "warning: ocpp.listen: chargers connect over plain ws://",
+                  "warning: http.listen:", "warning: cloud.broker: mqtt:// to broker.example.com"):
+        assert named in check.stdout, (named, check.stdout)
+    config.write_text(
+        "site:\n  id: closed-site\n"
+        f"store:\n  path: {tmp_path}/edge2.sqlite\n"
+        "ocpp:\n  listen: 127.0.0.1:9000\n  unknown_stations: pending\n"
+        "cloud:\n  broker: mqtts://broker.example.com:8883\n")
+    check = run_cli("check", "--config", str(config))
+    assert check.returncode == 0 and "warning:" not in check.stdout, check.stdout
