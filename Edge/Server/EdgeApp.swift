@@ -97,6 +97,7 @@ public struct EdgeApp: Sendable {
             cloudLink = link
         }
 
+        let notifier = SystemdNotifier()
         let ports = Mutex<(ocpp: Int?, http: Int?, reported: Bool)>((nil, nil, false))
         let logger = self.logger
         let reportIfReady: @Sendable () async -> Void = {
@@ -114,6 +115,7 @@ public struct EdgeApp: Sendable {
                     "site": "\(configuration.site.id)", "ocpp_port": "\(both.ocpp)", "http_port": "\(both.http)",
                     "store": "\(configuration.store.path)",
                 ])
+            notifier?.notify("READY=1")
             await onReady(both, central)
         }
 
@@ -155,7 +157,12 @@ public struct EdgeApp: Sendable {
                 ] + meterBuses.map { .init(service: $0) } + [
                     .init(service: ocppApp), .init(service: httpApp), .init(service: LivenessService(central: central)),
                     .init(service: loadController),
-                ] + (cloudLink.map { [.init(service: $0)] } ?? []),
+                ] + (cloudLink.map { [.init(service: $0)] } ?? [])
+                    + (notifier.flatMap { notifier in
+                        notifier.watchdogEvery.map {
+                            [.init(service: SystemdWatchdog(notifier: notifier, every: $0, central: central))]
+                        }
+                    } ?? []),
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
     }
