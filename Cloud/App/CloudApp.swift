@@ -80,7 +80,9 @@ public struct CloudApp: Sendable {
         dashboard.addRoutes(to: router)
         let app = Application(
             router: router,
-            server: try .tls(.http1(), tlsConfiguration: tls),
+            // Connections idle for 15 s between requests (or that never send one) are closed, so idle or half-open
+            // connections cannot pile up (security review, finding 17); a page's live stream is a request in flight.
+            server: try .tls(.http1(configuration: .init(idleTimeout: .seconds(15))), tlsConfiguration: tls),
             configuration: .init(address: .hostname(http.host, port: http.port), serverName: "gridside-cloud"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? http.port

@@ -75,6 +75,8 @@ struct OCPPWebSocketChannel: ServerChildChannel {
                         guard case .accept(let accepted, _) = decision.withLockedValue({ $0 }) else {
                             throw ChannelError.inappropriateOperationForState
                         }
+                        // A WebSocket may be quiet for minutes (the edge pings it); the deadline was for the upgrade.
+                        channel.pipeline.removeHandler(name: UpgradeDeadline.name, promise: nil)
                         try channel.pipeline.syncOperations.addHandler(
                             DirectCalls(central: central, session: accepted.direct))
                         let webSocket = try NIOAsyncChannel<WebSocketFrame, WebSocketFrame>(
@@ -98,6 +100,7 @@ struct OCPPWebSocketChannel: ServerChildChannel {
                                 reason: "OCPP chargers connect here with a WebSocket: ws://<host>/ocpp/<stationId>"))
                     }
                 })
+            try channel.pipeline.syncOperations.addHandler(UpgradeDeadline(), name: UpgradeDeadline.name)
             let outcome = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(
                 configuration: .init(upgradeConfiguration: upgradeConfiguration))
             return Value(outcome: outcome, channel: channel)
@@ -180,5 +183,25 @@ struct OCPPWebSocketChannel: ServerChildChannel {
             try await outbound.write(.body(.byteBuffer(body)))
             try await outbound.write(.end(nil))
         }
+    }
+}
+
+/// Closes a connection that has not become a WebSocket within `timeout` of being accepted (TLS handshake and upgrade
+/// request included), so half-open connections cannot pile up until the edge runs out of descriptors (security
+/// review, finding 17). Removed when the upgrade succeeds.
+final class UpgradeDeadline: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = NIOAny
+    static let name = "gridside-upgrade-deadline"
+    static let timeout: TimeAmount = .seconds(10)
+    private var deadline: Scheduled<Void>?
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        let channel = context.channel
+        deadline = context.eventLoop.scheduleTask(in: Self.timeout) { channel.close(promise: nil) }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        deadline?.cancel()
+        deadline = nil
     }
 }

@@ -401,3 +401,14 @@ def test_the_cloud_speaks_tls_1_2_or_later_and_asks_browsers_to_stay_on_https(ma
     for path in ("/healthz", "/login"):
         with urllib.request.urlopen(f"https://127.0.0.1:{cloud.port}{path}", context=context, timeout=10) as response:
             assert response.headers.get("Strict-Transport-Security") == "max-age=31536000", path
+
+
+def test_an_idle_connection_to_the_cloud_is_closed(make_cloud):
+    """Security review, finding 17: idle or half-open connections to 8443 used to stay open for good."""
+    import socket
+
+    cloud = make_cloud()
+    sock = socket.create_connection(("127.0.0.1", cloud.port), timeout=30)
+    started = time.monotonic()
+    assert sock.recv(1024) == b""
+    assert time.monotonic() - started < 25

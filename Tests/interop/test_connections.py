@@ -369,3 +369,26 @@ def test_a_flood_of_wrong_passwords_does_not_hold_up_a_charger_with_the_right_on
     assert set(codes) <= {401, 503} and codes.count(503) > 0, codes
     assert waited < 2.0, f"the right password waited {waited:.1f} s behind the guesses"
     assert metric_sum(edge.metrics(), "ocpp_auth_failures_total", reason="busy") == codes.count(503)
+
+
+def test_a_connection_that_never_becomes_a_websocket_is_closed_after_10_s(edge):
+    """Security review, finding 17: half-open upgrades used to stay open for good, until the descriptors ran out."""
+    import socket
+    import time
+
+    quiet = socket.create_connection(("127.0.0.1", edge.ocpp_port), timeout=20)
+    half = socket.create_connection(("127.0.0.1", edge.ocpp_port), timeout=20)
+    half.sendall(b"GET /ocpp/CP-SLOW HTTP/1.1\r\nHost: x\r\n")  # a request line, then nothing
+    started = time.monotonic()
+    for sock in (quiet, half):
+        assert sock.recv(1024) == b"", "the edge closes it"
+    closed = time.monotonic() - started
+    assert 8 < closed < 15, closed
+    # A WebSocket that stays quiet longer than that is not closed by it.
+    async def quiet_websocket():
+        async with raw_socket(edge, "CP-QUIET-1") as ws:
+            await asyncio.sleep(11)
+            answer = await exchange(ws, json.dumps([2, "q", "Heartbeat", {}]))
+            assert answer[0] == 3, answer
+
+    arun(quiet_websocket(), timeout=30)
