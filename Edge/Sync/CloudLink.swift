@@ -85,6 +85,7 @@ public final class CloudLink: Service, Sendable {
             group.addTask { await self.receive() }
             group.addTask { await self.send() }
             group.addTask { await self.tick() }
+            group.addTask { await self.pushTokens() }
             try? await gracefulShutdown()
             // A clean disconnect does not trigger the will: say offline ourselves, briefly.
             await withTaskGroup(of: Void.self) { race in
@@ -161,7 +162,7 @@ public final class CloudLink: Service, Sendable {
         return entries.count
     }
 
-    /// Once a second: the periodic samples, the resend check, the outbox bound and the chargers' token lists.
+    /// Once a second: the periodic samples, the resend check and the outbox bound.
     private func tick() async {
         var lastSamples = ContinuousClock.now
         var lastThin = ContinuousClock.now - .seconds(60)
@@ -189,7 +190,6 @@ public final class CloudLink: Service, Sendable {
                 lastThin = now
                 await checkOutbox()
             }
-            await pushTokenLists()
             wakeSink.yield()
         }
     }
@@ -413,36 +413,65 @@ public final class CloudLink: Service, Sendable {
         }
     }
 
-    /// Sends the cloud's token list to every accepted charger that does not have its version yet.
+    /// Sends the cloud's token list, once a second, to every accepted charger that does not have its version yet: in
+    /// a task of its own, each charger in parallel, so that one that never answers holds up neither the others nor
+    /// the link's once-a-second work (samples, resends); after a time-out a charger is tried again a minute later
+    /// (security review, finding 33).
+    private func pushTokens() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(1))
+            await pushTokenLists()
+        }
+    }
+
     private func pushTokenLists() async {
         guard let list = tokens.withLock({ $0.list }) else { return }
-        for session in central.connectedSessions where session.isAccepted {
-            guard tokens.withLock({ $0.pushed[session.stationId]?.reached(session, version: list.version) != true }) else {
-                continue
+        let now = ContinuousClock.now
+        let due = central.connectedSessions.filter { session in
+            session.isAccepted
+                && tokens.withLock { state in
+                    guard state.pushed[session.stationId]?.reached(session, version: list.version) != true,
+                        !state.inFlight.contains(session.stationId),
+                        state.retryAt[session.stationId].map({ $0 <= now }) ?? true
+                    else { return false }
+                    state.inFlight.insert(session.stationId)
+                    return true
+                }
+        }
+        await withDiscardingTaskGroup { group in
+            for session in due { group.addTask { await self.push(list, to: session) } }
+        }
+    }
+
+    private func push(_ list: TokenList, to session: StationSession) async {
+        defer { tokens.withLock { _ = $0.inFlight.remove(session.stationId) } }
+        let request = OCPP16.SendLocalListRequest(
+            listVersion: list.version,
+            localAuthorizationList: list.tokens.compactMap { token in
+                guard let idTag = try? CiString20(token.idTag) else { return nil }
+                return OCPP16.AuthorizationData(
+                    idTag: idTag,
+                    idTagInfo: OCPP16.IdTagInfo(
+                        expiryDate: token.expiry, parentIdTag: token.parentIdTag.flatMap { try? CiString20($0) },
+                        status: OCPP16.AuthorizationStatus(rawValue: token.status) ?? .invalid))
+            },
+            updateType: .full)
+        do {
+            let response = try await central.call(stationId: session.stationId, request)
+            session.logger.info(
+                "token list sent to the charger", metadata: ["version": "\(list.version)", "status": "\(response.status.rawValue)"])
+        } catch {
+            session.logger.warning("could not send the token list to the charger", metadata: ["error": "\(error)"])
+            if case .timeout = error {
+                tokens.withLock { $0.retryAt[session.stationId] = ContinuousClock.now + .seconds(60) }
+                return
             }
-            let request = OCPP16.SendLocalListRequest(
-                listVersion: list.version,
-                localAuthorizationList: list.tokens.compactMap { token in
-                    guard let idTag = try? CiString20(token.idTag) else { return nil }
-                    return OCPP16.AuthorizationData(
-                        idTag: idTag,
-                        idTagInfo: OCPP16.IdTagInfo(
-                            expiryDate: token.expiry, parentIdTag: token.parentIdTag.flatMap { try? CiString20($0) },
-                            status: OCPP16.AuthorizationStatus(rawValue: token.status) ?? .invalid))
-                },
-                updateType: .full)
-            do {
-                let response = try await central.call(stationId: session.stationId, request)
-                session.logger.info(
-                    "token list sent to the charger",
-                    metadata: ["version": "\(list.version)", "status": "\(response.status.rawValue)"])
-            } catch {
-                session.logger.warning("could not send the token list to the charger", metadata: ["error": "\(error)"])
-                if case .timeout = error { continue }
-                if case .notConnected = error { continue }
-            }
-            // Sent (or refused for good: NotSupported, VersionMismatch): not again until the next version.
-            tokens.withLock { $0.pushed[session.stationId] = TokenPushState.Pushed(session: session, version: list.version) }
+            if case .notConnected = error { return }
+        }
+        // Sent (or refused for good: NotSupported, VersionMismatch): not again until the next version.
+        tokens.withLock {
+            $0.pushed[session.stationId] = TokenPushState.Pushed(session: session, version: list.version)
+            $0.retryAt[session.stationId] = nil
         }
     }
 }
@@ -459,6 +488,10 @@ struct TokenPushState: Sendable {
 
     var list: TokenList?
     var pushed: [String: Pushed] = [:]
+    /// Chargers being sent the list now.
+    var inFlight: Set<String> = []
+    /// Chargers that did not answer: not before then.
+    var retryAt: [String: ContinuousClock.Instant] = [:]
 }
 
 extension CommandError {

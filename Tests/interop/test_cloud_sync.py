@@ -4,6 +4,7 @@ with chargers played by the `ocpp` library. What arrives must arrive exactly onc
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 
 import pytest
@@ -337,4 +338,34 @@ def test_a_command_the_broker_delivers_again_is_carried_out_once_and_answered_ag
             assert cp.calls_of("Reset") == [], "carried out again after a restart"
 
     arun(after_restart(), timeout=60)
+    cloud.close()
+
+
+def test_a_charger_that_never_answers_its_token_list_holds_up_nothing_else(make_edge, broker):
+    """Security review, finding 33: the link's once-a-second work (samples, resends) awaited the token-list pushes, so a
+    charger that never answered SendLocalList stopped it for the call timeout, every second. Now the pushes run on
+    their own, and another charger gets the list at once."""
+    from support import raw_socket, wait_until
+
+    cloud = Peer(broker, "fake-cloud-tokens", subscribe=[f"gridside/v1/{SITE}/up/#"])
+    edge = make_edge({**edge_cloud_config(SITE, broker, site_meter_interval_s=1), "ocpp": {"call_timeout": 20},
+                      "grid": {"limit_a": 40}, "load_management": {"mode": "static", "static_current_a": 20}})
+    tokens = {"version": 3, "tokens": [{"idTag": "FLEET-1", "status": "Accepted"}]}
+
+    def summaries() -> int:
+        return len(cloud.received("/up/load.summary"))
+
+    async def scenario():
+        async with raw_socket(edge, "CP-DEAF") as deaf, charger(edge, "CP-LISTENS") as cp:
+            await cp.boot()
+            await asyncio.to_thread(cloud.publish, f"gridside/v1/{SITE}/down/tokens", tokens, True)
+            # The deaf charger never answers anything (its calls wait for the time-out); the other has the list.
+            await wait_until(lambda: cp.calls_of("SendLocalList"), timeout=10, what="the list at the listening charger")
+            assert [c["listVersion"] for c in cp.calls_of("SendLocalList")] == [3]
+            assert deaf.state.name == "OPEN"
+            before = summaries()
+            await asyncio.sleep(6)
+            assert summaries() - before >= 4, "the link's samples stopped while a charger did not answer"
+
+    arun(scenario(), timeout=60)
     cloud.close()
