@@ -459,7 +459,8 @@ public final class CloudLink: Service, Sendable {
         do {
             let response = try await central.call(stationId: session.stationId, request)
             session.logger.info(
-                "token list sent to the charger", metadata: ["version": "\(list.version)", "status": "\(response.status.rawValue)"])
+                "token list sent to the charger",
+                metadata: ["version": "\(list.version)", "status": "\(response.status.rawValue)"])
         } catch {
             session.logger.warning("could not send the token list to the charger", metadata: ["error": "\(error)"])
             if case .timeout = error {
