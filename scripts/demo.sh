@@ -90,7 +90,7 @@ Where to look:
   curl -s http://127.0.0.1:9001/sessions            sessions with energy, power, state of charge
   curl -s http://127.0.0.1:9001/stations/SIM-001    one charger: boot data, connectors, errors
   curl -s http://127.0.0.1:9001/metrics             Prometheus metrics
-  curl -s -X POST http://127.0.0.1:9001/stations/SIM-001/commands/GetConfiguration -d '{}'
+  curl -s -X POST -H 'Content-Type: application/json' http://127.0.0.1:9001/stations/SIM-001/commands/GetConfiguration -d '{}'
                                                     any OCPP 1.6 command, answered by the charger
   $edge_log, $sim_log                  the logs of the edge and the chargers
 

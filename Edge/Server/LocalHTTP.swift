@@ -24,6 +24,7 @@ struct LocalHTTP {
         let router = Router()
         // In Hummingbird 2 a middleware applies to the routes added after it.
         router.middlewares.add(ProblemMiddleware(metrics: central.metrics))
+        router.middlewares.add(LocalOnly(listenHost: central.configuration.http.host))
         router.get("/healthz") { _, _ in
             try await healthz()
         }
@@ -212,5 +213,39 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         return Response(
             status: .init(code: problem.status), headers: [.contentType: "application/problem+json"],
             body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+}
+
+/// The local interface answers only requests addressed to it, and takes changes only as JSON (security review,
+/// finding 25): a web page the box's browser opens cannot use it, neither by DNS rebinding (a `Host` other than this
+/// interface's own) nor by a simple cross-site form post (which cannot send `application/json`).
+struct LocalOnly<Context: RequestContext>: RouterMiddleware {
+    let listenHost: String
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response
+    {
+        let host = request.head.authority.map(Self.hostName) ?? ""
+        // Bound to every address (which `check` warns about), any name may be this box's.
+        let anyAddress = listenHost == "0.0.0.0" || listenHost == "::" || listenHost == "[::]"
+        guard anyAddress || host.isEmpty || Self.loopback.contains(host) || host == listenHost.lowercased() else {
+            throw Problem(
+                title: "Misdirected Request", status: 421,
+                detail: "this interface answers requests to \(listenHost) only, not to '\(host)'")
+        }
+        if request.method == .post, let type = request.headers[.contentType],
+            !type.lowercased().hasPrefix("application/json")
+        {
+            throw Problem(title: "Unsupported Media Type", status: 415, detail: "send the body as application/json, not \(type)")
+        }
+        return try await next(request, context)
+    }
+
+    static var loopback: Set<String> { ["127.0.0.1", "localhost", "::1", "[::1]"] }
+
+    /// `host:port` without the port, lowercased (an IPv6 address keeps its brackets).
+    static func hostName(_ authority: String) -> String {
+        let lowered = authority.lowercased()
+        if lowered.hasPrefix("[") { return String(lowered.prefix { $0 != "]" }) + "]" }
+        return String(lowered.split(separator: ":", maxSplits: 1).first ?? "")
     }
 }

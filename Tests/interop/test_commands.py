@@ -277,3 +277,26 @@ def test_commands_that_would_bypass_load_management_or_the_stations_security_are
             assert status == 200, answer
 
     arun(body(), timeout=60)
+
+
+def test_the_local_interface_answers_only_requests_addressed_to_it_and_takes_json_only(edge):
+    """Security review, finding 25: a web page in the box's browser could reach the local interface by DNS rebinding
+    (a Host of its own) or a simple form post (text/plain or form-encoded), and send any OCPP command."""
+    import urllib.error
+    import urllib.request
+
+    def post(headers: dict, body: bytes = b'{"type":"Soft"}') -> int:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{edge.http_port}/stations/CP-NONE/commands/Reset", data=body, method="POST", headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    assert post({"Content-Type": "application/json", "Host": "evil.example"}) == 421
+    assert post({"Content-Type": "text/plain"}) == 415
+    assert post({"Content-Type": "application/x-www-form-urlencoded"}, b"type=Soft") == 415
+    # Addressed to it, as JSON: through to the command (409: no such station connected).
+    assert post({"Content-Type": "application/json"}) == 409
+    assert post({"Content-Type": "application/json", "Host": f"localhost:{edge.http_port}"}) == 409
