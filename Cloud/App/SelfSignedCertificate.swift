@@ -26,6 +26,12 @@ enum SelfSignedCertificate {
             // self-signed certificate whose key may not sign certificates.
             Critical(BasicConstraints.isCertificateAuthority(maxPathLength: 0))
             Critical(KeyUsage(digitalSignature: true, keyCertSign: true))
+            // A client that trusts it trusts it for its own names only, even if its key leaked and signed others
+            // (security review, finding 28).
+            Critical(
+                NameConstraints(
+                    permittedDNSDomains: ["localhost", hostName],
+                    permittedIPRanges: [ASN1OctetString(contentBytes: [127, 0, 0, 1, 255, 255, 255, 255])]))
             try ExtendedKeyUsage([.serverAuth])
             SubjectAlternativeNames([
                 .dnsName("localhost"), .dnsName(hostName), .ipAddress(ASN1OctetString(contentBytes: [127, 0, 0, 1])),

@@ -412,3 +412,22 @@ def test_an_idle_connection_to_the_cloud_is_closed(make_cloud):
     started = time.monotonic()
     assert sock.recv(1024) == b""
     assert time.monotonic() - started < 25
+
+
+def test_the_self_signed_certificate_is_trusted_for_the_clouds_own_names_only(make_cloud):
+    """Security review, finding 28: the self-signed certificate may sign (so clients accept it as given), and a client
+    told to trust it trusted anything its key signed; name constraints keep it to the cloud's own names."""
+    import ssl
+    import subprocess
+    import urllib.request
+
+    cloud = make_cloud()
+    certificate = next(cloud.directory.rglob("cloud-selfsigned.crt.pem"))
+    text = subprocess.run(["openssl", "x509", "-in", str(certificate), "-noout", "-text"], capture_output=True,
+                          text=True, timeout=30, check=True).stdout
+    assert "X509v3 Name Constraints: critical" in text and "DNS:localhost" in text, text
+    assert "IP:127.0.0.1/255.255.255.255" in text, text
+    # Still trusted for its own names.
+    context = ssl.create_default_context(cafile=str(certificate))
+    with urllib.request.urlopen(f"https://127.0.0.1:{cloud.port}/healthz", context=context, timeout=10) as response:
+        assert response.status == 200
