@@ -62,12 +62,13 @@ public final class CentralSystem: Sendable {
     ///
     /// - Parameter authorization: the request's `Authorization` header, if any.
     public func admit(stationId: String, authorization: String?) async -> Admission {
-        if let problem = StationIdentity.problem(stationId) {
+        let problem = StationIdentity.problem(stationId)
+        guard problem == nil || StationIdentity.isTolerated(stationId) else {
             metrics.authFailure(reason: "bad_identity")
             logger.warning(
                 "connection refused: not a station identity",
-                metadata: ["identity": "\(stationId.debugDescription.prefix(120))", "reason": "\(problem)"])
-            return .refused(status: 404, reason: "the station identity \(problem)")
+                metadata: ["identity": "\(stationId.debugDescription.prefix(120))", "reason": "\(problem!)"])
+            return .refused(status: 404, reason: "the station identity \(problem!)")
         }
         let configured = configuredStations.withLock { $0[stationId] }
         let known: StationRecord?
@@ -76,6 +77,19 @@ public final class CentralSystem: Sendable {
         } catch {
             logger.error("store unreadable during admission", metadata: ["station": "\(stationId)", "error": "\(error)"])
             return .refused(status: 503, reason: "store unavailable")
+        }
+        if let problem {
+            // Kept for a station the installer configured or the edge knew before the rule; a new one must fit.
+            guard configured != nil || known != nil else {
+                metrics.authFailure(reason: "bad_identity")
+                logger.warning(
+                    "connection refused: not a station identity",
+                    metadata: ["identity": "\(stationId.debugDescription.prefix(120))", "reason": "\(problem)"])
+                return .refused(status: 404, reason: "the station identity \(problem)")
+            }
+            logger.notice(
+                "station identity outside the OCPP identity characters, kept because it is configured or known; rename it",
+                metadata: ["station": "\(stationId.debugDescription)"])
         }
         if configured?.passwordHash != nil || configuration.ocpp.basicAuth {
             var verdict = Credentials.Verdict.invalid

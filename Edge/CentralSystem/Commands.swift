@@ -79,11 +79,14 @@ extension CentralSystem {
     /// while load management is on, the edge alone sets charging profiles (a profile from outside could lift its
     /// limits above the fuse), and security-relevant configuration keys are not changed as plain settings.
     func refusal(of request: some OCPPRequest) -> String? {
-        if request is OCPP16.SetChargingProfileRequest || request is OCPP16.ClearChargingProfileRequest,
-            configuration.loadManagement.mode != .off
-        {
+        let managed = configuration.loadManagement.mode != .off
+        if managed, request is OCPP16.SetChargingProfileRequest || request is OCPP16.ClearChargingProfileRequest {
             return "load management sets this site's charging profiles while it is on (load_management.mode in "
                 + "edge.yaml); one from outside could lift its limits above the fuse"
+        }
+        if managed, let start = request as? OCPP16.RemoteStartTransactionRequest, start.chargingProfile != nil {
+            return "chargingProfile: load management sets this site's charging profiles while it is on; start the "
+                + "session without one"
         }
         if let change = request as? OCPP16.ChangeConfigurationRequest,
             Self.protectedConfigurationKeys.contains(change.key.value.lowercased())

@@ -1,4 +1,5 @@
 import MQTT
+import SiteModel
 
 extension EdgeConfiguration {
     /// What in this configuration leaves the site open, in words an installer acts on (naming the key); `check` prints
@@ -21,6 +22,13 @@ extension EdgeConfiguration {
             warnings.append(
                 "http.listen: the local HTTP interface on \(http.host) has no authentication and sends any OCPP command; "
                     + "keep it on 127.0.0.1")
+        }
+        for station in stations {
+            if let problem = StationIdentity.problem(station.id) {
+                warnings.append(
+                    "stations: \(station.id.debugDescription) \(problem); it is kept because it is listed here, but rename it "
+                        + "(in the charger too)")
+            }
         }
         if let cloud, !cloud.broker.tls, !Self.isLoopback(cloud.broker.host) {
             warnings.append(

@@ -81,7 +81,7 @@ final class DirectCalls: ChannelDuplexHandler {
 
     private func answered(context: ChannelHandlerContext) {
         takenCalls -= 1
-        resumeReading(context: context)
+        defer { resumeReading(context: context) }
         guard takenCalls == 0, !held.isEmpty else { return }
         let waiting = held
         held = []
@@ -92,7 +92,7 @@ final class DirectCalls: ChannelDuplexHandler {
     }
 
     func read(context: ChannelHandlerContext) {
-        guard takenCalls < Self.maxTakenCalls, context.channel.isWritable else {
+        guard takenCalls < Self.maxTakenCalls, held.isEmpty, context.channel.isWritable else {
             readHeld = true
             return
         }
@@ -105,7 +105,7 @@ final class DirectCalls: ChannelDuplexHandler {
     }
 
     private func resumeReading(context: ChannelHandlerContext) {
-        guard readHeld, takenCalls < Self.maxTakenCalls, context.channel.isWritable else { return }
+        guard readHeld, takenCalls < Self.maxTakenCalls, held.isEmpty, context.channel.isWritable else { return }
         readHeld = false
         context.read()
     }

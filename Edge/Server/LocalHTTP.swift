@@ -225,27 +225,36 @@ struct LocalOnly<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response
     {
         let host = request.head.authority.map(Self.hostName) ?? ""
-        // Bound to every address (which `check` warns about), any name may be this box's.
-        let anyAddress = listenHost == "0.0.0.0" || listenHost == "::" || listenHost == "[::]"
-        guard anyAddress || host.isEmpty || Self.loopback.contains(host) || host == listenHost.lowercased() else {
+        let listen = Self.hostName(listenHost)
+        // Bound to every address (which `check` warns about), any address of this box may be asked, but DNS
+        // rebinding always comes with a name: only IP literals then.
+        let anyAddress = listen == "0.0.0.0" || listen == "::"
+        guard host.isEmpty || Self.loopback.contains(host) || host == listen || (anyAddress && Self.isIPLiteral(host))
+        else {
             throw Problem(
                 title: "Misdirected Request", status: 421,
                 detail: "this interface answers requests to \(listenHost) only, not to '\(host)'")
         }
-        if request.method == .post, let type = request.headers[.contentType],
-            !type.lowercased().hasPrefix("application/json")
-        {
-            throw Problem(title: "Unsupported Media Type", status: 415, detail: "send the body as application/json, not \(type)")
+        // Every POST, with a body or not: a page can send one with no content type and no preflight.
+        if request.method == .post, !(request.headers[.contentType]?.lowercased().hasPrefix("application/json") ?? false) {
+            throw Problem(
+                title: "Unsupported Media Type", status: 415,
+                detail: "send POST requests as application/json (Content-Type), not \(request.headers[.contentType] ?? "none")")
         }
         return try await next(request, context)
     }
 
-    static var loopback: Set<String> { ["127.0.0.1", "localhost", "::1", "[::1]"] }
+    static var loopback: Set<String> { ["127.0.0.1", "localhost", "::1"] }
 
-    /// `host:port` without the port, lowercased (an IPv6 address keeps its brackets).
+    /// `host:port` or `[v6]:port` without the port and brackets, lowercased; a bare IPv6 address as it is.
     static func hostName(_ authority: String) -> String {
         let lowered = authority.lowercased()
-        if lowered.hasPrefix("[") { return String(lowered.prefix { $0 != "]" }) + "]" }
+        if lowered.hasPrefix("[") { return String(lowered.dropFirst().prefix { $0 != "]" }) }
+        if lowered.filter({ $0 == ":" }).count > 1 { return lowered }
         return String(lowered.split(separator: ":", maxSplits: 1).first ?? "")
+    }
+
+    static func isIPLiteral(_ host: String) -> Bool {
+        host.contains(":") || (!host.isEmpty && host.allSatisfy { $0.isNumber || $0 == "." })
     }
 }

@@ -8,7 +8,7 @@ import ServiceLifecycle
 #endif
 
 /// Tells systemd how the edge is doing (`sd_notify`): READY=1 once both servers listen, and, when the unit has a
-/// `WatchdogSec`, WATCHDOG=1 at half that interval for as long as the edge's store answers, so a hung edge (it
+/// `WatchdogSec`, WATCHDOG=1 at half that interval for as long as the edge's store takes writes, so a hung edge (it
 /// controls a fuse) is restarted rather than left hanging (security review, finding 22). Without `NOTIFY_SOCKET`
 /// (not started by systemd, or `Type=simple`) it does nothing.
 struct SystemdNotifier: Sendable {
@@ -58,8 +58,9 @@ struct SystemdWatchdog: Service {
 
     func run() async throws {
         while !Task.isCancelled {
-            // A store that no longer answers (a disk that hangs) stops the feeding: systemd restarts the edge.
-            if (try? await central.store.stations()) != nil { notifier.notify("WATCHDOG=1") }
+            // Fed after a write through the group commit: a store whose writer or disk hangs stops the feeding, and
+            // systemd restarts the edge (a read alone would still answer from the WAL).
+            if (try? await central.store.write { _ in () }) != nil { notifier.notify("WATCHDOG=1") }
             try? await Task.sleep(for: every)
             if Task.isCancelled || Task.isShuttingDownGracefully { break }
         }

@@ -121,6 +121,8 @@ enum Schema {
                 sql: """
                     CREATE TABLE command_seen (
                         id TEXT PRIMARY KEY NOT NULL,
+                        station TEXT NOT NULL,
+                        action TEXT NOT NULL,
                         expires DATETIME NOT NULL,
                         result TEXT
                     );

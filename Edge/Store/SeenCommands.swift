@@ -15,10 +15,12 @@ public enum CommandClaim: Sendable, Equatable {
 extension EdgeStore {
     /// Takes a command from the cloud, unless it was taken before (the broker delivers a QoS 1 message again when
     /// its PUBACK was lost): a command is carried out at most once, and a repeat is answered with the stored result.
-    public func claimCommand(id: String, expires: Date) async throws -> CommandClaim {
+    public func claimCommand(_ command: CommandRequest) async throws -> CommandClaim {
+        let id = command.id
         let stored: (inserted: Bool, result: String?) = try await write { db in
             try db.execute(
-                sql: "INSERT OR IGNORE INTO command_seen (id, expires) VALUES (?, ?)", arguments: [id, expires.stored])
+                sql: "INSERT OR IGNORE INTO command_seen (id, station, action, expires) VALUES (?, ?, ?, ?)",
+                arguments: [id, command.station, command.action, command.expires.stored])
             if db.changesCount > 0 { return (true, nil) }
             return (false, try String.fetchOne(db, sql: "SELECT result FROM command_seen WHERE id = ?", arguments: [id]))
         }
@@ -33,6 +35,24 @@ extension EdgeStore {
         try await write { db in
             try db.execute(sql: "UPDATE command_seen SET result = ? WHERE id = ?", arguments: [text, result.id])
             try self.enqueue(db, .commandResult(result), at: time)
+        }
+    }
+
+    /// Commands taken but not finished when the edge stopped (it crashed, or lost power, while carrying them out):
+    /// each gets a result saying so, kept and put in the outbox, so the cloud hears of it and a repeat is answered.
+    @discardableResult
+    public func finishInterruptedCommands(at time: Date) async throws -> Int {
+        try await write { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT id, station, action FROM command_seen WHERE result IS NULL")
+            for row in rows {
+                let result = CommandResult(
+                    id: row["id"], station: row["station"], action: row["action"], outcome: "failed",
+                    error: "the edge stopped while carrying it out; it may or may not have reached the station")
+                let text = String(decoding: try SyncJSON.encoder().encode(result), as: UTF8.self)
+                try db.execute(sql: "UPDATE command_seen SET result = ? WHERE id = ?", arguments: [text, result.id])
+                try self.enqueue(db, .commandResult(result), at: time)
+            }
+            return rows.count
         }
     }
 

@@ -78,6 +78,16 @@ public final class CloudLink: Service, Sendable {
     public func outboxChanged() { wakeSink.yield() }
 
     public func run() async throws {
+        do {
+            let interrupted = try await store.finishInterruptedCommands(at: Date())
+            if interrupted > 0 {
+                logger.warning(
+                    "commands from the cloud were cut short when the edge stopped; answered as failed",
+                    metadata: ["commands": "\(interrupted)"])
+            }
+        } catch {
+            logger.error("could not answer commands cut short by the last stop", metadata: ["error": "\(error)"])
+        }
         try client.subscribe(SyncTopic.downFilter(site: site))
         await withDiscardingTaskGroup { group in
             group.addTask { try? await self.client.run() }
@@ -275,7 +285,7 @@ public final class CloudLink: Service, Sendable {
         log[metadataKey: "command"] = "\(command.id)"
         // At most once: the broker delivers a command again when its PUBACK was lost (security review, finding 11).
         do {
-            switch try await store.claimCommand(id: command.id, expires: command.expires) {
+            switch try await store.claimCommand(command) {
             case .new:
                 break
             case .inProgress:
@@ -418,14 +428,25 @@ public final class CloudLink: Service, Sendable {
     /// the link's once-a-second work (samples, resends); after a time-out a charger is tried again a minute later
     /// (security review, finding 33).
     private func pushTokens() async {
-        while !Task.isCancelled {
-            try? await Task.sleep(for: .seconds(1))
-            await pushTokenLists()
+        // One group for the task's life: a push that waits for a charger's time-out holds up no later round.
+        await withDiscardingTaskGroup { group in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                for (list, session) in duePushes() { group.addTask { await self.push(list, to: session) } }
+            }
         }
     }
 
+    /// Sends the list now to the chargers that need it, and returns when they answered (or timed out).
     private func pushTokenLists() async {
-        guard let list = tokens.withLock({ $0.list }) else { return }
+        await withDiscardingTaskGroup { group in
+            for (list, session) in duePushes() { group.addTask { await self.push(list, to: session) } }
+        }
+    }
+
+    /// The chargers that need the list's version and are not being sent it, marked as being sent it.
+    private func duePushes() -> [(TokenList, StationSession)] {
+        guard let list = tokens.withLock({ $0.list }) else { return [] }
         let now = ContinuousClock.now
         let due = central.connectedSessions.filter { session in
             session.isAccepted
@@ -438,9 +459,7 @@ public final class CloudLink: Service, Sendable {
                     return true
                 }
         }
-        await withDiscardingTaskGroup { group in
-            for session in due { group.addTask { await self.push(list, to: session) } }
-        }
+        return due.map { (list, $0) }
     }
 
     private func push(_ list: TokenList, to session: StationSession) async {

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import SiteModel
+import SyncContract
 import Testing
 
 @testable import EdgeStore
@@ -38,6 +39,27 @@ import Testing
         let after = try await start(reopened, meter: 2)
         #expect(after.transactionId > before.transactionId)
         #expect(try await reopened.session(id: before.transactionId)?.meterStartWh == 1)
+    }
+
+    @Test func aCommandIsTakenOnceAndOneCutShortByAStopIsAnsweredAsFailed() async throws {
+        // Security review, finding 11: at most once, and a command cut short by a crash is not left unanswered.
+        let path = directory.file("commands.sqlite")
+        var store: EdgeStore? = try EdgeStore(path: path, syncsToCloud: true)
+        let command = CommandRequest(
+            id: "c1", station: "CP1", action: "Reset", payload: #"{"type":"Soft"}"#, expires: Date().addingTimeInterval(60))
+        #expect(try await store!.claimCommand(command) == .new)
+        #expect(try await store!.claimCommand(command) == .inProgress)
+        try store!.close()
+        store = nil
+        let reopened = try EdgeStore(path: path, syncsToCloud: true)
+        #expect(try await reopened.finishInterruptedCommands(at: Date()) == 1)
+        guard case .done(let result) = try await reopened.claimCommand(command) else {
+            Issue.record("the repeat was not answered from the store")
+            return
+        }
+        #expect(result.outcome == "failed" && result.station == "CP1" && result.action == "Reset")
+        #expect(try await reopened.finishInterruptedCommands(at: Date()) == 0)
+        #expect(try await reopened.forgetCommands(expiredBefore: Date().addingTimeInterval(120)) == 1)
     }
 
     @Test func theWriteAheadLogIsKeptToASizeLimit() async throws {

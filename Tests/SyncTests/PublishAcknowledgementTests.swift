@@ -16,6 +16,14 @@ import Testing
         return callbacks
     }
 
+    /// Until a batch waits (at most a second: a wait that never registers fails the test instead of spinning).
+    static func untilWaiting(_ callbacks: Callbacks) async throws {
+        for _ in 0..<1000 where callbacks.state.withLock({ $0.batches.isEmpty }) {
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        #expect(!callbacks.state.withLock { $0.batches.isEmpty }, "no batch waits")
+    }
+
     @Test func aBatchCompletesWhenEveryPubackIsInEvenOnesThatCameFirst() async throws {
         let callbacks = Self.callbacks()
         callbacks.acknowledged(mid: 2)  // faster than its publisher
@@ -23,7 +31,7 @@ import Testing
             group.addTask {
                 try await withCheckedThrowingContinuation { callbacks.await(mids: [1, 2, 3], $0) }
             }
-            while callbacks.state.withLock({ $0.batches.isEmpty }) { await Task.yield() }
+            try await Self.untilWaiting(callbacks)
             callbacks.acknowledged(mid: 3)
             callbacks.acknowledged(mid: 1)
             try await group.next()
@@ -50,7 +58,7 @@ import Testing
                 done.resume()
             }
             Task {
-                while callbacks.state.withLock({ $0.batches.isEmpty }) { await Task.yield() }
+                try? await Self.untilWaiting(callbacks)
                 callbacks.disconnected(code: 7)
             }
         }

@@ -264,7 +264,8 @@ class Edge:
 
     def http(self, method: str, path: str, body: Any = None, timeout: float = 30.0) -> tuple[int, Any]:
         data = None
-        headers = {}
+        # The edge's local interface takes POSTs as JSON only, with a body or without.
+        headers = {"Content-Type": "application/json"} if method == "POST" else {}
         if body is not None:
             data = body if isinstance(body, (bytes, str)) else json.dumps(body)
             data = data.encode() if isinstance(data, str) else data

@@ -543,5 +543,5 @@ def test_a_charger_that_pipelines_meter_values_and_never_reads_cannot_grow_the_e
     finally:
         ws.close()
     assert grown < 50, f"the edge grew {grown:.0f} MB while a charger pipelined {sent} MeterValues without reading"
-    assert waited < 2.0, f"a neighbour waited {waited:.1f} s"
+    assert waited < 5.0, f"a neighbour waited {waited:.1f} s"
     assert_still_serving(edge)

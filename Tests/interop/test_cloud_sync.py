@@ -320,7 +320,7 @@ def test_a_command_the_broker_delivers_again_is_carried_out_once_and_answered_ag
                 await asyncio.sleep(0.1)
             for _ in range(3):
                 await asyncio.to_thread(cloud.publish, f"gridside/v1/{SITE}/down/command", command)
-                await asyncio.sleep(0.5)
+                await asyncio.sleep(1.0)
             await asyncio.to_thread(poll, lambda: len(results()) >= 3, 15, 0.1, "an answer to every delivery")
             assert len(cp.calls_of("Reset")) == 1, cp.calls_of("Reset")
             assert all(r["outcome"] == "accepted" for r in results()), results()

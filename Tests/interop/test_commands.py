@@ -261,6 +261,7 @@ def test_commands_that_would_bypass_load_management_or_the_stations_security_are
             refused = [
                 ("SetChargingProfile", COMMANDS["SetChargingProfile"][0], "load management sets"),
                 ("ClearChargingProfile", {}, "load management sets"),
+                ("RemoteStartTransaction", COMMANDS["RemoteStartTransaction"][0], "chargingProfile"),
                 ("ChangeConfiguration", {"key": "AuthorizationKey", "value": "00" * 16}, "AuthorizationKey"),
                 ("ChangeConfiguration", {"key": "securityprofile", "value": "0"}, "securityprofile"),
             ]
@@ -268,7 +269,10 @@ def test_commands_that_would_bypass_load_management_or_the_stations_security_are
                 status, problem = await edge.acommand(station, action, payload)
                 assert status == 409 and reason in problem["detail"], (action, status, problem)
             mine = [name for _, name, _, _ in cp.calls[before:] if name != "SetChargingProfile"]
-            assert "ClearChargingProfile" not in mine and "ChangeConfiguration" not in mine, mine
+            assert {"ClearChargingProfile", "ChangeConfiguration", "RemoteStartTransaction"}.isdisjoint(mine), mine
+            # A remote start without a profile still goes through.
+            status, answer = await edge.acommand(station, "RemoteStartTransaction", {"idTag": "TOKEN-OK"})
+            assert status == 200, answer
             # The edge's own profiles (failsafe, limits) still go out; the operator's (id 8) did not.
             assert not any(name == "SetChargingProfile" and payload["csChargingProfiles"]["chargingProfileId"] == 8
                            for _, name, _, payload in cp.calls[before:])
@@ -297,6 +301,14 @@ def test_the_local_interface_answers_only_requests_addressed_to_it_and_takes_jso
     assert post({"Content-Type": "application/json", "Host": "evil.example"}) == 421
     assert post({"Content-Type": "text/plain"}) == 415
     assert post({"Content-Type": "application/x-www-form-urlencoded"}, b"type=Soft") == 415
+    # No content type at all, no body: what fetch(…, {method: "POST", mode: "no-cors"}) sends.
+    bare = urllib.request.Request(f"http://127.0.0.1:{edge.http_port}/stations/CP-NONE/reject", method="POST")
+    try:
+        urllib.request.urlopen(bare, timeout=10)
+        status = 200
+    except urllib.error.HTTPError as error:
+        status = error.code
+    assert status == 415, status
     # Addressed to it, as JSON: through to the command (409: no such station connected).
     assert post({"Content-Type": "application/json"}) == 409
     assert post({"Content-Type": "application/json", "Host": f"localhost:{edge.http_port}"}) == 409

@@ -36,7 +36,9 @@ def test_the_edge_says_ready_and_feeds_the_watchdog_through_notify_socket(make_e
     assert max(b - a for a, b in zip(feeds, feeds[1:])) < 1.0, "fed at half the watchdog interval"
     edge.stop()
     receiver.settimeout(2)
-    assert receiver.recv(256).decode() == "STOPPING=1"
+    last = ""
+    while last != "STOPPING=1":  # a feed sent just before the signal may come first
+        last = receiver.recv(256).decode()
     receiver.close()
 
 
