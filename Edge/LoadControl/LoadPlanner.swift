@@ -120,8 +120,6 @@ public struct LoadPlanner: Sendable {
 
     struct ControlState: Sendable {
         var sent: Double?
-        /// The limit before `sent`.
-        var sentBefore: Double?
         /// The car phases the last limit was sent for (chargers taking W need them).
         var sentPhases: Int?
         var sentTransaction: Int?
@@ -502,7 +500,6 @@ public struct LoadPlanner: Sendable {
     public mutating func accepted(_ order: LimitOrder, at now: Date) {
         guard var state = states[order.key] else { return }
         if state.sent != order.current {
-            state.sentBefore = state.sent
             state.changedAt = now
             state.changes.removeAll { now.timeIntervalSince($0.at) >= Self.confirmTime }
             state.changes.append(LimitChange(at: now, from: state.sent, to: order.current))

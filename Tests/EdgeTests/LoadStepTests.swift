@@ -199,43 +199,32 @@ import Testing
         return problems
     }
 
-    @Test func afterEveryStepUpOrDownTheLimitsSettleWithinFiveSecondsAndFairly() {
-        let outcome = Self.run()
+    /// Every step settled within 5 s, fairly, and the grid over the fuse only within `overFuseFor` s of a step (while
+    /// the cars apply their cuts), when given.
+    static func expectSettledFairly(_ outcome: Outcome, _ label: String, overFuseFor: Double?) {
         let times = outcome.settleTimes.map { $0.map { String(format: "%.1f s", $0) } ?? "never" }
-        print("settle times after each step (reports every 10 s): \(times.joined(separator: ", "))")
+        print("settle times after each step (\(label)): \(times.joined(separator: ", "))")
         for (step, time) in outcome.settleTimes.enumerated() {
-            #expect(time != nil && time! <= 5, "step \(step + 1): settled after \(times[step])")
+            #expect(time != nil && time! <= 5, "\(label), step \(step + 1): settled after \(times[step])")
         }
-        #expect(outcome.problems.isEmpty, "\(outcome.problems)")
-        // Over the fuse only right after a step up, while the cars apply their cuts.
-        for sample in outcome.samples where sample.grid.contains(where: { $0 > Self.fuse + 1e-9 }) {
-            let sinceStep = sample.time.truncatingRemainder(dividingBy: Self.stepEvery)
-            #expect(sinceStep <= 1.5, "t = \(sample.time) s: grid \(sample.grid) over the fuse")
+        #expect(outcome.problems.isEmpty, "\(label): \(outcome.problems)")
+        guard let overFuseFor else { return }
+        for sample in outcome.samples where sample.grid.contains(where: { $0 > fuse + 1e-9 }) {
+            let sinceStep = sample.time.truncatingRemainder(dividingBy: stepEvery)
+            #expect(sinceStep <= overFuseFor, "\(label), t = \(sample.time) s: grid \(sample.grid) over the fuse")
         }
+    }
+
+    @Test func afterEveryStepUpOrDownTheLimitsSettleWithinFiveSecondsAndFairly() {
+        Self.expectSettledFairly(Self.run(), "reports every 10 s", overFuseFor: 1.5)
     }
 
     @Test func carsThatTakeThreeSecondsToRiseAndTwoToCutStillSettleWithinFiveSeconds() {
-        let outcome = Self.run(riseDelay: 3, cutDelay: 2)
-        let times = outcome.settleTimes.map { $0.map { String(format: "%.1f s", $0) } ?? "never" }
-        print("settle times after each step (slow cars): \(times.joined(separator: ", "))")
-        for (step, time) in outcome.settleTimes.enumerated() {
-            #expect(time != nil && time! <= 5, "step \(step + 1): settled after \(times[step])")
-        }
-        #expect(outcome.problems.isEmpty, "\(outcome.problems)")
-        for sample in outcome.samples where sample.grid.contains(where: { $0 > Self.fuse + 1e-9 }) {
-            let sinceStep = sample.time.truncatingRemainder(dividingBy: Self.stepEvery)
-            #expect(sinceStep <= 3, "t = \(sample.time) s: grid \(sample.grid) over the fuse")
-        }
+        Self.expectSettledFairly(Self.run(riseDelay: 3, cutDelay: 2), "slow cars", overFuseFor: 3)
     }
 
     @Test func chargersThatReportOnlyEveryMinuteSettleAsFast() {
-        let outcome = Self.run(reportEvery: 60)
-        let times = outcome.settleTimes.map { $0.map { String(format: "%.1f s", $0) } ?? "never" }
-        print("settle times after each step (reports every 60 s): \(times.joined(separator: ", "))")
-        for (step, time) in outcome.settleTimes.enumerated() {
-            #expect(time != nil && time! <= 5, "step \(step + 1): settled after \(times[step])")
-        }
-        #expect(outcome.problems.isEmpty, "\(outcome.problems)")
+        Self.expectSettledFairly(Self.run(reportEvery: 60), "reports every 60 s", overFuseFor: nil)
     }
 }
 

@@ -124,14 +124,18 @@ import Testing
             try await store.addAPIToken(record)
             tokens[role] = token
         }
-        // Never started: commands find the broker unavailable, which is all these tests need.
+        return (Application(router: Self.api(store).router()), tokens)
+    }
+
+    /// The API over `store`, with an MQTT client never started: commands find the broker unavailable, which is all
+    /// these tests need.
+    private static func api(_ store: SQLiteRepository) -> CloudAPI {
         let client = MQTTClient(
             configuration: MQTTConfiguration(broker: MQTTBroker(host: "127.0.0.1", port: 1, tls: false), clientId: "test"),
             logger: Logger(label: "test"))
-        let api = CloudAPI(
+        return CloudAPI(
             repository: store, relay: CommandRelay(repository: store, client: client), commandTimeout: .seconds(1),
             metrics: APIMetrics(factory: NOOPMetricsHandler.instance), prometheus: { [] }, tokenListChanged: { _ in })
-        return (Application(router: api.router()), tokens)
     }
 
     @Test func everyRouteAnswersEveryRoleAsItsPermissionSays() async throws {
@@ -201,12 +205,7 @@ import Testing
         let store = try SQLiteRepository(path: path)
         let (record, token) = APITokens.create(name: "admin", role: .admin, at: Date())
         try await store.addAPIToken(record)
-        let client = MQTTClient(
-            configuration: MQTTConfiguration(broker: MQTTBroker(host: "127.0.0.1", port: 1, tls: false), clientId: "test"),
-            logger: Logger(label: "test"))
-        let api = CloudAPI(
-            repository: store, relay: CommandRelay(repository: store, client: client), commandTimeout: .seconds(1),
-            metrics: APIMetrics(factory: NOOPMetricsHandler.instance), prometheus: { [] }, tokenListChanged: { _ in })
+        let api = Self.api(store)
         try store.close()
         try await Application(router: api.router()).test(.router) { client in
             try await client.execute(uri: "/api/v1/sites", method: .get, headers: [.authorization: "Bearer \(token)"]) {
