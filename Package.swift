@@ -246,7 +246,7 @@ let package = Package(
         .target(
             name: "CloudIngest",
             dependencies: [
-                "SyncContract", "MQTT", "CloudStore",
+                "SyncContract", "SiteModel", "MQTT", "CloudStore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -102,9 +102,9 @@ port 11883) to gridside-cloud, whose HTTPS REST API is at https://127.0.0.1:8443
 certificate: curl -k, or --cacert demo-data/cloud-selfsigned.crt.pem). API token: $token
   curl -sk -H "Authorization: Bearer $token" https://127.0.0.1:8443/api/v1/sites
   curl -sk -H "Authorization: Bearer $token" 'https://127.0.0.1:8443/api/v1/sessions?active=true'
-  curl -sk -H "Authorization: Bearer $token" https://127.0.0.1:8443/api/v1/stations/SIM-001
+  curl -sk -H "Authorization: Bearer $token" https://127.0.0.1:8443/api/v1/sites/demo-site/stations/SIM-001
   curl -sk -H "Authorization: Bearer $token" -X POST -d '{"type":"Soft"}' \
-       https://127.0.0.1:8443/api/v1/stations/SIM-002/commands/Reset
+       https://127.0.0.1:8443/api/v1/sites/demo-site/stations/SIM-002/commands/Reset
   curl -sk https://127.0.0.1:8443/api/v1/openapi.json  the API's OpenAPI 3.1 document
   $cloud_log                          the cloud's log
 

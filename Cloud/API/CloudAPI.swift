@@ -18,6 +18,8 @@ public struct CloudAPI: Sendable {
     let tokenListChanged: @Sendable (String) async -> Void
     /// How chargers reach this cloud, for firmware download URLs; nil: the address each request came to.
     let publicURL: String?
+    /// Firmware downloads in progress (a bounded number at once).
+    let downloads = FirmwareDownload.Slots()
     static let maxBodyBytes = 1 << 20
 
     public init(
@@ -126,7 +128,8 @@ public struct CloudAPI: Sendable {
             let input = try await decode(StationRegistrationInput.self, from: request)
             return try await relay(
                 site: site.id, station: input.id, action: StationRegistration.action,
-                payload: try await input.payload(site: site.id, repository: repository), user: context.identity?.user)
+                payload: try await input.payload(site: site.id, by: try context.require(.configure), repository: repository),
+                user: context.identity?.user)
         }
         api.get("/sites/:site/meters") { request, context in
             let site = try await visibleSite(context, whole: true)
@@ -180,32 +183,50 @@ public struct CloudAPI: Sendable {
             let site = Query(request).string("site")
             return try json(Items(items: try await repository.stations(site: site, in: identity.scope)))
         }
-        api.get("/stations/:station") { _, context in
-            try json(try await visibleStation(context))
-        }
-        api.get("/stations/:station/connectors") { _, context in
-            try json(Items(items: try await visibleStation(context).connectors))
-        }
-        api.post("/stations/:station/commands/:action") { request, context in
-            _ = try context.require(.control)
-            let station = try await visibleStation(context)
-            let action = try context.parameters.require("action")
-            let body = try await request.body.collect(upTo: Self.maxBodyBytes)
-            let payload = body.readableBytes == 0 ? "{}" : String(buffer: body)
-            try Self.validateCommand(action: action, payload: payload)
-            return try await relay(station: station.id, action: action, payload: payload, user: context.identity?.user)
-        }
-        api.post("/stations/:station/approval") { request, context in
-            _ = try context.require(.configure)
-            let station = try await visibleStation(context)
-            let body = try await decode(StationApprovalChange.self, from: request)
-            guard StationApprovalChange.approvals.contains(body.approval) else {
-                throw Problem(status: 400, detail: "approval must be accepted or rejected, got '\(body.approval)'")
+        // A station is named by its site and its id; `/stations/{station}` stays for a bare id the caller sees at
+        // one site only (409 when at several).
+        for prefix in ["/sites/:site/stations/:station", "/stations/:station"] {
+            api.get("\(prefix)") { _, context in
+                try json(try await visibleStation(context))
             }
-            let payload = String(decoding: try SyncJSON.encoder().encode(body), as: UTF8.self)
-            return try await relay(
-                site: station.site, station: station.id, action: StationApprovalChange.action, payload: payload,
-                user: context.identity?.user)
+            api.get("\(prefix)/connectors") { _, context in
+                try json(Items(items: try await visibleStation(context).connectors))
+            }
+            api.post("\(prefix)/commands/:action") { request, context in
+                _ = try context.require(.control)
+                let station = try await visibleStation(context)
+                let action = try context.parameters.require("action")
+                let body = try await request.body.collect(upTo: Self.maxBodyBytes)
+                let payload = body.readableBytes == 0 ? "{}" : String(buffer: body)
+                try Self.validateCommand(action: action, payload: payload)
+                return try await relay(
+                    site: station.site, station: station.id, action: action, payload: payload, user: context.identity?.user)
+            }
+            api.post("\(prefix)/approval") { request, context in
+                _ = try context.require(.configure)
+                let station = try await visibleStation(context)
+                let body = try await decode(StationApprovalChange.self, from: request)
+                guard StationApprovalChange.approvals.contains(body.approval) else {
+                    throw Problem(status: 400, detail: "approval must be accepted or rejected, got '\(body.approval)'")
+                }
+                let payload = String(decoding: try SyncJSON.encoder().encode(body), as: UTF8.self)
+                return try await relay(
+                    site: station.site, station: station.id, action: StationApprovalChange.action, payload: payload,
+                    user: context.identity?.user)
+            }
+        }
+        api.post("/sites/:site/stations/:station/move") { request, context in
+            try Users.requireStaffAdmin(try context.require(.admin))
+            let station = try await visibleStation(context)
+            let body = try await decode(StationMove.self, from: request)
+            guard try await repository.site(id: body.site) != nil else {
+                throw Problem(status: 404, detail: "site: no site '\(body.site)'")
+            }
+            _ = try await repository.moveStation(station.key, to: body.site)
+            guard let moved = try await repository.station(site: body.site, id: station.id) else {
+                throw Problem(status: 500, detail: "the station was not moved")
+            }
+            return try json(moved)
         }
         api.get("/sessions") { request, context in
             let identity = try context.require(.read)
@@ -250,32 +271,36 @@ public struct CloudAPI: Sendable {
         return site
     }
 
+    /// The station of the path (`/sites/{site}/stations/{station}`, or `/stations/{station}` for an id the caller
+    /// sees at one site only), if the caller may see it: 404 otherwise, so stations of others are not confirmed.
     private func visibleStation(_ context: APIRequestContext) async throws -> StationView {
         let identity = try context.require(.read)
         let raw = try context.parameters.require("station")
         let id = raw.removingPercentEncoding ?? raw
-        guard let station = try await repository.station(id: id), identity.sees(station: station.id, site: station.site) else {
-            throw Problem(status: 404, detail: "no station '\(id)'")
+        let reference = context.parameters.get("site").map { "\($0)/\(id)" } ?? id
+        do {
+            return try await repository.resolveStation(reference, in: identity.scope)
+        } catch let error as StationLookupError {
+            switch error {
+            case .notFound: throw Problem(status: 404, detail: error.description)
+            case .ambiguous: throw Problem(status: 409, detail: error.description)
+            }
         }
-        return station
     }
 
-    /// A command for a station (or, with `site`, for the site's edge itself), answered with the edge's result.
+    /// A command for a station of `site` (an empty `station`: for the site's edge itself), answered with the edge's
+    /// result.
     private func relay(
-        site: String? = nil, station: String = "", action: String, payload: String, user: String?
-    ) async throws -> Response {
+        site: String, station: String = "", action: String, payload: String, user: String?
+    ) async throws
+        -> Response
+    {
         let result: CommandResultRecord
         do {
-            result =
-                if let site {
-                    try await relay.send(
-                        site: site, station: station, action: action, payload: payload, user: user, timeout: commandTimeout)
-                } else {
-                    try await relay.send(station: station, action: action, payload: payload, user: user, timeout: commandTimeout)
-                }
+            result = try await relay.send(
+                site: site, station: station, action: action, payload: payload, user: user, timeout: commandTimeout)
         } catch {
             switch error {
-            case .unknownStation: throw Problem(status: 404, detail: error.description)
             case .siteOffline: throw Problem(status: 409, detail: error.description)
             case .brokerUnavailable: throw Problem(status: 503, detail: error.description)
             case .timeout: throw Problem(status: 504, detail: error.description)

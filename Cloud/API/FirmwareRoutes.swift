@@ -6,12 +6,16 @@ import NIOCore
 import SyncContract
 
 extension CloudAPI {
-    /// `/api/v1/firmware/…`: images (uploaded or external) and campaigns. Every route needs the configure permission:
-    /// campaigns span organizations, so partners and viewers do not see them.
+    /// `/api/v1/firmware/…`: images (uploaded or external) and campaigns. Every route needs the configure permission
+    /// (partners and viewers do not see them); a client organization's users see, use and stop only their
+    /// organization's images and campaigns, and the fleet's staff all (security review, finding 2).
     func addFirmwareRoutes(to api: RouterGroup<APIRequestContext>) {
         api.get("/firmware/images") { _, context in
-            _ = try context.require(.configure)
-            return try json(Items(items: try await repository.firmwareImages()))
+            let identity = try context.require(.configure)
+            let images = try await repository.firmwareImages().filter {
+                FirmwareCatalog.sees(owner: $0.organization, organization: identity.organization)
+            }
+            return try json(Items(items: images))
         }
         api.post("/firmware/images") { request, context in
             let identity = try context.require(.configure)
@@ -19,7 +23,8 @@ extension CloudAPI {
                 if request.headers[.contentType]?.hasPrefix("application/json") == true {
                     let input = try await decode(ExternalImageInput.self, from: request)
                     return try await FirmwareCatalog.addExternal(
-                        name: input.name, version: input.version, url: input.url, user: identity.user, repository: repository)
+                        name: input.name, version: input.version, url: input.url, user: identity.user,
+                        organization: identity.organization, repository: repository)
                 }
                 let query = Query(request)
                 guard let name = query.string("name"), let version = query.string("version"),
@@ -32,15 +37,18 @@ extension CloudAPI {
                 let body = try await request.body.collect(upTo: FirmwareCatalog.maxImageBytes)
                 return try await FirmwareCatalog.addUpload(
                     name: name, version: version, fileName: fileName, data: Data(body.readableBytesView), user: identity.user,
-                    repository: repository)
+                    organization: identity.organization, repository: repository)
             }
             var response = try json(image)
             response.status = .created
             return response
         }
         api.get("/firmware/campaigns") { _, context in
-            _ = try context.require(.configure)
-            return try json(Items(items: try await repository.campaigns()))
+            let identity = try context.require(.configure)
+            let campaigns = try await repository.campaigns().filter {
+                FirmwareCatalog.sees(owner: $0.organization, organization: identity.organization)
+            }
+            return try json(Items(items: campaigns))
         }
         api.post("/firmware/campaigns") { request, context in
             let identity = try context.require(.configure)
@@ -48,18 +56,16 @@ extension CloudAPI {
             let campaign = try await Self.firmware {
                 try await FirmwareCatalog.createCampaign(
                     input, scope: identity.scope, publicBase: publicBase(request), user: identity.user,
-                    repository: repository)
+                    organization: identity.organization, repository: repository)
             }
             var response = try json(campaign)
             response.status = .created
             return response
         }
         api.get("/firmware/campaigns/:campaign") { _, context in
-            _ = try context.require(.configure)
             return try json(try await visibleCampaign(context))
         }
         api.post("/firmware/campaigns/:campaign/stop") { _, context in
-            _ = try context.require(.configure)
             let campaign = try await visibleCampaign(context)
             guard campaign.state == "scheduled" || campaign.state == "running" else {
                 throw Problem(status: 409, detail: "the campaign is already \(campaign.state)")
@@ -70,29 +76,69 @@ extension CloudAPI {
     }
 
     /// `GET /firmware/<image>/<file>`: an uploaded image, as chargers download it. No token (a charger has none): the
-    /// image id is 128 random bits, so the URL itself is the secret.
+    /// image id is 128 random bits, so the URL itself is the secret, and it works only while a campaign of the image
+    /// may send it. Served in chunks (with `Range`), at most ``FirmwareDownload/maxConcurrent`` at once.
     func addFirmwareDownload(to router: Router<APIRequestContext>) {
-        router.get("/firmware/:image/:file") { _, context in
+        router.get("/firmware/:image/:file") { request, context in
             let id = try context.parameters.require("image")
             let file = try context.parameters.require("file")
-            guard let image = try await repository.firmwareImage(id: id), image.fileName == file,
-                let data = try await repository.firmwareFile(id: id)
+            guard let image = try await repository.firmwareImage(id: id), image.fileName == file, let size = image.size,
+                try await FirmwareDownload.isOpen(image: id, repository: repository)
             else {
                 throw Problem(status: 404, detail: "no such firmware file")
             }
-            return Response(
-                status: .ok,
-                headers: [
-                    .contentType: "application/octet-stream", .contentDisposition: "attachment; filename=\"\(file)\"",
-                    .init("X-Checksum-SHA256")!: image.sha256 ?? "",
-                ],
-                body: .init(byteBuffer: ByteBuffer(bytes: data)))
+            var headers: HTTPFields = [
+                .contentType: "application/octet-stream", .contentDisposition: "attachment; filename=\"\(file)\"",
+                .acceptRanges: "bytes", .init("X-Checksum-SHA256")!: image.sha256 ?? "",
+            ]
+            var status = HTTPResponse.Status.ok
+            var range = 0...(size - 1)
+            switch FirmwareDownload.part(request.headers[.range], size: size) {
+            case .whole: break
+            case .bytes(let part):
+                status = .partialContent
+                range = part
+                headers[.contentRange] = "bytes \(part.lowerBound)-\(part.upperBound)/\(size)"
+            case .unsatisfiable:
+                headers[.contentRange] = "bytes */\(size)"
+                return Response(status: .rangeNotSatisfiable, headers: headers)
+            }
+            guard let slot = downloads.take() else {
+                throw Problem(
+                    status: 503, detail: "\(downloads.limit) firmware downloads are in progress; try again later",
+                    retryAfter: 30)
+            }
+            let repository = self.repository
+            let part = range
+            let body = ResponseBody(contentLength: part.count) { writer in
+                _ = slot  // Held until the body is written (or dropped).
+                var index = part.lowerBound / FirmwareImage.chunkBytes
+                var position = index * FirmwareImage.chunkBytes
+                while position <= part.upperBound {
+                    guard let chunk = try await repository.firmwareChunk(image: id, index: index) else {
+                        throw Problem(status: 500, detail: "firmware image \(id) ends before its size")
+                    }
+                    let from = max(part.lowerBound - position, 0)
+                    let to = min(part.upperBound - position + 1, chunk.count)
+                    if from < to {
+                        try await writer.write(ByteBuffer(bytes: chunk[chunk.startIndex + from..<chunk.startIndex + to]))
+                    }
+                    position += chunk.count
+                    index += 1
+                }
+                try await writer.finish(nil)
+            }
+            return Response(status: status, headers: headers, body: body)
         }
     }
 
+    /// The campaign of the path if the caller may see it (404 otherwise, whether it exists or not).
     private func visibleCampaign(_ context: APIRequestContext) async throws -> FirmwareCampaign {
+        let identity = try context.require(.configure)
         let id = try context.parameters.require("campaign")
-        guard let campaign = try await repository.campaign(id: id) else {
+        guard let campaign = try await repository.campaign(id: id),
+            FirmwareCatalog.sees(owner: campaign.organization, organization: identity.organization)
+        else {
             throw Problem(status: 404, detail: "no firmware campaign '\(id)'")
         }
         return campaign

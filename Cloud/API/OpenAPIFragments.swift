@@ -46,6 +46,21 @@ enum OpenAPIFragments {
             }
            }
           },
+          "/sites/{site}/stations/{station}/move": {
+           "post": {
+            "operationId": "moveStation",
+            "summary": "Say that a station was moved to another site: its grants, groups and registration go with it; its sessions and events stay where they happened. Staff admins only",
+            "parameters": [{"in": "path", "name": "site", "required": true, "schema": {"type": "string"}},
+             {"in": "path", "name": "station", "required": true, "schema": {"type": "string"}}],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {
+             "type": "object", "required": ["site"], "properties": {"site": {"type": "string", "description": "The site the station is at now"}}}}}},
+            "responses": {
+             "200": {"description": "The station at its new site", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Station"}}}},
+             "400": {"$ref": "#/components/responses/P400"}, "401": {"$ref": "#/components/responses/P401"},
+             "403": {"$ref": "#/components/responses/P403"}, "404": {"$ref": "#/components/responses/P404"}
+            }
+           }
+          },
           "/stations/{station}/approval": {
            "post": {
             "operationId": "setStationApproval",
@@ -91,7 +106,7 @@ enum OpenAPIFragments {
             "parameters": [{"in": "path", "name": "group", "required": true, "schema": {"type": "string"}}],
             "requestBody": {"required": true, "content": {"application/json": {"schema": {
              "type": "object", "required": ["name", "stations"], "properties": {
-              "name": {"type": "string"}, "stations": {"type": "array", "items": {"type": "string"}}}}}}},
+              "name": {"type": "string"}, "stations": {"type": "array", "items": {"type": "string", "description": "site/station (a bare id only when it is known at one site)"}}}}}}},
             "responses": {
              "200": {"description": "OK", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/StationGroup"}}}},
              "400": {"$ref": "#/components/responses/P400"}, "401": {"$ref": "#/components/responses/P401"},
@@ -217,7 +232,7 @@ enum OpenAPIFragments {
             "requestBody": {"required": true, "content": {"application/json": {"schema": {
              "type": "object", "required": ["name"], "properties": {
               "name": {"type": "string"}, "sites": {"type": "array", "items": {"type": "string"}},
-              "stations": {"type": "array", "items": {"type": "string"}},
+              "stations": {"type": "array", "items": {"type": "string", "description": "site/station"}},
               "groups": {"type": "array", "items": {"type": "string"}}}}}}},
             "responses": {
              "200": {"description": "OK", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Organization"}}}},
@@ -254,7 +269,7 @@ enum OpenAPIFragments {
            "type": "object", "required": ["id", "name", "stations", "counts"],
            "properties": {
             "id": {"type": "string"}, "name": {"type": "string"},
-            "stations": {"type": "array", "items": {"type": "string"}},
+            "stations": {"type": "array", "items": {"type": "string", "description": "site/station"}},
             "counts": {"type": "object", "additionalProperties": {"type": "integer"},
              "description": "Connectors by state: inUse, available, reserved, inoperative"}
            }
@@ -282,7 +297,7 @@ enum OpenAPIFragments {
            "properties": {
             "id": {"type": "string"}, "name": {"type": "string"},
             "sites": {"type": "array", "items": {"type": "string"}, "description": "Granted whole"},
-            "stations": {"type": "array", "items": {"type": "string"}, "description": "Granted alone"},
+            "stations": {"type": "array", "items": {"type": "string"}, "description": "Granted alone, each as site/station (a bare id only when it is known at one site)"},
             "groups": {"type": "array", "items": {"type": "string"}, "description": "Granted with their stations"}
            }
           }
@@ -339,7 +354,7 @@ enum OpenAPIFragments {
              "type": "object", "required": ["name", "image"], "properties": {
               "name": {"type": "string"}, "image": {"type": "string", "description": "Image id"},
               "sites": {"type": "array", "items": {"type": "string"}},
-              "stations": {"type": "array", "items": {"type": "string"}},
+              "stations": {"type": "array", "items": {"type": "string", "description": "site/station"}},
               "groups": {"type": "array", "items": {"type": "string"}, "description": "Group ids: their stations when the campaign is created"},
               "startAt": {"type": "string", "format": "date-time", "description": "Default: now"},
               "ratePerMinute": {"type": "integer", "minimum": 1, "maximum": 10000, "description": "Stations sent the update per minute at most; default 10"}}}}}},
@@ -412,6 +427,38 @@ enum OpenAPIFragments {
         """#
 
     /// `base` with the fragments' paths and schemas added, as sorted JSON.
+    /// A station is named by its site and its id: each `/stations/{station}…` operation is served under
+    /// `/sites/{site}/stations/{station}…`, and the old path stays (deprecated) for an id the caller sees at one site
+    /// only, answering 409 when at several.
+    static func stationsBySite(_ paths: [String: Any]) -> [String: Any] {
+        var paths = paths
+        let site: [String: Any] = [
+            "in": "path", "name": "site", "required": true, "schema": ["type": "string"], "description": "Site id",
+        ]
+        for (path, item) in paths where path.hasPrefix("/stations/{station}") {
+            var canonical: [String: Any] = [:]
+            var legacy: [String: Any] = [:]
+            for (method, value) in item as? [String: Any] ?? [:] {
+                guard var operation = value as? [String: Any] else { continue }
+                var bySite = operation
+                bySite["parameters"] = [site] + (operation["parameters"] as? [Any] ?? [])
+                canonical[method] = bySite
+                var responses = operation["responses"] as? [String: Any] ?? [:]
+                responses["409"] = ["$ref": "#/components/responses/P409"]
+                operation["responses"] = responses
+                operation["operationId"] = "\(operation["operationId"] ?? method)ById"
+                operation["deprecated"] = true
+                operation["description"] =
+                    "The station of this id the caller sees at one site only (409, naming the sites, when at several); "
+                    + "use /sites/{site}/stations/{station}."
+                legacy[method] = operation
+            }
+            paths["/sites/{site}" + path] = canonical
+            paths[path] = legacy
+        }
+        return paths
+    }
+
     static func merged(into base: String) -> String {
         guard var document = try? JSONSerialization.jsonObject(with: Data(base.utf8)) as? [String: Any] else {
             preconditionFailure("the OpenAPI document is not valid JSON")
@@ -437,6 +484,7 @@ enum OpenAPIFragments {
                 schemas["Site"] = site
             }
         }
+        paths = Self.stationsBySite(paths)
         document["paths"] = paths
         components["schemas"] = schemas
         document["components"] = components

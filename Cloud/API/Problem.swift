@@ -10,18 +10,25 @@ public struct Problem: Error, Codable, Sendable, Equatable {
     public var title: String
     public var status: Int
     public var detail: String
+    /// Seconds after which to try again (`Retry-After`), for a 503; not part of the body.
+    public var retryAfter: Int?
 
-    public init(status: Int, detail: String) {
+    public init(status: Int, detail: String, retryAfter: Int? = nil) {
         self.title = Self.titles[status] ?? "Error"
         self.status = status
         self.detail = detail
+        self.retryAfter = retryAfter
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case type, title, status, detail
     }
 }
 
 extension Problem {
     static let titles = [
         400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
-        409: "Conflict", 413: "Content Too Large", 500: "Internal Server Error", 502: "Bad Gateway",
+        409: "Conflict", 413: "Content Too Large", 416: "Range Not Satisfiable", 500: "Internal Server Error", 502: "Bad Gateway",
         503: "Service Unavailable", 504: "Gateway Timeout",
     ]
 }
@@ -66,6 +73,7 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         }
         var headers: HTTPFields = [.contentType: "application/problem+json"]
         if problem.status == 401 { headers[.wwwAuthenticate] = #"Bearer realm="gridside""# }
+        if let seconds = problem.retryAfter { headers[.retryAfter] = "\(seconds)" }
         return Response(
             status: .init(code: problem.status), headers: headers,
             body: .init(byteBuffer: ByteBuffer(bytes: (try? JSONEncoder.sorted.encode(problem)) ?? Data())))

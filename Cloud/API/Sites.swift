@@ -42,3 +42,12 @@ public struct SiteChange: Decodable, Sendable {
         return updated
     }
 }
+
+/// Where an admin says a station now is (`POST /api/v1/sites/{site}/stations/{station}/move`): the charger was moved
+/// to another site, and its grants, groups and registration go with it.
+public struct StationMove: Decodable, Sendable {
+    /// The site the station is at now.
+    public var site: String
+
+    public init(site: String) { self.site = site }
+}

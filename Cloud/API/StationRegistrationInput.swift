@@ -32,23 +32,21 @@ public struct StationRegistrationInput: Decodable, Sendable {
         self.priority = priority
     }
 
-    /// The `RegisterStation` payload for the station at `site`, after every check: a station of another site is
-    /// 409, a field out of bounds 400, an unknown group 404 (each naming what was wrong; nothing is sent then).
-    /// The station joins its group here, before the payload is sent, so it is in the group from its first
-    /// connection.
-    public func payload(site: String, repository: any CloudRepository) async throws -> String {
-        if let known = try await repository.station(id: id), known.site != site {
-            throw Problem(status: 409, detail: "station '\(id)' belongs to another site")
-        }
+    /// The `RegisterStation` payload for the station at `site`, after every check: a field out of bounds 400, a group
+    /// the caller may not change 403, an unknown group 404 (each naming what was wrong; nothing is sent then). The same
+    /// id at another site is another station. The station joins its group here, before the payload is sent, so it is
+    /// in the group from its first connection.
+    public func payload(site: String, by identity: APIIdentity, repository: any CloudRepository) async throws -> String {
         // Cost 10: the edge checks it at every connection of the station.
         let registration = try await registration(hash: { try await Users.hashPassword($0, cost: 10) })
-        try await joinGroup(repository: repository)
+        try await joinGroup(site: site, by: identity, repository: repository)
         return String(decoding: try SyncJSON.encoder().encode(registration), as: UTF8.self)
     }
 
-    private func joinGroup(repository: any CloudRepository) async throws {
+    private func joinGroup(site: String, by identity: APIIdentity, repository: any CloudRepository) async throws {
         guard let group = group.flatMap({ $0.isEmpty ? nil : $0 }) else { return }
-        guard try await repository.addToGroup(group: group, station: id) else {
+        try await GroupInput.requireMayChangeMembers(of: group, by: identity, repository: repository)
+        guard try await repository.addToGroup(group: group, station: StationKey(site: site, station: id)) else {
             throw Problem(status: 404, detail: "group: no group '\(group)'")
         }
     }

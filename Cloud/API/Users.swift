@@ -89,7 +89,8 @@ public struct OrganizationView: Sendable, Encodable, Equatable {
     public var id: String
     public var name: String
     public var sites: [String]
-    public var stations: [String]
+    /// Stations granted alone, each as `site/station`.
+    public var stations: [StationKey]
     public var groups: [String]
 
     public init(_ record: OrganizationRecord) {
@@ -225,10 +226,19 @@ public enum Users {
             Set((list ?? []).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
         }
         do {
+            var stations: Set<StationKey> = []
+            for reference in ids(input.stations).sorted() {
+                stations.insert(try await repository.resolveStation(reference, in: nil).key)
+            }
             try await repository.saveOrganization(
-                id: id, name: name, sites: ids(input.sites), stations: ids(input.stations), groups: ids(input.groups))
+                id: id, name: name, sites: ids(input.sites), stations: stations, groups: ids(input.groups))
         } catch let error as CloudStoreError {
             throw Problem(status: 404, detail: error.description)
+        } catch let error as StationLookupError {
+            switch error {
+            case .notFound: throw Problem(status: 404, detail: "stations: \(error)")
+            case .ambiguous: throw Problem(status: 400, detail: "stations: \(error)")
+            }
         }
         guard let saved = try await repository.organization(id: id) else {
             throw Problem(status: 500, detail: "the organization was not kept")

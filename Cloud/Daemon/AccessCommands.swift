@@ -108,14 +108,35 @@ extension GridsideCloud {
         /// The sites, stations and groups of a grant or revoke command line.
         struct Grants: ParsableArguments {
             @Option(help: "A whole site: every station there, its meters and settings (repeatable).") var site: [String] = []
-            @Option(help: "A single station: its connectors, sessions and events (repeatable).") var station: [String] = []
+            @Option(
+                help:
+                    "A single station, as site/station (or an id known at one site only): its connectors, sessions and events (repeatable)."
+            ) var station: [String] = []
             @Option(help: "A group: its stations as they are at each request, and the group (repeatable).")
             var group: [String] = []
 
-            var all: [CloudStore.Grant] { site.map { .site($0) } + station.map { .station($0) } + group.map { .group($0) } }
-
             func validate() throws {
-                guard !all.isEmpty else { throw ValidationError("give at least one --site, --station or --group") }
+                guard !(site.isEmpty && station.isEmpty && group.isEmpty) else {
+                    throw ValidationError("give at least one --site, --station or --group")
+                }
+            }
+
+            /// The grants, each station named by its site (a bare id is looked up: it must be known at one site only).
+            func resolve(in store: any CloudRepository) async throws -> [CloudStore.Grant] {
+                var stations: [CloudStore.Grant] = []
+                for reference in station {
+                    if let key = StationKey(reference: reference) {
+                        stations.append(.station(key))
+                        continue
+                    }
+                    do {
+                        stations.append(.station(try await store.resolveStation(reference, in: nil).key))
+                    } catch let error as StationLookupError {
+                        FileHandle.standardError.write(Data("error: --station: \(error)\n".utf8))
+                        throw ExitCode(1)
+                    }
+                }
+                return site.map { .site($0) } + stations + group.map { .group($0) }
             }
         }
 
@@ -129,7 +150,7 @@ extension GridsideCloud {
             func run() async throws {
                 let store = try CloudApp.openStore(try options.load())
                 defer { try? store.close() }
-                for grant in grants.all {
+                for grant in try await grants.resolve(in: store) {
                     do {
                         try await store.grant(organization: organization, grant)
                     } catch let error as CloudStoreError {
@@ -154,7 +175,7 @@ extension GridsideCloud {
                     FileHandle.standardError.write(Data("error: \(CloudStoreError.unknownOrganization(organization))\n".utf8))
                     throw ExitCode(1)
                 }
-                for grant in grants.all {
+                for grant in try await grants.resolve(in: store) {
                     if try await store.revoke(organization: organization, grant) {
                         print("Organization '\(organization)' no longer sees \(grant).")
                     } else {
@@ -173,8 +194,9 @@ extension GridsideCloud {
                 defer { try? store.close() }
                 for organization in try await store.organizations() {
                     func list(_ ids: Set<String>) -> String { ids.isEmpty ? "-" : ids.sorted().joined(separator: ",") }
+                    let stations = Set(organization.stations.map(\.description))
                     print(
-                        "\(organization.id)\tsites: \(list(organization.sites))\tstations: \(list(organization.stations))"
+                        "\(organization.id)\tsites: \(list(organization.sites))\tstations: \(list(stations))"
                             + "\tgroups: \(list(organization.groups))\t\(organization.name)")
                 }
             }

@@ -43,12 +43,13 @@ public struct CampaignRequest: Decodable, Sendable {
 
 /// Firmware images and campaigns: the checks and the records, shared by the API and the dashboard.
 public enum FirmwareCatalog {
-    /// The largest image the cloud keeps (it is held in memory while uploaded and served).
+    /// The largest image the cloud keeps (it is held in memory while uploaded; it is served in chunks).
     public static let maxImageBytes = 256 << 20
 
     /// An uploaded image, kept in the store and served at `/firmware/<id>/<fileName>`.
     public static func addUpload(
-        name: String, version: String, fileName: String, data: Data, user: String?, repository: any CloudRepository
+        name: String, version: String, fileName: String, data: Data, user: String?, organization: String?,
+        repository: any CloudRepository
     ) async throws -> FirmwareImage {
         try check(name: name, version: version)
         guard !fileName.isEmpty, fileName.count <= 100,
@@ -60,14 +61,14 @@ public enum FirmwareCatalog {
         let digest = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
         let image = FirmwareImage(
             id: newId(), name: name, version: version, fileName: fileName, size: data.count, sha256: digest, url: nil,
-            createdAt: Date(), createdBy: user)
+            createdAt: Date(), createdBy: user, organization: organization)
         try await repository.addFirmwareImage(image, data: data)
         return image
     }
 
     /// An image the stations download from somewhere else.
     public static func addExternal(
-        name: String, version: String, url: String, user: String?, repository: any CloudRepository
+        name: String, version: String, url: String, user: String?, organization: String?, repository: any CloudRepository
     ) async throws -> FirmwareImage {
         try check(name: name, version: version)
         guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(),
@@ -77,49 +78,54 @@ public enum FirmwareCatalog {
         }
         let image = FirmwareImage(
             id: newId(), name: name, version: version, fileName: nil, size: nil, sha256: nil, url: url, createdAt: Date(),
-            createdBy: user)
+            createdBy: user, organization: organization)
         try await repository.addFirmwareImage(image, data: nil)
         return image
     }
 
     /// A campaign over the stations of `request.sites`, `request.stations` and `request.groups`, only those the
-    /// caller may see (a site only if the caller sees it whole).
+    /// caller may see (a site only if the caller sees it whole), of an image of the caller's `organization`; the
+    /// campaign is that organization's.
     /// `publicBase` is how stations reach this cloud (`https://host:port`), for an uploaded image's URL.
     public static func createCampaign(
-        _ request: CampaignRequest, scope: Scope?, publicBase: String, user: String?,
+        _ request: CampaignRequest, scope: Scope?, publicBase: String, user: String?, organization: String? = nil,
         repository: any CloudRepository, now: Date = Date()
     ) async throws -> FirmwareCampaign {
         let name = request.name.trimmingCharacters(in: .whitespaces)
         guard !name.isEmpty, name.count <= 100 else { throw FirmwareError.invalid("name must be 1 to 100 characters") }
-        guard let image = try await repository.firmwareImage(id: request.image) else {
+        guard let image = try await repository.firmwareImage(id: request.image),
+            sees(owner: image.organization, organization: organization)
+        else {
             throw FirmwareError.notFound("no firmware image '\(request.image)'")
         }
         let rate = request.ratePerMinute ?? 10
         guard (1...10_000).contains(rate) else {
             throw FirmwareError.invalid("ratePerMinute must be 1 to 10000, got \(rate)")
         }
-        var targets: [String: String] = [:]
+        var targets: Set<StationKey> = []
         for site in request.sites ?? [] {
             guard scope.seesWhole(site: site), try await repository.site(id: site) != nil else {
                 throw FirmwareError.notFound("no site '\(site)'")
             }
-            for station in try await repository.stations(site: site, in: scope) { targets[station.id] = station.site }
+            for station in try await repository.stations(site: site, in: scope) { targets.insert(station.key) }
         }
-        for id in request.stations ?? [] {
-            guard let station = try await repository.station(id: id), scope.sees(station: station.id, site: station.site)
-            else {
-                throw FirmwareError.notFound("no station '\(id)'")
+        for reference in request.stations ?? [] {
+            do {
+                targets.insert(try await repository.resolveStation(reference, in: scope).key)
+            } catch let error as StationLookupError {
+                switch error {
+                case .notFound: throw FirmwareError.notFound(error.description)
+                case .ambiguous: throw FirmwareError.invalid(error.description)
+                }
             }
-            targets[station.id] = station.site
         }
         if let groups = request.groups, !groups.isEmpty {
             let visible = Dictionary(
                 try await repository.groups(in: scope).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
             for id in groups {
                 guard let group = visible[id] else { throw FirmwareError.notFound("no group '\(id)'") }
-                for stationId in group.stations {
-                    guard let station = try await repository.station(id: stationId) else { continue }
-                    targets[station.id] = station.site
+                for key in group.stations where try await repository.station(site: key.site, id: key.station) != nil {
+                    targets.insert(key)
                 }
             }
         }
@@ -131,10 +137,14 @@ public enum FirmwareCatalog {
             image.url ?? "\(publicBase)/firmware/\(image.id)/\(image.fileName ?? "firmware.bin")"
         let campaign = FirmwareCampaign(
             id: newId(), name: name, image: image.id, location: location, startAt: startAt, ratePerMinute: rate,
-            state: "scheduled", createdAt: now, createdBy: user)
-        try await repository.addCampaign(campaign, targets: targets.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+            state: "scheduled", createdAt: now, createdBy: user, organization: organization)
+        try await repository.addCampaign(campaign, targets: targets.sorted().map { ($0.station, $0.site) })
         return try await repository.campaign(id: campaign.id) ?? campaign
     }
+
+    /// Whether a caller of `organization` (nil: the fleet's own staff, who see all) sees firmware of `owner`
+    /// (security review, finding 2: a client organization sees, uses and stops only its own).
+    public static func sees(owner: String?, organization: String?) -> Bool { organization == nil || owner == organization }
 
     private static func check(name: String, version: String) throws {
         guard !name.trimmingCharacters(in: .whitespaces).isEmpty, name.count <= 100 else {

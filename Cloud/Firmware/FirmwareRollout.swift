@@ -68,12 +68,12 @@ public struct FirmwareRollout: Service {
                 !FirmwareTarget.finalStates.contains(target.state)
             else { continue }
             // The station's clock may be a little behind the cloud's.
-            guard let report = try await repository.firmwareStatus(station: target.station, since: sentAt.addingTimeInterval(-5))
+            guard let report = try await repository.firmwareStatus(station: target.key, since: sentAt.addingTimeInterval(-5))
             else { continue }
             let state = RolloutPlan.state(after: report.status, current: target.state)
             if state != target.state {
                 try await repository.updateTarget(
-                    campaign: campaign.id, station: target.station, state: state, sentAt: nil, detail: report.status, at: now)
+                    campaign: campaign.id, station: target.key, state: state, sentAt: nil, detail: report.status, at: now)
             }
         }
     }
@@ -91,7 +91,7 @@ public struct FirmwareRollout: Service {
             if target.detail != nil, let updated = target.updatedAt, now.timeIntervalSince(updated) < RolloutPlan.retryAfter {
                 continue
             }
-            guard try await repository.claimTarget(campaign: campaign.id, station: target.station) else { continue }
+            guard try await repository.claimTarget(campaign: campaign.id, station: target.key) else { continue }
             chosen.append(target)
             budget -= 1
         }
@@ -113,7 +113,7 @@ public struct FirmwareRollout: Service {
         var detail: String
         do {
             let result = try await relay.send(
-                station: target.station, action: "UpdateFirmware", payload: payload, user: campaign.createdBy,
+                site: target.site, station: target.station, action: "UpdateFirmware", payload: payload, user: campaign.createdBy,
                 timeout: commandTimeout)
             if result.outcome == "accepted" {
                 state = "sent"
@@ -130,7 +130,7 @@ public struct FirmwareRollout: Service {
             metadata: ["campaign": "\(campaign.id)", "station": "\(target.station)", "detail": "\(detail)"])
         do {
             try await repository.updateTarget(
-                campaign: campaign.id, station: target.station, state: state, sentAt: sentAt, detail: detail, at: now)
+                campaign: campaign.id, station: target.key, state: state, sentAt: sentAt, detail: detail, at: now)
         } catch {
             logger.error(
                 "firmware campaign: could not record a target", metadata: ["station": "\(target.station)", "error": "\(error)"])

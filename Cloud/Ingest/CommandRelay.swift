@@ -21,30 +21,17 @@ public final class CommandRelay: Sendable {
 
     /// Why a command did not get the station's answer.
     public enum Failure: Error, Equatable, CustomStringConvertible {
-        case unknownStation(String)
         case siteOffline(site: String)
         case brokerUnavailable
         case timeout(after: Duration)
 
         public var description: String {
             switch self {
-            case .unknownStation(let id): "no station '\(id)' is known"
             case .siteOffline(let site): "the station's site '\(site)' is offline (its edge is not connected to the broker)"
             case .brokerUnavailable: "the cloud is not connected to the MQTT broker"
             case .timeout(let after): "no result from the site within \(after)"
             }
         }
-    }
-
-    /// Sends `action` with `payload` (a JSON object, already checked by the caller) to `station`.
-    /// `user` is who sends it, kept with the command for the event history.
-    public func send(
-        station: String, action: String, payload: String, user: String? = nil, timeout: Duration
-    ) async throws(Failure)
-        -> CommandResultRecord
-    {
-        guard let view = try? await repository.station(id: station) else { throw .unknownStation(station) }
-        return try await send(site: view.site, station: station, action: action, payload: payload, user: user, timeout: timeout)
     }
 
     /// Sends `action` with `payload` to the edge of `site`, for `station` (empty: for the edge itself, such as

@@ -4,6 +4,7 @@ import Foundation
 public import Logging
 public import MQTT
 public import ServiceLifecycle
+import SiteModel
 import SyncContract
 import Synchronization
 
@@ -278,6 +279,12 @@ public final class IngestService: Service, Sendable {
                 message, reason: "mismatch",
                 "envelope says site '\(envelope.site)' type '\(envelope.message.type)', the topic '\(topic.site)' '\(topic.type)'"
             )
+            return nil
+        }
+        // Stations are named `site/station` in the cloud: an identity that is not one a charger may have (a `/`, a
+        // control character) could name another site's station or forge a line of the history.
+        if let station = envelope.message.station, !StationIdentity.isTolerated(station) {
+            reject(message, reason: "station", "'\(station)' is not a station identity (OCPP identity characters, no '/')")
             return nil
         }
         guard envelope.seq > 0 || envelope.message.type == UpMessage.Kind.presence.rawValue else {

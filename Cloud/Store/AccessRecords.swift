@@ -37,10 +37,10 @@ public struct OrganizationRecord: Sendable, Equatable {
     public var id: String
     public var name: String
     public var sites: Set<String>
-    public var stations: Set<String>
+    public var stations: Set<StationKey>
     public var groups: Set<String>
 
-    public init(id: String, name: String, sites: Set<String>, stations: Set<String> = [], groups: Set<String> = []) {
+    public init(id: String, name: String, sites: Set<String>, stations: Set<StationKey> = [], groups: Set<String> = []) {
         self.id = id
         self.name = name
         self.sites = sites
@@ -54,14 +54,14 @@ public enum Grant: Sendable, Equatable, CustomStringConvertible {
     /// A whole site: every station there, its meters, settings and site-wide events.
     case site(String)
     /// One station, with its sessions and events; its site appears as its place only.
-    case station(String)
+    case station(StationKey)
     /// A group's stations, as they are at each request, and the group itself.
     case group(String)
 
     public var description: String {
         switch self {
         case .site(let id): "site '\(id)'"
-        case .station(let id): "station '\(id)'"
+        case .station(let key): "station '\(key)'"
         case .group(let id): "group '\(id)'"
         }
     }
@@ -227,11 +227,11 @@ public struct VehicleRecord: Sendable, Equatable, Codable {
 public struct StationGroup: Sendable, Equatable, Codable {
     public var id: String
     public var name: String
-    public var stations: [String]
+    public var stations: [StationKey]
     /// Connectors by the home page's categories: `inUse`, `available`, `reserved`, `inoperative`.
     public var counts: [String: Int]
 
-    public init(id: String, name: String, stations: [String], counts: [String: Int] = [:]) {
+    public init(id: String, name: String, stations: [StationKey], counts: [String: Int] = [:]) {
         self.id = id
         self.name = name
         self.stations = stations

@@ -24,7 +24,13 @@ public protocol CloudRepository: Sendable {
 
     // MARK: Reads
     func stations(site: String?, in scope: Scope?) async throws -> [StationView]
-    func station(id: String) async throws -> StationView?
+    func station(site: String, id: String) async throws -> StationView?
+    /// Every station of this id that `scope` sees, one per site (the same identity at several sites is several stations).
+    func stations(id: String, in scope: Scope?) async throws -> [StationView]
+    /// Makes station `key` the station of the same id at site `to` (the charger was moved there): its grants, groups
+    /// and registration go with it; its sessions and events stay at the site where they happened. When the other site
+    /// has heard of the station already, its live state is kept. False when there is no such station.
+    func moveStation(_ key: StationKey, to site: String) async throws -> Bool
     func sessions(_ filter: SessionFilter) async throws -> Page<SessionView>
     func session(site: String, transactionId: Int) async throws -> SessionView?
     func meterSeries(site: String, from: Date?, to: Date?, limit: Int) async throws -> [MeterPoint]
@@ -65,7 +71,7 @@ public protocol CloudRepository: Sendable {
     /// Sets an organization's name and replaces its grants in one transaction (an unknown one is refused, naming
     /// it, and nothing changes).
     func saveOrganization(
-        id: String, name: String, sites: Set<String>, stations: Set<String>, groups: Set<String>)
+        id: String, name: String, sites: Set<String>, stations: Set<StationKey>, groups: Set<String>)
         async throws
     /// Removes an organization that no user belongs to any more, with its grants; false when there is none.
     func deleteOrganization(id: String) async throws -> Bool
@@ -102,9 +108,9 @@ public protocol CloudRepository: Sendable {
 
     // MARK: Groups of stations
     /// Adds a group, or replaces its name and stations.
-    func saveGroup(id: String, name: String, stations: [String]) async throws
+    func saveGroup(id: String, name: String, stations: [StationKey]) async throws
     /// Adds one station (seen yet or not) to a group; false when there is no such group.
-    func addToGroup(group: String, station: String) async throws -> Bool
+    func addToGroup(group: String, station: StationKey) async throws -> Bool
     /// Every group with its connectors counted (only stations of `scope`'s sites count).
     func groups(in scope: Scope?) async throws -> [StationGroup]
     func deleteGroup(id: String) async throws -> Bool
@@ -114,7 +120,8 @@ public protocol CloudRepository: Sendable {
     func addFirmwareImage(_ image: FirmwareImage, data: Data?) async throws
     func firmwareImages() async throws -> [FirmwareImage]
     func firmwareImage(id: String) async throws -> FirmwareImage?
-    func firmwareFile(id: String) async throws -> Data?
+    /// Chunk `index` (from 0) of an uploaded image, ``FirmwareImage/chunkBytes`` long but the last; nil past the end.
+    func firmwareChunk(image: String, index: Int) async throws -> Data?
     func addCampaign(_ campaign: FirmwareCampaign, targets: [(station: String, site: String)]) async throws
     /// Campaigns with their progress, newest first.
     func campaigns() async throws -> [FirmwareCampaign]
@@ -122,12 +129,12 @@ public protocol CloudRepository: Sendable {
     func campaign(id: String) async throws -> FirmwareCampaign?
     func setCampaignState(id: String, state: String, at time: Date) async throws
     /// Takes a pending target for sending; false when it is not pending (already taken, by this or another instance).
-    func claimTarget(campaign: String, station: String) async throws -> Bool
+    func claimTarget(campaign: String, station: StationKey) async throws -> Bool
     func updateTarget(
-        campaign: String, station: String, state: String, sentAt: Date?, detail: String?, at time: Date)
+        campaign: String, station: StationKey, state: String, sentAt: Date?, detail: String?, at time: Date)
         async throws
     /// The last FirmwareStatusNotification a station reported at or after `since`.
-    func firmwareStatus(station: String, since: Date) async throws -> (status: String, time: Date)?
+    func firmwareStatus(station: StationKey, since: Date) async throws -> (status: String, time: Date)?
 
     // MARK: Dashboard
     /// Per site: connectors by state, stations offline, live charging power, active sessions.

@@ -2,6 +2,9 @@ public import Foundation
 
 /// A firmware image: uploaded (kept in the store and served by the cloud) or at an external URL.
 public struct FirmwareImage: Sendable, Equatable, Codable {
+    /// An uploaded image is kept and served in chunks of this size: a download holds one at a time.
+    public static let chunkBytes = 1 << 20
+
     public var id: String
     public var name: String
     public var version: String
@@ -13,11 +16,14 @@ public struct FirmwareImage: Sendable, Equatable, Codable {
     public var url: String?
     public var createdAt: Date
     public var createdBy: String?
+    /// The client organization whose image it is; nil: the fleet's own staff's. Each sees only its own.
+    public var organization: String?
 
     public init(
         id: String, name: String, version: String, fileName: String?, size: Int?, sha256: String?, url: String?,
-        createdAt: Date, createdBy: String?
+        createdAt: Date, createdBy: String?, organization: String? = nil
     ) {
+        self.organization = organization
         self.id = id
         self.name = name
         self.version = version
@@ -44,6 +50,8 @@ public struct FirmwareCampaign: Sendable, Equatable, Codable {
     public var state: String
     public var createdAt: Date
     public var createdBy: String?
+    /// The client organization whose campaign it is; nil: the fleet's own staff's. Each sees and stops only its own.
+    public var organization: String?
     public var finishedAt: Date?
     /// How many targets are in each state.
     public var progress: [String: Int]
@@ -51,9 +59,10 @@ public struct FirmwareCampaign: Sendable, Equatable, Codable {
 
     public init(
         id: String, name: String, image: String, location: String, startAt: Date, ratePerMinute: Int, state: String,
-        createdAt: Date, createdBy: String?, finishedAt: Date? = nil, progress: [String: Int] = [:],
-        targets: [FirmwareTarget]? = nil
+        createdAt: Date, createdBy: String?, organization: String? = nil, finishedAt: Date? = nil,
+        progress: [String: Int] = [:], targets: [FirmwareTarget]? = nil
     ) {
+        self.organization = organization
         self.id = id
         self.name = name
         self.image = image
@@ -73,6 +82,7 @@ public struct FirmwareCampaign: Sendable, Equatable, Codable {
 public struct FirmwareTarget: Sendable, Equatable, Codable {
     public var station: String
     public var site: String
+    public var key: StationKey { StationKey(site: site, station: station) }
     /// `pending` (not sent yet), `sent` (UpdateFirmware accepted), then what the station reports:
     /// `Downloading`, `Downloaded`, `Installing`, `Installed`, `DownloadFailed`, `InstallationFailed`; `skipped`
     /// when the campaign stopped before it was sent.

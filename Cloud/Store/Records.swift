@@ -39,6 +39,7 @@ public struct SiteRecord: Sendable, Equatable, Codable {
 public struct StationView: Sendable, Equatable, Codable {
     public var id: String
     public var site: String
+    public var key: StationKey { StationKey(site: site, station: id) }
     public var vendor: String?
     public var model: String?
     public var serialNumber: String?

@@ -19,62 +19,51 @@ extension SQLiteRepository {
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM organization WHERE id = ?", arguments: [organization]) != nil else {
                 throw CloudStoreError.unknownOrganization(organization)
             }
-            let (table, column, id) = Self.grantRow(grant)
-            let known: String
-            switch grant {
-            case .site: known = "SELECT 1 FROM site WHERE id = ?"
-            case .station: known = "SELECT 1 FROM station WHERE id = ?"
-            case .group: known = "SELECT 1 FROM station_group WHERE id = ?"
-            }
-            guard try Bool.fetchOne(db, sql: known, arguments: [id]) != nil else {
-                switch grant {
-                case .site: throw CloudStoreError.unknownSite(id)
-                case .station: throw CloudStoreError.unknownStation(id)
-                case .group: throw CloudStoreError.unknownGroup(id)
-                }
-            }
+            try Self.checkKnown(db, grant)
+            let row = Self.grantRow(grant)
             try db.execute(
-                sql: "INSERT INTO \(table) (organization_id, \(column)) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                arguments: [organization, id])
+                sql: """
+                    INSERT INTO \(row.table) (organization_id, \(row.columns.joined(separator: ", ")))
+                    VALUES (?, \(Scope.placeholders(row.columns.count))) ON CONFLICT DO NOTHING
+                    """,
+                arguments: [organization] + StatementArguments(row.values))
         }
     }
 
     public func revoke(organization: String, _ grant: Grant) async throws -> Bool {
         try await pool.write { db in
-            let (table, column, id) = Self.grantRow(grant)
+            let row = Self.grantRow(grant)
+            let match = row.columns.map { "\($0) = ?" }.joined(separator: " AND ")
             try db.execute(
-                sql: "DELETE FROM \(table) WHERE organization_id = ? AND \(column) = ?", arguments: [organization, id])
+                sql: "DELETE FROM \(row.table) WHERE organization_id = ? AND \(match)",
+                arguments: [organization] + StatementArguments(row.values))
             return db.changesCount > 0
         }
     }
 
     public func saveOrganization(
-        id: String, name: String, sites: Set<String>, stations: Set<String>, groups: Set<String>
+        id: String, name: String, sites: Set<String>, stations: Set<StationKey>, groups: Set<String>
     ) async throws {
+        let grants =
+            sites.sorted().map(Grant.site) + stations.sorted().map(Grant.station) + groups.sorted().map(Grant.group)
         try await pool.write { db in
-            for (table, ids, error) in [
-                ("site", sites, CloudStoreError.unknownSite), ("station", stations, CloudStoreError.unknownStation),
-                ("station_group", groups, CloudStoreError.unknownGroup),
-            ] {
-                for grant in ids.sorted()
-                where try Bool.fetchOne(db, sql: "SELECT 1 FROM \(table) WHERE id = ?", arguments: [grant]) == nil {
-                    throw error(grant)
-                }
-            }
+            for grant in grants { try Self.checkKnown(db, grant) }
             try db.execute(
                 sql: """
                     INSERT INTO organization (id, name, created_at) VALUES (?, ?, ?)
                     ON CONFLICT (id) DO UPDATE SET name = excluded.name
                     """, arguments: [id, name, Date().milliseconds])
-            for (table, column, ids) in [
-                ("organization_site", "site_id", sites), ("organization_station", "station_id", stations),
-                ("organization_group", "group_id", groups),
-            ] {
+            for table in ["organization_site", "organization_station", "organization_group"] {
                 try db.execute(sql: "DELETE FROM \(table) WHERE organization_id = ?", arguments: [id])
-                for grant in ids.sorted() {
-                    try db.execute(
-                        sql: "INSERT INTO \(table) (organization_id, \(column)) VALUES (?, ?)", arguments: [id, grant])
-                }
+            }
+            for grant in grants {
+                let row = Self.grantRow(grant)
+                try db.execute(
+                    sql: """
+                        INSERT INTO \(row.table) (organization_id, \(row.columns.joined(separator: ", ")))
+                        VALUES (?, \(Scope.placeholders(row.columns.count)))
+                        """,
+                    arguments: [id] + StatementArguments(row.values))
             }
         }
     }
@@ -91,11 +80,30 @@ extension SQLiteRepository {
         }
     }
 
-    private static func grantRow(_ grant: Grant) -> (table: String, column: String, id: String) {
+    /// Refuses a grant of something the cloud does not know, naming it.
+    private static func checkKnown(_ db: Database, _ grant: Grant) throws {
         switch grant {
-        case .site(let id): ("organization_site", "site_id", id)
-        case .station(let id): ("organization_station", "station_id", id)
-        case .group(let id): ("organization_group", "group_id", id)
+        case .site(let id):
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM site WHERE id = ?", arguments: [id]) != nil else {
+                throw CloudStoreError.unknownSite(id)
+            }
+        case .station(let key):
+            guard
+                try Bool.fetchOne(
+                    db, sql: "SELECT 1 FROM station WHERE site_id = ? AND id = ?", arguments: [key.site, key.station]) != nil
+            else { throw CloudStoreError.unknownStation(key.description) }
+        case .group(let id):
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM station_group WHERE id = ?", arguments: [id]) != nil else {
+                throw CloudStoreError.unknownGroup(id)
+            }
+        }
+    }
+
+    private static func grantRow(_ grant: Grant) -> (table: String, columns: [String], values: [String]) {
+        switch grant {
+        case .site(let id): ("organization_site", ["site_id"], [id])
+        case .station(let key): ("organization_station", ["site_id", "station_id"], [key.site, key.station])
+        case .group(let id): ("organization_group", ["group_id"], [id])
         }
     }
 
@@ -109,9 +117,11 @@ extension SQLiteRepository {
                     try String.fetchAll(
                         db, sql: "SELECT \(column) FROM \(table) WHERE organization_id = ?", arguments: [id]))
             }
+            let stations = try Row.fetchAll(
+                db, sql: "SELECT site_id, station_id FROM organization_station WHERE organization_id = ?", arguments: [id]
+            ).map { StationKey(site: $0["site_id"], station: $0["station_id"]) }
             return OrganizationRecord(
-                id: id, name: name, sites: try granted("organization_site", "site_id"),
-                stations: try granted("organization_station", "station_id"),
+                id: id, name: name, sites: try granted("organization_site", "site_id"), stations: Set(stations),
                 groups: try granted("organization_group", "group_id"))
         }
     }
@@ -129,25 +139,22 @@ extension SQLiteRepository {
         try await pool.read { db in
             let sites = try String.fetchAll(
                 db, sql: "SELECT site_id FROM organization_site WHERE organization_id = ?", arguments: [id])
-            // Stations granted alone and those of granted groups, each with its site; a station the cloud has not
-            // seen yet has no site and shows nowhere until it has.
-            var stations: [String: String] = [:]
-            for row in try Row.fetchAll(
+            // Stations granted alone and those of granted groups; a group's station the cloud has not heard of yet
+            // shows nowhere until it has.
+            let stations = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT st.id, st.site_id FROM organization_station g JOIN station st ON st.id = g.station_id
-                    WHERE g.organization_id = ?
+                    SELECT site_id, station_id FROM organization_station WHERE organization_id = ?
                     UNION
-                    SELECT st.id, st.site_id FROM organization_group g
-                    JOIN station_group_member m ON m.group_id = g.group_id JOIN station st ON st.id = m.station_id
+                    SELECT m.site_id, m.station_id FROM organization_group g
+                    JOIN station_group_member m ON m.group_id = g.group_id
+                    JOIN station st ON st.site_id = m.site_id AND st.id = m.station_id
                     WHERE g.organization_id = ?
-                    """, arguments: [id, id])
-            {
-                stations[row["id"]] = row["site_id"]
-            }
+                    """, arguments: [id, id]
+            ).map { StationKey(site: $0["site_id"], station: $0["station_id"]) }
             let groups = try String.fetchAll(
                 db, sql: "SELECT group_id FROM organization_group WHERE organization_id = ?", arguments: [id])
-            return Scope(sites: Set(sites), stations: stations, groups: Set(groups))
+            return Scope(sites: Set(sites), stations: Set(stations), groups: Set(groups))
         }
     }
 

@@ -74,7 +74,8 @@ extension SQLiteRepository {
             try count(
                 """
                 SELECT site_id, status, COUNT(*) AS n FROM connector
-                WHERE station_id IN (SELECT id FROM station WHERE NOT connected) AND connector_id > 0 AND \(visible.sql)
+                WHERE (site_id, station_id) IN (SELECT site_id, id FROM station WHERE NOT connected) AND connector_id > 0
+                    AND \(visible.sql)
                 GROUP BY site_id, status
                 """, unreachable: true)
             for row in try Row.fetchAll(

@@ -6,16 +6,15 @@ extension SQLiteRepository {
         try await pool.write { db in
             try db.execute(
                 sql: """
-                    INSERT INTO firmware_image (id, name, version, file_name, size, sha256, url, created_at, created_by)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO firmware_image (id, name, version, file_name, size, sha256, url, created_at, created_by,
+                        organization_id)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     image.id, image.name, image.version, image.fileName, image.size, image.sha256, image.url,
-                    image.createdAt.milliseconds, image.createdBy,
+                    image.createdAt.milliseconds, image.createdBy, image.organization,
                 ])
-            if let data {
-                try db.execute(sql: "INSERT INTO firmware_file (image_id, data) VALUES (?, ?)", arguments: [image.id, data])
-            }
+            if let data { try Self.insertChunks(db, image: image.id, data: data) }
         }
     }
 
@@ -31,9 +30,24 @@ extension SQLiteRepository {
         }
     }
 
-    public func firmwareFile(id: String) async throws -> Data? {
+    public func firmwareChunk(image: String, index: Int) async throws -> Data? {
         try await pool.read { db in
-            try Data.fetchOne(db, sql: "SELECT data FROM firmware_file WHERE image_id = ?", arguments: [id])
+            try Data.fetchOne(
+                db, sql: "SELECT data FROM firmware_chunk WHERE image_id = ? AND n = ?", arguments: [image, index])
+        }
+    }
+
+    /// Keeps an uploaded image as chunks of ``FirmwareImage/chunkBytes``.
+    static func insertChunks(_ db: Database, image: String, data: Data) throws {
+        var index = 0
+        var offset = data.startIndex
+        while offset < data.endIndex {
+            let end = data.index(offset, offsetBy: FirmwareImage.chunkBytes, limitedBy: data.endIndex) ?? data.endIndex
+            try db.execute(
+                sql: "INSERT INTO firmware_chunk (image_id, n, data) VALUES (?, ?, ?)",
+                arguments: [image, index, data[offset..<end]])
+            index += 1
+            offset = end
         }
     }
 
@@ -41,7 +55,7 @@ extension SQLiteRepository {
         FirmwareImage(
             id: row["id"], name: row["name"], version: row["version"], fileName: row["file_name"], size: row["size"],
             sha256: row["sha256"], url: row["url"], createdAt: Date(milliseconds: row["created_at"]),
-            createdBy: row["created_by"])
+            createdBy: row["created_by"], organization: row["organization_id"])
     }
 
     public func addCampaign(_ campaign: FirmwareCampaign, targets: [(station: String, site: String)]) async throws {
@@ -49,12 +63,13 @@ extension SQLiteRepository {
             try db.execute(
                 sql: """
                     INSERT INTO firmware_campaign (id, name, image_id, location, start_at, rate_per_minute, state, created_at,
-                        created_by)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        created_by, organization_id)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     campaign.id, campaign.name, campaign.image, campaign.location, campaign.startAt.milliseconds,
                     campaign.ratePerMinute, campaign.state, campaign.createdAt.milliseconds, campaign.createdBy,
+                    campaign.organization,
                 ])
             for target in targets {
                 try db.execute(
@@ -108,7 +123,7 @@ extension SQLiteRepository {
             id: row["id"], name: row["name"], image: row["image_id"], location: row["location"],
             startAt: Date(milliseconds: row["start_at"]), ratePerMinute: row["rate_per_minute"], state: row["state"],
             createdAt: Date(milliseconds: row["created_at"]), createdBy: row["created_by"],
-            finishedAt: (row["finished_at"] as Int64?).map(Date.init(milliseconds:)))
+            organization: row["organization_id"], finishedAt: (row["finished_at"] as Int64?).map(Date.init(milliseconds:)))
     }
 
     public func setCampaignState(id: String, state: String, at time: Date) async throws {
@@ -128,39 +143,42 @@ extension SQLiteRepository {
         }
     }
 
-    public func claimTarget(campaign: String, station: String) async throws -> Bool {
+    public func claimTarget(campaign: String, station: StationKey) async throws -> Bool {
         try await pool.write { db in
             try db.execute(
-                sql:
-                    "UPDATE firmware_target SET state = 'sending' WHERE campaign_id = ? AND station_id = ? AND state = 'pending'",
-                arguments: [campaign, station])
+                sql: """
+                    UPDATE firmware_target SET state = 'sending'
+                    WHERE campaign_id = ? AND site_id = ? AND station_id = ? AND state = 'pending'
+                    """,
+                arguments: [campaign, station.site, station.station])
             return db.changesCount == 1
         }
     }
 
     public func updateTarget(
-        campaign: String, station: String, state: String, sentAt: Date?, detail: String?, at time: Date
+        campaign: String, station: StationKey, state: String, sentAt: Date?, detail: String?, at time: Date
     ) async throws {
         try await pool.write { db in
             try db.execute(
                 sql: """
                     UPDATE firmware_target SET state = ?, sent_at = COALESCE(?, sent_at), detail = ?, updated_at = ?
-                    WHERE campaign_id = ? AND station_id = ?
+                    WHERE campaign_id = ? AND site_id = ? AND station_id = ?
                     """,
-                arguments: [state, sentAt?.milliseconds, detail, time.milliseconds, campaign, station])
+                arguments: [state, sentAt?.milliseconds, detail, time.milliseconds, campaign, station.site, station.station])
         }
     }
 
-    public func firmwareStatus(station: String, since: Date) async throws -> (status: String, time: Date)? {
+    public func firmwareStatus(station: StationKey, since: Date) async throws -> (status: String, time: Date)? {
         try await pool.read { db in
             guard
                 let row = try Row.fetchOne(
                     db,
                     sql: """
-                        SELECT detail, at FROM event WHERE station_id = ? AND kind = 'firmware_status' AND at >= ?
+                        SELECT detail, at FROM event
+                        WHERE site_id = ? AND station_id = ? AND kind = 'firmware_status' AND at >= ?
                         ORDER BY at DESC, seq DESC LIMIT 1
                         """,
-                    arguments: [station, since.milliseconds])
+                    arguments: [station.site, station.station, since.milliseconds])
             else { return nil }
             let detail: String = row["detail"]
             let object = try? JSONSerialization.jsonObject(with: Data(detail.utf8)) as? [String: Any]

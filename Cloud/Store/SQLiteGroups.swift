@@ -2,7 +2,7 @@ public import Foundation
 import GRDB
 
 extension SQLiteRepository {
-    public func saveGroup(id: String, name: String, stations: [String]) async throws {
+    public func saveGroup(id: String, name: String, stations: [StationKey]) async throws {
         try await pool.write { db in
             try db.execute(
                 sql: """
@@ -13,7 +13,8 @@ extension SQLiteRepository {
             try db.execute(sql: "DELETE FROM station_group_member WHERE group_id = ?", arguments: [id])
             for station in Set(stations).sorted() {
                 try db.execute(
-                    sql: "INSERT INTO station_group_member (group_id, station_id) VALUES (?, ?)", arguments: [id, station])
+                    sql: "INSERT INTO station_group_member (group_id, site_id, station_id) VALUES (?, ?, ?)",
+                    arguments: [id, station.site, station.station])
             }
         }
     }
@@ -32,22 +33,23 @@ extension SQLiteRepository {
             for row in try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT m.group_id, m.station_id, st.site_id FROM station_group_member m
-                    LEFT JOIN station st ON st.id = m.station_id ORDER BY m.station_id
+                    SELECT m.group_id, m.site_id, m.station_id, st.id AS seen FROM station_group_member m
+                    LEFT JOIN station st ON st.site_id = m.site_id AND st.id = m.station_id ORDER BY m.station_id, m.site_id
                     """)
             {
-                let site: String? = row["site_id"]
-                // A station not seen yet belongs to no site: only staff (no scope) see it listed.
-                guard scope == nil || site.map({ scope.sees(station: row["station_id"], site: $0) }) == true else { continue }
-                groups[row["group_id"]]?.stations.append(row["station_id"])
+                let key = StationKey(site: row["site_id"], station: row["station_id"])
+                // A station not seen yet (registered ahead of its first connection): only staff (no scope) see it listed.
+                let seen = (row["seen"] as String?) != nil
+                guard scope == nil || (seen && scope.sees(station: key.station, site: key.site)) else { continue }
+                groups[row["group_id"]]?.stations.append(key)
             }
             for row in try Row.fetchAll(
                 db,
                 sql: """
                     SELECT m.group_id, c.site_id, c.status, st.connected, s.online, COUNT(*) AS n
                     FROM station_group_member m
-                    JOIN connector c ON c.station_id = m.station_id AND c.connector_id > 0
-                    JOIN station st ON st.id = m.station_id JOIN site s ON s.id = st.site_id
+                    JOIN connector c ON c.site_id = m.site_id AND c.station_id = m.station_id AND c.connector_id > 0
+                    JOIN station st ON st.site_id = m.site_id AND st.id = m.station_id JOIN site s ON s.id = st.site_id
                     GROUP BY m.group_id, c.site_id, c.status, st.connected, s.online
                     """)
             {
@@ -62,14 +64,14 @@ extension SQLiteRepository {
         }
     }
 
-    public func addToGroup(group: String, station: String) async throws -> Bool {
+    public func addToGroup(group: String, station: StationKey) async throws -> Bool {
         try await pool.write { db in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM station_group WHERE id = ?", arguments: [group]) != nil else {
                 return false
             }
             try db.execute(
-                sql: "INSERT INTO station_group_member (group_id, station_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                arguments: [group, station])
+                sql: "INSERT INTO station_group_member (group_id, site_id, station_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                arguments: [group, station.site, station.station])
             return true
         }
     }

@@ -17,10 +17,10 @@ enum Ingest {
                 sql: """
                     INSERT INTO station (id, site_id, vendor, model, serial_number, firmware_version, approval, last_boot_at, boot_seq)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (id) DO UPDATE SET site_id = excluded.site_id, vendor = excluded.vendor, model = excluded.model,
+                    ON CONFLICT (site_id, id) DO UPDATE SET vendor = excluded.vendor, model = excluded.model,
                         serial_number = excluded.serial_number, firmware_version = excluded.firmware_version,
                         approval = excluded.approval, last_boot_at = excluded.last_boot_at, boot_seq = excluded.boot_seq
-                    WHERE station.boot_seq < excluded.boot_seq OR station.site_id <> excluded.site_id
+                    WHERE station.boot_seq < excluded.boot_seq
                     """
             ).execute(arguments: [
                 boot.station, site, boot.vendor, boot.model, boot.serialNumber, boot.firmwareVersion, boot.approval,
@@ -34,9 +34,9 @@ enum Ingest {
             try db.cachedStatement(
                 sql: """
                     UPDATE station SET connected = ?, connection_changed_at = ?, connection_seq = ?
-                    WHERE id = ? AND connection_seq < ?
+                    WHERE site_id = ? AND id = ? AND connection_seq < ?
                     """
-            ).execute(arguments: [connection.connected, connection.time.milliseconds, seq, connection.station, seq])
+            ).execute(arguments: [connection.connected, connection.time.milliseconds, seq, site, connection.station, seq])
             try event(
                 db, site: site, seq: seq, at: connection.time, station: connection.station,
                 kind: connection.connected ? "connected" : "disconnected", severity: connection.connected ? "info" : "warning",
@@ -48,7 +48,7 @@ enum Ingest {
                     INSERT INTO connector (station_id, connector_id, site_id, status, error_code, info, vendor_id,
                         vendor_error_code, status_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (station_id, connector_id) DO UPDATE SET site_id = excluded.site_id, status = excluded.status,
+                    ON CONFLICT (site_id, station_id, connector_id) DO UPDATE SET status = excluded.status,
                         error_code = excluded.error_code, info = excluded.info, vendor_id = excluded.vendor_id,
                         vendor_error_code = excluded.vendor_error_code, status_at = excluded.status_at
                     WHERE connector.status_at <= excluded.status_at
@@ -203,7 +203,7 @@ enum Ingest {
 
     /// A station first heard of through something other than its boot.
     private static func ensureStation(_ db: Database, id: String, site: String) throws {
-        try db.cachedStatement(sql: "INSERT INTO station (id, site_id) VALUES (?, ?) ON CONFLICT (id) DO NOTHING")
+        try db.cachedStatement(sql: "INSERT INTO station (id, site_id) VALUES (?, ?) ON CONFLICT (site_id, id) DO NOTHING")
             .execute(arguments: [id, site])
     }
 

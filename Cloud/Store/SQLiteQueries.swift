@@ -8,29 +8,46 @@ extension SQLiteRepository {
                 if let site {
                     try Row.fetchAll(db, sql: "SELECT * FROM station WHERE site_id = ? ORDER BY id", arguments: [site])
                 } else {
-                    try Row.fetchAll(db, sql: "SELECT * FROM station ORDER BY id")
+                    try Row.fetchAll(db, sql: "SELECT * FROM station ORDER BY id, site_id")
                 }
             let connectorRows =
                 if let site {
                     try Row.fetchAll(
                         db, sql: "SELECT * FROM connector WHERE site_id = ? ORDER BY station_id, connector_id", arguments: [site])
                 } else {
-                    try Row.fetchAll(db, sql: "SELECT * FROM connector ORDER BY station_id, connector_id")
+                    try Row.fetchAll(db, sql: "SELECT * FROM connector ORDER BY site_id, station_id, connector_id")
                 }
-            let connectors = Dictionary(grouping: connectorRows.map(Self.connector(from:)), by: \.station)
-            return stationRows.map { Self.station(from: $0, connectors: connectors[$0["id"]] ?? []) }
-                .filter { scope.sees(station: $0.id, site: $0.site) }
+            let connectors = Dictionary(grouping: connectorRows) { StationKey(site: $0["site_id"], station: $0["station_id"]) }
+            return stationRows.filter { scope.sees(station: $0["id"], site: $0["site_id"]) }.map { row in
+                let key = StationKey(site: row["site_id"], station: row["id"])
+                return Self.station(from: row, connectors: (connectors[key] ?? []).map(Self.connector(from:)))
+            }
         }
     }
 
-    public func station(id: String) async throws -> StationView? {
+    public func station(site: String, id: String) async throws -> StationView? {
         try await pool.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM station WHERE id = ?", arguments: [id]) else { return nil }
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT * FROM station WHERE site_id = ? AND id = ?", arguments: [site, id])
+            else { return nil }
             let connectors = try Row.fetchAll(
-                db, sql: "SELECT * FROM connector WHERE station_id = ? ORDER BY connector_id", arguments: [id]
+                db, sql: "SELECT * FROM connector WHERE site_id = ? AND station_id = ? ORDER BY connector_id",
+                arguments: [site, id]
             ).map(Self.connector(from:))
             return Self.station(from: row, connectors: connectors)
         }
+    }
+
+    public func stations(id: String, in scope: Scope?) async throws -> [StationView] {
+        let sites = try await pool.read { db in
+            try String.fetchAll(db, sql: "SELECT site_id FROM station WHERE id = ? ORDER BY site_id", arguments: [id])
+        }
+        var found: [StationView] = []
+        for site in sites where scope.sees(station: id, site: site) {
+            if let station = try await station(site: site, id: id) { found.append(station) }
+        }
+        return found
     }
 
     public func sessions(_ filter: SessionFilter) async throws -> Page<SessionView> {

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// The cloud database's versioned schema; migrations are only ever appended. Portable SQL: the same
@@ -195,6 +196,110 @@ enum CloudSchema {
                         organization_id TEXT NOT NULL, group_id TEXT NOT NULL, PRIMARY KEY (organization_id, group_id)
                     );
                     """)
+        }
+        migrator.registerMigration("v9-stations-by-site") { db in
+            // Security review, finding 1: a station is (site, id), not a global id. Every table that named a station
+            // by id alone is rebuilt with its site; rows keep their data. A group member never seen at any site takes
+            // the site of the last command sent to it (a station registered ahead of its first connection).
+            try db.execute(
+                sql: """
+                    CREATE TABLE station_v9 (
+                        site_id TEXT NOT NULL, id TEXT NOT NULL,
+                        vendor TEXT, model TEXT, serial_number TEXT, firmware_version TEXT, approval TEXT,
+                        last_boot_at BIGINT, boot_seq BIGINT NOT NULL DEFAULT 0,
+                        connected BOOLEAN NOT NULL DEFAULT FALSE, connection_changed_at BIGINT,
+                        connection_seq BIGINT NOT NULL DEFAULT 0,
+                        PRIMARY KEY (site_id, id)
+                    );
+                    INSERT INTO station_v9 (site_id, id, vendor, model, serial_number, firmware_version, approval, last_boot_at,
+                        boot_seq, connected, connection_changed_at, connection_seq)
+                    SELECT site_id, id, vendor, model, serial_number, firmware_version, approval, last_boot_at, boot_seq,
+                        connected, connection_changed_at, connection_seq FROM station;
+                    DROP TABLE station;
+                    ALTER TABLE station_v9 RENAME TO station;
+                    CREATE INDEX station_id ON station(id);
+                    CREATE INDEX station_disconnected ON station(site_id, id) WHERE NOT connected;
+
+                    CREATE TABLE connector_v9 (
+                        site_id TEXT NOT NULL, station_id TEXT NOT NULL, connector_id INTEGER NOT NULL,
+                        status TEXT NOT NULL, error_code TEXT, info TEXT, vendor_id TEXT, vendor_error_code TEXT,
+                        status_at BIGINT NOT NULL,
+                        PRIMARY KEY (site_id, station_id, connector_id)
+                    );
+                    INSERT INTO connector_v9 SELECT site_id, station_id, connector_id, status, error_code, info, vendor_id,
+                        vendor_error_code, status_at FROM connector;
+                    DROP TABLE connector;
+                    ALTER TABLE connector_v9 RENAME TO connector;
+                    CREATE INDEX connector_summary ON connector(site_id, status, connector_id, station_id);
+
+                    CREATE TABLE station_group_member_v9 (
+                        group_id TEXT NOT NULL, site_id TEXT NOT NULL, station_id TEXT NOT NULL,
+                        PRIMARY KEY (group_id, site_id, station_id)
+                    );
+                    INSERT INTO station_group_member_v9 (group_id, site_id, station_id)
+                    SELECT group_id, site, station_id FROM (
+                        SELECT m.group_id, m.station_id, COALESCE(
+                            (SELECT st.site_id FROM station st WHERE st.id = m.station_id),
+                            (SELECT c.site_id FROM command c WHERE c.station_id = m.station_id ORDER BY c.created_at DESC LIMIT 1)
+                        ) AS site FROM station_group_member m
+                    ) WHERE site IS NOT NULL;
+                    DROP TABLE station_group_member;
+                    ALTER TABLE station_group_member_v9 RENAME TO station_group_member;
+                    CREATE INDEX station_group_member_station ON station_group_member(site_id, station_id);
+
+                    CREATE TABLE organization_station_v9 (
+                        organization_id TEXT NOT NULL, site_id TEXT NOT NULL, station_id TEXT NOT NULL,
+                        PRIMARY KEY (organization_id, site_id, station_id)
+                    );
+                    INSERT INTO organization_station_v9 (organization_id, site_id, station_id)
+                    SELECT g.organization_id, st.site_id, g.station_id FROM organization_station g
+                    JOIN station st ON st.id = g.station_id;
+                    DROP TABLE organization_station;
+                    ALTER TABLE organization_station_v9 RENAME TO organization_station;
+
+                    CREATE TABLE firmware_target_v9 (
+                        campaign_id TEXT NOT NULL, site_id TEXT NOT NULL, station_id TEXT NOT NULL, state TEXT NOT NULL,
+                        sent_at BIGINT, updated_at BIGINT, detail TEXT,
+                        PRIMARY KEY (campaign_id, site_id, station_id)
+                    );
+                    INSERT INTO firmware_target_v9 SELECT campaign_id, site_id, station_id, state, sent_at, updated_at, detail
+                        FROM firmware_target;
+                    DROP TABLE firmware_target;
+                    ALTER TABLE firmware_target_v9 RENAME TO firmware_target;
+                    CREATE INDEX firmware_target_state ON firmware_target(campaign_id, state);
+
+                    DROP INDEX session_station;
+                    CREATE INDEX session_station ON session(site_id, station_id, sort_at);
+                    DROP INDEX event_station;
+                    CREATE INDEX event_station ON event(site_id, station_id, at);
+                    DROP INDEX event_station_kind;
+                    CREATE INDEX event_station_kind ON event(site_id, station_id, kind, at);
+                    """)
+        }
+        migrator.registerMigration("v10-firmware-owners") { db in
+            // Security review, finding 2: images and campaigns belong to a client organization or (NULL) to the
+            // fleet's own staff; what existed before was the staff's.
+            try db.execute(
+                sql: """
+                    ALTER TABLE firmware_image ADD COLUMN organization_id TEXT;
+                    ALTER TABLE firmware_campaign ADD COLUMN organization_id TEXT;
+                    """)
+        }
+        migrator.registerMigration("v11-firmware-chunks") { db in
+            // Security review, finding 3: an image was read whole for every download. Kept in chunks, a download holds
+            // one chunk at a time and a range starts at the chunk it needs; the SQL stays portable (no blob I/O).
+            try db.execute(
+                sql: """
+                    CREATE TABLE firmware_chunk (
+                        image_id TEXT NOT NULL, n INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (image_id, n)
+                    )
+                    """)
+            for id in try String.fetchAll(db, sql: "SELECT image_id FROM firmware_file") {
+                guard let data = try Data.fetchOne(db, sql: "SELECT data FROM firmware_file WHERE image_id = ?", arguments: [id])
+                else { continue }
+                try SQLiteRepository.insertChunks(db, image: id, data: data)
+            }
+            try db.execute(sql: "DROP TABLE firmware_file")
         }
         return migrator
     }

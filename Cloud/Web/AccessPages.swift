@@ -30,7 +30,7 @@ extension Dashboard {
                     [
                         "id": organization.id, "name": organization.name,
                         "sites": organization.sites.sorted().joined(separator: ", "),
-                        "stations": organization.stations.sorted().joined(separator: ", "),
+                        "stations": organization.stations.sorted().map(\.description).joined(separator: ", "),
                         "groups": organization.groups.sorted().joined(separator: ", "),
                     ]
                 },
@@ -84,7 +84,7 @@ extension Dashboard {
                     ["value": $0.id, "name": $0.name, "selected": organization.groups.contains($0.id)]
                 },
                 "hasGroups": !groups.isEmpty,
-                "stations": organization.stations.sorted().joined(separator: ", "),
+                "stations": organization.stations.sorted().map(\.description).joined(separator: ", "),
                 "members": members.joined(separator: ", "), "hasMembers": !members.isEmpty,
             ], nav: "access")
     }

@@ -102,7 +102,8 @@ enum Assets {
             var cells = document.querySelectorAll("[data-station][data-connector]");
             for (var i = 0; i < cells.length; i++) {
               var cell = cells[i];
-              if (cell.dataset.station !== update.station || cell.dataset.connector !== String(update.connector)) { continue; }
+              if (cell.dataset.site !== update.site || cell.dataset.station !== update.station ||
+                  cell.dataset.connector !== String(update.connector)) { continue; }
               // An update older than what the page shows (a late message) changes nothing.
               if (cell.dataset.time && update.time && update.time < cell.dataset.time) { continue; }
               cell.className = cell.className.replace(/\\bs-\\S+/g, "").trim() + " s-" + update.status;

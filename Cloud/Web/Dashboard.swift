@@ -97,15 +97,13 @@ public struct Dashboard: Sendable {
         web.post("/sites/:site/details") { request, context in try await changeSite(request, context: context) }
         web.get("/home/sites") { request, context in try await homeSitesPage(request, context: context) }
         web.post("/home/sites") { request, context in try await chooseHomeSites(request, context: context) }
-        web.get("/stations/:station") { request, context in try await stationPage(request, context: context) }
-        web.post("/stations/:station/actions") { request, context in try await stationAction(request, context: context) }
-        web.get("/stations/:station/configuration") { request, context in
-            try await configurationPage(request, context: context)
-        }
-        web.post("/stations/:station/configuration") { request, context in
-            try await changeConfiguration(request, context: context)
-        }
-        web.post("/stations/:station/approval") { request, context in try await changeApproval(request, context: context) }
+        web.get("/stations/:station") { request, context in try await stationRedirect(request, context: context) }
+        let station = "/sites/:site/stations/:station"
+        web.get("\(station)") { request, context in try await stationPage(request, context: context) }
+        web.post("\(station)/actions") { request, context in try await stationAction(request, context: context) }
+        web.get("\(station)/configuration") { request, context in try await configurationPage(request, context: context) }
+        web.post("\(station)/configuration") { request, context in try await changeConfiguration(request, context: context) }
+        web.post("\(station)/approval") { request, context in try await changeApproval(request, context: context) }
         web.get("/sites/:site/load-management") { request, context in try await loadSettingsPage(request, context: context) }
         web.post("/sites/:site/load-management") { request, context in try await changeLoadSettings(request, context: context) }
         web.get("/groups") { request, context in try await groupsPage(request, context: context) }

@@ -12,9 +12,13 @@ extension Dashboard {
         let identity = try viewer(request, context, .configure)
         let language = language(request: request, context: context)
         let formats = Formats(language: language)
-        let images = try await repository.firmwareImages()
+        let images = try await repository.firmwareImages().filter {
+            FirmwareCatalog.sees(owner: $0.organization, organization: identity.organization)
+        }
         let names = Dictionary(images.map { ($0.id, "\($0.name) \($0.version)") }, uniquingKeysWith: { first, _ in first })
-        let campaigns = try await repository.campaigns()
+        let campaigns = try await repository.campaigns().filter {
+            FirmwareCatalog.sees(owner: $0.organization, organization: identity.organization)
+        }
         let sites = try await repository.sites(in: identity.scope).filter { identity.seesWhole(site: $0.id) }
         let groups = try await GroupInput.visible(to: identity, repository: repository)
         return page(
@@ -50,7 +54,7 @@ extension Dashboard {
             try await FirmwareCatalog.addUpload(
                 name: query.string("name") ?? "", version: query.string("version") ?? "",
                 fileName: query.string("fileName") ?? "", data: Data(body.readableBytesView), user: identity.user,
-                repository: repository)
+                organization: identity.organization, repository: repository)
         }
         logger.notice(
             "firmware image uploaded",
@@ -65,7 +69,7 @@ extension Dashboard {
         _ = try await CloudAPI.firmware {
             try await FirmwareCatalog.addExternal(
                 name: form["name"] ?? "", version: form["version"] ?? "", url: form["url"] ?? "", user: identity.user,
-                repository: repository)
+                organization: identity.organization, repository: repository)
         }
         return Response(status: .seeOther, headers: [.location: "/firmware"])
     }
@@ -95,7 +99,7 @@ extension Dashboard {
         let campaign = try await CloudAPI.firmware {
             try await FirmwareCatalog.createCampaign(
                 campaignRequest, scope: identity.scope, publicBase: publicURL ?? Self.requestBase(request),
-                user: identity.user, repository: repository)
+                user: identity.user, organization: identity.organization, repository: repository)
         }
         logger.notice(
             "firmware campaign created",
@@ -105,12 +109,19 @@ extension Dashboard {
         return Response(status: .seeOther, headers: [.location: "/firmware/campaigns/\(campaign.id)"])
     }
 
-    func campaignPage(_ request: Request, context: APIRequestContext) async throws -> Response {
-        _ = try viewer(request, context, .configure)
+    /// The campaign of the path if the caller may see it (404 otherwise, whether it exists or not).
+    func visibleCampaign(_ context: APIRequestContext, identity: APIIdentity) async throws -> FirmwareCampaign {
         let id = try context.parameters.require("campaign")
-        guard let campaign = try await repository.campaign(id: id) else {
+        guard let campaign = try await repository.campaign(id: id),
+            FirmwareCatalog.sees(owner: campaign.organization, organization: identity.organization)
+        else {
             throw Problem(status: 404, detail: "no firmware campaign '\(id)'")
         }
+        return campaign
+    }
+
+    func campaignPage(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let campaign = try await visibleCampaign(context, identity: try viewer(request, context, .configure))
         let language = language(request: request, context: context)
         let formats = Formats(language: language)
         let image = try await repository.firmwareImage(id: campaign.image)
@@ -124,7 +135,8 @@ extension Dashboard {
                 "createdBy": campaign.createdBy, "canStop": running, "refresh": running ? "3" : nil,
                 "targets": (campaign.targets ?? []).map { target -> [String: Any?] in
                     [
-                        "station": target.station, "stationPath": Self.pathSegment(target.station), "site": target.site,
+                        "station": target.station, "stationPath": Self.stationPath(site: target.site, station: target.station),
+                        "site": target.site,
                         "state": target.state, "sent": formats.dateTime(target.sentAt), "detail": target.detail,
                     ]
                 },
@@ -133,10 +145,8 @@ extension Dashboard {
 
     func stopCampaign(_ request: Request, context: APIRequestContext) async throws -> Response {
         let identity = try viewer(request, context, .configure)
-        let id = try context.parameters.require("campaign")
-        guard let campaign = try await repository.campaign(id: id) else {
-            throw Problem(status: 404, detail: "no firmware campaign '\(id)'")
-        }
+        let campaign = try await visibleCampaign(context, identity: identity)
+        let id = campaign.id
         if campaign.state == "scheduled" || campaign.state == "running" {
             try await repository.setCampaignState(id: id, state: "stopped", at: Date())
             logger.notice("firmware campaign stopped", metadata: ["campaign": "\(id)", "user": "\(identity.user ?? "")"])

@@ -13,7 +13,9 @@ extension Dashboard {
         return page(
             "groups", title: "nav.groups", language: language, context: context,
             values: [
-                "groups": groups.map { ["id": $0.id, "name": $0.name, "stationList": $0.stations.joined(separator: ", ")] },
+                "groups": groups.map {
+                    ["id": $0.id, "name": $0.name, "stationList": $0.stations.map(\.description).joined(separator: ", ")]
+                },
                 "hasGroups": !groups.isEmpty,
                 "canConfigure": identity.role.permits(.configure) && identity.organization == nil,
             ], nav: "groups")
@@ -30,12 +32,12 @@ extension Dashboard {
         let strings = Catalog.strings(language)
         let online = Set(try await repository.sites(in: identity.scope).filter(\.online).map(\.id))
         var stations: [[String: Any?]] = []
-        for stationId in group.stations {
-            guard let station = try await repository.station(id: stationId),
+        for key in group.stations {
+            guard let station = try await repository.station(site: key.site, id: key.station),
                 identity.sees(station: station.id, site: station.site)
             else { continue }
             stations.append([
-                "id": station.id, "path": Self.pathSegment(station.id), "site": station.site,
+                "id": station.id, "path": Self.stationPath(station), "site": station.site,
                 "connectivity": strings[
                     station.connected && online.contains(station.site) ? "station.connected" : "station.disconnected"],
                 "connectors": connectorValues(station, siteOnline: online.contains(station.site), strings: strings),

@@ -43,7 +43,8 @@ extension Dashboard {
                     [
                         "kind": alert.kind, "label": strings["alert.\(alert.kind)"], "siteId": alert.site,
                         "site": names[alert.site] ?? alert.site, "station": alert.station,
-                        "stationPath": alert.station.map(Self.pathSegment), "connector": alert.connector, "code": alert.code,
+                        "stationPath": alert.station.map { Self.stationPath(site: alert.site, station: $0) },
+                        "connector": alert.connector, "code": alert.code,
                         "vendorErrorCode": alert.vendorErrorCode, "since": formats.dateTime(alert.since),
                     ]
                 },
@@ -87,7 +88,7 @@ extension Dashboard {
                 "presenceLabel": strings[site.online ? "home.online" : "home.offline"],
                 "stations": stations.map { station -> [String: Any?] in
                     [
-                        "id": station.id, "path": Self.pathSegment(station.id), "vendor": station.vendor, "model": station.model,
+                        "id": station.id, "path": Self.stationPath(station), "vendor": station.vendor, "model": station.model,
                         "firmware": station.firmwareVersion,
                         "connectivity": strings[station.connected && site.online ? "station.connected" : "station.disconnected"],
                         "connectors": connectorValues(station, siteOnline: site.online, strings: strings),
@@ -100,7 +101,7 @@ extension Dashboard {
         station.connectors.filter { $0.connector > 0 }.map { connector in
             let status = station.connected && siteOnline ? connector.status : "Offline"
             return [
-                "station": station.id, "connector": connector.connector, "status": status,
+                "site": station.site, "station": station.id, "connector": connector.connector, "status": status,
                 "label": strings[Catalog.statusPrefix + status] ?? status, "time": SyncJSON.format(connector.since),
             ]
         }
@@ -149,14 +150,15 @@ extension Dashboard {
                 ], uniquingKeysWith: { _, new in new })
         }
         let events = try await history(
-            EventFilter(scope: identity.scope, station: station.id, limit: 20), formats: formats, strings: strings)
+            EventFilter(scope: identity.scope, site: station.site, station: station.id, limit: 20), formats: formats,
+            strings: strings, identity: identity)
         let reservations = try await Reservations.upcoming(for: identity, repository: repository)
-            .filter { $0.station == station.id }
+            .filter { $0.site == station.site && $0.station == station.id }
         let result = try await commandResult(Query(request).string("command"), identity: identity, strings: strings)
         return page(
             "station", title: "station.title", language: language, context: context,
             values: [
-                "id": station.id, "stationPath": Self.pathSegment(station.id), "siteId": station.site,
+                "id": station.id, "stationPath": Self.stationPath(station), "siteId": station.site,
                 "siteName": site?.name ?? station.site, "vendor": station.vendor, "model": station.model,
                 "serial": station.serialNumber, "firmware": station.firmwareVersion,
                 "connectivity": strings[station.connected && online ? "station.connected" : "station.disconnected"],
@@ -169,7 +171,7 @@ extension Dashboard {
                     [
                         "reservationId": reservation.reservationId, "connector": reservation.connector,
                         "token": reservation.idTag, "expires": formats.dateTime(reservation.expires),
-                        "by": reservation.madeBy ?? "API", "stationPath": Self.pathSegment(station.id),
+                        "by": reservation.madeBy ?? "API", "stationPath": Self.stationPath(station),
                     ]
                 },
                 "hasReservations": !reservations.isEmpty,
@@ -177,14 +179,32 @@ extension Dashboard {
             ], live: true)
     }
 
-    /// The station of the path, if the caller may see it (404 otherwise, so others' ids are not confirmed).
+    /// The station of the path (`/sites/{site}/stations/{station}`), if the caller may see it (404 otherwise, so
+    /// others' ids are not confirmed).
     func visibleStation(_ context: APIRequestContext, identity: APIIdentity) async throws -> StationView {
         let raw = try context.parameters.require("station")
         let id = raw.removingPercentEncoding ?? raw
-        guard let station = try await repository.station(id: id), identity.sees(station: station.id, site: station.site) else {
-            throw Problem(status: 404, detail: "no station '\(id)'")
+        let site = try context.parameters.require("site")
+        guard identity.sees(station: id, site: site), let station = try await repository.station(site: site, id: id) else {
+            throw Problem(status: 404, detail: "no station '\(id)' at site '\(site)'")
         }
         return station
+    }
+
+    /// `/stations/{station}`, the address of a station page before stations were named by their site: the page of
+    /// the one station of that id the caller sees, or 409 naming the sites when there are several.
+    func stationRedirect(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let identity = try viewer(request, context)
+        let raw = try context.parameters.require("station")
+        do {
+            let station = try await repository.resolveStation(raw.removingPercentEncoding ?? raw, in: identity.scope)
+            return Response(status: .seeOther, headers: [.location: Self.stationPath(station)])
+        } catch let error as StationLookupError {
+            switch error {
+            case .notFound: throw Problem(status: 404, detail: error.description)
+            case .ambiguous: throw Problem(status: 409, detail: error.description)
+            }
+        }
     }
 
     /// A control button: the OCPP command it sends, relayed like the API's, recorded with who sent it, then back to
@@ -198,7 +218,7 @@ extension Dashboard {
         try CloudAPI.validateCommand(action: action, payload: payload)
         return try await send(
             action, payload: payload, site: station.site, station: station.id, by: identity,
-            back: "/stations/\(Self.pathSegment(station.id))")
+            back: Self.stationPath(station))
     }
 
     /// The OCPP 1.6 command of a control form.
@@ -282,7 +302,7 @@ extension Dashboard {
                 "items": page.items.map { session -> [String: Any?] in
                     [
                         "siteId": session.site, "site": session.site, "transactionId": session.transactionId,
-                        "station": session.station, "stationPath": Self.pathSegment(session.station),
+                        "station": session.station, "stationPath": Self.stationPath(site: session.site, station: session.station),
                         "connector": session.connector, "token": session.idTag, "start": formats.dateTime(session.startTime),
                         "stop": session.active ? strings["session.ongoing"] : formats.dateTime(session.stopTime),
                         "duration": formats.duration(from: session.startTime, to: session.stopTime ?? Date()),
@@ -294,7 +314,8 @@ extension Dashboard {
                 "upcoming": upcoming.map { reservation -> [String: Any?] in
                     [
                         "site": reservation.site, "station": reservation.station,
-                        "stationPath": Self.pathSegment(reservation.station), "connector": reservation.connector,
+                        "stationPath": Self.stationPath(site: reservation.site, station: reservation.station),
+                        "connector": reservation.connector,
                         "token": reservation.idTag, "vehicle": vehicles[reservation.idTag],
                         "expires": formats.dateTime(reservation.expires),
                     ]
@@ -321,7 +342,8 @@ extension Dashboard {
             "session", title: "session.detail", language: language, context: context,
             values: [
                 "transactionId": session.transactionId, "site": session.site, "station": session.station,
-                "stationPath": Self.pathSegment(session.station), "connector": session.connector, "token": session.idTag,
+                "stationPath": Self.stationPath(site: session.site, station: session.station), "connector": session.connector,
+                "token": session.idTag,
                 "vehicle": session.idTag.flatMap { vehicles[$0] },
                 "start": formats.dateTime(session.startTime),
                 "stop": session.active ? strings["session.ongoing"] : formats.dateTime(session.stopTime),
@@ -352,7 +374,7 @@ extension Dashboard {
             from: try Self.day(query, "from"), to: try Self.day(query, "to").map { $0.addingTimeInterval(86_400) }, limit: 200,
             code: query.string("code"), ascending: order == "oldest")
         let sites = try await repository.sites(in: identity.scope)
-        let events = try await history(filter, formats: formats, strings: strings)
+        let events = try await history(filter, formats: formats, strings: strings, identity: identity)
         return page(
             "events", title: "event.title", language: language, context: context,
             values: [
@@ -372,6 +394,13 @@ extension Dashboard {
             ], nav: "events")
     }
 
+    /// What the history shows of a command's payload: a firmware download URL (its secret) and a registration (a
+    /// password's hash) only to those who may configure (security review, finding 3).
+    static func shownPayload(_ command: CommandView, to identity: APIIdentity) -> String {
+        let secret = ["UpdateFirmware", StationRegistration.action].contains(command.action)
+        return secret && !identity.role.permits(.configure) ? "…" : command.payload
+    }
+
     /// A date-only filter (`2026-12-01`, what `<input type="date">` sends) or a full date-time.
     static func day(_ query: Query, _ name: String) throws -> Date? {
         guard let text = query.string(name) else { return nil }
@@ -380,7 +409,9 @@ extension Dashboard {
     }
 
     /// Events from the sites and commands sent from the cloud (with who sent them), merged in the filter's order.
-    func history(_ filter: EventFilter, formats: Formats, strings: [String: String]) async throws -> [[String: Any?]] {
+    func history(
+        _ filter: EventFilter, formats: Formats, strings: [String: String], identity: APIIdentity
+    ) async throws -> [[String: Any?]] {
         var rows: [(time: Date, values: [String: Any?])] = []
         for event in try await repository.events(filter) {
             rows.append(
@@ -406,7 +437,8 @@ extension Dashboard {
                             "kind": strings["event.command"], "severity": outcome == "accepted" ? "info" : "warning",
                             "severityLabel": strings[outcome == "accepted" ? "severity.info" : "severity.warning"],
                             "code": command.action,
-                            "detail": (strings[Catalog.outcomePrefix + outcome] ?? outcome) + " · " + command.payload,
+                            "detail": (strings[Catalog.outcomePrefix + outcome] ?? outcome) + " · "
+                                + Self.shownPayload(command, to: identity),
                             "who": command.user ?? "API",
                         ]
                     ))
@@ -443,6 +475,13 @@ extension Dashboard {
     static func pathSegment(_ id: String) -> String {
         id.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? id
     }
+
+    /// A station page's path: a station is named by its site and its id.
+    static func stationPath(site: String, station: String) -> String {
+        "/sites/\(pathSegment(site))/stations/\(pathSegment(station))"
+    }
+
+    static func stationPath(_ station: StationView) -> String { stationPath(site: station.site, station: station.id) }
 }
 
 /// The home dashboard's numbers, as the live page refreshes them.

@@ -16,18 +16,19 @@ extension Dashboard {
         let station = try await visibleStation(context, identity: identity)
         let language = language(request: request, context: context)
         let strings = Catalog.strings(language)
-        var values: [String: Any?] = ["id": station.id, "stationPath": Self.pathSegment(station.id)]
+        var values: [String: Any?] = ["id": station.id, "stationPath": Self.stationPath(station)]
         values["result"] = try await commandResult(Query(request).string("command"), identity: identity, strings: strings)
         do {
             let result = try await relay.send(
-                station: station.id, action: "GetConfiguration", payload: "{}", user: identity.user, timeout: commandTimeout)
+                site: station.site, station: station.id, action: "GetConfiguration", payload: "{}", user: identity.user,
+                timeout: commandTimeout)
             if result.outcome == "accepted", let response = result.response,
                 let object = try? JSONSerialization.jsonObject(with: Data(response.utf8)) as? [String: Any]
             {
                 let keys = (object["configurationKey"] as? [[String: Any]] ?? []).map { entry -> [String: Any?] in
                     [
                         "key": entry["key"] as? String ?? "", "value": entry["value"] as? String ?? "",
-                        "readonly": entry["readonly"] as? Bool ?? false, "stationPath": Self.pathSegment(station.id),
+                        "readonly": entry["readonly"] as? Bool ?? false, "stationPath": Self.stationPath(station),
                     ]
                 }
                 values["keys"] = keys
@@ -59,7 +60,7 @@ extension Dashboard {
         try CloudAPI.validateCommand(action: "ChangeConfiguration", payload: payload)
         return try await send(
             "ChangeConfiguration", payload: payload, site: station.site, station: station.id, by: identity,
-            back: "/stations/\(Self.pathSegment(station.id))/configuration")
+            back: Self.stationPath(station) + "/configuration")
     }
 
     // MARK: A pending station's approval
@@ -78,7 +79,7 @@ extension Dashboard {
             decoding: try SyncJSON.encoder().encode(StationApprovalChange(approval: approval)), as: UTF8.self)
         return try await send(
             StationApprovalChange.action, payload: payload, site: station.site, station: station.id, by: identity,
-            back: "/stations/\(Self.pathSegment(station.id))")
+            back: Self.stationPath(station))
     }
 
     // MARK: The site's load management
@@ -128,7 +129,7 @@ extension Dashboard {
             phases: try form.number("phases", as: Int.self), rotation: form.text("rotation"),
             priority: try form.number("priority", as: Int.self), group: form.text("group"))
         return try await send(
-            StationRegistration.action, payload: try await input.payload(site: site.id, repository: repository),
+            StationRegistration.action, payload: try await input.payload(site: site.id, by: identity, repository: repository),
             site: site.id, station: input.id, by: identity, back: "/sites/\(site.id)")
     }
 

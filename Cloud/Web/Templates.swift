@@ -96,7 +96,7 @@ enum Templates {
         <section>
         <h2>{{t.home_alerts}}</h2>
         {{^alerts}}<p>{{t.home_noAlerts}}</p>{{/alerts}}
-        {{#hasAlerts}}<ul class="alerts">{{#alerts}}<li class="alert {{kind}}"><strong>{{label}}</strong> · <a href="/sites/{{siteId}}">{{site}}</a>{{#station}} · <a href="/stations/{{stationPath}}">{{station}}</a>{{/station}}{{#connector}} / {{connector}}{{/connector}}{{#code}} · <code>{{code}}</code>{{/code}}{{#vendorErrorCode}} · <code>{{vendorErrorCode}}</code>{{/vendorErrorCode}} · {{since}}</li>{{/alerts}}</ul>{{/hasAlerts}}
+        {{#hasAlerts}}<ul class="alerts">{{#alerts}}<li class="alert {{kind}}"><strong>{{label}}</strong> · <a href="/sites/{{siteId}}">{{site}}</a>{{#station}} · <a href="{{stationPath}}">{{station}}</a>{{/station}}{{#connector}} / {{connector}}{{/connector}}{{#code}} · <code>{{code}}</code>{{/code}}{{#vendorErrorCode}} · <code>{{vendorErrorCode}}</code>{{/vendorErrorCode}} · {{since}}</li>{{/alerts}}</ul>{{/hasAlerts}}
         </section>
         {{#hasGroups}}<section>
         <h2>{{t.nav_groups}}</h2>
@@ -157,7 +157,7 @@ enum Templates {
         <table class="stations">
         <thead><tr><th scope="col">{{t.session_station}}</th><th scope="col">{{t.station_connectivity}}</th><th scope="col">{{t.station_connectors}}</th><th scope="col">{{t.station_firmware}}</th></tr></thead>
         <tbody>
-        {{#stations}}<tr><th scope="row"><a href="/stations/{{path}}">{{id}}</a><br><small>{{vendor}} {{model}}</small></th><td>{{connectivity}}</td><td>{{#connectors}}<span class="status s-{{status}}" data-station="{{station}}" data-connector="{{connector}}" data-time="{{time}}" title="{{t.station_connector}} {{connector}}">{{connector}}: <span class="label">{{label}}</span></span> {{/connectors}}</td><td>{{firmware}}</td></tr>
+        {{#stations}}<tr><th scope="row"><a href="{{path}}">{{id}}</a><br><small>{{vendor}} {{model}}</small></th><td>{{connectivity}}</td><td>{{#connectors}}<span class="status s-{{status}}" data-site="{{site}}" data-station="{{station}}" data-connector="{{connector}}" data-time="{{time}}" title="{{t.station_connector}} {{connector}}">{{connector}}: <span class="label">{{label}}</span></span> {{/connectors}}</td><td>{{firmware}}</td></tr>
         {{/stations}}
         </tbody>
         </table>
@@ -176,44 +176,44 @@ enum Templates {
         <dt>{{t.station_approval}}</dt><dd id="approval">{{approvalLabel}}</dd>
         </dl>
         {{#canApprove}}<div class="station-actions">
-        <form method="post" action="/stations/{{stationPath}}/approval"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="approval" value="accepted"><button type="submit" id="approve">{{t.station_approve}}</button></form>
-        <form method="post" action="/stations/{{stationPath}}/approval"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="approval" value="rejected"><button type="submit" class="stop" id="reject">{{t.station_reject}}</button></form>
+        <form method="post" action="{{stationPath}}/approval"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="approval" value="accepted"><button type="submit" id="approve">{{t.station_approve}}</button></form>
+        <form method="post" action="{{stationPath}}/approval"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="approval" value="rejected"><button type="submit" class="stop" id="reject">{{t.station_reject}}</button></form>
         </div>{{/canApprove}}
         <h2>{{t.station_connectors}}</h2>
         <table class="connectors">
         <thead><tr><th scope="col">{{t.station_connector}}</th><th scope="col">{{t.station_status}}</th><th scope="col">{{t.station_errorCode}}</th><th scope="col">{{t.station_vendorError}}</th><th scope="col">{{t.station_info}}</th><th scope="col">{{t.station_since}}</th>{{#canControl}}<th scope="col">{{t.station_actions}}</th>{{/canControl}}</tr></thead>
         <tbody>
-        {{#connectors}}<tr><th scope="row">{{connector}}</th><td><span class="status s-{{status}}" data-station="{{station}}" data-connector="{{connector}}" data-time="{{time}}"><span class="label">{{label}}</span></span></td><td><code>{{errorCode}}</code></td><td><code>{{vendorErrorCode}}</code></td><td>{{info}}</td><td>{{since}}</td>
+        {{#connectors}}<tr><th scope="row">{{connector}}</th><td><span class="status s-{{status}}" data-site="{{site}}" data-station="{{station}}" data-connector="{{connector}}" data-time="{{time}}"><span class="label">{{label}}</span></span></td><td><code>{{errorCode}}</code></td><td><code>{{vendorErrorCode}}</code></td><td>{{info}}</td><td>{{since}}</td>
         {{#canControl}}<td class="actions">
-        {{#transactionId}}<form method="post" action="/stations/{{stationPath}}/actions"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="action" value="stop"><input type="hidden" name="transactionId" value="{{transactionId}}"><button type="submit" class="stop" id="stop-{{connector}}">{{t.action_stop}}</button></form>{{/transactionId}}
-        <form method="post" action="/stations/{{stationPath}}/actions"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="action" value="unlock"><input type="hidden" name="connector" value="{{connector}}"><button type="submit">{{t.action_unlock}}</button></form>
-        <form method="post" action="/stations/{{stationPath}}/actions"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="action" value="{{availabilityAction}}"><input type="hidden" name="connector" value="{{connector}}"><button type="submit">{{availabilityLabel}}</button></form>
+        {{#transactionId}}<form method="post" action="{{stationPath}}/actions"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="action" value="stop"><input type="hidden" name="transactionId" value="{{transactionId}}"><button type="submit" class="stop" id="stop-{{connector}}">{{t.action_stop}}</button></form>{{/transactionId}}
+        <form method="post" action="{{stationPath}}/actions"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="action" value="unlock"><input type="hidden" name="connector" value="{{connector}}"><button type="submit">{{t.action_unlock}}</button></form>
+        <form method="post" action="{{stationPath}}/actions"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="action" value="{{availabilityAction}}"><input type="hidden" name="connector" value="{{connector}}"><button type="submit">{{availabilityLabel}}</button></form>
         </td>{{/canControl}}</tr>
         {{/connectors}}
         </tbody>
         </table>
-        {{#canConfigure}}<p><a href="/stations/{{stationPath}}/configuration" id="read-configuration">{{t.config_read}}</a></p>{{/canConfigure}}
+        {{#canConfigure}}<p><a href="{{stationPath}}/configuration" id="read-configuration">{{t.config_read}}</a></p>{{/canConfigure}}
         {{#canControl}}
         <h2>{{t.station_actions}}</h2>
         <div class="station-actions">
-        <form method="post" action="/stations/{{stationPath}}/actions" class="start"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="action" value="start">
+        <form method="post" action="{{stationPath}}/actions" class="start"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="action" value="start">
         <label for="start-connector">{{t.station_connector}}</label><select id="start-connector" name="connector">{{#connectors}}<option>{{connector}}</option>{{/connectors}}</select>
         <label for="start-token">{{t.action_idTag}}</label><input id="start-token" name="idTag" required maxlength="20">
         <button type="submit">{{t.action_start}}</button></form>
-        <form method="post" action="/stations/{{stationPath}}/actions"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="action" value="softReset"><button type="submit">{{t.action_softReset}}</button></form>
-        <form method="post" action="/stations/{{stationPath}}/actions"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="action" value="hardReset"><button type="submit">{{t.action_hardReset}}</button></form>
-        <form method="post" action="/stations/{{stationPath}}/actions"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="action" value="makeUnavailable"><input type="hidden" name="connector" value="0"><button type="submit">{{t.action_whole}}: {{t.action_makeUnavailable}}</button></form>
-        <form method="post" action="/stations/{{stationPath}}/actions"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="action" value="makeAvailable"><input type="hidden" name="connector" value="0"><button type="submit">{{t.action_whole}}: {{t.action_makeAvailable}}</button></form>
+        <form method="post" action="{{stationPath}}/actions"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="action" value="softReset"><button type="submit">{{t.action_softReset}}</button></form>
+        <form method="post" action="{{stationPath}}/actions"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="action" value="hardReset"><button type="submit">{{t.action_hardReset}}</button></form>
+        <form method="post" action="{{stationPath}}/actions"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="action" value="makeUnavailable"><input type="hidden" name="connector" value="0"><button type="submit">{{t.action_whole}}: {{t.action_makeUnavailable}}</button></form>
+        <form method="post" action="{{stationPath}}/actions"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="action" value="makeAvailable"><input type="hidden" name="connector" value="0"><button type="submit">{{t.action_whole}}: {{t.action_makeAvailable}}</button></form>
         </div>
         {{/canControl}}
-        {{#canControl}}<form method="post" action="/stations/{{stationPath}}/actions" class="start" id="reserve"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="action" value="reserve">
+        {{#canControl}}<form method="post" action="{{stationPath}}/actions" class="start" id="reserve"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="action" value="reserve">
         <label for="reserve-connector">{{t.station_connector}}</label><select id="reserve-connector" name="connector">{{#connectors}}<option>{{connector}}</option>{{/connectors}}</select>
         <label for="reserve-token">{{t.action_idTag}}</label><input id="reserve-token" name="idTag" required maxlength="20">
         <label for="reserve-minutes">{{t.reserve_minutes}}</label><input id="reserve-minutes" name="minutes" type="number" min="5" max="1440" value="30">
         <button type="submit" id="reserve-button">{{t.reserve_button}}</button></form>{{/canControl}}
         {{#hasReservations}}<h2>{{t.reserve_upcoming}}</h2>
         <table class="reservations"><thead><tr><th scope="col">{{t.station_connector}}</th><th scope="col">{{t.session_token}}</th><th scope="col">{{t.reserve_until}}</th><th scope="col">{{t.event_who}}</th>{{#canControl}}<th scope="col"><span class="visually-hidden">{{t.reserve_cancel}}</span></th>{{/canControl}}</tr></thead>
-        <tbody>{{#reservations}}<tr><td>{{connector}}</td><td><code>{{token}}</code></td><td>{{expires}}</td><td>{{by}}</td>{{#canControl}}<td><form method="post" action="/stations/{{stationPath}}/actions"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="action" value="cancelReservation"><input type="hidden" name="reservationId" value="{{reservationId}}"><button type="submit">{{t.reserve_cancel}}</button></form></td>{{/canControl}}</tr>{{/reservations}}</tbody></table>{{/hasReservations}}
+        <tbody>{{#reservations}}<tr><td>{{connector}}</td><td><code>{{token}}</code></td><td>{{expires}}</td><td>{{by}}</td>{{#canControl}}<td><form method="post" action="{{stationPath}}/actions"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="action" value="cancelReservation"><input type="hidden" name="reservationId" value="{{reservationId}}"><button type="submit">{{t.reserve_cancel}}</button></form></td>{{/canControl}}</tr>{{/reservations}}</tbody></table>{{/hasReservations}}
         <h2>{{t.station_session}}</h2>
         {{^sessions}}<p>{{t.station_noSession}}</p>{{/sessions}}
         {{#sessions}}<section class="session"><p><a href="/sessions/{{siteId}}/{{transactionId}}">#{{transactionId}}</a> · {{t.station_connector}} {{connector}} · {{t.session_token}} <code>{{token}}</code> · {{t.session_start}} {{start}} · {{t.session_energy}} {{energy}} · {{t.session_power}} <span data-power-station="{{station}}" data-power-connector="{{connector}}">{{power}}</span> · {{t.session_soc}} {{soc}}</p>
@@ -226,13 +226,13 @@ enum Templates {
     static let configuration = """
         {{<layout}}{{$content}}
         <h1>{{t.config_title}}: {{id}}</h1>
-        <p><a href="/stations/{{stationPath}}">← {{t.station_title}} {{id}}</a></p>
+        <p><a href="{{stationPath}}">← {{t.station_title}} {{id}}</a></p>
         {{#result}}<p class="result {{outcome}}" role="status" id="command-result">{{t.action_result}}: <strong>{{action}}</strong> → <strong>{{outcomeLabel}}</strong>{{#detail}} · <code>{{detail}}</code>{{/detail}} ({{t.action_by}} {{user}})</p>{{/result}}
         {{#problem}}<p class="problem" role="alert">{{problem}}</p>{{/problem}}
         {{#hasKeys}}<table class="configuration">
         <thead><tr><th scope="col">{{t.config_key}}</th><th scope="col">{{t.config_value}}</th><th scope="col">{{t.config_change}}</th></tr></thead>
         <tbody>{{#keys}}<tr><th scope="row"><code>{{key}}</code></th><td><code>{{value}}</code>{{#readonly}} <small>({{t.config_readonly}})</small>{{/readonly}}</td>
-        <td>{{^readonly}}<form method="post" action="/stations/{{stationPath}}/configuration"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="key" value="{{key}}"><label class="visually-hidden" for="value-{{key}}">{{key}}</label><input id="value-{{key}}" name="value" value="{{value}}" maxlength="500"><button type="submit">{{t.config_change}}</button></form>{{/readonly}}</td></tr>{{/keys}}</tbody>
+        <td>{{^readonly}}<form method="post" action="{{stationPath}}/configuration"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="key" value="{{key}}"><label class="visually-hidden" for="value-{{key}}">{{key}}</label><input id="value-{{key}}" name="value" value="{{value}}" maxlength="500"><button type="submit">{{t.config_change}}</button></form>{{/readonly}}</td></tr>{{/keys}}</tbody>
         </table>{{/hasKeys}}
         {{#unknown}}<p>{{t.config_unknown}}: {{unknown}}</p>{{/unknown}}
         {{/content}}{{/layout}}
@@ -316,7 +316,7 @@ enum Templates {
         {{#canStop}}<form method="post" action="/firmware/campaigns/{{id}}/stop"><input type="hidden" name="_csrf" value="{{csrf}}"><button type="submit" class="stop" id="stop-campaign">{{t.fw_stop}}</button></form>{{/canStop}}
         <table class="targets">
         <thead><tr><th scope="col">{{t.event_station}}</th><th scope="col">{{t.event_site}}</th><th scope="col">{{t.fw_state}}</th><th scope="col">{{t.fw_sent}}</th><th scope="col">{{t.event_detail}}</th></tr></thead>
-        <tbody>{{#targets}}<tr data-target="{{station}}"><th scope="row"><a href="/stations/{{stationPath}}">{{station}}</a></th><td>{{site}}</td><td class="target-state">{{state}}</td><td>{{sent}}</td><td>{{detail}}</td></tr>{{/targets}}</tbody>
+        <tbody>{{#targets}}<tr data-target="{{station}}"><th scope="row"><a href="{{stationPath}}">{{station}}</a></th><td>{{site}}</td><td class="target-state">{{state}}</td><td>{{sent}}</td><td>{{detail}}</td></tr>{{/targets}}</tbody>
         </table>
         {{/content}}{{/layout}}
         """
@@ -328,7 +328,7 @@ enum Templates {
         {{#hasVehicles}}<table class="vehicles">
         <thead><tr><th scope="col">{{t.vehicle_name}}</th><th scope="col">{{t.vehicle_plate}}</th><th scope="col">{{t.vehicle_fleet}}</th><th scope="col">{{t.vehicle_tokens}}</th><th scope="col">{{t.vehicle_where}}</th><th scope="col">{{t.session_soc}}</th><th scope="col">{{t.session_power}}</th>{{#canConfigure}}<th scope="col"><span class="visually-hidden">{{t.vehicle_remove}}</span></th>{{/canConfigure}}</tr></thead>
         <tbody>{{#vehicles}}<tr data-vehicle="{{name}}"><th scope="row">{{name}}</th><td>{{plate}}</td><td>{{fleet}}</td><td><code>{{tokens}}</code></td>
-        <td class="where">{{#charging}}<a href="/stations/{{stationPath}}">{{station}}</a> / {{connector}} · <a href="/sites/{{site}}">{{siteName}}</a> · <a href="/sessions/{{site}}/{{transactionId}}">#{{transactionId}}</a>{{/charging}}{{^charging}}{{t.vehicle_notCharging}}{{/charging}}</td>
+        <td class="where">{{#charging}}<a href="{{stationPath}}">{{station}}</a> / {{connector}} · <a href="/sites/{{site}}">{{siteName}}</a> · <a href="/sessions/{{site}}/{{transactionId}}">#{{transactionId}}</a>{{/charging}}{{^charging}}{{t.vehicle_notCharging}}{{/charging}}</td>
         <td>{{#charging}}{{soc}}{{/charging}}</td><td>{{#charging}}{{power}}{{/charging}}</td>
         {{#canConfigure}}<td><form method="post" action="/vehicles/{{id}}/delete"><input type="hidden" name="_csrf" value="{{csrf}}"><button type="submit">{{t.vehicle_remove}}</button></form></td>{{/canConfigure}}</tr>{{/vehicles}}</tbody>
         </table>{{/hasVehicles}}
@@ -450,7 +450,7 @@ enum Templates {
         <table class="stations">
         <thead><tr><th scope="col">{{t.session_station}}</th><th scope="col">{{t.event_site}}</th><th scope="col">{{t.station_connectivity}}</th><th scope="col">{{t.station_connectors}}</th></tr></thead>
         <tbody>
-        {{#stations}}<tr><th scope="row"><a href="/stations/{{path}}">{{id}}</a></th><td><a href="/sites/{{site}}">{{site}}</a></td><td>{{connectivity}}</td><td>{{#connectors}}<span class="status s-{{status}}" data-station="{{station}}" data-connector="{{connector}}" data-time="{{time}}">{{connector}}: <span class="label">{{label}}</span></span> {{/connectors}}</td></tr>
+        {{#stations}}<tr><th scope="row"><a href="{{path}}">{{id}}</a></th><td><a href="/sites/{{site}}">{{site}}</a></td><td>{{connectivity}}</td><td>{{#connectors}}<span class="status s-{{status}}" data-site="{{site}}" data-station="{{station}}" data-connector="{{connector}}" data-time="{{time}}">{{connector}}: <span class="label">{{label}}</span></span> {{/connectors}}</td></tr>
         {{/stations}}
         </tbody>
         </table>
@@ -477,12 +477,12 @@ enum Templates {
         </form>
         {{#hasUpcoming}}<h2>{{t.reserve_upcoming}}</h2>
         <table class="reservations"><thead><tr><th scope="col">{{t.session_site}}</th><th scope="col">{{t.session_station}}</th><th scope="col">{{t.session_token}}</th><th scope="col">{{t.session_vehicle}}</th><th scope="col">{{t.reserve_until}}</th></tr></thead>
-        <tbody>{{#upcoming}}<tr><td>{{site}}</td><td><a href="/stations/{{stationPath}}">{{station}}</a> / {{connector}}</td><td><code>{{token}}</code></td><td>{{vehicle}}</td><td>{{expires}}</td></tr>{{/upcoming}}</tbody></table>
+        <tbody>{{#upcoming}}<tr><td>{{site}}</td><td><a href="{{stationPath}}">{{station}}</a> / {{connector}}</td><td><code>{{token}}</code></td><td>{{vehicle}}</td><td>{{expires}}</td></tr>{{/upcoming}}</tbody></table>
         <h2>{{t.session_title}}</h2>{{/hasUpcoming}}
         {{^items}}<p>{{t.session_none}}</p>{{/items}}
         {{#hasItems}}<table class="sessions">
         <thead><tr><th scope="col">#</th><th scope="col">{{t.session_site}}</th><th scope="col">{{t.session_station}}</th><th scope="col">{{t.session_token}}</th><th scope="col">{{t.session_vehicle}}</th><th scope="col">{{t.session_start}}</th><th scope="col">{{t.session_stop}}</th><th scope="col">{{t.session_duration}}</th><th scope="col">{{t.session_energy}}</th><th scope="col">{{t.session_soc}}</th></tr></thead>
-        <tbody>{{#items}}<tr{{#active}} class="active"{{/active}}><td><a href="/sessions/{{siteId}}/{{transactionId}}">{{transactionId}}</a></td><td>{{site}}</td><td><a href="/stations/{{stationPath}}">{{station}}</a> / {{connector}}</td><td><code>{{token}}</code></td><td>{{vehicle}}</td><td>{{start}}</td><td>{{stop}}</td><td>{{duration}}</td><td>{{energy}}</td><td>{{soc}}</td></tr>{{/items}}</tbody>
+        <tbody>{{#items}}<tr{{#active}} class="active"{{/active}}><td><a href="/sessions/{{siteId}}/{{transactionId}}">{{transactionId}}</a></td><td>{{site}}</td><td><a href="{{stationPath}}">{{station}}</a> / {{connector}}</td><td><code>{{token}}</code></td><td>{{vehicle}}</td><td>{{start}}</td><td>{{stop}}</td><td>{{duration}}</td><td>{{energy}}</td><td>{{soc}}</td></tr>{{/items}}</tbody>
         </table>{{/hasItems}}
         {{#next}}<p><a href="{{next}}">{{t.session_more}} →</a></p>{{/next}}
         {{/content}}{{/layout}}
@@ -492,7 +492,7 @@ enum Templates {
         {{<layout}}{{$content}}
         <h1>{{t.session_detail}} #{{transactionId}}</h1>
         <dl class="facts">
-        <dt>{{t.session_site}}</dt><dd>{{site}}</dd><dt>{{t.session_station}}</dt><dd><a href="/stations/{{stationPath}}">{{station}}</a> / {{connector}}</dd>
+        <dt>{{t.session_site}}</dt><dd>{{site}}</dd><dt>{{t.session_station}}</dt><dd><a href="{{stationPath}}">{{station}}</a> / {{connector}}</dd>
         <dt>{{t.session_token}}</dt><dd><code>{{token}}</code></dd><dt>{{t.session_vehicle}}</dt><dd>{{vehicle}}</dd>
         <dt>{{t.session_start}}</dt><dd>{{start}}</dd>
         <dt>{{t.session_stop}}</dt><dd>{{stop}}</dd><dt>{{t.session_reason}}</dt><dd>{{reason}}</dd>

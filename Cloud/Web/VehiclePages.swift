@@ -24,7 +24,8 @@ extension Dashboard {
                     if let session = vehicle.charging {
                         values["charging"] =
                             [
-                                "station": session.station, "stationPath": Self.pathSegment(session.station),
+                                "station": session.station,
+                                "stationPath": Self.stationPath(site: session.site, station: session.station),
                                 "connector": session.connector, "site": session.site,
                                 "siteName": names[session.site] ?? session.site,
                                 "transactionId": session.transactionId, "soc": formats.percent(session.soc),

@@ -33,6 +33,23 @@ public enum UpMessage: Sendable, Equatable {
         }
     }
 
+    /// The station the message is about; nil for a message about the site itself (an empty station in a command
+    /// result is a command for the edge itself).
+    public var station: String? {
+        switch self {
+        case .presence, .siteMeter, .loadSummary: nil
+        case .stationBoot(let data): data.station
+        case .stationConnection(let data): data.station
+        case .connectorStatus(let data): data.station
+        case .sessionStart(let data): data.station
+        case .sessionUpdate(let data): data.station
+        case .sessionStop(let data): data.station
+        case .event(let data): data.station
+        case .commandResult(let data): data.station.isEmpty ? nil : data.station
+        case .authRequest(let data): data.station
+        }
+    }
+
     /// The message types, as they appear in topics and envelopes.
     public enum Kind: String, Sendable, CaseIterable {
         case presence

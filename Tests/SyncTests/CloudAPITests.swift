@@ -45,6 +45,22 @@ import Testing
             method: .put, path: "/api/v1/sites/s1/load-management", documented: "/sites/{site}/load-management",
             needs: .configure, body: #"{"strategy":"fifo"}"#, relayed: true),
         Route(method: .get, path: "/api/v1/stations", documented: "/stations", needs: .read),
+        Route(
+            method: .get, path: "/api/v1/sites/s1/stations/CP1", documented: "/sites/{site}/stations/{station}", needs: .read),
+        Route(
+            method: .get, path: "/api/v1/sites/s1/stations/CP1/connectors",
+            documented: "/sites/{site}/stations/{station}/connectors", needs: .read),
+        Route(
+            method: .post, path: "/api/v1/sites/s1/stations/CP1/commands/Reset",
+            documented: "/sites/{site}/stations/{station}/commands/{action}", needs: .control, body: #"{"type":"Soft"}"#,
+            relayed: true),
+        Route(
+            method: .post, path: "/api/v1/sites/s1/stations/CP1/approval",
+            documented: "/sites/{site}/stations/{station}/approval", needs: .configure, body: #"{"approval":"accepted"}"#,
+            relayed: true),
+        Route(
+            method: .post, path: "/api/v1/sites/s1/stations/CP1/move", documented: "/sites/{site}/stations/{station}/move",
+            needs: .admin, body: #"{"site":"s1"}"#),
         Route(method: .get, path: "/api/v1/stations/CP1", documented: "/stations/{station}", needs: .read),
         Route(method: .get, path: "/api/v1/stations/CP1/connectors", documented: "/stations/{station}/connectors", needs: .read),
         Route(
@@ -160,6 +176,132 @@ import Testing
                     }
                 }
             }
+        }
+    }
+
+    /// A store with site s1 and its connected station CP1.
+    private func storeWithStation() async throws -> SQLiteRepository {
+        let store = try SQLiteRepository(path: directory.file("cloud.sqlite"))
+        _ = try await store.addSite(id: "s1", name: "Site 1", at: Date())
+        _ = try await store.apply(
+            [
+                UpEnvelope(
+                    site: "s1", seq: 1, timestamp: Date(),
+                    message: .stationConnection(StationConnection(station: "CP1", connected: true, time: Date())))
+            ], receivedAt: Date())
+        return store
+    }
+
+    /// A token of a user of client organization `organization` with `role`.
+    private static func organizationToken(
+        _ store: SQLiteRepository, user: String, role: Role, organization: String
+    ) async throws -> String {
+        try await store.addUser(
+            UserRecord(
+                id: user, name: user, passwordHash: "-", role: role.rawValue, organization: organization, createdAt: Date()))
+        var (record, token) = APITokens.create(name: user, role: role, at: Date())
+        record.user = user
+        try await store.addAPIToken(record)
+        return token
+    }
+
+    @Test func aClientOrganizationSeesUsesAndStopsOnlyItsOwnFirmware() async throws {
+        // Security review, finding 2: an organization's operator listed every image (whose id is the download secret)
+        // and every campaign, and could stop another tenant's roll-out.
+        let store = try await storeWithStation()
+        try await store.addFirmwareImage(
+            FirmwareImage(
+                id: "staff-image", name: "FW", version: "1.0", fileName: "fw.bin", size: 3, sha256: nil, url: nil,
+                createdAt: Date(), createdBy: nil), data: Data([1, 2, 3]))
+        try await store.addCampaign(
+            FirmwareCampaign(
+                id: "staff-campaign", name: "C", image: "staff-image", location: "https://x/fw.bin", startAt: Date(),
+                ratePerMinute: 1, state: "scheduled", createdAt: Date(), createdBy: nil), targets: [("CP1", "s1")])
+        try await store.addOrganization(id: "initech", name: "Initech", at: Date())
+        try await store.grant(organization: "initech", .site("s1"))
+        let ina = try await Self.organizationToken(store, user: "ina", role: .admin, organization: "initech")
+        let (staffRecord, staff) = APITokens.create(name: "staff", role: .admin, at: Date())
+        try await store.addAPIToken(staffRecord)
+        let app = Application(router: Self.api(store).router())
+        try await app.test(.router) { client in
+            func call(
+                _ method: HTTPRequest.Method, _ path: String, _ token: String, _ body: String? = nil
+            ) async throws
+                -> (HTTPResponse.Status, String)
+            {
+                var headers: HTTPFields = [.authorization: "Bearer \(token)"]
+                if body != nil { headers[.contentType] = "application/json" }
+                return try await client.execute(
+                    uri: path, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) }
+                ) { (response: TestResponse) in (response.status, String(buffer: response.body)) }
+            }
+            #expect(try await call(.get, "/api/v1/firmware/images", ina).1 == #"{"items":[]}"#)
+            #expect(try await call(.get, "/api/v1/firmware/campaigns", ina).1 == #"{"items":[]}"#)
+            #expect(try await call(.get, "/api/v1/firmware/campaigns/staff-campaign", ina).0 == .notFound)
+            #expect(try await call(.post, "/api/v1/firmware/campaigns/staff-campaign/stop", ina).0 == .notFound)
+            #expect(try await store.campaign(id: "staff-campaign")?.state == "scheduled", "not stopped")
+            let useStaffImage = #"{"name":"Mine","image":"staff-image","sites":["s1"]}"#
+            #expect(try await call(.post, "/api/v1/firmware/campaigns", ina, useStaffImage).0 == .notFound)
+            // Its own image and campaign: seen and stopped by it, and by the fleet's staff.
+            let (added, body) = try await call(
+                .post, "/api/v1/firmware/images", ina, #"{"name":"Own","version":"2","url":"https://vendor.example/fw"}"#)
+            #expect(added == .created)
+            let image = try SyncJSON.decoder().decode(FirmwareImage.self, from: Data(body.utf8))
+            #expect(image.organization == "initech")
+            let (created, campaignBody) = try await call(
+                .post, "/api/v1/firmware/campaigns", ina, #"{"name":"Mine","image":"\#(image.id)","sites":["s1"]}"#)
+            #expect(created == .created)
+            let campaign = try SyncJSON.decoder().decode(FirmwareCampaign.self, from: Data(campaignBody.utf8))
+            #expect(try await call(.get, "/api/v1/firmware/images", ina).1.contains(image.id))
+            let listed = try await call(.get, "/api/v1/firmware/images", ina).1
+            #expect(!listed.contains("staff-image"))
+            #expect(try await call(.post, "/api/v1/firmware/campaigns/\(campaign.id)/stop", ina).0 == .ok)
+            let everything = try await call(.get, "/api/v1/firmware/campaigns", staff).1
+            #expect(everything.contains("staff-campaign") && everything.contains(campaign.id))
+        }
+    }
+
+    @Test func onlyAnAdminChangesTheStationsOfAGroupGrantedToAnOrganization() async throws {
+        // Security review, finding 10: an operator (or, through a station's registration, an organization's user)
+        // could put any station into a group granted to an organization, and so show it to that organization.
+        let store = try await storeWithStation()
+        try await store.saveGroup(id: "acme-bays", name: "ACME bays", stations: [])
+        try await store.saveGroup(id: "spare", name: "Spare", stations: [])
+        try await store.addOrganization(id: "acme", name: "ACME", at: Date())
+        try await store.grant(organization: "acme", .group("acme-bays"))
+        try await store.addOrganization(id: "initech", name: "Initech", at: Date())
+        try await store.grant(organization: "initech", .site("s1"))
+        let app = Application(router: Self.api(store).router())
+        var tokens: [String: String] = [:]
+        for (name, role) in [("op", Role.operator), ("boss", .admin)] {
+            let (record, token) = APITokens.create(name: name, role: role, at: Date())
+            try await store.addAPIToken(record)
+            tokens[name] = token
+        }
+        tokens["ina"] = try await Self.organizationToken(store, user: "ina", role: .admin, organization: "initech")
+        let (op, boss, ina) = (tokens["op"]!, tokens["boss"]!, tokens["ina"]!)
+        try await app.test(.router) { client async throws in
+            func put(_ group: String, by token: String) async throws -> HTTPResponse.Status {
+                try await client.execute(
+                    uri: "/api/v1/groups/\(group)", method: .put,
+                    headers: [.authorization: "Bearer \(token)", .contentType: "application/json"],
+                    body: ByteBuffer(string: #"{"name":"G","stations":["s1/CP1"]}"#)
+                ) { $0.status }
+            }
+            func register(group: String, by token: String) async throws -> HTTPResponse.Status {
+                try await client.execute(
+                    uri: "/api/v1/sites/s1/stations", method: .post,
+                    headers: [.authorization: "Bearer \(token)", .contentType: "application/json"],
+                    body: ByteBuffer(string: #"{"id":"CP-NEW","group":"\#(group)"}"#)
+                ) { $0.status }
+            }
+            #expect(try await put("acme-bays", by: op) == .forbidden)
+            #expect(try await put("spare", by: op) == .ok)
+            #expect(try await put("acme-bays", by: boss) == .ok)
+            #expect(try await register(group: "acme-bays", by: op) == .forbidden)
+            #expect(try await register(group: "spare", by: ina) == .forbidden, "groups are the staff's")
+            #expect(try await register(group: "nope", by: ina) == .forbidden, "which groups exist is not said")
+            #expect(try await store.groups(in: nil).first { $0.id == "acme-bays" }?.stations.map(\.description) == ["s1/CP1"])
         }
     }
 

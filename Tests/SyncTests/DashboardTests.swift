@@ -116,17 +116,17 @@ import Testing
         Page(path: "/events", needs: .read, site: nil),
         Page(path: "/sites/s1", needs: .read, site: "s1"),
         Page(path: "/sites/s2", needs: .read, site: "s2"),
-        Page(path: "/stations/CP1", needs: .read, site: "s1"),
-        Page(path: "/stations/CP2", needs: .read, site: "s2"),
+        Page(path: "/sites/s1/stations/CP1", needs: .read, site: "s1"),
+        Page(path: "/sites/s2/stations/CP2", needs: .read, site: "s2"),
         Page(path: "/sessions/s1/7", needs: .read, site: "s1"),
         Page(path: "/sessions/s2/8", needs: .read, site: "s2"),
-        Page(path: "/stations/CP1/actions", needs: .control, site: "s1", method: .post, form: "action=softReset"),
-        Page(path: "/stations/CP2/actions", needs: .control, site: "s2", method: .post, form: "action=softReset"),
+        Page(path: "/sites/s1/stations/CP1/actions", needs: .control, site: "s1", method: .post, form: "action=softReset"),
+        Page(path: "/sites/s2/stations/CP2/actions", needs: .control, site: "s2", method: .post, form: "action=softReset"),
         // Reading a configuration asks the station; without a broker the page says why (200, the reason shown).
-        Page(path: "/stations/CP1/configuration", needs: .configure, site: "s1"),
-        Page(path: "/stations/CP2/configuration", needs: .configure, site: "s2"),
+        Page(path: "/sites/s1/stations/CP1/configuration", needs: .configure, site: "s1"),
+        Page(path: "/sites/s2/stations/CP2/configuration", needs: .configure, site: "s2"),
         Page(
-            path: "/stations/CP1/configuration", needs: .configure, site: "s1", method: .post,
+            path: "/sites/s1/stations/CP1/configuration", needs: .configure, site: "s1", method: .post,
             form: "key=HeartbeatInterval&value=60"),
         Page(path: "/sites/s1/load-management", needs: .configure, site: "s1"),
         Page(path: "/sites/s2/load-management", needs: .configure, site: "s2"),
@@ -136,7 +136,7 @@ import Testing
             path: "/sites/s1/details", needs: .configure, site: "s1", method: .post, form: "timeZone=Europe/Paris",
             redirects: true),
         Page(path: "/sites/s1/stations", needs: .configure, site: "s1", method: .post, form: "id=CP-NEW&phases=1&rotation=L2"),
-        Page(path: "/stations/CP1/approval", needs: .configure, site: "s1", method: .post, form: "approval=accepted"),
+        Page(path: "/sites/s1/stations/CP1/approval", needs: .configure, site: "s1", method: .post, form: "approval=accepted"),
         Page(path: "/vehicles", needs: .read, site: nil),
         Page(path: "/groups", needs: .read, site: nil),
         Page(path: "/home/sites", needs: .read, site: nil),
@@ -157,7 +157,7 @@ import Testing
         // and browsers drop it, which leaves `//evil.example`.
         let (app, _) = try await makeApp()
         let cases: [(next: String, goesTo: String)] = [
-            ("/sessions%3Factive%3Dtrue", "/sessions?active=true"), ("/stations/CP1", "/stations/CP1"),
+            ("/sessions%3Factive%3Dtrue", "/sessions?active=true"), ("/sites/s1/stations/CP1", "/sites/s1/stations/CP1"),
             ("/%09/evil.example/", "/"), ("/%0A/evil.example", "/"), ("/%0D%0A/evil.example", "/"),
             ("//evil.example", "/"), ("/%5Cevil.example", "/"), ("https://evil.example/", "/"),
             ("/%20/evil.example", "/"), ("evil.example", "/"),
@@ -334,7 +334,7 @@ import Testing
                 #expect(response.status == .ok && html.contains("CP1") && html.contains("CP2"))
             }
             // Chosen for the home page: only that group is shown there (all with ?all=1).
-            try await store.saveGroup(id: "south", name: "South bays", stations: ["CP2"])
+            try await store.saveGroup(id: "south", name: "South bays", stations: [StationKey(site: "s2", station: "CP2")])
             try await client.execute(
                 uri: "/home/sites", method: .post, headers: headers, body: ByteBuffer(string: "groups=south&_csrf=\(admin.csrf)")
             ) { response in
@@ -353,6 +353,49 @@ import Testing
             }
             try await client.execute(uri: "/", method: .get, headers: partner.headers) { response in
                 #expect(!String(buffer: response.body).contains("North bays"))
+            }
+        }
+    }
+
+    @Test func aStationPageIsOneSitesStationWhenAnotherSiteHasOneOfTheSameId() async throws {
+        // Security review, finding 1: the same identity at two sites is two stations, each page its own.
+        let (app, store) = try await makeApp()
+        let now = Date()
+        for (site, vendor, seq) in [("s1", "Alfa", Int64(10)), ("s2", "Bravo", Int64(10))] {
+            _ = try await store.apply(
+                [
+                    UpEnvelope(
+                        site: site, seq: seq, timestamp: now,
+                        message: .stationBoot(
+                            StationBoot(
+                                station: "CP001", vendor: vendor, model: "M", serialNumber: nil, firmwareVersion: nil,
+                                approval: "accepted", time: now))),
+                    UpEnvelope(
+                        site: site, seq: seq + 1, timestamp: now,
+                        message: .connectorStatus(
+                            ConnectorStatusChange(
+                                station: "CP001", connector: 1, status: "Faulted", errorCode: "GroundFailure", info: nil,
+                                vendorId: nil, vendorErrorCode: "E-\(vendor)", time: now))),
+                ], receivedAt: now)
+        }
+        try await app.test(.router) { client in
+            let admin = try #require(try await Self.signIn(client, user: "admin"))
+            try await client.execute(uri: "/sites/s1/stations/CP001", method: .get, headers: admin.headers) { response in
+                let html = String(buffer: response.body)
+                #expect(response.status == .ok && html.contains("Alfa") && html.contains("E-Alfa"))
+                #expect(!html.contains("Bravo") && !html.contains("E-Bravo"), "nothing of site s2's CP001")
+                #expect(html.contains(#"data-site="s1" data-station="CP001""#), "live updates name the site")
+            }
+            try await client.execute(uri: "/stations/CP001", method: .get, headers: admin.headers) { response in
+                #expect(response.status == .conflict, "the id is at two sites")
+            }
+            // A partner who sees site s1 only is led to that site's station; s2's is not there for it.
+            let acme = try #require(try await Self.signIn(client, user: "acme"))
+            try await client.execute(uri: "/stations/CP001", method: .get, headers: acme.headers) { response in
+                #expect(response.status == .seeOther && response.headers[.location] == "/sites/s1/stations/CP001")
+            }
+            try await client.execute(uri: "/sites/s2/stations/CP001", method: .get, headers: acme.headers) { response in
+                #expect(response.status == .notFound)
             }
         }
     }
@@ -376,18 +419,18 @@ import Testing
                             station: "CP3", connector: 1, transactionId: 9, idTag: "TAG-CP3", authStatus: "Accepted",
                             meterStartWh: 0, startTime: now))),
             ], receivedAt: now)
-        try await store.saveGroup(id: "north", name: "North bays", stations: ["CP1"])
+        try await store.saveGroup(id: "north", name: "North bays", stations: [StationKey(site: "s1", station: "CP1")])
         try await store.addOrganization(id: "initech", name: "Initech", at: now)
-        try await store.grant(organization: "initech", .station("CP3"))
+        try await store.grant(organization: "initech", .station(StationKey(site: "s2", station: "CP3")))
         try await store.addOrganization(id: "hooli", name: "Hooli", at: now)
         try await store.grant(organization: "hooli", .group("north"))
-        await #expect(throws: CloudStoreError.unknownStation("NOPE")) {
-            try await store.grant(organization: "initech", .station("NOPE"))
+        await #expect(throws: CloudStoreError.unknownStation("s2/NOPE")) {
+            try await store.grant(organization: "initech", .station(StationKey(site: "s2", station: "NOPE")))
         }
         await #expect(throws: CloudStoreError.unknownGroup("nope")) {
             try await store.grant(organization: "hooli", .group("nope"))
         }
-        #expect(try await store.scope(ofOrganization: "initech") == Scope(stations: ["CP3": "s2"]))
+        #expect(try await store.scope(ofOrganization: "initech") == Scope(stations: [StationKey(site: "s2", station: "CP3")]))
         let hash = try await Users.hashPassword(Self.password, cost: 4)
         // An operator of the client organization: may control its station, not the site it stands at.
         try await store.addUser(
@@ -403,14 +446,16 @@ import Testing
             var form = ina.headers
             form[.contentType] = "application/x-www-form-urlencoded"
             for (path, method, body, status) in [
-                ("/stations/CP3", HTTPRequest.Method.get, nil, HTTPResponse.Status.ok), ("/stations/CP2", .get, nil, .notFound),
-                ("/stations/CP1", .get, nil, .notFound), ("/sites/s2", .get, nil, .ok), ("/sites/s1", .get, nil, .notFound),
+                ("/sites/s2/stations/CP3", HTTPRequest.Method.get, nil, HTTPResponse.Status.ok),
+                ("/sites/s2/stations/CP2", .get, nil, .notFound),
+                ("/sites/s1/stations/CP1", .get, nil, .notFound), ("/sites/s2", .get, nil, .ok),
+                ("/sites/s1", .get, nil, .notFound),
                 ("/sessions/s2/9", .get, nil, .ok), ("/sessions/s2/8", .get, nil, .notFound),
                 ("/sites/s2/load-management", .get, nil, .notFound),
                 ("/sites/s2/stations", .post, "id=CP-NEW&phases=1", .notFound),
                 // Allowed through; with no broker the command cannot be sent, and the page says so.
-                ("/stations/CP3/actions", .post, "action=softReset", .conflict),
-                ("/stations/CP2/actions", .post, "action=softReset", .notFound),
+                ("/sites/s2/stations/CP3/actions", .post, "action=softReset", .conflict),
+                ("/sites/s2/stations/CP2/actions", .post, "action=softReset", .notFound),
             ] as [(String, HTTPRequest.Method, String?, HTTPResponse.Status)] {
                 try await client.execute(
                     uri: path, method: method, headers: body == nil ? ina.headers : form,
@@ -421,7 +466,9 @@ import Testing
             }
             try await client.execute(uri: "/sites/s2", method: .get, headers: ina.headers) { response in
                 let html = String(buffer: response.body)
-                #expect(html.contains("/stations/CP3") && !html.contains("/stations/CP2"), "only the granted station")
+                #expect(
+                    html.contains("/sites/s2/stations/CP3") && !html.contains("/sites/s2/stations/CP2"),
+                    "only the granted station")
                 #expect(!html.contains("/sites/s2/load-management"), "no settings of a site seen through one station")
             }
             try await client.execute(uri: "/", method: .get, headers: ina.headers) { response in
@@ -448,15 +495,15 @@ import Testing
                 #expect(response.status == .notFound, "a site's meters belong to those who see it whole")
             }
             // A grant taken back applies at the next request, to the signed-in browser too.
-            #expect(try await store.revoke(organization: "initech", .station("CP3")))
-            try await client.execute(uri: "/stations/CP3", method: .get, headers: ina.headers) { response in
+            #expect(try await store.revoke(organization: "initech", .station(StationKey(site: "s2", station: "CP3"))))
+            try await client.execute(uri: "/sites/s2/stations/CP3", method: .get, headers: ina.headers) { response in
                 #expect(response.status == .notFound)
             }
 
             // A group: its stations as they are at each request, and the group itself.
             let hal = try #require(try await Self.signIn(client, user: "hal"))
             for (path, status) in [
-                ("/stations/CP1", HTTPResponse.Status.ok), ("/stations/CP2", .notFound), ("/groups/north", .ok),
+                ("/sites/s1/stations/CP1", HTTPResponse.Status.ok), ("/sites/s2/stations/CP2", .notFound), ("/groups/north", .ok),
                 ("/sites/s1", .ok), ("/sites/s2", .notFound),
             ] {
                 try await client.execute(uri: path, method: .get, headers: hal.headers) { response in
@@ -466,8 +513,10 @@ import Testing
             try await client.execute(uri: "/", method: .get, headers: hal.headers) { response in
                 #expect(String(buffer: response.body).contains(#"data-group="north""#))
             }
-            try await store.saveGroup(id: "north", name: "North bays", stations: ["CP1", "CP2"])
-            try await client.execute(uri: "/stations/CP2", method: .get, headers: hal.headers) { response in
+            try await store.saveGroup(
+                id: "north", name: "North bays",
+                stations: [StationKey(site: "s1", station: "CP1"), StationKey(site: "s2", station: "CP2")])
+            try await client.execute(uri: "/sites/s2/stations/CP2", method: .get, headers: hal.headers) { response in
                 #expect(response.status == .ok, "a station added to the group is seen at once")
             }
         }
@@ -519,7 +568,7 @@ import Testing
             headers[.contentType] = "application/x-www-form-urlencoded"
             for form in ["action=softReset", "action=softReset&_csrf=not-the-token", "action=softReset&_csrf="] {
                 try await client.execute(
-                    uri: "/stations/CP1/actions", method: .post, headers: headers, body: ByteBuffer(string: form)
+                    uri: "/sites/s1/stations/CP1/actions", method: .post, headers: headers, body: ByteBuffer(string: form)
                 ) { response in
                     #expect(response.status == .forbidden, "\(form)")
                 }
@@ -527,7 +576,7 @@ import Testing
             var foreign = headers
             foreign[.origin] = "https://attacker.example"
             try await client.execute(
-                uri: "/stations/CP1/actions", method: .post, headers: foreign,
+                uri: "/sites/s1/stations/CP1/actions", method: .post, headers: foreign,
                 body: ByteBuffer(string: "action=softReset&_csrf=\(browser.csrf)")
             ) { response in
                 #expect(response.status == .forbidden, "a form posted from another origin")
@@ -536,7 +585,8 @@ import Testing
             var scripted = headers
             scripted[HTTPField.Name(WebAuth.csrfHeader)!] = browser.csrf
             try await client.execute(
-                uri: "/stations/CP1/actions", method: .post, headers: scripted, body: ByteBuffer(string: "action=softReset")
+                uri: "/sites/s1/stations/CP1/actions", method: .post, headers: scripted,
+                body: ByteBuffer(string: "action=softReset")
             ) { response in
                 #expect(response.status == .conflict, "allowed through; no broker to send it")
             }
@@ -552,7 +602,7 @@ import Testing
                 #expect(response.headers[.location]?.hasPrefix("/login") == true)
             }
             try await client.execute(
-                uri: "/stations/CP1/actions", method: .post, headers: headers,
+                uri: "/sites/s1/stations/CP1/actions", method: .post, headers: headers,
                 body: ByteBuffer(string: "action=softReset&_csrf=\(browser.csrf)")
             ) { response in
                 #expect(response.status == .seeOther)
@@ -611,7 +661,7 @@ import Testing
             id: "s1", name: #"<script>alert("x")</script> & Co"#, address: "<b>", latitude: nil, longitude: nil, timeZone: nil)
         try await app.test(.router) { client in
             let browser = try #require(try await Self.signIn(client, user: "admin"))
-            for path in ["/", "/sites/s1", "/stations/CP1"] {
+            for path in ["/", "/sites/s1", "/sites/s1/stations/CP1"] {
                 try await client.execute(uri: path, method: .get, headers: browser.headers) { response in
                     let html = String(buffer: response.body)
                     #expect(!html.contains("<script>alert") && !html.contains("<b>"), "\(path)")

@@ -29,7 +29,8 @@ import Testing
         let now = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
         _ = try await store.addSite(id: "s1", name: "S1", at: now)
         let image = try await FirmwareCatalog.addUpload(
-            name: "FW", version: "2.0", fileName: "fw-2.0.bin", data: Data("firmware".utf8), user: "ada", repository: store)
+            name: "FW", version: "2.0", fileName: "fw-2.0.bin", data: Data("firmware".utf8), user: "ada", organization: nil,
+            repository: store)
         #expect(image.sha256 == "c3bf47ea1f4a4a605470313cacb3a44f4a461f68c6faeab07e737610cb5ac835")
         await #expect(throws: FirmwareError.self) {
             try await FirmwareCatalog.createCampaign(
@@ -71,7 +72,8 @@ import Testing
         // Two stations took the update (as if sent), and report.
         for station in ["CP1", "CP2"] {
             try await store.updateTarget(
-                campaign: campaign.id, station: station, state: "sent", sentAt: now, detail: "UpdateFirmware accepted", at: now)
+                campaign: campaign.id, station: StationKey(site: "s1", station: station), state: "sent", sentAt: now,
+                detail: "UpdateFirmware accepted", at: now)
         }
         for (station, status) in [("CP1", "Downloading"), ("CP1", "Installed"), ("CP2", "DownloadFailed")] {
             seq += 1

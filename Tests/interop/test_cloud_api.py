@@ -343,7 +343,7 @@ def test_a_station_added_in_the_cloud_ahead_of_its_first_connection_is_known_to_
              "group": "depot"})
         assert status == 200 and body["outcome"] == "accepted", body
         groups = (await asyncio.to_thread(cloud.get, "/api/v1/groups"))["items"]
-        assert [group["stations"] for group in groups if group["id"] == "depot"] == [["CP-PRE"]]
+        assert [group["stations"] for group in groups if group["id"] == "depot"] == [[f"{site}/CP-PRE"]]
         assert body["response"]["passwordHash"] == "(set)" and body["response"]["rotation"] == "L2"
         # The edge's own file wins: a station of edge.yaml is not changed from the cloud.
         status, body = await asyncio.to_thread(cloud.api, "POST", f"/api/v1/sites/{site}/stations", {"id": "CP-YAML"})

@@ -135,17 +135,18 @@ def test_a_partner_sees_only_the_sites_and_stations_granted_to_their_organizatio
     browser.open("/stations/CP-ACME")
     assert not browser.driver.find_elements(By.CSS_SELECTOR, "td.actions")
     # One station of the other site, granted alone: seen at once, with its site as its place and nothing else there.
-    assert "station 'CP-OTHER'" in cloud.cli("organization", "grant", "acme", "--station", "CP-OTHER")
+    # A bare id known at one site only names that site's station.
+    assert "station 'site-other/CP-OTHER'" in cloud.cli("organization", "grant", "acme", "--station", "CP-OTHER")
     browser.open("/stations/CP-OTHER")
     assert "GroundFailure" in browser.driver.find_element(By.TAG_NAME, "main").text
     browser.open("/sites/site-other")
     assert "CP-OTHER" in browser.driver.find_element(By.TAG_NAME, "main").text
     assert not browser.driver.find_elements(By.ID, "load-management")
-    assert "acme\tsites: site-acme\tstations: CP-OTHER\tgroups: -" in cloud.cli("organization", "list")
+    assert "acme\tsites: site-acme\tstations: site-other/CP-OTHER\tgroups: -" in cloud.cli("organization", "list")
     unknown = subprocess.run(
         [str(cloud_binary()), "organization", "grant", "acme", "--station", "NOPE", "--config", str(cloud.config_path)],
         capture_output=True, text=True, timeout=60)
-    assert unknown.returncode == 1 and "station 'NOPE' is not known" in unknown.stderr
+    assert unknown.returncode == 1 and "no station 'NOPE'" in unknown.stderr
     cloud.cli("organization", "revoke", "acme", "--station", "CP-OTHER")
     browser.open("/stations/CP-OTHER")
     assert "Something is wrong" in browser.text()

@@ -1,0 +1,39 @@
+import GRDB
+
+extension SQLiteRepository {
+    public func moveStation(_ key: StationKey, to site: String) async throws -> Bool {
+        try await pool.write { db in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM site WHERE id = ?", arguments: [site]) != nil else {
+                throw CloudStoreError.unknownSite(site)
+            }
+            let from: StatementArguments = [key.site, key.station]
+            guard
+                try Bool.fetchOne(db, sql: "SELECT 1 FROM station WHERE site_id = ? AND id = ?", arguments: from) != nil
+            else { return false }
+            guard site != key.site else { return true }
+            let arrived =
+                try Bool.fetchOne(db, sql: "SELECT 1 FROM station WHERE site_id = ? AND id = ?", arguments: [site, key.station])
+                != nil
+            if arrived {
+                // The charger has already spoken at its new site: what it said there is newer than what is left here.
+                try db.execute(sql: "DELETE FROM connector WHERE site_id = ? AND station_id = ?", arguments: from)
+                try db.execute(sql: "DELETE FROM station WHERE site_id = ? AND id = ?", arguments: from)
+            } else {
+                try db.execute(
+                    sql: "UPDATE connector SET site_id = ? WHERE site_id = ? AND station_id = ?", arguments: [site] + from)
+                try db.execute(sql: "UPDATE station SET site_id = ? WHERE site_id = ? AND id = ?", arguments: [site] + from)
+            }
+            // Grants and groups follow the station (kept once where the new site's station had them already).
+            for (table, owner) in [("organization_station", "organization_id"), ("station_group_member", "group_id")] {
+                try db.execute(
+                    sql: """
+                        INSERT INTO \(table) (\(owner), site_id, station_id)
+                        SELECT \(owner), ?, station_id FROM \(table) WHERE site_id = ? AND station_id = ?
+                        ON CONFLICT DO NOTHING
+                        """, arguments: [site] + from)
+                try db.execute(sql: "DELETE FROM \(table) WHERE site_id = ? AND station_id = ?", arguments: from)
+            }
+            return true
+        }
+    }
+}
