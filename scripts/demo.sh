@@ -28,7 +28,7 @@ CONF
 "$mosquitto_bin" -c demo-data/mosquitto.conf >"$broker_log" 2>&1 &
 broker=$!
 "$bin/gridside-cloud" site add demo-site --name "Gridside demo depot" --config config/demo-cloud.yaml >/dev/null
-token=$("$bin/gridside-cloud" token create --name demo --config config/demo-cloud.yaml)
+token=$("$bin/gridside-cloud" token create --name demo --role admin --expires-in-days 30 --config config/demo-cloud.yaml)
 # Dashboard users: an administrator, and a partner whose organization is granted the demo site.
 echo "gridside-demo" | "$bin/gridside-cloud" user add admin --role admin --name "Demo administrator" --password-stdin \
     --config config/demo-cloud.yaml >/dev/null

@@ -30,6 +30,29 @@ extension CloudAPI {
             try await Users.delete(id: try context.parameters.require("user"), by: identity, repository: repository)
             return Response(status: .noContent)
         }
+        api.get("/tokens") { _, context in
+            try Users.requireStaffAdmin(try context.require(.admin))
+            return try json(Items(items: try await repository.apiTokens().map(TokenView.init)))
+        }
+        api.post("/tokens") { request, context in
+            try Users.requireStaffAdmin(try context.require(.admin))
+            let input = try await decode(TokenInput.self, from: request)
+            let (record, token) = try await APITokens.issue(
+                name: input.name, role: input.role, user: input.user, days: input.expiresInDays, repository: repository)
+            var view = TokenView(record)
+            view.token = token
+            var response = try json(view)
+            response.status = .created
+            return response
+        }
+        api.delete("/tokens/:token") { _, context in
+            try Users.requireStaffAdmin(try context.require(.admin))
+            let id = try context.parameters.require("token")
+            guard try await repository.revokeAPIToken(id: id) else {
+                throw Problem(status: 404, detail: "no token '\(id)' that is not revoked already")
+            }
+            return Response(status: .noContent)
+        }
         api.get("/organizations") { _, context in
             try Users.requireStaffAdmin(try context.require(.admin))
             return try json(Items(items: try await repository.organizations().map(OrganizationView.init)))
@@ -47,5 +70,37 @@ extension CloudAPI {
                 id: try context.parameters.require("organization"), by: identity, repository: repository)
             return Response(status: .noContent)
         }
+    }
+}
+
+/// A token to create (`POST /api/v1/tokens`).
+struct TokenInput: Decodable {
+    let name: String
+    let role: String?
+    let user: String?
+    let expiresInDays: Int?
+}
+
+/// A token as listed: never its secret, which is shown once, when it is created (`token`).
+struct TokenView: Encodable {
+    let id: String
+    let name: String
+    let role: String
+    let user: String?
+    let createdAt: Date
+    let expiresAt: Date?
+    let lastUsedAt: Date?
+    let revoked: Bool
+    var token: String?
+
+    init(_ record: APITokenRecord) {
+        id = record.id
+        name = record.name
+        role = record.role
+        user = record.user
+        createdAt = record.createdAt
+        expiresAt = record.expiresAt
+        lastUsedAt = record.lastUsedAt
+        revoked = record.revoked
     }
 }

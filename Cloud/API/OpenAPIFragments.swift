@@ -224,6 +224,43 @@ enum OpenAPIFragments {
             }
            }
           },
+          "/tokens": {
+           "get": {
+            "operationId": "listTokens",
+            "summary": "API tokens (never their secrets), with expiry, last use and whether revoked; the fleet's own administrators",
+            "responses": {
+             "200": {"description": "OK", "content": {"application/json": {"schema": {
+              "type": "object", "required": ["items"],
+              "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Token"}}}}}}},
+             "401": {"$ref": "#/components/responses/P401"}, "403": {"$ref": "#/components/responses/P403"}
+            }
+           },
+           "post": {
+            "operationId": "createToken",
+            "summary": "Create a token; its secret (token) is in this answer only",
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {
+             "type": "object", "required": ["name"], "properties": {
+              "name": {"type": "string"},
+              "role": {"enum": ["admin", "operator", "viewer", "partner"], "description": "Required without user"},
+              "user": {"type": "string", "description": "The user the token acts for, with the user's role and organization"},
+              "expiresInDays": {"type": "integer", "minimum": 0, "maximum": 3650, "description": "Default 365; 0: never"}}}}}},
+            "responses": {
+             "201": {"description": "Created", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Token"}}}},
+             "400": {"$ref": "#/components/responses/P400"}, "401": {"$ref": "#/components/responses/P401"},
+             "403": {"$ref": "#/components/responses/P403"}, "404": {"$ref": "#/components/responses/P404"}
+            }
+           }
+          },
+          "/tokens/{token}": {
+           "delete": {
+            "operationId": "revokeToken", "summary": "Revoke a token: refused from the next request on",
+            "parameters": [{"in": "path", "name": "token", "required": true, "schema": {"type": "string"}, "description": "The token's id"}],
+            "responses": {
+             "204": {"description": "Revoked"}, "401": {"$ref": "#/components/responses/P401"},
+             "403": {"$ref": "#/components/responses/P403"}, "404": {"$ref": "#/components/responses/P404"}
+            }
+           }
+          },
           "/organizations/{organization}": {
            "put": {
             "operationId": "saveOrganization",
@@ -281,6 +318,16 @@ enum OpenAPIFragments {
             "organization": {"type": "string"}, "tokens": {"type": "array", "items": {"type": "string"}},
             "createdAt": {"type": "string", "format": "date-time"},
             "charging": {"$ref": "#/components/schemas/Session"}
+           }
+          },
+          "Token": {
+           "type": "object", "required": ["id", "name", "role", "createdAt", "revoked"],
+           "properties": {
+            "id": {"type": "string"}, "name": {"type": "string"}, "role": {"type": "string"}, "user": {"type": "string"},
+            "createdAt": {"type": "string", "format": "date-time"},
+            "expiresAt": {"type": "string", "format": "date-time", "description": "Absent: never"},
+            "lastUsedAt": {"type": "string", "format": "date-time"}, "revoked": {"type": "boolean"},
+            "token": {"type": "string", "description": "The secret, only when just created"}
            }
           },
           "User": {

@@ -1,10 +1,11 @@
 import CloudStore
 import Foundation
 import Hummingbird
+import SyncContract
 
 /// Resolves `Authorization: Bearer <token>` into the caller's ``APIIdentity``. A missing token leaves the
-/// identity empty (routes that need one answer 401); a token that is malformed, unknown or revoked is
-/// refused at once with 401.
+/// identity empty (routes that need one answer 401); a token that is malformed, unknown, revoked or expired is
+/// refused at once with 401. Its last use is kept to the minute (one write a minute per token, not one per request).
 struct TokenAuthenticator: RouterMiddleware {
     typealias Context = APIRequestContext
     let repository: any CloudRepository
@@ -20,6 +21,13 @@ struct TokenAuthenticator: RouterMiddleware {
             !record.revoked, APITokens.matches(secret, hash: record.secretHash), let role = Role(rawValue: record.role)
         else {
             throw Problem(status: 401, detail: "the API token is not valid")
+        }
+        let now = Date()
+        if let expiry = record.expiresAt, expiry <= now {
+            throw Problem(status: 401, detail: "the API token expired at \(SyncJSON.format(expiry))")
+        }
+        if record.lastUsedAt.map({ now.timeIntervalSince($0) >= 60 }) ?? true {
+            try await repository.tokenUsed(id: record.id, at: now)
         }
         var context = context
         if let userId = record.user {

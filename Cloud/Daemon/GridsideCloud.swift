@@ -133,38 +133,72 @@ extension GridsideCloud {
 
     struct TokenCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "token", abstract: "API tokens.", subcommands: [Create.self])
+            commandName: "token", abstract: "API tokens.", subcommands: [Create.self, List.self, Revoke.self])
 
         struct Create: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
                 abstract: "Create an API token and print it (only its hash is kept: store it now).")
             @OptionGroup var options: ConfigOption
             @Option(help: "What the token is for.") var name: String
-            @Option(help: "admin, operator, viewer or partner (ignored with --user: the user's role applies).")
-            var role: String = "admin"
+            @Option(help: "admin, operator, viewer or partner (required without --user; with it, the user's role applies).")
+            var role: String?
             @Option(help: "The user the token acts for, with the user's role and organization.") var user: String?
+            @Option(help: "Days until the token expires; 0: never.") var expiresInDays = APITokens.defaultLifetimeDays
 
             func validate() throws {
-                guard Role(rawValue: role) != nil else {
-                    throw ValidationError("role must be admin, operator, viewer or partner, got '\(role)'")
+                if user == nil, role.flatMap(Role.init(rawValue:)) == nil {
+                    throw ValidationError("give --role admin, operator, viewer or partner, or --user")
                 }
             }
 
             func run() async throws {
                 let store = try CloudApp.openStore(try options.load())
                 defer { try? store.close() }
-                var role = Role(rawValue: role)!
-                if let user {
-                    guard let record = try await store.user(id: user), let userRole = Role(rawValue: record.role) else {
-                        FileHandle.standardError.write(Data("error: no user '\(user)'\n".utf8))
-                        throw ExitCode(1)
-                    }
-                    role = userRole
+                do {
+                    let (_, token) = try await APITokens.issue(
+                        name: name, role: role, user: user, days: expiresInDays, repository: store)
+                    print(token)
+                } catch let problem as Problem {
+                    FileHandle.standardError.write(Data("error: \(problem.detail)\n".utf8))
+                    throw ExitCode(1)
                 }
-                var (record, token) = APITokens.create(name: name, role: role, at: Date())
-                record.user = user
-                try await store.addAPIToken(record)
-                print(token)
+            }
+        }
+
+        struct List: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "List API tokens: id, name, role, user, expiry, last use, and whether revoked.")
+            @OptionGroup var options: ConfigOption
+
+            func run() async throws {
+                let store = try CloudApp.openStore(try options.load())
+                defer { try? store.close() }
+                let now = Date()
+                for token in try await store.apiTokens() {
+                    let state =
+                        token.revoked ? "revoked" : token.expiresAt.map { $0 <= now ? "expired" : "active" } ?? "active"
+                    let expires = token.expiresAt.map(SyncJSON.format) ?? "never"
+                    let used = token.lastUsedAt.map(SyncJSON.format) ?? "never used"
+                    print(
+                        "\(token.id)\t\(token.name)\t\(token.role)\tuser: \(token.user ?? "-")\texpires: \(expires)\t"
+                            + "last used: \(used)\t\(state)")
+                }
+            }
+        }
+
+        struct Revoke: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Revoke an API token: it is refused from now on.")
+            @OptionGroup var options: ConfigOption
+            @Argument(help: "The token's id (see token list; the part after gst_ and before the next _).") var id: String
+
+            func run() async throws {
+                let store = try CloudApp.openStore(try options.load())
+                defer { try? store.close() }
+                guard try await store.revokeAPIToken(id: id) else {
+                    FileHandle.standardError.write(Data("error: no token '\(id)' that is not revoked already\n".utf8))
+                    throw ExitCode(1)
+                }
+                print("Token '\(id)' revoked.")
             }
         }
     }

@@ -45,6 +45,12 @@ public protocol CloudRepository: Sendable {
     // MARK: API tokens
     func addAPIToken(_ token: APITokenRecord) async throws
     func apiToken(id: String) async throws -> APITokenRecord?
+    /// Every token, revoked and expired ones too, oldest first.
+    func apiTokens() async throws -> [APITokenRecord]
+    /// Revokes a token; false when there is no such token or it was revoked already.
+    func revokeAPIToken(id: String) async throws -> Bool
+    /// Notes that a token was accepted at `time`.
+    func tokenUsed(id: String, at time: Date) async throws
 
     // MARK: Commands
     /// Keeps a command sent to a site, with the user who sent it (nil: an API token of no user).

@@ -216,10 +216,17 @@ public struct APITokenRecord: Sendable, Equatable {
     public var revoked: Bool
     /// The user the token acts for: its role and organization apply, not the token's own role.
     public var user: String?
+    /// After this the token is refused; nil: it does not expire (tokens made before expiry existed).
+    public var expiresAt: Date?
+    /// When it was last accepted (kept to the minute).
+    public var lastUsedAt: Date?
 
     public init(
-        id: String, name: String, secretHash: String, role: String, createdAt: Date, revoked: Bool = false, user: String? = nil
+        id: String, name: String, secretHash: String, role: String, createdAt: Date, revoked: Bool = false, user: String? = nil,
+        expiresAt: Date? = nil, lastUsedAt: Date? = nil
     ) {
+        self.expiresAt = expiresAt
+        self.lastUsedAt = lastUsedAt
         self.id = id
         self.name = name
         self.secretHash = secretHash

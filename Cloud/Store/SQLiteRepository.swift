@@ -197,22 +197,47 @@ public final class SQLiteRepository: CloudRepository {
         try await pool.write { db in
             try db.execute(
                 sql: """
-                    INSERT INTO api_token (id, name, secret_hash, role, created_at, revoked, user_id) VALUES (?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO api_token (id, name, secret_hash, role, created_at, revoked, user_id, expires_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     token.id, token.name, token.secretHash, token.role, token.createdAt.milliseconds, token.revoked, token.user,
+                    token.expiresAt?.milliseconds,
                 ])
         }
     }
 
     public func apiToken(id: String) async throws -> APITokenRecord? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM api_token WHERE id = ?", arguments: [id]).map { row in
-                APITokenRecord(
-                    id: row["id"], name: row["name"], secretHash: row["secret_hash"], role: row["role"],
-                    createdAt: Date(milliseconds: row["created_at"]), revoked: row["revoked"], user: row["user_id"])
-            }
+            try Row.fetchOne(db, sql: "SELECT * FROM api_token WHERE id = ?", arguments: [id]).map(Self.apiToken(from:))
         }
+    }
+
+    public func apiTokens() async throws -> [APITokenRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM api_token ORDER BY created_at, id").map(Self.apiToken(from:))
+        }
+    }
+
+    public func revokeAPIToken(id: String) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE api_token SET revoked = TRUE WHERE id = ? AND NOT revoked", arguments: [id])
+            return db.changesCount == 1
+        }
+    }
+
+    public func tokenUsed(id: String, at time: Date) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE api_token SET last_used_at = ? WHERE id = ?", arguments: [time.milliseconds, id])
+        }
+    }
+
+    static func apiToken(from row: Row) -> APITokenRecord {
+        APITokenRecord(
+            id: row["id"], name: row["name"], secretHash: row["secret_hash"], role: row["role"],
+            createdAt: Date(milliseconds: row["created_at"]), revoked: row["revoked"], user: row["user_id"],
+            expiresAt: (row["expires_at"] as Int64?).map(Date.init(milliseconds:)),
+            lastUsedAt: (row["last_used_at"] as Int64?).map(Date.init(milliseconds:)))
     }
 
     // MARK: Commands

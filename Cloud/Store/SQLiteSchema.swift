@@ -301,6 +301,15 @@ enum CloudSchema {
             }
             try db.execute(sql: "DROP TABLE firmware_file")
         }
+        migrator.registerMigration("v12-token-expiry") { db in
+            // Security review, finding 14: tokens expire, their last use is known, and they can be revoked. Tokens
+            // made before keep working until revoked (no expiry).
+            try db.execute(
+                sql: """
+                    ALTER TABLE api_token ADD COLUMN expires_at BIGINT;
+                    ALTER TABLE api_token ADD COLUMN last_used_at BIGINT;
+                    """)
+        }
         return migrator
     }
 }

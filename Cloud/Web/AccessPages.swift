@@ -15,9 +15,19 @@ extension Dashboard {
         let strings = Catalog.strings(language)
         let organizations = try await repository.organizations()
         let users = try await repository.users()
+        let tokens = try await repository.apiTokens()
         return page(
             "access", title: "access.title", language: language, context: context,
             values: [
+                "tokens": tokens.reversed().map { token -> [String: Any?] in
+                    [
+                        "id": token.id, "name": token.name, "role": token.role, "user": token.user,
+                        "expires": token.expiresAt.map { formats.dateTime($0) } ?? strings["access.never"],
+                        "used": token.lastUsedAt.map { formats.dateTime($0) } ?? strings["access.never"],
+                        "revoked": token.revoked,
+                    ]
+                },
+                "hasTokens": !tokens.isEmpty,
                 "users": users.map { user -> [String: Any?] in
                     let view = UserView(user)
                     return [
@@ -87,6 +97,17 @@ extension Dashboard {
                 "stations": organization.stations.sorted().map(\.description).joined(separator: ", "),
                 "members": members.joined(separator: ", "), "hasMembers": !members.isEmpty,
             ], nav: "access")
+    }
+
+    func revokeToken(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let identity = try viewer(request, context, .admin)
+        try Users.requireStaffAdmin(identity)
+        let id = try context.parameters.require("token")
+        guard try await repository.revokeAPIToken(id: id) else {
+            throw Problem(status: 404, detail: "no token '\(id)' that is not revoked already")
+        }
+        logger.notice("API token revoked", metadata: ["token": "\(id)", "user": "\(identity.user ?? "")"])
+        return Response(status: .seeOther, headers: [.location: "/access"])
     }
 
     func addUser(_ request: Request, context: APIRequestContext) async throws -> Response {

@@ -115,6 +115,7 @@ public struct Dashboard: Sendable {
         web.post("/vehicles/:vehicle/delete") { request, context in try await deleteVehicle(request, context: context) }
         web.get("/access") { request, context in try await accessPage(request, context: context) }
         web.post("/access/users") { request, context in try await addUser(request, context: context) }
+        web.post("/access/tokens/:token/revoke") { request, context in try await revokeToken(request, context: context) }
         web.get("/access/users/:user") { request, context in try await userPage(request, context: context) }
         web.post("/access/users/:user") { request, context in try await changeUser(request, context: context) }
         web.post("/access/users/:user/delete") { request, context in try await deleteUser(request, context: context) }

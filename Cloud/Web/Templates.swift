@@ -363,6 +363,12 @@ enum Templates {
         <label for="u-password">{{t.access_password}}</label><input id="u-password" name="password" type="password" required minlength="10" autocomplete="new-password">
         <button type="submit" id="add-user">{{t.access_addUser}}</button>
         </form>
+        <h2>{{t.access_tokens}}</h2>
+        {{#hasTokens}}<table class="tokens">
+        <thead><tr><th scope="col">{{t.access_id}}</th><th scope="col">{{t.access_name}}</th><th scope="col">{{t.access_role}}</th><th scope="col">{{t.access_user}}</th><th scope="col">{{t.access_tokenExpires}}</th><th scope="col">{{t.access_tokenUsed}}</th><th scope="col"></th></tr></thead>
+        <tbody>{{#tokens}}<tr data-token="{{id}}"><th scope="row"><code>{{id}}</code></th><td>{{name}}</td><td>{{role}}</td><td>{{user}}</td><td>{{expires}}</td><td>{{used}}</td><td>{{#revoked}}{{t.access_tokenRevoked}}{{/revoked}}{{^revoked}}<form method="post" action="/access/tokens/{{id}}/revoke"><input type="hidden" name="_csrf" value="{{csrf}}"><button type="submit" class="stop" id="revoke-{{id}}">{{t.access_tokenRevoke}}</button></form>{{/revoked}}</td></tr>{{/tokens}}</tbody>
+        </table>{{/hasTokens}}
+        <p>{{t.access_tokensHelp}}</p>
         <h2>{{t.access_organizations}}</h2>
         {{#hasOrganizations}}<table class="organizations">
         <thead><tr><th scope="col">{{t.access_id}}</th><th scope="col">{{t.access_name}}</th><th scope="col">{{t.access_sites}}</th><th scope="col">{{t.access_stations}}</th><th scope="col">{{t.access_groups}}</th></tr></thead>

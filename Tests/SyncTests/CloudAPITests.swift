@@ -109,6 +109,11 @@ import Testing
             method: .put, path: "/api/v1/users/vic", documented: "/users/{user}", needs: .admin,
             body: #"{"name":"Victor","unlock":true}"#),
         Route(method: .delete, path: "/api/v1/users/nobody", documented: "/users/{user}", needs: .admin, allowed: [404]),
+        Route(method: .get, path: "/api/v1/tokens", documented: "/tokens", needs: .admin),
+        Route(
+            method: .post, path: "/api/v1/tokens", documented: "/tokens", needs: .admin,
+            body: #"{"name":"erp","role":"viewer","expiresInDays":7}"#, allowed: [201]),
+        Route(method: .delete, path: "/api/v1/tokens/none", documented: "/tokens/{token}", needs: .admin, allowed: [404]),
         Route(method: .get, path: "/api/v1/organizations", documented: "/organizations", needs: .admin),
         Route(
             method: .put, path: "/api/v1/organizations/acme", documented: "/organizations/{organization}", needs: .admin,
@@ -302,6 +307,57 @@ import Testing
             #expect(try await register(group: "spare", by: ina) == .forbidden, "groups are the staff's")
             #expect(try await register(group: "nope", by: ina) == .forbidden, "which groups exist is not said")
             #expect(try await store.groups(in: nil).first { $0.id == "acme-bays" }?.stations.map(\.description) == ["s1/CP1"])
+        }
+    }
+
+    @Test func aTokenExpiresCanBeRevokedAndItsLastUseIsKept() async throws {
+        // Security review, finding 14: tokens never expired and could not be listed or revoked.
+        let store = try await storeWithStation()
+        let app = Application(router: Self.api(store).router())
+        let (adminRecord, admin) = APITokens.create(name: "admin", role: .admin, at: Date())
+        try await store.addAPIToken(adminRecord)
+        let (expiredRecord, expired) = APITokens.create(
+            name: "old", role: .viewer, at: Date() - 10, expiresAt: Date() - 1)
+        try await store.addAPIToken(expiredRecord)
+        try await app.test(.router) { client in
+            try await client.execute(
+                uri: "/api/v1/sites", method: .get, headers: [.authorization: "Bearer \(expired)"]
+            ) { response in
+                #expect(response.status == .unauthorized)
+                #expect(String(buffer: response.body).contains("expired"))
+            }
+            let created = try await client.execute(
+                uri: "/api/v1/tokens", method: .post,
+                headers: [.authorization: "Bearer \(admin)", .contentType: "application/json"],
+                body: ByteBuffer(string: #"{"name":"erp","role":"viewer"}"#)
+            ) { response in
+                #expect(response.status == .created)
+                return String(buffer: response.body)
+            }
+            let object = try JSONSerialization.jsonObject(with: Data(created.utf8)) as? [String: Any] ?? [:]
+            guard let token = object["token"] as? String, let id = object["id"] as? String,
+                let expires = object["expiresAt"] as? String, let expiry = SyncJSON.parse(expires)
+            else {
+                Issue.record("no token, id or expiry in \(created)")
+                return
+            }
+            #expect(abs(expiry.timeIntervalSinceNow - 365 * 86_400) < 60, "a year by default")
+            try await client.execute(uri: "/api/v1/sites", method: .get, headers: [.authorization: "Bearer \(token)"]) {
+                #expect($0.status == .ok)
+            }
+            #expect(try await store.apiToken(id: id)?.lastUsedAt != nil)
+            try await client.execute(
+                uri: "/api/v1/tokens", method: .get, headers: [.authorization: "Bearer \(admin)"]
+            ) { response in
+                let listed = String(buffer: response.body)
+                #expect(listed.contains(id) && !listed.contains(token), "listed, never with its secret")
+            }
+            try await client.execute(
+                uri: "/api/v1/tokens/\(id)", method: .delete, headers: [.authorization: "Bearer \(admin)"]
+            ) { #expect($0.status == .noContent) }
+            try await client.execute(uri: "/api/v1/sites", method: .get, headers: [.authorization: "Bearer \(token)"]) {
+                #expect($0.status == .unauthorized, "revoked")
+            }
         }
     }
 

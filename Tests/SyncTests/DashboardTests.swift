@@ -611,6 +611,36 @@ import Testing
         }
     }
 
+    @Test func theFleetsAdministratorsSeeAndRevokeAPITokensOnTheAccessPage() async throws {
+        // Security review, finding 14.
+        let (app, store) = try await makeApp()
+        let (record, _) = APITokens.create(name: "erp-link", role: .viewer, at: Date(), expiresAt: Date() + 86_400)
+        try await store.addAPIToken(record)
+        try await app.test(.router) { client in
+            let admin = try #require(try await Self.signIn(client, user: "admin"))
+            try await client.execute(uri: "/access", method: .get, headers: admin.headers) { response in
+                let html = String(buffer: response.body)
+                #expect(html.contains(#"data-token="\#(record.id)""#) && html.contains("erp-link"))
+                #expect(html.contains(#"action="/access/tokens/\#(record.id)/revoke""#))
+            }
+            var form = admin.headers
+            form[.contentType] = "application/x-www-form-urlencoded"
+            let operator_ = try #require(try await Self.signIn(client, user: "operator"))
+            var operatorForm = operator_.headers
+            operatorForm[.contentType] = "application/x-www-form-urlencoded"
+            try await client.execute(
+                uri: "/access/tokens/\(record.id)/revoke", method: .post, headers: operatorForm,
+                body: ByteBuffer(string: "_csrf=\(operator_.csrf)")
+            ) { #expect($0.status == .forbidden) }
+            #expect(try await store.apiToken(id: record.id)?.revoked == false)
+            try await client.execute(
+                uri: "/access/tokens/\(record.id)/revoke", method: .post, headers: form,
+                body: ByteBuffer(string: "_csrf=\(admin.csrf)")
+            ) { #expect($0.status == .seeOther) }
+            #expect(try await store.apiToken(id: record.id)?.revoked == true)
+        }
+    }
+
     @Test func repeatedFailedSignInsLockTheUserAndUnknownUsersGetTheSameAnswer() async throws {
         let (app, store) = try await makeApp()
         try await app.test(.router) { client in

@@ -431,3 +431,30 @@ def test_the_self_signed_certificate_is_trusted_for_the_clouds_own_names_only(ma
     context = ssl.create_default_context(cafile=str(certificate))
     with urllib.request.urlopen(f"https://127.0.0.1:{cloud.port}/healthz", context=context, timeout=10) as response:
         assert response.status == 200
+
+
+def test_a_token_is_listed_and_revoked_from_the_command_line_and_needs_a_role(make_cloud):
+    """Security review, finding 14: tokens could be neither listed nor revoked, never expired, and were admin by
+    default."""
+    import subprocess
+
+    from cloud import cloud_binary
+
+    cloud = make_cloud(sites=("site-tokens",))
+    token = cloud.create_token("viewer")
+    assert cloud.api("GET", "/api/v1/sites", token=token)[0] == 200
+    _, token_id, secret = token.split("_", 2)
+    listed = cloud.cli("token", "list")
+    line = next(line for line in listed.splitlines() if line.startswith(token_id + "\t"))
+    assert "\ttest-viewer\tviewer\t" in line and line.endswith("\tactive"), line
+    assert "expires: 20" in line, "a year from now by default"
+    assert secret not in listed
+    assert f"Token '{token_id}' revoked." in cloud.cli("token", "revoke", token_id)
+    status, body = cloud.api("GET", "/api/v1/sites", token=token)
+    assert status == 401, body
+    assert any(line.startswith(token_id + "\t") and line.endswith("\trevoked")
+               for line in cloud.cli("token", "list").splitlines())
+    no_role = subprocess.run(
+        [str(cloud_binary()), "token", "create", "--name", "x", "--config", str(cloud.config_path)],
+        capture_output=True, text=True, timeout=60)
+    assert no_role.returncode != 0 and "--role" in no_role.stderr, no_role.stderr
