@@ -57,8 +57,12 @@ for _ in range(20):
     timed("/")  # warm-up
 report(f"home, {sites} sites ({body_size // 1024} KiB)", [timed("/") for _ in range(requests)])
 report(f"site page, {per_site} stations", [timed(f"/sites/bench-{rng.randrange(sites):03d}") for _ in range(requests)])
-report("station page", [timed(f"/stations/bench-{rng.randrange(sites):03d}-CP{rng.randrange(per_site)}")
-                        for _ in range(requests)])
+def station_page() -> str:
+    site = rng.randrange(sites)
+    return f"/sites/bench-{site:03d}/stations/bench-{site:03d}-CP{rng.randrange(per_site)}"
+
+
+report("station page", [timed(station_page()) for _ in range(requests)])
 report("event history, 200 rows", [timed("/events") for _ in range(max(50, requests // 4))])
 report("sessions, 50 rows", [timed("/sessions") for _ in range(max(50, requests // 4))])
 report("live summary (what an open home page refetches)", [timed("/live/summary") for _ in range(requests)])

@@ -250,7 +250,8 @@ public struct CloudAPI: Sendable {
                 throw Problem(status: 400, detail: "severity must be info, warning or error, got '\(severity)'")
             }
             let filter = EventFilter(
-                scope: identity.scope, site: query.string("site"), station: query.string("station"), kind: query.string("kind"),
+                scope: identity.scope, site: try query.stationFilter().site, station: try query.stationFilter().station,
+                kind: query.string("kind"),
                 severity: severity, from: try query.date("from"), to: try query.date("to"),
                 limit: try query.integer("limit", in: 1...1000, default: 100))
             return try json(Items(items: try await repository.events(filter)))
@@ -378,7 +379,8 @@ public struct CloudAPI: Sendable {
             after = parsed
         }
         return SessionFilter(
-            scope: scope, site: query.string("site"), station: query.string("station"), idTag: query.string("token"),
+            scope: scope, site: try query.stationFilter().site, station: try query.stationFilter().station,
+            idTag: query.string("token"),
             from: try query.date("from"), to: try query.date("to"), active: try query.bool("active"),
             limit: try query.integer("limit", in: 1...500, default: 50), after: after)
     }
@@ -433,6 +435,18 @@ public struct Query: Sendable {
     }
 
     public func string(_ name: String) -> String? { parameters[name].flatMap { $0.isEmpty ? nil : $0 } }
+
+    /// `site` and `station` of a filter; `station` may name its site too (`site/station`), as a station is named by
+    /// both. A bare station id matches that id at every site the caller sees.
+    public func stationFilter() throws -> (site: String?, station: String?) {
+        let site = string("site")
+        guard let station = string("station") else { return (site, nil) }
+        guard let key = StationKey(reference: station) else { return (site, station) }
+        if let site, site != key.site {
+            throw Problem(status: 400, detail: "station '\(station)' is not at site '\(site)'")
+        }
+        return (key.site, key.station)
+    }
 
     public func integer(_ name: String, in range: ClosedRange<Int>, default fallback: Int) throws -> Int {
         guard let text = string(name) else { return fallback }

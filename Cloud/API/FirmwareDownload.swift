@@ -6,8 +6,9 @@ import Synchronization
 /// one chunk in memory; with `Range` (a charger resumes an interrupted download); a bounded number at once; and only
 /// while a campaign may still send the image, so a URL that leaked does not work for ever.
 enum FirmwareDownload {
-    /// Downloads served at once; more are answered 503 with `Retry-After` (chargers retry a failed download).
-    static let maxConcurrent = 8
+    /// Downloads served at once; more are answered 503 with `Retry-After` (chargers retry a failed download). Each
+    /// holds at most one 1 MiB chunk, so this bounds memory to tens of MiB, not the image size times the downloads.
+    static let maxConcurrent = 32
     /// How long after its campaign ended an image can still be downloaded (a charger that retries late).
     static let graceAfterCampaign: TimeInterval = 7 * 86_400
 
@@ -22,13 +23,14 @@ enum FirmwareDownload {
 
     /// Parses `bytes=first-last`, `bytes=first-` and `bytes=-suffix` (RFC 9110, 14.1.2).
     static func part(_ header: String?, size: Int) -> Part {
-        guard let header, header.hasPrefix("bytes="), size > 0 else { return .whole }
+        guard let header, header.lowercased().hasPrefix("bytes="), size > 0 else { return .whole }
         let spec = header.dropFirst("bytes=".count).trimmingCharacters(in: .whitespaces)
         guard !spec.contains(","), let dash = spec.firstIndex(of: "-") else { return .whole }
         let first = spec[..<dash].trimmingCharacters(in: .whitespaces)
         let last = spec[spec.index(after: dash)...].trimmingCharacters(in: .whitespaces)
         if first.isEmpty {
-            guard let suffix = Int(last), suffix > 0 else { return .whole }
+            guard let suffix = Int(last) else { return .whole }
+            guard suffix > 0 else { return .unsatisfiable }
             return .bytes(max(0, size - suffix)...(size - 1))
         }
         guard let start = Int(first), start >= 0 else { return .whole }
@@ -48,32 +50,47 @@ enum FirmwareDownload {
         }
     }
 
-    /// The downloads in progress.
+    /// The downloads in progress. A download holds its slot until its body is written, but for no longer than its
+    /// lease: a client that stops reading cannot keep chargers out for good (the server's idle timeout does not
+    /// apply while an answer is being sent).
     final class Slots: Sendable {
-        private let taken = Mutex(0)
+        private let held = Mutex<(next: UInt64, deadlines: [UInt64: ContinuousClock.Instant])>((0, [:]))
         let limit: Int
 
         init(limit: Int = FirmwareDownload.maxConcurrent) { self.limit = limit }
 
-        /// A slot, released when the returned token is gone (the response body has been written, or dropped unsent);
-        /// nil when all are taken.
-        func take() -> Slot? {
-            let granted = taken.withLock { count in
-                guard count < limit else { return false }
-                count += 1
-                return true
+        /// A slot for `lease`, released when the returned token is gone (the response body has been written, or
+        /// dropped unsent) or when the lease ends; nil when all are taken.
+        func take(lease: Duration) -> Slot? {
+            let now = ContinuousClock.now
+            let id: UInt64? = held.withLock { state in
+                state.deadlines = state.deadlines.filter { $0.value > now }
+                guard state.deadlines.count < limit else { return nil }
+                state.next += 1
+                state.deadlines[state.next] = now + lease
+                return state.next
             }
-            return granted ? Slot(self) : nil
+            return id.map { Slot(self, id: $0) }
         }
 
-        var inUse: Int { taken.withLock { $0 } }
+        var inUse: Int {
+            let now = ContinuousClock.now
+            return held.withLock { state in state.deadlines.values.filter { $0 > now }.count }
+        }
 
-        fileprivate func release() { taken.withLock { $0 -= 1 } }
+        fileprivate func release(_ id: UInt64) { _ = held.withLock { $0.deadlines.removeValue(forKey: id) } }
     }
 
     final class Slot: Sendable {
         private let slots: Slots
-        fileprivate init(_ slots: Slots) { self.slots = slots }
-        deinit { slots.release() }
+        private let id: UInt64
+        fileprivate init(_ slots: Slots, id: UInt64) {
+            self.slots = slots
+            self.id = id
+        }
+        deinit { slots.release(id) }
     }
+
+    /// How long a download of `bytes` may hold its slot: five minutes, or the time at 128 KiB/s if longer.
+    static func lease(bytes: Int) -> Duration { .seconds(max(300, bytes / (128 << 10))) }
 }

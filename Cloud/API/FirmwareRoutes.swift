@@ -83,7 +83,7 @@ extension CloudAPI {
             let id = try context.parameters.require("image")
             let file = try context.parameters.require("file")
             guard let image = try await repository.firmwareImage(id: id), image.fileName == file, let size = image.size,
-                try await FirmwareDownload.isOpen(image: id, repository: repository)
+                size > 0, try await FirmwareDownload.isOpen(image: id, repository: repository)
             else {
                 throw Problem(status: 404, detail: "no such firmware file")
             }
@@ -103,7 +103,7 @@ extension CloudAPI {
                 headers[.contentRange] = "bytes */\(size)"
                 return Response(status: .rangeNotSatisfiable, headers: headers)
             }
-            guard let slot = downloads.take() else {
+            guard let slot = downloads.take(lease: FirmwareDownload.lease(bytes: range.count)) else {
                 throw Problem(
                     status: 503, detail: "\(downloads.limit) firmware downloads are in progress; try again later",
                     retryAfter: 30)

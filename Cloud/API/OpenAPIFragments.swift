@@ -49,7 +49,7 @@ enum OpenAPIFragments {
           "/sites/{site}/stations/{station}/move": {
            "post": {
             "operationId": "moveStation",
-            "summary": "Say that a station was moved to another site: its grants, groups and registration go with it; its sessions and events stay where they happened. Staff admins only",
+            "summary": "Say that a station was moved to another site: its grants and groups go with it; its sessions and events stay where they happened (register it at the new site's edge for its password and wiring). Staff admins only",
             "parameters": [{"in": "path", "name": "site", "required": true, "schema": {"type": "string"}},
              {"in": "path", "name": "station", "required": true, "schema": {"type": "string"}}],
             "requestBody": {"required": true, "content": {"application/json": {"schema": {

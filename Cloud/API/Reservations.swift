@@ -24,19 +24,26 @@ public enum Reservations {
         // A reservation lasts at most a day here; older commands cannot be ahead.
         let commands = try await repository.commands(
             actions: ["ReserveNow", "CancelReservation"], since: now.addingTimeInterval(-86_400))
-        var open: [Int: Reservation] = [:]
+        // Reservation ids are chosen by the caller, so they are unique per station only.
+        struct Key: Hashable {
+            let site: String
+            let station: String
+            let id: Int
+        }
+        var open: [Key: Reservation] = [:]
         for command in commands
         where identity.sees(station: command.station, site: command.site) && command.outcome == "accepted" {
             guard let payload = Self.object(command.payload), let id = payload["reservationId"] as? Int else { continue }
+            let key = Key(site: command.site, station: command.station, id: id)
             if command.action == "CancelReservation" {
-                open[id] = nil
+                open[key] = nil
                 continue
             }
             guard Self.object(command.response ?? "")?["status"] as? String == "Accepted",
                 let connector = payload["connectorId"] as? Int, let idTag = payload["idTag"] as? String,
                 let expiry = (payload["expiryDate"] as? String).flatMap(SyncJSON.parse)
             else { continue }
-            open[id] = Reservation(
+            open[key] = Reservation(
                 reservationId: id, site: command.site, station: command.station, connector: connector, idTag: idTag,
                 expires: expiry, madeAt: command.time, madeBy: command.user)
         }
@@ -44,7 +51,9 @@ public enum Reservations {
         for reservation in open.values where reservation.expires > now {
             // Used: a session of that token started at that station after the reservation was made.
             let used = try await repository.sessions(
-                SessionFilter(station: reservation.station, idTag: reservation.idTag, from: reservation.madeAt, limit: 1)
+                SessionFilter(
+                    site: reservation.site, station: reservation.station, idTag: reservation.idTag, from: reservation.madeAt,
+                    limit: 1)
             ).items
             if used.isEmpty { ahead.append(reservation) }
         }

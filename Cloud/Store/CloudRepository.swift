@@ -27,9 +27,10 @@ public protocol CloudRepository: Sendable {
     func station(site: String, id: String) async throws -> StationView?
     /// Every station of this id that `scope` sees, one per site (the same identity at several sites is several stations).
     func stations(id: String, in scope: Scope?) async throws -> [StationView]
-    /// Makes station `key` the station of the same id at site `to` (the charger was moved there): its grants, groups
-    /// and registration go with it; its sessions and events stay at the site where they happened. When the other site
-    /// has heard of the station already, its live state is kept. False when there is no such station.
+    /// Makes station `key` the station of the same id at site `to` (the charger was moved there): its grants and
+    /// groups go with it; its sessions and events stay at the site where they happened (its registration at the old
+    /// site's edge stays there). When the other site has heard of the station already, its live state is kept (and it
+    /// is taken to be the same charger). False when there is no such station.
     func moveStation(_ key: StationKey, to site: String) async throws -> Bool
     func sessions(_ filter: SessionFilter) async throws -> Page<SessionView>
     func session(site: String, transactionId: Int) async throws -> SessionView?

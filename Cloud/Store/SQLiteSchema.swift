@@ -200,7 +200,8 @@ enum CloudSchema {
         migrator.registerMigration("v9-stations-by-site") { db in
             // Security review, finding 1: a station is (site, id), not a global id. Every table that named a station
             // by id alone is rebuilt with its site; rows keep their data. A group member never seen at any site takes
-            // the site of the last command sent to it (a station registered ahead of its first connection).
+            // the site of the last command sent to it (a station registered ahead of its first connection); one with
+            // neither names no station anywhere and is left out.
             try db.execute(
                 sql: """
                     CREATE TABLE station_v9 (
@@ -242,7 +243,7 @@ enum CloudSchema {
                             (SELECT st.site_id FROM station st WHERE st.id = m.station_id),
                             (SELECT c.site_id FROM command c WHERE c.station_id = m.station_id ORDER BY c.created_at DESC LIMIT 1)
                         ) AS site FROM station_group_member m
-                    ) WHERE site IS NOT NULL;
+                    ) AS resolved WHERE site IS NOT NULL;
                     DROP TABLE station_group_member;
                     ALTER TABLE station_group_member_v9 RENAME TO station_group_member;
                     CREATE INDEX station_group_member_station ON station_group_member(site_id, station_id);

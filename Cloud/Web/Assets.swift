@@ -117,7 +117,8 @@ enum Assets {
             var cells = document.querySelectorAll("[data-power-station]");
             for (var i = 0; i < cells.length; i++) {
               var cell = cells[i];
-              if (cell.dataset.powerStation === update.station && cell.dataset.powerConnector === String(update.connector) &&
+              if (cell.dataset.powerSite === update.site && cell.dataset.powerStation === update.station &&
+                  cell.dataset.powerConnector === String(update.connector) &&
                   typeof update.powerW === "number") {
                 cell.textContent = (update.powerW / 1000).toLocaleString(document.documentElement.lang, { maximumFractionDigits: 1 }) + " kW";
               }

@@ -370,7 +370,8 @@ extension Dashboard {
         }
         let order = query.string("order") ?? "newest"
         let filter = EventFilter(
-            scope: identity.scope, site: query.string("site"), station: query.string("station"), severity: severity,
+            scope: identity.scope, site: try query.stationFilter().site, station: try query.stationFilter().station,
+            severity: severity,
             from: try Self.day(query, "from"), to: try Self.day(query, "to").map { $0.addingTimeInterval(86_400) }, limit: 200,
             code: query.string("code"), ascending: order == "oldest")
         let sites = try await repository.sites(in: identity.scope)

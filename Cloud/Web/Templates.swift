@@ -216,7 +216,7 @@ enum Templates {
         <tbody>{{#reservations}}<tr><td>{{connector}}</td><td><code>{{token}}</code></td><td>{{expires}}</td><td>{{by}}</td>{{#canControl}}<td><form method="post" action="{{stationPath}}/actions"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="action" value="cancelReservation"><input type="hidden" name="reservationId" value="{{reservationId}}"><button type="submit">{{t.reserve_cancel}}</button></form></td>{{/canControl}}</tr>{{/reservations}}</tbody></table>{{/hasReservations}}
         <h2>{{t.station_session}}</h2>
         {{^sessions}}<p>{{t.station_noSession}}</p>{{/sessions}}
-        {{#sessions}}<section class="session"><p><a href="/sessions/{{siteId}}/{{transactionId}}">#{{transactionId}}</a> · {{t.station_connector}} {{connector}} · {{t.session_token}} <code>{{token}}</code> · {{t.session_start}} {{start}} · {{t.session_energy}} {{energy}} · {{t.session_power}} <span data-power-station="{{station}}" data-power-connector="{{connector}}">{{power}}</span> · {{t.session_soc}} {{soc}}</p>
+        {{#sessions}}<section class="session"><p><a href="/sessions/{{siteId}}/{{transactionId}}">#{{transactionId}}</a> · {{t.station_connector}} {{connector}} · {{t.session_token}} <code>{{token}}</code> · {{t.session_start}} {{start}} · {{t.session_energy}} {{energy}} · {{t.session_power}} <span data-power-site="{{siteId}}" data-power-station="{{station}}" data-power-connector="{{connector}}">{{power}}</span> · {{t.session_soc}} {{soc}}</p>
         <figure><figcaption>{{t.station_chart}}</figcaption>{{{chart}}}</figure></section>{{/sessions}}
         <h2>{{t.station_events}}</h2>
         {{> eventTable}}
@@ -316,7 +316,7 @@ enum Templates {
         {{#canStop}}<form method="post" action="/firmware/campaigns/{{id}}/stop"><input type="hidden" name="_csrf" value="{{csrf}}"><button type="submit" class="stop" id="stop-campaign">{{t.fw_stop}}</button></form>{{/canStop}}
         <table class="targets">
         <thead><tr><th scope="col">{{t.event_station}}</th><th scope="col">{{t.event_site}}</th><th scope="col">{{t.fw_state}}</th><th scope="col">{{t.fw_sent}}</th><th scope="col">{{t.event_detail}}</th></tr></thead>
-        <tbody>{{#targets}}<tr data-target="{{station}}"><th scope="row"><a href="{{stationPath}}">{{station}}</a></th><td>{{site}}</td><td class="target-state">{{state}}</td><td>{{sent}}</td><td>{{detail}}</td></tr>{{/targets}}</tbody>
+        <tbody>{{#targets}}<tr data-target="{{site}}/{{station}}"><th scope="row"><a href="{{stationPath}}">{{station}}</a></th><td>{{site}}</td><td class="target-state">{{state}}</td><td>{{sent}}</td><td>{{detail}}</td></tr>{{/targets}}</tbody>
         </table>
         {{/content}}{{/layout}}
         """

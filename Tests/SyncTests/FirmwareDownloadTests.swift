@@ -89,16 +89,21 @@ import Testing
         }
     }
 
-    @Test func downloadsAtOnceAreBoundedAndASlotComesBackWithItsBody() {
+    @Test func downloadsAtOnceAreBoundedAndASlotComesBackWithItsBodyOrItsLease() {
         let slots = FirmwareDownload.Slots(limit: 2)
-        var first = slots.take()
-        let second = slots.take()
+        var first = slots.take(lease: .seconds(60))
+        let second = slots.take(lease: .seconds(60))
         #expect(first != nil && second != nil)
-        #expect(slots.take() == nil, "a third waits")
+        #expect(slots.take(lease: .seconds(60)) == nil, "a third waits")
         first = nil
         #expect(slots.inUse == 1)
-        #expect(slots.take() != nil)
+        #expect(slots.take(lease: .seconds(60)) != nil)
         _ = second
+        // A download whose client stopped reading keeps its slot only until its lease ends.
+        let stalled = FirmwareDownload.Slots(limit: 1)
+        let held = stalled.take(lease: .zero)
+        #expect(held != nil && stalled.take(lease: .seconds(60)) != nil, "the stalled one's lease is over")
+        _ = held
     }
 
     @Test func rangesAreReadAsRFC9110Says() {
@@ -109,5 +114,7 @@ import Testing
         #expect(FirmwareDownload.part("bytes=90-200", size: 100) == .bytes(90...99))
         #expect(FirmwareDownload.part("bytes=-200", size: 100) == .bytes(0...99))
         #expect(FirmwareDownload.part("bytes=100-", size: 100) == .unsatisfiable)
+        #expect(FirmwareDownload.part("bytes=-0", size: 100) == .unsatisfiable)
+        #expect(FirmwareDownload.part("Bytes=0-9", size: 100) == .bytes(0...9), "the unit is case-insensitive")
     }
 }

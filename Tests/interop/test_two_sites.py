@@ -127,6 +127,8 @@ def test_two_sites_whose_chargers_share_an_identity_are_two_stations(make_edge, 
             assert [(s["site"], s["station"], s["transactionId"], s["energyWh"]) for s in sessions] == [
                 (site, STATION, transactions[site], CHARGERS[site]["energy"])], (site, sessions)
             assert [s["transactionId"] for s in cloud.sessions(site=site, station=STATION)] == [transactions[site]]
+            # A station named with its site, as grants and groups name it.
+            assert [s["site"] for s in cloud.sessions(station=f"{site}/{STATION}")] == [site]
             events = cloud.get(f"/api/v1/events?site={site}&station={STATION}&limit=1000")["items"]
             assert events and {(e["site"], e["station"]) for e in events} == {(site, STATION)}, events
             assert "boot" in {e["kind"] for e in events}
