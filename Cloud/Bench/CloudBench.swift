@@ -194,7 +194,8 @@ extension CloudBench {
                                 let data =
                                     #"{"connector":1,"currentA":10,"energyWh":\#(n),"powerW":7000,"soc":50,"station":"CP\#(site)-\#(n % 20)","time":"\#(SyncJSON.format(now))","transactionId":\#(site * 100 + n % 20)}"#
                                 let payload = UpEnvelope.encode(
-                                    site: Populate.site(site), seq: seq, timestamp: now, type: "session.update", data: data)
+                                    site: Populate.site(site), epoch: "bench", seq: seq, timestamp: now, type: "session.update",
+                                    data: data)
                                 let message = MQTTMessage(topic: topic(site), payload: payload)
                                 sends.addTask { try await publisher.publish(message) }
                             }

@@ -5,6 +5,8 @@ public final class IngestMetrics: Sendable {
     private let factory: any MetricsFactory
     let applied: Counter
     let duplicates: Counter
+    /// Sites whose edge began to speak from another store (security review, finding 5).
+    let storesReplaced: Counter
     let batchSize: Recorder
     let batchDuration: CoreMetrics.Timer
 
@@ -12,6 +14,7 @@ public final class IngestMetrics: Sendable {
         self.factory = factory
         applied = Counter(label: "ingest_applied_total", factory: factory)
         duplicates = Counter(label: "ingest_duplicates_total", factory: factory)
+        storesReplaced = Counter(label: "ingest_store_replaced_total", factory: factory)
         batchSize = Recorder(label: "ingest_batch_size", factory: factory)
         batchDuration = CoreMetrics.Timer(label: "ingest_batch_seconds", factory: factory)
     }

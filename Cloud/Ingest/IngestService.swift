@@ -181,6 +181,12 @@ public final class IngestService: Service, Sendable {
         }
         metrics.applied.increment(by: outcome.applied)
         metrics.duplicates.increment(by: outcome.duplicates)
+        for site in outcome.storesReplaced {
+            metrics.storesReplaced.increment()
+            logger.error(
+                "a site's edge speaks from another store (replaced?); see its store_replaced event", metadata: ["site": "\(site)"]
+            )
+        }
         metrics.batchSize.record(envelopes.count)
         let elapsed = ContinuousClock.now - started
         metrics.batchDuration.recordNanoseconds(

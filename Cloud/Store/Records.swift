@@ -261,6 +261,8 @@ public struct ApplyOutcome: Sendable, Equatable {
     public var duplicates = 0
     public var commandResults: [CommandResultRecord] = []
     public var authRequests: [AuthRequestRecord] = []
+    /// Sites whose edge now speaks from another store (a replaced one): alerted, and counted by ingest.
+    public var storesReplaced: [String] = []
 
     public init() {}
 }

@@ -201,6 +201,34 @@ enum Ingest {
             severity: "error", code: envelope.message.type, detail: ["error": "\(error)"])
     }
 
+    /// A site's edge now speaks from another store (security review, finding 5): an error when its seqs start at or
+    /// below what the old store reached, a warning otherwise. Kept at minus the time it happened as its seq, which
+    /// no message has.
+    static func storeReplaced(
+        _ db: Database, site: String, previous: String?, epoch: String, lastSeq: Int64, seq: Int64, at time: Date
+    ) throws {
+        let backwards = seq <= lastSeq
+        var detail = [
+            "epoch": epoch, "previousLastSeq": "\(lastSeq)", "firstSeq": "\(seq)",
+            "meaning": backwards
+                ? "the site's edge store was replaced and its message numbers start below the old store's: check its clock"
+                : "the site's edge store was replaced",
+        ]
+        detail["previousEpoch"] = previous
+        let json = String(decoding: try JSONEncoder.sorted.encode(detail), as: UTF8.self)
+        try db.execute(
+            sql: """
+                INSERT INTO event (site_id, seq, at, station_id, connector_id, kind, severity, code, detail)
+                VALUES (?, ?, ?, NULL, NULL, 'store_replaced', ?, ?, ?)
+                ON CONFLICT (site_id, seq) DO UPDATE SET at = excluded.at, severity = excluded.severity, code = excluded.code,
+                    detail = excluded.detail
+                """,
+            arguments: [
+                site, -time.milliseconds, time.milliseconds, backwards ? "error" : "warning",
+                backwards ? "seq_backwards" : nil, json,
+            ])
+    }
+
     /// A station first heard of through something other than its boot.
     private static func ensureStation(_ db: Database, id: String, site: String) throws {
         try db.cachedStatement(sql: "INSERT INTO station (id, site_id) VALUES (?, ?) ON CONFLICT (site_id, id) DO NOTHING")

@@ -111,13 +111,15 @@ public final class SQLiteRepository: CloudRepository {
     ) throws -> ApplyOutcome {
         var outcome = ApplyOutcome()
         var lastSeq: [String: Int64] = [:]
+        var epochs = SiteEpochs()
         for envelope in envelopes {
+            let epoch = try epochs.epoch(of: envelope, db)
             try db.cachedStatement(
-                sql: "INSERT INTO applied (site_id, seq, received_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"
+                sql: "INSERT INTO applied (site_id, epoch, seq, received_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING"
             )
-            .execute(arguments: [envelope.site, envelope.seq, received])
+            .execute(arguments: [envelope.site, epoch, envelope.seq, received])
             outcome.acknowledged[envelope.site, default: []].append(envelope.seq)
-            guard db.changesCount > 0 else {
+            guard db.changesCount > 0, try !epochs.appliedWithoutEpoch(envelope, epoch: epoch, db) else {
                 outcome.duplicates += 1
                 continue
             }
@@ -145,6 +147,12 @@ public final class SQLiteRepository: CloudRepository {
         for (site, seq) in lastSeq {
             try db.cachedStatement(sql: "UPDATE site SET last_seq = ?, last_seen_at = ? WHERE id = ? AND last_seq < ?")
                 .execute(arguments: [seq, received, site, seq])
+        }
+        for change in epochs.replaced {
+            try Ingest.storeReplaced(
+                db, site: change.site, previous: change.previous, epoch: change.epoch, lastSeq: change.lastSeq,
+                seq: change.seq, at: change.at)
+            outcome.storesReplaced.append(change.site)
         }
         return outcome
     }

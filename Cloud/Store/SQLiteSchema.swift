@@ -311,6 +311,22 @@ enum CloudSchema {
                     ALTER TABLE api_token ADD COLUMN last_used_at BIGINT;
                     """)
         }
+        migrator.registerMigration("v13-store-epochs") { db in
+            // Security review, finding 5: a message is applied once per (site, epoch, seq), the epoch naming the
+            // edge's store; what was applied before carries none ('').
+            try db.execute(
+                sql: """
+                    ALTER TABLE site ADD COLUMN epoch TEXT;
+                    ALTER TABLE site ADD COLUMN legacy_seq BIGINT;
+                    CREATE TABLE applied_v13 (
+                        site_id TEXT NOT NULL, epoch TEXT NOT NULL, seq BIGINT NOT NULL, received_at BIGINT NOT NULL,
+                        PRIMARY KEY (site_id, epoch, seq)
+                    );
+                    INSERT INTO applied_v13 (site_id, epoch, seq, received_at) SELECT site_id, '', seq, received_at FROM applied;
+                    DROP TABLE applied;
+                    ALTER TABLE applied_v13 RENAME TO applied;
+                    """)
+        }
         return migrator
     }
 }

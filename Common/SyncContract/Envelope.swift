@@ -3,28 +3,43 @@ public import Foundation
 /// Every edge → cloud message: `{"v":1,"site":…,"seq":…,"ts":…,"type":…,"data":{…}}`.
 ///
 /// `seq` is per site, strictly increasing and persisted by the edge before the message is first sent; the
-/// cloud applies each `(site, seq)` once. `seq` 0 marks the one message outside the outbox, the retained
+/// cloud applies each `(site, epoch, seq)` once. `seq` 0 marks the one message outside the outbox, the retained
 /// `presence` (which the broker, not the edge, may publish as the last will).
+///
+/// `epoch` names the edge's store: random, made with the store. A store that replaces a lost one has another, so
+/// the cloud neither takes its messages for repeats of the old store's nor misses that the site's seqs restarted
+/// (security review, finding 5). Absent from edges older than it.
 public struct UpEnvelope: Sendable, Equatable {
     public static let version = 1
 
     public var site: String
+    public var epoch: String?
     public var seq: Int64
     public var timestamp: Date
     public var message: UpMessage
 
-    public init(site: String, seq: Int64, timestamp: Date, message: UpMessage) {
+    public init(site: String, epoch: String? = nil, seq: Int64, timestamp: Date, message: UpMessage) {
         self.site = site
+        self.epoch = epoch
         self.seq = seq
         self.timestamp = timestamp
         self.message = message
     }
 
+    /// Whether `epoch` can be a store's epoch: 1 to 64 letters and digits (it is written into JSON unescaped).
+    public static func isValidEpoch(_ epoch: String) -> Bool {
+        !epoch.isEmpty && epoch.utf8.count <= 64
+            && epoch.utf8.allSatisfy { (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0) }
+    }
+
     /// The envelope's JSON, around a `data` object that is already JSON (as the edge's outbox keeps it).
-    public static func encode(site: String, seq: Int64, timestamp: Date, type: String, data: some StringProtocol) -> [UInt8] {
-        // site and type are checked identifiers (no characters JSON would escape); data is JSON already.
-        Array(
-            #"{"v":\#(version),"site":"\#(site)","seq":\#(seq),"ts":"\#(SyncJSON.format(timestamp))","type":"\#(type)","data":\#(data)}"#
+    public static func encode(
+        site: String, epoch: String? = nil, seq: Int64, timestamp: Date, type: String, data: some StringProtocol
+    ) -> [UInt8] {
+        // site, epoch and type are checked identifiers (no characters JSON would escape); data is JSON already.
+        let epoch = epoch.map { #","epoch":"\#($0)""# } ?? ""
+        return Array(
+            #"{"v":\#(version),"site":"\#(site)"\#(epoch),"seq":\#(seq),"ts":"\#(SyncJSON.format(timestamp))","type":"\#(type)","data":\#(data)}"#
                 .utf8)
     }
 
@@ -32,7 +47,8 @@ public struct UpEnvelope: Sendable, Equatable {
     public func encoded() throws -> [UInt8] {
         let data = try message.encodedData()
         return Self.encode(
-            site: site, seq: seq, timestamp: timestamp, type: message.type, data: String(decoding: data, as: UTF8.self))
+            site: site, epoch: epoch, seq: seq, timestamp: timestamp, type: message.type,
+            data: String(decoding: data, as: UTF8.self))
     }
 
     /// Reads an envelope, naming what is wrong when it does not parse: not JSON, a field missing or of the
@@ -58,7 +74,7 @@ public struct UpEnvelope: Sendable, Equatable {
 
 extension UpEnvelope: Codable {
     enum CodingKeys: String, CodingKey {
-        case v, site, seq, ts, type, data
+        case v, site, epoch, seq, ts, type, data
     }
 
     public init(from decoder: any Decoder) throws {
@@ -66,6 +82,10 @@ extension UpEnvelope: Codable {
         let version = try container.decode(Int.self, forKey: .v)
         guard version == Self.version else { throw EnvelopeError.unsupportedVersion(version) }
         site = try container.decode(String.self, forKey: .site)
+        epoch = try container.decodeIfPresent(String.self, forKey: .epoch)
+        if let epoch, !Self.isValidEpoch(epoch) {
+            throw EnvelopeError.malformed("epoch must be 1 to 64 letters and digits, got '\(epoch)'")
+        }
         seq = try container.decode(Int64.self, forKey: .seq)
         guard seq >= 0 else { throw EnvelopeError.malformed("seq must not be negative") }
         timestamp = try container.decode(Date.self, forKey: .ts)
@@ -77,6 +97,7 @@ extension UpEnvelope: Codable {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(Self.version, forKey: .v)
         try container.encode(site, forKey: .site)
+        try container.encodeIfPresent(epoch, forKey: .epoch)
         try container.encode(seq, forKey: .seq)
         try container.encode(timestamp, forKey: .ts)
         try container.encode(message.type, forKey: .type)

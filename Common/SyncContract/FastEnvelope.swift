@@ -12,6 +12,7 @@ extension UpEnvelope {
             guard reader.beginObject() else { return nil }
             var version: Int?
             var site: String?
+            var epoch: String?
             var seq: Int?
             var timestamp: Date?
             var type: String?
@@ -23,6 +24,7 @@ extension UpEnvelope {
                     switch key {
                     case "v": once(&version, reader.integer())
                     case "site": once(&site, reader.string())
+                    case "epoch": once(&epoch, reader.string())
                     case "seq": once(&seq, reader.integer())
                     case "ts": once(&timestamp, reader.string().flatMap(SyncJSON.parse))
                     case "type": once(&type, reader.string())
@@ -32,9 +34,10 @@ extension UpEnvelope {
                 guard read else { return nil }
             }
             guard end, reader.atEnd(), version == Self.version, let site, let seq, seq >= 0, let timestamp,
-                type == UpMessage.Kind.sessionUpdate.rawValue, let progress
+                type == UpMessage.Kind.sessionUpdate.rawValue, let progress, epoch.map(Self.isValidEpoch) ?? true
             else { return nil }
-            return UpEnvelope(site: site, seq: Int64(seq), timestamp: timestamp, message: .sessionUpdate(progress))
+            return UpEnvelope(
+                site: site, epoch: epoch, seq: Int64(seq), timestamp: timestamp, message: .sessionUpdate(progress))
         }
     }
 }

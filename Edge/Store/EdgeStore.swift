@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 public import GRDB
 
 /// The edge's durable state in one SQLite file (WAL, `synchronous=FULL`): stations, connectors and their
@@ -10,6 +10,12 @@ public final class EdgeStore: Sendable {
     let writer: GroupCommitWriter
     /// Whether changes are also put in the outbox for the cloud.
     let syncsToCloud: Bool
+    /// This store's epoch: random, made with the store, sent in every envelope (see ``UpEnvelope/epoch``).
+    public let epoch: String
+
+    /// A clock before this is wrong (a board without a battery-backed clock that booted before NTP set the time):
+    /// a new store seeds its seqs and transaction ids from the clock, so none is made then.
+    public static let earliestPlausibleDate = Date(timeIntervalSince1970: 1_796_083_200)  // 2026-12-01T00:00:00Z
 
     /// Opens (creating when needed) the database at `path` and brings its schema up to date.
     ///
@@ -20,7 +26,8 @@ public final class EdgeStore: Sendable {
     public static let walSizeLimit = 64 << 20
 
     public init(
-        path: String, syncsToCloud: Bool = false, onCommit: @escaping @Sendable (Int, Duration) -> Void = { _, _ in }
+        path: String, syncsToCloud: Bool = false, now: Date = Date(),
+        onCommit: @escaping @Sendable (Int, Duration) -> Void = { _, _ in }
     ) throws {
         self.syncsToCloud = syncsToCloud
         var configuration = Configuration()
@@ -32,7 +39,13 @@ public final class EdgeStore: Sendable {
         }
         configuration.busyMode = .timeout(5)
         pool = try DatabasePool(path: path, configuration: configuration)
+        // Security review, finding 5: a store made on a wrong clock would start its seqs and transaction ids below
+        // those of the store it replaces.
+        if now < Self.earliestPlausibleDate, try pool.read({ try !$0.tableExists("session") }) {
+            throw EdgeStoreError.implausibleClock(now)
+        }
         try Schema.migrator.migrate(pool)
+        epoch = try pool.read { try String.fetchOne($0, sql: "SELECT epoch FROM store_identity") } ?? ""
         writer = GroupCommitWriter(writer: pool, onBatch: onCommit)
     }
 
@@ -65,4 +78,18 @@ extension Date {
 
 extension Optional where Wrapped == Date {
     var stored: Double? { self?.timeIntervalSince1970 }
+}
+
+/// Why the store cannot be opened.
+public enum EdgeStoreError: Error, CustomStringConvertible {
+    case implausibleClock(Date)
+
+    public var description: String {
+        switch self {
+        case .implausibleClock(let now):
+            "the clock says \(now.formatted(.iso8601)), which cannot be right: a new store starts its message numbers "
+                + "and transaction ids from the clock, so it is not made now; set the time (NTP: the systemd unit waits "
+                + "for time-sync.target) and start again"
+        }
+    }
 }

@@ -11,9 +11,9 @@ public struct OutboxEntry: Sendable, Equatable {
     /// The message's `data`, as JSON.
     public let data: String
 
-    /// The whole envelope, ready to publish.
-    public func envelope(site: String) -> [UInt8] {
-        UpEnvelope.encode(site: site, seq: seq, timestamp: timestamp, type: type, data: data)
+    /// The whole envelope, ready to publish; `epoch` is the store's (``EdgeStore/epoch``).
+    public func envelope(site: String, epoch: String?) -> [UInt8] {
+        UpEnvelope.encode(site: site, epoch: epoch, seq: seq, timestamp: timestamp, type: type, data: data)
     }
 }
 

@@ -128,6 +128,14 @@ enum Schema {
                     );
                     """)
         }
+        migrator.registerMigration("v6-store-epoch") { db in
+            // The store's epoch: random, made once with the store and sent in every envelope, so the cloud tells a
+            // store that replaced a lost one from the one before it, even when the clock the seqs were seeded from
+            // was wrong (security review, finding 5).
+            try db.execute(sql: "CREATE TABLE store_identity (epoch TEXT NOT NULL)")
+            let epoch = (0..<2).map { _ in String(UInt64.random(in: 0...UInt64.max), radix: 16) }.joined()
+            try db.execute(sql: "INSERT INTO store_identity (epoch) VALUES (?)", arguments: [epoch])
+        }
         return migrator
     }
 }

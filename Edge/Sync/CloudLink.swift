@@ -167,7 +167,9 @@ public final class CloudLink: Service, Sendable {
         guard window.withLock({ $0.sent(entries.map(\.seq), now: .now, readAt: generation) }) else { return 1 }
         // In seq order on the wire, as the contract says (resends aside): queued one after the other, then awaited.
         try await client.publish(
-            entries.map { MQTTMessage(topic: SyncTopic.up(site: site, type: $0.type), payload: $0.envelope(site: site)) })
+            entries.map {
+                MQTTMessage(topic: SyncTopic.up(site: site, type: $0.type), payload: $0.envelope(site: site, epoch: store.epoch))
+            })
         metrics.published.increment(by: entries.count)
         return entries.count
     }

@@ -35,12 +35,28 @@ import Testing
         let entries = try await store.outbox(after: 0, limit: 100)
         #expect(entries.map(\.type) == ["session.start", "session.update", "session.stop"])
         #expect(entries.map(\.seq) == entries.map(\.seq).sorted())
-        let stop = try UpEnvelope.decode(entries[2].envelope(site: "s"))
+        let stop = try UpEnvelope.decode(entries[2].envelope(site: "s", epoch: store.epoch))
+        #expect(stop.epoch == store.epoch && UpEnvelope.isValidEpoch(store.epoch))
         guard case .sessionStop(let stopped) = stop.message else {
             Issue.record("not a stop: \(stop.message)")
             return
         }
         #expect(stopped.meterStartWh == 1000 && stopped.meterStopWh == 2000 && stopped.transactionId == started.transactionId)
+    }
+
+    @Test func aStoreIsNotMadeOnAClockThatCannotBeRightAndEachHasItsOwnEpoch() async throws {
+        // Security review, finding 5: a board without a clock that boots before NTP would seed a new store's seqs and
+        // transaction ids below those of the store it replaces.
+        let path = directory.file("early.sqlite")
+        #expect(throws: EdgeStoreError.self) {
+            try EdgeStore(path: path, syncsToCloud: true, now: Date(timeIntervalSince1970: 86_400))
+        }
+        let made = try EdgeStore(path: path, syncsToCloud: true)
+        let epoch = made.epoch
+        try made.close()
+        // An existing store opens whatever the clock says, with the epoch it was made with; another store has another.
+        #expect(try EdgeStore(path: path, syncsToCloud: true, now: Date(timeIntervalSince1970: 86_400)).epoch == epoch)
+        #expect(try EdgeStore(path: directory.file("other.sqlite")).epoch != epoch)
     }
 
     @Test func seqsStartFromTheClockSoAReplacedDatabaseNeverRepeatsThem() async throws {

@@ -32,7 +32,8 @@ import Testing
             let time = SyncJSON.parse(
                 SyncJSON.format(Date(timeIntervalSince1970: 1_795_600_000 + Double.random(in: 0...10_000, using: &random))))!
             let envelope = UpEnvelope(
-                site: "site-\(index % 7)", seq: Int64.random(in: 0...1_800_000_000_000_000, using: &random), timestamp: time,
+                site: "site-\(index % 7)", epoch: index % 3 == 0 ? nil : "e\(index % 5)f0a9",
+                seq: Int64.random(in: 0...1_800_000_000_000_000, using: &random), timestamp: time,
                 message: .sessionUpdate(
                     SessionProgress(
                         station: station, connector: Int.random(in: 0...4, using: &random),
@@ -55,6 +56,9 @@ import Testing
         let head = #"{"v":1,"site":"s","seq":5,"ts":"2026-11-25T10:00:00.000Z","type":"session.update","data":"#
         let variants = [
             head + "{" + data + "}}",
+            head.replacingOccurrences(of: #""site":"s","#, with: #""site":"s","epoch":"ab12","#) + "{" + data + "}}",
+            head.replacingOccurrences(of: #""site":"s","#, with: #""site":"s","epoch":"a b","#) + "{" + data + "}}",
+            head.replacingOccurrences(of: #""site":"s","#, with: #""site":"s","epoch":7,"#) + "{" + data + "}}",
             head + "{" + data + #","soc":null}}"#,
             head + "{" + data + #","soc":40.0,"powerW":-0.0}}"#,
             " \n" + head + " { " + data + " } } ",
@@ -73,6 +77,7 @@ import Testing
         ]
         for variant in variants { bothAgree(Array(variant.utf8), variant) }
         #expect(UpEnvelope.fastDecode(Array(variants[0].utf8)) != nil)
-        #expect(UpEnvelope.fastDecode(Array(variants[4].utf8)) == nil, "a repeated key is JSONDecoder's to judge")
+        #expect(UpEnvelope.fastDecode(Array(variants[7].utf8)) == nil, "a repeated key is JSONDecoder's to judge")
+        #expect(UpEnvelope.fastDecode(Array(variants[1].utf8))?.epoch == "ab12", "an epoch is read on the fast path")
     }
 }

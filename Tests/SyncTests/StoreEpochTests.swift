@@ -1,0 +1,62 @@
+import CloudStore
+import Foundation
+import SyncContract
+import Testing
+
+/// Security review, finding 5: an edge store that replaced a lost one, on a wrong clock, sent seqs the cloud had
+/// applied already (acknowledged as repeats, then deleted by the edge: lost), and its news looked older than the old
+/// store's. Each store now has an epoch, sent in every envelope.
+@Suite struct StoreEpochTests {
+    let directory = TemporaryDirectory()
+    static let t0 = Date(timeIntervalSince1970: 1_796_100_000)
+
+    static func boot(epoch: String?, seq: Int64, vendor: String) -> UpEnvelope {
+        UpEnvelope(
+            site: "s", epoch: epoch, seq: seq, timestamp: t0 + Double(seq),
+            message: .stationBoot(
+                StationBoot(
+                    station: "CP1", vendor: vendor, model: "M", serialNumber: nil, firmwareVersion: nil, approval: "accepted",
+                    time: t0 + Double(seq))))
+    }
+
+    func store() async throws -> SQLiteRepository {
+        let store = try SQLiteRepository(path: directory.file("cloud.sqlite"))
+        _ = try await store.addSite(id: "s", name: "S", at: Self.t0)
+        return store
+    }
+
+    func replacements(_ store: SQLiteRepository) async throws -> [EventView] {
+        try await store.events(EventFilter(site: "s", kind: "store_replaced"))
+    }
+
+    @Test func anEdgeUpgradedToEpochsDoesNotApplyItsResendsTwice() async throws {
+        let store = try await store()
+        _ = try await store.apply((1...3).map { Self.boot(epoch: nil, seq: $0, vendor: "Old") }, receivedAt: Self.t0)
+        // The same store after an upgrade: its first epoch, and a resend of seq 3 among new messages.
+        let outcome = try await store.apply(
+            [Self.boot(epoch: "e1", seq: 3, vendor: "Old"), Self.boot(epoch: "e1", seq: 4, vendor: "New")], receivedAt: Self.t0)
+        #expect(outcome.duplicates == 1 && outcome.applied == 1)
+        #expect(outcome.acknowledged["s"] == [3, 4])
+        #expect(try await replacements(store).isEmpty, "the same store, not a replaced one")
+        #expect(try await store.station(site: "s", id: "CP1")?.vendor == "New")
+    }
+
+    @Test func aReplacedStoreWhoseSeqsStartBelowTheOldOnesIsAppliedAndAlerted() async throws {
+        let store = try await store()
+        _ = try await store.apply((100...102).map { Self.boot(epoch: "old", seq: $0, vendor: "Old") }, receivedAt: Self.t0)
+        // A new box on a wrong clock: its seqs repeat the old store's.
+        let outcome = try await store.apply(
+            [Self.boot(epoch: "new", seq: 100, vendor: "Replacement")], receivedAt: Self.t0)
+        #expect(outcome.applied == 1 && outcome.duplicates == 0, "not taken for a repeat")
+        #expect(outcome.storesReplaced == ["s"])
+        #expect(try await store.station(site: "s", id: "CP1")?.vendor == "Replacement", "its news is not older news")
+        let alert = try #require(try await replacements(store).first)
+        #expect(alert.severity == "error" && alert.code == "seq_backwards")
+        #expect(alert.detail.contains(#""previousEpoch":"old""#) && alert.detail.contains(#""previousLastSeq":"102""#))
+        #expect(try await store.site(id: "s")?.lastSeq == 100)
+        // Its own repeats are repeats; a store that replaces it with higher seqs is a warning.
+        #expect(try await store.apply([Self.boot(epoch: "new", seq: 100, vendor: "X")], receivedAt: Self.t0).duplicates == 1)
+        _ = try await store.apply([Self.boot(epoch: "third", seq: 5_000, vendor: "Third")], receivedAt: Self.t0)
+        #expect(try await replacements(store).map(\.severity).sorted() == ["error", "warning"])
+    }
+}
