@@ -55,7 +55,7 @@ extension CloudAPI {
             let input = try await decode(CampaignRequest.self, from: request)
             let campaign = try await Self.firmware {
                 try await FirmwareCatalog.createCampaign(
-                    input, scope: identity.scope, publicBase: publicBase(request), user: identity.user,
+                    input, scope: identity.scope, publicBase: publicURL, user: identity.user,
                     organization: identity.organization, repository: repository)
             }
             var response = try json(campaign)
@@ -142,11 +142,6 @@ extension CloudAPI {
             throw Problem(status: 404, detail: "no firmware campaign '\(id)'")
         }
         return campaign
-    }
-
-    /// How stations reach this cloud: the configured public URL, or the address this request came to.
-    public func publicBase(_ request: Request) -> String {
-        publicURL ?? "https://\(request.head.authority ?? "localhost")"
     }
 
     /// Maps the catalog's refusals to problems.

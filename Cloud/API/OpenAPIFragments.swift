@@ -231,7 +231,7 @@ enum OpenAPIFragments {
             "responses": {
              "200": {"description": "OK", "content": {"application/json": {"schema": {
               "type": "object", "required": ["items"],
-              "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Token"}}}}}}},
+              "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/APIToken"}}}}}}},
              "401": {"$ref": "#/components/responses/P401"}, "403": {"$ref": "#/components/responses/P403"}
             }
            },
@@ -245,7 +245,7 @@ enum OpenAPIFragments {
               "user": {"type": "string", "description": "The user the token acts for, with the user's role and organization"},
               "expiresInDays": {"type": "integer", "minimum": 0, "maximum": 3650, "description": "Default 365; 0: never"}}}}}},
             "responses": {
-             "201": {"description": "Created", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Token"}}}},
+             "201": {"description": "Created", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/APIToken"}}}},
              "400": {"$ref": "#/components/responses/P400"}, "401": {"$ref": "#/components/responses/P401"},
              "403": {"$ref": "#/components/responses/P403"}, "404": {"$ref": "#/components/responses/P404"}
             }
@@ -320,7 +320,7 @@ enum OpenAPIFragments {
             "charging": {"$ref": "#/components/schemas/Session"}
            }
           },
-          "Token": {
+          "APIToken": {
            "type": "object", "required": ["id", "name", "role", "createdAt", "revoked"],
            "properties": {
             "id": {"type": "string"}, "name": {"type": "string"}, "role": {"type": "string"}, "user": {"type": "string"},

@@ -28,7 +28,8 @@ public struct Problem: Error, Codable, Sendable, Equatable {
 extension Problem {
     static let titles = [
         400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
-        409: "Conflict", 413: "Content Too Large", 416: "Range Not Satisfiable", 500: "Internal Server Error", 502: "Bad Gateway",
+        409: "Conflict", 413: "Content Too Large", 416: "Range Not Satisfiable", 429: "Too Many Requests",
+        500: "Internal Server Error", 502: "Bad Gateway",
         503: "Service Unavailable", 504: "Gateway Timeout",
     ]
 }

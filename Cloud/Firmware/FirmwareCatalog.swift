@@ -86,9 +86,11 @@ public enum FirmwareCatalog {
     /// A campaign over the stations of `request.sites`, `request.stations` and `request.groups`, only those the
     /// caller may see (a site only if the caller sees it whole), of an image of the caller's `organization`; the
     /// campaign is that organization's.
-    /// `publicBase` is how stations reach this cloud (`https://host:port`), for an uploaded image's URL.
+    /// `publicBase` is how stations reach this cloud (`https://host:port`, `http.public_url`), for an uploaded image's
+    /// URL: without it, a campaign of an uploaded image is refused (a URL built from a request's `Host` could point
+    /// anywhere: security review, finding 34).
     public static func createCampaign(
-        _ request: CampaignRequest, scope: Scope?, publicBase: String, user: String?, organization: String? = nil,
+        _ request: CampaignRequest, scope: Scope?, publicBase: String?, user: String?, organization: String? = nil,
         repository: any CloudRepository, now: Date = Date()
     ) async throws -> FirmwareCampaign {
         let name = request.name.trimmingCharacters(in: .whitespaces)
@@ -133,8 +135,16 @@ public enum FirmwareCatalog {
             throw FirmwareError.invalid("the campaign has no stations: give sites, stations or groups")
         }
         let startAt = request.startAt ?? now
-        let location =
-            image.url ?? "\(publicBase)/firmware/\(image.id)/\(image.fileName ?? "firmware.bin")"
+        let location: String
+        if let url = image.url {
+            location = url
+        } else if let publicBase {
+            location = "\(publicBase)/firmware/\(image.id)/\(image.fileName ?? "firmware.bin")"
+        } else {
+            throw FirmwareError.invalid(
+                "an uploaded image is sent from this cloud's own URL: set http.public_url in cloud.yaml (how chargers reach "
+                    + "this cloud, such as https://cloud.example.com) first")
+        }
         let campaign = FirmwareCampaign(
             id: newId(), name: name, image: image.id, location: location, startAt: startAt, ratePerMinute: rate,
             state: "scheduled", createdAt: now, createdBy: user, organization: organization)

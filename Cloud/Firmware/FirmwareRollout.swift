@@ -41,6 +41,13 @@ public struct FirmwareRollout: Service {
 
     /// One pass over every campaign that is not over.
     public func step(now: Date) async throws {
+        // A target claimed for sending by an instance that stopped before it recorded the outcome goes back to
+        // pending once no answer can come any more (security review, finding 21).
+        let abandoned = try await repository.releaseStaleClaims(
+            claimedBefore: now - 2 * (Double(commandTimeout.components.seconds) + 1))
+        if abandoned > 0 {
+            logger.warning("firmware targets claimed but never sent are pending again", metadata: ["count": "\(abandoned)"])
+        }
         for summary in try await repository.campaigns() where summary.state == "scheduled" || summary.state == "running" {
             guard now >= summary.startAt, let campaign = try await repository.campaign(id: summary.id) else { continue }
             if campaign.state == "scheduled" {
@@ -67,9 +74,16 @@ public struct FirmwareRollout: Service {
             guard let sentAt = target.sentAt, target.state != "pending", target.state != "sending",
                 !FirmwareTarget.finalStates.contains(target.state)
             else { continue }
-            // The station's clock may be a little behind the cloud's.
-            guard let report = try await repository.firmwareStatus(station: target.key, since: sentAt.addingTimeInterval(-5))
-            else { continue }
+            // Reports the cloud received after it sent the update (the cloud's clock, not the edge's).
+            guard let report = try await repository.firmwareStatus(station: target.key, since: sentAt) else {
+                let silent = RolloutPlan.state(of: target.state, updatedAt: target.updatedAt, now: now)
+                if silent != target.state {
+                    try await repository.updateTarget(
+                        campaign: campaign.id, station: target.key, state: silent, sentAt: nil,
+                        detail: "no status from the station for \(Int(RolloutPlan.silenceLimit / 3600)) h", at: now)
+                }
+                continue
+            }
             let state = RolloutPlan.state(after: report.status, current: target.state)
             if state != target.state {
                 try await repository.updateTarget(

@@ -44,12 +44,15 @@ public final class LiveFeed: Sendable {
     public init() {}
 
     /// A stream of every update from now on; it ends when the caller's task ends or the feed finishes.
-    public func subscribe() -> AsyncStream<LiveUpdate> {
+    public func subscribe() -> AsyncStream<LiveUpdate> { subscription().stream }
+
+    /// A stream of every update from now on, and a way to end it (``LiveSubscription/finish()``).
+    public func subscription() -> LiveSubscription {
         let id = nextId.wrappingAdd(1, ordering: .relaxed).newValue
         let (stream, continuation) = AsyncStream.makeStream(of: LiveUpdate.self, bufferingPolicy: .bufferingNewest(1000))
         continuation.onTermination = { [weak self] _ in _ = self?.subscribers.withLock { $0.removeValue(forKey: id) } }
         subscribers.withLock { $0[id] = continuation }
-        return stream
+        return LiveSubscription(stream: stream, continuation: continuation)
     }
 
     public var subscriberCount: Int { subscribers.withLock { $0.count } }
@@ -70,6 +73,15 @@ public final class LiveFeed: Sendable {
         }
         for continuation in continuations { continuation.finish() }
     }
+}
+
+/// One subscriber's updates.
+public struct LiveSubscription: Sendable {
+    public let stream: AsyncStream<LiveUpdate>
+    let continuation: AsyncStream<LiveUpdate>.Continuation
+
+    /// Ends the stream (its reader sees the end after what is buffered).
+    public func finish() { continuation.finish() }
 }
 
 /// Where cloud instances that split ingest (`mqtt.shared_group`) tell each other what they applied, so that an open

@@ -140,7 +140,10 @@ public protocol CloudRepository: Sendable {
     func updateTarget(
         campaign: String, station: StationKey, state: String, sentAt: Date?, detail: String?, at time: Date)
         async throws
-    /// The last FirmwareStatusNotification a station reported at or after `since`.
+    /// Puts back to pending the targets claimed for sending before `claimedBefore` whose outcome was never recorded
+    /// (the instance stopped in between); returns how many.
+    func releaseStaleClaims(claimedBefore: Date) async throws -> Int
+    /// The last FirmwareStatusNotification of a station that the cloud received at or after `since` (its own clock).
     func firmwareStatus(station: StationKey, since: Date) async throws -> (status: String, time: Date)?
 
     // MARK: Dashboard

@@ -102,5 +102,5 @@ public struct FirmwareTarget: Sendable, Equatable, Codable {
     }
 
     /// States after which nothing more is expected of the station.
-    public static let finalStates: Set = ["Installed", "DownloadFailed", "InstallationFailed", "skipped"]
+    public static let finalStates: Set = ["Installed", "DownloadFailed", "InstallationFailed", "skipped", "timeout"]
 }

@@ -147,10 +147,10 @@ extension SQLiteRepository {
         try await pool.write { db in
             try db.execute(
                 sql: """
-                    UPDATE firmware_target SET state = 'sending'
+                    UPDATE firmware_target SET state = 'sending', claimed_at = ?
                     WHERE campaign_id = ? AND site_id = ? AND station_id = ? AND state = 'pending'
                     """,
-                arguments: [campaign, station.site, station.station])
+                arguments: [Date().milliseconds, campaign, station.site, station.station])
             return db.changesCount == 1
         }
     }
@@ -168,15 +168,27 @@ extension SQLiteRepository {
         }
     }
 
+    public func releaseStaleClaims(claimedBefore: Date) async throws -> Int {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE firmware_target SET state = 'pending', detail = 'claimed by an instance that stopped; sent again'
+                    WHERE state = 'sending' AND (claimed_at IS NULL OR claimed_at < ?)
+                    """, arguments: [claimedBefore.milliseconds])
+            return db.changesCount
+        }
+    }
+
     public func firmwareStatus(station: StationKey, since: Date) async throws -> (status: String, time: Date)? {
         try await pool.read { db in
             guard
                 let row = try Row.fetchOne(
                     db,
                     sql: """
-                        SELECT detail, at FROM event
-                        WHERE site_id = ? AND station_id = ? AND kind = 'firmware_status' AND at >= ?
-                        ORDER BY at DESC, seq DESC LIMIT 1
+                        SELECT e.detail, e.at FROM event e
+                        JOIN applied a ON a.site_id = e.site_id AND a.seq = e.seq
+                        WHERE e.site_id = ? AND e.station_id = ? AND e.kind = 'firmware_status' AND a.received_at >= ?
+                        ORDER BY e.at DESC, e.seq DESC LIMIT 1
                         """,
                     arguments: [station.site, station.station, since.milliseconds])
             else { return nil }

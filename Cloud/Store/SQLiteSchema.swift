@@ -327,6 +327,10 @@ enum CloudSchema {
                     ALTER TABLE applied_v13 RENAME TO applied;
                     """)
         }
+        migrator.registerMigration("v14-firmware-claims") { db in
+            // Security review, finding 21: when a target was claimed, so a claim whose instance stopped is released.
+            try db.execute(sql: "ALTER TABLE firmware_target ADD COLUMN claimed_at BIGINT")
+        }
         return migrator
     }
 }

@@ -22,6 +22,9 @@ public struct Dashboard: Sendable {
     /// How chargers reach this cloud, for firmware download URLs; nil: the address each request came to.
     let publicURL: String?
     let live: LiveFeed
+    /// The live streams open on this instance, and how often each re-reads its session and grants.
+    let liveStreams = LiveStreams()
+    let liveRecheck: Duration
     let commandTimeout: Duration
     let logger: Logger
     let library: MustacheLibrary
@@ -31,8 +34,10 @@ public struct Dashboard: Sendable {
 
     public init(
         repository: any CloudRepository, relay: CommandRelay, live: LiveFeed, commandTimeout: Duration, logger: Logger,
-        metricsFactory: any MetricsFactory = MetricsSystem.factory, publicURL: String? = nil
+        metricsFactory: any MetricsFactory = MetricsSystem.factory, publicURL: String? = nil,
+        liveRecheck: Duration = LiveStreams.recheck
     ) throws {
+        self.liveRecheck = liveRecheck
         self.publicURL = publicURL
         self.repository = repository
         self.relay = relay

@@ -98,7 +98,7 @@ extension Dashboard {
             ratePerMinute: Int(rateText))
         let campaign = try await CloudAPI.firmware {
             try await FirmwareCatalog.createCampaign(
-                campaignRequest, scope: identity.scope, publicBase: publicURL ?? Self.requestBase(request),
+                campaignRequest, scope: identity.scope, publicBase: publicURL,
                 user: identity.user, organization: identity.organization, repository: repository)
         }
         logger.notice(
@@ -157,7 +157,5 @@ extension Dashboard {
     static func progressText(_ progress: [String: Int]) -> String {
         progress.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: " · ")
     }
-
-    static func requestBase(_ request: Request) -> String { "https://\(request.head.authority ?? "localhost")" }
 
 }

@@ -452,21 +452,59 @@ extension Dashboard {
     // MARK: Live
 
     /// Server-Sent Events of what changes at the caller's sites, until the page closes or the cloud stops.
+    /// `/live`: Server-Sent Events of what ingest applies, as the signed-in user may see it. Every
+    /// ``LiveStreams/recheck`` the stream re-reads its session and its user's grants: it ends when the session ends
+    /// (signed out, expired, a new password, the user removed) and follows a grant given or taken back (security
+    /// review, finding 18). A browser session holds at most ``LiveStreams/perSession`` streams (finding 17).
     func liveStream(context: APIRequestContext) throws -> Response {
-        guard let identity = context.identity else { throw Problem(status: 401, detail: "sign in first") }
-        let updates = live.subscribe()
+        guard let identity = context.identity, let session = context.webSession else {
+            throw Problem(status: 401, detail: "sign in first")
+        }
+        let place: LiveStreams.Token
+        do {
+            place = try liveStreams.take(session: session.idHash)
+        } catch {
+            switch error {
+            case .session:
+                throw Problem(status: 429, detail: "this browser has \(LiveStreams.perSession) live pages open already")
+            case .full: throw Problem(status: 503, detail: "too many live pages are open; try again later", retryAfter: 10)
+            }
+        }
+        let subscription = live.subscription()
         let encoder = SyncJSON.encoder()
+        let repository = self.repository
+        let recheck = liveRecheck
+        let current = LiveStreams.Current(identity)
         return Response(
             status: .ok,
             headers: [.contentType: "text/event-stream", .cacheControl: "no-store", HTTPField.Name("X-Accel-Buffering")!: "no"],
             body: .init { writer in
+                _ = place  // Held while the stream is open.
                 try await writer.write(ByteBuffer(string: "retry: 2000\n: connected\n\n"))
-                // The feed ends when the cloud shuts down (``LiveFeed/finish()``), and with it this stream.
-                // A station's updates go to those who see the station; a site's presence to all who see the site.
-                for await update in updates
-                where update.station.map({ identity.sees(station: $0, site: update.site) }) ?? identity.sees(site: update.site) {
-                    let data = try encoder.encode(update)
-                    try await writer.write(ByteBuffer(string: "data: \(String(decoding: data, as: UTF8.self))\n\n"))
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        while true {
+                            try await Task.sleep(for: recheck)
+                            guard let now = await LiveStreams.identity(of: session, repository: repository) else {
+                                subscription.finish()
+                                return
+                            }
+                            current.set(now)
+                        }
+                    }
+                    // The feed ends when the cloud shuts down (``LiveFeed/finish()``) or the session ends, and with it
+                    // this stream. A station's updates go to those who see the station; a site's presence to all who
+                    // see the site.
+                    for await update in subscription.stream {
+                        let identity = current.identity
+                        guard
+                            update.station.map({ identity.sees(station: $0, site: update.site) })
+                                ?? identity.sees(site: update.site)
+                        else { continue }
+                        let data = try encoder.encode(update)
+                        try await writer.write(ByteBuffer(string: "data: \(String(decoding: data, as: UTF8.self))\n\n"))
+                    }
+                    group.cancelAll()
                 }
                 try await writer.finish(nil)
             })

@@ -156,7 +156,8 @@ import Testing
             logger: Logger(label: "test"))
         return CloudAPI(
             repository: store, relay: CommandRelay(repository: store, client: client), commandTimeout: .seconds(1),
-            metrics: APIMetrics(factory: NOOPMetricsHandler.instance), prometheus: { [] }, tokenListChanged: { _ in })
+            metrics: APIMetrics(factory: NOOPMetricsHandler.instance), prometheus: { [] }, tokenListChanged: { _ in },
+            publicURL: "https://cloud.test")
     }
 
     @Test func everyRouteAnswersEveryRoleAsItsPermissionSays() async throws {

@@ -20,7 +20,11 @@ import Testing
 
     /// Two sites with a station and a session each; staff users of every role, and two partners whose organizations
     /// are granted one site each.
-    private func makeApp() async throws -> (some ApplicationProtocol, SQLiteRepository) {
+    private func makeApp(
+        liveRecheck: Duration = LiveStreams.recheck
+    ) async throws
+        -> (some ApplicationProtocol, SQLiteRepository)
+    {
         let store = try SQLiteRepository(path: directory.file("cloud.sqlite"))
         for (site, station, transaction) in [("s1", "CP1", 7), ("s2", "CP2", 8)] {
             _ = try await store.addSite(id: site, name: "Site \(site)", at: Date())
@@ -61,7 +65,7 @@ import Testing
         let router = api.router()
         try Dashboard(
             repository: store, relay: relay, live: LiveFeed(), commandTimeout: .seconds(1), logger: Logger(label: "test"),
-            metricsFactory: NOOPMetricsHandler.instance
+            metricsFactory: NOOPMetricsHandler.instance, liveRecheck: liveRecheck
         ).addRoutes(to: router)
         return (Application(router: router), store)
     }
@@ -639,6 +643,46 @@ import Testing
             ) { #expect($0.status == .seeOther) }
             #expect(try await store.apiToken(id: record.id)?.revoked == true)
         }
+    }
+
+    @Test func aLiveStreamEndsWhenItsSessionEnds() async throws {
+        // Security review, finding 18: /live kept the scope it opened with, after sign-out, a new password, the
+        // user's removal or a revoked grant.
+        let (app, store) = try await makeApp(liveRecheck: .milliseconds(100))
+        try await app.test(.router) { client in
+            let viewer = try #require(try await Self.signIn(client, user: "viewer"))
+            let ended = try await withThrowingTaskGroup(of: Bool.self) { group in
+                group.addTask {
+                    // The router's test client hands the answer over once its body has ended.
+                    try await client.execute(uri: "/live", method: .get, headers: viewer.headers) { response in
+                        #expect(response.status == .ok)
+                        #expect(String(buffer: response.body).hasPrefix("retry: 2000"))
+                    }
+                    return true
+                }
+                group.addTask {
+                    try await Task.sleep(for: .milliseconds(300))
+                    #expect(try await store.deleteUser(id: "viewer"), "the user removed: their sessions end")
+                    try await Task.sleep(for: .seconds(20))
+                    return false
+                }
+                let first = try await group.next() ?? false
+                group.cancelAll()
+                return first
+            }
+            #expect(ended, "the stream ended with its session")
+        }
+    }
+
+    @Test func aBrowserHoldsABoundedNumberOfLiveStreams() throws {
+        let streams = LiveStreams()
+        var held = try (0..<LiveStreams.perSession).map { _ in try streams.take(session: "a") }
+        #expect(throws: LiveStreams.Refusal.self) { try streams.take(session: "a") }
+        let other = try streams.take(session: "b")
+        held.removeLast()
+        #expect(streams.count == LiveStreams.perSession)
+        _ = try streams.take(session: "a")
+        _ = other
     }
 
     @Test func repeatedFailedSignInsLockTheUserAndUnknownUsersGetTheSameAnswer() async throws {

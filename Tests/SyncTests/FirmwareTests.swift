@@ -47,6 +47,12 @@ import Testing
                         message: .stationConnection(StationConnection(station: "CP\(n)", connected: true, time: now)))
                 ], receivedAt: now)
         }
+        // Security review, finding 34: without http.public_url an uploaded image's URL would come from a request's Host.
+        await #expect(throws: FirmwareError.self) {
+            try await FirmwareCatalog.createCampaign(
+                CampaignRequest(name: "Roll-out", image: image.id, sites: ["s1"], startAt: now, ratePerMinute: 2),
+                scope: nil, publicBase: nil, user: "ada", repository: store, now: now)
+        }
         let campaign = try await FirmwareCatalog.createCampaign(
             CampaignRequest(name: "Roll-out", image: image.id, sites: ["s1"], startAt: now, ratePerMinute: 2),
             scope: nil, publicBase: "https://cloud.example", user: "ada", repository: store, now: now)
@@ -99,5 +105,53 @@ import Testing
         #expect(stopped.progress["skipped"] == 3)
         try await rollout.step(now: now + 120)
         #expect(try await store.campaign(id: campaign.id)?.state == "stopped")
+    }
+
+    @Test func aCampaignFinishesWhenAStationFallsSilentOrAClaimWasAbandoned() async throws {
+        // Security review, finding 21: a target claimed by an instance that stopped stayed "sending" for ever, one
+        // whose station went silent stayed "sent", and reports were matched by the edge's clock.
+        let store = try SQLiteRepository(path: directory.file("cloud.sqlite"))
+        let now = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
+        _ = try await store.addSite(id: "s1", name: "S1", at: now)
+        for (n, station) in ["CP1", "CP2"].enumerated() {
+            _ = try await store.apply(
+                [
+                    UpEnvelope(
+                        site: "s1", seq: Int64(n + 1), timestamp: now,
+                        message: .stationConnection(StationConnection(station: station, connected: true, time: now)))
+                ], receivedAt: now)
+        }
+        let image = try await FirmwareCatalog.addExternal(
+            name: "FW", version: "3", url: "https://vendor.example/fw.bin", user: nil, organization: nil, repository: store)
+        let campaign = try await FirmwareCatalog.createCampaign(
+            CampaignRequest(name: "C", image: image.id, stations: ["s1/CP1", "s1/CP2"], startAt: now, ratePerMinute: 1),
+            scope: nil, publicBase: nil, user: nil, repository: store, now: now)
+        try await store.setCampaignState(id: campaign.id, state: "running", at: now)
+        let cp1 = StationKey(site: "s1", station: "CP1")
+        let cp2 = StationKey(site: "s1", station: "CP2")
+        #expect(try await store.claimTarget(campaign: campaign.id, station: cp1), "claimed, and the instance stops")
+        try await store.updateTarget(
+            campaign: campaign.id, station: cp2, state: "sent", sentAt: now - 7 * 3600, detail: nil, at: now - 7 * 3600)
+        // A report the cloud received before it sent the update, stamped by an edge whose clock is ahead.
+        _ = try await store.apply(
+            [
+                UpEnvelope(
+                    site: "s1", seq: 3, timestamp: now,
+                    message: .event(
+                        SiteEvent(
+                            station: "CP2", kind: "firmware_status", severity: "info", detail: #"{"status":"Installed"}"#,
+                            time: now)))
+            ], receivedAt: now - 8 * 3600)
+        let client = MQTTClient(
+            configuration: MQTTConfiguration(broker: MQTTBroker(host: "127.0.0.1", port: 1, tls: false), clientId: "test"),
+            logger: Logger(label: "test"))
+        let rollout = FirmwareRollout(
+            repository: store, relay: CommandRelay(repository: store, client: client), commandTimeout: .seconds(1),
+            logger: Logger(label: "test"))
+        try await rollout.step(now: now + 10)
+        let states = Dictionary(
+            uniqueKeysWithValues: try await store.campaign(id: campaign.id)!.targets!.map { ($0.station, $0.state) })
+        #expect(states["CP1"] != "sending", "an abandoned claim is released (and tried again)")
+        #expect(states["CP2"] == "timeout", "silent for more than six hours; the early report is not its answer")
     }
 }

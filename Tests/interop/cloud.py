@@ -107,8 +107,10 @@ class Cloud:
     def __init__(self, directory: Path, broker: Mosquitto, overrides: dict | None = None):
         self.directory = directory
         directory.mkdir(parents=True, exist_ok=True)
+        # A port known before the start, so that firmware URLs can be built from http.public_url.
+        http_port = free_port()
         config = {
-            "http": {"listen": "127.0.0.1:0"},
+            "http": {"listen": f"127.0.0.1:{http_port}", "public_url": f"https://127.0.0.1:{http_port}"},
             "store": {"url": f"sqlite://{directory}/cloud.sqlite"},
             "mqtt": {"broker": broker.url, "client_id": f"gridside-cloud-{broker.port}"},
             "commands": {"timeout_s": 10},
