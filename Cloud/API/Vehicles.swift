@@ -83,7 +83,14 @@ public enum Vehicles {
             try await repository.addVehicle(vehicle)
         } catch let error as CloudStoreError {
             switch error {
-            case .tokenTaken: throw Problem(status: 409, detail: error.description)
+            case .tokenTaken(let idTag, let owner):
+                // A vehicle the caller does not see is not named (security review, finding 36).
+                let visible = try await repository.vehicles().first { $0.id == owner }.map {
+                    identity.sees(vehicleOf: $0.organization)
+                }
+                throw Problem(
+                    status: 409,
+                    detail: visible == true ? error.description : "token '\(idTag)' already identifies another vehicle")
             default: throw Problem(status: 400, detail: error.description)
             }
         }

@@ -43,6 +43,10 @@ public struct CloudApp: Sendable {
             maxPayloadBytes: configuration.maxPayloadBytes, siteRate: configuration.siteRate, siteBurst: configuration.siteBurst)
         var mqtt = configuration.mqtt
         mqtt.receiveBuffer = limits.maxBacklog
+        // A payload far over ingest's limit is dropped before it is copied (one a little over reaches ingest, which
+        // refuses it naming why), and what waits for ingest is bounded in bytes too (security review, finding 16).
+        mqtt.maxReceivedPayloadBytes = 4 * limits.maxPayloadBytes
+        mqtt.receiveBufferBytes = max(64 << 20, 200 * limits.maxPayloadBytes)
         let client = MQTTClient(configuration: mqtt, logger: logger, metricsFactory: factory)
         let relay = CommandRelay(repository: repository, client: client)
         let live = LiveFeed()

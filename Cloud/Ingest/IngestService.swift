@@ -46,6 +46,9 @@ public final class IngestService: Service, Sendable {
     private let metrics: IngestMetrics
     private let backlog = Mutex<[UpEnvelope]>([])
     private let rateLimit: Mutex<SiteRateLimit>
+    /// The latest presence of each site not yet written: written by the batch task, one write per site however many
+    /// arrived meanwhile, so a site flooding its presence costs the reader loop nothing (security review, finding 16).
+    private let pendingPresence = Mutex<[String: (Presence, UpEnvelope)]>([:])
     private let knownSites = Mutex<Set<String>>([])
     /// Acks and authorization answers, published by their own task so that the next batch does not wait for the
     /// broker's PUBACKs of the last one's.
@@ -100,7 +103,8 @@ public final class IngestService: Service, Sendable {
                     // Checked and decoded here, while the previous batch commits.
                     guard let envelope = await self.accept(message) else { continue }
                     if case .presence(let presence) = envelope.message {
-                        await self.record(presence, of: envelope)
+                        self.pendingPresence.withLock { $0[envelope.site] = (presence, envelope) }
+                        signalSink.yield()
                         continue
                     }
                     let accepted = self.backlog.withLock { backlog in
@@ -119,6 +123,12 @@ public final class IngestService: Service, Sendable {
                     // large commits cost far less than many small ones (and acks wait for the commit anyway).
                     if self.backlog.withLock({ $0.count }) < self.limits.maxBatch / 4 {
                         try? await Task.sleep(for: .milliseconds(5))
+                    }
+                    for (presence, envelope) in self.pendingPresence.withLock({ pending in
+                        defer { pending.removeAll() }
+                        return Array(pending.values)
+                    }) {
+                        await self.record(presence, of: envelope)
                     }
                     while true {
                         let batch = self.backlog.withLock { backlog in

@@ -169,6 +169,9 @@ public struct Dashboard: Sendable {
         let mayTry = try await repository.beginLogin(
             user: user.id, maxFailures: WebAuth.maxFailures, lockUntil: now.addingTimeInterval(WebAuth.lockDuration), now: now)
         guard mayTry else {
+            // As slow as a wrong password, so the answer does not tell that the user exists and is locked (security
+            // review, finding 36).
+            _ = try await WebAuth.verifyPassword(password, hash: Self.decoyHash)
             failedLogins.increment()
             logger.warning("dashboard sign-in refused: user locked", metadata: ["user": "\(name)"])
             return failed

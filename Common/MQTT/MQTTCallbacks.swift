@@ -64,15 +64,22 @@ final class Callbacks: Sendable {
     private let messageSink: AsyncStream<MQTTMessage>.Continuation
     private let eventSink: AsyncStream<MQTTClient.Event>.Continuation
     private let receiveBuffer: Int
+    private let receiveBufferBytes: Int
+    private let maxPayload: Int?
+    private let buffered: BufferedBytes
     private let dropped: Counter
     private let droppedCount = Atomic<Int>(0)
     private let logger: Logger
 
     init(
         messageSink: AsyncStream<MQTTMessage>.Continuation, eventSink: AsyncStream<MQTTClient.Event>.Continuation,
-        receiveBuffer: Int, dropped: Counter, logger: Logger
+        receiveBuffer: Int, receiveBufferBytes: Int, maxPayload: Int?, buffered: BufferedBytes, dropped: Counter,
+        logger: Logger
     ) {
         self.receiveBuffer = receiveBuffer
+        self.receiveBufferBytes = receiveBufferBytes
+        self.maxPayload = maxPayload
+        self.buffered = buffered
         self.messageSink = messageSink
         self.eventSink = eventSink
         self.dropped = dropped
@@ -193,20 +200,36 @@ final class Callbacks: Sendable {
 
     func received(_ message: mosquitto_message) {
         let topic = String(cString: message.topic)
+        let size = Int(max(0, message.payloadlen))
+        // Refused before it is copied: too large to be one of ours, or more than the buffer may hold now.
+        if let maxPayload, size > maxPayload {
+            drop(topic, "MQTT message dropped: its payload of \(size) bytes is over \(maxPayload)")
+            return
+        }
+        guard buffered.take(size, limit: receiveBufferBytes) else {
+            drop(topic, "MQTT messages dropped: the consumer is too far behind (bytes); their senders resend them")
+            return
+        }
         let payload: [UInt8] =
-            if let bytes = message.payload, message.payloadlen > 0 {
-                Array(UnsafeRawBufferPointer(start: bytes, count: Int(message.payloadlen)))
+            if let bytes = message.payload, size > 0 {
+                Array(UnsafeRawBufferPointer(start: bytes, count: size))
             } else { [] }
         if case .dropped = messageSink.yield(MQTTMessage(topic: topic, payload: payload, retain: message.retain)) {
-            dropped.increment()
-            let count = droppedCount.add(1, ordering: .relaxed).newValue
-            if count == 1 || count.isMultiple(of: 1000) {
-                logger.warning(
-                    "MQTT messages dropped: the consumer is too far behind; their senders resend them",
-                    metadata: [
-                        "topic": "\(topic.prefix(200))", "dropped_so_far": "\(count)", "receive_buffer": "\(receiveBuffer)",
-                    ])
-            }
+            buffered.release(size)
+            drop(topic, "MQTT messages dropped: the consumer is too far behind; their senders resend them")
+        }
+    }
+
+    private func drop(_ topic: String, _ why: String) {
+        dropped.increment()
+        let count = droppedCount.add(1, ordering: .relaxed).newValue
+        if count == 1 || count.isMultiple(of: 1000) {
+            logger.warning(
+                "\(why)",
+                metadata: [
+                    "topic": "\(topic.prefix(200))", "dropped_so_far": "\(count)", "receive_buffer": "\(receiveBuffer)",
+                    "receive_buffer_bytes": "\(receiveBufferBytes)",
+                ])
         }
     }
 

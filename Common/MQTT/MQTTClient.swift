@@ -25,9 +25,9 @@ public final class MQTTClient: Service, Sendable {
 
     public let configuration: MQTTConfiguration
     /// Every message received on a subscription, in order of arrival. Bounded: when the consumer falls
-    /// `configuration.receiveBuffer` messages behind, newer ones are dropped, logged and counted
-    /// (`mqtt_received_dropped_total`); Gridside's senders resend what they do not see acknowledged.
-    public let messages: AsyncStream<MQTTMessage>
+    /// `configuration.receiveBuffer` messages or `receiveBufferBytes` bytes behind, newer ones are dropped, logged and
+    /// counted (`mqtt_received_dropped_total`); Gridside's senders resend what they do not see acknowledged.
+    public let messages: Messages
     /// Connection changes, newest kept when the consumer falls behind.
     public let events: AsyncStream<Event>
 
@@ -49,11 +49,14 @@ public final class MQTTClient: Service, Sendable {
         let (messages, messageSink) = AsyncStream.makeStream(
             of: MQTTMessage.self, bufferingPolicy: .bufferingOldest(configuration.receiveBuffer))
         let (events, eventSink) = AsyncStream.makeStream(of: Event.self, bufferingPolicy: .bufferingNewest(100))
-        self.messages = messages
+        let buffered = BufferedBytes()
+        self.messages = Messages(stream: messages, buffered: buffered)
         self.events = events
         callbacks = Callbacks(
             messageSink: messageSink, eventSink: eventSink, receiveBuffer: configuration.receiveBuffer,
-            dropped: Counter(label: "mqtt_received_dropped_total", factory: metricsFactory), logger: logger)
+            receiveBufferBytes: configuration.receiveBufferBytes, maxPayload: configuration.maxReceivedPayloadBytes,
+            buffered: buffered, dropped: Counter(label: "mqtt_received_dropped_total", factory: metricsFactory),
+            logger: logger)
     }
 
     /// Whether the broker has accepted the connection and it has not dropped since.
@@ -298,4 +301,56 @@ public final class MQTTClient: Service, Sendable {
 private func check(_ call: String, _ code: Int32) throws(MQTTError) {
     guard code != MOSQ_ERR_SUCCESS.rawValue else { return }
     throw .library(call: call, code: code, message: MQTTClient.describe(code))
+}
+
+extension MQTTClient {
+    /// The received messages: an `AsyncStream` that gives back the bytes of each message it hands over to the bound
+    /// of ``MQTTConfiguration/receiveBufferBytes``.
+    public struct Messages: AsyncSequence, Sendable {
+        public typealias Element = MQTTMessage
+        let stream: AsyncStream<MQTTMessage>
+        let buffered: BufferedBytes
+
+        public struct AsyncIterator: AsyncIteratorProtocol {
+            var base: AsyncStream<MQTTMessage>.AsyncIterator
+            let buffered: BufferedBytes
+
+            public mutating func next() async -> MQTTMessage? {
+                guard let message = await base.next() else { return nil }
+                buffered.release(message.payload.count)
+                return message
+            }
+
+            public mutating func next(isolation actor: isolated (any Actor)?) async -> MQTTMessage? {
+                guard let message = await base.next(isolation: actor) else { return nil }
+                buffered.release(message.payload.count)
+                return message
+            }
+        }
+
+        public func makeAsyncIterator() -> AsyncIterator {
+            AsyncIterator(base: stream.makeAsyncIterator(), buffered: buffered)
+        }
+    }
+}
+
+/// Bytes of payload received and not yet handed to the consumer.
+final class BufferedBytes: Sendable {
+    private let bytes = Atomic<Int>(0)
+
+    /// Counts `count` more bytes unless that would pass `limit`; false (nothing counted) then.
+    func take(_ count: Int, limit: Int) -> Bool {
+        var current = bytes.load(ordering: .relaxed)
+        while true {
+            guard current + count <= limit else { return false }
+            let (exchanged, original) = bytes.compareExchange(
+                expected: current, desired: current + count, ordering: .relaxed)
+            if exchanged { return true }
+            current = original
+        }
+    }
+
+    func release(_ count: Int) { bytes.subtract(count, ordering: .relaxed) }
+
+    var value: Int { bytes.load(ordering: .relaxed) }
 }

@@ -23,12 +23,20 @@ public struct MQTTConfiguration: Sendable, Equatable {
     /// Received messages held for a consumer that falls behind; beyond that, newer ones are dropped, logged and
     /// counted (their senders resend what is not acknowledged).
     public var receiveBuffer: Int
+    /// The same bound in bytes of payload: a few large messages must not hold what many small ones may (security
+    /// review, finding 16).
+    public var receiveBufferBytes: Int
+    /// A received payload larger than this is dropped (logged and counted) before it is copied; nil: no limit.
+    public var maxReceivedPayloadBytes: Int?
 
     public init(
         broker: MQTTBroker, clientId: String, username: String? = nil, password: String? = nil, tls: MQTTTLSFiles? = nil,
         will: MQTTMessage? = nil, cleanSession: Bool = true, keepAlive: Int = 30, reconnectDelay: (min: Int, max: Int) = (1, 5),
-        maxInflight: Int = 100, receiveBuffer: Int = 10_000
+        maxInflight: Int = 100, receiveBuffer: Int = 10_000, receiveBufferBytes: Int = 256 << 20,
+        maxReceivedPayloadBytes: Int? = nil
     ) {
+        self.receiveBufferBytes = receiveBufferBytes
+        self.maxReceivedPayloadBytes = maxReceivedPayloadBytes
         self.broker = broker
         self.clientId = clientId
         self.username = username
@@ -47,7 +55,8 @@ public struct MQTTConfiguration: Sendable, Equatable {
             && lhs.password == rhs.password && lhs.tls == rhs.tls && lhs.will == rhs.will
             && lhs.cleanSession == rhs.cleanSession && lhs.keepAlive == rhs.keepAlive
             && lhs.reconnectDelay == rhs.reconnectDelay && lhs.maxInflight == rhs.maxInflight
-            && lhs.receiveBuffer == rhs.receiveBuffer
+            && lhs.receiveBuffer == rhs.receiveBuffer && lhs.receiveBufferBytes == rhs.receiveBufferBytes
+            && lhs.maxReceivedPayloadBytes == rhs.maxReceivedPayloadBytes
     }
 }
 

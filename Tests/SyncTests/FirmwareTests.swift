@@ -10,6 +10,16 @@ import Testing
 @Suite struct FirmwareTests {
     let directory = TemporaryDirectory()
 
+    /// A roll-out over `store` whose relay's broker is not there: every send fails (and is tried again later).
+    static func rollout(_ store: SQLiteRepository) -> FirmwareRollout {
+        let client = MQTTClient(
+            configuration: MQTTConfiguration(broker: MQTTBroker(host: "127.0.0.1", port: 1, tls: false), clientId: "test"),
+            logger: Logger(label: "test"))
+        return FirmwareRollout(
+            repository: store, relay: CommandRelay(repository: store, client: client), commandTimeout: .seconds(1),
+            logger: Logger(label: "test"))
+    }
+
     @Test func theRolloutPaceIsOneAtTheStartThenTheRate() {
         let start = Date(timeIntervalSince1970: 1_800_000_000)
         #expect(RolloutPlan.allowedByNow(ratePerMinute: 10, startAt: start, now: start - 1, total: 50) == 0)
@@ -58,12 +68,7 @@ import Testing
             scope: nil, publicBase: "https://cloud.example", user: "ada", repository: store, now: now)
         #expect(campaign.location == "https://cloud.example/firmware/\(image.id)/fw-2.0.bin")
         #expect(campaign.targets?.count == 5)
-        let client = MQTTClient(
-            configuration: MQTTConfiguration(broker: MQTTBroker(host: "127.0.0.1", port: 1, tls: false), clientId: "test"),
-            logger: Logger(label: "test"))
-        let rollout = FirmwareRollout(
-            repository: store, relay: CommandRelay(repository: store, client: client), commandTimeout: .seconds(1),
-            logger: Logger(label: "test"))
+        let rollout = Self.rollout(store)
         func tried() async throws -> [String] {
             try await store.campaign(id: campaign.id)!.targets!.filter { $0.detail != nil }.map(\.station)
         }
@@ -142,12 +147,7 @@ import Testing
                             station: "CP2", kind: "firmware_status", severity: "info", detail: #"{"status":"Installed"}"#,
                             time: now)))
             ], receivedAt: now - 8 * 3600)
-        let client = MQTTClient(
-            configuration: MQTTConfiguration(broker: MQTTBroker(host: "127.0.0.1", port: 1, tls: false), clientId: "test"),
-            logger: Logger(label: "test"))
-        let rollout = FirmwareRollout(
-            repository: store, relay: CommandRelay(repository: store, client: client), commandTimeout: .seconds(1),
-            logger: Logger(label: "test"))
+        let rollout = Self.rollout(store)
         try await rollout.step(now: now + 10)
         let states = Dictionary(
             uniqueKeysWithValues: try await store.campaign(id: campaign.id)!.targets!.map { ($0.station, $0.state) })

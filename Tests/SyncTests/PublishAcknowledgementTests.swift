@@ -1,3 +1,4 @@
+import CMosquitto
 import CoreMetrics
 import Logging
 import Synchronization
@@ -11,9 +12,41 @@ import Testing
         let callbacks = Callbacks(
             messageSink: AsyncStream.makeStream(of: MQTTMessage.self).continuation,
             eventSink: AsyncStream.makeStream(of: MQTTClient.Event.self).continuation, receiveBuffer: 10,
+            receiveBufferBytes: 1 << 20, maxPayload: nil, buffered: BufferedBytes(),
             dropped: Counter(label: "dropped", factory: NOOPMetricsHandler.instance), logger: Logger(label: "test"))
         callbacks.state.withLock { $0.connected = true }
         return callbacks
+    }
+
+    @Test func receivedMessagesAreBoundedInBytesAndHugeOnesAreNotCopied() async throws {
+        // Security review, finding 16: the receive buffer was bounded in messages only (100,000 × 256 KiB).
+        let (stream, sink) = AsyncStream.makeStream(of: MQTTMessage.self)
+        let buffered = BufferedBytes()
+        let callbacks = Callbacks(
+            messageSink: sink, eventSink: AsyncStream.makeStream(of: MQTTClient.Event.self).continuation,
+            receiveBuffer: 1000, receiveBufferBytes: 100, maxPayload: 50, buffered: buffered,
+            dropped: Counter(label: "dropped", factory: NOOPMetricsHandler.instance), logger: Logger(label: "test"))
+        func receive(_ size: Int) {
+            var payload = [UInt8](repeating: 7, count: size)
+            "t".withCString { topic in
+                payload.withUnsafeMutableBytes { bytes in
+                    callbacks.received(
+                        mosquitto_message(
+                            mid: 1, topic: UnsafeMutablePointer(mutating: topic), payload: bytes.baseAddress,
+                            payloadlen: Int32(size), qos: 1, retain: false))
+                }
+            }
+        }
+        receive(60)  // over maxPayload: dropped before it is copied
+        receive(40)
+        receive(40)
+        receive(40)  // 120 bytes waiting would pass the 100-byte bound: dropped
+        #expect(buffered.value == 80)
+        sink.finish()
+        var sizes: [Int] = []
+        for await message in MQTTClient.Messages(stream: stream, buffered: buffered) { sizes.append(message.payload.count) }
+        #expect(sizes == [40, 40])
+        #expect(buffered.value == 0, "handed over: the bytes are free again")
     }
 
     /// Until a batch waits (at most a second: a wait that never registers fails the test instead of spinning).

@@ -76,6 +76,9 @@ def test_bad_messages_are_rejected_and_counted_and_other_sites_are_unaffected(ma
     publish(peer, envelope(4, "event", {"kind": "x", "severity": "info", "detail": "x" * 10_000,
                                         "time": now_iso()}), kind="event")
     publish(peer, envelope(5, "event", {}, site="site-unknown"), site="site-unknown", kind="event")
+    # Far over the limit: dropped by the cloud's MQTT client before it is copied (security review, finding 16).
+    publish(peer, envelope(6, "event", {"kind": "x", "severity": "info", "detail": "x" * 20_000,
+                                        "time": now_iso()}), kind="event")
     peer.publish(f"gridside/v1/{FAKE}/up/", "{}")
     # A flood from one site: beyond its burst, refused; the other site's messages still apply.
     flood = [envelope(100 + n, "event", {"kind": "flood", "severity": "info", "detail": "{}", "time": now_iso()})
@@ -91,6 +94,7 @@ def test_bad_messages_are_rejected_and_counted_and_other_sites_are_unaffected(ma
     poll(lambda: rejected("rate_limited") >= 1, timeout=15, what="the flood rate-limited")
     assert rejected("mismatch") == 1
     assert rejected("oversized") == 1
+    assert metric_sum(cloud.metrics(), "mqtt_received_dropped_total") >= 1
     assert rejected("unknown_site") == 1
     assert rejected("topic") == 1
     poll(lambda: len(cloud.sessions(site=OTHER)) == 1, timeout=15, what="the other site's session")
