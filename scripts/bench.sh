@@ -25,6 +25,8 @@ site:
   id: bench
 ocpp:
   listen: 127.0.0.1:0
+  basic_auth: false          # the benchmark's chargers have no passwords
+  unknown_stations: accept
 http:
   listen: 127.0.0.1:0
 store:
@@ -70,7 +72,7 @@ meter_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 
 rm -f "$work"/lm.sqlite*
 cat >"$work/lm.yaml" <<YAML
 site: {id: bench-lm}
-ocpp: {listen: "127.0.0.1:0"}
+ocpp: {listen: "127.0.0.1:0", basic_auth: false, unknown_stations: accept}
 http: {listen: "127.0.0.1:0"}
 store: {path: "$work/lm.sqlite"}
 authorization: {unknown_tokens: accept}

@@ -91,7 +91,13 @@ public final class CentralSystem: Sendable {
                 "station identity outside the OCPP identity characters, kept because it is configured or known; rename it",
                 metadata: ["station": "\(stationId.debugDescription)"])
         }
-        if configured?.passwordHash != nil || configuration.ocpp.basicAuth {
+        // Under basic_auth every station authenticates, but one that will only be pending (unknown under the pending
+        // policy, or known and still waiting) may connect without a password: it can boot and nothing else, so that
+        // an operator sees it and registers it with one.
+        let pendingOnly =
+            configured == nil
+            && (known.map { $0.approval == .pending } ?? (configuration.ocpp.unknownStations == .pending))
+        if configured?.passwordHash != nil || (configuration.ocpp.basicAuth && !pendingOnly) {
             var verdict = Credentials.Verdict.invalid
             if let hash = configured?.passwordHash, let password = Self.basicPassword(authorization, user: stationId) {
                 verdict = await credentials.check(station: stationId, password: password, hash: hash)
@@ -239,6 +245,12 @@ public final class CentralSystem: Sendable {
     }
 
     public func approve(stationId: String, _ approval: StationApproval) async throws {
+        if approval == .accepted, configuration.ocpp.basicAuth,
+            configuredStations.withLock({ $0[stationId]?.passwordHash }) == nil
+        {
+            // It could not connect again: under basic_auth a station is accepted with its password.
+            throw ApprovalRefusal.needsPassword(stationId)
+        }
         try await store.setApproval(stationId: stationId, approval, at: now())
         let state: StationApprovalState =
             switch approval {
@@ -259,6 +271,19 @@ public final class CentralSystem: Sendable {
             }
         }
         logger.notice("station approval changed", metadata: ["station": "\(stationId)", "approval": "\(approval)"])
+    }
+}
+
+/// Why a station cannot be approved.
+public enum ApprovalRefusal: Error, CustomStringConvertible {
+    case needsPassword(String)
+
+    public var description: String {
+        switch self {
+        case .needsPassword(let station):
+            "ocpp.basic_auth is on, so station '\(station)' is accepted with a password: register it with one (the cloud's "
+                + "station registration, or a password_hash in edge.yaml) rather than approving it without"
+        }
     }
 }
 

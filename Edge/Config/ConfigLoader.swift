@@ -72,8 +72,10 @@ extension ConfigReader {
             site: .init(id: siteId, name: string(site["name"], at: "site.name", default: siteId) ?? siteId),
             ocpp: .init(
                 host: ocppHost, port: ocppPort, tls: tls,
-                basicAuth: bool(ocpp["basic_auth"], at: "ocpp.basic_auth", default: false),
-                unknownStations: enumeration(ocpp["unknown_stations"], at: "ocpp.unknown_stations", default: .accept),
+                // Secure by default (security review, finding 4): every station authenticates, and an unknown one
+                // waits for an operator, able to boot and nothing else.
+                basicAuth: bool(ocpp["basic_auth"], at: "ocpp.basic_auth", default: true),
+                unknownStations: enumeration(ocpp["unknown_stations"], at: "ocpp.unknown_stations", default: .pending),
                 heartbeatInterval: integer(
                     ocpp["heartbeat_interval"], at: "ocpp.heartbeat_interval", in: 10...86_400, default: 300),
                 pingInterval: integer(ocpp["ping_interval"], at: "ocpp.ping_interval", in: 0...3600, default: 60),

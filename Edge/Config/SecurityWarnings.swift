@@ -13,6 +13,12 @@ extension EdgeConfiguration {
                     + "device on the network can connect as a charger, or replace one; set ocpp.basic_auth: true, or "
                     + "ocpp.unknown_stations: pending")
         }
+        let withoutPassword = stations.filter { $0.passwordHash == nil }.map(\.id)
+        if ocpp.basicAuth, !withoutPassword.isEmpty {
+            warnings.append(
+                "stations: ocpp.basic_auth is on (the default), so \(withoutPassword.joined(separator: ", ")) cannot connect "
+                    + "until each has a password_hash (echo -n 'its password' | gridside-edge hash-password)")
+        }
         if ocpp.tls == nil, !Self.isLoopback(ocpp.host) {
             warnings.append(
                 "ocpp.listen: chargers connect over plain ws:// on \(ocpp.host), so their passwords and messages cross "

@@ -222,13 +222,6 @@ public struct EdgeApp: Sendable {
                 problems.append(ConfigProblem(key: "ocpp.tls", reason: "certificate or key cannot be loaded: \(error)"))
             }
         }
-        let missing = configuration.stations.filter { $0.passwordHash == nil }.map(\.id)
-        if configuration.ocpp.basicAuth, !missing.isEmpty {
-            problems.append(
-                ConfigProblem(
-                    key: "stations", reason: "ocpp.basic_auth is on but \(missing.joined(separator: ", ")) have no password_hash")
-            )
-        }
         return problems
     }
 

@@ -146,7 +146,11 @@ struct LocalHTTP {
     }
 
     private func setApproval(_ id: String, _ approval: StationApproval) async throws -> Response {
-        try await central.approve(stationId: id, approval)
+        do {
+            try await central.approve(stationId: id, approval)
+        } catch let refusal as ApprovalRefusal {
+            throw Problem(title: "Conflict", status: 409, detail: refusal.description)
+        }
         return try json(try await stations(only: id).first)
     }
 

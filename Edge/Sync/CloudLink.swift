@@ -377,6 +377,11 @@ public final class CloudLink: Service, Sendable {
             return CommandResult(
                 id: command.id, station: command.station, action: command.action, outcome: "accepted",
                 response: command.payload)
+        } catch let refusal as ApprovalRefusal {
+            log.warning("station approval from the cloud refused", metadata: ["reason": "\(refusal)"])
+            return CommandResult(
+                id: command.id, station: command.station, action: command.action, outcome: "rejected",
+                error: refusal.description)
         } catch {
             log.error("could not keep a station's approval", metadata: ["error": "\(error)"])
             return CommandResult(

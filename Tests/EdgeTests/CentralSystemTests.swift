@@ -19,13 +19,15 @@ import Testing
         var recorded: [String] { events.withLock { $0 } }
     }
 
-    private func centralSystem(ocpp: String = "", more: String = "") throws -> CentralSystem {
+    /// An edge opted out of the secure defaults unless `secure`: these tests' stations have no passwords.
+    private func centralSystem(ocpp: String = "", more: String = "", secure: Bool = false) throws -> CentralSystem {
         let configuration = try EdgeConfiguration.parse(
             yaml: """
                 site:
                   id: unit
                 ocpp:
                   ping_interval: 60
+                \(secure ? "" : "  basic_auth: false")
                 \(ocpp)
                 store:
                   path: \(directory.file("edge.sqlite"))
@@ -51,6 +53,19 @@ import Testing
         #expect(transport.recorded == ["ping"])
         await central.checkLiveness(now: start.addingTimeInterval(191))
         #expect(transport.recorded == ["ping", "close 1001"])
+    }
+
+    @Test func byDefaultStationsAuthenticateAndAnUnknownOneMayOnlyWait() async throws {
+        // Security review, finding 4: the defaults were no passwords and unknown stations accepted.
+        let central = try centralSystem(more: "stations:\n  - id: KNOWN", secure: true)
+        try await central.prepare()
+        #expect(await central.admit(stationId: "STRANGER", authorization: nil) == .accepted, "it may boot and wait")
+        #expect(
+            await central.admit(stationId: "KNOWN", authorization: nil)
+                == .refused(status: 401, reason: "HTTP Basic authentication required"))
+        await #expect(throws: ApprovalRefusal.self, "accepted with a password only") {
+            try await central.approve(stationId: "STRANGER", .accepted)
+        }
     }
 
     @Test func unknownStationPolicyDecidesAdmission() async throws {

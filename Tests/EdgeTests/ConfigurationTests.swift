@@ -31,7 +31,8 @@ import Testing
         #expect(config.ocpp.port == 9000)
         #expect(config.http.port == 9001)
         #expect(config.store.path == "/var/lib/gridside/edge.sqlite")
-        #expect(config.ocpp.unknownStations == .accept)
+        // Secure by default (security review, finding 4).
+        #expect(config.ocpp.unknownStations == .pending && config.ocpp.basicAuth)
         #expect(config.authorization.unknownTokens == .reject)
         #expect(config.ocpp.callTimeout == .seconds(30))
         #expect(config.ocpp.pingInterval == 60)

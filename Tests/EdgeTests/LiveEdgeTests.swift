@@ -21,6 +21,8 @@ import Testing
                 ocpp:
                   listen: 127.0.0.1:0
                   call_timeout: 5
+                  basic_auth: false
+                  unknown_stations: accept
                 http:
                   listen: 127.0.0.1:0
                 store:

@@ -19,7 +19,9 @@ TOKENS = [
 def base_config(directory) -> dict:
     return {
         "site": {"id": "interop-site", "name": "Interop Site"},
-        "ocpp": {"listen": "127.0.0.1:0", "heartbeat_interval": 120},
+        # The tests' chargers have no passwords unless a test gives them one: opted out of the secure defaults
+        # (basic_auth on, unknown stations pending), which tests of their own cover.
+        "ocpp": {"listen": "127.0.0.1:0", "heartbeat_interval": 120, "basic_auth": False, "unknown_stations": "accept"},
         "http": {"listen": "127.0.0.1:0"},
         "store": {"path": str(directory / "edge.sqlite")},
         "authorization": {"unknown_tokens": "reject", "tokens": TOKENS},

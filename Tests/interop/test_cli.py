@@ -36,7 +36,17 @@ def test_check_and_run_refuse_the_same_problems_naming_each_key(tmp_path):
     assert check.returncode == 78 and run.returncode == 78
     for output in (check.stderr, run.stderr):
         assert "store.path: directory" in output and "is not writable" in output
-        assert "stations: ocpp.basic_auth is on but CP1 have no password_hash" in output
+
+
+def test_secure_defaults_and_what_check_says_of_them(tmp_path):
+    """Security review, finding 4: without explicit choices, stations authenticate and unknown ones wait."""
+    config = tmp_path / "edge.yaml"
+    config.write_text(f"site:\n  id: cli-secure\nstore:\n  path: {tmp_path}/edge.sqlite\nstations:\n  - id: CP1\n")
+    check = run_cli("check", "--config", str(config))
+    assert check.returncode == 0, check.stderr
+    assert "Basic auth required, unknown stations: pending" in check.stdout
+    assert "stations: ocpp.basic_auth is on (the default), so CP1 cannot connect until each has a password_hash" \
+        in check.stdout
 
 
 def test_check_describes_a_valid_configuration(tmp_path):
@@ -63,7 +73,7 @@ def test_check_warns_about_what_leaves_the_site_open(tmp_path):
     config.write_text(
         "site:\n  id: open-site\n"
         f"store:\n  path: {tmp_path}/edge.sqlite\n"
-        "ocpp:\n  listen: 0.0.0.0:9000\n"
+        "ocpp:\n  listen: 0.0.0.0:9000\n  basic_auth: false\n  unknown_stations: accept\n"
         "http:\n  listen: 0.0.0.0:9001\n"
         "cloud:\n  broker: mqtt://broker.example.com:1883\n")
     check = run_cli("check", "--config", str(config))

@@ -50,7 +50,7 @@ class Site:
             for i, w in enumerate(wiring))
         config.write_text(f"""
 site: {{id: closed-loop}}
-ocpp: {{listen: "127.0.0.1:{ocpp_port}"}}
+ocpp: {{listen: "127.0.0.1:{ocpp_port}", basic_auth: false, unknown_stations: accept}}
 http: {{listen: "127.0.0.1:{http_port}"}}
 store: {{path: "{tmp_path / 'edge.sqlite'}"}}
 authorization: {{unknown_tokens: accept}}
