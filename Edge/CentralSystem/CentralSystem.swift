@@ -61,7 +61,9 @@ public final class CentralSystem: Sendable {
     /// Whether a WebSocket upgrade for `stationId` may go ahead, checking identity policy and credentials.
     ///
     /// - Parameter authorization: the request's `Authorization` header, if any.
-    public func admit(stationId: String, authorization: String?) async -> Admission {
+    /// `certified`: a client certificate verified against the configured CA names this identity (security profile 3),
+    /// which stands for Basic auth.
+    public func admit(stationId: String, authorization: String?, certified: Bool = false) async -> Admission {
         let problem = StationIdentity.problem(stationId)
         guard problem == nil || StationIdentity.isTolerated(stationId) else {
             metrics.authFailure(reason: "bad_identity")
@@ -97,7 +99,7 @@ public final class CentralSystem: Sendable {
         let pendingOnly =
             configured == nil
             && (known.map { $0.approval == .pending } ?? (configuration.ocpp.unknownStations == .pending))
-        if configured?.passwordHash != nil || (configuration.ocpp.basicAuth && !pendingOnly) {
+        if !certified, configured?.passwordHash != nil || (configuration.ocpp.basicAuth && !pendingOnly) {
             var verdict = Credentials.Verdict.invalid
             if let hash = configured?.passwordHash, let password = Self.basicPassword(authorization, user: stationId) {
                 verdict = await credentials.check(station: stationId, password: password, hash: hash)

@@ -52,10 +52,12 @@ extension ConfigReader {
             ) ?? [:]
         let (ocppHost, ocppPort) = listenAddress(ocpp["listen"], at: "ocpp.listen", default: ("0.0.0.0", 9000))
         var tls: EdgeConfiguration.TLS?
-        if let tlsNode = mapping(ocpp["tls"], at: "ocpp.tls", allowed: ["certificate", "key"]) {
+        if let tlsNode = mapping(ocpp["tls"], at: "ocpp.tls", allowed: ["certificate", "key", "client_ca"]) {
             let certificate = readableFile(tlsNode["certificate"], at: "ocpp.tls.certificate")
             let key = readableFile(tlsNode["key"], at: "ocpp.tls.key")
-            if let certificate, let key { tls = .init(certificate: certificate, key: key) }
+            // Security profile 3: chargers present certificates signed by this CA, each naming its identity.
+            let clientCA = tlsNode["client_ca"] == nil ? nil : readableFile(tlsNode["client_ca"], at: "ocpp.tls.client_ca")
+            if let certificate, let key { tls = .init(certificate: certificate, key: key, clientCA: clientCA) }
         }
         let http = mapping(top["http"], at: "http", allowed: ["listen"]) ?? [:]
         let (httpHost, httpPort) = listenAddress(http["listen"], at: "http.listen", default: ("127.0.0.1", 9001))

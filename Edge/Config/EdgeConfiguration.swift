@@ -48,6 +48,15 @@ public struct EdgeConfiguration: Sendable, Equatable {
     public struct TLS: Sendable, Equatable {
         public var certificate: String
         public var key: String
+        /// Security profile 3: the CA that signs the chargers' client certificates; every charger then presents one,
+        /// and its subject's common name must be the identity it connects as.
+        public var clientCA: String?
+
+        public init(certificate: String, key: String, clientCA: String? = nil) {
+            self.certificate = certificate
+            self.key = key
+            self.clientCA = clientCA
+        }
     }
 
     /// The local status and control interface.

@@ -14,7 +14,7 @@ extension EdgeConfiguration {
                     + "ocpp.unknown_stations: pending")
         }
         let withoutPassword = stations.filter { $0.passwordHash == nil }.map(\.id)
-        if ocpp.basicAuth, !withoutPassword.isEmpty {
+        if ocpp.basicAuth, ocpp.tls?.clientCA == nil, !withoutPassword.isEmpty {
             warnings.append(
                 "stations: ocpp.basic_auth is on (the default), so \(withoutPassword.joined(separator: ", ")) cannot connect "
                     + "until each has a password_hash (echo -n 'its password' | gridside-edge hash-password)")

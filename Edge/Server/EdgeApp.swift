@@ -233,6 +233,12 @@ public struct EdgeApp: Sendable {
         configuration.minimumTLSVersion = .tlsv12
         // Chargers often drop the TCP connection without a TLS close_notify; don't hold the socket 5 s for it.
         configuration.shutdownTimeout = .seconds(1)
+        if let clientCA = tls.clientCA {
+            // Security profile 3: a charger without a certificate of this CA does not complete the handshake; the
+            // identity it names is checked against its URL at the upgrade (a charger's certificate names no host).
+            configuration.certificateVerification = .noHostnameVerification
+            configuration.trustRoots = .file(clientCA)
+        }
         return configuration
     }
 }

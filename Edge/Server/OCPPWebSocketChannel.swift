@@ -5,7 +5,10 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import NIOWebSocket
+import SwiftASN1
+import X509
 
 /// The child channel of the OCPP port: an HTTP/1.1 request that must upgrade to a WebSocket.
 ///
@@ -62,8 +65,11 @@ struct OCPPWebSocketChannel: ServerChildChannel {
                 enableAutomaticErrorHandling: false,
                 shouldUpgrade: { channel, head in
                     let promise = channel.eventLoop.makePromise(of: HTTPHeaders?.self)
+                    // Read on the event loop, before the decision's task: the identity a client certificate names.
+                    let certified = Self.certificateIdentity(channel)
                     promise.completeWithTask {
-                        let decided = await self.decide(head, remote: channel.remoteAddress, logger: logger)
+                        let decided = await self.decide(
+                            head, remote: channel.remoteAddress, certified: certified, logger: logger)
                         decision.withLockedValue { $0 = decided }
                         if case .accept(_, let headers) = decided { return headers }
                         return nil
@@ -122,8 +128,25 @@ struct OCPPWebSocketChannel: ServerChildChannel {
         }
     }
 
+    /// The common name of the client certificate the charger presented over TLS (security profile 3), if any: ""
+    /// for a certificate without one.
+    static func certificateIdentity(_ channel: any Channel) -> String? {
+        guard let handler = try? channel.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self),
+            let peer = handler.peerCertificate, let certificate = try? Certificate(derEncoded: try peer.toDERBytes())
+        else { return nil }
+        for rdn in certificate.subject {
+            for attribute in rdn where attribute.type == .RDNAttributeType.commonName {
+                return attribute.value.description
+            }
+        }
+        return ""
+    }
+
     /// Decides on an upgrade request: station identity from the last path segment, subprotocol, admission.
-    func decide(_ head: HTTPRequestHead, remote: SocketAddress?, logger: Logger) async -> Decision {
+    /// `certified` is the identity a verified client certificate names (security profile 3).
+    func decide(_ head: HTTPRequestHead, remote: SocketAddress?, certified: String? = nil, logger: Logger) async
+        -> Decision
+    {
         let remoteAddress = remote?.description ?? "unknown"
         guard let stationId = Self.stationIdentity(fromPath: head.uri) else {
             return .refuse(Refusal(status: .notFound, reason: "the URL must end with the station identity"))
@@ -149,7 +172,18 @@ struct OCPPWebSocketChannel: ServerChildChannel {
                     reason: "unsupported subprotocol \(offered.joined(separator: ", ")); this edge speaks "
                         + Self.supportedSubprotocols.joined(separator: ", ")))
         }
-        switch await central.admit(stationId: stationId, authorization: head.headers.first(name: "Authorization")) {
+        if let certified, certified != stationId {
+            central.metrics.authFailure(reason: "certificate_identity")
+            logger.warning(
+                "station refused: its client certificate names another identity",
+                metadata: ["station": "\(stationId)", "certificate": "\(certified.debugDescription.prefix(64))"])
+            return .refuse(
+                Refusal(status: .unauthorized, reason: "the client certificate is not the certificate of this station"))
+        }
+        switch await central.admit(
+            stationId: stationId, authorization: head.headers.first(name: "Authorization"),
+            certified: certified == stationId)
+        {
         case .accepted:
             return .accept(
                 Accepted(stationId: stationId, subprotocol: subprotocol, remoteAddress: remoteAddress), responseHeaders: headers)

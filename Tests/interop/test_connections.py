@@ -278,6 +278,66 @@ def test_wss_with_a_configured_certificate(make_edge, tmp_path):
 
 
 
+def make_profile3_certificates(directory) -> dict[str, tuple[str, str]]:
+    """With openssl: the edge's server certificate, a CA for chargers, two chargers' certificates of that CA, and one
+    of another CA naming the first charger."""
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], cwd=directory, check=True, capture_output=True, timeout=60)
+
+    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
+            "server.key", "-out", "server.crt", "-days", "2", "-subj", "/CN=localhost",
+            "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1")
+    for ca in ("ca", "rogue-ca"):
+        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
+                f"{ca}.key", "-out", f"{ca}.crt", "-days", "2", "-subj", f"/CN=Gridside test {ca}")
+    made = {}
+    for name, identity, ca in (("cp1", "CP-CERT-1", "ca"), ("cp2", "CP-CERT-2", "ca"), ("rogue", "CP-CERT-1", "rogue-ca")):
+        openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", f"{name}.key",
+                "-out", f"{name}.csr", "-subj", f"/O=Charger maker/CN={identity}")
+        openssl("x509", "-req", "-in", f"{name}.csr", "-CA", f"{ca}.crt", "-CAkey", f"{ca}.key", "-CAcreateserial",
+                "-out", f"{name}.crt", "-days", "2")
+        made[name] = (str(directory / f"{name}.crt"), str(directory / f"{name}.key"))
+    made["server"] = (str(directory / "server.crt"), str(directory / "server.key"))
+    made["ca"] = (str(directory / "ca.crt"), "")
+    return made
+
+
+def test_security_profile_3_a_charger_is_its_client_certificate(make_edge, tmp_path):
+    """Security review, finding 20: wss:// with client certificates verified against a configured CA, the station's
+    identity taken from the certificate (its common name) and checked against the URL; the certificate stands for
+    Basic auth."""
+    certificates = make_profile3_certificates(tmp_path)
+    server_crt, server_key = certificates["server"]
+    edge = make_edge({"ocpp": {"basic_auth": True, "unknown_stations": "accept",
+                               "tls": {"certificate": server_crt, "key": server_key,
+                                       "client_ca": certificates["ca"][0]}}})
+
+    def context(client: str | None) -> ssl.SSLContext:
+        made = ssl.create_default_context(cafile=server_crt)
+        if client:
+            made.load_cert_chain(*certificates[client])
+        return made
+
+    async def body():
+        async with charger(edge, "CP-CERT-1", ssl=context("cp1")) as cp:
+            assert (await cp.boot()).status == "Accepted", "no password: the certificate is the credential"
+            await cp.call(call.Heartbeat(), suppress=False)
+        # Another charger's certificate, of the right CA, for this identity.
+        refused = await refused_status(edge, "CP-CERT-1", ssl=context("cp2"))
+        assert refused.response.status_code == 401
+        # A certificate of another CA, or none: the TLS handshake itself fails.
+        for client in ("rogue", None):
+            with pytest.raises(Exception) as failed:
+                async with ws_connect(edge.ws_url("CP-CERT-1"), ssl=context(client), subprotocols=["ocpp1.6"],
+                                      open_timeout=5):
+                    pass
+            assert not isinstance(failed.value, websockets.exceptions.InvalidStatus), f"{client}: got as far as HTTP"
+
+    arun(body())
+    assert edge.station("CP-CERT-1")["vendor"] == "Interop"
+    assert metric_sum(edge.metrics(), "ocpp_auth_failures_total", reason="certificate_identity") == 1
+
+
 def test_sigterm_closes_connected_chargers_with_1001_and_exits_0(edge):
     async def body():
         async with charger(edge, "CP-SHUTDOWN-1") as cp1, raw_socket(edge, "CP-SHUTDOWN-2") as raw:
