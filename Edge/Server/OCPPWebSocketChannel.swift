@@ -144,7 +144,9 @@ struct OCPPWebSocketChannel: ServerChildChannel {
 
     /// Decides on an upgrade request: station identity from the last path segment, subprotocol, admission.
     /// `certified` is the identity a verified client certificate names (security profile 3).
-    func decide(_ head: HTTPRequestHead, remote: SocketAddress?, certified: String? = nil, logger: Logger) async
+    func decide(
+        _ head: HTTPRequestHead, remote: SocketAddress?, certified: String? = nil, logger: Logger
+    ) async
         -> Decision
     {
         let remoteAddress = remote?.description ?? "unknown"
