@@ -103,6 +103,10 @@ public struct CloudApp: Sendable {
                 services: [
                     .init(service: RepositoryService(repository: repository, logger: logger)),
                     .init(service: client), .init(service: ingest), .init(service: rollout), .init(service: app),
+                    .init(
+                        service: RetentionService(
+                            repository: repository, appliedDays: configuration.appliedRetentionDays,
+                            recordDays: configuration.retentionDays, logger: logger)),
                     // Stopped first (services stop in reverse order): open dashboard pages' event streams end, so the
                     // HTTP server's graceful shutdown does not wait on them.
                     .init(service: LiveFeedService(live: live)),
@@ -131,5 +135,31 @@ struct RepositoryService: Service {
         try? await gracefulShutdown()
         try repository.close()
         logger.notice("store closed")
+    }
+}
+
+/// Once an hour removes what is older than the store's retention (security review, finding 7: the record of every
+/// applied message, samples and events were kept for ever). Sessions stay.
+struct RetentionService: Service {
+    let repository: any CloudRepository
+    let appliedDays: Int
+    let recordDays: Int
+    let logger: Logger
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                let now = Date()
+                do {
+                    let removed = try await repository.prune(
+                        appliedBefore: now.addingTimeInterval(-Double(appliedDays) * 86_400),
+                        recordsBefore: now.addingTimeInterval(-Double(recordDays) * 86_400))
+                    if removed > 0 { logger.notice("old records removed", metadata: ["rows": "\(removed)"]) }
+                } catch {
+                    logger.error("could not remove old records", metadata: ["error": "\(error)"])
+                }
+                try await Task.sleep(for: .seconds(3600))
+            }
+        }
     }
 }

@@ -7,6 +7,9 @@ import Yams
 public struct CloudConfiguration: Sendable, Equatable {
     public var http: HTTP
     public var storePath: String
+    /// How long the record of each applied message (the repeat check) is kept, and how long samples and events are.
+    public var appliedRetentionDays = 90
+    public var retentionDays = 400
     public var mqtt: MQTTConfiguration
     /// With a name, ingest subscribes as `$share/<name>/…`, so several cloud instances split the messages.
     public var sharedSubscription: String?
@@ -57,7 +60,11 @@ extension ConfigReader {
         if let publicURL, !(publicURL.hasPrefix("https://") || publicURL.hasPrefix("http://")) || URL(string: publicURL) == nil {
             problem("http.public_url", "must be an http(s) URL such as https://cloud.example.com, got '\(publicURL)'")
         }
-        let store = mapping(top["store"], at: "store", allowed: ["url"]) ?? [:]
+        let store =
+            mapping(top["store"], at: "store", allowed: ["url", "retention_days", "applied_retention_days"]) ?? [:]
+        let retentionDays = integer(store["retention_days"], at: "store.retention_days", in: 30...3650, default: 400)
+        let appliedRetentionDays = integer(
+            store["applied_retention_days"], at: "store.applied_retention_days", in: 7...3650, default: 90)
         let url = string(store["url"], at: "store.url", default: "sqlite:///var/lib/gridside/cloud.sqlite") ?? ""
         var storePath = ""
         if url.hasPrefix("sqlite://") {
@@ -99,7 +106,7 @@ extension ConfigReader {
         let ingest = mapping(top["ingest"], at: "ingest", allowed: ["max_payload_bytes", "site_rate", "site_burst"]) ?? [:]
         let commands = mapping(top["commands"], at: "commands", allowed: ["timeout_s"]) ?? [:]
         let log = mapping(top["log"], at: "log", allowed: ["level"]) ?? [:]
-        return CloudConfiguration(
+        var configuration = CloudConfiguration(
             http: .init(
                 host: host, port: port, certificate: certificate, key: key,
                 publicURL: publicURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }),
@@ -117,5 +124,8 @@ extension ConfigReader {
             logLevel: choice(
                 log["level"], at: "log.level", from: ["trace", "debug", "info", "notice", "warning", "error", "critical"],
                 default: "info"))
+        configuration.retentionDays = retentionDays
+        configuration.appliedRetentionDays = appliedRetentionDays
+        return configuration
     }
 }

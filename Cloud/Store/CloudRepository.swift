@@ -146,6 +146,12 @@ public protocol CloudRepository: Sendable {
     /// The last FirmwareStatusNotification of a station that the cloud received at or after `since` (its own clock).
     func firmwareStatus(station: StationKey, since: Date) async throws -> (status: String, time: Date)?
 
+    // MARK: Retention
+    /// Removes the records of messages applied before `appliedBefore` (a message older than that cannot come again:
+    /// its edge had it acknowledged long since) and samples and events before `recordsBefore` (sessions stay);
+    /// returns how many rows went.
+    func prune(appliedBefore: Date, recordsBefore: Date) async throws -> Int
+
     // MARK: Dashboard
     /// Per site: connectors by state, stations offline, live charging power, active sessions.
     func siteSummaries(in scope: Scope?) async throws -> [SiteSummary]

@@ -1,3 +1,4 @@
+public import Foundation
 import GRDB
 
 extension SQLiteRepository {
@@ -35,5 +36,27 @@ extension SQLiteRepository {
             }
             return true
         }
+    }
+
+    public func prune(appliedBefore: Date, recordsBefore: Date) async throws -> Int {
+        var removed = 0
+        for (table, column, cutoff) in [
+            ("applied", "received_at", appliedBefore), ("meter_sample", "at", recordsBefore),
+            ("session_sample", "at", recordsBefore), ("event", "at", recordsBefore),
+        ] {
+            // A few thousand rows per write, so that ingest goes on in between.
+            while true {
+                let count = try await pool.write { db in
+                    try db.execute(
+                        sql: """
+                            DELETE FROM \(table) WHERE rowid IN (SELECT rowid FROM \(table) WHERE \(column) < ? LIMIT 5000)
+                            """, arguments: [cutoff.milliseconds])
+                    return db.changesCount
+                }
+                removed += count
+                if count == 0 { break }
+            }
+        }
+        return removed
     }
 }

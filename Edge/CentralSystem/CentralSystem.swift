@@ -42,7 +42,8 @@ public final class CentralSystem: Sendable {
         configuredStations = Mutex(
             Dictionary(configuration.stations.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first }))
         handler = OCPP16Handler(
-            store: store, authorizer: authorizer, heartbeatInterval: configuration.ocpp.heartbeatInterval, live: live, now: now)
+            store: store, authorizer: authorizer, heartbeatInterval: configuration.ocpp.heartbeatInterval, live: live,
+            metrics: metrics, now: now)
     }
 
     /// Loads the configured tokens and stations into the store; run once at start.

@@ -9,12 +9,14 @@ public final class EdgeMetrics: Sendable {
     /// Counters and timers by label and dimension values.
     private let metrics = Mutex<[String: any AnyObject & Sendable]>([:])
     private let connectedStations: Meter
+    private let diskFree: Gauge
     let storeCommitSize: Recorder
     let storeCommitDuration: Timer
 
     public init(factory: any MetricsFactory) {
         self.factory = factory
         connectedStations = Meter(label: "ocpp_connected_stations", factory: factory)
+        diskFree = Gauge(label: "store_disk_free_bytes", factory: factory)
         storeCommitSize = Recorder(label: "store_commit_batch_size", factory: factory)
         storeCommitDuration = Timer(label: "store_commit_duration_seconds", factory: factory)
     }
@@ -42,6 +44,14 @@ public final class EdgeMetrics: Sendable {
     public func stationConnected() { connectedStations.increment() }
     /// Counts a station connection closed.
     public func stationDisconnected() { connectedStations.decrement() }
+
+    /// Counts a call refused because its station used its share of writes for now (security review, finding 7).
+    public func rateLimited(action: String) {
+        counter("ocpp_rate_limited_total", ["action": Self.label(action: action)]).increment()
+    }
+
+    /// The bytes free where the store is.
+    public func diskFree(bytes: Int64) { diskFree.record(bytes) }
 
     /// Counts a refused connection attempt.
     public func authFailure(reason: String) {

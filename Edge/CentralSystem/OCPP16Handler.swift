@@ -10,6 +10,7 @@ struct OCPP16Handler: Sendable {
     let authorizer: Authorizer
     let heartbeatInterval: Int
     let live: LiveConnectors
+    let metrics: EdgeMetrics
     let now: @Sendable () -> Date
     let coder = PayloadCoder()
 
@@ -37,6 +38,11 @@ struct OCPP16Handler: Sendable {
     private func dispatch(_ call: OCPPFrame.Call, session: StationSession) async throws -> [UInt8] {
         if session.approval != .accepted, !Self.allowedBeforeAcceptance.contains(call.action) {
             throw OCPPError(.securityError, "station is not accepted by the central system yet: only BootNotification")
+        }
+        if let kind = Self.quotaKind[call.action], !session.allow(kind, now: now()) {
+            metrics.rateLimited(action: call.action)
+            throw OCPPError(
+                .genericError, "too many \(call.action) messages from this station; it is kept again in a moment")
         }
         switch call.action {
         case OCPP16.BootNotificationRequest.action: return try await run(call) { try await bootNotification($0, session) }
@@ -287,12 +293,25 @@ struct OCPP16Handler: Sendable {
         return samples
     }
 
+    /// What counts against a station's share of writes (security review, finding 7).
+    static let quotaKind: [String: StationQuota.Kind] = [
+        OCPP16.DataTransferRequest.action: .event, OCPP16.FirmwareStatusNotificationRequest.action: .event,
+        OCPP16.DiagnosticsStatusNotificationRequest.action: .event, OCPP16.StatusNotificationRequest.action: .status,
+        OCPP16.AuthorizeRequest.action: .authorize,
+    ]
+
     private func dataTransfer(
         _ request: OCPP16.DataTransferRequest, _ session: StationSession
     ) async throws -> OCPP16.DataTransferResponse {
         var detail = ["vendorId": request.vendorId.value]
         detail["messageId"] = request.messageId?.value
-        detail["data"] = request.data
+        if let data = request.data, data.utf8.count > StationQuota.maxDataTransferBytes {
+            // Kept in part: a charger cannot make the edge store (and send the cloud) megabytes per message.
+            detail["data"] = String(decoding: data.utf8.prefix(StationQuota.maxDataTransferBytes), as: UTF8.self)
+            detail["dataTruncatedFrom"] = String(data.utf8.count)
+        } else {
+            detail["data"] = request.data
+        }
         try await record(session, kind: "data_transfer", detail)
         // No vendor extensions are implemented; the spec's answer for that is UnknownVendorId.
         return .init(status: .unknownVendorId)

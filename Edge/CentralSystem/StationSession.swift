@@ -21,6 +21,7 @@ public final class StationSession: Sendable {
         var approval: StationApprovalState
         var lastMessageAt: Date
         var closed = false
+        var quota = StationQuota()
     }
 
     init(
@@ -51,6 +52,9 @@ public final class StationSession: Sendable {
 
     /// When the station last sent anything.
     public var lastMessageAt: Date { state.withLock { $0.lastMessageAt } }
+
+    /// Takes one of the station's share of `kind` (see ``StationQuota``); false when it has used it for now.
+    func allow(_ kind: StationQuota.Kind, now: Date) -> Bool { state.withLock { $0.quota.allow(kind, now: now) } }
 
     /// Notes that the station showed a sign of life (any frame, a pong included).
     public func touch(_ now: Date) { state.withLock { $0.lastMessageAt = now } }

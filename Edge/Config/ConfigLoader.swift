@@ -62,8 +62,9 @@ extension ConfigReader {
         let http = mapping(top["http"], at: "http", allowed: ["listen"]) ?? [:]
         let (httpHost, httpPort) = listenAddress(http["listen"], at: "http.listen", default: ("127.0.0.1", 9001))
         if ocppPort == httpPort, ocppPort != 0 { problem("http.listen", "uses port \(httpPort), which ocpp.listen uses too") }
-        let store = mapping(top["store"], at: "store", allowed: ["path"]) ?? [:]
+        let store = mapping(top["store"], at: "store", allowed: ["path", "retention_days"]) ?? [:]
         let storePath = string(store["path"], at: "store.path", default: "/var/lib/gridside/edge.sqlite") ?? ""
+        let retentionDays = integer(store["retention_days"], at: "store.retention_days", in: 7...3650, default: 400)
         let authorization = mapping(top["authorization"], at: "authorization", allowed: ["unknown_tokens", "tokens"]) ?? [:]
         let log = mapping(top["log"], at: "log", allowed: ["level"]) ?? [:]
         let level = choice(
@@ -85,7 +86,7 @@ extension ConfigReader {
                 maxFrameBytes: integer(
                     ocpp["max_frame_bytes"], at: "ocpp.max_frame_bytes", in: 1024...16_777_216, default: 65_536)),
             http: .init(host: httpHost, port: httpPort),
-            store: .init(path: storePath),
+            store: .init(path: storePath, retentionDays: retentionDays),
             authorization: .init(
                 unknownTokens: enumeration(authorization["unknown_tokens"], at: "authorization.unknown_tokens", default: .reject),
                 tokens: tokens(authorization["tokens"])),

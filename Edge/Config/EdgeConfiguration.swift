@@ -68,6 +68,13 @@ public struct EdgeConfiguration: Sendable, Equatable {
     /// Where the edge keeps its state.
     public struct Store: Sendable, Equatable {
         public var path: String
+        /// Meter samples, status changes and events older than this many days are removed (sessions stay).
+        public var retentionDays: Int
+
+        public init(path: String, retentionDays: Int = 400) {
+            self.path = path
+            self.retentionDays = retentionDays
+        }
     }
 
     /// How tokens are authorized while the edge decides alone.

@@ -154,6 +154,10 @@ public struct EdgeApp: Sendable {
                 services: [
                     .init(service: EventLoopService(group: eventLoops)),
                     .init(service: StoreService(store: store, logger: logger)),
+                    .init(
+                        service: RetentionService(
+                            store: store, path: configuration.store.path, days: configuration.store.retentionDays,
+                            metrics: metrics, logger: logger)),
                 ] + meterBuses.map { .init(service: $0) } + [
                     .init(service: ocppApp), .init(service: httpApp), .init(service: LivenessService(central: central)),
                     .init(service: loadController),
@@ -253,6 +257,40 @@ struct StoreService: Service {
         await store.drain()
         try store.close()
         logger.notice("store closed; every acknowledged message is on disk")
+    }
+}
+
+/// Once an hour removes what is older than `store.retention_days`, and every minute notes the disk space left
+/// (`store_disk_free_bytes`) (security review, finding 7).
+struct RetentionService: Service {
+    let store: EdgeStore
+    let path: String
+    let days: Int
+    let metrics: EdgeMetrics
+    let logger: Logger
+
+    func run() async throws {
+        // Ends at once when the edge shuts down, not after the minute's sleep.
+        try? await cancelWhenGracefulShutdown { try await loop() }
+    }
+
+    private func loop() async throws {
+        var minutes = 0
+        while !Task.isCancelled {
+            if let free = store.freeDiskBytes(path: path) { metrics.diskFree(bytes: free) }
+            if minutes % 60 == 0 {
+                do {
+                    let removed = try await store.prune(before: Date().addingTimeInterval(-Double(days) * 86_400))
+                    if removed > 0 {
+                        logger.notice("old records removed", metadata: ["rows": "\(removed)", "retention_days": "\(days)"])
+                    }
+                } catch {
+                    logger.error("could not remove old records", metadata: ["error": "\(error)"])
+                }
+            }
+            minutes += 1
+            try await Task.sleep(for: .seconds(60))
+        }
     }
 }
 

@@ -1,4 +1,3 @@
-import CentralSystem
 import CoreMetrics
 import EdgeConfig
 import EdgeStore
@@ -6,6 +5,8 @@ import Foundation
 import Logging
 import Synchronization
 import Testing
+
+@testable import CentralSystem
 
 /// The central system without sockets: a transport that records what the edge does to a connection.
 @Suite struct CentralSystemTests {
@@ -74,5 +75,21 @@ import Testing
             await rejecting.admit(stationId: "STRANGER", authorization: nil) == .refused(status: 404, reason: "unknown station"))
         try await rejecting.prepare()
         #expect(await rejecting.admit(stationId: "KNOWN", authorization: nil) == .accepted)
+    }
+}
+
+@Suite struct StationQuotaTests {
+    @Test func aStationMayBurstThenKeepsToItsRate() {
+        // Security review, finding 7: one charger looping on DataTransfer could fill the edge's disk.
+        var quota = StationQuota()
+        let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+        let burst = (0..<100).filter { _ in quota.allow(.event, now: t0) }.count
+        #expect(burst == 20)
+        let halfASecondLater = quota.allow(.event, now: t0 + 0.5)
+        let aSecondAndAHalfLater = quota.allow(.event, now: t0 + 1.5)
+        let anotherKind = quota.allow(.status, now: t0)
+        #expect(!halfASecondLater)
+        #expect(aSecondAndAHalfLater, "one a second")
+        #expect(anotherKind, "each kind has its own share")
     }
 }

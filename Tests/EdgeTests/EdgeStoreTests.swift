@@ -332,3 +332,35 @@ final class BatchCounter: @unchecked Sendable {
         #expect(ReadingsJSON.encode([]) == "[]")
     }
 }
+
+@Suite struct RetentionTests {
+    let directory = TemporaryDirectory()
+
+    @Test func oldSamplesStatusesAndEventsGoAndSessionsStay() async throws {
+        // Security review, finding 7: nothing the edge recorded was ever removed.
+        let store = try EdgeStore(path: directory.file("edge.sqlite"))
+        let now = Date()
+        let old = now.addingTimeInterval(-500 * 86_400)
+        try await store.write { db in
+            for (index, time) in [old, old, now].enumerated() {
+                try db.execute(
+                    sql: """
+                        INSERT INTO meter_sample (station_id, connector_id, timestamp, readings) VALUES ('CP1', 1, ?, '[]');
+                        INSERT INTO event (station_id, kind, detail, timestamp) VALUES ('CP1', 'data_transfer', '{}', ?);
+                        INSERT INTO status_log (station_id, connector_id, status, timestamp, received_at)
+                            VALUES ('CP1', 1, 'Available', ?, ?);
+                        INSERT INTO session (station_id, connector_id, id_tag, meter_start_wh, start_time, recorded_from,
+                            created_at)
+                            VALUES ('CP1', 1, 'T\(index)', 0, ?, 'start', ?)
+                        """, arguments: [time.stored, time.stored, time.stored, time.stored, time.stored, time.stored])
+            }
+        }
+        #expect(try await store.prune(before: now.addingTimeInterval(-400 * 86_400), batch: 1) == 6)
+        let left = try await store.pool.read { db in
+            try ["meter_sample", "event", "status_log", "session"].map {
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \($0)") ?? -1
+            }
+        }
+        #expect(left == [1, 1, 1, 3], "the recent rows, and every session")
+    }
+}

@@ -60,3 +60,39 @@ import Testing
         #expect(try await replacements(store).map(\.severity).sorted() == ["error", "warning"])
     }
 }
+
+@Suite struct CloudRetentionTests {
+    let directory = TemporaryDirectory()
+
+    @Test func oldRepeatChecksSamplesAndEventsGoAndSessionsStay() async throws {
+        // Security review, finding 7: one row per message ever received was kept for ever, and samples and events.
+        let store = try SQLiteRepository(path: directory.file("cloud.sqlite"))
+        _ = try await store.addSite(id: "s", name: "S", at: Date())
+        let old = Date() - 500 * 86_400
+        for (seq, time) in [(Int64(1), old), (2, Date())] {
+            _ = try await store.apply(
+                [
+                    UpEnvelope(
+                        site: "s", seq: seq * 10, timestamp: time,
+                        message: .sessionStart(
+                            SessionStarted(
+                                station: "CP1", connector: 1, transactionId: Int(seq), idTag: "T", authStatus: "Accepted",
+                                meterStartWh: 0, startTime: time))),
+                    UpEnvelope(
+                        site: "s", seq: seq * 10 + 1, timestamp: time,
+                        message: .sessionUpdate(
+                            SessionProgress(
+                                station: "CP1", connector: 1, transactionId: Int(seq), time: time, energyWh: 5, powerW: 1,
+                                currentA: 1, soc: nil))),
+                    UpEnvelope(
+                        site: "s", seq: seq * 10 + 2, timestamp: time,
+                        message: .event(SiteEvent(station: "CP1", kind: "x", severity: "info", detail: "{}", time: time))),
+                ], receivedAt: time)
+        }
+        let removed = try await store.prune(appliedBefore: Date() - 90 * 86_400, recordsBefore: Date() - 400 * 86_400)
+        #expect(removed == 3 + 1 + 1, "three repeat checks, a sample, an event")
+        #expect(try await store.sessions(SessionFilter()).items.count == 2, "sessions stay")
+        #expect(try await store.sessionSamples(site: "s", transactionId: 1, limit: 10).isEmpty)
+        #expect(try await store.sessionSamples(site: "s", transactionId: 2, limit: 10).count == 1)
+    }
+}
