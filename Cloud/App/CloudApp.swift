@@ -26,7 +26,17 @@ public struct CloudApp: Sendable {
     }
 
     /// Opens (creating) the store of the configuration.
+    /// Where the cloud's store was before the cloud had a user and a state directory of its own.
+    static let storeBefore = "/var/lib/gridside/cloud.sqlite"
+
     public static func openStore(_ configuration: CloudConfiguration) throws -> SQLiteRepository {
+        let fileManager = FileManager.default
+        if configuration.storePath == "/var/lib/gridside-cloud/cloud.sqlite",
+            !fileManager.fileExists(atPath: configuration.storePath), fileManager.fileExists(atPath: Self.storeBefore)
+        {
+            // A new, empty store would hide every site, user and session of the old one.
+            throw StoreMoved(from: Self.storeBefore, to: configuration.storePath)
+        }
         let directory = URL(fileURLWithPath: configuration.storePath).deletingLastPathComponent().path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         return try SQLiteRepository(path: configuration.storePath)
@@ -161,5 +171,17 @@ struct RetentionService: Service {
                 try await Task.sleep(for: .seconds(3600))
             }
         }
+    }
+}
+
+/// The store is still where it was before the cloud had a state directory of its own.
+public struct StoreMoved: Error, CustomStringConvertible {
+    let from: String
+    let to: String
+
+    public var description: String {
+        "the cloud's store is now \(to), and one from before is at \(from): stop the cloud, move it (with its -wal and "
+            + "-shm files and the self-signed certificate pair) to /var/lib/gridside-cloud/, owned by gridside-cloud, and "
+            + "start again"
     }
 }

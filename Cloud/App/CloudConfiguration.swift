@@ -65,11 +65,11 @@ extension ConfigReader {
         let retentionDays = integer(store["retention_days"], at: "store.retention_days", in: 30...3650, default: 400)
         let appliedRetentionDays = integer(
             store["applied_retention_days"], at: "store.applied_retention_days", in: 7...3650, default: 90)
-        let url = string(store["url"], at: "store.url", default: "sqlite:///var/lib/gridside/cloud.sqlite") ?? ""
+        let url = string(store["url"], at: "store.url", default: "sqlite:///var/lib/gridside-cloud/cloud.sqlite") ?? ""
         var storePath = ""
         if url.hasPrefix("sqlite://") {
             storePath = String(url.dropFirst("sqlite://".count))
-            if storePath.isEmpty { problem("store.url", "needs a file path, like sqlite:///var/lib/gridside/cloud.sqlite") }
+            if storePath.isEmpty { problem("store.url", "needs a file path, like sqlite:///var/lib/gridside-cloud/cloud.sqlite") }
         } else if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
             problem("store.url", "PostgreSQL is not supported yet; use sqlite:///path/to/cloud.sqlite")
         } else {

@@ -62,6 +62,10 @@ def test_the_units_restart_always_wait_for_the_clock_and_bound_memory_and_tasks(
         assert values["RemoveIPC"] == ["yes"], name
     edge = unit("gridside-edge.service")
     assert edge["Type"] == ["notify"] and edge["WatchdogSec"] == ["30s"]
+    # Each its own user and state directory (security review, finding 22).
+    cloud = unit("gridside-cloud.service")
+    assert edge["User"] == ["gridside"] and cloud["User"] == ["gridside-cloud"]
+    assert edge["StateDirectory"] == ["gridside"] and cloud["StateDirectory"] == ["gridside-cloud"]
     # systemd's own reading of them, with the binaries where the units expect them.
     analyze = shutil.which("systemd-analyze")
     if analyze:
