@@ -74,9 +74,12 @@ public struct APIRequestContext: RequestContext {
     public var webSession: WebSessionRecord?
     /// The signed-in user, as loaded for the session (the dashboard reads their chosen language from it).
     public var user: UserRecord?
+    /// The client's address, without its port (nil in tests without a socket).
+    public let clientAddress: String?
 
     public init(source: Source) {
         coreContext = .init(source: source)
+        clientAddress = source.channel.remoteAddress?.ipAddress
         identity = nil
         webSession = nil
         user = nil

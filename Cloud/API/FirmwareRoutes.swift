@@ -23,7 +23,8 @@ extension CloudAPI {
                 if request.headers[.contentType]?.hasPrefix("application/json") == true {
                     let input = try await decode(ExternalImageInput.self, from: request)
                     return try await FirmwareCatalog.addExternal(
-                        name: input.name, version: input.version, url: input.url, user: identity.user,
+                        name: input.name, version: input.version, url: input.url,
+                        allowUnencrypted: input.allowUnencrypted ?? false, user: identity.user,
                         organization: identity.organization, repository: repository)
                 }
                 let query = Query(request)
@@ -161,4 +162,5 @@ struct ExternalImageInput: Decodable {
     let name: String
     let version: String
     let url: String
+    let allowUnencrypted: Bool?
 }

@@ -376,7 +376,9 @@ enum OpenAPIFragments {
             "requestBody": {"required": true, "content": {
              "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
              "application/json": {"schema": {"type": "object", "required": ["name", "version", "url"], "properties": {
-              "name": {"type": "string"}, "version": {"type": "string"}, "url": {"type": "string", "format": "uri"}}}}}},
+              "name": {"type": "string"}, "version": {"type": "string"},
+              "url": {"type": "string", "format": "uri", "description": "https:// or ftps://"},
+              "allowUnencrypted": {"type": "boolean", "description": "true: an http:// or ftp:// url is taken too"}}}}}},
             "responses": {
              "201": {"description": "Created", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/FirmwareImage"}}}},
              "400": {"$ref": "#/components/responses/P400"}, "401": {"$ref": "#/components/responses/P401"},

@@ -67,14 +67,22 @@ public enum FirmwareCatalog {
     }
 
     /// An image the stations download from somewhere else.
+    /// `allowUnencrypted`: an `http` or `ftp` URL is taken only when asked for explicitly (security review, finding
+    /// 20: on the way to the charger the image can be replaced).
     public static func addExternal(
-        name: String, version: String, url: String, user: String?, organization: String?, repository: any CloudRepository
+        name: String, version: String, url: String, allowUnencrypted: Bool = false, user: String?, organization: String?,
+        repository: any CloudRepository
     ) async throws -> FirmwareImage {
         try check(name: name, version: version)
         guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(),
             ["http", "https", "ftp", "ftps"].contains(scheme), parsed.host != nil, url.count <= 512
         else {
             throw FirmwareError.invalid("url must be an http(s) or ftp(s) URL of at most 512 characters, got '\(url)'")
+        }
+        guard scheme == "https" || scheme == "ftps" || allowUnencrypted else {
+            throw FirmwareError.invalid(
+                "url is \(scheme)://, which anyone on the way can replace: use https:// or ftps://, or say "
+                    + "allowUnencrypted: true for a charger that can do no better")
         }
         let image = FirmwareImage(
             id: newId(), name: name, version: version, fileName: nil, size: nil, sha256: nil, url: url, createdAt: Date(),

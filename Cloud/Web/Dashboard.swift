@@ -22,6 +22,8 @@ public struct Dashboard: Sendable {
     /// How chargers reach this cloud, for firmware download URLs; nil: the address each request came to.
     let publicURL: String?
     let live: LiveFeed
+    /// Sign-in attempts per client address.
+    let signInLimit: SignInLimit
     /// The live streams open on this instance, and how often each re-reads its session and grants.
     let liveStreams = LiveStreams()
     let liveRecheck: Duration
@@ -35,8 +37,9 @@ public struct Dashboard: Sendable {
     public init(
         repository: any CloudRepository, relay: CommandRelay, live: LiveFeed, commandTimeout: Duration, logger: Logger,
         metricsFactory: any MetricsFactory = MetricsSystem.factory, publicURL: String? = nil,
-        liveRecheck: Duration = LiveStreams.recheck
+        liveRecheck: Duration = LiveStreams.recheck, signInsPerMinute: Double = 20
     ) throws {
+        signInLimit = SignInLimit(perMinute: signInsPerMinute, burst: signInsPerMinute)
         self.liveRecheck = liveRecheck
         self.publicURL = publicURL
         self.repository = repository
@@ -148,6 +151,13 @@ public struct Dashboard: Sendable {
     // MARK: Signing in
 
     private func signIn(_ request: Request, context: APIRequestContext) async throws -> Response {
+        guard signInLimit.allow(context.clientAddress ?? "unknown") else {
+            failedLogins.increment()
+            logger.warning(
+                "dashboard sign-in refused: too many attempts from one address",
+                metadata: ["client": "\(context.clientAddress ?? "unknown")"])
+            throw Problem(status: 429, detail: "too many sign-in attempts from this address; try again in a minute")
+        }
         var request = request
         let form = Form(String(buffer: try await request.collectBody(upTo: 1 << 16)))
         let name = form["user"]?.trimmingCharacters(in: .whitespaces) ?? ""

@@ -68,7 +68,8 @@ extension Dashboard {
         let form = Form(String(buffer: try await request.collectBody(upTo: 1 << 16)))
         _ = try await CloudAPI.firmware {
             try await FirmwareCatalog.addExternal(
-                name: form["name"] ?? "", version: form["version"] ?? "", url: form["url"] ?? "", user: identity.user,
+                name: form["name"] ?? "", version: form["version"] ?? "", url: form["url"] ?? "",
+                allowUnencrypted: form["allowUnencrypted"] == "on", user: identity.user,
                 organization: identity.organization, repository: repository)
         }
         return Response(status: .seeOther, headers: [.location: "/firmware"])

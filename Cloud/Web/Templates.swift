@@ -280,6 +280,7 @@ enum Templates {
         <label for="ex-name">{{t.fw_name}}</label><input id="ex-name" name="name" required maxlength="100">
         <label for="ex-version">{{t.fw_version}}</label><input id="ex-version" name="version" required maxlength="50">
         <label for="ex-url">URL</label><input id="ex-url" name="url" type="url" required maxlength="512">
+        <label for="ex-plain">{{t.fw_allowUnencrypted}}</label><input id="ex-plain" name="allowUnencrypted" type="checkbox">
         <button type="submit">{{t.fw_register}}</button>
         </form>
         </div>

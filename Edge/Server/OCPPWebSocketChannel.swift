@@ -49,6 +49,7 @@ struct OCPPWebSocketChannel: ServerChildChannel {
 
     let central: CentralSystem
     let maxFrameBytes: Int
+    let connections = ConnectionsPerAddress()
 
     init(central: CentralSystem, maxFrameBytes: Int) {
         self.central = central
@@ -56,7 +57,15 @@ struct OCPPWebSocketChannel: ServerChildChannel {
     }
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        channel.eventLoop.makeCompletedFuture {
+        guard connections.admit(channel) else {
+            central.metrics.authFailure(reason: "too_many_connections")
+            logger.warning(
+                "connection refused: too many open from one address",
+                metadata: ["remote": "\(channel.remoteAddress?.description ?? "unknown")"])
+            channel.close(promise: nil)
+            return channel.eventLoop.makeFailedFuture(ChannelError.inputClosed)
+        }
+        return channel.eventLoop.makeCompletedFuture {
             let decision = NIOLockedValueBox<Decision?>(nil)
             let upgrader = NIOTypedWebSocketServerUpgrader<Outcome>(
                 maxFrameSize: maxFrameBytes,

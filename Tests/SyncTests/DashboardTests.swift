@@ -21,7 +21,7 @@ import Testing
     /// Two sites with a station and a session each; staff users of every role, and two partners whose organizations
     /// are granted one site each.
     private func makeApp(
-        liveRecheck: Duration = LiveStreams.recheck
+        liveRecheck: Duration = LiveStreams.recheck, signInsPerMinute: Double = 1000
     ) async throws
         -> (some ApplicationProtocol, SQLiteRepository)
     {
@@ -65,7 +65,7 @@ import Testing
         let router = api.router()
         try Dashboard(
             repository: store, relay: relay, live: LiveFeed(), commandTimeout: .seconds(1), logger: Logger(label: "test"),
-            metricsFactory: NOOPMetricsHandler.instance, liveRecheck: liveRecheck
+            metricsFactory: NOOPMetricsHandler.instance, liveRecheck: liveRecheck, signInsPerMinute: signInsPerMinute
         ).addRoutes(to: router)
         return (Application(router: router), store)
     }
@@ -642,6 +642,21 @@ import Testing
                 body: ByteBuffer(string: "_csrf=\(admin.csrf)")
             ) { #expect($0.status == .seeOther) }
             #expect(try await store.apiToken(id: record.id)?.revoked == true)
+        }
+    }
+
+    @Test func oneClientAddressHasABoundedNumberOfSignInAttempts() async throws {
+        // Security review, finding 8: every attempt costs a bcrypt; one client could keep the cores busy.
+        let (app, _) = try await makeApp(signInsPerMinute: 3)
+        try await app.test(.router) { client in
+            var statuses: [HTTPResponse.Status] = []
+            for _ in 0..<5 {
+                try await client.execute(
+                    uri: "/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                    body: ByteBuffer(string: "user=nobody&password=wrong-guess-123")
+                ) { statuses.append($0.status) }
+            }
+            #expect(statuses == [.seeOther, .seeOther, .seeOther, .tooManyRequests, .tooManyRequests])
         }
     }
 

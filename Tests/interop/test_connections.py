@@ -8,6 +8,7 @@ import json
 import ssl
 import subprocess
 import threading
+import time
 
 import pytest
 import websockets
@@ -467,3 +468,35 @@ def test_a_configured_station_whose_identity_predates_the_rule_still_connects(ma
 
     arun(body())
     edge.wait_for_log(r"kept because it is configured or known")
+
+
+def test_one_address_holds_a_bounded_number_of_connections(edge):
+    """Security review, finding 17: one device could hold thousands of sockets on the OCPP port."""
+    import socket
+
+    def opened() -> socket.socket:
+        return socket.create_connection(("127.0.0.1", edge.ocpp_port), timeout=5)
+
+    def closed_by_the_edge(sock: socket.socket) -> bool:
+        sock.settimeout(2)
+        try:
+            return sock.recv(1) == b""
+        except (socket.timeout, TimeoutError):
+            return False
+        except ConnectionResetError:
+            return True
+
+    held = [opened() for _ in range(256)]
+    try:
+        extra = opened()
+        assert closed_by_the_edge(extra), "the 257th connection from one address stayed open"
+        extra.close()
+        held.pop().close()
+        time.sleep(0.5)
+        again = opened()
+        assert not closed_by_the_edge(again), "a place freed is taken again"
+        again.close()
+    finally:
+        for sock in held:
+            sock.close()
+    assert metric_sum(edge.metrics(), "ocpp_auth_failures_total", reason="too_many_connections") == 1

@@ -142,6 +142,8 @@ def test_a_stopped_campaign_sends_nothing_more_and_bad_requests_are_refused(make
                 {"name": "Vendor FW", "version": "9.9", "url": "https://firmware.example.com/v9.9.bin"})
             assert status == 201 and image["url"].endswith("v9.9.bin")
             for bad, detail in [({"name": "x", "version": "1", "url": "file:///etc/passwd"}, "url"),
+                                # Security review, finding 20: a plain download is taken only when asked for.
+                                ({"name": "x", "version": "1", "url": "http://firmware.example.com/a.bin"}, "https"),
                                 ({"name": "", "version": "1", "url": "https://a.example/b"}, "name")]:
                 status, body = await asyncio.to_thread(cloud.api, "POST", "/api/v1/firmware/images", bad)
                 assert status == 400 and detail in body["detail"], body
