@@ -75,20 +75,21 @@ public struct FirmwareRollout: Service {
                 !FirmwareTarget.finalStates.contains(target.state)
             else { continue }
             // Reports the cloud received after it sent the update (the cloud's clock, not the edge's).
-            guard let report = try await repository.firmwareStatus(station: target.key, since: sentAt) else {
+            let report = try await repository.firmwareStatus(station: target.key, since: sentAt)
+            let state = report.map { RolloutPlan.state(after: $0.status, current: target.state) } ?? target.state
+            guard let report, state != target.state else {
+                // Nothing new: a station silent for longer than the limit (none since the update was sent, or the same
+                // state since it last changed) is given up.
                 let silent = RolloutPlan.state(of: target.state, updatedAt: target.updatedAt, now: now)
                 if silent != target.state {
                     try await repository.updateTarget(
                         campaign: campaign.id, station: target.key, state: silent, sentAt: nil,
-                        detail: "no status from the station for \(Int(RolloutPlan.silenceLimit / 3600)) h", at: now)
+                        detail: "no new status from the station for \(Int(RolloutPlan.silenceLimit / 3600)) h", at: now)
                 }
                 continue
             }
-            let state = RolloutPlan.state(after: report.status, current: target.state)
-            if state != target.state {
-                try await repository.updateTarget(
-                    campaign: campaign.id, station: target.key, state: state, sentAt: nil, detail: report.status, at: now)
-            }
+            try await repository.updateTarget(
+                campaign: campaign.id, station: target.key, state: state, sentAt: nil, detail: report.status, at: now)
         }
     }
 

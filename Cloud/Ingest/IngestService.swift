@@ -124,13 +124,14 @@ public final class IngestService: Service, Sendable {
                     if self.backlog.withLock({ $0.count }) < self.limits.maxBatch / 4 {
                         try? await Task.sleep(for: .milliseconds(5))
                     }
-                    for (presence, envelope) in self.pendingPresence.withLock({ pending in
-                        defer { pending.removeAll() }
-                        return Array(pending.values)
-                    }) {
-                        await self.record(presence, of: envelope)
-                    }
                     while true {
+                        // Each round, so that a backlog that never drains does not hold presence back.
+                        for (presence, envelope) in self.pendingPresence.withLock({ pending in
+                            defer { pending.removeAll() }
+                            return Array(pending.values)
+                        }) {
+                            await self.record(presence, of: envelope)
+                        }
                         let batch = self.backlog.withLock { backlog in
                             let count = min(backlog.count, self.limits.maxBatch)
                             defer { backlog.removeFirst(count) }

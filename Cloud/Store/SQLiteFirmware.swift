@@ -187,6 +187,7 @@ extension SQLiteRepository {
                     sql: """
                         SELECT e.detail, e.at FROM event e
                         JOIN applied a ON a.site_id = e.site_id AND a.seq = e.seq
+                            AND a.epoch IN ('', COALESCE((SELECT epoch FROM site WHERE id = e.site_id), ''))
                         WHERE e.site_id = ? AND e.station_id = ? AND e.kind = 'firmware_status' AND a.received_at >= ?
                         ORDER BY e.at DESC, e.seq DESC LIMIT 1
                         """,

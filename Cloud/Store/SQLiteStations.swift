@@ -44,17 +44,20 @@ extension SQLiteRepository {
             ("applied", "received_at", appliedBefore), ("meter_sample", "at", recordsBefore),
             ("session_sample", "at", recordsBefore), ("event", "at", recordsBefore),
         ] {
-            // A few thousand rows per write, so that ingest goes on in between.
+            // Found in a read (which does not hold ingest's writes up, however long the scan), then removed a few
+            // thousand rows per write.
             while true {
-                let count = try await pool.write { db in
+                let rows = try await pool.read { db in
+                    try Int64.fetchAll(
+                        db, sql: "SELECT rowid FROM \(table) WHERE \(column) < ? LIMIT 5000", arguments: [cutoff.milliseconds])
+                }
+                if rows.isEmpty { break }
+                removed += try await pool.write { db in
                     try db.execute(
-                        sql: """
-                            DELETE FROM \(table) WHERE rowid IN (SELECT rowid FROM \(table) WHERE \(column) < ? LIMIT 5000)
-                            """, arguments: [cutoff.milliseconds])
+                        sql: "DELETE FROM \(table) WHERE rowid IN (\(Scope.placeholders(rows.count)))",
+                        arguments: StatementArguments(rows))
                     return db.changesCount
                 }
-                removed += count
-                if count == 0 { break }
             }
         }
         return removed

@@ -265,7 +265,13 @@ public final class CentralSystem: Sendable {
             let wasAccepted = session.approval == .accepted
             session.approval = state
             if approval == .rejected { await close(session, code: CloseCode.policyViolation, reason: "station rejected") }
-            if approval == .accepted, !wasAccepted {
+            if approval == .accepted, !wasAccepted,
+                configuredStations.withLock({ $0[stationId]?.passwordHash }) != nil
+            {
+                // A pending station may have connected without its password: accepted now, it must connect again with
+                // it rather than be promoted on a connection that never showed it.
+                await close(session, code: CloseCode.policyViolation, reason: "accepted: connect again with your credentials")
+            } else if approval == .accepted, !wasAccepted {
                 // Ask the station to boot again now rather than at its next retry; bounded by the call timeout.
                 Task {
                     _ = try? await self.call(

@@ -69,6 +69,24 @@ import Testing
         }
     }
 
+    @Test func aStationThatConnectedPendingWithoutItsPasswordMustReconnectOnceAccepted() async throws {
+        // A pending station may connect without a password; registered with one, it must show it (review of finding 4).
+        let central = try centralSystem(secure: true)
+        try await central.prepare()
+        let transport = RecordingTransport()
+        let session = try await central.connect(
+            stationId: "NEWCOMER", subprotocol: "ocpp1.6", remoteAddress: "test", transport: transport)
+        #expect(!session.isAccepted)
+        try await central.register(
+            EdgeConfiguration.Station(
+                id: "NEWCOMER", passwordHash: "$2b$04$abcdefghijklmnopqrstuuVQ0mQY2yjDqjRB0f0Rk8y4C1lX6pBPy",
+                wiring: .init(maxCurrent: 16)))
+        #expect(transport.recorded.contains("close 1008"), "closed, not promoted: \(transport.recorded)")
+        #expect(
+            await central.admit(stationId: "NEWCOMER", authorization: nil)
+                == .refused(status: 401, reason: "HTTP Basic authentication required"))
+    }
+
     @Test func unknownStationPolicyDecidesAdmission() async throws {
         let rejecting = try centralSystem(ocpp: "  unknown_stations: reject", more: "stations:\n  - id: KNOWN")
         #expect(

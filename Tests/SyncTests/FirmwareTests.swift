@@ -153,5 +153,30 @@ import Testing
             uniqueKeysWithValues: try await store.campaign(id: campaign.id)!.targets!.map { ($0.station, $0.state) })
         #expect(states["CP1"] != "sending", "an abandoned claim is released (and tried again)")
         #expect(states["CP2"] == "timeout", "silent for more than six hours; the early report is not its answer")
+        // A station that reported Downloading and then fell silent is given up too (a review of finding 21).
+        let cp3 = StationKey(site: "s1", station: "CP3")
+        _ = try await store.apply(
+            [
+                UpEnvelope(
+                    site: "s1", seq: 4, timestamp: now,
+                    message: .stationConnection(StationConnection(station: "CP3", connected: true, time: now)))
+            ], receivedAt: now)
+        let later = try await FirmwareCatalog.createCampaign(
+            CampaignRequest(name: "D", image: image.id, stations: ["s1/CP3"], startAt: now, ratePerMinute: 1),
+            scope: nil, publicBase: nil, user: nil, repository: store, now: now)
+        try await store.setCampaignState(id: later.id, state: "running", at: now)
+        try await store.updateTarget(
+            campaign: later.id, station: cp3, state: "Downloading", sentAt: now - 8 * 3600, detail: nil, at: now - 7 * 3600)
+        _ = try await store.apply(
+            [
+                UpEnvelope(
+                    site: "s1", seq: 5, timestamp: now,
+                    message: .event(
+                        SiteEvent(
+                            station: "CP3", kind: "firmware_status", severity: "info", detail: #"{"status":"Downloading"}"#,
+                            time: now - 7 * 3600)))
+            ], receivedAt: now - 7 * 3600)
+        try await rollout.step(now: now + 20)
+        #expect(try await store.campaign(id: later.id)?.targets?.first?.state == "timeout")
     }
 }
