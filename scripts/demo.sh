@@ -90,8 +90,10 @@ Where to look:
   curl -s http://127.0.0.1:9001/sessions            sessions with energy, power, state of charge
   curl -s http://127.0.0.1:9001/stations/SIM-001    one charger: boot data, connectors, errors
   curl -s http://127.0.0.1:9001/metrics             Prometheus metrics
-  curl -s -X POST -H 'Content-Type: application/json' http://127.0.0.1:9001/stations/SIM-001/commands/GetConfiguration -d '{}'
-                                                    any OCPP 1.6 command, answered by the charger
+  curl -s -X POST -H 'Content-Type: application/json' -H "Authorization: Bearer \$(cat demo-data/http.token)" \
+       http://127.0.0.1:9001/stations/SIM-001/commands/GetConfiguration -d '{}'
+                                                    any OCPP 1.6 command, answered by the charger (changes carry
+                                                    the token the edge wrote to demo-data/http.token)
   $edge_log, $sim_log                  the logs of the edge and the chargers
 
 The dashboard: https://127.0.0.1:8443/ in a browser (a self-signed certificate: accept it once).

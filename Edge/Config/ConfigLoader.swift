@@ -59,7 +59,7 @@ extension ConfigReader {
             let clientCA = tlsNode["client_ca"] == nil ? nil : readableFile(tlsNode["client_ca"], at: "ocpp.tls.client_ca")
             if let certificate, let key { tls = .init(certificate: certificate, key: key, clientCA: clientCA) }
         }
-        let http = mapping(top["http"], at: "http", allowed: ["listen"]) ?? [:]
+        let http = mapping(top["http"], at: "http", allowed: ["listen", "token_file"]) ?? [:]
         let (httpHost, httpPort) = listenAddress(http["listen"], at: "http.listen", default: ("127.0.0.1", 9001))
         if ocppPort == httpPort, ocppPort != 0 { problem("http.listen", "uses port \(httpPort), which ocpp.listen uses too") }
         let store = mapping(top["store"], at: "store", allowed: ["path", "retention_days"]) ?? [:]
@@ -85,7 +85,10 @@ extension ConfigReader {
                 callTimeout: .seconds(integer(ocpp["call_timeout"], at: "ocpp.call_timeout", in: 1...600, default: 30)),
                 maxFrameBytes: integer(
                     ocpp["max_frame_bytes"], at: "ocpp.max_frame_bytes", in: 1024...16_777_216, default: 65_536)),
-            http: .init(host: httpHost, port: httpPort),
+            http: .init(
+                host: httpHost, port: httpPort,
+                tokenFile: string(http["token_file"], at: "http.token_file", default: nil)
+                    ?? URL(fileURLWithPath: storePath).deletingLastPathComponent().appendingPathComponent("http.token").path),
             store: .init(path: storePath, retentionDays: retentionDays),
             authorization: .init(
                 unknownTokens: enumeration(authorization["unknown_tokens"], at: "authorization.unknown_tokens", default: .reject),

@@ -63,6 +63,15 @@ public struct EdgeConfiguration: Sendable, Equatable {
     public struct LocalHTTP: Sendable, Equatable {
         public var host: String
         public var port: Int
+        /// The file holding the bearer token that changes (and, off loopback, reads) must carry; made on first start,
+        /// readable by the edge's user only. By default `http.token` next to the store.
+        public var tokenFile: String
+
+        public init(host: String, port: Int, tokenFile: String) {
+            self.host = host
+            self.port = port
+            self.tokenFile = tokenFile
+        }
     }
 
     /// Where the edge keeps its state.

@@ -26,8 +26,8 @@ extension EdgeConfiguration {
         }
         if !Self.isLoopback(http.host) {
             warnings.append(
-                "http.listen: the local HTTP interface on \(http.host) has no authentication and sends any OCPP command; "
-                    + "keep it on 127.0.0.1")
+                "http.listen: the local HTTP interface on \(http.host) is open to the network; every request but /healthz "
+                    + "needs its token, which crosses the network in clear with any OCPP command: keep it on 127.0.0.1")
         }
         for station in stations {
             if let problem = StationIdentity.problem(station.id) {

@@ -59,6 +59,12 @@ public struct EdgeApp: Sendable {
         let metrics = EdgeMetrics(factory: PrometheusMetricsFactory(registry: registry))
         let storeDirectory = URL(fileURLWithPath: configuration.store.path).deletingLastPathComponent().path
         try FileManager.default.createDirectory(atPath: storeDirectory, withIntermediateDirectories: true)
+        let (httpToken, tokenShared) = try LocalHTTPToken.loadOrCreate(path: configuration.http.tokenFile)
+        if tokenShared {
+            logger.warning(
+                "http.token_file can be read by other users of this box, who can then send any OCPP command; chmod 600 it",
+                metadata: ["path": "\(configuration.http.tokenFile)"])
+        }
         // The cloud link learns of new outbox messages from the store's commits; it is made after the store.
         let outboxChanged = Mutex<(@Sendable () -> Void)?>(nil)
         let store = try EdgeStore(path: configuration.store.path, syncsToCloud: configuration.cloud != nil) {
@@ -140,7 +146,8 @@ public struct EdgeApp: Sendable {
             eventLoopGroupProvider: .shared(eventLoops),
             logger: logger)
         let httpApp = Application(
-            router: LocalHTTP(central: central, registry: registry, board: board, load: loadController).router(),
+            router: LocalHTTP(central: central, registry: registry, board: board, load: loadController, token: httpToken)
+                .router(),
             configuration: .init(
                 address: .hostname(configuration.http.host, port: configuration.http.port), serverName: "gridside-edge"),
             onServerRunning: { channel in
@@ -218,6 +225,13 @@ public struct EdgeApp: Sendable {
             problems.append(ConfigProblem(key: "store.path", reason: "directory \(directory.path) is not writable: it is a file"))
         } else if !FileManager.default.isWritableFile(atPath: directory.path) {
             problems.append(ConfigProblem(key: "store.path", reason: "directory \(directory.path) is not writable by this user"))
+        }
+        if FileManager.default.fileExists(atPath: configuration.http.tokenFile) {
+            do {
+                _ = try LocalHTTPToken.loadOrCreate(path: configuration.http.tokenFile)
+            } catch {
+                problems.append(ConfigProblem(key: "http.token_file", reason: error.reason))
+            }
         }
         if let tls = configuration.ocpp.tls {
             do {

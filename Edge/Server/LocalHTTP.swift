@@ -18,13 +18,15 @@ struct LocalHTTP {
     let registry: PrometheusCollectorRegistry
     let board: MeterBoard
     let load: LoadController
+    /// What changes must carry as `Authorization: Bearer …` (``LocalHTTPToken``).
+    let token: String
     static let maxBodyBytes = 1 << 20
 
     func router() -> Router<BasicRequestContext> {
         let router = Router()
         // In Hummingbird 2 a middleware applies to the routes added after it.
         router.middlewares.add(ProblemMiddleware(metrics: central.metrics))
-        router.middlewares.add(LocalOnly(listenHost: central.configuration.http.host))
+        router.middlewares.add(LocalOnly(listenHost: central.configuration.http.host, token: token))
         router.get("/healthz") { _, _ in
             try await healthz()
         }
@@ -214,17 +216,21 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
 
     static func response(_ problem: Problem) -> Response {
         let body = (try? JSONEncoder().encode(problem)) ?? Data()
-        return Response(
-            status: .init(code: problem.status), headers: [.contentType: "application/problem+json"],
-            body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        var headers: HTTPFields = [.contentType: "application/problem+json"]
+        if problem.status == 401 { headers[.wwwAuthenticate] = "Bearer realm=\"gridside-edge\"" }
+        return Response(status: .init(code: problem.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 }
 
-/// The local interface answers only requests addressed to it, and takes changes only as JSON (security review,
-/// finding 25): a web page the box's browser opens cannot use it, neither by DNS rebinding (a `Host` other than this
-/// interface's own) nor by a simple cross-site form post (which cannot send `application/json`).
+/// The local interface answers only requests addressed to it, and takes changes only as JSON and with its token
+/// (security review, finding 25): a web page the box's browser opens cannot use it, neither by DNS rebinding (a `Host`
+/// other than this interface's own) nor by a simple cross-site form post (which cannot send `application/json`), and
+/// another account on the box cannot send commands without reading the edge's token file. Reads on loopback stay
+/// open (status for the installer, metrics for a local scraper); off loopback every request but `/healthz` needs the
+/// token.
 struct LocalOnly<Context: RequestContext>: RouterMiddleware {
     let listenHost: String
+    let token: String
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response
     {
@@ -244,6 +250,21 @@ struct LocalOnly<Context: RequestContext>: RouterMiddleware {
             throw Problem(
                 title: "Unsupported Media Type", status: 415,
                 detail: "send POST requests as application/json (Content-Type), not \(request.headers[.contentType] ?? "none")")
+        }
+        let reads = request.method == .get || request.method == .head
+        let onLoopback = Self.loopback.contains(listen) || listen.hasPrefix("127.")
+        if !(reads && (onLoopback || request.uri.path == "/healthz")) {
+            let offered = request.headers[.authorization].flatMap { value -> Substring? in
+                let parts = value.split(separator: " ", maxSplits: 1)
+                return parts.count == 2 && parts[0].lowercased() == "bearer" ? parts[1] : nil
+            }
+            guard let offered, LocalHTTPToken.matches(offered, token) else {
+                throw Problem(
+                    title: "Unauthorized", status: 401,
+                    detail: offered == nil
+                        ? "send the edge's token as Authorization: Bearer (http.token_file, by default http.token next to the store)"
+                        : "the bearer token is not the one in the edge's http.token_file")
+            }
         }
         return try await next(request, context)
     }

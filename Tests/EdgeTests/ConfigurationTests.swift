@@ -31,6 +31,7 @@ import Testing
         #expect(config.ocpp.port == 9000)
         #expect(config.http.port == 9001)
         #expect(config.store.path == "/var/lib/gridside/edge.sqlite")
+        #expect(config.http.tokenFile == "/var/lib/gridside/http.token")
         // Secure by default (security review, finding 4).
         #expect(config.ocpp.unknownStations == .pending && config.ocpp.basicAuth)
         #expect(config.authorization.unknownTokens == .reject)

@@ -262,10 +262,17 @@ class Edge:
 
     # ---- local HTTP
 
+    @property
+    def token(self) -> str:
+        """The local interface's bearer token, which the edge wrote on its first start (http.token_file)."""
+        path = (self.config.get("http") or {}).get("token_file") or str(
+            Path(self.config["store"]["path"]).parent / "http.token")
+        return Path(path).read_text().strip()
+
     def http(self, method: str, path: str, body: Any = None, timeout: float = 30.0) -> tuple[int, Any]:
         data = None
-        # The edge's local interface takes POSTs as JSON only, with a body or without.
-        headers = {"Content-Type": "application/json"} if method == "POST" else {}
+        # The edge's local interface takes POSTs as JSON only, with a body or without, and with its token.
+        headers = {"Content-Type": "application/json", "Authorization": f"Bearer {self.token}"} if method == "POST" else {}
         if body is not None:
             data = body if isinstance(body, (bytes, str)) else json.dumps(body)
             data = data.encode() if isinstance(data, str) else data

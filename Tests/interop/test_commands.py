@@ -8,6 +8,7 @@ import asyncio
 import json
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -298,7 +299,8 @@ def test_the_local_interface_answers_only_requests_addressed_to_it_and_takes_jso
         except urllib.error.HTTPError as error:
             return error.code
 
-    assert post({"Content-Type": "application/json", "Host": "evil.example"}) == 421
+    bearer = {"Authorization": f"Bearer {edge.token}"}
+    assert post({"Content-Type": "application/json", "Host": "evil.example", **bearer}) == 421
     assert post({"Content-Type": "text/plain"}) == 415
     assert post({"Content-Type": "application/x-www-form-urlencoded"}, b"type=Soft") == 415
     # No content type at all, no body: what fetch(…, {method: "POST", mode: "no-cors"}) sends.
@@ -309,6 +311,15 @@ def test_the_local_interface_answers_only_requests_addressed_to_it_and_takes_jso
     except urllib.error.HTTPError as error:
         status = error.code
     assert status == 415, status
-    # Addressed to it, as JSON: through to the command (409: no such station connected).
-    assert post({"Content-Type": "application/json"}) == 409
-    assert post({"Content-Type": "application/json", "Host": f"localhost:{edge.http_port}"}) == 409
+    # As JSON, but without the token (any other account on the box) or with another one: refused, asking for it.
+    assert post({"Content-Type": "application/json"}) == 401
+    assert post({"Content-Type": "application/json", "Authorization": "Bearer " + "x" * len(edge.token)}) == 401
+    assert post({"Content-Type": "application/json", "Authorization": f"Basic {edge.token}"}) == 401
+    # Addressed to it, as JSON, with the token: through to the command (409: no such station connected).
+    assert post({"Content-Type": "application/json", **bearer}) == 409
+    assert post({"Content-Type": "application/json", "Host": f"localhost:{edge.http_port}", **bearer}) == 409
+    # Reads on loopback need no token; the token file is the edge user's alone.
+    assert edge.get("/status")[0] == 200
+    token_file = Path(edge.config["store"]["path"]).parent / "http.token"
+    assert token_file.stat().st_mode & 0o077 == 0, oct(token_file.stat().st_mode)
+    assert "local HTTP request refused" in edge.log_text() and 'status=401' in edge.log_text()
