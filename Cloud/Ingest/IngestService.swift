@@ -146,7 +146,8 @@ public final class IngestService: Service, Sendable {
                 await withDiscardingTaskGroup { publishes in
                     for await reply in self.replies {
                         switch reply {
-                        case .ack(let site, let seqs): publishes.addTask { await self.publish(.ack(Ack(seqs: seqs)), to: site) }
+                        case .ack(let site, let seqs):
+                            publishes.addTask { await self.publish(.ack(Ack(seqs: seqs, at: Date())), to: site) }
                         case .auth(let request): publishes.addTask { await self.answer(request) }
                         }
                     }

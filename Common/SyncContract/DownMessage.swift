@@ -52,8 +52,15 @@ public enum DownMessage: Sendable, Equatable {
 /// The up messages the cloud has durably applied (or already had): the edge removes them from its outbox.
 public struct Ack: Codable, Sendable, Equatable {
     public var seqs: [Int64]
+    /// The cloud's clock when it sent the ack. Acks arrive within moments, so the edge learns from them how far its
+    /// clock is from the cloud's and reads commands' deadlines on the cloud's clock (security review, finding 21).
+    /// Absent from clouds before it.
+    public var at: Date?
 
-    public init(seqs: [Int64]) { self.seqs = seqs }
+    public init(seqs: [Int64], at: Date? = nil) {
+        self.seqs = seqs
+        self.at = at
+    }
 }
 
 /// An OCPP command for one station, relayed by the edge.
@@ -64,15 +71,19 @@ public struct CommandRequest: Codable, Sendable, Equatable {
     public var action: String
     /// The OCPP payload, as a JSON object in text.
     public var payload: String
-    /// When the cloud stops waiting; an edge that gets the command later does not run it.
+    /// When the cloud stops waiting, on the cloud's clock; an edge that gets the command later does not run it.
     public var expires: Date
+    /// How long the cloud waits, in seconds from sending: the deadline an edge uses while it does not yet know how far
+    /// its clock is from the cloud's. Absent from clouds before it.
+    public var ttl: Double?
 
-    public init(id: String, station: String, action: String, payload: String, expires: Date) {
+    public init(id: String, station: String, action: String, payload: String, expires: Date, ttl: Double? = nil) {
         self.id = id
         self.station = station
         self.action = action
         self.payload = payload
         self.expires = expires
+        self.ttl = ttl
     }
 }
 

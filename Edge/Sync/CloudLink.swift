@@ -32,6 +32,7 @@ public final class CloudLink: Service, Sendable {
     private let wakeSink: AsyncStream<Void>.Continuation
     private let window: Mutex<OutboxWindow>
     private let tokens = Mutex<TokenPushState>(TokenPushState())
+    private let cloudClock = Mutex(CloudClock())
     let client: MQTTClient
 
     /// Applies a change of load-management settings and answers with the settings in effect, or throws why not.
@@ -248,17 +249,40 @@ public final class CloudLink: Service, Sendable {
                     continue
                 }
                 metrics.received(type: down.type)
+                let received = Date()
                 switch down {
                 case .ack(let ack):
+                    if let sent = ack.at { heard(cloudTime: sent, at: received) }
                     group.addTask { await self.acknowledge(ack.seqs) }
                 case .command(let command):
-                    group.addTask { await self.run(command) }
+                    let deadline = cloudClock.withLock { $0.deadline(of: command, receivedAt: received) }
+                    group.addTask { await self.run(command, deadline: deadline) }
                 case .authAnswer(let answer):
                     authorization.resolve(answer)
                 case .tokens(let list):
                     group.addTask { await self.replaceTokens(list) }
                 }
             }
+        }
+    }
+
+    /// Learns the cloud's clock from an ack, and says so once when the edge's clock is far off (its sessions and
+    /// readings carry the edge's time).
+    private func heard(cloudTime: Date, at received: Date) {
+        let (before, after) = cloudClock.withLock { clock in
+            let before = clock.skew
+            clock.heard(cloudTime: cloudTime, at: received)
+            return (before, clock.skew)
+        }
+        guard let after else { return }
+        metrics.clockSkew.record(after)
+        if abs(after) > 30, before.map({ abs($0) <= 30 }) ?? true {
+            logger.warning(
+                """
+                this box's clock is far from the cloud's; commands are timed on the cloud's clock, but sessions and \
+                readings carry this clock's time: check NTP
+                """,
+                metadata: ["skew_seconds": "\(Int(after))"])
         }
     }
 
@@ -280,7 +304,7 @@ public final class CloudLink: Service, Sendable {
     }
 
     /// Relays a command to its station and puts the result in the outbox, named by the command's id.
-    private func run(_ command: CommandRequest) async {
+    private func run(_ command: CommandRequest, deadline: Date) async {
         var log = logger
         log[metadataKey: "station"] = "\(command.station)"
         log[metadataKey: "action"] = "\(command.action)"
@@ -303,7 +327,7 @@ public final class CloudLink: Service, Sendable {
             return
         }
         let result: CommandResult
-        if command.expires < Date() {
+        if deadline < Date() {
             log.notice("command from the cloud arrived after its deadline; not run")
             result = CommandResult(
                 id: command.id, station: command.station, action: command.action, outcome: "expired",

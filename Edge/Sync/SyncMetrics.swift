@@ -10,6 +10,8 @@ final class SyncMetrics: Sendable {
     let acknowledged: Counter
     let rewinds: Counter
     let thinned: Counter
+    /// The edge's clock minus the cloud's, in seconds, as the acks tell it.
+    let clockSkew: Gauge
 
     init(factory: any MetricsFactory) {
         self.factory = factory
@@ -19,6 +21,7 @@ final class SyncMetrics: Sendable {
         acknowledged = Counter(label: "sync_acknowledged_total", factory: factory)
         rewinds = Counter(label: "sync_resends_total", factory: factory)
         thinned = Counter(label: "sync_outbox_thinned_total", factory: factory)
+        clockSkew = Gauge(label: "sync_clock_skew_seconds", factory: factory)
     }
 
     func received(type: String) {
