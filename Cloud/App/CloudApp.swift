@@ -77,8 +77,17 @@ public struct CloudApp: Sendable {
         if let configured = configuration.http.certificate, let configuredKey = configuration.http.key {
             (certificate, key) = (configured, configuredKey)
         } else {
-            (certificate, key) = try SelfSignedCertificate.ensure(in: directory, hostName: ProcessInfo.processInfo.hostName)
+            let replaced: Bool
+            (certificate, key, replaced) = try SelfSignedCertificate.ensure(
+                in: directory, hostName: ProcessInfo.processInfo.hostName)
             logger.notice("HTTPS uses a self-signed certificate", metadata: ["certificate": "\(certificate)"])
+            if replaced {
+                logger.warning(
+                    """
+                    the self-signed certificate could vouch for any name, so its key and certificate were replaced \
+                    (the old ones are kept as *.replaced): give clients that trusted it the new certificate
+                    """, metadata: ["certificate": "\(certificate)"])
+            }
         }
         let chain = try NIOSSLCertificate.fromPEMFile(certificate).map { NIOSSLCertificateSource.certificate($0) }
         var tls = TLSConfiguration.makeServerConfiguration(

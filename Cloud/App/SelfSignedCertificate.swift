@@ -7,12 +7,22 @@ import X509
 /// `localhost`, this host's name and 127.0.0.1) and kept beside the database, so clients that pinned it
 /// keep working across restarts.
 enum SelfSignedCertificate {
-    /// The paths of the pair in `directory`, generated first if missing.
-    static func ensure(in directory: String, hostName: String) throws -> (certificate: String, key: String) {
+    /// The paths of the pair in `directory`, generated first if missing. A pair made before its certificate was
+    /// constrained to its own names is replaced, key and all (`replaced`, with the old files kept as `*.replaced`):
+    /// its clients trust anything its key signs, so the key must go, and they must be given the new certificate.
+    static func ensure(in directory: String, hostName: String) throws -> (certificate: String, key: String, replaced: Bool) {
         let certificatePath = (directory as NSString).appendingPathComponent("cloud-selfsigned.crt.pem")
         let keyPath = (directory as NSString).appendingPathComponent("cloud-selfsigned.key.pem")
         let files = FileManager.default
-        if files.fileExists(atPath: certificatePath), files.fileExists(atPath: keyPath) { return (certificatePath, keyPath) }
+        var replaced = false
+        if files.fileExists(atPath: certificatePath), files.fileExists(atPath: keyPath) {
+            guard try isUnconstrained(certificatePath) else { return (certificatePath, keyPath, false) }
+            for path in [certificatePath, keyPath] {
+                try? files.removeItem(atPath: path + ".replaced")
+                try files.moveItem(atPath: path, toPath: path + ".replaced")
+            }
+            replaced = true
+        }
         let privateKey = P256.Signing.PrivateKey()
         let key = Certificate.PrivateKey(privateKey)
         let name = try DistinguishedName {
@@ -48,6 +58,16 @@ enum SelfSignedCertificate {
                 atPath: keyPath, contents: Data(privateKey.pemRepresentation.utf8), attributes: [.posixPermissions: 0o600])
         else { throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: keyPath]) }
         try Data(try certificate.serializeAsPEM().pemString.utf8).write(to: URL(fileURLWithPath: certificatePath))
-        return (certificatePath, keyPath)
+        return (certificatePath, keyPath, replaced)
+    }
+
+    /// Whether the certificate at `path` is one of ours from before name constraints: a CA for any name. One that is
+    /// not ours (an operator's file put there) is left alone.
+    static func isUnconstrained(_ path: String) throws -> Bool {
+        let certificate = try Certificate(pemEncoded: try String(contentsOfFile: path, encoding: .utf8))
+        let ours = certificate.subject == certificate.issuer && "\(certificate.subject)".contains("Gridside (self-signed)")
+        let basicConstraints = try certificate.extensions.basicConstraints
+        let nameConstraints = try certificate.extensions.nameConstraints
+        return ours && basicConstraints != .notCertificateAuthority && nameConstraints == nil
     }
 }

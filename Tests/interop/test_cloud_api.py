@@ -435,6 +435,27 @@ def test_the_self_signed_certificate_is_trusted_for_the_clouds_own_names_only(ma
     context = ssl.create_default_context(cafile=str(certificate))
     with urllib.request.urlopen(f"https://127.0.0.1:{cloud.port}/healthz", context=context, timeout=10) as response:
         assert response.status == 200
+    unchanged = certificate.read_bytes()
+    cloud.stop()
+    cloud.start()
+    assert certificate.read_bytes() == unchanged, "a constrained pair is kept across restarts"
+
+    # A pair from before the constraints (a CA for any name) is replaced, key and all, at the next start.
+    cloud.stop()
+    key = certificate.with_name("cloud-selfsigned.key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                    "-keyout", str(key), "-out", str(certificate), "-days", "30",
+                    "-subj", "/CN=gridside-cloud old/O=Gridside (self-signed)",
+                    "-addext", "basicConstraints=critical,CA:TRUE,pathlen:0"], capture_output=True, timeout=30, check=True)
+    old_certificate, old_key = certificate.read_bytes(), key.read_bytes()
+    cloud.start()
+    assert certificate.with_name("cloud-selfsigned.crt.pem.replaced").read_bytes() == old_certificate
+    assert certificate.with_name("cloud-selfsigned.key.pem.replaced").read_bytes() == old_key
+    assert key.read_bytes() != old_key and key.stat().st_mode & 0o077 == 0
+    text = subprocess.run(["openssl", "x509", "-in", str(certificate), "-noout", "-text"], capture_output=True,
+                          text=True, timeout=30, check=True).stdout
+    assert "X509v3 Name Constraints: critical" in text, text
+    assert "give clients that trusted it the new certificate" in cloud.log_text()
 
 
 def test_a_token_is_listed_and_revoked_from_the_command_line_and_needs_a_role(make_cloud):
