@@ -84,7 +84,8 @@ public enum Vehicles {
         } catch let error as CloudStoreError {
             switch error {
             case .tokenTaken(let idTag, let owner):
-                // A vehicle the caller does not see is not named (security review, finding 36).
+                // Tokens are unique per owner, so the vehicle is the caller's own organization's; still, one the caller
+                // does not see is never named (security review, finding 36).
                 let visible = try await repository.vehicles().first { $0.id == owner }.map {
                     identity.sees(vehicleOf: $0.organization)
                 }

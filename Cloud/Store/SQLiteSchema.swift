@@ -331,6 +331,23 @@ enum CloudSchema {
             // Security review, finding 21: when a target was claimed, so a claim whose instance stopped is released.
             try db.execute(sql: "ALTER TABLE firmware_target ADD COLUMN claimed_at BIGINT")
         }
+        migrator.registerMigration("v15-vehicle-tokens-per-owner") { db in
+            // Security review, finding 36: a token is unique among one owner's vehicles (an organization's, or the
+            // operator's own when it has none), so one organization learns nothing of the tags another registered.
+            try db.execute(
+                sql: """
+                    CREATE TABLE vehicle_token_v15 (
+                        owner TEXT NOT NULL, id_tag TEXT NOT NULL, vehicle_id TEXT NOT NULL,
+                        PRIMARY KEY (owner, id_tag)
+                    );
+                    INSERT INTO vehicle_token_v15 (owner, id_tag, vehicle_id)
+                        SELECT COALESCE(v.organization_id, ''), t.id_tag, t.vehicle_id
+                        FROM vehicle_token t JOIN vehicle v ON v.id = t.vehicle_id;
+                    DROP TABLE vehicle_token;
+                    ALTER TABLE vehicle_token_v15 RENAME TO vehicle_token;
+                    CREATE INDEX vehicle_token_vehicle ON vehicle_token(vehicle_id);
+                    """)
+        }
         return migrator
     }
 }

@@ -9,11 +9,13 @@ extension SQLiteRepository {
             {
                 throw CloudStoreError.unknownOrganization(organization)
             }
+            // Unique among one owner's vehicles only (security review, finding 36).
+            let owner = vehicle.organization ?? ""
             for idTag in vehicle.tokens {
-                if let owner = try String.fetchOne(
-                    db, sql: "SELECT vehicle_id FROM vehicle_token WHERE id_tag = ?", arguments: [idTag])
+                if let taken = try String.fetchOne(
+                    db, sql: "SELECT vehicle_id FROM vehicle_token WHERE owner = ? AND id_tag = ?", arguments: [owner, idTag])
                 {
-                    throw CloudStoreError.tokenTaken(idTag: idTag, vehicle: owner)
+                    throw CloudStoreError.tokenTaken(idTag: idTag, vehicle: taken)
                 }
             }
             try db.execute(
@@ -23,7 +25,8 @@ extension SQLiteRepository {
                 ])
             for idTag in vehicle.tokens {
                 try db.execute(
-                    sql: "INSERT INTO vehicle_token (id_tag, vehicle_id) VALUES (?, ?)", arguments: [idTag, vehicle.id])
+                    sql: "INSERT INTO vehicle_token (owner, id_tag, vehicle_id) VALUES (?, ?, ?)",
+                    arguments: [owner, idTag, vehicle.id])
             }
         }
     }

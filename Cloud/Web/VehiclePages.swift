@@ -63,10 +63,11 @@ extension Dashboard {
 
     /// Vehicle names by token, for the session pages.
     func vehicleNames(_ identity: APIIdentity) async throws -> [String: String] {
-        var names: [String: String] = [:]
+        // Two owners may give one tag to vehicles of theirs; a reader who sees both sees both names.
+        var names: [String: Set<String>] = [:]
         for vehicle in try await repository.vehicles() where identity.sees(vehicleOf: vehicle.organization) {
-            for token in vehicle.tokens { names[token] = vehicle.name }
+            for token in vehicle.tokens { names[token, default: []].insert(vehicle.name) }
         }
-        return names
+        return names.mapValues { $0.sorted().joined(separator: " / ") }
     }
 }

@@ -277,3 +277,27 @@ def test_a_site_that_speaks_about_another_sites_station_changes_nothing_there(ma
     everything = cloud.get("/api/v1/events?limit=1000")["items"]
     assert not [e for e in everything if "/" in (e.get("station") or "")], everything
     impostor.close()
+
+
+def test_two_organizations_may_register_the_same_tag_and_neither_learns_of_the_other(make_edge, make_cloud, broker):
+    """Security review, finding 36: a 409 on a tag another organization registered told a client that the tag was in
+    use there. Tags are unique per owner now: each organization registers its own, sees its own."""
+    cloud, _, _ = two_sites_that_charged(make_edge, make_cloud, broker)
+    tokens = {org: organization_user_token(cloud, org, [f"{site}/{STATION}"], f"{org}-ops", "operator")
+              for org, site in (("fleet-a", A), ("fleet-b", B))}
+    ids = {}
+    for org, token in tokens.items():
+        status, body = cloud.api("POST", "/api/v1/vehicles", {"name": f"Van of {org}", "tokens": ["SHARED-TAG"]},
+                                 token=token)
+        assert status == 201 and body["organization"] == org, body
+        ids[org] = body["id"]
+    for org, token in tokens.items():
+        listed = cloud.get("/api/v1/vehicles", token=token)["items"]
+        assert [(v["id"], v["tokens"]) for v in listed] == [(ids[org], ["SHARED-TAG"])], listed
+        # Within one organization the tag is still taken, and the vehicle named is its own.
+        status, body = cloud.api("POST", "/api/v1/vehicles", {"name": "Second", "tokens": ["SHARED-TAG"]}, token=token)
+        assert status == 409 and f"Van of {org}" not in body["detail"] and ids[org] in body["detail"], body
+    other = ids["fleet-b"]
+    status, _ = cloud.api("DELETE", f"/api/v1/vehicles/{other}", token=tokens["fleet-a"])
+    assert status == 404
+    assert len(cloud.get("/api/v1/vehicles")["items"]) == 2
