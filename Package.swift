@@ -62,6 +62,16 @@ let package = Package(
             path: "Common/SyncContract",
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "ServerSupport",
+            dependencies: [
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Common/ServerSupport",
+            swiftSettings: swiftSettings
+        ),
         .systemLibrary(
             name: "CMosquitto",
             path: "Common/CMosquitto",
@@ -164,7 +174,7 @@ let package = Package(
             name: "EdgeServer",
             dependencies: [
                 "OCPP", "SiteModel", "EdgeConfig", "EdgeStore", "CentralSystem", "LoadControl", "LoadManagement", "Meters", "MeterIO",
-                "EdgeSync", "SyncContract", "ConfigReading",
+                "EdgeSync", "SyncContract", "ConfigReading", "ServerSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -304,8 +314,9 @@ let package = Package(
         .target(
             name: "CloudApp",
             dependencies: [
-                "ConfigReading", "MQTT", "CloudStore", "CloudIngest", "CloudAPI", "CloudWeb", "CloudFirmware",
+                "ConfigReading", "MQTT", "CloudStore", "CloudIngest", "CloudAPI", "CloudWeb", "CloudFirmware", "ServerSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),

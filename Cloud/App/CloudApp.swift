@@ -5,12 +5,14 @@ public import CloudStore
 import CloudWeb
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import HummingbirdTLS
 public import Logging
 import MQTT
 import Metrics
 import NIOSSL
 import Prometheus
+import ServerSupport
 public import ServiceLifecycle
 import Synchronization
 import UnixSignals
@@ -96,6 +98,9 @@ public struct CloudApp: Sendable {
         tls.minimumTLSVersion = .tlsv12
         let http = configuration.http
         let logger = self.logger
+        let refusedConnections = Counter(label: "http_connections_refused_total", factory: factory)
+        let serverTLS = tls
+        let connections = ConnectionsPerAddress(limit: http.connectionsPerAddress)
         let router = api.router()
         let dashboard = try Dashboard(
             repository: repository, relay: relay, live: live, commandTimeout: configuration.commandTimeout, logger: logger,
@@ -105,7 +110,15 @@ public struct CloudApp: Sendable {
             router: router,
             // Connections idle for 15 s between requests (or that never send one) are closed, so idle or half-open
             // connections cannot pile up (security review, finding 17); a page's live stream is a request in flight.
-            server: try .tls(.http1(configuration: .init(idleTimeout: .seconds(15))), tlsConfiguration: tls),
+            // At most `http.connections_per_address` open from one address, refused before the TLS handshake.
+            server: HTTPServerBuilder { responder in
+                LimitedChannel(
+                    try TLSChannel(
+                        HTTP1Channel(responder: responder, configuration: .init(idleTimeout: .seconds(15))),
+                        tlsConfiguration: serverTLS),
+                    connections: connections,
+                    refused: { refusedConnections.increment() })
+            },
             configuration: .init(address: .hostname(http.host, port: http.port), serverName: "gridside-cloud"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? http.port
@@ -135,13 +148,16 @@ public struct CloudApp: Sendable {
     }
 }
 
-/// Ends the live feed's streams when the cloud shuts down.
+/// Runs the live feed's fan-out, and ends its streams when the cloud shuts down.
 struct LiveFeedService: Service {
     let live: LiveFeed
 
     func run() async throws {
-        try? await gracefulShutdown()
-        live.finish()
+        await withDiscardingTaskGroup { group in
+            group.addTask { await live.run() }
+            try? await gracefulShutdown()
+            live.finish()
+        }
     }
 }
 

@@ -29,6 +29,8 @@ public struct CloudConfiguration: Sendable, Equatable {
         /// How chargers and browsers reach this cloud (`https://cloud.example.com`): the base of firmware download
         /// URLs. Absent, the address the request that created a campaign came to is used.
         public var publicURL: String?
+        /// Connections one client address may hold open at once; more are refused before the TLS handshake.
+        public var connectionsPerAddress: Int = 256
     }
 
     /// Reads and checks a configuration file; the error lists every problem, each with its key.
@@ -48,7 +50,7 @@ public struct CloudConfiguration: Sendable, Equatable {
 extension ConfigReader {
     mutating func cloudConfiguration(_ root: Node) -> CloudConfiguration? {
         guard let top = mapping(root, at: "", allowed: ["http", "store", "mqtt", "ingest", "commands", "log"]) else { return nil }
-        let http = mapping(top["http"], at: "http", allowed: ["listen", "tls", "public_url"]) ?? [:]
+        let http = mapping(top["http"], at: "http", allowed: ["listen", "tls", "public_url", "connections_per_address"]) ?? [:]
         let (host, port) = listenAddress(http["listen"], at: "http.listen", default: ("0.0.0.0", 8443))
         var certificate: String?
         var key: String?
@@ -109,7 +111,9 @@ extension ConfigReader {
         var configuration = CloudConfiguration(
             http: .init(
                 host: host, port: port, certificate: certificate, key: key,
-                publicURL: publicURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }),
+                publicURL: publicURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 },
+                connectionsPerAddress: integer(
+                    http["connections_per_address"], at: "http.connections_per_address", in: 8...65_536, default: 256)),
             storePath: storePath,
             // A persistent session: while the cloud restarts, the broker keeps its subscription and queues.
             mqtt: MQTTConfiguration(

@@ -35,13 +35,21 @@ public struct LiveUpdate: Sendable, Equatable, Codable {
     }
 }
 
-/// Fans out what ingest applied to every open dashboard page of this instance. A slow page loses the oldest
-/// updates rather than holding ingest up (it refreshes what it shows from the API when it reconnects).
+/// Fans out what ingest applied to every open dashboard page of this instance. Ingest only hands each batch over;
+/// ``run()``, a task of its own, copies it to every page (security review, finding 17: with thousands of pages open the
+/// copying held ingest up). A slow page loses the oldest updates rather than holding anything up (it refreshes what it
+/// shows from the API when it reconnects), and so does the feed as a whole when it falls more than
+/// ``batchesHeld`` batches behind.
 public final class LiveFeed: Sendable {
     private let subscribers = Mutex<[Int: AsyncStream<LiveUpdate>.Continuation]>([:])
     private let nextId = Atomic<Int>(0)
+    private let batches: AsyncStream<[LiveUpdate]>
+    private let batchSink: AsyncStream<[LiveUpdate]>.Continuation
+    public static let batchesHeld = 1024
 
-    public init() {}
+    public init() {
+        (batches, batchSink) = AsyncStream.makeStream(of: [LiveUpdate].self, bufferingPolicy: .bufferingNewest(Self.batchesHeld))
+    }
 
     /// A stream of every update from now on; it ends when the caller's task ends or the feed finishes.
     public func subscribe() -> AsyncStream<LiveUpdate> { subscription().stream }
@@ -57,16 +65,25 @@ public final class LiveFeed: Sendable {
 
     public var subscriberCount: Int { subscribers.withLock { $0.count } }
 
+    /// Hands `updates` to ``run()``; returns at once.
     public func publish(_ updates: [LiveUpdate]) {
         guard !updates.isEmpty else { return }
-        let continuations = subscribers.withLock { Array($0.values) }
-        for continuation in continuations {
-            for update in updates { continuation.yield(update) }
+        batchSink.yield(updates)
+    }
+
+    /// Copies each published batch to every open page, until ``finish()``.
+    public func run() async {
+        for await updates in batches {
+            let continuations = subscribers.withLock { Array($0.values) }
+            for continuation in continuations {
+                for update in updates { continuation.yield(update) }
+            }
         }
     }
 
-    /// Ends every stream (at shutdown, so open pages do not hold the server up).
+    /// Ends every stream, and ``run()`` (at shutdown, so open pages do not hold the server up).
     public func finish() {
+        batchSink.finish()
         let continuations = subscribers.withLock { subscribers in
             defer { subscribers.removeAll() }
             return Array(subscribers.values)

@@ -418,6 +418,31 @@ def test_an_idle_connection_to_the_cloud_is_closed(make_cloud):
     assert time.monotonic() - started < 25
 
 
+def test_one_address_holds_at_most_its_share_of_connections(make_cloud):
+    """Security review, finding 17: one client could hold thousands of connections to 8443 (a descriptor, a TLS
+    context and buffers each). Beyond http.connections_per_address, one is closed before the handshake; the others
+    and later ones are served."""
+    import socket
+
+    from support import metric_sum
+
+    cloud = make_cloud({"http": {"connections_per_address": 8}})
+    held = [socket.create_connection(("127.0.0.1", cloud.port), timeout=10) for _ in range(8)]
+    try:
+        extra = socket.create_connection(("127.0.0.1", cloud.port), timeout=10)
+        started = time.monotonic()
+        assert extra.recv(1024) == b"", "the ninth connection is closed"
+        assert time.monotonic() - started < 5, "at once, not by the idle timeout"
+        extra.close()
+    finally:
+        for sock in held:
+            sock.close()
+    # Their slots are given back once they close.
+    poll(lambda: cloud.api("GET", "/api/v1/sites")[0] == 200, 10, what="a request after the others closed")
+    assert metric_sum(cloud.metrics(), "http_connections_refused_total") == 1
+    assert "connection refused: too many open from one address" in cloud.log_text()
+
+
 def test_the_self_signed_certificate_is_trusted_for_the_clouds_own_names_only(make_cloud):
     """Security review, finding 28: the self-signed certificate may sign (so clients accept it as given), and a client
     told to trust it trusted anything its key signed; name constraints keep it to the cloud's own names."""

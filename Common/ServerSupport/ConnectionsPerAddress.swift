@@ -1,15 +1,18 @@
 import NIOConcurrencyHelpers
-import NIOCore
+public import NIOCore
 
-/// Open connections to the OCPP port per client address (security review, finding 17): one device cannot hold
-/// thousands of sockets (each a descriptor, a TLS context and buffers) while real chargers reconnect. Chargers on a
-/// site usually have an address each; the bound leaves room for several behind one gateway.
-final class ConnectionsPerAddress: Sendable {
-    static let limit = 256
+/// Open connections per client address (security review, finding 17): one client cannot hold thousands of sockets
+/// (each a descriptor, a TLS context and buffers) while others connect. The edge bounds its OCPP port with it (chargers
+/// on a site usually have an address each; the bound leaves room for several behind one gateway), the cloud its HTTPS
+/// port (browsers open a handful each; the bound leaves room for an office behind one address).
+public final class ConnectionsPerAddress: Sendable {
+    public let limit: Int
     private let open = NIOLockedValueBox<[String: Int]>([:])
 
+    public init(limit: Int = 256) { self.limit = limit }
+
     /// Counts `channel`'s connection until it closes; false (nothing counted) when its address is at the limit.
-    func admit(_ channel: any Channel, limit: Int = ConnectionsPerAddress.limit) -> Bool {
+    public func admit(_ channel: any Channel) -> Bool {
         guard let address = channel.remoteAddress?.ipAddress else { return true }
         let admitted = open.withLockedValue { open in
             guard open[address, default: 0] < limit else { return false }
@@ -26,5 +29,5 @@ final class ConnectionsPerAddress: Sendable {
         return true
     }
 
-    func count(_ address: String) -> Int { open.withLockedValue { $0[address, default: 0] } }
+    public func count(_ address: String) -> Int { open.withLockedValue { $0[address, default: 0] } }
 }
