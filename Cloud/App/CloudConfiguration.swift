@@ -59,8 +59,9 @@ extension ConfigReader {
             key = readableFile(tls["key"], at: "http.tls.key")
         }
         let publicURL = string(http["public_url"], at: "http.public_url", default: nil)
-        if let publicURL, !(publicURL.hasPrefix("https://") || publicURL.hasPrefix("http://")) || URL(string: publicURL) == nil {
-            problem("http.public_url", "must be an http(s) URL such as https://cloud.example.com, got '\(publicURL)'")
+        // https only: firmware download URLs carry their secret, and chargers must not take images in clear.
+        if let publicURL, !publicURL.lowercased().hasPrefix("https://") || URL(string: publicURL) == nil {
+            problem("http.public_url", "must be an https URL such as https://cloud.example.com, got '\(publicURL)'")
         }
         let store =
             mapping(top["store"], at: "store", allowed: ["url", "retention_days", "applied_retention_days"]) ?? [:]

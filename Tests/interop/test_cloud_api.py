@@ -508,3 +508,22 @@ def test_a_token_is_listed_and_revoked_from_the_command_line_and_needs_a_role(ma
         [str(cloud_binary()), "token", "create", "--name", "x", "--config", str(cloud.config_path)],
         capture_output=True, text=True, timeout=60)
     assert no_role.returncode != 0 and "--role" in no_role.stderr, no_role.stderr
+
+
+def test_check_refuses_a_plain_public_url_and_a_connection_limit_out_of_range(tmp_path):
+    """A second reader of the security review: http.public_url could be http://, so firmware URLs (and their secret)
+    went out in clear; the cloud only serves HTTPS anyway."""
+    import subprocess
+
+    from cloud import cloud_binary
+
+    config = tmp_path / "cloud.yaml"
+    config.write_text(json.dumps({
+        "http": {"listen": "127.0.0.1:0", "public_url": "http://cloud.example.com", "connections_per_address": 2},
+        "store": {"url": f"sqlite://{tmp_path}/cloud.sqlite"}}))
+    result = subprocess.run([str(cloud_binary()), "check", "--config", str(config)], capture_output=True, text=True,
+                            timeout=60)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert "http.public_url: must be an https URL such as https://cloud.example.com, got 'http://cloud.example.com'" in output
+    assert "http.connections_per_address" in output, output
