@@ -445,7 +445,8 @@ enum OpenAPIFragments {
             "fileName": {"type": "string", "description": "Uploaded images: served at /firmware/{id}/{fileName}"},
             "size": {"type": "integer"}, "sha256": {"type": "string"},
             "url": {"type": "string", "description": "External images"},
-            "createdAt": {"type": "string", "format": "date-time"}, "createdBy": {"type": "string"}
+            "createdAt": {"type": "string", "format": "date-time"}, "createdBy": {"type": "string"},
+            "allowUnencrypted": {"type": "boolean", "description": "An http:// or ftp:// url that was allowed explicitly"}
            }
           },
           "FirmwareCampaign": {

@@ -86,7 +86,7 @@ public enum FirmwareCatalog {
         }
         let image = FirmwareImage(
             id: newId(), name: name, version: version, fileName: nil, size: nil, sha256: nil, url: url, createdAt: Date(),
-            createdBy: user, organization: organization)
+            createdBy: user, organization: organization, allowUnencrypted: scheme == "http" || scheme == "ftp")
         try await repository.addFirmwareImage(image, data: nil)
         return image
     }
@@ -107,6 +107,13 @@ public enum FirmwareCatalog {
             sees(owner: image.organization, organization: organization)
         else {
             throw FirmwareError.notFound("no firmware image '\(request.image)'")
+        }
+        if let url = image.url, let scheme = URL(string: url)?.scheme?.lowercased(), scheme == "http" || scheme == "ftp",
+            !image.allowUnencrypted
+        {
+            throw FirmwareError.invalid(
+                "image '\(image.id)' was registered with a \(scheme):// URL before such URLs had to be allowed explicitly: "
+                    + "register it again with an https:// URL, or with allowUnencrypted: true")
         }
         let rate = request.ratePerMinute ?? 10
         guard (1...10_000).contains(rate) else {

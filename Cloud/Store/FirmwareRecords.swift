@@ -18,12 +18,16 @@ public struct FirmwareImage: Sendable, Equatable, Codable {
     public var createdBy: String?
     /// The client organization whose image it is; nil: the fleet's own staff's. Each sees only its own.
     public var organization: String?
+    /// An external `http://` or `ftp://` URL that was explicitly allowed when the image was registered; one registered
+    /// before plain URLs needed that is not used for new campaigns until registered again.
+    public var allowUnencrypted: Bool
 
     public init(
         id: String, name: String, version: String, fileName: String?, size: Int?, sha256: String?, url: String?,
-        createdAt: Date, createdBy: String?, organization: String? = nil
+        createdAt: Date, createdBy: String?, organization: String? = nil, allowUnencrypted: Bool = false
     ) {
         self.organization = organization
+        self.allowUnencrypted = allowUnencrypted
         self.id = id
         self.name = name
         self.version = version

@@ -7,12 +7,12 @@ extension SQLiteRepository {
             try db.execute(
                 sql: """
                     INSERT INTO firmware_image (id, name, version, file_name, size, sha256, url, created_at, created_by,
-                        organization_id)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        organization_id, allow_unencrypted)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     image.id, image.name, image.version, image.fileName, image.size, image.sha256, image.url,
-                    image.createdAt.milliseconds, image.createdBy, image.organization,
+                    image.createdAt.milliseconds, image.createdBy, image.organization, image.allowUnencrypted,
                 ])
             if let data { try Self.insertChunks(db, image: image.id, data: data) }
         }
@@ -55,7 +55,7 @@ extension SQLiteRepository {
         FirmwareImage(
             id: row["id"], name: row["name"], version: row["version"], fileName: row["file_name"], size: row["size"],
             sha256: row["sha256"], url: row["url"], createdAt: Date(milliseconds: row["created_at"]),
-            createdBy: row["created_by"], organization: row["organization_id"])
+            createdBy: row["created_by"], organization: row["organization_id"], allowUnencrypted: row["allow_unencrypted"])
     }
 
     public func addCampaign(_ campaign: FirmwareCampaign, targets: [(station: String, site: String)]) async throws {

@@ -348,6 +348,11 @@ enum CloudSchema {
                     CREATE INDEX vehicle_token_vehicle ON vehicle_token(vehicle_id);
                     """)
         }
+        migrator.registerMigration("v16-firmware-plain-urls") { db in
+            // Security review, finding 20: a plain http:// or ftp:// image URL is used only when allowed explicitly.
+            // Images registered before that have it false, so they must be registered again to be rolled out.
+            try db.execute(sql: "ALTER TABLE firmware_image ADD COLUMN allow_unencrypted BOOLEAN NOT NULL DEFAULT FALSE")
+        }
         return migrator
     }
 }

@@ -179,4 +179,36 @@ import Testing
         try await rollout.step(now: now + 20)
         #expect(try await store.campaign(id: later.id)?.targets?.first?.state == "timeout")
     }
+
+    @Test func aPlainURLIsRolledOutOnlyWhenItWasAllowedWhenRegistered() async throws {
+        // Security review, finding 20, as a second reader found it: images registered with http:// before such URLs
+        // needed consent could still be rolled out.
+        let store = try SQLiteRepository(path: directory.file("cloud.sqlite"))
+        let now = Date(timeIntervalSince1970: 1_796_000_000)
+        _ = try await store.addSite(id: "s1", name: "S1", at: now)
+        _ = try await store.apply(
+            [
+                UpEnvelope(
+                    site: "s1", seq: 1, timestamp: now,
+                    message: .stationConnection(StationConnection(station: "CP1", connected: true, time: now)))
+            ], receivedAt: now)
+        let before = FirmwareImage(
+            id: "old", name: "Old", version: "1", fileName: nil, size: nil, sha256: nil, url: "http://vendor.example/fw.bin",
+            createdAt: now, createdBy: nil)
+        try await store.addFirmwareImage(before, data: nil)
+        #expect(try await store.firmwareImage(id: "old")?.allowUnencrypted == false)
+        let request = { (image: String) in CampaignRequest(name: "C", image: image, sites: ["s1"], startAt: now) }
+        let refused = await #expect(throws: FirmwareError.self) {
+            try await FirmwareCatalog.createCampaign(
+                request("old"), scope: nil, publicBase: nil, user: nil, repository: store, now: now)
+        }
+        #expect("\(refused.map { "\($0)" } ?? "")".contains("register it again"))
+        let again = try await FirmwareCatalog.addExternal(
+            name: "Old", version: "1", url: "http://vendor.example/fw.bin", allowUnencrypted: true, user: nil,
+            organization: nil, repository: store)
+        #expect(try await store.firmwareImage(id: again.id)?.allowUnencrypted == true)
+        let campaign = try await FirmwareCatalog.createCampaign(
+            request(again.id), scope: nil, publicBase: nil, user: nil, repository: store, now: now)
+        #expect(campaign.location == "http://vendor.example/fw.bin")
+    }
 }
