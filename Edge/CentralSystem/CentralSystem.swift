@@ -22,6 +22,9 @@ public final class CentralSystem: Sendable {
     public let live = LiveConnectors()
     let now: @Sendable () -> Date
     private let sessions = Mutex<[String: StationSession]>([:])
+    /// What each station identity may still make the edge store, across its connections.
+    private let quotas = StationQuotas()
+    private let newIdentities = NewIdentityLimit()
     /// edge.yaml's stations and those the cloud registered since.
     private let configuredStations: Mutex<[String: EdgeConfiguration.Station]>
     /// bcrypt is deliberately slow: it runs on one serial queue, off the cooperative pool and the event loops, so a
@@ -64,7 +67,9 @@ public final class CentralSystem: Sendable {
     /// - Parameter authorization: the request's `Authorization` header, if any.
     /// `certified`: a client certificate verified against the configured CA names this identity (security profile 3),
     /// which stands for Basic auth.
-    public func admit(stationId: String, authorization: String?, certified: Bool = false) async -> Admission {
+    public func admit(
+        stationId: String, authorization: String?, certified: Bool = false, remoteAddress: String? = nil
+    ) async -> Admission {
         let problem = StationIdentity.problem(stationId)
         guard problem == nil || StationIdentity.isTolerated(stationId) else {
             metrics.authFailure(reason: "bad_identity")
@@ -129,6 +134,17 @@ public final class CentralSystem: Sendable {
             logger.warning("station refused: unknown identity and policy is reject", metadata: ["station": "\(stationId)"])
             return .refused(status: 404, reason: "unknown station")
         }
+        // Under the pending policy an unknown identity needs no password and is stored, so new ones are limited.
+        // Under accept, which the installer chose knowingly (and is warned of), a site's chargers may all be new.
+        if known == nil, configured == nil, configuration.ocpp.unknownStations == .pending,
+            !newIdentities.allow(address: remoteAddress ?? "unknown", now: now())
+        {
+            metrics.authFailure(reason: "too_many_new_identities")
+            logger.warning(
+                "station refused for now: too many new identities",
+                metadata: ["station": "\(stationId)", "remote": "\(remoteAddress ?? "unknown")"])
+            return .refused(status: 429, reason: "too many new station identities; try again in a minute")
+        }
         return .accepted
     }
 
@@ -159,7 +175,7 @@ public final class CentralSystem: Sendable {
             }
         let session = StationSession(
             stationId: stationId, subprotocol: subprotocol, remoteAddress: remoteAddress, approval: approval,
-            transport: transport, logger: logger, now: now())
+            transport: transport, logger: logger, now: now(), quotas: quotas)
         let previous = sessions.withLock { $0.updateValue(session, forKey: stationId) }
         if let previous {
             session.logger.notice("station reconnected; closing its previous connection")

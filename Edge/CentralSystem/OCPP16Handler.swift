@@ -297,7 +297,7 @@ struct OCPP16Handler: Sendable {
     static let quotaKind: [String: StationQuota.Kind] = [
         OCPP16.DataTransferRequest.action: .event, OCPP16.FirmwareStatusNotificationRequest.action: .event,
         OCPP16.DiagnosticsStatusNotificationRequest.action: .event, OCPP16.StatusNotificationRequest.action: .status,
-        OCPP16.AuthorizeRequest.action: .authorize,
+        OCPP16.AuthorizeRequest.action: .authorize, OCPP16.BootNotificationRequest.action: .boot,
     ]
 
     private func dataTransfer(

@@ -21,13 +21,14 @@ public final class StationSession: Sendable {
         var approval: StationApprovalState
         var lastMessageAt: Date
         var closed = false
-        var quota = StationQuota()
     }
+    private let quotas: StationQuotas
 
     init(
         stationId: String, subprotocol: String, remoteAddress: String, approval: StationApprovalState,
-        transport: any StationTransport, logger: Logger, now: Date
+        transport: any StationTransport, logger: Logger, now: Date, quotas: StationQuotas = StationQuotas()
     ) {
+        self.quotas = quotas
         self.stationId = stationId
         self.subprotocol = subprotocol
         self.remoteAddress = remoteAddress
@@ -54,7 +55,7 @@ public final class StationSession: Sendable {
     public var lastMessageAt: Date { state.withLock { $0.lastMessageAt } }
 
     /// Takes one of the station's share of `kind` (see ``StationQuota``); false when it has used it for now.
-    func allow(_ kind: StationQuota.Kind, now: Date) -> Bool { state.withLock { $0.quota.allow(kind, now: now) } }
+    func allow(_ kind: StationQuota.Kind, now: Date) -> Bool { quotas.allow(stationId, kind, now: now) }
 
     /// Notes that the station showed a sign of life (any frame, a pong included).
     public func touch(_ now: Date) { state.withLock { $0.lastMessageAt = now } }

@@ -194,7 +194,7 @@ struct OCPPWebSocketChannel: ServerChildChannel {
         }
         switch await central.admit(
             stationId: stationId, authorization: head.headers.first(name: "Authorization"),
-            certified: certified == stationId)
+            certified: certified == stationId, remoteAddress: remote?.ipAddress)
         {
         case .accepted:
             return .accept(

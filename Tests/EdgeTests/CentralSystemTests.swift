@@ -94,6 +94,26 @@ import Testing
         try await rejecting.prepare()
         #expect(await rejecting.admit(stationId: "KNOWN", authorization: nil) == .accepted)
     }
+
+    @Test func oneAddressCannotBringEndlesslyManyNewIdentities() async throws {
+        // A second reader: a pending identity connects without a password and is stored, so one device could store
+        // thousands; known and configured stations are never held back.
+        let central = try centralSystem(more: "stations:\n  - id: KNOWN", secure: true)
+        try await central.prepare()
+        var accepted = 0
+        for n in 0..<70
+        where await central.admit(stationId: "NEW-\(n)", authorization: nil, remoteAddress: "10.0.0.9") == .accepted {
+            accepted += 1
+        }
+        #expect(accepted == Int(NewIdentityLimit.perAddressBurst))
+        #expect(
+            await central.admit(stationId: "NEW-71", authorization: nil, remoteAddress: "10.0.0.9")
+                == .refused(status: 429, reason: "too many new station identities; try again in a minute"))
+        #expect(await central.admit(stationId: "NEW-72", authorization: nil, remoteAddress: "10.0.0.10") == .accepted)
+        #expect(
+            await central.admit(stationId: "KNOWN", authorization: nil, remoteAddress: "10.0.0.9")
+                == .refused(status: 401, reason: "HTTP Basic authentication required"), "known: judged as ever")
+    }
 }
 
 @Suite struct StationQuotaTests {
@@ -109,5 +129,42 @@ import Testing
         #expect(!halfASecondLater)
         #expect(aSecondAndAHalfLater, "one a second")
         #expect(anotherKind, "each kind has its own share")
+    }
+
+    @Test func reconnectingDoesNotRefillAStationsShare() {
+        // A second reader: quotas belonged to a connection, so a charger reconnecting after each burst got a new one.
+        let quotas = StationQuotas()
+        let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+        let first = (0..<30).filter { _ in quotas.allow("CP-1", .event, now: t0) }.count
+        let afterReconnecting = (0..<30).filter { _ in quotas.allow("CP-1", .event, now: t0 + 0.1) }.count
+        #expect(first == 20 && afterReconnecting == 0)
+        #expect(quotas.allow("CP-2", .event, now: t0), "another identity has its own share")
+    }
+
+    @Test func aFullShareIsForgottenWhenManyIdentitiesCame() {
+        let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+        var quota = StationQuota()
+        #expect(quota.isRefilled(now: t0))
+        _ = quota.allow(.status, now: t0)
+        #expect(!quota.isRefilled(now: t0))
+        #expect(quota.isRefilled(now: t0 + 1), "one token back at two a second")
+    }
+
+    @Test func newIdentitiesAreLimitedPerAddressAndInAll() {
+        let limit = NewIdentityLimit()
+        let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+        let fromOne = (0..<100).filter { _ in limit.allow(address: "10.0.0.9", now: t0) }.count
+        #expect(fromOne == 64)
+        let fromOthers = (0..<300).filter { limit.allow(address: "10.0.1.\($0)", now: t0) }.count
+        #expect(fromOthers == 256 - 64)
+        #expect(!limit.allow(address: "10.0.2.1", now: t0))
+        #expect(limit.allow(address: "10.0.2.1", now: t0 + 60), "one a minute")
+    }
+
+    @Test func aChargerLoopingOnBootIsHeldBack() {
+        let quotas = StationQuotas()
+        let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+        #expect((0..<30).filter { _ in quotas.allow("CP-1", .boot, now: t0) }.count == 10)
+        #expect(quotas.allow("CP-1", .boot, now: t0 + 30))
     }
 }
