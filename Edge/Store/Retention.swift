@@ -5,18 +5,38 @@ extension EdgeStore {
     /// Removes meter samples, status changes and events recorded before `cutoff` (security review, finding 7: nothing
     /// was ever removed). Sessions stay. Oldest first, a few thousand rows per write, so chargers' writes go on in
     /// between; returns how many rows went.
-    public func prune(before cutoff: Date, batch: Int = 5_000) async throws -> Int {
+    ///
+    /// When a row was recorded is told by the edge's clock, not by the time the charger gave it (a second reader: a
+    /// charger whose clock was years behind had its readings removed at once): each call first notes, at `now`, the
+    /// last id of each table, and rows go up to the last id noted before `cutoff`. Rows from before the first note
+    /// (an upgraded store) are removed once that note is older than `cutoff`.
+    public func prune(before cutoff: Date, now: Date = Date(), batch: Int = 5_000) async throws -> Int {
+        let tables = ["meter_sample", "status_log", "event"]
+        let bounds = try await write { db in
+            try tables.map { table -> Int64? in
+                try db.execute(
+                    sql: "INSERT INTO retention_mark (tbl, at, last_id) SELECT ?, ?, COALESCE(MAX(id), 0) FROM \(table)",
+                    arguments: [table, now.stored])
+                let bound = try Int64.fetchOne(
+                    db, sql: "SELECT MAX(last_id) FROM retention_mark WHERE tbl = ? AND at < ?",
+                    arguments: [table, cutoff.stored])
+                if let bound {
+                    // The notes before the one that bounds this run say nothing more.
+                    try db.execute(
+                        sql: "DELETE FROM retention_mark WHERE tbl = ? AND at < ? AND last_id < ?",
+                        arguments: [table, cutoff.stored, bound])
+                }
+                return bound
+            }
+        }
         var removed = 0
-        for table in ["meter_sample", "status_log", "event"] {
+        for (table, bound) in zip(tables, bounds) {
+            guard let bound else { continue }
             while true {
                 let count = try await write { db in
-                    // Ids grow with time: a range of the oldest ids, of which those recorded before the cutoff.
                     try db.execute(
-                        sql: """
-                            DELETE FROM \(table) WHERE id IN (
-                                SELECT id FROM \(table) WHERE id < (SELECT MIN(id) FROM \(table)) + ? AND timestamp < ?
-                            )
-                            """, arguments: [batch, cutoff.stored])
+                        sql: "DELETE FROM \(table) WHERE id <= ? AND id < (SELECT MIN(id) FROM \(table)) + ?",
+                        arguments: [bound, batch])
                     return db.changesCount
                 }
                 removed += count

@@ -136,6 +136,15 @@ enum Schema {
             let epoch = (0..<2).map { _ in String(UInt64.random(in: 0...UInt64.max), radix: 16) }.joined()
             try db.execute(sql: "INSERT INTO store_identity (epoch) VALUES (?)", arguments: [epoch])
         }
+        migrator.registerMigration("v7-retention-marks") { db in
+            // Which ids each table had reached when (the edge's clock), so retention goes by when rows were recorded
+            // and not by the times chargers put in them.
+            try db.execute(
+                sql: """
+                    CREATE TABLE retention_mark (tbl TEXT NOT NULL, at DATETIME NOT NULL, last_id INTEGER NOT NULL);
+                    CREATE INDEX retention_mark_tbl_at ON retention_mark(tbl, at);
+                    """)
+        }
         return migrator
     }
 }

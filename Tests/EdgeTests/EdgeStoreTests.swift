@@ -341,8 +341,8 @@ final class BatchCounter: @unchecked Sendable {
         let store = try EdgeStore(path: directory.file("edge.sqlite"))
         let now = Date()
         let old = now.addingTimeInterval(-500 * 86_400)
-        try await store.write { db in
-            for (index, time) in [old, old, now].enumerated() {
+        func insert(_ index: Int, chargerTime: Date) async throws {
+            try await store.write { db in
                 try db.execute(
                     sql: """
                         INSERT INTO meter_sample (station_id, connector_id, timestamp, readings) VALUES ('CP1', 1, ?, '[]');
@@ -352,15 +352,22 @@ final class BatchCounter: @unchecked Sendable {
                         INSERT INTO session (station_id, connector_id, id_tag, meter_start_wh, start_time, recorded_from,
                             created_at)
                             VALUES ('CP1', 1, 'T\(index)', 0, ?, 'start', ?)
-                        """, arguments: [time.stored, time.stored, time.stored, time.stored, time.stored, time.stored])
+                        """,
+                    arguments: StatementArguments(Array(repeating: chargerTime.stored, count: 6)))
             }
         }
-        #expect(try await store.prune(before: now.addingTimeInterval(-400 * 86_400), batch: 1) == 6)
+        // Two rows recorded 500 days ago (the retention run then noted how far each table had come).
+        for index in 0..<2 { try await insert(index, chargerTime: old) }
+        #expect(try await store.prune(before: old.addingTimeInterval(-400 * 86_400), now: old) == 0)
+        // One recorded now by a charger whose clock says 1970: it stays, as it was recorded today.
+        try await insert(2, chargerTime: Date(timeIntervalSince1970: 0))
+        #expect(try await store.prune(before: now.addingTimeInterval(-400 * 86_400), now: now, batch: 1) == 6)
         let left = try await store.pool.read { db in
             try ["meter_sample", "event", "status_log", "session"].map {
                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \($0)") ?? -1
             }
         }
         #expect(left == [1, 1, 1, 3], "the recent rows, and every session")
+        #expect(try await store.prune(before: now.addingTimeInterval(-400 * 86_400), now: now) == 0, "nothing twice")
     }
 }
