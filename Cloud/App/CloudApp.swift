@@ -52,7 +52,8 @@ public struct CloudApp: Sendable {
         // Sites keep at most 1,000 messages each unacknowledged, so what the broker hands over at once is bounded;
         // hold as much as ingest's backlog rather than drop what would only be sent again after ack_timeout_s.
         let limits = IngestService.Limits(
-            maxPayloadBytes: configuration.maxPayloadBytes, siteRate: configuration.siteRate, siteBurst: configuration.siteBurst)
+            maxPayloadBytes: configuration.maxPayloadBytes, siteRate: configuration.siteRate, siteBurst: configuration.siteBurst,
+            maxBacklogBytes: configuration.maxBacklogBytes)
         var mqtt = configuration.mqtt
         mqtt.receiveBuffer = limits.maxBacklog
         // A payload far over ingest's limit is dropped before it is copied (one a little over reaches ingest, which

@@ -10,6 +10,8 @@ public struct CloudConfiguration: Sendable, Equatable {
     /// How long the record of each applied message (the repeat check) is kept, and how long samples and events are.
     public var appliedRetentionDays = 90
     public var retentionDays = 400
+    /// Payload bytes waiting for ingest beyond which messages are refused (and resent by their edges later).
+    public var maxBacklogBytes = 256 << 20
     public var mqtt: MQTTConfiguration
     /// With a name, ingest subscribes as `$share/<name>/…`, so several cloud instances split the messages.
     public var sharedSubscription: String?
@@ -106,7 +108,7 @@ extension ConfigReader {
             ? MQTTTLSFiles(caFile: caFile, certificate: clientCertificate, key: clientKey) : nil
         let group = string(mqtt["shared_group"], at: "mqtt.shared_group", default: nil)
         let clientId = string(mqtt["client_id"], at: "mqtt.client_id", default: "gridside-cloud") ?? "gridside-cloud"
-        let ingest = mapping(top["ingest"], at: "ingest", allowed: ["max_payload_bytes", "site_rate", "site_burst"]) ?? [:]
+        let ingest = mapping(top["ingest"], at: "ingest", allowed: ["max_payload_bytes", "site_rate", "site_burst", "max_backlog_bytes"]) ?? [:]
         let commands = mapping(top["commands"], at: "commands", allowed: ["timeout_s"]) ?? [:]
         let log = mapping(top["log"], at: "log", allowed: ["level"]) ?? [:]
         var configuration = CloudConfiguration(
@@ -131,6 +133,8 @@ extension ConfigReader {
                 default: "info"))
         configuration.retentionDays = retentionDays
         configuration.appliedRetentionDays = appliedRetentionDays
+        configuration.maxBacklogBytes = integer(
+            ingest["max_backlog_bytes"], at: "ingest.max_backlog_bytes", in: 4096...(1 << 36), default: 256 << 20)
         return configuration
     }
 }

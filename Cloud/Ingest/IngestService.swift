@@ -24,16 +24,19 @@ public final class IngestService: Service, Sendable {
         public var maxBatch: Int
         /// Messages waiting beyond this are refused (unacknowledged, so resent) instead of piling up in memory.
         public var maxBacklog: Int
+        /// So are messages beyond this many payload bytes waiting (100,000 large messages would be gigabytes).
+        public var maxBacklogBytes: Int
 
         public init(
             maxPayloadBytes: Int = 256 * 1024, siteRate: Double = 2000, siteBurst: Double = 20_000, maxBatch: Int = 2000,
-            maxBacklog: Int = 100_000
+            maxBacklog: Int = 100_000, maxBacklogBytes: Int = 256 << 20
         ) {
             self.maxPayloadBytes = maxPayloadBytes
             self.siteRate = siteRate
             self.siteBurst = siteBurst
             self.maxBatch = maxBatch
             self.maxBacklog = maxBacklog
+            self.maxBacklogBytes = maxBacklogBytes
         }
     }
 
@@ -44,7 +47,8 @@ public final class IngestService: Service, Sendable {
     private let sharedGroup: String?
     private let logger: Logger
     private let metrics: IngestMetrics
-    private let backlog = Mutex<[UpEnvelope]>([])
+    /// What waits for the next batch, each with its payload's size, and their total.
+    private let backlog = Mutex<(items: [(envelope: UpEnvelope, bytes: Int)], bytes: Int)>(([], 0))
     private let rateLimit: Mutex<SiteRateLimit>
     /// The latest presence of each site not yet written: written by the batch task, one write per site however many
     /// arrived meanwhile, so a site flooding its presence costs the reader loop nothing (security review, finding 16).
@@ -107,9 +111,13 @@ public final class IngestService: Service, Sendable {
                         signalSink.yield()
                         continue
                     }
+                    let bytes = message.payload.count
                     let accepted = self.backlog.withLock { backlog in
-                        guard backlog.count < self.limits.maxBacklog else { return false }
-                        backlog.append(envelope)
+                        guard backlog.items.count < self.limits.maxBacklog,
+                            backlog.bytes + bytes <= self.limits.maxBacklogBytes
+                        else { return false }
+                        backlog.items.append((envelope, bytes))
+                        backlog.bytes += bytes
                         return true
                     }
                     if !accepted { self.reject(message, reason: "overloaded", "ingest backlog full; the edge will resend") }
@@ -121,7 +129,7 @@ public final class IngestService: Service, Sendable {
                 for await _ in signal {
                     // A moment for a batch to gather: every commit rewrites the pages it touches, so a few
                     // large commits cost far less than many small ones (and acks wait for the commit anyway).
-                    if self.backlog.withLock({ $0.count }) < self.limits.maxBatch / 4 {
+                    if self.backlog.withLock({ $0.items.count }) < self.limits.maxBatch / 4 {
                         try? await Task.sleep(for: .milliseconds(5))
                     }
                     while true {
@@ -133,9 +141,11 @@ public final class IngestService: Service, Sendable {
                             await self.record(presence, of: envelope)
                         }
                         let batch = self.backlog.withLock { backlog in
-                            let count = min(backlog.count, self.limits.maxBatch)
-                            defer { backlog.removeFirst(count) }
-                            return Array(backlog.prefix(count))
+                            let count = min(backlog.items.count, self.limits.maxBatch)
+                            let taken = backlog.items.prefix(count)
+                            backlog.bytes -= taken.reduce(0) { $0 + $1.bytes }
+                            defer { backlog.items.removeFirst(count) }
+                            return taken.map(\.envelope)
                         }
                         if batch.isEmpty { break }
                         await self.process(batch)

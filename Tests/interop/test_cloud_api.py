@@ -105,6 +105,22 @@ def test_bad_messages_are_rejected_and_counted_and_other_sites_are_unaffected(ma
     peer.close()
 
 
+def test_what_waits_for_the_store_is_bounded_in_bytes(make_cloud, broker):
+    """A second reader of the security review: ingest's backlog was bounded in messages only, 100,000 of up to
+    256 KiB each. Beyond ingest.max_backlog_bytes a message is refused as overloaded, and its edge resends it."""
+    cloud = make_cloud(sites=(FAKE,), overrides={"ingest": {"max_backlog_bytes": 4096}})
+    peer = Peer(broker, "large-edge", subscribe=[f"gridside/v1/{FAKE}/down/#"])
+    large = envelope(1, "event", {"kind": "large", "severity": "info", "detail": "x" * 5000, "time": now_iso()})
+    publish(peer, large, kind="event")
+    poll(lambda: metric_sum(cloud.metrics(), "ingest_rejected_total", reason="overloaded") == 1, timeout=15,
+         what="the large message refused as overloaded")
+    publish(peer, envelope(2, "event", {"kind": "small", "severity": "info", "detail": "{}", "time": now_iso()}),
+            kind="event")
+    poll(lambda: {s for ack in peer.received("/down/ack") for s in ack["seqs"]} == {2}, timeout=15,
+         what="the small one applied and acknowledged, the large one not")
+    peer.close()
+
+
 def test_api_refuses_missing_tokens_bad_filters_and_roles_without_the_permission(make_cloud, broker):
     cloud = make_cloud(sites=(FAKE,))
     viewer = cloud.create_token("viewer")
