@@ -108,7 +108,9 @@ extension ConfigReader {
             ? MQTTTLSFiles(caFile: caFile, certificate: clientCertificate, key: clientKey) : nil
         let group = string(mqtt["shared_group"], at: "mqtt.shared_group", default: nil)
         let clientId = string(mqtt["client_id"], at: "mqtt.client_id", default: "gridside-cloud") ?? "gridside-cloud"
-        let ingest = mapping(top["ingest"], at: "ingest", allowed: ["max_payload_bytes", "site_rate", "site_burst", "max_backlog_bytes"]) ?? [:]
+        let ingest =
+            mapping(top["ingest"], at: "ingest", allowed: ["max_payload_bytes", "site_rate", "site_burst", "max_backlog_bytes"])
+            ?? [:]
         let commands = mapping(top["commands"], at: "commands", allowed: ["timeout_s"]) ?? [:]
         let log = mapping(top["log"], at: "log", allowed: ["level"]) ?? [:]
         var configuration = CloudConfiguration(
