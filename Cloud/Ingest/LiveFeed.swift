@@ -99,6 +99,15 @@ public struct LiveSubscription: Sendable {
 
     /// Ends the stream (its reader sees the end after what is buffered).
     public func finish() { continuation.finish() }
+
+    /// Puts a ``LiveUpdate/heartbeatKind`` update in the stream, so that its reader writes to its page and learns
+    /// whether the page is still there (a closed tab is otherwise noticed only at the next real update).
+    public func heartbeat() { continuation.yield(LiveUpdate(site: "", kind: LiveUpdate.heartbeatKind, time: Date())) }
+}
+
+extension LiveUpdate {
+    /// The kind of ``LiveSubscription/heartbeat()`` updates, never sent to a page as data.
+    public static let heartbeatKind = "heartbeat"
 }
 
 /// Where cloud instances that split ingest (`mqtt.shared_group`) tell each other what they applied, so that an open

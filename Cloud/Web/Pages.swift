@@ -490,12 +490,19 @@ extension Dashboard {
                                 return
                             }
                             current.set(now)
+                            subscription.heartbeat()
                         }
                     }
                     // The feed ends when the cloud shuts down (``LiveFeed/finish()``) or the session ends, and with it
                     // this stream. A station's updates go to those who see the station; a site's presence to all who
                     // see the site.
                     for await update in subscription.stream {
+                        // A comment, which the page ignores: writing it finds out whether the page is still there, so
+                        // a closed tab gives its place back within a recheck.
+                        if update.kind == LiveUpdate.heartbeatKind {
+                            try await writer.write(ByteBuffer(string: ": \n\n"))
+                            continue
+                        }
                         let identity = current.identity
                         guard
                             update.station.map({ identity.sees(station: $0, site: update.site) })

@@ -449,3 +449,62 @@ def test_sign_in_leads_only_to_this_site_and_a_locked_user_stays_out_in_a_real_b
     browser.driver.find_element(By.ID, "sign-in").click()
     browser.wait(lambda d: "failed=1" in d.current_url, "the locked user refused")
     assert not browser.driver.find_elements(By.ID, "logout")
+
+
+def test_closed_live_pages_give_their_places_back_without_any_update(make_cloud):
+    """A second reader of the security review (finding 17): a closed tab's live stream was noticed only at the next
+    update, so on a quiet fleet a browser that opened and closed eight pages could open no more. Each stream now writes
+    a comment at every recheck (10 s), which finds the page gone."""
+    import http.client
+    import socket
+    import ssl
+    import urllib.parse
+
+    cloud = make_cloud()
+    add_user(cloud, "lena", "viewer")
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+
+    def connection() -> http.client.HTTPSConnection:
+        return http.client.HTTPSConnection("127.0.0.1", cloud.port, context=context, timeout=10)
+
+    login = connection()
+    login.request("POST", "/login", body=urllib.parse.urlencode({"user": "lena", "password": PASSWORD, "next": "/"}),
+                  headers={"Content-Type": "application/x-www-form-urlencoded"})
+    answer = login.getresponse()
+    answer.read()
+    cookie = answer.getheader("Set-Cookie", "").split(";")[0]
+    assert answer.status == 303 and cookie
+    login.close()
+
+    def open_stream() -> tuple[int, http.client.HTTPSConnection]:
+        stream = connection()
+        stream.request("GET", "/live", headers={"Cookie": cookie})
+        response = stream.getresponse()
+        if response.status == 200:
+            assert response.read1(64).startswith(b"retry: 2000")
+        return response.status, stream
+
+    first = [open_stream() for _ in range(8)]
+    assert [status for status, _ in first] == [200] * 8
+    status, extra = open_stream()
+    assert status == 429, "eight live pages per browser"
+    extra.close()
+    for _, stream in first:
+        # Shut down, not just closed: the response's file still holds the socket open.
+        stream.sock.shutdown(socket.SHUT_RDWR)
+        stream.sock.close()
+    started = time.monotonic()
+    reopened = []
+    while len(reopened) < 8 and time.monotonic() - started < 30:
+        status, stream = open_stream()
+        if status == 200:
+            reopened.append(stream)
+        else:
+            stream.close()
+            time.sleep(0.5)
+    assert len(reopened) == 8, f"only {len(reopened)} places came back in {time.monotonic() - started:.0f} s"
+    for stream in reopened:
+        stream.sock.shutdown(socket.SHUT_RDWR)
+        stream.sock.close()
