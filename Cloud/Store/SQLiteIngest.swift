@@ -6,9 +6,27 @@ import SyncContract
 /// carry the seq that set them and only a higher seq replaces them, and a session's start, progress and stop
 /// fill separate columns.
 enum Ingest {
-    static func apply(_ envelope: UpEnvelope, _ db: Database, _ outcome: inout ApplyOutcome) throws {
+    /// How a message is kept: its seq as kept (the site's ``SiteEpochs`` offset added) and its store's epoch (nil from an
+    /// edge before epochs).
+    struct Kept {
+        var seq: Int64
+        var epoch: String?
+    }
+
+    /// A session message of a store whose transaction id names a session of the site's previous store.
+    struct SessionOfAnotherStore: Error, CustomStringConvertible {
+        let transactionId: Int
+        let epoch: String
+
+        var description: String {
+            "transaction \(transactionId) is a session of this site's previous edge store (\(epoch.isEmpty ? "before epochs" : epoch)); "
+                + "the new store reused its id, so this message is kept here and not applied over it"
+        }
+    }
+
+    static func apply(_ envelope: UpEnvelope, _ kept: Kept, _ db: Database, _ outcome: inout ApplyOutcome) throws {
         let site = envelope.site
-        let seq = envelope.seq
+        let seq = kept.seq
         switch envelope.message {
         case .presence:
             break  // Not sequenced; handled before the batch.
@@ -72,36 +90,42 @@ enum Ingest {
             try db.cachedStatement(
                 sql: """
                     INSERT INTO session (site_id, transaction_id, station_id, connector_id, id_tag, auth_status,
-                        meter_start_wh, start_at, sort_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        meter_start_wh, start_at, sort_at, epoch)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (site_id, transaction_id) DO UPDATE SET station_id = excluded.station_id,
                         connector_id = excluded.connector_id, id_tag = excluded.id_tag, auth_status = excluded.auth_status,
-                        meter_start_wh = excluded.meter_start_wh, start_at = excluded.start_at, sort_at = excluded.sort_at
+                        meter_start_wh = excluded.meter_start_wh, start_at = excluded.start_at, sort_at = excluded.sort_at,
+                        epoch = COALESCE(excluded.epoch, session.epoch)
+                    WHERE session.epoch IS NULL OR session.epoch = COALESCE(excluded.epoch, '')
                     """
             ).execute(arguments: [
                 site, start.transactionId, start.station, start.connector, start.idTag, start.authStatus, start.meterStartWh,
-                start.startTime?.milliseconds, sortAt,
+                start.startTime?.milliseconds, sortAt, kept.epoch,
             ])
+            if db.changesCount == 0 { try checkSameStore(db, site: site, transaction: start.transactionId, kept) }
         case .sessionUpdate(let update):
             try ensureStation(db, id: update.station, site: site)
             let at = update.time.milliseconds
             try db.cachedStatement(
                 sql: """
                     INSERT INTO session (site_id, transaction_id, station_id, connector_id, energy_register_wh, power_w,
-                        current_a, soc, updated_at, update_seq, sort_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        current_a, soc, updated_at, update_seq, sort_at, epoch)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (site_id, transaction_id) DO UPDATE SET
                         energy_register_wh = COALESCE(excluded.energy_register_wh, session.energy_register_wh),
                         power_w = COALESCE(excluded.power_w, session.power_w),
                         current_a = COALESCE(excluded.current_a, session.current_a),
                         soc = COALESCE(excluded.soc, session.soc),
-                        updated_at = excluded.updated_at, update_seq = excluded.update_seq
+                        updated_at = excluded.updated_at, update_seq = excluded.update_seq,
+                        epoch = COALESCE(excluded.epoch, session.epoch)
                     WHERE session.update_seq < excluded.update_seq
+                        AND (session.epoch IS NULL OR session.epoch = COALESCE(excluded.epoch, ''))
                     """
             ).execute(arguments: [
                 site, update.transactionId, update.station, update.connector, update.energyWh, update.powerW, update.currentA,
-                update.soc, at, seq, at,
+                update.soc, at, seq, at, kept.epoch,
             ])
+            if db.changesCount == 0 { try checkSameStore(db, site: site, transaction: update.transactionId, kept) }
             try db.cachedStatement(
                 sql: """
                     INSERT INTO session_sample (site_id, seq, transaction_id, at, energy_register_wh, power_w, current_a, soc)
@@ -116,19 +140,22 @@ enum Ingest {
             try db.cachedStatement(
                 sql: """
                     INSERT INTO session (site_id, transaction_id, station_id, connector_id, id_tag, meter_start_wh, start_at,
-                        meter_stop_wh, stop_at, stop_reason, sort_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        meter_stop_wh, stop_at, stop_reason, sort_at, epoch)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (site_id, transaction_id) DO UPDATE SET
                         id_tag = COALESCE(session.id_tag, excluded.id_tag),
                         meter_start_wh = COALESCE(session.meter_start_wh, excluded.meter_start_wh),
                         start_at = COALESCE(session.start_at, excluded.start_at),
                         sort_at = CASE WHEN session.start_at IS NULL THEN excluded.sort_at ELSE session.sort_at END,
-                        meter_stop_wh = excluded.meter_stop_wh, stop_at = excluded.stop_at, stop_reason = excluded.stop_reason
+                        meter_stop_wh = excluded.meter_stop_wh, stop_at = excluded.stop_at, stop_reason = excluded.stop_reason,
+                        epoch = COALESCE(excluded.epoch, session.epoch)
+                    WHERE session.epoch IS NULL OR session.epoch = COALESCE(excluded.epoch, '')
                     """
             ).execute(arguments: [
                 site, stop.transactionId, stop.station, stop.connector, stop.idTag, stop.meterStartWh,
-                stop.startTime?.milliseconds, stop.meterStopWh, stop.stopTime.milliseconds, stop.reason, sortAt,
+                stop.startTime?.milliseconds, stop.meterStopWh, stop.stopTime.milliseconds, stop.reason, sortAt, kept.epoch,
             ])
+            if db.changesCount == 0 { try checkSameStore(db, site: site, transaction: stop.transactionId, kept) }
         case .siteMeter(let sample):
             for reading in sample.meters {
                 let phase = { (index: Int) in index < reading.currentA.count ? reading.currentA[index] : nil }
@@ -194,11 +221,24 @@ enum Ingest {
         }
     }
 
-    /// Keeps a message that could not be applied as an error event.
-    static func recordFailure(_ envelope: UpEnvelope, error: any Error, _ db: Database) throws {
+    /// Keeps a message that could not be applied as an error event, with the message itself (up to 8 KiB).
+    static func recordFailure(_ envelope: UpEnvelope, _ kept: Kept, error: any Error, _ db: Database) throws {
+        var detail = ["error": "\(error)"]
+        if let message = try? envelope.encoded() { detail["message"] = String(decoding: message.prefix(8192), as: UTF8.self) }
         try event(
-            db, site: envelope.site, seq: envelope.seq, at: envelope.timestamp, station: nil, kind: "ingest_failed",
-            severity: "error", code: envelope.message.type, detail: ["error": "\(error)"])
+            db, site: envelope.site, seq: kept.seq, at: envelope.timestamp, station: nil, kind: "ingest_failed",
+            severity: "error", code: envelope.message.type, detail: detail)
+    }
+
+    /// Throws ``SessionOfAnotherStore`` when the session a message left unchanged belongs to another store of the
+    /// site (a message of the same store may leave it unchanged: an update older than one applied).
+    private static func checkSameStore(_ db: Database, site: String, transaction: Int, _ kept: Kept) throws {
+        guard
+            let row = try Row.fetchOne(
+                db, sql: "SELECT epoch FROM session WHERE site_id = ? AND transaction_id = ?", arguments: [site, transaction]),
+            let epoch = row["epoch"] as String?, epoch != kept.epoch ?? ""
+        else { return }
+        throw SessionOfAnotherStore(transactionId: transaction, epoch: epoch)
     }
 
     /// A site's edge now speaks from another store (security review, finding 5): an error when its seqs start at or

@@ -113,7 +113,8 @@ public final class SQLiteRepository: CloudRepository {
         var lastSeq: [String: Int64] = [:]
         var epochs = SiteEpochs()
         for envelope in envelopes {
-            let epoch = try epochs.epoch(of: envelope, db)
+            let (epoch, seqOffset) = try epochs.epoch(of: envelope, db)
+            let kept = Ingest.Kept(seq: envelope.seq + seqOffset, epoch: envelope.epoch == nil ? nil : epoch)
             try db.cachedStatement(
                 sql: "INSERT INTO applied (site_id, epoch, seq, received_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING"
             )
@@ -127,7 +128,7 @@ public final class SQLiteRepository: CloudRepository {
             lastSeq[envelope.site] = max(lastSeq[envelope.site] ?? 0, envelope.seq)
             guard eachInASavepoint else {
                 do {
-                    try Ingest.apply(envelope, db, &outcome)
+                    try Ingest.apply(envelope, kept, db, &outcome)
                 } catch let error where isTheMessagesFault(error) {
                     throw MessageNotApplied()
                 }
@@ -135,13 +136,13 @@ public final class SQLiteRepository: CloudRepository {
             }
             do {
                 try db.inSavepoint {
-                    try Ingest.apply(envelope, db, &outcome)
+                    try Ingest.apply(envelope, kept, db, &outcome)
                     return .commit
                 }
             } catch let error where isTheMessagesFault(error) {
                 // A message that cannot be applied will not apply on a resend either: it is kept as an
                 // event, so it is visible, and acknowledged, so the edge does not resend it forever.
-                try Ingest.recordFailure(envelope, error: error, db)
+                try Ingest.recordFailure(envelope, kept, error: error, db)
             }
         }
         for (site, seq) in lastSeq {

@@ -353,6 +353,16 @@ enum CloudSchema {
             // Images registered before that have it false, so they must be registered again to be rolled out.
             try db.execute(sql: "ALTER TABLE firmware_image ADD COLUMN allow_unencrypted BOOLEAN NOT NULL DEFAULT FALSE")
         }
+        migrator.registerMigration("v17-store-replacement-guards") { db in
+            // Security review, finding 5: a store that replaced a lost one on a wrong (though plausible) clock starts
+            // its seqs and transaction ids below the old store's. Its seqs are kept above the old store's
+            // (site.seq_offset), and a session remembers its store, so the new one cannot overwrite it.
+            try db.execute(
+                sql: """
+                    ALTER TABLE site ADD COLUMN seq_offset BIGINT NOT NULL DEFAULT 0;
+                    ALTER TABLE session ADD COLUMN epoch TEXT;
+                    """)
+        }
         return migrator
     }
 }

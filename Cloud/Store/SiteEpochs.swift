@@ -9,14 +9,20 @@ import SyncContract
 ///   the messages applied without an epoch up to `last_seq`: a resend of one of them is a repeat.
 /// - Another epoch is another store (one that replaced a lost one): its messages are applied, never taken for
 ///   repeats of the old store's, and the change is kept as a `store_replaced` event (an error when its seqs start
-///   below what the old store reached, which would make its news look older than the old store's: the site's
-///   stations' seq guards are then reset so that they apply).
+///   at or below what the old store reached: a replacement box whose clock was wrong, though plausible, when its
+///   store was made). The old store's sessions are marked as its own, so the new store cannot overwrite one whose
+///   transaction id it reuses.
+/// - Where a message's seq is kept (events, samples, the seq guards of live values), it is kept as `seq + seqOffset`:
+///   0, unless the new store's seqs start at or below what the old store reached; then the offset puts them above,
+///   so they neither collide with the old store's rows nor look older than its news.
 struct SiteEpochs {
     struct Site {
         var epoch: String?
         var lastSeq: Int64
         /// Messages applied without an epoch at or below this seq belong to `epoch` (adopted at its first message).
         var legacySeq: Int64?
+        /// Added to this epoch's seqs where they are kept.
+        var seqOffset: Int64
     }
 
     /// How far below `last_seq` a message of a site's first epoch may be and still be taken for the same store
@@ -27,29 +33,33 @@ struct SiteEpochs {
     /// Epoch changes seen in this batch, to record once each.
     private(set) var replaced: [(site: String, previous: String?, epoch: String, lastSeq: Int64, seq: Int64, at: Date)] = []
 
-    /// The key of `envelope` in `applied`: its epoch ('' without one). Notes an epoch the site had not used.
-    mutating func epoch(of envelope: UpEnvelope, _ db: Database) throws -> String {
-        guard let epoch = envelope.epoch else { return "" }
+    /// The key of `envelope` in `applied`: its epoch ('' without one), and the offset its seq is kept with. Notes an
+    /// epoch the site had not used.
+    mutating func epoch(of envelope: UpEnvelope, _ db: Database) throws -> (epoch: String, seqOffset: Int64) {
+        // Messages of an edge before epochs: its store's seqs were always kept as they are.
+        guard let epoch = envelope.epoch else { return ("", 0) }
         var site = try load(envelope.site, db)
-        guard site.epoch != epoch else { return epoch }
+        guard site.epoch != epoch else { return (epoch, site.seqOffset) }
         if site.epoch == nil, site.lastSeq == 0 || envelope.seq > site.lastSeq - Self.continuation {
             site.legacySeq = site.lastSeq
         } else {
             replaced.append((envelope.site, site.epoch, epoch, site.lastSeq, envelope.seq, envelope.timestamp))
+            // Where the old store's seqs reached as kept; the new store's are kept above if they start below.
+            let reached = site.lastSeq + site.seqOffset
+            site.seqOffset = envelope.seq <= reached ? reached - envelope.seq + 1 : 0
             site.legacySeq = nil
             site.lastSeq = 0
-            if envelope.seq <= (sites[envelope.site]?.lastSeq ?? 0) {
-                // The new store's news would look older than the old store's: let it apply.
-                try db.execute(
-                    sql: "UPDATE station SET boot_seq = 0, connection_seq = 0 WHERE site_id = ?", arguments: [envelope.site])
-            }
+            // The old store's sessions are its own from now on (those of an edge before epochs had none).
+            try db.execute(
+                sql: "UPDATE session SET epoch = ? WHERE site_id = ? AND epoch IS NULL",
+                arguments: [site.epoch ?? "", envelope.site])
         }
         site.epoch = epoch
         sites[envelope.site] = site
         try db.execute(
-            sql: "UPDATE site SET epoch = ?, legacy_seq = ?, last_seq = ? WHERE id = ?",
-            arguments: [epoch, site.legacySeq, site.lastSeq, envelope.site])
-        return epoch
+            sql: "UPDATE site SET epoch = ?, legacy_seq = ?, last_seq = ?, seq_offset = ? WHERE id = ?",
+            arguments: [epoch, site.legacySeq, site.lastSeq, site.seqOffset, envelope.site])
+        return (epoch, site.seqOffset)
     }
 
     /// Whether a message of `epoch` new to `applied` was applied before epochs existed (adopted by this epoch).
@@ -62,8 +72,11 @@ struct SiteEpochs {
 
     private mutating func load(_ id: String, _ db: Database) throws -> Site {
         if let site = sites[id] { return site }
-        let row = try Row.fetchOne(db, sql: "SELECT epoch, last_seq, legacy_seq FROM site WHERE id = ?", arguments: [id])
-        let site = Site(epoch: row?["epoch"], lastSeq: row?["last_seq"] ?? 0, legacySeq: row?["legacy_seq"])
+        let row = try Row.fetchOne(
+            db, sql: "SELECT epoch, last_seq, legacy_seq, seq_offset FROM site WHERE id = ?", arguments: [id])
+        let site = Site(
+            epoch: row?["epoch"], lastSeq: row?["last_seq"] ?? 0, legacySeq: row?["legacy_seq"],
+            seqOffset: row?["seq_offset"] ?? 0)
         sites[id] = site
         return site
     }

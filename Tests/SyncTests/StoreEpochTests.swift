@@ -59,6 +59,61 @@ import Testing
         _ = try await store.apply([Self.boot(epoch: "third", seq: 5_000, vendor: "Third")], receivedAt: Self.t0)
         #expect(try await replacements(store).map(\.severity).sorted() == ["error", "warning"])
     }
+
+    static func start(epoch: String, seq: Int64, transaction: Int, tag: String) -> UpEnvelope {
+        UpEnvelope(
+            site: "s", epoch: epoch, seq: seq, timestamp: t0 + Double(seq),
+            message: .sessionStart(
+                SessionStarted(
+                    station: "CP1", connector: 1, transactionId: transaction, idTag: tag, authStatus: "Accepted",
+                    meterStartWh: 0, startTime: t0 + Double(seq))))
+    }
+
+    static func progress(epoch: String, seq: Int64, transaction: Int, energy: Double) -> UpEnvelope {
+        UpEnvelope(
+            site: "s", epoch: epoch, seq: seq, timestamp: t0 + Double(seq),
+            message: .sessionUpdate(
+                SessionProgress(
+                    station: "CP1", connector: 1, transactionId: transaction, time: t0 + Double(seq), energyWh: energy,
+                    powerW: 7000, currentA: 10, soc: nil)))
+    }
+
+    static func note(epoch: String, seq: Int64, _ kind: String) -> UpEnvelope {
+        UpEnvelope(
+            site: "s", epoch: epoch, seq: seq, timestamp: t0 + Double(seq),
+            message: .event(SiteEvent(station: "CP1", kind: kind, severity: "info", detail: "{}", time: t0 + Double(seq))))
+    }
+
+    @Test func aReplacedStoreOnAWrongClockNeitherCollidesWithNorOverwritesTheOldStoresRecords() async throws {
+        let store = try await store()
+        _ = try await store.apply(
+            [
+                Self.start(epoch: "old", seq: 100, transaction: 7, tag: "OLD-CARD"),
+                Self.progress(epoch: "old", seq: 101, transaction: 7, energy: 5000),
+                Self.note(epoch: "old", seq: 102, "old-note"),
+            ], receivedAt: Self.t0)
+        // The replacement's seqs and transaction ids start where the old store's did.
+        let outcome = try await store.apply(
+            [
+                Self.note(epoch: "new", seq: 100, "new-note"),
+                Self.start(epoch: "new", seq: 101, transaction: 8, tag: "NEW-CARD"),
+                Self.progress(epoch: "new", seq: 102, transaction: 8, energy: 1200),
+                Self.start(epoch: "new", seq: 103, transaction: 7, tag: "REUSED"),
+                Self.progress(epoch: "new", seq: 104, transaction: 7, energy: 99),
+            ], receivedAt: Self.t0)
+        #expect(outcome.applied == 5 && outcome.duplicates == 0)
+        // Its event and samples are kept beside the old store's (they had the same seqs).
+        let kinds = try await store.events(EventFilter(site: "s")).map(\.kind)
+        #expect(kinds.contains("old-note") && kinds.contains("new-note"))
+        #expect(try await store.session(site: "s", transactionId: 8)?.energyWh == 1200)
+        // The old store's session 7 is intact; what the new store said of its own 7 is kept as errors, whole.
+        let old = try #require(try await store.session(site: "s", transactionId: 7))
+        #expect(old.idTag == "OLD-CARD" && old.energyWh == 5000)
+        let failures = try await store.events(EventFilter(site: "s", kind: "ingest_failed"))
+        #expect(failures.count == 2)
+        #expect(failures.allSatisfy { $0.detail.contains("previous edge store") })
+        #expect(failures.contains { $0.detail.contains("REUSED") })
+    }
 }
 
 @Suite struct CloudRetentionTests {
