@@ -44,6 +44,17 @@ extension CloudAPI {
             response.status = .created
             return response
         }
+        api.put("/firmware/images/:image/signature") { request, context in
+            let identity = try context.require(.configure)
+            let input = try await decode(SignatureInput.self, from: request)
+            return try json(
+                try await Self.firmware {
+                    try await FirmwareCatalog.setSignature(
+                        image: try context.parameters.require("image"), signature: input.signature,
+                        signingCertificate: input.signingCertificate, organization: identity.organization,
+                        repository: repository)
+                })
+        }
         api.get("/firmware/campaigns") { _, context in
             let identity = try context.require(.configure)
             let campaigns = try await repository.campaigns().filter {
@@ -163,4 +174,9 @@ struct ExternalImageInput: Decodable {
     let version: String
     let url: String
     let allowUnencrypted: Bool?
+}
+
+struct SignatureInput: Decodable {
+    let signature: String?
+    let signingCertificate: String?
 }

@@ -386,6 +386,21 @@ enum OpenAPIFragments {
             }
            }
           },
+          "/firmware/images/{image}/signature": {
+           "put": {
+            "operationId": "setFirmwareSignature",
+            "summary": "Give an image its manufacturer's signature and firmware signing certificate (campaigns then send SignedUpdateFirmware, and the charger verifies the image), or take them away with both null",
+            "parameters": [{"in": "path", "name": "image", "required": true, "schema": {"type": "string"}}],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "properties": {
+             "signature": {"type": ["string", "null"], "maxLength": 800, "description": "Base64"},
+             "signingCertificate": {"type": ["string", "null"], "maxLength": 5500, "description": "One X.509 certificate, PEM"}}}}}},
+            "responses": {
+             "200": {"description": "OK", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/FirmwareImage"}}}},
+             "400": {"$ref": "#/components/responses/P400"}, "401": {"$ref": "#/components/responses/P401"},
+             "403": {"$ref": "#/components/responses/P403"}, "404": {"$ref": "#/components/responses/P404"}
+            }
+           }
+          },
           "/firmware/campaigns": {
            "get": {
             "operationId": "listFirmwareCampaigns", "summary": "Firmware campaigns with their progress, newest first",
@@ -446,7 +461,9 @@ enum OpenAPIFragments {
             "size": {"type": "integer"}, "sha256": {"type": "string"},
             "url": {"type": "string", "description": "External images"},
             "createdAt": {"type": "string", "format": "date-time"}, "createdBy": {"type": "string"},
-            "allowUnencrypted": {"type": "boolean", "description": "An http:// or ftp:// url that was allowed explicitly"}
+            "allowUnencrypted": {"type": "boolean", "description": "An http:// or ftp:// url that was allowed explicitly"},
+            "signature": {"type": "string", "description": "The manufacturer's signature of the image, Base64"},
+            "signingCertificate": {"type": "string", "description": "The manufacturer's firmware signing certificate, PEM"}
            }
           },
           "FirmwareCampaign": {

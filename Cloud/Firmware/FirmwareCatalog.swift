@@ -1,6 +1,8 @@
 public import CloudStore
 import Crypto
 public import Foundation
+import SwiftASN1
+import X509
 
 /// Why a firmware image or campaign was refused; `notFound` for ids the caller may not see.
 public enum FirmwareError: Error, Equatable, CustomStringConvertible {
@@ -170,6 +172,44 @@ public enum FirmwareCatalog {
     /// Whether a caller of `organization` (nil: the fleet's own staff, who see all) sees firmware of `owner`
     /// (security review, finding 2: a client organization sees, uses and stops only its own).
     public static func sees(owner: String?, organization: String?) -> Bool { organization == nil || owner == organization }
+
+    /// Gives an image of the caller's its manufacturer's signature (Base64, at most 800 characters) and firmware
+    /// signing certificate (one PEM certificate, at most 5,500 characters), as OCPP 1.6's security extension carries
+    /// them; or, with both nil, takes them away. Campaigns of a signed image send SignedUpdateFirmware, and the
+    /// charger checks the image against them before it installs it; the cloud only checks their form.
+    public static func setSignature(
+        image id: String, signature: String?, signingCertificate: String?, organization: String?,
+        repository: any CloudRepository
+    ) async throws -> FirmwareImage {
+        guard var image = try await repository.firmwareImage(id: id), sees(owner: image.organization, organization: organization)
+        else {
+            throw FirmwareError.notFound("no firmware image '\(id)'")
+        }
+        let signature = signature?.trimmingCharacters(in: .whitespacesAndNewlines)
+        let certificate = signingCertificate?.trimmingCharacters(in: .whitespacesAndNewlines)
+        switch (signature, certificate) {
+        case (nil, nil):
+            break
+        case (let signature?, let certificate?):
+            guard signature.count <= 800, !signature.isEmpty, Data(base64Encoded: signature) != nil else {
+                throw FirmwareError.invalid("signature must be the image's signature in Base64, at most 800 characters")
+            }
+            guard certificate.count <= 5500 else {
+                throw FirmwareError.invalid(
+                    "signingCertificate is \(certificate.count) characters; OCPP carries at most 5500")
+            }
+            guard (try? Certificate(pemEncoded: certificate)) != nil else {
+                throw FirmwareError.invalid(
+                    "signingCertificate must be one X.509 certificate in PEM (-----BEGIN CERTIFICATE----- …)")
+            }
+        default:
+            throw FirmwareError.invalid("give both signature and signingCertificate (or neither, to remove them)")
+        }
+        try await repository.setFirmwareSignature(image: id, signature: signature, signingCertificate: certificate)
+        image.signature = signature
+        image.signingCertificate = certificate
+        return image
+    }
 
     private static func check(name: String, version: String) throws {
         guard !name.trimmingCharacters(in: .whitespaces).isEmpty, name.count <= 100 else {

@@ -5,9 +5,10 @@ public import Logging
 public import ServiceLifecycle
 import SyncContract
 
-/// Runs firmware campaigns: at each tick, sends UpdateFirmware to as many pending stations of each running campaign
-/// as its rate allows (through the command relay, recorded with who made the campaign), and follows each station's
-/// FirmwareStatusNotifications (events from its edge) until it reports Installed or a failure.
+/// Runs firmware campaigns: at each tick, sends UpdateFirmware (SignedUpdateFirmware for a signed image) to as many
+/// pending stations of each running campaign as its rate allows (through the command relay, recorded with who made
+/// the campaign), and follows each station's (Signed)FirmwareStatusNotifications (events from its edge) until it
+/// reports Installed or a failure.
 ///
 /// Several cloud instances may run it over one database: a target is claimed in the store before it is sent.
 public struct FirmwareRollout: Service {
@@ -111,32 +112,78 @@ public struct FirmwareRollout: Service {
             budget -= 1
         }
         guard !chosen.isEmpty else { return }
-        let payload = String(
-            decoding: try JSONEncoder().encode(
-                UpdateFirmware(location: campaign.location, retrieveDate: SyncJSON.format(now), retries: 3)),
-            as: UTF8.self)
+        let update = try await Self.update(campaign, image: try await repository.firmwareImage(id: campaign.image), now: now)
         await withTaskGroup(of: Void.self) { group in
             for target in chosen {
-                group.addTask { await send(campaign, target, payload: payload, now: now) }
+                group.addTask { await send(campaign, target, update: update, now: now) }
             }
         }
     }
 
-    private func send(_ campaign: FirmwareCampaign, _ target: FirmwareTarget, payload: String, now: Date) async {
+    /// The command a campaign sends: SignedUpdateFirmware for an image with its manufacturer's signature and
+    /// certificate (the charger verifies the image before installing it: security review, finding 20), else
+    /// UpdateFirmware. Download now, up to three tries.
+    static func update(
+        _ campaign: FirmwareCampaign, image: FirmwareImage?, now: Date
+    ) throws -> (action: String, payload: String) {
+        let payload: any Encodable
+        let action: String
+        if let signature = image?.signature, let certificate = image?.signingCertificate {
+            action = "SignedUpdateFirmware"
+            payload = SignedUpdateFirmware(
+                requestId: requestId(of: campaign.id), retries: 3,
+                firmware: .init(
+                    location: campaign.location, retrieveDateTime: SyncJSON.format(now), signingCertificate: certificate,
+                    signature: signature))
+        } else {
+            action = "UpdateFirmware"
+            payload = UpdateFirmware(location: campaign.location, retrieveDate: SyncJSON.format(now), retries: 3)
+        }
+        return (action, String(decoding: try JSONEncoder().encode(payload), as: UTF8.self))
+    }
+
+    /// A campaign's `requestId` for SignedUpdateFirmware: the same for all its stations, from its id (FNV-1a, 31 bits).
+    static func requestId(of campaign: String) -> Int {
+        var hash: UInt32 = 2_166_136_261
+        for byte in campaign.utf8 { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
+        return Int(hash & 0x7fff_ffff)
+    }
+
+    /// What a station's answer to the update makes of its target: `sent`, a final refusal, or `pending` to retry.
+    static func outcome(of result: CommandResultRecord, action: String) -> (state: String, detail: String) {
+        let failure = "\(result.outcome)\(result.error.map { ": \($0)" } ?? "")"
+        guard result.outcome == "accepted" else {
+            // A station (or an edge) that does not speak the security extension will not later either.
+            let error = result.error ?? ""
+            let unsupported =
+                action == "SignedUpdateFirmware"
+                && (error.contains("NotImplemented") || error.contains("NotSupported")
+                    || (result.outcome == "invalid" && error.contains("is not a command")))
+            return (unsupported ? "NotSupported" : "pending", failure)
+        }
+        guard action == "SignedUpdateFirmware" else { return ("sent", "UpdateFirmware accepted") }
+        let status =
+            (try? JSONSerialization.jsonObject(with: Data((result.response ?? "").utf8)) as? [String: Any])?["status"]
+            as? String
+        switch status {
+        case "Accepted", "AcceptedCanceled": return ("sent", "SignedUpdateFirmware \(status!)")
+        case "InvalidCertificate", "RevokedCertificate": return (status!, "the station refused the signing certificate")
+        default: return ("pending", "SignedUpdateFirmware \(status ?? "answered without a status")")
+        }
+    }
+
+    private func send(
+        _ campaign: FirmwareCampaign, _ target: FirmwareTarget, update: (action: String, payload: String), now: Date
+    ) async {
         var state = "pending"
         var sentAt: Date?
         var detail: String
         do {
             let result = try await relay.send(
-                site: target.site, station: target.station, action: "UpdateFirmware", payload: payload, user: campaign.createdBy,
-                timeout: commandTimeout)
-            if result.outcome == "accepted" {
-                state = "sent"
-                sentAt = now
-                detail = "UpdateFirmware accepted"
-            } else {
-                detail = "\(result.outcome)\(result.error.map { ": \($0)" } ?? "")"
-            }
+                site: target.site, station: target.station, action: update.action, payload: update.payload,
+                user: campaign.createdBy, timeout: commandTimeout)
+            (state, detail) = Self.outcome(of: result, action: update.action)
+            if state == "sent" { sentAt = now }
         } catch {
             detail = error.description
         }
@@ -158,4 +205,18 @@ struct UpdateFirmware: Encodable {
     let location: String
     let retrieveDate: String
     let retries: Int
+}
+
+/// OCPP 1.6 security extension SignedUpdateFirmware.req.
+struct SignedUpdateFirmware: Encodable {
+    struct Firmware: Encodable {
+        let location: String
+        let retrieveDateTime: String
+        let signingCertificate: String
+        let signature: String
+    }
+
+    let requestId: Int
+    let retries: Int
+    let firmware: Firmware
 }

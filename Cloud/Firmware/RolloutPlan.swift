@@ -21,7 +21,11 @@ public enum RolloutPlan {
 
     /// What a target silent since `updatedAt` becomes at `now`: `timeout` past ``silenceLimit``, else what it is.
     public static func state(of current: String, updatedAt: Date?, now: Date) -> String {
-        guard ["sent", "Downloading", "Downloaded", "Installing"].contains(current), let updatedAt,
+        guard
+            [
+                "sent", "Downloading", "Downloaded", "Installing", "DownloadScheduled", "DownloadPaused", "SignatureVerified",
+                "InstallScheduled", "InstallRebooting",
+            ].contains(current), let updatedAt,
             now.timeIntervalSince(updatedAt) > silenceLimit
         else { return current }
         return "timeout"

@@ -127,6 +127,8 @@ public protocol CloudRepository: Sendable {
     func addFirmwareImage(_ image: FirmwareImage, data: Data?) async throws
     func firmwareImages() async throws -> [FirmwareImage]
     func firmwareImage(id: String) async throws -> FirmwareImage?
+    /// Sets (or, with nils, removes) an image's manufacturer signature and signing certificate.
+    func setFirmwareSignature(image: String, signature: String?, signingCertificate: String?) async throws
     /// Chunk `index` (from 0) of an uploaded image, ``FirmwareImage/chunkBytes`` long but the last; nil past the end.
     func firmwareChunk(image: String, index: Int) async throws -> Data?
     func addCampaign(_ campaign: FirmwareCampaign, targets: [(station: String, site: String)]) async throws

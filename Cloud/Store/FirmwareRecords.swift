@@ -21,13 +21,21 @@ public struct FirmwareImage: Sendable, Equatable, Codable {
     /// An external `http://` or `ftp://` URL that was explicitly allowed when the image was registered; one registered
     /// before plain URLs needed that is not used for new campaigns until registered again.
     public var allowUnencrypted: Bool
+    /// The manufacturer's signature of the image (Base64) and its firmware signing certificate (PEM): with them,
+    /// campaigns send SignedUpdateFirmware and the charger verifies the image before installing it (OCPP 1.6
+    /// security extension).
+    public var signature: String?
+    public var signingCertificate: String?
 
     public init(
         id: String, name: String, version: String, fileName: String?, size: Int?, sha256: String?, url: String?,
-        createdAt: Date, createdBy: String?, organization: String? = nil, allowUnencrypted: Bool = false
+        createdAt: Date, createdBy: String?, organization: String? = nil, allowUnencrypted: Bool = false,
+        signature: String? = nil, signingCertificate: String? = nil
     ) {
         self.organization = organization
         self.allowUnencrypted = allowUnencrypted
+        self.signature = signature
+        self.signingCertificate = signingCertificate
         self.id = id
         self.name = name
         self.version = version
@@ -105,6 +113,11 @@ public struct FirmwareTarget: Sendable, Equatable, Codable {
         self.detail = detail
     }
 
-    /// States after which nothing more is expected of the station.
-    public static let finalStates: Set = ["Installed", "DownloadFailed", "InstallationFailed", "skipped", "timeout"]
+    /// States after which nothing more is expected of the station. A signed update may also end in the station's
+    /// `InvalidSignature` or `InstallVerificationFailed`, in its refusal of the certificate (`InvalidCertificate`,
+    /// `RevokedCertificate`), or in `NotSupported` when the station does not speak the security extension.
+    public static let finalStates: Set = [
+        "Installed", "DownloadFailed", "InstallationFailed", "skipped", "timeout", "InvalidSignature",
+        "InstallVerificationFailed", "InvalidCertificate", "RevokedCertificate", "NotSupported",
+    ]
 }

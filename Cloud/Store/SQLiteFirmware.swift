@@ -55,7 +55,16 @@ extension SQLiteRepository {
         FirmwareImage(
             id: row["id"], name: row["name"], version: row["version"], fileName: row["file_name"], size: row["size"],
             sha256: row["sha256"], url: row["url"], createdAt: Date(milliseconds: row["created_at"]),
-            createdBy: row["created_by"], organization: row["organization_id"], allowUnencrypted: row["allow_unencrypted"])
+            createdBy: row["created_by"], organization: row["organization_id"], allowUnencrypted: row["allow_unencrypted"],
+            signature: row["signature"], signingCertificate: row["signing_certificate"])
+    }
+
+    public func setFirmwareSignature(image: String, signature: String?, signingCertificate: String?) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE firmware_image SET signature = ?, signing_certificate = ? WHERE id = ?",
+                arguments: [signature, signingCertificate, image])
+        }
     }
 
     public func addCampaign(_ campaign: FirmwareCampaign, targets: [(station: String, site: String)]) async throws {
@@ -186,8 +195,10 @@ extension SQLiteRepository {
                     db,
                     sql: """
                         SELECT e.detail, e.at FROM event e
-                        JOIN applied a ON a.site_id = e.site_id AND a.seq = e.seq
-                            AND a.epoch IN ('', COALESCE((SELECT epoch FROM site WHERE id = e.site_id), ''))
+                        JOIN site s ON s.id = e.site_id
+                        JOIN applied a ON a.site_id = e.site_id AND (
+                            (a.epoch = '' AND a.seq = e.seq)
+                            OR (a.epoch = COALESCE(s.epoch, '') AND a.seq = e.seq - s.seq_offset))
                         WHERE e.site_id = ? AND e.station_id = ? AND e.kind = 'firmware_status' AND a.received_at >= ?
                         ORDER BY e.at DESC, e.seq DESC LIMIT 1
                         """,

@@ -363,6 +363,14 @@ enum CloudSchema {
                     ALTER TABLE session ADD COLUMN epoch TEXT;
                     """)
         }
+        migrator.registerMigration("v18-firmware-signatures") { db in
+            // Security review, finding 20: signed firmware updates (the OCPP 1.6 security extension).
+            try db.execute(
+                sql: """
+                    ALTER TABLE firmware_image ADD COLUMN signature TEXT;
+                    ALTER TABLE firmware_image ADD COLUMN signing_certificate TEXT;
+                    """)
+        }
         return migrator
     }
 }

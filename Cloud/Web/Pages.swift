@@ -398,7 +398,7 @@ extension Dashboard {
     /// What the history shows of a command's payload: a firmware download URL (its secret) and a registration (a
     /// password's hash) only to those who may configure (security review, finding 3).
     static func shownPayload(_ command: CommandView, to identity: APIIdentity) -> String {
-        let secret = ["UpdateFirmware", StationRegistration.action].contains(command.action)
+        let secret = ["UpdateFirmware", "SignedUpdateFirmware", StationRegistration.action].contains(command.action)
         return secret && !identity.role.permits(.configure) ? "…" : command.payload
     }
 

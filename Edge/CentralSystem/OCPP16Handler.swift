@@ -61,6 +61,22 @@ struct OCPP16Handler: Sendable {
                 try await record(session, kind: "firmware_status", ["status": request.status.rawValue])
                 return .init()
             }
+        case OCPP16.SignedFirmwareStatusNotificationRequest.action:
+            // Kept as the same kind as an unsigned update's status, with the update's request id.
+            return try await run(call) { (request: OCPP16.SignedFirmwareStatusNotificationRequest) in
+                var detail = ["status": request.status.rawValue, "signed": "true"]
+                detail["requestId"] = request.requestId.map(String.init)
+                try await record(session, kind: "firmware_status", detail)
+                return .init()
+            }
+        case OCPP16.SecurityEventNotificationRequest.action:
+            return try await run(call) { (request: OCPP16.SecurityEventNotificationRequest) in
+                var detail = ["type": request.type.value, "time": OCPPDateTime.format(request.timestamp)]
+                detail["techInfo"] = request.techInfo?.value
+                session.logger.notice("security event from the station", metadata: ["type": "\(request.type.value)"])
+                try await record(session, kind: "security_event", detail)
+                return .init()
+            }
         case OCPP16.DiagnosticsStatusNotificationRequest.action:
             return try await run(call) { (request: OCPP16.DiagnosticsStatusNotificationRequest) in
                 try await record(session, kind: "diagnostics_status", ["status": request.status.rawValue])
@@ -296,6 +312,7 @@ struct OCPP16Handler: Sendable {
     /// What counts against a station's share of writes (security review, finding 7).
     static let quotaKind: [String: StationQuota.Kind] = [
         OCPP16.DataTransferRequest.action: .event, OCPP16.FirmwareStatusNotificationRequest.action: .event,
+        OCPP16.SignedFirmwareStatusNotificationRequest.action: .event, OCPP16.SecurityEventNotificationRequest.action: .event,
         OCPP16.DiagnosticsStatusNotificationRequest.action: .event, OCPP16.StatusNotificationRequest.action: .status,
         OCPP16.AuthorizeRequest.action: .authorize, OCPP16.BootNotificationRequest.action: .boot,
     ]

@@ -216,9 +216,14 @@ public struct StationEvent: Sendable, Codable, Equatable {
         self.timestamp = timestamp
     }
 
-    /// `error` for a failed firmware or diagnostics step, `warning` for a lost connection, else `info`.
+    /// `error` for a failed firmware or diagnostics step (a signature that does not verify included), `warning` for
+    /// a lost connection and a charger's security event, else `info`.
     public var severity: String {
-        if kind.hasSuffix("_status"), detail.contains("Failed") { return "error" }
-        return kind == "disconnected" ? "warning" : "info"
+        if kind.hasSuffix("_status"),
+            detail.contains("Failed") || detail.contains("InvalidSignature") || detail.contains("VerificationFailed")
+        {
+            return "error"
+        }
+        return kind == "disconnected" || kind == "security_event" ? "warning" : "info"
     }
 }

@@ -20,10 +20,10 @@ struct OCPP16MessageTests {
     @Test func samplesCoverRequestAndResponseOfEveryActionInBothVariants() {
         let actions = Set((OCPP16.stationInitiated + OCPP16.csmsInitiated).map { $0.action })
         let expected = actions.union(actions.map { $0 + "Response" })
-        #expect(expected.count == 56)
+        #expect(expected.count == 62)
         for variant in ["full", "minimal"] {
             let names = OCPP16Samples.all.filter { $0.variant == variant }.map(\.name)
-            #expect(names.count == 56, "\(variant)")
+            #expect(names.count == 62, "\(variant)")
             #expect(Set(names) == expected, "\(variant)")
         }
     }
@@ -40,8 +40,8 @@ struct OCPP16MessageTests {
     }
 
     @Test func catalogueListsEveryActionOfEachDirection() throws {
-        #expect(OCPP16.stationInitiated.count == 10)
-        #expect(OCPP16.csmsInitiated.count == 19)
+        #expect(OCPP16.stationInitiated.count == 12)
+        #expect(OCPP16.csmsInitiated.count == 20)
         let directions: [(MessageDirection, [any OCPPRequest.Type])] = [
             (.fromStation, OCPP16.stationInitiated), (.toStation, OCPP16.csmsInitiated),
         ]
@@ -54,7 +54,7 @@ struct OCPP16MessageTests {
             }
         }
         let all = Set((OCPP16.stationInitiated + OCPP16.csmsInitiated).map { $0.action })
-        #expect(all.count == 28)
+        #expect(all.count == 31)
         #expect(OCPP16.requestType(forAction: "DataTransfer", direction: .fromStation) != nil)
         #expect(OCPP16.requestType(forAction: "DataTransfer", direction: .toStation) != nil)
         #expect(OCPP16.requestType(forAction: "Heartbeat", direction: .toStation) == nil)

@@ -34,7 +34,7 @@ struct Sample: Sendable, CustomStringConvertible {
 enum OCPP16Samples {
     static let all: [Sample] =
         core() + firmwareManagement() + localAuthList() + reservation() + smartCharging()
-        + remoteTrigger()
+        + remoteTrigger() + security()
 
     static let idTag: CiString20 = "04A1B2C3D4"
     /// 2025-11-24T16:00:00.123Z
@@ -291,6 +291,50 @@ enum OCPP16Samples {
                 OCPP16.UpdateFirmwareRequest(
                     location: "https://firmware.gridside.example/alfen/6.5.0-4201.bin", retrieveDate: now),
                 OCPP16.UpdateFirmwareResponse()
+            ))
+        return samples
+    }
+
+    static func security() -> [Sample] {
+        var samples: [Sample] = []
+        samples += action(
+            full: (
+                OCPP16.SignedUpdateFirmwareRequest(
+                    requestId: 42,
+                    firmware: OCPP16.Firmware(
+                        location: "https://cloud.gridside.example/firmware/ab12/6.5.0.bin", retrieveDateTime: now,
+                        installDateTime: inAnHour,
+                        signingCertificate: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+                        signature: "MEUCIQDx"),
+                    retries: 3, retryInterval: 120),
+                OCPP16.SignedUpdateFirmwareResponse(status: .invalidCertificate)
+            ),
+            minimal: (
+                OCPP16.SignedUpdateFirmwareRequest(
+                    requestId: 1,
+                    firmware: OCPP16.Firmware(
+                        location: "https://x.example/f.bin", retrieveDateTime: now, signingCertificate: "PEM",
+                        signature: "c2ln")),
+                OCPP16.SignedUpdateFirmwareResponse(status: .accepted)
+            ))
+        samples += action(
+            full: (
+                OCPP16.SignedFirmwareStatusNotificationRequest(status: .signatureVerified, requestId: 42),
+                OCPP16.SignedFirmwareStatusNotificationResponse()
+            ),
+            minimal: (
+                OCPP16.SignedFirmwareStatusNotificationRequest(status: .idle),
+                OCPP16.SignedFirmwareStatusNotificationResponse()
+            ))
+        samples += action(
+            full: (
+                OCPP16.SecurityEventNotificationRequest(
+                    type: "InvalidFirmwareSignature", timestamp: now, techInfo: "signature does not match the image"),
+                OCPP16.SecurityEventNotificationResponse()
+            ),
+            minimal: (
+                OCPP16.SecurityEventNotificationRequest(type: "StartupOfTheDevice", timestamp: now),
+                OCPP16.SecurityEventNotificationResponse()
             ))
         return samples
     }

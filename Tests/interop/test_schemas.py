@@ -20,13 +20,14 @@ import ocpp.v16
 
 SCHEMA_DIR = Path(ocpp.v16.__file__).parent / "schemas"
 
-# The 28 actions of the six OCPP 1.6 feature profiles (the security extension is not part of them).
+# The 28 actions of the six OCPP 1.6 feature profiles, and the 3 of the security extension Gridside speaks.
 ACTIONS = [
     "Authorize", "BootNotification", "CancelReservation", "ChangeAvailability", "ChangeConfiguration", "ClearCache",
     "ClearChargingProfile", "DataTransfer", "DiagnosticsStatusNotification", "FirmwareStatusNotification",
     "GetCompositeSchedule", "GetConfiguration", "GetDiagnostics", "GetLocalListVersion", "Heartbeat", "MeterValues",
     "RemoteStartTransaction", "RemoteStopTransaction", "ReserveNow", "Reset", "SendLocalList", "SetChargingProfile",
     "StartTransaction", "StatusNotification", "StopTransaction", "TriggerMessage", "UnlockConnector", "UpdateFirmware",
+    "SignedUpdateFirmware", "SignedFirmwareStatusNotification", "SecurityEventNotification",
 ]
 SCHEMA_NAMES = sorted([*ACTIONS, *(f"{a}Response" for a in ACTIONS)])
 VARIANTS = ["full", "minimal"]
@@ -67,7 +68,7 @@ def load_schema(name: str) -> dict:
 
 
 def test_the_schema_set_is_the_one_of_ocpp_2_1_0():
-    assert len(ACTIONS) == 28 and len(SCHEMA_NAMES) == 56
+    assert len(ACTIONS) == 31 and len(SCHEMA_NAMES) == 62
     missing = [name for name in SCHEMA_NAMES if not (SCHEMA_DIR / f"{name}.json").is_file()]
     assert not missing, f"schemas missing from the installed ocpp package: {missing}"
 

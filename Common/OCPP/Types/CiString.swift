@@ -63,3 +63,8 @@ public typealias CiString25 = CiString<CiLength25>
 public typealias CiString50 = CiString<CiLength50>
 public typealias CiString255 = CiString<CiLength255>
 public typealias CiString500 = CiString<CiLength500>
+
+// Lengths of the 1.6 security extension's strings (plain strings with a maximum length in its schemas).
+public enum CiLength512: CiStringLength { public static var maxLength: Int { 512 } }
+public enum CiLength800: CiStringLength { public static var maxLength: Int { 800 } }
+public enum CiLength5500: CiStringLength { public static var maxLength: Int { 5500 } }

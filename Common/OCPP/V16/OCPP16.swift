@@ -1,5 +1,5 @@
-/// The OCPP 1.6J message set: every request and response of the six feature profiles, typed after the official
-/// JSON schemas (the security extension is not included).
+/// The OCPP 1.6J message set: every request and response of the six feature profiles, and of the security extension
+/// signed firmware updates and security events, typed after the official JSON schemas.
 public enum OCPP16 {
     /// The requests a charge point sends to the central system.
     public static let stationInitiated: [any OCPPRequest.Type] = [
@@ -10,6 +10,8 @@ public enum OCPP16 {
         FirmwareStatusNotificationRequest.self,
         HeartbeatRequest.self,
         MeterValuesRequest.self,
+        SecurityEventNotificationRequest.self,
+        SignedFirmwareStatusNotificationRequest.self,
         StartTransactionRequest.self,
         StatusNotificationRequest.self,
         StopTransactionRequest.self,
@@ -33,6 +35,7 @@ public enum OCPP16 {
         ResetRequest.self,
         SendLocalListRequest.self,
         SetChargingProfileRequest.self,
+        SignedUpdateFirmwareRequest.self,
         TriggerMessageRequest.self,
         UnlockConnectorRequest.self,
         UpdateFirmwareRequest.self,
