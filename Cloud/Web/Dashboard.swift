@@ -140,6 +140,7 @@ public struct Dashboard: Sendable {
         web.get("/firmware") { request, context in try await firmwarePage(request, context: context) }
         web.post("/firmware/upload") { request, context in try await uploadFirmware(request, context: context) }
         web.post("/firmware/external") { request, context in try await registerFirmware(request, context: context) }
+        web.post("/firmware/signature") { request, context in try await signFirmware(request, context: context) }
         web.post("/firmware/campaigns") { request, context in try await createCampaign(request, context: context) }
         web.get("/firmware/campaigns/:campaign") { request, context in try await campaignPage(request, context: context) }
         web.post("/firmware/campaigns/:campaign/stop") { request, context in try await stopCampaign(request, context: context) }

@@ -29,6 +29,7 @@ extension Dashboard {
                         "id": image.id, "name": image.name, "version": image.version, "fileName": image.fileName,
                         "url": image.url, "size": image.size.map { formats.number(Double($0) / 1_048_576, digits: 2) + " MiB" },
                         "sha": image.sha256.map { String($0.prefix(16)) + "…" }, "added": formats.dateTime(image.createdAt),
+                        "signed": image.signature != nil,
                     ]
                 },
                 "hasImages": !images.isEmpty,
@@ -72,6 +73,21 @@ extension Dashboard {
                 allowUnencrypted: form["allowUnencrypted"] == "on", user: identity.user,
                 organization: identity.organization, repository: repository)
         }
+        return Response(status: .seeOther, headers: [.location: "/firmware"])
+    }
+
+    /// The manufacturer's signature and signing certificate of an image (security review, finding 20).
+    func signFirmware(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let identity = try viewer(request, context, .configure)
+        var request = request
+        let form = Form(String(buffer: try await request.collectBody(upTo: 1 << 16)))
+        let image = try await CloudAPI.firmware {
+            try await FirmwareCatalog.setSignature(
+                image: form["image"] ?? "", signature: form["signature"], signingCertificate: form["signingCertificate"],
+                organization: identity.organization, repository: repository)
+        }
+        logger.notice(
+            "firmware image signature set", metadata: ["image": "\(image.id)", "user": "\(identity.user ?? "")"])
         return Response(status: .seeOther, headers: [.location: "/firmware"])
     }
 

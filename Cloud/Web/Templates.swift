@@ -262,7 +262,7 @@ enum Templates {
         <h2>{{t.fw_images}}</h2>
         {{#hasImages}}<table class="images">
         <thead><tr><th scope="col">{{t.fw_name}}</th><th scope="col">{{t.fw_version}}</th><th scope="col">{{t.fw_file}}</th><th scope="col">{{t.fw_size}}</th><th scope="col">SHA-256</th><th scope="col">{{t.fw_added}}</th></tr></thead>
-        <tbody>{{#images}}<tr><th scope="row">{{name}}</th><td>{{version}}</td><td>{{#fileName}}<a href="/firmware/{{id}}/{{fileName}}">{{fileName}}</a>{{/fileName}}{{#url}}<a href="{{url}}">{{url}}</a>{{/url}}</td><td>{{size}}</td><td><code>{{sha}}</code></td><td>{{added}}</td></tr>{{/images}}</tbody>
+        <tbody>{{#images}}<tr><th scope="row">{{name}}</th><td>{{version}}</td><td>{{#fileName}}<a href="/firmware/{{id}}/{{fileName}}">{{fileName}}</a>{{/fileName}}{{#url}}<a href="{{url}}">{{url}}</a>{{/url}}</td><td>{{size}}</td><td><code>{{sha}}</code>{{#signed}} <span class="signed">{{t.fw_signed}}</span>{{/signed}}</td><td>{{added}}</td></tr>{{/images}}</tbody>
         </table>{{/hasImages}}
         {{^hasImages}}<p>{{t.fw_noImages}}</p>{{/hasImages}}
         <div class="forms">
@@ -283,6 +283,14 @@ enum Templates {
         <label for="ex-plain">{{t.fw_allowUnencrypted}}</label><input id="ex-plain" name="allowUnencrypted" type="checkbox">
         <button type="submit">{{t.fw_register}}</button>
         </form>
+        {{#hasImages}}<form class="settings" method="post" action="/firmware/signature" id="sign-image">
+        <input type="hidden" name="_csrf" value="{{csrf}}">
+        <h3>{{t.fw_signTitle}}</h3><span></span>
+        <label for="s-image">{{t.fw_image}}</label><select id="s-image" name="image">{{#images}}<option value="{{id}}">{{name}} {{version}}</option>{{/images}}</select>
+        <label for="s-signature">{{t.fw_signature}}</label><input id="s-signature" name="signature" required maxlength="800">
+        <label for="s-certificate">{{t.fw_signingCertificate}}</label><textarea id="s-certificate" name="signingCertificate" required maxlength="5500" rows="6"></textarea>
+        <button type="submit" id="save-signature">{{t.fw_saveSignature}}</button>
+        </form>{{/hasImages}}
         </div>
         <h2>{{t.fw_campaigns}}</h2>
         {{#hasCampaigns}}<table class="campaigns">

@@ -262,6 +262,60 @@ import Testing
         }
     }
 
+    /// A firmware signing certificate made for these tests (openssl, P-256, valid to 2036).
+    static let signingCertificate = """
+        -----BEGIN CERTIFICATE-----
+        MIIBxzCCAW2gAwIBAgIUaKI9KkbsNhJ/SVeD+xuOHhU12O8wCgYIKoZIzj0EAwIw
+        OTEeMBwGA1UEAwwVVGVzdCBGaXJtd2FyZSBTaWduaW5nMRcwFQYDVQQKDA5Hcmlk
+        c2lkZSB0ZXN0czAeFw0yNjEyMDYwNzMzMzRaFw0zNjEyMDMwNzMzMzRaMDkxHjAc
+        BgNVBAMMFVRlc3QgRmlybXdhcmUgU2lnbmluZzEXMBUGA1UECgwOR3JpZHNpZGUg
+        dGVzdHMwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAASF00xnQ6oVHKLdReU6HV1f
+        sIhY/zEWHoLnrwLkK3higAn9DYY57qldUjUyvOx7PrROs2t+b6g4fVkCd32SxBj2
+        o1MwUTAdBgNVHQ4EFgQUHDOCZGLspr5LJpVrsqcw+UKx8EEwHwYDVR0jBBgwFoAU
+        HDOCZGLspr5LJpVrsqcw+UKx8EEwDwYDVR0TAQH/BAUwAwEB/zAKBggqhkjOPQQD
+        AgNIADBFAiEA2gcmNSlsoRaKnZoAb0I+1/cqLyouRDPXa6AKw1gBlTACIBDhx5zP
+        twg4yJrpXsEvax8GObjQouHe4dh9ebCM1hAc
+        -----END CERTIFICATE-----
+        """
+
+    @Test func anOperatorGivesAnImageItsSignatureAndAViewerCannot() async throws {
+        // Security review, finding 20: signed firmware updates from the dashboard too.
+        let (app, store) = try await makeApp()
+        let image = FirmwareImage(
+            id: "img1", name: "GC", version: "3.0", fileName: nil, size: nil, sha256: nil, url: "https://vendor.example/gc.bin",
+            createdAt: Date(), createdBy: nil)
+        try await store.addFirmwareImage(image, data: nil)
+        let certificate = Self.signingCertificate.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+        // "+" and "/" of Base64 as a browser sends them.
+        let form = "image=img1&signature=MEUC%2BIQ%2F&signingCertificate=\(certificate)"
+        try await app.test(.router) { client in
+            for (user, expected) in [("viewer", HTTPResponse.Status.forbidden), ("operator", .seeOther)] {
+                let browser = try #require(try await Self.signIn(client, user: user))
+                var headers = browser.headers
+                headers[.contentType] = "application/x-www-form-urlencoded"
+                try await client.execute(
+                    uri: "/firmware/signature", method: .post, headers: headers,
+                    body: ByteBuffer(string: form + "&_csrf=\(browser.csrf)")
+                ) { response in
+                    #expect(response.status == expected, "\(user)")
+                }
+                if user == "operator" {
+                    try await client.execute(
+                        uri: "/firmware/signature", method: .post, headers: headers,
+                        body: ByteBuffer(string: "image=img1&signature=MEUC&signingCertificate=nope&_csrf=\(browser.csrf)")
+                    ) { response in
+                        #expect(response.status == .badRequest && String(buffer: response.body).contains("PEM"))
+                    }
+                    try await client.execute(uri: "/firmware", method: .get, headers: browser.headers) { response in
+                        #expect(String(buffer: response.body).contains("signed (chargers verify it)"))
+                    }
+                }
+            }
+        }
+        let signed = try #require(try await store.firmwareImage(id: "img1"))
+        #expect(signed.signature == "MEUC+IQ/" && signed.signingCertificate == Self.signingCertificate)
+    }
+
     @Test func aUserChoosesTheSitesOnTheirHomePageAndOperatorsSetASitesLocation() async throws {
         let (app, store) = try await makeApp()
         try await app.test(.router) { client in
