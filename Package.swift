@@ -173,7 +173,8 @@ let package = Package(
         .target(
             name: "EdgeServer",
             dependencies: [
-                "OCPP", "SiteModel", "EdgeConfig", "EdgeStore", "CentralSystem", "LoadControl", "LoadManagement", "Meters", "MeterIO",
+                "OCPP", "SiteModel", "EdgeConfig", "EdgeStore", "CentralSystem", "LoadControl", "LoadManagement", "Meters",
+                "MeterIO",
                 "EdgeSync", "SyncContract", "ConfigReading", "ServerSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -298,7 +299,7 @@ let package = Package(
         .target(
             name: "CloudWeb",
             dependencies: [
-                "SyncContract", "CloudStore", "CloudIngest", "CloudAPI", "CloudFirmware",
+                "SyncContract", "CloudStore", "CloudIngest", "CloudAPI", "CloudFirmware", "ServerSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Mustache", package: "swift-mustache"),

@@ -101,7 +101,7 @@ public struct CloudApp: Sendable {
         let logger = self.logger
         let refusedConnections = Counter(label: "http_connections_refused_total", factory: factory)
         let serverTLS = tls
-        let connections = ConnectionsPerAddress(limit: http.connectionsPerAddress)
+        let connections = ConnectionsPerAddress(limit: http.connectionsPerAddress, ipv6Prefix: true)
         let router = api.router()
         let dashboard = try Dashboard(
             repository: repository, relay: relay, live: live, commandTimeout: configuration.commandTimeout, logger: logger,

@@ -137,6 +137,13 @@ extension ConfigReader {
         configuration.appliedRetentionDays = appliedRetentionDays
         configuration.maxBacklogBytes = integer(
             ingest["max_backlog_bytes"], at: "ingest.max_backlog_bytes", in: 4096...(1 << 36), default: 256 << 20)
+        if configuration.maxBacklogBytes < configuration.maxPayloadBytes {
+            // A message over the bound would be refused even with nothing waiting, and resent for ever.
+            problem(
+                "ingest.max_backlog_bytes",
+                "must be at least ingest.max_payload_bytes (\(configuration.maxPayloadBytes)), got \(configuration.maxBacklogBytes)"
+            )
+        }
         return configuration
     }
 }

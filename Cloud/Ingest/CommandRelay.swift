@@ -46,8 +46,7 @@ public final class CommandRelay: Sendable {
         let id = UUID().uuidString.lowercased()
         let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
         let request = CommandRequest(
-            id: id, station: station, action: action, payload: payload, expires: Date().addingTimeInterval(seconds),
-            ttl: seconds)
+            id: id, station: station, action: action, payload: payload, expires: Date().addingTimeInterval(seconds))
         do {
             try await repository.recordCommand(
                 id: id, site: site.id, station: station, action: action, payload: payload, user: user, at: Date())

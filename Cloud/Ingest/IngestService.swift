@@ -47,8 +47,7 @@ public final class IngestService: Service, Sendable {
     private let sharedGroup: String?
     private let logger: Logger
     private let metrics: IngestMetrics
-    /// What waits for the next batch, each with its payload's size, and their total.
-    private let backlog = Mutex<(items: [(envelope: UpEnvelope, bytes: Int)], bytes: Int)>(([], 0))
+    private let backlog: Mutex<IngestBacklog>
     private let rateLimit: Mutex<SiteRateLimit>
     /// The latest presence of each site not yet written: written by the batch task, one write per site however many
     /// arrived meanwhile, so a site flooding its presence costs the reader loop nothing (security review, finding 16).
@@ -88,6 +87,7 @@ public final class IngestService: Service, Sendable {
         self.metrics = metrics
         self.logger = logger
         rateLimit = Mutex(SiteRateLimit(rate: limits.siteRate, burst: limits.siteBurst))
+        backlog = Mutex(IngestBacklog(maxMessages: limits.maxBacklog, maxBytes: limits.maxBacklogBytes))
         (replies, replySink) = AsyncStream.makeStream(of: Reply.self)
         (outgoingLive, outgoingLiveSink) = AsyncStream.makeStream(
             of: [LiveUpdate].self, bufferingPolicy: .bufferingNewest(1000))
@@ -111,15 +111,7 @@ public final class IngestService: Service, Sendable {
                         signalSink.yield()
                         continue
                     }
-                    let bytes = message.payload.count
-                    let accepted = self.backlog.withLock { backlog in
-                        guard backlog.items.count < self.limits.maxBacklog,
-                            backlog.bytes + bytes <= self.limits.maxBacklogBytes
-                        else { return false }
-                        backlog.items.append((envelope, bytes))
-                        backlog.bytes += bytes
-                        return true
-                    }
+                    let accepted = self.backlog.withLock { $0.admit(envelope, bytes: message.payload.count) }
                     if !accepted { self.reject(message, reason: "overloaded", "ingest backlog full; the edge will resend") }
                     signalSink.yield()
                 }
@@ -129,7 +121,7 @@ public final class IngestService: Service, Sendable {
                 for await _ in signal {
                     // A moment for a batch to gather: every commit rewrites the pages it touches, so a few
                     // large commits cost far less than many small ones (and acks wait for the commit anyway).
-                    if self.backlog.withLock({ $0.items.count }) < self.limits.maxBatch / 4 {
+                    if self.backlog.withLock({ $0.count }) < self.limits.maxBatch / 4 {
                         try? await Task.sleep(for: .milliseconds(5))
                     }
                     while true {
@@ -140,13 +132,7 @@ public final class IngestService: Service, Sendable {
                         }) {
                             await self.record(presence, of: envelope)
                         }
-                        let batch = self.backlog.withLock { backlog in
-                            let count = min(backlog.items.count, self.limits.maxBatch)
-                            let taken = backlog.items.prefix(count)
-                            backlog.bytes -= taken.reduce(0) { $0 + $1.bytes }
-                            defer { backlog.items.removeFirst(count) }
-                            return taken.map(\.envelope)
-                        }
+                        let batch = self.backlog.withLock { $0.take(self.limits.maxBatch) }
                         if batch.isEmpty { break }
                         await self.process(batch)
                     }
@@ -203,6 +189,7 @@ public final class IngestService: Service, Sendable {
         }
         metrics.applied.increment(by: outcome.applied)
         metrics.duplicates.increment(by: outcome.duplicates)
+        if outcome.sessionCollisions > 0 { metrics.sessionCollisions.increment(by: outcome.sessionCollisions) }
         for site in outcome.storesReplaced {
             metrics.storesReplaced.increment()
             logger.error(
@@ -319,6 +306,11 @@ public final class IngestService: Service, Sendable {
             reject(message, reason: "malformed", "seq must be 1 or more")
             return nil
         }
+        // Edges seed seqs from the clock in microseconds (about 2^51 today); far beyond is no edge's.
+        guard envelope.seq <= UpEnvelope.maxSeq else {
+            reject(message, reason: "malformed", "seq must be at most 2^53")
+            return nil
+        }
         return envelope
     }
 
@@ -379,5 +371,38 @@ public final class IngestService: Service, Sendable {
             logger.warning(
                 "could not publish to a site", metadata: ["site": "\(site)", "type": "\(message.type)", "error": "\(error)"])
         }
+    }
+}
+
+/// What waits for ingest's next batch, bounded in messages and in payload bytes: beyond either, a message is refused
+/// (unacknowledged, so its edge sends it again later) instead of piling up in memory.
+struct IngestBacklog: Sendable {
+    let maxMessages: Int
+    let maxBytes: Int
+    private var items: [(envelope: UpEnvelope, bytes: Int)] = []
+    private(set) var bytes = 0
+
+    init(maxMessages: Int, maxBytes: Int) {
+        self.maxMessages = maxMessages
+        self.maxBytes = maxBytes
+    }
+
+    var count: Int { items.count }
+
+    /// Holds `envelope`, whose payload was `bytes` long; false when that would pass a bound.
+    mutating func admit(_ envelope: UpEnvelope, bytes size: Int) -> Bool {
+        guard items.count < maxMessages, bytes + size <= maxBytes else { return false }
+        items.append((envelope, size))
+        bytes += size
+        return true
+    }
+
+    /// Hands over up to `limit` of the oldest.
+    mutating func take(_ limit: Int) -> [UpEnvelope] {
+        let count = min(items.count, limit)
+        let taken = items.prefix(count)
+        bytes -= taken.reduce(0) { $0 + $1.bytes }
+        defer { items.removeFirst(count) }
+        return taken.map(\.envelope)
     }
 }

@@ -263,6 +263,9 @@ public struct ApplyOutcome: Sendable, Equatable {
     public var authRequests: [AuthRequestRecord] = []
     /// Sites whose edge now speaks from another store (a replaced one): alerted, and counted by ingest.
     public var storesReplaced: [String] = []
+    /// Session messages of a replaced store about a transaction id its predecessor used: not applied (a start or a
+    /// stop is kept as an `ingest_failed` event with the message; progress only counted).
+    public var sessionCollisions = 0
 
     public init() {}
 }

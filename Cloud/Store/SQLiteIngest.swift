@@ -102,7 +102,13 @@ enum Ingest {
                 site, start.transactionId, start.station, start.connector, start.idTag, start.authStatus, start.meterStartWh,
                 start.startTime?.milliseconds, sortAt, kept.epoch,
             ])
-            if db.changesCount == 0 { try checkSameStore(db, site: site, transaction: start.transactionId, kept) }
+            if db.changesCount == 0, let other = try sessionOfAnotherStore(db, site: site, transaction: start.transactionId, kept)
+            {
+                outcome.sessionCollisions += 1
+                try recordFailure(
+                    envelope, kept, error: SessionOfAnotherStore(transactionId: start.transactionId, epoch: other), db)
+                return
+            }
         case .sessionUpdate(let update):
             try ensureStation(db, id: update.station, site: site)
             let at = update.time.milliseconds
@@ -125,7 +131,11 @@ enum Ingest {
                 site, update.transactionId, update.station, update.connector, update.energyWh, update.powerW, update.currentA,
                 update.soc, at, seq, at, kept.epoch,
             ])
-            if db.changesCount == 0 { try checkSameStore(db, site: site, transaction: update.transactionId, kept) }
+            if db.changesCount == 0, try sessionOfAnotherStore(db, site: site, transaction: update.transactionId, kept) != nil {
+                // Progress is frequent: counted, not kept (the start and stop of that session are).
+                outcome.sessionCollisions += 1
+                return
+            }
             try db.cachedStatement(
                 sql: """
                     INSERT INTO session_sample (site_id, seq, transaction_id, at, energy_register_wh, power_w, current_a, soc)
@@ -155,7 +165,13 @@ enum Ingest {
                 site, stop.transactionId, stop.station, stop.connector, stop.idTag, stop.meterStartWh,
                 stop.startTime?.milliseconds, stop.meterStopWh, stop.stopTime.milliseconds, stop.reason, sortAt, kept.epoch,
             ])
-            if db.changesCount == 0 { try checkSameStore(db, site: site, transaction: stop.transactionId, kept) }
+            if db.changesCount == 0, let other = try sessionOfAnotherStore(db, site: site, transaction: stop.transactionId, kept)
+            {
+                outcome.sessionCollisions += 1
+                try recordFailure(
+                    envelope, kept, error: SessionOfAnotherStore(transactionId: stop.transactionId, epoch: other), db)
+                return
+            }
         case .siteMeter(let sample):
             for reading in sample.meters {
                 let phase = { (index: Int) in index < reading.currentA.count ? reading.currentA[index] : nil }
@@ -230,15 +246,16 @@ enum Ingest {
             severity: "error", code: envelope.message.type, detail: detail)
     }
 
-    /// Throws ``SessionOfAnotherStore`` when the session a message left unchanged belongs to another store of the
-    /// site (a message of the same store may leave it unchanged: an update older than one applied).
-    private static func checkSameStore(_ db: Database, site: String, transaction: Int, _ kept: Kept) throws {
+    /// The epoch of another store of the site whose session a message left unchanged, or nil when the session is this
+    /// store's (a message of the same store may leave it unchanged: an update older than one applied). Recorded in
+    /// place rather than thrown, so a batch is not applied again message by message for it.
+    private static func sessionOfAnotherStore(_ db: Database, site: String, transaction: Int, _ kept: Kept) throws -> String? {
         guard
             let row = try Row.fetchOne(
                 db, sql: "SELECT epoch FROM session WHERE site_id = ? AND transaction_id = ?", arguments: [site, transaction]),
             let epoch = row["epoch"] as String?, epoch != kept.epoch ?? ""
-        else { return }
-        throw SessionOfAnotherStore(transactionId: transaction, epoch: epoch)
+        else { return nil }
+        return epoch
     }
 
     /// A site's edge now speaks from another store (security review, finding 5): an error when its seqs start at or

@@ -110,11 +110,11 @@ public final class SQLiteRepository: CloudRepository {
         _ envelopes: [UpEnvelope], received: Int64, _ db: Database, eachInASavepoint: Bool
     ) throws -> ApplyOutcome {
         var outcome = ApplyOutcome()
-        var lastSeq: [String: Int64] = [:]
         var epochs = SiteEpochs()
         for envelope in envelopes {
             let (epoch, seqOffset) = try epochs.epoch(of: envelope, db)
-            let kept = Ingest.Kept(seq: envelope.seq + seqOffset, epoch: envelope.epoch == nil ? nil : epoch)
+            let kept = Ingest.Kept(
+                seq: SiteEpochs.saturating(envelope.seq, seqOffset), epoch: envelope.epoch == nil ? nil : epoch)
             try db.cachedStatement(
                 sql: "INSERT INTO applied (site_id, epoch, seq, received_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING"
             )
@@ -125,7 +125,7 @@ public final class SQLiteRepository: CloudRepository {
                 continue
             }
             outcome.applied += 1
-            lastSeq[envelope.site] = max(lastSeq[envelope.site] ?? 0, envelope.seq)
+            epochs.applied(envelope, epoch: epoch)
             guard eachInASavepoint else {
                 do {
                     try Ingest.apply(envelope, kept, db, &outcome)
@@ -145,10 +145,7 @@ public final class SQLiteRepository: CloudRepository {
                 try Ingest.recordFailure(envelope, kept, error: error, db)
             }
         }
-        for (site, seq) in lastSeq {
-            try db.cachedStatement(sql: "UPDATE site SET last_seq = ?, last_seen_at = ? WHERE id = ? AND last_seq < ?")
-                .execute(arguments: [seq, received, site, seq])
-        }
+        try epochs.save(receivedAt: received, db)
         for change in epochs.replaced {
             try Ingest.storeReplaced(
                 db, site: change.site, previous: change.previous, epoch: change.epoch, lastSeq: change.lastSeq,

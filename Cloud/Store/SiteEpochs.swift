@@ -23,6 +23,8 @@ struct SiteEpochs {
         var legacySeq: Int64?
         /// Added to this epoch's seqs where they are kept.
         var seqOffset: Int64
+        /// Whether this batch moved `lastSeq`.
+        var touched = false
     }
 
     /// How far below `last_seq` a message of a site's first epoch may be and still be taken for the same store
@@ -36,17 +38,18 @@ struct SiteEpochs {
     /// The key of `envelope` in `applied`: its epoch ('' without one), and the offset its seq is kept with. Notes an
     /// epoch the site had not used.
     mutating func epoch(of envelope: UpEnvelope, _ db: Database) throws -> (epoch: String, seqOffset: Int64) {
+        var site = try load(envelope.site, db)
         // Messages of an edge before epochs: its store's seqs were always kept as they are.
         guard let epoch = envelope.epoch else { return ("", 0) }
-        var site = try load(envelope.site, db)
         guard site.epoch != epoch else { return (epoch, site.seqOffset) }
         if site.epoch == nil, site.lastSeq == 0 || envelope.seq > site.lastSeq - Self.continuation {
             site.legacySeq = site.lastSeq
         } else {
             replaced.append((envelope.site, site.epoch, epoch, site.lastSeq, envelope.seq, envelope.timestamp))
-            // Where the old store's seqs reached as kept; the new store's are kept above if they start below.
-            let reached = site.lastSeq + site.seqOffset
-            site.seqOffset = envelope.seq <= reached ? reached - envelope.seq + 1 : 0
+            // Where the old store's seqs reached as kept; the new store's are kept above if they start below. Seqs are
+            // at most 2^53 (ingest refuses more), and offsets saturate, so no arithmetic here can overflow.
+            let reached = Self.saturating(site.lastSeq, site.seqOffset)
+            site.seqOffset = envelope.seq <= reached ? min(reached - envelope.seq + 1, Self.maxOffset) : 0
             site.legacySeq = nil
             site.lastSeq = 0
             // The old store's sessions are its own from now on (those of an edge before epochs had none).
@@ -60,6 +63,32 @@ struct SiteEpochs {
             sql: "UPDATE site SET epoch = ?, legacy_seq = ?, last_seq = ?, seq_offset = ? WHERE id = ?",
             arguments: [epoch, site.legacySeq, site.lastSeq, site.seqOffset, envelope.site])
         return (epoch, site.seqOffset)
+    }
+
+    /// The largest offset kept: far beyond any real store (2^62), so that seq plus offset stays an Int64.
+    static let maxOffset: Int64 = 1 << 62
+
+    /// `a + b`, or `Int64.max` where that would overflow.
+    static func saturating(_ a: Int64, _ b: Int64) -> Int64 {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? .max : sum
+    }
+
+    /// Notes that `envelope` of `epoch` was applied: the site's `last_seq` is the highest seq of the store it speaks
+    /// from now, kept as messages apply, so a replacement later in the same batch starts from the right place.
+    mutating func applied(_ envelope: UpEnvelope, epoch: String) {
+        guard var site = sites[envelope.site], (site.epoch ?? "") == epoch, envelope.seq > site.lastSeq else { return }
+        site.lastSeq = envelope.seq
+        site.touched = true
+        sites[envelope.site] = site
+    }
+
+    /// Writes each site's `last_seq` that this batch moved, with the time it was heard from.
+    func save(receivedAt received: Int64, _ db: Database) throws {
+        for (id, site) in sites where site.touched {
+            try db.cachedStatement(sql: "UPDATE site SET last_seq = ?, last_seen_at = ? WHERE id = ?")
+                .execute(arguments: [site.lastSeq, received, id])
+        }
     }
 
     /// Whether a message of `epoch` new to `applied` was applied before epochs existed (adopted by this epoch).

@@ -7,13 +7,20 @@ public import NIOCore
 /// port (browsers open a handful each; the bound leaves room for an office behind one address).
 public final class ConnectionsPerAddress: Sendable {
     public let limit: Int
+    /// Whether an IPv6 client's whole /64 counts as one (``ClientAddress/group(_:)``): on the internet one client can
+    /// take any address of its /64; on a site's LAN every charger is in the same /64.
+    let byPrefix: Bool
     private let open = NIOLockedValueBox<[String: Int]>([:])
 
-    public init(limit: Int = 256) { self.limit = limit }
+    public init(limit: Int = 256, ipv6Prefix: Bool = false) {
+        self.limit = limit
+        byPrefix = ipv6Prefix
+    }
 
     /// Counts `channel`'s connection until it closes; false (nothing counted) when its address is at the limit.
     public func admit(_ channel: any Channel) -> Bool {
-        guard let address = channel.remoteAddress?.ipAddress else { return true }
+        guard let ip = channel.remoteAddress?.ipAddress else { return true }
+        let address = byPrefix ? ClientAddress.group(ip) : ip
         let admitted = open.withLockedValue { open in
             guard open[address, default: 0] < limit else { return false }
             open[address, default: 0] += 1

@@ -71,19 +71,16 @@ public struct CommandRequest: Codable, Sendable, Equatable {
     public var action: String
     /// The OCPP payload, as a JSON object in text.
     public var payload: String
-    /// When the cloud stops waiting, on the cloud's clock; an edge that gets the command later does not run it.
+    /// When the cloud stops waiting, on the cloud's clock (the edge reads it with the difference its acks showed); an
+    /// edge that gets the command later does not run it.
     public var expires: Date
-    /// How long the cloud waits, in seconds from sending: the deadline an edge uses while it does not yet know how far
-    /// its clock is from the cloud's. Absent from clouds before it.
-    public var ttl: Double?
 
-    public init(id: String, station: String, action: String, payload: String, expires: Date, ttl: Double? = nil) {
+    public init(id: String, station: String, action: String, payload: String, expires: Date) {
         self.id = id
         self.station = station
         self.action = action
         self.payload = payload
         self.expires = expires
-        self.ttl = ttl
     }
 }
 

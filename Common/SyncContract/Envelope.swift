@@ -13,6 +13,8 @@ public struct UpEnvelope: Sendable, Equatable {
     public static let version = 1
 
     public var site: String
+    /// The largest seq the cloud takes (2^53): edges seed theirs from the clock in microseconds.
+    public static let maxSeq: Int64 = 1 << 53
     public var epoch: String?
     public var seq: Int64
     public var timestamp: Date

@@ -9,14 +9,20 @@ extension EdgeStore {
     /// When a row was recorded is told by the edge's clock, not by the time the charger gave it (a second reader: a
     /// charger whose clock was years behind had its readings removed at once): each call first notes, at `now`, the
     /// last id of each table, and rows go up to the last id noted before `cutoff`. Rows from before the first note
-    /// (an upgraded store) are removed once that note is older than `cutoff`.
+    /// (an upgraded store) are removed once that note is older than `cutoff`. No note is made while the clock says a
+    /// time before ``EdgeStore/earliestPlausibleDate`` or before the latest note (a box without a battery-backed
+    /// clock that booted before NTP): such a note would later look ancient and take everything recorded before it.
     public func prune(before cutoff: Date, now: Date = Date(), batch: Int = 5_000) async throws -> Int {
         let tables = ["meter_sample", "status_log", "event"]
         let bounds = try await write { db in
-            try tables.map { table -> Int64? in
-                try db.execute(
-                    sql: "INSERT INTO retention_mark (tbl, at, last_id) SELECT ?, ?, COALESCE(MAX(id), 0) FROM \(table)",
-                    arguments: [table, now.stored])
+            let latest = try Double.fetchOne(db, sql: "SELECT MAX(at) FROM retention_mark")
+            let plausible = now >= Self.earliestPlausibleDate && latest.map { now.stored >= $0 } ?? true
+            return try tables.map { table -> Int64? in
+                if plausible {
+                    try db.execute(
+                        sql: "INSERT INTO retention_mark (tbl, at, last_id) SELECT ?, ?, COALESCE(MAX(id), 0) FROM \(table)",
+                        arguments: [table, now.stored])
+                }
                 let bound = try Int64.fetchOne(
                     db, sql: "SELECT MAX(last_id) FROM retention_mark WHERE tbl = ? AND at < ?",
                     arguments: [table, cutoff.stored])

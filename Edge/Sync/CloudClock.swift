@@ -8,9 +8,9 @@ import SyncContract
 struct CloudClock: Sendable {
     /// How many recent acks the estimate keeps; a clock drifts slowly, and a burst of slow deliveries passes.
     static let samplesKept = 16
-    /// Without an estimate, a command the cloud sent longer ago than this on the edge's own clock is not run even if
-    /// its time to live has not passed since it arrived: a broker held it while the edge was away.
-    static let staleAfter: TimeInterval = 600
+    /// How long a command that arrives before the first ack waits for one (a broker hands over the commands it held
+    /// for the edge right as it connects, before the outbox it sends then is acknowledged).
+    static let waitForAck: Duration = .seconds(5)
 
     private var samples: [TimeInterval] = []
 
@@ -22,10 +22,9 @@ struct CloudClock: Sendable {
         if samples.count > Self.samplesKept { samples.removeFirst(samples.count - Self.samplesKept) }
     }
 
-    /// When, on the edge's clock, `command` received at `received` is no longer to be run.
-    func deadline(of command: CommandRequest, receivedAt received: Date) -> Date {
-        if let skew { return command.expires.addingTimeInterval(skew) }
-        guard let ttl = command.ttl else { return command.expires }
-        return min(received.addingTimeInterval(ttl), command.expires.addingTimeInterval(Self.staleAfter))
+    /// When, on the edge's clock, `command` is no longer to be run: its deadline moved by the skew, or, with no ack
+    /// heard (none came within ``waitForAck``), read on the edge's own clock as it stands.
+    func deadline(of command: CommandRequest) -> Date {
+        skew.map { command.expires.addingTimeInterval($0) } ?? command.expires
     }
 }

@@ -255,8 +255,7 @@ public final class CloudLink: Service, Sendable {
                     if let sent = ack.at { heard(cloudTime: sent, at: received) }
                     group.addTask { await self.acknowledge(ack.seqs) }
                 case .command(let command):
-                    let deadline = cloudClock.withLock { $0.deadline(of: command, receivedAt: received) }
-                    group.addTask { await self.run(command, deadline: deadline) }
+                    group.addTask { await self.run(command, deadline: await self.deadline(of: command)) }
                 case .authAnswer(let answer):
                     authorization.resolve(answer)
                 case .tokens(let list):
@@ -264,6 +263,16 @@ public final class CloudLink: Service, Sendable {
                 }
             }
         }
+    }
+
+    /// `command`'s deadline on this box's clock, once an ack has told how far it is from the cloud's (waiting up to
+    /// ``CloudClock/waitForAck`` for the first).
+    private func deadline(of command: CommandRequest) async -> Date {
+        let until = ContinuousClock.now + CloudClock.waitForAck
+        while cloudClock.withLock({ $0.skew }) == nil, ContinuousClock.now < until {
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        return cloudClock.withLock { $0.deadline(of: command) }
     }
 
     /// Learns the cloud's clock from an ack, and says so once when the edge's clock is far off (its sessions and

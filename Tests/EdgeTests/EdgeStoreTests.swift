@@ -356,18 +356,24 @@ final class BatchCounter: @unchecked Sendable {
                     arguments: StatementArguments(Array(repeating: chargerTime.stored, count: 6)))
             }
         }
-        // Two rows recorded 500 days ago (the retention run then noted how far each table had come).
+        // Two rows recorded now (the retention run then notes how far each table had come).
         for index in 0..<2 { try await insert(index, chargerTime: old) }
-        #expect(try await store.prune(before: old.addingTimeInterval(-400 * 86_400), now: old) == 0)
-        // One recorded now by a charger whose clock says 1970: it stays, as it was recorded today.
+        #expect(try await store.prune(before: now.addingTimeInterval(-400 * 86_400), now: now) == 0)
+        // One recorded later by a charger whose clock says 1970: it stays, as it was recorded after the note.
         try await insert(2, chargerTime: Date(timeIntervalSince1970: 0))
-        #expect(try await store.prune(before: now.addingTimeInterval(-400 * 86_400), now: now, batch: 1) == 6)
+        // A run on a clock that says 2000 (a box that booted before NTP) notes nothing that would later look ancient.
+        #expect(try await store.prune(before: Date(timeIntervalSince1970: 0), now: Date(timeIntervalSince1970: 946_684_800)) == 0)
+        let marks = try await store.pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM retention_mark") }
+        #expect(marks == 3, "one note per table, from the first run only")
+        // 500 days on, what was noted then is past the retention.
+        let later = now.addingTimeInterval(500 * 86_400)
+        #expect(try await store.prune(before: later.addingTimeInterval(-400 * 86_400), now: later, batch: 1) == 6)
         let left = try await store.pool.read { db in
             try ["meter_sample", "event", "status_log", "session"].map {
                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \($0)") ?? -1
             }
         }
         #expect(left == [1, 1, 1, 3], "the recent rows, and every session")
-        #expect(try await store.prune(before: now.addingTimeInterval(-400 * 86_400), now: now) == 0, "nothing twice")
+        #expect(try await store.prune(before: later.addingTimeInterval(-400 * 86_400), now: later) == 0, "nothing twice")
     }
 }

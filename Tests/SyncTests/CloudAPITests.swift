@@ -90,6 +90,9 @@ import Testing
         Route(
             method: .post, path: "/api/v1/firmware/images", documented: "/firmware/images", needs: .configure,
             body: #"{"name":"FW","version":"2.0","url":"https://firmware.example.com/fw-2.0.bin"}"#, allowed: [201]),
+        Route(
+            method: .put, path: "/api/v1/firmware/images/img1/signature", documented: "/firmware/images/{image}/signature",
+            needs: .configure, body: #"{"signature":null,"signingCertificate":null}"#),
         Route(method: .get, path: "/api/v1/firmware/campaigns", documented: "/firmware/campaigns", needs: .configure),
         Route(
             method: .post, path: "/api/v1/firmware/campaigns", documented: "/firmware/campaigns", needs: .configure,
@@ -248,6 +251,8 @@ import Testing
             #expect(try await store.campaign(id: "staff-campaign")?.state == "scheduled", "not stopped")
             let useStaffImage = #"{"name":"Mine","image":"staff-image","sites":["s1"]}"#
             #expect(try await call(.post, "/api/v1/firmware/campaigns", ina, useStaffImage).0 == .notFound)
+            let unsign = #"{"signature":null,"signingCertificate":null}"#
+            #expect(try await call(.put, "/api/v1/firmware/images/staff-image/signature", ina, unsign).0 == .notFound)
             // Its own image and campaign: seen and stopped by it, and by the fleet's staff.
             let (added, body) = try await call(
                 .post, "/api/v1/firmware/images", ina, #"{"name":"Own","version":"2","url":"https://vendor.example/fw"}"#)

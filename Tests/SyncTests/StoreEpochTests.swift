@@ -101,7 +101,7 @@ import Testing
                 Self.start(epoch: "new", seq: 103, transaction: 7, tag: "REUSED"),
                 Self.progress(epoch: "new", seq: 104, transaction: 7, energy: 99),
             ], receivedAt: Self.t0)
-        #expect(outcome.applied == 5 && outcome.duplicates == 0)
+        #expect(outcome.applied == 5 && outcome.duplicates == 0 && outcome.sessionCollisions == 2)
         // Its event and samples are kept beside the old store's (they had the same seqs).
         let kinds = try await store.events(EventFilter(site: "s")).map(\.kind)
         #expect(kinds.contains("old-note") && kinds.contains("new-note"))
@@ -109,10 +109,28 @@ import Testing
         // The old store's session 7 is intact; what the new store said of its own 7 is kept as errors, whole.
         let old = try #require(try await store.session(site: "s", transactionId: 7))
         #expect(old.idTag == "OLD-CARD" && old.energyWh == 5000)
+        // (its start, whole, as an error; its progress only counted).
         let failures = try await store.events(EventFilter(site: "s", kind: "ingest_failed"))
-        #expect(failures.count == 2)
-        #expect(failures.allSatisfy { $0.detail.contains("previous edge store") })
-        #expect(failures.contains { $0.detail.contains("REUSED") })
+        #expect(failures.count == 1)
+        #expect(failures.allSatisfy { $0.detail.contains("previous edge store") && $0.detail.contains("REUSED") })
+    }
+
+    @Test func aReplacementInTheSameBatchAsTheOldStoresLastMessagesStartsAboveThem() async throws {
+        // A second reader: the old store's last seq was read once per batch, so a replacement whose first messages
+        // came in the same batch as the old store's queued ones was given too small an offset.
+        let store = try await store()
+        _ = try await store.apply([Self.note(epoch: "old", seq: 1000, "old-1000")], receivedAt: Self.t0)
+        let outcome = try await store.apply(
+            (1001...1010).map { Self.note(epoch: "old", seq: $0, "old-\($0)") }
+                + [Self.note(epoch: "new", seq: 5, "new-5"), Self.boot(epoch: "new", seq: 6, vendor: "Replacement")],
+            receivedAt: Self.t0)
+        #expect(outcome.applied == 12 && outcome.duplicates == 0)
+        let kinds = Set(try await store.events(EventFilter(site: "s")).map(\.kind))
+        #expect(kinds.isSuperset(of: ["old-1010", "new-5"]), "the new store's first note kept beside the old store's last")
+        #expect(try await store.station(site: "s", id: "CP1")?.vendor == "Replacement")
+        #expect(try await store.site(id: "s")?.lastSeq == 6, "the new store's, not the old store's")
+        let alert = try #require(try await replacements(store).first)
+        #expect(alert.detail.contains(#""previousLastSeq":"1010""#))
     }
 }
 

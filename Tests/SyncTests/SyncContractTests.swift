@@ -94,9 +94,7 @@ import Testing
             .ack(Ack(seqs: [1, 2, 1_795_600_000_000_000])),
             .ack(Ack(seqs: [3], at: Self.time)),
             .command(CommandRequest(id: "c", station: "CP", action: "Reset", payload: #"{"type":"Soft"}"#, expires: Self.time)),
-            .command(
-                CommandRequest(
-                    id: "d", station: "CP", action: "Reset", payload: #"{"type":"Soft"}"#, expires: Self.time, ttl: 30)),
+
             .authAnswer(AuthAnswer(id: "a", idTag: "T", status: "Accepted", expiry: Self.time)),
             .tokens(TokenList(version: 3, tokens: [.init(idTag: "T", status: "Blocked")])),
         ]
