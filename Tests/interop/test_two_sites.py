@@ -20,9 +20,9 @@ from support import arun, charger, metric_sum, now_iso, poll
 A = "site-a"
 B = "site-b"
 STATION = "CP001"
-# Above any seq a real edge has sent: its seqs start from the clock, and a boot with a lower seq than the station's
-# last one is older news and changes nothing.
-HIGH_SEQ = 9 * 10**17
+# Above any seq a real edge has sent (its seqs start from the clock in microseconds, about 2^51 today) and under
+# the cloud's bound of 2^53: a boot with a lower seq than the station's last one is older news and changes nothing.
+HIGH_SEQ = 2**53 - 1000
 METER_START = 10_000
 # What each site's CP001 says at boot, and the energy of the one session it runs.
 CHARGERS = {
