@@ -27,6 +27,7 @@ ocpp:
   listen: 127.0.0.1:0
   basic_auth: false          # the benchmark's chargers have no passwords
   unknown_stations: accept
+  connections_per_address: 10000   # every simulated station comes from 127.0.0.1
 http:
   listen: 127.0.0.1:0
 store:

@@ -47,7 +47,7 @@ extension ConfigReader {
                 top["ocpp"], at: "ocpp",
                 allowed: [
                     "listen", "tls", "basic_auth", "unknown_stations", "heartbeat_interval", "ping_interval", "call_timeout",
-                    "max_frame_bytes",
+                    "max_frame_bytes", "connections_per_address",
                 ]
             ) ?? [:]
         let (ocppHost, ocppPort) = listenAddress(ocpp["listen"], at: "ocpp.listen", default: ("0.0.0.0", 9000))
@@ -84,7 +84,9 @@ extension ConfigReader {
                 pingInterval: integer(ocpp["ping_interval"], at: "ocpp.ping_interval", in: 0...3600, default: 60),
                 callTimeout: .seconds(integer(ocpp["call_timeout"], at: "ocpp.call_timeout", in: 1...600, default: 30)),
                 maxFrameBytes: integer(
-                    ocpp["max_frame_bytes"], at: "ocpp.max_frame_bytes", in: 1024...16_777_216, default: 65_536)),
+                    ocpp["max_frame_bytes"], at: "ocpp.max_frame_bytes", in: 1024...16_777_216, default: 65_536),
+                connectionsPerAddress: integer(
+                    ocpp["connections_per_address"], at: "ocpp.connections_per_address", in: 1...1_000_000, default: 256)),
             http: .init(
                 host: httpHost, port: httpPort,
                 tokenFile: string(http["token_file"], at: "http.token_file", default: nil)

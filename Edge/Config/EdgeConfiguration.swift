@@ -42,6 +42,9 @@ public struct EdgeConfiguration: Sendable, Equatable {
         public var callTimeout: Duration
         /// The largest WebSocket frame accepted; larger ones close the connection (1009).
         public var maxFrameBytes: Int
+        /// Connections one client address may hold open at once (security review, finding 17); more are closed at
+        /// once. Chargers behind one gateway, or every charger behind a TLS proxy on this box, share an address.
+        public var connectionsPerAddress = 256
     }
 
     /// A certificate and key in PEM files.

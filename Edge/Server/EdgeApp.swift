@@ -128,7 +128,9 @@ public struct EdgeApp: Sendable {
         // Socket I/O gets all cores but one; decoding and the store run on Swift's cooperative pool, and on a
         // small edge box they need that core (measured: 1 event loop instead of 2 gives +6-11 % on 2 cores).
         let eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: max(1, System.coreCount - 1))
-        let webSocketChannel = OCPPWebSocketChannel(central: central, maxFrameBytes: configuration.ocpp.maxFrameBytes)
+        let webSocketChannel = OCPPWebSocketChannel(
+            central: central, maxFrameBytes: configuration.ocpp.maxFrameBytes,
+            connectionsPerAddress: configuration.ocpp.connectionsPerAddress)
         var ocppServer = HTTPServerBuilder { _ in webSocketChannel }
         if let tls = configuration.ocpp.tls {
             ocppServer = try .tls(ocppServer, tlsConfiguration: try Self.tlsConfiguration(tls))

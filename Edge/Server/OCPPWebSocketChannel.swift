@@ -50,11 +50,12 @@ struct OCPPWebSocketChannel: ServerChildChannel {
 
     let central: CentralSystem
     let maxFrameBytes: Int
-    let connections = ConnectionsPerAddress()
+    let connections: ConnectionsPerAddress
 
-    init(central: CentralSystem, maxFrameBytes: Int) {
+    init(central: CentralSystem, maxFrameBytes: Int, connectionsPerAddress: Int) {
         self.central = central
         self.maxFrameBytes = maxFrameBytes
+        connections = ConnectionsPerAddress(limit: connectionsPerAddress)
     }
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {

@@ -32,6 +32,10 @@ import Testing
         #expect(config.http.port == 9001)
         #expect(config.store.path == "/var/lib/gridside/edge.sqlite")
         #expect(config.http.tokenFile == "/var/lib/gridside/http.token")
+        #expect(config.ocpp.connectionsPerAddress == 256)
+        #expect(
+            try EdgeConfiguration.parse(yaml: "site:\n  id: s1\nocpp:\n  connections_per_address: 2000\n").ocpp
+                .connectionsPerAddress == 2000)
         // Secure by default (security review, finding 4).
         #expect(config.ocpp.unknownStations == .pending && config.ocpp.basicAuth)
         #expect(config.authorization.unknownTokens == .reject)
