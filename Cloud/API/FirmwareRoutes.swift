@@ -176,7 +176,25 @@ struct ExternalImageInput: Decodable {
     let allowUnencrypted: Bool?
 }
 
+/// Both keys must be there, `null` to remove: a body that lacks one (a typo) must not take a signature away, which
+/// would make a running campaign send unsigned updates.
 struct SignatureInput: Decodable {
     let signature: String?
     let signingCertificate: String?
+
+    enum CodingKeys: String, CodingKey {
+        case signature, signingCertificate
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        for key in [CodingKeys.signature, .signingCertificate] where !container.contains(key) {
+            throw DecodingError.keyNotFound(
+                key, .init(codingPath: [], debugDescription: "give both signature and signingCertificate (null for neither)"))
+        }
+        signature = try container.decodeNil(forKey: .signature) ? nil : try container.decode(String.self, forKey: .signature)
+        signingCertificate =
+            try container.decodeNil(forKey: .signingCertificate)
+            ? nil : try container.decode(String.self, forKey: .signingCertificate)
+    }
 }

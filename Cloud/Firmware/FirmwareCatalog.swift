@@ -185,18 +185,20 @@ public enum FirmwareCatalog {
         else {
             throw FirmwareError.notFound("no firmware image '\(id)'")
         }
+        // OCPP's lengths are JSON Schema's, in code points; a browser's textarea sends CRLF line ends.
         let signature = signature?.trimmingCharacters(in: .whitespacesAndNewlines)
-        let certificate = signingCertificate?.trimmingCharacters(in: .whitespacesAndNewlines)
+        let certificate = signingCertificate?.replacingOccurrences(of: "\r\n", with: "\n")
+            .trimmingCharacters(in: .whitespacesAndNewlines)
         switch (signature, certificate) {
         case (nil, nil):
             break
         case (let signature?, let certificate?):
-            guard signature.count <= 800, !signature.isEmpty, Data(base64Encoded: signature) != nil else {
+            guard signature.unicodeScalars.count <= 800, !signature.isEmpty, Data(base64Encoded: signature) != nil else {
                 throw FirmwareError.invalid("signature must be the image's signature in Base64, at most 800 characters")
             }
-            guard certificate.count <= 5500 else {
+            guard certificate.unicodeScalars.count <= 5500 else {
                 throw FirmwareError.invalid(
-                    "signingCertificate is \(certificate.count) characters; OCPP carries at most 5500")
+                    "signingCertificate is \(certificate.unicodeScalars.count) characters; OCPP carries at most 5500")
             }
             guard (try? Certificate(pemEncoded: certificate)) != nil else {
                 throw FirmwareError.invalid(

@@ -153,13 +153,15 @@ public struct FirmwareRollout: Service {
     static func outcome(of result: CommandResultRecord, action: String) -> (state: String, detail: String) {
         let failure = "\(result.outcome)\(result.error.map { ": \($0)" } ?? "")"
         guard result.outcome == "accepted" else {
-            // A station (or an edge) that does not speak the security extension will not later either.
+            // A station (or an edge) that does not speak the security extension will not later either, and a payload
+            // the edge refused will not pass on a retry: both end there rather than be sent every minute for ever.
             let error = result.error ?? ""
             let unsupported =
                 action == "SignedUpdateFirmware"
                 && (error.contains("NotImplemented") || error.contains("NotSupported")
                     || (result.outcome == "invalid" && error.contains("is not a command")))
-            return (unsupported ? "NotSupported" : "pending", failure)
+            if unsupported { return ("NotSupported", failure) }
+            return (result.outcome == "invalid" ? "Invalid" : "pending", failure)
         }
         guard action == "SignedUpdateFirmware" else { return ("sent", "UpdateFirmware accepted") }
         let status =
@@ -168,6 +170,7 @@ public struct FirmwareRollout: Service {
         switch status {
         case "Accepted", "AcceptedCanceled": return ("sent", "SignedUpdateFirmware \(status!)")
         case "InvalidCertificate", "RevokedCertificate": return (status!, "the station refused the signing certificate")
+        case "Rejected": return ("Rejected", "the station rejected the signed update")
         default: return ("pending", "SignedUpdateFirmware \(status ?? "answered without a status")")
         }
     }

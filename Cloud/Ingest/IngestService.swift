@@ -168,6 +168,9 @@ public final class IngestService: Service, Sendable {
             try await repository.setPresence(site: envelope.site, online: presence.online, at: envelope.timestamp)
             share([LiveUpdate(site: envelope.site, kind: "presence", online: presence.online, time: envelope.timestamp)])
             logger.info("site presence", metadata: ["site": "\(envelope.site)", "online": "\(presence.online)"])
+            // An edge that just connected learns the cloud's time at once, so commands the broker held for it are
+            // timed right even when it has nothing in its outbox to be acknowledged (an ack of nothing).
+            if presence.online { await publish(.ack(Ack(seqs: [], at: Date())), to: envelope.site) }
         } catch {
             logger.error("could not record a site's presence", metadata: ["site": "\(envelope.site)", "error": "\(error)"])
         }

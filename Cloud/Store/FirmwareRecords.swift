@@ -115,9 +115,10 @@ public struct FirmwareTarget: Sendable, Equatable, Codable {
 
     /// States after which nothing more is expected of the station. A signed update may also end in the station's
     /// `InvalidSignature` or `InstallVerificationFailed`, in its refusal of the certificate (`InvalidCertificate`,
-    /// `RevokedCertificate`), or in `NotSupported` when the station does not speak the security extension.
+    /// `RevokedCertificate`) or of the update (`Rejected`), or in `NotSupported` when the station does not speak the
+    /// security extension; any update in `Invalid` when the edge refused its payload.
     public static let finalStates: Set = [
         "Installed", "DownloadFailed", "InstallationFailed", "skipped", "timeout", "InvalidSignature",
-        "InstallVerificationFailed", "InvalidCertificate", "RevokedCertificate", "NotSupported",
+        "InstallVerificationFailed", "InvalidCertificate", "RevokedCertificate", "Rejected", "NotSupported", "Invalid",
     ]
 }

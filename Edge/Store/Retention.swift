@@ -12,9 +12,18 @@ extension EdgeStore {
     /// (an upgraded store) are removed once that note is older than `cutoff`. No note is made while the clock says a
     /// time before ``EdgeStore/earliestPlausibleDate`` or before the latest note (a box without a battery-backed
     /// clock that booted before NTP): such a note would later look ancient and take everything recorded before it.
+    /// A note more than a day ahead of the clock is forgotten.
     public func prune(before cutoff: Date, now: Date = Date(), batch: Int = 5_000) async throws -> Int {
         let tables = ["meter_sample", "status_log", "event"]
         let bounds = try await write { db in
+            // A note dated well ahead (the clock was ahead when it was made, and has been set right since) would stop
+            // every later note until that date: it goes. Forgetting notes only ever prunes less.
+            // (Only on a plausible clock: on one that says 2000, every note looks ahead.)
+            if now >= Self.earliestPlausibleDate {
+                try db.execute(
+                    sql: "DELETE FROM retention_mark WHERE at > ?",
+                    arguments: [now.addingTimeInterval(Self.markTolerance).stored])
+            }
             let latest = try Double.fetchOne(db, sql: "SELECT MAX(at) FROM retention_mark")
             let plausible = now >= Self.earliestPlausibleDate && latest.map { now.stored >= $0 } ?? true
             return try tables.map { table -> Int64? in
@@ -51,6 +60,10 @@ extension EdgeStore {
         }
         return removed
     }
+
+    /// How far ahead of the clock a retention note may be dated before it is taken for one made on a clock that ran
+    /// ahead.
+    static let markTolerance: TimeInterval = 86_400
 
     /// The bytes free on the file system of the store, for the metric and its alert.
     public func freeDiskBytes(path: String) -> Int64? {

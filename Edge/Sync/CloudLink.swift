@@ -253,7 +253,7 @@ public final class CloudLink: Service, Sendable {
                 switch down {
                 case .ack(let ack):
                     if let sent = ack.at { heard(cloudTime: sent, at: received) }
-                    group.addTask { await self.acknowledge(ack.seqs) }
+                    if !ack.seqs.isEmpty { group.addTask { await self.acknowledge(ack.seqs) } }
                 case .command(let command):
                     group.addTask { await self.run(command, deadline: await self.deadline(of: command)) }
                 case .authAnswer(let answer):

@@ -375,5 +375,18 @@ final class BatchCounter: @unchecked Sendable {
         }
         #expect(left == [1, 1, 1, 3], "the recent rows, and every session")
         #expect(try await store.prune(before: later.addingTimeInterval(-400 * 86_400), now: later) == 0, "nothing twice")
+        func noteTimes() async throws -> [Double] {
+            try await store.pool.read { try Double.fetchAll($0, sql: "SELECT DISTINCT at FROM retention_mark ORDER BY at") }
+        }
+        // A run on a clock an hour behind the last note notes nothing; a run after the clock ran ten years ahead and
+        // was set right forgets that note, so notes go on.
+        _ = try await store.prune(before: Date(timeIntervalSince1970: 0), now: later.addingTimeInterval(-3600))
+        #expect(try await noteTimes() == [now.stored, later.stored])
+        let ahead = later.addingTimeInterval(10 * 365 * 86_400)
+        _ = try await store.prune(before: Date(timeIntervalSince1970: 0), now: ahead)
+        #expect(try await noteTimes() == [now.stored, later.stored, ahead.stored])
+        let setRight = later.addingTimeInterval(7200)
+        _ = try await store.prune(before: Date(timeIntervalSince1970: 0), now: setRight)
+        #expect(try await noteTimes() == [now.stored, later.stored, setRight.stored])
     }
 }

@@ -42,7 +42,12 @@ import Testing
                 .state == "InvalidCertificate")
         #expect(
             FirmwareRollout.outcome(of: result("accepted", response: #"{"status":"Rejected"}"#), action: signed).state
+                == "Rejected")
+        #expect(
+            FirmwareRollout.outcome(of: result("accepted", response: #"{"status":"NoSuchStatus"}"#), action: signed).state
                 == "pending")
+        let refusedPayload = result("invalid", error: "payload is not valid for SignedUpdateFirmware: firmware.location")
+        #expect(FirmwareRollout.outcome(of: refusedPayload, action: signed).state == "Invalid")
         let notImplemented = result("station_error", error: "station answered SignedUpdateFirmware with NotImplemented: no")
         #expect(FirmwareRollout.outcome(of: notImplemented, action: signed).state == "NotSupported")
         let oldEdge = result("invalid", error: "'SignedUpdateFirmware' is not a command a central system can send in OCPP 1.6")

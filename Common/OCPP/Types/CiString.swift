@@ -15,15 +15,18 @@ public struct CiString<Length: CiStringLength>: Hashable, Sendable, Codable, Exp
 
     /// Fails when `value` is longer than the type allows.
     public init(_ value: String) throws(CiStringTooLong) {
-        guard value.count <= Length.maxLength else {
-            throw CiStringTooLong(length: value.count, maxLength: Length.maxLength)
+        // In code points, as JSON Schema's maxLength counts (Swift's characters join "\r\n" and combining marks).
+        let length = value.unicodeScalars.count
+        guard length <= Length.maxLength else {
+            throw CiStringTooLong(length: length, maxLength: Length.maxLength)
         }
         self.value = value
     }
 
     /// A literal written in code; it must fit, as a programming error otherwise.
     public init(stringLiteral value: String) {
-        precondition(value.count <= Length.maxLength, "string literal longer than \(Length.maxLength) characters")
+        precondition(
+            value.unicodeScalars.count <= Length.maxLength, "string literal longer than \(Length.maxLength) characters")
         self.value = value
     }
 
