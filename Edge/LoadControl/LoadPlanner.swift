@@ -187,6 +187,8 @@ public struct LoadPlanner: Sendable {
         // What the cars draw on each grid phase, at the least and the most they may draw now.
         var drawLow = [0.0, 0.0, 0.0]
         var drawHigh = [0.0, 0.0, 0.0]
+        // The least they may draw if none has risen since its last report: what is taken when the grid is over.
+        var drawFloor = [0.0, 0.0, 0.0]
         for connector in input.connectors {
             var state = states[connector.key] ?? ControlState(since: now)
             let fresh = connector.measuredAt.map { now.timeIntervalSince($0) < 120 } ?? false
@@ -217,6 +219,7 @@ public struct LoadPlanner: Sendable {
                 for phase in connector.wiring.gridPhases.prefix(state.carPhases) {
                     drawLow[phase] += budget
                     drawHigh[phase] += budget
+                    drawFloor[phase] += budget
                     overdraw[phase] += budget
                 }
                 states[connector.key] = state
@@ -233,6 +236,7 @@ public struct LoadPlanner: Sendable {
             for (index, phase) in connector.wiring.gridPhases.enumerated() where index < draw.high.count {
                 drawLow[phase] += draw.low[index]
                 drawHigh[phase] += draw.high[index]
+                drawFloor[phase] += draw.floor[index]
                 if state.overdrawing, let sent = state.sent, let measured, index < measured.count {
                     overdraw[phase] += max(0, measured[index] - sent)
                 }
@@ -252,11 +256,22 @@ public struct LoadPlanner: Sendable {
         }
 
         var building = [0.0, 0.0, 0.0]
+        // Grid phases the meter shows above the usable limit: nothing on them is raised this cycle.
+        var overloaded = Set<Int>()
         if settings.mode == .dynamic, let meter = input.meter, !failsafe {
             for phase in 0..<3 {
                 let metered = meter.phaseCurrents[phase] ?? 0
                 guard input.meterRole == .grid else {
                     building[phase] = metered
+                    continue
+                }
+                if metered > grid.limit - grid.margin + 1e-9 {
+                    // Over the limit, the doubt is settled on the safe side: what the cars applying a cut do not
+                    // explain is put on the building, every other car taken at the least it may draw (one that took
+                    // less than offered, and has not reported since, is not counted at its limit), so the cars'
+                    // share is cut by at least the excess.
+                    overloaded.insert(phase)
+                    building[phase] = max(0, metered - drawFloor[phase])
                     continue
                 }
                 // A grid meter sees the building and the cars together. The building draws at least what is left
@@ -365,6 +380,14 @@ public struct LoadPlanner: Sendable {
                 reason = "idle"
             }
             if settings.mode == .off { target = connector.wiring.maxCurrent }
+            let loaded =
+                connector.transactionId == nil
+                ? connector.wiring.gridPhases : Array(connector.wiring.gridPhases.prefix(state.carPhases))
+            if let sent = state.sent, target > sent, loaded.contains(where: overloaded.contains) {
+                // The meter shows a phase of this car over the limit: whatever the estimate says, it is not raised.
+                target = sent
+                reason = "limited_by_grid"
+            }
             if state.overdrawing { reason = "overdrawing" }
             let paused = connector.transactionId != nil && target == 0
             if paused != state.paused {
@@ -397,16 +420,16 @@ public struct LoadPlanner: Sendable {
     /// the limits of the latest changes. Without a limit of the edge's in force, it draws what it last reported.
     private func drawBounds(
         _ connector: ConnectorInput, state: ControlState, measured: [Double]?, now: Date
-    ) -> (low: [Double], high: [Double]) {
+    ) -> (low: [Double], high: [Double], floor: [Double]) {
         let count = connector.wiring.gridPhases.count
         func reported(_ index: Int) -> Double? { measured.flatMap { index < $0.count ? $0[index] : nil } }
         guard connector.transactionId != nil, let sent = state.sent, let changedAt = state.changedAt else {
             let draw = (0..<count).map { reported($0) ?? 0 }
-            return (draw, draw)
+            return (draw, draw, draw)
         }
         if let measured, let at = connector.measuredAt, at > changedAt.addingTimeInterval(Self.settleTime) {
             let draw = (0..<count).map { $0 < measured.count ? measured[$0] : 0 }
-            return (draw, draw)
+            return (draw, draw, draw)
         }
         let limitedItself =
             measured.flatMap { measured in
@@ -416,6 +439,7 @@ public struct LoadPlanner: Sendable {
         let cutting = unconfirmed.filter { now.timeIntervalSince($0.at) < Self.settleTime && ($0.from ?? 0) > $0.to }
         var low = [Double](repeating: 0, count: count)
         var high = [Double](repeating: 0, count: count)
+        var floor = [Double](repeating: 0, count: count)
         for index in 0..<min(count, state.carPhases) {
             let was = reported(index)
             let expected = limitedItself ? min(sent, was ?? sent) : sent
@@ -423,8 +447,10 @@ public struct LoadPlanner: Sendable {
             low[index] =
                 unconfirmed.isEmpty
                 ? expected : unconfirmed.reduce(min(expected, was ?? 0)) { min($0, $1.from ?? 0, $1.to) }
+            // A car still applying a cut may draw what it did before; any other may draw less than it reported.
+            floor[index] = cutting.isEmpty ? low[index] : high[index]
         }
-        return (low, high)
+        return (low, high, floor)
     }
 
     /// Whether, and what, to send a connector: decreases at once, increases ramped and only past the hysteresis,

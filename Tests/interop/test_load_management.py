@@ -206,11 +206,13 @@ def test_failsafe_engages_when_the_meter_dies(site_factory):
 # down every 25 s (A per phase).
 STEP_SECONDS = 25
 STEPS = ["10/10/10", "20/15/10", "5/5/5", "12/30/8", "10/10/10"]
-# With the chargers' MeterValues every 10 s, twice in CI (under load) the edge raised some cars on a phase that was
-# already over the fuse right after a step up and put it right only at the next readings, 6.5 s later (the trace in
-# issue 13's note). Until the planner is fixed, this site's window after a step is one MeterValues interval and
-# a margin; the 5 s bound is asserted on the model (LoadStepTests) and the settling time printed here.
-STEP_REACTION_WINDOW = 12.0
+# Within 5 s of a step the limits settle. Past it the grid may still go over the fuse for a moment, when a car that
+# takes less than it is offered has not yet reported it and its room went to another car, but only until the next
+# cycle reads the meter (the planner cuts a phase the meter shows over the limit and raises nothing on it): a run
+# of readings over the fuse lasts at most OVER_FUSE_AT_MOST seconds (a 0.5 s cycle, a 0.25 s meter poll, the
+# chargers' answers, and this test's own sampling).
+STEP_REACTION_WINDOW = 5.0
+OVER_FUSE_AT_MOST = 1.5
 SIX = ["3:L1L2L3", "1:L2", "3:L2L3L1", "1:L3", "3:L3L1L2", "1:L1"]
 
 
@@ -250,8 +252,14 @@ def test_after_each_step_of_the_building_load_the_limits_settle(site_factory, tm
             settled = t - start
         pairs = list(zip(map(float, STEPS[index].split("/")), map(float, STEPS[index - 1].split("/"))))
         kind = " and ".join(k for k, hit in (("up", any(a > b for a, b in pairs)), ("down", any(a < b for a, b in pairs))) if hit)
-        over = [(round(t - start, 1), [round(x, 1) for x in c]) for t, c, _ in window
-                if max(c) > fuse + 0.5 and t - start > STEP_REACTION_WINDOW]
+        over, run_start = [], None
+        for t, c, _ in window:
+            if max(c) <= fuse + 0.5 or t - start <= STEP_REACTION_WINDOW:
+                run_start = None
+                continue
+            run_start = t if run_start is None else run_start
+            if t - run_start > OVER_FUSE_AT_MOST:
+                over.append((round(t - start, 1), round(t - run_start, 1), [round(x, 1) for x in c]))
         lines.append(f"step {index} ({STEPS[index - 1]} -> {STEPS[index]} A, {kind}): "
                      f"settled after {'%.1f s' % settled if settled is not None else 'more than 25 s'}; "
                      f"final limits {final}")
@@ -261,7 +269,8 @@ def test_after_each_step_of_the_building_load_the_limits_settle(site_factory, tm
             trace = [(round(t - start, 1), [round(x, 1) for x in c], l) for t, c, l in window if t - start <= 8]
             with open(tmp_path / "edge.log") as log:
                 tail = log.read()[-3000:]
-            pytest.fail(f"step {index}: over the {fuse} A fuse after the reaction window: {over[:5]}\n"
+            pytest.fail(f"step {index}: over the {fuse} A fuse for more than {OVER_FUSE_AT_MOST} s past the reaction "
+                        f"window (s after the step, s over, grid): {over[:5]}\n"
                         f"trace: {trace}\nedge log: {tail}")
     report = "\n".join(lines)
     print(report)
