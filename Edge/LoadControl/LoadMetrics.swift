@@ -20,8 +20,8 @@ public final class LoadMetrics: Sendable {
 
     private struct ConnectorGauges {
         let allocated: Gauge
-        let reasons: [String: Gauge]
-        var reason: String
+        let reasons: [ConnectorReason: Gauge]
+        var reason: ConnectorReason
     }
 
     public init(factory: any MetricsFactory) {
@@ -36,11 +36,6 @@ public final class LoadMetrics: Sendable {
             Gauge(label: "load_free_capacity_amperes", dimensions: [("phase", "L\($0)")], factory: factory)
         }
     }
-
-    static let reasons = [
-        "idle", "unmanaged", "limited_by_charger", "limited_by_grid", "paused", "failsafe", "overdrawing", "not_controllable",
-        "offline",
-    ]
 
     func reaction(_ seconds: TimeInterval) { reactionTimer.recordNanoseconds(Int64(seconds * 1e9)) }
     func limitSent(renewal: Bool) { (renewal ? renewed : sent).increment() }
@@ -62,11 +57,11 @@ public final class LoadMetrics: Sendable {
                     let gauges = ConnectorGauges(
                         allocated: Gauge(label: "load_allocated_amperes", dimensions: dimensions, factory: factory),
                         reasons: Dictionary(
-                            uniqueKeysWithValues: Self.reasons.map {
+                            uniqueKeysWithValues: ConnectorReason.allCases.map {
                                 (
                                     $0,
                                     Gauge(
-                                        label: "load_connector_reason", dimensions: dimensions + [("reason", $0)],
+                                        label: "load_connector_reason", dimensions: dimensions + [("reason", $0.rawValue)],
                                         factory: factory)
                                 )
                             }),

@@ -86,7 +86,8 @@ struct LoadView: Codable {
         connectors = status.connectors.map {
             Connector(
                 station: $0.key.stationId, connector: $0.key.connectorId, allocatedA: round($0.allocated), sentA: $0.sent,
-                reason: $0.reason, drawingA: $0.drawing.map(round), reclaimedAtA: $0.reclaimedAt, overdrawing: $0.overdrawing,
+                reason: $0.reason.rawValue, drawingA: $0.drawing.map(round), reclaimedAtA: $0.reclaimedAt,
+                overdrawing: $0.overdrawing,
                 carPhases: $0.carPhases)
         }
         reactionMs = status.reaction.map {

@@ -25,7 +25,7 @@ struct SiteSamples: Sendable {
             var allocated = 0.0
             var charging = 0
             var waiting = 0
-            for decision in status.connectors where decision.reason != "idle" && decision.reason != "unmanaged" {
+            for decision in status.connectors where decision.reason != .idle && decision.reason != .unmanaged {
                 if decision.allocated > 0 {
                     charging += 1
                     allocated += decision.allocated

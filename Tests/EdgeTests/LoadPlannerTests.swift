@@ -112,7 +112,7 @@ import Testing
             PlannerInput(
                 now: now, meter: reading, meterRole: .building, connectors: [Self.car("A"), Self.car("B"), Self.car("C")]))
         #expect(plan.failsafe)
-        #expect(plan.decisions.allSatisfy { $0.reason == "failsafe" })
+        #expect(plan.decisions.allSatisfy { $0.reason == .failsafe })
         // Nobody above the failsafe, and the car that was paused stays paused: no raise on stale data.
         #expect(plan.decisions.map(\.allocated).sorted() == [0, 8, 8])
         let noMeter = planner.plan(PlannerInput(now: now, meter: nil, meterRole: .building, connectors: [Self.car("A")]))
@@ -169,7 +169,7 @@ import Testing
         }
         let a = plan.decisions.first { $0.key.stationId == "A" }!
         let b = plan.decisions.first { $0.key.stationId == "B" }!
-        #expect(a.overdrawing && a.reason == "overdrawing")
+        #expect(a.overdrawing && a.reason == .overdrawing)
         // A draws 10 A over its limit; that excess is taken from what B may have, so the site stays under the fuse.
         #expect(a.allocated + b.allocated + 10 <= 30 + 0.1)
     }
@@ -215,7 +215,7 @@ import Testing
         now += 1
         var plan = planner.plan(
             PlannerInput(now: now, meter: T.meter([21, 21, 21], at: now), meterRole: .building, connectors: cars))
-        #expect(plan.decisions.first { $0.key.stationId == "B" }?.reason == "offline")
+        #expect(plan.decisions.first { $0.key.stationId == "B" }?.reason == .offline)
         #expect(plan.decisions.first { $0.key.stationId == "A" }?.allocated == 20)  // B keeps its 20 A
         now += 61  // the 60 s lease has run out: B is at the failsafe
         plan = planner.plan(
