@@ -4,14 +4,15 @@ export PATH := $(PATH):/opt/swift/usr/bin
 SHELL := /bin/bash
 FIXTURES := .build/ocpp-fixtures
 
-.PHONY: demo test deps build bench install clean
+.PHONY: demo test deps lint build bench install clean
 
 ## make demo: install what is missing, build, run a simulated site, its edge, a broker and the cloud, say where to look.
 demo: deps build
 	@scripts/demo.sh
 
-## make test: install what is missing, then run every test (Swift unit and live tests, Python interop tests).
-test: deps
+## make test: install what is missing, then run every test (layout and format checks, Swift unit and live tests,
+## Python interop tests).
+test: deps lint
 	swift build --build-tests
 	rm -rf $(FIXTURES) && mkdir -p $(FIXTURES)
 	GRIDSIDE_OCPP_FIXTURES=$(CURDIR)/$(FIXTURES) swift test --skip-build
@@ -20,6 +21,11 @@ test: deps
 
 deps:
 	@scripts/deps.sh
+
+## make lint: the format (.swift-format, strict) and the layout rules (scripts/check_layout.py).
+lint:
+	swift format lint --strict --recursive --configuration .swift-format Common Edge Cloud Tests Package.swift
+	python3 scripts/check_layout.py
 
 build:
 	swift build --product gridside-edge

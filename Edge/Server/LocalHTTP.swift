@@ -54,42 +54,7 @@ struct LocalHTTP {
         router.post("/stations/:id/reject") { _, context in
             try await setApproval(try Self.stationId(context), .rejected)
         }
-        router.get("/sessions") { request, _ in
-            let query = request.uri.queryParameters
-            var active: Bool?
-            if let text = query["active"] {
-                guard let value = Bool(String(text)) else {
-                    throw Problem(title: "Bad Request", status: 400, detail: "active must be true or false, got '\(text)'")
-                }
-                active = value
-            }
-            var limit = 100
-            if let text = query["limit"] {
-                guard let value = Int(String(text)), (1...10_000).contains(value) else {
-                    throw Problem(
-                        title: "Bad Request", status: 400, detail: "limit must be a number from 1 to 10000, got '\(text)'")
-                }
-                limit = value
-            }
-            var before: Int?
-            if let text = query["cursor"] {
-                guard let value = Int(String(text)), value > 0 else {
-                    throw Problem(
-                        title: "Bad Request", status: 400,
-                        detail: "cursor must be one the previous page's Link header handed out, got '\(text)'")
-                }
-                before = value
-            }
-            // One more than asked for says whether there is a next page.
-            let sessions = try await central.store.sessions(
-                active: active, stationId: query["station"].map(String.init), before: before, limit: limit + 1)
-            var response = try json(sessions.prefix(limit).map(SessionView.init))
-            if sessions.count > limit {
-                let next = Self.nextPage(of: request.uri, cursor: sessions[limit - 1].id)
-                response.headers[HTTPField.Name("Link")!] = "<\(next)>; rel=\"next\""
-            }
-            return response
-        }
+        router.get("/sessions") { request, _ in try await sessions(request) }
         router.get("/sessions/:id") { _, context in
             let id = try context.parameters.require("id", as: Int.self)
             guard let session = try await central.store.session(id: id) else {
@@ -112,6 +77,44 @@ struct LocalHTTP {
             }
         }
         return router
+    }
+
+    /// `GET /sessions`: newest first, filtered by `active` and `station`, paged by `cursor` (a `Link` to the next page).
+    private func sessions(_ request: Request) async throws -> Response {
+        let query = request.uri.queryParameters
+        var active: Bool?
+        if let text = query["active"] {
+            guard let value = Bool(String(text)) else {
+                throw Problem(title: "Bad Request", status: 400, detail: "active must be true or false, got '\(text)'")
+            }
+            active = value
+        }
+        var limit = 100
+        if let text = query["limit"] {
+            guard let value = Int(String(text)), (1...10_000).contains(value) else {
+                throw Problem(
+                    title: "Bad Request", status: 400, detail: "limit must be a number from 1 to 10000, got '\(text)'")
+            }
+            limit = value
+        }
+        var before: Int?
+        if let text = query["cursor"] {
+            guard let value = Int(String(text)), value > 0 else {
+                throw Problem(
+                    title: "Bad Request", status: 400,
+                    detail: "cursor must be one the previous page's Link header handed out, got '\(text)'")
+            }
+            before = value
+        }
+        // One more than asked for says whether there is a next page.
+        let sessions = try await central.store.sessions(
+            active: active, stationId: query["station"].map(String.init), before: before, limit: limit + 1)
+        var response = try json(sessions.prefix(limit).map(SessionView.init))
+        if sessions.count > limit {
+            let next = Self.nextPage(of: request.uri, cursor: sessions[limit - 1].id)
+            response.headers[HTTPField.Name("Link")!] = "<\(next)>; rel=\"next\""
+        }
+        return response
     }
 
     /// The same list's next page: the request's path and query with `cursor` set (RFC 8288 `Link: <…>; rel="next"`).

@@ -143,8 +143,13 @@ import Testing
                 Sample(
                     time: time, grid: gridCurrents, limits: cars.map { $0.limit ?? 0 }, building: plan.buildingLoad))
         }
+        return outcome(samples, cars: cars, problems: raisedWhileOver)
+    }
+
+    /// How long each step took to settle, and what is unfair at its end.
+    static func outcome(_ samples: [Sample], cars: [Car], problems known: [String]) -> Outcome {
         var settleTimes: [Double?] = []
-        var problems = raisedWhileOver
+        var problems = known
         for step in 1..<steps.count {
             let from = Double(step) * stepEvery
             let window = samples.filter { $0.time >= from && $0.time < from + stepEvery }
