@@ -281,6 +281,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Cloud/API",
+            // The OpenAPI document, the API's one description, compiled into the binary.
+            resources: [.embedInCode("Resources/openapi.json")],
             swiftSettings: swiftSettings
         ),
         .target(

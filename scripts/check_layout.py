@@ -21,8 +21,6 @@ SOURCES = ["Common", "Edge", "Cloud", "Tests"]
 
 # What breaks a rule today: (rule, where) -> size when listed. Issue 14 removes these.
 KNOWN = {
-    ("file", "Cloud/API/OpenAPIDocument.swift"): 1312,
-    ("file", "Cloud/API/OpenAPIFragments.swift"): 562,
     ("file", "Cloud/Web/Pages.swift"): 572,
     ("file", "Cloud/Web/Templates.swift"): 545,
     ("file", "Edge/Sync/CloudLink.swift"): 569,

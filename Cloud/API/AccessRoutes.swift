@@ -1,6 +1,6 @@
 import CloudStore
 import Foundation
-public import Hummingbird
+import Hummingbird
 
 extension CloudAPI {
     /// `/api/v1/users` and `/api/v1/organizations`: who may sign in, with which role, and what client organizations

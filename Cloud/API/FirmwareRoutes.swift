@@ -1,7 +1,7 @@
 import CloudFirmware
 import CloudStore
 import Foundation
-public import Hummingbird
+import Hummingbird
 import NIOCore
 import SyncContract
 
