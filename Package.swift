@@ -8,6 +8,15 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
+/// The dashboard's resource files (Cloud/Web/Resources), each embedded in the binary as `PackageResources.<file>`.
+let dashboardResources =
+    ["dashboard.css", "dashboard.js", "strings/en.json", "strings/de.json", "strings/fr.json"].map { "Resources/\($0)" }
+    + [
+        "access", "campaign", "configuration", "error", "eventTable", "events", "firmware", "group", "groups", "home",
+        "homeSites", "layout", "loadSettings", "login", "organization", "session", "sessions", "site", "station", "user",
+        "vehicles",
+    ].map { "Resources/templates/\($0).mustache" }
+
 let package = Package(
     name: "gridside",
     platforms: [.macOS(.v15)],
@@ -314,6 +323,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Cloud/Web",
+            // Templates, stylesheet, script and the three languages' strings, compiled into the binary.
+            resources: dashboardResources.map { .embedInCode($0) },
             swiftSettings: swiftSettings
         ),
         .target(

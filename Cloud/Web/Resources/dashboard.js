@@ -1,0 +1,94 @@
+// Gridside dashboard: live updates over Server-Sent Events, and the language menu.
+"use strict";
+(function () {
+  var language = document.getElementById("language");
+  if (language) {
+    language.addEventListener("change", function () { language.form.submit(); });
+  }
+  // A firmware image is sent as it is (no multipart), with the form token in a header.
+  var upload = document.getElementById("upload-image");
+  if (upload) {
+    upload.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var file = document.getElementById("up-file").files[0];
+      var problem = document.getElementById("upload-problem");
+      if (!file) { return; }
+      var query = new URLSearchParams({ name: document.getElementById("up-name").value,
+        version: document.getElementById("up-version").value, fileName: file.name });
+      var token = document.querySelector('meta[name="csrf-token"]').content;
+      fetch("/firmware/upload?" + query.toString(), { method: "POST", body: file, credentials: "same-origin",
+        headers: { "X-CSRF-Token": token, "Content-Type": "application/octet-stream" } })
+        .then(function (response) {
+          if (response.ok) { window.location.reload(); return; }
+          return response.text().then(function (text) { problem.textContent = text; problem.hidden = false; });
+        });
+    });
+  }
+  var live = document.body.getAttribute("data-live");
+  if (!live || !window.EventSource) { return; }
+  var labels = {};
+  var meta = document.querySelector('meta[name="status-labels"]');
+  if (meta) { try { labels = JSON.parse(meta.content); } catch (e) { labels = {}; } }
+
+  function updateConnector(update) {
+    var cells = document.querySelectorAll("[data-station][data-connector]");
+    for (var i = 0; i < cells.length; i++) {
+      var cell = cells[i];
+      if (cell.dataset.site !== update.site || cell.dataset.station !== update.station ||
+          cell.dataset.connector !== String(update.connector)) { continue; }
+      // An update older than what the page shows (a late message) changes nothing.
+      if (cell.dataset.time && update.time && update.time < cell.dataset.time) { continue; }
+      cell.className = cell.className.replace(/\bs-\S+/g, "").trim() + " s-" + update.status;
+      cell.dataset.time = update.time || "";
+      var label = cell.querySelector(".label");
+      if (label) { label.textContent = labels[update.status] || update.status; }
+    }
+  }
+
+  function updatePower(update) {
+    var cells = document.querySelectorAll("[data-power-station]");
+    for (var i = 0; i < cells.length; i++) {
+      var cell = cells[i];
+      if (cell.dataset.powerSite === update.site && cell.dataset.powerStation === update.station &&
+          cell.dataset.powerConnector === String(update.connector) &&
+          typeof update.powerW === "number") {
+        cell.textContent = (update.powerW / 1000).toLocaleString(document.documentElement.lang, { maximumFractionDigits: 1 }) + " kW";
+      }
+    }
+  }
+
+  var summaryTimer = null;
+  function refreshSummary() {
+    if (!document.querySelector("[data-total]")) { return; }
+    if (summaryTimer) { return; }
+    summaryTimer = setTimeout(function () {
+      summaryTimer = null;
+      fetch("/live/summary", { credentials: "same-origin" }).then(function (response) {
+        return response.ok ? response.json() : null;
+      }).then(function (summary) {
+        if (!summary) { return; }
+        Object.keys(summary.totals).forEach(function (key) {
+          var cell = document.querySelector('[data-total="' + key + '"]');
+          if (cell) { cell.textContent = summary.totals[key]; }
+        });
+        summary.sites.forEach(function (site) {
+          var row = document.querySelector('tr[data-site="' + CSS.escape(site.id) + '"]');
+          if (!row) { return; }
+          Object.keys(site.counts).forEach(function (key) {
+            var cell = row.querySelector('[data-count="' + key + '"]');
+            if (cell && cell.firstChild) { cell.firstChild.textContent = site.counts[key]; }
+          });
+        });
+      }).catch(function () {});
+    }, 250);
+  }
+
+  var source = new EventSource("/live");
+  source.onmessage = function (event) {
+    var update;
+    try { update = JSON.parse(event.data); } catch (e) { return; }
+    if (update.kind === "connector") { updateConnector(update); }
+    if (update.kind === "session") { updatePower(update); }
+    refreshSummary();
+  };
+})();
