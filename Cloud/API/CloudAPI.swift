@@ -307,18 +307,18 @@ public struct CloudAPI: Sendable {
             case .timeout: throw Problem(status: 504, detail: error.description)
             }
         }
-        let detail = result.error ?? result.outcome
+        let detail = result.error ?? result.outcome.rawValue
         switch result.outcome {
-        case "accepted":
+        case .accepted:
             let response = result.response ?? "{}"
             return Response(
                 status: .ok, headers: [.contentType: "application/json"],
                 body: .init(
                     byteBuffer: ByteBuffer(string: #"{"id":"\#(result.id)","outcome":"accepted","response":\#(response)}"#)))
-        case "not_connected", "rejected": throw Problem(status: 409, detail: detail)
-        case "timeout", "expired": throw Problem(status: 504, detail: detail)
-        case "invalid": throw Problem(status: 400, detail: detail)
-        default: throw Problem(status: 502, detail: detail)
+        case .notConnected, .rejected: throw Problem(status: 409, detail: detail)
+        case .timeout, .expired: throw Problem(status: 504, detail: detail)
+        case .invalid: throw Problem(status: 400, detail: detail)
+        case .stationError, .invalidResponse, .failed, .unknown: throw Problem(status: 502, detail: detail)
         }
     }
 

@@ -32,7 +32,7 @@ public enum Reservations {
         }
         var open: [Key: Reservation] = [:]
         for command in commands
-        where identity.sees(station: command.station, site: command.site) && command.outcome == "accepted" {
+        where identity.sees(station: command.station, site: command.site) && command.outcome == .accepted {
             guard let payload = Self.object(command.payload), let id = payload["reservationId"] as? Int else { continue }
             let key = Key(site: command.site, station: command.station, id: id)
             if command.action == "CancelReservation" {

@@ -152,16 +152,16 @@ public struct FirmwareRollout: Service {
     /// What a station's answer to the update makes of its target: `sent`, a final refusal, or `pending` to retry.
     static func outcome(of result: CommandResultRecord, action: String) -> (state: String, detail: String) {
         let failure = "\(result.outcome)\(result.error.map { ": \($0)" } ?? "")"
-        guard result.outcome == "accepted" else {
+        guard result.outcome == .accepted else {
             // A station (or an edge) that does not speak the security extension will not later either, and a payload
             // the edge refused will not pass on a retry: both end there rather than be sent every minute for ever.
             let error = result.error ?? ""
             let unsupported =
                 action == "SignedUpdateFirmware"
                 && (error.contains("NotImplemented") || error.contains("NotSupported")
-                    || (result.outcome == "invalid" && error.contains("is not a command")))
+                    || (result.outcome == .invalid && error.contains("is not a command")))
             if unsupported { return ("NotSupported", failure) }
-            return (result.outcome == "invalid" ? "Invalid" : "pending", failure)
+            return (result.outcome == .invalid ? "Invalid" : "pending", failure)
         }
         guard action == "SignedUpdateFirmware" else { return ("sent", "UpdateFirmware accepted") }
         let status =

@@ -1,4 +1,5 @@
 public import Foundation
+public import SyncContract
 
 /// A person who signs in to the dashboard (and whose API tokens act for them).
 public struct UserRecord: Sendable, Equatable {
@@ -152,14 +153,14 @@ public struct CommandView: Sendable, Equatable, Codable {
     public var payload: String
     public var user: String?
     public var time: Date
-    /// accepted, rejected, not_connected, timeout, …; nil while no result has come.
-    public var outcome: String?
+    /// Nil while no result has come.
+    public var outcome: CommandOutcome?
     public var response: String?
     public var error: String?
 
     public init(
         id: String, site: String, station: String, action: String, payload: String, user: String?, time: Date,
-        outcome: String?, response: String?, error: String?
+        outcome: CommandOutcome?, response: String?, error: String?
     ) {
         self.id = id
         self.site = site

@@ -1,4 +1,5 @@
 public import Foundation
+public import SyncContract
 
 /// A site registered in the cloud.
 public struct SiteRecord: Sendable, Equatable, Codable {
@@ -274,7 +275,7 @@ public struct ApplyOutcome: Sendable, Equatable {
 public struct CommandResultRecord: Sendable, Equatable {
     public var site: String
     public var id: String
-    public var outcome: String
+    public var outcome: CommandOutcome
     public var response: String?
     public var error: String?
 }

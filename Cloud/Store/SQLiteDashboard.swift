@@ -1,5 +1,6 @@
 public import Foundation
 import GRDB
+import SyncContract
 
 extension SQLiteRepository {
     /// Connector states that mean a car is there (OCPP 1.6 names; 2.0.1's Occupied maps here too).
@@ -205,7 +206,8 @@ extension SQLiteRepository {
     static func command(from row: Row) -> CommandView {
         CommandView(
             id: row["id"], site: row["site_id"], station: row["station_id"], action: row["action"], payload: row["payload"],
-            user: row["user_id"], time: Date(milliseconds: row["created_at"]), outcome: row["outcome"],
+            user: row["user_id"], time: Date(milliseconds: row["created_at"]),
+            outcome: (row["outcome"] as String?).map(CommandOutcome.init(rawValue:)),
             response: row["response"], error: row["error"])
     }
 

@@ -206,9 +206,9 @@ enum Ingest {
                     UPDATE command SET outcome = ?, response = ?, error = ?, answered_at = ? WHERE id = ? AND site_id = ?
                     """
             ).execute(arguments: [
-                result.outcome, result.response, result.error, envelope.timestamp.milliseconds, result.id, site,
+                result.outcome.rawValue, result.response, result.error, envelope.timestamp.milliseconds, result.id, site,
             ])
-            if result.action == StationApprovalChange.action, result.outcome == "accepted", let response = result.response,
+            if result.action == StationApprovalChange.action, result.outcome == .accepted, let response = result.response,
                 let change = try? SyncJSON.decoder().decode(StationApprovalChange.self, from: Data(response.utf8))
             {
                 // The edge has it in effect: the station's approval is known before its next boot says so.
@@ -216,18 +216,18 @@ enum Ingest {
                     sql: "UPDATE station SET approval = ? WHERE id = ? AND site_id = ?",
                     arguments: [change.approval, result.station, site])
             }
-            if result.action == StationRegistration.action, result.outcome == "accepted" {
+            if result.action == StationRegistration.action, result.outcome == .accepted {
                 // Registered ahead of its first connection: listed (not connected) until it connects.
                 try ensureStation(db, id: result.station, site: site)
                 try db.execute(
                     sql: "UPDATE station SET approval = 'accepted' WHERE id = ? AND site_id = ?",
                     arguments: [result.station, site])
             }
-            var detail = ["command": result.id, "action": result.action, "outcome": result.outcome]
+            var detail = ["command": result.id, "action": result.action, "outcome": result.outcome.rawValue]
             detail["error"] = result.error
             try event(
                 db, site: site, seq: seq, at: envelope.timestamp, station: result.station, kind: "command",
-                severity: result.outcome == "accepted" ? "info" : "warning", code: result.action, detail: detail)
+                severity: result.outcome == .accepted ? "info" : "warning", code: result.action, detail: detail)
             outcome.commandResults.append(
                 CommandResultRecord(
                     site: site, id: result.id, outcome: result.outcome, response: result.response, error: result.error))

@@ -266,7 +266,8 @@ public final class SQLiteRepository: CloudRepository {
                 let outcome = row["outcome"] as String?
             else { return nil }
             return CommandResultRecord(
-                site: row["site_id"], id: id, outcome: outcome, response: row["response"], error: row["error"])
+                site: row["site_id"], id: id, outcome: CommandOutcome(rawValue: outcome), response: row["response"],
+                error: row["error"])
         }
     }
 }

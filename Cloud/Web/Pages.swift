@@ -429,7 +429,7 @@ extension Dashboard {
         // Commands carry no severity or code; a filter on either leaves them out.
         if filter.severity == nil && filter.code == nil && filter.kind == nil {
             for command in try await repository.commands(filter) {
-                let outcome = command.outcome ?? "pending"
+                let outcome = command.outcome?.rawValue ?? "pending"
                 rows.append(
                     (
                         command.time,

@@ -22,7 +22,7 @@ extension Dashboard {
             let result = try await relay.send(
                 site: station.site, station: station.id, action: "GetConfiguration", payload: "{}", user: identity.user,
                 timeout: commandTimeout)
-            if result.outcome == "accepted", let response = result.response,
+            if result.outcome == .accepted, let response = result.response,
                 let object = try? JSONSerialization.jsonObject(with: Data(response.utf8)) as? [String: Any]
             {
                 let keys = (object["configurationKey"] as? [[String: Any]] ?? []).map { entry -> [String: Any?] in
@@ -37,7 +37,8 @@ extension Dashboard {
                 values["unknown"] = unknown.isEmpty ? nil : unknown.joined(separator: ", ")
             } else {
                 values["problem"] =
-                    (strings[Catalog.outcomePrefix + result.outcome] ?? result.outcome) + (result.error.map { ": \($0)" } ?? "")
+                    (strings[Catalog.outcomePrefix + result.outcome.rawValue] ?? result.outcome.rawValue)
+                    + (result.error.map { ": \($0)" } ?? "")
             }
         } catch {
             values["problem"] = error.description
@@ -219,7 +220,7 @@ extension Dashboard {
             command.station.isEmpty
                 ? identity.seesWhole(site: command.site) : identity.sees(station: command.station, site: command.site)
         else { return nil }
-        let outcome = command.outcome ?? "pending"
+        let outcome = command.outcome?.rawValue ?? "pending"
         return [
             "action": command.action, "outcome": outcome, "outcomeLabel": strings[Catalog.outcomePrefix + outcome] ?? outcome,
             "detail": command.error ?? command.response, "user": command.user ?? "API",

@@ -351,13 +351,14 @@ public struct CommandResult: Codable, Sendable, Equatable {
     public var id: String
     public var station: String
     public var action: String
-    /// `accepted` (the station answered; `response` is its payload), or why not: `not_connected`,
-    /// `timeout`, `invalid`, `station_error`, `rejected`.
-    public var outcome: String
+    /// `accepted` (the station answered; `response` is its payload), or why not.
+    public var outcome: CommandOutcome
     public var response: String?
     public var error: String?
 
-    public init(id: String, station: String, action: String, outcome: String, response: String? = nil, error: String? = nil) {
+    public init(
+        id: String, station: String, action: String, outcome: CommandOutcome, response: String? = nil, error: String? = nil
+    ) {
         self.id = id
         self.station = station
         self.action = action

@@ -46,7 +46,7 @@ extension EdgeStore {
             let rows = try Row.fetchAll(db, sql: "SELECT id, station, action FROM command_seen WHERE result IS NULL")
             for row in rows {
                 let result = CommandResult(
-                    id: row["id"], station: row["station"], action: row["action"], outcome: "failed",
+                    id: row["id"], station: row["station"], action: row["action"], outcome: .failed,
                     error: "the edge stopped while carrying it out; it may or may not have reached the station")
                 let text = String(decoding: try SyncJSON.encoder().encode(result), as: UTF8.self)
                 try db.execute(sql: "UPDATE command_seen SET result = ? WHERE id = ?", arguments: [text, result.id])

@@ -339,7 +339,7 @@ public final class CloudLink: Service, Sendable {
         if deadline < Date() {
             log.notice("command from the cloud arrived after its deadline; not run")
             result = CommandResult(
-                id: command.id, station: command.station, action: command.action, outcome: "expired",
+                id: command.id, station: command.station, action: command.action, outcome: .expired,
                 error: "arrived at the edge after its deadline")
         } else if command.action == LoadSettings.action {
             result = await changeSettings(command, log: log)
@@ -352,7 +352,7 @@ public final class CloudLink: Service, Sendable {
                 let response = try await central.command(
                     stationId: command.station, action: command.action, payload: Array(command.payload.utf8))
                 result = CommandResult(
-                    id: command.id, station: command.station, action: command.action, outcome: "accepted",
+                    id: command.id, station: command.station, action: command.action, outcome: .accepted,
                     response: String(decoding: response, as: UTF8.self))
             } catch {
                 log.info("command from the cloud failed", metadata: ["reason": "\(error)"])
@@ -373,7 +373,7 @@ public final class CloudLink: Service, Sendable {
         func refused(_ reason: String) -> CommandResult {
             log.warning("station registration from the cloud refused", metadata: ["reason": "\(reason)"])
             return CommandResult(
-                id: command.id, station: command.station, action: command.action, outcome: "invalid", error: reason)
+                id: command.id, station: command.station, action: command.action, outcome: .invalid, error: reason)
         }
         guard let registerStation else { return refused("this edge does not take stations from the cloud") }
         let registration: StationRegistration
@@ -387,7 +387,7 @@ public final class CloudLink: Service, Sendable {
             var answer = registered
             answer.passwordHash = registered.passwordHash == nil ? nil : "(set)"
             return CommandResult(
-                id: command.id, station: command.station, action: command.action, outcome: "accepted",
+                id: command.id, station: command.station, action: command.action, outcome: .accepted,
                 response: String(decoding: try SyncJSON.encoder().encode(answer), as: UTF8.self))
         } catch {
             return refused("\(error)")
@@ -402,47 +402,47 @@ public final class CloudLink: Service, Sendable {
         else {
             log.warning("station approval from the cloud refused: not accepted or rejected for a station")
             return CommandResult(
-                id: command.id, station: command.station, action: command.action, outcome: "invalid",
+                id: command.id, station: command.station, action: command.action, outcome: .invalid,
                 error: #"the payload must be {"approval": "accepted" or "rejected"} for a station"#)
         }
         do {
             try await central.approve(stationId: command.station, approval)
             return CommandResult(
-                id: command.id, station: command.station, action: command.action, outcome: "accepted",
+                id: command.id, station: command.station, action: command.action, outcome: .accepted,
                 response: command.payload)
         } catch let refusal as ApprovalRefusal {
             log.warning("station approval from the cloud refused", metadata: ["reason": "\(refusal)"])
             return CommandResult(
-                id: command.id, station: command.station, action: command.action, outcome: "rejected",
+                id: command.id, station: command.station, action: command.action, outcome: .rejected,
                 error: refusal.description)
         } catch {
             log.error("could not keep a station's approval", metadata: ["error": "\(error)"])
             return CommandResult(
-                id: command.id, station: command.station, action: command.action, outcome: "failed", error: "\(error)")
+                id: command.id, station: command.station, action: command.action, outcome: .failed, error: "\(error)")
         }
     }
 
     /// A change of the site's load-management settings (a command for the edge itself, not a station).
     private func changeSettings(_ command: CommandRequest, log: Logger) async -> CommandResult {
-        func refused(_ outcome: String, _ reason: String) -> CommandResult {
+        func refused(_ outcome: CommandOutcome, _ reason: String) -> CommandResult {
             log.warning("load-management settings from the cloud refused", metadata: ["reason": "\(reason)"])
             return CommandResult(
                 id: command.id, station: command.station, action: command.action, outcome: outcome, error: reason)
         }
-        guard let changeLoadSettings else { return refused("invalid", "this edge has no load management to configure") }
+        guard let changeLoadSettings else { return refused(.invalid, "this edge has no load management to configure") }
         let change: LoadSettings
         do {
             change = try SyncJSON.decoder().decode(LoadSettings.self, from: Data(command.payload.utf8))
         } catch {
-            return refused("invalid", "the settings do not parse: \(error)")
+            return refused(.invalid, "the settings do not parse: \(error)")
         }
         do {
             let now = try await changeLoadSettings(change)
             let response = String(decoding: try SyncJSON.encoder().encode(now), as: UTF8.self)
             return CommandResult(
-                id: command.id, station: command.station, action: command.action, outcome: "accepted", response: response)
+                id: command.id, station: command.station, action: command.action, outcome: .accepted, response: response)
         } catch {
-            return refused("invalid", "\(error)")
+            return refused(.invalid, "\(error)")
         }
     }
 
@@ -556,14 +556,14 @@ struct TokenPushState: Sendable {
 
 extension CommandError {
     /// The short outcome name a ``CommandResult`` carries.
-    var outcome: String {
+    var outcome: CommandOutcome {
         switch self {
-        case .unknownAction, .invalidPayload: "invalid"
-        case .notConnected: "not_connected"
-        case .notAccepted, .refused: "rejected"
-        case .timeout: "timeout"
-        case .stationError: "station_error"
-        case .invalidResponse: "invalid_response"
+        case .unknownAction, .invalidPayload: .invalid
+        case .notConnected: .notConnected
+        case .notAccepted, .refused: .rejected
+        case .timeout: .timeout
+        case .stationError: .stationError
+        case .invalidResponse: .invalidResponse
         }
     }
 }

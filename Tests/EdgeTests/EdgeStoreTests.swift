@@ -57,7 +57,7 @@ import Testing
             Issue.record("the repeat was not answered from the store")
             return
         }
-        #expect(result.outcome == "failed" && result.station == "CP1" && result.action == "Reset")
+        #expect(result.outcome == .failed && result.station == "CP1" && result.action == "Reset")
         #expect(try await reopened.finishInterruptedCommands(at: Date()) == 0)
         #expect(try await reopened.forgetCommands(expiredBefore: Date().addingTimeInterval(120)) == 1)
     }

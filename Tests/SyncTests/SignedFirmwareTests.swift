@@ -1,4 +1,5 @@
 import Foundation
+import SyncContract
 import Testing
 
 @testable import CloudFirmware
@@ -32,7 +33,7 @@ import Testing
 
     @Test func theStationsAnswerDecidesWhetherItWasSent() {
         func result(_ outcome: String, response: String? = nil, error: String? = nil) -> CommandResultRecord {
-            CommandResultRecord(site: "s", id: "x", outcome: outcome, response: response, error: error)
+            CommandResultRecord(site: "s", id: "x", outcome: CommandOutcome(rawValue: outcome), response: response, error: error)
         }
         let signed = "SignedUpdateFirmware"
         #expect(

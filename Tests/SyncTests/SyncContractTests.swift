@@ -37,7 +37,7 @@ import Testing
         .event(
             SiteEvent(station: nil, kind: "firmware_status", severity: "info", detail: #"{"status":"Installed"}"#, time: time)),
         .commandResult(
-            CommandResult(id: "c1", station: "CP1", action: "Reset", outcome: "accepted", response: #"{"status":"Accepted"}"#)),
+            CommandResult(id: "c1", station: "CP1", action: "Reset", outcome: .accepted, response: #"{"status":"Accepted"}"#)),
         .authRequest(AuthRequest(id: "a1", idTag: "CARD", station: "CP1")),
     ]
 
@@ -48,6 +48,23 @@ import Testing
             let decoded = try UpEnvelope.decode(try envelope.encoded())
             #expect(decoded == envelope)
         }
+    }
+
+    @Test func commandOutcomesAreStringsOnTheWireAndAnUnknownOneIsKept() throws {
+        let known: [CommandOutcome] = [
+            .accepted, .rejected, .notConnected, .timeout, .expired, .invalid, .stationError, .invalidResponse, .failed,
+        ]
+        for outcome in known {
+            #expect(CommandOutcome(rawValue: outcome.rawValue) == outcome)
+            if case .unknown = outcome { Issue.record("\(outcome) is known") }
+        }
+        #expect(CommandOutcome.notConnected.rawValue == "not_connected")
+        // A newer edge may send an outcome this cloud does not know: it is kept, not refused.
+        let text = #"{"id":"c1","station":"CP1","action":"Reset","outcome":"deferred"}"#
+        let result = try SyncJSON.decoder().decode(CommandResult.self, from: Data(text.utf8))
+        #expect(result.outcome == .unknown("deferred"))
+        let again = String(decoding: try SyncJSON.encoder().encode(result), as: UTF8.self)
+        #expect(again.contains(#""outcome":"deferred""#))
     }
 
     @Test func theOutboxFormOfAnEnvelopeIsTheSameJSON() throws {
