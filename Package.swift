@@ -160,7 +160,7 @@ let package = Package(
         .target(
             name: "LoadControl",
             dependencies: [
-                "OCPP", "EdgeConfig", "CentralSystem", "LoadManagement", "Meters", "MeterIO", "SyncContract",
+                "EdgeConfig", "CentralSystem", "LoadManagement", "Meters", "MeterIO", "SyncContract",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -171,7 +171,7 @@ let package = Package(
         .target(
             name: "EdgeSync",
             dependencies: [
-                "OCPP", "SiteModel", "SyncContract", "MQTT", "EdgeConfig", "EdgeStore", "CentralSystem",
+                "SiteModel", "SyncContract", "MQTT", "EdgeConfig", "EdgeStore", "CentralSystem",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

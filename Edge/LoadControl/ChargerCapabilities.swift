@@ -1,10 +1,10 @@
+import CentralSystem
 import Foundation
-import OCPP
 
 /// What charging profiles a charger takes, read with GetConfiguration when it connects.
 struct ChargerCapabilities: Sendable {
     /// The unit limits are sent in: A when the charger allows it, else W.
-    var unit: OCPP16.ChargingRateUnitType = .a
+    var unit: ChargingLimit.Unit = .amperes
     var maxStackLevel = 1
     /// False after the charger answered NotSupported: it cannot be steered.
     var takesProfiles = true
@@ -18,32 +18,31 @@ struct ChargerCapabilities: Sendable {
     /// Managed limits sit one level above the failsafe, so the failsafe shows through when their lease ends.
     var managedStackLevel: Int { min(1, maxStackLevel) }
 
-    mutating func read(_ keys: [OCPP16.KeyValue]) {
+    static let keys = ["ChargeProfileMaxStackLevel", "ChargingScheduleAllowedChargingRateUnit"]
+
+    mutating func read(_ keys: [ConfigurationEntry]) {
         for entry in keys {
-            let value = entry.value?.value ?? ""
-            switch entry.key.value {
+            let value = entry.value ?? ""
+            switch entry.key {
             case "ChargeProfileMaxStackLevel":
                 if let level = Int(value.trimmingCharacters(in: .whitespaces)), level >= 0 { maxStackLevel = level }
             case "ChargingScheduleAllowedChargingRateUnit":
                 let units = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-                unit = units.contains("current") || units.contains("a") || units.isEmpty ? .a : .w
+                unit = units.contains("current") || units.contains("a") || units.isEmpty ? .amperes : .watts
             default:
                 break
             }
         }
     }
 
-    /// A one-period profile limiting each phase to `current` A (converted to W for chargers that want W).
-    func profile(
-        id: Int, purpose: OCPP16.ChargingProfilePurposeType, stackLevel: Int, transactionId: Int?, current: Double,
-        phases: Int, voltage: Double, validTo: Date?
-    ) -> OCPP16.ChargingProfile {
-        let limit = unit == .a ? current : (current * voltage * Double(phases)).rounded(.down)
-        return OCPP16.ChargingProfile(
-            chargingProfileId: id, transactionId: transactionId, stackLevel: stackLevel, chargingProfilePurpose: purpose,
-            chargingProfileKind: .relative, validTo: validTo,
-            chargingSchedule: OCPP16.ChargingSchedule(
-                chargingRateUnit: unit,
-                chargingSchedulePeriod: [OCPP16.ChargingSchedulePeriod(startPeriod: 0, limit: limit, numberPhases: phases)]))
+    /// A one-period limit of `current` A on each phase (converted to W for chargers that want W).
+    func limit(
+        connectorId: Int, id: Int, scope: ChargingLimit.Scope, stackLevel: Int, current: Double, phases: Int,
+        voltage: Double, validTo: Date?
+    ) -> ChargingLimit {
+        ChargingLimit(
+            connectorId: connectorId, scope: scope, profileId: id, stackLevel: stackLevel,
+            limit: unit == .amperes ? current : (current * voltage * Double(phases)).rounded(.down), unit: unit,
+            phases: phases, validTo: validTo)
     }
 }

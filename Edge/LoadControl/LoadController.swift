@@ -5,7 +5,6 @@ import LoadManagement
 public import Logging
 public import MeterIO
 import Meters
-import OCPP
 public import ServiceLifecycle
 public import SyncContract
 import Synchronization
@@ -18,6 +17,8 @@ import Synchronization
 public final class LoadController: Service, Sendable {
     let configuration: EdgeConfiguration
     let central: CentralSystem
+    /// How limits and configuration reach the chargers, in no protocol version's words (the central system's).
+    let port: any StationPort
     let board: MeterBoard?
     let metrics: LoadMetrics
     let logger: Logger
@@ -42,13 +43,16 @@ public final class LoadController: Service, Sendable {
         var failsafeRetryAt: Date?
     }
 
-    /// - Parameter settings: the settings to start with, when the cloud changed edge.yaml's (see ``apply(_:)``).
+    /// - Parameters:
+    ///   - settings: the settings to start with, when the cloud changed edge.yaml's (see ``apply(_:)``).
+    ///   - port: how requests reach the chargers; the central system's own when nil.
     public init(
         configuration: EdgeConfiguration, central: CentralSystem, board: MeterBoard?, metrics: LoadMetrics, logger: Logger,
-        settings: ActiveLoadSettings? = nil
+        settings: ActiveLoadSettings? = nil, port: (any StationPort)? = nil
     ) {
         self.configuration = configuration
         self.central = central
+        self.port = port ?? central
         self.board = board
         self.metrics = metrics
         self.logger = logger
@@ -209,9 +213,7 @@ public final class LoadController: Service, Sendable {
         let id = session.stationId
         var capabilities = ChargerCapabilities()
         do {
-            let keys: [CiString50] = ["ChargeProfileMaxStackLevel", "ChargingScheduleAllowedChargingRateUnit"]
-            let answer = try await central.call(stationId: id, OCPP16.GetConfigurationRequest(key: keys))
-            capabilities.read(answer.configurationKey ?? [])
+            capabilities.read(try await port.readConfiguration(stationId: id, keys: ChargerCapabilities.keys))
         } catch {
             session.logger.warning(
                 "could not read the charger's charging profile limits; assuming current (A) at stack level 1",
@@ -233,9 +235,8 @@ public final class LoadController: Service, Sendable {
         // Once the charger is steered: a charger slow to answer does not hold up its first limits.
         if let interval = settings.meterValuesInterval {
             do {
-                let answer = try await central.call(
-                    stationId: id, OCPP16.GetConfigurationRequest(key: MeterValuesSetup.keys))
-                await configureMeterValues(session, MeterValuesSetup.changes(answer.configurationKey ?? [], interval: interval))
+                let entries = try await port.readConfiguration(stationId: id, keys: MeterValuesSetup.keys)
+                await configureMeterValues(session, MeterValuesSetup.changes(entries, interval: interval))
             } catch {
                 session.logger.notice("could not read the charger's meter values settings", metadata: ["error": "\(error)"])
             }
@@ -247,16 +248,15 @@ public final class LoadController: Service, Sendable {
     private func configureMeterValues(_ session: StationSession, _ changes: [(key: String, value: String)]) async {
         for change in changes {
             do {
-                let answer = try await central.call(
-                    stationId: session.stationId,
-                    OCPP16.ChangeConfigurationRequest(key: try CiString50(change.key), value: try CiString500(change.value)))
-                if answer.status == .accepted {
+                let answer = try await port.changeConfiguration(
+                    stationId: session.stationId, key: change.key, value: change.value)
+                if answer == .accepted {
                     session.logger.info(
                         "meter values set up for load management", metadata: ["key": "\(change.key)", "value": "\(change.value)"])
                 } else {
                     session.logger.notice(
                         "charger kept its meter values setting; load management learns its cars' draw more slowly",
-                        metadata: ["key": "\(change.key)", "wanted": "\(change.value)", "status": "\(answer.status.rawValue)"])
+                        metadata: ["key": "\(change.key)", "wanted": "\(change.value)", "status": "\(answer.rawValue)"])
                 }
             } catch {
                 session.logger.notice(
@@ -272,12 +272,11 @@ public final class LoadController: Service, Sendable {
     ) async -> Bool {
         do {
             // In W, for one phase: a single-phase car must not get three phases' worth on its one.
-            let failsafe = capabilities.profile(
-                id: ChargerCapabilities.failsafeProfileId, purpose: .txDefaultProfile, stackLevel: 0, transactionId: nil,
-                current: current, phases: capabilities.unit == .a ? 3 : 1, voltage: grid?.voltage ?? 230, validTo: nil)
-            let answer = try await central.call(
-                stationId: session.stationId, OCPP16.SetChargingProfileRequest(connectorId: 0, csChargingProfiles: failsafe))
-            switch answer.status {
+            let failsafe = capabilities.limit(
+                connectorId: 0, id: ChargerCapabilities.failsafeProfileId, scope: .connectorDefault, stackLevel: 0,
+                current: current, phases: capabilities.unit == .amperes ? 3 : 1, voltage: grid?.voltage ?? 230, validTo: nil)
+            let answer = try await port.setChargingLimit(stationId: session.stationId, failsafe)
+            switch answer {
             case .accepted:
                 session.logger.info(
                     "failsafe default profile installed",
@@ -286,8 +285,8 @@ public final class LoadController: Service, Sendable {
             case .rejected, .notSupported:
                 session.logger.warning(
                     "charger refused the failsafe default profile; it will not fall back by itself if the edge stops",
-                    metadata: ["status": "\(answer.status.rawValue)"])
-                if answer.status == .notSupported { capabilities.takesProfiles = false }
+                    metadata: ["status": "\(answer.rawValue)"])
+                if answer == .notSupported { capabilities.takesProfiles = false }
             }
         } catch CommandError.stationError(_, let code, _) where code == "NotSupported" || code == "NotImplemented" {
             capabilities.takesProfiles = false
@@ -349,16 +348,15 @@ public final class LoadController: Service, Sendable {
             return
         }
         let lease = Date().addingTimeInterval(settings.leaseDuration.seconds)
-        let profile = capabilities.profile(
+        let limit = capabilities.limit(
+            connectorId: order.key.connectorId,
             id: (useTx ? ChargerCapabilities.txProfileId : ChargerCapabilities.defaultProfileId) + order.key.connectorId,
-            purpose: useTx ? .txProfile : .txDefaultProfile, stackLevel: capabilities.managedStackLevel,
-            transactionId: useTx ? order.transactionId : nil, current: order.current, phases: order.phases,
+            scope: useTx ? .transaction(order.transactionId!) : .connectorDefault,
+            stackLevel: capabilities.managedStackLevel, current: order.current, phases: order.phases,
             voltage: grid?.voltage ?? 230, validTo: lease)
         do {
-            let answer = try await central.call(
-                stationId: station,
-                OCPP16.SetChargingProfileRequest(connectorId: order.key.connectorId, csChargingProfiles: profile))
-            switch answer.status {
+            let answer = try await port.setChargingLimit(stationId: station, limit)
+            switch answer {
             case .accepted:
                 planner.withLock { $0.accepted(order, at: Date()) }
                 metrics.limitSent(renewal: order.isRenewal)
@@ -372,7 +370,7 @@ public final class LoadController: Service, Sendable {
                         "charging limit set",
                         metadata: [
                             "station": "\(station)", "connector": "\(order.key.connectorId)", "current_a": "\(order.current)",
-                            "profile": "\(profile.chargingProfilePurpose.rawValue)",
+                            "profile": useTx ? "TxProfile" : "TxDefaultProfile",
                         ])
                 }
             case .rejected where useTx:
@@ -382,13 +380,13 @@ public final class LoadController: Service, Sendable {
                     "charger rejected a TxProfile; using TxDefaultProfile on the connector instead",
                     metadata: ["station": "\(station)", "connector": "\(order.key.connectorId)"])
             case .rejected, .notSupported:
-                if answer.status == .notSupported { stations.withLock { $0[station]?.capabilities.takesProfiles = false } }
+                if answer == .notSupported { stations.withLock { $0[station]?.capabilities.takesProfiles = false } }
                 planner.withLock { $0.failed(order) }
                 metrics.limitRefused()
                 logger.warning(
                     "charger refused a charging limit",
                     metadata: [
-                        "station": "\(station)", "connector": "\(order.key.connectorId)", "status": "\(answer.status.rawValue)",
+                        "station": "\(station)", "connector": "\(order.key.connectorId)", "status": "\(answer.rawValue)",
                     ])
             }
         } catch {

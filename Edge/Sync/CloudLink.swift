@@ -5,7 +5,6 @@ public import EdgeStore
 public import Foundation
 public import Logging
 import MQTT
-import OCPP
 public import ServiceLifecycle
 import SiteModel
 public import SyncContract
@@ -504,22 +503,14 @@ public final class CloudLink: Service, Sendable {
 
     private func push(_ list: TokenList, to session: StationSession) async {
         defer { tokens.withLock { _ = $0.inFlight.remove(session.stationId) } }
-        let request = OCPP16.SendLocalListRequest(
-            listVersion: list.version,
-            localAuthorizationList: list.tokens.compactMap { token in
-                guard let idTag = try? CiString20(token.idTag) else { return nil }
-                return OCPP16.AuthorizationData(
-                    idTag: idTag,
-                    idTagInfo: OCPP16.IdTagInfo(
-                        expiryDate: token.expiry, parentIdTag: token.parentIdTag.flatMap { try? CiString20($0) },
-                        status: OCPP16.AuthorizationStatus(rawValue: token.status) ?? .invalid))
-            },
-            updateType: .full)
+        let entries = list.tokens.map {
+            LocalToken(idTag: $0.idTag, status: $0.status, expiry: $0.expiry, parentIdTag: $0.parentIdTag)
+        }
         do {
-            let response = try await central.call(stationId: session.stationId, request)
+            let status = try await central.replaceLocalList(
+                stationId: session.stationId, version: list.version, tokens: entries)
             session.logger.info(
-                "token list sent to the charger",
-                metadata: ["version": "\(list.version)", "status": "\(response.status.rawValue)"])
+                "token list sent to the charger", metadata: ["version": "\(list.version)", "status": "\(status)"])
         } catch {
             session.logger.warning("could not send the token list to the charger", metadata: ["error": "\(error)"])
             if case .timeout = error {

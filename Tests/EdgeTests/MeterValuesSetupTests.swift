@@ -1,11 +1,11 @@
+import CentralSystem
 import LoadControl
-import OCPP
 import Testing
 
 /// What the edge changes in a charger's meter values when load management starts steering it.
 @Suite struct MeterValuesSetupTests {
-    static func key(_ name: String, _ value: String?, readonly: Bool = false) -> OCPP16.KeyValue {
-        OCPP16.KeyValue(key: try! CiString50(name), readonly: readonly, value: value.map { try! CiString500($0) })
+    static func key(_ name: String, _ value: String?, readonly: Bool = false) -> ConfigurationEntry {
+        ConfigurationEntry(key: name, value: value, readonly: readonly)
     }
 
     @Test func aLongIntervalIsShortenedAndTheCurrentPerPhaseAdded() {
