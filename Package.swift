@@ -259,7 +259,7 @@ let package = Package(
         .target(
             name: "CloudStore",
             dependencies: [
-                "SyncContract",
+                "SyncContract", "SiteModel",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             path: "Cloud/Store",

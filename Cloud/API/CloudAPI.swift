@@ -4,6 +4,7 @@ public import Foundation
 public import Hummingbird
 import NIOCore
 import OCPP
+import SiteModel
 public import SyncContract
 
 /// The REST API under `/api/v1` (documented in `/api/v1/openapi.json`), plus `/healthz` and `/metrics`.

@@ -1,4 +1,5 @@
 public import Foundation
+public import SiteModel
 public import SyncContract
 
 /// A site registered in the cloud.
@@ -239,19 +240,7 @@ public struct APITokenRecord: Sendable, Equatable {
 }
 
 /// A token (RFID card, app id) allowed or refused at a site's chargers.
-public struct SiteToken: Sendable, Equatable, Codable {
-    public var idTag: String
-    public var status: String
-    public var expiry: Date?
-    public var parentIdTag: String?
-
-    public init(idTag: String, status: String, expiry: Date? = nil, parentIdTag: String? = nil) {
-        self.idTag = idTag
-        self.status = status
-        self.expiry = expiry
-        self.parentIdTag = parentIdTag
-    }
-}
+public typealias SiteToken = SiteModel.Token
 
 /// What applying a batch of up messages did.
 public struct ApplyOutcome: Sendable, Equatable {

@@ -1,5 +1,6 @@
 public import Foundation
 import GRDB
+public import SiteModel
 public import SyncContract
 
 /// The cloud's storage in one SQLite file (WAL, `synchronous=FULL`: acknowledged means on disk).

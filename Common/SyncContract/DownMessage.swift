@@ -1,4 +1,5 @@
 public import Foundation
+public import SiteModel
 
 /// What the cloud tells an edge, on `gridside/v1/<site>/down/<type>`. Every one is a JSON object with an
 /// `id`; down messages are not sequenced: commands are answered by id, acks and token lists are idempotent.
@@ -108,19 +109,7 @@ public struct TokenList: Codable, Sendable, Equatable {
     public var version: Int
     public var tokens: [Token]
 
-    public struct Token: Codable, Sendable, Equatable {
-        public var idTag: String
-        public var status: String
-        public var expiry: Date?
-        public var parentIdTag: String?
-
-        public init(idTag: String, status: String, expiry: Date? = nil, parentIdTag: String? = nil) {
-            self.idTag = idTag
-            self.status = status
-            self.expiry = expiry
-            self.parentIdTag = parentIdTag
-        }
-    }
+    public typealias Token = SiteModel.Token
 
     public init(version: Int, tokens: [Token]) {
         self.version = version

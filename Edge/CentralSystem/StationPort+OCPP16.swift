@@ -1,5 +1,6 @@
 import Foundation
 import OCPP
+public import SiteModel
 
 /// The station port in OCPP 1.6: each request becomes the 1.6 call, each answer the port's value.
 extension CentralSystem: StationPort {
@@ -56,7 +57,7 @@ extension CentralSystem: StationPort {
     }
 
     public func replaceLocalList(
-        stationId: String, version: Int, tokens: [LocalToken]
+        stationId: String, version: Int, tokens: [Token]
     ) async throws(CommandError) -> String {
         let request = OCPP16.SendLocalListRequest(
             listVersion: version,

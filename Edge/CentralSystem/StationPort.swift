@@ -1,4 +1,5 @@
 public import Foundation
+public import SiteModel
 
 /// What the edge's services (load control, the cloud link) ask of a charger, in no protocol version's words. The
 /// central system carries each request out in the charger's own protocol (OCPP 1.6 today,
@@ -11,7 +12,7 @@ public protocol StationPort: Sendable {
     /// Sets a charging limit on one connector (or, with connector 0, the whole charger).
     func setChargingLimit(stationId: String, _ limit: ChargingLimit) async throws(CommandError) -> LimitAnswer
     /// Replaces the charger's local list of tokens; the charger's answer, for the log.
-    func replaceLocalList(stationId: String, version: Int, tokens: [LocalToken]) async throws(CommandError) -> String
+    func replaceLocalList(stationId: String, version: Int, tokens: [Token]) async throws(CommandError) -> String
 }
 
 /// One configuration value as the charger reported it.
@@ -73,20 +74,4 @@ public struct ChargingLimit: Sendable, Equatable {
 /// The charger's answer to a charging limit.
 public enum LimitAnswer: String, Sendable {
     case accepted, rejected, notSupported
-}
-
-/// A token of a charger's local list.
-public struct LocalToken: Sendable, Equatable {
-    public var idTag: String
-    /// `Accepted`, `Blocked`, `Expired`, `Invalid`; anything else is sent as `Invalid`.
-    public var status: String
-    public var expiry: Date?
-    public var parentIdTag: String?
-
-    public init(idTag: String, status: String, expiry: Date? = nil, parentIdTag: String? = nil) {
-        self.idTag = idTag
-        self.status = status
-        self.expiry = expiry
-        self.parentIdTag = parentIdTag
-    }
 }

@@ -503,12 +503,9 @@ public final class CloudLink: Service, Sendable {
 
     private func push(_ list: TokenList, to session: StationSession) async {
         defer { tokens.withLock { _ = $0.inFlight.remove(session.stationId) } }
-        let entries = list.tokens.map {
-            LocalToken(idTag: $0.idTag, status: $0.status, expiry: $0.expiry, parentIdTag: $0.parentIdTag)
-        }
         do {
             let status = try await central.replaceLocalList(
-                stationId: session.stationId, version: list.version, tokens: entries)
+                stationId: session.stationId, version: list.version, tokens: list.tokens)
             session.logger.info(
                 "token list sent to the charger", metadata: ["version": "\(list.version)", "status": "\(status)"])
         } catch {
