@@ -22,7 +22,6 @@ SOURCES = ["Common", "Edge", "Cloud", "Tests"]
 # What breaks a rule today: (rule, where) -> size when listed. Issue 14 removes these.
 KNOWN = {
     ("file", "Cloud/Web/Pages.swift"): 572,
-    ("file", "Edge/Sync/CloudLink.swift"): 569,
     ("file", "Tests/SyncTests/CloudAPITests.swift"): 556,
     ("file", "Tests/SyncTests/DashboardTests.swift"): 858,
     ("function", "Cloud/API/CloudAPI.swift:router"): 218,

@@ -11,8 +11,8 @@ public import SyncContract
 import Synchronization
 
 /// The edge's link to the cloud, as a `Service`: keeps one MQTT connection, sends the outbox in seq order
-/// until the cloud acknowledges each message, and carries out what the cloud sends down (commands, token
-/// lists, authorization answers).
+/// until the cloud acknowledges each message, and hands what the cloud sends down to the service it is for:
+/// commands to ``EdgeCommands``, token lists to ``TokenListSync``, authorization answers to ``CloudAuthorization``.
 ///
 /// Presence: a retained `up/presence` says online once connected; the broker publishes the last will
 /// (offline) if the edge vanishes, and the edge publishes offline itself when it stops.
@@ -20,17 +20,15 @@ public final class CloudLink: Service, Sendable {
     private let site: String
     private let settings: EdgeConfiguration.Cloud
     private let store: EdgeStore
-    private let central: CentralSystem
     private let authorization: CloudAuthorization
     private let samples: @Sendable (Date) -> [UpMessage]
-    private let changeLoadSettings: LoadSettingsHandler?
-    private let registerStation: StationRegistrationHandler?
+    private let commands: EdgeCommands
+    private let tokenLists: TokenListSync
     private let logger: Logger
     private let metrics: SyncMetrics
     private let wake: AsyncStream<Void>
     private let wakeSink: AsyncStream<Void>.Continuation
     private let window: Mutex<OutboxWindow>
-    private let tokens = Mutex<TokenPushState>(TokenPushState())
     private let cloudClock = Mutex(CloudClock())
     let client: MQTTClient
 
@@ -47,19 +45,19 @@ public final class CloudLink: Service, Sendable {
         metricsFactory: any MetricsFactory, logger: Logger, samples: @escaping @Sendable (Date) -> [UpMessage] = { _ in [] },
         changeLoadSettings: LoadSettingsHandler? = nil, registerStation: StationRegistrationHandler? = nil
     ) {
-        self.registerStation = registerStation
         precondition(configuration.cloud != nil, "CloudLink needs a cloud section")
         let settings = configuration.cloud!
         site = configuration.site.id
         self.settings = settings
         self.store = store
-        self.central = central
         self.authorization = authorization
         self.samples = samples
-        self.changeLoadSettings = changeLoadSettings
+        commands = EdgeCommands(
+            store: store, central: central, changeLoadSettings: changeLoadSettings, registerStation: registerStation)
         var logger = logger
         logger[metadataKey: "broker"] = "\(settings.broker)"
         self.logger = logger
+        tokenLists = TokenListSync(store: store, central: central, logger: logger)
         metrics = SyncMetrics(factory: metricsFactory)
         (wake, wakeSink) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         window = Mutex(OutboxWindow(size: 1000, ackTimeout: settings.ackTimeout))
@@ -95,7 +93,7 @@ public final class CloudLink: Service, Sendable {
             group.addTask { await self.receive() }
             group.addTask { await self.send() }
             group.addTask { await self.tick() }
-            group.addTask { await self.pushTokens() }
+            group.addTask { await self.tokenLists.run() }
             try? await gracefulShutdown()
             // A clean disconnect does not trigger the will: say offline ourselves, briefly.
             await withTaskGroup(of: Void.self) { race in
@@ -254,11 +252,13 @@ public final class CloudLink: Service, Sendable {
                     if let sent = ack.at { heard(cloudTime: sent, at: received) }
                     if !ack.seqs.isEmpty { group.addTask { await self.acknowledge(ack.seqs) } }
                 case .command(let command):
-                    group.addTask { await self.run(command, deadline: await self.deadline(of: command)) }
+                    group.addTask {
+                        await self.commands.run(command, deadline: await self.deadline(of: command), logger: self.logger)
+                    }
                 case .authAnswer(let answer):
                     authorization.resolve(answer)
                 case .tokens(let list):
-                    group.addTask { await self.replaceTokens(list) }
+                    group.addTask { await self.tokenLists.replace(list) }
                 }
             }
         }
@@ -309,249 +309,5 @@ public final class CloudLink: Service, Sendable {
         }
         window.withLock { $0.acknowledged(seqs) }
         wakeSink.yield()
-    }
-
-    /// Relays a command to its station and puts the result in the outbox, named by the command's id.
-    private func run(_ command: CommandRequest, deadline: Date) async {
-        var log = logger
-        log[metadataKey: "station"] = "\(command.station)"
-        log[metadataKey: "action"] = "\(command.action)"
-        log[metadataKey: "command"] = "\(command.id)"
-        // At most once: the broker delivers a command again when its PUBACK was lost (security review, finding 11).
-        do {
-            switch try await store.claimCommand(command) {
-            case .new:
-                break
-            case .inProgress:
-                log.notice("command from the cloud delivered again while it is carried out; not run twice")
-                return
-            case .done(let result):
-                log.notice("command from the cloud delivered again; answered with its result, not run twice")
-                try await store.enqueue(.commandResult(result), at: Date())
-                return
-            }
-        } catch {
-            log.error("could not record a command from the cloud; not run", metadata: ["error": "\(error)"])
-            return
-        }
-        let result: CommandResult
-        if deadline < Date() {
-            log.notice("command from the cloud arrived after its deadline; not run")
-            result = CommandResult(
-                id: command.id, station: command.station, action: command.action, outcome: .expired,
-                error: "arrived at the edge after its deadline")
-        } else if command.action == LoadSettings.action {
-            result = await changeSettings(command, log: log)
-        } else if command.action == StationApprovalChange.action {
-            result = await changeApproval(command, log: log)
-        } else if command.action == StationRegistration.action {
-            result = await register(command, log: log)
-        } else {
-            do {
-                let response = try await central.command(
-                    stationId: command.station, action: command.action, payload: Array(command.payload.utf8))
-                result = CommandResult(
-                    id: command.id, station: command.station, action: command.action, outcome: .accepted,
-                    response: String(decoding: response, as: UTF8.self))
-            } catch {
-                log.info("command from the cloud failed", metadata: ["reason": "\(error)"])
-                result = CommandResult(
-                    id: command.id, station: command.station, action: command.action, outcome: error.outcome,
-                    error: error.description)
-            }
-        }
-        do {
-            try await store.finishCommand(result, at: Date())
-        } catch {
-            log.error("could not keep a command's result", metadata: ["error": "\(error)"])
-        }
-    }
-
-    /// A station registered from the cloud ahead of its first connection.
-    private func register(_ command: CommandRequest, log: Logger) async -> CommandResult {
-        func refused(_ reason: String) -> CommandResult {
-            log.warning("station registration from the cloud refused", metadata: ["reason": "\(reason)"])
-            return CommandResult(
-                id: command.id, station: command.station, action: command.action, outcome: .invalid, error: reason)
-        }
-        guard let registerStation else { return refused("this edge does not take stations from the cloud") }
-        let registration: StationRegistration
-        do {
-            registration = try SyncJSON.decoder().decode(StationRegistration.self, from: Data(command.payload.utf8))
-        } catch {
-            return refused("the registration is not valid: \(error)")
-        }
-        do {
-            let registered = try await registerStation(command.station, registration)
-            var answer = registered
-            answer.passwordHash = registered.passwordHash == nil ? nil : "(set)"
-            return CommandResult(
-                id: command.id, station: command.station, action: command.action, outcome: .accepted,
-                response: String(decoding: try SyncJSON.encoder().encode(answer), as: UTF8.self))
-        } catch {
-            return refused("\(error)")
-        }
-    }
-
-    /// An operator's approval or rejection of a station, from the cloud: kept in the store and in effect at once (an
-    /// approved station is asked to boot again, a rejected one is disconnected), whether it is connected or not.
-    private func changeApproval(_ command: CommandRequest, log: Logger) async -> CommandResult {
-        guard let change = try? SyncJSON.decoder().decode(StationApprovalChange.self, from: Data(command.payload.utf8)),
-            let approval = StationApproval(rawValue: change.approval), approval != .pending, !command.station.isEmpty
-        else {
-            log.warning("station approval from the cloud refused: not accepted or rejected for a station")
-            return CommandResult(
-                id: command.id, station: command.station, action: command.action, outcome: .invalid,
-                error: #"the payload must be {"approval": "accepted" or "rejected"} for a station"#)
-        }
-        do {
-            try await central.approve(stationId: command.station, approval)
-            return CommandResult(
-                id: command.id, station: command.station, action: command.action, outcome: .accepted,
-                response: command.payload)
-        } catch let refusal as ApprovalRefusal {
-            log.warning("station approval from the cloud refused", metadata: ["reason": "\(refusal)"])
-            return CommandResult(
-                id: command.id, station: command.station, action: command.action, outcome: .rejected,
-                error: refusal.description)
-        } catch {
-            log.error("could not keep a station's approval", metadata: ["error": "\(error)"])
-            return CommandResult(
-                id: command.id, station: command.station, action: command.action, outcome: .failed, error: "\(error)")
-        }
-    }
-
-    /// A change of the site's load-management settings (a command for the edge itself, not a station).
-    private func changeSettings(_ command: CommandRequest, log: Logger) async -> CommandResult {
-        func refused(_ outcome: CommandOutcome, _ reason: String) -> CommandResult {
-            log.warning("load-management settings from the cloud refused", metadata: ["reason": "\(reason)"])
-            return CommandResult(
-                id: command.id, station: command.station, action: command.action, outcome: outcome, error: reason)
-        }
-        guard let changeLoadSettings else { return refused(.invalid, "this edge has no load management to configure") }
-        let change: LoadSettings
-        do {
-            change = try SyncJSON.decoder().decode(LoadSettings.self, from: Data(command.payload.utf8))
-        } catch {
-            return refused(.invalid, "the settings do not parse: \(error)")
-        }
-        do {
-            let now = try await changeLoadSettings(change)
-            let response = String(decoding: try SyncJSON.encoder().encode(now), as: UTF8.self)
-            return CommandResult(
-                id: command.id, station: command.station, action: command.action, outcome: .accepted, response: response)
-        } catch {
-            return refused(.invalid, "\(error)")
-        }
-    }
-
-    private func replaceTokens(_ list: TokenList) async {
-        let records = list.tokens.map { token in
-            TokenRecord(
-                idTag: token.idTag, status: TokenStatus(rawValue: token.status) ?? .invalid, expiry: token.expiry,
-                parentIdTag: token.parentIdTag, source: "cloud")
-        }
-        do {
-            try await store.replaceTokens(source: "cloud", with: records)
-            tokens.withLock { $0.list = list }
-            logger.info(
-                "token list from the cloud stored", metadata: ["version": "\(list.version)", "tokens": "\(records.count)"])
-            await pushTokenLists()
-        } catch {
-            logger.error("could not store the cloud's token list", metadata: ["error": "\(error)"])
-        }
-    }
-
-    /// Sends the cloud's token list, once a second, to every accepted charger that does not have its version yet: in
-    /// a task of its own, each charger in parallel, so that one that never answers holds up neither the others nor
-    /// the link's once-a-second work (samples, resends); after a time-out a charger is tried again a minute later
-    /// (security review, finding 33).
-    private func pushTokens() async {
-        // One group for the task's life: a push that waits for a charger's time-out holds up no later round.
-        await withDiscardingTaskGroup { group in
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(1))
-                for (list, session) in duePushes() { group.addTask { await self.push(list, to: session) } }
-            }
-        }
-    }
-
-    /// Sends the list now to the chargers that need it, and returns when they answered (or timed out).
-    private func pushTokenLists() async {
-        await withDiscardingTaskGroup { group in
-            for (list, session) in duePushes() { group.addTask { await self.push(list, to: session) } }
-        }
-    }
-
-    /// The chargers that need the list's version and are not being sent it, marked as being sent it.
-    private func duePushes() -> [(TokenList, StationSession)] {
-        guard let list = tokens.withLock({ $0.list }) else { return [] }
-        let now = ContinuousClock.now
-        let due = central.connectedSessions.filter { session in
-            session.isAccepted
-                && tokens.withLock { state in
-                    guard state.pushed[session.stationId]?.reached(session, version: list.version) != true,
-                        !state.inFlight.contains(session.stationId),
-                        state.retryAt[session.stationId].map({ $0 <= now }) ?? true
-                    else { return false }
-                    state.inFlight.insert(session.stationId)
-                    return true
-                }
-        }
-        return due.map { (list, $0) }
-    }
-
-    private func push(_ list: TokenList, to session: StationSession) async {
-        defer { tokens.withLock { _ = $0.inFlight.remove(session.stationId) } }
-        do {
-            let status = try await central.replaceLocalList(
-                stationId: session.stationId, version: list.version, tokens: list.tokens)
-            session.logger.info(
-                "token list sent to the charger", metadata: ["version": "\(list.version)", "status": "\(status)"])
-        } catch {
-            session.logger.warning("could not send the token list to the charger", metadata: ["error": "\(error)"])
-            if case .timeout = error {
-                tokens.withLock { $0.retryAt[session.stationId] = ContinuousClock.now + .seconds(60) }
-                return
-            }
-            if case .notConnected = error { return }
-        }
-        // Sent (or refused for good: NotSupported, VersionMismatch): not again until the next version.
-        tokens.withLock {
-            $0.pushed[session.stationId] = TokenPushState.Pushed(session: session, version: list.version)
-            $0.retryAt[session.stationId] = nil
-        }
-    }
-}
-
-/// Which chargers have which version of the cloud's token list.
-struct TokenPushState: Sendable {
-    struct Pushed: Sendable {
-        /// By reference: a new connection of the same charger may sit at the old one's address, and needs the list.
-        let session: StationSession
-        let version: Int
-
-        func reached(_ session: StationSession, version: Int) -> Bool { self.session === session && self.version == version }
-    }
-
-    var list: TokenList?
-    var pushed: [String: Pushed] = [:]
-    /// Chargers being sent the list now.
-    var inFlight: Set<String> = []
-    /// Chargers that did not answer: not before then.
-    var retryAt: [String: ContinuousClock.Instant] = [:]
-}
-
-extension CommandError {
-    /// The short outcome name a ``CommandResult`` carries.
-    var outcome: CommandOutcome {
-        switch self {
-        case .unknownAction, .invalidPayload: .invalid
-        case .notConnected: .notConnected
-        case .notAccepted, .refused: .rejected
-        case .timeout: .timeout
-        case .stationError: .stationError
-        case .invalidResponse: .invalidResponse
-        }
     }
 }
