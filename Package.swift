@@ -277,9 +277,22 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "CloudCore",
+            dependencies: [
+                "OCPP", "SyncContract", "SiteModel", "CloudStore", "CloudFirmware",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Cloud/Core",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "CloudAPI",
             dependencies: [
-                "OCPP", "SyncContract", "SiteModel", "CloudStore", "CloudIngest", "CloudFirmware",
+                "OCPP", "SyncContract", "SiteModel", "CloudStore", "CloudIngest", "CloudFirmware", "CloudCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
@@ -310,7 +323,7 @@ let package = Package(
         .target(
             name: "CloudWeb",
             dependencies: [
-                "SyncContract", "CloudStore", "CloudIngest", "CloudAPI", "CloudFirmware", "ServerSupport",
+                "SyncContract", "CloudStore", "CloudIngest", "CloudCore", "CloudFirmware", "ServerSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -330,7 +343,8 @@ let package = Package(
         .target(
             name: "CloudApp",
             dependencies: [
-                "ConfigReading", "MQTT", "CloudStore", "CloudIngest", "CloudAPI", "CloudWeb", "CloudFirmware", "ServerSupport",
+                "ConfigReading", "MQTT", "CloudStore", "CloudIngest", "CloudCore", "CloudAPI", "CloudWeb", "CloudFirmware",
+                "ServerSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -351,7 +365,7 @@ let package = Package(
         .executableTarget(
             name: "gridside-cloud",
             dependencies: [
-                "CloudApp", "CloudAPI", "CloudStore", "CloudWeb", "ConfigReading", "SyncContract", "MQTT",
+                "CloudApp", "CloudCore", "CloudAPI", "CloudStore", "CloudWeb", "ConfigReading", "SyncContract", "MQTT",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -362,7 +376,7 @@ let package = Package(
         .executableTarget(
             name: "gridside-cloud-bench",
             dependencies: [
-                "CloudAPI", "CloudStore", "CloudWeb", "SyncContract", "MQTT",
+                "CloudCore", "CloudAPI", "CloudStore", "CloudWeb", "SyncContract", "MQTT",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -397,7 +411,8 @@ let package = Package(
         .testTarget(
             name: "SyncTests",
             dependencies: [
-                "SyncContract", "MQTT", "EdgeStore", "EdgeSync", "SiteModel", "CloudStore", "CloudIngest", "CloudAPI", "CloudWeb",
+                "SyncContract", "MQTT", "EdgeStore", "EdgeSync", "SiteModel", "CloudStore", "CloudIngest", "CloudCore",
+                "CloudAPI", "CloudWeb",
                 "CloudFirmware", "SeededRandom",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

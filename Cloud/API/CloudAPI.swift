@@ -1,3 +1,4 @@
+public import CloudCore
 public import CloudIngest
 public import CloudStore
 public import Foundation
@@ -175,7 +176,7 @@ public struct CloudAPI: Sendable {
             _ = try context.require(.configure)
             let site = try await visibleSite(context, whole: true)
             let body = try await request.body.collect(upTo: Self.maxBodyBytes)
-            let change = try Self.loadSettings(from: Data(body.readableBytesView))
+            let change = try Requests.loadSettings(from: Data(body.readableBytesView))
             let payload = String(decoding: try SyncJSON.encoder().encode(change), as: UTF8.self)
             return try await relay(site: site.id, action: LoadSettings.action, payload: payload, user: context.identity?.user)
         }
@@ -199,7 +200,7 @@ public struct CloudAPI: Sendable {
                 let action = try context.parameters.require("action")
                 let body = try await request.body.collect(upTo: Self.maxBodyBytes)
                 let payload = body.readableBytes == 0 ? "{}" : String(buffer: body)
-                try Self.validateCommand(action: action, payload: payload)
+                try Requests.validateCommand(action: action, payload: payload)
                 return try await relay(
                     site: station.site, station: station.id, action: action, payload: payload, user: context.identity?.user)
             }
@@ -231,7 +232,7 @@ public struct CloudAPI: Sendable {
         }
         api.get("/sessions") { request, context in
             let identity = try context.require(.read)
-            return try json(try await repository.sessions(try Self.sessionFilter(Query(request), scope: identity.scope)).body)
+            return try json(try await repository.sessions(try Requests.sessionFilter(Query(request), scope: identity.scope)).body)
         }
         api.get("/sessions/:site/:transaction") { _, context in
             let site = try await visibleSite(context)
@@ -323,69 +324,6 @@ public struct CloudAPI: Sendable {
         }
     }
 
-    /// A change of load-management settings from a request body, with what can be checked before the edge checks
-    /// it against its own configuration; a key that is not a setting is refused too (a typo must not pass for a
-    /// change that did nothing).
-    public static func loadSettings(from body: Data) throws -> LoadSettings {
-        let known: Set = ["mode", "staticCurrentA", "strategy", "gridLimitA", "failsafeCurrentA", "minCurrentA"]
-        if let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any],
-            let unknown = object.keys.sorted().first(where: { !known.contains($0) })
-        {
-            throw Problem(
-                status: 400,
-                detail:
-                    "'\(unknown)' is not a load-management setting (mode, staticCurrentA, strategy, gridLimitA, failsafeCurrentA)"
-            )
-        }
-        let change: LoadSettings
-        do {
-            change = try SyncJSON.decoder().decode(LoadSettings.self, from: body)
-        } catch {
-            throw Problem(status: 400, detail: "the body is not valid: \(error)")
-        }
-        try validate(change)
-        return change
-    }
-
-    private static func validate(_ change: LoadSettings) throws {
-        if change.minCurrentA != nil {
-            throw Problem(status: 400, detail: "minCurrentA is not changed from the cloud: it is set in the edge's edge.yaml")
-        }
-        guard change != LoadSettings() else {
-            throw Problem(
-                status: 400, detail: "nothing to change: give mode, staticCurrentA, strategy, gridLimitA or failsafeCurrentA")
-        }
-        let problems = change.problems
-        guard problems.isEmpty else { throw Problem(status: 400, detail: problems.joined(separator: "; ")) }
-    }
-
-    /// A command is checked here, against the OCPP 1.6 schema of its action, before anything is sent.
-    public static func validateCommand(action: String, payload: String) throws {
-        guard let type = OCPP16.requestType(forAction: action, direction: .toStation) else {
-            throw Problem(status: 404, detail: "'\(action)' is not a command a central system can send in OCPP 1.6")
-        }
-        do {
-            _ = try PayloadCoder().decode(type, from: Array(payload.utf8))
-        } catch {
-            throw Problem(status: 400, detail: "payload is not valid for \(action): \(error.reason) (\(error.code.rawValue))")
-        }
-    }
-
-    public static func sessionFilter(_ query: Query, scope: Scope?) throws -> SessionFilter {
-        var after: SessionCursor?
-        if let cursor = query.string("cursor") {
-            guard let parsed = SessionCursor(token: cursor) else {
-                throw Problem(status: 400, detail: "cursor is not one this API handed out")
-            }
-            after = parsed
-        }
-        return SessionFilter(
-            scope: scope, site: try query.stationFilter().site, station: try query.stationFilter().station,
-            idTag: query.string("token"),
-            from: try query.date("from"), to: try query.date("to"), active: try query.bool("active"),
-            limit: try query.integer("limit", in: 1...500, default: 50), after: after)
-    }
-
     func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
         let body = try await request.body.collect(upTo: Self.maxBodyBytes)
         do {
@@ -423,54 +361,4 @@ struct PageBody<Item: Encodable>: Encodable {
 
 extension Page where Item: Encodable {
     var body: PageBody<Item> { PageBody(items: items, next: next) }
-}
-
-/// Typed reads of the query string; each refusal names the parameter.
-public struct Query: Sendable {
-    let parameters: [String: String]
-
-    public init(_ request: Request) {
-        var parameters: [String: String] = [:]
-        for (key, value) in request.uri.queryParameters { parameters[String(key)] = String(value) }
-        self.parameters = parameters
-    }
-
-    public func string(_ name: String) -> String? { parameters[name].flatMap { $0.isEmpty ? nil : $0 } }
-
-    /// `site` and `station` of a filter; `station` may name its site too (`site/station`), as a station is named by
-    /// both. A bare station id matches that id at every site the caller sees.
-    public func stationFilter() throws -> (site: String?, station: String?) {
-        let site = string("site")
-        guard let station = string("station") else { return (site, nil) }
-        guard let key = StationKey(reference: station) else { return (site, station) }
-        if let site, site != key.site {
-            throw Problem(status: 400, detail: "station '\(station)' is not at site '\(site)'")
-        }
-        return (key.site, key.station)
-    }
-
-    public func integer(_ name: String, in range: ClosedRange<Int>, default fallback: Int) throws -> Int {
-        guard let text = string(name) else { return fallback }
-        guard let value = Int(text), range.contains(value) else {
-            throw Problem(
-                status: 400,
-                detail: "\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound), got '\(text)'")
-        }
-        return value
-    }
-
-    public func bool(_ name: String) throws -> Bool? {
-        guard let text = string(name) else { return nil }
-        guard let value = Bool(text) else { throw Problem(status: 400, detail: "\(name) must be true or false, got '\(text)'") }
-        return value
-    }
-
-    public func date(_ name: String) throws -> Date? {
-        guard let text = string(name) else { return nil }
-        guard let date = SyncJSON.parse(text) else {
-            throw Problem(
-                status: 400, detail: "\(name) must be an ISO 8601 date-time such as 2026-11-25T10:00:00Z, got '\(text)'")
-        }
-        return date
-    }
 }

@@ -1,3 +1,4 @@
+import CloudCore
 import CloudFirmware
 import CloudStore
 import Foundation
@@ -19,7 +20,7 @@ extension CloudAPI {
         }
         api.post("/firmware/images") { request, context in
             let identity = try context.require(.configure)
-            let image = try await Self.firmware {
+            let image = try await Problem.mappingFirmwareErrors {
                 if request.headers[.contentType]?.hasPrefix("application/json") == true {
                     let input = try await decode(ExternalImageInput.self, from: request)
                     return try await FirmwareCatalog.addExternal(
@@ -48,7 +49,7 @@ extension CloudAPI {
             let identity = try context.require(.configure)
             let input = try await decode(SignatureInput.self, from: request)
             return try json(
-                try await Self.firmware {
+                try await Problem.mappingFirmwareErrors {
                     try await FirmwareCatalog.setSignature(
                         image: try context.parameters.require("image"), signature: input.signature,
                         signingCertificate: input.signingCertificate, organization: identity.organization,
@@ -65,7 +66,7 @@ extension CloudAPI {
         api.post("/firmware/campaigns") { request, context in
             let identity = try context.require(.configure)
             let input = try await decode(CampaignRequest.self, from: request)
-            let campaign = try await Self.firmware {
+            let campaign = try await Problem.mappingFirmwareErrors {
                 try await FirmwareCatalog.createCampaign(
                     input, scope: identity.scope, publicBase: publicURL, user: identity.user,
                     organization: identity.organization, repository: repository)
@@ -156,17 +157,6 @@ extension CloudAPI {
         return campaign
     }
 
-    /// Maps the catalog's refusals to problems.
-    public static func firmware<T>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch let error as FirmwareError {
-            switch error {
-            case .invalid(let reason): throw Problem(status: 400, detail: reason)
-            case .notFound(let reason): throw Problem(status: 404, detail: reason)
-            }
-        }
-    }
 }
 
 struct ExternalImageInput: Decodable {

@@ -1,45 +1,9 @@
+import CloudCore
 import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
-
-/// An RFC 9457 problem: how every error of the API answers (`application/problem+json`).
-public struct Problem: Error, Codable, Sendable, Equatable {
-    public var type = "about:blank"
-    public var title: String
-    public var status: Int
-    public var detail: String
-    /// Seconds after which to try again (`Retry-After`), for a 503; not part of the body.
-    public var retryAfter: Int?
-
-    public init(status: Int, detail: String, retryAfter: Int? = nil) {
-        self.title = Self.titles[status] ?? "Error"
-        self.status = status
-        self.detail = detail
-        self.retryAfter = retryAfter
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case type, title, status, detail
-    }
-}
-
-extension Problem {
-    static let titles = [
-        400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
-        409: "Conflict", 413: "Content Too Large", 416: "Range Not Satisfiable", 429: "Too Many Requests",
-        500: "Internal Server Error", 502: "Bad Gateway",
-        503: "Service Unavailable", 504: "Gateway Timeout",
-    ]
-}
-
-extension Problem {
-    /// A short random reference that ties an internal error's answer to its log line.
-    public static func reference() -> String {
-        String(UInt64.random(in: 0...UInt64.max), radix: 36)
-    }
-}
 
 /// Turns every error of a route into a problem answer, and logs and counts it.
 struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {

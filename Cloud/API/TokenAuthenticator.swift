@@ -1,3 +1,4 @@
+import CloudCore
 import CloudStore
 import Foundation
 import Hummingbird

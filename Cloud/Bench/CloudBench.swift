@@ -1,5 +1,6 @@
 import ArgumentParser
 import CloudAPI
+import CloudCore
 import CloudStore
 import CloudWeb
 import Foundation

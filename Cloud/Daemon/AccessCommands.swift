@@ -1,6 +1,7 @@
 import ArgumentParser
 import CloudAPI
 import CloudApp
+import CloudCore
 import CloudStore
 import CloudWeb
 import Foundation

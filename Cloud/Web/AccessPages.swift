@@ -1,4 +1,4 @@
-import CloudAPI
+import CloudCore
 import CloudStore
 import Foundation
 import Hummingbird

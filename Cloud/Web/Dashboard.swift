@@ -1,4 +1,4 @@
-public import CloudAPI
+public import CloudCore
 public import CloudIngest
 public import CloudStore
 import Foundation

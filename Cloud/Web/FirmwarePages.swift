@@ -1,4 +1,4 @@
-import CloudAPI
+import CloudCore
 import CloudFirmware
 import CloudStore
 import Foundation
@@ -51,7 +51,7 @@ extension Dashboard {
         let identity = try viewer(request, context, .configure)
         let query = Query(request)
         let body = try await request.body.collect(upTo: FirmwareCatalog.maxImageBytes)
-        let image = try await CloudAPI.firmware {
+        let image = try await Problem.mappingFirmwareErrors {
             try await FirmwareCatalog.addUpload(
                 name: query.string("name") ?? "", version: query.string("version") ?? "",
                 fileName: query.string("fileName") ?? "", data: Data(body.readableBytesView), user: identity.user,
@@ -67,7 +67,7 @@ extension Dashboard {
         let identity = try viewer(request, context, .configure)
         var request = request
         let form = Form(String(buffer: try await request.collectBody(upTo: 1 << 16)))
-        _ = try await CloudAPI.firmware {
+        _ = try await Problem.mappingFirmwareErrors {
             try await FirmwareCatalog.addExternal(
                 name: form["name"] ?? "", version: form["version"] ?? "", url: form["url"] ?? "",
                 allowUnencrypted: form["allowUnencrypted"] == "on", user: identity.user,
@@ -81,7 +81,7 @@ extension Dashboard {
         let identity = try viewer(request, context, .configure)
         var request = request
         let form = Form(String(buffer: try await request.collectBody(upTo: 1 << 16)))
-        let image = try await CloudAPI.firmware {
+        let image = try await Problem.mappingFirmwareErrors {
             try await FirmwareCatalog.setSignature(
                 image: form["image"] ?? "", signature: form["signature"], signingCertificate: form["signingCertificate"],
                 organization: identity.organization, repository: repository)
@@ -113,7 +113,7 @@ extension Dashboard {
             name: form["name"] ?? "", image: form["image"] ?? "", sites: form.all("sites").filter { !$0.isEmpty },
             stations: stations, groups: form.all("groups").filter { !$0.isEmpty }, startAt: startAt,
             ratePerMinute: Int(rateText))
-        let campaign = try await CloudAPI.firmware {
+        let campaign = try await Problem.mappingFirmwareErrors {
             try await FirmwareCatalog.createCampaign(
                 campaignRequest, scope: identity.scope, publicBase: publicURL,
                 user: identity.user, organization: identity.organization, repository: repository)

@@ -1,4 +1,4 @@
-import CloudAPI
+import CloudCore
 import CloudIngest
 import CloudStore
 import Foundation
@@ -215,7 +215,7 @@ extension Dashboard {
         var request = request
         let form = Form(String(buffer: try await request.collectBody(upTo: 1 << 16)))
         let (action, payload) = try Self.command(form)
-        try CloudAPI.validateCommand(action: action, payload: payload)
+        try Requests.validateCommand(action: action, payload: payload)
         return try await send(
             action, payload: payload, site: station.site, station: station.id, by: identity,
             back: Self.stationPath(station))
@@ -275,7 +275,7 @@ extension Dashboard {
         let formats = Formats(language: language)
         let strings = Catalog.strings(language)
         let query = Query(request)
-        var filter = try CloudAPI.sessionFilter(query, scope: identity.scope)
+        var filter = try Requests.sessionFilter(query, scope: identity.scope)
         let state = query.string("state") ?? "all"
         filter.active = state == "ongoing" ? true : state == "completed" ? false : nil
         let page = try await repository.sessions(filter)

@@ -1,4 +1,4 @@
-import CloudAPI
+import CloudCore
 import CloudIngest
 import CloudStore
 import Foundation
@@ -58,7 +58,7 @@ extension Dashboard {
         let value = form["value"] ?? ""
         guard value.count <= 500 else { throw Problem(status: 400, detail: "value must be at most 500 characters") }
         let payload = String(decoding: try JSONEncoder().encode(["key": key, "value": value]), as: UTF8.self)
-        try CloudAPI.validateCommand(action: "ChangeConfiguration", payload: payload)
+        try Requests.validateCommand(action: "ChangeConfiguration", payload: payload)
         return try await send(
             "ChangeConfiguration", payload: payload, site: station.site, station: station.id, by: identity,
             back: Self.stationPath(station) + "/configuration")
@@ -111,7 +111,7 @@ extension Dashboard {
         for key in ["staticCurrentA", "gridLimitA", "failsafeCurrentA"] {
             if let amperes: Double = try form.number(key, what: "a number of amperes") { change[key] = amperes }
         }
-        let settings = try CloudAPI.loadSettings(from: try JSONSerialization.data(withJSONObject: change))
+        let settings = try Requests.loadSettings(from: try JSONSerialization.data(withJSONObject: change))
         let payload = String(decoding: try SyncJSON.encoder().encode(settings), as: UTF8.self)
         return try await send(
             LoadSettings.action, payload: payload, site: site.id, station: "", by: identity,

@@ -1,4 +1,4 @@
-import CloudAPI
+import CloudCore
 import Hummingbird
 import Logging
 

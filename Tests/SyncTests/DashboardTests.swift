@@ -1,4 +1,5 @@
 import CloudAPI
+import CloudCore
 import CloudIngest
 import CloudStore
 import CloudWeb

@@ -53,7 +53,7 @@ public enum APITokens {
     }
 
     /// Splits a token into id and secret; nil when it is not one of ours.
-    static func parse(_ token: String) -> (id: String, secret: String)? {
+    public static func parse(_ token: String) -> (id: String, secret: String)? {
         let parts = token.split(separator: "_", maxSplits: 2)
         guard parts.count == 3, parts[0] == "gst", !parts[1].isEmpty, !parts[2].isEmpty else { return nil }
         return (String(parts[1]), String(parts[2]))
@@ -63,7 +63,7 @@ public enum APITokens {
         SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
-    static func matches(_ secret: String, hash expected: String) -> Bool {
+    public static func matches(_ secret: String, hash expected: String) -> Bool {
         let actual = Array(hash(secret).utf8)
         let wanted = Array(expected.utf8)
         guard actual.count == wanted.count else { return false }
