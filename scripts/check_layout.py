@@ -24,7 +24,6 @@ KNOWN = {
     ("file", "Cloud/Web/Pages.swift"): 572,
     ("file", "Tests/SyncTests/CloudAPITests.swift"): 557,
     ("file", "Tests/SyncTests/DashboardTests.swift"): 859,
-    ("function", "Cloud/API/CloudAPI.swift:router"): 218,
     ("function", "Cloud/App/CloudApp.swift:makeServiceGroup"): 102,
     ("function", "Cloud/App/CloudConfiguration.swift:cloudConfiguration"): 96,
     ("function", "Cloud/Store/SQLiteDashboard.swift:siteSummaries"): 100,

@@ -1,0 +1,44 @@
+import CloudCore
+import CloudStore
+import Foundation
+import Hummingbird
+import NIOCore
+import SyncContract
+
+extension CloudAPI {
+    /// `/sessions`, `/events` and `/reservations`: what happened and what is planned, scoped to what the caller sees.
+    func addSessionAndEventRoutes(to api: RouterGroup<APIRequestContext>) {
+        api.get("/sessions") { request, context in
+            let identity = try context.require(.read)
+            return try json(try await repository.sessions(try Requests.sessionFilter(Query(request), scope: identity.scope)).body)
+        }
+        api.get("/sessions/:site/:transaction") { _, context in
+            let site = try await visibleSite(context)
+            let transaction = try context.parameters.require("transaction", as: Int.self)
+            guard let session = try await repository.session(site: site.id, transactionId: transaction),
+                try context.require(.read).sees(station: session.station, site: site.id)
+            else {
+                throw Problem(status: 404, detail: "no session \(transaction) at site '\(site.id)'")
+            }
+            return try json(session)
+        }
+        api.get("/events") { request, context in
+            let identity = try context.require(.read)
+            let query = Query(request)
+            let severity = query.string("severity")
+            if let severity, !["info", "warning", "error"].contains(severity) {
+                throw Problem(status: 400, detail: "severity must be info, warning or error, got '\(severity)'")
+            }
+            let filter = EventFilter(
+                scope: identity.scope, site: try query.stationFilter().site, station: try query.stationFilter().station,
+                kind: query.string("kind"),
+                severity: severity, from: try query.date("from"), to: try query.date("to"),
+                limit: try query.integer("limit", in: 1...1000, default: 100))
+            return try json(Items(items: try await repository.events(filter)))
+        }
+        api.get("/reservations") { _, context in
+            let identity = try context.require(.read)
+            return try json(Items(items: try await Reservations.upcoming(for: identity, repository: repository)))
+        }
+    }
+}

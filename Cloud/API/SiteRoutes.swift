@@ -1,0 +1,81 @@
+import CloudCore
+import CloudStore
+import Foundation
+import Hummingbird
+import NIOCore
+import SiteModel
+import SyncContract
+
+extension CloudAPI {
+    /// `/sites`: the sites the caller sees, a site's details, meters, token list and load-management settings, and stations registered ahead of their first connection.
+    func addSiteRoutes(to api: RouterGroup<APIRequestContext>) {
+        api.get("/sites") { _, context in
+            let identity = try context.require(.read)
+            return try json(Items(items: try await repository.sites(in: identity.scope)))
+        }
+        api.get("/sites/:site") { _, context in
+            try json(try await visibleSite(context))
+        }
+        api.put("/sites/:site") { request, context in
+            _ = try context.require(.configure)
+            let site = try await visibleSite(context, whole: true)
+            return try json(try await decode(SiteChange.self, from: request).apply(to: site.id, repository: repository))
+        }
+        api.post("/sites/:site/stations") { request, context in
+            _ = try context.require(.configure)
+            let site = try await visibleSite(context, whole: true)
+            let input = try await decode(StationRegistrationInput.self, from: request)
+            return try await relay(
+                site: site.id, station: input.id, action: StationRegistration.action,
+                payload: try await input.payload(site: site.id, by: try context.require(.configure), repository: repository),
+                user: context.identity?.user)
+        }
+        api.get("/sites/:site/meters") { request, context in
+            let site = try await visibleSite(context, whole: true)
+            let query = Query(request)
+            let points = try await repository.meterSeries(
+                site: site.id, from: try query.date("from"), to: try query.date("to"),
+                limit: try query.integer("limit", in: 1...10_000, default: 1000))
+            return try json(Items(items: points))
+        }
+        api.get("/sites/:site/tokens") { _, context in
+            let site = try await visibleSite(context, whole: true)
+            let (version, tokens) = try await repository.siteTokens(site: site.id)
+            return try json(TokenListBody(version: version, tokens: tokens))
+        }
+        api.put("/sites/:site/tokens") { request, context in
+            _ = try context.require(.configure)
+            let site = try await visibleSite(context, whole: true)
+            let body = try await decode(TokenListInput.self, from: request)
+            for (index, token) in body.tokens.enumerated() {
+                guard !token.idTag.isEmpty, token.idTag.utf8.count <= 20 else {
+                    throw Problem(status: 400, detail: "tokens[\(index)].idTag must be 1 to 20 characters (OCPP 1.6 IdToken)")
+                }
+                guard ["Accepted", "Blocked", "Expired", "Invalid"].contains(token.status) else {
+                    throw Problem(status: 400, detail: "tokens[\(index)].status must be Accepted, Blocked, Expired or Invalid")
+                }
+            }
+            // The list reaches the edge as one retained MQTT message: one over the broker's message size limit would be
+            // dropped by the broker without an error, and the edge would keep its old list (security review, finding 38).
+            let size = try SyncJSON.encoder().encode(TokenListBody(version: Int(Int32.max), tokens: body.tokens)).count
+            guard size <= Self.maxTokenListBytes else {
+                throw Problem(
+                    status: 413,
+                    detail: "the token list is \(size) bytes as sent to the edge; a site's list may be at most "
+                        + "\(Self.maxTokenListBytes) bytes (about \(Self.maxTokenListBytes / 50) tokens), under the broker's "
+                        + "message size limit")
+            }
+            let version = try await repository.replaceSiteTokens(site: site.id, with: body.tokens)
+            await tokenListChanged(site.id)
+            return try json(TokenListBody(version: version, tokens: body.tokens))
+        }
+        api.put("/sites/:site/load-management") { request, context in
+            _ = try context.require(.configure)
+            let site = try await visibleSite(context, whole: true)
+            let body = try await request.body.collect(upTo: Self.maxBodyBytes)
+            let change = try Requests.loadSettings(from: Data(body.readableBytesView))
+            let payload = String(decoding: try SyncJSON.encoder().encode(change), as: UTF8.self)
+            return try await relay(site: site.id, action: LoadSettings.action, payload: payload, user: context.identity?.user)
+        }
+    }
+}

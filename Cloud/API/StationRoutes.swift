@@ -1,0 +1,62 @@
+import CloudCore
+import CloudStore
+import Foundation
+import Hummingbird
+import NIOCore
+import SyncContract
+
+extension CloudAPI {
+    /// `/stations` and `/sites/{site}/stations/{station}`: stations, their connectors, commands, approval, and moving one to another site.
+    func addStationRoutes(to api: RouterGroup<APIRequestContext>) {
+        api.get("/stations") { request, context in
+            let identity = try context.require(.read)
+            let site = Query(request).string("site")
+            return try json(Items(items: try await repository.stations(site: site, in: identity.scope)))
+        }
+        // A station is named by its site and its id; `/stations/{station}` stays for a bare id the caller sees at
+        // one site only (409 when at several).
+        for prefix in ["/sites/:site/stations/:station", "/stations/:station"] {
+            api.get("\(prefix)") { _, context in
+                try json(try await visibleStation(context))
+            }
+            api.get("\(prefix)/connectors") { _, context in
+                try json(Items(items: try await visibleStation(context).connectors))
+            }
+            api.post("\(prefix)/commands/:action") { request, context in
+                _ = try context.require(.control)
+                let station = try await visibleStation(context)
+                let action = try context.parameters.require("action")
+                let body = try await request.body.collect(upTo: Self.maxBodyBytes)
+                let payload = body.readableBytes == 0 ? "{}" : String(buffer: body)
+                try Requests.validateCommand(action: action, payload: payload)
+                return try await relay(
+                    site: station.site, station: station.id, action: action, payload: payload, user: context.identity?.user)
+            }
+            api.post("\(prefix)/approval") { request, context in
+                _ = try context.require(.configure)
+                let station = try await visibleStation(context)
+                let body = try await decode(StationApprovalChange.self, from: request)
+                guard StationApprovalChange.approvals.contains(body.approval) else {
+                    throw Problem(status: 400, detail: "approval must be accepted or rejected, got '\(body.approval)'")
+                }
+                let payload = String(decoding: try SyncJSON.encoder().encode(body), as: UTF8.self)
+                return try await relay(
+                    site: station.site, station: station.id, action: StationApprovalChange.action, payload: payload,
+                    user: context.identity?.user)
+            }
+        }
+        api.post("/sites/:site/stations/:station/move") { request, context in
+            try Users.requireStaffAdmin(try context.require(.admin))
+            let station = try await visibleStation(context)
+            let body = try await decode(StationMove.self, from: request)
+            guard try await repository.site(id: body.site) != nil else {
+                throw Problem(status: 404, detail: "site: no site '\(body.site)'")
+            }
+            _ = try await repository.moveStation(station.key, to: body.site)
+            guard let moved = try await repository.station(site: body.site, id: station.id) else {
+                throw Problem(status: 500, detail: "the station was not moved")
+            }
+            return try json(moved)
+        }
+    }
+}
