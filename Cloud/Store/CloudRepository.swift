@@ -1,13 +1,21 @@
 public import Foundation
 public import SyncContract
 
-/// Everything the cloud keeps, behind one contract: SQLite now (``SQLiteRepository``), PostgreSQL later.
+/// Everything the cloud keeps: one protocol per aggregate below, each small enough to implement twice and with a
+/// contract test suite any implementation must pass (`Tests/SyncTests/RepositoryContracts`); SQLite now
+/// (``SQLiteRepository``), PostgreSQL later.
 /// The SQL stays portable (`INSERT … ON CONFLICT`, row values, integer milliseconds for time).
 ///
 /// `sites` parameters scope a read to the sites a caller may see (nil: all), so roles and partner access
 /// slot in without changing the queries.
-public protocol CloudRepository: Sendable {
-    // MARK: Sites
+public protocol CloudRepository:
+    SiteRepository, IngestRepository, StationRepository, SessionRepository, SiteTokenRepository, APITokenRepository,
+    CommandRepository, OrganizationRepository, UserRepository, WebSessionRepository, VehicleRepository, GroupRepository,
+    FirmwareRepository, RetentionRepository, DashboardReads
+{}
+
+/// Sites: registered by the fleet, their presence, name and location.
+public protocol SiteRepository: Sendable {
     func addSite(id: String, name: String, at time: Date) async throws -> SiteRecord
     func sites(in scope: Scope?) async throws -> [SiteRecord]
     func site(id: String) async throws -> SiteRecord?
@@ -16,13 +24,17 @@ public protocol CloudRepository: Sendable {
     func updateSite(
         id: String, name: String?, address: String?, latitude: Double?, longitude: Double?, timeZone: String?)
         async throws
+}
 
-    // MARK: Ingest
+/// What the edges send up, applied at most once each.
+public protocol IngestRepository: Sendable {
     /// Applies a batch of up messages in one transaction, each `(site, seq)` at most once, and returns what
     /// is now durable. Messages of unregistered sites must be filtered out before.
     func apply(_ envelopes: [UpEnvelope], receivedAt: Date) async throws -> ApplyOutcome
+}
 
-    // MARK: Reads
+/// Stations as the sites report them, by (site, id).
+public protocol StationRepository: Sendable {
     func stations(site: String?, in scope: Scope?) async throws -> [StationView]
     func station(site: String, id: String) async throws -> StationView?
     /// Every station of this id that `scope` sees, one per site (the same identity at several sites is several stations).
@@ -32,18 +44,28 @@ public protocol CloudRepository: Sendable {
     /// site's edge stays there). When the other site has heard of the station already, its live state is kept (and it
     /// is taken to be the same charger). False when there is no such station.
     func moveStation(_ key: StationKey, to site: String) async throws -> Bool
+}
+
+/// Charging sessions, meter readings and the event history.
+public protocol SessionRepository: Sendable {
     func sessions(_ filter: SessionFilter) async throws -> Page<SessionView>
     func session(site: String, transactionId: Int) async throws -> SessionView?
     func meterSeries(site: String, from: Date?, to: Date?, limit: Int) async throws -> [MeterPoint]
     func events(_ filter: EventFilter) async throws -> [EventView]
+    /// A session's samples, oldest first (for its power and energy chart).
+    func sessionSamples(site: String, transactionId: Int, limit: Int) async throws -> [SessionSamplePoint]
+}
 
-    // MARK: Authorization of drivers' tokens
+/// Each site's list of drivers' tokens, versioned.
+public protocol SiteTokenRepository: Sendable {
     func siteTokens(site: String) async throws -> (version: Int, tokens: [SiteToken])
     /// Replaces a site's token list and returns its new version.
     func replaceSiteTokens(site: String, with tokens: [SiteToken]) async throws -> Int
     func siteToken(site: String, idTag: String) async throws -> SiteToken?
+}
 
-    // MARK: API tokens
+/// Bearer tokens of the REST API (only their hashes).
+public protocol APITokenRepository: Sendable {
     func addAPIToken(_ token: APITokenRecord) async throws
     func apiToken(id: String) async throws -> APITokenRecord?
     /// Every token, revoked and expired ones too, oldest first.
@@ -52,8 +74,10 @@ public protocol CloudRepository: Sendable {
     func revokeAPIToken(id: String) async throws -> Bool
     /// Notes that a token was accepted at `time`.
     func tokenUsed(id: String, at time: Date) async throws
+}
 
-    // MARK: Commands
+/// Commands relayed to stations, and their results.
+public protocol CommandRepository: Sendable {
     /// Keeps a command sent to a site, with the user who sent it (nil: an API token of no user).
     func recordCommand(
         id: String, site: String, station: String, action: String, payload: String, user: String?, at time: Date
@@ -64,8 +88,10 @@ public protocol CloudRepository: Sendable {
     func command(id: String) async throws -> CommandView?
     /// Commands of these actions sent at or after `since`, oldest first (reservations and their cancellations).
     func commands(actions: [String], since: Date) async throws -> [CommandView]
+}
 
-    // MARK: Users, organizations, browser sessions
+/// Client organizations and what they are granted.
+public protocol OrganizationRepository: Sendable {
     func addOrganization(id: String, name: String, at time: Date) async throws
     /// Grants an organization a site, a station or a group; an unknown one is refused, naming it.
     func grant(organization: String, _ grant: Grant) async throws
@@ -82,6 +108,10 @@ public protocol CloudRepository: Sendable {
         async throws
     /// Removes an organization that no user belongs to any more, with its grants; false when there is none.
     func deleteOrganization(id: String) async throws -> Bool
+}
+
+/// People who sign in: accounts, sign-in attempts, their language and home view.
+public protocol UserRepository: Sendable {
     func addUser(_ user: UserRecord) async throws
     /// Saves a user's name, role, organization, language and password hash, and clears a lock when
     /// `failedLogins` is 0; with `endSessions`, the user's browsers are signed out.
@@ -101,19 +131,27 @@ public protocol CloudRepository: Sendable {
     /// The sites and groups a user chose for their home dashboard (either empty: all they may see).
     func homeView(user: String) async throws -> HomeView
     func setHomeView(user: String, _ view: HomeView) async throws
+}
+
+/// Browser sessions of the dashboard.
+public protocol WebSessionRepository: Sendable {
     func addWebSession(_ session: WebSessionRecord) async throws
     func webSession(idHash: String) async throws -> WebSessionRecord?
     func deleteWebSession(idHash: String) async throws
+}
 
-    // MARK: Vehicles
+/// Vehicles and the tokens they charge with.
+public protocol VehicleRepository: Sendable {
     /// Adds a vehicle with the tokens that identify it (a token identifies one vehicle at most).
     func addVehicle(_ vehicle: VehicleRecord) async throws
     func vehicles() async throws -> [VehicleRecord]
     func deleteVehicle(id: String) async throws -> Bool
     /// The sessions in progress of any of these tokens.
     func activeSessions(idTags: [String]) async throws -> [SessionView]
+}
 
-    // MARK: Groups of stations
+/// Groups of stations.
+public protocol GroupRepository: Sendable {
     /// Adds a group, or replaces its name and stations.
     func saveGroup(id: String, name: String, stations: [StationKey]) async throws
     /// Adds one station (seen yet or not) to a group; false when there is no such group.
@@ -121,8 +159,10 @@ public protocol CloudRepository: Sendable {
     /// Every group with its connectors counted (only stations of `scope`'s sites count).
     func groups(in scope: Scope?) async throws -> [StationGroup]
     func deleteGroup(id: String) async throws -> Bool
+}
 
-    // MARK: Firmware
+/// Firmware images, their chunks and signatures, and roll-out campaigns with their targets.
+public protocol FirmwareRepository: Sendable {
     /// Keeps an image; `data` is the uploaded file (nil for an image at an external URL).
     func addFirmwareImage(_ image: FirmwareImage, data: Data?) async throws
     func firmwareImages() async throws -> [FirmwareImage]
@@ -147,18 +187,20 @@ public protocol CloudRepository: Sendable {
     func releaseStaleClaims(claimedBefore: Date) async throws -> Int
     /// The last FirmwareStatusNotification of a station that the cloud received at or after `since` (its own clock).
     func firmwareStatus(station: StationKey, since: Date) async throws -> (status: String, time: Date)?
+}
 
-    // MARK: Retention
+/// Removing what is older than the retention periods.
+public protocol RetentionRepository: Sendable {
     /// Removes the records of messages applied before `appliedBefore` (a message older than that cannot come again:
     /// its edge had it acknowledged long since) and samples and events before `recordsBefore` (sessions stay);
     /// returns how many rows went.
     func prune(appliedBefore: Date, recordsBefore: Date) async throws -> Int
+}
 
-    // MARK: Dashboard
+/// The dashboard's summaries.
+public protocol DashboardReads: Sendable {
     /// Per site: connectors by state, stations offline, live charging power, active sessions.
     func siteSummaries(in scope: Scope?) async throws -> [SiteSummary]
     /// What needs attention: offline sites, disconnected stations, faulted connectors (newest first, at most `limit`).
     func alerts(in scope: Scope?, limit: Int) async throws -> [AlertView]
-    /// A session's samples, oldest first (for its power and energy chart).
-    func sessionSamples(site: String, transactionId: Int, limit: Int) async throws -> [SessionSamplePoint]
 }

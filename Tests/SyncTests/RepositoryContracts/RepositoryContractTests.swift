@@ -1,0 +1,17 @@
+import CloudStore
+import Testing
+
+/// The repository contracts (``RepositoryContracts``) run against each implementation, each check on a fresh store.
+@Suite struct RepositoryContractTests {
+    let directory = TemporaryDirectory()
+
+    func sqlite() throws -> SQLiteRepository { try SQLiteRepository(path: directory.file("contract.sqlite")) }
+
+    @Test func sqliteKeepsSites() async throws { try await RepositoryContracts.sites(try sqlite()) }
+    @Test func sqliteKeepsSiteTokenLists() async throws { try await RepositoryContracts.siteTokens(try sqlite()) }
+    @Test func sqliteKeepsAPITokens() async throws { try await RepositoryContracts.apiTokens(try sqlite()) }
+    @Test func sqliteKeepsWebSessions() async throws { try await RepositoryContracts.webSessions(try sqlite()) }
+    @Test func sqliteKeepsVehicles() async throws { try await RepositoryContracts.vehicles(try sqlite()) }
+    @Test func sqliteKeepsGroups() async throws { try await RepositoryContracts.groups(try sqlite()) }
+    @Test func sqliteKeepsOrganizations() async throws { try await RepositoryContracts.organizations(try sqlite()) }
+}
