@@ -65,12 +65,8 @@ public struct EdgeApp: Sendable {
                 "http.token_file can be read by other users of this box, who can then send any OCPP command; chmod 600 it",
                 metadata: ["path": "\(configuration.http.tokenFile)"])
         }
-        // The cloud link learns of new outbox messages from the store's commits; it is made after the store.
-        let outboxChanged = Mutex<(@Sendable () -> Void)?>(nil)
         let store = try EdgeStore(path: configuration.store.path, syncsToCloud: configuration.cloud != nil) {
-            size, duration in
-            metrics.storeCommitted(batch: size, duration: duration)
-            outboxChanged.withLock { $0 }?()
+            size, duration in metrics.storeCommitted(batch: size, duration: duration)
         }
         // Stations the cloud registered join edge.yaml's, as if listed there.
         var merged = self.configuration
@@ -99,7 +95,6 @@ public struct EdgeApp: Sendable {
                 metricsFactory: PrometheusMetricsFactory(registry: registry), logger: logger, samples: samples.messages(at:),
                 changeLoadSettings: { change in try await changes.change(change) },
                 registerStation: { id, registration in try await registrations.register(station: id, registration) })
-            outboxChanged.withLock { $0 = link.outboxChanged }
             cloudLink = link
         }
 

@@ -12,6 +12,9 @@ public final class EdgeStore: Sendable {
     let syncsToCloud: Bool
     /// This store's epoch: random, made with the store, sent in every envelope (see ``UpEnvelope/epoch``).
     public let epoch: String
+    /// One element after each committed batch (the newest only, when no one is listening): the cloud link sends the
+    /// outbox when it hears of a commit. One listener.
+    public let commits: AsyncStream<Void>
 
     /// A clock before this is wrong (a board without a battery-backed clock that booted before NTP set the time):
     /// a new store seeds its seqs and transaction ids from the clock, so none is made then.
@@ -46,7 +49,12 @@ public final class EdgeStore: Sendable {
         }
         try Schema.migrator.migrate(pool)
         epoch = try pool.read { try String.fetchOne($0, sql: "SELECT epoch FROM store_identity") } ?? ""
-        writer = GroupCommitWriter(writer: pool, onBatch: onCommit)
+        let (commits, committed) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        self.commits = commits
+        writer = GroupCommitWriter(writer: pool) { size, duration in
+            onCommit(size, duration)
+            committed.yield()
+        }
     }
 
     /// Runs a write in the next group commit and returns once it is durable.

@@ -72,9 +72,6 @@ public final class CloudLink: Service, Sendable {
             logger: logger, stopsOnGracefulShutdown: false, metricsFactory: metricsFactory)
     }
 
-    /// Tells the link the outbox may have grown (the store calls this after each commit).
-    public func outboxChanged() { wakeSink.yield() }
-
     public func run() async throws {
         do {
             let interrupted = try await store.finishInterruptedCommands(at: Date())
@@ -94,6 +91,8 @@ public final class CloudLink: Service, Sendable {
             group.addTask { await self.send() }
             group.addTask { await self.tick() }
             group.addTask { await self.tokenLists.run() }
+            // The store's commits may have put messages in the outbox.
+            group.addTask { for await _ in self.store.commits { self.wakeSink.yield() } }
             try? await gracefulShutdown()
             // A clean disconnect does not trigger the will: say offline ourselves, briefly.
             await withTaskGroup(of: Void.self) { race in
