@@ -74,7 +74,9 @@ let package = Package(
         .target(
             name: "ServerSupport",
             dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -279,7 +281,7 @@ let package = Package(
         .target(
             name: "CloudCore",
             dependencies: [
-                "OCPP", "SyncContract", "SiteModel", "CloudStore", "CloudFirmware",
+                "OCPP", "SyncContract", "SiteModel", "CloudStore", "CloudFirmware", "ServerSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -292,7 +294,7 @@ let package = Package(
         .target(
             name: "CloudAPI",
             dependencies: [
-                "OCPP", "SyncContract", "SiteModel", "CloudStore", "CloudIngest", "CloudFirmware", "CloudCore",
+                "OCPP", "SyncContract", "SiteModel", "CloudStore", "CloudIngest", "CloudFirmware", "CloudCore", "ServerSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),

@@ -21,8 +21,6 @@ SOURCES = ["Common", "Edge", "Cloud", "Tests"]
 
 # What breaks a rule today: (rule, where) -> size when listed. Issue 14 removes these.
 KNOWN = {
-    ("file", "Cloud/Web/Pages.swift"): 572,
-    ("file", "Tests/SyncTests/CloudAPITests.swift"): 557,
     ("file", "Tests/SyncTests/DashboardTests.swift"): 859,
     ("function", "Cloud/App/CloudApp.swift:makeServiceGroup"): 102,
     ("function", "Cloud/App/CloudConfiguration.swift:cloudConfiguration"): 96,
@@ -31,7 +29,7 @@ KNOWN = {
     ("function", "Cloud/Web/Dashboard.swift:addRoutes"): 94,
     ("function", "Edge/Simulator/CentralSystemCalls.swift:respond"): 191,
     ("function", "Tests/OCPPTests/OCPP16Samples.swift:core"): 147,
-    ("function", "Tests/SyncTests/CloudAPITests.swift:accessIsManagedByTheFleetsAdministratorsAndOneAlwaysRemains"): 91,
+    ("function", "Tests/SyncTests/CloudAPIAccessTests.swift:accessIsManagedByTheFleetsAdministratorsAndOneAlwaysRemains"): 91,
     ("function", "Tests/SyncTests/DashboardTests.swift:anOrganizationGrantedAStationOrAGroupSeesThoseStationsOnly"): 121,
 }
 

@@ -2,6 +2,7 @@ import CloudCore
 import CloudStore
 import Foundation
 import Hummingbird
+import ServerSupport
 
 extension CloudAPI {
     /// `/api/v1/users` and `/api/v1/organizations`: who may sign in, with which role, and what client organizations

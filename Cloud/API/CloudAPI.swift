@@ -5,6 +5,7 @@ import Foundation
 public import Hummingbird
 import NIOCore
 import OCPP
+import ServerSupport
 import SiteModel
 import SyncContract
 
@@ -45,7 +46,8 @@ public struct CloudAPI: Sendable {
     public func router() -> Router<APIRequestContext> {
         let router = Router(context: APIRequestContext.self)
         router.middlewares.add(StrictTransportSecurity())
-        router.middlewares.add(ProblemMiddleware(metrics: metrics))
+        router.middlewares.add(
+            ProblemMiddleware(service: "API request", realm: "gridside", count: { [metrics] in metrics.error(status: $0) }))
         router.get("/healthz") { _, _ in
             _ = try await repository.sites(in: Scope())
             return Response(

@@ -4,6 +4,7 @@ import CloudStore
 import Foundation
 import Hummingbird
 import NIOCore
+import ServerSupport
 import SyncContract
 
 extension CloudAPI {

@@ -3,6 +3,7 @@ import CloudStore
 import Foundation
 import Hummingbird
 import NIOCore
+import ServerSupport
 import SiteModel
 import SyncContract
 

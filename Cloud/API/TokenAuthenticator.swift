@@ -2,6 +2,7 @@ import CloudCore
 import CloudStore
 import Foundation
 import Hummingbird
+import ServerSupport
 import SyncContract
 
 /// Resolves `Authorization: Bearer <token>` into the caller's ``APIIdentity``. A missing token leaves the

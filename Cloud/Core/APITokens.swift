@@ -1,6 +1,7 @@
 public import CloudStore
 import Crypto
 public import Foundation
+import ServerSupport
 
 /// API tokens: `gst_<id>_<secret>`. The id finds the record; only SHA-256 of the secret is stored (the
 /// secret is 32 random bytes, so a slow hash adds nothing), compared in constant time.

@@ -1,4 +1,5 @@
 import CloudFirmware
+public import ServerSupport
 
 extension Problem {
     /// Maps the catalog's refusals to problems.

@@ -1,5 +1,6 @@
 public import CloudStore
 import Foundation
+import ServerSupport
 import SyncContract
 
 /// A group's new name and stations (the API's body; the dashboard's form makes the same).

@@ -1,6 +1,7 @@
 public import CloudStore
 public import Hummingbird
 import Logging
+import ServerSupport
 
 /// Who is calling: resolved from the bearer token by ``TokenAuthenticator``, or from the browser's session.
 public struct APIIdentity: Sendable, Equatable {

@@ -1,6 +1,7 @@
 import CloudStore
 public import Foundation
 public import Hummingbird
+import ServerSupport
 import SyncContract
 
 /// Typed reads of the query string; each refusal names the parameter.

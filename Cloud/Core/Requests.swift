@@ -1,6 +1,7 @@
 public import CloudStore
 public import Foundation
 import OCPP
+import ServerSupport
 public import SyncContract
 
 /// What a request asks, read and checked before anything is done, the same for the API and the dashboard: a change of

@@ -1,5 +1,6 @@
 public import CloudStore
 public import Foundation
+import ServerSupport
 
 /// A change of a site's name and location (the API's body; the dashboard's form makes the same).
 public struct SiteChange: Decodable, Sendable {

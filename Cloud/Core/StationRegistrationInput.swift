@@ -1,5 +1,6 @@
 public import CloudStore
 public import Foundation
+import ServerSupport
 import SiteModel
 public import SyncContract
 

@@ -2,6 +2,7 @@ public import CloudStore
 public import Foundation
 import HummingbirdBcrypt
 import NIOPosix
+import ServerSupport
 import SyncContract
 
 /// A user as the API and the dashboard show one: never the password's hash.

@@ -1,5 +1,6 @@
 public import CloudStore
 public import Foundation
+import ServerSupport
 
 /// A vehicle as the API and the dashboard show it: the registry's record, and the session it is in now.
 public struct VehicleView: Sendable, Encodable {

@@ -5,6 +5,7 @@ import CloudCore
 import CloudStore
 import CloudWeb
 import Foundation
+import ServerSupport
 
 extension GridsideCloud {
     struct UserCommand: AsyncParsableCommand {

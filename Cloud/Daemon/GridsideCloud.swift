@@ -7,6 +7,7 @@ import ConfigReading
 import Foundation
 import Logging
 import MQTT
+import ServerSupport
 import ServiceLifecycle
 import SyncContract
 

@@ -3,6 +3,7 @@ import CloudStore
 import Foundation
 import Hummingbird
 import Logging
+import ServerSupport
 
 /// Users and client organizations in the dashboard: the fleet's own administrators add and change them here, as
 /// the API's `/users` and `/organizations` do (same rules, in ``Users``).

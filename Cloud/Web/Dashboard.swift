@@ -9,6 +9,7 @@ public import Logging
 public import Metrics
 import Mustache
 import NIOCore
+import ServerSupport
 import SyncContract
 
 /// The browser dashboard: server-rendered pages (Mustache templates, hand-written CSS and JavaScript), signed in

@@ -4,6 +4,7 @@ import CloudStore
 import Foundation
 import Hummingbird
 import Logging
+import ServerSupport
 import SyncContract
 
 /// Firmware images and campaigns in the dashboard (the configure permission, as in the API).

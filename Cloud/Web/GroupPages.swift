@@ -3,6 +3,7 @@ import CloudStore
 import Foundation
 import Hummingbird
 import Logging
+import ServerSupport
 
 /// Groups of stations in the dashboard: the fleet's own staff make them; an organization sees those granted to it.
 extension Dashboard {

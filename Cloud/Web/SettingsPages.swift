@@ -4,6 +4,7 @@ import CloudStore
 import Foundation
 import Hummingbird
 import Logging
+import ServerSupport
 import SyncContract
 
 /// The pages that change things at a site: a station's OCPP configuration, the site's load management.

@@ -3,6 +3,7 @@ import CloudStore
 import Foundation
 import Hummingbird
 import Logging
+import ServerSupport
 
 /// The vehicle registry in the dashboard: which vehicle charges where, and its state of charge.
 extension Dashboard {

@@ -1,6 +1,7 @@
 import CloudCore
 import Hummingbird
 import Logging
+import ServerSupport
 
 /// Answers a page's errors as pages: the sign-in page for a browser that is not signed in, an error page in the
 /// reader's language for a refusal (403, 404, 400) or a failure.

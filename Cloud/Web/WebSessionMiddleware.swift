@@ -5,6 +5,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import Metrics
+import ServerSupport
 
 /// Resolves the session cookie into the caller's identity on dashboard routes, and refuses a state-changing
 /// request that does not carry the session's form token (CSRF) or that comes from another origin.

@@ -10,6 +10,7 @@ import Logging
 import MeterIO
 import OCPP
 import Prometheus
+import ServerSupport
 
 /// The edge's local HTTP interface (by default on 127.0.0.1:9001): status, stations, sessions, metrics,
 /// health, station approval, and every OCPP command through `POST /stations/<id>/commands/<Action>`.
@@ -25,7 +26,10 @@ struct LocalHTTP {
     func router() -> Router<BasicRequestContext> {
         let router = Router()
         // In Hummingbird 2 a middleware applies to the routes added after it.
-        router.middlewares.add(ProblemMiddleware(metrics: central.metrics))
+        router.middlewares.add(
+            ProblemMiddleware(
+                service: "local HTTP request", realm: "gridside-edge", showsInternalErrors: true,
+                count: { [metrics = central.metrics] in metrics.httpError(status: $0) }))
         router.middlewares.add(LocalOnly(listenHost: central.configuration.http.host, token: token))
         router.get("/healthz") { _, _ in
             try await healthz()
@@ -40,7 +44,7 @@ struct LocalHTTP {
         router.get("/stations/:id") { _, context in
             let id = try Self.stationId(context)
             guard let station = try await stations(only: id).first else {
-                throw Problem(title: "Not Found", status: 404, detail: "no station '\(id)' is known")
+                throw Problem(status: 404, detail: "no station '\(id)' is known")
             }
             return try json(station)
         }
@@ -58,7 +62,7 @@ struct LocalHTTP {
         router.get("/sessions/:id") { _, context in
             let id = try context.parameters.require("id", as: Int.self)
             guard let session = try await central.store.session(id: id) else {
-                throw Problem(title: "Not Found", status: 404, detail: "no session with transaction id \(id)")
+                throw Problem(status: 404, detail: "no session with transaction id \(id)")
             }
             return try json(SessionView(session))
         }
@@ -85,15 +89,14 @@ struct LocalHTTP {
         var active: Bool?
         if let text = query["active"] {
             guard let value = Bool(String(text)) else {
-                throw Problem(title: "Bad Request", status: 400, detail: "active must be true or false, got '\(text)'")
+                throw Problem(status: 400, detail: "active must be true or false, got '\(text)'")
             }
             active = value
         }
         var limit = 100
         if let text = query["limit"] {
             guard let value = Int(String(text)), (1...10_000).contains(value) else {
-                throw Problem(
-                    title: "Bad Request", status: 400, detail: "limit must be a number from 1 to 10000, got '\(text)'")
+                throw Problem(status: 400, detail: "limit must be a number from 1 to 10000, got '\(text)'")
             }
             limit = value
         }
@@ -101,7 +104,7 @@ struct LocalHTTP {
         if let text = query["cursor"] {
             guard let value = Int(String(text)), value > 0 else {
                 throw Problem(
-                    title: "Bad Request", status: 400,
+                    status: 400,
                     detail: "cursor must be one the previous page's Link header handed out, got '\(text)'")
             }
             before = value
@@ -137,11 +140,11 @@ struct LocalHTTP {
     /// The one place command failures become HTTP statuses.
     static func problem(for error: CommandError) -> Problem {
         switch error {
-        case .unknownAction: Problem(title: "Not Found", status: 404, detail: error.description)
-        case .invalidPayload: Problem(title: "Bad Request", status: 400, detail: error.description)
-        case .notConnected, .notAccepted, .refused: Problem(title: "Conflict", status: 409, detail: error.description)
-        case .timeout: Problem(title: "Gateway Timeout", status: 504, detail: error.description)
-        case .stationError, .invalidResponse: Problem(title: "Bad Gateway", status: 502, detail: error.description)
+        case .unknownAction: Problem(status: 404, detail: error.description)
+        case .invalidPayload: Problem(status: 400, detail: error.description)
+        case .notConnected, .notAccepted, .refused: Problem(status: 409, detail: error.description)
+        case .timeout: Problem(status: 504, detail: error.description)
+        case .stationError, .invalidResponse: Problem(status: 502, detail: error.description)
         }
     }
 
@@ -154,7 +157,7 @@ struct LocalHTTP {
         do {
             try await central.approve(stationId: id, approval)
         } catch let refusal as ApprovalRefusal {
-            throw Problem(title: "Conflict", status: 409, detail: refusal.description)
+            throw Problem(status: 409, detail: refusal.description)
         }
         return try json(try await stations(only: id).first)
     }
@@ -186,45 +189,6 @@ struct LocalHTTP {
     }
 }
 
-/// Turns every error of a route into an `application/problem+json` answer, and logs and counts it.
-struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
-    let metrics: EdgeMetrics
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response
-    {
-        let problem: Problem
-        do {
-            return try await next(request, context)
-        } catch let error as Problem {
-            problem = error
-        } catch let error as HTTPError {
-            let status = Int(error.status.code)
-            problem = Problem(title: error.status.reasonPhrase, status: status, detail: error.body ?? error.status.reasonPhrase)
-        } catch {
-            problem = Problem(title: "Internal Server Error", status: 500, detail: "\(error)")
-        }
-        metrics.httpError(status: problem.status)
-        let metadata: Logger.Metadata = [
-            "method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(problem.status)",
-            "detail": "\(problem.detail)",
-        ]
-        // 502 and 504 are the station's doing; other 5xx are the edge's own failures.
-        if problem.status >= 500 && problem.status != 502 && problem.status != 504 {
-            context.logger.error("local HTTP request failed", metadata: metadata)
-        } else {
-            context.logger.warning("local HTTP request refused", metadata: metadata)
-        }
-        return Self.response(problem)
-    }
-
-    static func response(_ problem: Problem) -> Response {
-        let body = (try? JSONEncoder().encode(problem)) ?? Data()
-        var headers: HTTPFields = [.contentType: "application/problem+json"]
-        if problem.status == 401 { headers[.wwwAuthenticate] = "Bearer realm=\"gridside-edge\"" }
-        return Response(status: .init(code: problem.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
-    }
-}
-
 /// The local interface answers only requests addressed to it, and takes changes only as JSON and with its token
 /// (security review, finding 25): a web page the box's browser opens cannot use it, neither by DNS rebinding (a `Host`
 /// other than this interface's own) nor by a simple cross-site form post (which cannot send `application/json`), and
@@ -245,13 +209,13 @@ struct LocalOnly<Context: RequestContext>: RouterMiddleware {
         guard host.isEmpty || Self.loopback.contains(host) || host == listen || (anyAddress && Self.isIPLiteral(host))
         else {
             throw Problem(
-                title: "Misdirected Request", status: 421,
+                status: 421,
                 detail: "this interface answers requests to \(listenHost) only, not to '\(host)'")
         }
         // Every POST, with a body or not: a page can send one with no content type and no preflight.
         if request.method == .post, !(request.headers[.contentType]?.lowercased().hasPrefix("application/json") ?? false) {
             throw Problem(
-                title: "Unsupported Media Type", status: 415,
+                status: 415,
                 detail: "send POST requests as application/json (Content-Type), not \(request.headers[.contentType] ?? "none")")
         }
         let reads = request.method == .get || request.method == .head
@@ -263,7 +227,7 @@ struct LocalOnly<Context: RequestContext>: RouterMiddleware {
             }
             guard let offered, LocalHTTPToken.matches(offered, token) else {
                 throw Problem(
-                    title: "Unauthorized", status: 401,
+                    status: 401,
                     detail: offered == nil
                         ? "send the edge's token as Authorization: Bearer (http.token_file, by default http.token next to the store)"
                         : "the bearer token is not the one in the edge's http.token_file")

@@ -113,11 +113,3 @@ struct SiteStatusView: Codable {
     var meters: [MeterView]
     var loadManagement: LoadView?
 }
-
-/// An RFC 9457 problem document: every error the local HTTP interface returns.
-struct Problem: Codable, Error {
-    var type = "about:blank"
-    var title: String
-    var status: Int
-    var detail: String
-}

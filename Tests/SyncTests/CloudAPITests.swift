@@ -9,6 +9,7 @@ import HummingbirdTesting
 import Logging
 import MQTT
 import Metrics
+import ServerSupport
 import SyncContract
 import Testing
 
@@ -127,7 +128,7 @@ import Testing
             needs: .admin, allowed: [404]),
     ]
 
-    private func makeApp() async throws -> (some ApplicationProtocol, [Role: String]) {
+    func makeApp() async throws -> (some ApplicationProtocol, [Role: String]) {
         let store = try SQLiteRepository(path: directory.file("cloud.sqlite"))
         _ = try await store.addSite(id: "s1", name: "Site 1", at: Date())
         let start = SessionStarted(
@@ -154,7 +155,7 @@ import Testing
 
     /// The API over `store`, with an MQTT client never started: commands find the broker unavailable, which is all
     /// these tests need.
-    private static func api(_ store: SQLiteRepository) -> CloudAPI {
+    static func api(_ store: SQLiteRepository) -> CloudAPI {
         let client = MQTTClient(
             configuration: MQTTConfiguration(broker: MQTTBroker(host: "127.0.0.1", port: 1, tls: false), clientId: "test"),
             logger: Logger(label: "test"))
@@ -190,7 +191,7 @@ import Testing
     }
 
     /// A store with site s1 and its connected station CP1.
-    private func storeWithStation() async throws -> SQLiteRepository {
+    func storeWithStation() async throws -> SQLiteRepository {
         let store = try SQLiteRepository(path: directory.file("cloud.sqlite"))
         _ = try await store.addSite(id: "s1", name: "Site 1", at: Date())
         _ = try await store.apply(
@@ -203,7 +204,7 @@ import Testing
     }
 
     /// A token of a user of client organization `organization` with `role`.
-    private static func organizationToken(
+    static func organizationToken(
         _ store: SQLiteRepository, user: String, role: Role, organization: String
     ) async throws -> String {
         try await store.addUser(
@@ -437,120 +438,6 @@ import Testing
                 }
                 let served = Set(Self.routes.map { "\($0.method.rawValue) \($0.documented)" })
                 #expect(documented == served)
-            }
-        }
-    }
-
-    @Test func accessIsManagedByTheFleetsAdministratorsAndOneAlwaysRemains() async throws {
-        let store = try SQLiteRepository(path: directory.file("access.sqlite"))
-        _ = try await store.addSite(id: "s1", name: "Site 1", at: Date())
-        let admin = APIIdentity(tokenId: "t", name: "ada", role: .admin, user: "ada")
-        func problem(_ status: Int, _ text: String, _ body: () async throws -> Void) async {
-            do {
-                try await body()
-                Issue.record("expected \(status) naming '\(text)'")
-            } catch let error as Problem {
-                #expect(error.status == status && error.detail.contains(text), "\(error.detail)")
-            } catch {
-                Issue.record("\(error)")
-            }
-        }
-        _ = try await Users.add(
-            UserInput(id: "ada", name: "Ada", role: "admin", organization: nil, language: nil, password: "a long password"),
-            by: nil, repository: store, cost: 4)
-        for (input, status, text) in [
-            (
-                UserInput(id: "bad id", name: nil, role: "viewer", organization: nil, language: nil, password: "a long password"),
-                400, "login name"
-            ),
-            (
-                UserInput(id: "x", name: nil, role: "owner", organization: nil, language: nil, password: "a long password"), 400,
-                "role"
-            ),
-            (
-                UserInput(id: "x", name: nil, role: "partner", organization: nil, language: nil, password: "a long password"),
-                400, "organization"
-            ),
-            (
-                UserInput(id: "x", name: nil, role: "viewer", organization: nil, language: "it", password: "a long password"),
-                400, "language"
-            ),
-            (
-                UserInput(id: "x", name: nil, role: "viewer", organization: nil, language: nil, password: "short"), 400,
-                "10 characters"
-            ),
-            (
-                UserInput(id: "x", name: nil, role: "partner", organization: "nope", language: nil, password: "a long password"),
-                404, "nope"
-            ),
-            (
-                UserInput(id: "ada", name: nil, role: "viewer", organization: nil, language: nil, password: "a long password"),
-                409, "ada"
-            ),
-        ] {
-            await problem(status, text) { _ = try await Users.add(input, by: admin, repository: store, cost: 4) }
-        }
-        // The last administrator can be neither demoted nor removed.
-        await problem(409, "last administrator") {
-            _ = try await Users.change(id: "ada", UserChange(role: "viewer"), by: admin, repository: store, cost: 4)
-        }
-        await problem(409, "last administrator") { try await Users.delete(id: "ada", by: admin, repository: store) }
-        // Organizations: grants checked, replaced whole; one with users stays.
-        await problem(404, "station 'NOPE'") {
-            _ = try await Users.saveOrganization(
-                id: "acme", OrganizationInput(name: "ACME", stations: ["NOPE"]), by: admin, repository: store)
-        }
-        #expect(try await store.organization(id: "acme") == nil, "nothing saved of a refused organization")
-        let acme = try await Users.saveOrganization(
-            id: "acme", OrganizationInput(name: "ACME", sites: ["s1"]), by: admin, repository: store)
-        #expect(acme.sites == ["s1"] && acme.stations.isEmpty)
-        let paula = try await Users.add(
-            UserInput(
-                id: "paula", name: "Paula", role: "partner", organization: "acme", language: "de", password: "a long password"),
-            by: admin, repository: store, cost: 4)
-        #expect(paula.organization == "acme" && paula.language == "de")
-        await problem(409, "1 user") { try await Users.deleteOrganization(id: "acme", by: admin, repository: store) }
-        // An administrator of a client organization manages nothing.
-        let organizationAdmin = APIIdentity(tokenId: "t", name: "x", role: .admin, user: "x", organization: "acme")
-        await problem(403, "fleet's own administrators") {
-            try await Users.delete(id: "paula", by: organizationAdmin, repository: store)
-        }
-        // A new password signs the user's browsers out and lifts a lock.
-        try await store.addWebSession(
-            WebSessionRecord(idHash: "h", user: "paula", csrf: "c", createdAt: Date(), expiresAt: Date().addingTimeInterval(60)))
-        try await store.recordLogin(user: "paula", succeeded: false, lockUntil: Date().addingTimeInterval(900))
-        let changed = try await Users.change(
-            id: "paula", UserChange(password: "another long one"), by: admin, repository: store, cost: 4)
-        #expect(changed.lockedUntil == nil)
-        #expect(try await store.webSession(idHash: "h") == nil)
-        // Staff again: an empty organization.
-        #expect(
-            try await Users.change(
-                id: "paula", UserChange(role: "viewer", organization: ""), by: admin, repository: store, cost: 4
-            ).organization == nil)
-        try await Users.delete(id: "paula", by: admin, repository: store)
-        try await Users.deleteOrganization(id: "acme", by: admin, repository: store)
-        #expect(try await store.users().map(\.id) == ["ada"])
-    }
-
-    @Test func tokensAreCheckedAgainstTheirHash() async throws {
-        let (record, token) = APITokens.create(name: "x", role: .viewer, at: Date())
-        #expect(!record.secretHash.contains(String(token.split(separator: "_").last!)), "only the hash is stored")
-        #expect(token.hasPrefix("gst_\(record.id)_"))
-        let (app, tokens) = try await makeApp()
-        let good = tokens[.viewer]!
-        // The same id with one character of the secret changed: the record is found, the hash does not match.
-        let forged = String(good.dropLast()) + (good.last == "A" ? "B" : "A")
-        try await app.test(.router) { client in
-            try await client.execute(
-                uri: "/api/v1/sites", method: .get, headers: [.authorization: "Bearer \(good)"]
-            ) { response in
-                #expect(response.status == .ok)
-            }
-            try await client.execute(
-                uri: "/api/v1/sites", method: .get, headers: [.authorization: "Bearer \(forged)"]
-            ) { response in
-                #expect(response.status == .unauthorized)
             }
         }
     }

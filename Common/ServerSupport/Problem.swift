@@ -1,7 +1,7 @@
 public import Foundation
-public import Hummingbird
 
-/// An RFC 9457 problem: how every error of the API answers (`application/problem+json`).
+/// An RFC 9457 problem: how every error of the cloud's API and the edge's local interface answers
+/// (`application/problem+json`), and what use cases throw to say what was wrong and which status that is.
 public struct Problem: Error, Codable, Sendable, Equatable {
     public var type = "about:blank"
     public var title: String
@@ -23,7 +23,7 @@ public struct Problem: Error, Codable, Sendable, Equatable {
 }
 
 extension Problem {
-    static let titles = [
+    public static let titles = [
         400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
         409: "Conflict", 413: "Content Too Large", 416: "Range Not Satisfiable", 429: "Too Many Requests",
         500: "Internal Server Error", 502: "Bad Gateway",
