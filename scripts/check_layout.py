@@ -21,7 +21,6 @@ SOURCES = ["Common", "Edge", "Cloud", "Tests"]
 
 # What breaks a rule today: (rule, where) -> size when listed. Issue 14 removes these.
 KNOWN = {
-    ("file", "Tests/SyncTests/DashboardTests.swift"): 859,
     ("function", "Cloud/App/CloudApp.swift:makeServiceGroup"): 102,
     ("function", "Cloud/App/CloudConfiguration.swift:cloudConfiguration"): 96,
     ("function", "Cloud/Store/SQLiteDashboard.swift:siteSummaries"): 100,
