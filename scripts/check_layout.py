@@ -21,11 +21,9 @@ SOURCES = ["Common", "Edge", "Cloud", "Tests"]
 
 # What breaks a rule today: (rule, where) -> size when listed. Issue 14 removes these.
 KNOWN = {
-    ("function", "Cloud/App/CloudApp.swift:makeServiceGroup"): 102,
     ("function", "Cloud/App/CloudConfiguration.swift:cloudConfiguration"): 96,
     ("function", "Cloud/Store/SQLiteDashboard.swift:siteSummaries"): 100,
     ("function", "Cloud/Store/SQLiteIngest.swift:apply"): 212,
-    ("function", "Cloud/Web/Dashboard.swift:addRoutes"): 94,
     ("function", "Edge/Simulator/CentralSystemCalls.swift:respond"): 191,
     ("function", "Tests/OCPPTests/OCPP16Samples.swift:core"): 147,
     ("function", "Tests/SyncTests/CloudAPIAccessTests.swift:accessIsManagedByTheFleetsAdministratorsAndOneAlwaysRemains"): 91,

@@ -74,29 +74,7 @@ public struct CloudApp: Sendable {
         let rollout = FirmwareRollout(
             repository: repository, relay: relay, commandTimeout: configuration.commandTimeout, logger: logger)
 
-        let directory = URL(fileURLWithPath: configuration.storePath).deletingLastPathComponent().path
-        let certificate: String
-        let key: String
-        if let configured = configuration.http.certificate, let configuredKey = configuration.http.key {
-            (certificate, key) = (configured, configuredKey)
-        } else {
-            let replaced: Bool
-            (certificate, key, replaced) = try SelfSignedCertificate.ensure(
-                in: directory, hostName: ProcessInfo.processInfo.hostName)
-            logger.notice("HTTPS uses a self-signed certificate", metadata: ["certificate": "\(certificate)"])
-            if replaced {
-                logger.warning(
-                    """
-                    the self-signed certificate could vouch for any name, so its key and certificate were replaced \
-                    (the old ones are kept as *.replaced): give clients that trusted it the new certificate
-                    """, metadata: ["certificate": "\(certificate)"])
-            }
-        }
-        let chain = try NIOSSLCertificate.fromPEMFile(certificate).map { NIOSSLCertificateSource.certificate($0) }
-        var tls = TLSConfiguration.makeServerConfiguration(
-            certificateChain: chain, privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
-        tls.shutdownTimeout = .seconds(1)
-        tls.minimumTLSVersion = .tlsv12
+        let tls = try serverTLS()
         let http = configuration.http
         let logger = self.logger
         let refusedConnections = Counter(label: "http_connections_refused_total", factory: factory)
@@ -146,6 +124,35 @@ public struct CloudApp: Sendable {
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
+    }
+
+    /// HTTPS: the configured certificate and key, or a self-signed pair made on first start (replaced when an old
+    /// one could vouch for any name); TLS 1.2 or later.
+    private func serverTLS() throws -> TLSConfiguration {
+        let directory = URL(fileURLWithPath: configuration.storePath).deletingLastPathComponent().path
+        let certificate: String
+        let key: String
+        if let configured = configuration.http.certificate, let configuredKey = configuration.http.key {
+            (certificate, key) = (configured, configuredKey)
+        } else {
+            let replaced: Bool
+            (certificate, key, replaced) = try SelfSignedCertificate.ensure(
+                in: directory, hostName: ProcessInfo.processInfo.hostName)
+            logger.notice("HTTPS uses a self-signed certificate", metadata: ["certificate": "\(certificate)"])
+            if replaced {
+                logger.warning(
+                    """
+                    the self-signed certificate could vouch for any name, so its key and certificate were replaced \
+                    (the old ones are kept as *.replaced): give clients that trusted it the new certificate
+                    """, metadata: ["certificate": "\(certificate)"])
+            }
+        }
+        let chain = try NIOSSLCertificate.fromPEMFile(certificate).map { NIOSSLCertificateSource.certificate($0) }
+        var tls = TLSConfiguration.makeServerConfiguration(
+            certificateChain: chain, privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
+        tls.shutdownTimeout = .seconds(1)
+        tls.minimumTLSVersion = .tlsv12
+        return tls
     }
 }
 

@@ -69,6 +69,13 @@ public struct Dashboard: Sendable {
         let web = router.group()
             .add(middleware: WebSessionMiddleware(repository: repository, logger: logger, refusals: refusals))
             .add(middleware: WebErrorMiddleware(dashboard: self))
+        addSignInRoutes(to: web)
+        addSiteAndStationRoutes(to: web)
+        addFleetRoutes(to: web)
+    }
+
+    /// Signing in and out, and the language.
+    private func addSignInRoutes(to web: RouterGroup<APIRequestContext>) {
         web.get("/login") { request, context in
             let query = Query(request)
             return page(
@@ -94,6 +101,10 @@ public struct Dashboard: Sendable {
             headers.append(HTTPField(name: .setCookie, value: Self.languageCookie(language)))
             return Response(status: .seeOther, headers: headers)
         }
+    }
+
+    /// The home page, the live stream, sites and their stations.
+    private func addSiteAndStationRoutes(to web: RouterGroup<APIRequestContext>) {
         web.get("/") { request, context in try await home(request, context: context) }
         web.get("/live/summary") { _, context in
             let identity = try context.require(.read)
@@ -115,6 +126,10 @@ public struct Dashboard: Sendable {
         web.post("\(station)/approval") { request, context in try await changeApproval(request, context: context) }
         web.get("/sites/:site/load-management") { request, context in try await loadSettingsPage(request, context: context) }
         web.post("/sites/:site/load-management") { request, context in try await changeLoadSettings(request, context: context) }
+    }
+
+    /// Groups, vehicles, access, firmware, sessions and events.
+    private func addFleetRoutes(to web: RouterGroup<APIRequestContext>) {
         web.get("/groups") { request, context in try await groupsPage(request, context: context) }
         web.post("/groups") { request, context in try await saveGroup(request, context: context) }
         web.get("/groups/:group") { request, context in try await groupPage(request, context: context) }
