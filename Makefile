@@ -24,7 +24,7 @@ deps:
 
 ## make lint: the format (.swift-format, strict) and the layout rules (scripts/check_layout.py).
 lint:
-	swift format lint --strict --recursive --configuration .swift-format Common Edge Cloud Tests Package.swift
+	swift format lint --strict --recursive --configuration .swift-format Common Edge Cloud Tools Tests Package.swift
 	python3 scripts/check_layout.py
 
 build:

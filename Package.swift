@@ -8,7 +8,7 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
-/// The dashboard's resource files (Cloud/Web/Resources), each embedded in the binary as `PackageResources.<file>`.
+/// The dashboard's resource files (Cloud/CloudWeb/Resources), each embedded in the binary as `PackageResources.<file>`.
 let dashboardResources =
     ["dashboard.css", "dashboard.js", "strings/en.json", "strings/de.json", "strings/fr.json"].map { "Resources/\($0)" }
     + [
@@ -108,7 +108,7 @@ let package = Package(
                 "SiteModel", "Meters", "MQTT", "ConfigReading",
                 .product(name: "Yams", package: "Yams"),
             ],
-            path: "Edge/Config",
+            path: "Edge/EdgeConfig",
             swiftSettings: swiftSettings
         ),
         .target(
@@ -144,7 +144,7 @@ let package = Package(
                 "SiteModel", "SyncContract",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
-            path: "Edge/Store",
+            path: "Edge/EdgeStore",
             swiftSettings: swiftSettings
         ),
         .target(
@@ -178,7 +178,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            path: "Edge/Sync",
+            path: "Edge/EdgeSync",
             swiftSettings: swiftSettings
         ),
         .target(
@@ -204,7 +204,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
-            path: "Edge/Server",
+            path: "Edge/EdgeServer",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -216,7 +216,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            path: "Edge/Daemon",
+            path: "Edge/gridside-edge",
             swiftSettings: swiftSettings
         ),
         .target(
@@ -231,7 +231,7 @@ let package = Package(
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            path: "Edge/Simulator",
+            path: "Edge/ChargerSimulator",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -241,7 +241,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            path: "Edge/SimulatorCLI",
+            path: "Tools/gridside-sim",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -253,7 +253,7 @@ let package = Package(
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            path: "Edge/Bench",
+            path: "Tools/gridside-bench",
             swiftSettings: swiftSettings
         ),
 
@@ -264,7 +264,7 @@ let package = Package(
                 "SyncContract", "SiteModel",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
-            path: "Cloud/Store",
+            path: "Cloud/CloudStore",
             swiftSettings: swiftSettings
         ),
         .target(
@@ -275,7 +275,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            path: "Cloud/Ingest",
+            path: "Cloud/CloudIngest",
             swiftSettings: swiftSettings
         ),
         .target(
@@ -288,7 +288,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            path: "Cloud/Core",
+            path: "Cloud/CloudCore",
             swiftSettings: swiftSettings
         ),
         .target(
@@ -304,7 +304,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
-            path: "Cloud/API",
+            path: "Cloud/CloudAPI",
             // The OpenAPI document, the API's one description, compiled into the binary.
             resources: [.embedInCode("Resources/openapi.json")],
             swiftSettings: swiftSettings
@@ -319,7 +319,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            path: "Cloud/Firmware",
+            path: "Cloud/CloudFirmware",
             swiftSettings: swiftSettings
         ),
         .target(
@@ -337,7 +337,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            path: "Cloud/Web",
+            path: "Cloud/CloudWeb",
             // Templates, stylesheet, script and the three languages' strings, compiled into the binary.
             resources: dashboardResources.map { .embedInCode($0) },
             swiftSettings: swiftSettings
@@ -361,7 +361,7 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
             ],
-            path: "Cloud/App",
+            path: "Cloud/CloudApp",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -372,7 +372,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            path: "Cloud/Daemon",
+            path: "Cloud/gridside-cloud",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -382,7 +382,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            path: "Cloud/Bench",
+            path: "Tools/gridside-cloud-bench",
             swiftSettings: swiftSettings
         ),
 

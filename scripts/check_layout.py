@@ -17,14 +17,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 MAX_FILE_LINES = 500
 MAX_FUNCTION_LINES = 80
-SOURCES = ["Common", "Edge", "Cloud", "Tests"]
+SOURCES = ["Common", "Edge", "Cloud", "Tools", "Tests"]
 
 # What breaks a rule today: (rule, where) -> size when listed. Issue 14 removes these.
 KNOWN = {
-    ("function", "Cloud/App/CloudConfiguration.swift:cloudConfiguration"): 96,
-    ("function", "Cloud/Store/SQLiteDashboard.swift:siteSummaries"): 100,
-    ("function", "Cloud/Store/SQLiteIngest.swift:apply"): 212,
-    ("function", "Edge/Simulator/CentralSystemCalls.swift:respond"): 191,
+    ("function", "Cloud/CloudApp/CloudConfiguration.swift:cloudConfiguration"): 96,
+    ("function", "Cloud/CloudStore/SQLiteDashboard.swift:siteSummaries"): 100,
+    ("function", "Cloud/CloudStore/SQLiteIngest.swift:apply"): 212,
+    ("function", "Edge/ChargerSimulator/CentralSystemCalls.swift:respond"): 191,
     ("function", "Tests/OCPPTests/OCPP16Samples.swift:core"): 147,
     ("function", "Tests/SyncTests/CloudAPIAccessTests.swift:accessIsManagedByTheFleetsAdministratorsAndOneAlwaysRemains"): 91,
     ("function", "Tests/SyncTests/DashboardTests.swift:anOrganizationGrantedAStationOrAGroupSeesThoseStationsOnly"): 121,
