@@ -14,14 +14,18 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     /// Whether a 500 shows the error's text; when not, the answer names a reference to the log line that has it (a
     /// server reachable from outside must not show SQLite messages or file paths).
     let showsInternalErrors: Bool
+    /// The level a refused request (a 4xx, a station's 502 or 504) is logged at.
+    let refusalLevel: Logger.Level
     let count: @Sendable (_ status: Int) -> Void
 
     public init(
-        service: String, realm: String, showsInternalErrors: Bool = false, count: @escaping @Sendable (Int) -> Void
+        service: String, realm: String, showsInternalErrors: Bool = false, refusalLevel: Logger.Level = .notice,
+        count: @escaping @Sendable (Int) -> Void
     ) {
         self.service = service
         self.realm = realm
         self.showsInternalErrors = showsInternalErrors
+        self.refusalLevel = refusalLevel
         self.count = count
     }
 
@@ -34,7 +38,9 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as Problem {
             problem = error
         } catch let error as HTTPError {
-            problem = Problem(status: Int(error.status.code), detail: error.body ?? error.status.reasonPhrase)
+            problem = Problem(
+                status: Int(error.status.code), detail: error.body ?? error.status.reasonPhrase,
+                title: Problem.titles[Int(error.status.code)] ?? error.status.reasonPhrase)
         } catch {
             if showsInternalErrors {
                 problem = Problem(status: 500, detail: "\(error)")
@@ -55,7 +61,7 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         if problem.status >= 500 && problem.status != 502 && problem.status != 504 {
             context.logger.error("\(service) failed", metadata: metadata)
         } else {
-            context.logger.notice("\(service) refused", metadata: metadata)
+            context.logger.log(level: refusalLevel, "\(service) refused", metadata: metadata)
         }
         return response(problem)
     }

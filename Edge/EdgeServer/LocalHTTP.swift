@@ -28,7 +28,7 @@ struct LocalHTTP {
         // In Hummingbird 2 a middleware applies to the routes added after it.
         router.middlewares.add(
             ProblemMiddleware(
-                service: "local HTTP request", realm: "gridside-edge", showsInternalErrors: true,
+                service: "local HTTP request", realm: "gridside-edge", showsInternalErrors: true, refusalLevel: .warning,
                 count: { [metrics = central.metrics] in metrics.httpError(status: $0) }))
         router.middlewares.add(LocalOnly(listenHost: central.configuration.http.host, token: token))
         router.get("/healthz") { _, _ in

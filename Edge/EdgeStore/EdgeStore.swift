@@ -13,7 +13,8 @@ public final class EdgeStore: Sendable {
     /// This store's epoch: random, made with the store, sent in every envelope (see ``UpEnvelope/epoch``).
     public let epoch: String
     /// One element after each committed batch (the newest only, when no one is listening): the cloud link sends the
-    /// outbox when it hears of a commit. One listener.
+    /// outbox when it hears of a commit. One listener for the store's life: an `AsyncStream` has one consumer, and
+    /// ends for good when the task iterating it is cancelled.
     public let commits: AsyncStream<Void>
 
     /// A clock before this is wrong (a board without a battery-backed clock that booted before NTP set the time):
