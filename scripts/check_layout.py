@@ -108,14 +108,15 @@ def main():
     for top in SOURCES:
         for path in sorted((ROOT / top).rglob("*.swift")):
             relative = str(path.relative_to(ROOT))
-            lines = path.read_text().splitlines()
+            text = path.read_text()
+            lines = text.splitlines()
             if len(lines) > MAX_FILE_LINES:
                 seen[("file", relative)] = len(lines)
             for name, length in long_functions(relative, lines):
                 key = ("function", f"{relative}:{name}")
                 seen[key] = max(seen.get(key, 0), length)
             owner = next((name for folder, name in folder_to_target if relative.startswith(folder + "/")), None)
-            imports = set(re.findall(r"^(?:@\w+\s+)?(?:public |internal |package )?import\s+(\w+)", path.read_text(), re.M))
+            imports = set(re.findall(r"^(?:@\w+\s+)?(?:public |internal |package )?import\s+(\w+)", text, re.M))
             if owner in edge and imports & cloud:
                 problems.append(f"{relative}: the edge imports a cloud target ({', '.join(sorted(imports & cloud))})")
             if owner in cloud and imports & edge:
@@ -124,7 +125,7 @@ def main():
                                 ("CloudCore", "CloudWeb")):
                 if owner == face and other in imports:
                     seen[("import", f"{face} -> {other}")] = 0
-            if owner in ("LoadControl", "EdgeSync") and (re.search(r"\bOCPP16\.", path.read_text()) or "OCPP" in imports):
+            if owner in ("LoadControl", "EdgeSync") and (re.search(r"\bOCPP16\.", text) or "OCPP" in imports):
                 seen[("ocpp16", relative)] = 0
     for key, size in sorted(seen.items()):
         rule, where = key

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import HTTPTypes
 
 /// An RFC 9457 problem: how every error of the cloud's API and the edge's local interface answers
@@ -25,7 +25,7 @@ public struct Problem: Error, Codable, Sendable, Equatable {
 }
 
 extension Problem {
-    public static let titles = [
+    static let titles = [
         400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
         409: "Conflict", 413: "Content Too Large", 415: "Unsupported Media Type", 416: "Range Not Satisfiable",
         421: "Misdirected Request", 429: "Too Many Requests",

@@ -1,5 +1,5 @@
 import Foundation
-public import HTTPTypes
+import HTTPTypes
 public import Hummingbird
 public import Logging
 import NIOCore
@@ -38,9 +38,7 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as Problem {
             problem = error
         } catch let error as HTTPError {
-            problem = Problem(
-                status: Int(error.status.code), detail: error.body ?? error.status.reasonPhrase,
-                title: Problem.titles[Int(error.status.code)] ?? error.status.reasonPhrase)
+            problem = Problem(status: Int(error.status.code), detail: error.body ?? error.status.reasonPhrase)
         } catch {
             if showsInternalErrors {
                 problem = Problem(status: 500, detail: "\(error)")

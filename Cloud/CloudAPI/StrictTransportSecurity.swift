@@ -1,17 +1,5 @@
-import CloudCore
-import Foundation
 import HTTPTypes
 import Hummingbird
-import Logging
-import NIOCore
-
-extension JSONEncoder {
-    static var sorted: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }
-}
 
 /// `Strict-Transport-Security` on every answer (the cloud serves HTTPS only): a browser that has been here once does not
 /// speak plain HTTP to it again for a year (security review, finding 24).
