@@ -50,7 +50,13 @@ let package = Package(
     targets: [
         // MARK: Common: shared by edge and cloud
         .target(
+            name: "WireJSON",
+            path: "Common/WireJSON",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "OCPP",
+            dependencies: ["WireJSON"],
             path: "Common/OCPP",
             swiftSettings: swiftSettings
         ),
@@ -67,7 +73,7 @@ let package = Package(
         ),
         .target(
             name: "SyncContract",
-            dependencies: ["OCPP", "SiteModel"],
+            dependencies: ["OCPP", "SiteModel", "WireJSON"],
             path: "Common/SyncContract",
             swiftSettings: swiftSettings
         ),
@@ -150,7 +156,7 @@ let package = Package(
         .target(
             name: "CentralSystem",
             dependencies: [
-                "OCPP", "SiteModel", "EdgeConfig", "EdgeStore",
+                "OCPP", "WireJSON", "SiteModel", "EdgeConfig", "EdgeStore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
@@ -247,7 +253,7 @@ let package = Package(
         .executableTarget(
             name: "gridside-bench",
             dependencies: [
-                "OCPP", "LoadManagement",
+                "OCPP", "WireJSON", "SyncContract", "LoadManagement",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
@@ -261,7 +267,7 @@ let package = Package(
         .target(
             name: "CloudStore",
             dependencies: [
-                "SyncContract", "SiteModel",
+                "SyncContract", "SiteModel", "WireJSON",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             path: "Cloud/CloudStore",
@@ -394,7 +400,7 @@ let package = Package(
         ),
         .testTarget(
             name: "OCPPTests",
-            dependencies: ["OCPP", "SeededRandom"],
+            dependencies: ["OCPP", "WireJSON", "SeededRandom"],
             path: "Tests/OCPPTests",
             swiftSettings: swiftSettings
         ),

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import SyncContract
+import WireJSON
 
 /// How each up message changes the cloud's state. Applied in any order, the result is the same: live values
 /// carry the seq that set them and only a higher seq replaces them, and a session's start, progress and stop
@@ -272,7 +273,7 @@ enum Ingest {
                 : "the site's edge store was replaced",
         ]
         detail["previousEpoch"] = previous
-        let json = String(decoding: try JSONEncoder.sorted.encode(detail), as: UTF8.self)
+        let json = String(decoding: try WireCoders.encoder(sortedKeys: true).encode(detail), as: UTF8.self)
         try db.execute(
             sql: """
                 INSERT INTO event (site_id, seq, at, station_id, connector_id, kind, severity, code, detail)
@@ -296,20 +297,12 @@ enum Ingest {
         _ db: Database, site: String, seq: Int64, at time: Date, station: String?, connector: Int? = nil, kind: String,
         severity: String, code: String?, detail: [String: String]
     ) throws {
-        let json = String(decoding: try JSONEncoder.sorted.encode(detail), as: UTF8.self)
+        let json = String(decoding: try WireCoders.encoder(sortedKeys: true).encode(detail), as: UTF8.self)
         try db.cachedStatement(
             sql: """
                 INSERT INTO event (site_id, seq, at, station_id, connector_id, kind, severity, code, detail)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
                 """
         ).execute(arguments: [site, seq, time.milliseconds, station, connector, kind, severity, code, json])
-    }
-}
-
-extension JSONEncoder {
-    static var sorted: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import OCPP
+import WireJSON
 
 // The cloud reads tens of thousands of envelopes a second, nearly all `session.update`s as the edge writes them.
 // Their usual shape is read straight from the bytes; anything else (another type, an escaped string, an unknown

@@ -1,43 +1,27 @@
 public import Foundation
-import OCPP
+import WireJSON
 
 /// The JSON coding both sides use: keys as written in the types, dates as ISO 8601 UTC with milliseconds.
 public enum SyncJSON {
     public static func encoder() -> JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(format(date))
-        }
-        return encoder
+        WireCoders.encoder(sortedKeys: true)
     }
 
     public static func decoder() -> JSONDecoder {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .custom { decoder in
-            let container = try decoder.singleValueContainer()
-            let text = try container.decode(String.self)
-            guard let date = parse(text) else {
-                throw DecodingError.dataCorruptedError(
-                    in: container, debugDescription: "'\(text)' is not an ISO 8601 date-time such as 2026-11-25T10:00:00.000Z")
-            }
-            return date
-        }
-        return decoder
+        WireCoders.decoder(dates: parse, expected: "an ISO 8601 date-time such as 2026-11-25T10:00:00.000Z")
     }
 
     /// `2026-11-25T10:00:00.123Z`: rounded to the millisecond, so that what `parse` reads back writes the same
     /// again (the format style truncated, and a date read back could lose a millisecond each round trip).
     public static func format(_ date: Date) -> String {
-        OCPPDateTime.format(date)
+        RFC3339.format(date)
     }
 
     /// Reads an ISO 8601 date-time with or without fractional seconds; a time zone is required.
     public static func parse(_ text: String) -> Date? {
         // What `format` writes (UTC, `Z`) takes the hand-written RFC 3339 reader: the format style costs several
         // microseconds a date, and ingest reads two per message.
-        if text.utf8.last == UInt8(ascii: "Z"), let date = OCPPDateTime.parse(text) { return date }
+        if text.utf8.last == UInt8(ascii: "Z"), let date = RFC3339.parse(text) { return date }
         return (try? withMilliseconds.parse(text)) ?? (try? Date.ISO8601FormatStyle(timeZone: .gmt).parse(text))
     }
 

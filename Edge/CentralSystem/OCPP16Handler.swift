@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import OCPP
 import SiteModel
+import WireJSON
 
 /// Answers the CALLs an OCPP 1.6 station sends, recording what they report before answering.
 struct OCPP16Handler: Sendable {
@@ -71,7 +72,7 @@ struct OCPP16Handler: Sendable {
             }
         case OCPP16.SecurityEventNotificationRequest.action:
             return try await run(call) { (request: OCPP16.SecurityEventNotificationRequest) in
-                var detail = ["type": request.type.value, "time": OCPPDateTime.format(request.timestamp)]
+                var detail = ["type": request.type.value, "time": RFC3339.format(request.timestamp)]
                 detail["techInfo"] = request.techInfo?.value
                 session.logger.notice("security event from the station", metadata: ["type": "\(request.type.value)"])
                 try await record(session, kind: "security_event", detail)
@@ -341,7 +342,7 @@ struct OCPP16Handler: Sendable {
         guard time.timeIntervalSince(edgeTime) > Self.clockTolerance else { return time }
         session.logger.warning(
             "station clock is ahead of the edge's; using the edge's time",
-            metadata: ["station_time": "\(OCPPDateTime.format(time))", "edge_time": "\(OCPPDateTime.format(edgeTime))"])
+            metadata: ["station_time": "\(RFC3339.format(time))", "edge_time": "\(RFC3339.format(edgeTime))"])
         return edgeTime
     }
 

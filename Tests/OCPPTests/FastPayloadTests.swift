@@ -1,6 +1,7 @@
 import Foundation
 import SeededRandom
 import Testing
+import WireJSON
 
 @testable import OCPP
 

@@ -1,6 +1,7 @@
 import Foundation
 import OCPP
 import Testing
+import WireJSON
 
 @Suite struct PayloadCodingTests {
     let coder = PayloadCoder()
@@ -67,26 +68,26 @@ import Testing
     }
 }
 
-@Suite struct OCPPDateTimeTests {
+@Suite struct RFC3339Tests {
     @Test func parsesWhatChargersSend() throws {
         let reference = Date(timeIntervalSince1970: 1_764_057_600)  // 2025-11-25T08:00:00Z
-        #expect(OCPPDateTime.parse("2025-11-25T08:00:00Z") == reference)
-        #expect(OCPPDateTime.parse("2025-11-25T08:00:00.000Z") == reference)
-        #expect(OCPPDateTime.parse("2025-11-25T09:30:00+01:30") == reference)
-        #expect(OCPPDateTime.parse("2025-11-25T08:00:00") == reference)
-        #expect(abs(OCPPDateTime.parse("2025-11-25T08:00:00.123456Z")!.timeIntervalSince(reference) - 0.123456) < 1e-6)
-        #expect(OCPPDateTime.parse("2025-13-25T08:00:00Z") == nil)
-        #expect(OCPPDateTime.parse("2026-02-31T08:00:00Z") == nil)
-        #expect(OCPPDateTime.parse("2026-04-31T08:00:00Z") == nil)
-        #expect(OCPPDateTime.parse("2024-02-29T08:00:00Z") != nil)
-        #expect(OCPPDateTime.parse("2100-02-29T08:00:00Z") == nil)
-        #expect(OCPPDateTime.parse("2025-11-25 garbage") == nil)
-        #expect(OCPPDateTime.parse("") == nil)
+        #expect(RFC3339.parse("2025-11-25T08:00:00Z") == reference)
+        #expect(RFC3339.parse("2025-11-25T08:00:00.000Z") == reference)
+        #expect(RFC3339.parse("2025-11-25T09:30:00+01:30") == reference)
+        #expect(RFC3339.parse("2025-11-25T08:00:00") == reference)
+        #expect(abs(RFC3339.parse("2025-11-25T08:00:00.123456Z")!.timeIntervalSince(reference) - 0.123456) < 1e-6)
+        #expect(RFC3339.parse("2025-13-25T08:00:00Z") == nil)
+        #expect(RFC3339.parse("2026-02-31T08:00:00Z") == nil)
+        #expect(RFC3339.parse("2026-04-31T08:00:00Z") == nil)
+        #expect(RFC3339.parse("2024-02-29T08:00:00Z") != nil)
+        #expect(RFC3339.parse("2100-02-29T08:00:00Z") == nil)
+        #expect(RFC3339.parse("2025-11-25 garbage") == nil)
+        #expect(RFC3339.parse("") == nil)
     }
 
     @Test func formatsUTCWithMilliseconds() {
-        #expect(OCPPDateTime.format(Date(timeIntervalSince1970: 1_764_057_600.25)) == "2025-11-25T08:00:00.250Z")
-        #expect(OCPPDateTime.format(Date(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00.000Z")
-        #expect(OCPPDateTime.format(Date(timeIntervalSince1970: -1)) == "1969-12-31T23:59:59.000Z")
+        #expect(RFC3339.format(Date(timeIntervalSince1970: 1_764_057_600.25)) == "2025-11-25T08:00:00.250Z")
+        #expect(RFC3339.format(Date(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00.000Z")
+        #expect(RFC3339.format(Date(timeIntervalSince1970: -1)) == "1969-12-31T23:59:59.000Z")
     }
 }

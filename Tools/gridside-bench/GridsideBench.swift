@@ -12,7 +12,7 @@ struct GridsideBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gridside-bench",
         abstract: "Gridside edge benchmarks.",
-        subcommands: [OCPPLoad.self, AllocationBench.self],
+        subcommands: [OCPPLoad.self, AllocationBench.self, JSONBench.self],
         defaultSubcommand: OCPPLoad.self)
 }
 

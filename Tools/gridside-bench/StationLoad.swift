@@ -5,6 +5,7 @@ import NIOHTTP1
 import NIOPosix
 import NIOWebSocket
 import OCPP
+import WireJSON
 
 /// One benchmark station: connects, boots, starts a transaction, then sends MeterValues until the end,
 /// recording the latency of every round trip inside the measured window.
@@ -357,7 +358,7 @@ private final class StationDriver: ChannelInboundHandler {
     private func now() -> String {
         let date = Date()
         let second = Int(date.timeIntervalSince1970)
-        if second != timestamp.second { timestamp = (second, OCPPDateTime.format(date)) }
+        if second != timestamp.second { timestamp = (second, RFC3339.format(date)) }
         return timestamp.text
     }
 

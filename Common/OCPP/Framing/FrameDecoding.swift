@@ -1,3 +1,5 @@
+import WireJSON
+
 extension OCPPFrame {
     /// Decodes one frame, or throws what was wrong with it: its shape, its message type, its unique id.
     ///
@@ -5,12 +7,12 @@ extension OCPPFrame {
     public static func decode(_ bytes: [UInt8]) throws(FrameDecodingError) -> OCPPFrame {
         let elements: [Range<Int>]
         do {
-            elements = try bytes.withUnsafeBufferPointer { buffer throws(OCPPError) in
+            elements = try bytes.withUnsafeBufferPointer { buffer throws(JSONScanError) in
                 var scanner = JSONScanner(bytes: buffer)
                 return try scanner.scanTopLevelArray()
             }
         } catch {
-            throw FrameDecodingError(uniqueId: nil, messageTypeId: nil, error: error)
+            throw FrameDecodingError(uniqueId: nil, messageTypeId: nil, error: OCPPError(.formationViolation, error.message))
         }
         let element = { (index: Int) in ArraySlice(bytes[elements[index]]) }
 

@@ -41,12 +41,6 @@ extension OCPP16 {
             self.timestamp = timestamp
             self.sampledValue = sampledValue
         }
-
-        public init(from decoder: any Decoder) throws {
-            let container = try decoder.container(keyedBy: CodingKeys.self)
-            timestamp = try container.decodeDateTime(forKey: .timestamp)
-            sampledValue = try container.decode([SampledValue].self, forKey: .sampledValue)
-        }
     }
 
     /// A single reading of a meter or sensor; the optional fields say what was measured and how.
@@ -77,18 +71,6 @@ extension OCPP16 {
             self.phase = phase
             self.location = location
             self.unit = unit
-        }
-
-        // Hand-written for speed (see FastDecoding.swift): chargers send many of these every second.
-        public init(from decoder: any Decoder) throws {
-            let container = try decoder.container(keyedBy: CodingKeys.self)
-            value = try container.decode(String.self, forKey: .value)
-            context = try container.decodeEnumIfPresent(ReadingContext.self, forKey: .context)
-            format = try container.decodeEnumIfPresent(ValueFormat.self, forKey: .format)
-            measurand = try container.decodeEnumIfPresent(Measurand.self, forKey: .measurand)
-            phase = try container.decodeEnumIfPresent(Phase.self, forKey: .phase)
-            location = try container.decodeEnumIfPresent(Location.self, forKey: .location)
-            unit = try container.decodeEnumIfPresent(UnitOfMeasure.self, forKey: .unit)
         }
     }
 

@@ -1,22 +1,31 @@
-import Foundation
+public import Foundation
 
-/// Finds the extent of JSON values without building them: enough to split an OCPP-J frame into its elements
-/// and keep the payload as bytes. The payload's own validity is checked later, when it is decoded.
-struct JSONScanner {
+/// What is wrong with the JSON a ``JSONScanner`` was given, in words fit for the sender.
+public struct JSONScanError: Error, Equatable, Sendable {
+    public let message: String
+
+    init(_ message: String) {
+        self.message = message
+    }
+}
+
+/// Finds the extent of JSON values without building them: enough to split a frame (an OCPP-J message) into its
+/// elements and keep each as bytes. The elements' own validity is checked later, when they are decoded.
+public struct JSONScanner {
     let bytes: UnsafeBufferPointer<UInt8>
     var index = 0
     /// Deeper nesting than any OCPP payload needs is refused, so a hostile frame cannot exhaust anything.
     static let maxDepth = 64
 
-    init(bytes: UnsafeBufferPointer<UInt8>) {
+    public init(bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
     }
 
     /// The ranges of the elements of the one top-level array the input must be.
-    mutating func scanTopLevelArray() throws(OCPPError) -> [Range<Int>] {
+    public mutating func scanTopLevelArray() throws(JSONScanError) -> [Range<Int>] {
         skipWhitespace()
         guard index < bytes.count, bytes[index] == UInt8(ascii: "[") else {
-            throw OCPPError(.formationViolation, "frame is not a JSON array")
+            throw JSONScanError("frame is not a JSON array")
         }
         index += 1
         var elements: [Range<Int>] = []
@@ -28,17 +37,17 @@ struct JSONScanner {
                 skipWhitespace()
                 elements.append(try scanValue(depth: 1))
                 skipWhitespace()
-                guard index < bytes.count else { throw OCPPError(.formationViolation, "frame ends inside the array") }
+                guard index < bytes.count else { throw JSONScanError("frame ends inside the array") }
                 let c = bytes[index]
                 index += 1
                 if c == UInt8(ascii: "]") { break }
                 guard c == UInt8(ascii: ",") else {
-                    throw OCPPError(.formationViolation, "expected ',' or ']' at byte \(index - 1)")
+                    throw JSONScanError("expected ',' or ']' at byte \(index - 1)")
                 }
             }
         }
         skipWhitespace()
-        guard index == bytes.count else { throw OCPPError(.formationViolation, "unexpected bytes after the frame's array") }
+        guard index == bytes.count else { throw JSONScanError("unexpected bytes after the frame's array") }
         return elements
     }
 
@@ -51,8 +60,8 @@ struct JSONScanner {
         }
     }
 
-    private mutating func scanValue(depth: Int) throws(OCPPError) -> Range<Int> {
-        guard index < bytes.count else { throw OCPPError(.formationViolation, "frame ends where a value was expected") }
+    private mutating func scanValue(depth: Int) throws(JSONScanError) -> Range<Int> {
+        guard index < bytes.count else { throw JSONScanError("frame ends where a value was expected") }
         let start = index
         switch bytes[index] {
         case UInt8(ascii: "\""):
@@ -62,13 +71,13 @@ struct JSONScanner {
         default:
             while index < bytes.count, Self.isLiteralByte(bytes[index]) { index += 1 }
             guard index > start else {
-                throw OCPPError(.formationViolation, "unexpected character at byte \(start)")
+                throw JSONScanError("unexpected character at byte \(start)")
             }
         }
         return start..<index
     }
 
-    private mutating func scanString() throws(OCPPError) {
+    private mutating func scanString() throws(JSONScanError) {
         index += 1
         while index < bytes.count {
             let c = bytes[index]
@@ -76,13 +85,13 @@ struct JSONScanner {
                 index += 1
                 return
             }
-            if c < 0x20 { throw OCPPError(.formationViolation, "control character inside a string at byte \(index)") }
+            if c < 0x20 { throw JSONScanError("control character inside a string at byte \(index)") }
             index += c == UInt8(ascii: "\\") ? 2 : 1
         }
-        throw OCPPError(.formationViolation, "unterminated string")
+        throw JSONScanError("unterminated string")
     }
 
-    private mutating func scanContainer(depth: Int) throws(OCPPError) {
+    private mutating func scanContainer(depth: Int) throws(JSONScanError) {
         var closers: [UInt8] = []
         while index < bytes.count {
             let c = bytes[index]
@@ -93,10 +102,10 @@ struct JSONScanner {
             case UInt8(ascii: "{"), UInt8(ascii: "["):
                 closers.append(c == UInt8(ascii: "{") ? UInt8(ascii: "}") : UInt8(ascii: "]"))
                 guard depth + closers.count <= Self.maxDepth else {
-                    throw OCPPError(.formationViolation, "JSON nested deeper than \(Self.maxDepth) levels")
+                    throw JSONScanError("JSON nested deeper than \(Self.maxDepth) levels")
                 }
             case UInt8(ascii: "}"), UInt8(ascii: "]"):
-                guard closers.last == c else { throw OCPPError(.formationViolation, "mismatched bracket at byte \(index)") }
+                guard closers.last == c else { throw JSONScanError("mismatched bracket at byte \(index)") }
                 closers.removeLast()
                 if closers.isEmpty {
                     index += 1
@@ -107,7 +116,7 @@ struct JSONScanner {
             }
             index += 1
         }
-        throw OCPPError(.formationViolation, "frame ends inside an object or array")
+        throw JSONScanError("frame ends inside an object or array")
     }
 
     private static func isLiteralByte(_ c: UInt8) -> Bool {
@@ -121,7 +130,7 @@ struct JSONScanner {
     }
 
     /// The text of a JSON string literal, or nil when `literal` is not one.
-    static func string(_ literal: ArraySlice<UInt8>) -> String? {
+    public static func string(_ literal: ArraySlice<UInt8>) -> String? {
         guard literal.count >= 2, literal.first == UInt8(ascii: "\""), literal.last == UInt8(ascii: "\"") else { return nil }
         let inner = literal.dropFirst().dropLast()
         if !inner.contains(UInt8(ascii: "\\")) {

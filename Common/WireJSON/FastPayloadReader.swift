@@ -1,16 +1,6 @@
-import Foundation
+public import Foundation
 
-/// A payload type with a fast decoding path for its common, well-formed shape.
-///
-/// `fastDecode` returns nil whenever it is not certain (an escaped string, a number written as `1.0`, an
-/// unknown or repeated key, any error at all); `PayloadCoder` then decodes with `JSONDecoder`, which gives the
-/// exact answer and the exact CALLERROR. So the fast path changes speed, never behaviour: a test compares both
-/// paths on thousands of generated payloads.
-protocol FastDecodablePayload {
-    static func fastDecode(_ reader: inout FastPayloadReader) -> Self?
-}
-
-/// A strict pull reader over JSON bytes for fast decoding paths (`FastDecodablePayload`, the sync envelope):
+/// A strict pull reader over JSON bytes for fast decoding paths (OCPP's MeterValues, the sync envelope):
 /// every method returns nil (or false) on anything it does not handle, and the caller gives up and decodes with
 /// `JSONDecoder`.
 public struct FastPayloadReader {
@@ -28,7 +18,7 @@ public struct FastPayloadReader {
     }
 
     public mutating func beginObject() -> Bool { consume(UInt8(ascii: "{")) }
-    mutating func beginArray() -> Bool { consume(UInt8(ascii: "[")) }
+    public mutating func beginArray() -> Bool { consume(UInt8(ascii: "[")) }
 
     /// The next key of the object being read, or nil at its end (`end` is then true) or on anything unexpected.
     public mutating func nextKey(first: inout Bool, end: inout Bool) -> String? {
@@ -38,7 +28,7 @@ public struct FastPayloadReader {
     }
 
     /// True when the array being read has another element; false at its end (`end` is then true) or on error.
-    mutating func nextElement(first: inout Bool, end: inout Bool) -> Bool {
+    public mutating func nextElement(first: inout Bool, end: inout Bool) -> Bool {
         continueContainer(closer: UInt8(ascii: "]"), first: &first, end: &end)
     }
 
@@ -122,7 +112,7 @@ public struct FastPayloadReader {
     }
 
     /// A string naming a case of `E`.
-    mutating func enumeration<E: RawRepresentable>(_: E.Type) -> E? where E.RawValue == String {
+    public mutating func enumeration<E: RawRepresentable>(_: E.Type) -> E? where E.RawValue == String {
         string().flatMap(E.init(rawValue:))
     }
 

@@ -1,0 +1,32 @@
+public import Foundation
+
+/// Foundation's JSON coders configured the one way Gridside's wire formats use them: dates as RFC 3339 text
+/// (``RFC3339``), keys as the types name them, `/` not escaped.
+public enum WireCoders {
+    /// A decoder that reads dates with `parse`; a date it cannot read is corrupted data whose description says
+    /// what was expected (`expected`, e.g. "an RFC 3339 date-time").
+    public static func decoder(dates parse: @escaping @Sendable (String) -> Date?, expected: String) -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let container = try decoder.singleValueContainer()
+            let text = try container.decode(String.self)
+            guard let date = parse(text) else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "\"\(text)\" is not \(expected)")
+            }
+            return date
+        }
+        return decoder
+    }
+
+    /// An encoder that writes dates as UTC with milliseconds; `sortedKeys` for output that must compare equal
+    /// byte for byte (stored details, signed bodies).
+    public static func encoder(sortedKeys: Bool = false) -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = sortedKeys ? [.sortedKeys, .withoutEscapingSlashes] : [.withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(RFC3339.format(date))
+        }
+        return encoder
+    }
+}
