@@ -384,7 +384,7 @@ let package = Package(
         .executableTarget(
             name: "gridside-cloud-bench",
             dependencies: [
-                "CloudCore", "CloudAPI", "CloudStore", "CloudWeb", "SyncContract", "MQTT",
+                "CloudCore", "CloudAPI", "CloudStore", "CloudWeb", "SyncContract", "SiteModel", "MQTT",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

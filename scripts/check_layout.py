@@ -23,7 +23,6 @@ SOURCES = ["Common", "Edge", "Cloud", "Tools", "Tests"]
 KNOWN = {
     ("function", "Cloud/CloudApp/CloudConfiguration.swift:cloudConfiguration"): 96,
     ("function", "Cloud/CloudStore/SQLiteDashboard.swift:siteSummaries"): 100,
-    ("function", "Cloud/CloudStore/SQLiteIngest.swift:apply"): 212,
     ("function", "Edge/ChargerSimulator/CentralSystemCalls.swift:respond"): 191,
     ("function", "Tests/OCPPTests/OCPP16Samples.swift:core"): 147,
     ("function", "Tests/SyncTests/CloudAPIAccessTests.swift:accessIsManagedByTheFleetsAdministratorsAndOneAlwaysRemains"): 91,

@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 import ServerSupport
+import SiteModel
 import SyncContract
 
 extension CloudAPI {
@@ -26,10 +27,7 @@ extension CloudAPI {
         api.get("/events") { request, context in
             let identity = try context.require(.read)
             let query = Query(request)
-            let severity = query.string("severity")
-            if let severity, !["info", "warning", "error"].contains(severity) {
-                throw Problem(status: 400, detail: "severity must be info, warning or error, got '\(severity)'")
-            }
+            let severity = try Requests.severityFilter(query.string("severity"))?.rawValue
             let filter = EventFilter(
                 scope: identity.scope, site: try query.stationFilter().site, station: try query.stationFilter().station,
                 kind: query.string("kind"),

@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 import ServerSupport
+import SiteModel
 import SyncContract
 
 extension CloudAPI {
@@ -36,10 +37,8 @@ extension CloudAPI {
             api.post("\(prefix)/approval") { request, context in
                 _ = try context.require(.configure)
                 let station = try await visibleStation(context)
-                let body = try await decode(StationApprovalChange.self, from: request)
-                guard StationApprovalChange.approvals.contains(body.approval) else {
-                    throw Problem(status: 400, detail: "approval must be accepted or rejected, got '\(body.approval)'")
-                }
+                let body = try Requests.approvalChange(
+                    try await decode(StationApprovalChange.self, from: request).approval.rawValue)
                 let payload = String(decoding: try SyncJSON.encoder().encode(body), as: UTF8.self)
                 return try await relay(
                     site: station.site, station: station.id, action: StationApprovalChange.action, payload: payload,

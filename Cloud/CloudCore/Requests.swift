@@ -2,6 +2,7 @@ public import CloudStore
 public import Foundation
 import OCPP
 import ServerSupport
+public import SiteModel
 public import SyncContract
 
 /// What a request asks, read and checked before anything is done, the same for the API and the dashboard: a change of
@@ -42,6 +43,27 @@ public enum Requests {
         }
         let problems = change.problems
         guard problems.isEmpty else { throw Problem(status: 400, detail: problems.joined(separator: "; ")) }
+    }
+
+    /// The `severity` filter of the event history: absent, or one of `info`, `warning`, `error` (a 400 otherwise).
+    public static func severityFilter(_ text: String?) throws -> Severity? {
+        guard let text else { return nil }
+        guard let severity = Severity(rawValue: text) else {
+            let names = Severity.allCases.map(\.rawValue)
+            throw Problem(
+                status: 400,
+                detail: "severity must be \(names.dropLast().joined(separator: ", ")) or \(names.last!), got '\(text)'")
+        }
+        return severity
+    }
+
+    /// An operator's decision on a station, as the edge takes it (`accepted` or `rejected`), or a 400 naming what was
+    /// given.
+    public static func approvalChange(_ approval: String) throws -> StationApprovalChange {
+        guard let decision = Approval(rawValue: approval), StationApprovalChange.decisions.contains(decision) else {
+            throw Problem(status: 400, detail: "approval must be accepted or rejected, got '\(approval)'")
+        }
+        return StationApprovalChange(approval: .known(decision))
     }
 
     /// A command is checked here, against the OCPP 1.6 schema of its action, before anything is sent.

@@ -215,7 +215,8 @@ public final class IngestService: Service, Sendable {
         case .connectorStatus(let change):
             LiveUpdate(
                 site: envelope.site, kind: "connector", station: change.station, connector: change.connector,
-                status: change.status, errorCode: change.errorCode, vendorErrorCode: change.vendorErrorCode, time: change.time)
+                status: change.status.rawValue, errorCode: change.errorCode, vendorErrorCode: change.vendorErrorCode,
+                time: change.time)
         case .sessionStart(let start):
             LiveUpdate(
                 site: envelope.site, kind: "session", station: start.station, connector: start.connector, status: "started",

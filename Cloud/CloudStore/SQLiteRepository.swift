@@ -177,7 +177,7 @@ public final class SQLiteRepository: CloudRepository {
             for token in tokens {
                 try db.execute(
                     sql: "INSERT INTO site_token (site_id, id_tag, status, expiry, parent_id_tag) VALUES (?, ?, ?, ?, ?)",
-                    arguments: [site, token.idTag, token.status, token.expiry?.milliseconds, token.parentIdTag])
+                    arguments: [site, token.idTag, token.status.rawValue, token.expiry?.milliseconds, token.parentIdTag])
             }
             try db.execute(sql: "UPDATE site SET token_list_version = token_list_version + 1 WHERE id = ?", arguments: [site])
             return try Int.fetchOne(db, sql: "SELECT token_list_version FROM site WHERE id = ?", arguments: [site]) ?? 0
@@ -194,7 +194,8 @@ public final class SQLiteRepository: CloudRepository {
 
     static func token(from row: Row) -> SiteToken {
         SiteToken(
-            idTag: row["id_tag"], status: row["status"], expiry: (row["expiry"] as Int64?).map(Date.init(milliseconds:)),
+            idTag: row["id_tag"], status: OpenEnum(rawValue: row["status"]),
+            expiry: (row["expiry"] as Int64?).map(Date.init(milliseconds:)),
             parentIdTag: row["parent_id_tag"])
     }
 

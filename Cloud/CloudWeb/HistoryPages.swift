@@ -7,6 +7,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import ServerSupport
+import SiteModel
 import SyncContract
 
 /// The sessions, a session's page, and the event history.
@@ -108,10 +109,7 @@ extension Dashboard {
         let formats = Formats(language: language)
         let strings = Catalog.strings(language)
         let query = Query(request)
-        let severity = query.string("severity")
-        if let severity, !["info", "warning", "error"].contains(severity) {
-            throw Problem(status: 400, detail: "severity must be info, warning or error, got '\(severity)'")
-        }
+        let severity = try Requests.severityFilter(query.string("severity"))?.rawValue
         let order = query.string("order") ?? "newest"
         let filter = EventFilter(
             scope: identity.scope, site: try query.stationFilter().site, station: try query.stationFilter().station,
@@ -128,10 +126,8 @@ extension Dashboard {
                     "to": query.string("to"),
                 ],
                 "siteOptions": sites.map { ["id": $0.id, "name": $0.name, "selected": $0.id == query.string("site")] },
-                "severityOptions": [
-                    ("", "event.any"), ("info", "severity.info"), ("warning", "severity.warning"), ("error", "severity.error"),
-                ]
-                .map { ["value": $0.0, "label": strings[$0.1] ?? $0.1, "selected": $0.0 == (severity ?? "")] },
+                "severityOptions": ([("", "event.any")] + Severity.allCases.map { ($0.rawValue, "severity.\($0.rawValue)") })
+                    .map { ["value": $0.0, "label": strings[$0.1] ?? $0.1, "selected": $0.0 == (severity ?? "")] },
                 "orderOptions": [("newest", "event.newest"), ("oldest", "event.oldest")].map {
                     ["value": $0.0, "label": strings[$0.1] ?? $0.1, "selected": $0.0 == order]
                 },

@@ -73,12 +73,8 @@ extension Dashboard {
         let station = try await visibleStation(context, identity: identity)
         var request = request
         let form = Form(String(buffer: try await request.collectBody(upTo: 1 << 16)))
-        let approval = form["approval"] ?? ""
-        guard StationApprovalChange.approvals.contains(approval) else {
-            throw Problem(status: 400, detail: "approval must be accepted or rejected, got '\(approval)'")
-        }
-        let payload = String(
-            decoding: try SyncJSON.encoder().encode(StationApprovalChange(approval: approval)), as: UTF8.self)
+        let change = try Requests.approvalChange(form["approval"] ?? "")
+        let payload = String(decoding: try SyncJSON.encoder().encode(change), as: UTF8.self)
         return try await send(
             StationApprovalChange.action, payload: payload, site: station.site, station: station.id, by: identity,
             back: Self.stationPath(station))

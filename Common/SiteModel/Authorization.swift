@@ -10,15 +10,15 @@ public enum TokenStatus: String, Sendable, Codable, CaseIterable {
 }
 
 /// A token (RFID card, app id) and what it may do, as a site's token list holds it, the edge pushes it to its
-/// chargers' local lists, and the cloud keeps it. `status` is a ``TokenStatus`` raw value (`Accepted`, `Blocked`,
-/// `Expired`, `Invalid`); a charger is sent anything else as `Invalid`.
+/// chargers' local lists, and the cloud keeps it. A `status` this build does not know is sent to a charger as
+/// `Invalid`.
 public struct Token: Codable, Sendable, Equatable {
     public var idTag: String
-    public var status: String
+    public var status: OpenEnum<TokenStatus>
     public var expiry: Date?
     public var parentIdTag: String?
 
-    public init(idTag: String, status: String, expiry: Date? = nil, parentIdTag: String? = nil) {
+    public init(idTag: String, status: OpenEnum<TokenStatus>, expiry: Date? = nil, parentIdTag: String? = nil) {
         self.idTag = idTag
         self.status = status
         self.expiry = expiry

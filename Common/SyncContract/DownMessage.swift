@@ -89,12 +89,12 @@ public struct CommandRequest: Codable, Sendable, Equatable {
 public struct AuthAnswer: Codable, Sendable, Equatable {
     public var id: String
     public var idTag: String
-    /// An OCPP authorization status: `Accepted`, `Blocked`, `Expired`, `Invalid`.
-    public var status: String
+    /// An authorization status: `Accepted`, `Blocked`, `Expired`, `Invalid`.
+    public var status: OpenEnum<TokenStatus>
     public var expiry: Date?
     public var parentIdTag: String?
 
-    public init(id: String, idTag: String, status: String, expiry: Date? = nil, parentIdTag: String? = nil) {
+    public init(id: String, idTag: String, status: OpenEnum<TokenStatus>, expiry: Date? = nil, parentIdTag: String? = nil) {
         self.id = id
         self.idTag = idTag
         self.status = status

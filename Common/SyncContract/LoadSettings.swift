@@ -1,3 +1,5 @@
+public import SiteModel
+
 /// A site's load-management settings as the cloud changes them: the payload of a ``CommandRequest`` whose
 /// action is ``LoadSettings/action`` and whose station is empty (the command is for the site's edge itself).
 ///
@@ -88,10 +90,12 @@ public struct StationApprovalChange: Codable, Sendable, Equatable {
     /// The action name of the command that carries it.
     public static let action = "SetStationApproval"
 
-    /// `accepted` (it may charge) or `rejected` (it is disconnected and refused from now on).
-    public var approval: String
+    /// `accepted` (it may charge) or `rejected` (it is disconnected and refused from now on); anything else is
+    /// refused by the edge.
+    public var approval: OpenEnum<Approval>
 
-    public init(approval: String) { self.approval = approval }
+    public init(approval: OpenEnum<Approval>) { self.approval = approval }
 
-    public static let approvals: Set = ["accepted", "rejected"]
+    /// What an operator may decide: `pending` is where a station waits, not a decision.
+    public static let decisions: [Approval] = [.accepted, .rejected]
 }

@@ -1,4 +1,5 @@
 public import Foundation
+public import SiteModel
 
 /// What an edge tells the cloud. Each case's `type` is its topic's last level and its envelope's `type`.
 public enum UpMessage: Sendable, Equatable {
@@ -134,11 +135,12 @@ public struct StationBoot: Codable, Sendable, Equatable {
     public var serialNumber: String?
     public var firmwareVersion: String?
     /// `accepted`, `pending` or `rejected`.
-    public var approval: String
+    public var approval: OpenEnum<Approval>
     public var time: Date
 
     public init(
-        station: String, vendor: String, model: String, serialNumber: String?, firmwareVersion: String?, approval: String,
+        station: String, vendor: String, model: String, serialNumber: String?, firmwareVersion: String?,
+        approval: OpenEnum<Approval>,
         time: Date
     ) {
         self.station = station
@@ -170,7 +172,7 @@ public struct StationConnection: Codable, Sendable, Equatable {
 public struct ConnectorStatusChange: Codable, Sendable, Equatable {
     public var station: String
     public var connector: Int
-    public var status: String
+    public var status: OpenEnum<ConnectorStatus>
     public var errorCode: String?
     public var info: String?
     public var vendorId: String?
@@ -178,7 +180,7 @@ public struct ConnectorStatusChange: Codable, Sendable, Equatable {
     public var time: Date
 
     public init(
-        station: String, connector: Int, status: String, errorCode: String?, info: String?, vendorId: String?,
+        station: String, connector: Int, status: OpenEnum<ConnectorStatus>, errorCode: String?, info: String?, vendorId: String?,
         vendorErrorCode: String?, time: Date
     ) {
         self.station = station
@@ -198,12 +200,13 @@ public struct SessionStarted: Codable, Sendable, Equatable {
     public var connector: Int
     public var transactionId: Int
     public var idTag: String?
-    public var authStatus: String?
+    public var authStatus: OpenEnum<TokenStatus>?
     public var meterStartWh: Double?
     public var startTime: Date?
 
     public init(
-        station: String, connector: Int, transactionId: Int, idTag: String?, authStatus: String?, meterStartWh: Double?,
+        station: String, connector: Int, transactionId: Int, idTag: String?, authStatus: OpenEnum<TokenStatus>?,
+        meterStartWh: Double?,
         startTime: Date?
     ) {
         self.station = station
@@ -333,11 +336,11 @@ public struct LoadSummary: Codable, Sendable, Equatable {
 public struct SiteEvent: Codable, Sendable, Equatable {
     public var station: String?
     public var kind: String
-    public var severity: String
+    public var severity: OpenEnum<Severity>
     public var detail: String
     public var time: Date
 
-    public init(station: String?, kind: String, severity: String, detail: String, time: Date) {
+    public init(station: String?, kind: String, severity: OpenEnum<Severity>, detail: String, time: Date) {
         self.station = station
         self.kind = kind
         self.severity = severity

@@ -4,7 +4,7 @@ public import Foundation
 import HummingbirdBcrypt
 public import Logging
 import OCPP
-import SiteModel
+public import SiteModel
 import Synchronization
 
 /// The OCPP central system of one site: decides which stations may connect, keeps one session per station,
@@ -263,7 +263,7 @@ public final class CentralSystem: Sendable {
         logger.notice("station registered from the cloud", metadata: ["station": "\(station.id)"])
     }
 
-    public func approve(stationId: String, _ approval: StationApproval) async throws {
+    public func approve(stationId: String, _ approval: Approval) async throws {
         if approval == .accepted, configuration.ocpp.basicAuth,
             configuredStations.withLock({ $0[stationId]?.passwordHash }) == nil
         {

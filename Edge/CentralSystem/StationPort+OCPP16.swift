@@ -67,7 +67,7 @@ extension CentralSystem: StationPort {
                     idTag: idTag,
                     idTagInfo: OCPP16.IdTagInfo(
                         expiryDate: token.expiry, parentIdTag: token.parentIdTag.flatMap { try? CiString20($0) },
-                        status: OCPP16.AuthorizationStatus(rawValue: token.status) ?? .invalid))
+                        status: OCPP16.AuthorizationStatus(rawValue: token.status.rawValue) ?? .invalid))
             },
             updateType: .full)
         return try await call(stationId: stationId, request).status.rawValue

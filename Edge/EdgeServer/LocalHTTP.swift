@@ -11,6 +11,7 @@ import MeterIO
 import OCPP
 import Prometheus
 import ServerSupport
+import SiteModel
 
 /// The edge's local HTTP interface (by default on 127.0.0.1:9001): status, stations, sessions, metrics,
 /// health, station approval, and every OCPP command through `POST /stations/<id>/commands/<Action>`.
@@ -153,7 +154,7 @@ struct LocalHTTP {
         return Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ok\n")))
     }
 
-    private func setApproval(_ id: String, _ approval: StationApproval) async throws -> Response {
+    private func setApproval(_ id: String, _ approval: Approval) async throws -> Response {
         do {
             try await central.approve(stationId: id, approval)
         } catch let refusal as ApprovalRefusal {

@@ -1,13 +1,6 @@
 public import Foundation
 public import SiteModel
 
-/// Whether the edge lets a station charge: operators approve stations that booted as pending.
-public enum StationApproval: String, Sendable, Codable, CaseIterable {
-    case accepted
-    case pending
-    case rejected
-}
-
 /// What a station tells about itself when it boots.
 public struct StationInfo: Sendable, Codable, Equatable {
     public var vendor: String
@@ -40,7 +33,7 @@ public struct StationInfo: Sendable, Codable, Equatable {
 /// A station as the edge knows it.
 public struct StationRecord: Sendable, Codable, Equatable {
     public var id: String
-    public var approval: StationApproval
+    public var approval: Approval
     /// Nil until the station has sent a BootNotification.
     public var info: StationInfo?
     public var firstSeen: Date
@@ -218,12 +211,12 @@ public struct StationEvent: Sendable, Codable, Equatable {
 
     /// `error` for a failed firmware or diagnostics step (a signature that does not verify included), `warning` for
     /// a lost connection and a charger's security event, else `info`.
-    public var severity: String {
+    public var severity: Severity {
         if kind.hasSuffix("_status"),
             detail.contains("Failed") || detail.contains("InvalidSignature") || detail.contains("VerificationFailed")
         {
-            return "error"
+            return .error
         }
-        return kind == "disconnected" || kind == "security_event" ? "warning" : "info"
+        return kind == "disconnected" || kind == "security_event" ? .warning : .info
     }
 }

@@ -67,7 +67,7 @@ extension EdgeStore {
                 .sessionStart(
                     SessionStarted(
                         station: start.stationId, connector: start.connectorId, transactionId: transactionId,
-                        idTag: start.idTag, authStatus: start.authStatus.rawValue, meterStartWh: start.meterStartWh,
+                        idTag: start.idTag, authStatus: .known(start.authStatus), meterStartWh: start.meterStartWh,
                         startTime: start.timestamp)),
                 at: receivedAt)
             return SessionStartOutcome(transactionId: transactionId, wasRetry: false)

@@ -1,11 +1,11 @@
 public import Foundation
 import GRDB
-import SiteModel
+public import SiteModel
 import SyncContract
 
 extension EdgeStore {
     /// Records that a station connected, creating it with `approval` when it is new; returns it as stored.
-    public func touchStation(id: String, approvalIfNew: StationApproval, at now: Date) async throws -> StationRecord {
+    public func touchStation(id: String, approvalIfNew: Approval, at now: Date) async throws -> StationRecord {
         try await write { db in
             try db.execute(
                 sql: """
@@ -39,14 +39,14 @@ extension EdgeStore {
                 .stationBoot(
                     StationBoot(
                         station: stationId, vendor: info.vendor, model: info.model, serialNumber: info.serialNumber,
-                        firmwareVersion: info.firmwareVersion, approval: station.approval.rawValue, time: now)),
+                        firmwareVersion: info.firmwareVersion, approval: .known(station.approval), time: now)),
                 at: now)
             return station
         }
     }
 
     /// Sets whether a station may operate; creates the station when it is not known yet.
-    public func setApproval(stationId: String, _ approval: StationApproval, at now: Date) async throws {
+    public func setApproval(stationId: String, _ approval: Approval, at now: Date) async throws {
         try await write { db in
             try db.execute(
                 sql: """
@@ -94,7 +94,7 @@ extension EdgeStore {
                 db,
                 .connectorStatus(
                     ConnectorStatusChange(
-                        station: state.stationId, connector: state.connectorId, status: state.status.rawValue,
+                        station: state.stationId, connector: state.connectorId, status: .known(state.status),
                         errorCode: state.errorCode, info: state.info, vendorId: state.vendorId,
                         vendorErrorCode: state.vendorErrorCode, time: state.timestamp)),
                 at: receivedAt)
@@ -139,7 +139,7 @@ extension EdgeStore {
                 default:
                     .event(
                         SiteEvent(
-                            station: event.stationId, kind: event.kind, severity: event.severity, detail: event.detail,
+                            station: event.stationId, kind: event.kind, severity: .known(event.severity), detail: event.detail,
                             time: event.timestamp))
                 }
             try self.enqueue(db, message, at: event.timestamp)
@@ -172,7 +172,7 @@ extension EdgeStore {
                 meterSerialNumber: row["meter_serial_number"])
         }
         return StationRecord(
-            id: row["id"], approval: StationApproval(rawValue: row["approval"]) ?? .pending, info: info,
+            id: row["id"], approval: Approval(rawValue: row["approval"]) ?? .pending, info: info,
             firstSeen: row["first_seen"], lastBoot: row["last_boot"], lastSeen: row["last_seen"])
     }
 

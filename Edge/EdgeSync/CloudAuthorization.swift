@@ -43,7 +43,7 @@ public final class CloudAuthorization: RemoteAuthorizing {
     /// Hands the cloud's answer to whoever waits for it; a late answer finds nobody and is dropped.
     func resolve(_ answer: AuthAnswer) {
         let verdict = TokenVerdict(
-            status: TokenStatus(rawValue: answer.status) ?? .invalid, expiry: answer.expiry, parentIdTag: answer.parentIdTag)
+            status: answer.status.known ?? .invalid, expiry: answer.expiry, parentIdTag: answer.parentIdTag)
         resolve(id: answer.id, with: verdict)
     }
 

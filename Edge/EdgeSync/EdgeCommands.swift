@@ -100,7 +100,7 @@ struct EdgeCommands: Sendable {
     /// approved station is asked to boot again, a rejected one is disconnected), whether it is connected or not.
     private func changeApproval(_ command: CommandRequest, log: Logger) async -> CommandResult {
         guard let change = try? SyncJSON.decoder().decode(StationApprovalChange.self, from: Data(command.payload.utf8)),
-            let approval = StationApproval(rawValue: change.approval), approval != .pending, !command.station.isEmpty
+            let approval = change.approval.known, StationApprovalChange.decisions.contains(approval), !command.station.isEmpty
         else {
             log.warning("station approval from the cloud refused: not accepted or rejected for a station")
             return CommandResult(

@@ -24,7 +24,7 @@ final class TokenListSync: Sendable {
     func replace(_ list: TokenList) async {
         let records = list.tokens.map { token in
             TokenRecord(
-                idTag: token.idTag, status: TokenStatus(rawValue: token.status) ?? .invalid, expiry: token.expiry,
+                idTag: token.idTag, status: token.status.known ?? .invalid, expiry: token.expiry,
                 parentIdTag: token.parentIdTag, source: "cloud")
         }
         do {

@@ -3,6 +3,7 @@ import EdgeConfig
 import EdgeStore
 import Foundation
 import Logging
+import SiteModel
 import Synchronization
 import Testing
 

@@ -10,6 +10,7 @@ import Logging
 import MQTT
 import Metrics
 import ServerSupport
+import SiteModel
 import SyncContract
 import Testing
 

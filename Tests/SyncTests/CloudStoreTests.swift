@@ -1,6 +1,7 @@
 import CloudStore
 import Foundation
 import GRDB
+import SiteModel
 import SyncContract
 import Testing
 
@@ -167,7 +168,8 @@ import Testing
         func status(_ station: String, _ connector: Int, _ status: String) -> UpMessage {
             .connectorStatus(
                 ConnectorStatusChange(
-                    station: station, connector: connector, status: status, errorCode: "NoError", info: nil, vendorId: nil,
+                    station: station, connector: connector, status: OpenEnum(rawValue: status), errorCode: "NoError", info: nil,
+                    vendorId: nil,
                     vendorErrorCode: nil, time: now))
         }
         for site in ["a", "b"] { _ = try await store.addSite(id: site, name: site, at: now) }

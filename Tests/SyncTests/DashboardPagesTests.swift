@@ -10,6 +10,7 @@ import HummingbirdTesting
 import Logging
 import MQTT
 import Metrics
+import SiteModel
 import SyncContract
 import Testing
 

@@ -4,6 +4,7 @@ import CloudStore
 import Foundation
 import Logging
 import MQTT
+import SiteModel
 import SyncContract
 import Testing
 

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import SiteModel
 import SyncContract
 import Testing
 
@@ -25,7 +26,8 @@ import Testing
             site: site, seq: seq, timestamp: t0,
             message: .connectorStatus(
                 ConnectorStatusChange(
-                    station: station, connector: 1, status: status, errorCode: "NoError", info: nil, vendorId: nil,
+                    station: station, connector: 1, status: OpenEnum(rawValue: status), errorCode: "NoError", info: nil,
+                    vendorId: nil,
                     vendorErrorCode: nil, time: t0 + Double(seq))))
     }
 

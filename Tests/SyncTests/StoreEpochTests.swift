@@ -1,5 +1,6 @@
 import CloudStore
 import Foundation
+import SiteModel
 import SyncContract
 import Testing
 

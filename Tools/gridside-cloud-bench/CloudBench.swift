@@ -6,6 +6,7 @@ import CloudWeb
 import Foundation
 import Logging
 import MQTT
+import SiteModel
 import SyncContract
 import Synchronization
 
@@ -93,14 +94,15 @@ extension CloudBench {
                     add(.stationConnection(StationConnection(station: station, connected: n % 100 != 99, time: now)))
                     for connector in 1...2 {
                         let k = n * 2 + connector
-                        let status = k % 50 == 0 ? "Faulted" : k % 3 == 0 ? "Charging" : k % 7 == 0 ? "Unavailable" : "Available"
+                        let status: ConnectorStatus =
+                            k % 50 == 0 ? .faulted : k % 3 == 0 ? .charging : k % 7 == 0 ? .unavailable : .available
                         add(
                             .connectorStatus(
                                 ConnectorStatusChange(
-                                    station: station, connector: connector, status: status,
-                                    errorCode: status == "Faulted" ? "GroundFailure" : "NoError", info: nil, vendorId: nil,
-                                    vendorErrorCode: status == "Faulted" ? "E-17" : nil, time: now)))
-                        if status == "Charging" {
+                                    station: station, connector: connector, status: .known(status),
+                                    errorCode: status == .faulted ? "GroundFailure" : "NoError", info: nil, vendorId: nil,
+                                    vendorErrorCode: status == .faulted ? "E-17" : nil, time: now)))
+                        if status == .charging {
                             transaction += 1
                             add(
                                 .sessionStart(

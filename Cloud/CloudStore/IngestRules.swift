@@ -1,0 +1,174 @@
+public import Foundation
+public import SiteModel
+public import SyncContract
+import WireJSON
+
+/// A line of a site's history, as ingest writes it.
+public struct HistoryEntry: Equatable, Sendable {
+    public var at: Date
+    public var station: String?
+    public var connector: Int?
+    public var kind: String
+    public var severity: OpenEnum<Severity>
+    /// An OCPP error code or action, when the entry has one.
+    public var code: String?
+    /// A JSON object.
+    public var detail: String
+
+    public init(
+        at: Date, station: String?, connector: Int? = nil, kind: String, severity: OpenEnum<Severity>, code: String? = nil,
+        detail: String
+    ) {
+        self.at = at
+        self.station = station
+        self.connector = connector
+        self.kind = kind
+        self.severity = severity
+        self.code = code
+        self.detail = detail
+    }
+
+    init(
+        at: Date, station: String?, connector: Int? = nil, kind: String, severity: Severity, code: String? = nil,
+        fields: [String: String]
+    ) {
+        let json = (try? WireCoders.encoder(sortedKeys: true).encode(fields)).map { String(decoding: $0, as: UTF8.self) }
+        self.init(
+            at: at, station: station, connector: connector, kind: kind, severity: .known(severity), code: code,
+            detail: json ?? "{}")
+    }
+}
+
+/// What one up message changes in the cloud's state, in the cloud's terms: the pure half of ingest.
+///
+/// ``IngestRules/changes(_:)`` decides what a message means (the station it makes known, the history line it leaves
+/// and how much that matters, the approval a command's answer puts in effect); a repository only keeps the changes,
+/// in order, each under the ordering rule its kind names, so a second implementation (PostgreSQL) shares the rules
+/// and writes only its SQL.
+public enum IngestChange: Equatable, Sendable {
+    /// The station is known at the site (listed, not connected, when it was not).
+    case stationKnown(String)
+    /// Its identity, firmware and approval; a boot of a lower seq does not replace one of a higher.
+    case stationBooted(StationBoot)
+    /// Connected or not; a lower seq does not replace a higher.
+    case connection(StationConnection)
+    /// A connector's state and error; an older time does not replace a newer.
+    case connectorStatus(ConnectorStatusChange)
+    /// A session began; `sortAt` orders the session list. A session of another store of the site is not touched.
+    case sessionStarted(SessionStarted, sortAt: Date)
+    /// A session's latest reading (a lower seq does not replace a higher), and one sample of its chart.
+    case sessionProgress(SessionProgress)
+    /// A session ended; what its start said is kept where the start was seen.
+    case sessionStopped(SessionStopped, sortAt: Date)
+    /// The site meters' readings.
+    case meterReadings(SiteMeterSample)
+    /// A relayed command's answer, received at `at`.
+    case commandAnswered(CommandResult, at: Date)
+    /// The station's approval as now in effect at the edge.
+    case approval(station: String, OpenEnum<Approval>)
+    case history(HistoryEntry)
+    /// A token the edge asks the cloud about: answered after the batch is durable.
+    case authRequested(AuthRequest)
+}
+
+/// The rules of ingest: what each up message changes. Pure: the same envelope always gives the same changes.
+public enum IngestRules {
+    public static func changes(_ envelope: UpEnvelope) -> [IngestChange] {
+        switch envelope.message {
+        case .presence:
+            []  // Not sequenced; handled before the batch.
+        case .stationBoot(let boot):
+            [
+                .stationBooted(boot),
+                .history(
+                    HistoryEntry(
+                        at: boot.time, station: boot.station, kind: "boot", severity: .info,
+                        fields: ["vendor": boot.vendor, "model": boot.model, "firmware": boot.firmwareVersion ?? ""])),
+            ]
+        case .stationConnection(let connection):
+            [
+                .stationKnown(connection.station), .connection(connection),
+                .history(
+                    HistoryEntry(
+                        at: connection.time, station: connection.station,
+                        kind: connection.connected ? "connected" : "disconnected",
+                        severity: connection.connected ? .info : .warning,
+                        fields: connection.reason.map { ["reason": $0] } ?? [:])),
+            ]
+        case .connectorStatus(let status):
+            [.stationKnown(status.station), .connectorStatus(status), .history(history(of: status))]
+        case .sessionStart(let start):
+            [.stationKnown(start.station), .sessionStarted(start, sortAt: start.startTime ?? envelope.timestamp)]
+        case .sessionUpdate(let update):
+            [.stationKnown(update.station), .sessionProgress(update)]
+        case .sessionStop(let stop):
+            [.stationKnown(stop.station), .sessionStopped(stop, sortAt: stop.startTime ?? stop.stopTime)]
+        case .siteMeter(let sample):
+            [.meterReadings(sample)]
+        case .loadSummary(let summary):
+            // Kept only when something happened worth a line in the history: the failsafe.
+            summary.failsafe
+                ? [
+                    .history(
+                        HistoryEntry(
+                            at: summary.time, station: nil, kind: "load_failsafe", severity: .warning,
+                            fields: ["mode": summary.mode]))
+                ] : []
+        case .event(let event):
+            [
+                .history(
+                    HistoryEntry(
+                        at: event.time, station: event.station, kind: event.kind, severity: event.severity,
+                        detail: event.detail))
+            ]
+        case .commandResult(let result):
+            answered(result, at: envelope.timestamp)
+        case .authRequest(let request):
+            [.authRequested(request)]
+        }
+    }
+
+    /// The line a message that could not be applied leaves: an error, with the message itself (up to 8 KiB).
+    public static func failure(_ envelope: UpEnvelope, error: any Error) -> HistoryEntry {
+        var fields = ["error": "\(error)"]
+        if let message = try? envelope.encoded() { fields["message"] = String(decoding: message.prefix(8192), as: UTF8.self) }
+        return HistoryEntry(
+            at: envelope.timestamp, station: nil, kind: "ingest_failed", severity: .error, code: envelope.message.type,
+            fields: fields)
+    }
+
+    /// A fault is an error; any other error code than `NoError` a warning.
+    static func history(of status: ConnectorStatusChange) -> HistoryEntry {
+        let faulted = status.status == .faulted
+        let erring = status.errorCode.map { $0 != "NoError" } ?? false
+        var fields = ["status": status.status.rawValue]
+        fields["info"] = status.info
+        fields["vendorId"] = status.vendorId
+        fields["vendorErrorCode"] = status.vendorErrorCode
+        return HistoryEntry(
+            at: status.time, station: status.station, connector: status.connector, kind: "status",
+            severity: faulted ? .error : erring ? .warning : .info, code: status.errorCode, fields: fields)
+    }
+
+    /// A command's answer; an accepted approval is in effect at once (known before the station's next boot says
+    /// so), and an accepted registration lists the station (not connected) until it connects.
+    static func answered(_ result: CommandResult, at time: Date) -> [IngestChange] {
+        var changes: [IngestChange] = [.commandAnswered(result, at: time)]
+        if result.outcome == .accepted, result.action == StationApprovalChange.action, let response = result.response,
+            let change = try? SyncJSON.decoder().decode(StationApprovalChange.self, from: Data(response.utf8))
+        {
+            changes.append(.approval(station: result.station, change.approval))
+        }
+        if result.outcome == .accepted, result.action == StationRegistration.action {
+            changes += [.stationKnown(result.station), .approval(station: result.station, .known(.accepted))]
+        }
+        var fields = ["command": result.id, "action": result.action, "outcome": result.outcome.rawValue]
+        fields["error"] = result.error
+        changes.append(
+            .history(
+                HistoryEntry(
+                    at: time, station: result.station, kind: "command", severity: result.outcome == .accepted ? .info : .warning,
+                    code: result.action, fields: fields)))
+        return changes
+    }
+}
