@@ -52,7 +52,41 @@ public struct CloudConfiguration: Sendable, Equatable {
 extension ConfigReader {
     mutating func cloudConfiguration(_ root: Node) -> CloudConfiguration? {
         guard let top = mapping(root, at: "", allowed: ["http", "store", "mqtt", "ingest", "commands", "log"]) else { return nil }
-        let http = mapping(top["http"], at: "http", allowed: ["listen", "tls", "public_url", "connections_per_address"]) ?? [:]
+        let http = httpSettings(top["http"])
+        let (storePath, retentionDays, appliedRetentionDays) = storeSettings(top["store"])
+        let (mqtt, group) = mqttSettings(top["mqtt"])
+        let ingest =
+            mapping(top["ingest"], at: "ingest", allowed: ["max_payload_bytes", "site_rate", "site_burst", "max_backlog_bytes"])
+            ?? [:]
+        let commands = mapping(top["commands"], at: "commands", allowed: ["timeout_s"]) ?? [:]
+        let log = mapping(top["log"], at: "log", allowed: ["level"]) ?? [:]
+        var configuration = CloudConfiguration(
+            http: http, storePath: storePath, mqtt: mqtt, sharedSubscription: group,
+            maxPayloadBytes: integer(
+                ingest["max_payload_bytes"], at: "ingest.max_payload_bytes", in: 1024...16_777_216, default: 262_144),
+            siteRate: number(ingest["site_rate"], at: "ingest.site_rate", in: 1...1_000_000, default: 2000)!,
+            siteBurst: number(ingest["site_burst"], at: "ingest.site_burst", in: 1...10_000_000, default: 20_000)!,
+            commandTimeout: .seconds(integer(commands["timeout_s"], at: "commands.timeout_s", in: 1...600, default: 30)),
+            logLevel: choice(
+                log["level"], at: "log.level", from: ["trace", "debug", "info", "notice", "warning", "error", "critical"],
+                default: "info"))
+        configuration.retentionDays = retentionDays
+        configuration.appliedRetentionDays = appliedRetentionDays
+        configuration.maxBacklogBytes = integer(
+            ingest["max_backlog_bytes"], at: "ingest.max_backlog_bytes", in: 4096...(1 << 36), default: 256 << 20)
+        if configuration.maxBacklogBytes < configuration.maxPayloadBytes {
+            // A message over the bound would be refused even with nothing waiting, and resent for ever.
+            problem(
+                "ingest.max_backlog_bytes",
+                "must be at least ingest.max_payload_bytes (\(configuration.maxPayloadBytes)), got \(configuration.maxBacklogBytes)"
+            )
+        }
+        return configuration
+    }
+
+    /// `http:`: where to listen, TLS files, the public URL, connections per address.
+    private mutating func httpSettings(_ node: Node?) -> CloudConfiguration.HTTP {
+        let http = mapping(node, at: "http", allowed: ["listen", "tls", "public_url", "connections_per_address"]) ?? [:]
         let (host, port) = listenAddress(http["listen"], at: "http.listen", default: ("0.0.0.0", 8443))
         var certificate: String?
         var key: String?
@@ -65,8 +99,17 @@ extension ConfigReader {
         if let publicURL, !publicURL.lowercased().hasPrefix("https://") || URL(string: publicURL) == nil {
             problem("http.public_url", "must be an https URL such as https://cloud.example.com, got '\(publicURL)'")
         }
+        return .init(
+            host: host, port: port, certificate: certificate, key: key,
+            publicURL: publicURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 },
+            connectionsPerAddress: integer(
+                http["connections_per_address"], at: "http.connections_per_address", in: 8...65_536, default: 256))
+    }
+
+    /// `store:`: the database's URL (SQLite's path) and how long history and applied seqs are kept.
+    private mutating func storeSettings(_ node: Node?) -> (path: String, retentionDays: Int, appliedRetentionDays: Int) {
         let store =
-            mapping(top["store"], at: "store", allowed: ["url", "retention_days", "applied_retention_days"]) ?? [:]
+            mapping(node, at: "store", allowed: ["url", "retention_days", "applied_retention_days"]) ?? [:]
         let retentionDays = integer(store["retention_days"], at: "store.retention_days", in: 30...3650, default: 400)
         let appliedRetentionDays = integer(
             store["applied_retention_days"], at: "store.applied_retention_days", in: 7...3650, default: 90)
@@ -80,9 +123,14 @@ extension ConfigReader {
         } else {
             problem("store.url", "must be sqlite:///path/to/cloud.sqlite, got \"\(url)\"")
         }
+        return (storePath, retentionDays, appliedRetentionDays)
+    }
+
+    /// `mqtt:`: the broker, the client's identity and credentials, TLS files, the shared subscription's group.
+    private mutating func mqttSettings(_ node: Node?) -> (MQTTConfiguration, sharedGroup: String?) {
         let mqtt =
             mapping(
-                top["mqtt"], at: "mqtt",
+                node, at: "mqtt",
                 allowed: [
                     "broker", "client_id", "username", "password", "password_file", "ca_file", "certificate", "key",
                     "shared_group",
@@ -108,42 +156,10 @@ extension ConfigReader {
             ? MQTTTLSFiles(caFile: caFile, certificate: clientCertificate, key: clientKey) : nil
         let group = string(mqtt["shared_group"], at: "mqtt.shared_group", default: nil)
         let clientId = string(mqtt["client_id"], at: "mqtt.client_id", default: "gridside-cloud") ?? "gridside-cloud"
-        let ingest =
-            mapping(top["ingest"], at: "ingest", allowed: ["max_payload_bytes", "site_rate", "site_burst", "max_backlog_bytes"])
-            ?? [:]
-        let commands = mapping(top["commands"], at: "commands", allowed: ["timeout_s"]) ?? [:]
-        let log = mapping(top["log"], at: "log", allowed: ["level"]) ?? [:]
-        var configuration = CloudConfiguration(
-            http: .init(
-                host: host, port: port, certificate: certificate, key: key,
-                publicURL: publicURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 },
-                connectionsPerAddress: integer(
-                    http["connections_per_address"], at: "http.connections_per_address", in: 8...65_536, default: 256)),
-            storePath: storePath,
-            // A persistent session: while the cloud restarts, the broker keeps its subscription and queues.
-            mqtt: MQTTConfiguration(
-                broker: broker, clientId: clientId, username: string(mqtt["username"], at: "mqtt.username", default: nil),
-                password: password, tls: tls, cleanSession: false),
-            sharedSubscription: group,
-            maxPayloadBytes: integer(
-                ingest["max_payload_bytes"], at: "ingest.max_payload_bytes", in: 1024...16_777_216, default: 262_144),
-            siteRate: number(ingest["site_rate"], at: "ingest.site_rate", in: 1...1_000_000, default: 2000)!,
-            siteBurst: number(ingest["site_burst"], at: "ingest.site_burst", in: 1...10_000_000, default: 20_000)!,
-            commandTimeout: .seconds(integer(commands["timeout_s"], at: "commands.timeout_s", in: 1...600, default: 30)),
-            logLevel: choice(
-                log["level"], at: "log.level", from: ["trace", "debug", "info", "notice", "warning", "error", "critical"],
-                default: "info"))
-        configuration.retentionDays = retentionDays
-        configuration.appliedRetentionDays = appliedRetentionDays
-        configuration.maxBacklogBytes = integer(
-            ingest["max_backlog_bytes"], at: "ingest.max_backlog_bytes", in: 4096...(1 << 36), default: 256 << 20)
-        if configuration.maxBacklogBytes < configuration.maxPayloadBytes {
-            // A message over the bound would be refused even with nothing waiting, and resent for ever.
-            problem(
-                "ingest.max_backlog_bytes",
-                "must be at least ingest.max_payload_bytes (\(configuration.maxPayloadBytes)), got \(configuration.maxBacklogBytes)"
-            )
-        }
-        return configuration
+        // A persistent session: while the cloud restarts, the broker keeps its subscription and queues.
+        let configuration = MQTTConfiguration(
+            broker: broker, clientId: clientId, username: string(mqtt["username"], at: "mqtt.username", default: nil),
+            password: password, tls: tls, cleanSession: false)
+        return (configuration, group)
     }
 }

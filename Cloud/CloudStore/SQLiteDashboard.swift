@@ -1,21 +1,19 @@
 public import Foundation
 import GRDB
+import SiteModel
 import SyncContract
 
 extension SQLiteRepository {
-    /// Connector states that mean a car is there (OCPP 1.6 names; 2.0.1's Occupied maps here too).
-    static let inUseStatuses: Set = ["Preparing", "Charging", "SuspendedEV", "SuspendedEVSE", "Finishing", "Occupied"]
-
     public func siteSummaries(in scope: Scope?) async throws -> [SiteSummary] {
         try await pool.read { db in
-            var summaries: [String: SiteSummary] = [:]
-            var order: [String] = []
             // Counted for a scope: the stations it sees (a site granted through some of its stations counts those).
             var visible: (sql: String, arguments: StatementArguments) = ("1", [])
             if let scope {
                 guard let condition = scope.condition(site: "site_id", station: "station_id") else { return [] }
                 visible = condition
             }
+            var order: [String] = []
+            var summaries: [String: SiteSummary] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT id, name, online, last_seen_at FROM site ORDER BY name, id") {
                 let id: String = row["id"]
                 guard scope.sees(site: id) else { continue }
@@ -25,60 +23,8 @@ extension SQLiteRepository {
                     lastSeenAt: (row["last_seen_at"] as Int64?).map(Date.init(milliseconds:)), stations: 0, stationsOffline: 0,
                     inUse: 0, available: 0, reserved: 0, inoperative: 0, faulted: 0, powerW: 0, activeSessions: 0)
             }
-            let stationVisible = scope?.condition(site: "site_id", station: "id") ?? ("1", [])
-            for row in try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT site_id, COUNT(*) AS n, SUM(CASE WHEN connected THEN 0 ELSE 1 END) AS down FROM station
-                    WHERE \(stationVisible.sql) GROUP BY site_id
-                    """, arguments: stationVisible.arguments
-            ) {
-                let site: String = row["site_id"]
-                guard var summary = summaries[site] else { continue }
-                summary.stations = row["n"]
-                summary.stationsOffline = summary.online ? row["down"] : row["n"]
-                summaries[site] = summary
-            }
-            // Every connector by state (a covering index), then those of disconnected stations (a partial index:
-            // few) moved to inoperative, whatever state they last reported.
-            func count(_ sql: String, unreachable: Bool) throws {
-                for row in try Row.fetchAll(db, sql: sql, arguments: visible.arguments) {
-                    let site: String = row["site_id"]
-                    guard var summary = summaries[site] else { continue }
-                    let count: Int = row["n"]
-                    let status: String = row["status"]
-                    let sign = unreachable ? -1 : 1
-                    if !summary.online {
-                        if !unreachable { summary.inoperative += count }
-                    } else {
-                        if Self.inUseStatuses.contains(status) {
-                            summary.inUse += sign * count
-                        } else if status == "Available" {
-                            summary.available += sign * count
-                        } else if status == "Reserved" {
-                            summary.reserved += sign * count
-                        } else {
-                            summary.inoperative += sign * count
-                            if status == "Faulted" { summary.faulted += sign * count }
-                        }
-                        if unreachable { summary.inoperative += count }
-                    }
-                    summaries[site] = summary
-                }
-            }
-            try count(
-                """
-                SELECT site_id, status, COUNT(*) AS n FROM connector WHERE connector_id > 0 AND \(visible.sql)
-                GROUP BY site_id, status
-                """,
-                unreachable: false)
-            try count(
-                """
-                SELECT site_id, status, COUNT(*) AS n FROM connector
-                WHERE (site_id, station_id) IN (SELECT site_id, id FROM station WHERE NOT connected) AND connector_id > 0
-                    AND \(visible.sql)
-                GROUP BY site_id, status
-                """, unreachable: true)
+            try Self.countStations(db, scope, into: &summaries)
+            try Self.countConnectors(db, visible, into: &summaries)
             for row in try Row.fetchAll(
                 db,
                 sql: """
@@ -86,11 +32,8 @@ extension SQLiteRepository {
                     WHERE stop_at IS NULL AND \(visible.sql) GROUP BY site_id
                     """, arguments: visible.arguments)
             {
-                let site: String = row["site_id"]
-                guard var summary = summaries[site] else { continue }
-                summary.activeSessions = row["n"]
-                summary.powerW = row["power"]
-                summaries[site] = summary
+                summaries[row["site_id"]]?.activeSessions = row["n"]
+                summaries[row["site_id"]]?.powerW = row["power"]
             }
             // The grid meter's latest reading per site, if recent (the meter_sample_time index, one seek per site).
             let recent = Date().addingTimeInterval(-300).milliseconds
@@ -104,6 +47,46 @@ extension SQLiteRepository {
                 summaries[site]?.gridPowerW = try Double.fetchOne(latest, arguments: [site, recent])
             }
             return order.compactMap { summaries[$0] }
+        }
+    }
+
+    /// Each site's stations, and how many of them are offline (all of them while the site is).
+    private static func countStations(_ db: Database, _ scope: Scope?, into summaries: inout [String: SiteSummary]) throws {
+        let stationVisible = scope?.condition(site: "site_id", station: "id") ?? ("1", [])
+        for row in try Row.fetchAll(
+            db,
+            sql: """
+                SELECT site_id, COUNT(*) AS n, SUM(CASE WHEN connected THEN 0 ELSE 1 END) AS down FROM station
+                WHERE \(stationVisible.sql) GROUP BY site_id
+                """, arguments: stationVisible.arguments
+        ) {
+            let site: String = row["site_id"]
+            guard var summary = summaries[site] else { continue }
+            summary.stations = row["n"]
+            summary.stationsOffline = summary.online ? row["down"] : row["n"]
+            summaries[site] = summary
+        }
+    }
+
+    /// Every connector by state (a covering index), then those of disconnected stations (a partial index: few) moved
+    /// to inoperative, whatever state they last reported.
+    private static func countConnectors(
+        _ db: Database, _ visible: (sql: String, arguments: StatementArguments), into summaries: inout [String: SiteSummary]
+    ) throws {
+        let everyConnector = """
+            SELECT site_id, status, COUNT(*) AS n FROM connector WHERE connector_id > 0 AND \(visible.sql)
+            GROUP BY site_id, status
+            """
+        let ofDisconnectedStations = """
+            SELECT site_id, status, COUNT(*) AS n FROM connector
+            WHERE (site_id, station_id) IN (SELECT site_id, id FROM station WHERE NOT connected) AND connector_id > 0
+                AND \(visible.sql)
+            GROUP BY site_id, status
+            """
+        for (sql, unreachable) in [(everyConnector, false), (ofDisconnectedStations, true)] {
+            for row in try Row.fetchAll(db, sql: sql, arguments: visible.arguments) {
+                summaries[row["site_id"]]?.count(row["n"], status: OpenEnum(rawValue: row["status"]), unreachable: unreachable)
+            }
         }
     }
 
@@ -224,6 +207,47 @@ extension SQLiteRepository {
                 db, sql: "SELECT * FROM command \(filterSQL) ORDER BY created_at \(filter.ascending ? "" : "DESC"), id LIMIT ?",
                 arguments: arguments
             ).map(Self.command(from:))
+        }
+    }
+}
+
+extension SiteSummary {
+    /// Counts `count` connectors last reported in `status`: in use, available, reserved or inoperative (a fault also
+    /// as faulted). Everything is inoperative while the site is offline; `unreachable` connectors (their station is
+    /// disconnected) are moved from the state they last reported to inoperative.
+    mutating func count(_ count: Int, status: OpenEnum<ConnectorStatus>, unreachable: Bool) {
+        guard online else {
+            if !unreachable { inoperative += count }
+            return
+        }
+        let sign = unreachable ? -1 : 1
+        let category = ConnectorCategory(status)
+        switch category {
+        case .inUse: inUse += sign * count
+        case .available: available += sign * count
+        case .reserved: reserved += sign * count
+        case .inoperative: inoperative += sign * count
+        }
+        if status == .faulted { faulted += sign * count }
+        if unreachable { inoperative += count }
+    }
+}
+
+/// What the home page counts a connector as, from the state it last reported.
+enum ConnectorCategory: String {
+    case inUse
+    case available
+    case reserved
+    case inoperative
+
+    init(_ status: OpenEnum<ConnectorStatus>) {
+        switch status {
+        case .known(.reserved): self = .reserved
+        case .known(.available): self = .available
+        case .known(let known) where known.operation == .inUse: self = .inUse
+        // OCPP 2.0.1's Occupied: a car is there.
+        case .unknown("Occupied"): self = .inUse
+        default: self = .inoperative
         }
     }
 }

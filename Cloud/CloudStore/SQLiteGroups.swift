@@ -1,5 +1,6 @@
 public import Foundation
 import GRDB
+import SiteModel
 
 extension SQLiteRepository {
     public func saveGroup(id: String, name: String, stations: [StationKey]) async throws {
@@ -87,12 +88,6 @@ extension SQLiteRepository {
 
     /// The home page's category of a connector: `inUse`, `available`, `reserved` or `inoperative`.
     static func category(status: String, reachable: Bool) -> String {
-        guard reachable else { return "inoperative" }
-        if inUseStatuses.contains(status) { return "inUse" }
-        switch status {
-        case "Available": return "available"
-        case "Reserved": return "reserved"
-        default: return "inoperative"
-        }
+        reachable ? ConnectorCategory(OpenEnum(rawValue: status)).rawValue : ConnectorCategory.inoperative.rawValue
     }
 }

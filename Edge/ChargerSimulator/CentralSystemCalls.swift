@@ -36,17 +36,28 @@ extension SimulatedCharger {
     private typealias Answer = (payload: [UInt8], then: (@Sendable () async -> Void)?)
 
     private func respond(to call: OCPPFrame.Call) throws -> Answer {
-        let coder = PayloadCoder()
-        func reply<Request: OCPPRequest>(
-            _: Request.Type, _ body: (Request) throws -> (Request.Response, (@Sendable () async -> Void)?)
-        ) throws -> Answer {
-            let request = try coder.decode(Request.self, from: call.payload)
-            let (response, then) = try body(request)
-            return (try coder.encode(response), then)
+        if let answer = try answerCore(call) ?? answerManagement(call) ?? answerSmartCharging(call) { return answer }
+        if OCPP16.requestType(forAction: call.action, direction: .fromStation) != nil {
+            throw OCPPError(.notSupported, "\(call.action) is sent by a charger, not to one")
         }
+        throw OCPPError(.notImplemented, "unknown action \(call.action)")
+    }
+
+    /// Decodes the call's payload as `Request`, and encodes what `body` answers.
+    private func reply<Request: OCPPRequest>(
+        _ call: OCPPFrame.Call, _: Request.Type, _ body: (Request) throws -> (Request.Response, (@Sendable () async -> Void)?)
+    ) throws -> Answer {
+        let coder = PayloadCoder()
+        let request = try coder.decode(Request.self, from: call.payload)
+        let (response, then) = try body(request)
+        return (try coder.encode(response), then)
+    }
+
+    /// Core profile: sessions started and stopped remotely, availability, reset, unlock, configuration. Nil for another action.
+    private func answerCore(_ call: OCPPFrame.Call) throws -> Answer? {
         switch call.action {
         case OCPP16.RemoteStartTransactionRequest.action:
-            return try reply(OCPP16.RemoteStartTransactionRequest.self) { request in
+            return try reply(call, OCPP16.RemoteStartTransactionRequest.self) { request in
                 let id =
                     request.connectorId
                     ?? connectors.keys.sorted().first { connectors[$0]!.transactionId == nil && connectors[$0]!.operative }
@@ -60,14 +71,14 @@ extension SimulatedCharger {
                 )
             }
         case OCPP16.RemoteStopTransactionRequest.action:
-            return try reply(OCPP16.RemoteStopTransactionRequest.self) { request in
+            return try reply(call, OCPP16.RemoteStopTransactionRequest.self) { request in
                 guard let id = connectors.first(where: { $0.value.transactionId == request.transactionId })?.key else {
                     return (.init(status: .rejected), nil)
                 }
                 return (.init(status: .accepted), { await self.stopSession(connectorId: id, reason: .remote) })
             }
         case OCPP16.ChangeAvailabilityRequest.action:
-            return try reply(OCPP16.ChangeAvailabilityRequest.self) { request in
+            return try reply(call, OCPP16.ChangeAvailabilityRequest.self) { request in
                 let operative = request.type == .operative
                 let targets = request.connectorId == 0 ? Array(connectors.keys) : [request.connectorId]
                 guard targets.allSatisfy({ connectors[$0] != nil }) else { return (.init(status: .rejected), nil) }
@@ -83,17 +94,17 @@ extension SimulatedCharger {
                 )
             }
         case OCPP16.ResetRequest.action:
-            return try reply(OCPP16.ResetRequest.self) { request in
+            return try reply(call, OCPP16.ResetRequest.self) { request in
                 let reason: OCPP16.Reason = request.type == .hard ? .hardReset : .softReset
                 return (.init(status: .accepted), { await self.reboot(reason: reason) })
             }
         case OCPP16.UnlockConnectorRequest.action:
-            return try reply(OCPP16.UnlockConnectorRequest.self) { request in
+            return try reply(call, OCPP16.UnlockConnectorRequest.self) { request in
                 guard connectors[request.connectorId] != nil else { return (.init(status: .notSupported), nil) }
                 return (.init(status: .unlocked), nil)
             }
         case OCPP16.ChangeConfigurationRequest.action:
-            return try reply(OCPP16.ChangeConfigurationRequest.self) { request in
+            return try reply(call, OCPP16.ChangeConfigurationRequest.self) { request in
                 guard let setting = settings[request.key.value] else { return (.init(status: .notSupported), nil) }
                 guard !setting.readonly else { return (.init(status: .rejected), nil) }
                 settings[request.key.value]?.value = request.value.value
@@ -103,7 +114,7 @@ extension SimulatedCharger {
                 return (.init(status: .accepted), nil)
             }
         case OCPP16.GetConfigurationRequest.action:
-            return try reply(OCPP16.GetConfigurationRequest.self) { request in
+            return try reply(call, OCPP16.GetConfigurationRequest.self) { request in
                 let wanted = request.key?.map(\.value) ?? settings.keys.sorted()
                 let known = wanted.filter { settings[$0] != nil }
                 let unknown = wanted.filter { settings[$0] == nil }
@@ -115,25 +126,32 @@ extension SimulatedCharger {
                     .init(configurationKey: keys, unknownKey: unknown.isEmpty ? nil : try unknown.map { try CiString50($0) }), nil
                 )
             }
-        case OCPP16.ClearCacheRequest.action:
-            return try reply(OCPP16.ClearCacheRequest.self) { _ in (.init(status: .accepted), nil) }
+        default:
+            return nil
+        }
+    }
+
+    /// The cache and data transfer (core), remote trigger, firmware management, local authorization list and
+    /// reservation profiles. Nil for another action.
+    private func answerManagement(_ call: OCPPFrame.Call) throws -> Answer? {
+        switch call.action {
         case OCPP16.TriggerMessageRequest.action:
-            return try reply(OCPP16.TriggerMessageRequest.self) { request in
+            return try reply(call, OCPP16.TriggerMessageRequest.self) { request in
                 let message = request.requestedMessage
                 let connectorId = request.connectorId
                 return (.init(status: .accepted), { await self.sendTriggered(message, connectorId: connectorId) })
             }
         case OCPP16.UpdateFirmwareRequest.action:
-            return try reply(OCPP16.UpdateFirmwareRequest.self) { request in
+            return try reply(call, OCPP16.UpdateFirmwareRequest.self) { request in
                 (.init(), { await self.updateFirmware(request) })
             }
         case OCPP16.GetDiagnosticsRequest.action:
-            return try reply(OCPP16.GetDiagnosticsRequest.self) { _ in
+            return try reply(call, OCPP16.GetDiagnosticsRequest.self) { _ in
                 let name = "diagnostics-\(profile.stationId)-\(Int(Date().timeIntervalSince1970)).zip"
                 return (.init(fileName: try CiString255(name)), { await self.uploadDiagnostics() })
             }
         case OCPP16.SendLocalListRequest.action:
-            return try reply(OCPP16.SendLocalListRequest.self) { request in
+            return try reply(call, OCPP16.SendLocalListRequest.self) { request in
                 if request.updateType == .differential, request.listVersion <= localList.version {
                     return (.init(status: .versionMismatch), nil)
                 }
@@ -145,9 +163,9 @@ extension SimulatedCharger {
                 return (.init(status: .accepted), nil)
             }
         case OCPP16.GetLocalListVersionRequest.action:
-            return try reply(OCPP16.GetLocalListVersionRequest.self) { _ in (.init(listVersion: localList.version), nil) }
+            return try reply(call, OCPP16.GetLocalListVersionRequest.self) { _ in (.init(listVersion: localList.version), nil) }
         case OCPP16.ReserveNowRequest.action:
-            return try reply(OCPP16.ReserveNowRequest.self) { request in
+            return try reply(call, OCPP16.ReserveNowRequest.self) { request in
                 guard let connector = connectors[request.connectorId] else { return (.init(status: .rejected), nil) }
                 guard connector.operative else { return (.init(status: .unavailable), nil) }
                 guard connector.transactionId == nil, connector.status == .available else {
@@ -159,7 +177,7 @@ extension SimulatedCharger {
                 return (.init(status: .accepted), { try? await self.sendStatus(connectorId: id, .reserved) })
             }
         case OCPP16.CancelReservationRequest.action:
-            return try reply(OCPP16.CancelReservationRequest.self) { request in
+            return try reply(call, OCPP16.CancelReservationRequest.self) { request in
                 guard let reservation = reservations.removeValue(forKey: request.reservationId) else {
                     return (.init(status: .rejected), nil)
                 }
@@ -167,8 +185,20 @@ extension SimulatedCharger {
                     .init(status: .accepted), { try? await self.sendStatus(connectorId: reservation.connectorId, .available) }
                 )
             }
+        case OCPP16.ClearCacheRequest.action:
+            return try reply(call, OCPP16.ClearCacheRequest.self) { _ in (.init(status: .accepted), nil) }
+        case OCPP16.DataTransferRequest.action:
+            return try reply(call, OCPP16.DataTransferRequest.self) { _ in (.init(status: .unknownVendorId), nil) }
+        default:
+            return nil
+        }
+    }
+
+    /// Smart charging profile: limits set, cleared and reported. Nil for another action.
+    private func answerSmartCharging(_ call: OCPPFrame.Call) throws -> Answer? {
+        switch call.action {
         case OCPP16.SetChargingProfileRequest.action:
-            return try reply(OCPP16.SetChargingProfileRequest.self) { request in
+            return try reply(call, OCPP16.SetChargingProfileRequest.self) { request in
                 let profile = request.csChargingProfiles
                 guard request.connectorId == 0 || connectors[request.connectorId] != nil else {
                     return (.init(status: .rejected), nil)
@@ -189,7 +219,7 @@ extension SimulatedCharger {
                 )
             }
         case OCPP16.ClearChargingProfileRequest.action:
-            return try reply(OCPP16.ClearChargingProfileRequest.self) { request in
+            return try reply(call, OCPP16.ClearChargingProfileRequest.self) { request in
                 let removed = limits.clear(
                     id: request.id, connectorId: request.connectorId, purpose: request.chargingProfilePurpose,
                     stackLevel: request.stackLevel)
@@ -200,7 +230,7 @@ extension SimulatedCharger {
                 )
             }
         case OCPP16.GetCompositeScheduleRequest.action:
-            return try reply(OCPP16.GetCompositeScheduleRequest.self) { request in
+            return try reply(call, OCPP16.GetCompositeScheduleRequest.self) { request in
                 guard request.connectorId == 0 || connectors[request.connectorId] != nil else {
                     return (.init(status: .rejected), nil)
                 }
@@ -217,13 +247,8 @@ extension SimulatedCharger {
                     nil
                 )
             }
-        case OCPP16.DataTransferRequest.action:
-            return try reply(OCPP16.DataTransferRequest.self) { _ in (.init(status: .unknownVendorId), nil) }
         default:
-            if OCPP16.requestType(forAction: call.action, direction: .fromStation) != nil {
-                throw OCPPError(.notSupported, "\(call.action) is sent by a charger, not to one")
-            }
-            throw OCPPError(.notImplemented, "unknown action \(call.action)")
+            return nil
         }
     }
 

@@ -33,7 +33,8 @@ struct Sample: Sendable, CustomStringConvertible {
 /// A full and a minimal request and response of every OCPP 1.6 action.
 enum OCPP16Samples {
     static let all: [Sample] =
-        core() + firmwareManagement() + localAuthList() + reservation() + smartCharging()
+        core() + coreFromMeterValues() + coreFromStartTransaction() + firmwareManagement() + localAuthList() + reservation()
+        + smartCharging()
         + remoteTrigger() + security()
 
     static let idTag: CiString20 = "04A1B2C3D4"
@@ -101,6 +102,7 @@ enum OCPP16Samples {
         ]
     }
 
+    /// Core, Authorize to Heartbeat.
     static func core() -> [Sample] {
         var samples: [Sample] = []
         samples += action(
@@ -167,6 +169,12 @@ enum OCPP16Samples {
         samples += action(
             full: (OCPP16.HeartbeatRequest(), OCPP16.HeartbeatResponse(currentTime: now)),
             minimal: (OCPP16.HeartbeatRequest(), OCPP16.HeartbeatResponse(currentTime: midnight)))
+        return samples
+    }
+
+    /// Core, MeterValues to Reset.
+    static func coreFromMeterValues() -> [Sample] {
+        var samples: [Sample] = []
         samples += action(
             full: (
                 OCPP16.MeterValuesRequest(
@@ -205,6 +213,12 @@ enum OCPP16Samples {
         samples += action(
             full: (OCPP16.ResetRequest(type: .soft), OCPP16.ResetResponse(status: .accepted)),
             minimal: (OCPP16.ResetRequest(type: .hard), OCPP16.ResetResponse(status: .rejected)))
+        return samples
+    }
+
+    /// Core, StartTransaction to UnlockConnector.
+    static func coreFromStartTransaction() -> [Sample] {
+        var samples: [Sample] = []
         samples += action(
             full: (
                 OCPP16.StartTransactionRequest(

@@ -15,23 +15,31 @@ import Testing
 
 /// Users, organizations and API tokens, managed through the API.
 extension CloudAPITests {
-    @Test func accessIsManagedByTheFleetsAdministratorsAndOneAlwaysRemains() async throws {
+    /// Expects `body` to throw a problem of `status` whose detail names `text`.
+    static func problem(_ status: Int, _ text: String, _ body: () async throws -> Void) async {
+        do {
+            try await body()
+            Issue.record("expected \(status) naming '\(text)'")
+        } catch let error as Problem {
+            #expect(error.status == status && error.detail.contains(text), "\(error.detail)")
+        } catch {
+            Issue.record("\(error)")
+        }
+    }
+
+    /// A store with site s1 and its first user, the administrator Ada (and her identity).
+    func storeWithOneAdministrator() async throws -> (SQLiteRepository, APIIdentity) {
         let store = try SQLiteRepository(path: directory.file("access.sqlite"))
         _ = try await store.addSite(id: "s1", name: "Site 1", at: Date())
         let admin = APIIdentity(tokenId: "t", name: "ada", role: .admin, user: "ada")
-        func problem(_ status: Int, _ text: String, _ body: () async throws -> Void) async {
-            do {
-                try await body()
-                Issue.record("expected \(status) naming '\(text)'")
-            } catch let error as Problem {
-                #expect(error.status == status && error.detail.contains(text), "\(error.detail)")
-            } catch {
-                Issue.record("\(error)")
-            }
-        }
         _ = try await Users.add(
             UserInput(id: "ada", name: "Ada", role: "admin", organization: nil, language: nil, password: "a long password"),
             by: nil, repository: store, cost: 4)
+        return (store, admin)
+    }
+
+    @Test func aNewUserIsRefusedNamingWhatWasWrong() async throws {
+        let (store, admin) = try await storeWithOneAdministrator()
         for (input, status, text) in [
             (
                 UserInput(id: "bad id", name: nil, role: "viewer", organization: nil, language: nil, password: "a long password"),
@@ -62,15 +70,19 @@ extension CloudAPITests {
                 409, "ada"
             ),
         ] {
-            await problem(status, text) { _ = try await Users.add(input, by: admin, repository: store, cost: 4) }
+            await Self.problem(status, text) { _ = try await Users.add(input, by: admin, repository: store, cost: 4) }
         }
+    }
+
+    @Test func accessIsManagedByTheFleetsAdministratorsAndOneAlwaysRemains() async throws {
+        let (store, admin) = try await storeWithOneAdministrator()
         // The last administrator can be neither demoted nor removed.
-        await problem(409, "last administrator") {
+        await Self.problem(409, "last administrator") {
             _ = try await Users.change(id: "ada", UserChange(role: "viewer"), by: admin, repository: store, cost: 4)
         }
-        await problem(409, "last administrator") { try await Users.delete(id: "ada", by: admin, repository: store) }
+        await Self.problem(409, "last administrator") { try await Users.delete(id: "ada", by: admin, repository: store) }
         // Organizations: grants checked, replaced whole; one with users stays.
-        await problem(404, "station 'NOPE'") {
+        await Self.problem(404, "station 'NOPE'") {
             _ = try await Users.saveOrganization(
                 id: "acme", OrganizationInput(name: "ACME", stations: ["NOPE"]), by: admin, repository: store)
         }
@@ -83,10 +95,10 @@ extension CloudAPITests {
                 id: "paula", name: "Paula", role: "partner", organization: "acme", language: "de", password: "a long password"),
             by: admin, repository: store, cost: 4)
         #expect(paula.organization == "acme" && paula.language == "de")
-        await problem(409, "1 user") { try await Users.deleteOrganization(id: "acme", by: admin, repository: store) }
+        await Self.problem(409, "1 user") { try await Users.deleteOrganization(id: "acme", by: admin, repository: store) }
         // An administrator of a client organization manages nothing.
         let organizationAdmin = APIIdentity(tokenId: "t", name: "x", role: .admin, user: "x", organization: "acme")
-        await problem(403, "fleet's own administrators") {
+        await Self.problem(403, "fleet's own administrators") {
             try await Users.delete(id: "paula", by: organizationAdmin, repository: store)
         }
         // A new password signs the user's browsers out and lifts a lock.

@@ -280,8 +280,9 @@ import Testing
         -----END CERTIFICATE-----
         """
 
-    @Test func anOrganizationGrantedAStationOrAGroupSeesThoseStationsOnly() async throws {
-        let (app, store) = try await makeApp()
+    /// Initech is granted station s2/CP3 (its operator Ina, with an API token returned here); Hooli the group
+    /// "north" (s1/CP1; its partner Hal). A second station at s2 has a session of its own.
+    static func grantOrganizations(_ store: SQLiteRepository) async throws -> String {
         // A second station at s2, with a session of its own.
         let now = Date()
         _ = try await store.apply(
@@ -321,6 +322,12 @@ import Testing
         record.user = "ina"
         let token = created
         try await store.addAPIToken(record)
+        return token
+    }
+
+    @Test func anOrganizationGrantedAStationSeesThatStationOnly() async throws {
+        let (app, store) = try await makeApp()
+        let token = try await Self.grantOrganizations(store)
         try await app.test(.router) { client in
             let ina = try #require(try await Self.signIn(client, user: "ina"))
             var form = ina.headers
@@ -379,7 +386,13 @@ import Testing
             try await client.execute(uri: "/sites/s2/stations/CP3", method: .get, headers: ina.headers) { response in
                 #expect(response.status == .notFound)
             }
+        }
+    }
 
+    @Test func anOrganizationGrantedAGroupSeesItsStationsAsTheyAreAtEachRequest() async throws {
+        let (app, store) = try await makeApp()
+        _ = try await Self.grantOrganizations(store)
+        try await app.test(.router) { client in
             // A group: its stations as they are at each request, and the group itself.
             let hal = try #require(try await Self.signIn(client, user: "hal"))
             for (path, status) in [
