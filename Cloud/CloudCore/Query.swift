@@ -1,21 +1,10 @@
 import CloudStore
 public import Foundation
-public import Hummingbird
-import ServerSupport
+public import ServerSupport
 import SyncContract
 
-/// Typed reads of the query string; each refusal names the parameter.
-public struct Query: Sendable {
-    let parameters: [String: String]
-
-    public init(_ request: Request) {
-        var parameters: [String: String] = [:]
-        for (key, value) in request.uri.queryParameters { parameters[String(key)] = String(value) }
-        self.parameters = parameters
-    }
-
-    public func string(_ name: String) -> String? { parameters[name].flatMap { $0.isEmpty ? nil : $0 } }
-
+/// What the cloud reads from a query string beyond the shared types: stations named by site, and dates.
+extension Query {
     /// `site` and `station` of a filter; `station` may name its site too (`site/station`), as a station is named by
     /// both. A bare station id matches that id at every site the caller sees.
     public func stationFilter() throws -> (site: String?, station: String?) {
@@ -26,22 +15,6 @@ public struct Query: Sendable {
             throw Problem(status: 400, detail: "station '\(station)' is not at site '\(site)'")
         }
         return (key.site, key.station)
-    }
-
-    public func integer(_ name: String, in range: ClosedRange<Int>, default fallback: Int) throws -> Int {
-        guard let text = string(name) else { return fallback }
-        guard let value = Int(text), range.contains(value) else {
-            throw Problem(
-                status: 400,
-                detail: "\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound), got '\(text)'")
-        }
-        return value
-    }
-
-    public func bool(_ name: String) throws -> Bool? {
-        guard let text = string(name) else { return nil }
-        guard let value = Bool(text) else { throw Problem(status: 400, detail: "\(name) must be true or false, got '\(text)'") }
-        return value
     }
 
     public func date(_ name: String) throws -> Date? {

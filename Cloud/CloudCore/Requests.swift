@@ -1,7 +1,7 @@
 public import CloudStore
 public import Foundation
 import OCPP
-import ServerSupport
+public import ServerSupport
 public import SiteModel
 public import SyncContract
 

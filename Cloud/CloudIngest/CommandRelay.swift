@@ -1,3 +1,4 @@
+import AsyncSupport
 public import CloudStore
 public import Foundation
 import Logging
@@ -10,9 +11,9 @@ import Synchronization
 public final class CommandRelay: Sendable {
     private let repository: any CloudRepository
     private let client: MQTTClient
-    /// Who waits for which command's result, with the site it was sent to: only that site's result answers it
-    /// (security review, finding 31: a site that knew another site's command id could forge the answer).
-    let waiting = Mutex<[String: (site: String, continuation: CheckedContinuation<CommandResultRecord?, Never>)]>([:])
+    /// Who waits for which command's result; only the result of the site it was sent to answers it (security review,
+    /// finding 31: a site that knew another site's command id could forge the answer).
+    let waiting = PendingReplies<String, CommandResultRecord>()
 
     public init(repository: any CloudRepository, client: MQTTClient) {
         self.repository = repository
@@ -53,18 +54,11 @@ public final class CommandRelay: Sendable {
         } catch {
             throw .brokerUnavailable
         }
-        let client = self.client
-        let result = await withCheckedContinuation { (continuation: CheckedContinuation<CommandResultRecord?, Never>) in
-            waiting.withLock { $0[id] = (site.id, continuation) }
-            Task {
-                do {
-                    let message = DownMessage.command(request)
-                    try await client.publish(
-                        MQTTMessage(topic: SyncTopic.down(site: site.id, type: message.type), payload: try message.encoded()))
-                    try await Task.sleep(for: timeout)
-                } catch {}
-                self.resolve(id: id, with: nil)
-            }
+        let siteId = site.id
+        let result = await waiting.reply(to: id, within: timeout, accepting: { $0.site == siteId }) {
+            let message = DownMessage.command(request)
+            try await client.publish(
+                MQTTMessage(topic: SyncTopic.down(site: siteId, type: message.type), payload: try message.encoded()))
         }
         guard let result else {
             // The answer may have been applied by another instance sharing the subscription.
@@ -76,14 +70,6 @@ public final class CommandRelay: Sendable {
 
     /// Hands results that ingest applied to whoever waits for them.
     func resolve(_ results: [CommandResultRecord]) {
-        for result in results { resolve(id: result.id, with: result) }
-    }
-
-    private func resolve(id: String, with result: CommandResultRecord?) {
-        let continuation = waiting.withLock { waiting -> CheckedContinuation<CommandResultRecord?, Never>? in
-            guard let entry = waiting[id], result.map({ $0.site == entry.site }) ?? true else { return nil }
-            return waiting.removeValue(forKey: id)?.continuation
-        }
-        continuation?.resume(returning: result)
+        for result in results { waiting.resolve(result.id, with: result) }
     }
 }

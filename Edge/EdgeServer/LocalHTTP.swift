@@ -86,33 +86,13 @@ struct LocalHTTP {
 
     /// `GET /sessions`: newest first, filtered by `active` and `station`, paged by `cursor` (a `Link` to the next page).
     private func sessions(_ request: Request) async throws -> Response {
-        let query = request.uri.queryParameters
-        var active: Bool?
-        if let text = query["active"] {
-            guard let value = Bool(String(text)) else {
-                throw Problem(status: 400, detail: "active must be true or false, got '\(text)'")
-            }
-            active = value
-        }
-        var limit = 100
-        if let text = query["limit"] {
-            guard let value = Int(String(text)), (1...10_000).contains(value) else {
-                throw Problem(status: 400, detail: "limit must be a number from 1 to 10000, got '\(text)'")
-            }
-            limit = value
-        }
-        var before: Int?
-        if let text = query["cursor"] {
-            guard let value = Int(String(text)), value > 0 else {
-                throw Problem(
-                    status: 400,
-                    detail: "cursor must be one the previous page's Link header handed out, got '\(text)'")
-            }
-            before = value
-        }
+        let query = Query(request)
+        let active = try query.bool("active")
+        let limit = try query.integer("limit", in: 1...10_000, default: 100)
+        let before = try query.integer("cursor", in: 1...Int.max)
         // One more than asked for says whether there is a next page.
         let sessions = try await central.store.sessions(
-            active: active, stationId: query["station"].map(String.init), before: before, limit: limit + 1)
+            active: active, stationId: query.string("station"), before: before, limit: limit + 1)
         var response = try json(sessions.prefix(limit).map(SessionView.init))
         if sessions.count > limit {
             let next = Self.nextPage(of: request.uri, cursor: sessions[limit - 1].id)

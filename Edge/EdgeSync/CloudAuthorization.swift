@@ -1,3 +1,4 @@
+import AsyncSupport
 public import CentralSystem
 public import EdgeStore
 import Foundation
@@ -11,7 +12,7 @@ import Synchronization
 public final class CloudAuthorization: RemoteAuthorizing {
     private let store: EdgeStore
     private let timeout: Duration
-    private let waiting = Mutex<[String: CheckedContinuation<TokenVerdict?, Never>]>([:])
+    private let waiting = PendingReplies<String, TokenVerdict>()
     private let online = Atomic<Bool>(false)
 
     public init(store: EdgeStore, timeout: Duration) {
@@ -26,29 +27,13 @@ public final class CloudAuthorization: RemoteAuthorizing {
         guard online.load(ordering: .relaxed) else { return nil }
         let id = UUID().uuidString.lowercased()
         let request = UpMessage.authRequest(AuthRequest(id: id, idTag: idTag, station: station))
-        let (store, timeout) = (self.store, self.timeout)
-        return await withCheckedContinuation { continuation in
-            // Registered before the request goes out, so no answer can arrive unexpected.
-            waiting.withLock { $0[id] = continuation }
-            Task {
-                do {
-                    try await store.enqueue(request, at: Date())
-                    try await Task.sleep(for: timeout)
-                } catch {}
-                self.resolve(id: id, with: nil)
-            }
-        }
+        return await waiting.reply(to: id, within: timeout) { try await store.enqueue(request, at: Date()) }
     }
 
     /// Hands the cloud's answer to whoever waits for it; a late answer finds nobody and is dropped.
     func resolve(_ answer: AuthAnswer) {
         let verdict = TokenVerdict(
             status: answer.status.known ?? .invalid, expiry: answer.expiry, parentIdTag: answer.parentIdTag)
-        resolve(id: answer.id, with: verdict)
-    }
-
-    private func resolve(id: String, with verdict: TokenVerdict?) {
-        let continuation = waiting.withLock { $0.removeValue(forKey: id) }
-        continuation?.resume(returning: verdict)
+        waiting.resolve(answer.id, with: verdict)
     }
 }

@@ -1,7 +1,7 @@
+import AsyncSupport
 import Logging
 import MQTT
 import SyncContract
-import Synchronization
 import Testing
 
 @testable import CloudIngest
@@ -18,8 +18,7 @@ import Testing
             configuration: MQTTConfiguration(broker: MQTTBroker(host: "127.0.0.1", port: 1, tls: false), clientId: "test"),
             logger: Logger(label: "test"))
         let relay = CommandRelay(repository: store, client: client)
-        let answer = await withCheckedContinuation { (continuation: CheckedContinuation<CommandResultRecord?, Never>) in
-            relay.waiting.withLock { $0["cmd-1"] = ("site-a", continuation) }
+        let answer = await relay.waiting.reply(to: "cmd-1", within: .seconds(60), accepting: { $0.site == "site-a" }) {
             relay.resolve([CommandResultRecord(site: "site-b", id: "cmd-1", outcome: .accepted, response: "{}", error: nil)])
             relay.resolve([CommandResultRecord(site: "site-a", id: "cmd-1", outcome: .rejected, response: nil, error: "no")])
         }
