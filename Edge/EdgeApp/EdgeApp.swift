@@ -1,6 +1,7 @@
 public import CentralSystem
 public import ConfigReading
 public import EdgeConfig
+import EdgeServer
 import EdgeStore
 import EdgeSync
 import Foundation
@@ -123,16 +124,9 @@ public struct EdgeApp: Sendable {
         // Socket I/O gets all cores but one; decoding and the store run on Swift's cooperative pool, and on a
         // small edge box they need that core (measured: 1 event loop instead of 2 gives +6-11 % on 2 cores).
         let eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: max(1, System.coreCount - 1))
-        let webSocketChannel = OCPPWebSocketChannel(
-            central: central, maxFrameBytes: configuration.ocpp.maxFrameBytes,
-            connectionsPerAddress: configuration.ocpp.connectionsPerAddress)
-        var ocppServer = HTTPServerBuilder { _ in webSocketChannel }
-        if let tls = configuration.ocpp.tls {
-            ocppServer = try .tls(ocppServer, tlsConfiguration: try Self.tlsConfiguration(tls))
-        }
         let ocppApp = Application(
             router: Router(),
-            server: ocppServer,
+            server: try EdgeServers.ocpp(central: central, settings: configuration.ocpp),
             configuration: .init(
                 address: .hostname(configuration.ocpp.host, port: configuration.ocpp.port), serverName: "gridside-edge",
                 backlog: 2048),
@@ -143,8 +137,8 @@ public struct EdgeApp: Sendable {
             eventLoopGroupProvider: .shared(eventLoops),
             logger: logger)
         let httpApp = Application(
-            router: LocalHTTP(central: central, registry: registry, board: board, load: loadController, token: httpToken)
-                .router(),
+            router: EdgeServers.localHTTP(
+                central: central, registry: registry, board: board, load: loadController, token: httpToken),
             configuration: .init(
                 address: .hostname(configuration.http.host, port: configuration.http.port), serverName: "gridside-edge"),
             onServerRunning: { channel in
@@ -232,29 +226,12 @@ public struct EdgeApp: Sendable {
         }
         if let tls = configuration.ocpp.tls {
             do {
-                _ = try tlsConfiguration(tls)
+                _ = try EdgeServers.tlsConfiguration(tls)
             } catch {
                 problems.append(ConfigProblem(key: "ocpp.tls", reason: "certificate or key cannot be loaded: \(error)"))
             }
         }
         return problems
-    }
-
-    static func tlsConfiguration(_ tls: EdgeConfiguration.TLS) throws -> TLSConfiguration {
-        let chain = try NIOSSLCertificate.fromPEMFile(tls.certificate).map { NIOSSLCertificateSource.certificate($0) }
-        let key = try NIOSSLPrivateKey(file: tls.key, format: .pem)
-        var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
-        // The OCPP 1.6 security whitepaper asks for TLS 1.2 at least; NIOSSL's default would take 1.0.
-        configuration.minimumTLSVersion = .tlsv12
-        // Chargers often drop the TCP connection without a TLS close_notify; don't hold the socket 5 s for it.
-        configuration.shutdownTimeout = .seconds(1)
-        if let clientCA = tls.clientCA {
-            // Security profile 3: a charger without a certificate of this CA does not complete the handshake; the
-            // identity it names is checked against its URL at the upgrade (a charger's certificate names no host).
-            configuration.certificateVerification = .noHostnameVerification
-            configuration.trustRoots = .file(clientCA)
-        }
-        return configuration
     }
 }
 

@@ -1,19 +1,19 @@
-import Foundation
+public import Foundation
 
 /// The bearer token of the local HTTP interface (security review, finding 25): any process on the box can reach
 /// 127.0.0.1, so changes must prove they come from someone who may read the edge's own files.
-enum LocalHTTPToken {
-    struct Failure: Error, CustomStringConvertible {
+public enum LocalHTTPToken {
+    public struct Failure: Error, CustomStringConvertible {
         /// What is wrong with the file, without the key.
-        let reason: String
-        var description: String { "http.token_file: \(reason)" }
+        public let reason: String
+        public var description: String { "http.token_file: \(reason)" }
     }
 
     static let minimumLength = 16
 
     /// The token in `path`, or a new one written there (32 random bytes as base64url, mode 0600) when the file does not
     /// exist. `groupOrOthersCanRead` says whether the file's mode lets more than its owner read it.
-    static func loadOrCreate(path: String) throws(Failure) -> (token: String, groupOrOthersCanRead: Bool) {
+    public static func loadOrCreate(path: String) throws(Failure) -> (token: String, groupOrOthersCanRead: Bool) {
         if !FileManager.default.fileExists(atPath: path) {
             try create(path: path)
         }

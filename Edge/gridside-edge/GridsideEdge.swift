@@ -1,7 +1,7 @@
 import ArgumentParser
 import ConfigReading
+import EdgeApp
 import EdgeConfig
-import EdgeServer
 import Foundation
 import HummingbirdBcrypt
 import Logging

@@ -1,7 +1,7 @@
 import CentralSystem
 import ChargerSimulator
+import EdgeApp
 import EdgeConfig
-import EdgeServer
 import EdgeStore
 import Foundation
 import Logging
