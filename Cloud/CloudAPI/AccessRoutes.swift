@@ -7,22 +7,23 @@ import ServerSupport
 extension CloudAPI {
     /// `/api/v1/users` and `/api/v1/organizations`: who may sign in, with which role, and what client organizations
     /// see. The admin permission, and only for the fleet's own staff (an organization's admin gets 403).
-    func addAccessRoutes(to api: RouterGroup<APIRequestContext>) {
+    var accessRoutes: RouteCollection<APIRequestContext> {
+        let api = RouteCollection(context: APIRequestContext.self)
         api.get("/users") { _, context in
             try Users.requireStaffAdmin(try context.require(.admin))
-            return try json(Items(items: try await repository.users().map(UserView.init)))
+            return json(Items(items: try await repository.users().map(UserView.init)))
         }
         api.post("/users") { request, context in
             let identity = try context.require(.admin)
             let user = try await Users.add(
                 try await decode(UserInput.self, from: request), by: identity, repository: repository)
-            var response = try json(user)
+            var response = json(user)
             response.status = .created
             return response
         }
         api.put("/users/:user") { request, context in
             let identity = try context.require(.admin)
-            return try json(
+            return json(
                 try await Users.change(
                     id: try context.parameters.require("user"), try await decode(UserChange.self, from: request),
                     by: identity, repository: repository))
@@ -30,11 +31,11 @@ extension CloudAPI {
         api.delete("/users/:user") { _, context in
             let identity = try context.require(.admin)
             try await Users.delete(id: try context.parameters.require("user"), by: identity, repository: repository)
-            return Response(status: .noContent)
+            return HTTPResponse.Status.noContent
         }
         api.get("/tokens") { _, context in
             try Users.requireStaffAdmin(try context.require(.admin))
-            return try json(Items(items: try await repository.apiTokens().map(TokenView.init)))
+            return json(Items(items: try await repository.apiTokens().map(TokenView.init)))
         }
         api.post("/tokens") { request, context in
             try Users.requireStaffAdmin(try context.require(.admin))
@@ -43,7 +44,7 @@ extension CloudAPI {
                 name: input.name, role: input.role, user: input.user, days: input.expiresInDays, repository: repository)
             var view = TokenView(record)
             view.token = token
-            var response = try json(view)
+            var response = json(view)
             response.status = .created
             return response
         }
@@ -53,15 +54,15 @@ extension CloudAPI {
             guard try await repository.revokeAPIToken(id: id) else {
                 throw Problem(status: 404, detail: "no token '\(id)' that is not revoked already")
             }
-            return Response(status: .noContent)
+            return HTTPResponse.Status.noContent
         }
         api.get("/organizations") { _, context in
             try Users.requireStaffAdmin(try context.require(.admin))
-            return try json(Items(items: try await repository.organizations().map(OrganizationView.init)))
+            return json(Items(items: try await repository.organizations().map(OrganizationView.init)))
         }
         api.put("/organizations/:organization") { request, context in
             let identity = try context.require(.admin)
-            return try json(
+            return json(
                 try await Users.saveOrganization(
                     id: try context.parameters.require("organization"),
                     try await decode(OrganizationInput.self, from: request), by: identity, repository: repository))
@@ -70,8 +71,9 @@ extension CloudAPI {
             let identity = try context.require(.admin)
             try await Users.deleteOrganization(
                 id: try context.parameters.require("organization"), by: identity, repository: repository)
-            return Response(status: .noContent)
+            return HTTPResponse.Status.noContent
         }
+        return api
     }
 }
 

@@ -67,13 +67,12 @@ public struct CloudAPI: Sendable {
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                 body: .init(byteBuffer: ByteBuffer(bytes: prometheus())))
         }
-        let api = router.group("/api/v1")
-        addFirmwareRoutes(to: api)
-        addAccessRoutes(to: api)
-        addSiteRoutes(to: api)
-        addStationRoutes(to: api)
-        addSessionAndEventRoutes(to: api)
-        addGroupAndVehicleRoutes(to: api)
+        // One collection per resource; routes are listed there once, and the OpenAPI document is checked against them.
+        for resource in [
+            firmwareRoutes, accessRoutes, siteRoutes, stationRoutes, sessionAndEventRoutes, groupAndVehicleRoutes,
+        ] {
+            router.addRoutes(resource, atPath: "/api/v1")
+        }
         return router
     }
 
@@ -111,9 +110,7 @@ public struct CloudAPI: Sendable {
     /// result.
     func relay(
         site: String, station: String = "", action: String, payload: String, user: String?
-    ) async throws
-        -> Response
-    {
+    ) async throws -> CommandAnswer {
         let result: CommandResultRecord
         do {
             result = try await relay.send(
@@ -127,12 +124,7 @@ public struct CloudAPI: Sendable {
         }
         let detail = result.error ?? result.outcome.rawValue
         switch result.outcome {
-        case .accepted:
-            let response = result.response ?? "{}"
-            return Response(
-                status: .ok, headers: [.contentType: "application/json"],
-                body: .init(
-                    byteBuffer: ByteBuffer(string: #"{"id":"\#(result.id)","outcome":"accepted","response":\#(response)}"#)))
+        case .accepted: return CommandAnswer(id: result.id, response: result.response ?? "{}")
         case .notConnected, .rejected: throw Problem(status: 409, detail: detail)
         case .timeout, .expired: throw Problem(status: 504, detail: detail)
         case .invalid: throw Problem(status: 400, detail: detail)
@@ -149,10 +141,32 @@ public struct CloudAPI: Sendable {
         }
     }
 
-    func json(_ value: some Encodable) throws -> Response {
+    func json<Value: Encodable>(_ value: Value) -> JSONBody<Value> { JSONBody(value: value) }
+}
+
+/// What a handler answers: a typed value, written as JSON (the sync contract's coding: RFC 3339 dates, sorted keys)
+/// when the response is made.
+struct JSONBody<Value: Encodable>: ResponseGenerator {
+    let value: Value
+    var status = HTTPResponse.Status.ok
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        Response(
+            status: status, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: try SyncJSON.encoder().encode(value))))
+    }
+}
+
+/// A command the station accepted: `{"id", "outcome": "accepted", "response": <the station's payload>}`.
+struct CommandAnswer: ResponseGenerator {
+    let id: String
+    /// The station's answer, JSON as it sent it.
+    let response: String
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
         Response(
             status: .ok, headers: [.contentType: "application/json"],
-            body: .init(byteBuffer: ByteBuffer(bytes: try SyncJSON.encoder().encode(value))))
+            body: .init(byteBuffer: ByteBuffer(string: #"{"id":"\#(id)","outcome":"accepted","response":\#(response)}"#)))
     }
 }
 

@@ -11,13 +11,14 @@ extension CloudAPI {
     /// `/api/v1/firmware/…`: images (uploaded or external) and campaigns. Every route needs the configure permission
     /// (partners and viewers do not see them); a client organization's users see, use and stop only their
     /// organization's images and campaigns, and the fleet's staff all (security review, finding 2).
-    func addFirmwareRoutes(to api: RouterGroup<APIRequestContext>) {
+    var firmwareRoutes: RouteCollection<APIRequestContext> {
+        let api = RouteCollection(context: APIRequestContext.self)
         api.get("/firmware/images") { _, context in
             let identity = try context.require(.configure)
             let images = try await repository.firmwareImages().filter {
                 FirmwareCatalog.sees(owner: $0.organization, organization: identity.organization)
             }
-            return try json(Items(items: images))
+            return json(Items(items: images))
         }
         api.post("/firmware/images") { request, context in
             let identity = try context.require(.configure)
@@ -42,14 +43,14 @@ extension CloudAPI {
                     name: name, version: version, fileName: fileName, data: Data(body.readableBytesView), user: identity.user,
                     organization: identity.organization, repository: repository)
             }
-            var response = try json(image)
+            var response = json(image)
             response.status = .created
             return response
         }
         api.put("/firmware/images/:image/signature") { request, context in
             let identity = try context.require(.configure)
             let input = try await decode(SignatureInput.self, from: request)
-            return try json(
+            return json(
                 try await Problem.mappingFirmwareErrors {
                     try await FirmwareCatalog.setSignature(
                         image: try context.parameters.require("image"), signature: input.signature,
@@ -62,7 +63,7 @@ extension CloudAPI {
             let campaigns = try await repository.campaigns().filter {
                 FirmwareCatalog.sees(owner: $0.organization, organization: identity.organization)
             }
-            return try json(Items(items: campaigns))
+            return json(Items(items: campaigns))
         }
         api.post("/firmware/campaigns") { request, context in
             let identity = try context.require(.configure)
@@ -72,12 +73,12 @@ extension CloudAPI {
                     input, scope: identity.scope, publicBase: publicURL, user: identity.user,
                     organization: identity.organization, repository: repository)
             }
-            var response = try json(campaign)
+            var response = json(campaign)
             response.status = .created
             return response
         }
         api.get("/firmware/campaigns/:campaign") { _, context in
-            return try json(try await visibleCampaign(context))
+            return json(try await visibleCampaign(context))
         }
         api.post("/firmware/campaigns/:campaign/stop") { _, context in
             let campaign = try await visibleCampaign(context)
@@ -85,8 +86,9 @@ extension CloudAPI {
                 throw Problem(status: 409, detail: "the campaign is already \(campaign.state)")
             }
             try await repository.setCampaignState(id: campaign.id, state: "stopped", at: Date())
-            return try json(try await visibleCampaign(context))
+            return json(try await visibleCampaign(context))
         }
+        return api
     }
 
     /// `GET /firmware/<image>/<file>`: an uploaded image, as chargers download it. No token (a charger has none): the

@@ -8,15 +8,16 @@ import SyncContract
 
 extension CloudAPI {
     /// `/groups` and `/vehicles`.
-    func addGroupAndVehicleRoutes(to api: RouterGroup<APIRequestContext>) {
+    var groupAndVehicleRoutes: RouteCollection<APIRequestContext> {
+        let api = RouteCollection(context: APIRequestContext.self)
         api.get("/groups") { _, context in
             let identity = try context.require(.read)
-            return try json(Items(items: try await GroupInput.visible(to: identity, repository: repository)))
+            return json(Items(items: try await GroupInput.visible(to: identity, repository: repository)))
         }
         api.put("/groups/:group") { request, context in
             let identity = try context.require(.configure)
             let input = try await decode(GroupInput.self, from: request)
-            return try json(
+            return json(
                 try await input.save(id: try context.parameters.require("group"), by: identity, repository: repository))
         }
         api.delete("/groups/:group") { _, context in
@@ -25,17 +26,17 @@ extension CloudAPI {
             else {
                 throw Problem(status: 404, detail: "no such group")
             }
-            return Response(status: .noContent)
+            return HTTPResponse.Status.noContent
         }
         api.get("/vehicles") { _, context in
             let identity = try context.require(.read)
-            return try json(Items(items: try await Vehicles.list(for: identity, repository: repository)))
+            return json(Items(items: try await Vehicles.list(for: identity, repository: repository)))
         }
         api.post("/vehicles") { request, context in
             let identity = try context.require(.configure)
             let vehicle = try await Vehicles.add(
                 try await decode(VehicleInput.self, from: request), by: identity, repository: repository)
-            var response = try json(vehicle)
+            var response = json(vehicle)
             response.status = .created
             return response
         }
@@ -47,7 +48,8 @@ extension CloudAPI {
             else {
                 throw Problem(status: 404, detail: "no vehicle '\(id)'")
             }
-            return Response(status: .noContent)
+            return HTTPResponse.Status.noContent
         }
+        return api
     }
 }

@@ -9,10 +9,11 @@ import SyncContract
 
 extension CloudAPI {
     /// `/sessions`, `/events` and `/reservations`: what happened and what is planned, scoped to what the caller sees.
-    func addSessionAndEventRoutes(to api: RouterGroup<APIRequestContext>) {
+    var sessionAndEventRoutes: RouteCollection<APIRequestContext> {
+        let api = RouteCollection(context: APIRequestContext.self)
         api.get("/sessions") { request, context in
             let identity = try context.require(.read)
-            return try json(try await repository.sessions(try Requests.sessionFilter(Query(request), scope: identity.scope)).body)
+            return json(try await repository.sessions(try Requests.sessionFilter(Query(request), scope: identity.scope)).body)
         }
         api.get("/sessions/:site/:transaction") { _, context in
             let site = try await visibleSite(context)
@@ -22,7 +23,7 @@ extension CloudAPI {
             else {
                 throw Problem(status: 404, detail: "no session \(transaction) at site '\(site.id)'")
             }
-            return try json(session)
+            return json(session)
         }
         api.get("/events") { request, context in
             let identity = try context.require(.read)
@@ -33,11 +34,12 @@ extension CloudAPI {
                 kind: query.string("kind"),
                 severity: severity, from: try query.date("from"), to: try query.date("to"),
                 limit: try query.integer("limit", in: 1...1000, default: 100))
-            return try json(Items(items: try await repository.events(filter)))
+            return json(Items(items: try await repository.events(filter)))
         }
         api.get("/reservations") { _, context in
             let identity = try context.require(.read)
-            return try json(Items(items: try await Reservations.upcoming(for: identity, repository: repository)))
+            return json(Items(items: try await Reservations.upcoming(for: identity, repository: repository)))
         }
+        return api
     }
 }

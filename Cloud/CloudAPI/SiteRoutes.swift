@@ -9,18 +9,19 @@ import SyncContract
 
 extension CloudAPI {
     /// `/sites`: the sites the caller sees, a site's details, meters, token list and load-management settings, and stations registered ahead of their first connection.
-    func addSiteRoutes(to api: RouterGroup<APIRequestContext>) {
+    var siteRoutes: RouteCollection<APIRequestContext> {
+        let api = RouteCollection(context: APIRequestContext.self)
         api.get("/sites") { _, context in
             let identity = try context.require(.read)
-            return try json(Items(items: try await repository.sites(in: identity.scope)))
+            return json(Items(items: try await repository.sites(in: identity.scope)))
         }
         api.get("/sites/:site") { _, context in
-            try json(try await visibleSite(context))
+            json(try await visibleSite(context))
         }
         api.put("/sites/:site") { request, context in
             _ = try context.require(.configure)
             let site = try await visibleSite(context, whole: true)
-            return try json(try await decode(SiteChange.self, from: request).apply(to: site.id, repository: repository))
+            return json(try await decode(SiteChange.self, from: request).apply(to: site.id, repository: repository))
         }
         api.post("/sites/:site/stations") { request, context in
             _ = try context.require(.configure)
@@ -37,12 +38,12 @@ extension CloudAPI {
             let points = try await repository.meterSeries(
                 site: site.id, from: try query.date("from"), to: try query.date("to"),
                 limit: try query.integer("limit", in: 1...10_000, default: 1000))
-            return try json(Items(items: points))
+            return json(Items(items: points))
         }
         api.get("/sites/:site/tokens") { _, context in
             let site = try await visibleSite(context, whole: true)
             let (version, tokens) = try await repository.siteTokens(site: site.id)
-            return try json(TokenListBody(version: version, tokens: tokens))
+            return json(TokenListBody(version: version, tokens: tokens))
         }
         api.put("/sites/:site/tokens") { request, context in
             _ = try context.require(.configure)
@@ -68,7 +69,7 @@ extension CloudAPI {
             }
             let version = try await repository.replaceSiteTokens(site: site.id, with: body.tokens)
             await tokenListChanged(site.id)
-            return try json(TokenListBody(version: version, tokens: body.tokens))
+            return json(TokenListBody(version: version, tokens: body.tokens))
         }
         api.put("/sites/:site/load-management") { request, context in
             _ = try context.require(.configure)
@@ -78,5 +79,6 @@ extension CloudAPI {
             let payload = String(decoding: try SyncJSON.encoder().encode(change), as: UTF8.self)
             return try await relay(site: site.id, action: LoadSettings.action, payload: payload, user: context.identity?.user)
         }
+        return api
     }
 }

@@ -9,20 +9,21 @@ import SyncContract
 
 extension CloudAPI {
     /// `/stations` and `/sites/{site}/stations/{station}`: stations, their connectors, commands, approval, and moving one to another site.
-    func addStationRoutes(to api: RouterGroup<APIRequestContext>) {
+    var stationRoutes: RouteCollection<APIRequestContext> {
+        let api = RouteCollection(context: APIRequestContext.self)
         api.get("/stations") { request, context in
             let identity = try context.require(.read)
             let site = Query(request).string("site")
-            return try json(Items(items: try await repository.stations(site: site, in: identity.scope)))
+            return json(Items(items: try await repository.stations(site: site, in: identity.scope)))
         }
         // A station is named by its site and its id; `/stations/{station}` stays for a bare id the caller sees at
         // one site only (409 when at several).
         for prefix in ["/sites/:site/stations/:station", "/stations/:station"] {
             api.get("\(prefix)") { _, context in
-                try json(try await visibleStation(context))
+                json(try await visibleStation(context))
             }
             api.get("\(prefix)/connectors") { _, context in
-                try json(Items(items: try await visibleStation(context).connectors))
+                json(Items(items: try await visibleStation(context).connectors))
             }
             api.post("\(prefix)/commands/:action") { request, context in
                 _ = try context.require(.control)
@@ -56,7 +57,8 @@ extension CloudAPI {
             guard let moved = try await repository.station(site: body.site, id: station.id) else {
                 throw Problem(status: 500, detail: "the station was not moved")
             }
-            return try json(moved)
+            return json(moved)
         }
+        return api
     }
 }
