@@ -55,6 +55,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "AsyncSupport",
+            path: "Common/AsyncSupport",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "OCPP",
             dependencies: ["WireJSON"],
             path: "Common/OCPP",
@@ -179,7 +184,7 @@ let package = Package(
         .target(
             name: "EdgeSync",
             dependencies: [
-                "SiteModel", "SyncContract", "MQTT", "EdgeConfig", "EdgeStore", "CentralSystem",
+                "AsyncSupport", "SiteModel", "SyncContract", "MQTT", "EdgeConfig", "EdgeStore", "CentralSystem",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -191,8 +196,7 @@ let package = Package(
             name: "EdgeServer",
             dependencies: [
                 "OCPP", "SiteModel", "EdgeConfig", "EdgeStore", "CentralSystem", "LoadControl", "LoadManagement", "Meters",
-                "MeterIO",
-                "EdgeSync", "SyncContract", "ConfigReading", "ServerSupport",
+                "MeterIO", "SyncContract", "ConfigReading", "ServerSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -213,10 +217,27 @@ let package = Package(
             path: "Edge/EdgeServer",
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "EdgeApp",
+            dependencies: [
+                "SiteModel", "EdgeConfig", "EdgeStore", "CentralSystem", "LoadControl", "LoadManagement", "Meters", "MeterIO",
+                "EdgeSync", "EdgeServer", "SyncContract", "ConfigReading",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            path: "Edge/EdgeApp",
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "gridside-edge",
             dependencies: [
-                "EdgeServer", "EdgeConfig", "EdgeStore", "Meters", "ConfigReading",
+                "EdgeApp", "EdgeConfig", "EdgeStore", "Meters", "ConfigReading",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Logging", package: "swift-log"),
@@ -276,7 +297,7 @@ let package = Package(
         .target(
             name: "CloudIngest",
             dependencies: [
-                "SyncContract", "SiteModel", "MQTT", "CloudStore",
+                "AsyncSupport", "SyncContract", "SiteModel", "MQTT", "CloudStore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -407,7 +428,7 @@ let package = Package(
         .testTarget(
             name: "EdgeTests",
             dependencies: [
-                "OCPP", "SiteModel", "EdgeConfig", "EdgeStore", "CentralSystem", "EdgeServer", "ChargerSimulator",
+                "OCPP", "SiteModel", "EdgeConfig", "EdgeStore", "CentralSystem", "EdgeServer", "EdgeApp", "ChargerSimulator",
                 "LoadManagement", "LoadControl", "Meters", "MeterIO", "ConfigReading", "SyncContract",
                 "SeededRandom",
                 .product(name: "Logging", package: "swift-log"),
@@ -419,7 +440,8 @@ let package = Package(
         .testTarget(
             name: "SyncTests",
             dependencies: [
-                "SyncContract", "MQTT", "EdgeStore", "EdgeSync", "SiteModel", "CloudStore", "CloudIngest", "CloudCore",
+                "AsyncSupport", "SyncContract", "MQTT", "EdgeStore", "EdgeSync", "SiteModel", "CloudStore", "CloudIngest",
+                "CloudCore",
                 "CloudAPI", "CloudWeb",
                 "CloudFirmware", "SeededRandom",
                 .product(name: "Hummingbird", package: "hummingbird"),

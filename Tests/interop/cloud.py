@@ -60,6 +60,9 @@ class Mosquitto:
             f"persistence_location {directory}/\n"
             "max_queued_messages 100000\n"
             "log_dest stderr\n"
+            # Started as root, mosquitto drops to its own user, which cannot write the test's directory: its
+            # persistence file would not be saved, and a restart would forget persistent sessions.
+            + ("user root\n" if os.geteuid() == 0 and "user " not in extra else "")
             + extra)
         self.log_path = directory / "mosquitto.log"
         self.proc: subprocess.Popen | None = None
