@@ -66,16 +66,17 @@ public struct Dashboard: Sendable {
                 status: .ok, headers: [.contentType: "text/javascript; charset=utf-8", .cacheControl: "max-age=300"],
                 body: .init(byteBuffer: ByteBuffer(string: Assets.javascript)))
         }
-        let web = router.group()
+        // The pages, one collection per part, behind the browser's session and the error pages.
+        let web = RouteCollection(context: APIRequestContext.self)
             .add(middleware: WebSessionMiddleware(repository: repository, logger: logger, refusals: refusals))
             .add(middleware: WebErrorMiddleware(dashboard: self))
-        addSignInRoutes(to: web)
-        addSiteAndStationRoutes(to: web)
-        addFleetRoutes(to: web)
+        for part in [signInRoutes, siteAndStationRoutes, fleetRoutes] { web.addRoutes(part) }
+        router.addRoutes(web)
     }
 
     /// Signing in and out, and the language.
-    private func addSignInRoutes(to web: RouterGroup<APIRequestContext>) {
+    private var signInRoutes: RouteCollection<APIRequestContext> {
+        let web = RouteCollection(context: APIRequestContext.self)
         web.get("/login") { request, context in
             let query = Query(request)
             return page(
@@ -101,10 +102,12 @@ public struct Dashboard: Sendable {
             headers.append(HTTPField(name: .setCookie, value: Self.languageCookie(language)))
             return Response(status: .seeOther, headers: headers)
         }
+        return web
     }
 
     /// The home page, the live stream, sites and their stations.
-    private func addSiteAndStationRoutes(to web: RouterGroup<APIRequestContext>) {
+    private var siteAndStationRoutes: RouteCollection<APIRequestContext> {
+        let web = RouteCollection(context: APIRequestContext.self)
         web.get("/") { request, context in try await home(request, context: context) }
         web.get("/live/summary") { _, context in
             let identity = try context.require(.read)
@@ -126,10 +129,12 @@ public struct Dashboard: Sendable {
         web.post("\(station)/approval") { request, context in try await changeApproval(request, context: context) }
         web.get("/sites/:site/load-management") { request, context in try await loadSettingsPage(request, context: context) }
         web.post("/sites/:site/load-management") { request, context in try await changeLoadSettings(request, context: context) }
+        return web
     }
 
     /// Groups, vehicles, access, firmware, sessions and events.
-    private func addFleetRoutes(to web: RouterGroup<APIRequestContext>) {
+    private var fleetRoutes: RouteCollection<APIRequestContext> {
+        let web = RouteCollection(context: APIRequestContext.self)
         web.get("/groups") { request, context in try await groupsPage(request, context: context) }
         web.post("/groups") { request, context in try await saveGroup(request, context: context) }
         web.get("/groups/:group") { request, context in try await groupPage(request, context: context) }
@@ -163,6 +168,7 @@ public struct Dashboard: Sendable {
         web.get("/sessions") { request, context in try await sessionsPage(request, context: context) }
         web.get("/sessions/:site/:transaction") { request, context in try await sessionPage(request, context: context) }
         web.get("/events") { request, context in try await eventsPage(request, context: context) }
+        return web
     }
 
     // MARK: Signing in
@@ -242,9 +248,13 @@ public struct Dashboard: Sendable {
         return url.query.map { url.path + "?" + $0 } ?? url.path
     }
 
+    /// The reader's language for a browser that is not signed in (a year; removed when `language` is nil). Not
+    /// `HttpOnly`: nothing secret.
     static func languageCookie(_ language: Language?) -> String {
-        guard let language else { return "gridside-lang=; Path=/; Max-Age=0; Secure; SameSite=Lax" }
-        return "gridside-lang=\(language.rawValue); Path=/; Max-Age=31536000; Secure; SameSite=Lax"
+        Cookie(
+            name: "gridside-lang", value: language?.rawValue ?? "", maxAge: language == nil ? 0 : 31_536_000, path: "/",
+            secure: true, httpOnly: false, sameSite: .lax
+        ).description
     }
 
     static func queryEscape(_ text: String) -> String {
@@ -265,9 +275,7 @@ public struct Dashboard: Sendable {
     /// The reader's language: their choice (stored, or the language cookie), else the browser's Accept-Language.
     func language(request: Request?, context: APIRequestContext) -> Language {
         if let stored = context.user?.language, let language = Language(rawValue: stored) { return language }
-        if let request, let cookie = WebSessionMiddleware.cookie("gridside-lang", in: request),
-            let language = Language(rawValue: cookie)
-        {
+        if let request, let cookie = request.cookies["gridside-lang"], let language = Language(rawValue: cookie.value) {
             return language
         }
         return Language.negotiate(acceptLanguage: request?.headers[.acceptLanguage])

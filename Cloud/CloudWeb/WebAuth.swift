@@ -1,6 +1,7 @@
 public import CloudStore
 import Crypto
 public import Foundation
+import Hummingbird
 import HummingbirdBcrypt
 import NIOPosix
 
@@ -57,13 +58,18 @@ public enum WebAuth {
         return zip(a, b).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
 
-    /// The `Set-Cookie` header of a session.
+    /// The `Set-Cookie` header of a session: HTTPS only, not for scripts, not sent along from other sites.
     public static func setCookie(_ value: String) -> String {
-        "\(cookieName)=\(value); Path=/; Max-Age=\(Int(sessionLifetime)); HttpOnly; Secure; SameSite=Strict"
+        Cookie(
+            name: cookieName, value: value, maxAge: Int(sessionLifetime), path: "/", secure: true, httpOnly: true,
+            sameSite: .strict
+        ).description
     }
 
     /// The `Set-Cookie` header that removes the session cookie.
-    public static var clearCookie: String { "\(cookieName)=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Strict" }
+    public static var clearCookie: String {
+        Cookie(name: cookieName, value: "", maxAge: 0, path: "/", secure: true, httpOnly: true, sameSite: .strict).description
+    }
 
     private static func randomToken() -> String {
         var generator = SystemRandomNumberGenerator()

@@ -22,7 +22,7 @@ struct WebSessionMiddleware: RouterMiddleware {
     {
         var context = context
         var request = request
-        if let value = Self.cookie(WebAuth.cookieName, in: request), !value.isEmpty,
+        if let value = request.cookies[WebAuth.cookieName]?.value, !value.isEmpty,
             let session = try await repository.webSession(idHash: WebAuth.hash(value)), session.expiresAt > Date(),
             let user = try await repository.user(id: session.user),
             let identity = try await Access.identity(of: user, repository: repository)
@@ -56,16 +56,6 @@ struct WebSessionMiddleware: RouterMiddleware {
         return Response(
             status: .forbidden, headers: [.contentType: "text/plain; charset=utf-8"],
             body: .init(byteBuffer: .init(string: "Refused: \(reason). Reload the page and try again.\n")))
-    }
-
-    static func cookie(_ name: String, in request: Request) -> String? {
-        for header in request.headers[values: .cookie] {
-            for part in header.split(separator: ";") {
-                let pair = part.trimmingCharacters(in: .whitespaces)
-                if pair.hasPrefix(name + "=") { return String(pair.dropFirst(name.count + 1)) }
-            }
-        }
-        return nil
     }
 
     /// Whether the `Origin` of a request names the host it was sent to.
