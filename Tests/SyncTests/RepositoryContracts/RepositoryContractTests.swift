@@ -14,4 +14,11 @@ import Testing
     @Test func sqliteKeepsVehicles() async throws { try await RepositoryContracts.vehicles(try sqlite()) }
     @Test func sqliteKeepsGroups() async throws { try await RepositoryContracts.groups(try sqlite()) }
     @Test func sqliteKeepsOrganizations() async throws { try await RepositoryContracts.organizations(try sqlite()) }
+    @Test func sqliteIngestsEachMessageOnce() async throws { try await RepositoryContracts.ingest(try sqlite()) }
+    @Test func sqliteKeepsStations() async throws { try await RepositoryContracts.stations(try sqlite()) }
+    @Test func sqliteKeepsSessions() async throws { try await RepositoryContracts.sessions(try sqlite()) }
+    @Test func sqliteKeepsEvents() async throws { try await RepositoryContracts.events(try sqlite()) }
+    @Test func sqliteKeepsCommands() async throws { try await RepositoryContracts.commands(try sqlite()) }
+    @Test func sqliteKeepsUsers() async throws { try await RepositoryContracts.users(try sqlite()) }
+    @Test func sqliteKeepsFirmware() async throws { try await RepositoryContracts.firmware(try sqlite()) }
 }
