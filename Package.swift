@@ -116,7 +116,7 @@ let package = Package(
         .target(
             name: "EdgeConfig",
             dependencies: [
-                "SiteModel", "Meters", "MQTT", "ConfigReading",
+                "SiteModel", "Meters", "LoadManagement", "MQTT", "ConfigReading",
                 .product(name: "Yams", package: "Yams"),
             ],
             path: "Edge/EdgeConfig",
@@ -124,6 +124,7 @@ let package = Package(
         ),
         .target(
             name: "LoadManagement",
+            dependencies: ["Meters"],
             path: "Edge/LoadManagement",
             swiftSettings: swiftSettings
         ),
@@ -161,7 +162,7 @@ let package = Package(
         .target(
             name: "CentralSystem",
             dependencies: [
-                "OCPP", "WireJSON", "SiteModel", "EdgeConfig", "EdgeStore",
+                "OCPP", "WireJSON", "LoadManagement", "SiteModel", "EdgeConfig", "EdgeStore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
@@ -237,7 +238,7 @@ let package = Package(
         .executableTarget(
             name: "gridside-edge",
             dependencies: [
-                "EdgeApp", "EdgeConfig", "EdgeStore", "Meters", "ConfigReading",
+                "EdgeApp", "LoadManagement", "EdgeConfig", "EdgeStore", "Meters", "ConfigReading",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,4 +1,5 @@
 import EdgeConfig
+import LoadManagement
 import Logging
 public import OCPP
 

@@ -9,6 +9,7 @@ import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
 import LoadControl
+import LoadManagement
 public import Logging
 public import MeterIO
 public import Meters

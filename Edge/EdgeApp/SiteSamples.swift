@@ -1,6 +1,7 @@
 import EdgeConfig
 import Foundation
 import LoadControl
+import LoadManagement
 import MeterIO
 import Meters
 import SyncContract

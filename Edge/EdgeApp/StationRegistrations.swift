@@ -3,6 +3,7 @@ import EdgeConfig
 import EdgeStore
 import Foundation
 import LoadControl
+import LoadManagement
 import SiteModel
 import SyncContract
 

@@ -1,5 +1,6 @@
 import ConfigReading
 import Foundation
+import LoadManagement
 import Meters
 import SiteModel
 import Yams

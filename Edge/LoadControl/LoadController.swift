@@ -1,7 +1,7 @@
 public import CentralSystem
 public import EdgeConfig
 public import Foundation
-import LoadManagement
+public import LoadManagement
 public import Logging
 public import MeterIO
 import Meters

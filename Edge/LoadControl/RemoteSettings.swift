@@ -1,4 +1,5 @@
 public import EdgeConfig
+public import LoadManagement
 public import SyncContract
 
 /// The load-management settings in effect: the grid connection and how its capacity is shared.

@@ -4,6 +4,7 @@ import EdgeApp
 import EdgeConfig
 import Foundation
 import HummingbirdBcrypt
+import LoadManagement
 import Logging
 import Meters
 import ServiceLifecycle

@@ -2,6 +2,7 @@ import CoreMetrics
 import EdgeConfig
 import EdgeStore
 import Foundation
+import LoadManagement
 import Logging
 import SiteModel
 import Synchronization

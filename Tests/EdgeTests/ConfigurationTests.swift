@@ -1,6 +1,7 @@
 import ConfigReading
 import EdgeConfig
 import Foundation
+import LoadManagement
 import Meters
 import Testing
 

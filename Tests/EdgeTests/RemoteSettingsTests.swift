@@ -1,5 +1,6 @@
 import EdgeConfig
 import LoadControl
+import LoadManagement
 import SyncContract
 import Testing
 

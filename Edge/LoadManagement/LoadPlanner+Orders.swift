@@ -1,6 +1,4 @@
-import EdgeConfig
 import Foundation
-import LoadManagement
 
 extension LoadPlanner {
     /// The load manager's allocation, with the pause hysteresis: a paused car resumes only with room for the

@@ -1,6 +1,4 @@
-import EdgeConfig
 import Foundation
-import LoadManagement
 import Meters
 
 /// What the cars draw on each grid phase, as bounds: meter values come seldom, so a car's draw is known only
@@ -187,7 +185,7 @@ extension LoadPlanner {
 
     /// Learns from what the car draws: how many phases it uses, whether it takes less than offered (reclaim),
     /// and whether its charger ignores the limit (over-draw).
-    func learn(_ state: inout ControlState, measured: [Double], wiring: EdgeConfiguration.Wiring, now: Date) {
+    func learn(_ state: inout ControlState, measured: [Double], wiring: ChargerWiring, now: Date) {
         let loaded = measured.prefix(wiring.gridPhases.count)
         if wiring.gridPhases.count >= 3 {
             let active = loaded.filter { $0 > 2 }.count

@@ -1,6 +1,4 @@
-public import EdgeConfig
 public import Foundation
-public import LoadManagement
 public import Meters
 
 /// Everything one control cycle decides from, gathered by the shell.
@@ -22,7 +20,7 @@ public struct PlannerInput: Sendable {
 /// One connector as the charger last described it.
 public struct ConnectorInput: Sendable {
     public var key: ConnectorKey
-    public var wiring: EdgeConfiguration.Wiring
+    public var wiring: ChargerWiring
     /// The running transaction, if any.
     public var transactionId: Int?
     public var startedAt: Date?
@@ -36,7 +34,7 @@ public struct ConnectorInput: Sendable {
     public var connected = true
 
     public init(
-        key: ConnectorKey, wiring: EdgeConfiguration.Wiring, transactionId: Int? = nil, startedAt: Date? = nil,
+        key: ConnectorKey, wiring: ChargerWiring, transactionId: Int? = nil, startedAt: Date? = nil,
         measured: [Double]? = nil, measuredAt: Date? = nil, controllable: Bool = true
     ) {
         self.controllable = controllable

@@ -1,13 +1,11 @@
-public import EdgeConfig
 public import Foundation
-public import LoadManagement
 
 /// The load manager's decisions turned into charger limits, with the state that needs: what each charger last
 /// accepted, ramps, hysteresis, leases, reclaim of unused current, detection of chargers that ignore their limit,
 /// and the failsafe. Pure apart from its own state: time and every input come in as values.
 public struct LoadPlanner: Sendable {
-    public private(set) var grid: EdgeConfiguration.Grid
-    public private(set) var settings: EdgeConfiguration.LoadManagement
+    public private(set) var grid: GridSettings
+    public private(set) var settings: LoadManagementSettings
     var states: [ConnectorKey: ControlState] = [:]
     /// The building's own load per grid phase as last estimated; nil before the first reading and after the failsafe.
     var buildingEstimate: [Double]?
@@ -65,14 +63,14 @@ public struct LoadPlanner: Sendable {
         var to: Double
     }
 
-    public init(grid: EdgeConfiguration.Grid, settings: EdgeConfiguration.LoadManagement) {
+    public init(grid: GridSettings, settings: LoadManagementSettings) {
         self.grid = grid
         self.settings = settings
     }
 
     /// New settings from now on (changed from the cloud); what was sent to each charger is kept, so limits move
     /// from where they are with the usual ramps and cuts.
-    public mutating func update(grid: EdgeConfiguration.Grid, settings: EdgeConfiguration.LoadManagement) {
+    public mutating func update(grid: GridSettings, settings: LoadManagementSettings) {
         self.grid = grid
         self.settings = settings
     }
@@ -142,5 +140,6 @@ public struct LoadPlanner: Sendable {
 }
 
 extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+    /// The duration in seconds, as a `TimeInterval`.
+    public var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }
