@@ -55,6 +55,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "BatchTransaction",
+            dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+            path: "Common/BatchTransaction",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "AsyncSupport",
             path: "Common/AsyncSupport",
             swiftSettings: swiftSettings
@@ -153,7 +159,7 @@ let package = Package(
         .target(
             name: "EdgeStore",
             dependencies: [
-                "SiteModel", "SyncContract",
+                "BatchTransaction", "SiteModel", "SyncContract",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             path: "Edge/EdgeStore",
@@ -289,7 +295,7 @@ let package = Package(
         .target(
             name: "CloudStore",
             dependencies: [
-                "SyncContract", "SiteModel", "WireJSON",
+                "BatchTransaction", "SyncContract", "SiteModel", "WireJSON",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             path: "Cloud/CloudStore",
@@ -441,7 +447,8 @@ let package = Package(
         .testTarget(
             name: "SyncTests",
             dependencies: [
-                "AsyncSupport", "SyncContract", "MQTT", "EdgeStore", "EdgeSync", "SiteModel", "CloudStore", "CloudIngest",
+                "AsyncSupport", "BatchTransaction", "SyncContract", "MQTT", "EdgeStore", "EdgeSync", "SiteModel", "CloudStore",
+                "CloudIngest",
                 "CloudCore",
                 "CloudAPI", "CloudWeb",
                 "CloudFirmware", "SeededRandom",

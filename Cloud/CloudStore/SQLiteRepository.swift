@@ -1,3 +1,4 @@
+import BatchTransaction
 public import Foundation
 import GRDB
 public import SiteModel
@@ -86,29 +87,23 @@ public final class SQLiteRepository: CloudRepository {
 
     public func apply(_ envelopes: [UpEnvelope], receivedAt: Date) async throws -> ApplyOutcome {
         let received = receivedAt.milliseconds
-        do {
-            return try await pool.write { db in try Self.apply(envelopes, received: received, db, eachInASavepoint: false) }
-        } catch is MessageNotApplied {
-            // Rolled back whole: again, each message in a savepoint of its own, so that the others apply and the one
-            // that cannot is kept as an event. (A savepoint per message costs ingest a tenth of its speed, and such
-            // messages are rare.)
-            return try await pool.write { db in try Self.apply(envelopes, received: received, db, eachInASavepoint: true) }
+        // A message that cannot be applied is redone in a savepoint of its own, so that the others apply and it is kept
+        // as an event. (A savepoint per message costs ingest a tenth of its speed, and such messages are rare.)
+        return try await BatchTransaction.write(to: pool, isolating: Self.isTheMessagesFault) { db, writes in
+            try Self.apply(envelopes, received: received, db, writes)
         }
     }
-
-    /// A message of the batch could not be applied (outside a savepoint of its own).
-    private struct MessageNotApplied: Error {}
 
     /// Whether `error` comes from what the message says (a constraint it breaks, a value the store refuses), so
     /// that it would fail again on every resend; a busy, full or failing database is not, and fails the batch,
     /// which is then not acknowledged and comes again.
-    private static func isTheMessagesFault(_ error: any Error) -> Bool {
+    @Sendable private static func isTheMessagesFault(_ error: any Error) -> Bool {
         guard let error = error as? DatabaseError else { return true }
         return [.SQLITE_CONSTRAINT, .SQLITE_MISMATCH, .SQLITE_RANGE, .SQLITE_TOOBIG].contains(error.resultCode)
     }
 
     private static func apply(
-        _ envelopes: [UpEnvelope], received: Int64, _ db: Database, eachInASavepoint: Bool
+        _ envelopes: [UpEnvelope], received: Int64, _ db: Database, _ writes: BatchTransaction.Writes
     ) throws -> ApplyOutcome {
         var outcome = ApplyOutcome()
         var epochs = SiteEpochs()
@@ -127,22 +122,9 @@ public final class SQLiteRepository: CloudRepository {
             }
             outcome.applied += 1
             epochs.applied(envelope, epoch: epoch)
-            guard eachInASavepoint else {
-                do {
-                    try Ingest.apply(envelope, kept, db, &outcome)
-                } catch let error where isTheMessagesFault(error) {
-                    throw MessageNotApplied()
-                }
-                continue
-            }
-            do {
-                try db.inSavepoint {
-                    try Ingest.apply(envelope, kept, db, &outcome)
-                    return .commit
-                }
-            } catch let error where isTheMessagesFault(error) {
-                // A message that cannot be applied will not apply on a resend either: it is kept as an
-                // event, so it is visible, and acknowledged, so the edge does not resend it forever.
+            if case .failure(let error) = try writes.run(db, { try Ingest.apply(envelope, kept, db, &outcome) }) {
+                // A message that cannot be applied will not apply on a resend either: it is kept as an event, so it
+                // is visible, and acknowledged, so the edge does not resend it forever.
                 try Ingest.recordFailure(envelope, kept, error: error, db)
             }
         }

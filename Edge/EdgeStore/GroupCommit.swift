@@ -1,13 +1,12 @@
+import BatchTransaction
 import GRDB
 import Synchronization
 
 /// Batches writes from many tasks into shared SQLite transactions ("group commit"): while one batch commits,
 /// the next gathers, so a thousand chargers waiting for durability share a handful of fsyncs per second.
 ///
-/// A write that fails fails only its caller: the batch first runs in one transaction without savepoints (a
-/// savepoint per write costs two statements each); if any write throws, that transaction is rolled back and the
-/// batch runs again with each write in its own savepoint, so the failing one is rolled back alone. Writes are
-/// closures over the database only, so running one twice after a rollback is safe.
+/// A write that fails fails only its caller (``BatchTransaction``: one transaction, and when a write throws, again with
+/// each write in a savepoint of its own).
 final class GroupCommitWriter: Sendable {
     typealias Operation = @Sendable (Database) throws -> any Sendable
 
@@ -83,19 +82,8 @@ final class GroupCommitWriter: Sendable {
         let started = clock.now
         let operations = batch.map(\.operation)
         do {
-            let results: [Result<any Sendable, any Error>]
-            do {
-                results = try await writer.write { db in
-                    try operations.map { operation in
-                        do {
-                            return .success(try operation(db))
-                        } catch {
-                            throw WriteFailedInBatch()
-                        }
-                    }
-                }
-            } catch is WriteFailedInBatch {
-                results = try await writer.write { db in operations.map { Self.runInSavepoint($0, db) } }
+            let results = try await BatchTransaction.write(to: writer) { db, writes in
+                try operations.map { operation in try writes.run(db) { try operation(db) } }
             }
             onBatch(batch.count, clock.now - started)
             for (pending, result) in zip(batch, results) {
@@ -105,21 +93,5 @@ final class GroupCommitWriter: Sendable {
             // The commit itself failed (disk full, I/O error): nothing in the batch is durable.
             for pending in batch { pending.complete(.failure(error)) }
         }
-    }
-
-    /// A write of the batch threw: the batch's transaction is rolled back and the batch redone with savepoints.
-    private struct WriteFailedInBatch: Error {}
-
-    private static func runInSavepoint(_ operation: Operation, _ db: Database) -> Result<any Sendable, any Error> {
-        var outcome: Result<any Sendable, any Error> = .failure(CancellationError())
-        do {
-            try db.inSavepoint {
-                outcome = .success(try operation(db))
-                return .commit
-            }
-        } catch {
-            outcome = .failure(error)
-        }
-        return outcome
     }
 }
