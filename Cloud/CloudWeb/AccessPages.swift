@@ -17,40 +17,32 @@ extension Dashboard {
         let organizations = try await repository.organizations()
         let users = try await repository.users()
         let tokens = try await repository.apiTokens()
-        return page(
-            "access", title: "access.title", language: language, context: context,
-            values: [
-                "tokens": tokens.reversed().map { token -> [String: Any?] in
-                    [
-                        "id": token.id, "name": token.name, "role": token.role, "user": token.user,
-                        "expires": token.expiresAt.map { formats.dateTime($0) } ?? strings["access.never"],
-                        "used": token.lastUsedAt.map { formats.dateTime($0) } ?? strings["access.never"],
-                        "revoked": token.revoked,
-                    ]
-                },
-                "hasTokens": !tokens.isEmpty,
-                "users": users.map { user -> [String: Any?] in
-                    let view = UserView(user)
-                    return [
-                        "id": user.id, "name": user.name, "role": user.role, "organization": user.organization,
-                        "language": user.language.flatMap { Language(rawValue: $0)?.name },
-                        "lockedUntil": view.lockedUntil.map { formats.dateTime($0) },
-                    ]
-                },
-                "organizations": organizations.map { organization -> [String: Any?] in
-                    [
-                        "id": organization.id, "name": organization.name,
-                        "sites": organization.sites.sorted().joined(separator: ", "),
-                        "stations": organization.stations.sorted().map(\.description).joined(separator: ", "),
-                        "groups": organization.groups.sorted().joined(separator: ", "),
-                    ]
-                },
-                "hasOrganizations": !organizations.isEmpty,
-                "roleChoices": Role.allCases.map { ["value": $0.rawValue, "selected": $0 == .viewer] },
-                "organizationChoices": organizations.map { ["value": $0.id, "name": $0.name] },
-                "languageChoices": Language.allCases.map { ["value": $0.rawValue, "name": $0.name] },
-                "staffLabel": strings["access.staff"],
-            ], nav: "access")
+        let model = AccessPage(
+            tokens: tokens.reversed().map { token in
+                .init(
+                    id: token.id, name: token.name, role: token.role, user: token.user,
+                    expires: token.expiresAt.map { formats.dateTime($0) } ?? strings["access.never"],
+                    used: token.lastUsedAt.map { formats.dateTime($0) } ?? strings["access.never"], revoked: token.revoked)
+            },
+            hasTokens: !tokens.isEmpty,
+            users: users.map { user in
+                .init(
+                    id: user.id, name: user.name, role: user.role, organization: user.organization,
+                    language: user.language.flatMap { Language(rawValue: $0)?.name },
+                    lockedUntil: UserView(user).lockedUntil.map { formats.dateTime($0) })
+            },
+            organizations: organizations.map { organization in
+                .init(
+                    id: organization.id, name: organization.name, sites: organization.sites.sorted().joined(separator: ", "),
+                    stations: organization.stations.sorted().map(\.description).joined(separator: ", "),
+                    groups: organization.groups.sorted().joined(separator: ", "))
+            },
+            hasOrganizations: !organizations.isEmpty,
+            roleChoices: Role.allCases.map { Choice(value: $0.rawValue, selected: $0 == .viewer) },
+            organizationChoices: organizations.map { Choice(value: $0.id, name: $0.name) },
+            languageChoices: Language.allCases.map { Choice(value: $0.rawValue, name: $0.name) },
+            staffLabel: strings["access.staff"])
+        return page("access", title: "access.title", language: language, context: context, model: model, nav: "access")
     }
 
     func userPage(_ request: Request, context: APIRequestContext) async throws -> Response {
@@ -61,18 +53,14 @@ extension Dashboard {
         let language = language(request: request, context: context)
         let formats = Formats(language: language)
         let organizations = try await repository.organizations()
-        return page(
-            "user", title: "access.user", language: language, context: context,
-            values: [
-                "id": user.id, "name": user.name, "lockedUntil": UserView(user).lockedUntil.map { formats.dateTime($0) },
-                "roleChoices": Role.allCases.map { ["value": $0.rawValue, "selected": $0.rawValue == user.role] },
-                "organizationChoices": organizations.map {
-                    ["value": $0.id, "name": $0.name, "selected": $0.id == user.organization]
-                },
-                "languageChoices": Language.allCases.map {
-                    ["value": $0.rawValue, "name": $0.name, "selected": $0.rawValue == user.language]
-                },
-            ], nav: "access")
+        let model = UserPage(
+            id: user.id, name: user.name, lockedUntil: UserView(user).lockedUntil.map { formats.dateTime($0) },
+            roleChoices: Role.allCases.map { Choice(value: $0.rawValue, selected: $0.rawValue == user.role) },
+            organizationChoices: organizations.map { Choice(value: $0.id, name: $0.name, selected: $0.id == user.organization) },
+            languageChoices: Language.allCases.map {
+                Choice(value: $0.rawValue, name: $0.name, selected: $0.rawValue == user.language)
+            })
+        return page("user", title: "access.user", language: language, context: context, model: model, nav: "access")
     }
 
     func organizationPage(_ request: Request, context: APIRequestContext) async throws -> Response {
@@ -86,18 +74,14 @@ extension Dashboard {
         let sites = try await repository.sites(in: nil)
         let groups = try await repository.groups(in: nil)
         let members = try await repository.users().filter { $0.organization == id }.map(\.id)
+        let model = OrganizationPage(
+            id: organization.id, name: organization.name,
+            siteChoices: sites.map { Choice(value: $0.id, name: $0.name, selected: organization.sites.contains($0.id)) },
+            groupChoices: groups.map { Choice(value: $0.id, name: $0.name, selected: organization.groups.contains($0.id)) },
+            hasGroups: !groups.isEmpty, stations: organization.stations.sorted().map(\.description).joined(separator: ", "),
+            members: members.joined(separator: ", "), hasMembers: !members.isEmpty)
         return page(
-            "organization", title: "access.organization", language: language, context: context,
-            values: [
-                "id": organization.id, "name": organization.name,
-                "siteChoices": sites.map { ["value": $0.id, "name": $0.name, "selected": organization.sites.contains($0.id)] },
-                "groupChoices": groups.map {
-                    ["value": $0.id, "name": $0.name, "selected": organization.groups.contains($0.id)]
-                },
-                "hasGroups": !groups.isEmpty,
-                "stations": organization.stations.sorted().map(\.description).joined(separator: ", "),
-                "members": members.joined(separator: ", "), "hasMembers": !members.isEmpty,
-            ], nav: "access")
+            "organization", title: "access.organization", language: language, context: context, model: model, nav: "access")
     }
 
     func revokeToken(_ request: Request, context: APIRequestContext) async throws -> Response {

@@ -79,12 +79,12 @@ public struct Dashboard: Sendable {
         let web = RouteCollection(context: APIRequestContext.self)
         web.get("/login") { request, context in
             let query = Query(request)
+            let model = LoginPage(
+                next: safeNext(query.string("next")), failed: query.string("failed") != nil,
+                userValue: query.string("user") ?? "")
             return page(
                 "login", title: "login.title", language: language(request: request, context: context), context: context,
-                values: [
-                    "next": safeNext(query.string("next")), "failed": query.string("failed") != nil,
-                    "userValue": query.string("user") ?? "",
-                ])
+                model: model)
         }
         web.post("/login") { request, context in try await signIn(request, context: context) }
         web.post("/logout") { _, context in
@@ -281,34 +281,15 @@ public struct Dashboard: Sendable {
         return Language.negotiate(acceptLanguage: request?.headers[.acceptLanguage])
     }
 
-    /// Renders `template` inside the layout, with the strings of the reader's language.
+    /// Renders `template` inside the layout with the page's typed `model` (whose names win over the layout's).
     func page(
-        _ template: String, title: String, language: Language, context: APIRequestContext, values: [String: Any?],
+        _ template: String, title: String, language: Language, context: APIRequestContext, model: some PageModel,
         status: HTTPResponse.Status = .ok, live: Bool = false, nav: String? = nil
     ) -> Response {
-        var strings: [String: String] = [:]
-        for (key, value) in Catalog.strings(language) { strings[key.replacingOccurrences(of: ".", with: "_")] = value }
-        var statusLabels: [String: String] = [:]
-        for (key, value) in Catalog.strings(language) where key.hasPrefix(Catalog.statusPrefix) {
-            statusLabels[String(key.dropFirst(Catalog.statusPrefix.count))] = value
-        }
-        let labelsJSON =
-            (try? JSONSerialization.data(withJSONObject: statusLabels, options: [.sortedKeys]))
-            .map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-        var object: [String: Any?] = [
-            "lang": language.rawValue, "t": strings, "title": Catalog.strings(language)[title] ?? title,
-            "csrf": context.webSession?.csrf, "signedIn": context.identity != nil, "userName": context.identity?.name,
-            "role": context.identity?.role.rawValue, "statusLabels": labelsJSON, "live": live ? "on" : "",
-            "canConfigure": context.identity?.role.permits(.configure) ?? false,
-            "staff": context.identity != nil && context.identity?.organization == nil,
-            // Groups are listed for staff, and for an organization granted some.
-            "seesGroups": context.identity.map { $0.organization == nil || !($0.scope?.groups.isEmpty ?? true) } ?? false,
-            "staffAdmin": context.identity.map { $0.role == .admin && $0.organization == nil } ?? false,
-            "languages": Language.allCases.map { ["code": $0.rawValue, "name": $0.name, "selected": $0 == language] },
-        ]
+        var object = TemplateValues.dictionary(of: Layout(title: title, language: language, context: context, live: live))
+        for (key, value) in TemplateValues.dictionary(of: model) { object[key] = value }
         if let nav { object["nav_\(nav)"] = true }
-        for (key, value) in values { object[key] = value }
-        let html = library.render(Self.clean(object), withTemplate: template) ?? ""
+        let html = library.render(object, withTemplate: template) ?? ""
         return Response(
             status: status,
             headers: [
@@ -318,16 +299,6 @@ public struct Dashboard: Sendable {
                 HTTPField.Name("X-Content-Type-Options")!: "nosniff", HTTPField.Name("Referrer-Policy")!: "same-origin",
             ],
             body: .init(byteBuffer: ByteBuffer(string: html)))
-    }
-
-    /// Drops nil values, so that Mustache sections treat them as absent.
-    static func clean(_ object: [String: Any?]) -> [String: Any] {
-        object.compactMapValues { value in
-            guard let value else { return nil }
-            if let nested = value as? [String: Any?] { return clean(nested) }
-            if let list = value as? [[String: Any?]] { return list.map(clean) }
-            return value
-        }
     }
 
     func json(_ value: some Encodable) throws -> Response {

@@ -22,29 +22,24 @@ extension Dashboard {
         }
         let sites = try await repository.sites(in: identity.scope).filter { identity.seesWhole(site: $0.id) }
         let groups = try await GroupInput.visible(to: identity, repository: repository)
-        return page(
-            "firmware", title: "fw.title", language: language, context: context,
-            values: [
-                "images": images.map { image -> [String: Any?] in
-                    [
-                        "id": image.id, "name": image.name, "version": image.version, "fileName": image.fileName,
-                        "url": image.url, "size": image.size.map { formats.number(Double($0) / 1_048_576, digits: 2) + " MiB" },
-                        "sha": image.sha256.map { String($0.prefix(16)) + "…" }, "added": formats.dateTime(image.createdAt),
-                        "signed": image.signature != nil,
-                    ]
-                },
-                "hasImages": !images.isEmpty,
-                "campaigns": campaigns.map { campaign -> [String: Any?] in
-                    [
-                        "id": campaign.id, "name": campaign.name, "image": names[campaign.image] ?? campaign.image,
-                        "state": campaign.state, "start": formats.dateTime(campaign.startAt), "rate": campaign.ratePerMinute,
-                        "progress": Self.progressText(campaign.progress),
-                    ]
-                },
-                "hasCampaigns": !campaigns.isEmpty,
-                "sites": sites.map { ["id": $0.id, "name": $0.name] },
-                "groups": groups.map { ["id": $0.id, "name": $0.name] }, "hasGroups": !groups.isEmpty,
-            ], nav: "firmware")
+        let model = FirmwarePage(
+            images: images.map { image in
+                .init(
+                    id: image.id, name: image.name, version: image.version, fileName: image.fileName, url: image.url,
+                    size: image.size.map { formats.number(Double($0) / 1_048_576, digits: 2) + " MiB" },
+                    sha: image.sha256.map { String($0.prefix(16)) + "…" }, added: formats.dateTime(image.createdAt),
+                    signed: image.signature != nil)
+            },
+            hasImages: !images.isEmpty,
+            campaigns: campaigns.map { campaign in
+                .init(
+                    id: campaign.id, name: campaign.name, image: names[campaign.image] ?? campaign.image, state: campaign.state,
+                    start: formats.dateTime(campaign.startAt), rate: campaign.ratePerMinute,
+                    progress: Self.progressText(campaign.progress))
+            },
+            hasCampaigns: !campaigns.isEmpty, sites: sites.map { .init(id: $0.id, name: $0.name) },
+            groups: groups.map { .init(id: $0.id, name: $0.name) }, hasGroups: !groups.isEmpty)
+        return page("firmware", title: "fw.title", language: language, context: context, model: model, nav: "firmware")
     }
 
     /// An upload from the page's script: the file's bytes as the body, name, version and file name in the query.
@@ -144,21 +139,17 @@ extension Dashboard {
         let formats = Formats(language: language)
         let image = try await repository.firmwareImage(id: campaign.image)
         let running = campaign.state == "scheduled" || campaign.state == "running"
-        return page(
-            "campaign", title: "fw.campaign", language: language, context: context,
-            values: [
-                "id": campaign.id, "name": campaign.name, "image": image.map { "\($0.name) \($0.version)" } ?? campaign.image,
-                "location": campaign.location, "state": campaign.state, "start": formats.dateTime(campaign.startAt),
-                "rate": campaign.ratePerMinute, "progress": Self.progressText(campaign.progress),
-                "createdBy": campaign.createdBy, "canStop": running, "refresh": running ? "3" : nil,
-                "targets": (campaign.targets ?? []).map { target -> [String: Any?] in
-                    [
-                        "station": target.station, "stationPath": Self.stationPath(site: target.site, station: target.station),
-                        "site": target.site,
-                        "state": target.state, "sent": formats.dateTime(target.sentAt), "detail": target.detail,
-                    ]
-                },
-            ], nav: "firmware")
+        let model = CampaignPage(
+            id: campaign.id, name: campaign.name, image: image.map { "\($0.name) \($0.version)" } ?? campaign.image,
+            location: campaign.location, state: campaign.state, start: formats.dateTime(campaign.startAt),
+            rate: campaign.ratePerMinute, progress: Self.progressText(campaign.progress), createdBy: campaign.createdBy,
+            canStop: running, refresh: running ? "3" : nil,
+            targets: (campaign.targets ?? []).map { target in
+                .init(
+                    station: target.station, stationPath: Self.stationPath(site: target.site, station: target.station),
+                    site: target.site, state: target.state, sent: formats.dateTime(target.sentAt), detail: target.detail)
+            })
+        return page("campaign", title: "fw.campaign", language: language, context: context, model: model, nav: "firmware")
     }
 
     func stopCampaign(_ request: Request, context: APIRequestContext) async throws -> Response {
@@ -176,4 +167,48 @@ extension Dashboard {
         progress.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: " · ")
     }
 
+}
+
+/// Firmware images and roll-out campaigns (`firmware.mustache`).
+struct FirmwarePage: PageModel {
+    struct Image {
+        let id, name, version: String
+        let fileName, url, size, sha: String?
+        let added: String
+        let signed: Bool
+    }
+
+    struct Campaign {
+        let id, name, image, state, start: String
+        let rate: Int
+        let progress: String
+    }
+
+    /// A site or a group a campaign may target.
+    struct Target {
+        let id, name: String
+    }
+
+    let images: [Image]
+    let hasImages: Bool
+    let campaigns: [Campaign]
+    let hasCampaigns: Bool
+    let sites, groups: [Target]
+    let hasGroups: Bool
+}
+
+/// One campaign and its targets, refreshed while it runs (`campaign.mustache`).
+struct CampaignPage: PageModel {
+    struct Target {
+        let station, stationPath, site, state, sent: String
+        let detail: String?
+    }
+
+    let id, name, image, location, state, start: String
+    let rate: Int
+    let progress: String
+    let createdBy: String?
+    let canStop: Bool
+    let refresh: String?
+    let targets: [Target]
 }

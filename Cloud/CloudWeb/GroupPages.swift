@@ -13,13 +13,12 @@ extension Dashboard {
         let groups = try await GroupInput.visible(to: identity, repository: repository)
         return page(
             "groups", title: "nav.groups", language: language, context: context,
-            values: [
-                "groups": groups.map {
-                    ["id": $0.id, "name": $0.name, "stationList": $0.stations.map(\.description).joined(separator: ", ")]
+            model: GroupsPage(
+                groups: groups.map {
+                    .init(id: $0.id, name: $0.name, stationList: $0.stations.map(\.description).joined(separator: ", "))
                 },
-                "hasGroups": !groups.isEmpty,
-                "canConfigure": identity.role.permits(.configure) && identity.organization == nil,
-            ], nav: "groups")
+                hasGroups: !groups.isEmpty, canConfigure: identity.role.permits(.configure) && identity.organization == nil),
+            nav: "groups")
     }
 
     func groupPage(_ request: Request, context: APIRequestContext) async throws -> Response {
@@ -32,21 +31,21 @@ extension Dashboard {
         let language = language(request: request, context: context)
         let strings = Catalog.strings(language)
         let online = Set(try await repository.sites(in: identity.scope).filter(\.online).map(\.id))
-        var stations: [[String: Any?]] = []
+        var stations: [GroupPage.Station] = []
         for key in group.stations {
             guard let station = try await repository.station(site: key.site, id: key.station),
                 identity.sees(station: station.id, site: station.site)
             else { continue }
-            stations.append([
-                "id": station.id, "path": Self.stationPath(station), "site": station.site,
-                "connectivity": strings[
-                    station.connected && online.contains(station.site) ? "station.connected" : "station.disconnected"],
-                "connectors": connectorValues(station, siteOnline: online.contains(station.site), strings: strings),
-            ])
+            stations.append(
+                GroupPage.Station(
+                    id: station.id, path: Self.stationPath(station), site: station.site,
+                    connectivity: strings[
+                        station.connected && online.contains(station.site) ? "station.connected" : "station.disconnected"],
+                    connectors: connectorCells(station, siteOnline: online.contains(station.site), strings: strings)))
         }
         return page(
             "group", title: "nav.groups", language: language, context: context,
-            values: ["name": group.name, "stations": stations], live: true, nav: "groups")
+            model: GroupPage(name: group.name, stations: stations), live: true, nav: "groups")
     }
 
     func saveGroup(_ request: Request, context: APIRequestContext) async throws -> Response {
@@ -67,4 +66,28 @@ extension Dashboard {
         }
         return Response(status: .seeOther, headers: [.location: "/groups"])
     }
+}
+
+/// The groups a reader sees (`groups.mustache`).
+struct GroupsPage: PageModel {
+    struct Group {
+        let id, name, stationList: String
+    }
+
+    let groups: [Group]
+    let hasGroups: Bool
+    /// The fleet's own staff may make groups; this overrides the layout's.
+    let canConfigure: Bool
+}
+
+/// One group's stations, live (`group.mustache`).
+struct GroupPage: PageModel {
+    struct Station {
+        let id, path, site: String
+        let connectivity: String?
+        let connectors: [ConnectorCell]
+    }
+
+    let name: String
+    let stations: [Station]
 }

@@ -36,37 +36,32 @@ extension Dashboard {
                 } + [URLQueryItem(name: "cursor", value: cursor)]
             next = "/sessions?" + (items.percentEncodedQuery ?? "")
         }
-        return self.page(
-            "sessions", title: "session.title", language: language, context: context,
-            values: [
-                "filter": ["station": query.string("station"), "token": query.string("token")],
-                "siteOptions": sites.map { ["id": $0.id, "name": $0.name, "selected": $0.id == query.string("site")] },
-                "stateOptions": [("all", "session.all"), ("ongoing", "session.ongoing"), ("completed", "session.completed")].map {
-                    ["value": $0.0, "label": strings[$0.1] ?? $0.1, "selected": $0.0 == state]
-                },
-                "items": page.items.map { session -> [String: Any?] in
-                    [
-                        "siteId": session.site, "site": session.site, "transactionId": session.transactionId,
-                        "station": session.station, "stationPath": Self.stationPath(site: session.site, station: session.station),
-                        "connector": session.connector, "token": session.idTag, "start": formats.dateTime(session.startTime),
-                        "stop": session.active ? strings["session.ongoing"] : formats.dateTime(session.stopTime),
-                        "duration": formats.duration(from: session.startTime, to: session.stopTime ?? Date()),
-                        "energy": formats.energy(session.energyWh), "soc": formats.percent(session.soc),
-                        "active": session.active, "vehicle": session.idTag.flatMap { vehicles[$0] },
-                    ]
-                },
-                "hasItems": !page.items.isEmpty, "next": next,
-                "upcoming": upcoming.map { reservation -> [String: Any?] in
-                    [
-                        "site": reservation.site, "station": reservation.station,
-                        "stationPath": Self.stationPath(site: reservation.site, station: reservation.station),
-                        "connector": reservation.connector,
-                        "token": reservation.idTag, "vehicle": vehicles[reservation.idTag],
-                        "expires": formats.dateTime(reservation.expires),
-                    ]
-                },
-                "hasUpcoming": !upcoming.isEmpty,
-            ], nav: "sessions")
+        let model = SessionsPage(
+            filter: .init(station: query.string("station"), token: query.string("token")),
+            siteOptions: sites.map { SiteOption(id: $0.id, name: $0.name, selected: $0.id == query.string("site")) },
+            stateOptions: [("all", "session.all"), ("ongoing", "session.ongoing"), ("completed", "session.completed")].map {
+                Option(value: $0.0, label: strings[$0.1] ?? $0.1, selected: $0.0 == state)
+            },
+            items: page.items.map { session in
+                .init(
+                    siteId: session.site, site: session.site, transactionId: session.transactionId, station: session.station,
+                    stationPath: Self.stationPath(site: session.site, station: session.station), connector: session.connector,
+                    token: session.idTag, start: formats.dateTime(session.startTime),
+                    stop: session.active ? strings["session.ongoing"] : formats.dateTime(session.stopTime),
+                    duration: formats.duration(from: session.startTime, to: session.stopTime ?? Date()),
+                    energy: formats.energy(session.energyWh), soc: formats.percent(session.soc), active: session.active,
+                    vehicle: session.idTag.flatMap { vehicles[$0] })
+            },
+            hasItems: !page.items.isEmpty, next: next,
+            upcoming: upcoming.map { reservation in
+                .init(
+                    site: reservation.site, station: reservation.station,
+                    stationPath: Self.stationPath(site: reservation.site, station: reservation.station),
+                    connector: reservation.connector, token: reservation.idTag, vehicle: vehicles[reservation.idTag],
+                    expires: formats.dateTime(reservation.expires))
+            },
+            hasUpcoming: !upcoming.isEmpty)
+        return self.page("sessions", title: "session.title", language: language, context: context, model: model, nav: "sessions")
     }
 
     func sessionPage(_ request: Request, context: APIRequestContext) async throws -> Response {
@@ -83,22 +78,16 @@ extension Dashboard {
         let strings = Catalog.strings(language)
         let samples = try await repository.sessionSamples(site: siteId, transactionId: transaction, limit: 2000)
         let vehicles = try await vehicleNames(identity)
-        return page(
-            "session", title: "session.detail", language: language, context: context,
-            values: [
-                "transactionId": session.transactionId, "site": session.site, "station": session.station,
-                "stationPath": Self.stationPath(site: session.site, station: session.station), "connector": session.connector,
-                "token": session.idTag,
-                "vehicle": session.idTag.flatMap { vehicles[$0] },
-                "start": formats.dateTime(session.startTime),
-                "stop": session.active ? strings["session.ongoing"] : formats.dateTime(session.stopTime),
-                "reason": session.stopReason,
-                "duration": formats.duration(from: session.startTime, to: session.stopTime ?? Date()),
-                "energy": formats.energy(session.energyWh), "power": formats.power(session.powerW),
-                "soc": formats.percent(session.soc),
-                "chart": Chart.sessionSVG(
-                    samples, meterStartWh: session.meterStartWh, formats: formats, title: strings["station.chart"] ?? ""),
-            ], nav: "sessions")
+        let model = SessionPage(
+            transactionId: session.transactionId, site: session.site, station: session.station,
+            stationPath: Self.stationPath(site: session.site, station: session.station), connector: session.connector,
+            token: session.idTag, vehicle: session.idTag.flatMap { vehicles[$0] }, start: formats.dateTime(session.startTime),
+            stop: session.active ? strings["session.ongoing"] : formats.dateTime(session.stopTime), reason: session.stopReason,
+            duration: formats.duration(from: session.startTime, to: session.stopTime ?? Date()),
+            energy: formats.energy(session.energyWh), power: formats.power(session.powerW), soc: formats.percent(session.soc),
+            chart: Chart.sessionSVG(
+                samples, meterStartWh: session.meterStartWh, formats: formats, title: strings["station.chart"] ?? ""))
+        return page("session", title: "session.detail", language: language, context: context, model: model, nav: "sessions")
     }
 
     // MARK: Event history
@@ -118,21 +107,19 @@ extension Dashboard {
             code: query.string("code"), ascending: order == "oldest")
         let sites = try await repository.sites(in: identity.scope)
         let events = try await history(filter, formats: formats, strings: strings, identity: identity)
-        return page(
-            "events", title: "event.title", language: language, context: context,
-            values: [
-                "filter": [
-                    "station": query.string("station"), "code": query.string("code"), "from": query.string("from"),
-                    "to": query.string("to"),
-                ],
-                "siteOptions": sites.map { ["id": $0.id, "name": $0.name, "selected": $0.id == query.string("site")] },
-                "severityOptions": ([("", "event.any")] + Severity.allCases.map { ($0.rawValue, "severity.\($0.rawValue)") })
-                    .map { ["value": $0.0, "label": strings[$0.1] ?? $0.1, "selected": $0.0 == (severity ?? "")] },
-                "orderOptions": [("newest", "event.newest"), ("oldest", "event.oldest")].map {
-                    ["value": $0.0, "label": strings[$0.1] ?? $0.1, "selected": $0.0 == order]
-                },
-                "events": events, "hasEvents": !events.isEmpty,
-            ], nav: "events")
+        let model = EventsPage(
+            filter: .init(
+                station: query.string("station"), code: query.string("code"), from: query.string("from"),
+                to: query.string("to")),
+            siteOptions: sites.map { SiteOption(id: $0.id, name: $0.name, selected: $0.id == query.string("site")) },
+            severityOptions: ([("", "event.any")] + Severity.allCases.map { ($0.rawValue, "severity.\($0.rawValue)") }).map {
+                Option(value: $0.0, label: strings[$0.1] ?? $0.1, selected: $0.0 == (severity ?? ""))
+            },
+            orderOptions: [("newest", "event.newest"), ("oldest", "event.oldest")].map {
+                Option(value: $0.0, label: strings[$0.1] ?? $0.1, selected: $0.0 == order)
+            },
+            events: events, hasEvents: !events.isEmpty)
+        return page("events", title: "event.title", language: language, context: context, model: model, nav: "events")
     }
 
     /// What the history shows of a command's payload: a firmware download URL (its secret) and a registration (a
@@ -152,18 +139,17 @@ extension Dashboard {
     /// Events from the sites and commands sent from the cloud (with who sent them), merged in the filter's order.
     func history(
         _ filter: EventFilter, formats: Formats, strings: [String: String], identity: APIIdentity
-    ) async throws -> [[String: Any?]] {
-        var rows: [(time: Date, values: [String: Any?])] = []
+    ) async throws -> [HistoryRow] {
+        var rows: [(time: Date, row: HistoryRow)] = []
         for event in try await repository.events(filter) {
             rows.append(
                 (
                     event.time,
-                    [
-                        "time": formats.dateTime(event.time), "site": event.site, "station": event.station,
-                        "connector": event.connector, "kind": event.kind, "severity": event.severity,
-                        "severityLabel": strings["severity.\(event.severity)"] ?? event.severity, "code": event.code,
-                        "detail": event.detail, "who": nil,
-                    ]
+                    HistoryRow(
+                        time: formats.dateTime(event.time), site: event.site, station: event.station,
+                        connector: event.connector, kind: event.kind, severity: event.severity,
+                        severityLabel: strings["severity.\(event.severity)"] ?? event.severity, code: event.code,
+                        detail: event.detail, who: nil)
                 ))
         }
         // Commands carry no severity or code; a filter on either leaves them out.
@@ -173,19 +159,31 @@ extension Dashboard {
                 rows.append(
                     (
                         command.time,
-                        [
-                            "time": formats.dateTime(command.time), "site": command.site, "station": command.station,
-                            "kind": strings["event.command"], "severity": outcome == "accepted" ? "info" : "warning",
-                            "severityLabel": strings[outcome == "accepted" ? "severity.info" : "severity.warning"],
-                            "code": command.action,
-                            "detail": (strings[Catalog.outcomePrefix + outcome] ?? outcome) + " · "
+                        HistoryRow(
+                            time: formats.dateTime(command.time), site: command.site, station: command.station,
+                            connector: nil, kind: strings["event.command"] ?? "command",
+                            severity: outcome == "accepted" ? "info" : "warning",
+                            severityLabel: strings[outcome == "accepted" ? "severity.info" : "severity.warning"] ?? outcome,
+                            code: command.action,
+                            detail: (strings[Catalog.outcomePrefix + outcome] ?? outcome) + " · "
                                 + Self.shownPayload(command, to: identity),
-                            "who": command.user ?? "API",
-                        ]
+                            who: command.user ?? "API")
                     ))
             }
         }
         rows.sort { filter.ascending ? $0.time < $1.time : $0.time > $1.time }
-        return rows.prefix(filter.limit).map(\.values)
+        return rows.prefix(filter.limit).map(\.row)
     }
+}
+
+/// A line of the event history (`eventTable.mustache`): an event, or a command someone sent.
+struct HistoryRow {
+    let time, site: String
+    let station: String?
+    let connector: Int?
+    let kind, severity, severityLabel: String
+    let code: String?
+    let detail: String
+    /// Who sent a command; nil for an event.
+    let who: String?
 }

@@ -33,33 +33,26 @@ extension Dashboard {
         let planned = try await Reservations.upcoming(for: identity, repository: repository)
             .filter { scope.sees(station: $0.station, site: $0.site) }.count
         let names = Dictionary(summaries.map { ($0.site, $0.name) }, uniquingKeysWith: { first, _ in first })
-        return page(
-            "home", title: "home.title", language: language, context: context,
-            values: [
-                "totals": LiveSummary.sum(summaries, formats: formats).mapValues { $0 as Any? },
-                // Hundreds of rows: written here rather than by the template, whose lookups cost half the page's time.
-                "siteRows": HomeRows.sites(summaries, formats: formats, strings: strings),
-                "hasSites": !summaries.isEmpty,
-                "alerts": alerts.map { alert -> [String: Any?] in
-                    [
-                        "kind": alert.kind, "label": strings["alert.\(alert.kind)"], "siteId": alert.site,
-                        "site": names[alert.site] ?? alert.site, "station": alert.station,
-                        "stationPath": alert.station.map { Self.stationPath(site: alert.site, station: $0) },
-                        "connector": alert.connector, "code": alert.code,
-                        "vendorErrorCode": alert.vendorErrorCode, "since": formats.dateTime(alert.since),
-                    ]
-                },
-                "hasAlerts": !alerts.isEmpty, "filtered": filtered || (!chosenGroups.isEmpty && !showAll),
-                "shown": summaries.count,
-                "groups": groups.map { group -> [String: Any?] in
-                    [
-                        "id": group.id, "name": group.name, "stations": group.stations.count,
-                        "inUse": group.counts["inUse"] ?? 0, "available": group.counts["available"] ?? 0,
-                        "reserved": group.counts["reserved"] ?? 0, "inoperative": group.counts["inoperative"] ?? 0,
-                    ]
-                },
-                "hasGroups": !groups.isEmpty, "planned": planned,
-            ], live: true, nav: "home")
+        let model = HomePage(
+            totals: LiveSummary.sum(summaries, formats: formats),
+            siteRows: HomeRows.sites(summaries, formats: formats, strings: strings), hasSites: !summaries.isEmpty,
+            alerts: alerts.map { alert in
+                .init(
+                    kind: alert.kind, label: strings["alert.\(alert.kind)"], siteId: alert.site,
+                    site: names[alert.site] ?? alert.site, station: alert.station,
+                    stationPath: alert.station.map { Self.stationPath(site: alert.site, station: $0) },
+                    connector: alert.connector, code: alert.code, vendorErrorCode: alert.vendorErrorCode,
+                    since: formats.dateTime(alert.since))
+            },
+            hasAlerts: !alerts.isEmpty, filtered: filtered || (!chosenGroups.isEmpty && !showAll), shown: summaries.count,
+            groups: groups.map { group in
+                .init(
+                    id: group.id, name: group.name, stations: group.stations.count, inUse: group.counts["inUse"] ?? 0,
+                    available: group.counts["available"] ?? 0, reserved: group.counts["reserved"] ?? 0,
+                    inoperative: group.counts["inoperative"] ?? 0)
+            },
+            hasGroups: !groups.isEmpty, planned: planned)
+        return page("home", title: "home.title", language: language, context: context, model: model, live: true, nav: "home")
     }
 
     // MARK: Site
@@ -74,37 +67,31 @@ extension Dashboard {
         let strings = Catalog.strings(language)
         let stations = try await repository.stations(site: site.id, in: identity.scope)
         let groups = identity.role.permits(.configure) ? try await GroupInput.visible(to: identity, repository: repository) : []
-        return page(
-            "site", title: "home.site", language: language, context: context,
-            values: [
-                "groupChoices": groups.map { ["id": $0.id, "name": $0.name] }, "hasGroupChoices": !groups.isEmpty,
-                // The site's own settings only for those who see it whole (not through a granted station).
-                "siteId": site.id, "canConfigure": identity.role.permits(.configure) && identity.seesWhole(site: site.id),
-                "address": site.address,
-                "result": try await commandResult(Query(request).string("command"), identity: identity, strings: strings),
-                "latitude": site.latitude.map { String($0) }, "longitude": site.longitude.map { String($0) },
-                "coordinates": site.latitude.flatMap { lat in site.longitude.map { String(format: "%.5f, %.5f", lat, $0) } },
-                "timeZone": site.timeZone,
-                "siteName": site.name, "presence": site.online ? "online" : "offline",
-                "presenceLabel": strings[site.online ? "home.online" : "home.offline"],
-                "stations": stations.map { station -> [String: Any?] in
-                    [
-                        "id": station.id, "path": Self.stationPath(station), "vendor": station.vendor, "model": station.model,
-                        "firmware": station.firmwareVersion,
-                        "connectivity": strings[station.connected && site.online ? "station.connected" : "station.disconnected"],
-                        "connectors": connectorValues(station, siteOnline: site.online, strings: strings),
-                    ]
-                },
-            ], live: true, nav: "home")
+        let model = SitePage(
+            groupChoices: groups.map { .init(id: $0.id, name: $0.name) }, hasGroupChoices: !groups.isEmpty,
+            siteId: site.id, canConfigure: identity.role.permits(.configure) && identity.seesWhole(site: site.id),
+            address: site.address,
+            result: try await commandResult(Query(request).string("command"), identity: identity, strings: strings),
+            latitude: site.latitude.map { String($0) }, longitude: site.longitude.map { String($0) },
+            coordinates: site.latitude.flatMap { lat in site.longitude.map { String(format: "%.5f, %.5f", lat, $0) } },
+            timeZone: site.timeZone, siteName: site.name, presence: site.online ? "online" : "offline",
+            presenceLabel: strings[site.online ? "home.online" : "home.offline"],
+            stations: stations.map { station in
+                .init(
+                    id: station.id, path: Self.stationPath(station), vendor: station.vendor, model: station.model,
+                    firmware: station.firmwareVersion,
+                    connectivity: strings[station.connected && site.online ? "station.connected" : "station.disconnected"],
+                    connectors: connectorCells(station, siteOnline: site.online, strings: strings))
+            })
+        return page("site", title: "home.site", language: language, context: context, model: model, live: true, nav: "home")
     }
 
-    func connectorValues(_ station: StationView, siteOnline: Bool, strings: [String: String]) -> [[String: Any?]] {
+    func connectorCells(_ station: StationView, siteOnline: Bool, strings: [String: String]) -> [ConnectorCell] {
         station.connectors.filter { $0.connector > 0 }.map { connector in
             let status = station.connected && siteOnline ? connector.status : "Offline"
-            return [
-                "site": station.site, "station": station.id, "connector": connector.connector, "status": status,
-                "label": strings[Catalog.statusPrefix + status] ?? status, "time": SyncJSON.format(connector.since),
-            ]
+            return ConnectorCell(
+                site: station.site, station: station.id, connector: connector.connector, status: status,
+                label: strings[Catalog.statusPrefix + status] ?? status, time: SyncJSON.format(connector.since))
         }
     }
 
@@ -122,33 +109,31 @@ extension Dashboard {
         let active = try await repository.sessions(
             SessionFilter(scope: identity.scope, site: station.site, station: station.id, active: true, limit: 10)
         ).items
-        var sessions: [[String: Any?]] = []
+        var sessions: [StationPage.Session] = []
         for session in active {
             let samples = try await repository.sessionSamples(
                 site: session.site, transactionId: session.transactionId, limit: 500)
-            sessions.append([
-                "siteId": session.site, "transactionId": session.transactionId, "connector": session.connector,
-                "station": session.station, "token": session.idTag, "start": formats.dateTime(session.startTime),
-                "energy": formats.energy(session.energyWh), "power": formats.power(session.powerW),
-                "soc": formats.percent(session.soc),
-                "chart": Chart.sessionSVG(
-                    samples, meterStartWh: session.meterStartWh, formats: formats, title: strings["station.chart"] ?? ""),
-            ])
+            sessions.append(
+                StationPage.Session(
+                    siteId: session.site, transactionId: session.transactionId, connector: session.connector,
+                    station: session.station, token: session.idTag, start: formats.dateTime(session.startTime),
+                    energy: formats.energy(session.energyWh), power: formats.power(session.powerW),
+                    soc: formats.percent(session.soc),
+                    chart: Chart.sessionSVG(
+                        samples, meterStartWh: session.meterStartWh, formats: formats, title: strings["station.chart"] ?? "")))
         }
         let transactions = Dictionary(active.map { ($0.connector, $0.transactionId) }, uniquingKeysWith: { first, _ in first })
         let canControl = identity.role.permits(.control)
         // The cells every page shows (state, label, time), plus what only this page has.
         let connectors = zip(
-            station.connectors.filter { $0.connector > 0 }, connectorValues(station, siteOnline: online, strings: strings)
-        ).map { connector, cell -> [String: Any?] in
+            station.connectors.filter { $0.connector > 0 }, connectorCells(station, siteOnline: online, strings: strings)
+        ).map { connector, cell in
             let unavailable = connector.status == "Unavailable"
-            return cell.merging(
-                [
-                    "errorCode": connector.errorCode, "vendorErrorCode": connector.vendorErrorCode, "info": connector.info,
-                    "since": formats.dateTime(connector.since), "transactionId": transactions[connector.connector],
-                    "availabilityAction": unavailable ? "makeAvailable" : "makeUnavailable",
-                    "availabilityLabel": strings[unavailable ? "action.makeAvailable" : "action.makeUnavailable"],
-                ], uniquingKeysWith: { _, new in new })
+            return StationPage.Connector(
+                cell: cell, errorCode: connector.errorCode, vendorErrorCode: connector.vendorErrorCode, info: connector.info,
+                since: formats.dateTime(connector.since), transactionId: transactions[connector.connector],
+                availabilityAction: unavailable ? "makeAvailable" : "makeUnavailable",
+                availabilityLabel: strings[unavailable ? "action.makeAvailable" : "action.makeUnavailable"])
         }
         let events = try await history(
             EventFilter(scope: identity.scope, site: station.site, station: station.id, limit: 20), formats: formats,
@@ -156,28 +141,24 @@ extension Dashboard {
         let reservations = try await Reservations.upcoming(for: identity, repository: repository)
             .filter { $0.site == station.site && $0.station == station.id }
         let result = try await commandResult(Query(request).string("command"), identity: identity, strings: strings)
-        return page(
-            "station", title: "station.title", language: language, context: context,
-            values: [
-                "id": station.id, "stationPath": Self.stationPath(station), "siteId": station.site,
-                "siteName": site?.name ?? station.site, "vendor": station.vendor, "model": station.model,
-                "serial": station.serialNumber, "firmware": station.firmwareVersion,
-                "connectivity": strings[station.connected && online ? "station.connected" : "station.disconnected"],
-                "connectionSince": formats.dateTime(station.connectionChangedAt), "connectors": connectors,
-                "canControl": canControl, "canConfigure": identity.role.permits(.configure), "sessions": sessions,
-                "approvalLabel": strings["approval.\(station.approval ?? "accepted")"] ?? station.approval,
-                "canApprove": identity.role.permits(.configure) && station.approval != nil && station.approval != "accepted",
-                "result": result,
-                "reservations": reservations.map { reservation -> [String: Any?] in
-                    [
-                        "reservationId": reservation.reservationId, "connector": reservation.connector,
-                        "token": reservation.idTag, "expires": formats.dateTime(reservation.expires),
-                        "by": reservation.madeBy ?? "API", "stationPath": Self.stationPath(station),
-                    ]
-                },
-                "hasReservations": !reservations.isEmpty,
-                "events": events, "hasEvents": !events.isEmpty,
-            ], live: true)
+        let model = StationPage(
+            id: station.id, stationPath: Self.stationPath(station), siteId: station.site,
+            siteName: site?.name ?? station.site, vendor: station.vendor, model: station.model,
+            serial: station.serialNumber, firmware: station.firmwareVersion,
+            connectivity: strings[station.connected && online ? "station.connected" : "station.disconnected"],
+            connectionSince: formats.dateTime(station.connectionChangedAt), connectors: connectors,
+            canControl: canControl, canConfigure: identity.role.permits(.configure), sessions: sessions,
+            approvalLabel: strings["approval.\(station.approval ?? "accepted")"] ?? station.approval,
+            canApprove: identity.role.permits(.configure) && station.approval != nil && station.approval != "accepted",
+            result: result,
+            reservations: reservations.map { reservation in
+                .init(
+                    reservationId: reservation.reservationId, connector: reservation.connector, token: reservation.idTag,
+                    expires: formats.dateTime(reservation.expires), by: reservation.madeBy ?? "API",
+                    stationPath: Self.stationPath(station))
+            },
+            hasReservations: !reservations.isEmpty, events: events, hasEvents: !events.isEmpty)
+        return page("station", title: "station.title", language: language, context: context, model: model, live: true)
     }
 
     /// The station of the path (`/sites/{site}/stations/{station}`), if the caller may see it (404 otherwise, so
@@ -388,4 +369,11 @@ struct LiveSummary: Encodable {
             "power": formats.power(power), "activeSessions": "\(sessions)",
         ]
     }
+}
+
+/// A connector's state as every page shows it (its cell is updated live by the page's script).
+struct ConnectorCell {
+    let site, station: String
+    let connector: Int
+    let status, label, time: String
 }

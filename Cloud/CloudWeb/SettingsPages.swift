@@ -17,8 +17,8 @@ extension Dashboard {
         let station = try await visibleStation(context, identity: identity)
         let language = language(request: request, context: context)
         let strings = Catalog.strings(language)
-        var values: [String: Any?] = ["id": station.id, "stationPath": Self.stationPath(station)]
-        values["result"] = try await commandResult(Query(request).string("command"), identity: identity, strings: strings)
+        var model = ConfigurationPage(id: station.id, stationPath: Self.stationPath(station))
+        model.result = try await commandResult(Query(request).string("command"), identity: identity, strings: strings)
         do {
             let result = try await relay.send(
                 site: station.site, station: station.id, action: "GetConfiguration", payload: "{}", user: identity.user,
@@ -26,25 +26,23 @@ extension Dashboard {
             if result.outcome == .accepted, let response = result.response,
                 let object = try? JSONSerialization.jsonObject(with: Data(response.utf8)) as? [String: Any]
             {
-                let keys = (object["configurationKey"] as? [[String: Any]] ?? []).map { entry -> [String: Any?] in
-                    [
-                        "key": entry["key"] as? String ?? "", "value": entry["value"] as? String ?? "",
-                        "readonly": entry["readonly"] as? Bool ?? false, "stationPath": Self.stationPath(station),
-                    ]
+                model.keys = (object["configurationKey"] as? [[String: Any]] ?? []).map { entry in
+                    ConfigurationPage.Key(
+                        key: entry["key"] as? String ?? "", value: entry["value"] as? String ?? "",
+                        readonly: entry["readonly"] as? Bool ?? false, stationPath: Self.stationPath(station))
                 }
-                values["keys"] = keys
-                values["hasKeys"] = !keys.isEmpty
+                model.hasKeys = !model.keys.isEmpty
                 let unknown = object["unknownKey"] as? [String] ?? []
-                values["unknown"] = unknown.isEmpty ? nil : unknown.joined(separator: ", ")
+                model.unknown = unknown.isEmpty ? nil : unknown.joined(separator: ", ")
             } else {
-                values["problem"] =
+                model.problem =
                     (strings[Catalog.outcomePrefix + result.outcome.rawValue] ?? result.outcome.rawValue)
                     + (result.error.map { ": \($0)" } ?? "")
             }
         } catch {
-            values["problem"] = error.description
+            model.problem = error.description
         }
-        return page("configuration", title: "config.title", language: language, context: context, values: values)
+        return page("configuration", title: "config.title", language: language, context: context, model: model)
     }
 
     /// Changes one key (ChangeConfiguration), then shows the configuration again with the station's answer.
@@ -87,12 +85,10 @@ extension Dashboard {
         let site = try await visibleSite(context, identity: identity)
         let language = language(request: request, context: context)
         let strings = Catalog.strings(language)
-        return page(
-            "loadSettings", title: "lm.title", language: language, context: context,
-            values: [
-                "siteId": site.id, "siteName": site.name,
-                "result": try await commandResult(Query(request).string("command"), identity: identity, strings: strings),
-            ])
+        let model = LoadSettingsPage(
+            siteId: site.id, siteName: site.name,
+            result: try await commandResult(Query(request).string("command"), identity: identity, strings: strings))
+        return page("loadSettings", title: "lm.title", language: language, context: context, model: model)
     }
 
     /// Sends the fields given (empty ones are kept as they are) as the API's `PUT …/load-management` does.
@@ -152,14 +148,11 @@ extension Dashboard {
         if let user = identity.user { view = try await repository.homeView(user: user) }
         let sites = try await repository.sites(in: identity.scope)
         let groups = try await GroupInput.visible(to: identity, repository: repository)
-        return page(
-            "homeSites", title: "view.choose", language: language, context: context,
-            values: [
-                "siteChoices": sites.map { ["id": $0.id, "name": $0.name, "selected": view.sites.contains($0.id)] },
-                "groupChoices": groups.map { ["id": $0.id, "name": $0.name, "selected": view.groups.contains($0.id)] },
-                "hasGroups": !groups.isEmpty,
-            ],
-            nav: "home")
+        let model = HomeSitesPage(
+            siteChoices: sites.map { SiteOption(id: $0.id, name: $0.name, selected: view.sites.contains($0.id)) },
+            groupChoices: groups.map { SiteOption(id: $0.id, name: $0.name, selected: view.groups.contains($0.id)) },
+            hasGroups: !groups.isEmpty)
+        return page("homeSites", title: "view.choose", language: language, context: context, model: model, nav: "home")
     }
 
     /// Saves the sites a user wants on their home page (none: all).
@@ -212,15 +205,56 @@ extension Dashboard {
     }
 
     /// A command sent from the dashboard and what came of it, for the page it led back to.
-    func commandResult(_ id: String?, identity: APIIdentity, strings: [String: String]) async throws -> [String: Any?]? {
+    func commandResult(_ id: String?, identity: APIIdentity, strings: [String: String]) async throws -> CommandResultView? {
         guard let id, let command = try await repository.command(id: id),
             command.station.isEmpty
                 ? identity.seesWhole(site: command.site) : identity.sees(station: command.station, site: command.site)
         else { return nil }
         let outcome = command.outcome?.rawValue ?? "pending"
-        return [
-            "action": command.action, "outcome": outcome, "outcomeLabel": strings[Catalog.outcomePrefix + outcome] ?? outcome,
-            "detail": command.error ?? command.response, "user": command.user ?? "API",
-        ]
+        return CommandResultView(
+            action: command.action, outcome: outcome, outcomeLabel: strings[Catalog.outcomePrefix + outcome] ?? outcome,
+            detail: command.error ?? command.response, user: command.user ?? "API")
     }
+}
+
+/// What became of a command sent from a page, shown on the page it returns to.
+struct CommandResultView {
+    let action, outcome, outcomeLabel: String
+    let detail: String?
+    let user: String
+}
+
+/// A station's OCPP configuration, read from it (`configuration.mustache`).
+struct ConfigurationPage: PageModel {
+    struct Key {
+        let key, value: String
+        let readonly: Bool
+        let stationPath: String
+    }
+
+    let id, stationPath: String
+    var result: CommandResultView?
+    var keys: [Key] = []
+    var hasKeys = false
+    /// Keys the station said it does not know.
+    var unknown: String?
+    /// Why the configuration could not be read.
+    var problem: String?
+
+    init(id: String, stationPath: String) {
+        self.id = id
+        self.stationPath = stationPath
+    }
+}
+
+/// A site's load-management settings, to change (`loadSettings.mustache`).
+struct LoadSettingsPage: PageModel {
+    let siteId, siteName: String
+    let result: CommandResultView?
+}
+
+/// The sites and groups a reader wants on their home page (`homeSites.mustache`).
+struct HomeSitesPage: PageModel {
+    let siteChoices, groupChoices: [SiteOption]
+    let hasGroups: Bool
 }

@@ -14,29 +14,21 @@ extension Dashboard {
         let vehicles = try await Vehicles.list(for: identity, repository: repository)
         let names = Dictionary(
             try await repository.sites(in: identity.scope).map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
+        let rows = vehicles.map { vehicle in
+            VehiclesPage.Vehicle(
+                id: vehicle.id, name: vehicle.name, plate: vehicle.plate, fleet: vehicle.fleet,
+                tokens: vehicle.tokens.joined(separator: ", "),
+                charging: vehicle.charging.map { session in
+                    VehiclesPage.Charging(
+                        station: session.station, stationPath: Self.stationPath(site: session.site, station: session.station),
+                        connector: session.connector, site: session.site, siteName: names[session.site] ?? session.site,
+                        transactionId: session.transactionId, soc: formats.percent(session.soc),
+                        power: formats.power(session.powerW))
+                })
+        }
         return page(
             "vehicles", title: "vehicle.title", language: language, context: context,
-            values: [
-                "vehicles": vehicles.map { vehicle -> [String: Any?] in
-                    var values: [String: Any?] = [
-                        "id": vehicle.id, "name": vehicle.name, "plate": vehicle.plate, "fleet": vehicle.fleet,
-                        "tokens": vehicle.tokens.joined(separator: ", "),
-                    ]
-                    if let session = vehicle.charging {
-                        values["charging"] =
-                            [
-                                "station": session.station,
-                                "stationPath": Self.stationPath(site: session.site, station: session.station),
-                                "connector": session.connector, "site": session.site,
-                                "siteName": names[session.site] ?? session.site,
-                                "transactionId": session.transactionId, "soc": formats.percent(session.soc),
-                                "power": formats.power(session.powerW),
-                            ] as [String: Any?]
-                    }
-                    return values
-                },
-                "hasVehicles": !vehicles.isEmpty,
-            ], nav: "vehicles")
+            model: VehiclesPage(vehicles: rows, hasVehicles: !rows.isEmpty), nav: "vehicles")
     }
 
     func addVehicle(_ request: Request, context: APIRequestContext) async throws -> Response {
@@ -71,4 +63,26 @@ extension Dashboard {
         }
         return names.mapValues { $0.sorted().joined(separator: " / ") }
     }
+}
+
+/// The vehicle registry (`vehicles.mustache`).
+struct VehiclesPage: PageModel {
+    struct Vehicle {
+        let id, name: String
+        let plate, fleet: String?
+        let tokens: String
+        let charging: Charging?
+    }
+
+    /// Where a vehicle charges now.
+    struct Charging {
+        let station, stationPath: String
+        let connector: Int
+        let site, siteName: String
+        let transactionId: Int
+        let soc, power: String
+    }
+
+    let vehicles: [Vehicle]
+    let hasVehicles: Bool
 }

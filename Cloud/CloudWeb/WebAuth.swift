@@ -78,3 +78,11 @@ public enum WebAuth {
             .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 }
+
+/// The sign-in form (`login.mustache`).
+struct LoginPage: PageModel {
+    /// Where to go once signed in (a path of this site).
+    let next: String
+    let failed: Bool
+    let userValue: String
+}

@@ -40,6 +40,11 @@ struct WebErrorMiddleware: RouterMiddleware {
     private func errorPage(_ message: String, status: HTTPResponse.Status, request: Request, context: Context) async -> Response {
         dashboard.page(
             "error", title: "error.title", language: dashboard.language(request: request, context: context),
-            context: context, values: ["message": message], status: status)
+            context: context, model: ErrorPage(message: message), status: status)
     }
+}
+
+/// What went wrong, in words for the reader (`error.mustache`).
+struct ErrorPage: PageModel {
+    let message: String
 }

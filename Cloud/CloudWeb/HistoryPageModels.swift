@@ -1,0 +1,72 @@
+/// An option of a filter's `<select>`.
+struct Option {
+    let value, label: String
+    let selected: Bool
+}
+
+/// A site to filter by.
+struct SiteOption {
+    let id, name: String
+    let selected: Bool
+}
+
+/// Sessions, filtered and paged, and the reservations ahead (`sessions.mustache`).
+struct SessionsPage: PageModel {
+    struct Filter {
+        let station, token: String?
+    }
+
+    struct Session {
+        let siteId, site: String
+        let transactionId: Int
+        let station, stationPath: String
+        let connector: Int
+        let token: String?
+        let start: String
+        let stop: String?
+        let duration, energy, soc: String
+        let active: Bool
+        let vehicle: String?
+    }
+
+    struct Reservation {
+        let site, station, stationPath: String
+        let connector: Int
+        let token: String
+        let vehicle: String?
+        let expires: String
+    }
+
+    let filter: Filter
+    let siteOptions: [SiteOption]
+    let stateOptions: [Option]
+    let items: [Session]
+    let hasItems: Bool
+    let next: String?
+    let upcoming: [Reservation]
+    let hasUpcoming: Bool
+}
+
+/// One session with its chart (`session.mustache`).
+struct SessionPage: PageModel {
+    let transactionId: Int
+    let site, station, stationPath: String
+    let connector: Int
+    let token, vehicle: String?
+    let start: String
+    let stop, reason: String?
+    let duration, energy, power, soc, chart: String
+}
+
+/// The event history, filtered (`events.mustache`).
+struct EventsPage: PageModel {
+    struct Filter {
+        let station, code, from, to: String?
+    }
+
+    let filter: Filter
+    let siteOptions: [SiteOption]
+    let severityOptions, orderOptions: [Option]
+    let events: [HistoryRow]
+    let hasEvents: Bool
+}
