@@ -30,7 +30,7 @@ extension SimulatedCharger {
         }
         counters.callsAnswered += 1
         try? await send(answer.encoded())
-        if let followUp { Task { await followUp() } }
+        if let followUp { followUpSink.yield(followUp) }
     }
 
     private typealias Answer = (payload: [UInt8], then: (@Sendable () async -> Void)?)

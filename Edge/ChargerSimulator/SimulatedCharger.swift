@@ -67,7 +67,13 @@ public actor SimulatedCharger {
     }
 
     /// - Parameter centralURL: the central system's base URL; the station id is appended as the last segment.
+    /// What a call from the central system asks for that takes longer than its answer (a remote start, a firmware
+    /// update, a car following a new limit): run under ``run()``, so none outlives the charger.
+    let followUps: AsyncStream<@Sendable () async -> Void>
+    let followUpSink: AsyncStream<@Sendable () async -> Void>.Continuation
+
     public init(profile: ChargerProfile, centralURL: String, logger: Logger, siteLoad: SiteLoad? = nil) {
+        (followUps, followUpSink) = AsyncStream.makeStream(of: (@Sendable () async -> Void).self)
         self.profile = profile
         self.siteLoad = siteLoad
         self.centralURL = centralURL.hasSuffix("/") ? String(centralURL.dropLast()) : centralURL
@@ -106,6 +112,11 @@ public actor SimulatedCharger {
                 }
             }
             group.addTask { await self.connectionLoop() }
+            group.addTask {
+                await withDiscardingTaskGroup { running in
+                    for await followUp in self.followUps { running.addTask { await followUp() } }
+                }
+            }
         }
     }
 

@@ -131,20 +131,25 @@ struct GridsideSim: AsyncParsableCommand {
             profile.firmware = firmware
         }
         logger.notice("simulating \(stations) chargers with \(connectors) connectors each against \(url)")
-        if site.meterPort != nil || meterPort != nil {
-            Task {
-                for _ in 0..<100 {
-                    if let port = site.meterPort {
-                        logger.notice(
-                            "building meter ready: SDM630 on modbus tcp://127.0.0.1:\(port)", metadata: ["meter_port": "\(port)"])
-                        return
-                    }
-                    try? await Task.sleep(for: .milliseconds(50))
-                }
-            }
-        }
+        let announcesMeter = site.meterPort != nil || meterPort != nil
         do {
-            try await site.run()
+            try await withThrowingDiscardingTaskGroup { group in
+                if announcesMeter {
+                    // Once the meter server listens (within 5 s), its port is logged for the installer and the tests.
+                    group.addTask {
+                        for _ in 0..<100 {
+                            if let port = site.meterPort {
+                                logger.notice(
+                                    "building meter ready: SDM630 on modbus tcp://127.0.0.1:\(port)",
+                                    metadata: ["meter_port": "\(port)"])
+                                return
+                            }
+                            try? await Task.sleep(for: .milliseconds(50))
+                        }
+                    }
+                }
+                group.addTask { try await site.run() }
+            }
         } catch {
             try? await firmware.shutdown()
             throw error

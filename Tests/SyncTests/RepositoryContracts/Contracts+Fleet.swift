@@ -189,3 +189,53 @@ extension RepositoryContracts {
         #expect(try await repository.claimTarget(campaign: "c", station: key), "a released claim can be taken again")
     }
 }
+
+extension RepositoryContracts {
+    /// The home page's counts: connectors by state (a fault counted as inoperative and as faulted), everything
+    /// inoperative while the site is offline, scoped; and the alerts of what needs attention.
+    static func dashboard(_ repository: some IngestRepository & SiteRepository & DashboardReads) async throws {
+        for site in ["s1", "s2"] { _ = try await repository.addSite(id: site, name: site, at: time) }
+        try await repository.setPresence(site: "s1", online: true, at: time)
+        _ = try await repository.apply(
+            [
+                envelope("s1", 1, status("CP1", 1, .charging)), envelope("s1", 2, status("CP1", 2, .faulted)),
+                envelope("s1", 3, status("CP2", 1, .available)), envelope("s2", 1, status("CP9", 1, .charging)),
+                envelope(
+                    "s1", 4, .stationConnection(StationConnection(station: "CP1", connected: true, time: time))),
+                envelope(
+                    "s1", 5, .stationConnection(StationConnection(station: "CP2", connected: true, time: time))),
+            ], receivedAt: time)
+        let summaries = Dictionary(
+            uniqueKeysWithValues: try await repository.siteSummaries(in: nil).map { ($0.site, $0) })
+        let s1 = try #require(summaries["s1"])
+        #expect((s1.inUse, s1.available, s1.inoperative, s1.faulted, s1.stations) == (1, 1, 1, 1, 2))
+        let s2 = try #require(summaries["s2"])
+        #expect((s2.inUse, s2.inoperative) == (0, 1), "an offline site's connectors are all inoperative")
+        #expect(try await repository.siteSummaries(in: Scope(sites: ["s2"])).map(\.site) == ["s2"])
+        let alerts = try await repository.alerts(in: nil, limit: 50)
+        #expect(alerts.contains { $0.kind == "faulted" && $0.station == "CP1" && $0.connector == 2 })
+        #expect(alerts.contains { $0.kind == "siteOffline" && $0.site == "s2" })
+        #expect(try await repository.alerts(in: Scope(sites: ["s1"]), limit: 50).allSatisfy { $0.site == "s1" })
+    }
+
+    /// Retention: samples and events older than the period go, sessions stay.
+    static func retention(
+        _ repository: some IngestRepository & SiteRepository & SessionRepository & RetentionRepository
+    ) async throws {
+        _ = try await repository.addSite(id: "s1", name: "Depot", at: time)
+        _ = try await repository.apply(
+            [
+                envelope("s1", 1, status("CP1", 1, .faulted)),
+                envelope(
+                    "s1", 2,
+                    .sessionStart(
+                        SessionStarted(
+                            station: "CP1", connector: 1, transactionId: 1, idTag: nil, authStatus: nil, meterStartWh: 0,
+                            startTime: time))),
+            ], receivedAt: time)
+        #expect(
+            try await repository.prune(appliedBefore: time.addingTimeInterval(1), recordsBefore: time.addingTimeInterval(1)) > 0)
+        #expect(try await repository.events(EventFilter(site: "s1")).isEmpty)
+        #expect(try await repository.session(site: "s1", transactionId: 1) != nil, "sessions stay")
+    }
+}

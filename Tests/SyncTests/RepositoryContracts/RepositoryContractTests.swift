@@ -21,4 +21,6 @@ import Testing
     @Test func sqliteKeepsCommands() async throws { try await RepositoryContracts.commands(try sqlite()) }
     @Test func sqliteKeepsUsers() async throws { try await RepositoryContracts.users(try sqlite()) }
     @Test func sqliteKeepsFirmware() async throws { try await RepositoryContracts.firmware(try sqlite()) }
+    @Test func sqliteCountsForTheDashboard() async throws { try await RepositoryContracts.dashboard(try sqlite()) }
+    @Test func sqlitePrunesOldRecords() async throws { try await RepositoryContracts.retention(try sqlite()) }
 }
