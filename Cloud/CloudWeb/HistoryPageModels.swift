@@ -16,7 +16,7 @@ struct SessionsPage: PageModel {
         let station, token: String?
     }
 
-    struct Session {
+    struct Session: TemplateRow {
         let siteId, site: String
         let transactionId: Int
         let station, stationPath: String
@@ -27,6 +27,18 @@ struct SessionsPage: PageModel {
         let duration, energy, soc: String
         let active: Bool
         let vehicle: String?
+
+        var templateValues: [String: Any] {
+            var values: [String: Any] = [
+                "siteId": siteId, "site": site, "transactionId": transactionId, "station": station,
+                "stationPath": stationPath, "connector": connector, "start": start, "duration": duration, "energy": energy,
+                "soc": soc, "active": active,
+            ]
+            values["token"] = token
+            values["stop"] = stop
+            values["vehicle"] = vehicle
+            return values
+        }
     }
 
     struct Reservation {

@@ -177,7 +177,7 @@ extension Dashboard {
 }
 
 /// A line of the event history (`eventTable.mustache`): an event, or a command someone sent.
-struct HistoryRow {
+struct HistoryRow: TemplateRow {
     let time, site: String
     let station: String?
     let connector: Int?
@@ -186,4 +186,15 @@ struct HistoryRow {
     let detail: String
     /// Who sent a command; nil for an event.
     let who: String?
+
+    var templateValues: [String: Any] {
+        var values: [String: Any] = [
+            "time": time, "site": site, "kind": kind, "severity": severity, "severityLabel": severityLabel, "detail": detail,
+        ]
+        values["station"] = station
+        values["connector"] = connector
+        values["code"] = code
+        values["who"] = who
+        return values
+    }
 }

@@ -372,8 +372,12 @@ struct LiveSummary: Encodable {
 }
 
 /// A connector's state as every page shows it (its cell is updated live by the page's script).
-struct ConnectorCell {
+struct ConnectorCell: TemplateRow {
     let site, station: String
     let connector: Int
     let status, label, time: String
+
+    var templateValues: [String: Any] {
+        ["site": site, "station": station, "connector": connector, "status": status, "label": label, "time": time]
+    }
 }

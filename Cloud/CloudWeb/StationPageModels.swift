@@ -4,10 +4,19 @@ struct SitePage: PageModel {
         let id, name: String
     }
 
-    struct Station {
+    struct Station: TemplateRow {
         let id, path: String
         let vendor, model, firmware, connectivity: String?
         let connectors: [ConnectorCell]
+
+        var templateValues: [String: Any] {
+            var values: [String: Any] = ["id": id, "path": path, "connectors": connectors.map(\.templateValues)]
+            values["vendor"] = vendor
+            values["model"] = model
+            values["firmware"] = firmware
+            values["connectivity"] = connectivity
+            return values
+        }
     }
 
     let groupChoices: [GroupChoice]
@@ -83,7 +92,7 @@ struct StationPage: PageModel {
 
 /// The fleet at a glance: totals, sites, alerts and groups, updated live (`home.mustache`).
 struct HomePage: PageModel {
-    struct Alert {
+    struct Alert: TemplateRow {
         let kind: String
         let label: String?
         let siteId, site: String
@@ -91,6 +100,17 @@ struct HomePage: PageModel {
         let connector: Int?
         let code, vendorErrorCode: String?
         let since: String
+
+        var templateValues: [String: Any] {
+            var values: [String: Any] = ["kind": kind, "siteId": siteId, "site": site, "since": since]
+            values["label"] = label
+            values["station"] = station
+            values["stationPath"] = stationPath
+            values["connector"] = connector
+            values["code"] = code
+            values["vendorErrorCode"] = vendorErrorCode
+            return values
+        }
     }
 
     struct Group {

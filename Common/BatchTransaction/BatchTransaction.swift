@@ -27,10 +27,16 @@ public enum BatchTransaction {
     /// How the writes of this pass run: straight in the batch's transaction, or each in a savepoint of its own.
     public struct Writes: Sendable {
         public let inSavepoints: Bool
-        let isolating: @Sendable (any Error) -> Bool
+        @usableFromInline let isolating: @Sendable (any Error) -> Bool
+
+        @usableFromInline init(inSavepoints: Bool, isolating: @escaping @Sendable (any Error) -> Bool) {
+            self.inSavepoints = inSavepoints
+            self.isolating = isolating
+        }
 
         /// Runs one write. Its own failure is returned when it ran in a savepoint (and was rolled back alone); in the
         /// first pass it ends the pass, to be run again isolated.
+        @inlinable
         public func run<R>(_ db: Database, _ write: () throws -> R) throws -> Result<R, any Error> {
             guard inSavepoints else {
                 do {
@@ -54,5 +60,7 @@ public enum BatchTransaction {
     }
 
     /// A write of the first pass failed on its own account: the pass is rolled back and run again isolated.
-    struct RedoIsolated: Error {}
+    @usableFromInline struct RedoIsolated: Error {
+        @usableFromInline init() {}
+    }
 }

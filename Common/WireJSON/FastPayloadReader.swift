@@ -1,26 +1,31 @@
-public import Foundation
+import Foundation
 
 /// A strict pull reader over JSON bytes for fast decoding paths (OCPP's MeterValues, the sync envelope):
 /// every method returns nil (or false) on anything it does not handle, and the caller gives up and decodes with
-/// `JSONDecoder`.
+/// `JSONDecoder`. Inlinable: it runs on every MeterValues and every envelope, in the modules that decode them.
 public struct FastPayloadReader {
-    private let bytes: UnsafeBufferPointer<UInt8>
-    private var index = 0
+    @usableFromInline let bytes: UnsafeBufferPointer<UInt8>
+    @usableFromInline var index = 0
 
+    @inlinable
     public init(_ bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
     }
 
     /// Whether only whitespace is left.
+    @inlinable
     public mutating func atEnd() -> Bool {
         skipWhitespace()
         return index == bytes.count
     }
 
+    @inlinable
     public mutating func beginObject() -> Bool { consume(UInt8(ascii: "{")) }
+    @inlinable
     public mutating func beginArray() -> Bool { consume(UInt8(ascii: "[")) }
 
     /// The next key of the object being read, or nil at its end (`end` is then true) or on anything unexpected.
+    @inlinable
     public mutating func nextKey(first: inout Bool, end: inout Bool) -> String? {
         guard continueContainer(closer: UInt8(ascii: "}"), first: &first, end: &end) else { return nil }
         guard let key = string(), consume(UInt8(ascii: ":")) else { return nil }
@@ -28,11 +33,13 @@ public struct FastPayloadReader {
     }
 
     /// True when the array being read has another element; false at its end (`end` is then true) or on error.
+    @inlinable
     public mutating func nextElement(first: inout Bool, end: inout Bool) -> Bool {
         continueContainer(closer: UInt8(ascii: "]"), first: &first, end: &end)
     }
 
     /// A string of printable ASCII without escapes (anything else is left to `JSONDecoder`).
+    @inlinable
     public mutating func string() -> String? {
         guard consume(UInt8(ascii: "\"")) else { return nil }
         let start = index
@@ -50,6 +57,7 @@ public struct FastPayloadReader {
     }
 
     /// An integer written as plain digits (no fraction, exponent or leading zero) that fits an `Int`.
+    @inlinable
     public mutating func integer() -> Int? {
         skipWhitespace()
         let negative = index < bytes.count && bytes[index] == UInt8(ascii: "-")
@@ -75,6 +83,7 @@ public struct FastPayloadReader {
     }
 
     /// Consumes `null` if it comes next.
+    @inlinable
     public mutating func null() -> Bool {
         skipWhitespace()
         guard bytes.count - index >= 4, bytes[index] == UInt8(ascii: "n"), bytes[index + 1] == UInt8(ascii: "u"),
@@ -85,6 +94,7 @@ public struct FastPayloadReader {
     }
 
     /// A number as JSON writes it (`-`, digits without a leading zero, an optional fraction and exponent).
+    @inlinable
     public mutating func number() -> Double? {
         skipWhitespace()
         let start = index
@@ -112,11 +122,13 @@ public struct FastPayloadReader {
     }
 
     /// A string naming a case of `E`.
+    @inlinable
     public mutating func enumeration<E: RawRepresentable>(_: E.Type) -> E? where E.RawValue == String {
         string().flatMap(E.init(rawValue:))
     }
 
-    private mutating func continueContainer(closer: UInt8, first: inout Bool, end: inout Bool) -> Bool {
+    @inlinable
+    mutating func continueContainer(closer: UInt8, first: inout Bool, end: inout Bool) -> Bool {
         skipWhitespace()
         guard index < bytes.count else { return false }
         if bytes[index] == closer {
@@ -133,14 +145,16 @@ public struct FastPayloadReader {
         return true
     }
 
-    private mutating func consume(_ c: UInt8) -> Bool {
+    @inlinable
+    mutating func consume(_ c: UInt8) -> Bool {
         skipWhitespace()
         guard index < bytes.count, bytes[index] == c else { return false }
         index += 1
         return true
     }
 
-    private mutating func skipWhitespace() {
+    @inlinable
+    mutating func skipWhitespace() {
         while index < bytes.count {
             switch bytes[index] {
             case 0x20, 0x09, 0x0A, 0x0D: index += 1

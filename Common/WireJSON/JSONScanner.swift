@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// What is wrong with the JSON a ``JSONScanner`` was given, in words fit for the sender.
 public struct JSONScanError: Error, Equatable, Sendable {
