@@ -32,6 +32,12 @@ enum Ingest {
         for change in IngestRules.changes(envelope) {
             guard try keep(change, of: envelope, kept, db, &outcome) else { return }
         }
+        // Handed to the caller waiting for it only once everything the message changes is kept.
+        if case .commandResult(let result) = envelope.message {
+            outcome.commandResults.append(
+                CommandResultRecord(
+                    site: envelope.site, id: result.id, outcome: result.outcome, response: result.response, error: result.error))
+        }
     }
 
     /// False when the change was not kept because its session belongs to another store of the site.
@@ -73,9 +79,6 @@ enum Ingest {
             try db.cachedStatement(
                 sql: "UPDATE command SET outcome = ?, response = ?, error = ?, answered_at = ? WHERE id = ? AND site_id = ?"
             ).execute(arguments: [result.outcome.rawValue, result.response, result.error, time.milliseconds, result.id, site])
-            outcome.commandResults.append(
-                CommandResultRecord(
-                    site: site, id: result.id, outcome: result.outcome, response: result.response, error: result.error))
         case .approval(let station, let approval):
             try db.execute(
                 sql: "UPDATE station SET approval = ? WHERE id = ? AND site_id = ?",

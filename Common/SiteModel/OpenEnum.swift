@@ -27,10 +27,18 @@ where Known.RawValue == String {
         }
     }
 
-    /// The known case, or nil for a value this build does not know.
+    /// The known case, or nil for a value this build does not know (`.unknown("Accepted")` is `.accepted`).
     public var known: Known? {
-        if case .known(let value) = self { value } else { nil }
+        switch self {
+        case .known(let value): value
+        case .unknown(let text): Known(rawValue: text)
+        }
     }
+
+    /// Equal when they say the same on the wire, however they were made.
+    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.rawValue == rhs.rawValue }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(rawValue) }
 
     public var description: String { rawValue }
 

@@ -8,7 +8,7 @@ public enum SyncJSON {
     }
 
     public static func decoder() -> JSONDecoder {
-        WireCoders.decoder(dates: parse, expected: "an ISO 8601 date-time such as 2026-11-25T10:00:00.000Z")
+        WireCoders.decoder(dates: parse) { "'\($0)' is not an ISO 8601 date-time such as 2026-11-25T10:00:00.000Z" }
     }
 
     /// `2026-11-25T10:00:00.123Z`: rounded to the millisecond, so that what `parse` reads back writes the same

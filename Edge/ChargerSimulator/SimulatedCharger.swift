@@ -66,12 +66,12 @@ public actor SimulatedCharger {
         var expiry: Date
     }
 
-    /// - Parameter centralURL: the central system's base URL; the station id is appended as the last segment.
     /// What a call from the central system asks for that takes longer than its answer (a remote start, a firmware
     /// update, a car following a new limit): run under ``run()``, so none outlives the charger.
     let followUps: AsyncStream<@Sendable () async -> Void>
     let followUpSink: AsyncStream<@Sendable () async -> Void>.Continuation
 
+    /// - Parameter centralURL: the central system's base URL; the station id is appended as the last segment.
     public init(profile: ChargerProfile, centralURL: String, logger: Logger, siteLoad: SiteLoad? = nil) {
         (followUps, followUpSink) = AsyncStream.makeStream(of: (@Sendable () async -> Void).self)
         self.profile = profile

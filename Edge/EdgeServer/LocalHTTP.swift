@@ -89,7 +89,14 @@ struct LocalHTTP {
         let query = Query(request)
         let active = try query.bool("active")
         let limit = try query.integer("limit", in: 1...10_000, default: 100)
-        let before = try query.integer("cursor", in: 1...Int.max)
+        let before: Int?
+        do {
+            before = try query.integer("cursor", in: 1...Int.max)
+        } catch {
+            throw Problem(
+                status: 400,
+                detail: "cursor must be one the previous page's Link header handed out, got '\(query.string("cursor") ?? "")'")
+        }
         // One more than asked for says whether there is a next page.
         let sessions = try await central.store.sessions(
             active: active, stationId: query.string("station"), before: before, limit: limit + 1)

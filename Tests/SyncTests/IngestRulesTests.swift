@@ -82,6 +82,8 @@ import Testing
         let json = #"{"detail":"{}","kind":"tamper","severity":"critical","station":"CP1","time":"2026-11-25T10:00:00.000Z"}"#
         let event = try SyncJSON.decoder().decode(SiteEvent.self, from: Data(json.utf8))
         #expect(event.severity == .unknown("critical"))
+        #expect(OpenEnum<TokenStatus>.unknown("Accepted") == .known(.accepted), "equal when the wire says the same")
+        #expect(OpenEnum<TokenStatus>.unknown("Accepted").known == .accepted)
         #expect(String(decoding: try SyncJSON.encoder().encode(event), as: UTF8.self) == json)
 
         let store = try SQLiteRepository(path: directory.file("cloud.sqlite"))

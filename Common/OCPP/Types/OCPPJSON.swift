@@ -5,7 +5,7 @@ import WireJSON
 public enum OCPPJSON {
     /// A decoder for OCPP payloads; dates that are not RFC 3339 fail as corrupted data.
     public static func makeDecoder() -> JSONDecoder {
-        WireCoders.decoder(dates: RFC3339.parse, expected: "an RFC 3339 date-time")
+        WireCoders.decoder(dates: RFC3339.parse) { "\"\($0)\" is not an RFC 3339 date-time" }
     }
 
     /// An encoder for OCPP payloads: compact, UTC dates with milliseconds, `/` not escaped.
