@@ -77,6 +77,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "Pricing",
+            path: "Common/Pricing",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "ConfigReading",
             dependencies: [.product(name: "Yams", package: "Yams")],
             path: "Common/ConfigReading",
@@ -412,7 +417,7 @@ let package = Package(
         .executableTarget(
             name: "gridside-cloud-bench",
             dependencies: [
-                "CloudCore", "CloudAPI", "CloudStore", "CloudWeb", "SyncContract", "SiteModel", "MQTT",
+                "Pricing", "CloudCore", "CloudAPI", "CloudStore", "CloudWeb", "SyncContract", "SiteModel", "MQTT",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -430,6 +435,12 @@ let package = Package(
             name: "OCPPTests",
             dependencies: ["OCPP", "WireJSON", "SeededRandom"],
             path: "Tests/OCPPTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PricingTests",
+            dependencies: ["Pricing", "WireJSON", "SeededRandom"],
+            path: "Tests/PricingTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(
