@@ -320,7 +320,7 @@ let package = Package(
         .target(
             name: "CloudCore",
             dependencies: [
-                "OCPP", "SyncContract", "SiteModel", "CloudStore", "CloudFirmware", "ServerSupport",
+                "OCPP", "Pricing", "SyncContract", "SiteModel", "CloudStore", "CloudFirmware", "ServerSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -333,7 +333,7 @@ let package = Package(
         .target(
             name: "CloudAPI",
             dependencies: [
-                "OCPP", "SyncContract", "SiteModel", "CloudStore", "CloudIngest", "CloudFirmware", "CloudCore", "ServerSupport",
+                "OCPP", "Pricing", "SyncContract", "SiteModel", "CloudStore", "CloudIngest", "CloudFirmware", "CloudCore", "ServerSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),

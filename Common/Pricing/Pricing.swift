@@ -26,6 +26,11 @@ public enum Pricing {
         pricer.applyStepSizes()
         return pricer.cost(currency: tariff.currency, rounding: rounding)
     }
+
+    /// Checks that `tariff` can be priced (what ``price(_:session:timeZone:rounding:)`` checks of it first).
+    public static func check(_ tariff: Tariff) throws(PricingError) {
+        _ = try PricingRules(tariff)
+    }
 }
 
 /// One session being priced; ``Pricing/price(_:session:timeZone:rounding:)`` drives it step by step.

@@ -115,6 +115,9 @@ import Testing
             method: .put, path: "/api/v1/users/vic", documented: "/users/{user}", needs: .admin,
             body: #"{"name":"Victor","unlock":true}"#),
         Route(method: .delete, path: "/api/v1/users/nobody", documented: "/users/{user}", needs: .admin, allowed: [404]),
+        Route(
+            method: .post, path: "/api/v1/tariffs/price", documented: "/tariffs/price", needs: .read,
+            body: TariffAPITests.simpleRequest),
         Route(method: .get, path: "/api/v1/tokens", documented: "/tokens", needs: .admin),
         Route(
             method: .post, path: "/api/v1/tokens", documented: "/tokens", needs: .admin,
