@@ -333,7 +333,8 @@ let package = Package(
         .target(
             name: "CloudAPI",
             dependencies: [
-                "OCPP", "Pricing", "SyncContract", "SiteModel", "CloudStore", "CloudIngest", "CloudFirmware", "CloudCore", "ServerSupport",
+                "OCPP", "Pricing", "SyncContract", "SiteModel", "CloudStore", "CloudIngest", "CloudFirmware", "CloudCore",
+                "ServerSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
