@@ -300,7 +300,7 @@ let package = Package(
         .target(
             name: "CloudStore",
             dependencies: [
-                "BatchTransaction", "SyncContract", "SiteModel", "WireJSON",
+                "BatchTransaction", "Pricing", "SyncContract", "SiteModel", "WireJSON",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             path: "Cloud/CloudStore",
@@ -318,9 +318,19 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "CloudBilling",
+            dependencies: [
+                "CloudStore", "Pricing", "WireJSON",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Cloud/CloudBilling",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "CloudCore",
             dependencies: [
-                "OCPP", "Pricing", "SyncContract", "SiteModel", "CloudStore", "CloudFirmware", "ServerSupport",
+                "OCPP", "Pricing", "WireJSON", "SyncContract", "SiteModel", "CloudStore", "CloudFirmware", "ServerSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -333,7 +343,8 @@ let package = Package(
         .target(
             name: "CloudAPI",
             dependencies: [
-                "OCPP", "Pricing", "SyncContract", "SiteModel", "CloudStore", "CloudIngest", "CloudFirmware", "CloudCore",
+                "OCPP", "Pricing", "CloudBilling", "SyncContract", "SiteModel", "CloudStore", "CloudIngest", "CloudFirmware",
+                "CloudCore",
                 "ServerSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -386,7 +397,7 @@ let package = Package(
             name: "CloudApp",
             dependencies: [
                 "ConfigReading", "MQTT", "CloudStore", "CloudIngest", "CloudCore", "CloudAPI", "CloudWeb", "CloudFirmware",
-                "ServerSupport",
+                "ServerSupport", "CloudBilling", "Pricing",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -460,7 +471,7 @@ let package = Package(
             name: "SyncTests",
             dependencies: [
                 "AsyncSupport", "BatchTransaction", "SyncContract", "MQTT", "EdgeStore", "EdgeSync", "SiteModel", "CloudStore",
-                "CloudIngest",
+                "CloudIngest", "CloudBilling", "Pricing",
                 "CloudCore",
                 "CloudAPI", "CloudWeb",
                 "CloudFirmware", "SeededRandom",

@@ -1,3 +1,4 @@
+public import CloudBilling
 public import CloudCore
 public import CloudIngest
 public import CloudStore
@@ -21,6 +22,8 @@ public struct CloudAPI: Sendable {
     let tokenListChanged: @Sendable (String) async -> Void
     /// How chargers reach this cloud, for firmware download URLs; nil: the address each request came to.
     let publicURL: String?
+    /// Prices running sessions (what a finished one was billed is kept with it).
+    let pricer: SessionPricer
     /// Firmware downloads in progress (a bounded number at once).
     let downloads = FirmwareDownload.Slots()
     static let maxBodyBytes = 1 << 20
@@ -28,9 +31,10 @@ public struct CloudAPI: Sendable {
     public init(
         repository: any CloudRepository, relay: CommandRelay, commandTimeout: Duration, metrics: APIMetrics,
         prometheus: @escaping @Sendable () -> [UInt8], tokenListChanged: @escaping @Sendable (String) async -> Void,
-        publicURL: String? = nil
+        publicURL: String? = nil, rounding: CurrencyRounding = CurrencyRounding()
     ) {
         self.publicURL = publicURL
+        pricer = SessionPricer(repository: repository, rounding: rounding)
         self.repository = repository
         self.relay = relay
         self.commandTimeout = commandTimeout

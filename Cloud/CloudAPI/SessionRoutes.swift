@@ -1,3 +1,4 @@
+import CloudBilling
 import CloudCore
 import CloudStore
 import Foundation
@@ -13,7 +14,10 @@ extension CloudAPI {
         let api = RouteCollection(context: APIRequestContext.self)
         api.get("/sessions") { request, context in
             let identity = try context.require(.read)
-            return json(try await repository.sessions(try Requests.sessionFilter(Query(request), scope: identity.scope)).body)
+            var page = try await repository.sessions(try Requests.sessionFilter(Query(request), scope: identity.scope))
+            // A running session shows what it costs so far.
+            for index in page.items.indices { page.items[index] = await pricer.withPrice(page.items[index]) }
+            return json(page.body)
         }
         api.get("/sessions/:site/:transaction") { _, context in
             let site = try await visibleSite(context)
@@ -23,7 +27,7 @@ extension CloudAPI {
             else {
                 throw Problem(status: 404, detail: "no session \(transaction) at site '\(site.id)'")
             }
-            return json(session)
+            return json(await pricer.withPrice(session))
         }
         api.get("/events") { request, context in
             let identity = try context.require(.read)

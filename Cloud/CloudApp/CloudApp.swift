@@ -1,4 +1,5 @@
 import CloudAPI
+import CloudBilling
 import CloudFirmware
 import CloudIngest
 public import CloudStore
@@ -70,7 +71,9 @@ public struct CloudApp: Sendable {
         let api = CloudAPI(
             repository: repository, relay: relay, commandTimeout: configuration.commandTimeout,
             metrics: APIMetrics(factory: factory), prometheus: { registry.emitToBuffer() },
-            tokenListChanged: { site in await ingest.publishTokenList(site: site) }, publicURL: configuration.http.publicURL)
+            tokenListChanged: { site in await ingest.publishTokenList(site: site) }, publicURL: configuration.http.publicURL,
+            rounding: configuration.rounding)
+        let pricer = SessionPricer(repository: repository, rounding: configuration.rounding)
         let rollout = FirmwareRollout(
             repository: repository, relay: relay, commandTimeout: configuration.commandTimeout, logger: logger)
 
@@ -114,6 +117,7 @@ public struct CloudApp: Sendable {
                 services: [
                     .init(service: RepositoryService(repository: repository, logger: logger)),
                     .init(service: client), .init(service: ingest), .init(service: rollout), .init(service: app),
+                    .init(service: SessionCosting(pricer: pricer, repository: repository, logger: logger)),
                     .init(
                         service: RetentionService(
                             repository: repository, appliedDays: configuration.appliedRetentionDays,

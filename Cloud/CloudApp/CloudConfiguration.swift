@@ -1,6 +1,8 @@
+public import CloudBilling
 public import ConfigReading
 import Foundation
 public import MQTT
+import Pricing
 import Yams
 
 /// Everything `gridside-cloud` is configured with, as read from `cloud.yaml` and checked.
@@ -20,6 +22,8 @@ public struct CloudConfiguration: Sendable, Equatable {
     public var siteBurst: Double
     public var commandTimeout: Duration
     public var logLevel: String
+    /// How each currency's money is rounded on bills (`billing.rounding`); ISO 4217's minor units otherwise.
+    public var rounding = CurrencyRounding()
 
     /// The HTTPS listener.
     public struct HTTP: Sendable, Equatable {
@@ -51,7 +55,9 @@ public struct CloudConfiguration: Sendable, Equatable {
 
 extension ConfigReader {
     mutating func cloudConfiguration(_ root: Node) -> CloudConfiguration? {
-        guard let top = mapping(root, at: "", allowed: ["http", "store", "mqtt", "ingest", "commands", "log"]) else { return nil }
+        guard let top = mapping(root, at: "", allowed: ["http", "store", "mqtt", "ingest", "commands", "log", "billing"]) else {
+            return nil
+        }
         let http = httpSettings(top["http"])
         let (storePath, retentionDays, appliedRetentionDays) = storeSettings(top["store"])
         let (mqtt, group) = mqttSettings(top["mqtt"])
@@ -72,6 +78,7 @@ extension ConfigReader {
                 default: "info"))
         configuration.retentionDays = retentionDays
         configuration.appliedRetentionDays = appliedRetentionDays
+        configuration.rounding = billingSettings(top["billing"])
         configuration.maxBacklogBytes = integer(
             ingest["max_backlog_bytes"], at: "ingest.max_backlog_bytes", in: 4096...(1 << 36), default: 256 << 20)
         if configuration.maxBacklogBytes < configuration.maxPayloadBytes {
@@ -82,6 +89,32 @@ extension ConfigReader {
             )
         }
         return configuration
+    }
+
+    /// `billing:`: `rounding:` per currency (`EUR: {digits: 2, rule: half_up}`; rules half_up, half_even, up, down).
+    private mutating func billingSettings(_ node: Node?) -> CurrencyRounding {
+        let billing = mapping(node, at: "billing", allowed: ["rounding"]) ?? [:]
+        guard let rounding = billing["rounding"] else { return CurrencyRounding() }
+        guard let entries = rounding.mapping else {
+            problem("billing.rounding", "must be a mapping of currency codes (EUR) to {digits, rule}")
+            return CurrencyRounding()
+        }
+        var overrides: [String: MoneyRounding] = [:]
+        for (key, value) in entries {
+            let currency = key.string ?? ""
+            let path = "billing.rounding.\(currency)"
+            guard currency.count == 3, currency.allSatisfy({ $0.isASCII && $0.isUppercase }) else {
+                problem(path, "is not an ISO 4217 currency code such as EUR")
+                continue
+            }
+            let entry = mapping(value, at: path, allowed: ["digits", "rule"]) ?? [:]
+            let rules = ExactDecimal.RoundingRule.allCases.map(\.rawValue)
+            overrides[currency] = MoneyRounding(
+                fractionDigits: integer(entry["digits"], at: "\(path).digits", in: 0...4, default: 2),
+                rule: ExactDecimal.RoundingRule(
+                    rawValue: choice(entry["rule"], at: "\(path).rule", from: rules, default: "half_up")) ?? .halfUp)
+        }
+        return CurrencyRounding(overrides: overrides)
     }
 
     /// `http:`: where to listen, TLS files, the public URL, connections per address.

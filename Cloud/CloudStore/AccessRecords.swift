@@ -135,12 +135,14 @@ public struct SessionSamplePoint: Sendable, Equatable, Codable {
     public var energyWh: Double?
     public var powerW: Double?
     public var soc: Double?
+    public var currentA: Double?
 
-    public init(time: Date, energyWh: Double?, powerW: Double?, soc: Double?) {
+    public init(time: Date, energyWh: Double?, powerW: Double?, soc: Double?, currentA: Double? = nil) {
         self.time = time
         self.energyWh = energyWh
         self.powerW = powerW
         self.soc = soc
+        self.currentA = currentA
     }
 }
 

@@ -85,6 +85,34 @@ public struct SessionView: Sendable, Equatable, Codable {
     public var soc: Double?
     public var updatedAt: Date?
     public var active: Bool
+    /// What it was billed once priced, or (filled in by the reader) what it costs so far; nil without a tariff.
+    public var price: SessionPrice?
+
+    public init(
+        site: String, transactionId: Int, station: String, connector: Int, idTag: String?, authStatus: String?,
+        startTime: Date?, stopTime: Date?, stopReason: String?, meterStartWh: Double?, meterStopWh: Double?,
+        energyWh: Double?, powerW: Double?, currentA: Double?, soc: Double?, updatedAt: Date?, active: Bool,
+        price: SessionPrice? = nil
+    ) {
+        self.site = site
+        self.transactionId = transactionId
+        self.station = station
+        self.connector = connector
+        self.idTag = idTag
+        self.authStatus = authStatus
+        self.startTime = startTime
+        self.stopTime = stopTime
+        self.stopReason = stopReason
+        self.meterStartWh = meterStartWh
+        self.meterStopWh = meterStopWh
+        self.energyWh = energyWh
+        self.powerW = powerW
+        self.currentA = currentA
+        self.soc = soc
+        self.updatedAt = updatedAt
+        self.active = active
+        self.price = price
+    }
 }
 
 /// Which sessions to list.

@@ -153,14 +153,14 @@ extension SQLiteRepository {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT at, energy_register_wh, power_w, soc FROM session_sample
+                    SELECT at, energy_register_wh, power_w, soc, current_a FROM session_sample
                     WHERE site_id = ? AND transaction_id = ? ORDER BY at DESC LIMIT ?
                     """,
                 arguments: [site, transactionId, limit]
             ).reversed().map { row in
                 SessionSamplePoint(
                     time: Date(milliseconds: row["at"]), energyWh: row["energy_register_wh"], powerW: row["power_w"],
-                    soc: row["soc"])
+                    soc: row["soc"], currentA: row["current_a"])
             }
         }
     }

@@ -192,6 +192,16 @@ extension SQLiteRepository {
             startTime: (row["start_at"] as Int64?).map(Date.init(milliseconds:)), stopTime: stopAt,
             stopReason: row["stop_reason"], meterStartWh: start, meterStopWh: stop, energyWh: energy,
             powerW: stopAt == nil ? row["power_w"] : nil, currentA: stopAt == nil ? row["current_a"] : nil, soc: row["soc"],
-            updatedAt: (row["updated_at"] as Int64?).map(Date.init(milliseconds:)), active: stopAt == nil)
+            updatedAt: (row["updated_at"] as Int64?).map(Date.init(milliseconds:)), active: stopAt == nil,
+            price: Self.price(from: row))
+    }
+
+    static func price(from row: Row) -> SessionPrice? {
+        guard let currency = row["currency"] as String?, let excl = row["cost_excl_e4"] as Int64?,
+            let incl = row["cost_incl_e4"] as Int64?, let tariff = row["tariff_id"] as String?
+        else { return nil }
+        return SessionPrice(
+            currency: currency, exclVat: amount(tenThousandths: excl), inclVat: amount(tenThousandths: incl), tariff: tariff,
+            tariffVersion: row["tariff_version"] ?? 0, final: true)
     }
 }

@@ -371,6 +371,36 @@ enum CloudSchema {
                     ALTER TABLE firmware_image ADD COLUMN signing_certificate TEXT;
                     """)
         }
+        migrator.registerMigration("v19-tariffs-and-costs") { db in
+            // Issue 15: tariffs (OCPI 2.2.1 objects) kept in every version they had, assigned to a site, a group or a
+            // station (and optionally a token group) for a span of time, so the tariff in force at a session's start
+            // is known later; each finished session's cost, in units of 10⁻⁴ of its currency (exact, summable).
+            try db.execute(
+                sql: """
+                    CREATE TABLE tariff (
+                        id TEXT PRIMARY KEY NOT NULL, version INTEGER NOT NULL, deleted_at BIGINT
+                    );
+                    CREATE TABLE tariff_version (
+                        tariff_id TEXT NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL, currency TEXT NOT NULL,
+                        body TEXT NOT NULL, valid_from BIGINT NOT NULL, created_by TEXT,
+                        PRIMARY KEY (tariff_id, version)
+                    );
+                    CREATE TABLE tariff_assignment (
+                        id TEXT PRIMARY KEY NOT NULL, tariff_id TEXT NOT NULL,
+                        site_id TEXT, group_id TEXT, station_id TEXT, token_group TEXT,
+                        valid_from BIGINT NOT NULL, valid_to BIGINT
+                    );
+                    CREATE INDEX tariff_assignment_open ON tariff_assignment(valid_to);
+                    ALTER TABLE session ADD COLUMN currency TEXT;
+                    ALTER TABLE session ADD COLUMN cost_excl_e4 BIGINT;
+                    ALTER TABLE session ADD COLUMN cost_incl_e4 BIGINT;
+                    ALTER TABLE session ADD COLUMN tariff_id TEXT;
+                    ALTER TABLE session ADD COLUMN tariff_version INTEGER;
+                    ALTER TABLE session ADD COLUMN priced_at BIGINT;
+                    UPDATE session SET priced_at = stop_at WHERE stop_at IS NOT NULL;
+                    CREATE INDEX session_unpriced ON session(stop_at) WHERE stop_at IS NOT NULL AND priced_at IS NULL;
+                    """)
+        }
         return migrator
     }
 }

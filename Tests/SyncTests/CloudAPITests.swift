@@ -118,6 +118,23 @@ import Testing
         Route(
             method: .post, path: "/api/v1/tariffs/price", documented: "/tariffs/price", needs: .read,
             body: TariffAPITests.simpleRequest),
+        Route(method: .get, path: "/api/v1/tariffs", documented: "/tariffs", needs: .read),
+        Route(
+            method: .put, path: "/api/v1/tariffs/day", documented: "/tariffs/{tariff}", needs: .configure,
+            body:
+                #"{"name":"Day","tariff":{"currency":"EUR","elements":[{"price_components":[{"type":"ENERGY","price":0.3,"step_size":1}]}]}}"#
+        ),
+        Route(method: .get, path: "/api/v1/tariffs/day", documented: "/tariffs/{tariff}", needs: .read),
+        Route(
+            method: .post, path: "/api/v1/tariffs/day/assignments", documented: "/tariffs/{tariff}/assignments",
+            needs: .configure, body: #"{"site":"s1"}"#, allowed: [201]),
+        Route(
+            method: .delete, path: "/api/v1/tariffs/day/assignments/none",
+            documented: "/tariffs/{tariff}/assignments/{assignment}", needs: .configure, allowed: [404]),
+        // The first allowed caller withdraws it; the next find none.
+        Route(
+            method: .delete, path: "/api/v1/tariffs/day", documented: "/tariffs/{tariff}", needs: .configure,
+            allowed: [204, 404]),
         Route(method: .get, path: "/api/v1/tokens", documented: "/tokens", needs: .admin),
         Route(
             method: .post, path: "/api/v1/tokens", documented: "/tokens", needs: .admin,

@@ -23,4 +23,5 @@ import Testing
     @Test func sqliteKeepsFirmware() async throws { try await RepositoryContracts.firmware(try sqlite()) }
     @Test func sqliteCountsForTheDashboard() async throws { try await RepositoryContracts.dashboard(try sqlite()) }
     @Test func sqlitePrunesOldRecords() async throws { try await RepositoryContracts.retention(try sqlite()) }
+    @Test func sqliteKeepsTariffsAndCosts() async throws { try await RepositoryContracts.tariffs(try sqlite()) }
 }

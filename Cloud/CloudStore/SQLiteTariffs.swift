@@ -1,0 +1,158 @@
+public import Foundation
+import GRDB
+import Pricing
+
+extension SQLiteRepository {
+    public func saveTariff(_ record: TariffRecord) async throws -> TariffRecord {
+        try await pool.write { db in
+            let current = try Int.fetchOne(db, sql: "SELECT version FROM tariff WHERE id = ?", arguments: [record.id]) ?? 0
+            var kept = record
+            kept.version = current + 1
+            try db.execute(
+                sql: """
+                    INSERT INTO tariff (id, version, deleted_at) VALUES (?, ?, NULL)
+                    ON CONFLICT (id) DO UPDATE SET version = excluded.version, deleted_at = NULL
+                    """, arguments: [kept.id, kept.version])
+            try db.execute(
+                sql: """
+                    INSERT INTO tariff_version (tariff_id, version, name, currency, body, valid_from, created_by)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    kept.id, kept.version, kept.name, kept.currency, kept.body, kept.validFrom.milliseconds, kept.createdBy,
+                ])
+            return kept
+        }
+    }
+
+    public func tariffs() async throws -> [TariffRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT v.* FROM tariff t JOIN tariff_version v ON v.tariff_id = t.id AND v.version = t.version
+                    WHERE t.deleted_at IS NULL ORDER BY v.name, v.tariff_id
+                    """
+            ).map(Self.tariff(from:))
+        }
+    }
+
+    public func tariff(id: String, version: Int?) async throws -> TariffRecord? {
+        try await pool.read { db in
+            let row =
+                if let version {
+                    try Row.fetchOne(
+                        db, sql: "SELECT * FROM tariff_version WHERE tariff_id = ? AND version = ?", arguments: [id, version])
+                } else {
+                    try Row.fetchOne(
+                        db,
+                        sql: """
+                            SELECT v.* FROM tariff t JOIN tariff_version v ON v.tariff_id = t.id AND v.version = t.version
+                            WHERE t.id = ? AND t.deleted_at IS NULL
+                            """, arguments: [id])
+                }
+            return row.map(Self.tariff(from:))
+        }
+    }
+
+    public func tariff(id: String, at time: Date) async throws -> TariffRecord? {
+        try await pool.read { db in
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT * FROM tariff_version WHERE tariff_id = ? AND valid_from <= ?
+                    ORDER BY valid_from DESC, version DESC LIMIT 1
+                    """, arguments: [id, time.milliseconds]
+            ).map(Self.tariff(from:))
+        }
+    }
+
+    public func deleteTariff(id: String, at time: Date) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE tariff SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL", arguments: [time.milliseconds, id])
+            guard db.changesCount > 0 else { return false }
+            try db.execute(
+                sql: "UPDATE tariff_assignment SET valid_to = ? WHERE tariff_id = ? AND valid_to IS NULL",
+                arguments: [time.milliseconds, id])
+            return true
+        }
+    }
+
+    public func addTariffAssignment(_ assignment: TariffAssignment) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO tariff_assignment
+                        (id, tariff_id, site_id, group_id, station_id, token_group, valid_from, valid_to)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    assignment.id, assignment.tariff, assignment.site, assignment.group, assignment.station,
+                    assignment.tokenGroup, assignment.validFrom.milliseconds, assignment.validTo?.milliseconds,
+                ])
+        }
+    }
+
+    public func endTariffAssignment(id: String, at time: Date) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE tariff_assignment SET valid_to = ? WHERE id = ? AND (valid_to IS NULL OR valid_to > ?)",
+                arguments: [time.milliseconds, id, time.milliseconds])
+            return db.changesCount > 0
+        }
+    }
+
+    public func tariffAssignments() async throws -> [TariffAssignment] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM tariff_assignment ORDER BY valid_from, id").map { row in
+                TariffAssignment(
+                    id: row["id"], tariff: row["tariff_id"], site: row["site_id"], group: row["group_id"],
+                    station: row["station_id"], tokenGroup: row["token_group"],
+                    validFrom: Date(milliseconds: row["valid_from"]),
+                    validTo: (row["valid_to"] as Int64?).map(Date.init(milliseconds:)))
+            }
+        }
+    }
+
+    public func unpricedSessions(limit: Int) async throws -> [SessionView] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM session WHERE stop_at IS NOT NULL AND priced_at IS NULL
+                    ORDER BY stop_at, site_id, transaction_id LIMIT ?
+                    """, arguments: [limit]
+            ).map(Self.session(from:))
+        }
+    }
+
+    public func setSessionPrice(site: String, transactionId: Int, price: SessionPrice?, at time: Date) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE session SET currency = ?, cost_excl_e4 = ?, cost_incl_e4 = ?, tariff_id = ?, tariff_version = ?,
+                        priced_at = ?
+                    WHERE site_id = ? AND transaction_id = ? AND priced_at IS NULL
+                    """,
+                arguments: [
+                    price?.currency, price.map { Self.tenThousandths($0.exclVat) },
+                    price.map { Self.tenThousandths($0.inclVat) }, price?.tariff, price?.tariffVersion, time.milliseconds,
+                    site, transactionId,
+                ])
+        }
+    }
+
+    /// Money as kept: an integer count of 10⁻⁴ (a cost is rounded to its currency's digits, at most four, first).
+    static func tenThousandths(_ amount: ExactDecimal) -> Int64 {
+        Int64(amount.rounded(toFractionDigits: 4, .halfEven).units / 100_000_000)
+    }
+
+    static func amount(tenThousandths value: Int64) -> ExactDecimal { ExactDecimal(units: Int128(value) * 100_000_000) }
+
+    static func tariff(from row: Row) -> TariffRecord {
+        TariffRecord(
+            id: row["tariff_id"], version: row["version"], name: row["name"], currency: row["currency"], body: row["body"],
+            validFrom: Date(milliseconds: row["valid_from"]), createdBy: row["created_by"])
+    }
+}
