@@ -22,8 +22,9 @@ public struct CloudAPI: Sendable {
     let tokenListChanged: @Sendable (String) async -> Void
     /// How chargers reach this cloud, for firmware download URLs; nil: the address each request came to.
     let publicURL: String?
-    /// Prices running sessions (what a finished one was billed is kept with it).
-    let pricer: SessionPricer
+    /// Prices running sessions (what a finished one was billed is kept with it); the cloud's costing service bills
+    /// finished ones with the same.
+    public let pricer: SessionPricer
     /// Firmware downloads in progress (a bounded number at once).
     let downloads = FirmwareDownload.Slots()
     static let maxBodyBytes = 1 << 20

@@ -73,7 +73,6 @@ public struct CloudApp: Sendable {
             metrics: APIMetrics(factory: factory), prometheus: { registry.emitToBuffer() },
             tokenListChanged: { site in await ingest.publishTokenList(site: site) }, publicURL: configuration.http.publicURL,
             rounding: configuration.rounding)
-        let pricer = SessionPricer(repository: repository, rounding: configuration.rounding)
         let rollout = FirmwareRollout(
             repository: repository, relay: relay, commandTimeout: configuration.commandTimeout, logger: logger)
 
@@ -112,16 +111,16 @@ public struct CloudApp: Sendable {
                 await onReady(port)
             },
             logger: logger)
+        let retention = RetentionService(
+            repository: repository, appliedDays: configuration.appliedRetentionDays, recordDays: configuration.retentionDays,
+            logger: logger)
         return ServiceGroup(
             configuration: .init(
                 services: [
                     .init(service: RepositoryService(repository: repository, logger: logger)),
                     .init(service: client), .init(service: ingest), .init(service: rollout), .init(service: app),
-                    .init(service: SessionCosting(pricer: pricer, repository: repository, logger: logger)),
-                    .init(
-                        service: RetentionService(
-                            repository: repository, appliedDays: configuration.appliedRetentionDays,
-                            recordDays: configuration.retentionDays, logger: logger)),
+                    .init(service: SessionCosting(pricer: api.pricer, repository: repository, logger: logger)),
+                    .init(service: retention),
                     // Stopped first (services stop in reverse order): open dashboard pages' event streams end, so the
                     // HTTP server's graceful shutdown does not wait on them.
                     .init(service: LiveFeedService(live: live)),
