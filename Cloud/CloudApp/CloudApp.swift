@@ -65,8 +65,7 @@ public struct CloudApp: Sendable {
         let relay = CommandRelay(repository: repository, client: client)
         let live = LiveFeed()
         let ingest = IngestService(
-            client: client, repository: repository, relay: relay,
-            limits: limits,
+            client: client, repository: repository, relay: relay, limits: limits,
             sharedGroup: configuration.sharedSubscription, metrics: IngestMetrics(factory: factory), live: live, logger: logger)
         let api = CloudAPI(
             repository: repository, relay: relay, commandTimeout: configuration.commandTimeout,
@@ -75,12 +74,10 @@ public struct CloudApp: Sendable {
             rounding: configuration.rounding)
         let rollout = FirmwareRollout(
             repository: repository, relay: relay, commandTimeout: configuration.commandTimeout, logger: logger)
-
-        let tls = try serverTLS()
+        let serverTLS = try serverTLS()
         let http = configuration.http
         let logger = self.logger
         let refusedConnections = Counter(label: "http_connections_refused_total", factory: factory)
-        let serverTLS = tls
         let connections = ConnectionsPerAddress(limit: http.connectionsPerAddress, ipv6Prefix: true)
         let router = api.router()
         let dashboard = try Dashboard(
