@@ -82,7 +82,7 @@ public struct CloudApp: Sendable {
         let router = api.router()
         let dashboard = try Dashboard(
             repository: repository, relay: relay, live: live, commandTimeout: configuration.commandTimeout, logger: logger,
-            metricsFactory: factory, publicURL: configuration.http.publicURL)
+            metricsFactory: factory, publicURL: configuration.http.publicURL, rounding: configuration.rounding)
         dashboard.addRoutes(to: router)
         let app = Application(
             router: router,

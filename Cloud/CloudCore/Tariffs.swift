@@ -156,6 +156,9 @@ public enum Tariffs {
         !id.isEmpty && id.count <= 36 && SyncTopic.isValidSiteId(id)
     }
 
+    /// Reads an OCPI tariff's JSON.
+    public static func read(_ json: String) throws -> Tariff { try decoder.decode(Tariff.self, from: Data(json.utf8)) }
+
     static let decoder = WireCoders.decoder(dates: RFC3339.parse, refusal: { "not an RFC 3339 date: \($0)" })
 }
 

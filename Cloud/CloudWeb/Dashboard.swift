@@ -1,3 +1,4 @@
+public import CloudBilling
 public import CloudCore
 public import CloudIngest
 public import CloudStore
@@ -19,6 +20,8 @@ import SyncContract
 /// the sites granted to their organization, here as there.
 public struct Dashboard: Sendable {
     let repository: any CloudRepository
+    /// Running sessions' costs so far (a finished one carries what it was billed).
+    let pricer: SessionPricer
     let relay: CommandRelay
     /// How chargers reach this cloud, for firmware download URLs; nil: the address each request came to.
     let publicURL: String?
@@ -38,8 +41,10 @@ public struct Dashboard: Sendable {
     public init(
         repository: any CloudRepository, relay: CommandRelay, live: LiveFeed, commandTimeout: Duration, logger: Logger,
         metricsFactory: any MetricsFactory = MetricsSystem.factory, publicURL: String? = nil,
-        liveRecheck: Duration = LiveStreams.recheck, signInsPerMinute: Double = 20
+        liveRecheck: Duration = LiveStreams.recheck, signInsPerMinute: Double = 20,
+        rounding: CurrencyRounding = CurrencyRounding()
     ) throws {
+        pricer = SessionPricer(repository: repository, rounding: rounding)
         signInLimit = SignInLimit(perMinute: signInsPerMinute, burst: signInsPerMinute)
         self.liveRecheck = liveRecheck
         self.publicURL = publicURL
@@ -135,6 +140,14 @@ public struct Dashboard: Sendable {
     /// Groups, vehicles, access, firmware, sessions and events.
     private var fleetRoutes: RouteCollection<APIRequestContext> {
         let web = RouteCollection(context: APIRequestContext.self)
+        web.get("/tariffs") { request, context in try await tariffsPage(request, context: context) }
+        web.post("/tariffs") { request, context in try await saveTariff(request, context: context) }
+        web.get("/tariffs/:tariff") { request, context in try await tariffPage(request, context: context) }
+        web.post("/tariffs/:tariff/assignments") { request, context in try await assignTariff(request, context: context) }
+        web.post("/tariffs/:tariff/assignments/:assignment/end") { request, context in
+            try await endTariffAssignment(request, context: context)
+        }
+        web.post("/tariffs/:tariff/delete") { request, context in try await deleteTariff(request, context: context) }
         web.get("/groups") { request, context in try await groupsPage(request, context: context) }
         web.post("/groups") { request, context in try await saveGroup(request, context: context) }
         web.get("/groups/:group") { request, context in try await groupPage(request, context: context) }

@@ -68,6 +68,9 @@ struct SessionPage: PageModel {
     let start: String
     let stop, reason: String?
     let duration, energy, power, soc, chart: String
+    /// What it cost (or costs so far), and under which tariff.
+    let cost: String
+    let tariff: String?
 }
 
 /// The event history, filtered (`events.mustache`).

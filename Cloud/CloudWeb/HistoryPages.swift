@@ -1,3 +1,4 @@
+import CloudBilling
 import CloudCore
 import CloudIngest
 import CloudStore
@@ -78,6 +79,7 @@ extension Dashboard {
         let strings = Catalog.strings(language)
         let samples = try await repository.sessionSamples(site: siteId, transactionId: transaction, limit: 2000)
         let vehicles = try await vehicleNames(identity)
+        let priced = await pricer.withPrice(session)
         let model = SessionPage(
             transactionId: session.transactionId, site: session.site, station: session.station,
             stationPath: Self.stationPath(site: session.site, station: session.station), connector: session.connector,
@@ -86,7 +88,11 @@ extension Dashboard {
             duration: formats.duration(from: session.startTime, to: session.stopTime ?? Date()),
             energy: formats.energy(session.energyWh), power: formats.power(session.powerW), soc: formats.percent(session.soc),
             chart: Chart.sessionSVG(
-                samples, meterStartWh: session.meterStartWh, formats: formats, title: strings["station.chart"] ?? ""))
+                samples, meterStartWh: session.meterStartWh, formats: formats, title: strings["station.chart"] ?? ""),
+            cost: formats.cost(priced.price, exclusive: strings["cost.exclVat"] ?? ""),
+            tariff: priced.price.map {
+                "\($0.tariff) v\($0.tariffVersion)" + ($0.final ? "" : " · \(strings["cost.soFar"] ?? "")")
+            })
         return page("session", title: "session.detail", language: language, context: context, model: model, nav: "sessions")
     }
 

@@ -1,4 +1,6 @@
+public import CloudStore
 public import Foundation
+import Pricing
 
 /// The dashboard's languages. Every string the pages show comes from ``Catalog`` in each of them.
 public enum Language: String, Sendable, CaseIterable {
@@ -78,6 +80,13 @@ public struct Formats: Sendable {
         var style = Date.FormatStyle(date: .abbreviated, time: .standard, locale: language.locale)
         style.timeZone = timeZone
         return date.formatted(style)
+    }
+
+    /// A session's cost: with VAT, and without in brackets (`5,95 € (5,00 € excl. VAT)`); "–" without a tariff.
+    public func cost(_ price: SessionPrice?, exclusive: String) -> String {
+        guard let price else { return "–" }
+        let style = Decimal.FormatStyle.Currency(code: price.currency, locale: language.locale)
+        return "\(price.inclVat.decimal.formatted(style)) (\(price.exclVat.decimal.formatted(style)) \(exclusive))"
     }
 
     /// A duration as hours and minutes (`1 h 05 min`).

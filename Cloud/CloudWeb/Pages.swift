@@ -1,3 +1,4 @@
+import CloudBilling
 import CloudCore
 import CloudIngest
 import CloudStore
@@ -120,7 +121,9 @@ extension Dashboard {
                     energy: formats.energy(session.energyWh), power: formats.power(session.powerW),
                     soc: formats.percent(session.soc),
                     chart: Chart.sessionSVG(
-                        samples, meterStartWh: session.meterStartWh, formats: formats, title: strings["station.chart"] ?? "")))
+                        samples, meterStartWh: session.meterStartWh, formats: formats, title: strings["station.chart"] ?? ""),
+                    cost: formats.cost(
+                        await pricer.withPrice(session).price, exclusive: strings["cost.exclVat"] ?? "")))
         }
         let transactions = Dictionary(active.map { ($0.connector, $0.transactionId) }, uniquingKeysWith: { first, _ in first })
         let canControl = identity.role.permits(.control)

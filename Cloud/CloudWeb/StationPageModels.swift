@@ -68,6 +68,8 @@ struct StationPage: PageModel {
         let station: String
         let token: String?
         let start, energy, power, soc, chart: String
+        /// What it costs so far.
+        let cost: String
     }
 
     struct Reservation {

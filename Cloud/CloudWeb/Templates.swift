@@ -22,5 +22,6 @@ enum Templates {
         ("station", PackageResources.station_mustache), ("sessions", PackageResources.sessions_mustache),
         ("session", PackageResources.session_mustache), ("events", PackageResources.events_mustache),
         ("error", PackageResources.error_mustache), ("eventTable", PackageResources.eventTable_mustache),
+        ("tariffs", PackageResources.tariffs_mustache), ("tariff", PackageResources.tariff_mustache),
     ]
 }

@@ -10,7 +10,7 @@ public import Foundation
 ///
 /// Its range is ±1.7 × 10²⁶; ``Tariff`` and ``PricingSession`` bound their inputs (``ExactDecimal/inputLimit``) so
 /// that no product of a price, a VAT factor and a volume can overflow.
-public struct ExactDecimal: Sendable, Hashable, Comparable, Codable, CustomStringConvertible,
+public struct ExactDecimal: Sendable, Hashable, Comparable, Codable, LosslessStringConvertible,
     ExpressibleByIntegerLiteral
 {
     /// The value in units of 10⁻¹².

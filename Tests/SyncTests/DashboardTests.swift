@@ -145,6 +145,12 @@ import Testing
         Page(path: "/sites/s1/stations/CP1/approval", needs: .configure, site: "s1", method: .post, form: "approval=accepted"),
         Page(path: "/vehicles", needs: .read, site: nil),
         Page(path: "/groups", needs: .read, site: nil),
+        Page(path: "/tariffs", needs: .read, site: nil),
+        Page(
+            path: "/tariffs", needs: .configure, site: nil, method: .post,
+            form:
+                "id=day&name=Day&tariff=%7B%22currency%22%3A%22EUR%22%2C%22elements%22%3A%5B%7B%22price_components%22%3A%5B%7B%22type%22%3A%22ENERGY%22%2C%22price%22%3A0.3%2C%22step_size%22%3A1%7D%5D%7D%5D%7D",
+            redirects: true),
         Page(path: "/home/sites", needs: .read, site: nil),
         Page(path: "/groups", needs: .configure, site: nil, method: .post, form: "id=g1&name=G&stations=CP1", redirects: true),
         Page(path: "/access", needs: .admin, site: nil),

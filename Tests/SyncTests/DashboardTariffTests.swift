@@ -1,0 +1,121 @@
+import CloudStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Pricing
+import SiteModel
+import SyncContract
+import Testing
+
+/// The tariff editor: a preview of unsaved JSON on an example session, saving, applying to a site, refusals naming
+/// the field, and the running cost of a session on its page and its station's.
+extension DashboardTests {
+    static func form(_ fields: [(String, String)]) -> String {
+        fields.map { key, value in
+            "\(key)=\(value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"
+        }.joined(separator: "&")
+    }
+
+    static let dayTariff = """
+        {"currency": "EUR", "elements": [{"price_components": [
+          {"type": "FLAT", "price": 1.00, "vat": 19, "step_size": 1},
+          {"type": "ENERGY", "price": 0.40, "vat": 19, "step_size": 1}]}]}
+        """
+
+    @Test func anOperatorPreviewsSavesAndAppliesATariffAndPagesShowTheRunningCost() async throws {
+        let (app, store) = try await makeApp()
+        try await app.test(.router) { client in
+            let browser = try #require(try await Self.signIn(client, user: "operator"))
+            var headers = browser.headers
+            headers[.contentType] = "application/x-www-form-urlencoded"
+            // 22 kWh at 0.40 and the 1.00 start fee: 9.80 without VAT, 11.66 with.
+            let fields = [
+                ("id", "day"), ("name", "Day"), ("tariff", Self.dayTariff), ("exampleStart", "2026-01-13T17:30"),
+                ("exampleZone", "Europe/Berlin"), ("exampleEnergy", "22"), ("exampleHours", "2"), ("exampleParking", "0"),
+                ("_csrf", browser.csrf),
+            ]
+            try await client.execute(
+                uri: "/tariffs", method: .post, headers: headers,
+                body: ByteBuffer(string: Self.form(fields + [("preview", "1")]))
+            ) { response in
+                let html = String(buffer: response.body)
+                #expect(response.status == .ok)
+                #expect(html.contains("id=\"preview-total\">€11.66 (€9.80)</dd>"), "\(html)")
+            }
+            #expect(try await store.tariffs().isEmpty, "a preview saves nothing")
+            let broken = fields.map {
+                $0.0 == "tariff" ? ($0.0, Self.dayTariff.replacingOccurrences(of: "0.40", with: "-1")) : $0
+            }
+            try await client.execute(
+                uri: "/tariffs", method: .post, headers: headers, body: ByteBuffer(string: Self.form(broken))
+            ) {
+                response in
+                #expect(response.status == .badRequest)
+                #expect(
+                    String(buffer: response.body).contains("tariff.elements[0].price_components[1].price: must not be negative"))
+            }
+            try await client.execute(
+                uri: "/tariffs", method: .post, headers: headers, body: ByteBuffer(string: Self.form(fields))
+            ) {
+                response in
+                #expect(response.status == .seeOther && response.headers[.location] == "/tariffs/day")
+            }
+            try await client.execute(
+                uri: "/tariffs/day/assignments", method: .post, headers: headers,
+                body: ByteBuffer(string: "place=site%3As1&_csrf=\(browser.csrf)")
+            ) { response in
+                #expect(response.status == .seeOther)
+            }
+            #expect(try await store.tariffAssignments().map(\.site) == ["s1"])
+            // Session 7 began before the tariff applied: it stays unpriced. Session 9 begins now, nothing charged
+            // yet: the start fee so far.
+            try await client.execute(uri: "/sessions/s1/7", method: .get, headers: browser.headers) { response in
+                #expect(!String(buffer: response.body).contains("€"))
+            }
+            _ = try await store.apply(
+                [
+                    UpEnvelope(
+                        site: "s1", seq: 3, timestamp: Date(),
+                        message: .sessionStart(
+                            SessionStarted(
+                                station: "CP1", connector: 2, transactionId: 9, idTag: "TAG-s1", authStatus: "Accepted",
+                                meterStartWh: 0, startTime: Date() + 1)))
+                ], receivedAt: Date())
+            for path in ["/sessions/s1/9", "/sites/s1/stations/CP1"] {
+                try await client.execute(uri: path, method: .get, headers: browser.headers) { response in
+                    #expect(String(buffer: response.body).contains("€1.19 (€1.00 excl. VAT)"), "\(path)")
+                }
+            }
+            try await client.execute(uri: "/sessions/s2/8", method: .get, headers: browser.headers) { response in
+                #expect(!String(buffer: response.body).contains("€"), "no tariff at s2")
+            }
+        }
+    }
+
+    @Test func partnersSeeTariffsButNeverChangeThem() async throws {
+        let (app, store) = try await makeApp()
+        _ = try await store.saveTariff(
+            TariffRecord(
+                id: "day", version: 0, name: "Day", currency: "EUR", body: Self.dayTariff, validFrom: Date(), createdBy: nil))
+        try await store.addTariffAssignment(
+            TariffAssignment(id: "a2", tariff: "day", site: "s2", group: nil, station: nil, tokenGroup: nil, validFrom: Date()))
+        try await app.test(.router) { client in
+            let browser = try #require(try await Self.signIn(client, user: "acme"))
+            try await client.execute(uri: "/tariffs/day", method: .get, headers: browser.headers) { response in
+                let html = String(buffer: response.body)
+                #expect(response.status == .ok)
+                #expect(!html.contains("s2"), "where a tariff applies at another organization's site is not shown")
+                #expect(!html.contains("id=\"tariff-save\""))
+            }
+            var headers = browser.headers
+            headers[.contentType] = "application/x-www-form-urlencoded"
+            try await client.execute(
+                uri: "/tariffs/day/delete", method: .post, headers: headers, body: ByteBuffer(string: "_csrf=\(browser.csrf)")
+            ) { response in
+                #expect(response.status == .forbidden)
+            }
+        }
+        #expect(try await store.tariffs().count == 1)
+    }
+}
