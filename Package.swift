@@ -328,9 +328,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "CloudReports",
+            dependencies: ["CloudStore", "Pricing"],
+            path: "Cloud/CloudReports",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "CloudCore",
             dependencies: [
-                "OCPP", "Pricing", "WireJSON", "SyncContract", "SiteModel", "CloudStore", "CloudFirmware", "ServerSupport",
+                "OCPP", "Pricing", "WireJSON", "CloudReports", "SyncContract", "SiteModel", "CloudStore", "CloudFirmware",
+                "ServerSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -343,7 +350,8 @@ let package = Package(
         .target(
             name: "CloudAPI",
             dependencies: [
-                "OCPP", "Pricing", "CloudBilling", "SyncContract", "SiteModel", "CloudStore", "CloudIngest", "CloudFirmware",
+                "OCPP", "Pricing", "CloudBilling", "CloudReports", "SyncContract", "SiteModel", "CloudStore", "CloudIngest",
+                "CloudFirmware",
                 "CloudCore",
                 "ServerSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -398,7 +406,7 @@ let package = Package(
             name: "CloudApp",
             dependencies: [
                 "ConfigReading", "MQTT", "CloudStore", "CloudIngest", "CloudCore", "CloudAPI", "CloudWeb", "CloudFirmware",
-                "ServerSupport", "CloudBilling", "Pricing",
+                "ServerSupport", "CloudBilling", "CloudReports", "Pricing",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),

@@ -1,6 +1,7 @@
 public import CloudBilling
 public import CloudCore
 public import CloudIngest
+public import CloudReports
 public import CloudStore
 import Foundation
 public import Hummingbird
@@ -25,6 +26,8 @@ public struct CloudAPI: Sendable {
     /// Prices running sessions (what a finished one was billed is kept with it); the cloud's costing service bills
     /// finished ones with the same.
     public let pricer: SessionPricer
+    let reports: Reports
+    let reportSettings: ReportSettings
     /// Firmware downloads in progress (a bounded number at once).
     let downloads = FirmwareDownload.Slots()
     static let maxBodyBytes = 1 << 20
@@ -32,8 +35,11 @@ public struct CloudAPI: Sendable {
     public init(
         repository: any CloudRepository, relay: CommandRelay, commandTimeout: Duration, metrics: APIMetrics,
         prometheus: @escaping @Sendable () -> [UInt8], tokenListChanged: @escaping @Sendable (String) async -> Void,
-        publicURL: String? = nil, rounding: CurrencyRounding = CurrencyRounding()
+        publicURL: String? = nil, rounding: CurrencyRounding = CurrencyRounding(),
+        reportSettings: ReportSettings = ReportSettings()
     ) {
+        self.reportSettings = reportSettings
+        reports = Reports(repository: repository, maxPowerW: reportSettings.maxPowerW)
         self.publicURL = publicURL
         pricer = SessionPricer(repository: repository, rounding: rounding)
         self.repository = repository
@@ -75,6 +81,7 @@ public struct CloudAPI: Sendable {
         // One collection per resource; routes are listed there once, and the OpenAPI document is checked against them.
         for resource in [
             firmwareRoutes, accessRoutes, siteRoutes, stationRoutes, sessionAndEventRoutes, groupAndVehicleRoutes, tariffRoutes,
+            reportRoutes,
         ] {
             router.addRoutes(resource, atPath: "/api/v1")
         }

@@ -71,7 +71,7 @@ public struct CloudApp: Sendable {
             repository: repository, relay: relay, commandTimeout: configuration.commandTimeout,
             metrics: APIMetrics(factory: factory), prometheus: { registry.emitToBuffer() },
             tokenListChanged: { site in await ingest.publishTokenList(site: site) }, publicURL: configuration.http.publicURL,
-            rounding: configuration.rounding)
+            rounding: configuration.rounding, reportSettings: configuration.reports)
         let rollout = FirmwareRollout(
             repository: repository, relay: relay, commandTimeout: configuration.commandTimeout, logger: logger)
         let serverTLS = try serverTLS()

@@ -1,4 +1,5 @@
 public import CloudBilling
+public import CloudReports
 public import ConfigReading
 import Foundation
 public import MQTT
@@ -24,6 +25,9 @@ public struct CloudConfiguration: Sendable, Equatable {
     public var logLevel: String
     /// How each currency's money is rounded on bills (`billing.rounding`); ISO 4217's minor units otherwise.
     public var rounding = CurrencyRounding()
+    /// The fleet's wall clock for reports and monthly statements (`billing.time_zone`, UTC by default), and the power
+    /// above which a session's energy is implausible (`billing.max_station_power_kw`, 350 by default).
+    public var reports = ReportSettings()
 
     /// The HTTPS listener.
     public struct HTTP: Sendable, Equatable {
@@ -78,7 +82,7 @@ extension ConfigReader {
                 default: "info"))
         configuration.retentionDays = retentionDays
         configuration.appliedRetentionDays = appliedRetentionDays
-        configuration.rounding = billingSettings(top["billing"])
+        (configuration.rounding, configuration.reports) = billingSettings(top["billing"])
         configuration.maxBacklogBytes = integer(
             ingest["max_backlog_bytes"], at: "ingest.max_backlog_bytes", in: 4096...(1 << 36), default: 256 << 20)
         if configuration.maxBacklogBytes < configuration.maxPayloadBytes {
@@ -91,10 +95,26 @@ extension ConfigReader {
         return configuration
     }
 
-    /// `billing:`: `rounding:` per currency (`EUR: {digits: 2, rule: half_up}`; rules half_up, half_even, up, down).
-    private mutating func billingSettings(_ node: Node?) -> CurrencyRounding {
-        let billing = mapping(node, at: "billing", allowed: ["rounding"]) ?? [:]
-        guard let rounding = billing["rounding"] else { return CurrencyRounding() }
+    /// `billing:`: `rounding:` per currency (`EUR: {digits: 2, rule: half_up}`; rules half_up, half_even, up, down),
+    /// `time_zone:` of the fleet, `max_station_power_kw:`.
+    private mutating func billingSettings(_ node: Node?) -> (CurrencyRounding, ReportSettings) {
+        let billing = mapping(node, at: "billing", allowed: ["rounding", "time_zone", "max_station_power_kw"]) ?? [:]
+        var reports = ReportSettings()
+        if let name = string(billing["time_zone"], at: "billing.time_zone", default: nil) {
+            if let zone = TimeZone(identifier: name) {
+                reports.timeZone = zone
+            } else {
+                problem("billing.time_zone", "must be an IANA time zone such as Europe/Berlin, got '\(name)'")
+            }
+        }
+        reports.maxPowerW =
+            1000
+            * (number(billing["max_station_power_kw"], at: "billing.max_station_power_kw", in: 1...10_000, default: 350) ?? 350)
+        return (currencyRounding(billing["rounding"]), reports)
+    }
+
+    private mutating func currencyRounding(_ node: Node?) -> CurrencyRounding {
+        guard let rounding = node else { return CurrencyRounding() }
         guard let entries = rounding.mapping else {
             problem("billing.rounding", "must be a mapping of currency codes (EUR) to {digits, rule}")
             return CurrencyRounding()

@@ -60,6 +60,14 @@ public enum ChargingPeriods {
         return PricingSession(startDateTime: start, endDateTime: end, chargingPeriods: periods)
     }
 
+    /// How long a finished session stood connected without charging: its parking periods.
+    public static func idleTime(of session: SessionView, samples: [SessionSamplePoint]) -> Duration? {
+        guard let periods = Self.session(of: session, samples: samples, now: session.stopTime ?? Date()) else { return nil }
+        let hours = periods.chargingPeriods.reduce(ExactDecimal.zero) { $0 + ($1.volume(.parkingTime) ?? .zero) }
+        let milliseconds = hours.scaled(by: 3_600_000, over: 1).rounded(toFractionDigits: 0, .halfEven)
+        return .milliseconds(Int64(milliseconds.units / 1_000_000_000_000))
+    }
+
     /// Wh read by a meter as kWh, to the mWh.
     static func kilowattHours(_ wattHours: Double) -> ExactDecimal {
         guard wattHours.isFinite, wattHours > 0 else { return .zero }

@@ -4,7 +4,7 @@ public import Logging
 public import ServiceLifecycle
 
 /// Bills every finished session once: prices what has ended since it last looked (every `interval`) and keeps the
-/// cost with the session. Safe to run in several cloud instances: a session priced already is left as it is.
+/// cost with the session, and how long it stood idle (for the reports). Safe to run in several cloud instances: a session priced already is left as it is.
 public struct SessionCosting: Service {
     let pricer: SessionPricer
     let repository: any CloudRepository
@@ -37,7 +37,11 @@ public struct SessionCosting: Service {
             guard !batch.isEmpty else { return count }
             for session in batch {
                 var price: SessionPrice?
+                var idle: Duration?
                 do {
+                    let samples = try await repository.sessionSamples(
+                        site: session.site, transactionId: session.transactionId, limit: 100_000)
+                    idle = ChargingPeriods.idleTime(of: session, samples: samples)
                     price = try await pricer.price(session, now: now)?.0
                 } catch {
                     // Kept unpriced (and said so) rather than retried for ever; the tariff's problem is in the log.
@@ -46,7 +50,7 @@ public struct SessionCosting: Service {
                         metadata: ["site": "\(session.site)", "station": "\(session.station)", "error": "\(error)"])
                 }
                 try await repository.setSessionPrice(
-                    site: session.site, transactionId: session.transactionId, price: price, at: now)
+                    site: session.site, transactionId: session.transactionId, price: price, idle: idle, at: now)
                 count += 1
             }
         }

@@ -397,6 +397,7 @@ enum CloudSchema {
                     ALTER TABLE session ADD COLUMN tariff_id TEXT;
                     ALTER TABLE session ADD COLUMN tariff_version INTEGER;
                     ALTER TABLE session ADD COLUMN priced_at BIGINT;
+                    ALTER TABLE session ADD COLUMN idle_ms BIGINT;
                     UPDATE session SET priced_at = stop_at WHERE stop_at IS NOT NULL;
                     CREATE INDEX session_unpriced ON session(stop_at) WHERE stop_at IS NOT NULL AND priced_at IS NULL;
                     """)

@@ -127,18 +127,21 @@ extension SQLiteRepository {
         }
     }
 
-    public func setSessionPrice(site: String, transactionId: Int, price: SessionPrice?, at time: Date) async throws {
+    public func setSessionPrice(
+        site: String, transactionId: Int, price: SessionPrice?, idle: Duration?, at time: Date
+    ) async throws {
         try await pool.write { db in
             try db.execute(
                 sql: """
                     UPDATE session SET currency = ?, cost_excl_e4 = ?, cost_incl_e4 = ?, tariff_id = ?, tariff_version = ?,
-                        priced_at = ?
+                        priced_at = ?, idle_ms = ?
                     WHERE site_id = ? AND transaction_id = ? AND priced_at IS NULL
                     """,
                 arguments: [
                     price?.currency, price.map { Self.tenThousandths($0.exclVat) },
                     price.map { Self.tenThousandths($0.inclVat) }, price?.tariff, price?.tariffVersion, time.milliseconds,
-                    site, transactionId,
+                    idle.map { $0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000 }, site,
+                    transactionId,
                 ])
         }
     }

@@ -99,6 +99,7 @@ public protocol TariffRepository: Sendable {
     func tariffAssignments() async throws -> [TariffAssignment]
     /// Finished sessions not priced yet, oldest first.
     func unpricedSessions(limit: Int) async throws -> [SessionView]
-    /// Keeps what a finished session is billed (nil: no tariff applied), once: a session priced already is left.
-    func setSessionPrice(site: String, transactionId: Int, price: SessionPrice?, at time: Date) async throws
+    /// Keeps what a finished session is billed (nil: no tariff applied) and how long it stood idle (parked, not
+    /// charging), once: a session priced already is left.
+    func setSessionPrice(site: String, transactionId: Int, price: SessionPrice?, idle: Duration?, at time: Date) async throws
 }

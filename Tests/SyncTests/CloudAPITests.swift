@@ -120,6 +120,9 @@ import Testing
             body: TariffAPITests.simpleRequest),
         Route(method: .get, path: "/api/v1/tariffs", documented: "/tariffs", needs: .read),
         Route(
+            method: .get, path: "/api/v1/reports/energy?groupBy=station&period=day", documented: "/reports/energy", needs: .read),
+        Route(method: .get, path: "/api/v1/reports/sessions?format=csv", documented: "/reports/sessions", needs: .read),
+        Route(
             method: .put, path: "/api/v1/tariffs/day", documented: "/tariffs/{tariff}", needs: .configure,
             body:
                 #"{"name":"Day","tariff":{"currency":"EUR","elements":[{"price_components":[{"type":"ENERGY","price":0.3,"step_size":1}]}]}}"#

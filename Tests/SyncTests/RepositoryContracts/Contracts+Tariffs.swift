@@ -64,10 +64,10 @@ extension RepositoryContracts {
         let price = SessionPrice(
             currency: "EUR", exclVat: ExactDecimal("1.5")!, inclVat: ExactDecimal("1.785")!, tariff: "day", tariffVersion: 2,
             final: true)
-        try await repository.setSessionPrice(site: "s1", transactionId: 7, price: price, at: time + 3700)
+        try await repository.setSessionPrice(site: "s1", transactionId: 7, price: price, idle: .seconds(600), at: time + 3700)
         #expect(try await repository.unpricedSessions(limit: 10).isEmpty)
         #expect(try await repository.session(site: "s1", transactionId: 7)?.price == price)
-        try await repository.setSessionPrice(site: "s1", transactionId: 7, price: nil, at: time + 3800)
+        try await repository.setSessionPrice(site: "s1", transactionId: 7, price: nil, idle: nil, at: time + 3800)
         #expect(try await repository.session(site: "s1", transactionId: 7)?.price == price, "priced once")
     }
 }

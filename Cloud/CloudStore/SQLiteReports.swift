@@ -1,0 +1,111 @@
+public import Foundation
+import GRDB
+
+extension SQLiteRepository {
+    /// A session's checked energy in SQL: NULL when missing, negative or above the maximum power over its duration.
+    static func plausibleEnergy(maxPowerW: Double) -> String {
+        """
+        CASE WHEN meter_start_wh IS NULL OR COALESCE(meter_stop_wh, energy_register_wh) IS NULL THEN NULL
+             WHEN COALESCE(meter_stop_wh, energy_register_wh) < meter_start_wh THEN NULL
+             WHEN COALESCE(meter_stop_wh, energy_register_wh) - meter_start_wh
+                  > \(maxPowerW) * MAX(COALESCE(stop_at, updated_at, start_at) - start_at, 60000) / 3600000.0 THEN NULL
+             ELSE COALESCE(meter_stop_wh, energy_register_wh) - meter_start_wh END
+        """
+    }
+
+    static func reportWhere(_ filter: ReportFilter) -> (sql: String, arguments: StatementArguments)? {
+        var more: [(sql: String, arguments: StatementArguments)] = []
+        if !filter.sites.isEmpty {
+            more.append(
+                ("site_id IN (\(filter.sites.map { _ in "?" }.joined(separator: ",")))", StatementArguments(filter.sites)))
+        }
+        if !filter.stations.isEmpty {
+            more.append(
+                (
+                    "(site_id, station_id) IN (\(filter.stations.map { _ in "(?, ?)" }.joined(separator: ",")))",
+                    StatementArguments(filter.stations.flatMap { [$0.site, $0.station] })
+                ))
+        }
+        if let tags = filter.idTags {
+            guard !tags.isEmpty else { return nil }
+            more.append(("id_tag IN (\(tags.map { _ in "?" }.joined(separator: ",")))", StatementArguments(tags)))
+        }
+        return whereClause(scope: filter.scope, time: "sort_at", from: filter.from, to: filter.to, equal: [], more: more)
+    }
+
+    public func reportCells(_ filter: ReportFilter, grouping: ReportGrouping, boundaries: [Date]) async throws -> [ReportCell] {
+        guard let (whereSQL, arguments) = Self.reportWhere(filter), boundaries.count >= 2 else { return [] }
+        let inner = boundaries.dropFirst().dropLast().enumerated().map { "WHEN sort_at < \($1.milliseconds) THEN \($0)" }
+        let bucket = inner.isEmpty ? "0" : "CASE \(inner.joined(separator: " ")) ELSE \(boundaries.count - 2) END"
+        let keys =
+            switch grouping {
+            case .site: "site_id, NULL AS station_id, NULL AS id_tag"
+            case .station: "site_id, station_id, NULL AS id_tag"
+            case .token: "NULL AS site_id, NULL AS station_id, id_tag"
+            }
+        let groupBy =
+            switch grouping {
+            case .site: "site_id"
+            case .station: "site_id, station_id"
+            case .token: "id_tag"
+            }
+        let energy = Self.plausibleEnergy(maxPowerW: filter.maxPowerW)
+        return try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(keys), bucket, currency, COUNT(*) AS sessions, SUM(CASE WHEN energy IS NULL THEN 1 ELSE 0 END) AS flagged,
+                        COALESCE(SUM(energy), 0) AS energy_wh, SUM(duration) AS duration_ms, SUM(COALESCE(idle_ms, 0)) AS idle_ms,
+                        SUM(COALESCE(cost_excl_e4, 0)) AS excl, SUM(COALESCE(cost_incl_e4, 0)) AS incl
+                    FROM (SELECT site_id, station_id, id_tag, currency, cost_excl_e4, cost_incl_e4, idle_ms,
+                            \(bucket) AS bucket, \(energy) AS energy,
+                            MAX(COALESCE(stop_at, updated_at, start_at, sort_at) - COALESCE(start_at, sort_at), 0) AS duration
+                          FROM session \(whereSQL)) AS sessions
+                    GROUP BY \(groupBy), bucket, currency
+                    """, arguments: arguments
+            ).map { row in
+                ReportCell(
+                    site: row["site_id"], station: row["station_id"], idTag: row["id_tag"], bucket: row["bucket"],
+                    sessions: row["sessions"], flagged: row["flagged"], energyWh: row["energy_wh"],
+                    durationMs: row["duration_ms"] ?? 0, idleMs: row["idle_ms"] ?? 0, currency: row["currency"],
+                    revenueExclE4: row["excl"] ?? 0, revenueInclE4: row["incl"] ?? 0)
+            }
+        }
+    }
+
+    public func reportSessions(
+        _ filter: ReportFilter, after: (sortAt: Int64, site: String, transactionId: Int)?, limit: Int
+    ) async throws -> [ReportSession] {
+        guard var (whereSQL, arguments) = Self.reportWhere(filter) else { return [] }
+        if let after {
+            whereSQL += (whereSQL.isEmpty ? "WHERE " : " AND ") + "(sort_at, site_id, transaction_id) > (?, ?, ?)"
+            arguments += [after.sortAt, after.site, after.transactionId]
+        }
+        arguments += [limit]
+        let sql = """
+            SELECT *, \(Self.plausibleEnergy(maxPowerW: filter.maxPowerW)) AS checked_wh FROM session \(whereSQL)
+            ORDER BY sort_at, site_id, transaction_id LIMIT ?
+            """
+        let bound = arguments
+        return try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: sql, arguments: bound
+            ).map { row in
+                let session = Self.session(from: row)
+                let checked = row["checked_wh"] as Double?
+                var flag: String?
+                if checked == nil {
+                    if session.meterStartWh == nil || (session.meterStopWh ?? row["energy_register_wh"] as Double?) == nil {
+                        flag = "missing"
+                    } else if (session.energyWh ?? 0) <= 0, (session.meterStopWh ?? 0) < (session.meterStartWh ?? 0) {
+                        flag = "negative"
+                    } else {
+                        flag = "implausible"
+                    }
+                }
+                return ReportSession(
+                    session: session, energyWh: checked, flag: flag, idleMs: row["idle_ms"], sortAt: row["sort_at"])
+            }
+        }
+    }
+}
