@@ -13,7 +13,8 @@ let dashboardResources =
     ["dashboard.css", "dashboard.js", "strings/en.json", "strings/de.json", "strings/fr.json"].map { "Resources/\($0)" }
     + [
         "access", "campaign", "configuration", "error", "eventTable", "events", "firmware", "group", "groups", "home",
-        "homeSites", "layout", "loadSettings", "login", "organization", "session", "sessions", "site", "station", "tariff",
+        "homeSites", "layout", "loadSettings", "login", "organization", "reports", "session", "sessions", "site", "station",
+        "tariff",
         "tariffs", "user", "vehicles",
     ].map { "Resources/templates/\($0).mustache" }
 
@@ -384,7 +385,8 @@ let package = Package(
         .target(
             name: "CloudWeb",
             dependencies: [
-                "SyncContract", "CloudBilling", "Pricing", "CloudStore", "CloudIngest", "CloudCore", "CloudFirmware",
+                "SyncContract", "CloudBilling", "CloudReports", "Pricing", "CloudStore", "CloudIngest", "CloudCore",
+                "CloudFirmware",
                 "ServerSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),

@@ -82,7 +82,8 @@ public struct CloudApp: Sendable {
         let router = api.router()
         let dashboard = try Dashboard(
             repository: repository, relay: relay, live: live, commandTimeout: configuration.commandTimeout, logger: logger,
-            metricsFactory: factory, publicURL: configuration.http.publicURL, rounding: configuration.rounding)
+            metricsFactory: factory, publicURL: configuration.http.publicURL, rounding: configuration.rounding,
+            reportSettings: configuration.reports)
         dashboard.addRoutes(to: router)
         let app = Application(
             router: router,

@@ -1,6 +1,7 @@
 public import CloudBilling
 public import CloudCore
 public import CloudIngest
+public import CloudReports
 public import CloudStore
 import Foundation
 import HTTPTypes
@@ -22,6 +23,8 @@ public struct Dashboard: Sendable {
     let repository: any CloudRepository
     /// Running sessions' costs so far (a finished one carries what it was billed).
     let pricer: SessionPricer
+    let reports: Reports
+    let reportSettings: ReportSettings
     let relay: CommandRelay
     /// How chargers reach this cloud, for firmware download URLs; nil: the address each request came to.
     let publicURL: String?
@@ -42,9 +45,11 @@ public struct Dashboard: Sendable {
         repository: any CloudRepository, relay: CommandRelay, live: LiveFeed, commandTimeout: Duration, logger: Logger,
         metricsFactory: any MetricsFactory = MetricsSystem.factory, publicURL: String? = nil,
         liveRecheck: Duration = LiveStreams.recheck, signInsPerMinute: Double = 20,
-        rounding: CurrencyRounding = CurrencyRounding()
+        rounding: CurrencyRounding = CurrencyRounding(), reportSettings: ReportSettings = ReportSettings()
     ) throws {
         pricer = SessionPricer(repository: repository, rounding: rounding)
+        self.reportSettings = reportSettings
+        reports = Reports(repository: repository, maxPowerW: reportSettings.maxPowerW)
         signInLimit = SignInLimit(perMinute: signInsPerMinute, burst: signInsPerMinute)
         self.liveRecheck = liveRecheck
         self.publicURL = publicURL
@@ -140,6 +145,9 @@ public struct Dashboard: Sendable {
     /// Groups, vehicles, access, firmware, sessions and events.
     private var fleetRoutes: RouteCollection<APIRequestContext> {
         let web = RouteCollection(context: APIRequestContext.self)
+        web.get("/reports") { request, context in try await reportsPage(request, context: context) }
+        web.get("/reports/energy.csv") { request, context in try await reportCSV(request, context: context, sessions: false) }
+        web.get("/reports/sessions.csv") { request, context in try await reportCSV(request, context: context, sessions: true) }
         web.get("/tariffs") { request, context in try await tariffsPage(request, context: context) }
         web.post("/tariffs") { request, context in try await saveTariff(request, context: context) }
         web.get("/tariffs/:tariff") { request, context in try await tariffPage(request, context: context) }

@@ -119,3 +119,37 @@ extension DashboardTests {
         #expect(try await store.tariffs().count == 1)
     }
 }
+
+extension DashboardTests {
+    @Test func aPartnersReportsAndExportsHoldOnlyItsOwnSessions() async throws {
+        let (app, _) = try await makeApp()
+        let range = "from=\(Self.day(Date() - 30 * 86_400))&to=\(Self.day(Date() + 30 * 86_400))"
+        try await app.test(.router) { client in
+            for (user, own, other) in [("acme", "s1", "s2"), ("globex", "s2", "s1")] {
+                let browser = try #require(try await Self.signIn(client, user: user))
+                try await client.execute(
+                    uri: "/reports?groupBy=site&period=all&\(range)", method: .get,
+                    headers: browser.headers
+                ) { response in
+                    let html = String(buffer: response.body)
+                    #expect(response.status == .ok)
+                    #expect(html.contains("Site \(own)") && !html.contains("Site \(other)"), "\(user)")
+                }
+                try await client.execute(
+                    uri: "/reports/sessions.csv?\(range)", method: .get, headers: browser.headers
+                ) { response in
+                    let lines = String(buffer: response.body).split(separator: "\r\n")
+                    #expect(response.headers[.contentType] == "text/csv; charset=utf-8")
+                    #expect(lines.count == 2 && lines[1].hasPrefix("\(own),"), "\(user): \(lines)")
+                }
+            }
+        }
+    }
+}
+
+extension DashboardTests {
+    /// `YYYY-MM-DD` of a date in UTC.
+    static func day(_ date: Date) -> String {
+        String(date.ISO8601Format(.iso8601.year().month().day()))
+    }
+}
