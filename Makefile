@@ -42,6 +42,7 @@ bench: deps
 	scripts/bench.sh
 	scripts/cloud_bench.sh
 	scripts/dashboard_bench.sh
+	scripts/report_bench.sh
 
 ## make install: the edge as a systemd service (see README, "Running on a site").
 install:

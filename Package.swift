@@ -440,7 +440,7 @@ let package = Package(
         .executableTarget(
             name: "gridside-cloud-bench",
             dependencies: [
-                "Pricing", "CloudCore", "CloudAPI", "CloudStore", "CloudWeb", "SyncContract", "SiteModel", "MQTT",
+                "Pricing", "CloudReports", "CloudCore", "CloudAPI", "CloudStore", "CloudWeb", "SyncContract", "SiteModel", "MQTT",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -76,36 +76,64 @@ extension SQLiteRepository {
     public func reportSessions(
         _ filter: ReportFilter, after: (sortAt: Int64, site: String, transactionId: Int)?, limit: Int
     ) async throws -> [ReportSession] {
-        guard var (whereSQL, arguments) = Self.reportWhere(filter) else { return [] }
+        // The page's lower bound is where the last one ended: with the range's own `from` as well, SQLite would seek
+        // to `from` and filter its way to the page for every page.
+        var narrowed = filter
+        if let after { narrowed.from = Date(milliseconds: after.sortAt) }
+        guard var (whereSQL, arguments) = Self.reportWhere(narrowed) else { return [] }
         if let after {
-            whereSQL += (whereSQL.isEmpty ? "WHERE " : " AND ") + "(sort_at, site_id, transaction_id) > (?, ?, ?)"
-            arguments += [after.sortAt, after.site, after.transactionId]
+            whereSQL += " AND (sort_at > ? OR (sort_at = ? AND (site_id, transaction_id) > (?, ?)))"
+            arguments += [after.sortAt, after.sortAt, after.site, after.transactionId]
         }
         arguments += [limit]
+        // Columns by position: reading a row by column name lowercases the name each time, most of an export's cost.
         let sql = """
-            SELECT *, \(Self.plausibleEnergy(maxPowerW: filter.maxPowerW)) AS checked_wh FROM session \(whereSQL)
+            SELECT site_id, transaction_id, station_id, connector_id, id_tag, auth_status, start_at, stop_at, stop_reason,
+                meter_start_wh, meter_stop_wh, energy_register_wh, updated_at, currency, cost_excl_e4, cost_incl_e4,
+                tariff_id, tariff_version, idle_ms, sort_at, \(Self.plausibleEnergy(maxPowerW: filter.maxPowerW)) AS checked_wh
+            FROM session \(whereSQL)
             ORDER BY sort_at, site_id, transaction_id LIMIT ?
             """
         let bound = arguments
         return try await pool.read { db in
-            try Row.fetchAll(
-                db, sql: sql, arguments: bound
-            ).map { row in
-                let session = Self.session(from: row)
-                let checked = row["checked_wh"] as Double?
-                var flag: String?
-                if checked == nil {
-                    if session.meterStartWh == nil || (session.meterStopWh ?? row["energy_register_wh"] as Double?) == nil {
-                        flag = "missing"
-                    } else if (session.energyWh ?? 0) <= 0, (session.meterStopWh ?? 0) < (session.meterStartWh ?? 0) {
-                        flag = "negative"
-                    } else {
-                        flag = "implausible"
-                    }
-                }
-                return ReportSession(
-                    session: session, energyWh: checked, flag: flag, idleMs: row["idle_ms"], sortAt: row["sort_at"])
+            var found: [ReportSession] = []
+            let rows = try Row.fetchCursor(db, sql: sql, arguments: bound)
+            while let row = try rows.next() { found.append(Self.reportSession(row)) }
+            return found
+        }
+    }
+
+    private static func reportSession(_ row: Row) -> ReportSession {
+        let start = row[9] as Double?
+        let stop = row[10] as Double?
+        let register = row[11] as Double?
+        let stopAt = (row[7] as Int64?).map(Date.init(milliseconds:))
+        var price: SessionPrice?
+        if let currency = row[13] as String?, let excl = row[14] as Int64?, let incl = row[15] as Int64?,
+            let tariff = row[16] as String?
+        {
+            price = SessionPrice(
+                currency: currency, exclVat: amount(tenThousandths: excl), inclVat: amount(tenThousandths: incl),
+                tariff: tariff, tariffVersion: row[17] ?? 0, final: true)
+        }
+        let session = SessionView(
+            site: row[0], transactionId: row[1], station: row[2], connector: row[3], idTag: row[4], authStatus: row[5],
+            startTime: (row[6] as Int64?).map(Date.init(milliseconds:)), stopTime: stopAt, stopReason: row[8],
+            meterStartWh: start, meterStopWh: stop,
+            energyWh: (stop ?? register).flatMap { reading in start.map { max(0, reading - $0) } }, powerW: nil,
+            currentA: nil, soc: nil, updatedAt: (row[12] as Int64?).map(Date.init(milliseconds:)), active: stopAt == nil,
+            price: price)
+        let checked = row[20] as Double?
+        var flag: String?
+        if checked == nil {
+            if start == nil || (stop ?? register) == nil {
+                flag = "missing"
+            } else if let start, let reading = stop ?? register, reading < start {
+                flag = "negative"
+            } else {
+                flag = "implausible"
             }
         }
+        return ReportSession(session: session, energyWh: checked, flag: flag, idleMs: row[18], sortAt: row[19])
     }
 }
