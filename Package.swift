@@ -14,8 +14,7 @@ let dashboardResources =
     + [
         "access", "campaign", "configuration", "error", "eventTable", "events", "firmware", "group", "groups", "home",
         "homeSites", "layout", "loadSettings", "login", "organization", "reports", "session", "sessions", "site", "station",
-        "tariff",
-        "tariffs", "user", "vehicles",
+        "statement", "statements", "tariff", "tariffs", "user", "vehicles",
     ].map { "Resources/templates/\($0).mustache" }
 
 let package = Package(
@@ -330,7 +329,11 @@ let package = Package(
         ),
         .target(
             name: "CloudReports",
-            dependencies: ["CloudStore", "Pricing"],
+            dependencies: [
+                "CloudStore", "Pricing",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             path: "Cloud/CloudReports",
             swiftSettings: swiftSettings
         ),

@@ -2,6 +2,7 @@ import CloudAPI
 import CloudBilling
 import CloudFirmware
 import CloudIngest
+import CloudReports
 public import CloudStore
 import CloudWeb
 import Foundation
@@ -109,22 +110,32 @@ public struct CloudApp: Sendable {
                 await onReady(port)
             },
             logger: logger)
-        let retention = RetentionService(
-            repository: repository, appliedDays: configuration.appliedRetentionDays, recordDays: configuration.retentionDays,
-            logger: logger)
         return ServiceGroup(
             configuration: .init(
                 services: [
                     .init(service: RepositoryService(repository: repository, logger: logger)),
                     .init(service: client), .init(service: ingest), .init(service: rollout), .init(service: app),
-                    .init(service: SessionCosting(pricer: api.pricer, repository: repository, logger: logger)),
-                    .init(service: retention),
+                ] + bookkeeping(repository, pricer: api.pricer) + [
                     // Stopped first (services stop in reverse order): open dashboard pages' event streams end, so the
                     // HTTP server's graceful shutdown does not wait on them.
-                    .init(service: LiveFeedService(live: live)),
+                    .init(service: LiveFeedService(live: live))
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
+    }
+
+    /// The services that work on what is kept: billing finished sessions, monthly statements, retention.
+    private func bookkeeping(
+        _ repository: SQLiteRepository, pricer: SessionPricer
+    ) -> [ServiceGroupConfiguration.ServiceConfiguration] {
+        [
+            .init(service: SessionCosting(pricer: pricer, repository: repository, logger: logger)),
+            .init(service: MonthlyStatements(repository: repository, settings: configuration.reports, logger: logger)),
+            .init(
+                service: RetentionService(
+                    repository: repository, appliedDays: configuration.appliedRetentionDays,
+                    recordDays: configuration.retentionDays, logger: logger)),
+        ]
     }
 
     /// HTTPS: the configured certificate and key, or a self-signed pair made on first start (replaced when an old

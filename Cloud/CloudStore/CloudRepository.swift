@@ -11,7 +11,8 @@ public import SyncContract
 public protocol CloudRepository:
     SiteRepository, IngestRepository, StationRepository, SessionRepository, SiteTokenRepository, APITokenRepository,
     CommandRepository, OrganizationRepository, UserRepository, WebSessionRepository, VehicleRepository, GroupRepository,
-    FirmwareRepository, RetentionRepository, DashboardReads, TariffRepository, ReportRepository
+    FirmwareRepository, RetentionRepository, DashboardReads, TariffRepository, ReportRepository,
+    StatementRepository
 {}
 
 /// Sites: registered by the fleet, their presence, name and location.

@@ -400,6 +400,11 @@ enum CloudSchema {
                     ALTER TABLE session ADD COLUMN idle_ms BIGINT;
                     UPDATE session SET priced_at = stop_at WHERE stop_at IS NOT NULL;
                     CREATE INDEX session_unpriced ON session(stop_at) WHERE stop_at IS NOT NULL AND priced_at IS NULL;
+                    CREATE TABLE statement (
+                        id TEXT PRIMARY KEY NOT NULL, month TEXT NOT NULL, kind TEXT NOT NULL, subject TEXT NOT NULL,
+                        created_at BIGINT NOT NULL, summary TEXT NOT NULL, csv TEXT NOT NULL,
+                        UNIQUE (month, kind, subject)
+                    );
                     """)
         }
         return migrator

@@ -146,6 +146,9 @@ public struct Dashboard: Sendable {
     private var fleetRoutes: RouteCollection<APIRequestContext> {
         let web = RouteCollection(context: APIRequestContext.self)
         web.get("/reports") { request, context in try await reportsPage(request, context: context) }
+        web.get("/statements") { request, context in try await statementsPage(request, context: context) }
+        web.get("/statements/:statement") { request, context in try await statementPage(request, context: context) }
+        web.get("/statements/:statement/csv") { request, context in try await statementCSV(request, context: context) }
         web.get("/reports/energy.csv") { request, context in try await reportCSV(request, context: context, sessions: false) }
         web.get("/reports/sessions.csv") { request, context in try await reportCSV(request, context: context, sessions: true) }
         web.get("/tariffs") { request, context in try await tariffsPage(request, context: context) }

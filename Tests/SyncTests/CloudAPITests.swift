@@ -119,6 +119,13 @@ import Testing
             method: .post, path: "/api/v1/tariffs/price", documented: "/tariffs/price", needs: .read,
             body: TariffAPITests.simpleRequest),
         Route(method: .get, path: "/api/v1/tariffs", documented: "/tariffs", needs: .read),
+        Route(method: .get, path: "/api/v1/statements", documented: "/statements", needs: .read),
+        Route(
+            method: .get, path: "/api/v1/statements/none", documented: "/statements/{statement}", needs: .read,
+            allowed: [404]),
+        Route(
+            method: .get, path: "/api/v1/statements/none/csv", documented: "/statements/{statement}/csv", needs: .read,
+            allowed: [404]),
         Route(
             method: .get, path: "/api/v1/reports/energy?groupBy=station&period=day", documented: "/reports/energy", needs: .read),
         Route(method: .get, path: "/api/v1/reports/sessions?format=csv", documented: "/reports/sessions", needs: .read),
