@@ -433,6 +433,7 @@ let package = Package(
             name: "gridside-cloud",
             dependencies: [
                 "CloudApp", "CloudCore", "CloudAPI", "CloudStore", "CloudWeb", "ConfigReading", "SyncContract", "MQTT",
+                "CloudReports",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

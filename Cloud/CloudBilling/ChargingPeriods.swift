@@ -31,10 +31,17 @@ public enum ChargingPeriods {
         }
         var periods: [ChargingPeriod] = []
         var parking = false
-        for (from, to) in zip(points, points.dropFirst()) where to.time > from.time {
+        // Energy read between two readings of the same instant (a session of a second, a charger that sends its
+        // stop with its last reading's timestamp) goes to the next period, or the last one.
+        var carriedWh = 0.0
+        for (from, to) in zip(points, points.dropFirst()) {
             let milliseconds = Int64((to.time.timeIntervalSince(from.time) * 1000).rounded())
-            guard milliseconds > 0 else { continue }
-            let energyWh = max(0, to.energyWh - from.energyWh)
+            guard milliseconds > 0 else {
+                carriedWh += max(0, to.energyWh - from.energyWh)
+                continue
+            }
+            let energyWh = max(0, to.energyWh - from.energyWh) + carriedWh
+            carriedWh = 0
             let hours = ExactDecimal(milliseconds, over: 3_600_000)
             let charging = energyWh * 3_600_000 / Double(milliseconds) >= chargingThresholdW
             if !charging, parking, let last = periods.indices.last {
@@ -53,6 +60,18 @@ public enum ChargingPeriods {
                 dimensions.append(CdrDimension(.current, ExactDecimal(units: Int128((current * 1000).rounded()) * 1_000_000_000)))
             }
             periods.append(ChargingPeriod(startDateTime: from.time, dimensions: dimensions))
+        }
+        if carriedWh > 0 {
+            if let last = periods.indices.last, let energy = periods[last].volume(.energy) {
+                periods[last].dimensions[0] = CdrDimension(.energy, energy + kilowattHours(carriedWh))
+            } else if let last = periods.indices.last {
+                periods[last].dimensions.append(CdrDimension(.energy, kilowattHours(carriedWh)))
+            } else {
+                periods.append(
+                    ChargingPeriod(
+                        startDateTime: start,
+                        dimensions: [CdrDimension(.energy, kilowattHours(carriedWh)), CdrDimension(.time, .zero)]))
+            }
         }
         if periods.isEmpty {
             periods.append(ChargingPeriod(startDateTime: start, dimensions: [CdrDimension(.parkingTime, .zero)]))

@@ -19,13 +19,18 @@ public struct SessionCosting: Service {
     }
 
     public func run() async throws {
-        while !Task.isShuttingDownGracefully {
-            do {
-                _ = try await priceFinished(now: Date())
-            } catch {
-                logger.error("pricing finished sessions failed, trying again", metadata: ["error": "\(error)"])
+        // Stops at once on shutdown: what is not billed yet is billed at the next start.
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    _ = try await priceFinished(now: Date())
+                } catch is CancellationError {
+                    return
+                } catch {
+                    logger.error("pricing finished sessions failed, trying again", metadata: ["error": "\(error)"])
+                }
+                try await Task.sleep(for: interval)
             }
-            try? await Task.sleep(for: interval)
         }
     }
 

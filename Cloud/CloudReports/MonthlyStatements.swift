@@ -47,14 +47,19 @@ public struct MonthlyStatements: Service {
     }
 
     public func run() async throws {
-        while !Task.isShuttingDownGracefully {
-            do {
-                let made = try await makeDue(now: Date())
-                if made > 0 { logger.notice("monthly statements made", metadata: ["count": "\(made)"]) }
-            } catch {
-                logger.error("making monthly statements failed, trying again", metadata: ["error": "\(error)"])
+        // Stops at once on shutdown: a statement not made yet is made at the next start.
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    let made = try await makeDue(now: Date())
+                    if made > 0 { logger.notice("monthly statements made", metadata: ["count": "\(made)"]) }
+                } catch is CancellationError {
+                    return
+                } catch {
+                    logger.error("making monthly statements failed, trying again", metadata: ["error": "\(error)"])
+                }
+                try await Task.sleep(for: interval)
             }
-            try? await Task.sleep(for: interval)
         }
     }
 
@@ -72,6 +77,26 @@ public struct MonthlyStatements: Service {
     /// Makes the statements of last month not made yet (none before two hours into this month); returns how many.
     public func makeDue(now: Date) async throws -> Int {
         guard let (month, from, to) = previousMonth(before: now), now >= to + 7200 else { return 0 }
+        return try await make(month: month, from: from, to: to, now: now)
+    }
+
+    /// The span of month `YYYY-MM` on the fleet's wall clock; nil for anything else.
+    public func span(of month: String) -> (from: Date, to: Date)? {
+        let parts = month.split(separator: "-")
+        guard month.count == 7, parts.count == 2, let year = Int(parts[0]), let number = Int(parts[1]),
+            (1...12).contains(number)
+        else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = settings.timeZone
+        guard let start = calendar.date(from: DateComponents(year: year, month: number, day: 1)),
+            let interval = calendar.dateInterval(of: .month, for: start)
+        else { return nil }
+        return (interval.start, interval.end)
+    }
+
+    /// Makes the statements of `month` (`YYYY-MM`) not made yet, now (an operator's early or repeated run; a statement
+    /// made is never made again); returns how many.
+    public func make(month: String, from: Date, to: Date, now: Date) async throws -> Int {
         var made = 0
         for site in try await repository.sites(in: nil)
         where try await !repository.hasStatement(month: month, kind: .site, subject: site.id) {

@@ -2,6 +2,7 @@ import ArgumentParser
 import CloudAPI
 import CloudApp
 import CloudCore
+import CloudReports
 import CloudStore
 import ConfigReading
 import Foundation
@@ -18,6 +19,7 @@ struct GridsideCloud: AsyncParsableCommand {
         abstract: "The Gridside cloud: every site's data from MQTT, served over HTTPS as a dashboard and a REST API.",
         subcommands: [
             Serve.self, Check.self, SiteCommand.self, UserCommand.self, OrganizationCommand.self, TokenCommand.self,
+            StatementCommand.self,
         ],
         defaultSubcommand: Serve.self)
 }
@@ -129,6 +131,32 @@ extension GridsideCloud {
                 for site in try await store.sites(in: nil) {
                     print("\(site.id)\t\(site.online ? "online" : "offline")\tlast seq \(site.lastSeq)\t\(site.name)")
                 }
+            }
+        }
+    }
+
+    struct StatementCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "statement", abstract: "Monthly statements.", subcommands: [Make.self])
+
+        struct Make: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Make a month's statements now (each site's and customer's not made yet; the cloud makes "
+                    + "last month's by itself two hours into the next).")
+            @OptionGroup var options: ConfigOption
+            @Option(help: "The month, YYYY-MM, on the fleet's wall clock (billing.time_zone).") var month: String
+
+            func run() async throws {
+                let configuration = try options.load()
+                let store = try CloudApp.openStore(configuration)
+                defer { try? store.close() }
+                let statements = MonthlyStatements(
+                    repository: store, settings: configuration.reports, logger: Logger(label: "gridside-cloud"))
+                guard let (from, to) = statements.span(of: month) else {
+                    throw ValidationError("--month must be a month such as 2026-11, got '\(month)'")
+                }
+                let made = try await statements.make(month: month, from: from, to: to, now: Date())
+                print("made \(made) statements for \(month)")
             }
         }
     }

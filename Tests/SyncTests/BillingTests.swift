@@ -39,6 +39,16 @@ import Testing
         #expect(built.chargingPeriods[2].volume(.energy) == nil)
     }
 
+    @Test func energyOfASessionOfNoDurationIsStillBilled() throws {
+        var session = Self.session(stop: true)
+        session.stopTime = Self.t0
+        let built = try #require(
+            ChargingPeriods.session(
+                of: session, samples: [SessionSamplePoint(time: Self.t0, energyWh: 3000, powerW: nil, soc: nil)], now: Self.t0))
+        #expect(built.chargingPeriods.count == 1)
+        #expect(built.chargingPeriods[0].volume(.energy) == 5, "1000 to 6000 Wh within the same second")
+    }
+
     @Test func aRunningSessionIsPricedUpToNow() throws {
         let built = try #require(
             ChargingPeriods.session(of: Self.session(stop: false), samples: Array(Self.samples.prefix(2)), now: Self.t0 + 2400))

@@ -58,3 +58,94 @@ def test_bad_input_is_refused_naming_the_field_and_the_cloud_keeps_serving(make_
     tariff["elements"][0]["restrictions"]["start_time"] = "07:00"
     status, cost = cloud.api("POST", "/api/v1/tariffs/price", {"tariff": tariff, "cdr": {**cdr, "time_zone": "Europe/Berlin"}})
     assert status == 200 and exact(cost["total_cost"]) == {"excl_vat": Decimal("2.5"), "incl_vat": Decimal("2.5")}
+
+
+def test_a_session_under_a_time_of_day_tariff_is_priced_shown_reported_and_on_the_customers_statement(
+        make_edge, make_cloud, broker, browsers):
+    """A charger of the `ocpp` library charges 4 kWh through the real edge; the real cloud prices it under the site's
+    time-of-day tariff (the window around now on Berlin's wall clock: 0.30 a kWh, 0.50 outside, 1.00 to start, 19 %
+    VAT: 2.20, 2.62 with VAT), its customer's partner user sees the cost on the session page, the report and its CSV
+    agree, and the month's statement for the customer lists it."""
+    import csv
+    import io
+    import time
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from browser import PASSWORD, add_user
+    from cloud import edge_cloud_config
+    from selenium.webdriver.common.by import By
+    from support import arun, poll
+    from test_cloud_sync import sessions_at
+
+    site = "site-price"
+    cloud = make_cloud(sites=(site, "site-else"))
+    assert cloud.api("PUT", f"/api/v1/sites/{site}", {"timeZone": "Europe/Berlin"})[0] == 200
+    cloud.cli("organization", "add", "acme", "--name", "ACME Logistics")
+    cloud.cli("organization", "grant", "acme", "--site", site)
+    add_user(cloud, "paula", "partner", "--organization", "acme")
+    status, _ = cloud.api("POST", "/api/v1/vehicles", {"name": "Van 7", "organization": "acme", "tokens": ["TOKEN-OK"]})
+    assert status == 201
+    berlin = datetime.now(ZoneInfo("Europe/Berlin"))
+    window = {"start_time": (berlin - timedelta(hours=1)).strftime("%H:00"),
+              "end_time": (berlin + timedelta(hours=3)).strftime("%H:00")}
+    tariff = {"currency": "EUR", "elements": [
+        {"price_components": [{"type": "FLAT", "price": 1.00, "vat": 19, "step_size": 1}]},
+        {"price_components": [{"type": "ENERGY", "price": 0.30, "vat": 19, "step_size": 1}], "restrictions": window},
+        {"price_components": [{"type": "ENERGY", "price": 0.50, "vat": 19, "step_size": 1}]}]}
+    assert cloud.api("PUT", "/api/v1/tariffs/tod", {"name": "Time of day", "tariff": tariff})[0] == 200
+    assert cloud.api("POST", "/api/v1/tariffs/tod/assignments", {"site": site})[0] == 201
+    # A session is priced by the tariff in force at its start, and chargers send whole seconds.
+    time.sleep(1.1)
+
+    edge = make_edge(edge_cloud_config(site, broker))
+    [transaction] = arun(sessions_at(edge, "CP-PRICE", 1))
+
+    def billed():
+        status, session = cloud.api("GET", f"/api/v1/sessions/{site}/{transaction}")
+        return session if status == 200 and (session.get("price") or {}).get("final") else None
+
+    session = poll(billed, timeout=30, what="the session billed")
+    assert session["energyWh"] == 4000
+    assert exact(session["price"]["exclVat"]) == Decimal("2.2") and exact(session["price"]["inclVat"]) == Decimal("2.62")
+    assert session["price"]["tariff"] == "tod" and session["price"]["tariffVersion"] == 1
+
+    # The report and its CSV say the same, row for row.
+    month = berlin.strftime("%Y-%m")
+    query = f"from={berlin.strftime('%Y-%m-01')}&groupBy=customer&timeZone=Europe/Berlin"
+    report = cloud.get(f"/api/v1/reports/energy?{query}")
+    [row] = [row for row in report["rows"] if row["key"] == "acme"]
+    assert row["sessions"] == 1 and exact(row["energyKWh"]) == 4
+    assert [exact(r["inclVat"]) for r in row["revenue"]] == [Decimal("2.62")]
+    status, text = cloud.api("GET", f"/api/v1/reports/energy?{query}&format=csv")
+    table = list(csv.DictReader(io.StringIO(text)))
+    assert [r["customer"] for r in table] == [r["key"] for r in report["rows"]] + ["total"]
+    for line, json_row in zip(table, report["rows"] + [report["totals"]]):
+        assert int(line["sessions"]) == json_row["sessions"] and Decimal(line["energy_kwh"]) == exact(json_row["energyKWh"])
+    status, text = cloud.api("GET", f"/api/v1/reports/sessions?{query}&format=csv")
+    [exported] = list(csv.DictReader(io.StringIO(text)))
+    status, listed = cloud.api("GET", f"/api/v1/reports/sessions?{query}")
+    assert status == 200 and listed["items"] == [exported]
+    assert exported["cost_incl_vat"] == "2.62" and exported["energy_kwh"] == "4" and exported["start"].endswith(
+        berlin.strftime("%z")[:3] + ":" + berlin.strftime("%z")[3:])
+
+    assert "made 3 statements" in cloud.cli("statement", "make", "--month", month)
+    statement = cloud.get(f"/api/v1/statements/{month}-customer-acme")
+    assert statement["summary"]["sessions"] == 1 and exact(statement["summary"]["energyKWh"]) == 4
+    assert statement["summary"]["lines"][0]["label"] == "Van 7"
+
+    # The customer's user sees the cost, the report and the statement; the other site's statement is not theirs.
+    browser = browsers(f"https://127.0.0.1:{cloud.port}")
+    browser.sign_in("paula", PASSWORD)
+    browser.open(f"/sessions/{site}/{transaction}")
+    assert "€2.62 (€2.20 excl. VAT)" in browser.text(), browser.text()
+    browser.open("/statements")
+    assert "ACME Logistics" in browser.text() and "site-else" not in browser.driver.page_source
+    browser.open(f"/statements/{month}-customer-acme")
+    assert "Van 7" in browser.text() and "€2.62" in browser.text()
+    browser.open(f"/statements/{month}-site-site-else")
+    assert "Something is wrong" in browser.text()
+    browser.open(f"/reports?{query}")
+    assert "ACME Logistics" in browser.driver.find_element(By.ID, "report-table").text
+    assert browser.driver.find_elements(By.CSS_SELECTOR, "svg.report-chart rect.bar")
+    browser.screenshot("reports.png")
