@@ -44,6 +44,15 @@ for _ in $(seq 1 100); do
     sleep 0.1
 done
 
+# The demo depot's prices: a tariff in the OCPI 2.2.1 model, cheaper at night on Berlin's wall clock, a start fee,
+# parking charged after 30 minutes idle; and ACME's van, whose card FLEET-0001 puts its sessions on ACME's statement.
+api() { curl -sfk -H "Authorization: Bearer $token" -H 'Content-Type: application/json' "$@" >/dev/null; }
+api -X PUT -d '{"timeZone":"Europe/Berlin","address":"1 Depot Street, Berlin"}' https://127.0.0.1:8443/api/v1/sites/demo-site
+api -X PUT -d @config/demo-tariff.json https://127.0.0.1:8443/api/v1/tariffs/depot
+api -X POST -d '{"site":"demo-site"}' https://127.0.0.1:8443/api/v1/tariffs/depot/assignments
+api -X POST -d '{"name":"Van 7","plate":"B-GS 7","organization":"acme","tokens":["FLEET-0001"]}' \
+    https://127.0.0.1:8443/api/v1/vehicles
+
 # The simulated site (chargers and the building meter) comes first, so `check` finds the meter answering.
 # The chargers trust the cloud's self-signed certificate, to download firmware from it in a campaign.
 "$bin/gridside-sim" --url ws://127.0.0.1:9000/ocpp --stations 6 --connectors 2 --meter-interval 5 --speed 60 \
@@ -99,6 +108,14 @@ Where to look:
 The dashboard: https://127.0.0.1:8443/ in a browser (a self-signed certificate: accept it once).
   Sign in as admin / gridside-demo (everything), or acme / acme-partner (a partner: only ACME's granted sites).
 
+Prices and reports: the depot's tariff (config/demo-tariff.json, OCPI 2.2.1) at https://127.0.0.1:8443/tariffs
+(edit it and preview it on an example session); each running session's cost so far on its station's page; the
+reports with a chart and CSV downloads at https://127.0.0.1:8443/reports; monthly statements at /statements (the
+cloud makes last month's by itself; this month's now: $bin/gridside-cloud statement make --month \$(date +%Y-%m)
+--config config/demo-cloud.yaml). Pricing a session of your own (the OCPI spec's Monday example, 9.00 / 10.30 EUR):
+  curl -sk -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -X POST \
+       -d @config/demo-price-request.json https://127.0.0.1:8443/api/v1/tariffs/price
+
 The cloud: the edge syncs every session, status change and meter reading over MQTT (a local mosquitto on
 port 11883) to gridside-cloud, whose HTTPS REST API is at https://127.0.0.1:8443/api/v1/ (self-signed
 certificate: curl -k, or --cacert demo-data/cloud-selfsigned.crt.pem). API token: $token
@@ -123,7 +140,8 @@ import json, sys
 page = json.load(sys.stdin)["items"]
 active = [s for s in page if s["active"]]
 energy = sum(s.get("energyWh") or 0 for s in page) / 1000
-print(f"{len(page)} sessions of demo-site in the API ({len(active)} running), {energy:.1f} kWh")' 2>/dev/null ||
+cost = sum((s.get("price") or {}).get("inclVat", 0) for s in page)
+print(f"{len(page)} sessions of demo-site in the API ({len(active)} running), {energy:.1f} kWh, {cost:.2f} EUR so far")' 2>/dev/null ||
         echo "(waiting for the cloud)"
 }
 
