@@ -18,19 +18,31 @@ extension CloudAPI {
             let asked = try Requests.reportRequest(query, fleetTimeZone: reportSettings.timeZone)
             let report: Report
             do {
-                report = try await reports.report(asked, scope: identity.scope)
+                report = try await reports.report(asked, scope: identity.scope, organization: identity.organization)
             } catch let refusal as Reports.Refusal {
                 throw Problem(status: 400, detail: refusal.description)
             }
             guard try Self.wantsCSV(query) else { return try json(report).response(from: request, context: context) }
             return Self.csvResponse(name: "energy", text: ReportCSV.text(report))
         }
+        api.get("/reports/availability") { request, context in
+            let identity = try context.require(.read)
+            let query = Query(request)
+            let asked = try Requests.reportRequest(query, fleetTimeZone: reportSettings.timeZone)
+            let rows = try await reports.availability(asked, scope: identity.scope, organization: identity.organization)
+            guard try Self.wantsCSV(query) else {
+                return try json(Items(items: rows)).response(from: request, context: context)
+            }
+            return Self.csvResponse(name: "availability", text: Availability.csv(rows, timeZone: asked.timeZone))
+        }
         api.get("/reports/sessions") { request, context in
             let identity = try context.require(.read)
             let query = Query(request)
             let asked = try Requests.reportRequest(query, fleetTimeZone: reportSettings.timeZone)
             let export = SessionExport(
-                repository: repository, filter: try await reports.filter(asked, scope: identity.scope), timeZone: asked.timeZone)
+                repository: repository,
+                filter: try await reports.filter(asked, scope: identity.scope, organization: identity.organization),
+                timeZone: asked.timeZone)
             let csv = try Self.wantsCSV(query)
             let body = ResponseBody { writer in
                 if csv {

@@ -56,7 +56,7 @@ public enum ChargingPeriods {
                 charging
                 ? [CdrDimension(.energy, kilowattHours(energyWh)), CdrDimension(.time, hours)]
                 : [CdrDimension(.parkingTime, hours)]
-            if charging, let current = to.currentA, current.isFinite, current >= 0 {
+            if charging, let current = to.currentA, current.isFinite, current >= 0, current < 1e9 {
                 dimensions.append(CdrDimension(.current, ExactDecimal(units: Int128((current * 1000).rounded()) * 1_000_000_000)))
             }
             periods.append(ChargingPeriod(startDateTime: from.time, dimensions: dimensions))
@@ -90,6 +90,7 @@ public enum ChargingPeriods {
     /// Wh read by a meter as kWh, to the mWh.
     static func kilowattHours(_ wattHours: Double) -> ExactDecimal {
         guard wattHours.isFinite, wattHours > 0 else { return .zero }
-        return ExactDecimal(units: Int128((wattHours * 1000).rounded()) * 1_000_000)
+        // A reading beyond any meter (10¹² Wh) is kept that large, which pricing refuses as out of range.
+        return ExactDecimal(units: Int128((min(wattHours, 1e12) * 1000).rounded()) * 1_000_000)
     }
 }

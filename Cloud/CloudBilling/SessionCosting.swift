@@ -48,8 +48,9 @@ public struct SessionCosting: Service {
                         site: session.site, transactionId: session.transactionId, limit: 100_000)
                     idle = ChargingPeriods.idleTime(of: session, samples: samples)
                     price = try await pricer.price(session, now: now)?.0
-                } catch {
+                } catch let error as SessionPricer.Failure {
                     // Kept unpriced (and said so) rather than retried for ever; the tariff's problem is in the log.
+                    // Any other error (the store's) ends this pass, and the session is tried again on the next.
                     logger.error(
                         "a finished session cannot be priced",
                         metadata: ["site": "\(session.site)", "station": "\(session.station)", "error": "\(error)"])

@@ -7,8 +7,18 @@ public enum CSVWriter {
         fields.map(field).joined(separator: ",") + "\r\n"
     }
 
-    static func field(_ text: String) -> String {
+    static func field(_ raw: String) -> String {
+        let text = defused(raw)
         guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\r" || $0 == "\n" }) else { return text }
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// A text a spreadsheet would run as a formula (`=…`, `+…`, `@…`, `-` not starting a number) gets a leading `'`,
+    /// so names a user chose (a vehicle's, a group's) cannot become formulas in an operator's spreadsheet.
+    static func defused(_ text: String) -> String {
+        guard let first = text.first else { return text }
+        if "=+@\t\r".contains(first) { return "'" + text }
+        if first == "-", !(text.dropFirst().first?.isNumber ?? false) { return "'" + text }
+        return text
     }
 }

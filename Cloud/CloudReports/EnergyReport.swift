@@ -83,8 +83,8 @@ public struct Reports: Sendable {
     }
 
     /// The store's filter for `request` as `scope` sees it: groups, vehicles and customers turned into stations and
-    /// tokens.
-    public func filter(_ request: ReportRequest, scope: Scope?) async throws -> ReportFilter {
+    /// tokens. A client organization's user (`organization`) reaches only its own vehicles, as everywhere else.
+    public func filter(_ request: ReportRequest, scope: Scope?, organization: String? = nil) async throws -> ReportFilter {
         var filter = ReportFilter(
             scope: scope, from: request.from, to: request.to, sites: request.sites, stations: request.stations,
             maxPowerW: maxPowerW)
@@ -97,7 +97,8 @@ public struct Reports: Sendable {
         if let token = request.token { tags = [token] }
         if request.vehicle != nil || request.customer != nil {
             let vehicles = try await repository.vehicles().filter { vehicle in
-                (request.vehicle.map { vehicle.id == $0 } ?? true)
+                (organization == nil || vehicle.organization == organization)
+                    && (request.vehicle.map { vehicle.id == $0 } ?? true)
                     && (request.customer.map { vehicle.organization == $0 } ?? true)
             }
             let vehicleTags = Set(vehicles.flatMap(\.tokens))
@@ -107,13 +108,13 @@ public struct Reports: Sendable {
         return filter
     }
 
-    public func report(_ request: ReportRequest, scope: Scope?) async throws -> Report {
+    public func report(_ request: ReportRequest, scope: Scope?, organization: String? = nil) async throws -> Report {
         guard let boundaries = request.period.boundaries(from: request.from, to: request.to, timeZone: request.timeZone)
         else {
             throw Refusal(
                 description: "the range must end after it starts and hold at most 400 periods of a \(request.period.rawValue)")
         }
-        let filter = try await filter(request, scope: scope)
+        let filter = try await filter(request, scope: scope, organization: organization)
         let grouping: ReportGrouping =
             switch request.groupBy {
             case .site: .site
@@ -121,7 +122,7 @@ public struct Reports: Sendable {
             case .token, .vehicle, .customer: .token
             }
         let cells = try await repository.reportCells(filter, grouping: grouping, boundaries: boundaries)
-        let labels = try await labels(request.groupBy, scope: scope)
+        let labels = try await labels(request.groupBy, scope: scope, organization: organization)
         return Self.fold(cells, request: request, boundaries: boundaries, labels: labels)
     }
 
@@ -132,7 +133,7 @@ public struct Reports: Sendable {
         public var names: [String: String]
     }
 
-    func labels(_ dimension: ReportDimension, scope: Scope?) async throws -> Labels {
+    func labels(_ dimension: ReportDimension, scope: Scope?, organization: String?) async throws -> Labels {
         switch dimension {
         case .site:
             let names = Dictionary(
@@ -151,7 +152,11 @@ public struct Reports: Sendable {
                 keys: { membership[StationKey(site: $0.site ?? "", station: $0.station ?? "")] ?? [""] },
                 names: Dictionary(groups.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a }))
         case .vehicle, .customer:
+            // An organization's user knows only its own vehicles; for staff, a tag two owners registered counts for
+            // the first by owner and id.
             let vehicles = try await repository.vehicles()
+                .filter { organization == nil || $0.organization == organization }
+                .sorted { ($0.organization ?? "", $0.id) > ($1.organization ?? "", $1.id) }
             var byTag: [String: String] = [:]
             for vehicle in vehicles {
                 for tag in vehicle.tokens { byTag[tag] = dimension == .vehicle ? vehicle.id : (vehicle.organization ?? "") }
@@ -159,7 +164,9 @@ public struct Reports: Sendable {
             let names =
                 dimension == .vehicle
                 ? Dictionary(vehicles.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
-                : Dictionary(try await repository.organizations().map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+                : Dictionary(
+                    try await repository.organizations().filter { organization == nil || $0.id == organization }
+                        .map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
             let map = byTag
             return Labels(keys: { [map[$0.idTag ?? ""] ?? ""] }, names: names)
         }

@@ -102,7 +102,10 @@ public struct MonthlyStatements: Service {
         where try await !repository.hasStatement(month: month, kind: .site, subject: site.id) {
             var request = ReportRequest(from: from, to: to, groupBy: .station, period: .all, timeZone: settings.timeZone)
             request.sites = [site.id]
-            if try await make(month: month, kind: .site, subject: site.id, name: site.name, request: request, now: now) {
+            if try await make(
+                month: month, kind: .site, subject: site.id, name: site.name, request: request, scope: nil,
+                organization: nil, now: now)
+            {
                 made += 1
             }
         }
@@ -110,8 +113,11 @@ public struct MonthlyStatements: Service {
         where try await !repository.hasStatement(month: month, kind: .customer, subject: organization.id) {
             var request = ReportRequest(from: from, to: to, groupBy: .vehicle, period: .all, timeZone: settings.timeZone)
             request.customer = organization.id
+            // A customer's statement holds its vehicles' sessions at what it is granted only: a token is the
+            // owner's own word, so another customer's sessions never land on it.
             if try await make(
-                month: month, kind: .customer, subject: organization.id, name: organization.name, request: request, now: now)
+                month: month, kind: .customer, subject: organization.id, name: organization.name, request: request,
+                scope: try await repository.scope(ofOrganization: organization.id), organization: organization.id, now: now)
             {
                 made += 1
             }
@@ -120,9 +126,10 @@ public struct MonthlyStatements: Service {
     }
 
     private func make(
-        month: String, kind: StatementRecord.Kind, subject: String, name: String, request: ReportRequest, now: Date
+        month: String, kind: StatementRecord.Kind, subject: String, name: String, request: ReportRequest, scope: Scope?,
+        organization: String?, now: Date
     ) async throws -> Bool {
-        let report = try await reports.report(request, scope: nil)
+        let report = try await reports.report(request, scope: scope, organization: organization)
         let summary = StatementSummary(
             subjectName: name, from: request.from, to: request.to, timeZone: settings.timeZone.identifier,
             sessions: report.totals.sessions, flagged: report.totals.flagged, energyKWh: report.totals.energyKWh,
@@ -132,7 +139,8 @@ public struct MonthlyStatements: Service {
             })
         var csv = ""
         try await SessionExport(
-            repository: repository, filter: try await reports.filter(request, scope: nil), timeZone: settings.timeZone
+            repository: repository, filter: try await reports.filter(request, scope: scope, organization: organization),
+            timeZone: settings.timeZone
         ).csv { csv += $0 }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

@@ -97,3 +97,29 @@ public protocol ReportRepository: Sendable {
         _ filter: ReportFilter, after: (sortAt: Int64, site: String, transactionId: Int)?, limit: Int
     ) async throws -> [ReportSession]
 }
+
+/// What the availability report is folded from: a connector's status or a station's connection, at a time.
+public struct AvailabilityEvent: Sendable, Equatable {
+    public var time: Date
+    public var site: String
+    public var station: String
+    /// nil for a station's connection.
+    public var connector: Int?
+    /// The connector's OCPP status, or `connected` / `disconnected`.
+    public var state: String
+
+    public init(time: Date, site: String, station: String, connector: Int?, state: String) {
+        self.time = time
+        self.site = site
+        self.station = station
+        self.connector = connector
+        self.state = state
+    }
+}
+
+/// The status history availability is computed from.
+public protocol AvailabilityRepository: Sendable {
+    /// For the stations of `filter` (its range, sites, stations and scope): each connector's last status and each
+    /// station's last connection before `filter.from`, then every change in the range, in order of time.
+    func availabilityEvents(_ filter: ReportFilter) async throws -> (before: [AvailabilityEvent], during: [AvailabilityEvent])
+}

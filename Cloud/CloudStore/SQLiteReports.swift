@@ -13,19 +13,25 @@ extension SQLiteRepository {
         """
     }
 
-    static func reportWhere(_ filter: ReportFilter) -> (sql: String, arguments: StatementArguments)? {
-        var more: [(sql: String, arguments: StatementArguments)] = []
+    /// The conditions of a filter's sites and stations.
+    static func placeConditions(_ filter: ReportFilter) -> [(sql: String, arguments: StatementArguments)] {
+        var conditions: [(sql: String, arguments: StatementArguments)] = []
         if !filter.sites.isEmpty {
-            more.append(
+            conditions.append(
                 ("site_id IN (\(filter.sites.map { _ in "?" }.joined(separator: ",")))", StatementArguments(filter.sites)))
         }
         if !filter.stations.isEmpty {
-            more.append(
+            conditions.append(
                 (
                     "(site_id, station_id) IN (\(filter.stations.map { _ in "(?, ?)" }.joined(separator: ",")))",
                     StatementArguments(filter.stations.flatMap { [$0.site, $0.station] })
                 ))
         }
+        return conditions
+    }
+
+    static func reportWhere(_ filter: ReportFilter) -> (sql: String, arguments: StatementArguments)? {
+        var more = placeConditions(filter)
         if let tags = filter.idTags {
             guard !tags.isEmpty else { return nil }
             more.append(("id_tag IN (\(tags.map { _ in "?" }.joined(separator: ",")))", StatementArguments(tags)))
@@ -135,5 +141,60 @@ extension SQLiteRepository {
             }
         }
         return ReportSession(session: session, energyWh: checked, flag: flag, idleMs: row[18], sortAt: row[19])
+    }
+}
+
+extension SQLiteRepository {
+    public func availabilityEvents(
+        _ filter: ReportFilter
+    ) async throws -> (before: [AvailabilityEvent], during: [AvailabilityEvent]) {
+        // Tokens do not narrow availability; an empty list still means nothing matched (a group with no stations).
+        guard filter.idTags?.isEmpty != true else { return ([], []) }
+        var scoped = filter
+        scoped.idTags = nil
+        guard let (inRange, rangeArguments) = Self.eventWhere(scoped, from: filter.from, to: filter.to),
+            let (earlier, earlierArguments) = Self.eventWhere(scoped, from: nil, to: filter.from)
+        else { return ([], []) }
+        let kinds = "kind IN ('status', 'connected', 'disconnected')"
+        return try await pool.read { db in
+            // The latest row of each connector (or station, for connections) before the range: SQLite returns the
+            // other columns of the row holding the MAX.
+            let before = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT site_id, station_id, connector_id, kind, detail, MAX(at) AS at FROM event
+                    \(earlier) AND \(kinds) GROUP BY site_id, station_id, connector_id, kind = 'status'
+                    """, arguments: earlierArguments
+            ).compactMap(Self.availabilityEvent)
+            let during = try Row.fetchAll(
+                db,
+                sql:
+                    "SELECT site_id, station_id, connector_id, kind, detail, at FROM event \(inRange) AND \(kinds) ORDER BY at, seq",
+                arguments: rangeArguments
+            ).compactMap(Self.availabilityEvent)
+            return (before, during)
+        }
+    }
+
+    static func eventWhere(_ filter: ReportFilter, from: Date?, to: Date) -> (sql: String, arguments: StatementArguments)? {
+        let more = [("station_id IS NOT NULL", StatementArguments())] + placeConditions(filter)
+        guard let (sql, arguments) = whereClause(scope: filter.scope, time: "at", from: from, to: to, equal: [], more: more)
+        else { return nil }
+        return (sql.isEmpty ? "WHERE 1 = 1" : sql, arguments)
+    }
+
+    static func availabilityEvent(_ row: Row) -> AvailabilityEvent? {
+        let kind: String = row["kind"]
+        var state = kind
+        if kind == "status" {
+            guard let detail = (row["detail"] as String?)?.data(using: .utf8),
+                let fields = try? JSONSerialization.jsonObject(with: detail) as? [String: Any],
+                let status = fields["status"] as? String
+            else { return nil }
+            state = status
+        }
+        return AvailabilityEvent(
+            time: Date(milliseconds: row["at"]), site: row["site_id"], station: row["station_id"],
+            connector: kind == "status" ? row["connector_id"] : nil, state: state)
     }
 }

@@ -130,6 +130,8 @@ extension SQLiteRepository {
     public func setSessionPrice(
         site: String, transactionId: Int, price: SessionPrice?, idle: Duration?, at time: Date
     ) async throws {
+        // A cost beyond what 10⁻⁴ units in 64 bits hold (about 9 × 10¹⁴) is kept as unpriced rather than trapping.
+        let price = price.flatMap { Self.tenThousandths($0.exclVat) != nil && Self.tenThousandths($0.inclVat) != nil ? $0 : nil }
         try await pool.write { db in
             try db.execute(
                 sql: """
@@ -138,8 +140,8 @@ extension SQLiteRepository {
                     WHERE site_id = ? AND transaction_id = ? AND priced_at IS NULL
                     """,
                 arguments: [
-                    price?.currency, price.map { Self.tenThousandths($0.exclVat) },
-                    price.map { Self.tenThousandths($0.inclVat) }, price?.tariff, price?.tariffVersion, time.milliseconds,
+                    price?.currency, price.flatMap { Self.tenThousandths($0.exclVat) },
+                    price.flatMap { Self.tenThousandths($0.inclVat) }, price?.tariff, price?.tariffVersion, time.milliseconds,
                     idle.map { $0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000 }, site,
                     transactionId,
                 ])
@@ -147,8 +149,8 @@ extension SQLiteRepository {
     }
 
     /// Money as kept: an integer count of 10⁻⁴ (a cost is rounded to its currency's digits, at most four, first).
-    static func tenThousandths(_ amount: ExactDecimal) -> Int64 {
-        Int64(amount.rounded(toFractionDigits: 4, .halfEven).units / 100_000_000)
+    static func tenThousandths(_ amount: ExactDecimal) -> Int64? {
+        Int64(exactly: amount.rounded(toFractionDigits: 4, .halfEven).units / 100_000_000)
     }
 
     static func amount(tenThousandths value: Int64) -> ExactDecimal { ExactDecimal(units: Int128(value) * 100_000_000) }

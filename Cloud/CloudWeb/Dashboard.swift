@@ -149,6 +149,8 @@ public struct Dashboard: Sendable {
         web.get("/statements") { request, context in try await statementsPage(request, context: context) }
         web.get("/statements/:statement") { request, context in try await statementPage(request, context: context) }
         web.get("/statements/:statement/csv") { request, context in try await statementCSV(request, context: context) }
+        web.get("/reports/availability") { request, context in try await availabilityPage(request, context: context) }
+        web.get("/reports/availability.csv") { request, context in try await availabilityCSV(request, context: context) }
         web.get("/reports/energy.csv") { request, context in try await reportCSV(request, context: context, sessions: false) }
         web.get("/reports/sessions.csv") { request, context in try await reportCSV(request, context: context, sessions: true) }
         web.get("/tariffs") { request, context in try await tariffsPage(request, context: context) }

@@ -18,7 +18,7 @@ extension Dashboard {
         let asked = try Requests.reportRequest(query, fleetTimeZone: reportSettings.timeZone)
         let report: Report
         do {
-            report = try await reports.report(asked, scope: identity.scope)
+            report = try await reports.report(asked, scope: identity.scope, organization: identity.organization)
         } catch let refusal as Reports.Refusal {
             throw Problem(status: 400, detail: refusal.description)
         }
@@ -60,6 +60,42 @@ extension Dashboard {
         return page("reports", title: "nav.reports", language: language, context: context, model: model, nav: "reports")
     }
 
+    func availabilityPage(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let identity = try viewer(request, context)
+        let language = language(request: request, context: context)
+        let strings = Catalog.strings(language)
+        let asked = try Requests.reportRequest(Query(request), fleetTimeZone: reportSettings.timeZone)
+        let rows = try await reports.availability(asked, scope: identity.scope, organization: identity.organization)
+        let formats = Formats(language: language, timeZone: asked.timeZone)
+        func percent(_ row: Availability.Row, _ state: Availability.State) -> String {
+            formats.number(row.shares[state.rawValue] ?? 0, digits: 1) + " %"
+        }
+        let model = AvailabilityPage(
+            from: Self.day(asked.from, zone: asked.timeZone), to: Self.day(asked.to, zone: asked.timeZone),
+            rows: rows.map { row in
+                AvailabilityPage.Row(
+                    place: row.station.map { "\(row.site)/\($0)" } ?? "\(strings["session.site"] ?? "") \(row.site)",
+                    isSite: row.station == nil, available: percent(row, .available), charging: percent(row, .charging),
+                    faulted: percent(row, .faulted), unavailable: percent(row, .unavailable),
+                    offline: percent(row, .offline), unknown: percent(row, .unknown),
+                    longest: row.longestOutages.first.map {
+                        "\(strings["availability.\($0.state.rawValue)"] ?? $0.state.rawValue) \(formats.dateTime($0.from)), "
+                            + "\(formats.number($0.hours, digits: 1)) h"
+                    } ?? "")
+            }, hasRows: !rows.isEmpty, csv: "/reports/availability.csv?" + (request.uri.query ?? ""))
+        return page("availability", title: "nav.reports", language: language, context: context, model: model, nav: "reports")
+    }
+
+    func availabilityCSV(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let identity = try viewer(request, context)
+        let asked = try Requests.reportRequest(Query(request), fleetTimeZone: reportSettings.timeZone)
+        let rows = try await reports.availability(asked, scope: identity.scope, organization: identity.organization)
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: #"attachment; filename="availability.csv""#],
+            body: .init(byteBuffer: ByteBuffer(string: Availability.csv(rows, timeZone: asked.timeZone))))
+    }
+
     func reportCSV(_ request: Request, context: APIRequestContext, sessions: Bool) async throws -> Response {
         let identity = try viewer(request, context)
         let asked = try Requests.reportRequest(Query(request), fleetTimeZone: reportSettings.timeZone)
@@ -69,7 +105,7 @@ extension Dashboard {
         ]
         guard sessions else {
             do {
-                let report = try await reports.report(asked, scope: identity.scope)
+                let report = try await reports.report(asked, scope: identity.scope, organization: identity.organization)
                 return Response(
                     status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: ReportCSV.text(report))))
             } catch let refusal as Reports.Refusal {
@@ -77,7 +113,9 @@ extension Dashboard {
             }
         }
         let export = SessionExport(
-            repository: repository, filter: try await reports.filter(asked, scope: identity.scope), timeZone: asked.timeZone)
+            repository: repository,
+            filter: try await reports.filter(asked, scope: identity.scope, organization: identity.organization),
+            timeZone: asked.timeZone)
         return Response(
             status: .ok, headers: headers,
             body: ResponseBody { writer in
@@ -111,6 +149,20 @@ struct ReportsPage: PageModel {
     let hasRows: Bool
     let chart: String
     let energyCSV, sessionsCSV: String
+}
+
+/// How available stations and sites were (`availability.mustache`).
+struct AvailabilityPage: PageModel {
+    struct Row {
+        let place: String
+        let isSite: Bool
+        let available, charging, faulted, unavailable, offline, unknown, longest: String
+    }
+
+    let from, to: String
+    let rows: [Row]
+    let hasRows: Bool
+    let csv: String
 }
 
 /// A report's energy as bars, drawn on the server: per period when there are several, else per key.

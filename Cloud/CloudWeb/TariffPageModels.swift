@@ -50,7 +50,7 @@ struct TariffPage: PageModel {
             var calendar = Calendar(identifier: .gregorian)
             calendar.timeZone = zone
             let parts = start.split(whereSeparator: { "-T:".contains($0) }).compactMap { Int($0) }
-            guard parts.count == 5,
+            guard parts.count == 5, (1970...2200).contains(parts[0]),
                 let begin = calendar.date(
                     from: DateComponents(year: parts[0], month: parts[1], day: parts[2], hour: parts[3], minute: parts[4]))
             else { throw Problem(status: 400, detail: "exampleStart: '\(start)' is not a date and time YYYY-MM-DDTHH:MM") }
@@ -66,9 +66,12 @@ struct TariffPage: PageModel {
             let chargingSeconds =
                 Double(charging.scaled(by: 3600, over: 1).rounded(toFractionDigits: 0, .halfUp).description) ?? 0
             let parkingSeconds = Double(parking.scaled(by: 60, over: 1).rounded(toFractionDigits: 0, .halfUp).description) ?? 0
-            var periods = [
-                ChargingPeriod(startDateTime: begin, dimensions: [CdrDimension(.energy, kWh), CdrDimension(.time, charging)])
-            ]
+            var periods: [ChargingPeriod] = []
+            if chargingSeconds > 0 || parkingSeconds == 0 {
+                periods.append(
+                    ChargingPeriod(
+                        startDateTime: begin, dimensions: [CdrDimension(.energy, kWh), CdrDimension(.time, charging)]))
+            }
             if parkingSeconds > 0 {
                 periods.append(
                     ChargingPeriod(

@@ -96,7 +96,10 @@ extension Dashboard {
         let identity = try viewer(request, context, .configure)
         try Tariffs.requireStaff(identity)
         let id = try context.parameters.require("tariff")
-        guard try await repository.endTariffAssignment(id: try context.parameters.require("assignment"), at: Date()) else {
+        let assignment = try context.parameters.require("assignment")
+        guard try await repository.tariffAssignments().contains(where: { $0.id == assignment && $0.tariff == id }),
+            try await repository.endTariffAssignment(id: assignment, at: Date())
+        else {
             throw Problem(status: 404, detail: "no such assignment in force")
         }
         return Response(status: .seeOther, headers: [.location: "/tariffs/\(id)"])

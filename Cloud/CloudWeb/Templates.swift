@@ -23,7 +23,8 @@ enum Templates {
         ("session", PackageResources.session_mustache), ("events", PackageResources.events_mustache),
         ("error", PackageResources.error_mustache), ("eventTable", PackageResources.eventTable_mustache),
         ("tariffs", PackageResources.tariffs_mustache), ("tariff", PackageResources.tariff_mustache),
-        ("reports", PackageResources.reports_mustache), ("statements", PackageResources.statements_mustache),
+        ("reports", PackageResources.reports_mustache),
+        ("availability", PackageResources.availability_mustache), ("statements", PackageResources.statements_mustache),
         ("statement", PackageResources.statement_mustache),
     ]
 }

@@ -68,7 +68,8 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, Codable, LosslessStr
         }
         guard sawDigit else { return nil }
         if let marker = bytes.first, marker == UInt8(ascii: "e") || marker == UInt8(ascii: "E") {
-            guard let value = Int(String(Substring(bytes.dropFirst()))), abs(value) <= 40 else { return nil }
+            let text = String(Substring(bytes.dropFirst()))
+            guard text.utf8.count <= 4, let value = Int(text), abs(value) <= 40 else { return nil }
             exponent = value
             bytes = bytes[bytes.endIndex...]
         }
@@ -80,6 +81,7 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, Codable, LosslessStr
             guard shift <= 36, digits <= Int128(10).power(36 - shift) else { return nil }
             units = digits * Int128(10).power(shift)
         } else {
+            guard -shift <= 38 else { return nil }
             let sticky = dropped.contains { $0 != 0 }
             units = Self.divide(digits, by: Int128(10).power(-shift), sticky: sticky)
         }

@@ -44,7 +44,12 @@ struct LocalClock {
 
     static func date(_ milliseconds: Int64) -> Date { Date(timeIntervalSince1970: Double(milliseconds) / 1000) }
 
-    static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+    /// Milliseconds since 1970, clamped to the years −9999 … 9999 (RFC 3339's dates are within them).
+    static func milliseconds(_ date: Date) -> Int64 {
+        let value = (date.timeIntervalSince1970 * 1000).rounded()
+        guard value.isFinite else { return 0 }
+        return Int64(min(max(value, -377_705_116_800_000), 253_402_300_800_000))
+    }
 }
 
 /// A wall-clock time: seconds since 1970-01-01T00:00 local.

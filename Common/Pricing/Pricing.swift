@@ -22,6 +22,10 @@ public enum Pricing {
         let rules = try PricingRules(tariff)
         var pricer = try Pricer(rules: rules, session: session, timeZone: timeZone)
         pricer.split(session)
+        guard pricer.pieces.count <= Pricer.maxPieces else {
+            throw PricingError(
+                "charging_periods", "the session splits into more than \(Pricer.maxPieces) priced pieces; price it in parts")
+        }
         pricer.chooseElements()
         pricer.applyStepSizes()
         return pricer.cost(currency: tariff.currency, rounding: rounding)
@@ -87,6 +91,9 @@ struct Pricer {
         var maxCurrent: ExactDecimal?
     }
 
+    /// The most pieces a session is priced in (a year of a tariff that changes every few minutes).
+    static let maxPieces = 50_000
+
     let rules: PricingRules
     let start: Int64
     let end: Int64
@@ -104,6 +111,9 @@ struct Pricer {
         guard end >= start else { throw PricingError("end_date_time", "is before start_date_time") }
         guard end - start <= 366 * 86_400_000 else { throw PricingError("end_date_time", "a session lasts at most a year") }
         guard !session.chargingPeriods.isEmpty else { throw PricingError("charging_periods", "at least one period") }
+        guard session.chargingPeriods.count <= Self.maxPieces else {
+            throw PricingError("charging_periods", "at most \(Self.maxPieces) periods")
+        }
         var starts: [Int64] = []
         starts.reserveCapacity(session.chargingPeriods.count)
         for (index, period) in session.chargingPeriods.enumerated() {
@@ -136,7 +146,10 @@ struct Pricer {
         var found: [Int64] = rules.durationBoundaries.map { start + $0 }
         if !rules.wallClockMinutes.isEmpty {
             found += clock.transitions
-            for day in clock.local(start).day...clock.local(end).day {
+            // A clock change can move the wall clock back across midnight: the end's local day may be the earlier.
+            let first = clock.local(start).day
+            let last = clock.local(end).day
+            for day in min(first, last) - 1...max(first, last) + 1 {
                 for minute in rules.wallClockMinutes {
                     found += clock.instants(showing: day * 86_400 + Int64(minute) * 60)
                 }

@@ -114,7 +114,11 @@ struct PricingRules {
             for (position, component) in element.priceComponents.enumerated() {
                 let componentPath = { "elements[\(index)].price_components[\(position)]" }
                 try Self.check(component.price, at: "\(componentPath()).price", allowNegative: false)
-                if let vat = component.vat { try Self.check(vat, at: "\(componentPath()).vat", allowNegative: false) }
+                if let vat = component.vat {
+                    try Self.check(vat, at: "\(componentPath()).vat", allowNegative: false)
+                    // With prices and volumes at most 10⁶, a VAT factor of at most 11 keeps every product in range.
+                    guard vat <= 1000 else { throw PricingError("\(componentPath()).vat", "must be a percentage from 0 to 1000") }
+                }
                 guard (0...1_000_000_000).contains(component.stepSize) else {
                     throw PricingError("\(componentPath()).step_size", "must be a whole number from 0 to 1000000000")
                 }

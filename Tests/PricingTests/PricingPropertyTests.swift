@@ -151,7 +151,9 @@ import Testing
         #expect(ExactDecimal("2.4000000000000001") == ExactDecimal("2.4"))
         #expect(ExactDecimal("0.0000000000005") == .zero)  // half to even
         #expect(ExactDecimal("0.0000000000015") == ExactDecimal("0.000000000002"))
-        for bad in ["", "-", "1.2.3", "1e", "abc", "1e99"] { #expect(ExactDecimal(bad) == nil, "\(bad)") }
+        for bad in ["", "-", "1.2.3", "1e", "abc", "1e99", "1e-9223372036854775808", "0.00000000001e-40", "1e12345"] {
+            #expect(ExactDecimal(bad) == nil, "\(bad)")
+        }
         let value = ExactDecimal("2.345")!
         #expect(value.rounded(toFractionDigits: 2, .halfUp) == ExactDecimal("2.35"))
         #expect(value.rounded(toFractionDigits: 2, .halfEven) == ExactDecimal("2.34"))

@@ -398,6 +398,34 @@ import Testing
         #expect(cost.totalCost == Build.money("5.5", "6.1"))
     }
 
+    /// The largest inputs allowed price without overflowing; beyond them the input is refused, never a crash.
+    @Test func theLargestInputsPriceAndLargerOnesAreRefused() throws {
+        var tariff = try Build.tariff(
+            #"{"currency": "EUR", "elements": [{"price_components": [{"type": "ENERGY", "price": 1000000, "vat": 1000, "step_size": 1000000000}]}]}"#
+        )
+        let session = Build.session(
+            "2026-01-13T10:00:00Z", "2026-01-13T11:00:00Z",
+            [
+                Build.period("2026-01-13T10:00:00Z", [(.energy, "1000000")]),
+                Build.period("2026-01-13T10:30:00Z", [(.energy, "500000")]),
+            ])
+        let cost = try Build.price(tariff, session)
+        #expect(cost.totalCost.exclVAT == ExactDecimal("2000000000000"), "1.5 GWh billed in steps of 1 GWh: 2 GWh")
+        #expect(cost.totalCost.inclVAT == ExactDecimal("22000000000000"))
+        tariff.elements[0].priceComponents[0].vat = 1001
+        #expect(throws: PricingError.self) { try Build.price(tariff, session) }
+    }
+
+    /// Antarctica/Casey, 2010-03-05: the clock went back from +11 to +08 at 02:00, across midnight.
+    @Test func aClockThatGoesBackAcrossMidnightIsPriced() throws {
+        let cost = try Build.price(
+            Build.tariff(Self.nightEnergy),
+            Build.session(
+                "2010-03-04T14:59:00Z", "2010-03-04T15:01:00Z", [Build.period("2010-03-04T14:59:00Z", [(.energy, "1")])]),
+            zone: "Antarctica/Casey")
+        #expect(cost.totalEnergy == 1)
+    }
+
     @Test func badInputNamesTheField() throws {
         let tariff = try Build.tariff(Self.nightEnergy)
         let unordered = Build.session(

@@ -129,6 +129,7 @@ import Testing
         Route(
             method: .get, path: "/api/v1/reports/energy?groupBy=station&period=day", documented: "/reports/energy", needs: .read),
         Route(method: .get, path: "/api/v1/reports/sessions?format=csv", documented: "/reports/sessions", needs: .read),
+        Route(method: .get, path: "/api/v1/reports/availability", documented: "/reports/availability", needs: .read),
         Route(
             method: .put, path: "/api/v1/tariffs/day", documented: "/tariffs/{tariff}", needs: .configure,
             body:

@@ -147,6 +147,8 @@ import Testing
         Page(path: "/groups", needs: .read, site: nil),
         Page(path: "/tariffs", needs: .read, site: nil),
         Page(path: "/statements", needs: .read, site: nil),
+        Page(path: "/reports/availability", needs: .read, site: nil),
+        Page(path: "/reports/availability.csv", needs: .read, site: nil),
         Page(path: "/reports?groupBy=station&period=day", needs: .read, site: nil),
         Page(path: "/reports/sessions.csv", needs: .read, site: nil),
         Page(path: "/reports/energy.csv?groupBy=customer", needs: .read, site: nil),

@@ -96,6 +96,20 @@ import Testing
         #expect(lines.count == 5 && lines.dropFirst().allSatisfy { $0.hasPrefix("s1,") })
     }
 
+    @Test func aPartnerReachesOnlyItsOwnVehiclesAndCustomerName() async throws {
+        let store = try await store()
+        try await store.addOrganization(id: "globex", name: "Globex", at: Self.january)
+        try await store.grant(organization: "globex", .site("s1"))
+        let reports = Reports(repository: store)
+        let scope = try await store.scope(ofOrganization: "globex")
+        let customers = try await reports.report(request(.customer, .all), scope: scope, organization: "globex")
+        #expect(customers.rows.map(\.label) == [""], "ACME's van and name stay ACME's")
+        var asked = request(.site, .all)
+        asked.customer = "acme"
+        #expect(try await reports.report(asked, scope: scope, organization: "globex").totals.sessions == 0)
+        #expect(CSVWriterCheck.line(["=HYPERLINK(1)", "-3", "-x", "a,b"]) == "'=HYPERLINK(1),-3,'-x,\"a,b\"\r\n")
+    }
+
     @Test func theDetailedListFlagsEachBadSessionAndStreamsInPages() async throws {
         let store = try await store()
         var export = SessionExport(
@@ -125,4 +139,9 @@ import Testing
         #expect(weeks[1] == march + 86_400, "2026-03-02 is a Monday")
         #expect(ReportPeriod.day.boundaries(from: march, to: march + 500 * 86_400, timeZone: Self.berlin) == nil)
     }
+}
+
+/// The CSV writer as the reports use it.
+enum CSVWriterCheck {
+    static func line(_ fields: [String]) -> String { CSVWriter.line(fields) }
 }
