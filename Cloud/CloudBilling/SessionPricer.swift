@@ -32,8 +32,11 @@ public struct SessionPricer: Sendable {
         return try await repository.tariff(id: assignment.tariff, at: start)
     }
 
-    /// The token group of a driver's token (cards come with the drivers' registry).
-    func tokenGroup(of idTag: String?) async throws -> String? { nil }
+    /// The token group of a driver's card.
+    func tokenGroup(of idTag: String?) async throws -> String? {
+        guard let idTag else { return nil }
+        return try await repository.card(idTag: idTag)?.tokenGroup
+    }
 
     /// What `session` costs: billed once it has ended (and priced), or so far while it runs; nil without a tariff.
     public func price(_ session: SessionView, now: Date = Date()) async throws -> (SessionPrice, SessionCost)? {

@@ -337,7 +337,7 @@ public final class IngestService: Service, Sendable {
     // MARK: Down
 
     private func answer(_ request: AuthRequestRecord) async {
-        let token = try? await repository.siteToken(site: request.site, idTag: request.idTag)
+        let token = try? await repository.edgeToken(site: request.site, idTag: request.idTag, at: Date())
         var status = token?.status ?? "Invalid"
         if status == "Accepted", let expiry = token?.expiry, expiry < Date() { status = "Expired" }
         let answer = AuthAnswer(
@@ -358,7 +358,8 @@ public final class IngestService: Service, Sendable {
 
     /// Publishes a site's token list (retained).
     public func publishTokenList(site: String) async {
-        guard let (version, tokens) = try? await repository.siteTokens(site: site) else { return }
+        // The site's own list and the drivers' cards that apply there.
+        guard let (version, tokens) = try? await repository.edgeTokens(site: site, at: Date()) else { return }
         let list = TokenList(
             version: version,
             tokens: tokens.map { .init(idTag: $0.idTag, status: $0.status, expiry: $0.expiry, parentIdTag: $0.parentIdTag) })

@@ -407,6 +407,17 @@ enum CloudSchema {
                     );
                     """)
         }
+        migrator.registerMigration("v20-cards") { db in
+            // Issue 15: drivers' cards, from which the edges' token lists are derived beside each site's own list.
+            try db.execute(
+                sql: """
+                    CREATE TABLE card (
+                        id_tag TEXT PRIMARY KEY NOT NULL, holder TEXT, organization_id TEXT, vehicle_id TEXT, token_group TEXT,
+                        valid_until BIGINT, blocked BOOLEAN NOT NULL DEFAULT FALSE, sites TEXT NOT NULL DEFAULT '',
+                        updated_at BIGINT NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 }

@@ -120,6 +120,14 @@ import Testing
             body: TariffAPITests.simpleRequest),
         Route(method: .get, path: "/api/v1/tariffs", documented: "/tariffs", needs: .read),
         Route(method: .get, path: "/api/v1/statements", documented: "/statements", needs: .read),
+        Route(method: .get, path: "/api/v1/cards?format=csv", documented: "/cards", needs: .read),
+        Route(
+            method: .put, path: "/api/v1/cards/CARD-1", documented: "/cards/{card}", needs: .configure,
+            body: #"{"holder":"Dana","tokenGroup":"staff","sites":["s1"]}"#),
+        Route(
+            method: .post, path: "/api/v1/cards/import", documented: "/cards/import", needs: .configure,
+            body: "idTag,holder\r\nCARD-2,Eve\r\n", json: false),
+        Route(method: .delete, path: "/api/v1/cards/none", documented: "/cards/{card}", needs: .configure, allowed: [404]),
         Route(
             method: .get, path: "/api/v1/statements/none", documented: "/statements/{statement}", needs: .read,
             allowed: [404]),

@@ -24,4 +24,5 @@ import Testing
     @Test func sqliteCountsForTheDashboard() async throws { try await RepositoryContracts.dashboard(try sqlite()) }
     @Test func sqlitePrunesOldRecords() async throws { try await RepositoryContracts.retention(try sqlite()) }
     @Test func sqliteKeepsTariffsAndCosts() async throws { try await RepositoryContracts.tariffs(try sqlite()) }
+    @Test func sqliteKeepsCards() async throws { try await RepositoryContracts.cards(try sqlite()) }
 }
