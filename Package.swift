@@ -12,7 +12,8 @@ let swiftSettings: [SwiftSetting] = [
 let dashboardResources =
     ["dashboard.css", "dashboard.js", "strings/en.json", "strings/de.json", "strings/fr.json"].map { "Resources/\($0)" }
     + [
-        "access", "availability", "campaign", "configuration", "error", "eventTable", "events", "firmware", "group", "groups",
+        "access", "availability", "campaign", "cards", "configuration", "error", "eventTable", "events", "firmware", "group",
+        "groups",
         "home",
         "homeSites", "layout", "loadSettings", "login", "organization", "reports", "session", "sessions", "site", "station",
         "statement", "statements", "tariff", "tariffs", "user", "vehicles",

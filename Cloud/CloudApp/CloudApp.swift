@@ -84,7 +84,7 @@ public struct CloudApp: Sendable {
         let dashboard = try Dashboard(
             repository: repository, relay: relay, live: live, commandTimeout: configuration.commandTimeout, logger: logger,
             metricsFactory: factory, publicURL: configuration.http.publicURL, rounding: configuration.rounding,
-            reportSettings: configuration.reports)
+            reportSettings: configuration.reports, tokenListChanged: { site in await ingest.publishTokenList(site: site) })
         dashboard.addRoutes(to: router)
         let app = Application(
             router: router,

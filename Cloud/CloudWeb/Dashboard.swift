@@ -25,6 +25,8 @@ public struct Dashboard: Sendable {
     let pricer: SessionPricer
     let reports: Reports
     let reportSettings: ReportSettings
+    /// Sends a site's token list to its edge again (after a card changed).
+    let tokenListChanged: @Sendable (String) async -> Void
     let relay: CommandRelay
     /// How chargers reach this cloud, for firmware download URLs; nil: the address each request came to.
     let publicURL: String?
@@ -45,8 +47,10 @@ public struct Dashboard: Sendable {
         repository: any CloudRepository, relay: CommandRelay, live: LiveFeed, commandTimeout: Duration, logger: Logger,
         metricsFactory: any MetricsFactory = MetricsSystem.factory, publicURL: String? = nil,
         liveRecheck: Duration = LiveStreams.recheck, signInsPerMinute: Double = 20,
-        rounding: CurrencyRounding = CurrencyRounding(), reportSettings: ReportSettings = ReportSettings()
+        rounding: CurrencyRounding = CurrencyRounding(), reportSettings: ReportSettings = ReportSettings(),
+        tokenListChanged: @escaping @Sendable (String) async -> Void = { _ in }
     ) throws {
+        self.tokenListChanged = tokenListChanged
         pricer = SessionPricer(repository: repository, rounding: rounding)
         self.reportSettings = reportSettings
         reports = Reports(repository: repository, maxPowerW: reportSettings.maxPowerW)
@@ -146,6 +150,10 @@ public struct Dashboard: Sendable {
     private var fleetRoutes: RouteCollection<APIRequestContext> {
         let web = RouteCollection(context: APIRequestContext.self)
         web.get("/reports") { request, context in try await reportsPage(request, context: context) }
+        web.get("/cards") { request, context in try await cardsPage(request, context: context) }
+        web.get("/cards.csv") { request, context in try await cardsCSV(request, context: context) }
+        web.post("/cards") { request, context in try await saveCards(request, context: context) }
+        web.post("/cards/:card/delete") { request, context in try await deleteCard(request, context: context) }
         web.get("/statements") { request, context in try await statementsPage(request, context: context) }
         web.get("/statements/:statement") { request, context in try await statementPage(request, context: context) }
         web.get("/statements/:statement/csv") { request, context in try await statementCSV(request, context: context) }

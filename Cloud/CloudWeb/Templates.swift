@@ -24,7 +24,8 @@ enum Templates {
         ("error", PackageResources.error_mustache), ("eventTable", PackageResources.eventTable_mustache),
         ("tariffs", PackageResources.tariffs_mustache), ("tariff", PackageResources.tariff_mustache),
         ("reports", PackageResources.reports_mustache),
-        ("availability", PackageResources.availability_mustache), ("statements", PackageResources.statements_mustache),
+        ("availability", PackageResources.availability_mustache), ("cards", PackageResources.cards_mustache),
+        ("statements", PackageResources.statements_mustache),
         ("statement", PackageResources.statement_mustache),
     ]
 }

@@ -153,3 +153,31 @@ extension DashboardTests {
         String(date.ISO8601Format(.iso8601.year().month().day()))
     }
 }
+
+extension DashboardTests {
+    @Test func anOperatorAddsAndImportsCardsAndAPartnerReadsOnlyItsOwn() async throws {
+        let (app, store) = try await makeApp()
+        try await app.test(.router) { client in
+            let browser = try #require(try await Self.signIn(client, user: "operator"))
+            var headers = browser.headers
+            headers[.contentType] = "application/x-www-form-urlencoded"
+            for (form, expected) in [
+                ("idTag=DANA&holder=Dana&organization=acme&tokenGroup=staff&sites=s1", HTTPResponse.Status.seeOther),
+                (Self.form([("csv", "idTag,holder,organization\r\nEVE,Eve,globex\r\nBAD TAG,x,\r\n")]), .badRequest),
+                (Self.form([("csv", "idTag,holder,organization\r\nEVE,Eve,globex\r\n")]), .seeOther),
+            ] {
+                try await client.execute(
+                    uri: "/cards", method: .post, headers: headers, body: ByteBuffer(string: form + "&_csrf=\(browser.csrf)")
+                ) { response in
+                    #expect(response.status == expected, "\(form): \(String(buffer: response.body).prefix(300))")
+                }
+            }
+            #expect(try await store.cards().map(\.idTag) == ["DANA", "EVE"])
+            let partner = try #require(try await Self.signIn(client, user: "acme"))
+            try await client.execute(uri: "/cards", method: .get, headers: partner.headers) { response in
+                let html = String(buffer: response.body)
+                #expect(html.contains("DANA") && !html.contains("EVE") && !html.contains("id=\"save-card\""))
+            }
+        }
+    }
+}
