@@ -1,6 +1,6 @@
 public import CloudStore
 public import Foundation
-import Pricing
+public import Pricing
 
 /// The dashboard's languages. Every string the pages show comes from ``Catalog`` in each of them.
 public enum Language: String, Sendable, CaseIterable {
@@ -85,8 +85,17 @@ public struct Formats: Sendable {
     /// A session's cost: with VAT, and without in brackets (`5,95 € (5,00 € excl. VAT)`); "–" without a tariff.
     public func cost(_ price: SessionPrice?, exclusive: String) -> String {
         guard let price else { return "–" }
-        let style = Decimal.FormatStyle.Currency(code: price.currency, locale: language.locale)
-        return "\(price.inclVat.decimal.formatted(style)) (\(price.exclVat.decimal.formatted(style)) \(exclusive))"
+        return "\(money(price.inclVat, price.currency)) (\(money(price.exclVat, price.currency)) \(exclusive))"
+    }
+
+    /// An amount in its currency (`5,95 €`).
+    public func money(_ amount: ExactDecimal, _ currency: String) -> String {
+        amount.decimal.formatted(Decimal.FormatStyle.Currency(code: currency, locale: language.locale))
+    }
+
+    /// An exact number (energy, hours) with at most `digits` decimals.
+    public func number(_ value: ExactDecimal, digits: Int) -> String {
+        number(Double(value.description) ?? 0, digits: digits)
     }
 
     /// A duration as hours and minutes (`1 h 05 min`).

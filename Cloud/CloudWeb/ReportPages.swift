@@ -29,14 +29,9 @@ extension Dashboard {
                 key: total ? (strings["report.total"] ?? "") : row.label,
                 period: total ? "" : row.periodStart.formatted(dateStyle),
                 sessions: row.sessions, flagged: row.flagged,
-                energy: formats.number(Double(row.energyKWh.description) ?? 0, digits: 2),
-                hours: formats.number(Double(row.hours.description) ?? 0, digits: 1),
-                idle: formats.number(Double(row.idleHours.description) ?? 0, digits: 1),
-                power: formats.number(Double(row.averagePowerKW.description) ?? 0, digits: 1),
-                revenue: row.revenue.map { revenue in
-                    revenue.inclVat.decimal.formatted(
-                        Decimal.FormatStyle.Currency(code: revenue.currency, locale: language.locale))
-                }.joined(separator: ", "))
+                energy: formats.number(row.energyKWh, digits: 2), hours: formats.number(row.hours, digits: 1),
+                idle: formats.number(row.idleHours, digits: 1), power: formats.number(row.averagePowerKW, digits: 1),
+                revenue: Self.revenue(row.revenue, formats: formats))
         }
         let parameters = request.uri.query ?? ""
         let model = ReportsPage(

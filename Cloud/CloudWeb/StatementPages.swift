@@ -20,8 +20,8 @@ extension Dashboard {
                 return .init(
                     id: statement.id, month: statement.month, kind: strings["statement.kind.\(statement.kind.rawValue)"] ?? "",
                     subject: summary?.subjectName ?? statement.subject, sessions: summary?.sessions ?? 0,
-                    energy: Formats(language: language).number(Double(summary?.energyKWh.description ?? "0") ?? 0, digits: 2),
-                    revenue: Self.money(summary?.revenue ?? [], language: language))
+                    energy: Formats(language: language).number(summary?.energyKWh ?? .zero, digits: 2),
+                    revenue: Self.revenue(summary?.revenue ?? [], formats: Formats(language: language)))
             }, hasStatements: !statements.isEmpty)
         return page("statements", title: "nav.statements", language: language, context: context, model: model, nav: "statements")
     }
@@ -34,16 +34,16 @@ extension Dashboard {
         let strings = Catalog.strings(language)
         let summary = try MonthlyStatements.summary(of: statement)
         let formats = Formats(language: language, timeZone: TimeZone(identifier: summary.timeZone) ?? .gmt)
-        func kWh(_ value: ExactDecimal) -> String { formats.number(Double(value.description) ?? 0, digits: 2) }
+        func kWh(_ value: ExactDecimal) -> String { formats.number(value, digits: 2) }
         let model = StatementPage(
             id: statement.id, month: statement.month, kind: strings["statement.kind.\(statement.kind.rawValue)"] ?? "",
             subject: summary.subjectName, from: formats.dateTime(summary.from), to: formats.dateTime(summary.to),
             sessions: summary.sessions, flagged: summary.flagged, energy: kWh(summary.energyKWh),
-            revenue: Self.money(summary.revenue, language: language),
+            revenue: Self.revenue(summary.revenue, formats: formats),
             lines: summary.lines.map {
                 .init(
                     label: $0.label, sessions: $0.sessions, energy: kWh($0.energyKWh),
-                    revenue: Self.money($0.revenue, language: language))
+                    revenue: Self.revenue($0.revenue, formats: formats))
             },
             perVehicle: statement.kind == .customer, created: formats.dateTime(statement.createdAt))
         return page("statement", title: "nav.statements", language: language, context: context, model: model, nav: "statements")
@@ -61,10 +61,9 @@ extension Dashboard {
             body: .init(byteBuffer: ByteBuffer(string: statement.csv)))
     }
 
-    static func money(_ revenue: [ReportRow.Revenue], language: Language) -> String {
-        revenue.map {
-            $0.inclVat.decimal.formatted(Decimal.FormatStyle.Currency(code: $0.currency, locale: language.locale))
-        }.joined(separator: ", ")
+    /// Revenue with VAT, one amount per currency.
+    static func revenue(_ revenue: [ReportRow.Revenue], formats: Formats) -> String {
+        revenue.map { formats.money($0.inclVat, $0.currency) }.joined(separator: ", ")
     }
 }
 

@@ -173,9 +173,8 @@ extension Dashboard {
             throw Problem(status: 400, detail: "timeZone: '\(zone)' is not an IANA time zone")
         }
         let cost = try PriceRequest(tariff: tariff, cdr: .init(session: try example.session(), timeZone: zone)).price()
-        let style = Decimal.FormatStyle.Currency(code: tariff.currency, locale: formats.language.locale)
         func money(_ price: Price) -> String {
-            "\((price.inclVAT ?? price.exclVAT).decimal.formatted(style)) (\(price.exclVAT.decimal.formatted(style)))"
+            "\(formats.money(price.inclVAT ?? price.exclVAT, tariff.currency)) (\(formats.money(price.exclVAT, tariff.currency)))"
         }
         let local = Formats(language: formats.language, timeZone: TimeZone(identifier: zone) ?? .gmt)
         return TariffPage.Preview(
