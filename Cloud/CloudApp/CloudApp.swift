@@ -43,7 +43,9 @@ public struct CloudApp: Sendable {
         }
         let directory = URL(fileURLWithPath: configuration.storePath).deletingLastPathComponent().path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        return try SQLiteRepository(path: configuration.storePath)
+        return try SQLiteRepository(
+            path: configuration.storePath, reportClock: configuration.reports.timeZone,
+            maxPowerW: configuration.reports.maxPowerW)
     }
 
     /// Builds the service group; `onReady` gets the HTTPS port once it listens.

@@ -76,12 +76,17 @@ public struct OrganizationInput: Decodable, Sendable {
     public var sites: [String]?
     public var stations: [String]?
     public var groups: [String]?
+    /// Replaces the billing details when given; kept as they are when absent.
+    public var billing: BillingInput?
 
-    public init(name: String, sites: [String]? = nil, stations: [String]? = nil, groups: [String]? = nil) {
+    public init(
+        name: String, sites: [String]? = nil, stations: [String]? = nil, groups: [String]? = nil, billing: BillingInput? = nil
+    ) {
         self.name = name
         self.sites = sites
         self.stations = stations
         self.groups = groups
+        self.billing = billing
     }
 }
 
@@ -93,6 +98,7 @@ public struct OrganizationView: Sendable, Encodable, Equatable {
     /// Stations granted alone, each as `site/station`.
     public var stations: [StationKey]
     public var groups: [String]
+    public var billing: BillingDetails
 
     public init(_ record: OrganizationRecord) {
         id = record.id
@@ -100,6 +106,7 @@ public struct OrganizationView: Sendable, Encodable, Equatable {
         sites = record.sites.sorted()
         stations = record.stations.sorted()
         groups = record.groups.sorted()
+        billing = record.billing
     }
 }
 
@@ -226,6 +233,7 @@ public enum Users {
         func ids(_ list: [String]?) -> Set<String> {
             Set((list ?? []).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
         }
+        let billing = try input.billing.map(Billing.details)
         do {
             var stations: Set<StationKey> = []
             for reference in ids(input.stations).sorted() {
@@ -233,6 +241,7 @@ public enum Users {
             }
             try await repository.saveOrganization(
                 id: id, name: name, sites: ids(input.sites), stations: stations, groups: ids(input.groups))
+            if let billing { _ = try await repository.setBilling(organization: id, billing) }
         } catch let error as CloudStoreError {
             throw Problem(status: 404, detail: error.description)
         } catch let error as StationLookupError {

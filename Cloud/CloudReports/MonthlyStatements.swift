@@ -24,6 +24,8 @@ public struct StatementSummary: Sendable, Equatable, Codable {
     public var energyKWh: ExactDecimal
     public var revenue: [ReportRow.Revenue]
     public var lines: [Line]
+    /// A customer's billing details as they were when the statement was made (absent on a site's).
+    public var billTo: BillingDetails?
 }
 
 /// Makes last month's statement for every site and every customer once the month is over (two hours into the next,
@@ -117,7 +119,8 @@ public struct MonthlyStatements: Service {
             // owner's own word, so another customer's sessions never land on it.
             if try await make(
                 month: month, kind: .customer, subject: organization.id, name: organization.name, request: request,
-                scope: try await repository.scope(ofOrganization: organization.id), organization: organization.id, now: now)
+                scope: try await repository.scope(ofOrganization: organization.id), organization: organization.id,
+                billTo: organization.billing, now: now)
             {
                 made += 1
             }
@@ -127,7 +130,7 @@ public struct MonthlyStatements: Service {
 
     private func make(
         month: String, kind: StatementRecord.Kind, subject: String, name: String, request: ReportRequest, scope: Scope?,
-        organization: String?, now: Date
+        organization: String?, billTo: BillingDetails? = nil, now: Date
     ) async throws -> Bool {
         let report = try await reports.report(request, scope: scope, organization: organization)
         let summary = StatementSummary(
@@ -136,7 +139,7 @@ public struct MonthlyStatements: Service {
             revenue: report.totals.revenue,
             lines: report.rows.map {
                 .init(key: $0.key, label: $0.label, sessions: $0.sessions, energyKWh: $0.energyKWh, revenue: $0.revenue)
-            })
+            }, billTo: billTo)
         var csv = ""
         try await SessionExport(
             repository: repository, filter: try await reports.filter(request, scope: scope, organization: organization),

@@ -40,13 +40,33 @@ public struct OrganizationRecord: Sendable, Equatable {
     public var sites: Set<String>
     public var stations: Set<StationKey>
     public var groups: Set<String>
+    /// Where its statements go and what they say it is.
+    public var billing: BillingDetails
 
-    public init(id: String, name: String, sites: Set<String>, stations: Set<StationKey> = [], groups: Set<String> = []) {
+    public init(
+        id: String, name: String, sites: Set<String>, stations: Set<StationKey> = [], groups: Set<String> = [],
+        billing: BillingDetails = BillingDetails()
+    ) {
         self.id = id
         self.name = name
         self.sites = sites
         self.stations = stations
         self.groups = groups
+        self.billing = billing
+    }
+}
+
+/// A customer's billing details: the postal address and VAT id its statements carry, and who receives them.
+public struct BillingDetails: Sendable, Equatable, Codable {
+    /// Lines separated by newlines.
+    public var address: String?
+    public var vatId: String?
+    public var emails: [String]
+
+    public init(address: String? = nil, vatId: String? = nil, emails: [String] = []) {
+        self.address = address
+        self.vatId = vatId
+        self.emails = emails
     }
 }
 

@@ -109,6 +109,8 @@ public protocol OrganizationRepository: Sendable {
         async throws
     /// Removes an organization that no user belongs to any more, with its grants; false when there is none.
     func deleteOrganization(id: String) async throws -> Bool
+    /// Replaces an organization's billing details; false when there is no such organization.
+    func setBilling(organization: String, _ billing: BillingDetails) async throws -> Bool
 }
 
 /// People who sign in: accounts, sign-in attempts, their language and home view.

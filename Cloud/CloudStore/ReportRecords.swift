@@ -12,6 +12,8 @@ public struct ReportFilter: Sendable, Equatable {
     public var idTags: [String]?
     /// Energy above this power over a session's duration is implausible (flagged, not summed).
     public var maxPowerW: Double
+    /// Only sessions still running.
+    public var running = false
 
     public init(
         scope: Scope?, from: Date, to: Date, sites: [String] = [], stations: [StationKey] = [], idTags: [String]? = nil,

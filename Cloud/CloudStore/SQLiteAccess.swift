@@ -68,6 +68,15 @@ extension SQLiteRepository {
         }
     }
 
+    public func setBilling(organization: String, _ billing: BillingDetails) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE organization SET billing_address = ?, vat_id = ?, billing_emails = ? WHERE id = ?",
+                arguments: [billing.address, billing.vatId, billing.emails.joined(separator: "\n"), organization])
+            return db.changesCount == 1
+        }
+    }
+
     public func deleteOrganization(id: String) async throws -> Bool {
         try await pool.write { db in
             let users = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM app_user WHERE organization_id = ?", arguments: [id]) ?? 0
@@ -109,9 +118,12 @@ extension SQLiteRepository {
 
     public func organization(id: String) async throws -> OrganizationRecord? {
         try await pool.read { db in
-            guard let name = try String.fetchOne(db, sql: "SELECT name FROM organization WHERE id = ?", arguments: [id]) else {
-                return nil
-            }
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT name, billing_address, vat_id, billing_emails FROM organization WHERE id = ?",
+                    arguments: [id])
+            else { return nil }
+            let emails = (row[3] as String).split(separator: "\n").map(String.init)
             func granted(_ table: String, _ column: String) throws -> Set<String> {
                 Set(
                     try String.fetchAll(
@@ -121,8 +133,9 @@ extension SQLiteRepository {
                 db, sql: "SELECT site_id, station_id FROM organization_station WHERE organization_id = ?", arguments: [id]
             ).map { StationKey(site: $0["site_id"], station: $0["station_id"]) }
             return OrganizationRecord(
-                id: id, name: name, sites: try granted("organization_site", "site_id"), stations: Set(stations),
-                groups: try granted("organization_group", "group_id"))
+                id: id, name: row[0], sites: try granted("organization_site", "site_id"), stations: Set(stations),
+                groups: try granted("organization_group", "group_id"),
+                billing: BillingDetails(address: row[1], vatId: row[2], emails: emails))
         }
     }
 

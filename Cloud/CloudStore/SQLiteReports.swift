@@ -3,14 +3,17 @@ import GRDB
 
 extension SQLiteRepository {
     /// A session's checked energy in SQL: NULL when missing, negative or above the maximum power over its duration.
-    static func plausibleEnergy(maxPowerW: Double) -> String {
-        """
-        CASE WHEN meter_start_wh IS NULL OR COALESCE(meter_stop_wh, energy_register_wh) IS NULL THEN NULL
-             WHEN COALESCE(meter_stop_wh, energy_register_wh) < meter_start_wh THEN NULL
-             WHEN COALESCE(meter_stop_wh, energy_register_wh) - meter_start_wh
-                  > \(maxPowerW) * MAX(COALESCE(stop_at, updated_at, start_at) - start_at, 60000) / 3600000.0 THEN NULL
-             ELSE COALESCE(meter_stop_wh, energy_register_wh) - meter_start_wh END
-        """
+    /// `maxPowerW` is SQL (a number or a subquery); `row` prefixes the columns (`NEW.` in a trigger).
+    static func plausibleEnergy(maxPowerW: String, row r: String = "") -> String {
+        let reading = "COALESCE(\(r)meter_stop_wh, \(r)energy_register_wh)"
+        return """
+            CASE WHEN \(r)meter_start_wh IS NULL OR \(reading) IS NULL THEN NULL
+                 WHEN \(reading) < \(r)meter_start_wh THEN NULL
+                 WHEN \(reading) - \(r)meter_start_wh
+                      > \(maxPowerW) * MAX(COALESCE(\(r)stop_at, \(r)updated_at, \(r)start_at) - \(r)start_at, 60000) / 3600000.0
+                      THEN NULL
+                 ELSE \(reading) - \(r)meter_start_wh END
+            """
     }
 
     /// The conditions of a filter's sites and stations.
@@ -40,9 +43,36 @@ extension SQLiteRepository {
     }
 
     public func reportCells(_ filter: ReportFilter, grouping: ReportGrouping, boundaries: [Date]) async throws -> [ReportCell] {
-        guard let (whereSQL, arguments) = Self.reportWhere(filter), boundaries.count >= 2 else { return [] }
-        let inner = boundaries.dropFirst().dropLast().enumerated().map { "WHEN sort_at < \($1.milliseconds) THEN \($0)" }
-        let bucket = inner.isEmpty ? "0" : "CASE \(inner.joined(separator: " ")) ELSE \(boundaries.count - 2) END"
+        guard boundaries.count >= 2 else { return [] }
+        guard let (start, end, days, periodStarts) = sessionDayRange(filter, grouping: grouping, boundaries: boundaries)
+        else { return try await scannedCells(filter, grouping: grouping, boundaries: boundaries) }
+        // Whole days from the day sums; running sessions, and the hours before the first midnight and after the
+        // last, from the sessions themselves.
+        var cells = try await sessionDayCells(filter, days: days, periodStarts: periodStarts)
+        var running = filter
+        (running.from, running.to, running.running) = (start, end, true)
+        cells += try await scannedCells(running, grouping: grouping, boundaries: boundaries)
+        var before = filter
+        before.to = start
+        cells += try await scannedCells(before, grouping: grouping, boundaries: [filter.from, start])
+        var after = filter
+        after.from = end
+        cells += try await scannedCells(
+            after, grouping: grouping, boundaries: [end, filter.to], offset: boundaries.count - 2)
+        return cells
+    }
+
+    /// Sessions of `filter` summed from the sessions themselves; buckets numbered from `offset`.
+    func scannedCells(
+        _ filter: ReportFilter, grouping: ReportGrouping, boundaries: [Date], offset: Int = 0
+    ) async throws -> [ReportCell] {
+        guard let (narrowed, arguments) = Self.reportWhere(filter) else { return [] }
+        let whereSQL = filter.running ? narrowed + (narrowed.isEmpty ? "WHERE" : " AND") + " stop_at IS NULL" : narrowed
+        let inner = boundaries.dropFirst().dropLast().enumerated().map {
+            "WHEN sort_at < \($1.milliseconds) THEN \(offset + $0)"
+        }
+        let bucket =
+            inner.isEmpty ? "\(offset)" : "CASE \(inner.joined(separator: " ")) ELSE \(offset + boundaries.count - 2) END"
         let keys =
             switch grouping {
             case .site: "site_id, NULL AS station_id, NULL AS id_tag"
@@ -55,7 +85,7 @@ extension SQLiteRepository {
             case .station: "site_id, station_id"
             case .token: "id_tag"
             }
-        let energy = Self.plausibleEnergy(maxPowerW: filter.maxPowerW)
+        let energy = Self.plausibleEnergy(maxPowerW: "\(filter.maxPowerW)")
         return try await pool.read { db in
             try Row.fetchAll(
                 db,
@@ -96,7 +126,7 @@ extension SQLiteRepository {
         let sql = """
             SELECT site_id, transaction_id, station_id, connector_id, id_tag, auth_status, start_at, stop_at, stop_reason,
                 meter_start_wh, meter_stop_wh, energy_register_wh, updated_at, currency, cost_excl_e4, cost_incl_e4,
-                tariff_id, tariff_version, idle_ms, sort_at, \(Self.plausibleEnergy(maxPowerW: filter.maxPowerW)) AS checked_wh
+                tariff_id, tariff_version, idle_ms, sort_at, \(Self.plausibleEnergy(maxPowerW: "\(filter.maxPowerW)")) AS checked_wh
             FROM session \(whereSQL)
             ORDER BY sort_at, site_id, transaction_id LIMIT ?
             """

@@ -7,9 +7,13 @@ public import SyncContract
 /// The cloud's storage in one SQLite file (WAL, `synchronous=FULL`: acknowledged means on disk).
 public final class SQLiteRepository: CloudRepository {
     let pool: DatabasePool
+    /// The clock and plausibility limit of the sessions' day sums (`session_day`).
+    let sessionDays: SessionDayClock
 
-    /// Opens (creating when needed) the database at `path` and brings its schema up to date.
-    public init(path: String) throws {
+    /// Opens (creating when needed) the database at `path` and brings its schema up to date. Reports sum days on
+    /// `reportClock`'s wall clock and flag energy above `maxPowerW` over a session's duration; the day sums are
+    /// rebuilt when either differs from the last time.
+    public init(path: String, reportClock: TimeZone = .gmt, maxPowerW: Double = 350_000) throws {
         var configuration = Configuration()
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
@@ -18,10 +22,15 @@ public final class SQLiteRepository: CloudRepository {
             try db.execute(sql: "PRAGMA cache_size = -65536")
             // After a checkpoint the WAL shrinks back to 64 MiB, instead of keeping its largest size for ever.
             try db.execute(sql: "PRAGMA journal_size_limit = 67108864")
+            // The writer keeps statement journals (a write that fires the day sums' triggers needs one) in memory, not
+            // in temporary files: a session's stop otherwise cost three file writes instead of one. Readers keep
+            // large sorts in files, so a report's memory stays bounded.
+            if !db.configuration.readonly { try db.execute(sql: "PRAGMA temp_store = MEMORY") }
         }
         configuration.busyMode = .timeout(5)
         pool = try DatabasePool(path: path, configuration: configuration)
         try CloudSchema.migrator.migrate(pool)
+        sessionDays = try Self.setSessionDays(SessionDayClock(timeZone: reportClock, maxPowerW: maxPowerW), in: pool)
     }
 
     public func close() throws { try pool.close() }

@@ -418,6 +418,19 @@ enum CloudSchema {
                     );
                     """)
         }
+        migrator.registerMigration("v21-session-days") { db in
+            // Issue 15: finished sessions summed per site and day, kept by triggers, for reports of a year in a blink.
+            try db.execute(sql: SessionDayClock.schemaSQL)
+        }
+        migrator.registerMigration("v22-billing-details") { db in
+            // Issue 15: a customer's address, VAT id and the addresses its statements go to (one a line).
+            try db.execute(
+                sql: """
+                    ALTER TABLE organization ADD COLUMN billing_address TEXT;
+                    ALTER TABLE organization ADD COLUMN vat_id TEXT;
+                    ALTER TABLE organization ADD COLUMN billing_emails TEXT NOT NULL DEFAULT '';
+                    """)
+        }
         return migrator
     }
 }

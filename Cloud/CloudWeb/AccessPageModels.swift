@@ -45,4 +45,5 @@ struct OrganizationPage: PageModel {
     let hasGroups: Bool
     let stations, members: String
     let hasMembers: Bool
+    let address, vatId, emails: String
 }

@@ -79,7 +79,9 @@ extension Dashboard {
             siteChoices: sites.map { Choice(value: $0.id, name: $0.name, selected: organization.sites.contains($0.id)) },
             groupChoices: groups.map { Choice(value: $0.id, name: $0.name, selected: organization.groups.contains($0.id)) },
             hasGroups: !groups.isEmpty, stations: organization.stations.sorted().map(\.description).joined(separator: ", "),
-            members: members.joined(separator: ", "), hasMembers: !members.isEmpty)
+            members: members.joined(separator: ", "), hasMembers: !members.isEmpty,
+            address: organization.billing.address ?? "", vatId: organization.billing.vatId ?? "",
+            emails: organization.billing.emails.joined(separator: ", "))
         return page(
             "organization", title: "access.organization", language: language, context: context, model: model, nav: "access")
     }
@@ -152,7 +154,10 @@ extension Dashboard {
             id: id,
             OrganizationInput(
                 name: form["name"] ?? "", sites: form.all("sites"),
-                stations: (form["stations"] ?? "").split(separator: ",").map(String.init), groups: form.all("groups")),
+                stations: (form["stations"] ?? "").split(separator: ",").map(String.init), groups: form.all("groups"),
+                // The organization's page sends its billing details with its grants; the new-organization form not.
+                billing: form["vat_id"] == nil
+                    ? nil : BillingInput(address: form["address"], vatId: form["vat_id"], emails: [form["emails"] ?? ""])),
             by: identity, repository: repository)
         logger.notice(
             "organization saved",

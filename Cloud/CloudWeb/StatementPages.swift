@@ -45,7 +45,8 @@ extension Dashboard {
                     label: $0.label, sessions: $0.sessions, energy: kWh($0.energyKWh),
                     revenue: Self.revenue($0.revenue, formats: formats))
             },
-            perVehicle: statement.kind == .customer, created: formats.dateTime(statement.createdAt))
+            perVehicle: statement.kind == .customer, created: formats.dateTime(statement.createdAt),
+            billTo: summary.billTo.map { .init(name: summary.subjectName, address: $0.address ?? "", vatId: $0.vatId) })
         return page("statement", title: "nav.statements", language: language, context: context, model: model, nav: "statements")
     }
 
@@ -94,4 +95,18 @@ struct StatementPage: PageModel {
     /// A customer's statement lists its vehicles (the kWh each charged), a site's its stations.
     let perVehicle: Bool
     let created: String
+    /// A customer's name, address (a line each) and VAT id, as when the statement was made.
+    let billTo: BillTo?
+
+    struct BillTo {
+        let name: String
+        let lines: [String]
+        let vatId: String?
+
+        init(name: String, address: String, vatId: String?) {
+            self.name = name
+            lines = address.split(separator: "\n").map(String.init)
+            self.vatId = vatId
+        }
+    }
 }

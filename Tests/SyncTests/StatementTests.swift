@@ -12,6 +12,8 @@ import Testing
 extension ReportTests {
     @Test func lastMonthsStatementsAreMadeOnceForEverySiteAndCustomer() async throws {
         let store = try await store()
+        let billing = BillingDetails(address: "Hafenstraße 1\n20457 Hamburg", vatId: "DE123456789", emails: ["a@acme.example"])
+        #expect(try await store.setBilling(organization: "acme", billing))
         let settings = ReportSettings(timeZone: Self.berlin)
         let first = MonthlyStatements(repository: store, settings: settings, logger: Logger(label: "test"))
         let second = MonthlyStatements(repository: store, settings: settings, logger: Logger(label: "test"))
@@ -28,8 +30,12 @@ extension ReportTests {
         #expect(summary.sessions == 1 && summary.energyKWh == 10, "the van charged 10 kWh in January (7 more in February)")
         #expect(summary.lines.map { "\($0.label) \($0.energyKWh)" } == ["Van 10"])
         #expect(acme.csv.split(separator: "\r\n").count == 2)
+        // The customer's billing details as they were when it was made, whatever they become.
+        #expect(summary.billTo == billing)
+        #expect(try await store.setBilling(organization: "acme", BillingDetails(address: "elsewhere")))
+        #expect(try MonthlyStatements.summary(of: try #require(try await store.statement(id: acme.id))).billTo == billing)
         let site = try MonthlyStatements.summary(of: try #require(try await store.statement(id: "2026-01-site-s1")))
-        #expect(site.sessions == 3 && site.flagged == 1)
+        #expect(site.sessions == 3 && site.flagged == 1 && site.billTo == nil)
     }
 
     @Test func aStatementIsReadOnlyByWhomItConcerns() async throws {

@@ -129,10 +129,16 @@ def test_a_session_under_a_time_of_day_tariff_is_priced_shown_reported_and_on_th
     assert exported["cost_incl_vat"] == "2.62" and exported["energy_kwh"] == "4" and exported["start"].endswith(
         berlin.strftime("%z")[:3] + ":" + berlin.strftime("%z")[3:])
 
+    billing = {"address": "ACME Logistics GmbH\nHafenstraße 1\n20457 Hamburg", "vatId": "DE 123 456 789",
+               "emails": ["accounts@acme.example"]}
+    status, organization = cloud.api("PUT", "/api/v1/organizations/acme",
+                                     {"name": "ACME Logistics", "sites": [site], "billing": billing})
+    assert status == 200 and organization["billing"]["vatId"] == "DE123456789", organization
     assert "made 3 statements" in cloud.cli("statement", "make", "--month", month)
     statement = cloud.get(f"/api/v1/statements/{month}-customer-acme")
     assert statement["summary"]["sessions"] == 1 and exact(statement["summary"]["energyKWh"]) == 4
     assert statement["summary"]["lines"][0]["label"] == "Van 7"
+    assert statement["summary"]["billTo"]["address"] == billing["address"]
 
     # The customer's user sees the cost, the report and the statement; the other site's statement is not theirs.
     browser = browsers(f"https://127.0.0.1:{cloud.port}")
@@ -143,6 +149,8 @@ def test_a_session_under_a_time_of_day_tariff_is_priced_shown_reported_and_on_th
     assert "ACME Logistics" in browser.text() and "site-else" not in browser.driver.page_source
     browser.open(f"/statements/{month}-customer-acme")
     assert "Van 7" in browser.text() and "€2.62" in browser.text()
+    bill_to = browser.driver.find_element(By.ID, "statement-bill-to").text
+    assert "20457 Hamburg" in bill_to and "DE123456789" in bill_to, bill_to
     browser.open(f"/statements/{month}-site-site-else")
     assert "Something is wrong" in browser.text()
     browser.open(f"/reports?{query}")

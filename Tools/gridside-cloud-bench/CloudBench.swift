@@ -32,9 +32,13 @@ extension CloudBench {
                 """)
         var stationsPerSite = 0
         @Option(help: "A dashboard admin with this password (user 'bench').") var userPassword: String?
+        @Option(help: "The wall clock the store's report day sums are kept on.") var reportClock = "GMT"
 
         func run() async throws {
-            let repository = try SQLiteRepository(path: store)
+            guard let dayClock = TimeZone(identifier: reportClock) else {
+                throw ValidationError("--report-clock: no time zone '\(reportClock)'")
+            }
+            let repository = try SQLiteRepository(path: store, reportClock: dayClock)
             let now = Date()
             for index in 0..<sites { _ = try? await repository.addSite(id: Self.site(index), name: "Bench \(index)", at: now) }
             let (record, token) = APITokens.create(name: "bench", role: .admin, at: now)

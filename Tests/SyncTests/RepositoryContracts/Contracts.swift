@@ -148,6 +148,16 @@ enum RepositoryContracts {
         let saved = try await repository.scope(ofOrganization: "acme")
         #expect(saved.sites == ["s2"] && saved.stations.isEmpty && saved.groups == ["g1"])
         #expect(try await repository.organizations().map(\.id) == ["acme"])
+        // Billing details: replaced whole, kept apart from the grants, refused for an organization that is not.
+        #expect(try await repository.organization(id: "acme")?.billing == BillingDetails())
+        let billing = BillingDetails(
+            address: "Hafenstraße 1\n20457 Hamburg", vatId: "DE123456789", emails: ["a@acme.example", "b@acme.example"])
+        #expect(try await repository.setBilling(organization: "acme", billing))
+        #expect(try await !repository.setBilling(organization: "nobody", billing))
+        try await repository.saveOrganization(id: "acme", name: "ACME 3", sites: ["s2"], stations: [], groups: [])
+        #expect(try await repository.organization(id: "acme")?.billing == billing)
+        #expect(try await repository.setBilling(organization: "acme", BillingDetails()))
+        #expect(try await repository.organization(id: "acme")?.billing == BillingDetails())
         #expect(try await repository.deleteOrganization(id: "acme"))
         #expect(try await repository.organization(id: "acme") == nil)
     }
