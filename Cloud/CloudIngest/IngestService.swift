@@ -165,8 +165,10 @@ public final class IngestService: Service, Sendable {
 
     private func record(_ presence: Presence, of envelope: UpEnvelope) async {
         do {
-            try await repository.setPresence(site: envelope.site, online: presence.online, at: envelope.timestamp)
-            share([LiveUpdate(site: envelope.site, kind: "presence", online: presence.online, time: envelope.timestamp)])
+            // The cloud's own clock: an offline word is the edge's last will, stamped when it connected.
+            let now = Date()
+            try await repository.setPresence(site: envelope.site, online: presence.online, at: now)
+            share([LiveUpdate(site: envelope.site, kind: "presence", online: presence.online, time: now)])
             logger.info("site presence", metadata: ["site": "\(envelope.site)", "online": "\(presence.online)"])
             // An edge that just connected learns the cloud's time at once, so commands the broker held for it are
             // timed right even when it has nothing in its outbox to be acknowledged (an ack of nothing).

@@ -3,7 +3,7 @@ public import Foundation
 
 /// How available each station was over a range: the share of time its connectors were Available, Charging (in
 /// use: Preparing, Charging, SuspendedEV/EVSE, Finishing, Reserved), Faulted, Unavailable or Offline (the station
-/// disconnected from its edge), and its longest outages; a site's shares are its stations' average. From the status
+/// disconnected from its edge, or its site's edge from the cloud), and its longest outages; a site's shares are its stations' average. From the status
 /// history: a query and a pure fold (``fold(before:during:from:to:)``).
 public enum Availability {
     public enum State: String, Sendable, Codable, CaseIterable {
@@ -49,7 +49,10 @@ public enum Availability {
         for event in during where event.time >= from && event.time < to {
             timeline.advance(to: event.time)
             timeline.apply(event)
-            timeline.noteOutages(Key(site: event.site, station: event.station), at: event.time)
+            let keys =
+                event.station.isEmpty
+                ? timeline.connectorState.keys.filter { $0.site == event.site } : [Key(site: event.site, station: event.station)]
+            for key in keys { timeline.noteOutages(key, at: event.time) }
         }
         timeline.advance(to: to)
         timeline.closeOutages(at: to)
@@ -65,6 +68,8 @@ public enum Availability {
         var clock: Date
         var connectorState: [Key: [Int: State]] = [:]
         var connected: [Key: Bool] = [:]
+        /// Whether each site's edge is connected to the cloud; while it is not, its stations count offline.
+        var siteOnline: [String: Bool] = [:]
         var seconds: [Key: [Int: [State: Double]]] = [:]
         var outages: [Key: [Outage]] = [:]
         var outageStart: [Key: [Int: (State, Date)]] = [:]
@@ -72,12 +77,15 @@ public enum Availability {
         init(from: Date) { clock = from }
 
         func effective(_ key: Key, _ connector: Int) -> State {
-            connected[key] == false ? .offline : connectorState[key]?[connector] ?? .unknown
+            connected[key] == false || siteOnline[key.site] == false
+                ? .offline : connectorState[key]?[connector] ?? .unknown
         }
 
         mutating func apply(_ event: AvailabilityEvent) {
             let key = Key(site: event.site, station: event.station)
-            if let connector = event.connector {
+            if event.station.isEmpty {
+                siteOnline[event.site] = event.state == "site_online"
+            } else if let connector = event.connector {
                 connectorState[key, default: [:]][connector] = Availability.state(event.state)
             } else {
                 connected[key] = event.state == "connected"

@@ -104,10 +104,11 @@ public protocol ReportRepository: Sendable {
 public struct AvailabilityEvent: Sendable, Equatable {
     public var time: Date
     public var site: String
+    /// Empty for the site's presence.
     public var station: String
-    /// nil for a station's connection.
+    /// nil for a station's connection or the site's presence.
     public var connector: Int?
-    /// The connector's OCPP status, or `connected` / `disconnected`.
+    /// The connector's OCPP status, `connected` / `disconnected` for a station, `site_online` / `site_offline`.
     public var state: String
 
     public init(time: Date, site: String, station: String, connector: Int?, state: String) {
@@ -121,7 +122,8 @@ public struct AvailabilityEvent: Sendable, Equatable {
 
 /// The status history availability is computed from.
 public protocol AvailabilityRepository: Sendable {
-    /// For the stations of `filter` (its range, sites, stations and scope): each connector's last status and each
-    /// station's last connection before `filter.from`, then every change in the range, in order of time.
+    /// For the stations of `filter` (its range, sites, stations and scope): each connector's last status, each
+    /// station's last connection and each of their sites' last presence before `filter.from`, then every change in
+    /// the range, in order of time.
     func availabilityEvents(_ filter: ReportFilter) async throws -> (before: [AvailabilityEvent], during: [AvailabilityEvent])
 }

@@ -186,6 +186,7 @@ extension SQLiteRepository {
             let (earlier, earlierArguments) = Self.eventWhere(scoped, from: nil, to: filter.from)
         else { return ([], []) }
         let kinds = "kind IN ('status', 'connected', 'disconnected')"
+        let presenceFilter = scoped
         return try await pool.read { db in
             // The latest row of each connector (or station, for connections) before the range: SQLite returns the
             // other columns of the row holding the MAX.
@@ -202,8 +203,37 @@ extension SQLiteRepository {
                     "SELECT site_id, station_id, connector_id, kind, detail, at FROM event \(inRange) AND \(kinds) ORDER BY at, seq",
                 arguments: rangeArguments
             ).compactMap(Self.availabilityEvent)
-            return (before, during)
+            let (presenceBefore, presenceDuring) = try Self.presenceEvents(db, presenceFilter)
+            return (before + presenceBefore, during + presenceDuring)
         }
+    }
+
+    /// The presence of the sites whose stations `filter` concerns: the last before its range, then each change in it.
+    static func presenceEvents(
+        _ db: Database, _ filter: ReportFilter
+    ) throws -> (before: [AvailabilityEvent], during: [AvailabilityEvent]) {
+        var sites = Set(filter.sites).union(filter.stations.map(\.site))
+        if let scope = filter.scope { sites = sites.isEmpty ? scope.visibleSites : sites.intersection(scope.visibleSites) }
+        let everywhere = sites.isEmpty && filter.scope == nil
+        guard everywhere || !sites.isEmpty else { return ([], []) }
+        let place = everywhere ? "" : " AND site_id IN (\(Scope.placeholders(sites.count)))"
+        let placeArguments = everywhere ? StatementArguments() : StatementArguments(sites.sorted())
+        func event(_ row: Row) -> AvailabilityEvent {
+            AvailabilityEvent(time: Date(milliseconds: row[2]), site: row[0], station: "", connector: nil, state: row[1])
+        }
+        let kinds = "kind IN ('site_online', 'site_offline')"
+        // SQLite returns the other columns of the row holding the MAX.
+        let before = try Row.fetchAll(
+            db,
+            sql: "SELECT site_id, kind, MAX(at) FROM event WHERE \(kinds) AND at < ?\(place) GROUP BY site_id",
+            arguments: [filter.from.milliseconds] + placeArguments
+        ).map(event)
+        let during = try Row.fetchAll(
+            db,
+            sql: "SELECT site_id, kind, at FROM event WHERE \(kinds) AND at >= ? AND at < ?\(place) ORDER BY at, seq",
+            arguments: [filter.from.milliseconds, filter.to.milliseconds] + placeArguments
+        ).map(event)
+        return (before, during)
     }
 
     static func eventWhere(_ filter: ReportFilter, from: Date?, to: Date) -> (sql: String, arguments: StatementArguments)? {

@@ -64,10 +64,27 @@ public final class SQLiteRepository: CloudRepository {
 
     public func setPresence(site: String, online: Bool, at time: Date) async throws {
         try await pool.write { db in
+            let before = try Bool.fetchOne(db, sql: "SELECT online FROM site WHERE id = ?", arguments: [site])
             try db.execute(
                 sql: "UPDATE site SET online = ?, last_seen_at = ? WHERE id = ?", arguments: [online, time.milliseconds, site])
+            // A change (not the same word again, as a retained message repeats it) goes into the site's history:
+            // availability counts a site's stations offline while it is, and people read when it was.
+            guard db.changesCount == 1, before != online else { return }
+            try db.execute(
+                sql: """
+                    INSERT INTO event (site_id, seq, at, station_id, connector_id, kind, severity, code, detail)
+                    VALUES (?, ?, ?, NULL, NULL, ?, ?, NULL, ?) ON CONFLICT DO NOTHING
+                    """,
+                arguments: [
+                    site, Self.presenceSeq(time), time.milliseconds, online ? "site_online" : "site_offline",
+                    online ? "info" : "warning", online ? #"{"online":true}"# : #"{"online":false}"#,
+                ])
         }
     }
+
+    /// Events the cloud itself records have negative seqs (the edges' are positive): a store replaced at `-ms`, a
+    /// site's presence changed 2⁵⁰ below (35,000 years of milliseconds apart, so the two never meet).
+    static func presenceSeq(_ time: Date) -> Int64 { -(Int64(1) << 50) - time.milliseconds }
 
     public func updateSite(
         id: String, name: String?, address: String?, latitude: Double?, longitude: Double?, timeZone: String?
