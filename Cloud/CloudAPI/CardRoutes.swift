@@ -23,7 +23,7 @@ extension CloudAPI {
             let input = try await decode(CardInput.self, from: request)
             let card = try await input.card(
                 idTag: try context.parameters.require("card"), repository: repository, at: Date())
-            for site in try await repository.saveCards([card]) { await tokenListChanged(site) }
+            for site in try await Cards.save([card], repository: repository, at: Date()) { await tokenListChanged(site) }
             return try json(card).response(from: request, context: context)
         }
         api.delete("/cards/:card") { _, context in
@@ -42,7 +42,7 @@ extension CloudAPI {
             let body = try await request.body.collect(upTo: Self.maxBodyBytes)
             let cards = try await Cards.read(
                 csv: String(decoding: body.readableBytesView, as: UTF8.self), repository: repository, at: Date())
-            for site in try await repository.saveCards(cards) { await tokenListChanged(site) }
+            for site in try await Cards.save(cards, repository: repository, at: Date()) { await tokenListChanged(site) }
             return try json(Items(items: cards)).response(from: request, context: context)
         }
         return api

@@ -52,7 +52,6 @@ public struct CloudAPI: Sendable {
 
     /// The largest token list sent to an edge: under mosquitto's `message_size_limit` of 256 KiB in the example
     /// broker configuration, with room for the envelope.
-    static let maxTokenListBytes = 255 * 1024
 
     public func router() -> Router<APIRequestContext> {
         let router = Router(context: APIRequestContext.self)

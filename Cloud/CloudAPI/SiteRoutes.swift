@@ -57,16 +57,10 @@ extension CloudAPI {
                     throw Problem(status: 400, detail: "tokens[\(index)].status must be Accepted, Blocked, Expired or Invalid")
                 }
             }
-            // The list reaches the edge as one retained MQTT message: one over the broker's message size limit would be
-            // dropped by the broker without an error, and the edge would keep its old list (security review, finding 38).
-            let size = try SyncJSON.encoder().encode(TokenListBody(version: Int(Int32.max), tokens: body.tokens)).count
-            guard size <= Self.maxTokenListBytes else {
-                throw Problem(
-                    status: 413,
-                    detail: "the token list is \(size) bytes as sent to the edge; a site's list may be at most "
-                        + "\(Self.maxTokenListBytes) bytes (about \(Self.maxTokenListBytes / 50) tokens), under the broker's "
-                        + "message size limit")
-            }
+            // With the drivers' cards that apply there, the list must fit in one MQTT message.
+            try Cards.checkTokenList(
+                site: site.id,
+                bytes: try Cards.tokenListBytes(site: site.id, own: body.tokens, cards: try await repository.cards(), at: Date()))
             let version = try await repository.replaceSiteTokens(site: site.id, with: body.tokens)
             await tokenListChanged(site.id)
             return json(TokenListBody(version: version, tokens: body.tokens))

@@ -2,6 +2,7 @@ import CloudReports
 public import CloudStore
 public import Foundation
 import ServerSupport
+public import SiteModel
 import SyncContract
 
 /// What a card is given (the API's body, one CSV row): every field but the tag optional.
@@ -101,6 +102,47 @@ public enum Cards {
             }.joined()
     }
 
+    /// A site's token list reaches its edge as one retained MQTT message: one over the broker's message size limit
+    /// would be dropped by the broker without an error, and the edge would keep its old list (security review,
+    /// finding 38).
+    public static let maxTokenListBytes = 255 * 1024
+
+    /// The size, as its edge is sent it, of the list of `site` made of its own tokens `own` and the `cards` that
+    /// apply there.
+    public static func tokenListBytes(site: String, own: [SiteToken], cards: [CardRecord], at time: Date) throws -> Int {
+        let listed = Set(own.map(\.idTag))
+        let tokens = own + cards.filter { $0.applies(to: site) && !listed.contains($0.idTag) }.map { $0.token(at: time) }
+        let list = TokenList(
+            version: Int(Int32.max),
+            tokens: tokens.map { .init(idTag: $0.idTag, status: $0.status, expiry: $0.expiry, parentIdTag: $0.parentIdTag) })
+        return try DownMessage.tokens(list).encoded().count
+    }
+
+    /// A 413 naming the site unless its list of `bytes` fits in one message.
+    public static func checkTokenList(site: String, bytes: Int) throws {
+        guard bytes > maxTokenListBytes else { return }
+        throw Problem(
+            status: 413,
+            detail: "site '\(site)': its token list (its own tokens and the cards that apply there) would be \(bytes) bytes "
+                + "as sent to the edge; at most \(maxTokenListBytes) bytes (about \(maxTokenListBytes / 50) tokens), under the "
+                + "broker's message size limit")
+    }
+
+    /// Keeps `cards` unless a site's token list would no longer fit in one message (nothing is kept then); the sites
+    /// whose lists changed, to be sent to their edges.
+    public static func save(_ cards: [CardRecord], repository: any CloudRepository, at time: Date) async throws -> [String] {
+        let replaced = Set(cards.map(\.idTag))
+        let after = try await repository.cards().filter { !replaced.contains($0.idTag) } + cards
+        let sites =
+            cards.contains { $0.sites.isEmpty }
+            ? try await repository.sites(in: nil).map(\.id) : Array(Set(cards.flatMap(\.sites))).sorted()
+        for site in sites {
+            let own = try await repository.siteTokens(site: site).tokens
+            try checkTokenList(site: site, bytes: try tokenListBytes(site: site, own: own, cards: after, at: time))
+        }
+        return try await repository.saveCards(cards)
+    }
+
     /// Cards from CSV with `csvColumns` as its header (any order, missing columns empty): all checked before any is
     /// kept; a 400 names the line and the field.
     public static func read(csv text: String, repository: any CloudRepository, at time: Date) async throws -> [CardRecord] {
@@ -122,9 +164,10 @@ public enum Cards {
         for (index, row) in rows.enumerated().dropFirst() where !(row.count == 1 && row[0].isEmpty) {
             let place = "line \(index + 1): "
             func value(_ column: String) -> String? {
-                header.firstIndex(of: column).flatMap { $0 < row.count ? row[$0] : nil }.flatMap { $0.isEmpty ? nil : $0 }
+                header.firstIndex(of: column).flatMap { $0 < row.count ? CSVWriter.undefused(row[$0]) : nil }
+                    .flatMap { $0.isEmpty ? nil : $0 }
             }
-            let tag = tagColumn < row.count ? row[tagColumn] : ""
+            let tag = tagColumn < row.count ? CSVWriter.undefused(row[tagColumn]) : ""
             guard seen.insert(tag).inserted else { throw Problem(status: 400, detail: "\(place)idTag: '\(tag)' twice") }
             var validUntil: Date?
             if let text = value("validUntil") {

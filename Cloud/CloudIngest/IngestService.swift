@@ -172,7 +172,11 @@ public final class IngestService: Service, Sendable {
             logger.info("site presence", metadata: ["site": "\(envelope.site)", "online": "\(presence.online)"])
             // An edge that just connected learns the cloud's time at once, so commands the broker held for it are
             // timed right even when it has nothing in its outbox to be acknowledged (an ack of nothing).
-            if presence.online { await publish(.ack(Ack(seqs: [], at: Date())), to: envelope.site) }
+            if presence.online {
+                await publish(.ack(Ack(seqs: [], at: Date())), to: envelope.site)
+                // And its token list, in case the site was added (with the cards for every site) by another process.
+                await publishTokenList(site: envelope.site)
+            }
         } catch {
             logger.error("could not record a site's presence", metadata: ["site": "\(envelope.site)", "error": "\(error)"])
         }
@@ -361,7 +365,7 @@ public final class IngestService: Service, Sendable {
     /// Publishes a site's token list (retained).
     public func publishTokenList(site: String) async {
         // The site's own list and the drivers' cards that apply there.
-        guard let (version, tokens) = try? await repository.edgeTokens(site: site, at: Date()) else { return }
+        guard let (version, tokens) = try? await repository.edgeTokens(site: site, at: Date()), version > 0 else { return }
         let list = TokenList(
             version: version,
             tokens: tokens.map { .init(idTag: $0.idTag, status: $0.status, expiry: $0.expiry, parentIdTag: $0.parentIdTag) })

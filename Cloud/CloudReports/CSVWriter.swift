@@ -21,4 +21,12 @@ public enum CSVWriter {
         if first == "-", !(text.dropFirst().first?.isNumber ?? false) { return "'" + text }
         return text
     }
+
+    /// A field as it was before ``defused(_:)``: what this writer exported reads back as it was (a card imported from
+    /// the cards' export keeps its `-holder`, not `'-holder`).
+    public static func undefused(_ text: String) -> String {
+        guard text.first == "'" else { return text }
+        let rest = String(text.dropFirst())
+        return defused(rest) == text ? rest : text
+    }
 }

@@ -42,9 +42,13 @@ public final class SQLiteRepository: CloudRepository {
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM site WHERE id = ?", arguments: [id]) != nil {
                 throw CloudStoreError.siteExists(id)
             }
+            // A card for every site is on the new site's list from the start.
+            let cards = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM card WHERE sites = '')") ?? false
             try db.execute(
-                sql: "INSERT INTO site (id, name, created_at) VALUES (?, ?, ?)", arguments: [id, name, time.milliseconds])
-            return SiteRecord(id: id, name: name, createdAt: Date(milliseconds: time.milliseconds))
+                sql: "INSERT INTO site (id, name, created_at, token_list_version) VALUES (?, ?, ?, ?)",
+                arguments: [id, name, time.milliseconds, cards ? 1 : 0])
+            return SiteRecord(
+                id: id, name: name, createdAt: Date(milliseconds: time.milliseconds), tokenListVersion: cards ? 1 : 0)
         }
     }
 

@@ -48,7 +48,7 @@ extension Dashboard {
                 sites: (form["sites"] ?? "").split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init))
             cards = [try await input.card(idTag: form["idTag"] ?? "", repository: repository, at: Date())]
         }
-        for site in try await repository.saveCards(cards) { await tokenListChanged(site) }
+        for site in try await Cards.save(cards, repository: repository, at: Date()) { await tokenListChanged(site) }
         logger.info("cards saved", metadata: ["count": "\(cards.count)", "user": "\(identity.user ?? "")"])
         return Response(status: .seeOther, headers: [.location: "/cards"])
     }

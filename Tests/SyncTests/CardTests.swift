@@ -7,6 +7,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Pricing
+import ServerSupport
 import SiteModel
 import SyncContract
 import Testing
@@ -41,14 +42,15 @@ import Testing
                 exported = String(buffer: response.body)
             }
             #expect(exported.contains("\"Dana, driver\"") && exported.contains("'=cmd"))
-            // The export read back (a formula's guard quote kept as text) replaces both, unchanged but the holder.
+            // The export read back replaces both, unchanged: a formula's guard quote is dropped again.
             try await client.execute(
                 uri: "/api/v1/cards/import", method: .post, headers: headers, body: ByteBuffer(string: exported)
             ) { response in
                 #expect(response.status == .ok, "\(String(buffer: response.body))")
             }
             #expect(try await store.card(idTag: "DANA")?.holder == "Dana, driver")
-            #expect(try await store.card(idTag: "EVE")?.blocked == true)
+            let eve = try await store.card(idTag: "EVE")
+            #expect(eve?.blocked == true && eve?.holder == "=cmd")
             try await client.execute(
                 uri: "/api/v1/cards/import", method: .post, headers: headers,
                 body: ByteBuffer(string: "idTag,sites\r\nOK-1,s1\r\nBAD,nowhere\r\n")
@@ -98,5 +100,32 @@ import Testing
                 currentA: nil, soc: nil, updatedAt: nil, active: false)
             #expect(try await pricer.tariff(for: session)?.id == expected, "\(tag)")
         }
+    }
+
+    @Test func aNewSiteListsTheCardsForEverySiteAndNoListOutgrowsOneMessage() async throws {
+        let store = try SQLiteRepository(path: directory.file("cloud.sqlite"))
+        _ = try await store.addSite(id: "s1", name: "Depot", at: Date())
+        _ = try await Cards.save([CardRecord(idTag: "ALL", sites: [], updatedAt: Date())], repository: store, at: Date())
+        // A site added afterwards has a list from the start, with the card on it.
+        let added = try await store.addSite(id: "s2", name: "Yard", at: Date())
+        #expect(added.tokenListVersion == 1)
+        #expect(try await store.edgeTokens(site: "s2", at: Date()).version == 1)
+        #expect(try await store.edgeTokens(site: "s2", at: Date()).tokens.map(\.idTag) == ["ALL"])
+        // A site's own list near the limit: a card for every site that would push it over is refused, naming it.
+        let own = (0..<5_200).map { SiteToken(idTag: String(format: "OWN-%05d", $0), status: .known(.accepted)) }
+        _ = try await store.replaceSiteTokens(site: "s2", with: own)
+        let bytes = try Cards.tokenListBytes(site: "s2", own: own, cards: try await store.cards(), at: Date())
+        #expect(bytes <= Cards.maxTokenListBytes && bytes > 200_000, "\(bytes)")
+        let many = (0..<2_000).map { CardRecord(idTag: String(format: "CARD-%04d", $0), sites: [], updatedAt: Date()) }
+        let more = try Cards.tokenListBytes(site: "s2", own: own, cards: try await store.cards() + many, at: Date())
+        #expect(more > Cards.maxTokenListBytes, "\(more)")
+        do {
+            _ = try await Cards.save(many, repository: store, at: Date())
+            Issue.record("a list over the limit was accepted")
+        } catch let problem as Problem {
+            #expect(problem.status == 413 && problem.detail.contains("site 's2'"), "\(problem.detail)")
+        }
+        #expect(try await store.cards().map(\.idTag) == ["ALL"], "nothing kept")
+        #expect(try await Cards.save(Array(many.prefix(3)), repository: store, at: Date()) == ["s1", "s2"])
     }
 }
