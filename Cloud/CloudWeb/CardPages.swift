@@ -37,7 +37,7 @@ extension Dashboard {
         let identity = try viewer(request, context, .configure)
         try Cards.requireStaff(identity)
         var request = request
-        let form = Form(String(buffer: try await request.collectBody(upTo: 1 << 16)))
+        let form = Form(String(buffer: try await request.collectBody(upTo: WebAuth.maxFormBytes)))
         let cards: [CardRecord]
         if let csv = form.text("csv") {
             cards = try await Cards.read(csv: csv, repository: repository, at: Date())

@@ -13,6 +13,8 @@ public enum WebAuth {
     /// The form field and header that carry the form token.
     public static let csrfField = "_csrf"
     public static let csrfHeader = "X-CSRF-Token"
+    /// The largest form a page takes (a card import of 10,000 cards is about 1.5 MB); most pages' forms are far smaller.
+    public static let maxFormBytes = 2 << 20
     /// A session lasts this long from sign-in.
     public static let sessionLifetime: TimeInterval = 12 * 3600
     /// After this many failed sign-ins in a row, the user is locked for ``lockDuration``.

@@ -42,7 +42,7 @@ struct WebSessionMiddleware: RouterMiddleware {
         // A script sends the token in a header (and its body may be large: a firmware upload); a form in a field.
         var token = request.headers[HTTPField.Name(WebAuth.csrfHeader)!]
         if token == nil {
-            token = Form(String(buffer: try await request.collectBody(upTo: 1 << 16)))[WebAuth.csrfField]
+            token = Form(String(buffer: try await request.collectBody(upTo: WebAuth.maxFormBytes)))[WebAuth.csrfField]
         }
         guard WebAuth.tokensMatch(token, session.csrf) else {
             return refuse("a form without this session's token", request: request)
