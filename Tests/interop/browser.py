@@ -50,6 +50,11 @@ class Browser:
         self.driver.find_element(By.ID, "sign-in").click()
         self.wait(lambda d: d.find_elements(By.ID, "logout"), "signed in")
 
+    def sign_out(self) -> None:
+        """Signs out and waits for the sign-in page: opening another page before would still carry the session."""
+        self.driver.find_element(By.ID, "logout").click()
+        self.wait(lambda d: d.find_elements(By.ID, "sign-in") and not d.find_elements(By.ID, "logout"), "signed out")
+
     def wait(self, condition, what: str, timeout: float = 10.0):
         # A page that reloads itself (a running campaign's) may replace an element between finding and reading it.
         return WebDriverWait(

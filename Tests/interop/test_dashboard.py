@@ -101,7 +101,7 @@ def test_the_language_follows_the_browser_and_the_users_choice(make_cloud, brows
     # The choice is the user's: it holds on other pages and after signing in again.
     browser.open("/sessions")
     assert "Sessions de charge" in browser.text()
-    browser.driver.find_element(By.ID, "logout").click()
+    browser.sign_out()
     browser.sign_in("vera", PASSWORD)
     assert "Tous les sites" in browser.text()
 
@@ -407,7 +407,7 @@ def test_an_administrator_adds_an_organization_and_its_partner_user_in_the_brows
     driver.find_element(By.ID, "u-password").send_keys(PASSWORD)
     driver.find_element(By.ID, "add-user").click()
     browser.wait(lambda d: "a partner must belong to an organization" in browser.text(), "the reason shown")
-    driver.find_element(By.ID, "logout").click()
+    browser.sign_out()
 
     browser.sign_in("paul", PASSWORD)
     page = driver.page_source
@@ -434,8 +434,7 @@ def test_sign_in_leads_only_to_this_site_and_a_locked_user_stays_out_in_a_real_b
 
     landed = sign_in_with_next()
     assert landed == f"https://127.0.0.1:{cloud.port}/", landed
-    browser.driver.find_element(By.ID, "logout").click()
-    browser.wait(lambda d: d.find_elements(By.ID, "sign-in"), "signed out")
+    browser.sign_out()
 
     for _ in range(5):
         browser.open("/login")
