@@ -330,6 +330,20 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "CloudNotify",
+            dependencies: [
+                "CloudStore", "SyncContract",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Cloud/CloudNotify",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "CloudReports",
             dependencies: [
                 "CloudStore", "Pricing",
@@ -413,7 +427,7 @@ let package = Package(
             name: "CloudApp",
             dependencies: [
                 "ConfigReading", "MQTT", "CloudStore", "CloudIngest", "CloudCore", "CloudAPI", "CloudWeb", "CloudFirmware",
-                "ServerSupport", "CloudBilling", "CloudReports", "Pricing",
+                "ServerSupport", "CloudBilling", "CloudReports", "CloudNotify", "Pricing",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -488,7 +502,7 @@ let package = Package(
             name: "SyncTests",
             dependencies: [
                 "AsyncSupport", "BatchTransaction", "SyncContract", "MQTT", "EdgeStore", "EdgeSync", "SiteModel", "CloudStore",
-                "CloudIngest", "CloudBilling", "Pricing",
+                "CloudIngest", "CloudBilling", "Pricing", "CloudNotify",
                 "CloudCore",
                 "CloudAPI", "CloudWeb",
                 "CloudFirmware", "SeededRandom",

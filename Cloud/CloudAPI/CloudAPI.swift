@@ -80,7 +80,7 @@ public struct CloudAPI: Sendable {
         // One collection per resource; routes are listed there once, and the OpenAPI document is checked against them.
         for resource in [
             firmwareRoutes, accessRoutes, siteRoutes, stationRoutes, sessionAndEventRoutes, groupAndVehicleRoutes, tariffRoutes,
-            reportRoutes, statementRoutes, cardRoutes,
+            reportRoutes, statementRoutes, cardRoutes, notificationRoutes,
         ] {
             router.addRoutes(resource, atPath: "/api/v1")
         }

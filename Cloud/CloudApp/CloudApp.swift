@@ -2,6 +2,7 @@ import CloudAPI
 import CloudBilling
 import CloudFirmware
 import CloudIngest
+import CloudNotify
 import CloudReports
 public import CloudStore
 import CloudWeb
@@ -133,6 +134,9 @@ public struct CloudApp: Sendable {
         [
             .init(service: SessionCosting(pricer: pricer, repository: repository, logger: logger)),
             .init(service: MonthlyStatements(repository: repository, settings: configuration.reports, logger: logger)),
+            .init(
+                service: Notifier(
+                    repository: repository, settings: configuration.notifier, webhooks: WebhookSender(), logger: logger)),
             .init(
                 service: RetentionService(
                     repository: repository, appliedDays: configuration.appliedRetentionDays,

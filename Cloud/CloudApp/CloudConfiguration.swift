@@ -1,4 +1,5 @@
 public import CloudBilling
+public import CloudNotify
 public import CloudReports
 public import ConfigReading
 import Foundation
@@ -28,6 +29,9 @@ public struct CloudConfiguration: Sendable, Equatable {
     /// The fleet's wall clock for reports and monthly statements (`billing.time_zone`, UTC by default), and the power
     /// above which a session's energy is implausible (`billing.max_station_power_kw`, 350 by default).
     public var reports = ReportSettings()
+    /// How a failed notification delivery is retried (`notifications.retry_base_s`, doubled each time, and
+    /// `notifications.max_attempts`).
+    public var notifier = NotifierSettings()
 
     /// The HTTPS listener.
     public struct HTTP: Sendable, Equatable {
@@ -59,7 +63,10 @@ public struct CloudConfiguration: Sendable, Equatable {
 
 extension ConfigReader {
     mutating func cloudConfiguration(_ root: Node) -> CloudConfiguration? {
-        guard let top = mapping(root, at: "", allowed: ["http", "store", "mqtt", "ingest", "commands", "log", "billing"]) else {
+        guard
+            let top = mapping(
+                root, at: "", allowed: ["http", "store", "mqtt", "ingest", "commands", "log", "billing", "notifications"])
+        else {
             return nil
         }
         let http = httpSettings(top["http"])
@@ -83,6 +90,11 @@ extension ConfigReader {
         configuration.retentionDays = retentionDays
         configuration.appliedRetentionDays = appliedRetentionDays
         (configuration.rounding, configuration.reports) = billingSettings(top["billing"])
+        let notifications = mapping(top["notifications"], at: "notifications", allowed: ["retry_base_s", "max_attempts"]) ?? [:]
+        configuration.notifier.retryBase = .seconds(
+            integer(notifications["retry_base_s"], at: "notifications.retry_base_s", in: 1...86_400, default: 30))
+        configuration.notifier.maxAttempts = integer(
+            notifications["max_attempts"], at: "notifications.max_attempts", in: 1...50, default: 8)
         configuration.maxBacklogBytes = integer(
             ingest["max_backlog_bytes"], at: "ingest.max_backlog_bytes", in: 4096...(1 << 36), default: 256 << 20)
         if configuration.maxBacklogBytes < configuration.maxPayloadBytes {

@@ -12,7 +12,7 @@ public protocol CloudRepository:
     SiteRepository, IngestRepository, StationRepository, SessionRepository, SiteTokenRepository, APITokenRepository,
     CommandRepository, OrganizationRepository, UserRepository, WebSessionRepository, VehicleRepository, GroupRepository,
     FirmwareRepository, RetentionRepository, DashboardReads, TariffRepository, ReportRepository,
-    StatementRepository, AvailabilityRepository, CardRepository
+    StatementRepository, AvailabilityRepository, CardRepository, NotificationRepository
 {}
 
 /// Sites: registered by the fleet, their presence, name and location.

@@ -431,6 +431,10 @@ enum CloudSchema {
                     ALTER TABLE organization ADD COLUMN billing_emails TEXT NOT NULL DEFAULT '';
                     """)
         }
+        migrator.registerMigration("v23-notifications") { db in
+            // Issue 16: notification rules, the notifier's place in the event history, notifications, deliveries.
+            try db.execute(sql: SQLiteRepository.notificationSchema)
+        }
         return migrator
     }
 }

@@ -30,143 +30,146 @@ import Testing
         var json = true
     }
 
-    static let routes: [Route] = [
-        Route(method: .get, path: "/api/v1/sites", documented: "/sites", needs: .read),
-        Route(method: .get, path: "/api/v1/sites/s1", documented: "/sites/{site}", needs: .read),
-        Route(
-            method: .put, path: "/api/v1/sites/s1", documented: "/sites/{site}", needs: .configure,
-            body: #"{"address":"1 Grid Street, Berlin","latitude":52.52,"longitude":13.4,"timeZone":"Europe/Berlin"}"#),
-        Route(
-            method: .post, path: "/api/v1/sites/s1/stations", documented: "/sites/{site}/stations", needs: .configure,
-            body: #"{"id":"CP-NEW","maxCurrentA":16,"phases":1,"rotation":"L2"}"#, relayed: true),
-        Route(method: .get, path: "/api/v1/sites/s1/meters", documented: "/sites/{site}/meters", needs: .read),
-        Route(method: .get, path: "/api/v1/sites/s1/tokens", documented: "/sites/{site}/tokens", needs: .read),
-        Route(
-            method: .put, path: "/api/v1/sites/s1/tokens", documented: "/sites/{site}/tokens", needs: .configure,
-            body: #"{"tokens":[]}"#),
-        Route(
-            method: .put, path: "/api/v1/sites/s1/load-management", documented: "/sites/{site}/load-management",
-            needs: .configure, body: #"{"strategy":"fifo"}"#, relayed: true),
-        Route(method: .get, path: "/api/v1/stations", documented: "/stations", needs: .read),
-        Route(
-            method: .get, path: "/api/v1/sites/s1/stations/CP1", documented: "/sites/{site}/stations/{station}", needs: .read),
-        Route(
-            method: .get, path: "/api/v1/sites/s1/stations/CP1/connectors",
-            documented: "/sites/{site}/stations/{station}/connectors", needs: .read),
-        Route(
-            method: .post, path: "/api/v1/sites/s1/stations/CP1/commands/Reset",
-            documented: "/sites/{site}/stations/{station}/commands/{action}", needs: .control, body: #"{"type":"Soft"}"#,
-            relayed: true),
-        Route(
-            method: .post, path: "/api/v1/sites/s1/stations/CP1/approval",
-            documented: "/sites/{site}/stations/{station}/approval", needs: .configure, body: #"{"approval":"accepted"}"#,
-            relayed: true),
-        Route(
-            method: .post, path: "/api/v1/sites/s1/stations/CP1/move", documented: "/sites/{site}/stations/{station}/move",
-            needs: .admin, body: #"{"site":"s1"}"#),
-        Route(method: .get, path: "/api/v1/stations/CP1", documented: "/stations/{station}", needs: .read),
-        Route(method: .get, path: "/api/v1/stations/CP1/connectors", documented: "/stations/{station}/connectors", needs: .read),
-        Route(
-            method: .post, path: "/api/v1/stations/CP1/commands/Reset", documented: "/stations/{station}/commands/{action}",
-            needs: .control, body: #"{"type":"Soft"}"#, relayed: true),
-        Route(
-            method: .post, path: "/api/v1/stations/CP1/approval", documented: "/stations/{station}/approval",
-            needs: .configure, body: #"{"approval":"accepted"}"#, relayed: true),
-        Route(method: .get, path: "/api/v1/sessions", documented: "/sessions", needs: .read),
-        Route(method: .get, path: "/api/v1/sessions/s1/7", documented: "/sessions/{site}/{transaction}", needs: .read),
-        Route(method: .get, path: "/api/v1/events", documented: "/events", needs: .read),
-        Route(method: .get, path: "/api/v1/reservations", documented: "/reservations", needs: .read),
-        Route(method: .get, path: "/api/v1/groups", documented: "/groups", needs: .read),
-        Route(
-            method: .put, path: "/api/v1/groups/north", documented: "/groups/{group}", needs: .configure,
-            body: #"{"name":"North depot","stations":["CP1"]}"#),
-        Route(method: .delete, path: "/api/v1/groups/none", documented: "/groups/{group}", needs: .configure, allowed: [404]),
-        Route(method: .get, path: "/api/v1/vehicles", documented: "/vehicles", needs: .read),
-        // The first allowed caller adds it; the next are told the token is taken.
-        Route(
-            method: .post, path: "/api/v1/vehicles", documented: "/vehicles", needs: .configure,
-            body: #"{"name":"Van 7","plate":"B-GS 7","tokens":["VAN-7"]}"#, allowed: [201, 409]),
-        Route(
-            method: .delete, path: "/api/v1/vehicles/none", documented: "/vehicles/{vehicle}", needs: .configure,
-            allowed: [404]),
-        Route(method: .get, path: "/api/v1/firmware/images", documented: "/firmware/images", needs: .configure),
-        Route(
-            method: .post, path: "/api/v1/firmware/images", documented: "/firmware/images", needs: .configure,
-            body: #"{"name":"FW","version":"2.0","url":"https://firmware.example.com/fw-2.0.bin"}"#, allowed: [201]),
-        Route(
-            method: .put, path: "/api/v1/firmware/images/img1/signature", documented: "/firmware/images/{image}/signature",
-            needs: .configure, body: #"{"signature":null,"signingCertificate":null}"#),
-        Route(method: .get, path: "/api/v1/firmware/campaigns", documented: "/firmware/campaigns", needs: .configure),
-        Route(
-            method: .post, path: "/api/v1/firmware/campaigns", documented: "/firmware/campaigns", needs: .configure,
-            body: #"{"name":"Roll-out","image":"img1","stations":["CP1"]}"#, allowed: [201]),
-        Route(
-            method: .get, path: "/api/v1/firmware/campaigns/c1", documented: "/firmware/campaigns/{campaign}",
-            needs: .configure),
-        // The first allowed caller stops it; the next are told it is stopped already.
-        Route(
-            method: .post, path: "/api/v1/firmware/campaigns/c1/stop", documented: "/firmware/campaigns/{campaign}/stop",
-            needs: .configure, allowed: [200, 409]),
-        Route(method: .get, path: "/api/v1/users", documented: "/users", needs: .admin),
-        Route(
-            method: .post, path: "/api/v1/users", documented: "/users", needs: .admin,
-            body: #"{"id":"vic","role":"viewer","password":"a long password"}"#, allowed: [201]),
-        Route(
-            method: .put, path: "/api/v1/users/vic", documented: "/users/{user}", needs: .admin,
-            body: #"{"name":"Victor","unlock":true}"#),
-        Route(method: .delete, path: "/api/v1/users/nobody", documented: "/users/{user}", needs: .admin, allowed: [404]),
-        Route(
-            method: .post, path: "/api/v1/tariffs/price", documented: "/tariffs/price", needs: .read,
-            body: TariffAPITests.simpleRequest),
-        Route(method: .get, path: "/api/v1/tariffs", documented: "/tariffs", needs: .read),
-        Route(method: .get, path: "/api/v1/statements", documented: "/statements", needs: .read),
-        Route(method: .get, path: "/api/v1/cards?format=csv", documented: "/cards", needs: .read),
-        Route(
-            method: .put, path: "/api/v1/cards/CARD-1", documented: "/cards/{card}", needs: .configure,
-            body: #"{"holder":"Dana","tokenGroup":"staff","sites":["s1"]}"#),
-        Route(
-            method: .post, path: "/api/v1/cards/import", documented: "/cards/import", needs: .configure,
-            body: "idTag,holder\r\nCARD-2,Eve\r\n", json: false),
-        Route(method: .delete, path: "/api/v1/cards/none", documented: "/cards/{card}", needs: .configure, allowed: [404]),
-        Route(
-            method: .get, path: "/api/v1/statements/none", documented: "/statements/{statement}", needs: .read,
-            allowed: [404]),
-        Route(
-            method: .get, path: "/api/v1/statements/none/csv", documented: "/statements/{statement}/csv", needs: .read,
-            allowed: [404]),
-        Route(
-            method: .get, path: "/api/v1/reports/energy?groupBy=station&period=day", documented: "/reports/energy", needs: .read),
-        Route(method: .get, path: "/api/v1/reports/sessions?format=csv", documented: "/reports/sessions", needs: .read),
-        Route(method: .get, path: "/api/v1/reports/availability", documented: "/reports/availability", needs: .read),
-        Route(
-            method: .put, path: "/api/v1/tariffs/day", documented: "/tariffs/{tariff}", needs: .configure,
-            body:
-                #"{"name":"Day","tariff":{"currency":"EUR","elements":[{"price_components":[{"type":"ENERGY","price":0.3,"step_size":1}]}]}}"#
-        ),
-        Route(method: .get, path: "/api/v1/tariffs/day", documented: "/tariffs/{tariff}", needs: .read),
-        Route(
-            method: .post, path: "/api/v1/tariffs/day/assignments", documented: "/tariffs/{tariff}/assignments",
-            needs: .configure, body: #"{"site":"s1"}"#, allowed: [201]),
-        Route(
-            method: .delete, path: "/api/v1/tariffs/day/assignments/none",
-            documented: "/tariffs/{tariff}/assignments/{assignment}", needs: .configure, allowed: [404]),
-        // The first allowed caller withdraws it; the next find none.
-        Route(
-            method: .delete, path: "/api/v1/tariffs/day", documented: "/tariffs/{tariff}", needs: .configure,
-            allowed: [204, 404]),
-        Route(method: .get, path: "/api/v1/tokens", documented: "/tokens", needs: .admin),
-        Route(
-            method: .post, path: "/api/v1/tokens", documented: "/tokens", needs: .admin,
-            body: #"{"name":"erp","role":"viewer","expiresInDays":7}"#, allowed: [201]),
-        Route(method: .delete, path: "/api/v1/tokens/none", documented: "/tokens/{token}", needs: .admin, allowed: [404]),
-        Route(method: .get, path: "/api/v1/organizations", documented: "/organizations", needs: .admin),
-        Route(
-            method: .put, path: "/api/v1/organizations/acme", documented: "/organizations/{organization}", needs: .admin,
-            body: #"{"name":"ACME","sites":["s1"]}"#),
-        Route(
-            method: .delete, path: "/api/v1/organizations/none", documented: "/organizations/{organization}",
-            needs: .admin, allowed: [404]),
-    ]
+    static let routes: [Route] =
+        notificationRoutes + [
+            Route(method: .get, path: "/api/v1/sites", documented: "/sites", needs: .read),
+            Route(method: .get, path: "/api/v1/sites/s1", documented: "/sites/{site}", needs: .read),
+            Route(
+                method: .put, path: "/api/v1/sites/s1", documented: "/sites/{site}", needs: .configure,
+                body: #"{"address":"1 Grid Street, Berlin","latitude":52.52,"longitude":13.4,"timeZone":"Europe/Berlin"}"#),
+            Route(
+                method: .post, path: "/api/v1/sites/s1/stations", documented: "/sites/{site}/stations", needs: .configure,
+                body: #"{"id":"CP-NEW","maxCurrentA":16,"phases":1,"rotation":"L2"}"#, relayed: true),
+            Route(method: .get, path: "/api/v1/sites/s1/meters", documented: "/sites/{site}/meters", needs: .read),
+            Route(method: .get, path: "/api/v1/sites/s1/tokens", documented: "/sites/{site}/tokens", needs: .read),
+            Route(
+                method: .put, path: "/api/v1/sites/s1/tokens", documented: "/sites/{site}/tokens", needs: .configure,
+                body: #"{"tokens":[]}"#),
+            Route(
+                method: .put, path: "/api/v1/sites/s1/load-management", documented: "/sites/{site}/load-management",
+                needs: .configure, body: #"{"strategy":"fifo"}"#, relayed: true),
+            Route(method: .get, path: "/api/v1/stations", documented: "/stations", needs: .read),
+            Route(
+                method: .get, path: "/api/v1/sites/s1/stations/CP1", documented: "/sites/{site}/stations/{station}", needs: .read),
+            Route(
+                method: .get, path: "/api/v1/sites/s1/stations/CP1/connectors",
+                documented: "/sites/{site}/stations/{station}/connectors", needs: .read),
+            Route(
+                method: .post, path: "/api/v1/sites/s1/stations/CP1/commands/Reset",
+                documented: "/sites/{site}/stations/{station}/commands/{action}", needs: .control, body: #"{"type":"Soft"}"#,
+                relayed: true),
+            Route(
+                method: .post, path: "/api/v1/sites/s1/stations/CP1/approval",
+                documented: "/sites/{site}/stations/{station}/approval", needs: .configure, body: #"{"approval":"accepted"}"#,
+                relayed: true),
+            Route(
+                method: .post, path: "/api/v1/sites/s1/stations/CP1/move", documented: "/sites/{site}/stations/{station}/move",
+                needs: .admin, body: #"{"site":"s1"}"#),
+            Route(method: .get, path: "/api/v1/stations/CP1", documented: "/stations/{station}", needs: .read),
+            Route(
+                method: .get, path: "/api/v1/stations/CP1/connectors", documented: "/stations/{station}/connectors", needs: .read),
+            Route(
+                method: .post, path: "/api/v1/stations/CP1/commands/Reset", documented: "/stations/{station}/commands/{action}",
+                needs: .control, body: #"{"type":"Soft"}"#, relayed: true),
+            Route(
+                method: .post, path: "/api/v1/stations/CP1/approval", documented: "/stations/{station}/approval",
+                needs: .configure, body: #"{"approval":"accepted"}"#, relayed: true),
+            Route(method: .get, path: "/api/v1/sessions", documented: "/sessions", needs: .read),
+            Route(method: .get, path: "/api/v1/sessions/s1/7", documented: "/sessions/{site}/{transaction}", needs: .read),
+            Route(method: .get, path: "/api/v1/events", documented: "/events", needs: .read),
+            Route(method: .get, path: "/api/v1/reservations", documented: "/reservations", needs: .read),
+            Route(method: .get, path: "/api/v1/groups", documented: "/groups", needs: .read),
+            Route(
+                method: .put, path: "/api/v1/groups/north", documented: "/groups/{group}", needs: .configure,
+                body: #"{"name":"North depot","stations":["CP1"]}"#),
+            Route(method: .delete, path: "/api/v1/groups/none", documented: "/groups/{group}", needs: .configure, allowed: [404]),
+            Route(method: .get, path: "/api/v1/vehicles", documented: "/vehicles", needs: .read),
+            // The first allowed caller adds it; the next are told the token is taken.
+            Route(
+                method: .post, path: "/api/v1/vehicles", documented: "/vehicles", needs: .configure,
+                body: #"{"name":"Van 7","plate":"B-GS 7","tokens":["VAN-7"]}"#, allowed: [201, 409]),
+            Route(
+                method: .delete, path: "/api/v1/vehicles/none", documented: "/vehicles/{vehicle}", needs: .configure,
+                allowed: [404]),
+            Route(method: .get, path: "/api/v1/firmware/images", documented: "/firmware/images", needs: .configure),
+            Route(
+                method: .post, path: "/api/v1/firmware/images", documented: "/firmware/images", needs: .configure,
+                body: #"{"name":"FW","version":"2.0","url":"https://firmware.example.com/fw-2.0.bin"}"#, allowed: [201]),
+            Route(
+                method: .put, path: "/api/v1/firmware/images/img1/signature", documented: "/firmware/images/{image}/signature",
+                needs: .configure, body: #"{"signature":null,"signingCertificate":null}"#),
+            Route(method: .get, path: "/api/v1/firmware/campaigns", documented: "/firmware/campaigns", needs: .configure),
+            Route(
+                method: .post, path: "/api/v1/firmware/campaigns", documented: "/firmware/campaigns", needs: .configure,
+                body: #"{"name":"Roll-out","image":"img1","stations":["CP1"]}"#, allowed: [201]),
+            Route(
+                method: .get, path: "/api/v1/firmware/campaigns/c1", documented: "/firmware/campaigns/{campaign}",
+                needs: .configure),
+            // The first allowed caller stops it; the next are told it is stopped already.
+            Route(
+                method: .post, path: "/api/v1/firmware/campaigns/c1/stop", documented: "/firmware/campaigns/{campaign}/stop",
+                needs: .configure, allowed: [200, 409]),
+            Route(method: .get, path: "/api/v1/users", documented: "/users", needs: .admin),
+            Route(
+                method: .post, path: "/api/v1/users", documented: "/users", needs: .admin,
+                body: #"{"id":"vic","role":"viewer","password":"a long password"}"#, allowed: [201]),
+            Route(
+                method: .put, path: "/api/v1/users/vic", documented: "/users/{user}", needs: .admin,
+                body: #"{"name":"Victor","unlock":true}"#),
+            Route(method: .delete, path: "/api/v1/users/nobody", documented: "/users/{user}", needs: .admin, allowed: [404]),
+            Route(
+                method: .post, path: "/api/v1/tariffs/price", documented: "/tariffs/price", needs: .read,
+                body: TariffAPITests.simpleRequest),
+            Route(method: .get, path: "/api/v1/tariffs", documented: "/tariffs", needs: .read),
+            Route(method: .get, path: "/api/v1/statements", documented: "/statements", needs: .read),
+            Route(method: .get, path: "/api/v1/cards?format=csv", documented: "/cards", needs: .read),
+            Route(
+                method: .put, path: "/api/v1/cards/CARD-1", documented: "/cards/{card}", needs: .configure,
+                body: #"{"holder":"Dana","tokenGroup":"staff","sites":["s1"]}"#),
+            Route(
+                method: .post, path: "/api/v1/cards/import", documented: "/cards/import", needs: .configure,
+                body: "idTag,holder\r\nCARD-2,Eve\r\n", json: false),
+            Route(method: .delete, path: "/api/v1/cards/none", documented: "/cards/{card}", needs: .configure, allowed: [404]),
+            Route(
+                method: .get, path: "/api/v1/statements/none", documented: "/statements/{statement}", needs: .read,
+                allowed: [404]),
+            Route(
+                method: .get, path: "/api/v1/statements/none/csv", documented: "/statements/{statement}/csv", needs: .read,
+                allowed: [404]),
+            Route(
+                method: .get, path: "/api/v1/reports/energy?groupBy=station&period=day", documented: "/reports/energy",
+                needs: .read),
+            Route(method: .get, path: "/api/v1/reports/sessions?format=csv", documented: "/reports/sessions", needs: .read),
+            Route(method: .get, path: "/api/v1/reports/availability", documented: "/reports/availability", needs: .read),
+            Route(
+                method: .put, path: "/api/v1/tariffs/day", documented: "/tariffs/{tariff}", needs: .configure,
+                body:
+                    #"{"name":"Day","tariff":{"currency":"EUR","elements":[{"price_components":[{"type":"ENERGY","price":0.3,"step_size":1}]}]}}"#
+            ),
+            Route(method: .get, path: "/api/v1/tariffs/day", documented: "/tariffs/{tariff}", needs: .read),
+            Route(
+                method: .post, path: "/api/v1/tariffs/day/assignments", documented: "/tariffs/{tariff}/assignments",
+                needs: .configure, body: #"{"site":"s1"}"#, allowed: [201]),
+            Route(
+                method: .delete, path: "/api/v1/tariffs/day/assignments/none",
+                documented: "/tariffs/{tariff}/assignments/{assignment}", needs: .configure, allowed: [404]),
+            // The first allowed caller withdraws it; the next find none.
+            Route(
+                method: .delete, path: "/api/v1/tariffs/day", documented: "/tariffs/{tariff}", needs: .configure,
+                allowed: [204, 404]),
+            Route(method: .get, path: "/api/v1/tokens", documented: "/tokens", needs: .admin),
+            Route(
+                method: .post, path: "/api/v1/tokens", documented: "/tokens", needs: .admin,
+                body: #"{"name":"erp","role":"viewer","expiresInDays":7}"#, allowed: [201]),
+            Route(method: .delete, path: "/api/v1/tokens/none", documented: "/tokens/{token}", needs: .admin, allowed: [404]),
+            Route(method: .get, path: "/api/v1/organizations", documented: "/organizations", needs: .admin),
+            Route(
+                method: .put, path: "/api/v1/organizations/acme", documented: "/organizations/{organization}", needs: .admin,
+                body: #"{"name":"ACME","sites":["s1"]}"#),
+            Route(
+                method: .delete, path: "/api/v1/organizations/none", documented: "/organizations/{organization}",
+                needs: .admin, allowed: [404]),
+        ]
 
     func makeApp() async throws -> (some ApplicationProtocol, [Role: String]) {
         let store = try SQLiteRepository(path: directory.file("cloud.sqlite"))

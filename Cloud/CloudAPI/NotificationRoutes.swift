@@ -1,0 +1,49 @@
+import CloudCore
+import CloudStore
+import Foundation
+import Hummingbird
+import ServerSupport
+
+extension CloudAPI {
+    /// `/notification-rules` (which events notify whom) and `/notifications` (what they made, and each delivery).
+    var notificationRoutes: RouteCollection<APIRequestContext> {
+        let api = RouteCollection(context: APIRequestContext.self)
+        api.get("/notification-rules") { _, context in
+            let identity = try context.require(.configure)
+            return json(Items(items: try await NotificationRules.visible(to: identity, repository: repository)))
+        }
+        api.put("/notification-rules/:rule") { request, context in
+            let identity = try context.require(.configure)
+            let input = try await decode(NotificationRuleInput.self, from: request)
+            return json(
+                try await NotificationRules.save(
+                    id: try context.parameters.require("rule"), input, by: identity, repository: repository, at: Date()))
+        }
+        api.delete("/notification-rules/:rule") { _, context in
+            let identity = try context.require(.configure)
+            try await NotificationRules.delete(
+                id: try context.parameters.require("rule"), by: identity, repository: repository)
+            return Response(status: .noContent)
+        }
+        api.get("/notifications") { request, context in
+            let identity = try context.require(.read)
+            let query = Query(request)
+            let limit = try query.integer("limit", in: 1...1000) ?? 100
+            let before = try query.integer("before", in: 1...Int.max).map(Int64.init)
+            return json(
+                Items(
+                    items: try await repository.notifications(
+                        in: identity.scope, organization: identity.organization, before: before, limit: limit)))
+        }
+        api.get("/notifications/:notification/deliveries") { _, context in
+            let identity = try context.require(.configure)
+            guard let id = Int64(try context.parameters.require("notification")),
+                let notification = try await repository.notifications(
+                    in: identity.scope, organization: identity.organization, before: id + 1, limit: 1
+                ).first, notification.id == id
+            else { throw Problem(status: 404, detail: "no such notification") }
+            return json(Items(items: try await repository.deliveries(notification: id)))
+        }
+        return api
+    }
+}

@@ -1,0 +1,136 @@
+public import CloudStore
+import Crypto
+public import Foundation
+import ServerSupport
+import SyncContract
+
+/// A notification rule as the API sends it (`PUT /api/v1/notification-rules/{id}`).
+public struct NotificationRuleInput: Decodable, Sendable {
+    public var name: String
+    public var events: [String]
+    public var sites: [String]?
+    /// Each `site/station`, or a station's id alone where it is known at one site.
+    public var stations: [String]?
+    public var afterMinutes: Int?
+    public var quietMinutes: Int?
+    /// `https://…` (or `http://` to this machine, for a receiver beside the cloud).
+    public var webhook: String?
+    public var enabled: Bool?
+
+    public init(
+        name: String, events: [String], sites: [String]? = nil, stations: [String]? = nil, afterMinutes: Int? = nil,
+        quietMinutes: Int? = nil, webhook: String? = nil, enabled: Bool? = nil
+    ) {
+        self.name = name
+        self.events = events
+        self.sites = sites
+        self.stations = stations
+        self.afterMinutes = afterMinutes
+        self.quietMinutes = quietMinutes
+        self.webhook = webhook
+        self.enabled = enabled
+    }
+}
+
+/// Notification rules: made by those with the configure permission; a client organization's users make and read
+/// their organization's own, which see only what it is granted. Bad values are refused naming the field.
+public enum NotificationRules {
+    /// The rules `identity` may read and change.
+    public static func visible(to identity: APIIdentity, repository: any CloudRepository) async throws -> [NotificationRule] {
+        try await repository.rules().filter { identity.organization == nil || $0.organization == identity.organization }
+    }
+
+    /// Adds or replaces the rule `id`; a webhook keeps its secret while its rule lives (a new hook gets a new one).
+    public static func save(
+        id: String, _ input: NotificationRuleInput, by identity: APIIdentity, repository: any CloudRepository,
+        at time: Date
+    ) async throws -> NotificationRule {
+        func refuse(_ field: String, _ problem: String) -> Problem { Problem(status: 400, detail: "\(field): \(problem)") }
+        guard SyncTopic.isValidSiteId(id) else {
+            throw refuse("id", "1 to 64 letters, digits, '-', '_' or '.', got '\(id)'")
+        }
+        let existing = try await repository.rule(id: id)
+        if let existing, identity.organization != nil, existing.organization != identity.organization {
+            throw Problem(status: 404, detail: "no notification rule '\(id)'")
+        }
+        let name = input.name.trimmingCharacters(in: .whitespaces)
+        guard (1...100).contains(name.count) else { throw refuse("name", "1 to 100 characters") }
+        var events: [NotificationEvent] = []
+        for (index, text) in input.events.enumerated() {
+            guard let event = NotificationEvent(rawValue: text) else {
+                throw refuse(
+                    "events[\(index)]",
+                    "'\(text)' is none of \(NotificationEvent.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            if !events.contains(event) { events.append(event) }
+        }
+        guard !events.isEmpty else { throw refuse("events", "at least one") }
+        let places = try await places(input, scope: identity.scope, repository: repository)
+        let after = input.afterMinutes ?? 0
+        let quiet = input.quietMinutes ?? 15
+        guard (0...1440).contains(after) else { throw refuse("afterMinutes", "0 to 1440, got \(after)") }
+        guard (0...1440).contains(quiet) else { throw refuse("quietMinutes", "0 to 1440, got \(quiet)") }
+        var webhook: NotificationRule.Webhook?
+        if let url = input.webhook?.trimmingCharacters(in: .whitespaces), !url.isEmpty {
+            if let problem = webhookProblem(url) { throw refuse("webhook", problem) }
+            webhook = NotificationRule.Webhook(url: url, secret: existing?.webhook?.secret ?? newSecret())
+        }
+        let rule = NotificationRule(
+            id: id, name: name, events: events, sites: places.sites, stations: places.stations, afterMinutes: after,
+            quietMinutes: quiet, webhook: webhook, organization: identity.organization, enabled: input.enabled ?? true,
+            createdBy: existing?.createdBy ?? identity.user ?? identity.name, createdAt: existing?.createdAt ?? time)
+        try await repository.saveRule(rule)
+        return rule
+    }
+
+    /// The sites and stations named, each one the caller sees (404 otherwise, as for anything it does not see).
+    static func places(
+        _ input: NotificationRuleInput, scope: Scope?, repository: any CloudRepository
+    ) async throws -> (sites: [String], stations: [StationKey]) {
+        var sites: [String] = []
+        for site in (input.sites ?? []).map({ $0.trimmingCharacters(in: .whitespaces) }) where !site.isEmpty {
+            guard scope.sees(site: site), try await repository.site(id: site) != nil else {
+                throw Problem(status: 404, detail: "sites: no site '\(site)'")
+            }
+            if !sites.contains(site) { sites.append(site) }
+        }
+        var stations: [StationKey] = []
+        for reference in (input.stations ?? []).map({ $0.trimmingCharacters(in: .whitespaces) }) where !reference.isEmpty {
+            do {
+                let key = try await repository.resolveStation(reference, in: scope).key
+                if !stations.contains(key) { stations.append(key) }
+            } catch let error as StationLookupError {
+                if case .ambiguous = error { throw Problem(status: 400, detail: "stations: \(error)") }
+                throw Problem(status: 404, detail: "stations: \(error)")
+            }
+        }
+        return (sites, stations)
+    }
+
+    /// Why `url` cannot be a webhook, or nil: HTTPS, or HTTP to this machine only; no credentials in it.
+    public static func webhookProblem(_ url: String) -> String? {
+        guard url.count <= 500, let parts = URLComponents(string: url), let host = parts.host, !host.isEmpty else {
+            return "not a URL: '\(url)'"
+        }
+        guard parts.user == nil, parts.password == nil else {
+            return "no user or password in the URL; the secret signs each request"
+        }
+        switch parts.scheme?.lowercased() {
+        case "https": return nil
+        case "http" where ["127.0.0.1", "localhost", "::1", "[::1]"].contains(host.lowercased()): return nil
+        default: return "must be https:// (http:// only to this machine), got '\(url)'"
+        }
+    }
+
+    /// A new hook's secret: 32 random bytes, hex.
+    static func newSecret() -> String {
+        SymmetricKey(size: .bits256).withUnsafeBytes { $0.map { String(format: "%02x", $0) }.joined() }
+    }
+
+    public static func delete(id: String, by identity: APIIdentity, repository: any CloudRepository) async throws {
+        guard let rule = try await repository.rule(id: id),
+            identity.organization == nil || rule.organization == identity.organization,
+            try await repository.deleteRule(id: id)
+        else { throw Problem(status: 404, detail: "no notification rule '\(id)'") }
+    }
+}

@@ -1,0 +1,83 @@
+public import CloudStore
+public import Foundation
+
+/// Which lines of the history are notification events, and which rules they concern. Pure.
+public enum Classification {
+    /// The notification `line` makes (of no rule yet, told at once), or nil (most lines make none).
+    public static func classify(_ line: HistoryEvent) -> NotificationRecord? {
+        let fields = Self.fields(line.detail)
+        let station = line.station
+        let place = [station, line.connector.map { "connector \($0)" }].compactMap { $0 }.joined(separator: " ")
+        func made(_ event: NotificationEvent, _ summary: String, _ more: [String: String] = [:]) -> NotificationRecord {
+            NotificationRecord(
+                rule: "", event: event, site: line.site, station: station, connector: line.connector, at: line.at,
+                severity: line.severity, summary: summary, fields: fields.merging(more) { _, new in new }, dueAt: line.at,
+                state: "active")
+        }
+        switch line.kind {
+        case "status":
+            let codes = [
+                line.code.flatMap { $0 == "NoError" ? nil : $0 }, fields["info"],
+                fields["vendorErrorCode"].map { "vendor code \($0)" },
+            ]
+            .compactMap { $0 }.filter { !$0.isEmpty }
+            let said = ([fields["status"] ?? ""] + codes).joined(separator: ", ")
+            switch fields["status"] {
+            case "Faulted": return made(.stationFaulted, "\(place): \(said)", line.code.map { ["errorCode": $0] } ?? [:])
+            case "Unavailable": return made(.connectorUnavailable, "\(place): \(said)")
+            default: return nil
+            }
+        case "disconnected": return made(.stationOffline, "\(place): disconnected from the site's edge")
+        case "connected": return made(.stationOnline, "\(place): connected again")
+        case "site_offline": return made(.siteOffline, "site \(line.site): its edge is offline")
+        case "site_online": return made(.siteOnline, "site \(line.site): its edge is online again")
+        case "load_failsafe":
+            return made(.loadFailsafe, "site \(line.site): load management in failsafe (\(fields["mode"] ?? "failsafe"))")
+        case "firmware_status":
+            guard let status = fields["status"],
+                status.contains("Failed") || status.contains("Invalid") || status.contains("Error")
+            else { return nil }
+            return made(.firmwareFailed, "\(place): firmware update \(status)")
+        default:
+            return nil
+        }
+    }
+
+    /// Whether `rule` (its owner seeing `scope`, nil: everything) asks to hear of `classified`.
+    public static func concerns(_ rule: NotificationRule, _ classified: NotificationRecord, scope: Scope?) -> Bool {
+        guard rule.enabled, rule.events.contains(classified.event) else { return false }
+        if let station = classified.station {
+            guard scope.sees(station: station, site: classified.site) else { return false }
+        } else {
+            // Site-wide events reach only those who see the whole site.
+            guard scope.seesWhole(site: classified.site) else { return false }
+        }
+        if rule.sites.isEmpty && rule.stations.isEmpty { return true }
+        if rule.sites.contains(classified.site) { return true }
+        guard let station = classified.station else { return false }
+        return rule.stations.contains(StationKey(site: classified.site, station: station))
+    }
+
+    /// The offline event an online one answers.
+    public static func offline(answeredBy event: NotificationEvent) -> NotificationEvent? {
+        switch event {
+        case .stationOnline: .stationOffline
+        case .siteOnline: .siteOffline
+        default: nil
+        }
+    }
+
+    /// A history line's detail (a JSON object) as text fields.
+    static func fields(_ detail: String) -> [String: String] {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(detail.utf8)) as? [String: Any] else { return [:] }
+        var fields: [String: String] = [:]
+        for (key, value) in object {
+            switch value {
+            case let text as String: fields[key] = text
+            case let number as NSNumber: fields[key] = number.stringValue
+            default: continue
+            }
+        }
+        return fields
+    }
+}

@@ -1,0 +1,198 @@
+public import CloudStore
+public import Foundation
+public import Logging
+public import ServiceLifecycle
+
+/// How the notifier works: how often it looks, how a failed delivery is retried.
+public struct NotifierSettings: Sendable, Equatable {
+    public var interval: Duration
+    /// A failed delivery is tried again after this, doubled each time (capped at an hour).
+    public var retryBase: Duration
+    /// Tries before a delivery is failed for good.
+    public var maxAttempts: Int
+
+    public init(interval: Duration = .seconds(1), retryBase: Duration = .seconds(30), maxAttempts: Int = 8) {
+        self.interval = interval
+        self.retryBase = retryBase
+        self.maxAttempts = maxAttempts
+    }
+}
+
+/// Turns the event history into notifications and delivers them. It reads the history after its place (kept in
+/// the store), so it never slows ingest; the place is leased, so with several cloud instances one notifies, and the
+/// notifications of a stretch are kept with the place moved past it, so each goes out once. Deliveries are leased
+/// too, sent through their channel, and retried with backoff.
+public struct Notifier: Service {
+    let repository: any CloudRepository
+    let settings: NotifierSettings
+    let webhooks: any WebhookSending
+    let logger: Logger
+    /// This instance, for the leases.
+    let holder = UUID().uuidString
+
+    public init(
+        repository: any CloudRepository, settings: NotifierSettings = NotifierSettings(), webhooks: any WebhookSending,
+        logger: Logger
+    ) {
+        self.repository = repository
+        self.settings = settings
+        self.webhooks = webhooks
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    try await tick(now: Date())
+                } catch is CancellationError {
+                    return
+                } catch {
+                    logger.error("notifying failed, trying again", metadata: ["error": "\(error)"])
+                }
+                try await Task.sleep(for: settings.interval)
+            }
+        }
+    }
+
+    /// One round: new history into notifications, pending ones settled, due deliveries sent.
+    public func tick(now: Date) async throws {
+        while try await notifyHistory(now: now) {}
+        try await settleDue(now: now)
+        try await deliver(now: now)
+    }
+
+    /// Notifications for the next stretch of history; true when there may be more.
+    func notifyHistory(now: Date) async throws -> Bool {
+        guard let lines = try await repository.historyToNotify(holder: holder, now: now, lease: .seconds(30), limit: 500),
+            let last = lines.last
+        else { return false }
+        let rules = try await repository.rules().filter(\.enabled)
+        var outcome = NotifierOutcome()
+        if !rules.isEmpty {
+            var scopes: [String: Scope] = [:]
+            for organization in Set(rules.compactMap(\.organization)) {
+                scopes[organization] = try await repository.scope(ofOrganization: organization)
+            }
+            for line in lines {
+                guard let classified = Classification.classify(line) else { continue }
+                for rule in rules
+                where Classification.concerns(rule, classified, scope: rule.organization.map { scopes[$0] ?? Scope() }) {
+                    try await add(classified, of: rule, to: &outcome)
+                }
+            }
+        }
+        guard try await repository.recordNotifications(outcome, upTo: last.position, holder: holder, now: now) else {
+            return false
+        }
+        if !outcome.new.isEmpty { logger.info("notifications made", metadata: ["count": "\(outcome.new.count)"]) }
+        return lines.count == 500
+    }
+
+    /// A notification of `classified` for `rule`, or one more event counted on the one of its quiet period.
+    func add(_ classified: NotificationRecord, of rule: NotificationRule, to outcome: inout NotifierOutcome) async throws {
+        let quiet = TimeInterval(rule.quietMinutes * 60)
+        // The quiet period: one of this batch about the same thing, or one kept.
+        if quiet > 0,
+            let index = outcome.new.lastIndex(where: { new in
+                new.0.rule == rule.id && new.0.event == classified.event && new.0.site == classified.site
+                    && new.0.station == classified.station && new.0.at >= classified.at - quiet
+            })
+        {
+            outcome.new[index].0.count += 1
+            return
+        }
+        if quiet > 0,
+            let kept = try await repository.lastNotification(
+                rule: rule.id, event: classified.event, site: classified.site, station: classified.station,
+                since: classified.at - quiet)
+        {
+            outcome.counted[kept.id, default: 0] += 1
+            return
+        }
+        // Back online is news only after its offline was told.
+        if let offline = Classification.offline(answeredBy: classified.event) {
+            let told = try await repository.lastNotification(
+                rule: rule.id, event: offline, site: classified.site, station: classified.station, since: .distantPast)
+            let toldInBatch = outcome.new.contains { new in
+                new.0.rule == rule.id && new.0.event == offline && new.0.site == classified.site
+                    && new.0.station == classified.station && new.0.state == "active"
+            }
+            guard toldInBatch || told?.state == "active" else { return }
+        }
+        let wait = classified.event.lasts ? TimeInterval(rule.afterMinutes * 60) : 0
+        var notification = classified
+        notification.rule = rule.id
+        notification.dueAt = classified.at + wait
+        notification.state = wait > 0 ? "pending" : "active"
+        outcome.new.append((notification, Self.channels(of: rule)))
+    }
+
+    static func channels(of rule: NotificationRule) -> [(channel: String, target: String)] {
+        rule.webhook.map { [("webhook", $0.url)] } ?? []
+    }
+
+    /// Pending notifications whose time has come: told if the state still holds, cleared if it ended.
+    func settleDue(now: Date) async throws {
+        for notification in try await repository.dueNotifications(now: now) {
+            let holds = try await stillHolds(notification)
+            let rule = try await repository.rule(id: notification.rule)
+            try await repository.settle(
+                notification: notification.id, active: holds && rule != nil,
+                deliveries: rule.map(Self.channels(of:)) ?? [], at: now)
+        }
+    }
+
+    func stillHolds(_ notification: NotificationRecord) async throws -> Bool {
+        switch notification.event {
+        case .siteOffline:
+            return try await repository.site(id: notification.site)?.online == false
+        case .stationOffline:
+            guard let station = notification.station else { return false }
+            return try await repository.station(site: notification.site, id: station)?.connected == false
+        case .connectorUnavailable:
+            guard let station = notification.station,
+                let view = try await repository.station(site: notification.site, id: station)
+            else { return false }
+            return view.connectors.first { $0.connector == notification.connector }?.status == "Unavailable"
+        default:
+            return true
+        }
+    }
+
+    /// Sends what is due, each delivery leased for a minute.
+    func deliver(now: Date) async throws {
+        for (delivery, notification) in try await repository.claimDeliveries(now: now, lease: .seconds(60), limit: 20) {
+            var failure: String?
+            switch delivery.channel {
+            case "webhook":
+                if let rule = try await repository.rule(id: notification.rule), let hook = rule.webhook,
+                    hook.url == delivery.target
+                {
+                    failure = await webhooks.send(notification, delivery: delivery, to: hook)
+                } else {
+                    failure = "the rule or its webhook is gone"
+                }
+            default:
+                failure = "no channel '\(delivery.channel)'"
+            }
+            let attempts = delivery.attempts + 1
+            let retryAt = failure != nil && attempts < settings.maxAttempts ? now + backoff(attempts: attempts) : nil
+            try await repository.finishDelivery(id: delivery.id, error: failure, retryAt: retryAt, at: Date())
+            if let failure {
+                logger.warning(
+                    "a notification was not delivered",
+                    metadata: [
+                        "channel": "\(delivery.channel)", "target": "\(delivery.target)", "error": "\(failure)",
+                        "attempts": "\(attempts)", "retry": "\(retryAt.map { "\($0)" } ?? "never")",
+                    ])
+            }
+        }
+    }
+
+    /// `retryBase` doubled per attempt after the first, at most an hour.
+    func backoff(attempts: Int) -> TimeInterval {
+        let base = Double(settings.retryBase.components.seconds) + Double(settings.retryBase.components.attoseconds) / 1e18
+        return min(3600, base * pow(2, Double(max(0, attempts - 1))))
+    }
+}
