@@ -136,7 +136,8 @@ public struct CloudApp: Sendable {
             .init(service: MonthlyStatements(repository: repository, settings: configuration.reports, logger: logger)),
             .init(
                 service: Notifier(
-                    repository: repository, settings: configuration.notifier, webhooks: WebhookSender(), logger: logger)),
+                    repository: repository, settings: configuration.notifier, webhooks: WebhookSender(),
+                    mailer: configuration.smtp.map(Mailer.init(settings:)), logger: logger)),
             .init(
                 service: RetentionService(
                     repository: repository, appliedDays: configuration.appliedRetentionDays,

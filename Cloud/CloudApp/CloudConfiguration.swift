@@ -32,6 +32,8 @@ public struct CloudConfiguration: Sendable, Equatable {
     /// How a failed notification delivery is retried (`notifications.retry_base_s`, doubled each time, and
     /// `notifications.max_attempts`).
     public var notifier = NotifierSettings()
+    /// The mail server notifications go out through (`smtp:`); nil: no mail.
+    public var smtp: SMTPSettings?
 
     /// The HTTPS listener.
     public struct HTTP: Sendable, Equatable {
@@ -65,7 +67,7 @@ extension ConfigReader {
     mutating func cloudConfiguration(_ root: Node) -> CloudConfiguration? {
         guard
             let top = mapping(
-                root, at: "", allowed: ["http", "store", "mqtt", "ingest", "commands", "log", "billing", "notifications"])
+                root, at: "", allowed: ["http", "store", "mqtt", "ingest", "commands", "log", "billing", "notifications", "smtp"])
         else {
             return nil
         }
@@ -95,6 +97,7 @@ extension ConfigReader {
             integer(notifications["retry_base_s"], at: "notifications.retry_base_s", in: 1...86_400, default: 30))
         configuration.notifier.maxAttempts = integer(
             notifications["max_attempts"], at: "notifications.max_attempts", in: 1...50, default: 8)
+        configuration.smtp = smtpSettings(top["smtp"])
         configuration.maxBacklogBytes = integer(
             ingest["max_backlog_bytes"], at: "ingest.max_backlog_bytes", in: 4096...(1 << 36), default: 256 << 20)
         if configuration.maxBacklogBytes < configuration.maxPayloadBytes {
@@ -105,6 +108,34 @@ extension ConfigReader {
             )
         }
         return configuration
+    }
+
+    /// `smtp:`: `host`, `port` (587, 465 or 25 by `security`), `security` (starttls, tls or none), `username`,
+    /// `password`, `from`, `ca_file`; absent, no mail is sent.
+    private mutating func smtpSettings(_ node: Node?) -> SMTPSettings? {
+        guard node != nil,
+            let smtp = mapping(
+                node, at: "smtp", allowed: ["host", "port", "security", "username", "password", "from", "ca_file"])
+        else { return nil }
+        let security =
+            SMTPSettings.Security(
+                rawValue: choice(smtp["security"], at: "smtp.security", from: ["starttls", "tls", "none"], default: "starttls"))
+            ?? .starttls
+        let port = integer(
+            smtp["port"], at: "smtp.port", in: 1...65_535,
+            default: security == .tls ? 465 : security == .starttls ? 587 : 25)
+        guard let host = string(smtp["host"], at: "smtp.host", default: nil) else {
+            problem("smtp.host", "is required: the mail server's name")
+            return nil
+        }
+        guard let from = string(smtp["from"], at: "smtp.from", default: nil), from.contains("@") else {
+            problem("smtp.from", "is required: the sender, such as 'Gridside <noreply@example.com>'")
+            return nil
+        }
+        return SMTPSettings(
+            host: host, port: port, security: security, username: string(smtp["username"], at: "smtp.username", default: nil),
+            password: string(smtp["password"], at: "smtp.password", default: nil), from: from,
+            caFile: string(smtp["ca_file"], at: "smtp.ca_file", default: nil))
     }
 
     /// `billing:`: `rounding:` per currency (`EUR: {digits: 2, rule: half_up}`; rules half_up, half_even, up, down),

@@ -15,12 +15,19 @@ public struct NotificationRuleInput: Decodable, Sendable {
     public var quietMinutes: Int?
     /// `https://…` (or `http://` to this machine, for a receiver beside the cloud).
     public var webhook: String?
+    /// Addresses each notification is mailed to (at most 20).
+    public var emails: [String]?
+    /// The mails' language: en (the default), de or fr.
+    public var language: String?
     public var enabled: Bool?
 
     public init(
         name: String, events: [String], sites: [String]? = nil, stations: [String]? = nil, afterMinutes: Int? = nil,
-        quietMinutes: Int? = nil, webhook: String? = nil, enabled: Bool? = nil
+        quietMinutes: Int? = nil, webhook: String? = nil, emails: [String]? = nil, language: String? = nil,
+        enabled: Bool? = nil
     ) {
+        self.emails = emails
+        self.language = language
         self.name = name
         self.events = events
         self.sites = sites
@@ -75,9 +82,19 @@ public enum NotificationRules {
             if let problem = webhookProblem(url) { throw refuse("webhook", problem) }
             webhook = NotificationRule.Webhook(url: url, secret: existing?.webhook?.secret ?? newSecret())
         }
+        var emails: [String] = []
+        for (index, email) in (input.emails ?? []).map({ $0.trimmingCharacters(in: .whitespaces) }).enumerated()
+        where !email.isEmpty {
+            guard Billing.isEmail(email) else { throw refuse("emails[\(index)]", "'\(email)' is not an e-mail address") }
+            if !emails.contains(email) { emails.append(email) }
+        }
+        guard emails.count <= 20 else { throw refuse("emails", "at most 20 addresses") }
+        let language = input.language ?? "en"
+        guard ["en", "de", "fr"].contains(language) else { throw refuse("language", "en, de or fr, got '\(language)'") }
         let rule = NotificationRule(
             id: id, name: name, events: events, sites: places.sites, stations: places.stations, afterMinutes: after,
-            quietMinutes: quiet, webhook: webhook, organization: identity.organization, enabled: input.enabled ?? true,
+            quietMinutes: quiet, webhook: webhook, emails: emails.isEmpty ? nil : emails, language: language,
+            organization: identity.organization, enabled: input.enabled ?? true,
             createdBy: existing?.createdBy ?? identity.user ?? identity.name, createdAt: existing?.createdAt ?? time)
         try await repository.saveRule(rule)
         return rule

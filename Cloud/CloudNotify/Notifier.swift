@@ -26,17 +26,20 @@ public struct Notifier: Service {
     let repository: any CloudRepository
     let settings: NotifierSettings
     let webhooks: any WebhookSending
+    /// nil when no mail server is configured: mail deliveries fail, saying so.
+    let mailer: (any MailSending)?
     let logger: Logger
     /// This instance, for the leases.
     let holder = UUID().uuidString
 
     public init(
         repository: any CloudRepository, settings: NotifierSettings = NotifierSettings(), webhooks: any WebhookSending,
-        logger: Logger
+        mailer: (any MailSending)? = nil, logger: Logger
     ) {
         self.repository = repository
         self.settings = settings
         self.webhooks = webhooks
+        self.mailer = mailer
         self.logger = logger
     }
 
@@ -129,7 +132,7 @@ public struct Notifier: Service {
     }
 
     static func channels(of rule: NotificationRule) -> [(channel: String, target: String)] {
-        rule.webhook.map { [("webhook", $0.url)] } ?? []
+        (rule.webhook.map { [("webhook", $0.url)] } ?? []) + (rule.emails ?? []).map { ("email", $0) }
     }
 
     /// Pending notifications whose time has come: told if the state still holds, cleared if it ended.
@@ -163,27 +166,34 @@ public struct Notifier: Service {
     /// Sends what is due, each delivery leased for a minute.
     func deliver(now: Date) async throws {
         for (delivery, notification) in try await repository.claimDeliveries(now: now, lease: .seconds(60), limit: 20) {
-            var failure: String?
-            switch delivery.channel {
-            case "webhook":
-                if let rule = try await repository.rule(id: notification.rule), let hook = rule.webhook,
-                    hook.url == delivery.target
-                {
-                    failure = await webhooks.send(notification, delivery: delivery, to: hook)
+            let rule = try await repository.rule(id: notification.rule)
+            var failure: DeliveryFailure?
+            switch (delivery.channel, rule) {
+            case ("webhook", let rule?):
+                if let hook = rule.webhook, hook.url == delivery.target {
+                    failure = await webhooks.send(notification, delivery: delivery, to: hook).map { DeliveryFailure($0) }
                 } else {
-                    failure = "the rule or its webhook is gone"
+                    failure = DeliveryFailure("the rule's webhook is gone", permanent: true)
                 }
+            case ("email", let rule?):
+                failure =
+                    await mailer?.send(notification, rule: rule, to: delivery.target)
+                    ?? (mailer == nil ? DeliveryFailure("no mail server is configured (smtp: in cloud.yaml)") : nil)
+            case (_, nil):
+                failure = DeliveryFailure("the rule is gone", permanent: true)
             default:
-                failure = "no channel '\(delivery.channel)'"
+                failure = DeliveryFailure("no channel '\(delivery.channel)'", permanent: true)
             }
             let attempts = delivery.attempts + 1
-            let retryAt = failure != nil && attempts < settings.maxAttempts ? now + backoff(attempts: attempts) : nil
-            try await repository.finishDelivery(id: delivery.id, error: failure, retryAt: retryAt, at: Date())
+            let retryAt =
+                failure.map { !$0.permanent && attempts < settings.maxAttempts } == true
+                ? now + backoff(attempts: attempts) : nil
+            try await repository.finishDelivery(id: delivery.id, error: failure?.reason, retryAt: retryAt, at: Date())
             if let failure {
                 logger.warning(
                     "a notification was not delivered",
                     metadata: [
-                        "channel": "\(delivery.channel)", "target": "\(delivery.target)", "error": "\(failure)",
+                        "channel": "\(delivery.channel)", "target": "\(delivery.target)", "error": "\(failure.reason)",
                         "attempts": "\(attempts)", "retry": "\(retryAt.map { "\($0)" } ?? "never")",
                     ])
             }

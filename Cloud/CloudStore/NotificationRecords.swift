@@ -34,6 +34,10 @@ public struct NotificationRule: Sendable, Equatable, Codable {
     /// are counted on that notification instead of sent.
     public var quietMinutes: Int
     public var webhook: Webhook?
+    /// Addresses each notification is mailed to.
+    public var emails: [String]?
+    /// The language of its mails: en, de or fr.
+    public var language: String?
     /// A client organization's rule sees what the organization is granted, and no more; nil: the fleet's own.
     public var organization: String?
     public var enabled: Bool
@@ -53,9 +57,12 @@ public struct NotificationRule: Sendable, Equatable, Codable {
 
     public init(
         id: String, name: String, events: [NotificationEvent], sites: [String] = [], stations: [StationKey] = [],
-        afterMinutes: Int = 0, quietMinutes: Int = 15, webhook: Webhook? = nil, organization: String? = nil,
-        enabled: Bool = true, createdBy: String? = nil, createdAt: Date
+        afterMinutes: Int = 0, quietMinutes: Int = 15, webhook: Webhook? = nil, emails: [String]? = nil,
+        language: String? = nil, organization: String? = nil, enabled: Bool = true, createdBy: String? = nil,
+        createdAt: Date
     ) {
+        self.emails = emails
+        self.language = language
         self.id = id
         self.name = name
         self.events = events

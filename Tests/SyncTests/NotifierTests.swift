@@ -166,6 +166,50 @@ import Testing
         #expect(seen.map { "\($0.rule) \($0.site)" } == ["acme-faults s1"], "its own rule's, of its own site")
     }
 
+    /// A mail server's stand-in: refuses one address for good (550), takes the others.
+    final class Mailbox: MailSending {
+        let taken = Mutex<[String]>([])
+
+        func send(_ notification: NotificationRecord, rule: NotificationRule, to address: String) async -> DeliveryFailure? {
+            guard !address.hasPrefix("gone@") else { return DeliveryFailure("550 no such user", permanent: true) }
+            taken.withLock { $0.append(address) }
+            return nil
+        }
+    }
+
+    @Test func mailIsSentToEachAddressAndARefusalForGoodIsNotRetried() async throws {
+        let store = try await store()
+        var rule = Self.rule("mail", [.stationFaulted])
+        rule.webhook = nil
+        rule.emails = ["ops@fleet.test", "gone@fleet.test"]
+        try await store.saveRule(rule)
+        let mailbox = Mailbox()
+        let notifier = Notifier(repository: store, webhooks: Hook(), mailer: mailbox, logger: Logger(label: "test"))
+        try await Feed(store).status("s1", "CP1", .faulted, at: Self.t0)
+        try await notifier.tick(now: Self.t0)
+        #expect(mailbox.taken.withLock { $0 } == ["ops@fleet.test"])
+        let id = try #require(try await store.notifications(in: nil, organization: nil, before: nil, limit: 1).first).id
+        let deliveries = try await store.deliveries(notification: id)
+        #expect(
+            deliveries.map { "\($0.target) \($0.status) \($0.attempts)" } == [
+                "ops@fleet.test sent 1", "gone@fleet.test failed 1",
+            ])
+        // No mail server configured: the delivery waits, saying why, for one to be.
+        let unconfigured = Notifier(repository: store, webhooks: Hook(), logger: Logger(label: "test"))
+        try await Feed(store).status("s2", "CP1", .faulted, at: Self.t0)
+        try await unconfigured.tick(now: Self.t0 + 60)  // once the first instance's lease has run out
+        let second = try #require(try await store.notifications(in: nil, organization: nil, before: nil, limit: 1).first)
+        #expect(second.site == "s2")
+        let waiting = try await store.deliveries(notification: second.id)
+        #expect(waiting.allSatisfy { $0.status == "pending" && $0.lastError?.contains("smtp:") == true })
+        // The message itself: both parts, the subject encoded when not ASCII.
+        rule.language = "de"
+        let message = MailMessage.compose(
+            second, rule: rule, from: "Gridside <noreply@gridside.test>", to: "a@b.test", at: Self.t0)
+        #expect(message.contains("Subject: =?UTF-8?B?") && message.contains("Content-Type: text/html; charset=utf-8"))
+        #expect(message.contains("Date: Thu, 28 May 2026 20:26:40 +0000"))
+    }
+
     @Test func classificationTellsWhatHappenedInWordsAndRulesKeepToTheirScope() throws {
         func line(_ kind: String, station: String? = "CP1", code: String? = nil, _ detail: String = "{}") -> HistoryEvent {
             HistoryEvent(

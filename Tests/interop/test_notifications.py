@@ -124,3 +124,108 @@ def test_a_fault_reaches_a_signed_webhook_once_per_quiet_period_and_a_failing_re
     finally:
         for receiver in (good, failing, partners):
             receiver.close()
+
+
+def self_signed(directory) -> tuple[str, str]:
+    """A certificate for 127.0.0.1 and its key (PEM files), as a private mail server would have."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "mail.test")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                   .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
+                   .not_valid_after(now + datetime.timedelta(days=1))
+                   .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                                  critical=False)
+                   .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                   .sign(key, hashes.SHA256()))
+    cert_path, key_path = directory / "mail.crt", directory / "mail.key"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return str(cert_path), str(key_path)
+
+
+def test_a_rules_mails_reach_a_real_smtp_server_over_starttls_in_their_language_and_a_refusal_is_retried(
+        make_cloud, broker, tmp_path):
+    import email
+    import email.policy
+    import ssl
+
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+    from meters import free_port
+
+    class Handler:
+        def __init__(self):
+            self.mails: list[tuple[str, list[str], email.message.EmailMessage]] = []
+            self.refused: list[str] = []
+
+        async def handle_RCPT(self, server, session, envelope, address, options):  # noqa: N802 (aiosmtpd's name)
+            if address.startswith("busy@"):
+                self.refused.append(address)
+                return "451 4.3.0 mailbox busy, try again later"
+            envelope.rcpt_tos.append(address)
+            return "250 OK"
+
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802
+            message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+            self.mails.append((envelope.mail_from, list(envelope.rcpt_tos), message))
+            return "250 OK"
+
+    def authenticator(server, session, envelope, mechanism, data):
+        return AuthResult(success=isinstance(data, LoginPassword) and (data.login, data.password) == (b"gridside", b"s3cret"))
+
+    cert, key = self_signed(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    handler, port = Handler(), free_port()
+    server = Controller(handler, hostname="127.0.0.1", port=port, tls_context=context, require_starttls=True,
+                        authenticator=authenticator, auth_require_tls=True)
+    server.start()
+    try:
+        cloud = make_cloud(sites=("site-mail",), overrides={
+            "notifications": {"retry_base_s": 1},
+            "smtp": {"host": "127.0.0.1", "port": port, "security": "starttls", "username": "gridside",
+                     "password": "s3cret", "from": "Gridside <noreply@gridside.test>", "ca_file": cert}})
+        for rule, language, emails in (("ops", "en", ["ops@fleet.test", "oncall@fleet.test", "busy@fleet.test"]),
+                                       ("werkstatt", "de", ["werkstatt@fleet.test"])):
+            status, body = cloud.api("PUT", f"/api/v1/notification-rules/{rule}", {
+                "name": rule, "events": ["station_faulted"], "emails": emails, "language": language})
+            assert status == 200, body
+        status, body = cloud.api("PUT", "/api/v1/notification-rules/bad", {
+            "name": "x", "events": ["station_faulted"], "emails": ["not an address"]})
+        assert status == 400 and "emails[0]" in body["detail"], body
+
+        peer = Peer(broker, "fake-edge")
+        fault(peer, "site-mail", "CP-MAIL", 1)
+        poll(lambda: len(handler.mails) == 3, timeout=20, what="three mails")
+        by_recipient = {rcpt[0]: (sender, message) for sender, rcpt, message in handler.mails}
+        assert set(by_recipient) == {"ops@fleet.test", "oncall@fleet.test", "werkstatt@fleet.test"}
+        sender, english = by_recipient["ops@fleet.test"]
+        assert sender == "noreply@gridside.test" and english["From"] == "Gridside <noreply@gridside.test>"
+        assert english["Subject"] == "[Gridside] Station faulted: CP-MAIL"
+        text = english.get_body(preferencelist=("plain",)).get_content()
+        assert "CP-MAIL connector 1: Faulted, GroundFailure, vendor code E42" in text and "vendorErrorCode: E42" in text
+        assert "<h1>Station faulted</h1>" in english.get_body(preferencelist=("html",)).get_content()
+        german = by_recipient["werkstatt@fleet.test"][1]
+        assert german["Subject"] == "[Gridside] Ladestation gestört: CP-MAIL", german["Subject"]
+        assert "Standort: site-mail" in german.get_body(preferencelist=("plain",)).get_content()
+
+        # The busy mailbox: refused, tried again after 1 s, 2 s ..., its failure kept with the server's words.
+        poll(lambda: len(handler.refused) >= 3, timeout=30, what="the refused address retried")
+        ops = [n for n in cloud.get("/api/v1/notifications")["items"] if n["rule"] == "ops"][0]
+        deliveries = {d["target"]: d for d in cloud.get(f"/api/v1/notifications/{ops['id']}/deliveries")["items"]}
+        assert deliveries["ops@fleet.test"]["status"] == "sent"
+        busy = deliveries["busy@fleet.test"]
+        assert busy["status"] == "pending" and busy["attempts"] >= 2 and "451" in busy["lastError"], busy
+        peer.close()
+    finally:
+        server.stop()

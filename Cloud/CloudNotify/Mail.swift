@@ -1,0 +1,139 @@
+public import CloudStore
+public import Foundation
+
+/// Why a delivery did not go through, and whether trying again could help.
+public struct DeliveryFailure: Error, Sendable, Equatable {
+    public var reason: String
+    public var permanent: Bool
+
+    public init(_ reason: String, permanent: Bool = false) {
+        self.reason = reason
+        self.permanent = permanent
+    }
+}
+
+/// Mails a notification to an address; nil when the server took it, else why not (the server's words).
+public protocol MailSending: Sendable {
+    func send(_ notification: NotificationRecord, rule: NotificationRule, to address: String) async -> DeliveryFailure?
+}
+
+/// Notifications as mail: plain text and HTML in the rule's language, over ``SMTPClient``.
+public struct Mailer: MailSending {
+    let client: SMTPClient
+    let settings: SMTPSettings
+
+    public init(settings: SMTPSettings) {
+        self.settings = settings
+        client = SMTPClient(settings: settings)
+    }
+
+    public func send(
+        _ notification: NotificationRecord, rule: NotificationRule, to address: String
+    ) async -> DeliveryFailure? {
+        do {
+            try await client.send(
+                MailMessage.compose(notification, rule: rule, from: settings.from, to: address, at: Date()), to: address)
+            return nil
+        } catch let error as SMTPError {
+            return DeliveryFailure(error.description, permanent: error.permanent)
+        } catch {
+            return DeliveryFailure("\(error)")
+        }
+    }
+}
+
+/// An RFC 5322 message with a plain-text and an HTML part (base64, UTF-8), its subject encoded when not ASCII.
+public enum MailMessage {
+    static let words: [String: [String: String]] = [
+        "en": [
+            "station_faulted": "Station faulted", "connector_unavailable": "Connector unavailable",
+            "station_offline": "Station offline", "station_online": "Station back online", "site_offline": "Site offline",
+            "site_online": "Site back online", "load_failsafe": "Load management in failsafe",
+            "firmware_failed": "Firmware update failed", "site": "Site", "station": "Station", "connector": "connector",
+            "time": "Time", "rule": "Rule", "count": "Events", "footer": "You receive this because the rule names your address.",
+        ],
+        "de": [
+            "station_faulted": "Ladestation gestört", "connector_unavailable": "Anschluss nicht verfügbar",
+            "station_offline": "Ladestation offline", "station_online": "Ladestation wieder online",
+            "site_offline": "Standort offline", "site_online": "Standort wieder online",
+            "load_failsafe": "Lastmanagement im Notbetrieb", "firmware_failed": "Firmware-Aktualisierung fehlgeschlagen",
+            "site": "Standort", "station": "Ladestation", "connector": "Anschluss", "time": "Zeit", "rule": "Regel",
+            "count": "Ereignisse", "footer": "Sie erhalten diese Nachricht, weil die Regel Ihre Adresse nennt.",
+        ],
+        "fr": [
+            "station_faulted": "Borne en défaut", "connector_unavailable": "Point de charge indisponible",
+            "station_offline": "Borne hors ligne", "station_online": "Borne de nouveau en ligne",
+            "site_offline": "Site hors ligne", "site_online": "Site de nouveau en ligne",
+            "load_failsafe": "Gestion de charge en mode de secours", "firmware_failed": "Échec de la mise à jour du firmware",
+            "site": "Site", "station": "Borne", "connector": "point de charge", "time": "Heure", "rule": "Règle",
+            "count": "Événements", "footer": "Vous recevez ce message car la règle nomme votre adresse.",
+        ],
+    ]
+
+    /// The facts of `notification` as labelled lines, in `language`.
+    static func lines(_ notification: NotificationRecord, rule: NotificationRule, words: [String: String]) -> [(String, String)] {
+        var lines = [(words["site"] ?? "Site", notification.site)]
+        if let station = notification.station {
+            lines.append(
+                (
+                    words["station"] ?? "Station",
+                    station + (notification.connector.map { ", \(words["connector"] ?? "") \($0)" } ?? "")
+                ))
+        }
+        lines.append((words["time"] ?? "Time", notification.at.formatted(.iso8601)))
+        for key in notification.fields.keys.sorted() { lines.append((key, notification.fields[key] ?? "")) }
+        lines.append((words["rule"] ?? "Rule", rule.name))
+        if notification.count > 1 { lines.append((words["count"] ?? "Events", "\(notification.count)")) }
+        return lines
+    }
+
+    public static func compose(
+        _ notification: NotificationRecord, rule: NotificationRule, from: String, to: String, at time: Date
+    ) -> String {
+        let words = Self.words[rule.language ?? "en"] ?? Self.words["en"]!
+        let title = words[notification.event.rawValue] ?? notification.event.rawValue
+        let place = notification.station ?? notification.site
+        let facts = lines(notification, rule: rule, words: words)
+        let text = ([title, notification.summary, ""] + facts.map { "\($0): \($1)" } + ["", words["footer"] ?? ""])
+            .joined(separator: "\r\n")
+        let html = """
+            <!doctype html><html lang="\(rule.language ?? "en")"><body>
+            <h1>\(escape(title))</h1><p>\(escape(notification.summary))</p>
+            <table>\(facts.map { "<tr><th align=\"left\">\(escape($0))</th><td>\(escape($1))</td></tr>" }.joined())</table>
+            <p><small>\(escape(words["footer"] ?? ""))</small></p></body></html>
+            """
+        let boundary = "gridside-\(notification.id)-\(Int(time.timeIntervalSince1970))"
+        let domain = from.split(separator: "@").last.map { String($0.prefix { $0 != ">" }) } ?? "gridside"
+        return [
+            "From: \(from)", "To: <\(to)>", "Subject: \(header("[Gridside] \(title): \(place)"))",
+            "Date: \(rfc5322(time))", "Message-ID: <notification-\(notification.id)-\(UUID().uuidString)@\(domain)>",
+            "MIME-Version: 1.0", "Auto-Submitted: auto-generated",
+            "Content-Type: multipart/alternative; boundary=\"\(boundary)\"", "",
+            "--\(boundary)", "Content-Type: text/plain; charset=utf-8", "Content-Transfer-Encoding: base64", "",
+            base64Lines(text), "--\(boundary)", "Content-Type: text/html; charset=utf-8",
+            "Content-Transfer-Encoding: base64", "", base64Lines(html), "--\(boundary)--", "",
+        ].joined(separator: "\r\n")
+    }
+
+    /// A header value: as it is when ASCII, else an RFC 2047 encoded word.
+    static func header(_ text: String) -> String {
+        text.allSatisfy(\.isASCII) ? text : "=?UTF-8?B?\(Data(text.utf8).base64EncodedString())?="
+    }
+
+    static func base64Lines(_ text: String) -> String {
+        Data(text.utf8).base64EncodedString(options: [.lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed])
+    }
+
+    static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    }
+
+    static func rfc5322(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = .gmt
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss '+0000'"
+        return formatter.string(from: date)
+    }
+}
