@@ -118,7 +118,7 @@ public struct CloudApp: Sendable {
                 services: [
                     .init(service: RepositoryService(repository: repository, logger: logger)),
                     .init(service: client), .init(service: ingest), .init(service: rollout), .init(service: app),
-                ] + bookkeeping(repository, pricer: api.pricer) + [
+                ] + bookkeeping(repository, pricer: api.pricer, live: live) + [
                     // Stopped first (services stop in reverse order): open dashboard pages' event streams end, so the
                     // HTTP server's graceful shutdown does not wait on them.
                     .init(service: LiveFeedService(live: live))
@@ -127,9 +127,10 @@ public struct CloudApp: Sendable {
                 logger: logger))
     }
 
-    /// The services that work on what is kept: billing finished sessions, monthly statements, retention.
+    /// The services that work on what is kept: billing finished sessions, monthly statements, notifications (each
+    /// new one also shown on this instance's open pages), retention.
     private func bookkeeping(
-        _ repository: SQLiteRepository, pricer: SessionPricer
+        _ repository: SQLiteRepository, pricer: SessionPricer, live: LiveFeed
     ) -> [ServiceGroupConfiguration.ServiceConfiguration] {
         [
             .init(service: SessionCosting(pricer: pricer, repository: repository, logger: logger)),
@@ -137,7 +138,16 @@ public struct CloudApp: Sendable {
             .init(
                 service: Notifier(
                     repository: repository, settings: configuration.notifier, webhooks: WebhookSender(),
-                    mailer: configuration.smtp.map(Mailer.init(settings:)), logger: logger)),
+                    mailer: configuration.smtp.map(Mailer.init(settings:)),
+                    announce: { notification, organization in
+                        live.publish([
+                            LiveUpdate(
+                                site: notification.site, kind: "notification", station: notification.station,
+                                connector: notification.connector, status: notification.event.rawValue,
+                                time: notification.at, notification: notification.id, summary: notification.summary,
+                                organization: organization)
+                        ])
+                    }, logger: logger)),
             .init(
                 service: RetentionService(
                     repository: repository, appliedDays: configuration.appliedRetentionDays,

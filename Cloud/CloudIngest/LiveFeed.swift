@@ -15,12 +15,20 @@ public struct LiveUpdate: Sendable, Equatable, Codable {
     public var transactionId: Int?
     public var online: Bool?
     public var time: Date
+    /// A notification's (kind `notification`): its id, its words, and its rule's client organization (nil: the
+    /// fleet's own rule), so that a page shows only those its reader may read.
+    public var notification: Int64?
+    public var summary: String?
+    public var organization: String?
 
     public init(
         site: String, kind: String, station: String? = nil, connector: Int? = nil, status: String? = nil,
         errorCode: String? = nil, vendorErrorCode: String? = nil, powerW: Double? = nil, transactionId: Int? = nil,
-        online: Bool? = nil, time: Date
+        online: Bool? = nil, time: Date, notification: Int64? = nil, summary: String? = nil, organization: String? = nil
     ) {
+        self.notification = notification
+        self.summary = summary
+        self.organization = organization
         self.site = site
         self.kind = kind
         self.station = station

@@ -28,14 +28,18 @@ public struct Notifier: Service {
     let webhooks: any WebhookSending
     /// nil when no mail server is configured: mail deliveries fail, saying so.
     let mailer: (any MailSending)?
+    /// Told of each notification as it becomes active, with its rule's client organization: the open dashboard pages.
+    let announce: @Sendable (NotificationRecord, _ organization: String?) -> Void
     let logger: Logger
     /// This instance, for the leases.
     let holder = UUID().uuidString
 
     public init(
         repository: any CloudRepository, settings: NotifierSettings = NotifierSettings(), webhooks: any WebhookSending,
-        mailer: (any MailSending)? = nil, logger: Logger
+        mailer: (any MailSending)? = nil,
+        announce: @escaping @Sendable (NotificationRecord, String?) -> Void = { _, _ in }, logger: Logger
     ) {
+        self.announce = announce
         self.repository = repository
         self.settings = settings
         self.webhooks = webhooks
@@ -85,8 +89,12 @@ public struct Notifier: Service {
                 }
             }
         }
-        guard try await repository.recordNotifications(outcome, upTo: last.position, holder: holder, now: now) else {
-            return false
+        guard let ids = try await repository.recordNotifications(outcome, upTo: last.position, holder: holder, now: now)
+        else { return false }
+        for ((notification, _), id) in zip(outcome.new, ids) where notification.state == "active" {
+            var kept = notification
+            kept.id = id
+            announce(kept, rules.first { $0.id == notification.rule }?.organization)
         }
         if !outcome.new.isEmpty { logger.info("notifications made", metadata: ["count": "\(outcome.new.count)"]) }
         return lines.count == 500
@@ -143,6 +151,11 @@ public struct Notifier: Service {
             try await repository.settle(
                 notification: notification.id, active: holds && rule != nil,
                 deliveries: rule.map(Self.channels(of:)) ?? [], at: now)
+            if holds, let rule {
+                var active = notification
+                active.state = "active"
+                announce(active, rule.organization)
+            }
         }
     }
 

@@ -201,11 +201,12 @@ public protocol NotificationRepository: Sendable {
     /// The history after the notifier's place, at most `limit` lines, once `holder` holds the place until `now +
     /// lease` (nil while another instance holds it).
     func historyToNotify(holder: String, now: Date, lease: Duration, limit: Int) async throws -> [HistoryEvent]?
-    /// Keeps `outcome` and moves the place to `position`, in one transaction, if `holder` still holds it; false if not.
+    /// Keeps `outcome` and moves the place to `position`, in one transaction, if `holder` still holds it: the new
+    /// notifications' ids, in order; nil if it does not hold the place any more.
     func recordNotifications(
         _ outcome: NotifierOutcome, upTo position: Int64, holder: String, now: Date
     ) async throws
-        -> Bool
+        -> [Int64]?
     /// The latest notification of `rule` and `event` about a site (and station) at or after `since`.
     func lastNotification(
         rule: String, event: NotificationEvent, site: String, station: String?, since: Date

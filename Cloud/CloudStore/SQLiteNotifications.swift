@@ -85,18 +85,20 @@ extension SQLiteRepository {
 
     public func recordNotifications(
         _ outcome: NotifierOutcome, upTo position: Int64, holder: String, now: Date
-    ) async throws -> Bool {
+    ) async throws -> [Int64]? {
         try await pool.write { db in
-            guard try String.fetchOne(db, sql: "SELECT holder FROM notifier_place") == holder else { return false }
+            guard try String.fetchOne(db, sql: "SELECT holder FROM notifier_place") == holder else { return nil }
+            var ids: [Int64] = []
             for (notification, deliveries) in outcome.new {
                 let id = try Self.insert(notification, db)
+                ids.append(id)
                 if notification.state == "active" { try Self.insert(deliveries, of: id, at: now, db) }
             }
             for (id, more) in outcome.counted {
                 try db.execute(sql: "UPDATE notification SET count = count + ? WHERE id = ?", arguments: [more, id])
             }
             try db.execute(sql: "UPDATE notifier_place SET position = MAX(position, ?)", arguments: [position])
-            return true
+            return ids
         }
     }
 

@@ -311,6 +311,12 @@ extension Dashboard {
                             update.station.map({ identity.sees(station: $0, site: update.site) })
                                 ?? identity.sees(site: update.site)
                         else { continue }
+                        // A notification of a client organization's rule is for its users (and the fleet's staff).
+                        if update.kind == "notification", identity.organization != nil,
+                            identity.organization != update.organization
+                        {
+                            continue
+                        }
                         let data = try encoder.encode(update)
                         try await writer.write(ByteBuffer(string: "data: \(String(decoding: data, as: UTF8.self))\n\n"))
                     }

@@ -229,3 +229,41 @@ def test_a_rules_mails_reach_a_real_smtp_server_over_starttls_in_their_language_
         peer.close()
     finally:
         server.stop()
+
+
+def test_the_open_dashboard_shows_a_notification_at_once_and_the_quiet_period_holds_back_the_next(
+        make_cloud, broker, browsers):
+    from browser import PASSWORD, add_user
+    from selenium.webdriver.common.by import By
+
+    cloud = make_cloud(sites=("site-live", "site-else"))
+    cloud.cli("organization", "add", "acme", "--name", "ACME Logistics")
+    cloud.cli("organization", "grant", "acme", "--site", "site-live")
+    add_user(cloud, "vera", "viewer")
+    add_user(cloud, "paula", "partner", "--organization", "acme")
+    status, body = cloud.api("PUT", "/api/v1/notification-rules/faults", {
+        "name": "Faults", "events": ["station_faulted"], "quietMinutes": 15})
+    assert status == 200, body
+    staff = browsers(f"https://127.0.0.1:{cloud.port}")
+    staff.sign_in("vera", PASSWORD)
+    partner = browsers(f"https://127.0.0.1:{cloud.port}")
+    partner.sign_in("paula", PASSWORD)
+    peer = Peer(broker, "fake-edge")
+    fault(peer, "site-live", "CP-LIVE", 1)
+
+    def toasts(browser):
+        return [t.text for t in browser.driver.find_elements(By.CSS_SELECTOR, "#toasts .toast")]
+
+    staff.wait(lambda d: toasts(staff), "the notification in the page", timeout=20)
+    assert "CP-LIVE connector 1: Faulted, GroundFailure, vendor code E42" in toasts(staff)[0], toasts(staff)
+    # The fleet's own rule is the fleet's: the customer's user, who sees the station, is not told of it.
+    time.sleep(1.5)
+    assert toasts(partner) == []
+    # Flapping: within the quiet period nothing more shows; the first counts the faults.
+    for seq in range(2, 6):
+        fault(peer, "site-live", "CP-LIVE", seq, "Available" if seq % 2 == 0 else "Faulted")
+    poll(lambda: cloud.get("/api/v1/notifications")["items"][0]["count"] == 3, timeout=20, what="the faults counted")
+    time.sleep(1.5)
+    assert len(toasts(staff)) == 1, toasts(staff)
+    staff.screenshot("notification.png")
+    peer.close()

@@ -83,10 +83,46 @@
     }, 250);
   }
 
+  // A notification shows at once in the page, and as the browser's own when its reader allowed them.
+  function showNotification(update) {
+    var toasts = document.getElementById("toasts");
+    if (!toasts || !update.summary) { return; }
+    var toast = document.createElement("div");
+    toast.className = "toast";
+    toast.dataset.notification = String(update.notification);
+    var close = document.createElement("button");
+    close.type = "button";
+    close.textContent = "×";
+    close.setAttribute("aria-label", toasts.dataset.dismiss || "Dismiss");
+    close.addEventListener("click", function () { toast.remove(); });
+    var text = document.createElement("span");
+    text.textContent = update.summary;
+    toast.appendChild(close);
+    toast.appendChild(text);
+    if (window.Notification && Notification.permission === "default" && toasts.dataset.allow) {
+      // Asked only when the reader chooses to: a button on the notification itself.
+      var allow = document.createElement("button");
+      allow.type = "button";
+      allow.className = "allow";
+      allow.textContent = toasts.dataset.allow;
+      allow.addEventListener("click", function () {
+        try { Notification.requestPermission(); } catch (e) {}
+        allow.remove();
+      });
+      toast.appendChild(allow);
+    }
+    toasts.prepend(toast);
+    while (toasts.children.length > 5) { toasts.lastChild.remove(); }
+    if (window.Notification && Notification.permission === "granted") {
+      try { new Notification(toasts.dataset.title || "Gridside", { body: update.summary, tag: "gridside-" + update.notification }); } catch (e) {}
+    }
+  }
+
   var source = new EventSource("/live");
   source.onmessage = function (event) {
     var update;
     try { update = JSON.parse(event.data); } catch (e) { return; }
+    if (update.kind === "notification") { showNotification(update); return; }
     if (update.kind === "connector") { updateConnector(update); }
     if (update.kind === "session") { updatePower(update); }
     refreshSummary();
