@@ -15,7 +15,8 @@ let dashboardResources =
         "access", "availability", "campaign", "cards", "configuration", "error", "eventTable", "events", "firmware", "group",
         "groups",
         "home",
-        "homeSites", "layout", "loadSettings", "login", "organization", "reports", "session", "sessions", "site", "station",
+        "homeSites", "layout", "loadSettings", "login", "notifications", "organization", "reports", "session", "sessions",
+        "site", "station",
         "statement", "statements", "tariff", "tariffs", "user", "vehicles",
     ].map { "Resources/templates/\($0).mustache" }
 

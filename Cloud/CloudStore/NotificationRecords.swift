@@ -229,4 +229,8 @@ public protocol NotificationRepository: Sendable {
     ) async throws
         -> [NotificationRecord]
     func deliveries(notification: Int64) async throws -> [DeliveryRecord]
+    /// The newest notification a user has seen listed (0: none).
+    func lastSeenNotification(user: String) async throws -> Int64
+    /// Notes that `user` has seen the notifications up to `id` (never moves back).
+    func markNotificationsSeen(user: String, upTo id: Int64) async throws
 }

@@ -200,6 +200,7 @@ extension SQLiteRepository {
             for sql in [
                 "DELETE FROM web_session WHERE user_id = ?", "DELETE FROM user_site_view WHERE user_id = ?",
                 "DELETE FROM user_group_view WHERE user_id = ?", "DELETE FROM api_token WHERE user_id = ?",
+                "DELETE FROM notification_seen WHERE user_id = ?",
             ] {
                 try db.execute(sql: sql, arguments: [id])
             }

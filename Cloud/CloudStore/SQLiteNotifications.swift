@@ -247,6 +247,22 @@ extension SQLiteRepository {
         }
     }
 
+    public func lastSeenNotification(user: String) async throws -> Int64 {
+        try await pool.read { db in
+            try Int64.fetchOne(db, sql: "SELECT last_id FROM notification_seen WHERE user_id = ?", arguments: [user]) ?? 0
+        }
+    }
+
+    public func markNotificationsSeen(user: String, upTo id: Int64) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO notification_seen (user_id, last_id) VALUES (?, ?)
+                    ON CONFLICT (user_id) DO UPDATE SET last_id = MAX(notification_seen.last_id, excluded.last_id)
+                    """, arguments: [user, id])
+        }
+    }
+
     static func notification(from row: Row) -> NotificationRecord {
         let fields = (try? SyncJSON.decoder().decode([String: String].self, from: Data((row["fields"] as String).utf8))) ?? [:]
         return NotificationRecord(

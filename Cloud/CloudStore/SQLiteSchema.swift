@@ -435,6 +435,11 @@ enum CloudSchema {
             // Issue 16: notification rules, the notifier's place in the event history, notifications, deliveries.
             try db.execute(sql: SQLiteRepository.notificationSchema)
         }
+        migrator.registerMigration("v24-notifications-seen") { db in
+            // Issue 16: how far each user has read the notification list (its unread count).
+            try db.execute(
+                sql: "CREATE TABLE notification_seen (user_id TEXT PRIMARY KEY NOT NULL, last_id BIGINT NOT NULL)")
+        }
         return migrator
     }
 }

@@ -155,6 +155,8 @@ public struct Dashboard: Sendable {
         web.post("/cards") { request, context in try await saveCards(request, context: context) }
         web.post("/cards/:card/delete") { request, context in try await deleteCard(request, context: context) }
         web.get("/statements") { request, context in try await statementsPage(request, context: context) }
+        web.get("/notifications") { request, context in try await notificationsPage(request, context: context) }
+        web.get("/notifications/unread") { request, context in try await unreadNotifications(request, context: context) }
         web.get("/statements/:statement") { request, context in try await statementPage(request, context: context) }
         web.get("/statements/:statement/csv") { request, context in try await statementCSV(request, context: context) }
         web.get("/reports/availability") { request, context in try await availabilityPage(request, context: context) }

@@ -26,6 +26,6 @@ enum Templates {
         ("reports", PackageResources.reports_mustache),
         ("availability", PackageResources.availability_mustache), ("cards", PackageResources.cards_mustache),
         ("statements", PackageResources.statements_mustache),
-        ("statement", PackageResources.statement_mustache),
+        ("statement", PackageResources.statement_mustache), ("notifications", PackageResources.notifications_mustache),
     ]
 }

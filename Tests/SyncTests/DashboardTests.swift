@@ -147,6 +147,8 @@ import Testing
         Page(path: "/groups", needs: .read, site: nil),
         Page(path: "/tariffs", needs: .read, site: nil),
         Page(path: "/statements", needs: .read, site: nil),
+        Page(path: "/notifications", needs: .read, site: nil),
+        Page(path: "/notifications/unread", needs: .read, site: nil),
         Page(path: "/cards", needs: .read, site: nil),
         Page(path: "/cards.csv", needs: .read, site: nil),
         Page(path: "/cards", needs: .configure, site: nil, method: .post, form: "idTag=CARD-9&holder=Ann", redirects: true),

@@ -256,6 +256,7 @@ def test_the_open_dashboard_shows_a_notification_at_once_and_the_quiet_period_ho
 
     staff.wait(lambda d: toasts(staff), "the notification in the page", timeout=20)
     assert "CP-LIVE connector 1: Faulted, GroundFailure, vendor code E42" in toasts(staff)[0], toasts(staff)
+    staff.wait(lambda d: d.find_element(By.ID, "unread").text == "1", "the header's unread count")
     # The fleet's own rule is the fleet's: the customer's user, who sees the station, is not told of it.
     time.sleep(1.5)
     assert toasts(partner) == []
@@ -266,4 +267,13 @@ def test_the_open_dashboard_shows_a_notification_at_once_and_the_quiet_period_ho
     time.sleep(1.5)
     assert len(toasts(staff)) == 1, toasts(staff)
     staff.screenshot("notification.png")
+    # The list: the notification with its count, marked new once; read, the header counts nothing more.
+    staff.open("/notifications")
+    row = staff.driver.find_element(By.CSS_SELECTOR, "#notification-list tbody tr")
+    assert "CP-LIVE" in row.text and "Station faulted" in row.text and "unread" in row.get_attribute("class"), row.text
+    staff.open("/sessions")
+    time.sleep(1)
+    assert not staff.driver.find_element(By.ID, "unread").is_displayed()
+    partner.open("/notifications")
+    assert not partner.driver.find_elements(By.CSS_SELECTOR, "#notification-list"), "the fleet's rule is not theirs"
     peer.close()

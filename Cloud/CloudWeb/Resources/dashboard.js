@@ -24,6 +24,19 @@
         });
     });
   }
+  // The header's count of notifications not seen listed yet.
+  var unread = document.getElementById("unread");
+  function showUnread(count) {
+    if (!unread) { return; }
+    unread.textContent = count > 99 ? "99+" : String(count);
+    unread.hidden = count === 0;
+    unread.dataset.count = String(count);
+  }
+  if (unread && !document.getElementById("notification-list")) {
+    fetch("/notifications/unread", { credentials: "same-origin" }).then(function (response) {
+      return response.ok ? response.json() : null;
+    }).then(function (answer) { if (answer) { showUnread(answer.count); } }).catch(function () {});
+  }
   var live = document.body.getAttribute("data-live");
   if (!live || !window.EventSource) { return; }
   var labels = {};
@@ -122,7 +135,11 @@
   source.onmessage = function (event) {
     var update;
     try { update = JSON.parse(event.data); } catch (e) { return; }
-    if (update.kind === "notification") { showNotification(update); return; }
+    if (update.kind === "notification") {
+      showNotification(update);
+      showUnread(Number((unread && unread.dataset.count) || 0) + 1);
+      return;
+    }
     if (update.kind === "connector") { updateConnector(update); }
     if (update.kind === "session") { updatePower(update); }
     refreshSummary();
