@@ -37,7 +37,7 @@ extension CloudAPI {
         }
         api.get("/notifications/:notification/deliveries") { _, context in
             let identity = try context.require(.configure)
-            guard let id = Int64(try context.parameters.require("notification")),
+            guard let id = Int64(try context.parameters.require("notification")), id > 0, id < Int64.max,
                 let notification = try await repository.notifications(
                     in: identity.scope, organization: identity.organization, before: id + 1, limit: 1
                 ).first, notification.id == id

@@ -128,6 +128,10 @@ extension ConfigReader {
             problem("smtp.host", "is required: the mail server's name")
             return nil
         }
+        if security == .none, !["localhost", "127.0.0.1", "::1"].contains(host) {
+            // The password and the mail would cross the network in clear.
+            problem("smtp.security", "none is for a mail server on this machine only (localhost); use starttls or tls")
+        }
         guard let from = string(smtp["from"], at: "smtp.from", default: nil), from.contains("@") else {
             problem("smtp.from", "is required: the sender, such as 'Gridside <noreply@example.com>'")
             return nil

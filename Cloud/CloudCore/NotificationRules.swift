@@ -72,14 +72,19 @@ public enum NotificationRules {
             if !events.contains(event) { events.append(event) }
         }
         guard !events.isEmpty else { throw refuse("events", "at least one") }
-        let places = try await places(input, scope: identity.scope, repository: repository)
+        // A rule stays its owner's: the fleet's staff may edit a client organization's rule, which keeps hearing only
+        // what that organization is granted.
+        let owner = existing?.organization ?? identity.organization
+        var ownerScope = identity.scope
+        if let owner { ownerScope = try await repository.scope(ofOrganization: owner) }
+        let places = try await places(input, scope: ownerScope, repository: repository)
         let after = input.afterMinutes ?? 0
         let quiet = input.quietMinutes ?? 15
         guard (0...1440).contains(after) else { throw refuse("afterMinutes", "0 to 1440, got \(after)") }
         guard (0...1440).contains(quiet) else { throw refuse("quietMinutes", "0 to 1440, got \(quiet)") }
         var webhook: NotificationRule.Webhook?
         if let url = input.webhook?.trimmingCharacters(in: .whitespaces), !url.isEmpty {
-            if let problem = webhookProblem(url) { throw refuse("webhook", problem) }
+            if let problem = webhookProblem(url, local: owner == nil) { throw refuse("webhook", problem) }
             webhook = NotificationRule.Webhook(url: url, secret: existing?.webhook?.secret ?? newSecret())
         }
         var emails: [String] = []
@@ -94,7 +99,7 @@ public enum NotificationRules {
         let rule = NotificationRule(
             id: id, name: name, events: events, sites: places.sites, stations: places.stations, afterMinutes: after,
             quietMinutes: quiet, webhook: webhook, emails: emails.isEmpty ? nil : emails, language: language,
-            organization: identity.organization, enabled: input.enabled ?? true,
+            organization: owner, enabled: input.enabled ?? true,
             createdBy: existing?.createdBy ?? identity.user ?? identity.name, createdAt: existing?.createdAt ?? time)
         try await repository.saveRule(rule)
         return rule
@@ -124,8 +129,9 @@ public enum NotificationRules {
         return (sites, stations)
     }
 
-    /// Why `url` cannot be a webhook, or nil: HTTPS, or HTTP to this machine only; no credentials in it.
-    public static func webhookProblem(_ url: String) -> String? {
+    /// Why `url` cannot be a webhook, or nil: HTTPS, or HTTP to this machine only (`local`: the fleet's own rules, a
+    /// receiver beside the cloud; a client organization's hooks never reach the cloud's own machine); no credentials.
+    public static func webhookProblem(_ url: String, local: Bool = true) -> String? {
         guard url.count <= 500, let parts = URLComponents(string: url), let host = parts.host, !host.isEmpty else {
             return "not a URL: '\(url)'"
         }
@@ -134,7 +140,7 @@ public enum NotificationRules {
         }
         switch parts.scheme?.lowercased() {
         case "https": return nil
-        case "http" where ["127.0.0.1", "localhost", "::1", "[::1]"].contains(host.lowercased()): return nil
+        case "http" where local && ["127.0.0.1", "localhost", "::1", "[::1]"].contains(host.lowercased()): return nil
         default: return "must be https:// (http:// only to this machine), got '\(url)'"
         }
     }

@@ -115,9 +115,11 @@ public enum MailMessage {
         ].joined(separator: "\r\n")
     }
 
-    /// A header value: as it is when ASCII, else an RFC 2047 encoded word.
+    /// A header value: as it is when printable ASCII, else an RFC 2047 encoded word (a station's id with a line break
+    /// in it cannot add a header).
     static func header(_ text: String) -> String {
-        text.allSatisfy(\.isASCII) ? text : "=?UTF-8?B?\(Data(text.utf8).base64EncodedString())?="
+        text.unicodeScalars.allSatisfy({ $0.value >= 32 && $0.value < 127 })
+            ? text : "=?UTF-8?B?\(Data(text.utf8).base64EncodedString())?="
     }
 
     static func base64Lines(_ text: String) -> String {

@@ -64,9 +64,15 @@ public struct Notifier: Service {
 
     /// One round: new history into notifications, pending ones settled, due deliveries sent.
     public func tick(now: Date) async throws {
-        while try await notifyHistory(now: now) {}
-        try await settleDue(now: now)
-        try await deliver(now: now)
+        // Leases run on the clock as it goes on during the round, not as it stood at its start.
+        let started = ContinuousClock.now
+        func current() -> Date { now + TimeInterval((ContinuousClock.now - started).components.seconds) }
+        while try await notifyHistory(now: current()) {}
+        try await settleDue(now: current())
+        // One delivery at a time, each leased as it is taken: a slow receiver never outlasts a lease taken earlier.
+        for _ in 0..<20 {
+            guard try await deliverNext(now: current()) else { break }
+        }
     }
 
     /// Notifications for the next stretch of history; true when there may be more.
@@ -116,20 +122,15 @@ public struct Notifier: Service {
         if quiet > 0,
             let kept = try await repository.lastNotification(
                 rule: rule.id, event: classified.event, site: classified.site, station: classified.station,
-                since: classified.at - quiet)
+                since: classified.at - quiet, cleared: false)
         {
             outcome.counted[kept.id, default: 0] += 1
             return
         }
-        // Back online is news only after its offline was told.
-        if let offline = Classification.offline(answeredBy: classified.event) {
-            let told = try await repository.lastNotification(
-                rule: rule.id, event: offline, site: classified.site, station: classified.station, since: .distantPast)
-            let toldInBatch = outcome.new.contains { new in
-                new.0.rule == rule.id && new.0.event == offline && new.0.site == classified.site
-                    && new.0.station == classified.station && new.0.state == "active"
-            }
-            guard toldInBatch || told?.state == "active" else { return }
+        if let offline = Classification.offline(answeredBy: classified.event),
+            try await !answersToldOffline(classified, offline: offline, of: rule, outcome: outcome)
+        {
+            return
         }
         let wait = classified.event.lasts ? TimeInterval(rule.afterMinutes * 60) : 0
         var notification = classified
@@ -137,6 +138,27 @@ public struct Notifier: Service {
         notification.dueAt = classified.at + wait
         notification.state = wait > 0 ? "pending" : "active"
         outcome.new.append((notification, Self.channels(of: rule)))
+    }
+
+    /// Whether back online answers an offline that was told (not one still pending or cleared: a blip), and was not
+    /// answered already.
+    func answersToldOffline(
+        _ online: NotificationRecord, offline: NotificationEvent, of rule: NotificationRule, outcome: NotifierOutcome
+    ) async throws -> Bool {
+        func same(_ record: NotificationRecord, _ event: NotificationEvent) -> Bool {
+            record.rule == rule.id && record.event == event && record.site == online.site && record.station == online.station
+        }
+        var last = outcome.new.last { same($0.0, offline) }?.0
+        if last == nil {
+            last = try await repository.lastNotification(
+                rule: rule.id, event: offline, site: online.site, station: online.station, since: .distantPast,
+                cleared: true)
+        }
+        guard let last, last.state == "active" else { return false }
+        if outcome.new.contains(where: { same($0.0, online.event) && $0.0.at >= last.at }) { return false }
+        let answered = try await repository.lastNotification(
+            rule: rule.id, event: online.event, site: online.site, station: online.station, since: last.at, cleared: false)
+        return answered == nil
     }
 
     static func channels(of rule: NotificationRule) -> [(channel: String, target: String)] {
@@ -149,9 +171,9 @@ public struct Notifier: Service {
             let holds = try await stillHolds(notification)
             let rule = try await repository.rule(id: notification.rule)
             try await repository.settle(
-                notification: notification.id, active: holds && rule != nil,
+                notification: notification.id, active: holds && rule?.enabled == true,
                 deliveries: rule.map(Self.channels(of:)) ?? [], at: now)
-            if holds, let rule {
+            if holds, let rule, rule.enabled {
                 var active = notification
                 active.state = "active"
                 announce(active, rule.organization)
@@ -177,40 +199,42 @@ public struct Notifier: Service {
     }
 
     /// Sends what is due, each delivery leased for a minute.
-    func deliver(now: Date) async throws {
-        for (delivery, notification) in try await repository.claimDeliveries(now: now, lease: .seconds(60), limit: 20) {
-            let rule = try await repository.rule(id: notification.rule)
-            var failure: DeliveryFailure?
-            switch (delivery.channel, rule) {
-            case ("webhook", let rule?):
-                if let hook = rule.webhook, hook.url == delivery.target {
-                    failure = await webhooks.send(notification, delivery: delivery, to: hook).map { DeliveryFailure($0) }
-                } else {
-                    failure = DeliveryFailure("the rule's webhook is gone", permanent: true)
-                }
-            case ("email", let rule?):
-                failure =
-                    await mailer?.send(notification, rule: rule, to: delivery.target)
-                    ?? (mailer == nil ? DeliveryFailure("no mail server is configured (smtp: in cloud.yaml)") : nil)
-            case (_, nil):
-                failure = DeliveryFailure("the rule is gone", permanent: true)
-            default:
-                failure = DeliveryFailure("no channel '\(delivery.channel)'", permanent: true)
+    /// Sends the next due delivery, if any; false when none was due.
+    func deliverNext(now: Date) async throws -> Bool {
+        guard let (delivery, notification) = try await repository.claimDeliveries(now: now, lease: .seconds(60), limit: 1).first
+        else { return false }
+        let rule = try await repository.rule(id: notification.rule)
+        var failure: DeliveryFailure?
+        switch (delivery.channel, rule) {
+        case ("webhook", let rule?):
+            if let hook = rule.webhook, hook.url == delivery.target {
+                failure = await webhooks.send(notification, delivery: delivery, to: hook).map { DeliveryFailure($0) }
+            } else {
+                failure = DeliveryFailure("the rule's webhook is gone", permanent: true)
             }
-            let attempts = delivery.attempts + 1
-            let retryAt =
-                failure.map { !$0.permanent && attempts < settings.maxAttempts } == true
-                ? now + backoff(attempts: attempts) : nil
-            try await repository.finishDelivery(id: delivery.id, error: failure?.reason, retryAt: retryAt, at: Date())
-            if let failure {
-                logger.warning(
-                    "a notification was not delivered",
-                    metadata: [
-                        "channel": "\(delivery.channel)", "target": "\(delivery.target)", "error": "\(failure.reason)",
-                        "attempts": "\(attempts)", "retry": "\(retryAt.map { "\($0)" } ?? "never")",
-                    ])
-            }
+        case ("email", let rule?):
+            failure =
+                await mailer?.send(notification, rule: rule, to: delivery.target)
+                ?? (mailer == nil ? DeliveryFailure("no mail server is configured (smtp: in cloud.yaml)") : nil)
+        case (_, nil):
+            failure = DeliveryFailure("the rule is gone", permanent: true)
+        default:
+            failure = DeliveryFailure("no channel '\(delivery.channel)'", permanent: true)
         }
+        let attempts = delivery.attempts + 1
+        let retryAt =
+            failure.map { !$0.permanent && attempts < settings.maxAttempts } == true
+            ? now + backoff(attempts: attempts) : nil
+        try await repository.finishDelivery(id: delivery.id, error: failure?.reason, retryAt: retryAt, at: Date())
+        if let failure {
+            logger.warning(
+                "a notification was not delivered",
+                metadata: [
+                    "channel": "\(delivery.channel)", "target": "\(delivery.target)", "error": "\(failure.reason)",
+                    "attempts": "\(attempts)", "retry": "\(retryAt.map { "\($0)" } ?? "never")",
+                ])
+        }
+        return true
     }
 
     /// `retryBase` doubled per attempt after the first, at most an hour.

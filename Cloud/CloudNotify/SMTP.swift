@@ -58,8 +58,21 @@ public struct SMTPClient: Sendable {
 
     public init(settings: SMTPSettings) { self.settings = settings }
 
-    /// Sends `message` (a whole RFC 5322 message, CRLF line ends) to `recipient`.
-    public func send(_ message: String, to recipient: String) async throws {
+    /// Sends `message` (a whole RFC 5322 message, CRLF line ends) to `recipient`, within `deadline` all told: a server
+    /// that takes the connection and then says nothing holds no one up for longer.
+    public func send(_ message: String, to recipient: String, deadline: Duration = .seconds(45)) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await converse(message, to: recipient) }
+            group.addTask {
+                try await Task.sleep(for: deadline)
+                throw SMTPError(description: "the mail server did not finish within \(deadline)")
+            }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    func converse(_ message: String, to recipient: String) async throws {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(.seconds(10))
             .connect(host: settings.host, port: settings.port) { channel in
@@ -70,12 +83,18 @@ public struct SMTPClient: Sendable {
             }
         try await channel.executeThenClose { inbound, outbound in
             var conversation = Conversation(inbound: inbound.makeAsyncIterator(), outbound: outbound)
+            // EHLO names the sender's domain: some servers refuse a greeting that is not a domain.
+            let greeting = "EHLO " + (settings.fromAddress.split(separator: "@").last.map(String.init) ?? "localhost")
             try await conversation.expect(220)
-            try await conversation.say("EHLO gridside-cloud", expect: 250)
+            try await conversation.say(greeting, expect: 250)
             if settings.security == .starttls {
                 try await conversation.say("STARTTLS", expect: 220)
+                // Anything the server sent after its 220 came before TLS: an attacker's, to be read as if encrypted.
+                guard conversation.pending.isEmpty else {
+                    throw SMTPError(description: "the mail server sent more after agreeing to STARTTLS")
+                }
                 try await channel.channel.pipeline.addHandler(try tlsHandler(), position: .first).get()
-                try await conversation.say("EHLO gridside-cloud", expect: 250)
+                try await conversation.say(greeting, expect: 250)
             }
             if let username = settings.username {
                 let credentials = Data("\u{0}\(username)\u{0}\(settings.password ?? "")".utf8).base64EncodedString()
@@ -84,9 +103,11 @@ public struct SMTPClient: Sendable {
             try await conversation.say("MAIL FROM:<\(settings.fromAddress)>", expect: 250)
             try await conversation.say("RCPT TO:<\(recipient)>", expect: 250)
             try await conversation.say("DATA", expect: 354)
-            // Dot-stuffing: a line that starts with '.' gets another.
-            let stuffed = message.split(separator: "\r\n", omittingEmptySubsequences: false)
-                .map { $0.hasPrefix(".") ? "." + $0 : String($0) }.joined(separator: "\r\n")
+            // Every line ends in CRLF (a lone CR or LF could end the message early on a lax server), and a line that
+            // starts with '.' gets another (dot-stuffing).
+            let lines = message.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+                .split(separator: "\n", omittingEmptySubsequences: false)
+            let stuffed = lines.map { $0.hasPrefix(".") ? "." + $0 : String($0) }.joined(separator: "\r\n")
             try await conversation.say(stuffed + "\r\n.", expect: 250, shown: "(the message)")
             try? await conversation.say("QUIT", expect: 221)
         }
@@ -120,7 +141,7 @@ public struct SMTPClient: Sendable {
             while true {
                 let line = try await readLine()
                 text.append(line)
-                guard line.count >= 4, Int(line.prefix(3)) != nil else { throw SMTPError(description: "not SMTP: '\(line)'") }
+                guard line.count >= 3, Int(line.prefix(3)) != nil else { throw SMTPError(description: "not SMTP: '\(line)'") }
                 if line.dropFirst(3).first == " " || line.count == 3 { break }
             }
             guard let last = text.last, let answered = Int(last.prefix(3)), answered == code else {

@@ -38,11 +38,20 @@ public enum Webhook {
     }
 }
 
-/// Webhooks over HTTP(S) with AsyncHTTPClient: 10 s to answer, redirects not followed.
+/// Webhooks over HTTP(S) with AsyncHTTPClient: 10 s to answer, redirects not followed (a redirect could take the
+/// signed request to an address the rule's check never saw).
 public struct WebhookSender: WebhookSending {
     let client: HTTPClient
 
-    public init(client: HTTPClient = .shared) { self.client = client }
+    public init() { client = Self.client }
+
+    /// One client for the process's life (a client must be shut down before it goes; this one never goes).
+    static let client: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.redirectConfiguration = .disallow
+        configuration.timeout = .init(connect: .seconds(10), read: .seconds(10))
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
 
     public func send(
         _ notification: NotificationRecord, delivery: DeliveryRecord, to hook: NotificationRule.Webhook

@@ -19,6 +19,10 @@ public enum CSVWriter {
         guard let first = text.first else { return text }
         if "=+@\t\r".contains(first) { return "'" + text }
         if first == "-", !(text.dropFirst().first?.isNumber ?? false) { return "'" + text }
+        // A text that starts with the guard itself gets one more, so that reading it back drops exactly one.
+        if first == "'", defused(String(text.dropFirst())) != String(text.dropFirst()) || text.dropFirst().first == "'" {
+            return "'" + text
+        }
         return text
     }
 

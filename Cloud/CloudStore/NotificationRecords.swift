@@ -207,11 +207,11 @@ public protocol NotificationRepository: Sendable {
         _ outcome: NotifierOutcome, upTo position: Int64, holder: String, now: Date
     ) async throws
         -> [Int64]?
-    /// The latest notification of `rule` and `event` about a site (and station) at or after `since`.
+    /// The latest notification of `rule` and `event` about a site (and station) at or after `since`; a cleared one (a
+    /// lasting state that ended before it was due) only when `cleared`.
     func lastNotification(
-        rule: String, event: NotificationEvent, site: String, station: String?, since: Date
-    )
-        async throws -> NotificationRecord?
+        rule: String, event: NotificationEvent, site: String, station: String?, since: Date, cleared: Bool
+    ) async throws -> NotificationRecord?
     /// Pending notifications due by `now`.
     func dueNotifications(now: Date) async throws -> [NotificationRecord]
     /// Makes a pending notification active with its deliveries, or cleared (no deliveries).

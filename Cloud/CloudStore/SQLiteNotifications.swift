@@ -131,16 +131,16 @@ extension SQLiteRepository {
     }
 
     public func lastNotification(
-        rule: String, event: NotificationEvent, site: String, station: String?, since: Date
+        rule: String, event: NotificationEvent, site: String, station: String?, since: Date, cleared: Bool
     ) async throws -> NotificationRecord? {
         try await pool.read { db in
             try Row.fetchOne(
                 db,
                 sql: """
                     SELECT * FROM notification WHERE rule_id = ? AND event = ? AND site_id = ? AND station_id IS ? AND at >= ?
-                        AND state != 'cleared'
+                        AND (? OR state != 'cleared')
                     ORDER BY at DESC, id DESC LIMIT 1
-                    """, arguments: [rule, event.rawValue, site, station, since.milliseconds]
+                    """, arguments: [rule, event.rawValue, site, station, since.milliseconds, cleared]
             ).map(Self.notification(from:))
         }
     }

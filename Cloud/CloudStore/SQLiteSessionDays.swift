@@ -75,8 +75,8 @@ struct SessionDayClock: Sendable, Equatable {
     /// The local day of a session row (`row` is `NEW.`, `OLD.` or empty).
     static func daySQL(_ row: String) -> String {
         """
-        ((\(row)sort_at + (SELECT offset_ms FROM session_day_offset WHERE from_ms <= \(row)sort_at
-            ORDER BY from_ms DESC LIMIT 1)) / \(day))
+        ((\(row)sort_at + COALESCE((SELECT offset_ms FROM session_day_offset WHERE from_ms <= \(row)sort_at
+            ORDER BY from_ms DESC LIMIT 1), 0)) / \(day))
         """
     }
 

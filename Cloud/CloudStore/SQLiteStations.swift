@@ -47,9 +47,13 @@ extension SQLiteRepository {
             // Found in a read (which does not hold ingest's writes up, however long the scan), then removed a few
             // thousand rows per write.
             while true {
+                // The newest history line stays, whatever its time says (a charger's clock in 1970): SQLite gives a new
+                // row the largest rowid plus one, and the notifier reads the history by rowid from where it stopped.
+                let keepNewest = table == "event" ? " AND rowid < (SELECT MAX(rowid) FROM event)" : ""
                 let rows = try await pool.read { db in
                     try Int64.fetchAll(
-                        db, sql: "SELECT rowid FROM \(table) WHERE \(column) < ? LIMIT 5000", arguments: [cutoff.milliseconds])
+                        db, sql: "SELECT rowid FROM \(table) WHERE \(column) < ?\(keepNewest) LIMIT 5000",
+                        arguments: [cutoff.milliseconds])
                 }
                 if rows.isEmpty { break }
                 removed += try await pool.write { db in

@@ -1,6 +1,7 @@
 import CloudAPI
 import CloudBilling
 import CloudCore
+import CloudReports
 import CloudStore
 import Foundation
 import HTTPTypes
@@ -127,5 +128,15 @@ import Testing
         }
         #expect(try await store.cards().map(\.idTag) == ["ALL"], "nothing kept")
         #expect(try await Cards.save(Array(many.prefix(3)), repository: store, at: Date()) == ["s1", "s2"])
+    }
+}
+
+extension CardTests {
+    /// Whatever a cell holds, the export's formula guard read back gives it again: `=x`, `'=x` and `''x` included.
+    @Test func csvCellsReadBackAsTheyWereWhateverTheyStartWith() throws {
+        for value in ["=x", "'=x", "''=x", "'abc", "''abc", "-1", "-x", "@a", "+1", "plain", "'", "", "a,b", "\"q\""] {
+            let rows = try CSVReader.rows(CSVWriter.line([value]))
+            #expect(rows.first.map { $0.map(CSVWriter.undefused) } == [value], "\(value)")
+        }
     }
 }

@@ -142,6 +142,48 @@ import Testing
         #expect(hook.sent.withLock { $0.map(\.event) } == [.siteOffline, .siteOnline])
     }
 
+    @Test func aStationBackBeforeItsOfflineWasToldIsNotToldBackOnline() async throws {
+        let store = try await store()
+        try await store.saveRule(Self.rule("stations", [.stationOffline, .stationOnline], after: 5))
+        let hook = Hook()
+        let notifier = Notifier(repository: store, webhooks: hook, logger: Logger(label: "test"))
+        // Gone and back within one batch of history (an edge uploading what it kept while the cloud was away).
+        let changes = [(false, 0.0), (true, 30.0)].enumerated().map { index, change in
+            UpEnvelope(
+                site: "s1", epoch: "e", seq: Int64(index + 1), timestamp: Self.t0 + change.1,
+                message: .stationConnection(StationConnection(station: "CP1", connected: change.0, time: Self.t0 + change.1)))
+        }
+        _ = try await store.apply(changes, receivedAt: Self.t0 + 30)
+        try await notifier.tick(now: Self.t0 + 31)
+        try await notifier.tick(now: Self.t0 + 400)
+        #expect(hook.sent.withLock { $0.isEmpty }, "\(hook.sent.withLock { $0.map(\.event) })")
+    }
+
+    @Test func theFleetsStaffEditingAClientsRuleLeaveItTheClients() async throws {
+        let store = try await store()
+        try await store.addOrganization(id: "acme", name: "ACME", at: Self.t0)
+        try await store.grant(organization: "acme", .site("s1"))
+        let partner = APIIdentity(tokenId: "p", name: "p", role: .operator, scope: Scope(sites: ["s1"]), organization: "acme")
+        let staff = APIIdentity(tokenId: "t", name: "ops", role: .operator)
+        _ = try await NotificationRules.save(
+            id: "r", NotificationRuleInput(name: "Ours", events: ["station_faulted"]), by: partner, repository: store,
+            at: Self.t0)
+        let edited = try await NotificationRules.save(
+            id: "r", NotificationRuleInput(name: "Ours, renamed", events: ["station_faulted"]), by: staff,
+            repository: store, at: Self.t0)
+        #expect(edited.organization == "acme")
+        await #expect(throws: Problem.self, "a site the client does not see") {
+            _ = try await NotificationRules.save(
+                id: "r", NotificationRuleInput(name: "x", events: ["station_faulted"], sites: ["s2"]), by: staff,
+                repository: store, at: Self.t0)
+        }
+        await #expect(throws: Problem.self, "a client's hook never reaches the cloud's own machine") {
+            _ = try await NotificationRules.save(
+                id: "r", NotificationRuleInput(name: "x", events: ["station_faulted"], webhook: "http://127.0.0.1:9/x"),
+                by: partner, repository: store, at: Self.t0)
+        }
+    }
+
     @Test func twoInstancesMakeEachNotificationOnceAndAPartnersRuleSeesOnlyItsOwn() async throws {
         let store = try await store()
         try await store.addOrganization(id: "acme", name: "ACME", at: Self.t0)
@@ -294,5 +336,9 @@ extension CloudAPITests {
         Route(
             method: .get, path: "/api/v1/notifications/1/deliveries", documented: "/notifications/{notification}/deliveries",
             needs: .configure, allowed: [404]),
+        // An id at the top of Int64: not found, not a trap.
+        Route(
+            method: .get, path: "/api/v1/notifications/9223372036854775807/deliveries",
+            documented: "/notifications/{notification}/deliveries", needs: .configure, allowed: [404]),
     ]
 }
