@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs a simulated site of six chargers, its edge, a local mosquitto and the cloud, and shows what happens.
-# Runs until Ctrl-C in a terminal; elsewhere for DEMO_SECONDS (default 60).
+# Runs until Ctrl-C in a terminal; elsewhere for DEMO_SECONDS (default 90: a charger faults after a minute).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=.build/debug
@@ -11,7 +11,7 @@ sim_log=demo-data/sim.log
 cloud_log=demo-data/cloud.log
 broker_log=demo-data/mosquitto.log
 
-for port in 9000 9001 1502 11883 8443; do
+for port in 9000 9001 1502 11883 11025 8443; do
     if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
         echo "error: port $port is in use; stop what listens there (an earlier demo?) and run make demo again." >&2
         exit 1
@@ -27,6 +27,9 @@ persistence false
 CONF
 "$mosquitto_bin" -c demo-data/mosquitto.conf >"$broker_log" 2>&1 &
 broker=$!
+# A test mail server on this machine: the notifications' mails land in demo-data/mail/new, one file each.
+.venv/bin/python -m aiosmtpd -n -l 127.0.0.1:11025 -c aiosmtpd.handlers.Mailbox demo-data/mail >demo-data/mail.log 2>&1 &
+mail=$!
 "$bin/gridside-cloud" site add demo-site --name "Gridside demo depot" --config config/demo-cloud.yaml >/dev/null
 token=$("$bin/gridside-cloud" token create --name demo --role admin --expires-in-days 30 --config config/demo-cloud.yaml)
 # Dashboard users: an administrator, and a partner whose organization is granted the demo site.
@@ -52,6 +55,10 @@ api -X PUT -d @config/demo-tariff.json https://127.0.0.1:8443/api/v1/tariffs/dep
 api -X POST -d '{"site":"demo-site"}' https://127.0.0.1:8443/api/v1/tariffs/depot/assignments
 api -X POST -d '{"name":"Van 7","plate":"B-GS 7","organization":"acme","tokens":["FLEET-0001"]}' \
     https://127.0.0.1:8443/api/v1/vehicles
+# Who hears of trouble: faults at once, a station or the site offline once it has lasted two minutes, by mail to
+# the depot's desk (and on every open dashboard page of the fleet's staff).
+api -X PUT -d '{"name":"Trouble at the depot","events":["station_faulted","station_offline","site_offline"],
+  "afterMinutes":2,"emails":["depot-desk@gridside.demo"]}' https://127.0.0.1:8443/api/v1/notification-rules/depot-trouble
 
 # The simulated site (chargers and the building meter) comes first, so `check` finds the meter answering.
 # The chargers trust the cloud's self-signed certificate, to download firmware from it in a campaign.
@@ -59,7 +66,7 @@ api -X POST -d '{"name":"Van 7","plate":"B-GS 7","organization":"acme","tokens":
     --trust demo-data/cloud-selfsigned.crt.pem \
     --id-tags 04A1B2C3D4 FLEET-0001 FLEET-0002 BLOCKED01 \
     --wiring 3:L1L2L3 1:L1 3:L2L3L1 1:L2 3:L3L1L2 1:L3 \
-    --meter-port 1502 --building-load 15 --building-swing 40 --building-period 90 >"$sim_log" 2>&1 &
+    --meter-port 1502 --building-load 15 --building-swing 40 --building-period 90 --fault-after 60 >"$sim_log" 2>&1 &
 sim=$!
 for _ in $(seq 1 100); do
     grep -q "building meter ready" "$sim_log" 2>/dev/null && break
@@ -73,6 +80,7 @@ stop() {
     kill -TERM "$edge" 2>/dev/null && wait "$edge" 2>/dev/null || true
     kill -TERM "$cloud" 2>/dev/null && wait "$cloud" 2>/dev/null || true
     kill -TERM "$broker" 2>/dev/null && wait "$broker" 2>/dev/null || true
+    kill -TERM "$mail" 2>/dev/null && wait "$mail" 2>/dev/null || true
     echo
     echo "Demo stopped. demo-data/edge.sqlite and demo-data/cloud.sqlite keep the sessions."
 }
@@ -116,6 +124,11 @@ cloud makes last month's by itself; this month's now: $bin/gridside-cloud statem
   curl -sk -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -X POST \
        -d @config/demo-price-request.json https://127.0.0.1:8443/api/v1/tariffs/price
 
+Notifications: a minute in, SIM-001's connector 1 reports Faulted (GroundFailure, vendor code SIM-E42) for two
+minutes. The open dashboard shows it at once (signed in as admin; all of them at /notifications), and the rule
+"depot-trouble" mails it to depot-desk@gridside.demo: a local test mail server keeps each mail as a file in
+demo-data/mail/new. Rules: curl -sk -H "Authorization: Bearer $token" https://127.0.0.1:8443/api/v1/notification-rules
+
 The cloud: the edge syncs every session, status change and meter reading over MQTT (a local mosquitto on
 port 11883) to gridside-cloud, whose HTTPS REST API is at https://127.0.0.1:8443/api/v1/ (self-signed
 certificate: curl -k, or --cacert demo-data/cloud-selfsigned.crt.pem). API token: $token
@@ -145,7 +158,7 @@ print(f"{len(page)} sessions of demo-site in the API ({len(active)} running), {e
         echo "(waiting for the cloud)"
 }
 
-if [ -t 0 ]; then seconds=${DEMO_SECONDS:-0}; else seconds=${DEMO_SECONDS:-60}; fi
+if [ -t 0 ]; then seconds=${DEMO_SECONDS:-0}; else seconds=${DEMO_SECONDS:-90}; fi
 [ "$seconds" -gt 0 ] && echo "Showing the site for $seconds s (DEMO_SECONDS=0 keeps it running until Ctrl-C)." \
     || echo "Running until Ctrl-C."
 start=$SECONDS
@@ -153,6 +166,7 @@ while [ "$seconds" -eq 0 ] || [ $((SECONDS - start)) -lt "$seconds" ]; do
     sleep 5
     echo "[$(date +%H:%M:%S)] $(summary)"
     echo "           cloud: $(cloud_summary)"
+    echo "           notifications mailed: $(ls demo-data/mail/new 2>/dev/null | wc -l) (demo-data/mail/new)"
 done
 finished=$(curl -s 'http://127.0.0.1:9001/sessions?active=false' | .venv/bin/python -c 'import json,sys; print(len(json.load(sys.stdin)))' 2>/dev/null || echo 0)
 echo "Sessions completed so far: $finished (see http://127.0.0.1:9001/sessions?active=false while it runs)."

@@ -44,28 +44,34 @@ extension SQLiteRepository {
 
     public func reportCells(_ filter: ReportFilter, grouping: ReportGrouping, boundaries: [Date]) async throws -> [ReportCell] {
         guard boundaries.count >= 2 else { return [] }
-        guard let (start, end, days, periodStarts) = sessionDayRange(filter, grouping: grouping, boundaries: boundaries)
-        else { return try await scannedCells(filter, grouping: grouping, boundaries: boundaries) }
-        // Whole days from the day sums; running sessions, and the hours before the first midnight and after the
-        // last, from the sessions themselves.
-        var cells = try await sessionDayCells(filter, days: days, periodStarts: periodStarts)
-        var running = filter
-        (running.from, running.to, running.running) = (start, end, true)
-        cells += try await scannedCells(running, grouping: grouping, boundaries: boundaries)
-        var before = filter
-        before.to = start
-        cells += try await scannedCells(before, grouping: grouping, boundaries: [filter.from, start])
-        var after = filter
-        after.from = end
-        cells += try await scannedCells(
-            after, grouping: grouping, boundaries: [end, filter.to], offset: boundaries.count - 2)
-        return cells
+        let range = sessionDayRange(filter, grouping: grouping, boundaries: boundaries)
+        // One read, so the day sums and the sessions read beside them are of one moment: a session stopping in
+        // between would be in neither.
+        return try await pool.read { db in
+            guard let (start, end, days, periodStarts) = range else {
+                return try Self.scannedCells(db, filter, grouping: grouping, boundaries: boundaries)
+            }
+            // Whole days from the day sums; running sessions, and the hours before the first midnight and after the
+            // last, from the sessions themselves.
+            var cells = try Self.sessionDayCells(db, filter, days: days, periodStarts: periodStarts)
+            var running = filter
+            (running.from, running.to, running.running) = (start, end, true)
+            cells += try Self.scannedCells(db, running, grouping: grouping, boundaries: boundaries)
+            var before = filter
+            before.to = start
+            cells += try Self.scannedCells(db, before, grouping: grouping, boundaries: [filter.from, start])
+            var after = filter
+            after.from = end
+            cells += try Self.scannedCells(
+                db, after, grouping: grouping, boundaries: [end, filter.to], offset: boundaries.count - 2)
+            return cells
+        }
     }
 
     /// Sessions of `filter` summed from the sessions themselves; buckets numbered from `offset`.
-    func scannedCells(
-        _ filter: ReportFilter, grouping: ReportGrouping, boundaries: [Date], offset: Int = 0
-    ) async throws -> [ReportCell] {
+    static func scannedCells(
+        _ db: Database, _ filter: ReportFilter, grouping: ReportGrouping, boundaries: [Date], offset: Int = 0
+    ) throws -> [ReportCell] {
         guard let (narrowed, arguments) = Self.reportWhere(filter) else { return [] }
         let whereSQL = filter.running ? narrowed + (narrowed.isEmpty ? "WHERE" : " AND") + " stop_at IS NULL" : narrowed
         let inner = boundaries.dropFirst().dropLast().enumerated().map {
@@ -86,26 +92,24 @@ extension SQLiteRepository {
             case .token: "id_tag"
             }
         let energy = Self.plausibleEnergy(maxPowerW: "\(filter.maxPowerW)")
-        return try await pool.read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT \(keys), bucket, currency, COUNT(*) AS sessions, SUM(CASE WHEN energy IS NULL THEN 1 ELSE 0 END) AS flagged,
-                        COALESCE(SUM(energy), 0) AS energy_wh, SUM(duration) AS duration_ms, SUM(COALESCE(idle_ms, 0)) AS idle_ms,
-                        SUM(COALESCE(cost_excl_e4, 0)) AS excl, SUM(COALESCE(cost_incl_e4, 0)) AS incl
-                    FROM (SELECT site_id, station_id, id_tag, currency, cost_excl_e4, cost_incl_e4, idle_ms,
-                            \(bucket) AS bucket, \(energy) AS energy,
-                            MAX(COALESCE(stop_at, updated_at, start_at, sort_at) - COALESCE(start_at, sort_at), 0) AS duration
-                          FROM session \(whereSQL)) AS sessions
-                    GROUP BY \(groupBy), bucket, currency
-                    """, arguments: arguments
-            ).map { row in
-                ReportCell(
-                    site: row["site_id"], station: row["station_id"], idTag: row["id_tag"], bucket: row["bucket"],
-                    sessions: row["sessions"], flagged: row["flagged"], energyWh: row["energy_wh"],
-                    durationMs: row["duration_ms"] ?? 0, idleMs: row["idle_ms"] ?? 0, currency: row["currency"],
-                    revenueExclE4: row["excl"] ?? 0, revenueInclE4: row["incl"] ?? 0)
-            }
+        return try Row.fetchAll(
+            db,
+            sql: """
+                SELECT \(keys), bucket, currency, COUNT(*) AS sessions, SUM(CASE WHEN energy IS NULL THEN 1 ELSE 0 END) AS flagged,
+                    COALESCE(SUM(energy), 0) AS energy_wh, SUM(duration) AS duration_ms, SUM(COALESCE(idle_ms, 0)) AS idle_ms,
+                    SUM(COALESCE(cost_excl_e4, 0)) AS excl, SUM(COALESCE(cost_incl_e4, 0)) AS incl
+                FROM (SELECT site_id, station_id, id_tag, currency, cost_excl_e4, cost_incl_e4, idle_ms,
+                        \(bucket) AS bucket, \(energy) AS energy,
+                        MAX(COALESCE(stop_at, updated_at, start_at, sort_at) - COALESCE(start_at, sort_at), 0) AS duration
+                      FROM session \(whereSQL)) AS sessions
+                GROUP BY \(groupBy), bucket, currency
+                """, arguments: arguments
+        ).map { row in
+            ReportCell(
+                site: row["site_id"], station: row["station_id"], idTag: row["id_tag"], bucket: row["bucket"],
+                sessions: row["sessions"], flagged: row["flagged"], energyWh: row["energy_wh"],
+                durationMs: row["duration_ms"] ?? 0, idleMs: row["idle_ms"] ?? 0, currency: row["currency"],
+                revenueExclE4: row["excl"] ?? 0, revenueInclE4: row["incl"] ?? 0)
         }
     }
 

@@ -199,7 +199,9 @@ extension SQLiteRepository {
     }
 
     /// The day sums of `days` by site, the day `periodStarts[k]` starting period `k + 1`.
-    func sessionDayCells(_ filter: ReportFilter, days: Range<Int64>, periodStarts: [Int64]) async throws -> [ReportCell] {
+    static func sessionDayCells(
+        _ db: Database, _ filter: ReportFilter, days: Range<Int64>, periodStarts: [Int64]
+    ) throws -> [ReportCell] {
         var more = Self.placeConditions(filter)
         more.append(("day >= ? AND day < ?", [days.lowerBound, days.upperBound]))
         guard
@@ -207,21 +209,19 @@ extension SQLiteRepository {
         else { return [] }
         let inner = periodStarts.enumerated().map { "WHEN day < \($1) THEN \($0)" }
         let bucket = inner.isEmpty ? "0" : "CASE \(inner.joined(separator: " ")) ELSE \(periodStarts.count) END"
-        return try await pool.read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT site_id, \(bucket) AS bucket, currency, SUM(sessions), SUM(flagged), SUM(energy_mwh),
-                        SUM(duration_ms), SUM(idle_ms), SUM(excl_e4), SUM(incl_e4)
-                    FROM session_day \(whereSQL) GROUP BY site_id, bucket, currency HAVING SUM(sessions) > 0
-                    """, arguments: arguments
-            ).map { row in
-                let currency = row[2] as String
-                return ReportCell(
-                    site: row[0], station: nil, idTag: nil, bucket: row[1], sessions: row[3], flagged: row[4],
-                    energyWh: Double(row[5] as Int64) / 1000, durationMs: row[6], idleMs: row[7],
-                    currency: currency.isEmpty ? nil : currency, revenueExclE4: row[8], revenueInclE4: row[9])
-            }
+        return try Row.fetchAll(
+            db,
+            sql: """
+                SELECT site_id, \(bucket) AS bucket, currency, SUM(sessions), SUM(flagged), SUM(energy_mwh),
+                    SUM(duration_ms), SUM(idle_ms), SUM(excl_e4), SUM(incl_e4)
+                FROM session_day \(whereSQL) GROUP BY site_id, bucket, currency HAVING SUM(sessions) > 0
+                """, arguments: arguments
+        ).map { row in
+            let currency = row[2] as String
+            return ReportCell(
+                site: row[0], station: nil, idTag: nil, bucket: row[1], sessions: row[3], flagged: row[4],
+                energyWh: Double(row[5] as Int64) / 1000, durationMs: row[6], idleMs: row[7],
+                currency: currency.isEmpty ? nil : currency, revenueExclE4: row[8], revenueInclE4: row[9])
         }
     }
 }

@@ -23,6 +23,10 @@ public struct ChargerProfile: Sendable {
     public var meterInterval: Duration = .seconds(10)
     /// Start sessions by itself: cars arrive, charge, leave.
     public var autoSessions = true
+    /// When set, connector 1 reports Faulted (GroundFailure, vendor code SIM-E42) this long after the charger was made
+    /// (its session, if one runs, stopped with EmergencyStop), and Available again two minutes later: the demo's
+    /// notification.
+    public var faultAfter: Duration?
     /// Real seconds between a car leaving and the next arriving (uniformly drawn).
     public var idleSeconds: ClosedRange<Double> = 5...20
     /// Simulated time per real time: 60 makes a real minute charge like an hour.

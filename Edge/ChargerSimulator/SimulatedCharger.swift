@@ -28,6 +28,10 @@ public actor SimulatedCharger {
     var lastHeartbeat = Date.distantPast
     var rebootRequested = false
     var nextIdTag = 0
+    let madeAt = Date()
+    /// The fault of ``ChargerProfile/faultAfter``: when it began, and whether it is over.
+    var faultedAt: Date?
+    var faultOver = false
     /// What happened so far, for tests and the benchmark.
     public internal(set) var counters = Counters()
 
@@ -242,6 +246,7 @@ public actor SimulatedCharger {
     }
 
     private func tick(now: Date) async throws {
+        try await simulateFault(now: now)
         if now.timeIntervalSince(lastHeartbeat) >= heartbeatInterval {
             _ = try await call(OCPP16.HeartbeatRequest())
             lastHeartbeat = now
@@ -271,6 +276,28 @@ public actor SimulatedCharger {
                     await startSession(connectorId: id, idTag: idTag, authorizeFirst: true)
                 }
             }
+        }
+    }
+
+    /// Connector 1 faults once, as ``ChargerProfile/faultAfter`` says (ending its session if one runs), and recovers
+    /// two minutes later.
+    private func simulateFault(now: Date) async throws {
+        guard let after = profile.faultAfter, !faultOver, let connector = connectors[1] else { return }
+        if let faultedAt {
+            guard now.timeIntervalSince(faultedAt) >= 120 else { return }
+            faultOver = true
+            try await sendStatus(connectorId: 1, .available)
+        } else if now.timeIntervalSince(madeAt) >= Double(after.components.seconds) {
+            // A ground fault ends a running session at once, as a real charger's would.
+            if connector.transactionId != nil { await stopSession(connectorId: 1, reason: .emergencyStop) }
+            // Stamped after the stop's own status changes, so that it is the newest.
+            faultedAt = now
+            connectors[1]?.status = .faulted
+            logger.notice("connector 1 faulted, as asked (--fault-after)")
+            _ = try await call(
+                OCPP16.StatusNotificationRequest(
+                    connectorId: 1, errorCode: .groundFailure, status: .faulted, timestamp: Date(),
+                    vendorId: "Gridside", vendorErrorCode: "SIM-E42"))
         }
     }
 }

@@ -106,3 +106,26 @@ def test_a_charger_whose_central_system_goes_away_during_a_call_reconnects_at_on
     arun(scenario(), timeout=30)
     assert len(connections) >= 2, "the charger did not connect again"
     assert connections[1] - connections[0] < 5, f"reconnected after {connections[1] - connections[0]:.1f} s"
+
+
+def test_a_simulated_charger_faults_when_asked(make_edge, tmp_path):
+    """`gridside-sim --fault-after`: the first charger's connector 1 ends its session and reports Faulted with the
+    charger's error and vendor codes (what the demo's notification tells), the others go on."""
+    edge = make_edge({"authorization": {"unknown_tokens": "accept"}})
+    log = open(tmp_path / "sim.log", "w")
+    sim = subprocess.Popen(
+        [str(sim_binary()), "--url", f"ws://127.0.0.1:{edge.ocpp_port}/ocpp", "--stations", "2", "--connectors", "1",
+         "--fault-after", "3"], stdout=log, stderr=subprocess.STDOUT)
+    try:
+        def connector(station):
+            connectors = edge.get(f"/stations/{station}")[1].get("connectors") or []
+            return next((c for c in connectors if c["connectorId"] == 1), {})
+
+        poll(lambda: connector("SIM-001").get("status") == "Faulted", timeout=30, what="SIM-001 faulted")
+        faulted = connector("SIM-001")
+        assert faulted.get("errorCode") == "GroundFailure" and faulted.get("vendorErrorCode") == "SIM-E42", faulted
+        assert connector("SIM-002").get("status") != "Faulted"
+    finally:
+        sim.terminate()
+        sim.wait(10)
+        log.close()

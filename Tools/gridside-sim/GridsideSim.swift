@@ -76,6 +76,13 @@ struct GridsideSim: AsyncParsableCommand {
     @Option(help: "The meter stops answering after this many seconds (to see the failsafe).")
     var meterDiesAfter: Double?
 
+    @Option(
+        help: """
+            The first charger's connector 1 reports Faulted (GroundFailure, vendor code SIM-E42) after this many \
+            seconds (its session stopped with EmergencyStop), and Available again two minutes later.
+            """)
+    var faultAfter: Int?
+
     func validate() throws {
         guard (1...10_000).contains(stations) else { throw ValidationError("--stations must be from 1 to 10000") }
         guard (1...8).contains(connectors) else { throw ValidationError("--connectors must be from 1 to 8") }
@@ -87,6 +94,9 @@ struct GridsideSim: AsyncParsableCommand {
         _ = try parsedWiring()
         _ = try parsedSteps()
         if let meterPort, !(0...65_535).contains(meterPort) { throw ValidationError("--meter-port must be from 0 to 65535") }
+        if let faultAfter, !(0...86_400).contains(faultAfter) {
+            throw ValidationError("--fault-after must be from 0 to 86400 seconds")
+        }
         guard buildingLoad >= 0, buildingSwing >= 0, buildingPeriod >= 1 else {
             throw ValidationError("--building-load and --building-swing must not be negative, --building-period at least 1")
         }
@@ -129,6 +139,7 @@ struct GridsideSim: AsyncParsableCommand {
             profile.password = password
             profile.autoSessions = !noAutoSessions
             profile.firmware = firmware
+            if index == 0 { profile.faultAfter = faultAfter.map { .seconds($0) } }
         }
         logger.notice("simulating \(stations) chargers with \(connectors) connectors each against \(url)")
         let announcesMeter = site.meterPort != nil || meterPort != nil
