@@ -71,7 +71,7 @@ public struct Notifier: Service {
         try await settleDue(now: current())
         // One delivery at a time, each leased as it is taken: a slow receiver never outlasts a lease taken earlier.
         for _ in 0..<20 {
-            guard try await deliverNext(now: current()) else { break }
+            guard try await deliverNext(now: current(), retryFrom: now) else { break }
         }
     }
 
@@ -199,8 +199,9 @@ public struct Notifier: Service {
     }
 
     /// Sends what is due, each delivery leased for a minute.
-    /// Sends the next due delivery, if any; false when none was due.
-    func deliverNext(now: Date) async throws -> Bool {
+    /// Sends the next due delivery, if any (a failed one tried again `backoff` after `retryFrom`, the round's start);
+    /// false when none was due.
+    func deliverNext(now: Date, retryFrom: Date) async throws -> Bool {
         guard let (delivery, notification) = try await repository.claimDeliveries(now: now, lease: .seconds(60), limit: 1).first
         else { return false }
         let rule = try await repository.rule(id: notification.rule)
@@ -224,7 +225,7 @@ public struct Notifier: Service {
         let attempts = delivery.attempts + 1
         let retryAt =
             failure.map { !$0.permanent && attempts < settings.maxAttempts } == true
-            ? now + backoff(attempts: attempts) : nil
+            ? retryFrom + backoff(attempts: attempts) : nil
         try await repository.finishDelivery(id: delivery.id, error: failure?.reason, retryAt: retryAt, at: Date())
         if let failure {
             logger.warning(

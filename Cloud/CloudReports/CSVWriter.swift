@@ -19,11 +19,13 @@ public enum CSVWriter {
         guard let first = text.first else { return text }
         if "=+@\t\r".contains(first) { return "'" + text }
         if first == "-", !(text.dropFirst().first?.isNumber ?? false) { return "'" + text }
-        // A text that starts with the guard itself gets one more, so that reading it back drops exactly one.
-        if first == "'", defused(String(text.dropFirst())) != String(text.dropFirst()) || text.dropFirst().first == "'" {
-            return "'" + text
-        }
-        return text
+        // A text that starts with the guard itself gets one more when reading it back would otherwise drop one: two
+        // or more quotes, or one before what would be guarded. Counted, not recursed: a cell may be megabytes long.
+        guard first == "'" else { return text }
+        let quotes = text.prefix { $0 == "'" }.count
+        let rest = text.dropFirst(quotes)
+        let guarded = rest.first.map { "=+@\t\r".contains($0) || ($0 == "-" && !(rest.dropFirst().first?.isNumber ?? false)) }
+        return quotes >= 2 || guarded == true ? "'" + text : text
     }
 
     /// A field as it was before ``defused(_:)``: what this writer exported reads back as it was (a card imported from

@@ -290,14 +290,15 @@ public actor SimulatedCharger {
         } else if now.timeIntervalSince(madeAt) >= Double(after.components.seconds) {
             // A ground fault ends a running session at once, as a real charger's would.
             if connector.transactionId != nil { await stopSession(connectorId: 1, reason: .emergencyStop) }
-            // Stamped after the stop's own status changes, so that it is the newest.
-            faultedAt = now
+            // Stamped after the stop's own status changes, so that it is the newest; told again on the next tick when
+            // the call fails (the connection lost), so the central system hears the codes.
             connectors[1]?.status = .faulted
-            logger.notice("connector 1 faulted, as asked (--fault-after)")
             _ = try await call(
                 OCPP16.StatusNotificationRequest(
                     connectorId: 1, errorCode: .groundFailure, status: .faulted, timestamp: Date(),
                     vendorId: "Gridside", vendorErrorCode: "SIM-E42"))
+            faultedAt = now
+            logger.notice("connector 1 faulted, as asked (--fault-after)")
         }
     }
 }
