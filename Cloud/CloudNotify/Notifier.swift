@@ -112,8 +112,7 @@ public struct Notifier: Service {
         // The quiet period: one of this batch about the same thing, or one kept.
         if quiet > 0,
             let index = outcome.new.lastIndex(where: { new in
-                new.0.rule == rule.id && new.0.event == classified.event && new.0.site == classified.site
-                    && new.0.station == classified.station && new.0.at >= classified.at - quiet
+                Self.isAbout(new.0, rule: rule, event: classified.event, as: classified) && new.0.at >= classified.at - quiet
             })
         {
             outcome.new[index].0.count += 1
@@ -145,20 +144,27 @@ public struct Notifier: Service {
     func answersToldOffline(
         _ online: NotificationRecord, offline: NotificationEvent, of rule: NotificationRule, outcome: NotifierOutcome
     ) async throws -> Bool {
-        func same(_ record: NotificationRecord, _ event: NotificationEvent) -> Bool {
-            record.rule == rule.id && record.event == event && record.site == online.site && record.station == online.station
-        }
-        var last = outcome.new.last { same($0.0, offline) }?.0
+        var last = outcome.new.last { Self.isAbout($0.0, rule: rule, event: offline, as: online) }?.0
         if last == nil {
             last = try await repository.lastNotification(
                 rule: rule.id, event: offline, site: online.site, station: online.station, since: .distantPast,
                 cleared: true)
         }
         guard let last, last.state == "active" else { return false }
-        if outcome.new.contains(where: { same($0.0, online.event) && $0.0.at >= last.at }) { return false }
+        if outcome.new.contains(where: { Self.isAbout($0.0, rule: rule, event: online.event, as: online) && $0.0.at >= last.at })
+        {
+            return false
+        }
         let answered = try await repository.lastNotification(
             rule: rule.id, event: online.event, site: online.site, station: online.station, since: last.at, cleared: false)
         return answered == nil
+    }
+
+    /// Whether `record` is `rule`'s notification of `event` about the same site and station as `other`.
+    static func isAbout(
+        _ record: NotificationRecord, rule: NotificationRule, event: NotificationEvent, as other: NotificationRecord
+    ) -> Bool {
+        record.rule == rule.id && record.event == event && record.site == other.site && record.station == other.station
     }
 
     static func channels(of rule: NotificationRule) -> [(channel: String, target: String)] {

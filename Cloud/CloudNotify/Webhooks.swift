@@ -31,11 +31,6 @@ public enum Webhook {
         let mac = HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: Data(secret.utf8)))
         return "t=\(stamp),v1=" + mac.map { String(format: "%02x", $0) }.joined()
     }
-
-    /// A new secret for a hook: 32 random bytes, hex.
-    public static func newSecret() -> String {
-        SymmetricKey(size: .bits256).withUnsafeBytes { $0.map { String(format: "%02x", $0) }.joined() }
-    }
 }
 
 /// Webhooks over HTTP(S) with AsyncHTTPClient: 10 s to answer, redirects not followed (a redirect could take the
