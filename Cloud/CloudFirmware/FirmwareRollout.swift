@@ -107,7 +107,7 @@ public struct FirmwareRollout: Service {
             if target.detail != nil, let updated = target.updatedAt, now.timeIntervalSince(updated) < RolloutPlan.retryAfter {
                 continue
             }
-            guard try await repository.claimTarget(campaign: campaign.id, station: target.key) else { continue }
+            guard try await repository.claimTarget(campaign: campaign.id, station: target.key, at: now) else { continue }
             chosen.append(target)
             budget -= 1
         }

@@ -180,8 +180,9 @@ public protocol FirmwareRepository: Sendable {
     /// A campaign with its progress and every target.
     func campaign(id: String) async throws -> FirmwareCampaign?
     func setCampaignState(id: String, state: String, at time: Date) async throws
-    /// Takes a pending target for sending; false when it is not pending (already taken, by this or another instance).
-    func claimTarget(campaign: String, station: StationKey) async throws -> Bool
+    /// Takes a pending target for sending at `time`; false when it is not pending (already taken, by this or another
+    /// instance).
+    func claimTarget(campaign: String, station: StationKey, at time: Date) async throws -> Bool
     func updateTarget(
         campaign: String, station: StationKey, state: String, sentAt: Date?, detail: String?, at time: Date)
         async throws

@@ -152,14 +152,14 @@ extension SQLiteRepository {
         }
     }
 
-    public func claimTarget(campaign: String, station: StationKey) async throws -> Bool {
+    public func claimTarget(campaign: String, station: StationKey, at time: Date) async throws -> Bool {
         try await pool.write { db in
             try db.execute(
                 sql: """
                     UPDATE firmware_target SET state = 'sending', claimed_at = ?
                     WHERE campaign_id = ? AND site_id = ? AND station_id = ? AND state = 'pending'
                     """,
-                arguments: [Date().milliseconds, campaign, station.site, station.station])
+                arguments: [time.milliseconds, campaign, station.site, station.station])
             return db.changesCount == 1
         }
     }

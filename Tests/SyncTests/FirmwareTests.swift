@@ -135,7 +135,7 @@ import Testing
         try await store.setCampaignState(id: campaign.id, state: "running", at: now)
         let cp1 = StationKey(site: "s1", station: "CP1")
         let cp2 = StationKey(site: "s1", station: "CP2")
-        #expect(try await store.claimTarget(campaign: campaign.id, station: cp1), "claimed, and the instance stops")
+        #expect(try await store.claimTarget(campaign: campaign.id, station: cp1, at: now), "claimed, and the instance stops")
         try await store.updateTarget(
             campaign: campaign.id, station: cp2, state: "sent", sentAt: now - 7 * 3600, detail: nil, at: now - 7 * 3600)
         // A report the cloud received before it sent the update, stamped by an edge whose clock is ahead.

@@ -181,12 +181,12 @@ extension RepositoryContracts {
                 id: "c", name: "C", image: "img", location: "https://x/fw.bin", startAt: time, ratePerMinute: 10,
                 state: "scheduled", createdAt: time, createdBy: "ada"), targets: [("CP1", "s1"), ("CP2", "s1")])
         let key = StationKey(site: "s1", station: "CP1")
-        #expect(try await repository.claimTarget(campaign: "c", station: key))
-        #expect(try await repository.claimTarget(campaign: "c", station: key) == false, "claimed once")
+        #expect(try await repository.claimTarget(campaign: "c", station: key, at: time))
+        #expect(try await repository.claimTarget(campaign: "c", station: key, at: time) == false, "claimed once")
         try await repository.setCampaignState(id: "c", state: "running", at: time)
         #expect(try await repository.campaign(id: "c")?.state == "running")
         #expect(try await repository.releaseStaleClaims(claimedBefore: Date.distantFuture) == 1)
-        #expect(try await repository.claimTarget(campaign: "c", station: key), "a released claim can be taken again")
+        #expect(try await repository.claimTarget(campaign: "c", station: key, at: time), "a released claim can be taken again")
     }
 }
 
