@@ -10,14 +10,14 @@ let swiftSettings: [SwiftSetting] = [
 
 /// The dashboard's resource files (Cloud/CloudWeb/Resources), each embedded in the binary as `PackageResources.<file>`.
 let dashboardResources =
-    ["dashboard.css", "dashboard.js", "strings/en.json", "strings/de.json", "strings/fr.json"].map { "Resources/\($0)" }
+    ["dashboard.css", "dashboard.js", "sw.js", "strings/en.json", "strings/de.json", "strings/fr.json"].map { "Resources/\($0)" }
     + [
         "access", "availability", "campaign", "cards", "configuration", "error", "eventTable", "events", "firmware", "group",
         "groups",
         "home",
         "homeSites", "layout", "loadSettings", "login", "notifications", "organization", "reports", "session", "sessions",
         "site", "station",
-        "statement", "statements", "tariff", "tariffs", "user", "vehicles",
+        "statement", "statements", "tariff", "tariffs", "unsubscribe", "user", "vehicles",
     ].map { "Resources/templates/\($0).mustache" }
 
 let package = Package(
@@ -333,7 +333,7 @@ let package = Package(
         .target(
             name: "CloudNotify",
             dependencies: [
-                "CloudStore", "SyncContract",
+                "CloudStore", "CloudCore", "SyncContract",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),

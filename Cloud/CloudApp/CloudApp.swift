@@ -132,20 +132,23 @@ public struct CloudApp: Sendable {
     private func bookkeeping(
         _ repository: SQLiteRepository, pricer: SessionPricer, live: LiveFeed
     ) -> [ServiceGroupConfiguration.ServiceConfiguration] {
-        [
+        var notifierSettings = configuration.notifier
+        notifierSettings.linkBase = linkBase
+        return [
             .init(service: SessionCosting(pricer: pricer, repository: repository, logger: logger)),
             .init(service: MonthlyStatements(repository: repository, settings: configuration.reports, logger: logger)),
             .init(
                 service: Notifier(
-                    repository: repository, settings: configuration.notifier, webhooks: WebhookSender(),
+                    repository: repository, settings: notifierSettings, webhooks: WebhookSender(),
                     mailer: configuration.smtp.map(Mailer.init(settings:)),
-                    announce: { notification, organization in
+                    pusher: WebPushSender(repository: repository, subject: notifierSettings.linkBase),
+                    announce: { notification, rule in
                         live.publish([
                             LiveUpdate(
                                 site: notification.site, kind: "notification", station: notification.station,
                                 connector: notification.connector, status: notification.event.rawValue,
                                 time: notification.at, notification: notification.id, summary: notification.summary,
-                                organization: organization)
+                                organization: rule.organization, users: rule.users)
                         ])
                     }, logger: logger)),
             .init(
@@ -153,6 +156,11 @@ public struct CloudApp: Sendable {
                     repository: repository, appliedDays: configuration.appliedRetentionDays,
                     recordDays: configuration.retentionDays, logger: logger)),
         ]
+    }
+
+    /// Where people reach this cloud: `http.public_url`, else this host's name and the HTTPS port.
+    var linkBase: String {
+        configuration.http.publicURL ?? "https://\(ProcessInfo.processInfo.hostName):\(configuration.http.port)"
     }
 
     /// HTTPS: the configured certificate and key, or a self-signed pair made on first start (replaced when an old

@@ -8,14 +8,7 @@ public enum Access {
         of user: UserRecord, repository: any CloudRepository, tokenId: String = ""
     ) async throws -> APIIdentity? {
         guard let role = Role(rawValue: user.role) else { return nil }
-        var scope: Scope?
-        if let organization = user.organization {
-            // An organization that is gone grants nothing.
-            scope = try await repository.scope(ofOrganization: organization)
-        } else if role == .partner {
-            // A partner always belongs to an organization; one without sees nothing rather than everything.
-            scope = Scope()
-        }
+        let scope = try await repository.scope(ofUser: user)
         return APIIdentity(
             tokenId: tokenId, name: user.name, role: role, scope: scope, user: user.id, organization: user.organization)
     }

@@ -19,13 +19,17 @@ public struct NotificationRuleInput: Decodable, Sendable {
     public var emails: [String]?
     /// The mails' language: en (the default), de or fr.
     public var language: String?
+    /// Users told (at most 50): mailed at their own address in their own language, pushed to their browsers, each
+    /// only of what the user may see. A client organization's rule names its own users only.
+    public var users: [String]?
     public var enabled: Bool?
 
     public init(
         name: String, events: [String], sites: [String]? = nil, stations: [String]? = nil, afterMinutes: Int? = nil,
         quietMinutes: Int? = nil, webhook: String? = nil, emails: [String]? = nil, language: String? = nil,
-        enabled: Bool? = nil
+        users: [String]? = nil, enabled: Bool? = nil
     ) {
+        self.users = users
         self.emails = emails
         self.language = language
         self.name = name
@@ -45,6 +49,36 @@ public enum NotificationRules {
     /// The rules `identity` may read and change.
     public static func visible(to identity: APIIdentity, repository: any CloudRepository) async throws -> [NotificationRule] {
         try await repository.rules().filter { identity.organization == nil || $0.organization == identity.organization }
+    }
+
+    /// The notifications `identity` may list, newest first: of what it sees; for a client organization's users, of
+    /// its own rules and of the rules naming the user.
+    public static func listed(
+        by identity: APIIdentity, repository: any CloudRepository, before: Int64? = nil, limit: Int
+    ) async throws -> [NotificationRecord] {
+        var named: [String] = []
+        if identity.organization != nil, let user = identity.user {
+            named = try await naming(user: user, repository: repository).map(\.id)
+        }
+        return try await repository.notifications(
+            in: identity.scope, organization: identity.organization, alsoRules: named, before: before, limit: limit)
+    }
+
+    /// The rules naming `user` as a recipient.
+    public static func naming(user: String, repository: any CloudRepository) async throws -> [NotificationRule] {
+        try await repository.rules().filter { $0.users?.contains(user) == true }
+    }
+
+    /// Mutes (or hears again) rule `id` for the identity's user: a rule it may read, or one naming the user. Its mails
+    /// and pushes stop for the user; the rule goes on for everyone else.
+    public static func mute(
+        id: String, muted: Bool, by identity: APIIdentity, repository: any CloudRepository, at time: Date
+    ) async throws {
+        guard let user = identity.user else { throw Problem(status: 403, detail: "a token of no user has nothing to mute") }
+        guard let rule = try await repository.rule(id: id),
+            identity.organization == nil || rule.organization == identity.organization || rule.users?.contains(user) == true
+        else { throw Problem(status: 404, detail: "no notification rule '\(id)'") }
+        try await repository.setOptOut(rule: rule.id, recipient: "user:\(user)", muted: muted, at: time)
     }
 
     /// Adds or replaces the rule `id`; a webhook keeps its secret while its rule lives (a new hook gets a new one).
@@ -96,10 +130,11 @@ public enum NotificationRules {
         guard emails.count <= 20 else { throw refuse("emails", "at most 20 addresses") }
         let language = input.language ?? "en"
         guard ["en", "de", "fr"].contains(language) else { throw refuse("language", "en, de or fr, got '\(language)'") }
+        let users = try await recipients(input.users ?? [], owner: owner, repository: repository)
         let rule = NotificationRule(
             id: id, name: name, events: events, sites: places.sites, stations: places.stations, afterMinutes: after,
             quietMinutes: quiet, webhook: webhook, emails: emails.isEmpty ? nil : emails, language: language,
-            organization: owner, enabled: input.enabled ?? true,
+            users: users.isEmpty ? nil : users, organization: owner, enabled: input.enabled ?? true,
             createdBy: existing?.createdBy ?? identity.user ?? identity.name, createdAt: existing?.createdAt ?? time)
         try await repository.saveRule(rule)
         return rule
@@ -127,6 +162,20 @@ public enum NotificationRules {
             }
         }
         return (sites, stations)
+    }
+
+    /// The users named, each one who exists and, for a client organization's rule, belongs to it.
+    static func recipients(_ ids: [String], owner: String?, repository: any CloudRepository) async throws -> [String] {
+        var users: [String] = []
+        for (index, id) in ids.map({ $0.trimmingCharacters(in: .whitespaces) }).enumerated() where !id.isEmpty {
+            guard let user = try await repository.user(id: id), owner == nil || user.organization == owner else {
+                throw Problem(
+                    status: 400, detail: "users[\(index)]: no user '\(id)'\(owner.map { " in organization '\($0)'" } ?? "")")
+            }
+            if !users.contains(user.id) { users.append(user.id) }
+        }
+        guard users.count <= 50 else { throw Problem(status: 400, detail: "users: at most 50") }
+        return users
     }
 
     /// Why `url` cannot be a webhook, or nil: HTTPS, or HTTP to this machine only (`local`: the fleet's own rules, a

@@ -12,6 +12,8 @@ public struct UserView: Sendable, Encodable, Equatable {
     public var role: String
     public var organization: String?
     public var language: String?
+    /// Where notification rules naming the user mail it.
+    public var email: String?
     /// Locked after repeated failed sign-ins, until this time.
     public var lockedUntil: Date?
     public var createdAt: Date
@@ -22,6 +24,7 @@ public struct UserView: Sendable, Encodable, Equatable {
         role = user.role
         organization = user.organization
         language = user.language
+        email = user.email
         lockedUntil = user.lockedUntil.flatMap { $0 > Date() ? $0 : nil }
         createdAt = user.createdAt
     }
@@ -34,9 +37,14 @@ public struct UserInput: Decodable, Sendable {
     public var role: String
     public var organization: String?
     public var language: String?
+    public var email: String?
     public var password: String
 
-    public init(id: String, name: String?, role: String, organization: String?, language: String?, password: String) {
+    public init(
+        id: String, name: String?, role: String, organization: String?, language: String?, email: String? = nil,
+        password: String
+    ) {
+        self.email = email
         self.id = id
         self.name = name
         self.role = role
@@ -52,6 +60,8 @@ public struct UserChange: Decodable, Sendable {
     public var role: String?
     public var organization: String?
     public var language: String?
+    /// The user's address for notifications; empty removes it.
+    public var email: String?
     /// A new password: the user's browsers are signed out.
     public var password: String?
     /// Lifts a lock set by failed sign-ins.
@@ -59,8 +69,9 @@ public struct UserChange: Decodable, Sendable {
 
     public init(
         name: String? = nil, role: String? = nil, organization: String? = nil, language: String? = nil,
-        password: String? = nil, unlock: Bool? = nil
+        email: String? = nil, password: String? = nil, unlock: Bool? = nil
     ) {
+        self.email = email
         self.name = name
         self.role = role
         self.organization = organization
@@ -137,6 +148,13 @@ public enum Users {
         return nil
     }
 
+    /// A user's address as given (trimmed; empty is none), or 400 naming `email`.
+    static func email(_ text: String?) throws -> String? {
+        guard let email = text?.trimmingCharacters(in: .whitespaces), !email.isEmpty else { return nil }
+        guard Billing.isEmail(email) else { throw Problem(status: 400, detail: "email: '\(email)' is not an e-mail address") }
+        return email
+    }
+
     /// Why a role, organization and language together are refused, or nil.
     public static func profileProblem(role: String, organization: String?, language: String?) -> String? {
         guard let parsed = Role(rawValue: role) else { return "role must be admin, operator, viewer or partner, got '\(role)'" }
@@ -161,9 +179,10 @@ public enum Users {
             throw Problem(status: 400, detail: problem)
         }
         guard !name.isEmpty, name.count <= 100 else { throw Problem(status: 400, detail: "name must be 1 to 100 characters") }
+        let email = try self.email(input.email)
         let user = UserRecord(
             id: input.id, name: name, passwordHash: try await hashPassword(input.password, cost: cost), role: input.role,
-            organization: organization, language: language, createdAt: Date())
+            organization: organization, language: language, email: email, createdAt: Date())
         do {
             try await repository.addUser(user)
         } catch let error as CloudStoreError {
@@ -187,6 +206,7 @@ public enum Users {
         if let role = change.role { user.role = role }
         if let organization = change.organization { user.organization = organization.isEmpty ? nil : organization }
         if let language = change.language { user.language = language.isEmpty ? nil : language }
+        if change.email != nil { user.email = try email(change.email) }
         if let problem = profileProblem(role: user.role, organization: user.organization, language: user.language) {
             throw Problem(status: 400, detail: problem)
         }

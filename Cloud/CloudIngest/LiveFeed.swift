@@ -20,12 +20,16 @@ public struct LiveUpdate: Sendable, Equatable, Codable {
     public var notification: Int64?
     public var summary: String?
     public var organization: String?
+    /// The users a notification's rule names: each is shown it too (of what the user sees).
+    public var users: [String]?
 
     public init(
         site: String, kind: String, station: String? = nil, connector: Int? = nil, status: String? = nil,
         errorCode: String? = nil, vendorErrorCode: String? = nil, powerW: Double? = nil, transactionId: Int? = nil,
-        online: Bool? = nil, time: Date, notification: Int64? = nil, summary: String? = nil, organization: String? = nil
+        online: Bool? = nil, time: Date, notification: Int64? = nil, summary: String? = nil, organization: String? = nil,
+        users: [String]? = nil
     ) {
+        self.users = users
         self.notification = notification
         self.summary = summary
         self.organization = organization

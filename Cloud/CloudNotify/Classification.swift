@@ -45,17 +45,18 @@ public enum Classification {
 
     /// Whether `rule` (its owner seeing `scope`, nil: everything) asks to hear of `classified`.
     public static func concerns(_ rule: NotificationRule, _ classified: NotificationRecord, scope: Scope?) -> Bool {
-        guard rule.enabled, rule.events.contains(classified.event) else { return false }
-        if let station = classified.station {
-            guard scope.sees(station: station, site: classified.site) else { return false }
-        } else {
-            // Site-wide events reach only those who see the whole site.
-            guard scope.seesWhole(site: classified.site) else { return false }
-        }
+        guard rule.enabled, rule.events.contains(classified.event), sees(scope, classified) else { return false }
         if rule.sites.isEmpty && rule.stations.isEmpty { return true }
         if rule.sites.contains(classified.site) { return true }
         guard let station = classified.station else { return false }
         return rule.stations.contains(StationKey(site: classified.site, station: station))
+    }
+
+    /// Whether a reader seeing `scope` (nil: everything) may hear of `classified`: of a station when it sees the
+    /// station; of a site-wide event only when it sees the whole site.
+    public static func sees(_ scope: Scope?, _ classified: NotificationRecord) -> Bool {
+        if let station = classified.station { return scope.sees(station: station, site: classified.site) }
+        return scope.seesWhole(site: classified.site)
     }
 
     /// The offline event an online one answers.

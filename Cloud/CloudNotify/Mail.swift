@@ -12,9 +12,13 @@ public struct DeliveryFailure: Error, Sendable, Equatable {
     }
 }
 
-/// Mails a notification to an address; nil when the server took it, else why not (the server's words).
+/// Mails a notification to an address in `language`, with the link that unsubscribes it from the rule; nil when the
+/// server took it, else why not (the server's words).
 public protocol MailSending: Sendable {
-    func send(_ notification: NotificationRecord, rule: NotificationRule, to address: String) async -> DeliveryFailure?
+    func send(
+        _ notification: NotificationRecord, rule: NotificationRule, to address: String, language: String,
+        unsubscribe: String
+    ) async -> DeliveryFailure?
 }
 
 /// Notifications as mail: plain text and HTML in the rule's language, over ``SMTPClient``.
@@ -28,11 +32,14 @@ public struct Mailer: MailSending {
     }
 
     public func send(
-        _ notification: NotificationRecord, rule: NotificationRule, to address: String
+        _ notification: NotificationRecord, rule: NotificationRule, to address: String, language: String,
+        unsubscribe: String
     ) async -> DeliveryFailure? {
         do {
-            try await client.send(
-                MailMessage.compose(notification, rule: rule, from: settings.from, to: address, at: Date()), to: address)
+            let message = MailMessage.compose(
+                notification, rule: rule, from: settings.from, to: address, language: language, unsubscribe: unsubscribe,
+                at: Date())
+            try await client.send(message, to: address)
             return nil
         } catch let error as SMTPError {
             return DeliveryFailure(error.description, permanent: error.permanent)
@@ -50,7 +57,8 @@ public enum MailMessage {
             "station_offline": "Station offline", "station_online": "Station back online", "site_offline": "Site offline",
             "site_online": "Site back online", "load_failsafe": "Load management in failsafe",
             "firmware_failed": "Firmware update failed", "site": "Site", "station": "Station", "connector": "connector",
-            "time": "Time", "rule": "Rule", "count": "Events", "footer": "You receive this because the rule names your address.",
+            "time": "Time", "rule": "Rule", "count": "Events", "footer": "You receive this because the rule names you.",
+            "unsubscribe": "Unsubscribe from this rule",
         ],
         "de": [
             "station_faulted": "Ladestation gestört", "connector_unavailable": "Anschluss nicht verfügbar",
@@ -58,7 +66,8 @@ public enum MailMessage {
             "site_offline": "Standort offline", "site_online": "Standort wieder online",
             "load_failsafe": "Lastmanagement im Notbetrieb", "firmware_failed": "Firmware-Aktualisierung fehlgeschlagen",
             "site": "Standort", "station": "Ladestation", "connector": "Anschluss", "time": "Zeit", "rule": "Regel",
-            "count": "Ereignisse", "footer": "Sie erhalten diese Nachricht, weil die Regel Ihre Adresse nennt.",
+            "count": "Ereignisse", "footer": "Sie erhalten diese Nachricht, weil die Regel Sie nennt.",
+            "unsubscribe": "Von dieser Regel abmelden",
         ],
         "fr": [
             "station_faulted": "Borne en défaut", "connector_unavailable": "Point de charge indisponible",
@@ -66,7 +75,8 @@ public enum MailMessage {
             "site_offline": "Site hors ligne", "site_online": "Site de nouveau en ligne",
             "load_failsafe": "Gestion de charge en mode de secours", "firmware_failed": "Échec de la mise à jour du firmware",
             "site": "Site", "station": "Borne", "connector": "point de charge", "time": "Heure", "rule": "Règle",
-            "count": "Événements", "footer": "Vous recevez ce message car la règle nomme votre adresse.",
+            "count": "Événements", "footer": "Vous recevez ce message car la règle vous nomme.",
+            "unsubscribe": "Se désabonner de cette règle",
         ],
     ]
 
@@ -88,26 +98,32 @@ public enum MailMessage {
     }
 
     public static func compose(
-        _ notification: NotificationRecord, rule: NotificationRule, from: String, to: String, at time: Date
+        _ notification: NotificationRecord, rule: NotificationRule, from: String, to: String, language: String,
+        unsubscribe: String, at time: Date
     ) -> String {
-        let words = Self.words[rule.language ?? "en"] ?? Self.words["en"]!
+        let language = Self.words[language] == nil ? "en" : language
+        let words = Self.words[language] ?? [:]
         let title = words[notification.event.rawValue] ?? notification.event.rawValue
         let place = notification.station ?? notification.site
         let facts = lines(notification, rule: rule, words: words)
-        let text = ([title, notification.summary, ""] + facts.map { "\($0): \($1)" } + ["", words["footer"] ?? ""])
+        let text =
+            ([title, notification.summary, ""] + facts.map { "\($0): \($1)" } + ["", words["footer"] ?? ""]
+            + ["\(words["unsubscribe"] ?? ""): \(unsubscribe)"])
             .joined(separator: "\r\n")
         let html = """
-            <!doctype html><html lang="\(rule.language ?? "en")"><body>
+            <!doctype html><html lang="\(language)"><body>
             <h1>\(escape(title))</h1><p>\(escape(notification.summary))</p>
             <table>\(facts.map { "<tr><th align=\"left\">\(escape($0))</th><td>\(escape($1))</td></tr>" }.joined())</table>
-            <p><small>\(escape(words["footer"] ?? ""))</small></p></body></html>
+            <p><small>\(escape(words["footer"] ?? "")) <a href="\(escape(unsubscribe))">\(escape(words["unsubscribe"] ?? ""))</a></small></p>
+            </body></html>
             """
         let boundary = "gridside-\(notification.id)-\(Int(time.timeIntervalSince1970))"
         let domain = from.split(separator: "@").last.map { String($0.prefix { $0 != ">" }) } ?? "gridside"
         return [
             "From: \(from)", "To: <\(to)>", "Subject: \(header("[Gridside] \(title): \(place)"))",
             "Date: \(rfc5322(time))", "Message-ID: <notification-\(notification.id)-\(UUID().uuidString)@\(domain)>",
-            "MIME-Version: 1.0", "Auto-Submitted: auto-generated",
+            "MIME-Version: 1.0", "Auto-Submitted: auto-generated", "List-Unsubscribe: <\(unsubscribe)>",
+            "List-Unsubscribe-Post: List-Unsubscribe=One-Click",
             "Content-Type: multipart/alternative; boundary=\"\(boundary)\"", "",
             "--\(boundary)", "Content-Type: text/plain; charset=utf-8", "Content-Transfer-Encoding: base64", "",
             base64Lines(text), "--\(boundary)", "Content-Type: text/html; charset=utf-8",

@@ -1,3 +1,4 @@
+import CloudCore
 public import CloudStore
 public import Foundation
 public import Logging
@@ -10,8 +11,14 @@ public struct NotifierSettings: Sendable, Equatable {
     public var retryBase: Duration
     /// Tries before a delivery is failed for good.
     public var maxAttempts: Int
+    /// Where the cloud's pages are reached (`https://cloud.example.com`): the base of the mails' unsubscribe links.
+    public var linkBase: String
 
-    public init(interval: Duration = .seconds(1), retryBase: Duration = .seconds(30), maxAttempts: Int = 8) {
+    public init(
+        interval: Duration = .seconds(1), retryBase: Duration = .seconds(30), maxAttempts: Int = 8,
+        linkBase: String = "https://localhost"
+    ) {
+        self.linkBase = linkBase
         self.interval = interval
         self.retryBase = retryBase
         self.maxAttempts = maxAttempts
@@ -28,26 +35,33 @@ public struct Notifier: Service {
     let webhooks: any WebhookSending
     /// nil when no mail server is configured: mail deliveries fail, saying so.
     let mailer: (any MailSending)?
-    /// Told of each notification as it becomes active, with its rule's client organization: the open dashboard pages.
-    let announce: @Sendable (NotificationRecord, _ organization: String?) -> Void
+    /// Web Push to users' browsers.
+    let pusher: (any PushSending)?
+    /// Told of each notification as it becomes active, with its rule: the open dashboard pages.
+    let announce: @Sendable (NotificationRecord, NotificationRule) -> Void
     let logger: Logger
     /// This instance, for the leases.
     let holder = UUID().uuidString
 
     public init(
         repository: any CloudRepository, settings: NotifierSettings = NotifierSettings(), webhooks: any WebhookSending,
-        mailer: (any MailSending)? = nil,
-        announce: @escaping @Sendable (NotificationRecord, String?) -> Void = { _, _ in }, logger: Logger
+        mailer: (any MailSending)? = nil, pusher: (any PushSending)? = nil,
+        announce: @escaping @Sendable (NotificationRecord, NotificationRule) -> Void = { _, _ in }, logger: Logger
     ) {
         self.announce = announce
         self.repository = repository
         self.settings = settings
         self.webhooks = webhooks
         self.mailer = mailer
+        self.pusher = pusher
         self.logger = logger
     }
 
     public func run() async throws {
+        // The VAPID key is made on first start, before any browser asks for it.
+        if (try? await VAPIDKey.load(repository, subject: settings.linkBase)) == nil {
+            logger.error("the VAPID key could not be read or made: Web Push will fail")
+        }
         try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
@@ -82,6 +96,7 @@ public struct Notifier: Service {
         else { return false }
         let rules = try await repository.rules().filter(\.enabled)
         var outcome = NotifierOutcome()
+        var audience = Audience(repository: repository)
         if !rules.isEmpty {
             var scopes: [String: Scope] = [:]
             for organization in Set(rules.compactMap(\.organization)) {
@@ -91,23 +106,27 @@ public struct Notifier: Service {
                 guard let classified = Classification.classify(line) else { continue }
                 for rule in rules
                 where Classification.concerns(rule, classified, scope: rule.organization.map { scopes[$0] ?? Scope() }) {
-                    try await add(classified, of: rule, to: &outcome)
+                    try await add(classified, of: rule, to: &outcome, audience: &audience)
                 }
             }
         }
         guard let ids = try await repository.recordNotifications(outcome, upTo: last.position, holder: holder, now: now)
         else { return false }
         for ((notification, _), id) in zip(outcome.new, ids) where notification.state == "active" {
+            guard let rule = rules.first(where: { $0.id == notification.rule }) else { continue }
             var kept = notification
             kept.id = id
-            announce(kept, rules.first { $0.id == notification.rule }?.organization)
+            announce(kept, rule)
         }
         if !outcome.new.isEmpty { logger.info("notifications made", metadata: ["count": "\(outcome.new.count)"]) }
         return lines.count == 500
     }
 
     /// A notification of `classified` for `rule`, or one more event counted on the one of its quiet period.
-    func add(_ classified: NotificationRecord, of rule: NotificationRule, to outcome: inout NotifierOutcome) async throws {
+    func add(
+        _ classified: NotificationRecord, of rule: NotificationRule, to outcome: inout NotifierOutcome,
+        audience: inout Audience
+    ) async throws {
         let quiet = TimeInterval(rule.quietMinutes * 60)
         // The quiet period: one of this batch about the same thing, or one kept.
         if quiet > 0,
@@ -136,7 +155,7 @@ public struct Notifier: Service {
         notification.rule = rule.id
         notification.dueAt = classified.at + wait
         notification.state = wait > 0 ? "pending" : "active"
-        outcome.new.append((notification, Self.channels(of: rule)))
+        outcome.new.append((notification, try await audience.deliveries(of: rule, for: notification)))
     }
 
     /// Whether back online answers an offline that was told (not one still pending or cleared: a blip), and was not
@@ -167,22 +186,20 @@ public struct Notifier: Service {
         record.rule == rule.id && record.event == event && record.site == other.site && record.station == other.station
     }
 
-    static func channels(of rule: NotificationRule) -> [(channel: String, target: String)] {
-        (rule.webhook.map { [("webhook", $0.url)] } ?? []) + (rule.emails ?? []).map { ("email", $0) }
-    }
-
     /// Pending notifications whose time has come: told if the state still holds, cleared if it ended.
     func settleDue(now: Date) async throws {
+        var audience = Audience(repository: repository)
         for notification in try await repository.dueNotifications(now: now) {
             let holds = try await stillHolds(notification)
             let rule = try await repository.rule(id: notification.rule)
+            var deliveries: [(channel: String, target: String)] = []
+            if holds, let rule { deliveries = try await audience.deliveries(of: rule, for: notification) }
             try await repository.settle(
-                notification: notification.id, active: holds && rule?.enabled == true,
-                deliveries: rule.map(Self.channels(of:)) ?? [], at: now)
+                notification: notification.id, active: holds && rule?.enabled == true, deliveries: deliveries, at: now)
             if holds, let rule, rule.enabled {
                 var active = notification
                 active.state = "active"
-                announce(active, rule.organization)
+                announce(active, rule)
             }
         }
     }
@@ -204,30 +221,12 @@ public struct Notifier: Service {
         }
     }
 
-    /// Sends what is due, each delivery leased for a minute.
     /// Sends the next due delivery, if any (a failed one tried again `backoff` after `retryFrom`, the round's start);
     /// false when none was due.
     func deliverNext(now: Date, retryFrom: Date) async throws -> Bool {
         guard let (delivery, notification) = try await repository.claimDeliveries(now: now, lease: .seconds(60), limit: 1).first
         else { return false }
-        let rule = try await repository.rule(id: notification.rule)
-        var failure: DeliveryFailure?
-        switch (delivery.channel, rule) {
-        case ("webhook", let rule?):
-            if let hook = rule.webhook, hook.url == delivery.target {
-                failure = await webhooks.send(notification, delivery: delivery, to: hook).map { DeliveryFailure($0) }
-            } else {
-                failure = DeliveryFailure("the rule's webhook is gone", permanent: true)
-            }
-        case ("email", let rule?):
-            failure =
-                await mailer?.send(notification, rule: rule, to: delivery.target)
-                ?? (mailer == nil ? DeliveryFailure("no mail server is configured (smtp: in cloud.yaml)") : nil)
-        case (_, nil):
-            failure = DeliveryFailure("the rule is gone", permanent: true)
-        default:
-            failure = DeliveryFailure("no channel '\(delivery.channel)'", permanent: true)
-        }
+        let failure = await deliver(delivery, of: notification)
         let attempts = delivery.attempts + 1
         let retryAt =
             failure.map { !$0.permanent && attempts < settings.maxAttempts } == true
@@ -242,6 +241,84 @@ public struct Notifier: Service {
                 ])
         }
         return true
+    }
+
+    /// Sends one delivery through its channel: nil when it went through.
+    func deliver(_ delivery: DeliveryRecord, of notification: NotificationRecord) async -> DeliveryFailure? {
+        do {
+            guard let rule = try await repository.rule(id: notification.rule) else {
+                return DeliveryFailure("the rule is gone", permanent: true)
+            }
+            switch delivery.channel {
+            case "webhook":
+                guard let hook = rule.webhook, hook.url == delivery.target else {
+                    return DeliveryFailure("the rule's webhook is gone", permanent: true)
+                }
+                return await webhooks.send(notification, delivery: delivery, to: hook).map { DeliveryFailure($0) }
+            case "email":
+                return try await mail(notification, of: rule, to: delivery.target)
+            case "push":
+                return try await push(notification, of: rule, to: delivery.target)
+            default:
+                return DeliveryFailure("no channel '\(delivery.channel)'", permanent: true)
+            }
+        } catch {
+            return DeliveryFailure("\(error)")
+        }
+    }
+
+    /// A mail to an address of the rule, or to a user (`user:<id>`) at the user's address in the user's language;
+    /// with the link that opts its recipient out of the rule.
+    func mail(
+        _ notification: NotificationRecord, of rule: NotificationRule, to target: String
+    ) async throws
+        -> DeliveryFailure?
+    {
+        guard let mailer else { return DeliveryFailure("no mail server is configured (smtp: in cloud.yaml)") }
+        var address = target
+        var language = rule.language ?? "en"
+        var recipient = Unsubscribe.recipient(address: target)
+        if target.hasPrefix("user:") {
+            let id = String(target.dropFirst(5))
+            guard let user = try await repository.user(id: id) else { return DeliveryFailure("no user '\(id)'", permanent: true) }
+            guard let email = user.email else { return DeliveryFailure("user '\(id)' has no e-mail address", permanent: true) }
+            (address, recipient) = (email, target)
+            language = user.language ?? language
+        }
+        if try await repository.optOuts(rule: rule.id).contains(recipient) {
+            return DeliveryFailure("the recipient unsubscribed", permanent: true)
+        }
+        let link = Unsubscribe.link(
+            base: settings.linkBase, rule: rule.id, recipient: recipient, key: try await Unsubscribe.key(repository))
+        return await mailer.send(notification, rule: rule, to: address, language: language, unsubscribe: link)
+    }
+
+    /// A push to each of a user's browsers (`user:<id>`); a subscription its push service says is gone is forgotten.
+    func push(
+        _ notification: NotificationRecord, of rule: NotificationRule, to target: String
+    ) async throws
+        -> DeliveryFailure?
+    {
+        guard let pusher else { return DeliveryFailure("Web Push is not set up", permanent: true) }
+        let id = String(target.dropFirst(5))
+        guard let user = try await repository.user(id: id) else { return DeliveryFailure("no user '\(id)'", permanent: true) }
+        if try await repository.optOuts(rule: rule.id).contains(target) {
+            return DeliveryFailure("the user muted the rule", permanent: true)
+        }
+        let words = MailMessage.words[user.language ?? rule.language ?? "en"] ?? [:]
+        let message = try PushMessage.body(notification, title: words[notification.event.rawValue] ?? notification.event.rawValue)
+        var sent = 0
+        var failures: [String] = []
+        for subscription in try await repository.pushSubscriptions(user: id) {
+            switch await pusher.push(message, to: subscription) {
+            case .sent: sent += 1
+            case .gone: _ = try await repository.deletePushSubscription(endpoint: subscription.endpoint, user: id)
+            case .failed(let reason): failures.append(reason)
+            }
+        }
+        if sent > 0 { return nil }
+        if failures.isEmpty { return DeliveryFailure("no browser of user '\(id)' is subscribed", permanent: true) }
+        return DeliveryFailure(failures.joined(separator: "; "))
     }
 
     /// `retryBase` doubled per attempt after the first, at most an hour.

@@ -13,14 +13,17 @@ public struct UserRecord: Sendable, Equatable {
     public var organization: String?
     /// The user's chosen language (en, de, fr); nil follows the browser's Accept-Language.
     public var language: String?
+    /// Where notification rules naming the user mail it; nil: the user is told in the dashboard only.
+    public var email: String?
     public var failedLogins: Int
     public var lockedUntil: Date?
     public var createdAt: Date
 
     public init(
         id: String, name: String, passwordHash: String, role: String, organization: String? = nil, language: String? = nil,
-        failedLogins: Int = 0, lockedUntil: Date? = nil, createdAt: Date
+        email: String? = nil, failedLogins: Int = 0, lockedUntil: Date? = nil, createdAt: Date
     ) {
+        self.email = email
         self.id = id
         self.name = name
         self.passwordHash = passwordHash

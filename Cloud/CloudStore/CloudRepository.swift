@@ -12,7 +12,7 @@ public protocol CloudRepository:
     SiteRepository, IngestRepository, StationRepository, SessionRepository, SiteTokenRepository, APITokenRepository,
     CommandRepository, OrganizationRepository, UserRepository, WebSessionRepository, VehicleRepository, GroupRepository,
     FirmwareRepository, RetentionRepository, DashboardReads, TariffRepository, ReportRepository,
-    StatementRepository, AvailabilityRepository, CardRepository, NotificationRepository
+    StatementRepository, AvailabilityRepository, CardRepository, NotificationRepository, RecipientRepository
 {}
 
 /// Sites: registered by the fleet, their presence, name and location.
@@ -114,6 +114,15 @@ public protocol OrganizationRepository: Sendable {
 }
 
 /// People who sign in: accounts, sign-in attempts, their language and home view.
+extension OrganizationRepository {
+    /// What `user` sees: its organization's grants (nothing when it is gone); a partner without one sees nothing; the
+    /// fleet's own staff see everything (nil).
+    public func scope(ofUser user: UserRecord) async throws -> Scope? {
+        if let organization = user.organization { return try await scope(ofOrganization: organization) }
+        return user.role == "partner" ? Scope() : nil
+    }
+}
+
 public protocol UserRepository: Sendable {
     func addUser(_ user: UserRecord) async throws
     /// Saves a user's name, role, organization, language and password hash, and clears a lock when

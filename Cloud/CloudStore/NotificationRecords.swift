@@ -36,8 +36,10 @@ public struct NotificationRule: Sendable, Equatable, Codable {
     public var webhook: Webhook?
     /// Addresses each notification is mailed to.
     public var emails: [String]?
-    /// The language of its mails: en, de or fr.
+    /// The language of its mails to `emails`: en, de or fr (a user is mailed in the user's own).
     public var language: String?
+    /// Users told (by mail to their address, by Web Push to their browsers), each of what the user may see.
+    public var users: [String]?
     /// A client organization's rule sees what the organization is granted, and no more; nil: the fleet's own.
     public var organization: String?
     public var enabled: Bool
@@ -58,9 +60,10 @@ public struct NotificationRule: Sendable, Equatable, Codable {
     public init(
         id: String, name: String, events: [NotificationEvent], sites: [String] = [], stations: [StationKey] = [],
         afterMinutes: Int = 0, quietMinutes: Int = 15, webhook: Webhook? = nil, emails: [String]? = nil,
-        language: String? = nil, organization: String? = nil, enabled: Bool = true, createdBy: String? = nil,
-        createdAt: Date
+        language: String? = nil, users: [String]? = nil, organization: String? = nil, enabled: Bool = true,
+        createdBy: String? = nil, createdAt: Date
     ) {
+        self.users = users
         self.emails = emails
         self.language = language
         self.id = id
@@ -223,9 +226,9 @@ public protocol NotificationRepository: Sendable {
     /// A delivery sent (`error` nil), or failed: tried again at `retryAt`, or failed for good when that is nil.
     func finishDelivery(id: Int64, error: String?, retryAt: Date?, at: Date) async throws
     /// Active notifications newest first (before `before`), of the things `scope` sees and, for a client
-    /// organization, of its own rules.
+    /// organization, of its own rules and of `alsoRules` (those naming the reader).
     func notifications(
-        in scope: Scope?, organization: String?, before: Int64?, limit: Int
+        in scope: Scope?, organization: String?, alsoRules: [String], before: Int64?, limit: Int
     ) async throws
         -> [NotificationRecord]
     func deliveries(notification: Int64) async throws -> [DeliveryRecord]

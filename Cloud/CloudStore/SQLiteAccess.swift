@@ -182,12 +182,13 @@ extension SQLiteRepository {
             }
             try db.execute(
                 sql: """
-                    UPDATE app_user SET name = ?, role = ?, organization_id = ?, language = ?, password_hash = ?,
-                        failed_logins = ?, locked_until = ?
+                    UPDATE app_user SET name = ?, role = ?, organization_id = ?, language = ?, email = ?,
+                        password_hash = ?, failed_logins = ?, locked_until = ?
                     WHERE id = ?
                     """,
                 arguments: [
-                    user.name, user.role, user.organization, user.language, user.passwordHash, user.failedLogins,
+                    user.name, user.role, user.organization, user.language, user.email, user.passwordHash,
+                    user.failedLogins,
                     user.lockedUntil?.milliseconds, user.id,
                 ])
             guard db.changesCount == 1 else { throw CloudStoreError.unknownUser(user.id) }
@@ -200,7 +201,7 @@ extension SQLiteRepository {
             for sql in [
                 "DELETE FROM web_session WHERE user_id = ?", "DELETE FROM user_site_view WHERE user_id = ?",
                 "DELETE FROM user_group_view WHERE user_id = ?", "DELETE FROM api_token WHERE user_id = ?",
-                "DELETE FROM notification_seen WHERE user_id = ?",
+                "DELETE FROM notification_seen WHERE user_id = ?", "DELETE FROM push_subscription WHERE user_id = ?",
             ] {
                 try db.execute(sql: sql, arguments: [id])
             }
@@ -221,11 +222,11 @@ extension SQLiteRepository {
             }
             try db.execute(
                 sql: """
-                    INSERT INTO app_user (id, name, password_hash, role, organization_id, language, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO app_user (id, name, password_hash, role, organization_id, language, email, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
-                    user.id, user.name, user.passwordHash, user.role, user.organization, user.language,
+                    user.id, user.name, user.passwordHash, user.role, user.organization, user.language, user.email,
                     user.createdAt.milliseconds,
                 ])
         }
@@ -304,7 +305,8 @@ extension SQLiteRepository {
     static func user(from row: Row) -> UserRecord {
         UserRecord(
             id: row["id"], name: row["name"], passwordHash: row["password_hash"], role: row["role"],
-            organization: row["organization_id"], language: row["language"], failedLogins: row["failed_logins"],
+            organization: row["organization_id"], language: row["language"], email: row["email"],
+            failedLogins: row["failed_logins"],
             lockedUntil: (row["locked_until"] as Int64?).map(Date.init(milliseconds:)),
             createdAt: Date(milliseconds: row["created_at"]))
     }

@@ -55,7 +55,10 @@ extension SQLiteRepository {
     public func deleteRule(id: String) async throws -> Bool {
         try await pool.write { db in
             try db.execute(sql: "DELETE FROM notification_rule WHERE id = ?", arguments: [id])
-            return db.changesCount == 1
+            let deleted = db.changesCount == 1
+            // A rule made again under the same id starts with nobody opted out.
+            try db.execute(sql: "DELETE FROM notification_optout WHERE rule_id = ?", arguments: [id])
+            return deleted
         }
     }
 
@@ -213,7 +216,7 @@ extension SQLiteRepository {
     }
 
     public func notifications(
-        in scope: Scope?, organization: String?, before: Int64?, limit: Int
+        in scope: Scope?, organization: String?, alsoRules: [String], before: Int64?, limit: Int
     ) async throws -> [NotificationRecord] {
         var conditions = ["n.state = 'active'"]
         var arguments: StatementArguments = []
@@ -223,8 +226,10 @@ extension SQLiteRepository {
             arguments += visible.arguments
         }
         if let organization {
-            conditions.append("r.organization_id = ?")
+            let named = alsoRules.isEmpty ? "" : " OR n.rule_id IN (\(alsoRules.map { _ in "?" }.joined(separator: ", ")))"
+            conditions.append("(r.organization_id = ?\(named))")
             arguments += [organization]
+            arguments += StatementArguments(alsoRules)
         }
         if let before {
             conditions.append("n.id < ?")

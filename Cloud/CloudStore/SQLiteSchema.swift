@@ -440,6 +440,10 @@ enum CloudSchema {
             try db.execute(
                 sql: "CREATE TABLE notification_seen (user_id TEXT PRIMARY KEY NOT NULL, last_id BIGINT NOT NULL)")
         }
+        migrator.registerMigration("v25-notification-recipients") { db in
+            // Issue 16: users as recipients (their e-mail), mutes and unsubscribes, Web Push subscriptions, secrets.
+            try db.execute(sql: SQLiteRepository.recipientSchema)
+        }
         return migrator
     }
 }

@@ -33,7 +33,7 @@ struct AccessPage: PageModel {
 
 /// One user, to change (`user.mustache`).
 struct UserPage: PageModel {
-    let id, name: String
+    let id, name, email: String
     let lockedUntil: String?
     let roleChoices, organizationChoices, languageChoices: [Choice]
 }

@@ -54,7 +54,8 @@ extension Dashboard {
         let formats = Formats(language: language)
         let organizations = try await repository.organizations()
         let model = UserPage(
-            id: user.id, name: user.name, lockedUntil: UserView(user).lockedUntil.map { formats.dateTime($0) },
+            id: user.id, name: user.name, email: user.email ?? "",
+            lockedUntil: UserView(user).lockedUntil.map { formats.dateTime($0) },
             roleChoices: Role.allCases.map { Choice(value: $0.rawValue, selected: $0.rawValue == user.role) },
             organizationChoices: organizations.map { Choice(value: $0.id, name: $0.name, selected: $0.id == user.organization) },
             languageChoices: Language.allCases.map {
@@ -104,7 +105,8 @@ extension Dashboard {
         let user = try await Users.add(
             UserInput(
                 id: (form["id"] ?? "").trimmingCharacters(in: .whitespaces), name: form["name"], role: form["role"] ?? "",
-                organization: form["organization"], language: form["language"], password: form["password"] ?? ""),
+                organization: form["organization"], language: form["language"], email: form["email"],
+                password: form["password"] ?? ""),
             by: identity, repository: repository)
         logger.notice(
             "user added", metadata: ["user": "\(user.id)", "role": "\(user.role)", "by": "\(identity.user ?? "")"])
@@ -121,7 +123,7 @@ extension Dashboard {
             id: id,
             UserChange(
                 name: form["name"], role: form["role"], organization: form["organization"] ?? "",
-                language: form["language"] ?? "", password: password.isEmpty ? nil : password,
+                language: form["language"] ?? "", email: form["email"] ?? "", password: password.isEmpty ? nil : password,
                 unlock: form["unlock"] != nil),
             by: identity, repository: repository)
         logger.notice(

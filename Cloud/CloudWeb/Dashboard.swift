@@ -80,6 +80,11 @@ public struct Dashboard: Sendable {
                 status: .ok, headers: [.contentType: "text/javascript; charset=utf-8", .cacheControl: "max-age=300"],
                 body: .init(byteBuffer: ByteBuffer(string: Assets.javascript)))
         }
+        router.get("/sw.js") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/javascript; charset=utf-8", .cacheControl: "no-cache"],
+                body: .init(byteBuffer: ByteBuffer(string: Assets.serviceWorker)))
+        }
         // The pages, one collection per part, behind the browser's session and the error pages.
         let web = RouteCollection(context: APIRequestContext.self)
             .add(middleware: WebSessionMiddleware(repository: repository, logger: logger, refusals: refusals))
@@ -101,6 +106,8 @@ public struct Dashboard: Sendable {
                 model: model)
         }
         web.post("/login") { request, context in try await signIn(request, context: context) }
+        web.get("/unsubscribe") { request, context in try await unsubscribePage(request, context: context) }
+        web.post("/unsubscribe") { request, context in try await unsubscribe(request, context: context) }
         web.post("/logout") { _, context in
             if let session = context.webSession { try await repository.deleteWebSession(idHash: session.idHash) }
             return Response(status: .seeOther, headers: [.location: "/login", .setCookie: WebAuth.clearCookie])
@@ -157,6 +164,9 @@ public struct Dashboard: Sendable {
         web.get("/statements") { request, context in try await statementsPage(request, context: context) }
         web.get("/notifications") { request, context in try await notificationsPage(request, context: context) }
         web.get("/notifications/unread") { request, context in try await unreadNotifications(request, context: context) }
+        web.post("/notifications/rules/:rule/mute") { request, context in try await muteRule(request, context: context) }
+        web.get("/push/key") { request, context in try await pushKey(request, context: context) }
+        web.post("/push-subscriptions") { request, context in try await subscribePush(request, context: context) }
         web.get("/statements/:statement") { request, context in try await statementPage(request, context: context) }
         web.get("/statements/:statement/csv") { request, context in try await statementCSV(request, context: context) }
         web.get("/reports/availability") { request, context in try await availabilityPage(request, context: context) }

@@ -311,9 +311,11 @@ extension Dashboard {
                             update.station.map({ identity.sees(station: $0, site: update.site) })
                                 ?? identity.sees(site: update.site)
                         else { continue }
-                        // A notification of a client organization's rule is for its users (and the fleet's staff).
+                        // A notification of a client organization's rule is for its users (and the fleet's staff), and
+                        // for the users its rule names.
                         if update.kind == "notification", identity.organization != nil,
-                            identity.organization != update.organization
+                            identity.organization != update.organization,
+                            !(identity.user.map { update.users?.contains($0) == true } ?? false)
                         {
                             continue
                         }

@@ -16,7 +16,7 @@ struct WebSessionMiddleware: RouterMiddleware {
     let refusals: Counter
 
     /// Posts a signed-out browser may make without a form token (it has no session to carry one).
-    static let openPosts: Set = ["/login", "/language"]
+    static let openPosts: Set = ["/login", "/language", "/unsubscribe"]
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response
     {

@@ -27,6 +27,7 @@ extension GridsideCloud {
             @Option(help: "The client organization the user belongs to.") var organization: String?
             @Option(help: "The dashboard's language for this user: en, de or fr (default: the browser's).")
             var language: String?
+            @Option(help: "Where notification rules naming the user mail it.") var email: String?
             @Flag(help: "Read the password from the first line of standard input.") var passwordStdin = false
 
             func validate() throws {
@@ -57,7 +58,7 @@ extension GridsideCloud {
                     _ = try await Users.add(
                         UserInput(
                             id: id, name: name, role: role, organization: organization, language: language,
-                            password: password), by: nil, repository: store)
+                            email: email, password: password), by: nil, repository: store)
                 } catch let problem as Problem {
                     FileHandle.standardError.write(Data("error: \(problem.detail)\n".utf8))
                     throw ExitCode(1)

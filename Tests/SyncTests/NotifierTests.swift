@@ -80,7 +80,7 @@ import Testing
             try await feed.status("s1", "CP1", .faulted, at: Self.t0 + Double(minute) * 60, code: "GroundFailure")
             try await notifier.tick(now: Self.t0 + Double(minute) * 60 + 1)
         }
-        let notifications = try await store.notifications(in: nil, organization: nil, before: nil, limit: 10)
+        let notifications = try await store.notifications(in: nil, organization: nil, alsoRules: [], before: nil, limit: 10)
         #expect(notifications.count == 1)
         #expect(notifications.first?.count == 6, "the first and five more in its quiet period")
         #expect(notifications.first?.summary == "CP1 connector 1: Faulted, GroundFailure, vendor code E42")
@@ -102,7 +102,9 @@ import Testing
             logger: Logger(label: "test"))
         try await Feed(store).status("s1", "CP1", .faulted, at: Self.t0)
         try await notifier.tick(now: Self.t0)
-        let id = try #require(try await store.notifications(in: nil, organization: nil, before: nil, limit: 1).first).id
+        let id = try #require(
+            try await store.notifications(in: nil, organization: nil, alsoRules: [], before: nil, limit: 1).first
+        ).id
         var delivery = try #require(try await store.deliveries(notification: id).first)
         #expect(delivery.status == "pending" && delivery.attempts == 1 && delivery.lastError == "HTTP 500")
         #expect(delivery.nextAt == Self.t0 + 10)
@@ -204,7 +206,7 @@ import Testing
         let sent = hook.sent.withLock { $0.map { "\($0.rule) \($0.site)" }.sorted() }
         #expect(sent == ["acme-faults s1", "staff-faults s1", "staff-faults s2"])
         let acme = Scope(sites: ["s1"])
-        let seen = try await store.notifications(in: acme, organization: "acme", before: nil, limit: 10)
+        let seen = try await store.notifications(in: acme, organization: "acme", alsoRules: [], before: nil, limit: 10)
         #expect(seen.map { "\($0.rule) \($0.site)" } == ["acme-faults s1"], "its own rule's, of its own site")
     }
 
@@ -212,9 +214,17 @@ import Testing
     final class Mailbox: MailSending {
         let taken = Mutex<[String]>([])
 
-        func send(_ notification: NotificationRecord, rule: NotificationRule, to address: String) async -> DeliveryFailure? {
+        let languages = Mutex<[String: String]>([:])
+        let links = Mutex<[String: String]>([:])
+
+        func send(
+            _ notification: NotificationRecord, rule: NotificationRule, to address: String, language: String,
+            unsubscribe: String
+        ) async -> DeliveryFailure? {
             guard !address.hasPrefix("gone@") else { return DeliveryFailure("550 no such user", permanent: true) }
             taken.withLock { $0.append(address) }
+            languages.withLock { $0[address] = language }
+            links.withLock { $0[address] = unsubscribe }
             return nil
         }
     }
@@ -230,7 +240,9 @@ import Testing
         try await Feed(store).status("s1", "CP1", .faulted, at: Self.t0)
         try await notifier.tick(now: Self.t0)
         #expect(mailbox.taken.withLock { $0 } == ["ops@fleet.test"])
-        let id = try #require(try await store.notifications(in: nil, organization: nil, before: nil, limit: 1).first).id
+        let id = try #require(
+            try await store.notifications(in: nil, organization: nil, alsoRules: [], before: nil, limit: 1).first
+        ).id
         let deliveries = try await store.deliveries(notification: id)
         #expect(
             deliveries.map { "\($0.target) \($0.status) \($0.attempts)" } == [
@@ -240,15 +252,19 @@ import Testing
         let unconfigured = Notifier(repository: store, webhooks: Hook(), logger: Logger(label: "test"))
         try await Feed(store).status("s2", "CP1", .faulted, at: Self.t0)
         try await unconfigured.tick(now: Self.t0 + 60)  // once the first instance's lease has run out
-        let second = try #require(try await store.notifications(in: nil, organization: nil, before: nil, limit: 1).first)
+        let second = try #require(
+            try await store.notifications(in: nil, organization: nil, alsoRules: [], before: nil, limit: 1).first)
         #expect(second.site == "s2")
         let waiting = try await store.deliveries(notification: second.id)
         #expect(waiting.allSatisfy { $0.status == "pending" && $0.lastError?.contains("smtp:") == true })
         // The message itself: both parts, the subject encoded when not ASCII.
         rule.language = "de"
         let message = MailMessage.compose(
-            second, rule: rule, from: "Gridside <noreply@gridside.test>", to: "a@b.test", at: Self.t0)
+            second, rule: rule, from: "Gridside <noreply@gridside.test>", to: "a@b.test", language: "de",
+            unsubscribe: "https://cloud.test/unsubscribe?rule=mail&to=a@b.test&t=x", at: Self.t0)
         #expect(message.contains("Subject: =?UTF-8?B?") && message.contains("Content-Type: text/html; charset=utf-8"))
+        #expect(message.contains("List-Unsubscribe: <https://cloud.test/unsubscribe?rule=mail&to=a@b.test&t=x>"))
+        #expect(message.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"))
         #expect(message.contains("Date: Thu, 28 May 2026 20:26:40 +0000"))
     }
 
@@ -340,5 +356,19 @@ extension CloudAPITests {
         Route(
             method: .get, path: "/api/v1/notifications/9223372036854775807/deliveries",
             documented: "/notifications/{notification}/deliveries", needs: .configure, allowed: [404]),
+        // Muting and browsers are a user's: a token of no user is told so (user tokens: the interop tests).
+        Route(
+            method: .put, path: "/api/v1/notification-rules/faults/mute", documented: "/notification-rules/{rule}/mute",
+            needs: .read, allowed: [403]),
+        Route(
+            method: .delete, path: "/api/v1/notification-rules/faults/mute", documented: "/notification-rules/{rule}/mute",
+            needs: .read, allowed: [403]),
+        Route(method: .get, path: "/api/v1/push/key", documented: "/push/key", needs: .read),
+        Route(
+            method: .post, path: "/api/v1/push-subscriptions", documented: "/push-subscriptions", needs: .read,
+            body: #"{"endpoint":"https://push.example/1","keys":{"p256dh":"x","auth":"y"}}"#, allowed: [403]),
+        Route(
+            method: .delete, path: "/api/v1/push-subscriptions?endpoint=https%3A%2F%2Fpush.example%2F1",
+            documented: "/push-subscriptions", needs: .read, allowed: [404]),
     ]
 }

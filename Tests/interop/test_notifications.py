@@ -17,18 +17,22 @@ from support import now_iso, poll
 
 
 class Receiver:
-    """An HTTP webhook receiver on loopback that keeps what it is sent and answers `status`."""
+    """An HTTP receiver on loopback (a webhook's, a push service's) that keeps what it is sent (headers and body, and
+    the path in `paths`) and answers `status`, or what `status(path)` says."""
 
-    def __init__(self, status: int = 200):
+    def __init__(self, status=200):
         self.status = status
         self.requests: list[tuple[dict, bytes]] = []
+        self.paths: list[str] = []
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802 (the standard library's name)
                 body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.paths.append(self.path)
                 receiver.requests.append(({k.lower(): v for k, v in self.headers.items()}, body))
-                self.send_response(receiver.status)
+                status = receiver.status
+                self.send_response(status(self.path) if callable(status) else status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
@@ -36,7 +40,8 @@ class Receiver:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        self.origin = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.url = self.origin + "/hook"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def close(self):
@@ -158,32 +163,36 @@ def self_signed(directory) -> tuple[str, str]:
     return str(cert_path), str(key_path)
 
 
+class MailHandler:
+    """aiosmtpd's handler: keeps each mail (sender, recipients, parsed message); refuses `busy@` addresses for now."""
+
+    def __init__(self):
+        self.mails: list[tuple[str, list[str], "email.message.EmailMessage"]] = []
+        self.refused: list[str] = []
+
+    async def handle_RCPT(self, server, session, envelope, address, options):  # noqa: N802 (aiosmtpd's name)
+        if address.startswith("busy@"):
+            self.refused.append(address)
+            return "451 4.3.0 mailbox busy, try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        import email
+        import email.policy
+
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.mails.append((envelope.mail_from, list(envelope.rcpt_tos), message))
+        return "250 OK"
+
+
 def test_a_rules_mails_reach_a_real_smtp_server_over_starttls_in_their_language_and_a_refusal_is_retried(
         make_cloud, broker, tmp_path):
-    import email
-    import email.policy
     import ssl
 
     from aiosmtpd.controller import Controller
     from aiosmtpd.smtp import AuthResult, LoginPassword
     from meters import free_port
-
-    class Handler:
-        def __init__(self):
-            self.mails: list[tuple[str, list[str], email.message.EmailMessage]] = []
-            self.refused: list[str] = []
-
-        async def handle_RCPT(self, server, session, envelope, address, options):  # noqa: N802 (aiosmtpd's name)
-            if address.startswith("busy@"):
-                self.refused.append(address)
-                return "451 4.3.0 mailbox busy, try again later"
-            envelope.rcpt_tos.append(address)
-            return "250 OK"
-
-        async def handle_DATA(self, server, session, envelope):  # noqa: N802
-            message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-            self.mails.append((envelope.mail_from, list(envelope.rcpt_tos), message))
-            return "250 OK"
 
     def authenticator(server, session, envelope, mechanism, data):
         return AuthResult(success=isinstance(data, LoginPassword) and (data.login, data.password) == (b"gridside", b"s3cret"))
@@ -191,7 +200,7 @@ def test_a_rules_mails_reach_a_real_smtp_server_over_starttls_in_their_language_
     cert, key = self_signed(tmp_path)
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
-    handler, port = Handler(), free_port()
+    handler, port = MailHandler(), free_port()
     server = Controller(handler, hostname="127.0.0.1", port=port, tls_context=context, require_starttls=True,
                         authenticator=authenticator, auth_require_tls=True)
     server.start()

@@ -131,6 +131,37 @@
     }
   }
 
+  // Web Push: the browser subscribed with the cloud's VAPID key, its subscription kept by the cloud, so the rules
+  // naming this user reach it with no tab open (the service worker at /sw.js shows them).
+  function subscribePush() {
+    if (!("serviceWorker" in navigator) || !window.PushManager) { return Promise.reject(new Error("no Push API")); }
+    var token = document.querySelector('meta[name="csrf-token"]').content;
+    return navigator.serviceWorker.register("/sw.js").then(function (registration) {
+      return fetch("/push/key", { credentials: "same-origin" }).then(function (response) { return response.json(); })
+        .then(function (key) {
+          var raw = atob(key.publicKey.replace(/-/g, "+").replace(/_/g, "/"));
+          var bytes = new Uint8Array(raw.length);
+          for (var i = 0; i < raw.length; i++) { bytes[i] = raw.charCodeAt(i); }
+          return registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: bytes });
+        });
+    }).then(function (subscription) {
+      return fetch("/push-subscriptions", { method: "POST", credentials: "same-origin", body: JSON.stringify(subscription),
+        headers: { "X-CSRF-Token": token, "Content-Type": "application/json" } });
+    }).then(function (response) { if (!response.ok) { throw new Error("HTTP " + response.status); } });
+  }
+  var pushButton = document.getElementById("enable-push");
+  if (pushButton && "serviceWorker" in navigator && window.PushManager && window.Notification) {
+    pushButton.hidden = false;
+    pushButton.addEventListener("click", function () {
+      var state = document.getElementById("push-state");
+      Notification.requestPermission().then(function (permission) {
+        if (permission !== "granted") { throw new Error(permission); }
+        return subscribePush();
+      }).then(function () { state.textContent = pushButton.dataset.on; pushButton.hidden = true; })
+        .catch(function (error) { state.textContent = pushButton.dataset.failed + " " + error.message; });
+    });
+  }
+
   var source = new EventSource("/live");
   source.onmessage = function (event) {
     var update;

@@ -1,0 +1,129 @@
+public import CloudStore
+import Crypto
+public import Foundation
+import ServerSupport
+
+/// The unsubscribe link every notification mail carries: `…/unsubscribe?rule=…&to=…&t=…`, the token an HMAC of the
+/// rule and the recipient under the cloud's own key, so a link opts out its own recipient of its own rule, no more.
+public enum Unsubscribe {
+    /// The cloud's secret the links are signed with (made on first use, kept in the store).
+    public static func key(_ repository: any CloudRepository) async throws -> String {
+        try await repository.secret(named: "unsubscribe-key") {
+            SymmetricKey(size: .bits256).withUnsafeBytes { Data($0).base64EncodedString() }
+        }
+    }
+
+    /// `recipient` is `user:<id>` or an address (compared without case).
+    public static func recipient(address: String) -> String { address.lowercased() }
+
+    public static func token(rule: String, recipient: String, key: String) -> String {
+        let code = HMAC<SHA256>.authenticationCode(
+            for: Data("\(rule)\n\(recipient)".utf8), using: SymmetricKey(data: Data(key.utf8)))
+        return Data(code).base64URL
+    }
+
+    public static func link(base: String, rule: String, recipient: String, key: String) -> String {
+        var parts = URLComponents()
+        parts.queryItems = [
+            URLQueryItem(name: "rule", value: rule), URLQueryItem(name: "to", value: recipient),
+            URLQueryItem(name: "t", value: token(rule: rule, recipient: recipient, key: key)),
+        ]
+        // `+` is a space to form decoders: spelled out, an address with one survives the round trip.
+        let query = (parts.percentEncodedQuery ?? "").replacingOccurrences(of: "+", with: "%2B")
+        return "\(base)/unsubscribe?\(query)"
+    }
+
+    /// Opts the link's recipient out of its rule once its token holds; 404 for a link that does not.
+    public static func apply(
+        rule: String, recipient: String, token: String, repository: any CloudRepository, at time: Date
+    ) async throws -> NotificationRule {
+        let expected = Self.token(rule: rule, recipient: recipient, key: try await key(repository))
+        guard Data(expected.utf8).constantTimeEquals(Data(token.utf8)), let found = try await repository.rule(id: rule)
+        else { throw Problem(status: 404, detail: "this unsubscribe link is not valid (or its rule is gone)") }
+        try await repository.setOptOut(rule: rule, recipient: recipient, muted: true, at: time)
+        return found
+    }
+
+    /// Whether the link's token holds (the page asks before it opts out).
+    public static func holds(
+        rule: String, recipient: String, token: String, repository: any CloudRepository
+    ) async throws
+        -> Bool
+    {
+        Data(Self.token(rule: rule, recipient: recipient, key: try await key(repository)).utf8)
+            .constantTimeEquals(Data(token.utf8))
+    }
+}
+
+/// A browser's Web Push subscription as the Push API gives it (`PushSubscription.toJSON()`).
+public struct PushSubscriptionInput: Decodable, Sendable {
+    public var endpoint: String
+    public var keys: Keys
+
+    public struct Keys: Decodable, Sendable {
+        public var p256dh: String
+        public var auth: String
+
+        public init(p256dh: String, auth: String) {
+            self.p256dh = p256dh
+            self.auth = auth
+        }
+    }
+
+    public init(endpoint: String, keys: Keys) {
+        self.endpoint = endpoint
+        self.keys = keys
+    }
+}
+
+/// Web Push subscriptions: a signed-in user's browsers, each told of the notifications of the rules naming the user.
+public enum PushSubscriptions {
+    /// Keeps `input` for the identity's user; bad keys or endpoints are refused naming the field.
+    public static func save(
+        _ input: PushSubscriptionInput, by identity: APIIdentity, repository: any CloudRepository, at time: Date
+    ) async throws -> PushSubscriptionRecord {
+        guard let user = identity.user else {
+            throw Problem(status: 403, detail: "a token of no user has no browser to push to")
+        }
+        if let problem = endpointProblem(input.endpoint, staff: identity.organization == nil) {
+            throw Problem(status: 400, detail: "endpoint: \(problem)")
+        }
+        guard let key = Data(base64URL: input.keys.p256dh), key.count == 65, key.first == 4 else {
+            throw Problem(status: 400, detail: "keys.p256dh: a P-256 public key, 65 bytes uncompressed, base64url")
+        }
+        guard let auth = Data(base64URL: input.keys.auth), auth.count == 16 else {
+            throw Problem(status: 400, detail: "keys.auth: 16 bytes, base64url")
+        }
+        let record = PushSubscriptionRecord(
+            endpoint: input.endpoint, user: user, p256dh: input.keys.p256dh, auth: input.keys.auth, createdAt: time)
+        try await repository.savePushSubscription(record)
+        return record
+    }
+
+    /// Why the cloud will not post to `endpoint`, or nil: HTTPS; HTTP only to this machine, and only for the fleet's
+    /// staff (a push service beside the cloud, as in tests): a client's user cannot make the cloud post to it.
+    public static func endpointProblem(_ endpoint: String, staff: Bool) -> String? {
+        guard endpoint.count <= 1000 else { return "at most 1000 characters" }
+        return NotificationRules.webhookProblem(endpoint, local: staff)
+    }
+}
+
+extension Data {
+    /// Base64url without padding (RFC 7515's).
+    public var base64URL: String {
+        base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    /// Base64url, padded or not; nil when it is not.
+    public init?(base64URL text: String) {
+        var standard = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        standard += String(repeating: "=", count: (4 - standard.count % 4) % 4)
+        self.init(base64Encoded: standard)
+    }
+
+    func constantTimeEquals(_ other: Data) -> Bool {
+        guard count == other.count else { return false }
+        return zip(self, other).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+}
