@@ -333,7 +333,7 @@ let package = Package(
         .target(
             name: "CloudNotify",
             dependencies: [
-                "CloudStore", "CloudCore", "SyncContract",
+                "CloudStore", "CloudCore", "CloudReports", "SyncContract",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),

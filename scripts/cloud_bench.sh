@@ -42,12 +42,17 @@ CONF
     cat "$2"; exit 1
 }
 
+flapping=${FLAPPING:-0}
 echo "== ingest: $sites sites, $messages messages per phase, through mosquitto on loopback"
-"$bin/gridside-cloud-bench" populate --store "$work/ingest.sqlite" --sites "$sites" >/dev/null
+# With FLAPPING=N: N stations (one a site) change between Faulted and Available every second, and a notification rule
+# on faults hears of them; the cloud's phase runs in turns without and with them (ROUNDS each).
+"$bin/gridside-cloud-bench" populate --store "$work/ingest.sqlite" --sites "$sites" \
+    $([ "$flapping" -gt 0 ] && echo --notification-rule) >/dev/null
 start_cloud "$work/ingest.sqlite" "$work/cloud-ingest.log"
 # The load generator (100 sites, on other machines in reality) runs at a lower priority, so it does not take the
 # cores from the broker and the cloud it measures; the same for both phases.
-nice -n 15 "$bin/gridside-cloud-bench" ingest --broker "mqtt://127.0.0.1:$broker_port" --sites "$sites" --messages "$messages"
+nice -n 15 "$bin/gridside-cloud-bench" ingest --broker "mqtt://127.0.0.1:$broker_port" --sites "$sites" --messages "$messages" \
+    --flapping "$flapping" --rounds "${ROUNDS:-3}"
 kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
 
 [ "$sessions" -gt 0 ] || exit 0

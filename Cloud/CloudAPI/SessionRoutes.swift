@@ -1,5 +1,6 @@
 import CloudBilling
 import CloudCore
+import CloudReports
 import CloudStore
 import Foundation
 import Hummingbird
@@ -32,13 +33,21 @@ extension CloudAPI {
         api.get("/events") { request, context in
             let identity = try context.require(.read)
             let query = Query(request)
-            let severity = try Requests.severityFilter(query.string("severity"))?.rawValue
-            let filter = EventFilter(
-                scope: identity.scope, site: try query.stationFilter().site, station: try query.stationFilter().station,
-                kind: query.string("kind"),
-                severity: severity, from: try query.date("from"), to: try query.date("to"),
-                limit: try query.integer("limit", in: 1...1000, default: 100))
-            return json(Items(items: try await repository.events(filter)))
+            let limit = try query.integer("limit", in: 1...1000, default: 100)
+            let filter = try Requests.eventFilter(query, scope: identity.scope, limit: limit)
+            guard try Self.wantsCSV(query) else {
+                return try json(EventPage(try await repository.events(filter), limit: limit)).response(
+                    from: request, context: context)
+            }
+            // CSV: every event of the filter, however many, streamed page by page.
+            let export = EventExport(repository: repository, filter: filter)
+            return Response(
+                status: .ok,
+                headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: #"attachment; filename="events.csv""#],
+                body: ResponseBody { writer in
+                    try await export.csv { try await writer.write(ByteBuffer(string: $0)) }
+                    try await writer.finish(nil)
+                })
         }
         api.get("/reservations") { _, context in
             let identity = try context.require(.read)

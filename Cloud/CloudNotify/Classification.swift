@@ -1,11 +1,22 @@
+import CloudReports
 public import CloudStore
 public import Foundation
 
 /// Which lines of the history are notification events, and which rules they concern. Pure.
 public enum Classification {
-    /// The notification `line` makes (of no rule yet, told at once), or nil (most lines make none).
-    public static func classify(_ line: HistoryEvent) -> NotificationRecord? {
-        let fields = Self.fields(line.detail)
+    /// The notifications `line` makes (of no rule yet, told at once): most lines none, a suspicious session two (it
+    /// ended, and it is suspicious).
+    public static func classify(_ line: HistoryEvent) -> [NotificationRecord] {
+        guard let first = classifyOne(line) else { return [] }
+        guard first.event == .sessionEnded, let flagged = first.fields["flagged"] else { return [first] }
+        var suspicious = first
+        suspicious.event = .suspiciousSession
+        suspicious.summary = "\(first.summary): \(flagged)"
+        return [first, suspicious]
+    }
+
+    static func classifyOne(_ line: HistoryEvent) -> NotificationRecord? {
+        let fields = EventWords.fields(line.detail)
         let station = line.station
         let place = [station, line.connector.map { "connector \($0)" }].compactMap { $0 }.joined(separator: " ")
         func made(_ event: NotificationEvent, _ summary: String, _ more: [String: String] = [:]) -> NotificationRecord {
@@ -33,6 +44,14 @@ public enum Classification {
         case "site_online": return made(.siteOnline, "site \(line.site): its edge is online again")
         case "load_failsafe":
             return made(.loadFailsafe, "site \(line.site): load management in failsafe (\(fields["mode"] ?? "failsafe"))")
+        case "session_ended":
+            let cost = fields["cost"].map { ", \($0) \(fields["currency"] ?? "")" } ?? ""
+            let energy = fields["energyKWh"].map { ", \($0) kWh" } ?? ""
+            return made(.sessionEnded, "\(place): session \(fields["transactionId"] ?? "") ended\(energy)\(cost)")
+        case "boot":
+            guard fields["approval"] == "pending" else { return nil }
+            let model = [fields["vendor"], fields["model"]].compactMap { $0 }.joined(separator: " ")
+            return made(.stationPending, "\(place): \(model) waits for approval")
         case "firmware_status":
             guard let status = fields["status"],
                 status.contains("Failed") || status.contains("Invalid") || status.contains("Error")
@@ -66,19 +85,5 @@ public enum Classification {
         case .siteOnline: .siteOffline
         default: nil
         }
-    }
-
-    /// A history line's detail (a JSON object) as text fields.
-    static func fields(_ detail: String) -> [String: String] {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(detail.utf8)) as? [String: Any] else { return [:] }
-        var fields: [String: String] = [:]
-        for (key, value) in object {
-            switch value {
-            case let text as String: fields[key] = text
-            case let number as NSNumber: fields[key] = number.stringValue
-            default: continue
-            }
-        }
-        return fields
     }
 }

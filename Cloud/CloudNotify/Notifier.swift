@@ -103,10 +103,11 @@ public struct Notifier: Service {
                 scopes[organization] = try await repository.scope(ofOrganization: organization)
             }
             for line in lines {
-                guard let classified = Classification.classify(line) else { continue }
-                for rule in rules
-                where Classification.concerns(rule, classified, scope: rule.organization.map { scopes[$0] ?? Scope() }) {
-                    try await add(classified, of: rule, to: &outcome, audience: &audience)
+                for classified in Classification.classify(line) {
+                    for rule in rules
+                    where Classification.concerns(rule, classified, scope: rule.organization.map { scopes[$0] ?? Scope() }) {
+                        try await add(classified, of: rule, to: &outcome, audience: &audience)
+                    }
                 }
             }
         }

@@ -73,18 +73,13 @@ public enum IngestChange: Equatable, Sendable {
 
 /// The rules of ingest: what each up message changes. Pure: the same envelope always gives the same changes.
 public enum IngestRules {
-    public static func changes(_ envelope: UpEnvelope) -> [IngestChange] {
+    /// `previousStatus`: a connector's status before a status message (read by the store), for the history's words.
+    public static func changes(_ envelope: UpEnvelope, previousStatus: String? = nil) -> [IngestChange] {
         switch envelope.message {
         case .presence:
             []  // Not sequenced; handled before the batch.
         case .stationBoot(let boot):
-            [
-                .stationBooted(boot),
-                .history(
-                    HistoryEntry(
-                        at: boot.time, station: boot.station, kind: "boot", severity: .info,
-                        fields: ["vendor": boot.vendor, "model": boot.model, "firmware": boot.firmwareVersion ?? ""])),
-            ]
+            [.stationBooted(boot), .history(history(of: boot))]
         case .stationConnection(let connection):
             [
                 .stationKnown(connection.station), .connection(connection),
@@ -96,7 +91,7 @@ public enum IngestRules {
                         fields: connection.reason.map { ["reason": $0] } ?? [:])),
             ]
         case .connectorStatus(let status):
-            [.stationKnown(status.station), .connectorStatus(status), .history(history(of: status))]
+            [.stationKnown(status.station), .connectorStatus(status), .history(history(of: status, previous: previousStatus))]
         case .sessionStart(let start):
             [.stationKnown(start.station), .sessionStarted(start, sortAt: start.startTime ?? envelope.timestamp)]
         case .sessionUpdate(let update):
@@ -137,11 +132,21 @@ public enum IngestRules {
             fields: fields)
     }
 
+    /// A boot; one the edge did not accept (a station waiting for approval, or refused) says so, as a warning.
+    static func history(of boot: StationBoot) -> HistoryEntry {
+        var fields = ["vendor": boot.vendor, "model": boot.model, "firmware": boot.firmwareVersion ?? ""]
+        let accepted = boot.approval.rawValue == "accepted"
+        if !accepted { fields["approval"] = boot.approval.rawValue }
+        return HistoryEntry(
+            at: boot.time, station: boot.station, kind: "boot", severity: accepted ? .info : .warning, fields: fields)
+    }
+
     /// A fault is an error; any other error code than `NoError` a warning.
-    static func history(of status: ConnectorStatusChange) -> HistoryEntry {
+    static func history(of status: ConnectorStatusChange, previous: String? = nil) -> HistoryEntry {
         let faulted = status.status == .faulted
         let erring = status.errorCode.map { $0 != "NoError" } ?? false
         var fields = ["status": status.status.rawValue]
+        fields["previous"] = previous
         fields["info"] = status.info
         fields["vendorId"] = status.vendorId
         fields["vendorErrorCode"] = status.vendorErrorCode

@@ -14,6 +14,12 @@ public enum NotificationEvent: String, Sendable, Codable, CaseIterable {
     case loadFailsafe = "load_failsafe"
     /// A station reported a firmware update that failed.
     case firmwareFailed = "firmware_failed"
+    /// A session ended and was priced (its energy and cost).
+    case sessionEnded = "session_ended"
+    /// A session whose meter readings are implausible (flagged energy).
+    case suspiciousSession = "suspicious_session"
+    /// A station the edge does not know booted and waits for approval.
+    case stationPending = "station_pending"
 
     /// Whether a rule's `afterMinutes` holds this one back until it has lasted that long.
     public var lasts: Bool { [.connectorUnavailable, .stationOffline, .siteOffline].contains(self) }

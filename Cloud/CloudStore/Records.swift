@@ -201,6 +201,45 @@ public struct EventView: Sendable, Equatable, Codable {
     public var severity: String
     public var code: String?
     public var detail: String
+
+    public init(
+        site: String, seq: Int64, time: Date, station: String?, connector: Int?, kind: String, severity: String,
+        code: String?, detail: String
+    ) {
+        self.site = site
+        self.seq = seq
+        self.time = time
+        self.station = station
+        self.connector = connector
+        self.kind = kind
+        self.severity = severity
+        self.code = code
+        self.detail = detail
+    }
+
+    /// Where a page of the history that ends with this event goes on from.
+    public var cursor: EventCursor { EventCursor(at: time, site: site, seq: seq) }
+}
+
+/// A place in the history's order (time, site, seq): the next page starts after it. As text `<ms>.<seq>.<site>`.
+public struct EventCursor: Sendable, Equatable, CustomStringConvertible {
+    public var at: Date
+    public var site: String
+    public var seq: Int64
+
+    public init(at: Date, site: String, seq: Int64) {
+        self.at = at
+        self.site = site
+        self.seq = seq
+    }
+
+    public init?(_ text: String) {
+        let parts = text.split(separator: ".", maxSplits: 2, omittingEmptySubsequences: false)
+        guard parts.count == 3, let ms = Int64(parts[0]), let seq = Int64(parts[1]), !parts[2].isEmpty else { return nil }
+        self.init(at: Date(milliseconds: ms), site: String(parts[2]), seq: seq)
+    }
+
+    public var description: String { "\(at.milliseconds).\(seq).\(site)" }
 }
 
 /// Which events to list.
@@ -218,11 +257,18 @@ public struct EventFilter: Sendable, Equatable {
     public var code: String?
     /// Oldest first instead of newest first.
     public var ascending: Bool
+    /// The charger's own error code (a status's `vendorErrorCode`).
+    public var vendorCode: String?
+    /// Only events after this place, in the filter's order (the next page).
+    public var after: EventCursor?
 
     public init(
         scope: Scope? = nil, site: String? = nil, station: String? = nil, kind: String? = nil, severity: String? = nil,
-        from: Date? = nil, to: Date? = nil, limit: Int = 100, code: String? = nil, ascending: Bool = false
+        from: Date? = nil, to: Date? = nil, limit: Int = 100, code: String? = nil, ascending: Bool = false,
+        vendorCode: String? = nil, after: EventCursor? = nil
     ) {
+        self.vendorCode = vendorCode
+        self.after = after
         self.code = code
         self.ascending = ascending
         self.scope = scope

@@ -29,7 +29,18 @@ enum Ingest {
     /// Keeps what `envelope` changes (``IngestRules``), in order; a session message of another store of the site
     /// stops there.
     static func apply(_ envelope: UpEnvelope, _ kept: Kept, _ db: Database, _ outcome: inout ApplyOutcome) throws {
-        for change in IngestRules.changes(envelope) {
+        var previous: String?
+        if case .connectorStatus(let status) = envelope.message {
+            // What the connector was before (for the history's "Charging → Faulted"), if this change is newer.
+            previous = try String.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        SELECT status FROM connector
+                        WHERE site_id = ? AND station_id = ? AND connector_id = ? AND status_at <= ?
+                        """),
+                arguments: [envelope.site, status.station, status.connector, status.time.milliseconds])
+        }
+        for change in IngestRules.changes(envelope, previousStatus: previous) {
             guard try keep(change, of: envelope, kept, db, &outcome) else { return }
         }
         // Handed to the caller waiting for it only once everything the message changes is kept.

@@ -103,14 +103,24 @@ extension SQLiteRepository {
     }
 
     public func events(_ filter: EventFilter) async throws -> [EventView] {
-        try await pool.read { db in
+        var more: [(sql: String, arguments: StatementArguments)] = []
+        if let vendorCode = filter.vendorCode {
+            more.append(("json_extract(detail, '$.vendorErrorCode') = ?", [vendorCode]))
+        }
+        if let after = filter.after {
+            // The order's own key: (at, site, seq) past the cursor, with SQLite's row values.
+            more.append(
+                ("(at, site_id, seq) \(filter.ascending ? ">" : "<") (?, ?, ?)", [after.at.milliseconds, after.site, after.seq]))
+        }
+        let conditions = more
+        return try await pool.read { db in
             guard
                 let (filterSQL, conditions) = Self.whereClause(
                     scope: filter.scope, time: "at", from: filter.from, to: filter.to,
                     equal: [
                         ("site_id", filter.site), ("station_id", filter.station), ("kind", filter.kind),
                         ("severity", filter.severity), ("code", filter.code),
-                    ])
+                    ], more: conditions)
             else { return [] }
             var arguments = conditions
             arguments += [filter.limit]

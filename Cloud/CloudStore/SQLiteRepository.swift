@@ -80,20 +80,23 @@ public final class SQLiteRepository: CloudRepository {
                     VALUES (?, ?, ?, NULL, NULL, ?, ?, NULL, ?) ON CONFLICT DO NOTHING
                     """,
                 arguments: [
-                    site, try Self.presenceSeq(site: site, time, db), time.milliseconds, online ? "site_online" : "site_offline",
+                    site, try Self.cloudSeq(site: site, band: 50, time, db), time.milliseconds,
+                    online ? "site_online" : "site_offline",
                     online ? "info" : "warning", online ? #"{"online":true}"# : #"{"online":false}"#,
                 ])
         }
     }
 
     /// Events the cloud itself records have negative seqs (the edges' are positive): a store replaced at `-ms`, a
-    /// site's presence changed 2⁵⁰ below (35,000 years of milliseconds apart, so the two never meet), and below the
-    /// site's last one when two changes share a millisecond.
-    static func presenceSeq(site: String, _ time: Date, _ db: Database) throws -> Int64 {
-        let seq = -(Int64(1) << 50) - time.milliseconds
+    /// site's presence changed 2⁵⁰ below, a session priced 2⁵² below (35,000 years of milliseconds apart, so they never
+    /// meet), and below the band's last one when two share a millisecond.
+    static func cloudSeq(site: String, band: Int, _ time: Date, _ db: Database) throws -> Int64 {
+        let seq = -(Int64(1) << band) - time.milliseconds
+        // Within the band only: the bands below are other kinds of line.
         let lowest =
             try Int64.fetchOne(
-                db, sql: "SELECT MIN(seq) FROM event WHERE site_id = ? AND seq <= ?", arguments: [site, seq]) ?? seq + 1
+                db, sql: "SELECT MIN(seq) FROM event WHERE site_id = ? AND seq <= ? AND seq > ?",
+                arguments: [site, seq, -(Int64(1) << (band + 1))]) ?? seq + 1
         return min(seq, lowest - 1)
     }
 

@@ -145,7 +145,59 @@ extension SQLiteRepository {
                     idle.map { $0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000 }, site,
                     transactionId,
                 ])
+            // Priced once: its line in the history goes with it (what people read, and what rules hear of).
+            if db.changesCount == 1 { try Self.recordSessionEnded(site: site, transactionId: transactionId, at: time, db) }
         }
+    }
+
+    /// A finished, priced session as a line of its site's history (`session_ended`): its energy, its cost, and when
+    /// the meter readings are implausible (more than the fleet's maximum power could give, or running backwards) a
+    /// warning naming them, which rules on suspicious sessions hear of.
+    static func recordSessionEnded(site: String, transactionId: Int, at time: Date, _ db: Database) throws {
+        guard
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT station_id, connector_id, id_tag, stop_at, stop_reason, currency, cost_incl_e4, meter_start_wh,
+                        COALESCE(meter_stop_wh, energy_register_wh) AS reading, \(plausibleEnergy(maxPowerW: SessionDayClock.maxPowerSQL)) AS energy
+                    FROM session WHERE site_id = ? AND transaction_id = ?
+                    """, arguments: [site, transactionId])
+        else { return }
+        var fields = ["transactionId": "\(transactionId)"]
+        fields["idTag"] = row["id_tag"]
+        fields["stopReason"] = row["stop_reason"]
+        let start = row["meter_start_wh"] as Double?
+        let reading = row["reading"] as Double?
+        let energy = row["energy"] as Double?
+        if let energy { fields["energyKWh"] = String(format: "%.3f", energy / 1000) }
+        let suspicious = energy == nil && start != nil && reading != nil
+        if suspicious, let start, let reading {
+            fields["flagged"] = String(
+                format: "implausible energy: meter %.0f Wh at the start, %.0f Wh at the end", start, reading)
+        }
+        if let currency = row["currency"] as String?, let incl = row["cost_incl_e4"] as Int64? {
+            fields["cost"] = money(amount(tenThousandths: incl))
+            fields["currency"] = currency
+        }
+        let stop = (row["stop_at"] as Int64?).map(Date.init(milliseconds:)) ?? time
+        let detail = String(decoding: try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys]), as: UTF8.self)
+        try db.execute(
+            sql: """
+                INSERT INTO event (site_id, seq, at, station_id, connector_id, kind, severity, code, detail)
+                VALUES (?, ?, ?, ?, ?, 'session_ended', ?, NULL, ?) ON CONFLICT DO NOTHING
+                """,
+            arguments: [
+                site, try cloudSeq(site: site, band: 52, stop, db), stop.milliseconds, row["station_id"] as String?,
+                row["connector_id"] as Int?, suspicious ? "warning" : "info", detail,
+            ])
+    }
+
+    /// An amount as people write money: at least two decimals (`12.30`, `0.5` → `0.50`, `3` → `3.00`).
+    static func money(_ amount: ExactDecimal) -> String {
+        let text = amount.description
+        guard let dot = text.firstIndex(of: ".") else { return text + ".00" }
+        let decimals = text.distance(from: dot, to: text.endIndex) - 1
+        return decimals >= 2 ? text : text + String(repeating: "0", count: 2 - decimals)
     }
 
     /// Money as kept: an integer count of 10⁻⁴ (a cost is rounded to its currency's digits, at most four, first).

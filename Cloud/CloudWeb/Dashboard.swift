@@ -162,6 +162,7 @@ public struct Dashboard: Sendable {
         web.post("/cards") { request, context in try await saveCards(request, context: context) }
         web.post("/cards/:card/delete") { request, context in try await deleteCard(request, context: context) }
         web.get("/statements") { request, context in try await statementsPage(request, context: context) }
+        web.get("/events.csv") { request, context in try await eventsCSV(request, context: context) }
         web.get("/notifications") { request, context in try await notificationsPage(request, context: context) }
         web.get("/notifications/unread") { request, context in try await unreadNotifications(request, context: context) }
         web.post("/notifications/rules/:rule/mute") { request, context in try await muteRule(request, context: context) }

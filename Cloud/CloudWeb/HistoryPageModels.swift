@@ -76,12 +76,15 @@ struct SessionPage: PageModel {
 /// The event history, filtered (`events.mustache`).
 struct EventsPage: PageModel {
     struct Filter {
-        let station, code, from, to: String?
+        let station, code, vendorCode, from, to: String?
     }
 
     let filter: Filter
     let siteOptions: [SiteOption]
-    let severityOptions, orderOptions: [Option]
+    let severityOptions, kindOptions, orderOptions: [Option]
     let events: [HistoryRow]
     let hasEvents: Bool
+    /// The next page, the first page (when this is not it), and the whole filter as CSV.
+    let next, first: String?
+    let csv: String
 }

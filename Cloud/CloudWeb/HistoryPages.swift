@@ -1,6 +1,7 @@
 import CloudBilling
 import CloudCore
 import CloudIngest
+import CloudReports
 import CloudStore
 import Foundation
 import HTTPTypes
@@ -98,34 +99,72 @@ extension Dashboard {
 
     // MARK: Event history
 
+    /// The event history: filtered by site, station, severity, kind, OCPP code, vendor code and days, in either order,
+    /// 100 a page with the next page after the last line (any range, no cap), as CSV at `/events.csv`; in words.
     func eventsPage(_ request: Request, context: APIRequestContext) async throws -> Response {
         let identity = try viewer(request, context)
         let language = language(request: request, context: context)
         let formats = Formats(language: language)
         let strings = Catalog.strings(language)
         let query = Query(request)
-        let severity = try Requests.severityFilter(query.string("severity"))?.rawValue
-        let order = query.string("order") ?? "newest"
-        let filter = EventFilter(
-            scope: identity.scope, site: try query.stationFilter().site, station: try query.stationFilter().station,
-            severity: severity,
-            from: try Self.day(query, "from"), to: try Self.day(query, "to").map { $0.addingTimeInterval(86_400) }, limit: 200,
-            code: query.string("code"), ascending: order == "oldest")
+        let filter = try Requests.eventFilter(query, scope: identity.scope, limit: Self.eventsPerPage)
         let sites = try await repository.sites(in: identity.scope)
-        let events = try await history(filter, formats: formats, strings: strings, identity: identity)
+        let (events, next) = try await historyPage(filter, formats: formats, strings: strings, identity: identity)
+        var parameters = URLComponents()
+        parameters.queryItems = ["site", "station", "severity", "kind", "code", "vendorCode", "from", "to", "order"].compactMap {
+            name in query.string(name).map { URLQueryItem(name: name, value: $0) }
+        }
+        let kept = parameters.percentEncodedQuery ?? ""
         let model = EventsPage(
             filter: .init(
-                station: query.string("station"), code: query.string("code"), from: query.string("from"),
-                to: query.string("to")),
+                station: query.string("station"), code: query.string("code"), vendorCode: query.string("vendorCode"),
+                from: query.string("from"), to: query.string("to")),
             siteOptions: sites.map { SiteOption(id: $0.id, name: $0.name, selected: $0.id == query.string("site")) },
             severityOptions: ([("", "event.any")] + Severity.allCases.map { ($0.rawValue, "severity.\($0.rawValue)") }).map {
-                Option(value: $0.0, label: strings[$0.1] ?? $0.1, selected: $0.0 == (severity ?? ""))
+                Option(value: $0.0, label: strings[$0.1] ?? $0.1, selected: $0.0 == (filter.severity ?? ""))
+            },
+            kindOptions: ([""] + Self.eventKinds).map {
+                Option(value: $0, label: $0.isEmpty ? strings["event.any"] ?? "" : $0, selected: $0 == (filter.kind ?? ""))
             },
             orderOptions: [("newest", "event.newest"), ("oldest", "event.oldest")].map {
-                Option(value: $0.0, label: strings[$0.1] ?? $0.1, selected: $0.0 == order)
+                Option(value: $0.0, label: strings[$0.1] ?? $0.1, selected: ($0.0 == "oldest") == filter.ascending)
             },
-            events: events, hasEvents: !events.isEmpty)
+            events: events, hasEvents: !events.isEmpty,
+            next: next.map { "/events?" + (kept.isEmpty ? "" : kept + "&") + "after=\($0)" },
+            first: filter.after == nil ? nil : "/events" + (kept.isEmpty ? "" : "?" + kept),
+            csv: "/events.csv" + (kept.isEmpty ? "" : "?" + kept))
         return page("events", title: "event.title", language: language, context: context, model: model, nav: "events")
+    }
+
+    /// Every event of the filter as CSV (streamed page by page; words in the reader's language).
+    func eventsCSV(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let identity = try viewer(request, context)
+        let filter = try Requests.eventFilter(Query(request), scope: identity.scope, limit: Self.eventsPerPage)
+        let export = EventExport(
+            repository: repository, filter: filter,
+            phrases: Self.eventPhrases(Catalog.strings(language(request: request, context: context))))
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: #"attachment; filename="events.csv""#],
+            body: ResponseBody { writer in
+                try await export.csv { try await writer.write(ByteBuffer(string: $0)) }
+                try await writer.finish(nil)
+            })
+    }
+
+    static let eventsPerPage = 100
+
+    /// The kinds of line the history holds, for its filter.
+    static let eventKinds = [
+        "status", "connected", "disconnected", "boot", "load_failsafe", "firmware_status", "site_offline", "site_online",
+        "security_event", "session_ended", "ingest_failed", "command",
+    ]
+
+    /// ``EventWords``' phrases in the reader's language (`eventWords.*` in the catalog).
+    static func eventPhrases(_ strings: [String: String]) -> [String: String] {
+        var phrases: [String: String] = [:]
+        for key in EventWords.english.keys { phrases[key] = strings["eventWords.\(key)"] }
+        return phrases
     }
 
     /// What the history shows of a command's payload: a firmware download URL (its secret) and a registration (a
@@ -135,32 +174,41 @@ extension Dashboard {
         return secret && !identity.role.permits(.configure) ? "…" : command.payload
     }
 
-    /// A date-only filter (`2026-12-01`, what `<input type="date">` sends) or a full date-time.
-    static func day(_ query: Query, _ name: String) throws -> Date? {
-        guard let text = query.string(name) else { return nil }
-        if text.count == 10, let date = SyncJSON.parse(text + "T00:00:00Z") { return date }
-        return try query.date(name)
-    }
-
     /// Events from the sites and commands sent from the cloud (with who sent them), merged in the filter's order.
     func history(
         _ filter: EventFilter, formats: Formats, strings: [String: String], identity: APIIdentity
     ) async throws -> [HistoryRow] {
-        var rows: [(time: Date, row: HistoryRow)] = []
-        for event in try await repository.events(filter) {
-            rows.append(
-                (
-                    event.time,
-                    HistoryRow(
-                        time: formats.dateTime(event.time), site: event.site, station: event.station,
-                        connector: event.connector, kind: event.kind, severity: event.severity,
-                        severityLabel: strings["severity.\(event.severity)"] ?? event.severity, code: event.code,
-                        detail: event.detail, who: nil)
-                ))
+        try await historyPage(filter, formats: formats, strings: strings, identity: identity).rows
+    }
+
+    /// A page of the history: the filter's events in words, with the commands sent within the stretch of time they
+    /// cover merged in; and the next page's cursor when there may be more.
+    func historyPage(
+        _ filter: EventFilter, formats: Formats, strings: [String: String], identity: APIIdentity
+    ) async throws -> (rows: [HistoryRow], next: String?) {
+        let phrases = Self.eventPhrases(strings)
+        let events = try await repository.events(filter)
+        var rows: [(time: Date, row: HistoryRow)] = events.map { event in
+            (
+                event.time,
+                HistoryRow(
+                    time: formats.dateTime(event.time), site: event.site, station: event.station, connector: event.connector,
+                    kind: event.kind, severity: event.severity,
+                    severityLabel: strings["severity.\(event.severity)"] ?? event.severity, code: event.code,
+                    vendorCode: EventWords.fields(event.detail)["vendorErrorCode"],
+                    detail: EventWords.describe(event, phrases: phrases), who: nil)
+            )
         }
-        // Commands carry no severity or code; a filter on either leaves them out.
-        if filter.severity == nil && filter.code == nil && filter.kind == nil {
-            for command in try await repository.commands(filter) {
+        let full = events.count == filter.limit
+        // Commands carry no severity, code or kind of event; a filter on any leaves them out. Those of the stretch this
+        // page covers (up to where the next page starts) are merged in.
+        if filter.severity == nil && filter.code == nil && filter.kind == nil && filter.vendorCode == nil {
+            var window = filter
+            if let after = filter.after { window = Self.narrowed(window, to: after.at, at: filter.ascending ? \.from : \.to) }
+            if full, let last = events.last {
+                window = Self.narrowed(window, to: last.time, at: filter.ascending ? \.to : \.from)
+            }
+            for command in try await repository.commands(window) {
                 let outcome = command.outcome?.rawValue ?? "pending"
                 rows.append(
                     (
@@ -170,7 +218,7 @@ extension Dashboard {
                             connector: nil, kind: strings["event.command"] ?? "command",
                             severity: outcome == "accepted" ? "info" : "warning",
                             severityLabel: strings[outcome == "accepted" ? "severity.info" : "severity.warning"] ?? outcome,
-                            code: command.action,
+                            code: command.action, vendorCode: nil,
                             detail: (strings[Catalog.outcomePrefix + outcome] ?? outcome) + " · "
                                 + Self.shownPayload(command, to: identity),
                             who: command.user ?? "API")
@@ -178,7 +226,20 @@ extension Dashboard {
             }
         }
         rows.sort { filter.ascending ? $0.time < $1.time : $0.time > $1.time }
-        return rows.prefix(filter.limit).map(\.row)
+        let next = full ? events.last.map { "\($0.cursor)" } : nil
+        return (next == nil ? rows.prefix(filter.limit).map(\.row) : rows.map(\.row), next)
+    }
+
+    /// `filter` with one bound moved in to `time` (never out).
+    static func narrowed(_ filter: EventFilter, to time: Date, at bound: WritableKeyPath<EventFilter, Date?>) -> EventFilter {
+        var narrowed = filter
+        let current = filter[keyPath: bound]
+        if bound == \EventFilter.from {
+            narrowed.from = max(current ?? time, time)
+        } else {
+            narrowed.to = min(current ?? time, time)
+        }
+        return narrowed
     }
 }
 
@@ -189,6 +250,9 @@ struct HistoryRow: TemplateRow {
     let connector: Int?
     let kind, severity, severityLabel: String
     let code: String?
+    /// The charger's own error code.
+    let vendorCode: String?
+    /// In words for people.
     let detail: String
     /// Who sent a command; nil for an event.
     let who: String?
@@ -200,6 +264,7 @@ struct HistoryRow: TemplateRow {
         values["station"] = station
         values["connector"] = connector
         values["code"] = code
+        values["vendorCode"] = vendorCode
         values["who"] = who
         return values
     }

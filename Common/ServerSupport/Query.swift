@@ -11,6 +11,9 @@ public struct Query: Sendable {
         self.parameters = parameters
     }
 
+    /// Parameters already read (a test's, or another source's).
+    public init(parameters: [String: String]) { self.parameters = parameters }
+
     public func string(_ name: String) -> String? { parameters[name].flatMap { $0.isEmpty ? nil : $0 } }
 
     /// A whole number in `range`, or nil when absent.

@@ -276,18 +276,20 @@ import Testing
         }
         let fault = try #require(
             Classification.classify(
-                line("status", code: "GroundFailure", #"{"status":"Faulted","vendorErrorCode":"E42","vendorId":"ACME"}"#)))
+                line("status", code: "GroundFailure", #"{"status":"Faulted","vendorErrorCode":"E42","vendorId":"ACME"}"#)
+            ).first)
         #expect(fault.event == .stationFaulted && fault.summary == "CP1 connector 2: Faulted, GroundFailure, vendor code E42")
         #expect(fault.fields["vendorErrorCode"] == "E42" && fault.fields["errorCode"] == "GroundFailure")
-        #expect(Classification.classify(line("status", #"{"status":"Charging"}"#)) == nil)
-        #expect(Classification.classify(line("firmware_status", #"{"status":"InstallationFailed"}"#))?.event == .firmwareFailed)
-        #expect(Classification.classify(line("firmware_status", #"{"status":"Installed"}"#)) == nil)
-        #expect(Classification.classify(line("site_offline", station: nil))?.event == .siteOffline)
+        #expect(Classification.classify(line("status", #"{"status":"Charging"}"#)).isEmpty)
+        #expect(
+            Classification.classify(line("firmware_status", #"{"status":"InstallationFailed"}"#)).first?.event == .firmwareFailed)
+        #expect(Classification.classify(line("firmware_status", #"{"status":"Installed"}"#)).isEmpty)
+        #expect(Classification.classify(line("site_offline", station: nil)).first?.event == .siteOffline)
         let rule = Self.rule("r", [.stationFaulted, .siteOffline])
         #expect(Classification.concerns(rule, fault, scope: nil))
         #expect(!Classification.concerns(rule, fault, scope: Scope(sites: ["s1"])), "another customer's station")
         #expect(Classification.concerns(rule, fault, scope: Scope(stations: [StationKey(site: "s2", station: "CP1")])))
-        let siteWide = try #require(Classification.classify(line("site_offline", station: nil)))
+        let siteWide = try #require(Classification.classify(line("site_offline", station: nil)).first)
         #expect(
             !Classification.concerns(rule, siteWide, scope: Scope(stations: [StationKey(site: "s2", station: "CP1")])),
             "a site seen through one station only")

@@ -33,6 +33,8 @@ extension CloudBench {
         var stationsPerSite = 0
         @Option(help: "A dashboard admin with this password (user 'bench').") var userPassword: String?
         @Option(help: "The wall clock the store's report day sums are kept on.") var reportClock = "GMT"
+        @Flag(help: "A notification rule on faults and unavailable connectors everywhere (quiet period 15 minutes).")
+        var notificationRule = false
 
         func run() async throws {
             guard let dayClock = TimeZone(identifier: reportClock) else {
@@ -50,6 +52,12 @@ extension CloudBench {
                     UserRecord(id: "bench", name: "Bench", passwordHash: hash, role: "admin", createdAt: now))
             }
             if stationsPerSite > 0 { try await addStations(repository, now: now) }
+            if notificationRule {
+                try await repository.saveRule(
+                    NotificationRule(
+                        id: "bench-faults", name: "Faults", events: [.stationFaulted, .connectorUnavailable], quietMinutes: 15,
+                        createdAt: now))
+            }
             let clock = ContinuousClock()
             let started = clock.now
             var seq: [Int64] = Array(repeating: 0, count: sites)
@@ -137,6 +145,13 @@ extension CloudBench {
         @Option(help: "Publishing sites (registered in the cloud as bench-000 …).") var sites = 100
         @Option(help: "Messages per phase, over all sites.") var messages = 200_000
         @Option(help: "Messages each site keeps unacknowledged (an edge keeps at most 1,000).") var window = 200
+        @Option(
+            help: """
+                Stations flapping (one a site, Faulted and Available in turn, a change a second each): the cloud's phase is \
+                then run in turns without and with them, `rounds` times each.
+                """)
+        var flapping = 0
+        @Option(help: "Rounds of the cloud's phase without and with the flapping stations.") var rounds = 3
 
         func run() async throws {
             var logger = Logger(label: "bench")
@@ -145,26 +160,43 @@ extension CloudBench {
             let perSite = messages / sites
             let ceiling = try await phase(
                 "mosquitto alone", url: url, perSite: perSite, logger: logger,
-                topic: { site in "bench/\(site)" }, listen: "bench/#",
+                topic: { site, _ in "bench/\(site)" }, listen: "bench/#",
                 counts: { message in message.topic.split(separator: "/").last.flatMap { Int($0) }.map { ($0, 1) } })
-            let cloud = try await phase(
-                "cloud (durably applied)", url: url, perSite: perSite, logger: logger,
-                topic: { site in SyncTopic.up(site: Populate.site(site), type: "session.update") },
-                listen: "gridside/v1/+/down/ack",
-                counts: { message in
-                    guard let topic = SyncTopic.parse(message.topic), let site = Int(topic.site.dropFirst("bench-".count)),
-                        case .ack(let ack) = try? DownMessage.decode(type: "ack", message.payload)
-                    else { return nil }
-                    return (site, ack.seqs.count)
-                })
-            print(String(format: "ratio cloud / mosquitto alone: %.2f", cloud / ceiling))
+            func cloud(_ name: String, flapping: Int) async throws -> Double {
+                try await phase(
+                    name, url: url, perSite: perSite, logger: logger, flapping: flapping,
+                    topic: { site, type in SyncTopic.up(site: Populate.site(site), type: type) },
+                    listen: "gridside/v1/+/down/ack",
+                    counts: { message in
+                        guard let topic = SyncTopic.parse(message.topic), let site = Int(topic.site.dropFirst("bench-".count)),
+                            case .ack(let ack) = try? DownMessage.decode(type: "ack", message.payload)
+                        else { return nil }
+                        return (site, ack.seqs.count)
+                    })
+            }
+            let steady = try await cloud("cloud (durably applied)", flapping: 0)
+            print(String(format: "ratio cloud / mosquitto alone: %.2f", steady / ceiling))
+            guard flapping > 0 else { return }
+            // In turns, so that what drifts during the run (the store's size, the machine) falls on both alike.
+            var without = [steady]
+            var with: [Double] = []
+            for round in 1...rounds {
+                with.append(try await cloud("cloud, \(flapping) stations flapping (round \(round))", flapping: flapping))
+                if round < rounds { without.append(try await cloud("cloud, none flapping (round \(round + 1))", flapping: 0)) }
+            }
+            func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+            print(
+                String(
+                    format: "flapping: median %.0f/s with, %.0f/s without: %.1f %% of ingest's throughput lost",
+                    median(with), median(without), 100 * (1 - median(with) / median(without))))
         }
 
         /// Publishes `perSite` messages from every site and returns messages per second, from the first publish
         /// to the last one counted by the listener.
         private func phase(
-            _ name: String, url: MQTTBroker, perSite: Int, logger: Logger, topic: @escaping @Sendable (Int) -> String,
-            listen: String, counts: @escaping @Sendable (MQTTMessage) -> (site: Int, count: Int)?
+            _ name: String, url: MQTTBroker, perSite: Int, logger: Logger, flapping: Int = 0,
+            topic: @escaping @Sendable (Int, String) -> String, listen: String,
+            counts: @escaping @Sendable (MQTTMessage) -> (site: Int, count: Int)?
         ) async throws -> Double {
             let total = perSite * sites
             let listener = MQTTClient(
@@ -192,18 +224,30 @@ extension CloudBench {
                 for (site, publisher) in publishers.enumerated() {
                     group.addTask {
                         try await withThrowingDiscardingTaskGroup { sends in
+                            // A flapping station's next change: one a second, Faulted and Available in turn.
+                            var nextChange = clock.now
+                            var changes = 0
                             for n in 0..<perSite {
                                 await credits[site].take()
                                 let seq = runId + Int64(n + 1)
-                                // The JSON the edge's encoder writes for a session update (sorted keys), written by hand:
-                                // the sites' CPU is not what is measured, and here it shares the cores with the cloud.
+                                // The JSON the edge's encoder writes (sorted keys), written by hand: the sites' CPU is
+                                // not what is measured, and here it shares the cores with the cloud.
                                 let now = Date()
-                                let data =
+                                var type = "session.update"
+                                var data =
                                     #"{"connector":1,"currentA":10,"energyWh":\#(n),"powerW":7000,"soc":50,"station":"CP\#(site)-\#(n % 20)","time":"\#(SyncJSON.format(now))","transactionId":\#(site * 100 + n % 20)}"#
+                                if site < flapping, clock.now >= nextChange {
+                                    nextChange = clock.now + .seconds(1)
+                                    changes += 1
+                                    type = "connector.status"
+                                    data =
+                                        changes % 2 == 1
+                                        ? #"{"connector":1,"errorCode":"GroundFailure","station":"FLAP-\#(site)","status":"Faulted","time":"\#(SyncJSON.format(now))","vendorErrorCode":"E42"}"#
+                                        : #"{"connector":1,"errorCode":"NoError","station":"FLAP-\#(site)","status":"Available","time":"\#(SyncJSON.format(now))"}"#
+                                }
                                 let payload = UpEnvelope.encode(
-                                    site: Populate.site(site), epoch: "bench", seq: seq, timestamp: now, type: "session.update",
-                                    data: data)
-                                let message = MQTTMessage(topic: topic(site), payload: payload)
+                                    site: Populate.site(site), epoch: "bench", seq: seq, timestamp: now, type: type, data: data)
+                                let message = MQTTMessage(topic: topic(site, type), payload: payload)
                                 sends.addTask { try await publisher.publish(message) }
                             }
                         }
