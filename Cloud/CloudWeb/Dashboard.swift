@@ -165,6 +165,9 @@ public struct Dashboard: Sendable {
         web.get("/events.csv") { request, context in try await eventsCSV(request, context: context) }
         web.get("/notifications") { request, context in try await notificationsPage(request, context: context) }
         web.get("/notifications/unread") { request, context in try await unreadNotifications(request, context: context) }
+        web.get("/notification-rules") { request, context in try await rulesPage(request, context: context) }
+        web.post("/notification-rules") { request, context in try await saveRule(request, context: context) }
+        web.post("/notification-rules/:rule/delete") { request, context in try await deleteRule(request, context: context) }
         web.post("/notifications/rules/:rule/mute") { request, context in try await muteRule(request, context: context) }
         web.get("/push/key") { request, context in try await pushKey(request, context: context) }
         web.post("/push-subscriptions") { request, context in try await subscribePush(request, context: context) }

@@ -4,7 +4,6 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
-import NIOFoundationCompat
 import ServerSupport
 
 /// The notification list (`/notifications`): newest first, what the reader may read (a client organization's users:
@@ -83,7 +82,7 @@ extension Dashboard {
         let body = try await request.collectBody(upTo: 1 << 14)
         let input: PushSubscriptionInput
         do {
-            input = try JSONDecoder().decode(PushSubscriptionInput.self, from: Data(buffer: body))
+            input = try JSONDecoder().decode(PushSubscriptionInput.self, from: Data(body.readableBytesView))
         } catch {
             throw Problem(status: 400, detail: "not a push subscription: \(error)")
         }

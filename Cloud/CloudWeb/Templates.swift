@@ -27,6 +27,6 @@ enum Templates {
         ("availability", PackageResources.availability_mustache), ("cards", PackageResources.cards_mustache),
         ("statements", PackageResources.statements_mustache),
         ("statement", PackageResources.statement_mustache), ("notifications", PackageResources.notifications_mustache),
-        ("unsubscribe", PackageResources.unsubscribe_mustache),
+        ("unsubscribe", PackageResources.unsubscribe_mustache), ("rules", PackageResources.rules_mustache),
     ]
 }

@@ -149,6 +149,12 @@ import Testing
         Page(path: "/statements", needs: .read, site: nil),
         Page(path: "/notifications", needs: .read, site: nil),
         Page(path: "/notifications/unread", needs: .read, site: nil),
+        Page(path: "/push/key", needs: .read, site: nil),
+        Page(path: "/events.csv?order=oldest", needs: .read, site: nil),
+        Page(path: "/notification-rules", needs: .configure, site: nil),
+        Page(
+            path: "/notification-rules", needs: .configure, site: nil, method: .post,
+            form: "id=faults&name=Faults&events=station_faulted&events=site_offline&quietMinutes=15&enabled=1", redirects: true),
         Page(path: "/cards", needs: .read, site: nil),
         Page(path: "/cards.csv", needs: .read, site: nil),
         Page(path: "/cards", needs: .configure, site: nil, method: .post, form: "idTag=CARD-9&holder=Ann", redirects: true),

@@ -187,3 +187,60 @@ def test_web_push_reaches_a_push_service_signed_and_encrypted_for_the_browser(ma
         peer.close()
     finally:
         service.close()
+
+
+def test_rules_are_managed_and_muted_in_the_dashboard(make_cloud, broker, browsers):
+    from browser import PASSWORD, add_user
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    cloud = make_cloud(sites=("site-rules", "site-else"))
+    add_user(cloud, "olga", "operator", "--email", "olga@fleet.test")
+    add_user(cloud, "vera", "viewer", "--email", "vera@fleet.test")
+    browser = browsers(f"https://127.0.0.1:{cloud.port}")
+    browser.sign_in("olga", PASSWORD)
+    browser.open("/notifications")
+    browser.driver.find_element(By.ID, "manage-rules").click()
+    browser.wait(lambda d: d.find_elements(By.ID, "save-rule"), "the rules page")
+    form = browser.driver.find_element(By.ID, "save-rule")
+    form.find_element(By.ID, "r-id").send_keys("depot")
+    form.find_element(By.ID, "r-name").send_keys("Depot faults")
+    for event in ("station_faulted", "station_offline"):
+        form.find_element(By.CSS_SELECTOR, f"#r-events input[value='{event}']").click()
+    Select(form.find_element(By.ID, "r-sites")).select_by_value("site-rules")
+    after = form.find_element(By.ID, "r-after")
+    after.clear()
+    after.send_keys("5")
+    Select(form.find_element(By.ID, "r-users")).select_by_value("vera")
+    form.find_element(By.ID, "r-emails").send_keys("ops@fleet.test, oncall@fleet.test")
+    form.find_element(By.ID, "save-rule-button").click()
+    browser.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "#rule-list tr[data-rule='depot']"), "the rule listed")
+    [rule] = cloud.get("/api/v1/notification-rules")["items"]
+    assert (rule["name"], rule["events"], rule["sites"], rule["afterMinutes"], rule["users"], rule["emails"]) == (
+        "Depot faults", ["station_faulted", "station_offline"], ["site-rules"], 5, ["vera"],
+        ["ops@fleet.test", "oncall@fleet.test"]), rule
+    # A bad value is refused naming the field, and nothing changes.
+    browser.open("/notification-rules?edit=depot")
+    form = browser.driver.find_element(By.ID, "save-rule")
+    form.find_element(By.ID, "r-webhook").send_keys("http://hooks.example/x")
+    form.find_element(By.ID, "save-rule-button").click()
+    assert "webhook: must be https://" in browser.text(), browser.text()
+    assert "webhook" not in cloud.get("/api/v1/notification-rules")["items"][0]
+    # Switched off from its form.
+    browser.open("/notification-rules?edit=depot")
+    browser.driver.find_element(By.ID, "r-enabled").click()
+    browser.driver.find_element(By.ID, "save-rule-button").click()
+    browser.wait(lambda d: "off" in d.find_element(By.CSS_SELECTOR, "#rule-list tr[data-rule='depot']").text, "off")
+    assert cloud.get("/api/v1/notification-rules")["items"][0]["enabled"] is False
+
+    # The user it names mutes it on the notification list; a viewer has no rules page.
+    viewer = browsers(f"https://127.0.0.1:{cloud.port}")
+    viewer.sign_in("vera", PASSWORD)
+    viewer.open("/notifications")
+    row = viewer.driver.find_element(By.CSS_SELECTOR, "#my-rules tr[data-rule='depot']")
+    assert "Depot faults" in row.text
+    row.find_element(By.TAG_NAME, "button").click()
+    viewer.wait(lambda d: "muted" in d.find_element(By.CSS_SELECTOR, "#my-rules tr[data-rule='depot']").text, "muted")
+    assert not viewer.driver.find_elements(By.ID, "manage-rules")
+    viewer.open("/notification-rules")
+    assert "Something is wrong" in viewer.text() or "403" in viewer.text()

@@ -65,7 +65,8 @@ def test_a_session_under_a_time_of_day_tariff_is_priced_shown_reported_and_on_th
     """A charger of the `ocpp` library charges 4 kWh through the real edge; the real cloud prices it under the site's
     time-of-day tariff (the window around now on Berlin's wall clock: 0.30 a kWh, 0.50 outside, 1.00 to start, 19 %
     VAT: 2.20, 2.62 with VAT), its customer's partner user sees the cost on the session page, the report and its CSV
-    agree, and the month's statement for the customer lists it."""
+    agree, and the month's statement for the customer lists it; the history tells the session's end with its cost in
+    words, and a rule on ended sessions posts it to its webhook."""
     import csv
     import io
     import time
@@ -77,6 +78,7 @@ def test_a_session_under_a_time_of_day_tariff_is_priced_shown_reported_and_on_th
     from selenium.webdriver.common.by import By
     from support import arun, poll
     from test_cloud_sync import sessions_at
+    from test_notifications import Receiver, verified
 
     site = "site-price"
     cloud = make_cloud(sites=(site, "site-else"))
@@ -95,6 +97,10 @@ def test_a_session_under_a_time_of_day_tariff_is_priced_shown_reported_and_on_th
         {"price_components": [{"type": "ENERGY", "price": 0.50, "vat": 19, "step_size": 1}]}]}
     assert cloud.api("PUT", "/api/v1/tariffs/tod", {"name": "Time of day", "tariff": tariff})[0] == 200
     assert cloud.api("POST", "/api/v1/tariffs/tod/assignments", {"site": site})[0] == 201
+    hook = Receiver()
+    status, rule = cloud.api("PUT", "/api/v1/notification-rules/ended", {
+        "name": "Sessions ended", "events": ["session_ended", "suspicious_session"], "webhook": hook.url})
+    assert status == 200, rule
     # A session is priced by the tariff in force at its start, and chargers send whole seconds.
     time.sleep(1.1)
 
@@ -109,6 +115,16 @@ def test_a_session_under_a_time_of_day_tariff_is_priced_shown_reported_and_on_th
     assert session["energyWh"] == 4000
     assert exact(session["price"]["exclVat"]) == Decimal("2.2") and exact(session["price"]["inclVat"]) == Decimal("2.62")
     assert session["price"]["tariff"] == "tod" and session["price"]["tariffVersion"] == 1
+    # Its end, with its cost, in the history's words and at the rule's webhook (not suspicious: 4 kWh is plausible).
+    [ended] = cloud.get(f"/api/v1/events?site={site}&kind=session_ended")["items"]
+    assert ended["words"] == f"Session {transaction} ended: 4.000 kWh, 2.62 EUR" and ended["severity"] == "info", ended
+    poll(lambda: hook.requests, timeout=20, what="the session's notification")
+    notified = verified(*hook.requests[0], rule["webhook"]["secret"])
+    assert notified["event"] == "session_ended" and notified["summary"].endswith(
+        f"session {transaction} ended, 4.000 kWh, 2.62 EUR"), notified
+    time.sleep(1.5)
+    assert len(hook.requests) == 1
+    hook.close()
 
     # The report and its CSV say the same, row for row.
     month = berlin.strftime("%Y-%m")
