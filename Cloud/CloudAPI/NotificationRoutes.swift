@@ -42,6 +42,12 @@ extension CloudAPI {
                     by: identity, repository: repository, before: id + 1, limit: 1
                 ).first, notification.id == id
             else { throw Problem(status: 404, detail: "no such notification") }
+            // A rule's deliveries (its hook, its addresses, its other recipients) are its owner's to read: a client's
+            // user named on the fleet's rule reads the notification, not where else it went.
+            let owner = try await repository.rule(id: notification.rule)?.organization
+            guard identity.organization == nil || owner == identity.organization else {
+                throw Problem(status: 404, detail: "no such notification")
+            }
             return json(Items(items: try await repository.deliveries(notification: id)))
         }
         api.put("/notification-rules/:rule/mute") { _, context in
@@ -70,9 +76,12 @@ extension CloudAPI {
         }
         api.delete("/push-subscriptions") { request, context in
             let identity = try context.require(.read)
-            guard let endpoint = Query(request).string("endpoint"),
-                try await repository.deletePushSubscription(endpoint: endpoint, user: identity.user ?? "")
-            else { throw Problem(status: 404, detail: "no subscription of yours at that endpoint") }
+            guard let endpoint = Query(request).string("endpoint") else {
+                throw Problem(status: 400, detail: "endpoint: the subscription's endpoint is required")
+            }
+            guard try await repository.deletePushSubscription(endpoint: endpoint, user: identity.user ?? "") else {
+                throw Problem(status: 404, detail: "no subscription of yours at that endpoint")
+            }
             return Response(status: .noContent)
         }
         return api

@@ -166,6 +166,7 @@ public enum NotificationRules {
 
     /// The users named, each one who exists and, for a client organization's rule, belongs to it.
     static func recipients(_ ids: [String], owner: String?, repository: any CloudRepository) async throws -> [String] {
+        guard ids.count <= 50 else { throw Problem(status: 400, detail: "users: at most 50") }
         var users: [String] = []
         for (index, id) in ids.map({ $0.trimmingCharacters(in: .whitespaces) }).enumerated() where !id.isEmpty {
             guard let user = try await repository.user(id: id), owner == nil || user.organization == owner else {
@@ -174,7 +175,6 @@ public enum NotificationRules {
             }
             if !users.contains(user.id) { users.append(user.id) }
         }
-        guard users.count <= 50 else { throw Problem(status: 400, detail: "users: at most 50") }
         return users
     }
 

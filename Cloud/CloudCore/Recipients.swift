@@ -88,11 +88,18 @@ public enum PushSubscriptions {
         if let problem = endpointProblem(input.endpoint, staff: identity.organization == nil) {
             throw Problem(status: 400, detail: "endpoint: \(problem)")
         }
-        guard let key = Data(base64URL: input.keys.p256dh), key.count == 65, key.first == 4 else {
+        guard let key = Data(base64URL: input.keys.p256dh), key.count == 65,
+            (try? P256.KeyAgreement.PublicKey(x963Representation: key)) != nil
+        else {
             throw Problem(status: 400, detail: "keys.p256dh: a P-256 public key, 65 bytes uncompressed, base64url")
         }
         guard let auth = Data(base64URL: input.keys.auth), auth.count == 16 else {
             throw Problem(status: 400, detail: "keys.auth: 16 bytes, base64url")
+        }
+        let kept = try await repository.pushSubscriptions(user: user)
+        guard kept.count < maxPerUser || kept.contains(where: { $0.endpoint == input.endpoint }) else {
+            throw Problem(
+                status: 400, detail: "endpoint: at most \(maxPerUser) browsers a user; remove one (DELETE) before adding another")
         }
         let record = PushSubscriptionRecord(
             endpoint: input.endpoint, user: user, p256dh: input.keys.p256dh, auth: input.keys.auth, createdAt: time)
@@ -100,11 +107,38 @@ public enum PushSubscriptions {
         return record
     }
 
-    /// Why the cloud will not post to `endpoint`, or nil: HTTPS; HTTP only to this machine, and only for the fleet's
-    /// staff (a push service beside the cloud, as in tests): a client's user cannot make the cloud post to it.
+    /// Browsers a user may subscribe (each push to them waits on its push service).
+    public static let maxPerUser = 10
+
+    /// Why the cloud will not post to `endpoint`, or nil: HTTPS to a host named on the internet; HTTP to this machine
+    /// only for the fleet's staff (a push service beside the cloud, as in tests). Nobody else makes the cloud post to
+    /// this machine or to an address of a private network.
     public static func endpointProblem(_ endpoint: String, staff: Bool) -> String? {
         guard endpoint.count <= 1000 else { return "at most 1000 characters" }
-        return NotificationRules.webhookProblem(endpoint, local: staff)
+        if let problem = NotificationRules.webhookProblem(endpoint, local: staff) { return problem }
+        guard let host = URLComponents(string: endpoint)?.host?.lowercased(),
+            URLComponents(string: endpoint)?.scheme?.lowercased() == "https"
+        else { return nil }
+        return isInternal(host) ? "a push service is on the internet, not at '\(host)'" : nil
+    }
+
+    /// Whether `host` names this machine or a private, link-local or unspecified address (IPv4 or IPv6 literal).
+    static func isInternal(_ host: String) -> Bool {
+        let bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        if bare == "localhost" || bare.hasSuffix(".localhost") || bare.hasSuffix(".local") || bare.hasSuffix(".internal") {
+            return true
+        }
+        let octets = bare.split(separator: ".").compactMap { UInt8($0) }
+        if octets.count == 4, bare.split(separator: ".").count == 4 {
+            switch (octets[0], octets[1]) {
+            case (0, _), (10, _), (127, _), (169, 254), (192, 168), (100, 64...127): return true
+            case (172, let second) where (16...31).contains(second): return true
+            default: return false
+            }
+        }
+        guard bare.contains(":") else { return false }
+        return bare == "::" || bare == "::1" || bare.hasPrefix("fe8") || bare.hasPrefix("fe9") || bare.hasPrefix("fea")
+            || bare.hasPrefix("feb") || bare.hasPrefix("fc") || bare.hasPrefix("fd") || bare.hasPrefix("::ffff:")
     }
 }
 

@@ -237,6 +237,12 @@ public enum Users {
         guard let user = try await repository.user(id: id) else { throw Problem(status: 404, detail: "no user '\(id)'") }
         if isStaffAdministrator(user) { try await keepAnAdministrator(besides: id, repository: repository) }
         _ = try await repository.deleteUser(id: id)
+        // Rules name the user no more: a new user of the same login hears nothing meant for the old one.
+        for var rule in try await NotificationRules.naming(user: id, repository: repository) {
+            rule.users = rule.users?.filter { $0 != id }
+            if rule.users?.isEmpty == true { rule.users = nil }
+            try await repository.saveRule(rule)
+        }
     }
 
     /// Checks and saves organization `id` with its grants, replacing what it had.

@@ -128,7 +128,8 @@ public struct Notifier: Service {
         _ classified: NotificationRecord, of rule: NotificationRule, to outcome: inout NotifierOutcome,
         audience: inout Audience
     ) async throws {
-        let quiet = TimeInterval(rule.quietMinutes * 60)
+        // A session's end is one of its own, never "the same again": each is told.
+        let quiet = classified.event.discrete ? 0 : TimeInterval(rule.quietMinutes * 60)
         // The quiet period: one of this batch about the same thing, or one kept.
         if quiet > 0,
             let index = outcome.new.lastIndex(where: { new in
@@ -308,18 +309,28 @@ public struct Notifier: Service {
         }
         let words = MailMessage.words[user.language ?? rule.language ?? "en"] ?? [:]
         let message = try PushMessage.body(notification, title: words[notification.event.rawValue] ?? notification.event.rawValue)
+        // The user's browsers (at most ten) at once: the slowest push service (10 s) bounds the delivery, well inside
+        // its lease. Taken by one browser, the delivery is sent (a browser that failed is not tried again for it).
+        let subscriptions = try await repository.pushSubscriptions(user: id)
+        let outcomes = await withTaskGroup(of: (String, PushOutcome).self) { group in
+            for subscription in subscriptions {
+                group.addTask { (subscription.endpoint, await pusher.push(message, to: subscription)) }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
         var sent = 0
-        var failures: [String] = []
-        for subscription in try await repository.pushSubscriptions(user: id) {
-            switch await pusher.push(message, to: subscription) {
+        var failures: [(reason: String, permanent: Bool)] = []
+        for (endpoint, outcome) in outcomes {
+            switch outcome {
             case .sent: sent += 1
-            case .gone: _ = try await repository.deletePushSubscription(endpoint: subscription.endpoint, user: id)
-            case .failed(let reason): failures.append(reason)
+            case .gone: _ = try await repository.deletePushSubscription(endpoint: endpoint, user: id)
+            case .failed(let reason, let permanent): failures.append((reason, permanent))
             }
         }
         if sent > 0 { return nil }
         if failures.isEmpty { return DeliveryFailure("no browser of user '\(id)' is subscribed", permanent: true) }
-        return DeliveryFailure(failures.joined(separator: "; "))
+        return DeliveryFailure(
+            failures.map(\.reason).joined(separator: "; "), permanent: failures.allSatisfy(\.permanent))
     }
 
     /// `retryBase` doubled per attempt after the first, at most an hour.

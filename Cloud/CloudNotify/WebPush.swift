@@ -30,7 +30,8 @@ public enum WebPushCrypto {
         guard let browserKey = try? P256.KeyAgreement.PublicKey(x963Representation: p256dh), auth.count == 16 else {
             throw Failure.badKeys
         }
-        guard plaintext.count + 1 + 16 <= Int(recordSize) else { throw Failure.tooLong }
+        // One record, and a body push services take (4096 bytes with the 86-byte header and the 16-byte tag).
+        guard plaintext.count + 1 + 16 <= Int(recordSize), plaintext.count <= 3993 else { throw Failure.tooLong }
         let salt = salt ?? Data(SymmetricKey(size: .bits128).withUnsafeBytes { Data($0) })
         let serverPublic = serverKey.publicKey.x963Representation
         let shared = try serverKey.sharedSecretFromKeyAgreement(with: browserKey)
@@ -57,11 +58,12 @@ public enum WebPushCrypto {
     }
 }
 
-/// What became of a push: taken, the subscription gone (the push service said 404 or 410: forget it), or failed.
+/// What became of a push: taken; the subscription gone (the push service said 404 or 410, or refused the keys or
+/// the signature: forget it); failed for now (tried again), or for good.
 public enum PushOutcome: Sendable, Equatable {
     case sent
     case gone
-    case failed(String)
+    case failed(String, permanent: Bool = false)
 }
 
 /// Pushes a message to a browser through its push service.
@@ -99,11 +101,14 @@ public struct WebPushSender: PushSending {
             let response = try await WebhookSender.client.execute(request, timeout: .seconds(10))
             switch response.status.code {
             case 200..<300: return .sent
-            case 404, 410: return .gone
+            case 400, 403, 404, 410: return .gone
+            case 413: return .failed("push service refused the message as too large (HTTP 413)", permanent: true)
             default: return .failed("push service answered HTTP \(response.status.code)")
             }
+        } catch WebPushCrypto.Failure.badKeys {
+            return .gone
         } catch let error as WebPushCrypto.Failure {
-            return .failed("\(error)")
+            return .failed("\(error)", permanent: true)
         } catch {
             return .failed("\(error)")
         }

@@ -23,6 +23,9 @@ public enum NotificationEvent: String, Sendable, Codable, CaseIterable {
 
     /// Whether a rule's `afterMinutes` holds this one back until it has lasted that long.
     public var lasts: Bool { [.connectorUnavailable, .stationOffline, .siteOffline].contains(self) }
+
+    /// Whether each is a thing of its own (a session), which a quiet period never counts on an earlier one.
+    public var discrete: Bool { [.sessionEnded, .suspiciousSession].contains(self) }
 }
 
 /// Which events notify whom: the events, where (sites and stations; none named: everywhere its owner sees), how

@@ -235,7 +235,10 @@ public struct EventCursor: Sendable, Equatable, CustomStringConvertible {
 
     public init?(_ text: String) {
         let parts = text.split(separator: ".", maxSplits: 2, omittingEmptySubsequences: false)
-        guard parts.count == 3, let ms = Int64(parts[0]), let seq = Int64(parts[1]), !parts[2].isEmpty else { return nil }
+        // Milliseconds within ±2⁵² (±140,000 years): a time the store can hold, never one that overflows.
+        guard parts.count == 3, let ms = Int64(parts[0]), ms.magnitude < 1 << 52, let seq = Int64(parts[1]),
+            !parts[2].isEmpty
+        else { return nil }
         self.init(at: Date(milliseconds: ms), site: String(parts[2]), seq: seq)
     }
 

@@ -192,7 +192,11 @@ extension SQLiteRepository {
                     user.lockedUntil?.milliseconds, user.id,
                 ])
             guard db.changesCount == 1 else { throw CloudStoreError.unknownUser(user.id) }
-            if endSessions { try db.execute(sql: "DELETE FROM web_session WHERE user_id = ?", arguments: [user.id]) }
+            if endSessions {
+                // Signed out everywhere: its browsers are no longer pushed to either.
+                try db.execute(sql: "DELETE FROM web_session WHERE user_id = ?", arguments: [user.id])
+                try db.execute(sql: "DELETE FROM push_subscription WHERE user_id = ?", arguments: [user.id])
+            }
         }
     }
 
@@ -205,6 +209,7 @@ extension SQLiteRepository {
             ] {
                 try db.execute(sql: sql, arguments: [id])
             }
+            try db.execute(sql: "DELETE FROM notification_optout WHERE recipient = ?", arguments: ["user:\(id)"])
             try db.execute(sql: "DELETE FROM app_user WHERE id = ?", arguments: [id])
             return db.changesCount == 1
         }

@@ -208,6 +208,8 @@ extension Dashboard {
             if full, let last = events.last {
                 window = Self.narrowed(window, to: last.time, at: filter.ascending ? \.to : \.from)
             }
+            // Every command of the stretch (up to a thousand): a page is its events and all that was sent meanwhile.
+            window.limit = 1000
             for command in try await repository.commands(window) {
                 let outcome = command.outcome?.rawValue ?? "pending"
                 rows.append(
@@ -227,7 +229,7 @@ extension Dashboard {
         }
         rows.sort { filter.ascending ? $0.time < $1.time : $0.time > $1.time }
         let next = full ? events.last.map { "\($0.cursor)" } : nil
-        return (next == nil ? rows.prefix(filter.limit).map(\.row) : rows.map(\.row), next)
+        return (rows.map(\.row), next)
     }
 
     /// `filter` with one bound moved in to `time` (never out).

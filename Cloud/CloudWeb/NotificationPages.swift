@@ -63,9 +63,11 @@ extension Dashboard {
         let identity = try viewer(request, context)
         var request = request
         let form = Form(String(buffer: try await request.collectBody(upTo: 1 << 16)))
+        guard let muted = form["muted"], ["0", "1"].contains(muted) else {
+            throw Problem(status: 400, detail: "muted must be 1 (mute) or 0 (hear again)")
+        }
         try await NotificationRules.mute(
-            id: try context.parameters.require("rule"), muted: form["muted"] == "1", by: identity, repository: repository,
-            at: Date())
+            id: try context.parameters.require("rule"), muted: muted == "1", by: identity, repository: repository, at: Date())
         return Response(status: .seeOther, headers: [.location: "/notifications"])
     }
 

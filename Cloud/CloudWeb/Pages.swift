@@ -307,10 +307,11 @@ extension Dashboard {
                             continue
                         }
                         let identity = current.identity
-                        guard
-                            update.station.map({ identity.sees(station: $0, site: update.site) })
-                                ?? identity.sees(site: update.site)
-                        else { continue }
+                        // A notification about a whole site (offline, failsafe) only to those who see all of it.
+                        let siteWide =
+                            update.kind == "notification"
+                            ? identity.seesWhole(site: update.site) : identity.sees(site: update.site)
+                        guard update.station.map({ identity.sees(station: $0, site: update.site) }) ?? siteWide else { continue }
                         // A notification of a client organization's rule is for its users (and the fleet's staff), and
                         // for the users its rule names.
                         if update.kind == "notification", identity.organization != nil,
@@ -319,7 +320,11 @@ extension Dashboard {
                         {
                             continue
                         }
-                        let data = try encoder.encode(update)
+                        // Who else a rule tells is not the reader's business.
+                        var shown = update
+                        shown.users = nil
+                        shown.organization = nil
+                        let data = try encoder.encode(shown)
                         try await writer.write(ByteBuffer(string: "data: \(String(decoding: data, as: UTF8.self))\n\n"))
                     }
                     group.cancelAll()

@@ -3,6 +3,7 @@ import CloudNotify
 import CloudReports
 import CloudStore
 import Foundation
+import Logging
 import Pricing
 import ServerSupport
 import SiteModel
@@ -73,6 +74,7 @@ import Testing
         let vendor = try await store.events(EventFilter(limit: 1000, vendorCode: "E3"))
         #expect(!vendor.isEmpty && vendor.allSatisfy { $0.detail.contains(#""vendorErrorCode":"E3""#) })
         #expect(EventCursor("12.3") == nil && EventCursor("x.3.s1") == nil)
+        #expect(EventCursor("9223372036854775807.0.s1") == nil, "a time the store cannot hold is no cursor, not a trap")
         #expect(EventCursor("1780000000000.7.site.with.dots")?.site == "site.with.dots")
     }
 
@@ -135,6 +137,13 @@ import Testing
         #expect(
             Classification.classify(lines(ended)[0]).first?.summary == "CP1 connector 1: session 1 ended, 11.000 kWh, 4.165 EUR")
         #expect(Classification.classify(lines([pending])[0]).map(\.event) == [.stationPending])
+        // Each session's end is told, however soon after another at the same station (no quiet period for them).
+        try await store.saveRule(
+            NotificationRule(id: "ended", name: "Ended", events: [.sessionEnded], quietMinutes: 15, createdAt: Self.t0))
+        try await Notifier(repository: store, webhooks: NotifierTests.Hook(), logger: Logger(label: "test")).tick(
+            now: Self.t0 + 5000)
+        let told = try await store.notifications(in: nil, organization: nil, alsoRules: [], before: nil, limit: 10)
+        #expect(told.map(\.event) == [.sessionEnded, .sessionEnded] && told.allSatisfy { $0.count == 1 })
     }
 
     @Test func theFilterIsReadFromAQueryNamingWhatIsWrong() throws {

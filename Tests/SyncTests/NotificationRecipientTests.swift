@@ -120,11 +120,25 @@ import Testing
         } catch let problem as Problem {
             #expect(problem.detail.hasPrefix("users[1]"), "\(problem.detail)")
         }
-        let refused: [(PushSubscriptionInput, String)] = [
-            (.init(endpoint: "http://127.0.0.1:9/push", keys: .init(p256dh: Self.browserKey, auth: Self.auth)), "endpoint"),
-            (.init(endpoint: "https://push.test/x", keys: .init(p256dh: "AAAA", auth: Self.auth)), "keys.p256dh"),
-            (.init(endpoint: "https://push.test/x", keys: .init(p256dh: Self.browserKey, auth: "AAAA")), "keys.auth"),
-        ]
+        let refused: [(PushSubscriptionInput, String)] =
+            [
+                (.init(endpoint: "http://127.0.0.1:9/push", keys: .init(p256dh: Self.browserKey, auth: Self.auth)), "endpoint"),
+                (.init(endpoint: "https://push.test/x", keys: .init(p256dh: "AAAA", auth: Self.auth)), "keys.p256dh"),
+                (.init(endpoint: "https://push.test/x", keys: .init(p256dh: Self.browserKey, auth: "AAAA")), "keys.auth"),
+                // 65 bytes starting with 4, but no point of the curve.
+                (
+                    .init(
+                        endpoint: "https://push.test/x",
+                        keys: .init(p256dh: Data([4] + Array(repeating: 1, count: 64)).base64URL, auth: Self.auth)),
+                    "keys.p256dh"
+                ),
+            ]
+            + [
+                "https://127.0.0.1/p", "https://10.1.2.3/p", "https://[::1]/p", "https://localhost:8443/p",
+                "https://192.168.0.9/p",
+            ].map {
+                (.init(endpoint: $0, keys: .init(p256dh: Self.browserKey, auth: Self.auth)), "endpoint")
+            }
         for (input, field) in refused {
             do {
                 _ = try await PushSubscriptions.save(input, by: paula, repository: store, at: Self.t0)
@@ -137,6 +151,20 @@ import Testing
             .init(endpoint: "https://push.test/x", keys: .init(p256dh: Self.browserKey, auth: Self.auth)), by: paula,
             repository: store, at: Self.t0)
         #expect(saved.user == "paula")
+        // Ten browsers a user; the same one again is a change, not an eleventh.
+        for index in 1..<PushSubscriptions.maxPerUser {
+            _ = try await PushSubscriptions.save(
+                .init(endpoint: "https://push.test/\(index)", keys: .init(p256dh: Self.browserKey, auth: Self.auth)), by: paula,
+                repository: store, at: Self.t0)
+        }
+        _ = try await PushSubscriptions.save(
+            .init(endpoint: "https://push.test/x", keys: .init(p256dh: Self.browserKey, auth: Self.auth)), by: paula,
+            repository: store, at: Self.t0)
+        await #expect(throws: Problem.self) {
+            try await PushSubscriptions.save(
+                .init(endpoint: "https://push.test/11", keys: .init(p256dh: Self.browserKey, auth: Self.auth)), by: paula,
+                repository: store, at: Self.t0)
+        }
     }
 
     static let browserKey = "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4"

@@ -137,7 +137,10 @@
     if (!("serviceWorker" in navigator) || !window.PushManager) { return Promise.reject(new Error("no Push API")); }
     var token = document.querySelector('meta[name="csrf-token"]').content;
     return navigator.serviceWorker.register("/sw.js").then(function (registration) {
-      return fetch("/push/key", { credentials: "same-origin" }).then(function (response) { return response.json(); })
+      return fetch("/push/key", { credentials: "same-origin", redirect: "error" }).then(function (response) {
+        if (!response.ok) { throw new Error("HTTP " + response.status); }
+        return response.json();
+      })
         .then(function (key) {
           var raw = atob(key.publicKey.replace(/-/g, "+").replace(/_/g, "/"));
           var bytes = new Uint8Array(raw.length);
@@ -145,7 +148,8 @@
           return registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: bytes });
         });
     }).then(function (subscription) {
-      return fetch("/push-subscriptions", { method: "POST", credentials: "same-origin", body: JSON.stringify(subscription),
+      return fetch("/push-subscriptions", { method: "POST", credentials: "same-origin", redirect: "error",
+        body: JSON.stringify(subscription),
         headers: { "X-CSRF-Token": token, "Content-Type": "application/json" } });
     }).then(function (response) { if (!response.ok) { throw new Error("HTTP " + response.status); } });
   }
