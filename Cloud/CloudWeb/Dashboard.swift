@@ -135,7 +135,10 @@ public struct Dashboard: Sendable {
             let formats = Formats(language: language(request: nil, context: context))
             return try json(LiveSummary(try await repository.siteSummaries(in: identity.scope), formats: formats))
         }
-        web.get("/live") { _, context in try liveStream(context: context) }
+        web.get("/live") { request, context in
+            // `only=notifications`: a page that is not live hears of notifications only.
+            try liveStream(context: context, notificationsOnly: Query(request).string("only") == "notifications")
+        }
         web.get("/sites/:site") { request, context in try await sitePage(request, context: context) }
         web.post("/sites/:site/stations") { request, context in try await registerStation(request, context: context) }
         web.post("/sites/:site/details") { request, context in try await changeSite(request, context: context) }

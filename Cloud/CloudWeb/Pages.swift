@@ -259,7 +259,7 @@ extension Dashboard {
     /// ``LiveStreams/recheck`` the stream re-reads its session and its user's grants: it ends when the session ends
     /// (signed out, expired, a new password, the user removed) and follows a grant given or taken back (security
     /// review, finding 18). A browser session holds at most ``LiveStreams/perSession`` streams (finding 17).
-    func liveStream(context: APIRequestContext) throws -> Response {
+    func liveStream(context: APIRequestContext, notificationsOnly: Bool = false) throws -> Response {
         guard let identity = context.identity, let session = context.webSession else {
             throw Problem(status: 401, detail: "sign in first")
         }
@@ -306,6 +306,7 @@ extension Dashboard {
                             try await writer.write(ByteBuffer(string: ": \n\n"))
                             continue
                         }
+                        if notificationsOnly && update.kind != "notification" { continue }
                         let identity = current.identity
                         // A notification about a whole site (offline, failsafe) only to those who see all of it.
                         let siteWide =

@@ -37,8 +37,9 @@
       return response.ok ? response.json() : null;
     }).then(function (answer) { if (answer) { showUnread(answer.count); } }).catch(function () {});
   }
+  // Live pages hear of everything that changes; every other page of a signed-in reader of its notifications only.
   var live = document.body.getAttribute("data-live");
-  if (!live || !window.EventSource) { return; }
+  if (!window.EventSource || (!live && !document.getElementById("toasts"))) { return; }
   var labels = {};
   var meta = document.querySelector('meta[name="status-labels"]');
   if (meta) { try { labels = JSON.parse(meta.content); } catch (e) { labels = {}; } }
@@ -166,7 +167,7 @@
     });
   }
 
-  var source = new EventSource("/live");
+  var source = new EventSource(live ? "/live" : "/live?only=notifications");
   source.onmessage = function (event) {
     var update;
     try { update = JSON.parse(event.data); } catch (e) { return; }
