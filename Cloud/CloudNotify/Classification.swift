@@ -48,6 +48,8 @@ public enum Classification {
             let cost = fields["cost"].map { ", \($0) \(fields["currency"] ?? "")" } ?? ""
             let energy = fields["energyKWh"].map { ", \($0) kWh" } ?? ""
             return made(.sessionEnded, "\(place): session \(fields["transactionId"] ?? "") ended\(energy)\(cost)")
+        case "statement_ready":
+            return made(.statementReady, "site \(line.site): the statement for \(fields["month"] ?? "the month") is ready")
         case "boot":
             guard fields["approval"] == "pending" else { return nil }
             let model = [fields["vendor"], fields["model"]].compactMap { $0 }.joined(separator: " ")

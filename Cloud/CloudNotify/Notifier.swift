@@ -292,6 +292,12 @@ public struct Notifier: Service {
         }
         let link = Unsubscribe.link(
             base: settings.linkBase, rule: rule.id, recipient: recipient, key: try await Unsubscribe.key(repository))
+        var notification = notification
+        if let statement = notification.fields["statement"] {
+            // Linked, not attached: the statement and its sessions (CSV) behind the reader's sign-in.
+            notification.fields["link"] = "\(settings.linkBase)/statements/\(statement)"
+            notification.fields["csv"] = "\(settings.linkBase)/statements/\(statement)/csv"
+        }
         return await mailer.send(notification, rule: rule, to: address, language: language, unsubscribe: link)
     }
 

@@ -20,12 +20,14 @@ public enum NotificationEvent: String, Sendable, Codable, CaseIterable {
     case suspiciousSession = "suspicious_session"
     /// A station the edge does not know booted and waits for approval.
     case stationPending = "station_pending"
+    /// A site's monthly statement was made (its mails link it).
+    case statementReady = "statement_ready"
 
     /// Whether a rule's `afterMinutes` holds this one back until it has lasted that long.
     public var lasts: Bool { [.connectorUnavailable, .stationOffline, .siteOffline].contains(self) }
 
     /// Whether each is a thing of its own (a session), which a quiet period never counts on an earlier one.
-    public var discrete: Bool { [.sessionEnded, .suspiciousSession].contains(self) }
+    public var discrete: Bool { [.sessionEnded, .suspiciousSession, .statementReady].contains(self) }
 }
 
 /// Which events notify whom: the events, where (sites and stations; none named: everywhere its owner sees), how

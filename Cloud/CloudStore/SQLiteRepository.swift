@@ -88,8 +88,8 @@ public final class SQLiteRepository: CloudRepository {
     }
 
     /// Events the cloud itself records have negative seqs (the edges' are positive): a store replaced at `-ms`, a
-    /// site's presence changed 2⁵⁰ below, a session priced 2⁵² below (35,000 years of milliseconds apart, so they never
-    /// meet), and below the band's last one when two share a millisecond.
+    /// site's presence changed 2⁵⁰ below, its statement made 2⁵¹ below, a session priced 2⁵² below (35,000 years of
+    /// milliseconds apart, so they never meet), and below the band's last one when two share a millisecond.
     static func cloudSeq(site: String, band: Int, _ time: Date, _ db: Database) throws -> Int64 {
         let seq = -(Int64(1) << band) - time.milliseconds
         // Within the band only: the bands below are other kinds of line.

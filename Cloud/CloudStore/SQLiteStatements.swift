@@ -13,7 +13,26 @@ extension SQLiteRepository {
                     statement.id, statement.month, statement.kind.rawValue, statement.subject,
                     statement.createdAt.milliseconds, statement.summary, statement.csv,
                 ])
-            return db.changesCount > 0
+            guard db.changesCount > 0 else { return false }
+            // A site's statement of a month with sessions is a line of its history: people read when it came, rules
+            // hear of it (an empty month's, as every new site has for the month before it, tells nobody anything).
+            let summary = try? JSONSerialization.jsonObject(with: Data(statement.summary.utf8)) as? [String: Any]
+            if statement.kind == .site, (summary?["sessions"] as? Int ?? 0) > 0 {
+                let detail = String(
+                    decoding: try JSONSerialization.data(
+                        withJSONObject: ["statement": statement.id, "month": statement.month], options: [.sortedKeys]),
+                    as: UTF8.self)
+                try db.execute(
+                    sql: """
+                        INSERT INTO event (site_id, seq, at, station_id, connector_id, kind, severity, code, detail)
+                        VALUES (?, ?, ?, NULL, NULL, 'statement_ready', 'info', NULL, ?) ON CONFLICT DO NOTHING
+                        """,
+                    arguments: [
+                        statement.subject, try Self.cloudSeq(site: statement.subject, band: 51, statement.createdAt, db),
+                        statement.createdAt.milliseconds, detail,
+                    ])
+            }
+            return true
         }
     }
 

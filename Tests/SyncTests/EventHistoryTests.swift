@@ -8,6 +8,7 @@ import Pricing
 import ServerSupport
 import SiteModel
 import SyncContract
+import Synchronization
 import Testing
 
 /// The event history people read, over a real SQLite store: a status change in words with the status it left (read
@@ -144,6 +145,34 @@ import Testing
             now: Self.t0 + 5000)
         let told = try await store.notifications(in: nil, organization: nil, alsoRules: [], before: nil, limit: 10)
         #expect(told.map(\.event) == [.sessionEnded, .sessionEnded] && told.allSatisfy { $0.count == 1 })
+    }
+
+    @Test func aSitesStatementIsALineAndItsMailLinksIt() async throws {
+        let store = try await store(statuses: 0)
+        try await store.addOrganization(id: "acme", name: "ACME", at: Self.t0)
+        _ = try await store.addSite(id: "s2", name: "s2", at: Self.t0)
+        for (kind, subject, sessions) in [(StatementRecord.Kind.site, "s1", 3), (.customer, "acme", 3), (.site, "s2", 0)] {
+            let statement = StatementRecord(
+                id: "2026-05-\(kind.rawValue)-\(subject)", month: "2026-05", kind: kind, subject: subject, createdAt: Self.t0,
+                summary: #"{"sessions":\#(sessions)}"#, csv: "")
+            #expect(try await store.addStatement(statement))
+            #expect(!(try await store.addStatement(statement)), "made once")
+        }
+        let lines = try await store.events(EventFilter(kind: "statement_ready", limit: 10))
+        #expect(lines.map(\.site) == ["s1"] && EventWords.describe(lines[0]) == "The statement for 2026-05 is ready")
+        try await store.saveRule(
+            NotificationRule(
+                id: "statements", name: "Statements", events: [.statementReady], emails: ["accounts@fleet.test"],
+                createdAt: Self.t0))
+        let mailbox = NotifierTests.Mailbox()
+        let notifier = Notifier(
+            repository: store, settings: NotifierSettings(linkBase: "https://cloud.test"), webhooks: NotifierTests.Hook(),
+            mailer: mailbox, logger: Logger(label: "test"))
+        try await notifier.tick(now: Self.t0 + 1)
+        let mailed = try #require(mailbox.sent.withLock { $0["accounts@fleet.test"] })
+        #expect(mailed.event == .statementReady && mailed.summary == "site s1: the statement for 2026-05 is ready")
+        #expect(mailed.fields["link"] == "https://cloud.test/statements/2026-05-site-s1")
+        #expect(mailed.fields["csv"] == "https://cloud.test/statements/2026-05-site-s1/csv")
     }
 
     @Test func theFilterIsReadFromAQueryNamingWhatIsWrong() throws {

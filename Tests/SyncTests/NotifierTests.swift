@@ -216,6 +216,7 @@ import Testing
 
         let languages = Mutex<[String: String]>([:])
         let links = Mutex<[String: String]>([:])
+        let sent = Mutex<[String: NotificationRecord]>([:])
 
         func send(
             _ notification: NotificationRecord, rule: NotificationRule, to address: String, language: String,
@@ -225,6 +226,7 @@ import Testing
             taken.withLock { $0.append(address) }
             languages.withLock { $0[address] = language }
             links.withLock { $0[address] = unsubscribe }
+            sent.withLock { $0[address] = notification }
             return nil
         }
     }
