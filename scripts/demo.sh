@@ -34,11 +34,11 @@ mail=$!
 token=$("$bin/gridside-cloud" token create --name demo --role admin --expires-in-days 30 --config config/demo-cloud.yaml)
 # Dashboard users: an administrator, and a partner whose organization is granted the demo site.
 echo "gridside-demo" | "$bin/gridside-cloud" user add admin --role admin --name "Demo administrator" --password-stdin \
-    --config config/demo-cloud.yaml >/dev/null
+    --email admin@gridside.demo --config config/demo-cloud.yaml >/dev/null
 "$bin/gridside-cloud" organization add acme --name "ACME Logistics" --config config/demo-cloud.yaml >/dev/null
 "$bin/gridside-cloud" organization grant acme --site demo-site --config config/demo-cloud.yaml >/dev/null
 echo "acme-partner" | "$bin/gridside-cloud" user add acme --role partner --organization acme --name "ACME fleet desk" \
-    --password-stdin --config config/demo-cloud.yaml >/dev/null
+    --language de --email desk@acme.demo --password-stdin --config config/demo-cloud.yaml >/dev/null
 "$bin/gridside-cloud" serve --config config/demo-cloud.yaml >"$cloud_log" 2>&1 &
 cloud=$!
 for _ in $(seq 1 100); do
@@ -56,9 +56,11 @@ api -X POST -d '{"site":"demo-site"}' https://127.0.0.1:8443/api/v1/tariffs/depo
 api -X POST -d '{"name":"Van 7","plate":"B-GS 7","organization":"acme","tokens":["FLEET-0001"]}' \
     https://127.0.0.1:8443/api/v1/vehicles
 # Who hears of trouble: faults at once, a station or the site offline once it has lasted two minutes, by mail to
-# the depot's desk (and on every open dashboard page of the fleet's staff).
+# the depot's desk and to two users, each in their own language (admin in English, ACME's desk in German, of what
+# its organization is granted), and on every open dashboard page of theirs.
 api -X PUT -d '{"name":"Trouble at the depot","events":["station_faulted","station_offline","site_offline"],
-  "afterMinutes":2,"emails":["depot-desk@gridside.demo"]}' https://127.0.0.1:8443/api/v1/notification-rules/depot-trouble
+  "afterMinutes":2,"emails":["depot-desk@gridside.demo"],"users":["admin","acme"]}' \
+    https://127.0.0.1:8443/api/v1/notification-rules/depot-trouble
 
 # The simulated site (chargers and the building meter) comes first, so `check` finds the meter answering.
 # The chargers trust the cloud's self-signed certificate, to download firmware from it in a campaign.
@@ -125,9 +127,11 @@ cloud makes last month's by itself; this month's now: $bin/gridside-cloud statem
        -d @config/demo-price-request.json https://127.0.0.1:8443/api/v1/tariffs/price
 
 Notifications: a minute in, SIM-001's connector 1 reports Faulted (GroundFailure, vendor code SIM-E42) for two
-minutes. The open dashboard shows it at once (signed in as admin; all of them at /notifications), and the rule
-"depot-trouble" mails it to depot-desk@gridside.demo: a local test mail server keeps each mail as a file in
-demo-data/mail/new. Rules: curl -sk -H "Authorization: Bearer $token" https://127.0.0.1:8443/api/v1/notification-rules
+minutes. Any open dashboard page shows it at once (signed in as admin or acme; all of them at /notifications),
+and the rule "depot-trouble" mails it to depot-desk@gridside.demo, to admin (English) and to ACME's desk (German),
+each with an unsubscribe link: a local test mail server keeps each mail as a file in demo-data/mail/new. Rules:
+https://127.0.0.1:8443/notification-rules (or the API's /api/v1/notification-rules). The event history in words,
+filtered, paged and as CSV: https://127.0.0.1:8443/events
 
 The cloud: the edge syncs every session, status change and meter reading over MQTT (a local mosquitto on
 port 11883) to gridside-cloud, whose HTTPS REST API is at https://127.0.0.1:8443/api/v1/ (self-signed

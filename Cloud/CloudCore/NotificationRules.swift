@@ -188,6 +188,9 @@ public enum NotificationRules {
             return "no user or password in the URL; the secret signs each request"
         }
         switch parts.scheme?.lowercased() {
+        // The fleet's own hooks may reach its own network (an ERP beside the cloud); a client organization's never.
+        case "https" where !local && PushSubscriptions.isInternal(host):
+            return "a client organization's hook is on the internet, not at '\(host)'"
         case "https": return nil
         case "http" where local && ["127.0.0.1", "localhost", "::1", "[::1]"].contains(host.lowercased()): return nil
         default: return "must be https:// (http:// only to this machine), got '\(url)'"

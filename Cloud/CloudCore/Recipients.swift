@@ -3,6 +3,10 @@ import Crypto
 public import Foundation
 import ServerSupport
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The unsubscribe link every notification mail carries: `…/unsubscribe?rule=…&to=…&t=…`, the token an HMAC of the
 /// rule and the recipient under the cloud's own key, so a link opts out its own recipient of its own rule, no more.
 public enum Unsubscribe {
@@ -122,23 +126,46 @@ public enum PushSubscriptions {
         return isInternal(host) ? "a push service is on the internet, not at '\(host)'" : nil
     }
 
-    /// Whether `host` names this machine or a private, link-local or unspecified address (IPv4 or IPv6 literal).
+    /// Whether `host` names this machine, or is an address that is not the internet's: loopback, private, link-local,
+    /// shared, benchmark, multicast, reserved or unspecified, IPv4 or IPv6. Numbers count only in their one canonical
+    /// form (`127.1`, `2130706433`, `0x7f.0.0.1` or `0177.0.0.1` are refused, as resolvers read them as this machine). A
+    /// name is taken as it is: where it resolves to is not checked.
     static func isInternal(_ host: String) -> Bool {
-        let bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-        if bare == "localhost" || bare.hasSuffix(".localhost") || bare.hasSuffix(".local") || bare.hasSuffix(".internal") {
+        var bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).lowercased()
+        if bare.hasSuffix(".") { bare.removeLast() }
+        for local in ["localhost", "local", "internal", "home.arpa"] where bare == local || bare.hasSuffix("." + local) {
             return true
         }
-        let octets = bare.split(separator: ".").compactMap { UInt8($0) }
-        if octets.count == 4, bare.split(separator: ".").count == 4 {
-            switch (octets[0], octets[1]) {
-            case (0, _), (10, _), (127, _), (169, 254), (192, 168), (100, 64...127): return true
-            case (172, let second) where (16...31).contains(second): return true
-            default: return false
+        if bare.contains(":") {
+            var address = in6_addr()
+            guard inet_pton(AF_INET6, bare, &address) == 1 else { return true }
+            let bytes = withUnsafeBytes(of: &address) { Array($0) }
+            if bytes[0..<15].allSatisfy({ $0 == 0 }) { return true }  // :: and ::1
+            if bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xff, bytes[11] == 0xff {
+                return isInternal(v4: Array(bytes[12..<16]))  // an IPv4 address, mapped
             }
+            return bytes[0] == 0xff || (bytes[0] & 0xfe) == 0xfc || (bytes[0] == 0xfe && bytes[1] & 0xc0 == 0x80)
         }
-        guard bare.contains(":") else { return false }
-        return bare == "::" || bare == "::1" || bare.hasPrefix("fe8") || bare.hasPrefix("fe9") || bare.hasPrefix("fea")
-            || bare.hasPrefix("feb") || bare.hasPrefix("fc") || bare.hasPrefix("fd") || bare.hasPrefix("::ffff:")
+        let labels = bare.split(separator: ".", omittingEmptySubsequences: false)
+        // A name: its last label (a top-level domain) has a letter.
+        if let last = labels.last, last.contains(where: \.isLetter) { return false }
+        let octets = labels.compactMap { part -> UInt8? in
+            guard (1...3).contains(part.count), part.allSatisfy(\.isNumber), part == "0" || !part.hasPrefix("0") else {
+                return nil
+            }
+            return UInt8(part)
+        }
+        guard labels.count == 4, octets.count == 4 else { return true }
+        return isInternal(v4: octets)
+    }
+
+    static func isInternal(v4 octets: [UInt8]) -> Bool {
+        switch (octets[0], octets[1], octets[2]) {
+        case (0, _, _), (10, _, _), (127, _, _), (169, 254, _), (192, 168, _), (100, 64...127, _), (172, 16...31, _),
+            (192, 0, 0), (198, 18...19, _), (224...255, _, _):
+            true
+        default: false
+        }
     }
 }
 

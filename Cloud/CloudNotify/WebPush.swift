@@ -58,8 +58,8 @@ public enum WebPushCrypto {
     }
 }
 
-/// What became of a push: taken; the subscription gone (the push service said 404 or 410, or refused the keys or
-/// the signature: forget it); failed for now (tried again), or for good.
+/// What became of a push: taken; the subscription gone (the push service said 404 or 410, or 403: the subscription
+/// was made with another key; forget it); failed for now (tried again), or for good.
 public enum PushOutcome: Sendable, Equatable {
     case sent
     case gone
@@ -101,8 +101,8 @@ public struct WebPushSender: PushSending {
             let response = try await WebhookSender.client.execute(request, timeout: .seconds(10))
             switch response.status.code {
             case 200..<300: return .sent
-            case 400, 403, 404, 410: return .gone
-            case 413: return .failed("push service refused the message as too large (HTTP 413)", permanent: true)
+            case 403, 404, 410: return .gone
+            case 400, 413: return .failed("push service refused the message (HTTP \(response.status.code))", permanent: true)
             default: return .failed("push service answered HTTP \(response.status.code)")
             }
         } catch WebPushCrypto.Failure.badKeys {

@@ -178,7 +178,7 @@ extension Dashboard {
     func history(
         _ filter: EventFilter, formats: Formats, strings: [String: String], identity: APIIdentity
     ) async throws -> [HistoryRow] {
-        try await historyPage(filter, formats: formats, strings: strings, identity: identity).rows
+        Array(try await historyPage(filter, formats: formats, strings: strings, identity: identity).rows.prefix(filter.limit))
     }
 
     /// A page of the history: the filter's events in words, with the commands sent within the stretch of time they

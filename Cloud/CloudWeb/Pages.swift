@@ -265,7 +265,9 @@ extension Dashboard {
         }
         let place: LiveStreams.Token
         do {
-            place = try liveStreams.take(session: session.idHash)
+            // Pages that only hear of notifications have a budget of their own: paging through lists never takes the
+            // places of the live pages.
+            place = try liveStreams.take(session: session.idHash + (notificationsOnly ? "#notifications" : ""))
         } catch {
             switch error {
             case .session:

@@ -30,7 +30,8 @@ extension Dashboard {
         let rows = rules.map { rule in
             RulesPage.Row(
                 id: rule.id, name: rule.name, events: rule.events.map(eventName).joined(separator: ", "),
-                places: (rule.sites + rule.stations.map(\.description)).joined(separator: ", "),
+                places: rule.sites.isEmpty && rule.stations.isEmpty
+                    ? nil : (rule.sites + rule.stations.map(\.description)).joined(separator: ", "),
                 channels: ((rule.webhook.map { [$0.url] } ?? []) + (rule.emails ?? []) + (rule.users ?? []).map { "@\($0)" })
                     .joined(separator: ", "),
                 secret: rule.webhook?.secret, enabled: rule.enabled)
@@ -67,9 +68,12 @@ extension Dashboard {
             quietMinutes: try form.number("quietMinutes", as: Int.self, trimming: true, what: "whole minutes"),
             webhook: form.text("webhook"), emails: list("emails"), language: form.text("language"),
             users: form.all("users"), enabled: form["enabled"] != nil)
-        let rule = try await NotificationRules.save(
-            id: (form["id"] ?? "").trimmingCharacters(in: .whitespaces), input, by: identity, repository: repository,
-            at: Date())
+        let id = (form["id"] ?? "").trimmingCharacters(in: .whitespaces)
+        // The form for a new rule never replaces one by its id (changing one is its own form, `?edit=`).
+        if form["new"] != nil, try await repository.rule(id: id) != nil {
+            throw Problem(status: 400, detail: "id: '\(id)' is the id of a rule already; change that one, or choose another")
+        }
+        let rule = try await NotificationRules.save(id: id, input, by: identity, repository: repository, at: Date())
         logger.notice("notification rule saved", metadata: ["rule": "\(rule.id)", "by": "\(identity.user ?? "")"])
         return Response(status: .seeOther, headers: [.location: "/notification-rules"])
     }
@@ -86,7 +90,10 @@ extension Dashboard {
 /// `rules.mustache`: the rules, and the form (a new rule, or the one being changed).
 struct RulesPage: PageModel {
     struct Row {
-        let id, name, events, places, channels: String
+        let id, name, events: String
+        /// nil: everywhere its owner sees.
+        let places: String?
+        let channels: String
         /// The webhook's signing secret, for its receiver.
         let secret: String?
         let enabled: Bool

@@ -135,7 +135,9 @@ import Testing
             ]
             + [
                 "https://127.0.0.1/p", "https://10.1.2.3/p", "https://[::1]/p", "https://localhost:8443/p",
-                "https://192.168.0.9/p",
+                "https://192.168.0.9/p", "https://127.1/p", "https://2130706433/p", "https://0x7f.0.0.1/p",
+                "https://0177.0.0.1/p", "https://[0:0:0:0:0:0:0:1]/p", "https://[::ffff:10.0.0.1]/p", "https://[fd00::1]/p",
+                "https://[fe80::1]/p", "https://printer.local/p", "https://198.18.0.1/p",
             ].map {
                 (.init(endpoint: $0, keys: .init(p256dh: Self.browserKey, auth: Self.auth)), "endpoint")
             }
@@ -164,6 +166,12 @@ import Testing
             try await PushSubscriptions.save(
                 .init(endpoint: "https://push.test/11", keys: .init(p256dh: Self.browserKey, auth: Self.auth)), by: paula,
                 repository: store, at: Self.t0)
+        }
+    }
+
+    @Test func pushServicesAreOnTheInternet() {
+        for host in ["fcm.googleapis.com", "updates.push.services.mozilla.com", "8.8.8.8", "[2001:db8::1]", "172.32.0.1"] {
+            #expect(PushSubscriptions.endpointProblem("https://\(host)/send/x", staff: false) == nil, "\(host)")
         }
     }
 

@@ -219,12 +219,21 @@ def test_rules_are_managed_and_muted_in_the_dashboard(make_cloud, broker, browse
     assert (rule["name"], rule["events"], rule["sites"], rule["afterMinutes"], rule["users"], rule["emails"]) == (
         "Depot faults", ["station_faulted", "station_offline"], ["site-rules"], 5, ["vera"],
         ["ops@fleet.test", "oncall@fleet.test"]), rule
+    # The form for a new rule does not replace one by its id.
+    browser.open("/notification-rules")
+    form = browser.driver.find_element(By.ID, "save-rule")
+    form.find_element(By.ID, "r-id").send_keys("depot")
+    form.find_element(By.ID, "r-name").send_keys("Another")
+    form.find_element(By.CSS_SELECTOR, "#r-events input[value='site_offline']").click()
+    form.find_element(By.ID, "save-rule-button").click()
+    browser.wait(lambda d: "already" in d.find_element(By.TAG_NAME, "body").text, "the refusal")
+    assert cloud.get("/api/v1/notification-rules")["items"][0]["name"] == "Depot faults"
     # A bad value is refused naming the field, and nothing changes.
     browser.open("/notification-rules?edit=depot")
     form = browser.driver.find_element(By.ID, "save-rule")
     form.find_element(By.ID, "r-webhook").send_keys("http://hooks.example/x")
     form.find_element(By.ID, "save-rule-button").click()
-    assert "webhook: must be https://" in browser.text(), browser.text()
+    browser.wait(lambda d: "webhook: must be https://" in d.find_element(By.TAG_NAME, "body").text, "the refusal")
     assert "webhook" not in cloud.get("/api/v1/notification-rules")["items"][0]
     # Switched off from its form.
     browser.open("/notification-rules?edit=depot")

@@ -153,6 +153,11 @@ extension CloudBench {
         var flapping = 0
         @Option(help: "Rounds of the cloud's phase without and with the flapping stations.") var rounds = 3
 
+        func validate() throws {
+            guard sites >= 1, messages >= sites else { throw ValidationError("--sites at least 1, --messages at least --sites") }
+            guard rounds >= 1, flapping >= 0 else { throw ValidationError("--rounds at least 1, --flapping 0 or more") }
+        }
+
         func run() async throws {
             var logger = Logger(label: "bench")
             logger.logLevel = .warning

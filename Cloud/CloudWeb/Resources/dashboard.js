@@ -167,8 +167,14 @@
     });
   }
 
-  var source = new EventSource(live ? "/live" : "/live?only=notifications");
-  source.onmessage = function (event) {
+  // A stream refused (too many open in this browser, the cloud restarting) is tried again after a while: the browser
+  // itself retries only a connection that was lost, not one that was answered with an error.
+  function listen() {
+    var source = new EventSource(live ? "/live" : "/live?only=notifications");
+    source.onerror = function () { if (source.readyState === 2) { setTimeout(listen, 15000); } };
+    source.onmessage = received;
+  }
+  function received(event) {
     var update;
     try { update = JSON.parse(event.data); } catch (e) { return; }
     if (update.kind === "notification") {
@@ -179,5 +185,6 @@
     if (update.kind === "connector") { updateConnector(update); }
     if (update.kind === "session") { updatePower(update); }
     refreshSummary();
-  };
+  }
+  listen();
 })();
