@@ -48,6 +48,10 @@ public enum Classification {
             let cost = fields["cost"].map { ", \($0) \(fields["currency"] ?? "")" } ?? ""
             let energy = fields["energyKWh"].map { ", \($0) kWh" } ?? ""
             return made(.sessionEnded, "\(place): session \(fields["transactionId"] ?? "") ended\(energy)\(cost)")
+        case "meter_unreadable":
+            return made(
+                .meterUnreadable,
+                "site \(line.site): meter \(fields["meter"] ?? "?") unreadable (\(fields["error"] ?? "no reading"))")
         case "statement_ready":
             return made(.statementReady, "site \(line.site): the statement for \(fields["month"] ?? "the month") is ready")
         case "boot":

@@ -14,7 +14,8 @@ public enum EventWords {
         "firmware_status": "Firmware update: {status}", "site_offline": "The site's edge went offline",
         "site_online": "The site's edge is online again", "ingest_failed": "A message could not be applied: {error}",
         "reason": "reason", "session_ended": "Session {transactionId} ended", "boot.pending": "waits for approval",
-        "statement_ready": "The statement for {month} is ready",
+        "statement_ready": "The statement for {month} is ready", "meter_unreadable": "Meter {meter} unreadable: {error}",
+        "meter_readable": "Meter {meter} reads again",
     ]
 
     /// `event` in words, with `phrases` (each missing one taken from ``english``).
@@ -36,7 +37,7 @@ public enum EventWords {
             if !codes.isEmpty { text += ", " + codes.joined(separator: ", ") }
             return text
         case "connected", "disconnected", "boot", "load_failsafe", "command", "firmware_status", "site_offline",
-            "site_online", "ingest_failed", "session_ended", "statement_ready":
+            "site_online", "ingest_failed", "session_ended", "statement_ready", "meter_unreadable", "meter_readable":
             var text = fill(phrase(event.kind) ?? event.kind)
             if event.kind == "session_ended" {
                 // Its energy and cost as numbers (the same in every language), each only when known.

@@ -22,6 +22,8 @@ public enum NotificationEvent: String, Sendable, Codable, CaseIterable {
     case stationPending = "station_pending"
     /// A site's monthly statement was made (its mails link it).
     case statementReady = "statement_ready"
+    /// A meter of the site's edge stopped answering (its load management falls back to failsafe).
+    case meterUnreadable = "meter_unreadable"
 
     /// Whether a rule's `afterMinutes` holds this one back until it has lasted that long.
     public var lasts: Bool { [.connectorUnavailable, .stationOffline, .siteOffline].contains(self) }

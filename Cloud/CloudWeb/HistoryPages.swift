@@ -157,7 +157,8 @@ extension Dashboard {
     /// The kinds of line the history holds, for its filter.
     static let eventKinds = [
         "status", "connected", "disconnected", "boot", "load_failsafe", "firmware_status", "site_offline", "site_online",
-        "security_event", "session_ended", "statement_ready", "ingest_failed", "command",
+        "security_event", "session_ended", "statement_ready", "meter_unreadable", "meter_readable", "ingest_failed",
+        "command",
     ]
 
     /// ``EventWords``' phrases in the reader's language (`eventWords.*` in the catalog).

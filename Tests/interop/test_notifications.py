@@ -294,3 +294,37 @@ def test_the_open_dashboard_shows_a_notification_at_once_and_the_quiet_period_ho
     partner.open("/notifications")
     assert not partner.driver.find_elements(By.CSS_SELECTOR, "#notification-list"), "the fleet's rule is not theirs"
     peer.close()
+
+
+def test_a_meter_that_stops_answering_is_told_in_words_and_to_a_rule(make_edge, make_cloud, broker):
+    """The real edge reads a pymodbus meter; once it stops answering for longer than load management's meter timeout,
+    the edge tells the cloud (through its outbox, like everything it sends), the history says so in words, and a rule
+    on unreadable meters posts it to its webhook; reading again is a line too."""
+    from cloud import edge_cloud_config
+    from meters import PymodbusMeter, sdm630_input_registers
+
+    site = "site-meter"
+    cloud = make_cloud(sites=(site,))
+    hook = Receiver()
+    status, rule = cloud.api("PUT", "/api/v1/notification-rules/meters", {
+        "name": "Meters", "events": ["meter_unreadable"], "webhook": hook.url})
+    assert status == 200, rule
+    try:
+        with PymodbusMeter(input_registers=sdm630_input_registers()) as meter:
+            make_edge({**edge_cloud_config(site, broker, site_meter_interval_s=1),
+                       "grid": {"limit_a": 63},
+                       "meters": [{"name": "grid", "role": "grid", "timeout_ms": 300, "profile": "sdm630",
+                                   "url": f"tcp://127.0.0.1:{meter.port}", "unit": 1}],
+                       "load_management": {"mode": "dynamic", "meter_timeout_s": 2}})
+            poll(lambda: cloud.get(f"/api/v1/sites/{site}").get("online"), timeout=30, what="the edge online")
+            time.sleep(2)
+        # The meter is gone.
+        poll(lambda: hook.requests, timeout=30, what="the unreadable meter's notification")
+        notified = verified(*hook.requests[0], rule["webhook"]["secret"])
+        assert notified["event"] == "meter_unreadable" and notified["summary"].startswith(
+            f"site {site}: meter grid unreadable"), notified
+        [line] = cloud.get(f"/api/v1/events?site={site}&kind=meter_unreadable")["items"]
+        assert line["words"].startswith("Meter grid unreadable: ") and line["severity"] == "warning", line
+        assert cloud.get(f"/api/v1/events?site={site}&kind=meter_readable")["items"] == []
+    finally:
+        hook.close()
