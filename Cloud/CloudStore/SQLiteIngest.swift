@@ -288,7 +288,8 @@ enum Ingest {
             ])
     }
 
-    private static func keep(_ entry: HistoryEntry, site: String, seq: Int64, _ db: Database) throws {
+    /// A line of a site's history (also the cloud's own lines, with their seqs).
+    static func keep(_ entry: HistoryEntry, site: String, seq: Int64, _ db: Database) throws {
         try db.cachedStatement(
             sql: """
                 INSERT INTO event (site_id, seq, at, station_id, connector_id, kind, severity, code, detail)

@@ -1,5 +1,6 @@
 public import Foundation
 import GRDB
+import SiteModel
 
 extension SQLiteRepository {
     public func addStatement(_ statement: StatementRecord) async throws -> Bool {
@@ -18,19 +19,12 @@ extension SQLiteRepository {
             // hear of it (an empty month's, as every new site has for the month before it, tells nobody anything).
             let summary = try? JSONSerialization.jsonObject(with: Data(statement.summary.utf8)) as? [String: Any]
             if statement.kind == .site, (summary?["sessions"] as? Int ?? 0) > 0 {
-                let detail = String(
-                    decoding: try JSONSerialization.data(
-                        withJSONObject: ["statement": statement.id, "month": statement.month], options: [.sortedKeys]),
-                    as: UTF8.self)
-                try db.execute(
-                    sql: """
-                        INSERT INTO event (site_id, seq, at, station_id, connector_id, kind, severity, code, detail)
-                        VALUES (?, ?, ?, NULL, NULL, 'statement_ready', 'info', NULL, ?) ON CONFLICT DO NOTHING
-                        """,
-                    arguments: [
-                        statement.subject, try Self.cloudSeq(site: statement.subject, band: 51, statement.createdAt, db),
-                        statement.createdAt.milliseconds, detail,
-                    ])
+                let entry = HistoryEntry(
+                    at: statement.createdAt, station: nil, kind: "statement_ready", severity: .info,
+                    fields: ["statement": statement.id, "month": statement.month])
+                try Ingest.keep(
+                    entry, site: statement.subject,
+                    seq: try Self.cloudSeq(site: statement.subject, band: 51, statement.createdAt, db), db)
             }
             return true
         }

@@ -1,6 +1,7 @@
 public import Foundation
 import GRDB
 import Pricing
+import SiteModel
 
 extension SQLiteRepository {
     public func saveTariff(_ record: TariffRecord) async throws -> TariffRecord {
@@ -180,16 +181,10 @@ extension SQLiteRepository {
             fields["currency"] = currency
         }
         let stop = (row["stop_at"] as Int64?).map(Date.init(milliseconds:)) ?? time
-        let detail = String(decoding: try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys]), as: UTF8.self)
-        try db.execute(
-            sql: """
-                INSERT INTO event (site_id, seq, at, station_id, connector_id, kind, severity, code, detail)
-                VALUES (?, ?, ?, ?, ?, 'session_ended', ?, NULL, ?) ON CONFLICT DO NOTHING
-                """,
-            arguments: [
-                site, try cloudSeq(site: site, band: 52, stop, db), stop.milliseconds, row["station_id"] as String?,
-                row["connector_id"] as Int?, suspicious ? "warning" : "info", detail,
-            ])
+        let entry = HistoryEntry(
+            at: stop, station: row["station_id"], connector: row["connector_id"], kind: "session_ended",
+            severity: suspicious ? .warning : .info, fields: fields)
+        try Ingest.keep(entry, site: site, seq: try cloudSeq(site: site, band: 52, stop, db), db)
     }
 
     /// An amount as people write money: at least two decimals (`12.30`, `0.5` → `0.50`, `3` → `3.00`).
