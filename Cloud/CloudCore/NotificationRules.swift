@@ -11,6 +11,8 @@ public struct NotificationRuleInput: Decodable, Sendable {
     public var sites: [String]?
     /// Each `site/station`, or a station's id alone where it is known at one site.
     public var stations: [String]?
+    /// Groups of stations, by id: each station in one when the event happens.
+    public var groups: [String]?
     public var afterMinutes: Int?
     public var quietMinutes: Int?
     /// `https://…` (or `http://` to this machine, for a receiver beside the cloud).
@@ -25,7 +27,8 @@ public struct NotificationRuleInput: Decodable, Sendable {
     public var enabled: Bool?
 
     public init(
-        name: String, events: [String], sites: [String]? = nil, stations: [String]? = nil, afterMinutes: Int? = nil,
+        name: String, events: [String], sites: [String]? = nil, stations: [String]? = nil, groups: [String]? = nil,
+        afterMinutes: Int? = nil,
         quietMinutes: Int? = nil, webhook: String? = nil, emails: [String]? = nil, language: String? = nil,
         users: [String]? = nil, enabled: Bool? = nil
     ) {
@@ -36,6 +39,7 @@ public struct NotificationRuleInput: Decodable, Sendable {
         self.events = events
         self.sites = sites
         self.stations = stations
+        self.groups = groups
         self.afterMinutes = afterMinutes
         self.quietMinutes = quietMinutes
         self.webhook = webhook
@@ -132,7 +136,8 @@ public enum NotificationRules {
         guard ["en", "de", "fr"].contains(language) else { throw refuse("language", "en, de or fr, got '\(language)'") }
         let users = try await recipients(input.users ?? [], owner: owner, repository: repository)
         let rule = NotificationRule(
-            id: id, name: name, events: events, sites: places.sites, stations: places.stations, afterMinutes: after,
+            id: id, name: name, events: events, sites: places.sites, stations: places.stations,
+            groups: places.groups.isEmpty ? nil : places.groups, afterMinutes: after,
             quietMinutes: quiet, webhook: webhook, emails: emails.isEmpty ? nil : emails, language: language,
             users: users.isEmpty ? nil : users, organization: owner, enabled: input.enabled ?? true,
             createdBy: existing?.createdBy ?? identity.user ?? identity.name, createdAt: existing?.createdAt ?? time)
@@ -140,10 +145,13 @@ public enum NotificationRules {
         return rule
     }
 
-    /// The sites and stations named, each one the caller sees (404 otherwise, as for anything it does not see).
+    /// The sites, stations and groups named, each one the caller sees (404 otherwise, as for anything it does not see).
     static func places(
         _ input: NotificationRuleInput, scope: Scope?, repository: any CloudRepository
-    ) async throws -> (sites: [String], stations: [StationKey]) {
+    ) async throws -> (sites: [String], stations: [StationKey], groups: [String]) {
+        guard (input.sites?.count ?? 0) + (input.stations?.count ?? 0) + (input.groups?.count ?? 0) <= 200 else {
+            throw Problem(status: 400, detail: "sites, stations, groups: at most 200 places in a rule")
+        }
         var sites: [String] = []
         for site in (input.sites ?? []).map({ $0.trimmingCharacters(in: .whitespaces) }) where !site.isEmpty {
             guard scope.sees(site: site), try await repository.site(id: site) != nil else {
@@ -161,7 +169,17 @@ public enum NotificationRules {
                 throw Problem(status: 404, detail: "stations: \(error)")
             }
         }
-        return (sites, stations)
+        var groups: [String] = []
+        let named = (input.groups ?? []).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let known = try await repository.groupMembers(of: Set(named))
+        for group in named where !groups.contains(group) {
+            // A client organization names the groups granted to it; the fleet's staff any group there is.
+            guard known[group] != nil, scope?.groups.contains(group) ?? true else {
+                throw Problem(status: 404, detail: "groups: no group '\(group)'")
+            }
+            groups.append(group)
+        }
+        return (sites, stations, groups)
     }
 
     /// The users named, each one who exists and, for a client organization's rule, belongs to it.

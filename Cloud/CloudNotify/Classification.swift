@@ -68,13 +68,19 @@ public enum Classification {
         }
     }
 
-    /// Whether `rule` (its owner seeing `scope`, nil: everything) asks to hear of `classified`.
-    public static func concerns(_ rule: NotificationRule, _ classified: NotificationRecord, scope: Scope?) -> Bool {
+    /// Whether `rule` (its owner seeing `scope`, nil: everything) asks to hear of `classified`; `members` are the
+    /// stations of each group now.
+    public static func concerns(
+        _ rule: NotificationRule, _ classified: NotificationRecord, scope: Scope?,
+        members: [String: Set<StationKey>] = [:]
+    ) -> Bool {
         guard rule.enabled, rule.events.contains(classified.event), sees(scope, classified) else { return false }
-        if rule.sites.isEmpty && rule.stations.isEmpty { return true }
+        let groups = rule.groups ?? []
+        if rule.sites.isEmpty && rule.stations.isEmpty && groups.isEmpty { return true }
         if rule.sites.contains(classified.site) { return true }
         guard let station = classified.station else { return false }
-        return rule.stations.contains(StationKey(site: classified.site, station: station))
+        let key = StationKey(site: classified.site, station: station)
+        return rule.stations.contains(key) || groups.contains { members[$0]?.contains(key) == true }
     }
 
     /// Whether a reader seeing `scope` (nil: everything) may hear of `classified`: of a station when it sees the

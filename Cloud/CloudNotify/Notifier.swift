@@ -102,10 +102,14 @@ public struct Notifier: Service {
             for organization in Set(rules.compactMap(\.organization)) {
                 scopes[organization] = try await repository.scope(ofOrganization: organization)
             }
+            let named = Set(rules.flatMap { $0.groups ?? [] })
+            let members = named.isEmpty ? [:] : try await repository.groupMembers(of: named)
             for line in lines {
                 for classified in Classification.classify(line) {
                     for rule in rules
-                    where Classification.concerns(rule, classified, scope: rule.organization.map { scopes[$0] ?? Scope() }) {
+                    where Classification.concerns(
+                        rule, classified, scope: rule.organization.map { scopes[$0] ?? Scope() }, members: members)
+                    {
                         try await add(classified, of: rule, to: &outcome, audience: &audience)
                     }
                 }

@@ -170,6 +170,8 @@ public protocol GroupRepository: Sendable {
     func addToGroup(group: String, station: StationKey) async throws -> Bool
     /// Every group with its connectors counted (only stations of `scope`'s sites count).
     func groups(in scope: Scope?) async throws -> [StationGroup]
+    /// The stations of each of these groups now (seen yet or not); an unknown group is absent.
+    func groupMembers(of ids: Set<String>) async throws -> [String: Set<StationKey>]
     func deleteGroup(id: String) async throws -> Bool
 }
 

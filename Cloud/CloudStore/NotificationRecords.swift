@@ -32,7 +32,7 @@ public enum NotificationEvent: String, Sendable, Codable, CaseIterable {
     public var discrete: Bool { [.sessionEnded, .suspiciousSession, .statementReady].contains(self) }
 }
 
-/// Which events notify whom: the events, where (sites and stations; none named: everywhere its owner sees), how
+/// Which events notify whom: the events, where (sites, groups and stations; none named: everywhere its owner sees), how
 /// long a lasting state must last first, how long to keep quiet after a notification about the same thing, and the
 /// channels (a webhook).
 public struct NotificationRule: Sendable, Equatable, Codable {
@@ -41,6 +41,8 @@ public struct NotificationRule: Sendable, Equatable, Codable {
     public var events: [NotificationEvent]
     public var sites: [String]
     public var stations: [StationKey]
+    /// Groups of stations: each station in one when the event happens (a station added later is covered).
+    public var groups: [String]?
     /// Offline and unavailable notify only once they have lasted this long (0: at once).
     public var afterMinutes: Int
     /// After a notification about a thing (a station, or a site), more of the same event about it within this time
@@ -72,7 +74,7 @@ public struct NotificationRule: Sendable, Equatable, Codable {
 
     public init(
         id: String, name: String, events: [NotificationEvent], sites: [String] = [], stations: [StationKey] = [],
-        afterMinutes: Int = 0, quietMinutes: Int = 15, webhook: Webhook? = nil, emails: [String]? = nil,
+        groups: [String]? = nil, afterMinutes: Int = 0, quietMinutes: Int = 15, webhook: Webhook? = nil, emails: [String]? = nil,
         language: String? = nil, users: [String]? = nil, organization: String? = nil, enabled: Bool = true,
         createdBy: String? = nil, createdAt: Date
     ) {
@@ -84,6 +86,7 @@ public struct NotificationRule: Sendable, Equatable, Codable {
         self.events = events
         self.sites = sites
         self.stations = stations
+        self.groups = groups
         self.afterMinutes = afterMinutes
         self.quietMinutes = quietMinutes
         self.webhook = webhook

@@ -20,6 +20,28 @@ extension SQLiteRepository {
         }
     }
 
+    public func groupMembers(of ids: Set<String>) async throws -> [String: Set<StationKey>] {
+        guard !ids.isEmpty else { return [:] }
+        return try await pool.read { db in
+            var members: [String: Set<StationKey>] = [:]
+            for id in try String.fetchAll(
+                db, sql: "SELECT id FROM station_group WHERE id IN (\(Scope.placeholders(ids.count)))",
+                arguments: StatementArguments(ids.sorted()))
+            {
+                members[id] = []
+            }
+            for row in try Row.fetchAll(
+                db,
+                sql:
+                    "SELECT group_id, site_id, station_id FROM station_group_member WHERE group_id IN (\(Scope.placeholders(ids.count)))",
+                arguments: StatementArguments(ids.sorted()))
+            {
+                members[row["group_id"], default: []].insert(StationKey(site: row["site_id"], station: row["station_id"]))
+            }
+            return members
+        }
+    }
+
     public func groups(in scope: Scope?) async throws -> [StationGroup] {
         try await pool.read { db in
             var groups: [String: StationGroup] = [:]

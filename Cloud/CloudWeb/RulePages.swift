@@ -21,6 +21,8 @@ extension Dashboard {
             return rule
         }
         let sites = try await repository.sites(in: identity.scope)
+        let groups = try await repository.groups(in: identity.scope)
+        let groupNames = Dictionary(groups.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
         let users = try await repository.users().filter {
             identity.organization == nil || $0.organization == identity.organization
         }
@@ -30,8 +32,10 @@ extension Dashboard {
         let rows = rules.map { rule in
             RulesPage.Row(
                 id: rule.id, name: rule.name, events: rule.events.map(eventName).joined(separator: ", "),
-                places: rule.sites.isEmpty && rule.stations.isEmpty
-                    ? nil : (rule.sites + rule.stations.map(\.description)).joined(separator: ", "),
+                places: rule.sites.isEmpty && rule.stations.isEmpty && (rule.groups ?? []).isEmpty
+                    ? nil
+                    : (rule.sites + (rule.groups ?? []).map { groupNames[$0] ?? $0 } + rule.stations.map(\.description))
+                        .joined(separator: ", "),
                 channels: ((rule.webhook.map { [$0.url] } ?? []) + (rule.emails ?? []) + (rule.users ?? []).map { "@\($0)" })
                     .joined(separator: ", "),
                 secret: rule.webhook?.secret, enabled: rule.enabled)
@@ -46,6 +50,9 @@ extension Dashboard {
                 Choice(value: $0.rawValue, name: eventName($0), selected: editing?.events.contains($0) == true)
             },
             siteChoices: sites.map { Choice(value: $0.id, name: $0.name, selected: editing?.sites.contains($0.id) == true) },
+            groupChoices: groups.map {
+                Choice(value: $0.id, name: $0.name, selected: editing?.groups?.contains($0.id) == true)
+            },
             userChoices: users.map {
                 Choice(value: $0.id, name: "\($0.name) (\($0.id))", selected: editing?.users?.contains($0.id) == true)
             },
@@ -64,6 +71,7 @@ extension Dashboard {
         }
         let input = NotificationRuleInput(
             name: form["name"] ?? "", events: form.all("events"), sites: form.all("sites"), stations: list("stations"),
+            groups: form.all("groups"),
             afterMinutes: try form.number("afterMinutes", as: Int.self, trimming: true, what: "whole minutes"),
             quietMinutes: try form.number("quietMinutes", as: Int.self, trimming: true, what: "whole minutes"),
             webhook: form.text("webhook"), emails: list("emails"), language: form.text("language"),
@@ -103,5 +111,5 @@ struct RulesPage: PageModel {
     let hasRules, editing: Bool
     let id, name, stations, afterMinutes, quietMinutes, webhook, emails: String
     let enabled: Bool
-    let eventChoices, siteChoices, userChoices, languageChoices: [Choice]
+    let eventChoices, siteChoices, groupChoices, userChoices, languageChoices: [Choice]
 }

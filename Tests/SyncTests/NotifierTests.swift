@@ -93,6 +93,28 @@ import Testing
         #expect(deliveries.map(\.status) == ["sent"])
     }
 
+    @Test func aRuleOfAGroupHearsOfTheStationsInItWhenTheEventHappens() async throws {
+        let store = try await store()
+        var rule = Self.rule("depot", [.stationFaulted])
+        rule.groups = ["depot"]
+        try await store.saveRule(rule)
+        try await store.saveGroup(id: "depot", name: "Depot", stations: [StationKey(site: "s1", station: "CP1")])
+        let hook = Hook()
+        let notifier = Notifier(repository: store, webhooks: hook, logger: Logger(label: "test"))
+        let feed = Feed(store)
+        try await feed.status("s1", "CP2", .faulted, at: Self.t0, code: "GroundFailure")
+        try await notifier.tick(now: Self.t0 + 1)
+        #expect(hook.sent.withLock { $0.count } == 0, "CP2 is in no group of the rule")
+        try await feed.status("s1", "CP1", .faulted, at: Self.t0 + 2, code: "GroundFailure")
+        try await notifier.tick(now: Self.t0 + 3)
+        #expect(hook.sent.withLock { $0.count } == 1)
+        // A station added to the group later is heard of from then on.
+        _ = try await store.addToGroup(group: "depot", station: StationKey(site: "s1", station: "CP2"))
+        try await feed.status("s1", "CP2", .faulted, at: Self.t0 + 4, code: "GroundFailure")
+        try await notifier.tick(now: Self.t0 + 5)
+        #expect(hook.sent.withLock { $0.count } == 2)
+    }
+
     @Test func aFailedDeliveryIsRetriedWithBackoffThenFailedForGood() async throws {
         let store = try await store()
         try await store.saveRule(Self.rule("faults", [.stationFaulted]))
@@ -298,6 +320,15 @@ import Testing
         var narrowed = rule
         narrowed.stations = [StationKey(site: "s2", station: "CP9")]
         #expect(!Classification.concerns(narrowed, fault, scope: nil))
+        // A group: its stations when the event happens; a group gone (or emptied) concerns nothing, not everything.
+        var grouped = rule
+        grouped.groups = ["depot"]
+        #expect(Classification.concerns(grouped, fault, scope: nil, members: ["depot": [StationKey(site: "s2", station: "CP1")]]))
+        #expect(
+            !Classification.concerns(grouped, fault, scope: nil, members: ["depot": [StationKey(site: "s1", station: "CP1")]]))
+        #expect(!Classification.concerns(grouped, fault, scope: nil, members: [:]))
+        #expect(
+            !Classification.concerns(grouped, siteWide, scope: nil, members: ["depot": [StationKey(site: "s2", station: "CP1")]]))
     }
 
     @Test func rulesAreCheckedNamingTheFieldAndWebhooksAreSigned() async throws {
@@ -311,6 +342,8 @@ import Testing
             (NotificationRuleInput(name: "x", events: ["site_offline"], webhook: "http://hooks.example/x"), "webhook"),
             (NotificationRuleInput(name: "x", events: ["site_offline"], webhook: "https://u:p@hooks.example/x"), "webhook"),
             (NotificationRuleInput(name: "x", events: ["site_offline"], sites: ["nowhere"]), "sites"),
+            (NotificationRuleInput(name: "x", events: ["site_offline"], groups: ["nowhere"]), "groups"),
+            (NotificationRuleInput(name: "x", events: ["site_offline"], stations: Array(repeating: "CP1", count: 201)), "sites"),
         ]
         for (input, field) in refused {
             do {
@@ -331,6 +364,17 @@ import Testing
         #expect(again.webhook?.secret == secret, "kept while the rule lives")
         let partner = APIIdentity(tokenId: "p", name: "p", role: .operator, scope: Scope(sites: ["s1"]), organization: "acme")
         #expect(try await NotificationRules.visible(to: partner, repository: store).isEmpty)
+        try await store.saveGroup(id: "depot", name: "Depot", stations: [StationKey(site: "s1", station: "CP1")])
+        let byGroup = try await NotificationRules.save(
+            id: "g", NotificationRuleInput(name: "Depot", events: ["station_faulted"], groups: [" depot", "depot"]),
+            by: staff, repository: store, at: Self.t0)
+        #expect(byGroup.groups == ["depot"])
+        #expect(try await store.groupMembers(of: ["depot", "gone"]) == ["depot": [StationKey(site: "s1", station: "CP1")]])
+        await #expect(throws: Problem.self, "a group not granted to the organization") {
+            try await NotificationRules.save(
+                id: "pg", NotificationRuleInput(name: "Depot", events: ["station_faulted"], groups: ["depot"]),
+                by: partner, repository: store, at: Self.t0)
+        }
         await #expect(throws: Problem.self) { try await NotificationRules.delete(id: "r", by: partner, repository: store) }
         let body = Data(#"{"a":1}"#.utf8)
         let signature = Webhook.signature(body, secret: "secret", at: Date(timeIntervalSince1970: 1_700_000_000))
