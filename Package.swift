@@ -13,7 +13,7 @@ let dashboardResources =
     ["dashboard.css", "dashboard.js", "sw.js", "strings/en.json", "strings/de.json", "strings/fr.json"].map { "Resources/\($0)" }
     + [
         "access", "availability", "campaign", "cards", "configuration", "error", "eventTable", "events", "firmware", "group",
-        "groups",
+        "fleet", "groups",
         "home",
         "homeSites", "layout", "loadSettings", "login", "notifications", "organization", "reports", "session", "sessions",
         "site", "station",

@@ -67,6 +67,21 @@ report("event history, 200 rows", [timed("/events") for _ in range(max(50, reque
 report("sessions, 50 rows", [timed("/sessions") for _ in range(max(50, requests // 4))])
 report("live summary (what an open home page refetches)", [timed("/live/summary") for _ in range(requests)])
 
+
+def fleet_page() -> str:
+    """A page of the fleet list as people use it: a filter or none, a sort, sometimes a page further on."""
+    choice = rng.randrange(6)
+    sort = rng.choice(["station", "site", "state", "vendor", "firmware", "last_contact"])
+    order = rng.choice(["asc", "desc"])
+    offset = rng.choice([0, 0, 100, 2000, 9900])
+    query = [f"sort={sort}&order={order}", f"state={rng.choice(['offline', 'faulted', 'in_use', 'available'])}",
+             f"vendor={rng.choice(['Bench', 'Alpine', 'Cobalt'])}&firmware=1.{rng.randrange(4)}",
+             f"site=bench-{rng.randrange(sites):03d}", f"q=CP{rng.randrange(per_site)}", "silentHours=0"][choice]
+    return f"/fleet?{query}&offset={offset if choice == 0 else 0}"
+
+
+report(f"fleet list, {sites * per_site} stations, 100 a page", [timed(fleet_page()) for _ in range(requests)])
+
 # A connector change, from the site's edge to an open page.
 import paho.mqtt.client as mqtt  # noqa: E402
 

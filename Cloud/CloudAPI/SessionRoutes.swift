@@ -41,13 +41,7 @@ extension CloudAPI {
             }
             // CSV: every event of the filter, however many, streamed page by page.
             let export = EventExport(repository: repository, filter: filter)
-            return Response(
-                status: .ok,
-                headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: #"attachment; filename="events.csv""#],
-                body: ResponseBody { writer in
-                    try await export.csv { try await writer.write(ByteBuffer(string: $0)) }
-                    try await writer.finish(nil)
-                })
+            return Response.csv(named: "events") { try await export.csv($0) }
         }
         api.get("/reservations") { _, context in
             let identity = try context.require(.read)

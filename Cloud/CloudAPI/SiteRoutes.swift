@@ -40,6 +40,11 @@ extension CloudAPI {
                 limit: try query.integer("limit", in: 1...10_000, default: 1000))
             return json(Items(items: points))
         }
+        api.get("/sites/:site/load") { request, context in
+            let site = try await visibleSite(context, whole: true)
+            let (from, to) = try Requests.loadRange(Query(request), now: Date())
+            return json(try await repository.loadSeries(site: site.id, from: from, to: to, limit: 10_000))
+        }
         api.get("/sites/:site/tokens") { _, context in
             let site = try await visibleSite(context, whole: true)
             let (version, tokens) = try await repository.siteTokens(site: site.id)

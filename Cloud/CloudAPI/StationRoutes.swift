@@ -1,4 +1,5 @@
 import CloudCore
+import CloudReports
 import CloudStore
 import Foundation
 import Hummingbird
@@ -8,9 +9,21 @@ import SiteModel
 import SyncContract
 
 extension CloudAPI {
-    /// `/stations` and `/sites/{site}/stations/{station}`: stations, their connectors, commands, approval, and moving one to another site.
+    /// `/stations` and `/sites/{site}/stations/{station}`: stations, their connectors, commands, approval, and moving one
+    /// to another site; `/fleet`: every station the caller sees, filtered, sorted, paged, or all as CSV.
     var stationRoutes: RouteCollection<APIRequestContext> {
         let api = RouteCollection(context: APIRequestContext.self)
+        api.get("/fleet") { request, context in
+            let identity = try context.require(.read)
+            let query = Query(request)
+            let filter = try Requests.fleetFilter(query, scope: identity.scope, now: Date(), limit: 100, maxLimit: 1000)
+            guard try Self.wantsCSV(query) else {
+                return try json(FleetAnswer(try await repository.fleet(filter), filter: filter)).response(
+                    from: request, context: context)
+            }
+            let export = FleetExport(repository: repository, filter: filter)
+            return Response.csv(named: "fleet") { try await export.csv($0) }
+        }
         api.get("/stations") { request, context in
             let identity = try context.require(.read)
             let site = Query(request).string("site")

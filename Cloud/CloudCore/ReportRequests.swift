@@ -36,15 +36,7 @@ extension Requests {
             throw Problem(status: 400, detail: "a report covers at most three years")
         }
         func choice<T: RawRepresentable & CaseIterable>(_ name: String, default fallback: T) throws -> T
-        where T.RawValue == String {
-            guard let text = query.string(name) else { return fallback }
-            guard let value = T(rawValue: text) else {
-                throw Problem(
-                    status: 400,
-                    detail: "\(name) must be one of \(T.allCases.map(\.rawValue).joined(separator: ", ")), got '\(text)'")
-            }
-            return value
-        }
+        where T.RawValue == String { try query.choice(name, T.self) ?? fallback }
         var request = ReportRequest(
             from: from, to: to, groupBy: try choice("groupBy", default: ReportDimension.site),
             period: try choice("period", default: ReportPeriod.all), timeZone: zone)

@@ -12,7 +12,8 @@ public protocol CloudRepository:
     SiteRepository, IngestRepository, StationRepository, SessionRepository, SiteTokenRepository, APITokenRepository,
     CommandRepository, OrganizationRepository, UserRepository, WebSessionRepository, VehicleRepository, GroupRepository,
     FirmwareRepository, RetentionRepository, DashboardReads, TariffRepository, ReportRepository,
-    StatementRepository, AvailabilityRepository, CardRepository, NotificationRepository, RecipientRepository
+    StatementRepository, AvailabilityRepository, CardRepository, NotificationRepository, RecipientRepository,
+    FleetRepository
 {}
 
 /// Sites: registered by the fleet, their presence, name and location.
@@ -52,6 +53,9 @@ public protocol SessionRepository: Sendable {
     func sessions(_ filter: SessionFilter) async throws -> Page<SessionView>
     func session(site: String, transactionId: Int) async throws -> SessionView?
     func meterSeries(site: String, from: Date?, to: Date?, limit: Int) async throws -> [MeterPoint]
+    /// What the site's load management decided from `from` until before `to` (the newest `limit`, oldest first), and
+    /// each connector's share as last told.
+    func loadSeries(site: String, from: Date, to: Date, limit: Int) async throws -> LoadSeries
     func events(_ filter: EventFilter) async throws -> [EventView]
     /// A session's samples, oldest first (for its power and energy chart).
     func sessionSamples(site: String, transactionId: Int, limit: Int) async throws -> [SessionSamplePoint]

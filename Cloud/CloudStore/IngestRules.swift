@@ -62,6 +62,8 @@ public enum IngestChange: Equatable, Sendable {
     case sessionStopped(SessionStopped, sortAt: Date)
     /// The site meters' readings.
     case meterReadings(SiteMeterSample)
+    /// What load management decided: kept over time, and each connector's share now.
+    case loadDecided(LoadSummary)
     /// A relayed command's answer, received at `at`.
     case commandAnswered(CommandResult, at: Date)
     /// The station's approval as now in effect at the edge.
@@ -101,14 +103,15 @@ public enum IngestRules {
         case .siteMeter(let sample):
             [.meterReadings(sample)]
         case .loadSummary(let summary):
-            // Kept only when something happened worth a line in the history: the failsafe.
-            summary.failsafe
-                ? [
-                    .history(
-                        HistoryEntry(
-                            at: summary.time, station: nil, kind: "load_failsafe", severity: .warning,
-                            fields: ["mode": summary.mode]))
-                ] : []
+            // Kept over time; a line in the history when something happened worth one: the failsafe.
+            [.loadDecided(summary)]
+                + (summary.failsafe
+                    ? [
+                        .history(
+                            HistoryEntry(
+                                at: summary.time, station: nil, kind: "load_failsafe", severity: .warning,
+                                fields: ["mode": summary.mode]))
+                    ] : [])
         case .event(let event):
             [
                 .history(

@@ -383,3 +383,44 @@ public enum CloudStoreError: Error, Equatable, CustomStringConvertible {
         }
     }
 }
+
+/// What load management decided at a moment: the mode, whether the failsafe held, the grid's limit and current and the
+/// building's own load per phase (L1 first), what the cars were allocated in all, and how many charged and waited.
+public struct LoadPoint: Sendable, Equatable, Codable {
+    public var time: Date
+    public var mode: String
+    public var failsafe: Bool
+    public var gridLimitA: Double?
+    public var gridCurrentA: [Double?]
+    public var buildingLoadA: [Double?]
+    public var allocatedA: Double
+    public var charging: Int
+    public var waiting: Int
+
+    /// What the cars draw per phase: the grid's current less the building's own load (nil where either is unknown).
+    public var carsA: [Double?] {
+        zip(gridCurrentA, buildingLoadA).map { grid, building in
+            guard let grid, let building else { return nil }
+            return max(0, ((grid - building) * 10).rounded() / 10)
+        }
+    }
+}
+
+/// A connector's share as load management last told it.
+public struct LoadShare: Sendable, Equatable, Codable {
+    public var station: String
+    public var connector: Int
+    public var time: Date
+    public var allocatedA: Double
+    /// The limit the charger last accepted.
+    public var limitA: Double?
+    public var reason: String
+    /// What the car draws, on its most loaded phase.
+    public var drawingA: Double?
+}
+
+/// A site's load management over a stretch, and each connector's share now.
+public struct LoadSeries: Sendable, Equatable, Codable {
+    public var samples: [LoadPoint]
+    public var connectors: [LoadShare]
+}

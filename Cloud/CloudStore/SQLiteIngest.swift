@@ -65,11 +65,13 @@ enum Ingest {
         case .connection(let connection):
             try db.cachedStatement(
                 sql: """
-                    UPDATE station SET connected = ?, connection_changed_at = ?, connection_seq = ?
+                    UPDATE station SET connected = ?, connection_changed_at = ?, connection_seq = ?,
+                        protocol = COALESCE(?, protocol)
                     WHERE site_id = ? AND id = ? AND connection_seq < ?
                     """
             ).execute(arguments: [
-                connection.connected, connection.time.milliseconds, kept.seq, site, connection.station, kept.seq,
+                connection.connected, connection.time.milliseconds, kept.seq, connection.protocol.map { String($0.prefix(40)) },
+                site, connection.station, kept.seq,
             ])
         case .connectorStatus(let status):
             try keepStatus(status, site: site, db)
@@ -86,6 +88,8 @@ enum Ingest {
             return try notAnotherStoresSession(stop.transactionId, envelope, kept, db, &outcome, keepingTheMessage: true)
         case .meterReadings(let sample):
             try keepMeterReadings(sample, site: site, kept.seq, db)
+        case .loadDecided(let summary):
+            try SQLiteRepository.keepLoad(summary, site: site, kept.seq, db)
         case .commandAnswered(let result, let time):
             try db.cachedStatement(
                 sql: "UPDATE command SET outcome = ?, response = ?, error = ?, answered_at = ? WHERE id = ? AND site_id = ?"

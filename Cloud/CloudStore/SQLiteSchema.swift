@@ -444,6 +444,15 @@ enum CloudSchema {
             // Issue 16: users as recipients (their e-mail), mutes and unsubscribes, Web Push subscriptions, secrets.
             try db.execute(sql: SQLiteRepository.recipientSchema)
         }
+        migrator.registerMigration("v26-station-protocol") { db in
+            // Issue 17: the OCPP version each station connected with, for the fleet list.
+            try db.execute(sql: "ALTER TABLE station ADD COLUMN protocol TEXT")
+        }
+        migrator.registerMigration("v27-load-samples") { db in
+            // Issue 17: what load management decided, kept over time (the site page's chart), and each connector's
+            // share now.
+            try db.execute(sql: SQLiteRepository.loadSchema)
+        }
         return migrator
     }
 }

@@ -42,7 +42,7 @@ extension SQLiteRepository {
         var removed = 0
         for (table, column, cutoff) in [
             ("applied", "received_at", appliedBefore), ("meter_sample", "at", recordsBefore),
-            ("session_sample", "at", recordsBefore), ("event", "at", recordsBefore),
+            ("session_sample", "at", recordsBefore), ("event", "at", recordsBefore), ("load_sample", "at", recordsBefore),
         ] {
             // Found in a read (which does not hold ingest's writes up, however long the scan), then removed a few
             // thousand rows per write.

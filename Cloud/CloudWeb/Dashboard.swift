@@ -159,6 +159,8 @@ public struct Dashboard: Sendable {
     /// Groups, vehicles, access, firmware, sessions and events.
     private var fleetRoutes: RouteCollection<APIRequestContext> {
         let web = RouteCollection(context: APIRequestContext.self)
+        web.get("/fleet") { request, context in try await fleetPage(request, context: context) }
+        web.get("/fleet.csv") { request, context in try await fleetCSV(request, context: context) }
         web.get("/reports") { request, context in try await reportsPage(request, context: context) }
         web.get("/cards") { request, context in try await cardsPage(request, context: context) }
         web.get("/cards.csv") { request, context in try await cardsCSV(request, context: context) }

@@ -143,13 +143,7 @@ extension Dashboard {
         let export = EventExport(
             repository: repository, filter: filter,
             phrases: Self.eventPhrases(Catalog.strings(language(request: request, context: context))))
-        return Response(
-            status: .ok,
-            headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: #"attachment; filename="events.csv""#],
-            body: ResponseBody { writer in
-                try await export.csv { try await writer.write(ByteBuffer(string: $0)) }
-                try await writer.finish(nil)
-            })
+        return Response.csv(named: "events") { try await export.csv($0) }
     }
 
     static let eventsPerPage = 100

@@ -68,6 +68,10 @@ extension Dashboard {
         let strings = Catalog.strings(language)
         let stations = try await repository.stations(site: site.id, in: identity.scope)
         let groups = identity.role.permits(.configure) ? try await GroupInput.visible(to: identity, repository: repository) : []
+        // The site's own times: its pages show its local time.
+        let formats = Formats(language: language, timeZone: site.timeZone.flatMap(TimeZone.init(identifier:)) ?? .current)
+        let load =
+            identity.seesWhole(site: site.id) ? try await loadSection(site: site, formats: formats, strings: strings) : nil
         let model = SitePage(
             groupChoices: groups.map { .init(id: $0.id, name: $0.name) }, hasGroupChoices: !groups.isEmpty,
             siteId: site.id, canConfigure: identity.role.permits(.configure) && identity.seesWhole(site: site.id),
@@ -83,7 +87,7 @@ extension Dashboard {
                     firmware: station.firmwareVersion,
                     connectivity: strings[station.connected && site.online ? "station.connected" : "station.disconnected"],
                     connectors: connectorCells(station, siteOnline: site.online, strings: strings))
-            })
+            }, load: load)
         return page("site", title: "home.site", language: language, context: context, model: model, live: true, nav: "home")
     }
 

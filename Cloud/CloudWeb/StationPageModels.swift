@@ -30,6 +30,8 @@ struct SitePage: PageModel {
     let siteName, presence: String
     let presenceLabel: String?
     let stations: [Station]
+    /// Load management over the last hours and now (those who see the whole site, once its edge has told any).
+    let load: LoadSection?
 }
 
 /// A station: its connectors, sessions in progress, reservations, history and controls (`station.mustache`).

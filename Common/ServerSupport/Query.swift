@@ -1,4 +1,5 @@
 public import Hummingbird
+import NIOCore
 
 /// Typed reads of a request's query string, for the edge's local interface and the cloud's API and pages alike;
 /// each refusal is a 400 that names the parameter and what it got. An empty value counts as absent.
@@ -36,5 +37,32 @@ public struct Query: Sendable {
         guard let text = string(name) else { return nil }
         guard let value = Bool(text) else { throw Problem(status: 400, detail: "\(name) must be true or false, got '\(text)'") }
         return value
+    }
+
+    /// One of an enumeration's raw values, or nil when absent; anything else is refused listing the values it takes.
+    public func choice<T: RawRepresentable & CaseIterable>(_ name: String, _: T.Type = T.self) throws -> T?
+    where T.RawValue == String {
+        guard let text = string(name) else { return nil }
+        guard let value = T(rawValue: text) else {
+            throw Problem(
+                status: 400,
+                detail: "\(name) must be one of \(T.allCases.map(\.rawValue).joined(separator: ", ")), got '\(text)'")
+        }
+        return value
+    }
+}
+
+extension Response {
+    /// A CSV download (`name`.csv), written as `produce` hands its chunks over: any length, memory flat.
+    public static func csv(
+        named name: String, _ produce: @escaping @Sendable (_ write: (String) async throws -> Void) async throws -> Void
+    ) -> Response {
+        Response(
+            status: .ok,
+            headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(name).csv\""],
+            body: ResponseBody { writer in
+                try await produce { try await writer.write(ByteBuffer(string: $0)) }
+                try await writer.finish(nil)
+            })
     }
 }

@@ -159,12 +159,15 @@ public struct StationConnection: Codable, Sendable, Equatable {
     public var connected: Bool
     public var time: Date
     public var reason: String?
+    /// The OCPP version it connected with (`ocpp1.6`); nil on a disconnection, and from edges before it was sent.
+    public var `protocol`: String?
 
-    public init(station: String, connected: Bool, time: Date, reason: String? = nil) {
+    public init(station: String, connected: Bool, time: Date, reason: String? = nil, protocol: String? = nil) {
         self.station = station
         self.connected = connected
         self.time = time
         self.reason = reason
+        self.protocol = `protocol`
     }
 }
 
@@ -315,11 +318,39 @@ public struct LoadSummary: Codable, Sendable, Equatable {
     public var allocatedA: Double
     public var charging: Int
     public var waiting: Int
+    /// The building's own load, A per phase (what the grid meter reads less what the cars draw); nil from edges
+    /// before it was sent.
+    public var buildingLoadA: [Double]?
+    /// Each managed connector's share now; nil from edges before it was sent.
+    public var connectors: [ConnectorShare]?
+
+    /// A connector's share: what load management allocated, the limit the charger last accepted, why, and what the car
+    /// draws (A, on its most loaded phase).
+    public struct ConnectorShare: Codable, Sendable, Equatable {
+        public var station: String
+        public var connector: Int
+        public var allocatedA: Double
+        public var limitA: Double?
+        /// idle, unmanaged, limited_by_charger, limited_by_grid, … (the edge's `/status` reasons).
+        public var reason: String
+        public var drawingA: Double?
+
+        public init(station: String, connector: Int, allocatedA: Double, limitA: Double?, reason: String, drawingA: Double?) {
+            self.station = station
+            self.connector = connector
+            self.allocatedA = allocatedA
+            self.limitA = limitA
+            self.reason = reason
+            self.drawingA = drawingA
+        }
+    }
 
     public init(
         time: Date, mode: String, failsafe: Bool, gridLimitA: Double?, gridCurrentA: [Double?]?, allocatedA: Double,
-        charging: Int, waiting: Int
+        charging: Int, waiting: Int, buildingLoadA: [Double]? = nil, connectors: [ConnectorShare]? = nil
     ) {
+        self.buildingLoadA = buildingLoadA
+        self.connectors = connectors
         self.time = time
         self.mode = mode
         self.failsafe = failsafe

@@ -188,7 +188,9 @@ public final class CentralSystem: Sendable {
             "station connected",
             metadata: ["remote": "\(remoteAddress)", "subprotocol": "\(subprotocol)", "approval": "\(record.approval)"])
         try? await store.recordEvent(
-            StationEvent(stationId: stationId, kind: "connected", detail: #"{"remote":"\#(remoteAddress)"}"#, timestamp: now()))
+            StationEvent(
+                stationId: stationId, kind: "connected",
+                detail: StationEvent.detail(["remote": remoteAddress, "protocol": subprotocol]), timestamp: now()))
         return session
     }
 

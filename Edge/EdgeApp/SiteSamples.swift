@@ -49,10 +49,19 @@ final class SiteSamples: Sendable {
                 .loadSummary(
                     LoadSummary(
                         time: now, mode: status.mode, failsafe: status.failsafe, gridLimitA: load.activeSettings.grid?.limit,
-                        gridCurrentA: status.gridCurrents, allocatedA: allocated, charging: charging, waiting: waiting)))
+                        gridCurrentA: status.gridCurrents, allocatedA: allocated, charging: charging, waiting: waiting,
+                        buildingLoadA: status.buildingLoad.map(Self.tenth),
+                        connectors: status.connectors.map {
+                            LoadSummary.ConnectorShare(
+                                station: $0.key.stationId, connector: $0.key.connectorId, allocatedA: Self.tenth($0.allocated),
+                                limitA: $0.sent, reason: $0.reason.rawValue, drawingA: $0.drawing.map(Self.tenth))
+                        })))
         }
         return messages
     }
+
+    /// Amperes to a tenth, as `/status` shows them.
+    static func tenth(_ value: Double) -> Double { (value * 10).rounded() / 10 }
 
     /// A meter is unreadable once its latest plausible reading is older than load management's meter timeout (or it
     /// never gave one and failed): told once when it becomes so, and once when it reads again.

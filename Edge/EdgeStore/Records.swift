@@ -219,4 +219,15 @@ public struct StationEvent: Sendable, Codable, Equatable {
         }
         return kind == "disconnected" || kind == "security_event" ? .warning : .info
     }
+
+    /// A detail of text fields, as JSON (keys sorted).
+    public static func detail(_ fields: [String: String]) -> String {
+        guard let data = try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys]) else { return "{}" }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// A text field of the detail, if it has one.
+    public func field(_ name: String) -> String? {
+        (try? JSONSerialization.jsonObject(with: Data(detail.utf8)) as? [String: Any])?[name] as? String
+    }
 }

@@ -135,7 +135,9 @@ extension EdgeStore {
                 switch event.kind {
                 case "connected", "disconnected":
                     .stationConnection(
-                        StationConnection(station: event.stationId, connected: event.kind == "connected", time: event.timestamp))
+                        StationConnection(
+                            station: event.stationId, connected: event.kind == "connected", time: event.timestamp,
+                            protocol: event.kind == "connected" ? event.field("protocol") : nil))
                 default:
                     .event(
                         SiteEvent(

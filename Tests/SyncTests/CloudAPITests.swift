@@ -41,6 +41,7 @@ import Testing
                 method: .post, path: "/api/v1/sites/s1/stations", documented: "/sites/{site}/stations", needs: .configure,
                 body: #"{"id":"CP-NEW","maxCurrentA":16,"phases":1,"rotation":"L2"}"#, relayed: true),
             Route(method: .get, path: "/api/v1/sites/s1/meters", documented: "/sites/{site}/meters", needs: .read),
+            Route(method: .get, path: "/api/v1/sites/s1/load?hours=24", documented: "/sites/{site}/load", needs: .read),
             Route(method: .get, path: "/api/v1/sites/s1/tokens", documented: "/sites/{site}/tokens", needs: .read),
             Route(
                 method: .put, path: "/api/v1/sites/s1/tokens", documented: "/sites/{site}/tokens", needs: .configure,
@@ -49,6 +50,7 @@ import Testing
                 method: .put, path: "/api/v1/sites/s1/load-management", documented: "/sites/{site}/load-management",
                 needs: .configure, body: #"{"strategy":"fifo"}"#, relayed: true),
             Route(method: .get, path: "/api/v1/stations", documented: "/stations", needs: .read),
+            Route(method: .get, path: "/api/v1/fleet?state=offline&sort=last_contact", documented: "/fleet", needs: .read),
             Route(
                 method: .get, path: "/api/v1/sites/s1/stations/CP1", documented: "/sites/{site}/stations/{station}", needs: .read),
             Route(

@@ -120,6 +120,8 @@ import Testing
         Page(path: "/live/summary", needs: .read, site: nil),
         Page(path: "/sessions", needs: .read, site: nil),
         Page(path: "/events", needs: .read, site: nil),
+        Page(path: "/fleet", needs: .read, site: nil),
+        Page(path: "/fleet.csv", needs: .read, site: nil),
         Page(path: "/sites/s1", needs: .read, site: "s1"),
         Page(path: "/sites/s2", needs: .read, site: "s2"),
         Page(path: "/sites/s1/stations/CP1", needs: .read, site: "s1"),

@@ -53,7 +53,7 @@ import Testing
         #expect(Self.history(refused).map(\.severity) == [.known(.warning)])
     }
 
-    @Test func aLoadSummaryLeavesALineOnlyInFailsafeAndTheRulesArePure() {
+    @Test func aLoadSummaryIsKeptAndLeavesALineOnlyInFailsafeAndTheRulesArePure() {
         func summary(failsafe: Bool) -> UpEnvelope {
             Self.envelope(
                 .loadSummary(
@@ -61,7 +61,8 @@ import Testing
                         time: Self.t0, mode: "meter", failsafe: failsafe, gridLimitA: 40, gridCurrentA: nil, allocatedA: 0,
                         charging: 0, waiting: 0)))
         }
-        #expect(IngestRules.changes(summary(failsafe: false)).isEmpty)
+        #expect(Self.history(IngestRules.changes(summary(failsafe: false))).isEmpty)
+        #expect(IngestRules.changes(summary(failsafe: false)).count == 1, "the sample itself")
         #expect(Self.history(IngestRules.changes(summary(failsafe: true))).map(\.kind) == ["load_failsafe"])
         let start = Self.envelope(
             .sessionStart(

@@ -79,6 +79,9 @@ def test_sessions_reach_the_cloud_api_with_the_right_energy(make_edge, make_clou
     assert session["station"] == "CP-SYNC-1" and session["idTag"] == "TOKEN-OK" and session["meterStartWh"] == 10_000
     station = cloud.get("/api/v1/stations/CP-SYNC-1")
     assert station["site"] == SITE and station["vendor"] == "Interop" and station["connectors"][0]["status"] == "Available"
+    # The fleet list knows the OCPP version the charger spoke to the real edge.
+    listed = cloud.get(f"/api/v1/fleet?site={SITE}&q=CP-SYNC-1")["items"]
+    assert [(s["id"], s["protocol"]) for s in listed] == [("CP-SYNC-1", "ocpp1.6")], listed
     site = cloud.get(f"/api/v1/sites/{SITE}")
     assert site["online"] is True and site["lastSeq"] > 0
     kinds = {event["kind"] for event in cloud.get(f"/api/v1/events?site={SITE}&limit=1000")["items"]}

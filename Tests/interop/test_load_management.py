@@ -40,7 +40,9 @@ class Site:
     """An edge and a simulated site with its meter, until closed."""
 
     def __init__(self, tmp_path: Path, steps: list[str], meter_dies_after: float | None = None, fuse: float = FUSE,
-                 wiring: list[str] = WIRING, speed: int = 20, meter_interval: int = 2, margin: float = 2):
+                 wiring: list[str] = WIRING, speed: int = 20, meter_interval: int = 2, margin: float = 2,
+                 extra: str = ""):
+        """`extra`: more of edge.yaml (a `cloud:` section)."""
         self.meter_port = free_port()
         ocpp_port, http_port = free_port(), free_port()
         self.http = f"http://127.0.0.1:{http_port}"
@@ -61,7 +63,7 @@ meters:
 load_management: {{mode: dynamic, failsafe_current_a: {FAILSAFE}, meter_timeout_s: 3, interval_ms: 500,
                    lease_s: {LEASE}, ramp_step_a: 4}}
 stations:
-{stations}""")
+{stations}{extra}""")
         sim_args = [
             str(sim_binary()), "--url", f"ws://127.0.0.1:{ocpp_port}/ocpp", "--stations", str(len(wiring)),
             "--connectors", "1", "--speed", str(speed), "--meter-interval", str(meter_interval),
@@ -284,3 +286,52 @@ def test_after_each_step_of_the_building_load_the_limits_settle(site_factory, tm
     with open(tmp_path / "edge.log") as log:
         text = log.read()
     assert "meter values set up for load management" in text and "MeterValueSampleInterval" in text, text[-2000:]
+
+
+def test_the_cloud_shows_what_load_management_decides_as_the_edge_does(site_factory, make_cloud, broker, browsers):
+    """The edge's load summaries reach the cloud: each connector's allocation, limit and reason there as the edge's
+    own /status has them, the per-phase series with the building's load, and the site page's charts and table."""
+    from browser import PASSWORD, add_user
+    from cloud import Cloud
+    from selenium.webdriver.common.by import By
+    from support import poll
+
+    cloud: Cloud = make_cloud(sites=("closed-loop",))
+    # With a cloud, the edge asks it about tokens: the simulated cars' card is one of the fleet's.
+    assert cloud.api("PUT", "/api/v1/cards/04A1B2C3D4", {"holder": "Simulated cars"})[0] == 200
+    site = site_factory(steps=["0=20"], extra=f'cloud: {{broker: "{broker.url}", ack_timeout_s: 3, '
+                                              f'site_meter_interval_s: 1}}\n')
+
+    def shares(connectors: list[dict], limit: str) -> list[tuple]:
+        return sorted((c["station"], c["connector"], c["allocatedA"], c.get(limit), c["reason"]) for c in connectors)
+
+    def agree() -> bool:
+        try:
+            edge = site.status()["loadManagement"]
+        except OSError:
+            return False  # the edge's interface is not up yet
+        ours = cloud.get("/api/v1/sites/closed-loop/load?hours=1")
+        return (len(ours["samples"]) >= 5 and any(c["reason"] != "idle" for c in edge["connectors"])
+                and shares(edge["connectors"], "sentA") == shares(ours["connectors"], "limitA"))
+
+    poll(agree, timeout=60, interval=0.5, what="the cloud's shares as the edge's /status has them")
+    edge = site.status()["loadManagement"]
+    series = cloud.get("/api/v1/sites/closed-loop/load?hours=1")
+    latest = series["samples"][-1]
+    assert latest["mode"] == edge["mode"] and latest["gridLimitA"] == FUSE, latest
+    assert all(abs(ours - theirs) < 5 for ours, theirs in zip(latest["buildingLoadA"], edge["buildingLoadA"])), (
+        latest, edge)
+    assert all(c is not None for c in latest["gridCurrentA"]) and latest["charging"] >= 1
+    status, body = cloud.api("GET", "/api/v1/sites/closed-loop/load?hours=1000")
+    assert status == 400 and body["detail"].startswith("hours"), body
+
+    # The site page: a chart per phase, and the connectors' shares as the API has them.
+    add_user(cloud, "lee", "viewer")
+    browser = browsers(f"https://127.0.0.1:{cloud.port}")
+    browser.sign_in("lee", PASSWORD)
+    browser.open("/sites/closed-loop")
+    charts = browser.driver.find_elements(By.CSS_SELECTOR, "#load figure.load-phase svg polyline.grid")
+    assert len(charts) == 3
+    rows = browser.driver.find_elements(By.CSS_SELECTOR, "#load-shares tbody tr")
+    assert sorted((r.get_attribute("data-station"), int(r.get_attribute("data-connector"))) for r in rows) == sorted(
+        (c["station"], c["connector"]) for c in series["connectors"])

@@ -84,6 +84,8 @@ extension CloudBench {
         }
 
         static func site(_ index: Int) -> String { String(format: "bench-%03d", index) }
+        /// The stations' vendors, in turn: the fleet list's filters have something to choose.
+        static let vendors = ["Bench", "Alpine", "Cobalt"]
 
         /// Stations as their edges would report them: boot, connection, each connector's state, a session on the
         /// charging ones. Written with seqs far above what `ingest` uses.
@@ -101,9 +103,11 @@ extension CloudBench {
                     add(
                         .stationBoot(
                             StationBoot(
-                                station: station, vendor: "Bench", model: "B-22", serialNumber: station, firmwareVersion: "1.0",
-                                approval: "accepted", time: now)))
-                    add(.stationConnection(StationConnection(station: station, connected: n % 100 != 99, time: now)))
+                                station: station, vendor: Self.vendors[n % Self.vendors.count], model: "B-2\(n % 2)",
+                                serialNumber: station, firmwareVersion: "1.\(n % 4)", approval: "accepted", time: now)))
+                    add(
+                        .stationConnection(
+                            StationConnection(station: station, connected: n % 100 != 99, time: now, protocol: "ocpp1.6")))
                     for connector in 1...2 {
                         let k = n * 2 + connector
                         let status: ConnectorStatus =
