@@ -17,7 +17,7 @@ let dashboardResources =
         "home",
         "homeSites", "layout", "loadSettings", "login", "notifications", "organization", "reports", "session", "sessions",
         "site", "station",
-        "rules", "statement", "statements", "tariff", "tariffs", "unsubscribe", "user", "vehicles",
+        "rules", "siteCredentials", "siteNew", "statement", "statements", "tariff", "tariffs", "unsubscribe", "user", "vehicles",
     ].map { "Resources/templates/\($0).mustache" }
 
 let package = Package(

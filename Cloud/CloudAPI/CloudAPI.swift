@@ -28,6 +28,8 @@ public struct CloudAPI: Sendable {
     public let pricer: SessionPricer
     let reports: Reports
     let reportSettings: ReportSettings
+    /// Sites made, given new broker passwords and retired.
+    let onboarding: SiteOnboarding
     /// Firmware downloads in progress (a bounded number at once).
     let downloads = FirmwareDownload.Slots()
     static let maxBodyBytes = 1 << 20
@@ -36,8 +38,10 @@ public struct CloudAPI: Sendable {
         repository: any CloudRepository, relay: CommandRelay, commandTimeout: Duration, metrics: APIMetrics,
         prometheus: @escaping @Sendable () -> [UInt8], tokenListChanged: @escaping @Sendable (String) async -> Void,
         publicURL: String? = nil, rounding: CurrencyRounding = CurrencyRounding(),
-        reportSettings: ReportSettings = ReportSettings()
+        reportSettings: ReportSettings = ReportSettings(), onboarding: SiteOnboarding? = nil
     ) {
+        self.onboarding =
+            onboarding ?? SiteOnboarding(repository: repository, accounts: nil, siteBroker: "mqtts://127.0.0.1:8883")
         self.reportSettings = reportSettings
         reports = Reports(repository: repository, maxPowerW: reportSettings.maxPowerW)
         self.publicURL = publicURL

@@ -40,6 +40,34 @@ extension CloudAPI {
                 limit: try query.integer("limit", in: 1...10_000, default: 1000))
             return json(Items(items: points))
         }
+        api.post("/sites") { request, context in
+            let identity = try context.require(.admin)
+            let input = try await decode(SiteCreation.self, from: request)
+            var response = try json(try await onboarding.create(input, by: identity, at: Date())).response(
+                from: request, context: context)
+            response.status = .created
+            return response
+        }
+        api.post("/sites/:site/broker-credentials") { _, context in
+            let identity = try context.require(.admin)
+            return json(try await onboarding.rotate(site: try context.parameters.require("site"), by: identity))
+        }
+        api.post("/sites/:site/retire") { request, context in
+            let identity = try context.require(.admin)
+            // `{"confirm": true}` retires a site whose edge is online; no body is no confirmation.
+            let body = try await request.body.collect(upTo: Self.maxBodyBytes)
+            var confirmed = false
+            if body.readableBytes > 0 {
+                do {
+                    confirmed = try SyncJSON.decoder().decode(SiteRetirement.self, from: Data(body.readableBytesView)).confirm
+                } catch {
+                    throw Problem(status: 400, detail: "the body is not valid: \(error)")
+                }
+            }
+            try await onboarding.retire(
+                site: try context.parameters.require("site"), confirmed: confirmed, by: identity, at: Date())
+            return Response(status: .noContent)
+        }
         api.get("/sites/:site/load") { request, context in
             let site = try await visibleSite(context, whole: true)
             let (from, to) = try Requests.loadRange(Query(request), now: Date())

@@ -1,5 +1,6 @@
 import CloudAPI
 import CloudBilling
+import CloudCore
 import CloudFirmware
 import CloudIngest
 import CloudNotify
@@ -50,32 +51,39 @@ public struct CloudApp: Sendable {
     }
 
     /// Builds the service group; `onReady` gets the HTTPS port once it listens.
+    /// The MQTT client ingest reads through: it holds as much as ingest's backlog rather than drop what would only be
+    /// sent again after ack_timeout_s (sites keep at most 1,000 messages each unacknowledged, so what the broker hands
+    /// over at once is bounded). A payload far over ingest's limit is dropped before it is copied (one a little over
+    /// reaches ingest, which refuses it naming why), and what waits is bounded in bytes too (security review, finding 16).
+    static func ingestMQTT(_ configuration: MQTTConfiguration, _ limits: IngestService.Limits) -> MQTTConfiguration {
+        var mqtt = configuration
+        mqtt.receiveBuffer = limits.maxBacklog
+        mqtt.maxReceivedPayloadBytes = 4 * limits.maxPayloadBytes
+        mqtt.receiveBufferBytes = max(64 << 20, 200 * limits.maxPayloadBytes)
+        return mqtt
+    }
+
     public func makeServiceGroup(onReady: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> ServiceGroup {
         let registry = PrometheusCollectorRegistry()
         let factory = PrometheusMetricsFactory(registry: registry)
         let repository = try Self.openStore(configuration)
-        // Sites keep at most 1,000 messages each unacknowledged, so what the broker hands over at once is bounded;
-        // hold as much as ingest's backlog rather than drop what would only be sent again after ack_timeout_s.
         let limits = IngestService.Limits(
             maxPayloadBytes: configuration.maxPayloadBytes, siteRate: configuration.siteRate, siteBurst: configuration.siteBurst,
             maxBacklogBytes: configuration.maxBacklogBytes)
-        var mqtt = configuration.mqtt
-        mqtt.receiveBuffer = limits.maxBacklog
-        // A payload far over ingest's limit is dropped before it is copied (one a little over reaches ingest, which
-        // refuses it naming why), and what waits for ingest is bounded in bytes too (security review, finding 16).
-        mqtt.maxReceivedPayloadBytes = 4 * limits.maxPayloadBytes
-        mqtt.receiveBufferBytes = max(64 << 20, 200 * limits.maxPayloadBytes)
-        let client = MQTTClient(configuration: mqtt, logger: logger, metricsFactory: factory)
+        let client = MQTTClient(
+            configuration: Self.ingestMQTT(configuration.mqtt, limits), logger: logger, metricsFactory: factory)
         let relay = CommandRelay(repository: repository, client: client)
         let live = LiveFeed()
         let ingest = IngestService(
             client: client, repository: repository, relay: relay, limits: limits,
             sharedGroup: configuration.sharedSubscription, metrics: IngestMetrics(factory: factory), live: live, logger: logger)
+        let accounts = configuration.dynamicSecurity ? DynamicSecurityAccounts(cloud: configuration.mqtt, logger: logger) : nil
+        let onboarding = SiteOnboarding(repository: repository, accounts: accounts, siteBroker: configuration.siteBroker)
         let api = CloudAPI(
             repository: repository, relay: relay, commandTimeout: configuration.commandTimeout,
             metrics: APIMetrics(factory: factory), prometheus: { registry.emitToBuffer() },
             tokenListChanged: { site in await ingest.publishTokenList(site: site) }, publicURL: configuration.http.publicURL,
-            rounding: configuration.rounding, reportSettings: configuration.reports)
+            rounding: configuration.rounding, reportSettings: configuration.reports, onboarding: onboarding)
         let rollout = FirmwareRollout(
             repository: repository, relay: relay, commandTimeout: configuration.commandTimeout, logger: logger)
         let serverTLS = try serverTLS()
@@ -87,7 +95,8 @@ public struct CloudApp: Sendable {
         let dashboard = try Dashboard(
             repository: repository, relay: relay, live: live, commandTimeout: configuration.commandTimeout, logger: logger,
             metricsFactory: factory, publicURL: configuration.http.publicURL, rounding: configuration.rounding,
-            reportSettings: configuration.reports, tokenListChanged: { site in await ingest.publishTokenList(site: site) })
+            reportSettings: configuration.reports, tokenListChanged: { site in await ingest.publishTokenList(site: site) },
+            onboarding: onboarding)
         dashboard.addRoutes(to: router)
         let app = Application(
             router: router,
@@ -113,12 +122,14 @@ public struct CloudApp: Sendable {
                 await onReady(port)
             },
             logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: RepositoryService(repository: repository, logger: logger)),
+            .init(service: client), .init(service: ingest), .init(service: rollout), .init(service: app),
+        ]
+        if let accounts { services.append(.init(service: accounts)) }
         return ServiceGroup(
             configuration: .init(
-                services: [
-                    .init(service: RepositoryService(repository: repository, logger: logger)),
-                    .init(service: client), .init(service: ingest), .init(service: rollout), .init(service: app),
-                ] + bookkeeping(repository, pricer: api.pricer, live: live) + [
+                services: services + bookkeeping(repository, pricer: api.pricer, live: live) + [
                     // Stopped first (services stop in reverse order): open dashboard pages' event streams end, so the
                     // HTTP server's graceful shutdown does not wait on them.
                     .init(service: LiveFeedService(live: live))

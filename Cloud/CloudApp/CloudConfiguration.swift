@@ -34,6 +34,11 @@ public struct CloudConfiguration: Sendable, Equatable {
     public var notifier = NotifierSettings()
     /// The mail server notifications go out through (`smtp:`); nil: no mail.
     public var smtp: SMTPSettings?
+    /// Whether the cloud keeps sites' broker accounts itself (`mqtt.dynamic_security`: mosquitto's dynamic-security
+    /// plugin, the cloud's account its administrator), and the broker as edges reach it (`mqtt.site_broker_url`; by
+    /// default `mqtts://` on port 8883 of the cloud's own broker host).
+    public var dynamicSecurity = false
+    public var siteBroker = "mqtts://127.0.0.1:8883"
 
     /// The HTTPS listener.
     public struct HTTP: Sendable, Equatable {
@@ -73,7 +78,8 @@ extension ConfigReader {
         }
         let http = httpSettings(top["http"])
         let (storePath, retentionDays, appliedRetentionDays) = storeSettings(top["store"])
-        let (mqtt, group) = mqttSettings(top["mqtt"])
+        let (mqtt, group, mqttKeys) = mqttSettings(top["mqtt"])
+        let (dynamicSecurity, siteBroker) = siteAccountSettings(mqttKeys, cloud: mqtt.broker)
         let ingest =
             mapping(top["ingest"], at: "ingest", allowed: ["max_payload_bytes", "site_rate", "site_burst", "max_backlog_bytes"])
             ?? [:]
@@ -98,6 +104,8 @@ extension ConfigReader {
         configuration.notifier.maxAttempts = integer(
             notifications["max_attempts"], at: "notifications.max_attempts", in: 1...50, default: 8)
         configuration.smtp = smtpSettings(top["smtp"])
+        configuration.dynamicSecurity = dynamicSecurity
+        configuration.siteBroker = siteBroker
         configuration.maxBacklogBytes = integer(
             ingest["max_backlog_bytes"], at: "ingest.max_backlog_bytes", in: 4096...(1 << 36), default: 256 << 20)
         if configuration.maxBacklogBytes < configuration.maxPayloadBytes {
@@ -226,14 +234,29 @@ extension ConfigReader {
         return (storePath, retentionDays, appliedRetentionDays)
     }
 
+    /// `mqtt.dynamic_security` and `mqtt.site_broker_url` (read with the rest of `mqtt:`, which checks its keys).
+    private mutating func siteAccountSettings(_ mqtt: [String: Node], cloud: MQTTBroker) -> (Bool, String) {
+        let managed = bool(mqtt["dynamic_security"], at: "mqtt.dynamic_security", default: false)
+        let fallback = "mqtts://\(cloud.host):8883"
+        guard let text = string(mqtt["site_broker_url"], at: "mqtt.site_broker_url", default: nil) else {
+            return (managed, fallback)
+        }
+        do {
+            _ = try MQTTBroker(url: text)
+        } catch {
+            problem("mqtt.site_broker_url", "\(error)")
+        }
+        return (managed, text)
+    }
+
     /// `mqtt:`: the broker, the client's identity and credentials, TLS files, the shared subscription's group.
-    private mutating func mqttSettings(_ node: Node?) -> (MQTTConfiguration, sharedGroup: String?) {
+    private mutating func mqttSettings(_ node: Node?) -> (MQTTConfiguration, sharedGroup: String?, keys: [String: Node]) {
         let mqtt =
             mapping(
                 node, at: "mqtt",
                 allowed: [
                     "broker", "client_id", "username", "password", "password_file", "ca_file", "certificate", "key",
-                    "shared_group",
+                    "shared_group", "dynamic_security", "site_broker_url",
                 ]
             ) ?? [:]
         var broker = MQTTBroker(host: "127.0.0.1", port: 1883, tls: false)
@@ -260,6 +283,6 @@ extension ConfigReader {
         let configuration = MQTTConfiguration(
             broker: broker, clientId: clientId, username: string(mqtt["username"], at: "mqtt.username", default: nil),
             password: password, tls: tls, cleanSession: false)
-        return (configuration, group)
+        return (configuration, group, mqtt)
     }
 }

@@ -20,6 +20,16 @@ public struct SiteChange: Decodable, Sendable {
 
     /// Checks the change and stores it; every refusal names the field.
     public func apply(to site: String, repository: any CloudRepository) async throws -> SiteRecord {
+        try check()
+        try await repository.updateSite(
+            id: site, name: name?.trimmingCharacters(in: .whitespaces), address: address, latitude: latitude,
+            longitude: longitude, timeZone: timeZone)
+        guard let updated = try await repository.site(id: site) else { throw Problem(status: 404, detail: "no site '\(site)'") }
+        return updated
+    }
+
+    /// Refuses a bad value, naming its field.
+    func check() throws {
         if let name, name.trimmingCharacters(in: .whitespaces).isEmpty || name.count > 100 {
             throw Problem(status: 400, detail: "name must be 1 to 100 characters")
         }
@@ -36,11 +46,6 @@ public struct SiteChange: Decodable, Sendable {
         if let timeZone, TimeZone(identifier: timeZone) == nil {
             throw Problem(status: 400, detail: "timeZone must be an IANA time zone such as Europe/Berlin, got '\(timeZone)'")
         }
-        try await repository.updateSite(
-            id: site, name: name?.trimmingCharacters(in: .whitespaces), address: address, latitude: latitude,
-            longitude: longitude, timeZone: timeZone)
-        guard let updated = try await repository.site(id: site) else { throw Problem(status: 404, detail: "no site '\(site)'") }
-        return updated
     }
 }
 

@@ -52,7 +52,7 @@ public final class IngestService: Service, Sendable {
     /// The latest presence of each site not yet written: written by the batch task, one write per site however many
     /// arrived meanwhile, so a site flooding its presence costs the reader loop nothing (security review, finding 16).
     private let pendingPresence = Mutex<[String: (Presence, UpEnvelope)]>([:])
-    private let knownSites = Mutex<Set<String>>([])
+    private let knownSites = Mutex<(ids: Set<String>, loaded: ContinuousClock.Instant)>(([], .now))
     /// Acks and authorization answers, published by their own task so that the next batch does not wait for the
     /// broker's PUBACKs of the last one's.
     /// Where open dashboard pages hear what was applied.
@@ -325,11 +325,13 @@ public final class IngestService: Service, Sendable {
     }
 
     private func isRegistered(_ site: String) async -> Bool {
-        if knownSites.withLock({ $0.contains(site) }) { return true }
-        // Sites are few and added rarely: a miss reloads them (a site added since is found at once).
+        let now = ContinuousClock.now
+        if knownSites.withLock({ $0.ids.contains(site) && now - $0.loaded < .seconds(30) }) { return true }
+        // Sites are few and added rarely: a miss reloads them (a site added since is found at once), and so does a hit
+        // older than 30 s (a site retired since is refused from then on).
         guard let sites = try? await repository.sites(in: nil) else { return false }
         let ids = Set(sites.map(\.id))
-        knownSites.withLock { $0 = ids }
+        knownSites.withLock { $0 = (ids, now) }
         return ids.contains(site)
     }
 

@@ -21,6 +21,9 @@ public protocol SiteRepository: Sendable {
     func addSite(id: String, name: String, at time: Date) async throws -> SiteRecord
     func sites(in scope: Scope?) async throws -> [SiteRecord]
     func site(id: String) async throws -> SiteRecord?
+    /// Retires a site: listed nowhere from now on, its messages refused, its history kept; false when there is no
+    /// such site (or it was retired before). Its id stays taken.
+    func retireSite(id: String, at time: Date) async throws -> Bool
     func setPresence(site: String, online: Bool, at time: Date) async throws
     /// Changes a site's name and location (fields given as nil are left as they are).
     func updateSite(

@@ -14,7 +14,9 @@ extension SQLiteRepository {
             }
             var order: [String] = []
             var summaries: [String: SiteSummary] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT id, name, online, last_seen_at FROM site ORDER BY name, id") {
+            for row in try Row.fetchAll(
+                db, sql: "SELECT id, name, online, last_seen_at FROM site WHERE retired_at IS NULL ORDER BY name, id")
+            {
                 let id: String = row["id"]
                 guard scope.sees(site: id) else { continue }
                 order.append(id)
@@ -93,7 +95,9 @@ extension SQLiteRepository {
     public func alerts(in scope: Scope?, limit: Int) async throws -> [AlertView] {
         try await pool.read { db in
             var alerts: [AlertView] = []
-            for row in try Row.fetchAll(db, sql: "SELECT id, last_seen_at FROM site WHERE NOT online ORDER BY id") {
+            for row in try Row.fetchAll(
+                db, sql: "SELECT id, last_seen_at FROM site WHERE NOT online AND retired_at IS NULL ORDER BY id")
+            {
                 let site: String = row["id"]
                 guard scope.sees(site: site) else { continue }
                 alerts.append(
@@ -117,7 +121,7 @@ extension SQLiteRepository {
             for row in try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT st.site_id, st.id, st.connection_changed_at FROM station st JOIN site s ON s.id = st.site_id
+                    SELECT st.site_id, st.id, st.connection_changed_at FROM station st JOIN site s ON s.id = st.site_id AND s.retired_at IS NULL
                     WHERE s.online AND NOT st.connected ORDER BY st.connection_changed_at DESC LIMIT ?
                     """, arguments: [limit * 4])
             {

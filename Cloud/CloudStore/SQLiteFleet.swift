@@ -85,7 +85,7 @@ extension SQLiteRepository {
                     AS connectors,
                 (SELECT group_concat(m.group_id, ' ') FROM station_group_member m
                     WHERE m.site_id = st.site_id AND m.station_id = st.id) AS groups
-            FROM station st JOIN site si ON si.id = st.site_id
+            FROM station st JOIN site si ON si.id = st.site_id AND si.retired_at IS NULL
             \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
             """
         var outer: [String] = []

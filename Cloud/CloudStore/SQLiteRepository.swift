@@ -52,9 +52,18 @@ public final class SQLiteRepository: CloudRepository {
         }
     }
 
+    public func retireSite(id: String, at time: Date) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE site SET retired_at = ?, online = FALSE WHERE id = ? AND retired_at IS NULL",
+                arguments: [time.milliseconds, id])
+            return db.changesCount == 1
+        }
+    }
+
     public func sites(in scope: Scope?) async throws -> [SiteRecord] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM site ORDER BY id").map(Self.site(from:)).filter {
+            try Row.fetchAll(db, sql: "SELECT * FROM site WHERE retired_at IS NULL ORDER BY id").map(Self.site(from:)).filter {
                 scope.sees(site: $0.id)
             }
         }
@@ -62,7 +71,8 @@ public final class SQLiteRepository: CloudRepository {
 
     public func site(id: String) async throws -> SiteRecord? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM site WHERE id = ?", arguments: [id]).map(Self.site(from:))
+            try Row.fetchOne(db, sql: "SELECT * FROM site WHERE id = ? AND retired_at IS NULL", arguments: [id]).map(
+                Self.site(from:))
         }
     }
 

@@ -453,6 +453,10 @@ enum CloudSchema {
             // share now.
             try db.execute(sql: SQLiteRepository.loadSchema)
         }
+        migrator.registerMigration("v28-site-retired") { db in
+            // Issue 17: a retired site keeps its history; it is listed nowhere and its messages are refused.
+            try db.execute(sql: "ALTER TABLE site ADD COLUMN retired_at BIGINT")
+        }
         return migrator
     }
 }

@@ -27,6 +27,8 @@ public struct Dashboard: Sendable {
     let reportSettings: ReportSettings
     /// Sends a site's token list to its edge again (after a card changed).
     let tokenListChanged: @Sendable (String) async -> Void
+    /// Sites made, given new broker passwords and retired.
+    let onboarding: SiteOnboarding
     let relay: CommandRelay
     /// How chargers reach this cloud, for firmware download URLs; nil: the address each request came to.
     let publicURL: String?
@@ -48,8 +50,10 @@ public struct Dashboard: Sendable {
         metricsFactory: any MetricsFactory = MetricsSystem.factory, publicURL: String? = nil,
         liveRecheck: Duration = LiveStreams.recheck, signInsPerMinute: Double = 20,
         rounding: CurrencyRounding = CurrencyRounding(), reportSettings: ReportSettings = ReportSettings(),
-        tokenListChanged: @escaping @Sendable (String) async -> Void = { _ in }
+        tokenListChanged: @escaping @Sendable (String) async -> Void = { _ in }, onboarding: SiteOnboarding? = nil
     ) throws {
+        self.onboarding =
+            onboarding ?? SiteOnboarding(repository: repository, accounts: nil, siteBroker: "mqtts://127.0.0.1:8883")
         self.tokenListChanged = tokenListChanged
         pricer = SessionPricer(repository: repository, rounding: rounding)
         self.reportSettings = reportSettings
@@ -139,6 +143,12 @@ public struct Dashboard: Sendable {
             // `only=notifications`: a page that is not live hears of notifications only.
             try liveStream(context: context, notificationsOnly: Query(request).string("only") == "notifications")
         }
+        web.get("/sites/new") { request, context in try await newSitePage(request, context: context) }
+        web.post("/sites") { request, context in try await createSite(request, context: context) }
+        web.post("/sites/:site/broker-credentials") { request, context in
+            try await rotateSiteCredentials(request, context: context)
+        }
+        web.post("/sites/:site/retire") { request, context in try await retireSite(request, context: context) }
         web.get("/sites/:site") { request, context in try await sitePage(request, context: context) }
         web.post("/sites/:site/stations") { request, context in try await registerStation(request, context: context) }
         web.post("/sites/:site/details") { request, context in try await changeSite(request, context: context) }

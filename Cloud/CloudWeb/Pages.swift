@@ -87,7 +87,7 @@ extension Dashboard {
                     firmware: station.firmwareVersion,
                     connectivity: strings[station.connected && site.online ? "station.connected" : "station.disconnected"],
                     connectors: connectorCells(station, siteOnline: site.online, strings: strings))
-            }, load: load)
+            }, load: load, online: site.online)
         return page("site", title: "home.site", language: language, context: context, model: model, live: true, nav: "home")
     }
 

@@ -32,6 +32,8 @@ struct SitePage: PageModel {
     let stations: [Station]
     /// Load management over the last hours and now (those who see the whole site, once its edge has told any).
     let load: LoadSection?
+    /// Whether the site's edge is online (retiring it then needs a confirmation).
+    let online: Bool
 }
 
 /// A station: its connectors, sessions in progress, reservations, history and controls (`station.mustache`).

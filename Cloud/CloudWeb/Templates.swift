@@ -16,6 +16,7 @@ enum Templates {
         ("loadSettings", PackageResources.loadSettings_mustache), ("firmware", PackageResources.firmware_mustache),
         ("campaign", PackageResources.campaign_mustache), ("vehicles", PackageResources.vehicles_mustache),
         ("groups", PackageResources.groups_mustache), ("fleet", PackageResources.fleet_mustache),
+        ("siteNew", PackageResources.siteNew_mustache), ("siteCredentials", PackageResources.siteCredentials_mustache),
         ("group", PackageResources.group_mustache),
         ("homeSites", PackageResources.homeSites_mustache), ("access", PackageResources.access_mustache),
         ("user", PackageResources.user_mustache), ("organization", PackageResources.organization_mustache),

@@ -48,7 +48,7 @@ extension GridsideCloud {
                     }
                     password = line
                 } else {
-                    password = SitePassword.generate()
+                    password = SitePasswords.generate()
                     generated = true
                 }
                 if let problem = Users.passwordProblem(password) { throw ValidationError(problem) }

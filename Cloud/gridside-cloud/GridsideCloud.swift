@@ -97,7 +97,7 @@ extension GridsideCloud {
                     FileHandle.standardError.write(Data("error: \(error)\n".utf8))
                     throw ExitCode(1)
                 }
-                let password = SitePassword.generate()
+                let password = SitePasswords.generate()
                 print(
                     """
                     Site '\(id)' registered.
@@ -231,14 +231,5 @@ extension GridsideCloud {
                 print("Token '\(id)' revoked.")
             }
         }
-    }
-}
-
-/// A random password for a site's broker account.
-enum SitePassword {
-    static func generate() -> String {
-        let alphabet = Array("abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
-        var generator = SystemRandomNumberGenerator()
-        return String((0..<24).map { _ in alphabet.randomElement(using: &generator)! })
     }
 }

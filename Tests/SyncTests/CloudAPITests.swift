@@ -31,7 +31,7 @@ import Testing
     }
 
     static let routes: [Route] =
-        notificationRoutes + [
+        notificationRoutes + onboardingRoutes + [
             Route(method: .get, path: "/api/v1/sites", documented: "/sites", needs: .read),
             Route(method: .get, path: "/api/v1/sites/s1", documented: "/sites/{site}", needs: .read),
             Route(
@@ -50,7 +50,6 @@ import Testing
                 method: .put, path: "/api/v1/sites/s1/load-management", documented: "/sites/{site}/load-management",
                 needs: .configure, body: #"{"strategy":"fifo"}"#, relayed: true),
             Route(method: .get, path: "/api/v1/stations", documented: "/stations", needs: .read),
-            Route(method: .get, path: "/api/v1/fleet?state=offline&sort=last_contact", documented: "/fleet", needs: .read),
             Route(
                 method: .get, path: "/api/v1/sites/s1/stations/CP1", documented: "/sites/{site}/stations/{station}", needs: .read),
             Route(
