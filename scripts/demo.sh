@@ -19,24 +19,34 @@ for port in 9000 9001 1502 11883 11025 8443; do
 done
 
 # The broker and the cloud first: the edge's outbox would keep everything until they come, but the demo is short.
+# The broker's accounts are its dynamic-security plugin's, the cloud's account its administrator: the cloud makes
+# each site's account itself when the site is made.
 mosquitto_bin=$(command -v mosquitto || echo /usr/sbin/mosquitto)
+head -c 18 /dev/urandom | base64 | tr -d '/+=' >demo-data/cloud-mqtt-password
+mosquitto_ctrl dynsec init demo-data/dynamic-security.json gridside-cloud "$(cat demo-data/cloud-mqtt-password)" >/dev/null
+plugin=""
+for candidate in /usr/lib/*/mosquitto_dynamic_security.so /usr/lib/mosquitto_dynamic_security.so; do
+    [ -e "$candidate" ] && plugin=$candidate && break
+done
+[ -n "$plugin" ] || { echo "error: mosquitto's dynamic-security plugin is missing (Debian's mosquitto package has it)" >&2; exit 1; }
 cat >demo-data/mosquitto.conf <<CONF
 listener 11883 127.0.0.1
-allow_anonymous true
+allow_anonymous false
+plugin $plugin
+plugin_opt_config_file $PWD/demo-data/dynamic-security.json
 persistence false
+$([ "$(id -u)" = 0 ] && echo "user root")
 CONF
 "$mosquitto_bin" -c demo-data/mosquitto.conf >"$broker_log" 2>&1 &
 broker=$!
 # A test mail server on this machine: the notifications' mails land in demo-data/mail/new, one file each.
 .venv/bin/python -m aiosmtpd -n -l 127.0.0.1:11025 -c aiosmtpd.handlers.Mailbox demo-data/mail >demo-data/mail.log 2>&1 &
 mail=$!
-"$bin/gridside-cloud" site add demo-site --name "Gridside demo depot" --config config/demo-cloud.yaml >/dev/null
 token=$("$bin/gridside-cloud" token create --name demo --role admin --expires-in-days 30 --config config/demo-cloud.yaml)
 # Dashboard users: an administrator, and a partner whose organization is granted the demo site.
 echo "gridside-demo" | "$bin/gridside-cloud" user add admin --role admin --name "Demo administrator" --password-stdin \
     --email admin@gridside.demo --config config/demo-cloud.yaml >/dev/null
 "$bin/gridside-cloud" organization add acme --name "ACME Logistics" --config config/demo-cloud.yaml >/dev/null
-"$bin/gridside-cloud" organization grant acme --site demo-site --config config/demo-cloud.yaml >/dev/null
 echo "acme-partner" | "$bin/gridside-cloud" user add acme --role partner --organization acme --name "ACME fleet desk" \
     --language de --email desk@acme.demo --password-stdin --config config/demo-cloud.yaml >/dev/null
 "$bin/gridside-cloud" serve --config config/demo-cloud.yaml >"$cloud_log" 2>&1 &
@@ -50,7 +60,17 @@ done
 # The demo depot's prices: a tariff in the OCPI 2.2.1 model, cheaper at night on Berlin's wall clock, a start fee,
 # parking charged after 30 minutes idle; and ACME's van, whose card FLEET-0001 puts its sessions on ACME's statement.
 api() { curl -sfk -H "Authorization: Bearer $token" -H 'Content-Type: application/json' "$@" >/dev/null; }
-api -X PUT -d '{"timeZone":"Europe/Berlin","address":"1 Depot Street, Berlin"}' https://127.0.0.1:8443/api/v1/sites/demo-site
+# The demo's site, made as an operator makes one (the home page's "Add a site", here its API): the cloud makes the
+# site's broker account and answers the edge's `cloud:` section, which the edge runs with.
+curl -sfk -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+    -d '{"id":"demo-site","name":"Gridside demo depot","timeZone":"Europe/Berlin","address":"1 Depot Street, Berlin"}' \
+    https://127.0.0.1:8443/api/v1/sites >demo-data/site.json
+.venv/bin/python -c '
+import json, sys
+section = json.load(open("demo-data/site.json"))["edgeConfiguration"]
+cloud = section[section.index("cloud:"):].rstrip("\n")
+open("demo-data/edge.yaml", "w").write(open("config/demo.yaml").read() + cloud + "\n  ack_timeout_s: 10\n")'
+api -X PUT -d '{"name":"ACME Logistics","sites":["demo-site"]}' https://127.0.0.1:8443/api/v1/organizations/acme
 api -X PUT -d @config/demo-tariff.json https://127.0.0.1:8443/api/v1/tariffs/depot
 api -X POST -d '{"site":"demo-site"}' https://127.0.0.1:8443/api/v1/tariffs/depot/assignments
 api -X POST -d '{"name":"Van 7","plate":"B-GS 7","organization":"acme","tokens":["FLEET-0001"]}' \
@@ -74,8 +94,8 @@ for _ in $(seq 1 100); do
     grep -q "building meter ready" "$sim_log" 2>/dev/null && break
     sleep 0.1
 done
-"$bin/gridside-edge" check --config config/demo.yaml
-"$bin/gridside-edge" run --config config/demo.yaml >"$edge_log" 2>&1 &
+"$bin/gridside-edge" check --config demo-data/edge.yaml
+"$bin/gridside-edge" run --config demo-data/edge.yaml >"$edge_log" 2>&1 &
 edge=$!
 stop() {
     [ -n "$sim" ] && kill "$sim" 2>/dev/null || true
@@ -117,6 +137,9 @@ Where to look:
 
 The dashboard: https://127.0.0.1:8443/ in a browser (a self-signed certificate: accept it once).
   Sign in as admin / gridside-demo (everything), or acme / acme-partner (a partner: only ACME's granted sites).
+  The site was made as an administrator makes one ("Add a site" on the home page): the cloud made its account on
+  the broker (mosquitto's dynamic-security plugin) and the edge runs with the cloud: section it answered
+  (demo-data/edge.yaml). "Stations" lists every charger; the site page charts what load management decides.
 
 Prices and reports: the depot's tariff (config/demo-tariff.json, OCPI 2.2.1) at https://127.0.0.1:8443/tariffs
 (edit it and preview it on an example session); each running session's cost so far on its station's page; the

@@ -24,7 +24,7 @@ public final class DynamicSecurityAccounts: BrokerAccounts, Service {
     let logger: Logger
     let timeout: Duration
     /// Commands waiting for their answer, by correlation data: nil when it succeeded, else the plugin's error.
-    let waiting = Mutex<[String: CheckedContinuation<[String?], any Error>]>([:])
+    let waiting = Mutex<[String: CheckedContinuation<[Answer], any Error>]>([:])
 
     public init(cloud configuration: MQTTConfiguration, logger: Logger, timeout: Duration = .seconds(10)) {
         var own = configuration
@@ -106,21 +106,24 @@ public final class DynamicSecurityAccounts: BrokerAccounts, Service {
     }
 
     /// The cloud's own account may publish every site's down topics and share live updates (its subscriptions come
-    /// with the plugin's administrator role). Made again on each connection; "exists already" is fine.
+    /// with the plugin's administrator role). Looked at on each connection: the plugin disconnects an account whose
+    /// roles change, so the role is added only when missing, once (the cloud then connects again, with it).
     func grantTheCloud() async {
         guard !cloudUser.isEmpty else { return }
-        let acls: [[String: Any]] = [
-            ["acltype": "publishClientSend", "topic": "gridside/v1/+/down/#", "allow": true],
-            ["acltype": "publishClientSend", "topic": "gridside/cloud/v1/live/#", "allow": true],
-        ]
         do {
-            let errors = try await send([
-                ["command": "createRole", "rolename": Self.cloudRole, "acls": acls],
-                ["command": "addClientRole", "username": cloudUser, "rolename": Self.cloudRole],
-            ])
-            for error in errors.compactMap({ $0 }) where !error.lowercased().contains("already") {
-                logger.error("could not give the cloud's broker account its rights", metadata: ["error": "\(error)"])
-            }
+            let client = try await send([["command": "getClient", "username": cloudUser]], data: true).first ?? nil
+            let roles = (client?["client"] as? [String: Any])?["roles"] as? [[String: Any]] ?? []
+            if roles.contains(where: { $0["rolename"] as? String == Self.cloudRole }) { return }
+            let acls: [[String: Any]] = [
+                ["acltype": "publishClientSend", "topic": "gridside/v1/+/down/#", "allow": true],
+                ["acltype": "publishClientSend", "topic": "gridside/cloud/v1/live/#", "allow": true],
+            ]
+            _ = try await send([["command": "createRole", "rolename": Self.cloudRole, "acls": acls]])
+            logger.notice("giving the cloud's broker account its role; the broker reconnects it")
+            let grant = ["commands": [["command": "addClientRole", "username": cloudUser, "rolename": Self.cloudRole]]]
+            // No answer comes: the plugin disconnects this very account as it changes it, often before its PUBACK.
+            try? await self.client.publish(
+                MQTTMessage(topic: Self.commands, payload: Array(try JSONSerialization.data(withJSONObject: grant))))
         } catch {
             logger.error("could not give the cloud's broker account its rights", metadata: ["error": "\(error)"])
         }
@@ -128,11 +131,32 @@ public final class DynamicSecurityAccounts: BrokerAccounts, Service {
 
     /// Sends commands in one message and returns each one's error (nil: done), in order.
     func send(_ commands: [[String: Any]]) async throws -> [String?] {
+        try await exchange(commands).map(\.error)
+    }
+
+    /// Sends commands and returns each one's `data` (what a `get…` command answers); an error is thrown.
+    func send(_ commands: [[String: Any]], data: Bool) async throws -> [[String: Any]?] {
+        try await exchange(commands).map { answer in
+            if let error = answer.error { throw BrokerAccountError(site: "", reason: error) }
+            return answer.data.flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
+        }
+    }
+
+    /// A command's answer: its error, or the JSON of its data.
+    struct Answer: Sendable {
+        var error: String?
+        var data: Data?
+    }
+
+    /// Sends commands in one message (once connected, waiting up to the timeout for it) and returns their answers.
+    func exchange(_ commands: [[String: Any]]) async throws -> [Answer] {
+        let deadline = ContinuousClock.now + timeout
+        while !client.isConnected, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
         let id = UUID().uuidString
         var numbered = commands
         for index in numbered.indices { numbered[index]["correlationData"] = "\(id)/\(index)" }
         let payload = try JSONSerialization.data(withJSONObject: ["commands": numbered])
-        return try await withThrowingTaskGroup(of: [String?].self) { group in
+        return try await withThrowingTaskGroup(of: [Answer].self) { group in
             group.addTask {
                 try await withCheckedThrowingContinuation { continuation in
                     self.waiting.withLock { $0[id] = continuation }
@@ -152,12 +176,13 @@ public final class DynamicSecurityAccounts: BrokerAccounts, Service {
                 throw late
             }
             defer { group.cancelAll() }
-            let answer = try await group.next() ?? []
-            return answer.count == commands.count ? answer : answer + Array(repeating: nil, count: commands.count - answer.count)
+            let answers = try await group.next() ?? []
+            return answers.count == commands.count
+                ? answers : answers + Array(repeating: Answer(error: "no answer"), count: commands.count - answers.count)
         }
     }
 
-    func finish(_ id: String, with result: Result<[String?], any Error>) {
+    func finish(_ id: String, with result: Result<[Answer], any Error>) {
         waiting.withLock { $0.removeValue(forKey: id) }?.resume(with: result)
     }
 
@@ -169,12 +194,14 @@ public final class DynamicSecurityAccounts: BrokerAccounts, Service {
             logger.warning("an answer of the broker's dynamic-security plugin did not parse")
             return
         }
-        var answers: [String: [(Int, String?)]] = [:]
+        var answers: [String: [(Int, Answer)]] = [:]
         for response in responses {
             guard let data = response["correlationData"] as? String, let slash = data.lastIndex(of: "/"),
                 let index = Int(data[data.index(after: slash)...])
             else { continue }
-            answers[String(data[..<slash]), default: []].append((index, response["error"] as? String))
+            let body = response["data"].flatMap { try? JSONSerialization.data(withJSONObject: $0) }
+            answers[String(data[..<slash]), default: []].append(
+                (index, Answer(error: response["error"] as? String, data: body)))
         }
         for (id, list) in answers {
             finish(id, with: .success(list.sorted { $0.0 < $1.0 }.map(\.1)))
