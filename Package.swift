@@ -12,12 +12,11 @@ let swiftSettings: [SwiftSetting] = [
 let dashboardResources =
     ["dashboard.css", "dashboard.js", "sw.js", "strings/en.json", "strings/de.json", "strings/fr.json"].map { "Resources/\($0)" }
     + [
-        "access", "availability", "campaign", "cards", "configuration", "error", "eventTable", "events", "firmware", "group",
-        "fleet", "groups",
-        "home",
-        "homeSites", "layout", "loadSettings", "login", "notifications", "organization", "reports", "session", "sessions",
-        "site", "station",
-        "rules", "siteCredentials", "siteNew", "statement", "statements", "tariff", "tariffs", "unsubscribe", "user", "vehicles",
+        "access", "availability", "campaign", "cards", "configuration", "error", "eventTable", "events", "firmware",
+        "fleet", "group", "groups", "home", "homeSites", "layout", "loadSettings", "login", "newPassword",
+        "notifications", "organization", "passwordReset", "reports", "rules", "session", "sessions", "site",
+        "siteCredentials", "siteNew", "statement", "statements", "station", "tariff", "tariffs", "unsubscribe", "user",
+        "vehicles",
     ].map { "Resources/templates/\($0).mustache" }
 
 let package = Package(

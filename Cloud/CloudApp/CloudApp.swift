@@ -96,7 +96,13 @@ public struct CloudApp: Sendable {
             repository: repository, relay: relay, live: live, commandTimeout: configuration.commandTimeout, logger: logger,
             metricsFactory: factory, publicURL: configuration.http.publicURL, rounding: configuration.rounding,
             reportSettings: configuration.reports, tokenListChanged: { site in await ingest.publishTokenList(site: site) },
-            onboarding: onboarding)
+            onboarding: onboarding, linkBase: linkBase,
+            passwordResetMail: configuration.smtp.map { settings in
+                let mailer = Mailer(settings: settings)
+                return { to, user, link, language in
+                    try await mailer.sendPasswordReset(to: to, user: user, link: link, language: language)
+                }
+            })
         dashboard.addRoutes(to: router)
         let app = Application(
             router: router,

@@ -49,6 +49,49 @@ public struct Mailer: MailSending {
     }
 }
 
+extension Mailer {
+    /// A mail about a user's account (a password-reset link), in the user's language; throws what the server said.
+    public func sendPasswordReset(to address: String, user: String, link: String, language: String) async throws {
+        let words = PasswordResetMail.words[language] ?? PasswordResetMail.words["en"]!
+        let text = [words[0], "", words[1].replacingOccurrences(of: "{user}", with: user), link, "", words[2]]
+            .joined(separator: "\r\n")
+        let html = """
+            <!doctype html><html lang="\(language)"><body><h1>\(MailMessage.escape(words[0]))</h1>
+            <p>\(MailMessage.escape(words[1].replacingOccurrences(of: "{user}", with: user)))</p>
+            <p><a href="\(MailMessage.escape(link))">\(MailMessage.escape(link))</a></p>
+            <p><small>\(MailMessage.escape(words[2]))</small></p></body></html>
+            """
+        let message = MailMessage.envelope(
+            from: settings.from, to: address, subject: "[Gridside] \(words[0])", text: text, html: html,
+            id: "password-reset", at: Date())
+        try await client.send(message, to: address)
+    }
+}
+
+/// The password-reset mail's words: its title, what the link does, and what to do when one did not ask.
+enum PasswordResetMail {
+    static let words: [String: [String]] = [
+        "en": [
+            "Reset your password",
+            "Someone (we hope you) asked to set a new password for the user {user}. This link "
+                + "does it, once, within an hour:",
+            "If you did not ask, ignore this mail: your password stays as it is.",
+        ],
+        "de": [
+            "Passwort zurücksetzen",
+            "Jemand (hoffentlich Sie) möchte ein neues Passwort für den Benutzer {user} "
+                + "setzen. Dieser Link tut es, einmal, innerhalb einer Stunde:",
+            "Wenn Sie das nicht waren, ignorieren Sie diese Mail: Ihr Passwort bleibt, wie es ist.",
+        ],
+        "fr": [
+            "Réinitialiser votre mot de passe",
+            "Quelqu'un (vous, espérons-le) a demandé un nouveau mot de passe pour "
+                + "l'utilisateur {user}. Ce lien le permet, une fois, dans l'heure :",
+            "Si ce n'était pas vous, ignorez ce message : votre mot de passe ne change pas.",
+        ],
+    ]
+}
+
 /// An RFC 5322 message with a plain-text and an HTML part (base64, UTF-8), its subject encoded when not ASCII.
 public enum MailMessage {
     static let words: [String: [String: String]] = [
@@ -126,18 +169,30 @@ public enum MailMessage {
             <p><small>\(escape(words["footer"] ?? "")) <a href="\(escape(unsubscribe))">\(escape(words["unsubscribe"] ?? ""))</a></small></p>
             </body></html>
             """
-        let boundary = "gridside-\(notification.id)-\(Int(time.timeIntervalSince1970))"
+        return envelope(
+            from: from, to: to, subject: "[Gridside] \(title): \(place)", text: text, html: html,
+            id: "notification-\(notification.id)", at: time,
+            headers: ["List-Unsubscribe: <\(unsubscribe)>", "List-Unsubscribe-Post: List-Unsubscribe=One-Click"])
+    }
+
+    /// A message of plain text and HTML (base64, UTF-8), with `headers` besides the usual ones.
+    public static func envelope(
+        from: String, to: String, subject: String, text: String, html: String, id: String, at time: Date,
+        headers: [String] = []
+    ) -> String {
+        let boundary = "gridside-\(id)-\(Int(time.timeIntervalSince1970))"
         let domain = from.split(separator: "@").last.map { String($0.prefix { $0 != ">" }) } ?? "gridside"
-        return [
-            "From: \(from)", "To: <\(to)>", "Subject: \(header("[Gridside] \(title): \(place)"))",
-            "Date: \(rfc5322(time))", "Message-ID: <notification-\(notification.id)-\(UUID().uuidString)@\(domain)>",
-            "MIME-Version: 1.0", "Auto-Submitted: auto-generated", "List-Unsubscribe: <\(unsubscribe)>",
-            "List-Unsubscribe-Post: List-Unsubscribe=One-Click",
+        let top: [String] = [
+            "From: \(from)", "To: <\(to)>", "Subject: \(header(subject))", "Date: \(rfc5322(time))",
+            "Message-ID: <\(id)-\(UUID().uuidString)@\(domain)>", "MIME-Version: 1.0", "Auto-Submitted: auto-generated",
+        ]
+        let body: [String] = [
             "Content-Type: multipart/alternative; boundary=\"\(boundary)\"", "",
             "--\(boundary)", "Content-Type: text/plain; charset=utf-8", "Content-Transfer-Encoding: base64", "",
             base64Lines(text), "--\(boundary)", "Content-Type: text/html; charset=utf-8",
             "Content-Transfer-Encoding: base64", "", base64Lines(html), "--\(boundary)--", "",
-        ].joined(separator: "\r\n")
+        ]
+        return (top + headers + body).joined(separator: "\r\n")
     }
 
     /// A header value: as it is when printable ASCII, else an RFC 2047 encoded word (a station's id with a line break

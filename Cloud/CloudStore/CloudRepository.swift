@@ -147,6 +147,10 @@ public protocol UserRepository: Sendable {
     /// `lockUntil`. A success (``recordLogin(user:succeeded:lockUntil:)``) clears the count and the lock.
     func beginLogin(user: String, maxFailures: Int, lockUntil: Date, now: Date) async throws -> Bool
     func setLanguage(user: String, language: String?) async throws
+    /// Keeps a password-reset link's token (its SHA-256) for `user` until `expiresAt`; the user's earlier links go.
+    func addPasswordReset(tokenHash: String, user: String, expiresAt: Date) async throws
+    /// Takes a reset link: the user it is for when it exists and has not expired; used once (it is gone after).
+    func redeemPasswordReset(tokenHash: String, now: Date) async throws -> String?
     /// The sites and groups a user chose for their home dashboard (either empty: all they may see).
     func homeView(user: String) async throws -> HomeView
     func setHomeView(user: String, _ view: HomeView) async throws

@@ -196,6 +196,7 @@ extension SQLiteRepository {
                 // Signed out everywhere: its browsers are no longer pushed to either.
                 try db.execute(sql: "DELETE FROM web_session WHERE user_id = ?", arguments: [user.id])
                 try db.execute(sql: "DELETE FROM push_subscription WHERE user_id = ?", arguments: [user.id])
+                try db.execute(sql: "DELETE FROM password_reset WHERE user_id = ?", arguments: [user.id])
             }
         }
     }
@@ -206,6 +207,7 @@ extension SQLiteRepository {
                 "DELETE FROM web_session WHERE user_id = ?", "DELETE FROM user_site_view WHERE user_id = ?",
                 "DELETE FROM user_group_view WHERE user_id = ?", "DELETE FROM api_token WHERE user_id = ?",
                 "DELETE FROM notification_seen WHERE user_id = ?", "DELETE FROM push_subscription WHERE user_id = ?",
+                "DELETE FROM password_reset WHERE user_id = ?",
             ] {
                 try db.execute(sql: sql, arguments: [id])
             }

@@ -457,6 +457,16 @@ enum CloudSchema {
             // Issue 17: a retired site keeps its history; it is listed nowhere and its messages are refused.
             try db.execute(sql: "ALTER TABLE site ADD COLUMN retired_at BIGINT")
         }
+        migrator.registerMigration("v29-password-reset") { db in
+            // Issue 17: password-reset links mailed to users (only each token's SHA-256 is kept).
+            try db.execute(
+                sql: """
+                    CREATE TABLE password_reset (
+                        token_hash TEXT PRIMARY KEY NOT NULL, user_id TEXT NOT NULL, expires_at BIGINT NOT NULL
+                    );
+                    CREATE INDEX password_reset_user ON password_reset(user_id);
+                    """)
+        }
         return migrator
     }
 }

@@ -29,6 +29,11 @@ public struct Dashboard: Sendable {
     let tokenListChanged: @Sendable (String) async -> Void
     /// Sites made, given new broker passwords and retired.
     let onboarding: SiteOnboarding
+    /// Where people reach this cloud (`http.public_url`, else this host's name and port): the base of mailed links,
+    /// never the address a request named.
+    let linkBase: String
+    /// Mails a password-reset link (to, user, link, language); nil without a mail server.
+    let passwordResetMail: (@Sendable (_ to: String, _ user: String, _ link: String, _ language: String) async throws -> Void)?
     let relay: CommandRelay
     /// How chargers reach this cloud, for firmware download URLs; nil: the address each request came to.
     let publicURL: String?
@@ -50,8 +55,13 @@ public struct Dashboard: Sendable {
         metricsFactory: any MetricsFactory = MetricsSystem.factory, publicURL: String? = nil,
         liveRecheck: Duration = LiveStreams.recheck, signInsPerMinute: Double = 20,
         rounding: CurrencyRounding = CurrencyRounding(), reportSettings: ReportSettings = ReportSettings(),
-        tokenListChanged: @escaping @Sendable (String) async -> Void = { _ in }, onboarding: SiteOnboarding? = nil
+        tokenListChanged: @escaping @Sendable (String) async -> Void = { _ in }, onboarding: SiteOnboarding? = nil,
+        linkBase: String = "https://localhost",
+        passwordResetMail: (@Sendable (_ to: String, _ user: String, _ link: String, _ language: String) async throws -> Void)? =
+            nil
     ) throws {
+        self.linkBase = linkBase
+        self.passwordResetMail = passwordResetMail
         self.onboarding =
             onboarding ?? SiteOnboarding(repository: repository, accounts: nil, siteBroker: "mqtts://127.0.0.1:8883")
         self.tokenListChanged = tokenListChanged
@@ -104,13 +114,17 @@ public struct Dashboard: Sendable {
             let query = Query(request)
             let model = LoginPage(
                 next: safeNext(query.string("next")), failed: query.string("failed") != nil,
-                userValue: query.string("user") ?? "")
+                userValue: query.string("user") ?? "", reset: query.string("reset") != nil)
             return page(
                 "login", title: "login.title", language: language(request: request, context: context), context: context,
                 model: model)
         }
         web.post("/login") { request, context in try await signIn(request, context: context) }
         web.get("/unsubscribe") { request, context in try await unsubscribePage(request, context: context) }
+        web.get("/password-reset") { request, context in try await passwordResetPage(request, context: context) }
+        web.post("/password-reset") { request, context in try await askForPasswordReset(request, context: context) }
+        web.get("/password-reset/:token") { request, context in try await newPasswordPage(request, context: context) }
+        web.post("/password-reset/:token") { request, context in try await setNewPassword(request, context: context) }
         web.post("/unsubscribe") { request, context in try await unsubscribe(request, context: context) }
         web.post("/logout") { _, context in
             if let session = context.webSession { try await repository.deleteWebSession(idHash: session.idHash) }

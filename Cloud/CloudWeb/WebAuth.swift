@@ -87,4 +87,6 @@ struct LoginPage: PageModel {
     let next: String
     let failed: Bool
     let userValue: String
+    /// A new password was just set by a mailed link.
+    let reset: Bool
 }

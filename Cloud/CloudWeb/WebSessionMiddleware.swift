@@ -16,7 +16,7 @@ struct WebSessionMiddleware: RouterMiddleware {
     let refusals: Counter
 
     /// Posts a signed-out browser may make without a form token (it has no session to carry one).
-    static let openPosts: Set = ["/login", "/language", "/unsubscribe"]
+    static let openPosts: Set = ["/login", "/language", "/unsubscribe", "/password-reset"]
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response
     {
@@ -37,7 +37,11 @@ struct WebSessionMiddleware: RouterMiddleware {
         if let origin = request.headers[.origin], !Self.sameOrigin(origin, request: request) {
             return refuse("a form from another site (Origin \(origin))", request: request)
         }
-        if context.webSession == nil, Self.openPosts.contains(request.uri.path) { return try await next(request, context) }
+        if context.webSession == nil,
+            Self.openPosts.contains(request.uri.path) || request.uri.path.hasPrefix("/password-reset/")
+        {
+            return try await next(request, context)
+        }
         guard let session = context.webSession else {
             return Response(status: .seeOther, headers: [.location: "/login"])
         }
