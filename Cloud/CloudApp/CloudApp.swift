@@ -78,7 +78,9 @@ public struct CloudApp: Sendable {
             client: client, repository: repository, relay: relay, limits: limits,
             sharedGroup: configuration.sharedSubscription, metrics: IngestMetrics(factory: factory), live: live, logger: logger)
         let accounts = configuration.dynamicSecurity ? DynamicSecurityAccounts(cloud: configuration.mqtt, logger: logger) : nil
-        let onboarding = SiteOnboarding(repository: repository, accounts: accounts, siteBroker: configuration.siteBroker)
+        let onboarding = SiteOnboarding(
+            repository: repository, accounts: accounts, siteBroker: configuration.siteBroker,
+            reserved: Set([configuration.mqtt.username].compactMap { $0 }))
         let api = CloudAPI(
             repository: repository, relay: relay, commandTimeout: configuration.commandTimeout,
             metrics: APIMetrics(factory: factory), prometheus: { registry.emitToBuffer() },
@@ -97,12 +99,7 @@ public struct CloudApp: Sendable {
             metricsFactory: factory, publicURL: configuration.http.publicURL, rounding: configuration.rounding,
             reportSettings: configuration.reports, tokenListChanged: { site in await ingest.publishTokenList(site: site) },
             onboarding: onboarding, linkBase: linkBase,
-            passwordResetMail: configuration.smtp.map { settings in
-                let mailer = Mailer(settings: settings)
-                return { to, user, link, language in
-                    try await mailer.sendPasswordReset(to: to, user: user, link: link, language: language)
-                }
-            })
+            passwordResetMail: passwordResetMail)
         dashboard.addRoutes(to: router)
         let app = Application(
             router: router,
@@ -173,6 +170,16 @@ public struct CloudApp: Sendable {
                     repository: repository, appliedDays: configuration.appliedRetentionDays,
                     recordDays: configuration.retentionDays, logger: logger)),
         ]
+    }
+
+    /// How a password-reset link is mailed (to, user, link, language); nil without `smtp:`.
+    var passwordResetMail: (@Sendable (String, String, String, String) async throws -> Void)? {
+        configuration.smtp.map { settings in
+            let mailer = Mailer(settings: settings)
+            return { to, user, link, language in
+                try await mailer.sendPasswordReset(to: to, user: user, link: link, language: language)
+            }
+        }
     }
 
     /// Where people reach this cloud: `http.public_url`, else this host's name and the HTTPS port.

@@ -148,8 +148,17 @@ public final class DynamicSecurityAccounts: BrokerAccounts, Service {
         var data: Data?
     }
 
-    /// Sends commands in one message (once connected, waiting up to the timeout for it) and returns their answers.
+    /// Sends commands in one message (once connected, waiting up to the timeout for it) and returns their answers; a
+    /// connection that drops meanwhile (the broker reconnects the cloud as its own role is given) is tried once more.
     func exchange(_ commands: [[String: Any]]) async throws -> [Answer] {
+        do {
+            return try await exchangeOnce(commands)
+        } catch is MQTTError {
+            return try await exchangeOnce(commands)
+        }
+    }
+
+    func exchangeOnce(_ commands: [[String: Any]]) async throws -> [Answer] {
         let deadline = ContinuousClock.now + timeout
         while !client.isConnected, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
         let id = UUID().uuidString
@@ -170,8 +179,14 @@ public final class DynamicSecurityAccounts: BrokerAccounts, Service {
                 }
             }
             group.addTask {
-                try await Task.sleep(for: self.timeout)
+                // Cancelled or out of time, the command's waiter is let go either way.
                 let late = BrokerAccountError(site: "", reason: "the broker did not answer in time")
+                do {
+                    try await Task.sleep(for: self.timeout)
+                } catch {
+                    self.finish(id, with: .failure(error))
+                    throw error
+                }
                 self.finish(id, with: .failure(late))
                 throw late
             }

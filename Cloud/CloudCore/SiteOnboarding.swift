@@ -66,17 +66,26 @@ public struct SiteOnboarding: Sendable {
     /// The broker as edges reach it (`mqtts://broker.example.com:8883`).
     let siteBroker: String
 
-    public init(repository: any CloudRepository, accounts: (any BrokerAccounts)?, siteBroker: String) {
+    /// Broker accounts no site may be named after (the cloud's own).
+    let reserved: Set<String>
+
+    public init(
+        repository: any CloudRepository, accounts: (any BrokerAccounts)?, siteBroker: String, reserved: Set<String> = []
+    ) {
+        self.reserved = reserved
         self.repository = repository
         self.accounts = accounts
         self.siteBroker = siteBroker
     }
 
     public func create(_ input: SiteCreation, by identity: APIIdentity, at time: Date) async throws -> SiteCredentials {
-        try Users.requireStaffAdmin(identity)
+        try Self.requireStaffAdmin(identity)
         let id = input.id.trimmingCharacters(in: .whitespaces)
         guard SyncTopic.isValidSiteId(id) else {
             throw Problem(status: 400, detail: "id: 1 to 64 letters, digits, '-', '_' or '.', got '\(id)'")
+        }
+        guard !reserved.contains(id) else {
+            throw Problem(status: 400, detail: "id: '\(id)' is the cloud's own broker account; choose another")
         }
         let change = SiteChange(
             name: nil, address: input.address, latitude: input.latitude, longitude: input.longitude,
@@ -90,20 +99,32 @@ public struct SiteOnboarding: Sendable {
             throw Problem(status: 409, detail: "id: a site '\(id)' exists already (a retired site keeps its id)")
         }
         let site = try await change.apply(to: id, repository: repository)
-        return try await credentials(site, password: try await broker { try await $0.provision(site: id) })
+        do {
+            return try await credentials(site, password: try await broker { try await $0.provision(site: id) })
+        } catch let problem as Problem where problem.status == 502 {
+            throw Problem(
+                status: 502,
+                detail: "\(problem.detail); the site '\(id)' is made: give its account a password once the broker answers "
+                    + "(POST /api/v1/sites/\(id)/broker-credentials, or Broker account on its page)")
+        }
     }
 
     /// A new password for the site's account (the edge's old one stops working once the broker has the new one).
-    public func rotate(site id: String, by identity: APIIdentity) async throws -> SiteCredentials {
-        try Users.requireStaffAdmin(identity)
-        guard let site = try await repository.site(id: id) else { throw Problem(status: 404, detail: "no site '\(id)'") }
-        return try await credentials(site, password: try await broker { try await $0.rotate(site: id) })
+    public func rotate(site id: String, by identity: APIIdentity, at time: Date = Date()) async throws -> SiteCredentials {
+        try Self.requireStaffAdmin(identity)
+        guard !reserved.contains(id), let site = try await repository.site(id: id) else {
+            throw Problem(status: 404, detail: "no site '\(id)'")
+        }
+        let credentials = try await credentials(site, password: try await broker { try await $0.rotate(site: id) })
+        // The broker drops the edge's connection with the old password, and no last will says so.
+        if accounts != nil, site.online { try await repository.setPresence(site: id, online: false, at: time) }
+        return credentials
     }
 
     /// Retires a site: its broker account goes (its edge is disconnected and refused), it is listed nowhere, its
     /// history stays. A site whose edge is online is retired only when `confirmed`.
     public func retire(site id: String, confirmed: Bool, by identity: APIIdentity, at time: Date) async throws {
-        try Users.requireStaffAdmin(identity)
+        try Self.requireStaffAdmin(identity)
         guard let site = try await repository.site(id: id) else { throw Problem(status: 404, detail: "no site '\(id)'") }
         guard !site.online || confirmed else {
             throw Problem(
@@ -112,6 +133,13 @@ public struct SiteOnboarding: Sendable {
         _ = try await broker { try await $0.revoke(site: id) }
         guard try await repository.retireSite(id: id, at: time) else {
             throw Problem(status: 404, detail: "no site '\(id)'")
+        }
+    }
+
+    static func requireStaffAdmin(_ identity: APIIdentity) throws {
+        guard identity.role == .admin, identity.organization == nil else {
+            throw Problem(
+                status: 403, detail: "sites are made, given new passwords and retired by the fleet's own administrators")
         }
     }
 

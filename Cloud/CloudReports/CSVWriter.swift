@@ -18,13 +18,14 @@ public enum CSVWriter {
     static func defused(_ text: String) -> String {
         guard let first = text.first else { return text }
         if "=+@\t\r".contains(first) { return "'" + text }
-        if first == "-", !(text.dropFirst().first?.isNumber ?? false) { return "'" + text }
+        // A `-` starts a formula unless the whole field is a number (`-2+3+cmd|…` is not).
+        if first == "-", Double(text) == nil { return "'" + text }
         // A text that starts with the guard itself gets one more when reading it back would otherwise drop one: two
         // or more quotes, or one before what would be guarded. Counted, not recursed: a cell may be megabytes long.
         guard first == "'" else { return text }
         let quotes = text.prefix { $0 == "'" }.count
         let rest = text.dropFirst(quotes)
-        let guarded = rest.first.map { "=+@\t\r".contains($0) || ($0 == "-" && !(rest.dropFirst().first?.isNumber ?? false)) }
+        let guarded = rest.first.map { "=+@\t\r".contains($0) || ($0 == "-" && Double(rest) == nil) }
         return quotes >= 2 || guarded == true ? "'" + text : text
     }
 

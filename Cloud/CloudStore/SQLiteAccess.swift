@@ -93,7 +93,9 @@ extension SQLiteRepository {
     private static func checkKnown(_ db: Database, _ grant: Grant) throws {
         switch grant {
         case .site(let id):
-            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM site WHERE id = ?", arguments: [id]) != nil else {
+            guard
+                try Bool.fetchOne(db, sql: "SELECT 1 FROM site WHERE id = ? AND retired_at IS NULL", arguments: [id]) != nil
+            else {
                 throw CloudStoreError.unknownSite(id)
             }
         case .station(let key):

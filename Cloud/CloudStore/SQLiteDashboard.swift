@@ -108,7 +108,10 @@ extension SQLiteRepository {
             for row in try Row.fetchAll(
                 db,
                 sql:
-                    "SELECT site_id, id, last_boot_at FROM station WHERE approval = 'pending' ORDER BY last_boot_at DESC LIMIT ?",
+                    """
+                    SELECT site_id, id, last_boot_at FROM station WHERE approval = 'pending' AND site_id IN (SELECT id FROM site WHERE retired_at IS NULL)
+                    ORDER BY last_boot_at DESC LIMIT ?
+                    """,
                 arguments: [limit])
             {
                 let site: String = row["site_id"]
@@ -136,7 +139,7 @@ extension SQLiteRepository {
                 db,
                 sql: """
                     SELECT site_id, station_id, connector_id, error_code, vendor_error_code, status_at FROM connector
-                    WHERE status = 'Faulted' ORDER BY status_at DESC LIMIT ?
+                    WHERE status = 'Faulted' AND site_id IN (SELECT id FROM site WHERE retired_at IS NULL) ORDER BY status_at DESC LIMIT ?
                     """, arguments: [limit * 4])
             {
                 let site: String = row["site_id"]

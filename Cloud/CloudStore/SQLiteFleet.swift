@@ -12,7 +12,12 @@ extension SQLiteRepository {
             let rows = try Row.fetchAll(
                 db, sql: "SELECT * FROM (\(inner)) ORDER BY \(order) LIMIT ? OFFSET ?",
                 arguments: arguments + [filter.limit, filter.offset])
-            return FleetPage(items: rows.map(Self.fleetStation(from:)), total: total)
+            var items = rows.map(Self.fleetStation(from:))
+            // A client organization's users see the groups granted to it, no others.
+            if let scope = filter.scope {
+                for index in items.indices { items[index].groups = items[index].groups.filter(scope.groups.contains) }
+            }
+            return FleetPage(items: items, total: total)
         }
     }
 
@@ -26,7 +31,7 @@ extension SQLiteRepository {
                     db,
                     sql: """
                         SELECT DISTINCT \(column) FROM station WHERE \(column) IS NOT NULL AND \(column) <> ''
-                        AND \(visible.sql) ORDER BY \(column) COLLATE NOCASE LIMIT 500
+                        AND site_id IN (SELECT id FROM site WHERE retired_at IS NULL) AND \(visible.sql) ORDER BY \(column) COLLATE NOCASE LIMIT 500
                         """,
                     arguments: visible.arguments)
             }
@@ -54,6 +59,8 @@ extension SQLiteRepository {
             arguments += [value]
         }
         if let group = filter.group {
+            // A group not granted to the reader's organization tells nothing, not even who is in it.
+            if let scope = filter.scope, !scope.groups.contains(group) { return nil }
             conditions.append(
                 "EXISTS (SELECT 1 FROM station_group_member m WHERE m.group_id = ? AND m.site_id = st.site_id AND m.station_id = st.id)"
             )

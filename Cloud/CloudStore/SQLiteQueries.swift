@@ -6,9 +6,17 @@ extension SQLiteRepository {
         try await pool.read { db in
             let stationRows =
                 if let site {
-                    try Row.fetchAll(db, sql: "SELECT * FROM station WHERE site_id = ? ORDER BY id", arguments: [site])
+                    try Row.fetchAll(
+                        db,
+                        sql:
+                            "SELECT * FROM station WHERE site_id = ? AND site_id IN (SELECT id FROM site WHERE retired_at IS NULL) ORDER BY id",
+                        arguments: [site])
                 } else {
-                    try Row.fetchAll(db, sql: "SELECT * FROM station ORDER BY id, site_id")
+                    try Row.fetchAll(
+                        db,
+                        sql:
+                            "SELECT * FROM station WHERE site_id IN (SELECT id FROM site WHERE retired_at IS NULL) ORDER BY id, site_id"
+                    )
                 }
             let connectorRows =
                 if let site {
@@ -41,7 +49,11 @@ extension SQLiteRepository {
 
     public func stations(id: String, in scope: Scope?) async throws -> [StationView] {
         let sites = try await pool.read { db in
-            try String.fetchAll(db, sql: "SELECT site_id FROM station WHERE id = ? ORDER BY site_id", arguments: [id])
+            try String.fetchAll(
+                db,
+                sql:
+                    "SELECT site_id FROM station WHERE id = ? AND site_id IN (SELECT id FROM site WHERE retired_at IS NULL) ORDER BY site_id",
+                arguments: [id])
         }
         var found: [StationView] = []
         for site in sites where scope.sees(station: id, site: site) {

@@ -57,7 +57,12 @@ public final class SQLiteRepository: CloudRepository {
             try db.execute(
                 sql: "UPDATE site SET retired_at = ?, online = FALSE WHERE id = ? AND retired_at IS NULL",
                 arguments: [time.milliseconds, id])
-            return db.changesCount == 1
+            guard db.changesCount == 1 else { return false }
+            // What pointed at the site from outside its history goes: grants, groups' members, home-page choices.
+            for table in ["organization_site", "organization_station", "station_group_member", "user_site_view"] {
+                try db.execute(sql: "DELETE FROM \(table) WHERE site_id = ?", arguments: [id])
+            }
+            return true
         }
     }
 
@@ -78,9 +83,12 @@ public final class SQLiteRepository: CloudRepository {
 
     public func setPresence(site: String, online: Bool, at time: Date) async throws {
         try await pool.write { db in
-            let before = try Bool.fetchOne(db, sql: "SELECT online FROM site WHERE id = ?", arguments: [site])
+            let before = try Bool.fetchOne(
+                db, sql: "SELECT online FROM site WHERE id = ? AND retired_at IS NULL", arguments: [site])
+            // A retired site stays offline, whatever a last message says.
             try db.execute(
-                sql: "UPDATE site SET online = ?, last_seen_at = ? WHERE id = ?", arguments: [online, time.milliseconds, site])
+                sql: "UPDATE site SET online = ?, last_seen_at = ? WHERE id = ? AND retired_at IS NULL",
+                arguments: [online, time.milliseconds, site])
             // A change (not the same word again, as a retained message repeats it) goes into the site's history:
             // availability counts a site's stations offline while it is, and people read when it was.
             guard db.changesCount == 1, before != online else { return }

@@ -137,6 +137,7 @@ extension CardTests {
         // The last: a cell of 100,000 quotes (an import may be megabytes) is counted, not recursed into.
         for value in [
             "=x", "'=x", "''=x", "'abc", "''abc", "-1", "-x", "@a", "+1", "plain", "'", "", "a,b", "\"q\"",
+            "-2+3+cmd|' /C calc'!A0", "'-2+3", "-1.5",
             String(repeating: "'", count: 100_000) + "=x",
         ] {
             let rows = try CSVReader.rows(CSVWriter.line([value]))

@@ -108,6 +108,7 @@ import Testing
         asked.customer = "acme"
         #expect(try await reports.report(asked, scope: scope, organization: "globex").totals.sessions == 0)
         #expect(CSVWriterCheck.line(["=HYPERLINK(1)", "-3", "-x", "a,b"]) == "'=HYPERLINK(1),-3,'-x,\"a,b\"\r\n")
+        #expect(CSVWriterCheck.line(["-2+3+cmd", "-0.25"]) == "'-2+3+cmd,-0.25\r\n", "a formula after a digit, a number")
     }
 
     @Test func theDetailedListFlagsEachBadSessionAndStreamsInPages() async throws {

@@ -84,7 +84,6 @@ def test_a_site_is_onboarded_in_the_browser_its_edge_connects_and_retiring_it_lo
         assert edge_config["site"] == {"id": "depot-east"} and edge_config["cloud"]["broker"] == broker.url
         password = edge_config["cloud"]["password"]
 
-        # The account speaks only on its own topics.
         assert connects(broker.port, "depot-east", "wrong-password")[0] is False
 
         # The real edge with the copied section connects, and its charger appears in the cloud.
@@ -99,7 +98,16 @@ def test_a_site_is_onboarded_in_the_browser_its_edge_connects_and_retiring_it_lo
         station = cloud.get("/api/v1/fleet?site=depot-east")["items"][0]
         assert station["id"] == "CP-EAST-1" and station["siteName"] == "Depot East"
 
-        # A new password: the old one is refused, the new one lets the site in.
+        # The account speaks only on the site's own topics: its up messages reach the cloud's account, another
+        # site's do not, and it hears its own down topic only.
+        assert own_topics_only(broker.port, "depot-east", password)
+
+        # Retiring a site whose edge is online needs the confirmation.
+        status, body = cloud.api("POST", "/api/v1/sites/depot-east/retire")
+        assert status == 409 and body["detail"].startswith("confirm"), body
+
+        # A new password: the old one is refused, the new one lets the site in; the edge, on the old one, is
+        # disconnected, and the site shown offline.
         browser.open("/sites/depot-east")
         browser.driver.find_element(By.CSS_SELECTOR, "#site-account summary").click()
         browser.driver.find_element(By.ID, "rotate-credentials").click()
@@ -108,13 +116,12 @@ def test_a_site_is_onboarded_in_the_browser_its_edge_connects_and_retiring_it_lo
         assert rotated != password
         assert connects(broker.port, "depot-east", password)[0] is False
         assert connects(broker.port, "depot-east", rotated)[0] is True
+        assert cloud.get("/api/v1/sites/depot-east")["online"] is False
 
-        # Retiring a site whose edge is online needs the confirmation; then the broker refuses its credentials.
-        status, body = cloud.api("POST", "/api/v1/sites/depot-east/retire")
-        assert status == 409 and body["detail"].startswith("confirm"), body
+        # Retired (offline now: no confirmation asked): the broker refuses its credentials from then on.
         browser.open("/sites/depot-east")
         browser.driver.find_element(By.CSS_SELECTOR, "#site-account summary").click()
-        browser.driver.find_element(By.ID, "retire-confirm").click()
+        assert not browser.driver.find_elements(By.ID, "retire-confirm")
         browser.driver.find_element(By.ID, "retire").click()
         browser.wait(lambda d: d.find_elements(By.ID, "add-site"), "the home page")
         assert connects(broker.port, "depot-east", rotated)[0] is False
@@ -129,6 +136,8 @@ def test_a_site_is_onboarded_in_the_browser_its_edge_connects_and_retiring_it_lo
         assert status == 409 and body["detail"].startswith("id"), body
         status, body = cloud.api("POST", "/api/v1/sites", {"id": "depot/north"})
         assert status == 400 and body["detail"].startswith("id"), body
+        status, body = cloud.api("POST", "/api/v1/sites", {"id": CLOUD_USER})
+        assert status == 400 and "cloud's own" in body["detail"], body
         assert cloud.api("POST", "/api/v1/sites/depot-west/retire", {"confirm": False})[0] == 204
         assert connects(broker.port, "depot-west", made["password"])[0] is False
         viewer = cloud.create_token(role="operator")
@@ -136,6 +145,38 @@ def test_a_site_is_onboarded_in_the_browser_its_edge_connects_and_retiring_it_lo
         assert status == 403, body
     finally:
         broker.stop()
+
+
+def own_topics_only(port: int, site: str, password: str) -> bool:
+    """Publishes as the site to its own up topic and to another site's, with the cloud's account listening to every
+    up topic; subscribes as the site to its own down topic and to another's, with the cloud publishing to both."""
+    heard: list[str] = []
+    cloud = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="probe-cloud")
+    cloud.username_pw_set(CLOUD_USER, CLOUD_PASSWORD)
+    cloud.on_message = lambda c, u, m: heard.append(m.topic)
+    cloud.connect("127.0.0.1", port)
+    cloud.loop_start()
+    poll(cloud.is_connected, timeout=10, what="the cloud's probe connected")
+    cloud.subscribe("gridside/v1/+/up/#", qos=1)
+    edge = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"probe-{site}")
+    edge.username_pw_set(site, password)
+    edge.on_message = lambda c, u, m: heard.append("edge:" + m.topic)
+    edge.connect("127.0.0.1", port)
+    edge.loop_start()
+    poll(edge.is_connected, timeout=10, what="the site's probe connected")
+    edge.subscribe([(f"gridside/v1/{site}/down/#", 1), ("gridside/v1/other-site/down/#", 1)])
+    time.sleep(0.5)
+    for topic in (f"gridside/v1/{site}/up/probe", "gridside/v1/other-site/up/probe"):
+        edge.publish(topic, "{}", qos=1).wait_for_publish(5)
+    for topic in (f"gridside/v1/{site}/down/probe", "gridside/v1/other-site/down/probe"):
+        cloud.publish(topic, "{}", qos=1).wait_for_publish(5)
+    time.sleep(1.0)
+    for client in (cloud, edge):
+        client.loop_stop()
+        client.disconnect()
+    probes = sorted(topic for topic in heard if topic.endswith("/probe"))  # retained presence and acks aside
+    return probes == sorted([f"gridside/v1/{site}/up/probe", f"edge:gridside/v1/{site}/down/probe"]) or print(
+        "heard:", heard)
 
 
 async def poll_async(predicate, timeout: float = 30.0):
