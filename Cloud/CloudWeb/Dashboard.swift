@@ -185,6 +185,7 @@ public struct Dashboard: Sendable {
         let web = RouteCollection(context: APIRequestContext.self)
         web.get("/fleet") { request, context in try await fleetPage(request, context: context) }
         web.get("/fleet.csv") { request, context in try await fleetCSV(request, context: context) }
+        web.get("/topology") { request, context in try await topologyPage(request, context: context) }
         web.get("/reports") { request, context in try await reportsPage(request, context: context) }
         web.get("/cards") { request, context in try await cardsPage(request, context: context) }
         web.get("/cards.csv") { request, context in try await cardsCSV(request, context: context) }

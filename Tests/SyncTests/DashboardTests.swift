@@ -122,6 +122,7 @@ import Testing
         Page(path: "/events", needs: .read, site: nil),
         Page(path: "/fleet", needs: .read, site: nil),
         Page(path: "/sites/new", needs: .admin, site: nil),
+        Page(path: "/topology", needs: .read, site: nil),
         Page(path: "/fleet.csv", needs: .read, site: nil),
         Page(path: "/sites/s1", needs: .read, site: "s1"),
         Page(path: "/sites/s2", needs: .read, site: "s2"),

@@ -105,4 +105,11 @@ def test_the_fleet_is_filtered_sorted_paged_and_exported_alike_in_the_api_and_th
     browser.driver.find_element(By.CSS_SELECTOR, "#fleet-list th[aria-sort='ascending'] a").click()
     browser.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "#fleet-list th[aria-sort='descending']"), "sorted down")
     assert browser.driver.find_element(By.CSS_SELECTOR, "#fleet-list tbody tr").get_attribute("data-station") == "CP-F149"
+    # The topology: the site, its stations (in no group here) and their connectors.
+    browser.driver.find_element(By.ID, "topology-link").click()
+    browser.wait(lambda d: d.find_elements(By.ID, "topology"), "the topology")
+    site = browser.driver.find_element(By.CSS_SELECTOR, f"#topology li[data-site='{SITE}']")
+    assert len(site.find_elements(By.CSS_SELECTOR, "li[data-station]")) == 150
+    assert len(site.find_elements(By.CSS_SELECTOR, "span.status.s-Faulted")) == len(
+        [n for n in range(150) if n % 7 == 0 and n % 5 != 0])
     peer.close()
