@@ -24,6 +24,7 @@ extension Dashboard {
         let choices = try await repository.fleetChoices(in: identity.scope)
         let sites = try await repository.sites(in: identity.scope)
         let groups = try await repository.groups(in: identity.scope)
+        let clocks = SiteClocks(sites, language: language)
         // The filter as it stands, for the sort links, the pages and the CSV.
         let names = ["site", "group", "state", "vendor", "model", "firmware", "protocol", "silentHours", "q"]
         let kept = names.compactMap { name in query.string(name).map { URLQueryItem(name: name, value: $0) } }
@@ -56,7 +57,8 @@ extension Dashboard {
                 stateLabel: strings["fleet.state.\(station.state.rawValue)"] ?? station.state.rawValue,
                 vendor: station.vendor ?? "–", model: station.model ?? "–", firmware: station.firmwareVersion ?? "–",
                 protocol: station.protocol ?? "–",
-                lastContact: station.lastContact.map(formats.dateTime) ?? (strings["fleet.connectedNow"] ?? ""))
+                lastContact: station.lastContact.map { clocks.time($0, at: station.site) }
+                    ?? (strings["fleet.connectedNow"] ?? ""))
         }
         let end = filter.offset + page.items.count
         let model = FleetListPage(

@@ -27,6 +27,7 @@ extension Dashboard {
         filter.active = state == "ongoing" ? true : state == "completed" ? false : nil
         let page = try await repository.sessions(filter)
         let sites = try await repository.sites(in: identity.scope)
+        let clocks = SiteClocks(sites, language: language)
         let vehicles = try await vehicleNames(identity)
         let upcoming = try await Reservations.upcoming(for: identity, repository: repository)
         var next: String?
@@ -48,8 +49,8 @@ extension Dashboard {
                 .init(
                     siteId: session.site, site: session.site, transactionId: session.transactionId, station: session.station,
                     stationPath: Self.stationPath(site: session.site, station: session.station), connector: session.connector,
-                    token: session.idTag, start: formats.dateTime(session.startTime),
-                    stop: session.active ? strings["session.ongoing"] : formats.dateTime(session.stopTime),
+                    token: session.idTag, start: clocks.time(session.startTime, at: session.site),
+                    stop: session.active ? strings["session.ongoing"] : clocks.time(session.stopTime, at: session.site),
                     duration: formats.duration(from: session.startTime, to: session.stopTime ?? Date()),
                     energy: formats.energy(session.energyWh), soc: formats.percent(session.soc), active: session.active,
                     vehicle: session.idTag.flatMap { vehicles[$0] })
@@ -60,7 +61,7 @@ extension Dashboard {
                     site: reservation.site, station: reservation.station,
                     stationPath: Self.stationPath(site: reservation.site, station: reservation.station),
                     connector: reservation.connector, token: reservation.idTag, vehicle: vehicles[reservation.idTag],
-                    expires: formats.dateTime(reservation.expires))
+                    expires: clocks.time(reservation.expires, at: reservation.site))
             },
             hasUpcoming: !upcoming.isEmpty)
         return self.page("sessions", title: "session.title", language: language, context: context, model: model, nav: "sessions")
@@ -76,7 +77,8 @@ extension Dashboard {
             throw Problem(status: 404, detail: "no session \(transaction) at site '\(siteId)'")
         }
         let language = language(request: request, context: context)
-        let formats = Formats(language: language)
+        let clocks = SiteClocks(try await repository.site(id: siteId).map { [$0] } ?? [], language: language)
+        let formats = clocks.formats(siteId)
         let strings = Catalog.strings(language)
         let samples = try await repository.sessionSamples(site: siteId, transactionId: transaction, limit: 2000)
         let vehicles = try await vehicleNames(identity)
@@ -84,8 +86,10 @@ extension Dashboard {
         let model = SessionPage(
             transactionId: session.transactionId, site: session.site, station: session.station,
             stationPath: Self.stationPath(site: session.site, station: session.station), connector: session.connector,
-            token: session.idTag, vehicle: session.idTag.flatMap { vehicles[$0] }, start: formats.dateTime(session.startTime),
-            stop: session.active ? strings["session.ongoing"] : formats.dateTime(session.stopTime), reason: session.stopReason,
+            token: session.idTag, vehicle: session.idTag.flatMap { vehicles[$0] },
+            start: clocks.time(session.startTime, at: siteId),
+            stop: session.active ? strings["session.ongoing"] : clocks.time(session.stopTime, at: siteId),
+            reason: session.stopReason,
             duration: formats.duration(from: session.startTime, to: session.stopTime ?? Date()),
             energy: formats.energy(session.energyWh), power: formats.power(session.powerW), soc: formats.percent(session.soc),
             chart: Chart.sessionSVG(
@@ -182,12 +186,14 @@ extension Dashboard {
         _ filter: EventFilter, formats: Formats, strings: [String: String], identity: APIIdentity
     ) async throws -> (rows: [HistoryRow], next: String?) {
         let phrases = Self.eventPhrases(strings)
+        let clocks = SiteClocks(try await repository.sites(in: identity.scope), language: formats.language)
         let events = try await repository.events(filter)
         var rows: [(time: Date, row: HistoryRow)] = events.map { event in
             (
                 event.time,
                 HistoryRow(
-                    time: formats.dateTime(event.time), site: event.site, station: event.station, connector: event.connector,
+                    time: clocks.time(event.time, at: event.site), site: event.site, station: event.station,
+                    connector: event.connector,
                     kind: event.kind, severity: event.severity,
                     severityLabel: strings["severity.\(event.severity)"] ?? event.severity, code: event.code,
                     vendorCode: EventWords.fields(event.detail)["vendorErrorCode"],
@@ -211,7 +217,7 @@ extension Dashboard {
                     (
                         command.time,
                         HistoryRow(
-                            time: formats.dateTime(command.time), site: command.site, station: command.station,
+                            time: clocks.time(command.time, at: command.site), site: command.site, station: command.station,
                             connector: nil, kind: strings["event.command"] ?? "command",
                             severity: outcome == "accepted" ? "info" : "warning",
                             severityLabel: strings[outcome == "accepted" ? "severity.info" : "severity.warning"] ?? outcome,

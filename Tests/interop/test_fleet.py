@@ -105,6 +105,11 @@ def test_the_fleet_is_filtered_sorted_paged_and_exported_alike_in_the_api_and_th
     browser.driver.find_element(By.CSS_SELECTOR, "#fleet-list th[aria-sort='ascending'] a").click()
     browser.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "#fleet-list th[aria-sort='descending']"), "sorted down")
     assert browser.driver.find_element(By.CSS_SELECTOR, "#fleet-list tbody tr").get_attribute("data-station") == "CP-F149"
+    # Times on the site's own clock, its zone named.
+    assert cloud.api("PUT", f"/api/v1/sites/{SITE}", {"timeZone": "Asia/Tokyo"})[0] == 200
+    browser.open(f"/fleet?site={SITE}&state=offline")
+    contact = browser.driver.find_element(By.CSS_SELECTOR, "#fleet-list tbody tr td:last-child").text
+    assert contact.endswith(("GMT+9", "JST")), contact
     # The topology: the site, its stations (in no group here) and their connectors.
     browser.driver.find_element(By.ID, "topology-link").click()
     browser.wait(lambda d: d.find_elements(By.ID, "topology"), "the topology")
