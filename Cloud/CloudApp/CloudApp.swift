@@ -132,7 +132,7 @@ public struct CloudApp: Sendable {
         if let accounts { services.append(.init(service: accounts)) }
         return ServiceGroup(
             configuration: .init(
-                services: services + bookkeeping(repository, pricer: api.pricer, live: live) + [
+                services: services + bookkeeping(repository, pricer: api.pricer, ingest: ingest) + [
                     // Stopped first (services stop in reverse order): open dashboard pages' event streams end, so the
                     // HTTP server's graceful shutdown does not wait on them.
                     .init(service: LiveFeedService(live: live))
@@ -142,9 +142,9 @@ public struct CloudApp: Sendable {
     }
 
     /// The services that work on what is kept: billing finished sessions, monthly statements, notifications (each
-    /// new one also shown on this instance's open pages), retention.
+    /// new one also shown on the open pages of every instance), retention.
     private func bookkeeping(
-        _ repository: SQLiteRepository, pricer: SessionPricer, live: LiveFeed
+        _ repository: SQLiteRepository, pricer: SessionPricer, ingest: IngestService
     ) -> [ServiceGroupConfiguration.ServiceConfiguration] {
         var notifierSettings = configuration.notifier
         notifierSettings.linkBase = linkBase
@@ -156,8 +156,9 @@ public struct CloudApp: Sendable {
                     repository: repository, settings: notifierSettings, webhooks: WebhookSender(),
                     mailer: configuration.smtp.map(Mailer.init(settings:)),
                     pusher: WebPushSender(repository: repository, subject: notifierSettings.linkBase),
+                    // On every instance's open pages: told to the others over the broker, as live updates are.
                     announce: { notification, rule in
-                        live.publish([
+                        ingest.share([
                             LiveUpdate(
                                 site: notification.site, kind: "notification", station: notification.station,
                                 connector: notification.connector, status: notification.event.rawValue,

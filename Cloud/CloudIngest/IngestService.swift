@@ -241,8 +241,9 @@ public final class IngestService: Service, Sendable {
 
     // MARK: Live updates across instances
 
-    /// Hands applied changes to this instance's open pages and, when ingest is shared, to the other instances'.
-    private func share(_ updates: [LiveUpdate]) {
+    /// Hands applied changes (or what another service made: a notification) to this instance's open pages and, when
+    /// ingest is shared, to the other instances'.
+    public func share(_ updates: [LiveUpdate]) {
         guard !updates.isEmpty else { return }
         live.publish(updates)
         if sharesIngest { outgoingLiveSink.yield(updates) }

@@ -328,3 +328,28 @@ def test_a_meter_that_stops_answering_is_told_in_words_and_to_a_rule(make_edge, 
         assert cloud.get(f"/api/v1/events?site={site}&kind=meter_readable")["items"] == []
     finally:
         hook.close()
+
+
+def test_with_two_instances_each_notification_shows_on_the_pages_of_both_and_is_made_once(make_cloud, broker, browsers):
+    """Two instances share ingest and one store: whichever one's notifier holds the lease makes the notification,
+    once, and the open pages of both show it (told over the broker as live updates are)."""
+    from browser import PASSWORD, add_user
+    from selenium.webdriver.common.by import By
+
+    first = make_cloud(overrides={"mqtt": {"shared_group": "cloud", "client_id": "cloud-a"}}, sites=("site-two",))
+    second = make_cloud(overrides={"mqtt": {"shared_group": "cloud", "client_id": "cloud-b"},
+                                   "store": {"url": first.config["store"]["url"]}})
+    add_user(first, "vera", "viewer")
+    assert first.api("PUT", "/api/v1/notification-rules/faults", {"name": "Faults", "events": ["station_faulted"]})[0] == 200
+    pages = []
+    for instance in (first, second):
+        browser = browsers(f"https://127.0.0.1:{instance.port}")
+        browser.sign_in("vera", PASSWORD)
+        pages.append(browser)
+    peer = Peer(broker, "fake-edge")
+    fault(peer, "site-two", "CP-TWO", 1)
+    for browser in pages:
+        browser.wait(lambda d: any("CP-TWO" in t.text for t in d.find_elements(By.CSS_SELECTOR, "#toasts .toast")),
+                     "the notification on this instance's page", timeout=20)
+    assert len(first.get("/api/v1/notifications")["items"]) == 1
+    peer.close()
