@@ -8,6 +8,8 @@ public import ServerSupport
 /// password, which signs the user's browsers out. The answer to asking never tells whether the user exists.
 public enum PasswordResets {
     public static let validity: TimeInterval = 3600
+    /// Asked again within this, an account gets no new link.
+    public static let cooldown: TimeInterval = 300
 
     /// A link made for whom: the user, their address and language, and the token the link carries.
     public struct Link: Sendable {
@@ -28,6 +30,10 @@ public enum PasswordResets {
             user = matches.count == 1 ? matches.first : nil
         }
         guard let user, let email = user.email, !email.isEmpty else { return nil }
+        // One mail per account in five minutes: asking again and again floods no one's mailbox and spends no link.
+        if let expires = try await repository.passwordResetExpiry(user: user.id), expires - validity > now - cooldown {
+            return nil
+        }
         var bytes = [UInt8](repeating: 0, count: 32)
         var generator = SystemRandomNumberGenerator()
         for index in bytes.indices { bytes[index] = generator.next() }

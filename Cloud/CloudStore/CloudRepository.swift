@@ -151,6 +151,8 @@ public protocol UserRepository: Sendable {
     func addPasswordReset(tokenHash: String, user: String, expiresAt: Date) async throws
     /// Takes a reset link: the user it is for when it exists and has not expired; used once (it is gone after).
     func redeemPasswordReset(tokenHash: String, now: Date) async throws -> String?
+    /// When the user's reset link expires, if the user has one.
+    func passwordResetExpiry(user: String) async throws -> Date?
     /// The sites and groups a user chose for their home dashboard (either empty: all they may see).
     func homeView(user: String) async throws -> HomeView
     func setHomeView(user: String, _ view: HomeView) async throws

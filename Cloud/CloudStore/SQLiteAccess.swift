@@ -177,6 +177,11 @@ extension SQLiteRepository {
 
     public func updateUser(_ user: UserRecord, endSessions: Bool) async throws {
         try await pool.write { db in
+            // A reset link mailed to an address the user no longer has is spent.
+            let before = try String.fetchOne(db, sql: "SELECT email FROM app_user WHERE id = ?", arguments: [user.id])
+            if before != user.email {
+                try db.execute(sql: "DELETE FROM password_reset WHERE user_id = ?", arguments: [user.id])
+            }
             if let organization = user.organization,
                 try Bool.fetchOne(db, sql: "SELECT 1 FROM organization WHERE id = ?", arguments: [organization]) == nil
             {

@@ -23,4 +23,11 @@ extension SQLiteRepository {
             return expires > now.milliseconds ? row["user_id"] : nil
         }
     }
+
+    public func passwordResetExpiry(user: String) async throws -> Date? {
+        try await pool.read { db in
+            try Int64.fetchOne(db, sql: "SELECT MAX(expires_at) FROM password_reset WHERE user_id = ?", arguments: [user])
+                .map(Date.init(milliseconds:))
+        }
+    }
 }

@@ -368,7 +368,11 @@ public struct Dashboard: Sendable {
     ) -> Response {
         var object = TemplateValues.dictionary(of: Layout(title: title, language: language, context: context, live: live))
         for (key, value) in TemplateValues.dictionary(of: model) { object[key] = value }
-        if let nav { object["nav_\(nav)"] = true }
+        if let nav {
+            object["nav_\(nav)"] = true
+            // A page under "More": the menu says the reader is in it, while it is closed too.
+            if Self.underMore.contains(nav) { object["nav_more"] = true }
+        }
         let html = library.render(object, withTemplate: template) ?? ""
         return Response(
             status: status,
@@ -380,6 +384,9 @@ public struct Dashboard: Sendable {
             ],
             body: .init(byteBuffer: ByteBuffer(string: html)))
     }
+
+    /// The pages the header's "More" menu holds.
+    static let underMore: Set = ["groups", "vehicles", "topology", "cards", "statements", "tariffs", "firmware", "access"]
 
     func json(_ value: some Encodable) throws -> Response {
         Response(

@@ -23,19 +23,18 @@ extension Dashboard {
         }
         var request = request
         let form = Form(String(buffer: try await request.collectBody(upTo: 1 << 16)))
-        if let send = passwordResetMail,
-            let link = try await PasswordResets.request(login: form["login"] ?? "", repository: repository, now: Date())
-        {
-            let url = "\(linkBase)/password-reset/\(link.token)"
-            let language = link.user.language ?? "en"
-            let logger = logger
-            // After the answer: how long a mail server takes does not tell who has an account.
+        if let send = passwordResetMail {
+            let (login, repository, linkBase, logger) = (form["login"] ?? "", repository, linkBase, logger)
+            // All of it after the answer: how long the store and a mail server take does not tell who has an account.
             Task {
                 do {
-                    try await send(link.email, link.user.id, url, language)
+                    guard let link = try await PasswordResets.request(login: login, repository: repository, now: Date())
+                    else { return }
+                    try await send(
+                        link.email, link.user.id, "\(linkBase)/password-reset/\(link.token)", link.user.language ?? "en")
                     logger.notice("password-reset link mailed", metadata: ["user": "\(link.user.id)"])
                 } catch {
-                    logger.error("password-reset link not mailed", metadata: ["user": "\(link.user.id)", "error": "\(error)"])
+                    logger.error("password-reset link not mailed", metadata: ["error": "\(error)"])
                 }
             }
         }

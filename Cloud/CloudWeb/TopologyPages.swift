@@ -14,6 +14,9 @@ extension Dashboard {
         let stations = try await repository.stations(site: nil, in: identity.scope)
         let groups = try await repository.groups(in: identity.scope)
         let bySite = Dictionary(grouping: stations) { (station: StationView) in station.site }
+        // Each group's members as a set, and every grouped station, made once for all the sites.
+        let members = groups.map { ($0, Set($0.stations)) }
+        let inGroups = Set(groups.flatMap(\.stations))
         func node(_ station: StationView, online: Bool) -> TopologyPage.Station {
             TopologyPage.Station(
                 id: station.id, path: Self.stationPath(station),
@@ -23,14 +26,13 @@ extension Dashboard {
         let model = TopologyPage(
             sites: sites.map { site in
                 let here = bySite[site.id] ?? []
-                let grouped = groups.compactMap { group -> TopologyPage.Group? in
-                    let members = here.filter { group.stations.contains($0.key) }
-                    return members.isEmpty
+                let grouped = members.compactMap { group, keys -> TopologyPage.Group? in
+                    let inside = here.filter { keys.contains($0.key) }
+                    return inside.isEmpty
                         ? nil
                         : TopologyPage.Group(
-                            id: group.id, name: group.name, stations: members.map { node($0, online: site.online) })
+                            id: group.id, name: group.name, stations: inside.map { node($0, online: site.online) })
                 }
-                let inGroups = Set(groups.flatMap(\.stations))
                 let ungrouped = here.filter { !inGroups.contains($0.key) }.map { node($0, online: site.online) }
                 return TopologyPage.Site(
                     id: site.id, name: site.name, presence: site.online ? "online" : "offline",
@@ -39,7 +41,7 @@ extension Dashboard {
             },
             hasSites: !sites.isEmpty)
         return page(
-            "topology", title: "topology.title", language: language, context: context, model: model, live: true, nav: "fleet")
+            "topology", title: "topology.title", language: language, context: context, model: model, live: true, nav: "topology")
     }
 }
 

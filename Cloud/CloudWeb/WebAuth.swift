@@ -8,6 +8,11 @@ import NIOPosix
 /// Browser sign-in: bcrypt passwords, a session cookie whose value is only stored hashed, a form token per
 /// session against cross-site requests, and a lock after repeated failures.
 public enum WebAuth {
+    /// A path as the log may keep it: a password-reset link's token is a secret while it is valid, and stays out.
+    static func loggable(_ path: String) -> String {
+        path.hasPrefix("/password-reset/") ? "/password-reset/…" : path
+    }
+
     /// The session cookie: `__Host-` makes browsers insist on Secure, path `/` and no Domain.
     public static let cookieName = "__Host-gridside"
     /// The form field and header that carry the form token.

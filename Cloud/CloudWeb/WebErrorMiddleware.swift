@@ -21,7 +21,9 @@ struct WebErrorMiddleware: RouterMiddleware {
             }
             context.logger.notice(
                 "dashboard request refused",
-                metadata: ["path": "\(request.uri.path)", "status": "\(problem.status)", "detail": "\(problem.detail)"])
+                metadata: [
+                    "path": "\(WebAuth.loggable(request.uri.path))", "status": "\(problem.status)", "detail": "\(problem.detail)",
+                ])
             return await errorPage(problem.detail, status: .init(code: problem.status), request: request, context: context)
         } catch let error as HTTPError {
             return await errorPage(
@@ -30,7 +32,7 @@ struct WebErrorMiddleware: RouterMiddleware {
             let reference = Problem.reference()
             context.logger.error(
                 "dashboard page failed",
-                metadata: ["reference": "\(reference)", "path": "\(request.uri.path)", "error": "\(error)"])
+                metadata: ["reference": "\(reference)", "path": "\(WebAuth.loggable(request.uri.path))", "error": "\(error)"])
             return await errorPage(
                 "internal error; reference \(reference) in the cloud's log", status: .internalServerError, request: request,
                 context: context)

@@ -58,7 +58,8 @@ struct WebSessionMiddleware: RouterMiddleware {
 
     private func refuse(_ reason: String, request: Request) -> Response {
         refusals.increment()
-        logger.warning("dashboard refused a request", metadata: ["reason": "\(reason)", "path": "\(request.uri.path)"])
+        logger.warning(
+            "dashboard refused a request", metadata: ["reason": "\(reason)", "path": "\(WebAuth.loggable(request.uri.path))"])
         return Response(
             status: .forbidden, headers: [.contentType: "text/plain; charset=utf-8"],
             body: .init(byteBuffer: .init(string: "Refused: \(reason). Reload the page and try again.\n")))

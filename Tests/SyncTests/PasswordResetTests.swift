@@ -21,7 +21,9 @@ import Testing
         #expect(try await PasswordResets.request(login: "nomail", repository: store, now: Self.t0) == nil, "no address")
         let byAddress = try #require(try await PasswordResets.request(login: "VERA@example.com", repository: store, now: Self.t0))
         #expect(byAddress.user.id == "vera" && byAddress.token.count == 64)
-        let link = try #require(try await PasswordResets.request(login: "vera", repository: store, now: Self.t0))
+        #expect(
+            try await PasswordResets.request(login: "vera", repository: store, now: Self.t0 + 60) == nil, "five minutes apart")
+        let link = try #require(try await PasswordResets.request(login: "vera", repository: store, now: Self.t0 + 301))
         // The earlier link is spent by asking again.
         await #expect(throws: Problem.self) {
             try await PasswordResets.complete(
@@ -40,7 +42,7 @@ import Testing
         try await store.addWebSession(
             WebSessionRecord(idHash: "s", user: "vera", csrf: "c", createdAt: Self.t0, expiresAt: Self.t0 + 3600))
         let user = try await PasswordResets.complete(
-            token: link.token, password: "new-password-1", repeated: "new-password-1", repository: store, now: Self.t0 + 60,
+            token: link.token, password: "new-password-1", repeated: "new-password-1", repository: store, now: Self.t0 + 360,
             cost: 4)
         #expect(user == "vera")
         #expect(try await store.webSession(idHash: "s") == nil, "signed out everywhere")
@@ -49,13 +51,23 @@ import Testing
         await #expect(throws: Problem.self, "used once") {
             try await PasswordResets.complete(
                 token: link.token, password: "new-password-2", repeated: "new-password-2", repository: store,
-                now: Self.t0 + 120, cost: 4)
+                now: Self.t0 + 420, cost: 4)
         }
-        let late = try #require(try await PasswordResets.request(login: "vera", repository: store, now: Self.t0))
+        let late = try #require(try await PasswordResets.request(login: "vera", repository: store, now: Self.t0 + 1000))
         await #expect(throws: Problem.self, "older than an hour") {
             try await PasswordResets.complete(
                 token: late.token, password: "new-password-3", repeated: "new-password-3", repository: store,
-                now: Self.t0 + 3601, cost: 4)
+                now: Self.t0 + 1000 + 3601, cost: 4)
+        }
+        // A new address spends a link mailed to the old one.
+        let mailed = try #require(try await PasswordResets.request(login: "vera", repository: store, now: Self.t0 + 2000))
+        var moved = try #require(try await store.user(id: "vera"))
+        moved.email = "vera@elsewhere.example"
+        try await store.updateUser(moved, endSessions: false)
+        await #expect(throws: Problem.self, "the address changed") {
+            try await PasswordResets.complete(
+                token: mailed.token, password: "new-password-4", repeated: "new-password-4", repository: store,
+                now: Self.t0 + 2010, cost: 4)
         }
     }
 }
