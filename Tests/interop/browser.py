@@ -9,7 +9,7 @@ from pathlib import Path
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -56,10 +56,12 @@ class Browser:
         self.wait(lambda d: d.find_elements(By.ID, "sign-in") and not d.find_elements(By.ID, "logout"), "signed out")
 
     def wait(self, condition, what: str, timeout: float = 10.0):
-        # A page that reloads itself (a running campaign's) may replace an element between finding and reading it.
+        # A page that reloads itself (a running campaign's), or one a form's answer replaces, may replace an element
+        # between finding and reading it: Chromium then says "Node with given id does not belong to the document" (a
+        # plain WebDriverException). Each is read again at the next poll; a condition never met still times out.
         return WebDriverWait(
             self.driver, timeout, poll_frequency=0.05,
-            ignored_exceptions=(NoSuchElementException, StaleElementReferenceException),
+            ignored_exceptions=(NoSuchElementException, StaleElementReferenceException, WebDriverException),
         ).until(condition, message=f"waiting for {what}")
 
     def text(self) -> str:
