@@ -47,6 +47,8 @@ final class Callbacks: Sendable {
         /// Attempts to reach the broker since the last connection, for the backoff.
         var failedAttempts = 0
         var subscriptions: Set<String> = []
+        /// Subscriptions sent and not yet acknowledged: each SUBSCRIBE's message id to its filter.
+        var subscribing: [Int32: String] = [:]
         /// Publishes waiting for their PUBACK: each message id to the batch of publishes it was sent with.
         var waiting: [Int32: Int] = [:]
         /// Each batch of publishes: how many PUBACKs it still waits for, and who waits for them.
@@ -153,11 +155,15 @@ final class Callbacks: Sendable {
             state.connected = true
             state.failedAttempts = 0
             state.earlyAcks.removeAll()
+            state.subscribing.removeAll()
             return state.subscriptions
         }
         for filter in subscriptions {
-            let result = mosquitto_subscribe(pointer, nil, filter, qualityOfService)
-            if result != MOSQ_ERR_SUCCESS.rawValue {
+            var mid: Int32 = 0
+            let result = mosquitto_subscribe(pointer, &mid, filter, qualityOfService)
+            if result == MOSQ_ERR_SUCCESS.rawValue {
+                state.withLock { $0.subscribing[mid] = filter }
+            } else {
                 logger.error(
                     "MQTT subscription failed", metadata: ["filter": "\(filter)", "error": "\(MQTTClient.describe(result))"])
             }
@@ -183,6 +189,29 @@ final class Callbacks: Sendable {
             logger.warning("could not connect to the MQTT broker; retrying", metadata: ["reason": "\(reason)"])
         }
         eventSink.yield(.disconnected(reason: reason))
+    }
+
+    /// Sends a SUBSCRIBE while connected (nil when not), remembering its message id under the lock, so that the
+    /// SUBACK, which the loop thread may read before `mosquitto_subscribe` returns here, finds its filter.
+    func subscribe(_ filter: String) -> Int32? {
+        state.withLock { state in
+            guard state.connected, let handle = state.handle else { return nil }
+            var mid: Int32 = 0
+            let code = mosquitto_subscribe(handle.pointer, &mid, filter, qualityOfService)
+            if code == MOSQ_ERR_SUCCESS.rawValue { state.subscribing[mid] = filter }
+            return code
+        }
+    }
+
+    /// The broker's SUBACK: logged, so that a subscription the broker refuses (its ACL) is seen, and so that whoever
+    /// reads the log knows from when messages on the filter arrive.
+    func subscribed(mid: Int32, granted: [Int32]) {
+        guard let filter = state.withLock({ $0.subscribing.removeValue(forKey: mid) }) else { return }
+        if granted.contains(where: { $0 < 0 || $0 > 2 }) {
+            logger.error("the MQTT broker refused a subscription", metadata: ["filter": "\(filter)"])
+        } else {
+            logger.info("subscribed to MQTT messages", metadata: ["filter": "\(filter)"])
+        }
     }
 
     func acknowledged(mid: Int32, now: ContinuousClock.Instant = .now) {

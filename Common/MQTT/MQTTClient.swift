@@ -65,9 +65,7 @@ public final class MQTTClient: Service, Sendable {
     /// Subscribes to `filter` now (when connected) and after every reconnection.
     public func subscribe(_ filter: String) throws(MQTTError) {
         callbacks.state.withLock { _ = $0.subscriptions.insert(filter) }
-        guard let code = callbacks.whileConnected({ mosquitto_subscribe($0.pointer, nil, filter, qualityOfService) }) else {
-            return
-        }
+        guard let code = callbacks.subscribe(filter) else { return }
         try check("mosquitto_subscribe", code)
     }
 
@@ -273,6 +271,11 @@ public final class MQTTClient: Service, Sendable {
         mosquitto_disconnect_callback_set(pointer) { _, context, code in
             guard let context else { return }
             Unmanaged<Callbacks>.fromOpaque(context).takeUnretainedValue().disconnected(code: code)
+        }
+        mosquitto_subscribe_callback_set(pointer) { _, context, mid, count, granted in
+            guard let context else { return }
+            let qos = granted.map { Array(UnsafeBufferPointer(start: $0, count: Int(count))) } ?? []
+            Unmanaged<Callbacks>.fromOpaque(context).takeUnretainedValue().subscribed(mid: mid, granted: qos)
         }
         mosquitto_publish_callback_set(pointer) { _, context, mid in
             guard let context else { return }

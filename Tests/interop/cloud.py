@@ -105,10 +105,12 @@ class Cloud:
     """One gridside-cloud process on a config file in a temporary directory."""
 
     READY = re.compile(r"cloud ready")
+    SUBSCRIBED = re.compile(r"filter=\S*/up/# .*subscribed to MQTT messages")
     PORT = re.compile(r"https_port=(\d+)")
 
     def __init__(self, directory: Path, broker: Mosquitto, overrides: dict | None = None):
         self.directory = directory
+        self.broker = broker
         directory.mkdir(parents=True, exist_ok=True)
         # A port known before the start, so that firmware URLs can be built from http.public_url.
         http_port = free_port()
@@ -145,11 +147,17 @@ class Cloud:
             self.token = token
         return token
 
-    def start(self, timeout: float = 30.0) -> "Cloud":
+    def start(self, timeout: float = 30.0, ingesting: bool | None = None) -> "Cloud":
+        """Returns once the cloud serves HTTPS and, when `ingesting` (by default: while the test broker runs), once
+        the broker has acknowledged its subscription to the edges' messages: a test's peer publishing before that
+        would publish to no one (a real edge resends until acknowledged; a test's peer does not)."""
+        if ingesting is None:
+            ingesting = (self.config["mqtt"]["broker"] == self.broker.url and self.broker.proc is not None
+                         and self.broker.proc.poll() is None)
         self.proc = subprocess.Popen(
             [str(cloud_binary()), "serve", "--config", str(self.config_path)],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        ready = threading.Event()
+        ready, serving, subscribed = threading.Event(), threading.Event(), threading.Event()
         proc = self.proc
 
         def drain():
@@ -161,8 +169,12 @@ class Cloud:
                     with self._lock:
                         self._lines.append(line)
                     port = self.PORT.search(line)
-                    if port and self.READY.search(line) and not ready.is_set():
+                    if port and self.READY.search(line):
                         self.port = int(port.group(1))
+                        serving.set()
+                    if self.SUBSCRIBED.search(line):
+                        subscribed.set()
+                    if serving.is_set() and (subscribed.is_set() or not ingesting):
                         ready.set()
 
         threading.Thread(target=drain, daemon=True).start()
