@@ -15,7 +15,8 @@ let dashboardResources =
         "access", "availability", "campaign", "cards", "configuration", "error", "eventTable", "events", "firmware",
         "fleet", "group", "groups", "home", "homeSites", "layout", "loadSettings", "login", "newPassword",
         "notifications", "organization", "passwordReset", "reports", "rules", "session", "sessions", "site",
-        "siteCredentials", "siteNew", "statement", "statements", "station", "tariff", "tariffs", "topology", "topologyStation",
+        "siteCredentials", "siteNew", "statement", "statements", "station", "stationRegistration", "tariff", "tariffs",
+        "topology", "topologyStation",
         "unsubscribe", "user",
         "vehicles",
     ].map { "Resources/templates/\($0).mustache" }

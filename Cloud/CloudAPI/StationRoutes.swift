@@ -59,6 +59,15 @@ extension CloudAPI {
                     user: context.identity?.user)
             }
         }
+        api.post("/sites/:site/stations/:station/retire") { _, context in
+            _ = try context.require(.configure)
+            // Those who see the whole site only (404 otherwise, as for adding one).
+            _ = try await visibleSite(context, whole: true)
+            let station = try await visibleStation(context)
+            return try await relay(
+                site: station.site, station: station.id, action: StationRetirement.action, payload: "{}",
+                user: context.identity?.user)
+        }
         api.post("/sites/:site/stations/:station/move") { request, context in
             try Users.requireStaffAdmin(try context.require(.admin))
             let station = try await visibleStation(context)

@@ -68,6 +68,11 @@ public enum IngestChange: Equatable, Sendable {
     case commandAnswered(CommandResult, at: Date)
     /// The station's approval as now in effect at the edge.
     case approval(station: String, OpenEnum<Approval>)
+    /// What the edge registered for the station (its wiring; whether it has a password), as the edge answered.
+    case registered(station: String, StationRegistration)
+    /// The edge forgot the station: the cloud forgets its state, grants and groups and ends its tariffs at `at`; its
+    /// sessions and history stay, and its id is free.
+    case stationRetired(String, at: Date)
     case history(HistoryEntry)
     /// A token the edge asks the cloud about: answered after the batch is durable.
     case authRequested(AuthRequest)
@@ -83,8 +88,10 @@ public enum IngestRules {
         case .stationBoot(let boot):
             [.stationBooted(boot), .history(history(of: boot))]
         case .stationConnection(let connection):
-            [
-                .stationKnown(connection.station), .connection(connection),
+            // A disconnection lists no station: a retired one's connection, closed as the edge forgot it, may arrive
+            // after the retirement and must not bring it back.
+            (connection.connected ? [.stationKnown(connection.station)] : []) + [
+                .connection(connection),
                 .history(
                     HistoryEntry(
                         at: connection.time, station: connection.station,
@@ -169,6 +176,14 @@ public enum IngestRules {
         }
         if result.outcome == .accepted, result.action == StationRegistration.action {
             changes += [.stationKnown(result.station), .approval(station: result.station, .known(.accepted))]
+            if let response = result.response,
+                let registration = try? SyncJSON.decoder().decode(StationRegistration.self, from: Data(response.utf8))
+            {
+                changes.append(.registered(station: result.station, registration))
+            }
+        }
+        if result.outcome == .accepted, result.action == StationRetirement.action {
+            changes.append(.stationRetired(result.station, at: time))
         }
         var fields = ["command": result.id, "action": result.action, "outcome": result.outcome.rawValue]
         fields["error"] = result.error

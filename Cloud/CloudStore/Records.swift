@@ -51,6 +51,26 @@ public struct StationView: Sendable, Equatable, Codable {
     public var connectionChangedAt: Date?
     public var lastBootAt: Date?
     public var connectors: [ConnectorView]
+    /// What the cloud registered at the edge for it, as the edge answered (nil: never registered from the cloud).
+    public var registration: StationRegistrationView?
+}
+
+/// A station's registration as the edge keeps it: its wiring, and whether it has a Basic auth password (never the
+/// password or its hash).
+public struct StationRegistrationView: Sendable, Equatable, Codable {
+    public var maxCurrentA: Double
+    public var phases: Int
+    public var rotation: String
+    public var priority: Int
+    public var hasPassword: Bool
+
+    public init(_ registration: StationRegistration) {
+        maxCurrentA = registration.maxCurrentA
+        phases = registration.phases
+        rotation = registration.rotation
+        priority = registration.priority
+        hasPassword = registration.passwordHash != nil
+    }
 }
 
 /// A connector's live status.

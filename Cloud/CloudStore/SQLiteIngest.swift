@@ -98,6 +98,13 @@ enum Ingest {
             try db.execute(
                 sql: "UPDATE station SET approval = ? WHERE id = ? AND site_id = ?",
                 arguments: [approval.rawValue, station, site])
+        case .registered(let station, let registration):
+            let view = StationRegistrationView(registration)
+            try db.execute(
+                sql: "UPDATE station SET registration = ? WHERE id = ? AND site_id = ?",
+                arguments: [String(decoding: try SyncJSON.encoder().encode(view), as: UTF8.self), station, site])
+        case .stationRetired(let station, let time):
+            try retire(station, site: site, at: time, db)
         case .history(let entry):
             try keep(entry, site: site, seq: kept.seq, db)
         case .authRequested(let request):
@@ -303,5 +310,20 @@ enum Ingest {
             site, seq, entry.at.milliseconds, entry.station, entry.connector, entry.kind, entry.severity.rawValue, entry.code,
             entry.detail,
         ])
+    }
+
+    /// A station the edge forgot: its state, grants, groups and share of load go; its open tariff assignments end at
+    /// `time` (costs already made keep the tariff they were made with); sessions, samples and history stay.
+    private static func retire(_ station: String, site: String, at time: Date, _ db: Database) throws {
+        let key: StatementArguments = [site, station]
+        for table in ["connector", "organization_station", "station_group_member", "load_share"] {
+            try db.execute(sql: "DELETE FROM \(table) WHERE site_id = ? AND station_id = ?", arguments: key)
+        }
+        try db.execute(sql: "DELETE FROM station WHERE site_id = ? AND id = ?", arguments: key)
+        try db.execute(
+            sql: """
+                UPDATE tariff_assignment SET valid_to = ?
+                WHERE site_id = ? AND station_id = ? AND (valid_to IS NULL OR valid_to > ?)
+                """, arguments: [time.milliseconds, site, station, time.milliseconds])
     }
 }

@@ -1,5 +1,6 @@
 public import Foundation
 import GRDB
+import SyncContract
 
 extension SQLiteRepository {
     public func stations(site: String?, in scope: Scope?) async throws -> [StationView] {
@@ -190,7 +191,10 @@ extension SQLiteRepository {
             id: row["id"], site: row["site_id"], vendor: row["vendor"], model: row["model"], serialNumber: row["serial_number"],
             firmwareVersion: row["firmware_version"], approval: row["approval"], connected: row["connected"],
             connectionChangedAt: (row["connection_changed_at"] as Int64?).map(Date.init(milliseconds:)),
-            lastBootAt: (row["last_boot_at"] as Int64?).map(Date.init(milliseconds:)), connectors: connectors)
+            lastBootAt: (row["last_boot_at"] as Int64?).map(Date.init(milliseconds:)), connectors: connectors,
+            registration: (row["registration"] as String?).flatMap {
+                try? SyncJSON.decoder().decode(StationRegistrationView.self, from: Data($0.utf8))
+            })
     }
 
     static func connector(from row: Row) -> ConnectorView {

@@ -467,6 +467,11 @@ enum CloudSchema {
                     CREATE INDEX password_reset_user ON password_reset(user_id);
                     """)
         }
+        migrator.registerMigration("v30-station-registration") { db in
+            // Issue 17: what the edge registered for a station added from the cloud (its wiring, whether it has a
+            // password), for the station page's edit form.
+            try db.execute(sql: "ALTER TABLE station ADD COLUMN registration TEXT")
+        }
         return migrator
     }
 }

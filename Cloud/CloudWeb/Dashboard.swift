@@ -175,6 +175,14 @@ public struct Dashboard: Sendable {
         web.get("\(station)/configuration") { request, context in try await configurationPage(request, context: context) }
         web.post("\(station)/configuration") { request, context in try await changeConfiguration(request, context: context) }
         web.post("\(station)/approval") { request, context in try await changeApproval(request, context: context) }
+        web.get("\(station)/registration") { request, context in
+            try await stationRegistrationPage(request, context: context)
+        }
+        web.post("\(station)/registration") { request, context in
+            try await changeStationRegistration(request, context: context)
+        }
+        web.post("\(station)/retire") { request, context in try await retireStation(request, context: context) }
+        web.post("\(station)/move") { request, context in try await moveStationForm(request, context: context) }
         web.get("/sites/:site/load-management") { request, context in try await loadSettingsPage(request, context: context) }
         web.post("/sites/:site/load-management") { request, context in try await changeLoadSettings(request, context: context) }
         return web

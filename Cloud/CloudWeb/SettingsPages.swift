@@ -118,10 +118,7 @@ extension Dashboard {
         let site = try await visibleSite(context, identity: identity)
         var request = request
         let form = Form(String(buffer: try await request.collectBody(upTo: 1 << 16)))
-        let input = StationRegistrationInput(
-            id: form.text("id") ?? "", password: form.text("password"), maxCurrentA: try form.number("maxCurrentA"),
-            phases: try form.number("phases", as: Int.self), rotation: form.text("rotation"),
-            priority: try form.number("priority", as: Int.self), group: form.text("group"))
+        let input = try Self.registration(form, id: form.text("id") ?? "")
         return try await send(
             StationRegistration.action, payload: try await input.payload(site: site.id, by: identity, repository: repository),
             site: site.id, station: input.id, by: identity, back: "/sites/\(site.id)")

@@ -86,6 +86,8 @@ struct StationPage: PageModel {
     let connectionSince: String
     let connectors: [Connector]
     let canControl, canConfigure: Bool
+    /// Sees the whole site: may change, move and retire the station.
+    let canManage: Bool
     let sessions: [Session]
     let approvalLabel: String?
     let canApprove: Bool

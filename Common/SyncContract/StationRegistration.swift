@@ -56,3 +56,15 @@ public struct StationRegistration: Codable, Sendable, Equatable {
         return grid
     }
 }
+
+/// A station retired from the cloud: the payload of a ``CommandRequest`` whose action is ``StationRetirement/action``.
+/// The edge forgets what the cloud registered for it (its password, its wiring) and what it knew of it (its approval,
+/// its connectors' states), and closes its connection: its id is free, and a charger connecting with it again is a new
+/// station under the edge's `unknown_stations` policy. Its sessions and history stay. Refused for a station listed in
+/// `edge.yaml` (the installer's file wins) and while a session runs on it.
+public struct StationRetirement: Codable, Sendable, Equatable {
+    /// The action name of the command that carries it.
+    public static let action = "RetireStation"
+
+    public init() {}
+}

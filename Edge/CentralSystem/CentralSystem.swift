@@ -265,6 +265,16 @@ public final class CentralSystem: Sendable {
         logger.notice("station registered from the cloud", metadata: ["station": "\(station.id)"])
     }
 
+    /// Forgets a station retired from the cloud (the store has forgotten it already): no longer known, its connection
+    /// closed. Connecting again, it is an unknown station under the `unknown_stations` policy.
+    public func retire(stationId: String) async {
+        configuredStations.withLock { _ = $0.removeValue(forKey: stationId) }
+        if let session = session(stationId: stationId) {
+            await close(session, code: CloseCode.policyViolation, reason: "station retired")
+        }
+        logger.notice("station retired from the cloud", metadata: ["station": "\(stationId)"])
+    }
+
     public func approve(stationId: String, _ approval: Approval) async throws {
         if approval == .accepted, configuration.ocpp.basicAuth,
             configuredStations.withLock({ $0[stationId]?.passwordHash }) == nil

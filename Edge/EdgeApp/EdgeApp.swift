@@ -96,7 +96,7 @@ public struct EdgeApp: Sendable {
                 configuration: configuration, store: store, central: central, authorization: cloudAuthorization,
                 metricsFactory: PrometheusMetricsFactory(registry: registry), logger: logger, samples: samples.messages(at:),
                 changeLoadSettings: { change in try await changes.change(change) },
-                registerStation: { id, registration in try await registrations.register(station: id, registration) })
+                stations: registrations)
             cloudLink = link
         }
 

@@ -1,6 +1,7 @@
 import CentralSystem
 import EdgeConfig
 import EdgeStore
+import EdgeSync
 import Foundation
 import LoadControl
 import LoadManagement
@@ -10,7 +11,7 @@ import SyncContract
 /// Stations registered from the cloud ahead of their first connection: checked, kept in the store, then in effect
 /// for admission (known, Basic auth) and load management (wiring) at once. edge.yaml's stations are not changed
 /// this way: the installer's file wins, and the answer says so.
-actor StationRegistrations {
+actor StationRegistrations: StationRegistry {
     private let central: CentralSystem
     private let load: LoadController
     private let store: EdgeStore
@@ -50,6 +51,20 @@ actor StationRegistrations {
         load.register(station)
         try await central.register(station)
         return registration
+    }
+
+    func retire(station id: String) async throws {
+        guard !fromTheFile.contains(id) else {
+            throw Refused(description: "station \(id) is listed in this edge's edge.yaml; remove it there")
+        }
+        if let running = try await store.sessions(active: true, stationId: id, limit: 1).first {
+            throw Refused(
+                description: "a session runs on connector \(running.connectorId) of station \(id) (transaction "
+                    + "\(running.id)); stop it first")
+        }
+        try await store.forgetStation(id)
+        load.unregister(id)
+        await central.retire(stationId: id)
     }
 
     /// A registration as edge.yaml would have it.

@@ -52,4 +52,14 @@ extension EdgeStore {
                 arguments: [Self.stationPrefix + station, text, time.stored])
         }
     }
+
+    /// Forgets a station retired from the cloud: its registration, its approval and its connectors' last states, in
+    /// one transaction (its sessions, meter readings and history stay).
+    public func forgetStation(_ station: String) async throws {
+        try await write { db in
+            try db.execute(sql: "DELETE FROM setting WHERE key = ?", arguments: [Self.stationPrefix + station])
+            try db.execute(sql: "DELETE FROM connector WHERE station_id = ?", arguments: [station])
+            try db.execute(sql: "DELETE FROM station WHERE id = ?", arguments: [station])
+        }
+    }
 }

@@ -34,16 +34,16 @@ public final class CloudLink: Service, Sendable {
 
     /// Applies a change of load-management settings and answers with the settings in effect, or throws why not.
     public typealias LoadSettingsHandler = @Sendable (LoadSettings) async throws -> LoadSettings
-    /// Registers a station from the cloud and answers with the registration in effect, or throws why not.
-    public typealias StationRegistrationHandler = @Sendable (String, StationRegistration) async throws -> StationRegistration
 
     /// - Parameters:
     ///   - samples: the site's periodic messages (meter readings, load summary) at a given time.
     ///   - changeLoadSettings: carries out ``LoadSettings/action`` commands; without it they are refused.
+    ///   - stations: carries out ``StationRegistration/action`` and ``StationRetirement/action`` commands; without it
+    ///     they are refused.
     public init(
         configuration: EdgeConfiguration, store: EdgeStore, central: CentralSystem, authorization: CloudAuthorization,
         metricsFactory: any MetricsFactory, logger: Logger, samples: @escaping @Sendable (Date) -> [UpMessage] = { _ in [] },
-        changeLoadSettings: LoadSettingsHandler? = nil, registerStation: StationRegistrationHandler? = nil
+        changeLoadSettings: LoadSettingsHandler? = nil, stations: (any StationRegistry)? = nil
     ) {
         precondition(configuration.cloud != nil, "CloudLink needs a cloud section")
         let settings = configuration.cloud!
@@ -53,7 +53,7 @@ public final class CloudLink: Service, Sendable {
         self.authorization = authorization
         self.samples = samples
         commands = EdgeCommands(
-            store: store, central: central, changeLoadSettings: changeLoadSettings, registerStation: registerStation)
+            store: store, central: central, changeLoadSettings: changeLoadSettings, stations: stations)
         var logger = logger
         logger[metadataKey: "broker"] = "\(settings.broker)"
         self.logger = logger

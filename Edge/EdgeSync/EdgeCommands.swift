@@ -3,16 +3,24 @@ import EdgeStore
 import Foundation
 import Logging
 import SiteModel
-import SyncContract
+public import SyncContract
+
+/// Stations the cloud adds and retires.
+public protocol StationRegistry: Sendable {
+    /// Registers a station and answers with the registration in effect, or throws why not.
+    func register(station id: String, _ registration: StationRegistration) async throws -> StationRegistration
+    /// Retires a station, or throws why not.
+    func retire(station id: String) async throws
+}
 
 /// The commands the cloud sends down, carried out at most once each: relayed to their station, or handled by the
-/// edge itself (load-management settings, station approval, station registration). Each result goes to the outbox,
+/// edge itself (load-management settings, station approval, station registration and retirement). Each result goes to the outbox,
 /// named by the command's id.
 struct EdgeCommands: Sendable {
     let store: EdgeStore
     let central: CentralSystem
     let changeLoadSettings: CloudLink.LoadSettingsHandler?
-    let registerStation: CloudLink.StationRegistrationHandler?
+    let stations: (any StationRegistry)?
 
     /// Relays a command to its station and puts the result in the outbox, named by the command's id.
     func run(_ command: CommandRequest, deadline: Date, logger: Logger) async {
@@ -49,6 +57,8 @@ struct EdgeCommands: Sendable {
             result = await changeApproval(command, log: log)
         } else if command.action == StationRegistration.action {
             result = await register(command, log: log)
+        } else if command.action == StationRetirement.action {
+            result = await retire(command, log: log)
         } else {
             do {
                 let response = try await central.command(
@@ -77,7 +87,7 @@ struct EdgeCommands: Sendable {
             return CommandResult(
                 id: command.id, station: command.station, action: command.action, outcome: .invalid, error: reason)
         }
-        guard let registerStation else { return refused("this edge does not take stations from the cloud") }
+        guard let stations else { return refused("this edge does not take stations from the cloud") }
         let registration: StationRegistration
         do {
             registration = try SyncJSON.decoder().decode(StationRegistration.self, from: Data(command.payload.utf8))
@@ -85,7 +95,7 @@ struct EdgeCommands: Sendable {
             return refused("the registration is not valid: \(error)")
         }
         do {
-            let registered = try await registerStation(command.station, registration)
+            let registered = try await stations.register(station: command.station, registration)
             var answer = registered
             answer.passwordHash = registered.passwordHash == nil ? nil : "(set)"
             return CommandResult(
@@ -93,6 +103,28 @@ struct EdgeCommands: Sendable {
                 response: String(decoding: try SyncJSON.encoder().encode(answer), as: UTF8.self))
         } catch {
             return refused("\(error)")
+        }
+    }
+
+    /// A station retired from the cloud: forgotten here, its connection closed.
+    private func retire(_ command: CommandRequest, log: Logger) async -> CommandResult {
+        func answer(_ outcome: CommandOutcome, _ error: String? = nil) -> CommandResult {
+            if let error { log.warning("station retirement from the cloud refused", metadata: ["reason": "\(error)"]) }
+            return CommandResult(
+                id: command.id, station: command.station, action: command.action, outcome: outcome,
+                response: error == nil ? "{}" : nil, error: error)
+        }
+        guard let stations else { return answer(.invalid, "this edge does not take stations from the cloud") }
+        guard (try? SyncJSON.decoder().decode(StationRetirement.self, from: Data(command.payload.utf8))) != nil,
+            StationIdentity.problem(command.station) == nil
+        else {
+            return answer(.invalid, "a retirement names a station and has the payload {}")
+        }
+        do {
+            try await stations.retire(station: command.station)
+            return answer(.accepted)
+        } catch {
+            return answer(.rejected, "\(error)")
         }
     }
 

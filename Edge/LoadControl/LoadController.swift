@@ -70,6 +70,11 @@ public final class LoadController: Service, Sendable {
         stationsById.withLock { $0[station.id] = station }
     }
 
+    /// A station retired from the cloud: no longer wired (a charger connecting with its id again is an unknown one).
+    public func unregister(_ stationId: String) {
+        stationsById.withLock { _ = $0.removeValue(forKey: stationId) }
+    }
+
     /// The settings in effect.
     public var activeSettings: ActiveLoadSettings { active.withLock { $0 } }
     var settings: EdgeConfiguration.LoadManagement { activeSettings.loadManagement }

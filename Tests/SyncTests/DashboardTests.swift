@@ -147,6 +147,13 @@ import Testing
             redirects: true),
         Page(path: "/sites/s1/stations", needs: .configure, site: "s1", method: .post, form: "id=CP-NEW&phases=1&rotation=L2"),
         Page(path: "/sites/s1/stations/CP1/approval", needs: .configure, site: "s1", method: .post, form: "approval=accepted"),
+        Page(path: "/sites/s1/stations/CP1/registration", needs: .configure, site: "s1"),
+        Page(path: "/sites/s2/stations/CP2/registration", needs: .configure, site: "s2"),
+        Page(
+            path: "/sites/s1/stations/CP1/registration", needs: .configure, site: "s1", method: .post,
+            form: "maxCurrentA=16&phases=3&rotation=L2L3L1"),
+        Page(path: "/sites/s1/stations/CP1/retire", needs: .configure, site: "s1", method: .post, form: "confirm=1"),
+        Page(path: "/sites/s1/stations/CP1/move", needs: .admin, site: "s1", method: .post, form: "site=s1", redirects: true),
         Page(path: "/vehicles", needs: .read, site: nil),
         Page(path: "/groups", needs: .read, site: nil),
         Page(path: "/tariffs", needs: .read, site: nil),

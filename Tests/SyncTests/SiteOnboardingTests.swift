@@ -103,5 +103,8 @@ extension CloudAPITests {
             method: .post, path: "/api/v1/sites/nowhere/retire", documented: "/sites/{site}/retire", needs: .admin,
             body: #"{"confirm":true}"#, allowed: [404], json: false),
         Route(method: .get, path: "/api/v1/fleet?state=offline&sort=last_contact", documented: "/fleet", needs: .read),
+        Route(
+            method: .post, path: "/api/v1/sites/s1/stations/CP1/retire", documented: "/sites/{site}/stations/{station}/retire",
+            needs: .configure, relayed: true),
     ]
 }

@@ -116,6 +116,43 @@ import Testing
         }
     }
 
+    static func result(_ site: String, seq: Int64, _ action: String, response: String?) -> UpEnvelope {
+        UpEnvelope(
+            site: site, seq: seq, timestamp: t0,
+            message: .commandResult(
+                CommandResult(id: "c\(seq)", station: "CP001", action: action, outcome: .accepted, response: response)))
+    }
+
+    @Test func aRegistrationIsKeptAsTheEdgeAnsweredAndARetiredStationIsForgottenWithItsHistoryKept() async throws {
+        let store = try await twoSites()
+        let key = StationKey(site: "a", station: "CP001")
+        let answer = #"{"maxCurrentA":16,"passwordHash":"(set)","phases":1,"priority":5,"rotation":"L2"}"#
+        _ = try await store.apply([Self.result("a", seq: 3, StationRegistration.action, response: answer)], receivedAt: Self.t0)
+        let registration = try #require(try await store.station(site: "a", id: "CP001")?.registration)
+        #expect(registration.maxCurrentA == 16 && registration.phases == 1 && registration.rotation == "L2")
+        #expect(registration.priority == 5 && registration.hasPassword)
+        try await store.addOrganization(id: "fleet", name: "Fleet", at: Self.t0)
+        try await store.grant(organization: "fleet", .station(key))
+        try await store.saveGroup(id: "bays", name: "Bays", stations: [key])
+
+        _ = try await store.apply([Self.result("a", seq: 4, StationRetirement.action, response: "{}")], receivedAt: Self.t0)
+        #expect(try await store.station(site: "a", id: "CP001") == nil)
+        #expect(try await store.station(site: "b", id: "CP001") != nil, "the same id at another site is another station")
+        #expect(try await store.scope(ofOrganization: "fleet").stations.isEmpty)
+        #expect(try await store.groups(in: nil).first?.stations == [])
+        #expect(try await store.events(EventFilter(site: "a", station: "CP001")).count == 4, "its history stays")
+        // Its connection, closed as the edge forgot it, arrives after the answer and does not bring it back.
+        let closed = UpEnvelope(
+            site: "a", seq: 5, timestamp: Self.t0,
+            message: .stationConnection(StationConnection(station: "CP001", connected: false, time: Self.t0)))
+        _ = try await store.apply([closed], receivedAt: Self.t0)
+        #expect(try await store.station(site: "a", id: "CP001") == nil)
+        // Its id is free: a charger that connects with it is a new station, with nothing of the old one's.
+        _ = try await store.apply([Self.boot("a", seq: 6, vendor: "New")], receivedAt: Self.t0)
+        let reborn = try #require(try await store.station(site: "a", id: "CP001"))
+        #expect(reborn.vendor == "New" && reborn.registration == nil && reborn.connectors.isEmpty)
+    }
+
     @Test func aStoreFromBeforeStationsWereNamedByTheirSiteMigratesWithItsData() async throws {
         let path = directory.file("old.sqlite")
         do {

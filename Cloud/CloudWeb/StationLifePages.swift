@@ -1,0 +1,128 @@
+import CloudCore
+import CloudStore
+import Foundation
+import Hummingbird
+import Logging
+import ServerSupport
+import SyncContract
+
+/// A station through its life (`stationRegistration.mustache`, for operators who see its whole site): what the edge
+/// registered for it changed (wiring, priority, password, a group), moved to another site (the fleet's own admins),
+/// retired. The checks are the API's: ``StationRegistrationInput``, `moveStation`, the edge's own refusals.
+extension Dashboard {
+    func stationRegistrationPage(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let identity = try viewer(request, context, .configure)
+        let site = try await visibleSite(context, identity: identity)
+        let station = try await visibleStation(context, identity: identity)
+        let language = language(request: request, context: context)
+        let strings = Catalog.strings(language)
+        let groups = try await GroupInput.visible(to: identity, repository: repository)
+        let staffAdmin = identity.role == .admin && identity.organization == nil
+        let registration = station.registration
+        let moveChoices: [StationRegistrationPage.Choice] =
+            staffAdmin
+            ? try await repository.sites(in: nil).filter { $0.id != site.id }.map { .init(id: $0.id, name: $0.name) } : []
+        let phases = registration?.phases ?? 3
+        let model = StationRegistrationPage(
+            id: station.id, stationPath: Self.stationPath(station), siteId: site.id, siteName: site.name,
+            registered: registration != nil, maxCurrent: registration.map { Self.plain($0.maxCurrentA) } ?? "32",
+            threePhase: phases == 3, rotation: registration?.rotation ?? "", priority: registration?.priority ?? 0,
+            hasPassword: registration?.hasPassword ?? false,
+            groupChoices: groups.map { .init(id: $0.id, name: $0.name) }, hasGroupChoices: !groups.isEmpty,
+            connected: station.connected && site.online,
+            moveChoices: moveChoices, canMove: !moveChoices.isEmpty,
+            result: try await commandResult(Query(request).string("command"), identity: identity, strings: strings))
+        return page(
+            "stationRegistration", title: "life.title", language: language, context: context, model: model, live: false)
+    }
+
+    /// The edit form: a `RegisterStation` for the same id (an empty password keeps the one the station has).
+    func changeStationRegistration(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let (identity, site, station, form) = try await stationForm(request, context)
+        var input = try Self.registration(form, id: station.id)
+        input.removePassword = form["removePassword"] != nil ? true : nil
+        return try await send(
+            StationRegistration.action, payload: try await input.payload(site: site.id, by: identity, repository: repository),
+            site: site.id, station: station.id, by: identity, back: "\(Self.stationPath(station))/registration")
+    }
+
+    /// Retired at its edge (which refuses while a session runs, or for a station of its edge.yaml), then forgotten by
+    /// the cloud as the edge's answer arrives; back to the site's page, which shows the answer.
+    func retireStation(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let (identity, site, station, form) = try await stationForm(request, context)
+        guard form["confirm"] != nil else {
+            throw Problem(status: 400, detail: "confirm: tick the box to retire station \(station.id)")
+        }
+        return try await send(
+            StationRetirement.action, payload: "{}", site: site.id, station: station.id, by: identity,
+            back: "/sites/\(site.id)")
+    }
+
+    /// A form posted about a station by an operator who sees its whole site.
+    private func stationForm(
+        _ request: Request, _ context: APIRequestContext
+    ) async throws -> (APIIdentity, SiteRecord, StationView, Form) {
+        let identity = try viewer(request, context, .configure)
+        let site = try await visibleSite(context, identity: identity)
+        let station = try await visibleStation(context, identity: identity)
+        var request = request
+        return (identity, site, station, Form(String(buffer: try await request.collectBody(upTo: 1 << 16))))
+    }
+
+    /// A registration as the site page's and the registration page's forms give it.
+    static func registration(_ form: Form, id: String) throws -> StationRegistrationInput {
+        StationRegistrationInput(
+            id: id, password: form.text("password"), maxCurrentA: try form.number("maxCurrentA"),
+            phases: try form.number("phases", as: Int.self), rotation: form.text("rotation"),
+            priority: try form.number("priority", as: Int.self), group: form.text("group"))
+    }
+
+    /// The charger now stands at another site (the fleet's own admins): its grants and groups go with it, its
+    /// sessions and history stay where they happened.
+    func moveStationForm(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let identity = try viewer(request, context, .admin)
+        try Users.requireStaffAdmin(identity)
+        let station = try await visibleStation(context, identity: identity)
+        var request = request
+        let form = Form(String(buffer: try await request.collectBody(upTo: 1 << 16)))
+        guard let target = form.text("site") else { throw Problem(status: 400, detail: "site: choose the site it is at now") }
+        guard let site = try await repository.site(id: target) else {
+            throw Problem(status: 404, detail: "site: no site '\(target)'")
+        }
+        _ = try await repository.moveStation(station.key, to: site.id)
+        logger.notice(
+            "station moved", metadata: ["station": "\(station.id)", "from": "\(station.site)", "to": "\(site.id)"])
+        return Response(
+            status: .seeOther, headers: [.location: Self.stationPath(site: site.id, station: station.id)])
+    }
+
+    /// A number as a form field shows it: no trailing `.0`.
+    static func plain(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(value)
+    }
+}
+
+/// A station's registration, its move and its retirement (`stationRegistration.mustache`).
+struct StationRegistrationPage: PageModel {
+    struct Choice {
+        let id, name: String
+    }
+
+    let id, stationPath, siteId, siteName: String
+    /// Whether the cloud registered it (else the form starts from the defaults: the edge may know it from its
+    /// edge.yaml, and then refuses the change).
+    let registered: Bool
+    let maxCurrent: String
+    let threePhase: Bool
+    let rotation: String
+    let priority: Int
+    let hasPassword: Bool
+    let groupChoices: [Choice]
+    let hasGroupChoices: Bool
+    /// Connected now: retiring it closes its connection.
+    let connected: Bool
+    /// The other sites, for the fleet's own admins (empty: no move form).
+    let moveChoices: [Choice]
+    let canMove: Bool
+    let result: CommandResultView?
+}
