@@ -73,6 +73,7 @@ public struct CloudAPI: Sendable {
                 body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
         }
         addFirmwareDownload(to: router)
+        addDiagnosticsUpload(to: router)
         router.middlewares.add(TokenAuthenticator(repository: repository))
         router.get("/metrics") { _, context in
             // Fleet-wide volumes: for the fleet's own administrators (security review, finding 27).
@@ -84,7 +85,7 @@ public struct CloudAPI: Sendable {
         // One collection per resource; routes are listed there once, and the OpenAPI document is checked against them.
         for resource in [
             firmwareRoutes, accessRoutes, siteRoutes, stationRoutes, sessionAndEventRoutes, groupAndVehicleRoutes, tariffRoutes,
-            reportRoutes, statementRoutes, cardRoutes, notificationRoutes,
+            reportRoutes, statementRoutes, cardRoutes, notificationRoutes, diagnosticsRoutes,
         ] {
             router.addRoutes(resource, atPath: "/api/v1")
         }
@@ -126,17 +127,7 @@ public struct CloudAPI: Sendable {
     func relay(
         site: String, station: String = "", action: String, payload: String, user: String?
     ) async throws -> CommandAnswer {
-        let result: CommandResultRecord
-        do {
-            result = try await relay.send(
-                site: site, station: station, action: action, payload: payload, user: user, timeout: commandTimeout)
-        } catch {
-            switch error {
-            case .siteOffline: throw Problem(status: 409, detail: error.description)
-            case .brokerUnavailable: throw Problem(status: 503, detail: error.description)
-            case .timeout: throw Problem(status: 504, detail: error.description)
-            }
-        }
+        let result = try await relayResult(site: site, station: station, action: action, payload: payload, user: user)
         let detail = result.error ?? result.outcome.rawValue
         switch result.outcome {
         case .accepted: return CommandAnswer(id: result.id, response: result.response ?? "{}")
@@ -147,8 +138,27 @@ public struct CloudAPI: Sendable {
         }
     }
 
+    /// Sends a command and answers the edge's result whatever it is; 409, 503 or 504 when it cannot be had.
+    func relayResult(
+        site: String, station: String, action: String, payload: String, user: String?
+    ) async throws -> CommandResultRecord {
+        do {
+            return try await relay.send(
+                site: site, station: station, action: action, payload: payload, user: user, timeout: commandTimeout)
+        } catch {
+            switch error {
+            case .siteOffline: throw Problem(status: 409, detail: error.description)
+            case .brokerUnavailable: throw Problem(status: 503, detail: error.description)
+            case .timeout: throw Problem(status: 504, detail: error.description)
+            }
+        }
+    }
+
     func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
-        let body = try await request.body.collect(upTo: Self.maxBodyBytes)
+        try await decode(type, from: try await request.body.collect(upTo: Self.maxBodyBytes))
+    }
+
+    func decode<T: Decodable>(_ type: T.Type, from body: ByteBuffer) async throws -> T {
         do {
             return try SyncJSON.decoder().decode(T.self, from: Data(body.readableBytesView))
         } catch let error as DecodingError {

@@ -70,6 +70,8 @@ public enum IngestChange: Equatable, Sendable {
     case approval(station: String, OpenEnum<Approval>)
     /// What the edge registered for the station (its wiring; whether it has a password), as the edge answered.
     case registered(station: String, StationRegistration)
+    /// The station's word on its latest diagnostics request (DiagnosticsStatusNotification).
+    case diagnosticsStatus(station: String, status: String, at: Date)
     /// The edge forgot the station: the cloud forgets its state, grants and groups and ends its tariffs at `at`; its
     /// sessions and history stay, and its id is free.
     case stationRetired(String, at: Date)
@@ -125,7 +127,7 @@ public enum IngestRules {
                     HistoryEntry(
                         at: event.time, station: event.station, kind: event.kind, severity: event.severity,
                         detail: event.detail))
-            ]
+            ] + diagnostics(event)
         case .commandResult(let result):
             answered(result, at: envelope.timestamp)
         case .authRequest(let request):
@@ -163,6 +165,15 @@ public enum IngestRules {
         return HistoryEntry(
             at: status.time, station: status.station, connector: status.connector, kind: "status",
             severity: faulted ? .error : erring ? .warning : .info, code: status.errorCode, fields: fields)
+    }
+
+    /// A diagnostics status from a station (other than `Idle`, its answer to a trigger) for its latest request.
+    static func diagnostics(_ event: SiteEvent) -> [IngestChange] {
+        guard event.kind == "diagnostics_status", let station = event.station,
+            let detail = try? JSONSerialization.jsonObject(with: Data(event.detail.utf8)) as? [String: Any],
+            let status = detail["status"] as? String, status != "Idle"
+        else { return [] }
+        return [.diagnosticsStatus(station: station, status: String(status.prefix(20)), at: event.time)]
     }
 
     /// A command's answer; an accepted approval is in effect at once (known before the station's next boot says

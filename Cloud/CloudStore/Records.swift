@@ -364,6 +364,14 @@ public struct CommandResultRecord: Sendable, Equatable {
     public var outcome: CommandOutcome
     public var response: String?
     public var error: String?
+
+    public init(site: String, id: String, outcome: CommandOutcome, response: String? = nil, error: String? = nil) {
+        self.site = site
+        self.id = id
+        self.outcome = outcome
+        self.response = response
+        self.error = error
+    }
 }
 
 /// A token an edge asked about.

@@ -103,6 +103,8 @@ enum Ingest {
             try db.execute(
                 sql: "UPDATE station SET registration = ? WHERE id = ? AND site_id = ?",
                 arguments: [String(decoding: try SyncJSON.encoder().encode(view), as: UTF8.self), station, site])
+        case .diagnosticsStatus(let station, let status, let time):
+            try SQLiteRepository.diagnosticsStatus(site: site, station: station, status: status, at: time, db)
         case .stationRetired(let station, let time):
             try retire(station, site: site, at: time, db)
         case .history(let entry):

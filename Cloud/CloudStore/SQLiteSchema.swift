@@ -472,6 +472,10 @@ enum CloudSchema {
             // password), for the station page's edit form.
             try db.execute(sql: "ALTER TABLE station ADD COLUMN registration TEXT")
         }
+        migrator.registerMigration("v31-diagnostics") { db in
+            // Issue 17: diagnostics asked of stations (GetDiagnostics) and the files they upload to the cloud.
+            try db.execute(sql: SQLiteRepository.diagnosticsSchema)
+        }
         return migrator
     }
 }

@@ -182,6 +182,8 @@ public struct Dashboard: Sendable {
             try await changeStationRegistration(request, context: context)
         }
         web.post("\(station)/retire") { request, context in try await retireStation(request, context: context) }
+        web.post("\(station)/diagnostics") { request, context in try await requestDiagnostics(request, context: context) }
+        web.get("/diagnostic-files/:id") { request, context in try await diagnosticsDownload(request, context: context) }
         web.post("\(station)/move") { request, context in try await moveStationForm(request, context: context) }
         web.get("/sites/:site/load-management") { request, context in try await loadSettingsPage(request, context: context) }
         web.post("/sites/:site/load-management") { request, context in try await changeLoadSettings(request, context: context) }

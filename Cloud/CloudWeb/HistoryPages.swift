@@ -166,10 +166,11 @@ extension Dashboard {
         return phrases
     }
 
-    /// What the history shows of a command's payload: a firmware download URL (its secret) and a registration (a
-    /// password's hash) only to those who may configure (security review, finding 3).
+    /// What the history shows of a command's payload: a firmware download URL or a diagnostics upload URL (their
+    /// secrets) and a registration (a password's hash) only to those who may configure (security review, finding 3).
     static func shownPayload(_ command: CommandView, to identity: APIIdentity) -> String {
-        let secret = ["UpdateFirmware", "SignedUpdateFirmware", StationRegistration.action].contains(command.action)
+        let secret = ["UpdateFirmware", "SignedUpdateFirmware", "GetDiagnostics", StationRegistration.action].contains(
+            command.action)
         return secret && !identity.role.permits(.configure) ? "…" : command.payload
     }
 

@@ -148,6 +148,8 @@ extension Dashboard {
         let reservations = try await Reservations.upcoming(for: identity, repository: repository)
             .filter { $0.site == station.site && $0.station == station.id }
         let result = try await commandResult(Query(request).string("command"), identity: identity, strings: strings)
+        let diagnostics =
+            identity.role.permits(.configure) ? try await diagnosticsRows(station, formats: formats, strings: strings) : []
         let model = StationPage(
             id: station.id, stationPath: Self.stationPath(station), siteId: station.site,
             siteName: site?.name ?? station.site, vendor: station.vendor, model: station.model,
@@ -165,7 +167,8 @@ extension Dashboard {
                     expires: formats.dateTime(reservation.expires), by: reservation.madeBy ?? "API",
                     stationPath: Self.stationPath(station))
             },
-            hasReservations: !reservations.isEmpty, events: events, hasEvents: !events.isEmpty)
+            hasReservations: !reservations.isEmpty, events: events, hasEvents: !events.isEmpty,
+            diagnostics: diagnostics, hasDiagnostics: !diagnostics.isEmpty)
         return page("station", title: "station.title", language: language, context: context, model: model, live: true)
     }
 

@@ -1,4 +1,5 @@
 import CloudCore
+import CloudIngest
 import CloudStore
 import Foundation
 import Hummingbird
@@ -94,6 +95,49 @@ extension Dashboard {
             "station moved", metadata: ["station": "\(station.id)", "from": "\(station.site)", "to": "\(site.id)"])
         return Response(
             status: .seeOther, headers: [.location: Self.stationPath(site: site.id, station: station.id)])
+    }
+
+    // MARK: Diagnostics
+
+    /// Asks the station for its diagnostics (GetDiagnostics with an upload URL of this cloud); back to its page,
+    /// which lists the request and, once uploaded, the file.
+    func requestDiagnostics(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let identity = try viewer(request, context, .configure)
+        let station = try await visibleStation(context, identity: identity)
+        _ = try await Diagnostics.request(
+            site: station.site, station: station.id, options: DiagnosticsOptions(), by: identity.user, publicBase: publicURL,
+            repository: repository
+        ) { payload in
+            do {
+                return try await relay.send(
+                    site: station.site, station: station.id, action: "GetDiagnostics", payload: payload, user: identity.user,
+                    timeout: commandTimeout)
+            } catch let failure as CommandRelay.Failure {
+                if case .timeout = failure { throw Problem(status: 504, detail: failure.description) }
+                throw Problem(status: 409, detail: failure.description)
+            }
+        }
+        return Response(status: .seeOther, headers: [.location: "\(Self.stationPath(station))#diagnostics"])
+    }
+
+    func diagnosticsDownload(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let identity = try viewer(request, context, .configure)
+        let id = try context.parameters.require("id")
+        guard let record = try await repository.diagnostics(id: id), identity.sees(station: record.station, site: record.site),
+            let file = try await repository.diagnosticsFile(id: id)
+        else { throw Problem(status: 404, detail: "no diagnostics file '\(id)'") }
+        return Diagnostics.download(file)
+    }
+
+    func diagnosticsRows(_ station: StationView, formats: Formats, strings: [String: String]) async throws -> [DiagnosticsRow] {
+        try await repository.diagnostics(site: station.site, station: station.id, limit: 20).map { record in
+            DiagnosticsRow(
+                id: record.id, requested: formats.dateTime(record.requestedAt), by: record.requestedBy ?? "API",
+                state: record.state, stateLabel: strings["diag.state.\(record.state)"] ?? record.state, detail: record.detail,
+                stationStatus: record.stationStatus, fileName: record.fileName,
+                size: record.size.map { ByteCountFormatter.string(fromByteCount: Int64($0), countStyle: .file) },
+                downloadPath: record.state == "uploaded" ? "/diagnostic-files/\(record.id)" : nil)
+        }
     }
 
     /// A number as a form field shows it: no trailing `.0`.

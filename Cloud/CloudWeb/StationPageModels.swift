@@ -96,6 +96,16 @@ struct StationPage: PageModel {
     let hasReservations: Bool
     let events: [HistoryRow]
     let hasEvents: Bool
+    /// Diagnostics asked of it, newest first (for those who may ask).
+    let diagnostics: [DiagnosticsRow]
+    let hasDiagnostics: Bool
+}
+
+/// A diagnostics request on a station's page.
+struct DiagnosticsRow {
+    let id, requested, by, state: String
+    let stateLabel: String?
+    let detail, stationStatus, fileName, size, downloadPath: String?
 }
 
 /// The fleet at a glance: totals, sites, alerts and groups, updated live (`home.mustache`).

@@ -146,9 +146,9 @@ extension SimulatedCharger {
                 (.init(), { await self.updateFirmware(request) })
             }
         case OCPP16.GetDiagnosticsRequest.action:
-            return try reply(call, OCPP16.GetDiagnosticsRequest.self) { _ in
-                let name = "diagnostics-\(profile.stationId)-\(Int(Date().timeIntervalSince1970)).zip"
-                return (.init(fileName: try CiString255(name)), { await self.uploadDiagnostics() })
+            return try reply(call, OCPP16.GetDiagnosticsRequest.self) { request in
+                let name = "diagnostics-\(profile.stationId)-\(Int(Date().timeIntervalSince1970)).log"
+                return (.init(fileName: try CiString255(name)), { await self.uploadDiagnostics(request, fileName: name) })
             }
         case OCPP16.SendLocalListRequest.action:
             return try reply(call, OCPP16.SendLocalListRequest.self) { request in
@@ -316,11 +316,34 @@ extension SimulatedCharger {
         await reboot(reason: .reboot)
     }
 
-    private func uploadDiagnostics() async {
-        for status: OCPP16.DiagnosticsStatus in [.uploading, .uploaded] {
-            try? await Task.sleep(for: .milliseconds(200))
-            _ = try? await call(OCPP16.DiagnosticsStatusNotificationRequest(status: status))
+    /// Writes a log of what this simulated charger is doing and uploads it where the request says, with the retries
+    /// asked for, reporting Uploading, then Uploaded or UploadFailed.
+    private func uploadDiagnostics(_ request: OCPP16.GetDiagnosticsRequest, fileName: String) async {
+        var lines = [
+            "\(Date().ISO8601Format()) diagnostics of \(profile.stationId): \(profile.vendor) \(profile.model), firmware \(firmwareVersion)"
+        ]
+        for id in connectors.keys.sorted() {
+            guard let connector = connectors[id] else { continue }
+            lines.append(
+                "connector \(id): \(connector.status.rawValue), transaction \(connector.transactionId.map(String.init) ?? "none")"
+            )
         }
+        let content = Array((lines.joined(separator: "\n") + "\n").utf8)
+        let attempts = 1 + max(0, min(request.retries ?? 2, 10))
+        _ = try? await call(OCPP16.DiagnosticsStatusNotificationRequest(status: .uploading))
+        for attempt in 1...attempts {
+            do {
+                try await profile.firmware.upload(content, to: request.location, fileName: fileName)
+                logger.info("diagnostics uploaded", metadata: ["bytes": "\(content.count)"])
+                _ = try? await call(OCPP16.DiagnosticsStatusNotificationRequest(status: .uploaded))
+                return
+            } catch {
+                logger.warning(
+                    "diagnostics upload failed", metadata: ["attempt": "\(attempt)", "error": "\(error)"])
+                if attempt < attempts { try? await Task.sleep(for: .seconds(max(1, min(request.retryInterval ?? 5, 3600)))) }
+            }
+        }
+        _ = try? await call(OCPP16.DiagnosticsStatusNotificationRequest(status: .uploadFailed))
     }
 
     /// Stops running sessions and reconnects, as a charger does after a reset.

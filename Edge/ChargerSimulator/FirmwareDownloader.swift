@@ -49,6 +49,23 @@ public final class FirmwareDownloader: Sendable {
         return size
     }
 
+    /// Uploads a diagnostics file as chargers that speak HTTP do: `PUT <location>/<fileName>` (OCPP's location is a
+    /// directory); anything but a 2xx answer is a failure.
+    func upload(_ content: [UInt8], to location: String, fileName: String) async throws {
+        guard let url = URL(string: location), ["http", "https"].contains(url.scheme?.lowercased() ?? "") else {
+            throw DownloadError("not an http(s) URL: \(location)")
+        }
+        let directory = location.hasSuffix("/") ? String(location.dropLast()) : location
+        var request = HTTPClientRequest(url: "\(directory)/\(fileName)")
+        request.method = .PUT
+        request.headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")
+        request.body = .bytes(ByteBuffer(bytes: content))
+        let response = try await client.execute(request, timeout: .seconds(120))
+        guard (200..<300).contains(response.status.code) else {
+            throw DownloadError("the server answered \(response.status.code) \(response.status.reasonPhrase)")
+        }
+    }
+
     /// Closes the connections of a downloader made with its own trust (the system one needs no shutdown).
     public func shutdown() async throws {
         if owned { try await client.shutdown() }

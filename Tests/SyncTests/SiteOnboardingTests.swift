@@ -106,5 +106,15 @@ extension CloudAPITests {
         Route(
             method: .post, path: "/api/v1/sites/s1/stations/CP1/retire", documented: "/sites/{site}/stations/{station}/retire",
             needs: .configure, relayed: true),
+        // No http.public_url here: asked for, it says it has no URL to give (409).
+        Route(
+            method: .post, path: "/api/v1/sites/s1/stations/CP1/diagnostics",
+            documented: "/sites/{site}/stations/{station}/diagnostics", needs: .configure, relayed: true),
+        Route(
+            method: .get, path: "/api/v1/sites/s1/stations/CP1/diagnostics",
+            documented: "/sites/{site}/stations/{station}/diagnostics", needs: .configure),
+        Route(
+            method: .get, path: "/api/v1/diagnostics/none/file", documented: "/diagnostics/{id}/file", needs: .configure,
+            allowed: [404]),
     ]
 }
