@@ -12,7 +12,8 @@ let swiftSettings: [SwiftSetting] = [
 let dashboardResources =
     ["dashboard.css", "dashboard.js", "sw.js", "strings/en.json", "strings/de.json", "strings/fr.json"].map { "Resources/\($0)" }
     + [
-        "access", "availability", "campaign", "cards", "configuration", "error", "eventTable", "events", "firmware",
+        "access", "availability", "loginCode", "twoFactor", "campaign", "cards", "configuration", "error", "eventTable", "events",
+        "firmware",
         "fleet", "group", "groups", "home", "homeSites", "layout", "loadSettings", "login", "newPassword",
         "notifications", "organization", "passwordReset", "reports", "rules", "session", "sessions", "site",
         "siteCredentials", "siteNew", "statement", "statements", "station", "stationRegistration", "tariff", "tariffs",

@@ -2,6 +2,7 @@ import CloudCore
 import CloudStore
 import Foundation
 import Hummingbird
+import Logging
 import ServerSupport
 
 extension CloudAPI {
@@ -31,6 +32,29 @@ extension CloudAPI {
         api.delete("/users/:user") { _, context in
             let identity = try context.require(.admin)
             try await Users.delete(id: try context.parameters.require("user"), by: identity, repository: repository)
+            return HTTPResponse.Status.noContent
+        }
+        // Two-factor sign-in to the dashboard: the roles that require it, and a user's authenticator removed.
+        api.get("/two-factor") { _, context in
+            try Users.requireStaffAdmin(try context.require(.admin))
+            return json(TwoFactorRoles(roles: try await repository.twoFactorRoles().sorted()))
+        }
+        api.put("/two-factor") { request, context in
+            let identity = try context.require(.admin)
+            try Users.requireStaffAdmin(identity)
+            let roles = try TwoFactorPolicy.roles(try await decode(TwoFactorRoles.self, from: request).roles)
+            try await repository.setTwoFactorRoles(roles)
+            context.logger.notice(
+                "two-factor sign-in required", metadata: ["roles": "\(roles.sorted())", "by": "\(identity.user ?? "API")"])
+            return json(TwoFactorRoles(roles: roles.sorted()))
+        }
+        api.delete("/users/:user/two-factor") { _, context in
+            let identity = try context.require(.admin)
+            try Users.requireStaffAdmin(identity)
+            let id = try context.parameters.require("user")
+            guard try await repository.user(id: id) != nil else { throw Problem(status: 404, detail: "no user '\(id)'") }
+            try await repository.removeTOTP(user: id)
+            context.logger.notice("two-factor sign-in removed", metadata: ["user": "\(id)", "by": "\(identity.user ?? "API")"])
             return HTTPResponse.Status.noContent
         }
         api.get("/tokens") { _, context in
@@ -107,4 +131,9 @@ struct TokenView: Encodable {
         lastUsedAt = record.lastUsedAt
         revoked = record.revoked
     }
+}
+
+/// The roles that must sign in to the dashboard with a second factor.
+struct TwoFactorRoles: Codable {
+    let roles: [String]
 }

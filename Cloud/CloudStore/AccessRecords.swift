@@ -98,13 +98,40 @@ public struct WebSessionRecord: Sendable, Equatable {
     public var csrf: String
     public var createdAt: Date
     public var expiresAt: Date
+    /// A session that has shown the password but not yet the second factor: ``SecondFactor/code`` (the user has an
+    /// authenticator and must give its code) or ``SecondFactor/enroll`` (the user's role requires one and the user
+    /// has none yet). Nil: signed in.
+    public var pending: SecondFactor?
 
-    public init(idHash: String, user: String, csrf: String, createdAt: Date, expiresAt: Date) {
+    public init(
+        idHash: String, user: String, csrf: String, createdAt: Date, expiresAt: Date, pending: SecondFactor? = nil
+    ) {
         self.idHash = idHash
         self.user = user
         self.csrf = csrf
         self.createdAt = createdAt
         self.expiresAt = expiresAt
+        self.pending = pending
+    }
+}
+
+/// What a half-signed-in session still has to show.
+public enum SecondFactor: String, Sendable, Equatable {
+    case code
+    case enroll
+}
+
+/// A user's authenticator (TOTP): the secret in use, one being set up, and the last step a code was taken for (each
+/// code is good once).
+public struct TOTPState: Sendable, Equatable {
+    public var secret: String?
+    public var pending: String?
+    public var lastStep: Int64?
+
+    public init(secret: String?, pending: String?, lastStep: Int64?) {
+        self.secret = secret
+        self.pending = pending
+        self.lastStep = lastStep
     }
 }
 

@@ -13,7 +13,7 @@ public protocol CloudRepository:
     CommandRepository, OrganizationRepository, UserRepository, WebSessionRepository, VehicleRepository, GroupRepository,
     FirmwareRepository, RetentionRepository, DashboardReads, TariffRepository, ReportRepository,
     StatementRepository, AvailabilityRepository, CardRepository, NotificationRepository, RecipientRepository,
-    FleetRepository, DiagnosticsRepository
+    FleetRepository, DiagnosticsRepository, TwoFactorRepository
 {}
 
 /// Sites: registered by the fleet, their presence, name and location.
@@ -163,6 +163,22 @@ public protocol WebSessionRepository: Sendable {
     func addWebSession(_ session: WebSessionRecord) async throws
     func webSession(idHash: String) async throws -> WebSessionRecord?
     func deleteWebSession(idHash: String) async throws
+}
+
+/// Two-factor sign-in: each user's authenticator, and the roles that must have one.
+public protocol TwoFactorRepository: Sendable {
+    func totp(user: String) async throws -> TOTPState
+    /// Keeps a secret being set up (replacing one set up before and never confirmed).
+    func setPendingTOTP(user: String, secret: String) async throws
+    /// The secret set up becomes the one in use, `step` its first code; false when none was being set up.
+    func confirmTOTP(user: String, step: Int64) async throws -> Bool
+    /// Takes `step` as used, unless it (or a later one) was already: a code is good once, even when two sign-ins
+    /// race with it.
+    func useTOTPStep(user: String, step: Int64) async throws -> Bool
+    /// Removes the user's authenticator (and one being set up).
+    func removeTOTP(user: String) async throws
+    func twoFactorRoles() async throws -> Set<String>
+    func setTwoFactorRoles(_ roles: Set<String>) async throws
 }
 
 /// Vehicles and the tokens they charge with.

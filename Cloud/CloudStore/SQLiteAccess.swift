@@ -332,9 +332,12 @@ extension SQLiteRepository {
             // Expired sessions go when new ones come, so the table does not grow without end.
             try db.execute(sql: "DELETE FROM web_session WHERE expires_at < ?", arguments: [session.createdAt.milliseconds])
             try db.execute(
-                sql: "INSERT INTO web_session (id_hash, user_id, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+                sql: """
+                    INSERT INTO web_session (id_hash, user_id, csrf, created_at, expires_at, pending) VALUES (?, ?, ?, ?, ?, ?)
+                    """,
                 arguments: [
                     session.idHash, session.user, session.csrf, session.createdAt.milliseconds, session.expiresAt.milliseconds,
+                    session.pending?.rawValue,
                 ])
         }
     }
@@ -344,7 +347,8 @@ extension SQLiteRepository {
             try Row.fetchOne(db, sql: "SELECT * FROM web_session WHERE id_hash = ?", arguments: [idHash]).map { row in
                 WebSessionRecord(
                     idHash: row["id_hash"], user: row["user_id"], csrf: row["csrf"],
-                    createdAt: Date(milliseconds: row["created_at"]), expiresAt: Date(milliseconds: row["expires_at"]))
+                    createdAt: Date(milliseconds: row["created_at"]), expiresAt: Date(milliseconds: row["expires_at"]),
+                    pending: (row["pending"] as String?).flatMap(SecondFactor.init(rawValue:)))
             }
         }
     }

@@ -476,6 +476,17 @@ enum CloudSchema {
             // Issue 17: diagnostics asked of stations (GetDiagnostics) and the files they upload to the cloud.
             try db.execute(sql: SQLiteRepository.diagnosticsSchema)
         }
+        migrator.registerMigration("v32-two-factor") { db in
+            // Issue 17: TOTP two-factor sign-in, required per role.
+            try db.execute(
+                sql: """
+                    ALTER TABLE app_user ADD COLUMN totp_secret TEXT;
+                    ALTER TABLE app_user ADD COLUMN totp_pending TEXT;
+                    ALTER TABLE app_user ADD COLUMN totp_last_step BIGINT;
+                    ALTER TABLE web_session ADD COLUMN pending TEXT;
+                    CREATE TABLE two_factor_role (role TEXT PRIMARY KEY NOT NULL);
+                    """)
+        }
         return migrator
     }
 }

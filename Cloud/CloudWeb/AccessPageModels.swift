@@ -29,6 +29,8 @@ struct AccessPage: PageModel {
     let hasOrganizations: Bool
     let roleChoices, organizationChoices, languageChoices: [Choice]
     let staffLabel: String?
+    /// The roles and whether each must sign in with a second factor.
+    let twoFactorRoles: [Choice]
 }
 
 /// One user, to change (`user.mustache`).
@@ -36,6 +38,8 @@ struct UserPage: PageModel {
     let id, name, email: String
     let lockedUntil: String?
     let roleChoices, organizationChoices, languageChoices: [Choice]
+    /// Whether the user has an authenticator.
+    let twoFactor: Bool
 }
 
 /// One organization and its grants (`organization.mustache`).

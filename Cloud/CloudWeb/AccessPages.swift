@@ -17,6 +17,7 @@ extension Dashboard {
         let organizations = try await repository.organizations()
         let users = try await repository.users()
         let tokens = try await repository.apiTokens()
+        let required = try await repository.twoFactorRoles()
         let model = AccessPage(
             tokens: tokens.reversed().map { token in
                 .init(
@@ -41,7 +42,8 @@ extension Dashboard {
             roleChoices: Role.allCases.map { Choice(value: $0.rawValue, selected: $0 == .viewer) },
             organizationChoices: organizations.map { Choice(value: $0.id, name: $0.name) },
             languageChoices: Language.allCases.map { Choice(value: $0.rawValue, name: $0.name) },
-            staffLabel: strings["access.staff"])
+            staffLabel: strings["access.staff"],
+            twoFactorRoles: Role.allCases.map { Choice(value: $0.rawValue, selected: required.contains($0.rawValue)) })
         return page("access", title: "access.title", language: language, context: context, model: model, nav: "access")
     }
 
@@ -60,7 +62,7 @@ extension Dashboard {
             organizationChoices: organizations.map { Choice(value: $0.id, name: $0.name, selected: $0.id == user.organization) },
             languageChoices: Language.allCases.map {
                 Choice(value: $0.rawValue, name: $0.name, selected: $0.rawValue == user.language)
-            })
+            }, twoFactor: try await repository.totp(user: user.id).secret != nil)
         return page("user", title: "access.user", language: language, context: context, model: model, nav: "access")
     }
 

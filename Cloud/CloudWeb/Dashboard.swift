@@ -120,6 +120,11 @@ public struct Dashboard: Sendable {
                 model: model)
         }
         web.post("/login") { request, context in try await signIn(request, context: context) }
+        web.get("/login/code") { request, context in try await codePage(request, context: context) }
+        web.post("/login/code") { request, context in try await checkCode(request, context: context) }
+        web.get("/account/two-factor") { request, context in try await twoFactorPage(request, context: context) }
+        web.post("/account/two-factor") { request, context in try await enrollTwoFactor(request, context: context) }
+        web.post("/account/two-factor/disable") { request, context in try await disableTwoFactor(request, context: context) }
         web.get("/unsubscribe") { request, context in try await unsubscribePage(request, context: context) }
         web.get("/password-reset") { request, context in try await passwordResetPage(request, context: context) }
         web.post("/password-reset") { request, context in try await askForPasswordReset(request, context: context) }
@@ -238,6 +243,10 @@ public struct Dashboard: Sendable {
         web.get("/access/users/:user") { request, context in try await userPage(request, context: context) }
         web.post("/access/users/:user") { request, context in try await changeUser(request, context: context) }
         web.post("/access/users/:user/delete") { request, context in try await deleteUser(request, context: context) }
+        web.post("/access/users/:user/two-factor/reset") { request, context in
+            try await resetTwoFactor(request, context: context)
+        }
+        web.post("/access/two-factor") { request, context in try await setTwoFactorRoles(request, context: context) }
         web.post("/access/organizations") { request, context in try await saveOrganization(request, context: context) }
         web.get("/access/organizations/:organization") { request, context in
             try await organizationPage(request, context: context)
@@ -304,12 +313,23 @@ public struct Dashboard: Sendable {
             logger.warning("dashboard sign-in failed: wrong password", metadata: ["user": "\(name)"])
             return failed
         }
-        try await repository.recordLogin(user: user.id, succeeded: true, lockUntil: nil)
-        let (cookie, session) = WebAuth.newSession(user: user.id, now: now)
+        // A second factor next: the app's code, or setting one up when the role requires it. The failures are
+        // reset once it is shown, so that guessing codes counts toward the lock.
+        let totp = try await repository.totp(user: user.id)
+        let pending: SecondFactor? =
+            totp.secret != nil ? .code : try await repository.twoFactorRoles().contains(user.role) ? .enroll : nil
+        if pending != .code { try await repository.recordLogin(user: user.id, succeeded: true, lockUntil: nil) }
+        let (cookie, session) = WebAuth.newSession(user: user.id, now: now, pending: pending)
         try await repository.addWebSession(session)
-        logins.increment()
-        logger.info("dashboard sign-in", metadata: ["user": "\(user.id)", "role": "\(user.role)"])
-        return Response(status: .seeOther, headers: [.location: next, .setCookie: WebAuth.setCookie(cookie)])
+        guard let pending else {
+            logins.increment()
+            logger.info("dashboard sign-in", metadata: ["user": "\(user.id)", "role": "\(user.role)"])
+            return Response(status: .seeOther, headers: [.location: next, .setCookie: WebAuth.setCookie(cookie)])
+        }
+        let step = pending == .code ? "/login/code" : "/account/two-factor"
+        return Response(
+            status: .seeOther,
+            headers: [.location: "\(step)?next=\(Self.queryEscape(next))", .setCookie: WebAuth.setCookie(cookie)])
     }
 
     /// A bcrypt hash of a random password, at the cost of real ones, checked when the user does not exist (made

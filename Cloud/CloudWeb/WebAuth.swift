@@ -43,11 +43,14 @@ public enum WebAuth {
     }
 
     /// A new session: the cookie value to hand out once, and the record to store.
-    public static func newSession(user: String, now: Date) -> (cookie: String, record: WebSessionRecord) {
+    /// One `pending` a second factor lasts ten minutes.
+    public static func newSession(
+        user: String, now: Date, pending: SecondFactor? = nil
+    ) -> (cookie: String, record: WebSessionRecord) {
         let cookie = randomToken()
         let record = WebSessionRecord(
             idHash: hash(cookie), user: user, csrf: randomToken(), createdAt: now,
-            expiresAt: now.addingTimeInterval(sessionLifetime))
+            expiresAt: now.addingTimeInterval(pending == nil ? sessionLifetime : 600), pending: pending)
         return (cookie, record)
     }
 

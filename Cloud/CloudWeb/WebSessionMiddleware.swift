@@ -6,6 +6,7 @@ import Hummingbird
 import Logging
 import Metrics
 import ServerSupport
+import Synchronization
 
 /// Resolves the session cookie into the caller's identity on dashboard routes, and refuses a state-changing
 /// request that does not carry the session's form token (CSRF) or that comes from another origin.
@@ -14,6 +15,11 @@ struct WebSessionMiddleware: RouterMiddleware {
     let repository: any CloudRepository
     let logger: Logger
     let refusals: Counter
+    /// The roles that require a second factor, read again after a few seconds.
+    let twoFactorRoles = CachedValue<Set<String>>(lifetime: .seconds(5))
+
+    /// The pages a session waiting for its second factor may open.
+    static let secondFactorPaths: Set = ["/login/code", "/account/two-factor", "/logout", "/language", "/login"]
 
     /// Posts a signed-out browser may make without a form token (it has no session to carry one).
     static let openPosts: Set = ["/login", "/language", "/unsubscribe", "/password-reset"]
@@ -23,13 +29,27 @@ struct WebSessionMiddleware: RouterMiddleware {
         var context = context
         var request = request
         if let value = request.cookies[WebAuth.cookieName]?.value, !value.isEmpty,
-            let session = try await repository.webSession(idHash: WebAuth.hash(value)), session.expiresAt > Date(),
+            var session = try await repository.webSession(idHash: WebAuth.hash(value)), session.expiresAt > Date(),
             let user = try await repository.user(id: session.user),
             let identity = try await Access.identity(of: user, repository: repository)
         {
-            context.identity = identity
+            // A role that came to require a second factor applies to those signed in already.
+            if session.pending == nil, try await twoFactorRoles.value(repository).contains(user.role),
+                try await repository.totp(user: user.id).secret == nil
+            {
+                session.pending = .enroll
+            }
             context.webSession = session
             context.user = user
+            if let pending = session.pending {
+                // Half signed in: the second factor's pages only, every other one leads there.
+                guard Self.secondFactorPaths.contains(request.uri.path) else {
+                    let step = pending == .code ? "/login/code" : "/account/two-factor"
+                    return Response(status: .seeOther, headers: [.location: step])
+                }
+            } else {
+                context.identity = identity
+            }
         }
         guard request.method == .post else { return try await next(request, context) }
         // The unsubscribe link carries its own authorization (its token): a mail program may post it from anywhere.
@@ -113,6 +133,22 @@ struct Form {
         guard let value = T(raw.replacingOccurrences(of: ",", with: ".")) else {
             throw Problem(status: 400, detail: "\(name) must be \(what), got '\(raw)'")
         }
+        return value
+    }
+}
+
+/// A value read from the store and kept for a while (a setting read on every request).
+final class CachedValue<Value: Sendable>: Sendable {
+    private let kept = Mutex<(value: Value, at: ContinuousClock.Instant)?>(nil)
+    let lifetime: Duration
+
+    init(lifetime: Duration) { self.lifetime = lifetime }
+
+    func value(_ repository: any CloudRepository, now: ContinuousClock.Instant = .now) async throws -> Value
+    where Value == Set<String> {
+        if let kept = kept.withLock({ $0 }), now - kept.at < lifetime { return kept.value }
+        let value = try await repository.twoFactorRoles()
+        kept.withLock { $0 = (value, now) }
         return value
     }
 }

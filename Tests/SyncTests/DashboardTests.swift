@@ -183,6 +183,11 @@ import Testing
         Page(path: "/home/sites", needs: .read, site: nil),
         Page(path: "/groups", needs: .configure, site: nil, method: .post, form: "id=g1&name=G&stations=CP1", redirects: true),
         Page(path: "/access", needs: .admin, site: nil),
+        Page(path: "/account/two-factor", needs: .read, site: nil),
+        Page(path: "/access/two-factor", needs: .admin, site: nil, method: .post, form: "roles=", redirects: true),
+        Page(
+            path: "/access/users/viewer/two-factor/reset", needs: .admin, site: nil, method: .post, form: "go=1",
+            redirects: true),
         Page(path: "/access/users/viewer", needs: .admin, site: nil),
         Page(path: "/access/organizations/acme", needs: .admin, site: nil),
         Page(

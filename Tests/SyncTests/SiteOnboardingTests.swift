@@ -116,5 +116,10 @@ extension CloudAPITests {
         Route(
             method: .get, path: "/api/v1/diagnostics/none/file", documented: "/diagnostics/{id}/file", needs: .configure,
             allowed: [404]),
+        Route(method: .get, path: "/api/v1/two-factor", documented: "/two-factor", needs: .admin),
+        Route(method: .put, path: "/api/v1/two-factor", documented: "/two-factor", needs: .admin, body: #"{"roles":[]}"#),
+        Route(
+            method: .delete, path: "/api/v1/users/nobody/two-factor", documented: "/users/{user}/two-factor", needs: .admin,
+            allowed: [404]),
     ]
 }
