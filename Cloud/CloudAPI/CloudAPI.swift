@@ -140,11 +140,12 @@ public struct CloudAPI: Sendable {
 
     /// Sends a command and answers the edge's result whatever it is; 409, 503 or 504 when it cannot be had.
     func relayResult(
-        site: String, station: String, action: String, payload: String, user: String?
+        site: String, station: String, action: String, payload: String, user: String?, recordedPayload: String? = nil
     ) async throws -> CommandResultRecord {
         do {
             return try await relay.send(
-                site: site, station: station, action: action, payload: payload, user: user, timeout: commandTimeout)
+                site: site, station: station, action: action, payload: payload, user: user, timeout: commandTimeout,
+                recordedPayload: recordedPayload)
         } catch {
             switch error {
             case .siteOffline: throw Problem(status: 409, detail: error.description)

@@ -68,6 +68,20 @@ extension CloudAPI {
                 site: station.site, station: station.id, action: StationRetirement.action, payload: "{}",
                 user: context.identity?.user)
         }
+        api.post("/sites/:site/stations/:station/password") { request, context in
+            _ = try context.require(.configure)
+            _ = try await visibleSite(context, whole: true)
+            let station = try await visibleStation(context)
+            let body = try await request.body.collect(upTo: Self.maxBodyBytes)
+            let hex =
+                body.readableBytes > 0 ? try await decode(PasswordRotationInput.self, from: body).hexEncoded ?? false : false
+            let answer = try await StationPasswordRotation.rotate(station: station.id, hexEncoded: hex) { payload, recorded in
+                try await relayResult(
+                    site: station.site, station: station.id, action: StationPasswordChange.action, payload: payload,
+                    user: context.identity?.user, recordedPayload: recorded)
+            }
+            return JSONBody(value: answer, status: answer.answered ? .ok : .accepted)
+        }
         api.post("/sites/:site/stations/:station/move") { request, context in
             try Users.requireStaffAdmin(try context.require(.admin))
             let station = try await visibleStation(context)
@@ -83,4 +97,9 @@ extension CloudAPI {
         }
         return api
     }
+}
+
+/// `POST /sites/{site}/stations/{station}/password`'s body.
+struct PasswordRotationInput: Decodable {
+    let hexEncoded: Bool?
 }

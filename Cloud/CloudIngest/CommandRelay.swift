@@ -38,7 +38,8 @@ public final class CommandRelay: Sendable {
     /// Sends `action` with `payload` to the edge of `site`, for `station` (empty: for the edge itself, such as
     /// ``LoadSettings/action``).
     public func send(
-        site id: String, station: String, action: String, payload: String, user: String? = nil, timeout: Duration
+        site id: String, station: String, action: String, payload: String, user: String? = nil, timeout: Duration,
+        recordedPayload: String? = nil
     ) async throws(Failure)
         -> CommandResultRecord
     {
@@ -50,7 +51,8 @@ public final class CommandRelay: Sendable {
             id: id, station: station, action: action, payload: payload, expires: Date().addingTimeInterval(seconds))
         do {
             try await repository.recordCommand(
-                id: id, site: site.id, station: station, action: action, payload: payload, user: user, at: Date())
+                id: id, site: site.id, station: station, action: action, payload: recordedPayload ?? payload, user: user,
+                at: Date())
         } catch {
             throw .brokerUnavailable
         }

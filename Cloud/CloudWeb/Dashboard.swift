@@ -187,6 +187,7 @@ public struct Dashboard: Sendable {
             try await changeStationRegistration(request, context: context)
         }
         web.post("\(station)/retire") { request, context in try await retireStation(request, context: context) }
+        web.post("\(station)/password") { request, context in try await rotateStationPassword(request, context: context) }
         web.post("\(station)/diagnostics") { request, context in try await requestDiagnostics(request, context: context) }
         web.get("/diagnostic-files/:id") { request, context in try await diagnosticsDownload(request, context: context) }
         web.post("\(station)/move") { request, context in try await moveStationForm(request, context: context) }

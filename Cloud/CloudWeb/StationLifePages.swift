@@ -11,7 +11,9 @@ import SyncContract
 /// registered for it changed (wiring, priority, password, a group), moved to another site (the fleet's own admins),
 /// retired. The checks are the API's: ``StationRegistrationInput``, `moveStation`, the edge's own refusals.
 extension Dashboard {
-    func stationRegistrationPage(_ request: Request, context: APIRequestContext) async throws -> Response {
+    func stationRegistrationPage(
+        _ request: Request, context: APIRequestContext, rotated: StationPasswordAnswer? = nil
+    ) async throws -> Response {
         let identity = try viewer(request, context, .configure)
         let site = try await visibleSite(context, identity: identity)
         let station = try await visibleStation(context, identity: identity)
@@ -31,7 +33,8 @@ extension Dashboard {
             hasPassword: registration?.hasPassword ?? false,
             groupChoices: groups.map { .init(id: $0.id, name: $0.name) }, hasGroupChoices: !groups.isEmpty,
             connected: station.connected && site.online,
-            moveChoices: moveChoices, canMove: !moveChoices.isEmpty,
+            moveChoices: moveChoices, canMove: !moveChoices.isEmpty, newPassword: rotated?.password,
+            passwordStatus: rotated?.status,
             result: try await commandResult(Query(request).string("command"), identity: identity, strings: strings))
         return page(
             "stationRegistration", title: "life.title", language: language, context: context, model: model, live: false)
@@ -95,6 +98,26 @@ extension Dashboard {
             "station moved", metadata: ["station": "\(station.id)", "from": "\(station.site)", "to": "\(site.id)"])
         return Response(
             status: .seeOther, headers: [.location: Self.stationPath(site: site.id, station: station.id)])
+    }
+
+    /// A new password made by the cloud and told to the charger; the page shows it this once.
+    func rotateStationPassword(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let (identity, _, station, form) = try await stationForm(request, context)
+        let answer = try await StationPasswordRotation.rotate(station: station.id, hexEncoded: form["hexEncoded"] != nil) {
+            payload, recorded in
+            do {
+                return try await relay.send(
+                    site: station.site, station: station.id, action: StationPasswordChange.action, payload: payload,
+                    user: identity.user, timeout: commandTimeout, recordedPayload: recorded)
+            } catch let failure as CommandRelay.Failure {
+                if case .timeout = failure { throw Problem(status: 504, detail: failure.description) }
+                throw Problem(status: 409, detail: failure.description)
+            }
+        }
+        logger.notice(
+            "station password rotated",
+            metadata: ["station": "\(station.id)", "status": "\(answer.status)", "by": "\(identity.user ?? "")"])
+        return try await stationRegistrationPage(request, context: context, rotated: answer)
     }
 
     // MARK: Diagnostics
@@ -168,5 +191,7 @@ struct StationRegistrationPage: PageModel {
     /// The other sites, for the fleet's own admins (empty: no move form).
     let moveChoices: [Choice]
     let canMove: Bool
+    /// A password just made, shown this once, and the charger's answer to it.
+    let newPassword, passwordStatus: String?
     let result: CommandResultView?
 }

@@ -1,3 +1,4 @@
+import Foundation
 import SiteModel
 
 /// A station added from the cloud ahead of its first connection: the payload of a ``CommandRequest`` whose action is
@@ -67,4 +68,43 @@ public struct StationRetirement: Codable, Sendable, Equatable {
     public static let action = "RetireStation"
 
     public init() {}
+}
+
+/// A new Basic auth password for a station the cloud registered: the payload of a ``CommandRequest`` whose action is
+/// ``StationPasswordChange/action``. The edge tells the connected charger (ChangeConfiguration of `AuthorizationKey`)
+/// and, once it accepted, admits it with the new password only. The password crosses MQTT (the charger must be told
+/// it) but is kept nowhere: the cloud records the command without it, the edge keeps only the hash.
+public struct StationPasswordChange: Codable, Sendable, Equatable {
+    /// The action name of the command that carries it.
+    public static let action = "ChangeStationPassword"
+
+    public var password: String
+    /// bcrypt hash of `password`, what the edge keeps.
+    public var passwordHash: String
+    /// True: `AuthorizationKey` is sent hex-encoded (OCPP 1.6 security whitepaper, edition 2); else as the string
+    /// itself (edition 3).
+    public var hexEncoded: Bool?
+
+    public init(password: String, passwordHash: String, hexEncoded: Bool? = nil) {
+        self.password = password
+        self.passwordHash = passwordHash
+        self.hexEncoded = hexEncoded
+    }
+
+    /// What the charger is sent as its `AuthorizationKey`.
+    public var authorizationKey: String {
+        hexEncoded == true ? password.utf8.map { String(format: "%02x", $0) }.joined() : password
+    }
+
+    /// What is wrong with it on its face, naming the field.
+    public var problems: [String] {
+        var problems: [String] = []
+        if !(16...40).contains(password.count) || (hexEncoded == true && password.utf8.count > 20) {
+            problems.append("password: must be 16 to 40 characters (16 to 20 bytes when hex-encoded)")
+        }
+        if !(passwordHash.hasPrefix("$2a$") || passwordHash.hasPrefix("$2b$") || passwordHash.hasPrefix("$2y$")) {
+            problems.append("passwordHash: must be a bcrypt hash")
+        }
+        return problems
+    }
 }

@@ -265,6 +265,9 @@ public final class CentralSystem: Sendable {
         logger.notice("station registered from the cloud", metadata: ["station": "\(station.id)"])
     }
 
+    /// Whether a password is the one a bcrypt hash was made of (a station's new password from the cloud, checked once).
+    public static func passwordMatches(_ password: String, hash: String) -> Bool { Credentials.matches(password, hash: hash) }
+
     /// Forgets a station retired from the cloud (the store has forgotten it already): no longer known, its connection
     /// closed. Connecting again, it is an unknown station under the `unknown_stations` policy.
     public func retire(stationId: String) async {

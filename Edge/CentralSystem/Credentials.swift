@@ -21,6 +21,9 @@ final class Credentials: Sendable {
     private let verified = Mutex<[SHA256Digest: ContinuousClock.Instant]>([:])
     private let queue = DispatchQueue(label: "gridside.bcrypt")
 
+    /// Whether `password` is the one `hash` was made of (bcrypt, on the caller's thread: for rare checks only).
+    static func matches(_ password: String, hash: String) -> Bool { Bcrypt.verify(password, hash: hash) }
+
     func check(station: String, password: String, hash: String) async -> Verdict {
         let key = SHA256.hash(data: Data("\(station)\u{0}\(hash)\u{0}\(password)".utf8))
         let now = ContinuousClock.now

@@ -5,6 +5,7 @@ import EdgeSync
 import Foundation
 import LoadControl
 import LoadManagement
+import OCPP
 import SiteModel
 import SyncContract
 
@@ -65,6 +66,33 @@ actor StationRegistrations: StationRegistry {
         try await store.forgetStation(id)
         load.unregister(id)
         await central.retire(stationId: id)
+    }
+
+    func changePassword(station id: String, _ change: StationPasswordChange) async throws -> String {
+        guard !fromTheFile.contains(id) else {
+            throw Refused(description: "station \(id) is listed in this edge's edge.yaml; change its password there")
+        }
+        guard var registration = try await store.stationRegistrations()[id], let grid = registration.gridPhases else {
+            throw Refused(description: "station \(id) was not registered from the cloud")
+        }
+        guard CentralSystem.passwordMatches(change.password, hash: change.passwordHash) else {
+            throw Refused(description: "passwordHash: not the hash of the password")
+        }
+        let key = try CiString500(change.authorizationKey)
+        let status = try await central.call(
+            stationId: id, OCPP16.ChangeConfigurationRequest(key: try CiString50("AuthorizationKey"), value: key)
+        ).status
+        guard status == .accepted || status == .rebootRequired else {
+            throw Refused(
+                description: "the charger answered \(status.rawValue) to its new AuthorizationKey; its password is unchanged")
+        }
+        // The charger uses the new password from its next connection: from now on only that one is admitted.
+        registration.passwordHash = change.passwordHash
+        try await store.saveStationRegistration(registration, station: id, at: Date())
+        let station = Self.station(id: id, registration, gridPhases: grid)
+        load.register(station)
+        try await central.register(station)
+        return status.rawValue
     }
 
     /// A registration as edge.yaml would have it.

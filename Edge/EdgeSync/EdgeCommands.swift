@@ -11,6 +11,8 @@ public protocol StationRegistry: Sendable {
     func register(station id: String, _ registration: StationRegistration) async throws -> StationRegistration
     /// Retires a station, or throws why not.
     func retire(station id: String) async throws
+    /// Tells the station its new password and keeps the new hash; answers the charger's status, or throws why not.
+    func changePassword(station id: String, _ change: StationPasswordChange) async throws -> String
 }
 
 /// The commands the cloud sends down, carried out at most once each: relayed to their station, or handled by the
@@ -59,6 +61,8 @@ struct EdgeCommands: Sendable {
             result = await register(command, log: log)
         } else if command.action == StationRetirement.action {
             result = await retire(command, log: log)
+        } else if command.action == StationPasswordChange.action {
+            result = await changePassword(command, log: log)
         } else {
             do {
                 let response = try await central.command(
@@ -123,6 +127,30 @@ struct EdgeCommands: Sendable {
         do {
             try await stations.retire(station: command.station)
             return answer(.accepted)
+        } catch {
+            return answer(.rejected, "\(error)")
+        }
+    }
+
+    /// A new password for a station: the charger told, then the new hash in effect. The password is in no log and no
+    /// result.
+    private func changePassword(_ command: CommandRequest, log: Logger) async -> CommandResult {
+        func answer(_ outcome: CommandOutcome, response: String? = nil, _ error: String? = nil) -> CommandResult {
+            if let error { log.warning("station password change from the cloud refused", metadata: ["reason": "\(error)"]) }
+            return CommandResult(
+                id: command.id, station: command.station, action: command.action, outcome: outcome, response: response,
+                error: error)
+        }
+        guard let stations else { return answer(.invalid, "this edge does not take stations from the cloud") }
+        guard let change = try? SyncJSON.decoder().decode(StationPasswordChange.self, from: Data(command.payload.utf8))
+        else { return answer(.invalid, "the payload must be {\"password\", \"passwordHash\"}") }
+        guard change.problems.isEmpty else { return answer(.invalid, change.problems.joined(separator: "; ")) }
+        do {
+            let status = try await stations.changePassword(station: command.station, change)
+            log.notice("station told its new password", metadata: ["status": "\(status)"])
+            return answer(.accepted, response: #"{"status":"\#(status)"}"#)
+        } catch let error as CommandError {
+            return answer(error.outcome, error.description)
         } catch {
             return answer(.rejected, "\(error)")
         }

@@ -153,6 +153,7 @@ import Testing
             path: "/sites/s1/stations/CP1/registration", needs: .configure, site: "s1", method: .post,
             form: "maxCurrentA=16&phases=3&rotation=L2L3L1"),
         Page(path: "/sites/s1/stations/CP1/retire", needs: .configure, site: "s1", method: .post, form: "confirm=1"),
+        Page(path: "/sites/s1/stations/CP1/password", needs: .configure, site: "s1", method: .post, form: "go=1"),
         Page(path: "/sites/s1/stations/CP1/diagnostics", needs: .configure, site: "s1", method: .post, form: "go=1"),
         Page(path: "/sites/s1/stations/CP1/move", needs: .admin, site: "s1", method: .post, form: "site=s1", redirects: true),
         Page(path: "/vehicles", needs: .read, site: nil),

@@ -117,6 +117,9 @@ extension CloudAPITests {
             method: .get, path: "/api/v1/diagnostics/none/file", documented: "/diagnostics/{id}/file", needs: .configure,
             allowed: [404]),
         Route(method: .get, path: "/api/v1/two-factor", documented: "/two-factor", needs: .admin),
+        Route(
+            method: .post, path: "/api/v1/sites/s1/stations/CP1/password",
+            documented: "/sites/{site}/stations/{station}/password", needs: .configure, relayed: true),
         Route(method: .put, path: "/api/v1/two-factor", documented: "/two-factor", needs: .admin, body: #"{"roles":[]}"#),
         Route(
             method: .delete, path: "/api/v1/users/nobody/two-factor", documented: "/users/{user}/two-factor", needs: .admin,

@@ -78,6 +78,41 @@ def test_a_station_is_changed_retired_and_moved_from_the_browser_and_the_api(mak
             registration = cloud.get(f"/api/v1{station_path(SITE, 'CP-LIFE')}")["registration"]
             assert registration["priority"] == 7 and registration["hasPassword"], "an empty password keeps the old one"
 
+            # A new password from the browser: the charger is told its AuthorizationKey, the page shows it once.
+            def rotate_in_the_browser() -> str:
+                browser.driver.find_element(By.ID, "rotate").click()
+                browser.wait(lambda d: d.find_elements(By.ID, "new-password"), "the new password shown")
+                return browser.driver.find_element(By.ID, "new-password").text
+
+            new_password = await asyncio.to_thread(rotate_in_the_browser)
+            told = cp.calls_of("ChangeConfiguration")
+            assert told == [{"key": "AuthorizationKey", "value": new_password}] and len(new_password) == 20, told
+        # Only the new password is admitted from now on; the cloud's records never held it.
+        try:
+            async with charger(edge, "CP-LIFE", additional_headers=headers):
+                raise AssertionError("the old password still admitted")
+        except websockets.exceptions.InvalidStatus as error:
+            assert error.response.status_code == 401
+        headers = basic_auth_header("CP-LIFE", new_password)
+        assert new_password not in cloud.log_text() and new_password not in edge.log_text()
+        await asyncio.to_thread(poll, lambda: not edge.get("/stations/CP-LIFE")[1].get("connected"), 10,
+                                what="the charger gone")
+        status, body = await asyncio.to_thread(cloud.api, "POST", f"/api/v1{station_path(SITE, 'CP-LIFE')}/password",
+                                               {"hexEncoded": True})
+        assert status == 409 and "not connected" in body["detail"], body
+        async with charger(edge, "CP-LIFE", additional_headers=headers) as cp:
+            assert (await cp.boot()).status == "Accepted"
+            # Over the API, hex-encoded (the security whitepaper's edition 2) for chargers that want it so.
+            status, body = await asyncio.to_thread(cloud.api, "POST",
+                                                   f"/api/v1{station_path(SITE, 'CP-LIFE')}/password", {"hexEncoded": True})
+            assert status == 200 and body["status"] == "Accepted", body
+            assert cp.calls_of("ChangeConfiguration")[-1]["value"] == body["password"].encode().hex()
+            headers = basic_auth_header("CP-LIFE", body["password"])
+            events = await asyncio.to_thread(cloud.get, f"/api/v1/events?site={SITE}&station=CP-LIFE&kind=command")
+            assert body["password"] not in str(events)
+
+        async with charger(edge, "CP-LIFE", additional_headers=headers) as cp:
+            assert (await cp.boot()).status == "Accepted"
             # A session runs: the edge refuses to retire it, and says why.
             started = await cp.call(call.StartTransaction(connector_id=1, id_tag="TOKEN-OK", meter_start=0,
                                                           timestamp=now_iso()), suppress=False)
