@@ -76,7 +76,9 @@ extension GridsideCloud {
 
         struct Add: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
-                abstract: "Register a site and print what its edge's configuration and the broker need.")
+                abstract:
+                    "Register a site and print what its edge's configuration needs; with mqtt.dynamic_security, make its "
+                    + "broker account too (else print how).")
             @OptionGroup var options: ConfigOption
             @Argument(help: "The site id, as in the edge's site.id (letters, digits, '-', '_', '.').") var id: String
             @Option(help: "A readable name.") var name: String?
@@ -91,6 +93,10 @@ extension GridsideCloud {
                 let configuration = try options.load()
                 let store = try CloudApp.openStore(configuration)
                 defer { try? store.close() }
+                if configuration.dynamicSecurity {
+                    try await withBrokerAccount(configuration, store: store)
+                    return
+                }
                 do {
                     _ = try await store.addSite(id: id, name: name ?? id, at: Date())
                 } catch let error as CloudStoreError {
@@ -117,6 +123,35 @@ extension GridsideCloud {
                            broker: mqtts://<broker host>:8883
                            username: \(id)
                            password: '\(password)'
+                    """)
+            }
+
+            /// With `mqtt.dynamic_security`, as "Add a site" in the browser does: the site and its account on the
+            /// broker, made over the cloud's own connection to the broker's dynamic-security plugin.
+            private func withBrokerAccount(_ configuration: CloudConfiguration, store: any CloudRepository) async throws {
+                let accounts = DynamicSecurityAccounts(cloud: configuration.mqtt, logger: Logger(label: "gridside-cloud"))
+                let onboarding = SiteOnboarding(
+                    repository: store, accounts: accounts, siteBroker: configuration.siteBroker,
+                    reserved: Set([configuration.mqtt.username].compactMap { $0 }))
+                let operatorIdentity = APIIdentity(tokenId: "cli", name: "command line", role: .admin)
+                let made: SiteCredentials
+                do {
+                    made = try await withThrowingTaskGroup(of: Void.self) { group in
+                        group.addTask { try await accounts.run() }
+                        defer { group.cancelAll() }
+                        return try await onboarding.create(
+                            SiteCreation(id: id, name: name), by: operatorIdentity, at: Date())
+                    }
+                } catch let problem as Problem {
+                    FileHandle.standardError.write(Data("error: \(problem.detail)\n".utf8))
+                    throw ExitCode(1)
+                }
+                print(
+                    """
+                    Site '\(id)' registered, and its account made on the broker (limited to its own topics).
+
+                    Put this into the edge's /etc/gridside/edge.yaml (the password is shown this once) and restart the edge:
+                    \(made.edgeConfiguration)
                     """)
             }
         }

@@ -140,6 +140,12 @@ def test_a_site_is_onboarded_in_the_browser_its_edge_connects_and_retiring_it_lo
         assert status == 400 and "cloud's own" in body["detail"], body
         assert cloud.api("POST", "/api/v1/sites/depot-west/retire", {"confirm": False})[0] == 204
         assert connects(broker.port, "depot-west", made["password"])[0] is False
+        # The command line makes the account too, with the broker's plugin, and prints the edge's section.
+        printed = cloud.cli("site", "add", "depot-cli", "--name", "Depot CLI")
+        section = yaml.safe_load(printed[printed.index("site:"):])
+        assert section["site"]["id"] == "depot-cli" and section["cloud"]["username"] == "depot-cli", printed
+        assert connects(broker.port, "depot-cli", section["cloud"]["password"])[0] is True
+        assert cloud.get("/api/v1/sites/depot-cli")["name"] == "Depot CLI"
         viewer = cloud.create_token(role="operator")
         status, body = cloud.api("POST", "/api/v1/sites", {"id": "depot-south"}, token=viewer)
         assert status == 403, body
