@@ -24,7 +24,7 @@ import referencing
 import referencing.jsonschema
 
 from meters import free_port
-from support import REPO_ROOT, edge_binary, poll
+from support import REPO_ROOT, edge_binary, now_iso, poll
 
 DEFAULT_CLOUD_BIN = REPO_ROOT / ".build" / "debug" / "gridside-cloud"
 
@@ -356,3 +356,20 @@ class Peer:
     def close(self) -> None:
         self.client.loop_stop()
         self.client.disconnect()
+
+
+class FakeEdge:
+    """Plays a site's edge on a test peer: each up message in the envelope an edge sends, numbered as an edge numbers
+    them (presence unnumbered)."""
+
+    def __init__(self, peer: Peer, site: str):
+        self.peer = peer
+        self.site = site
+        self.seq = 0
+
+    def send(self, kind: str, data: dict) -> None:
+        if kind != "presence":
+            self.seq += 1
+        self.peer.publish(f"gridside/v1/{self.site}/up/{kind}",
+                          {"v": 1, "site": self.site, "seq": self.seq if kind != "presence" else 0, "ts": now_iso(),
+                           "type": kind, "data": data})

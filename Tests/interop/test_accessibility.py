@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from browser import PASSWORD, add_user
-from cloud import Peer
+from cloud import FakeEdge, Peer
 from support import REPO_ROOT, now_iso, poll
 
 SITE = "site-a11y"
@@ -79,13 +79,7 @@ def test_every_page_is_labelled_headed_named_reachable_by_keyboard_and_fits_a_ph
 
     cloud = make_cloud(sites=(SITE,))
     peer = Peer(broker, "fake-edge")
-    seq = 0
-
-    def send(kind: str, data: dict) -> None:
-        nonlocal seq
-        seq += kind != "presence"
-        peer.publish(f"gridside/v1/{SITE}/up/{kind}", {"v": 1, "site": SITE, "seq": seq if kind != "presence" else 0,
-                                                         "ts": now_iso(), "type": kind, "data": data})
+    send = FakeEdge(peer, SITE).send
 
     send("presence", {"online": True})
     for station in ("CP-A1", "CP-A2"):

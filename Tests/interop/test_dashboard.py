@@ -14,7 +14,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 from browser import ARTIFACTS, PASSWORD, Browser, add_user
-from cloud import Peer, cloud_binary, edge_cloud_config
+from cloud import FakeEdge, Peer, cloud_binary, edge_cloud_config
 from support import arun, charger, now_iso, poll
 
 def status_label(browser: Browser, station: str, connector: int) -> tuple[str, str]:
@@ -330,14 +330,7 @@ def test_a_page_on_one_instance_hears_the_stations_another_instance_ingests(make
     add_user(first, "ada", "admin")
     peer = Peer(broker, "fake-edges")
     stations = [f"CP-{n}" for n in range(1, 7)]
-    seq = 0
-
-    def send(kind: str, data: dict) -> None:
-        nonlocal seq
-        seq += kind != "presence"
-        peer.publish(f"gridside/v1/{site}/up/{kind}",
-                     {"v": 1, "site": site, "seq": seq if kind != "presence" else 0, "ts": now_iso(), "type": kind,
-                      "data": data})
+    send = FakeEdge(peer, site).send
 
     def report(status: str) -> None:
         for station in stations:

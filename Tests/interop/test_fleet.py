@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 
-from cloud import Peer
+from cloud import FakeEdge, Peer
 from support import now_iso, poll
 
 SITE = "site-fleet"
@@ -15,15 +15,7 @@ VENDORS = ("ACME", "Borealis", "Cobalt")
 
 
 def publish_fleet(peer: Peer, count: int) -> None:
-    seq = 0
-
-    def send(kind: str, data: dict) -> None:
-        nonlocal seq
-        seq += kind != "presence"
-        peer.publish(f"gridside/v1/{SITE}/up/{kind}",
-                     {"v": 1, "site": SITE, "seq": seq if kind != "presence" else 0, "ts": now_iso(), "type": kind,
-                      "data": data})
-
+    send = FakeEdge(peer, SITE).send
     send("presence", {"online": True})
     for n in range(count):
         station = f"CP-F{n:03d}"
