@@ -376,7 +376,7 @@ let package = Package(
             name: "CloudAPI",
             dependencies: [
                 "OCPP", "Pricing", "CloudBilling", "CloudReports", "SyncContract", "SiteModel", "CloudStore", "CloudIngest",
-                "CloudFirmware",
+                "CloudFirmware", "CloudOCPI",
                 "CloudCore",
                 "ServerSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -407,6 +407,21 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "CloudOCPI",
+            dependencies: [
+                "CloudStore", "CloudCore", "ServerSupport", "SyncContract",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Cloud/CloudOCPI",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "CloudWeb",
             dependencies: [
                 "SyncContract", "CloudBilling", "CloudReports", "Pricing", "CloudStore", "CloudIngest", "CloudCore",
@@ -432,6 +447,7 @@ let package = Package(
             name: "CloudApp",
             dependencies: [
                 "ConfigReading", "MQTT", "CloudStore", "CloudIngest", "CloudCore", "CloudAPI", "CloudWeb", "CloudFirmware",
+                "CloudOCPI",
                 "ServerSupport", "CloudBilling", "CloudReports", "CloudNotify", "Pricing",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -509,7 +525,7 @@ let package = Package(
                 "AsyncSupport", "BatchTransaction", "SyncContract", "MQTT", "EdgeStore", "EdgeSync", "SiteModel", "CloudStore",
                 "CloudIngest", "CloudBilling", "Pricing", "CloudNotify",
                 "CloudCore",
-                "CloudAPI", "CloudWeb",
+                "CloudAPI", "CloudWeb", "CloudOCPI",
                 "CloudFirmware", "SeededRandom",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -1,6 +1,7 @@
 public import CloudBilling
 public import CloudCore
 public import CloudIngest
+public import CloudOCPI
 public import CloudReports
 public import CloudStore
 import Foundation
@@ -32,14 +33,20 @@ public struct CloudAPI: Sendable {
     let onboarding: SiteOnboarding
     /// Firmware downloads in progress (a bounded number at once).
     let downloads = FirmwareDownload.Slots()
+    /// Diagnostics uploads in progress (each holds up to ``Diagnostics/maxBytes`` in memory).
+    let uploads = UploadSlots(limit: 4)
+    /// OCPI roaming: the partners' own interface (`/ocpi/…`) and their management here; nil without an `ocpi:` section.
+    let ocpi: (server: OCPIServer, partners: OCPIPartners)?
     static let maxBodyBytes = 1 << 20
 
     public init(
         repository: any CloudRepository, relay: CommandRelay, commandTimeout: Duration, metrics: APIMetrics,
         prometheus: @escaping @Sendable () -> [UInt8], tokenListChanged: @escaping @Sendable (String) async -> Void,
         publicURL: String? = nil, rounding: CurrencyRounding = CurrencyRounding(),
-        reportSettings: ReportSettings = ReportSettings(), onboarding: SiteOnboarding? = nil
+        reportSettings: ReportSettings = ReportSettings(), onboarding: SiteOnboarding? = nil,
+        ocpi: (server: OCPIServer, partners: OCPIPartners)? = nil
     ) {
+        self.ocpi = ocpi
         self.onboarding =
             onboarding ?? SiteOnboarding(repository: repository, accounts: nil, siteBroker: "mqtts://127.0.0.1:8883")
         self.reportSettings = reportSettings
@@ -74,6 +81,8 @@ public struct CloudAPI: Sendable {
         }
         addFirmwareDownload(to: router)
         addDiagnosticsUpload(to: router)
+        // Partners call with OCPI's own `Authorization: Token …`, not the API's bearer tokens.
+        ocpi?.server.addRoutes(to: router)
         router.middlewares.add(TokenAuthenticator(repository: repository))
         router.get("/metrics") { _, context in
             // Fleet-wide volumes: for the fleet's own administrators (security review, finding 27).
@@ -85,7 +94,7 @@ public struct CloudAPI: Sendable {
         // One collection per resource; routes are listed there once, and the OpenAPI document is checked against them.
         for resource in [
             firmwareRoutes, accessRoutes, siteRoutes, stationRoutes, sessionAndEventRoutes, groupAndVehicleRoutes, tariffRoutes,
-            reportRoutes, statementRoutes, cardRoutes, notificationRoutes, diagnosticsRoutes,
+            reportRoutes, statementRoutes, cardRoutes, notificationRoutes, diagnosticsRoutes, ocpiRoutes,
         ] {
             router.addRoutes(resource, atPath: "/api/v1")
         }

@@ -8,6 +8,7 @@ import Logging
 import NIOCore
 import ServerSupport
 import SyncContract
+import Synchronization
 
 extension CloudAPI {
     /// `/sites/{site}/stations/{station}/diagnostics`: ask a station for its diagnostics, list what was asked and
@@ -23,9 +24,10 @@ extension CloudAPI {
             let record = try await Diagnostics.request(
                 site: station.site, station: station.id, options: options, by: identity.user, publicBase: publicURL,
                 repository: repository
-            ) { payload in
+            ) { payload, recorded in
                 try await relayResult(
-                    site: station.site, station: station.id, action: "GetDiagnostics", payload: payload, user: identity.user)
+                    site: station.site, station: station.id, action: "GetDiagnostics", payload: payload, user: identity.user,
+                    recordedPayload: recorded)
             }
             var response = try json(record).response(from: request, context: context)
             response.status = .created
@@ -57,6 +59,14 @@ extension CloudAPI {
             router.on(RouterPath(path), method: method) { request, context in
                 let token = try context.parameters.require("token")
                 let name = context.parameters.get("name").map(Diagnostics.safeName) ?? "diagnostics"
+                // Nothing of the body is read for an address nobody gave out, and only a few uploads at once.
+                guard try await repository.diagnosticsExpected(tokenHash: Diagnostics.tokenHash(token), now: Date()) else {
+                    throw Problem(status: 404, detail: "no diagnostics are expected at this address (unknown or expired)")
+                }
+                guard uploads.take() else {
+                    throw Problem(status: 503, detail: "diagnostics uploads are in progress; try again later", retryAfter: 30)
+                }
+                defer { uploads.give() }
                 var request = request
                 let body: ByteBuffer
                 do {
@@ -81,4 +91,22 @@ extension CloudAPI {
             }
         }
     }
+}
+
+/// A bounded number of things at once.
+final class UploadSlots: Sendable {
+    private let held = Atomic<Int>(0)
+    let limit: Int
+
+    init(limit: Int) { self.limit = limit }
+
+    func take() -> Bool {
+        guard held.add(1, ordering: .relaxed).newValue <= limit else {
+            held.subtract(1, ordering: .relaxed)
+            return false
+        }
+        return true
+    }
+
+    func give() { held.subtract(1, ordering: .relaxed) }
 }

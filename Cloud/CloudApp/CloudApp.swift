@@ -4,6 +4,7 @@ import CloudCore
 import CloudFirmware
 import CloudIngest
 import CloudNotify
+import CloudOCPI
 import CloudReports
 public import CloudStore
 import CloudWeb
@@ -85,7 +86,8 @@ public struct CloudApp: Sendable {
             repository: repository, relay: relay, commandTimeout: configuration.commandTimeout,
             metrics: APIMetrics(factory: factory), prometheus: { registry.emitToBuffer() },
             tokenListChanged: { site in await ingest.publishTokenList(site: site) }, publicURL: configuration.http.publicURL,
-            rounding: configuration.rounding, reportSettings: configuration.reports, onboarding: onboarding)
+            rounding: configuration.rounding, reportSettings: configuration.reports, onboarding: onboarding,
+            ocpi: ocpi(repository))
         let rollout = FirmwareRollout(
             repository: repository, relay: relay, commandTimeout: configuration.commandTimeout, logger: logger)
         let serverTLS = try serverTLS()
@@ -181,6 +183,19 @@ public struct CloudApp: Sendable {
                 try await mailer.sendPasswordReset(to: to, user: user, link: link, language: language)
             }
         }
+    }
+
+    /// OCPI's server and partners, with `ocpi:` configured.
+    private func ocpi(_ repository: any CloudRepository) -> (server: OCPIServer, partners: OCPIPartners)? {
+        guard let settings = configuration.ocpi else { return nil }
+        let party = OCPIParty(
+            countryCode: settings.countryCode, partyId: settings.partyId, name: settings.name, website: settings.website,
+            baseURL: "\(linkBase)/ocpi")
+        let client = OCPIClient(party: party, logger: logger)
+        return (
+            OCPIServer(repository: repository, party: party, client: client, logger: logger),
+            OCPIPartners(repository: repository, client: client)
+        )
     }
 
     /// Where people reach this cloud: `http.public_url`, else this host's name and the HTTPS port.

@@ -37,6 +37,8 @@ public struct CloudConfiguration: Sendable, Equatable {
     /// Whether the cloud keeps sites' broker accounts itself (`mqtt.dynamic_security`: mosquitto's dynamic-security
     /// plugin, the cloud's account its administrator), and the broker as edges reach it (`mqtt.site_broker_url`; by
     /// default `mqtts://` on port 8883 of the cloud's own broker host).
+    /// This cloud's party on OCPI (`ocpi:`); nil: no roaming.
+    public var ocpi: OCPISettings?
     public var dynamicSecurity = false
     public var siteBroker = "mqtts://127.0.0.1:8883"
 
@@ -72,7 +74,8 @@ extension ConfigReader {
     mutating func cloudConfiguration(_ root: Node) -> CloudConfiguration? {
         guard
             let top = mapping(
-                root, at: "", allowed: ["http", "store", "mqtt", "ingest", "commands", "log", "billing", "notifications", "smtp"])
+                root, at: "",
+                allowed: ["http", "store", "mqtt", "ingest", "commands", "log", "billing", "notifications", "smtp", "ocpi"])
         else {
             return nil
         }
@@ -104,6 +107,7 @@ extension ConfigReader {
         configuration.notifier.maxAttempts = integer(
             notifications["max_attempts"], at: "notifications.max_attempts", in: 1...50, default: 8)
         configuration.smtp = smtpSettings(top["smtp"])
+        configuration.ocpi = ocpiSettings(top["ocpi"])
         configuration.dynamicSecurity = dynamicSecurity
         configuration.siteBroker = siteBroker
         configuration.maxBacklogBytes = integer(
@@ -116,6 +120,24 @@ extension ConfigReader {
             )
         }
         return configuration
+    }
+
+    /// `ocpi:`: `country_code` (ISO 3166 alpha-2), `party_id` (three letters or digits), `name`, `website`.
+    private mutating func ocpiSettings(_ node: Node?) -> OCPISettings? {
+        guard node != nil, let ocpi = mapping(node, at: "ocpi", allowed: ["country_code", "party_id", "name", "website"])
+        else { return nil }
+        let country = string(ocpi["country_code"], at: "ocpi.country_code", default: nil) ?? ""
+        if country.count != 2 || !country.allSatisfy({ $0.isASCII && $0.isUppercase }) {
+            problem("ocpi.country_code", "must be two capital letters (ISO 3166-1 alpha-2) such as DE, got '\(country)'")
+        }
+        let party = string(ocpi["party_id"], at: "ocpi.party_id", default: nil) ?? ""
+        if party.count != 3 || !party.allSatisfy({ $0.isASCII && ($0.isUppercase || $0.isNumber) }) {
+            problem("ocpi.party_id", "must be three capital letters or digits such as GRS, got '\(party)'")
+        }
+        let name = string(ocpi["name"], at: "ocpi.name", default: nil) ?? ""
+        if !(1...100).contains(name.count) { problem("ocpi.name", "must be 1 to 100 characters") }
+        return OCPISettings(
+            countryCode: country, partyId: party, name: name, website: string(ocpi["website"], at: "ocpi.website", default: nil))
     }
 
     /// `smtp:`: `host`, `port` (587, 465 or 25 by `security`), `security` (starttls, tls or none), `username`,
@@ -285,4 +307,12 @@ extension ConfigReader {
             password: password, tls: tls, cleanSession: false)
         return (configuration, group, mqtt)
     }
+}
+
+/// `ocpi:`: this cloud's party on OCPI.
+public struct OCPISettings: Sendable, Equatable {
+    public var countryCode: String
+    public var partyId: String
+    public var name: String
+    public var website: String?
 }

@@ -39,7 +39,7 @@ public enum Diagnostics {
     /// `publicBase` is how stations reach this cloud (`http.public_url`): without it there is no URL to upload to.
     public static func request(
         site: String, station: String, options: DiagnosticsOptions, by user: String?, publicBase: String?,
-        repository: any CloudRepository, now: Date = Date(), send: (String) async throws -> CommandResultRecord
+        repository: any CloudRepository, now: Date = Date(), send: (String, String) async throws -> CommandResultRecord
     ) async throws -> DiagnosticsRecord {
         guard let publicBase else {
             throw Problem(
@@ -55,7 +55,10 @@ public enum Diagnostics {
         try await repository.addDiagnostics(record, tokenHash: tokenHash(token))
         let result: CommandResultRecord
         do {
-            result = try await send(try self.payload(options, location: "\(publicBase)/diagnostics/\(token)"))
+            // The command is kept without the URL's token (only its hash is).
+            result = try await send(
+                try self.payload(options, location: "\(publicBase)/diagnostics/\(token)"),
+                try self.payload(options, location: "\(publicBase)/diagnostics/(not kept)"))
         } catch let problem as Problem where problem.status == 504 {
             try await repository.diagnosticsAnswered(
                 id: record.id, state: "requested", fileName: nil,
@@ -106,8 +109,9 @@ public enum Diagnostics {
         Response(
             status: .ok,
             headers: [
-                .contentType: file.contentType, .contentDisposition: "attachment; filename=\"\(file.name)\"",
-                .init("X-Content-Type-Options")!: "nosniff",
+                // Whatever type the station gave, the browser saves it and runs nothing of it.
+                .contentType: "application/octet-stream", .contentDisposition: "attachment; filename=\"\(file.name)\"",
+                .init("X-Content-Type-Options")!: "nosniff", .init("Content-Security-Policy")!: "sandbox",
             ],
             body: .init(byteBuffer: ByteBuffer(bytes: file.content)))
     }
@@ -204,6 +208,8 @@ enum MultipartForm {
                 }
             }
             parts.append(part)
+            // The first file is the one taken: nothing after it is read; and a form of many small parts is no form.
+            if part.fileName != nil || parts.count >= 16 { break }
             start = next + 2
         }
         return parts

@@ -46,7 +46,8 @@ extension StationPasswordRotation {
         case .accepted:
             let status = result.response.flatMap { try? JSONDecoder().decode(Status.self, from: Data($0.utf8)) }
             return StationPasswordAnswer(station: station, password: rotation.password, status: status?.status ?? "Accepted")
-        case .timeout, .expired: return unanswered
+        case .timeout: return unanswered
+        case .expired: throw Problem(status: 504, detail: "the edge got the change after its deadline and did not run it")
         case .invalid: throw Problem(status: 400, detail: detail)
         default: throw Problem(status: 409, detail: detail)
         }

@@ -64,4 +64,6 @@ public protocol DiagnosticsRepository: Sendable {
     /// if the URL is known and has not expired at `now`; answers the request, or nil.
     func storeDiagnosticsUpload(tokenHash: String, _ file: DiagnosticsFile, now: Date) async throws -> DiagnosticsRecord?
     func diagnosticsFile(id: String) async throws -> DiagnosticsFile?
+    /// Whether the URL of `tokenHash` takes a file at `now` (checked before an upload is read).
+    func diagnosticsExpected(tokenHash: String, now: Date) async throws -> Bool
 }

@@ -86,6 +86,14 @@ extension SQLiteRepository {
         }
     }
 
+    public func diagnosticsExpected(tokenHash: String, now: Date) async throws -> Bool {
+        try await pool.read { db in
+            try Bool.fetchOne(
+                db, sql: "SELECT 1 FROM diagnostics WHERE token_hash = ? AND expires_at > ?",
+                arguments: [tokenHash, now.milliseconds]) ?? false
+        }
+    }
+
     public func diagnosticsFile(id: String) async throws -> DiagnosticsFile? {
         try await pool.read { db in
             guard

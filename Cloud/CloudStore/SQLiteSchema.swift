@@ -487,6 +487,10 @@ enum CloudSchema {
                     CREATE TABLE two_factor_role (role TEXT PRIMARY KEY NOT NULL);
                     """)
         }
+        migrator.registerMigration("v33-ocpi-partners") { db in
+            // Issue 18: OCPI roaming partners, their tokens and the calls exchanged with them.
+            try db.execute(sql: SQLiteRepository.ocpiSchema)
+        }
         return migrator
     }
 }

@@ -22,7 +22,10 @@ extension SQLiteRepository {
             } else {
                 try db.execute(
                     sql: "UPDATE connector SET site_id = ? WHERE site_id = ? AND station_id = ?", arguments: [site] + from)
-                try db.execute(sql: "UPDATE station SET site_id = ? WHERE site_id = ? AND id = ?", arguments: [site] + from)
+                // What the old site's edge registered for it is not the new site's edge's.
+                try db.execute(
+                    sql: "UPDATE station SET site_id = ?, registration = NULL WHERE site_id = ? AND id = ?",
+                    arguments: [site] + from)
             }
             // Grants and groups follow the station (kept once where the new site's station had them already).
             for (table, owner) in [("organization_station", "organization_id"), ("station_group_member", "group_id")] {
@@ -43,6 +46,7 @@ extension SQLiteRepository {
         for (table, column, cutoff) in [
             ("applied", "received_at", appliedBefore), ("meter_sample", "at", recordsBefore),
             ("session_sample", "at", recordsBefore), ("event", "at", recordsBefore), ("load_sample", "at", recordsBefore),
+            ("diagnostics", "requested_at", recordsBefore),
         ] {
             // Found in a read (which does not hold ingest's writes up, however long the scan), then removed a few
             // thousand rows per write.

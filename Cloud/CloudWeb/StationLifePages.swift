@@ -130,11 +130,11 @@ extension Dashboard {
         _ = try await Diagnostics.request(
             site: station.site, station: station.id, options: DiagnosticsOptions(), by: identity.user, publicBase: publicURL,
             repository: repository
-        ) { payload in
+        ) { payload, recorded in
             do {
                 return try await relay.send(
                     site: station.site, station: station.id, action: "GetDiagnostics", payload: payload, user: identity.user,
-                    timeout: commandTimeout)
+                    timeout: commandTimeout, recordedPayload: recorded)
             } catch let failure as CommandRelay.Failure {
                 if case .timeout = failure { throw Problem(status: 504, detail: failure.description) }
                 throw Problem(status: 409, detail: failure.description)

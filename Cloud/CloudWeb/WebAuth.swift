@@ -1,17 +1,17 @@
+import CloudCore
 public import CloudStore
 import Crypto
 public import Foundation
 import Hummingbird
 import HummingbirdBcrypt
 import NIOPosix
+import ServerSupport
 
 /// Browser sign-in: bcrypt passwords, a session cookie whose value is only stored hashed, a form token per
 /// session against cross-site requests, and a lock after repeated failures.
 public enum WebAuth {
     /// A path as the log may keep it: a password-reset link's token is a secret while it is valid, and stays out.
-    static func loggable(_ path: String) -> String {
-        path.hasPrefix("/password-reset/") ? "/password-reset/…" : path
-    }
+    static func loggable(_ path: String) -> String { ProblemMiddleware<APIRequestContext>.loggable(path) }
 
     /// The session cookie: `__Host-` makes browsers insist on Secure, path `/` and no Domain.
     public static let cookieName = "__Host-gridside"

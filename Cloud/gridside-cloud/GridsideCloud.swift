@@ -129,7 +129,10 @@ extension GridsideCloud {
             /// With `mqtt.dynamic_security`, as "Add a site" in the browser does: the site and its account on the
             /// broker, made over the cloud's own connection to the broker's dynamic-security plugin.
             private func withBrokerAccount(_ configuration: CloudConfiguration, store: any CloudRepository) async throws {
-                let accounts = DynamicSecurityAccounts(cloud: configuration.mqtt, logger: Logger(label: "gridside-cloud"))
+                // A client id of its own: the serving cloud's accounts connection keeps its own.
+                var mqtt = configuration.mqtt
+                mqtt.clientId = "gridside-cloud-cli-\(ProcessInfo.processInfo.processIdentifier)"
+                let accounts = DynamicSecurityAccounts(cloud: mqtt, logger: Logger(label: "gridside-cloud"))
                 let onboarding = SiteOnboarding(
                     repository: store, accounts: accounts, siteBroker: configuration.siteBroker,
                     reserved: Set([configuration.mqtt.username].compactMap { $0 }))

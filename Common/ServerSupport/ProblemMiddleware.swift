@@ -46,13 +46,13 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                 let reference = Problem.reference()
                 context.logger.error(
                     "\(service) failed",
-                    metadata: ["reference": "\(reference)", "path": "\(request.uri.path)", "error": "\(error)"])
+                    metadata: ["reference": "\(reference)", "path": "\(Self.loggable(request.uri.path))", "error": "\(error)"])
                 problem = Problem(status: 500, detail: "internal error; reference \(reference) in the log")
             }
         }
         count(problem.status)
         let metadata: Logger.Metadata = [
-            "method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(problem.status)",
+            "method": "\(request.method)", "path": "\(Self.loggable(request.uri.path))", "status": "\(problem.status)",
             "detail": "\(problem.detail)",
         ]
         // 502 and 504 are a station's doing; other 5xx are the server's own failures.
@@ -62,6 +62,13 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             context.logger.log(level: refusalLevel, "\(service) refused", metadata: metadata)
         }
         return response(problem)
+    }
+
+    /// A path as the log shows it: the secret of a diagnostics upload URL (`/diagnostics/<token>`) or of a
+    /// password-reset link left out.
+    public static func loggable(_ path: String) -> String {
+        for prefix in ["/diagnostics/", "/password-reset/"] where path.hasPrefix(prefix) { return prefix + "…" }
+        return path
     }
 
     /// The answer for `problem`.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import SiteModel
 
 /// A station added from the cloud ahead of its first connection: the payload of a ``CommandRequest`` whose action is
@@ -24,6 +24,10 @@ public struct StationRegistration: Codable, Sendable, Equatable {
     /// True: the station connects without Basic auth from now on. Without it, a registration with no password hash
     /// keeps the hash the station has (a registration cannot lower a station's security by leaving it out).
     public var removePassword: Bool?
+    /// Kept by the edge only: the password before the last change, still admitted until `formerPasswordUntil`, when the
+    /// charger takes its new one at its next reboot (it answered `RebootRequired`).
+    public var formerPasswordHash: String?
+    public var formerPasswordUntil: Date?
 
     public init(passwordHash: String?, maxCurrentA: Double, phases: Int, rotation: String, priority: Int) {
         self.passwordHash = passwordHash

@@ -106,10 +106,7 @@ public final class CentralSystem: Sendable {
             configured == nil
             && (known.map { $0.approval == .pending } ?? (configuration.ocpp.unknownStations == .pending))
         if !certified, configured?.passwordHash != nil || (configuration.ocpp.basicAuth && !pendingOnly) {
-            var verdict = Credentials.Verdict.invalid
-            if let hash = configured?.passwordHash, let password = Self.basicPassword(authorization, user: stationId) {
-                verdict = await credentials.check(station: stationId, password: password, hash: hash)
-            }
+            let verdict = await checkPassword(of: stationId, authorization: authorization, configured: configured)
             if verdict == .busy {
                 metrics.authFailure(reason: "busy")
                 logger.warning(
@@ -263,6 +260,25 @@ public final class CentralSystem: Sendable {
             try await approve(stationId: station.id, .accepted)
         }
         logger.notice("station registered from the cloud", metadata: ["station": "\(station.id)"])
+    }
+
+    /// The Basic auth password checked against the station's hash (and, for a while after a change the charger takes
+    /// only at its next reboot, against the one before).
+    private func checkPassword(
+        of stationId: String, authorization: String?, configured: EdgeConfiguration.Station?
+    ) async -> Credentials.Verdict {
+        guard let hash = configured?.passwordHash, let password = Self.basicPassword(authorization, user: stationId) else {
+            return .invalid
+        }
+        let verdict = await credentials.check(station: stationId, password: password, hash: hash)
+        guard verdict == .invalid, let former = configured?.formerPassword, former.until > now() else { return verdict }
+        let formerVerdict = await credentials.check(station: stationId, password: password, hash: former.hash)
+        if formerVerdict == .valid {
+            logger.notice(
+                "station connected with its former password (it takes the new one at its reboot)",
+                metadata: ["station": "\(stationId)"])
+        }
+        return formerVerdict
     }
 
     /// Whether a password is the one a bcrypt hash was made of (a station's new password from the cloud, checked once).

@@ -63,9 +63,10 @@ actor StationRegistrations: StationRegistry {
                 description: "a session runs on connector \(running.connectorId) of station \(id) (transaction "
                     + "\(running.id)); stop it first")
         }
-        try await store.forgetStation(id)
-        load.unregister(id)
+        // Its connection closed first, so that nothing it says lists it again once forgotten.
         await central.retire(stationId: id)
+        load.unregister(id)
+        try await store.forgetStation(id)
     }
 
     func changePassword(station id: String, _ change: StationPasswordChange) async throws -> String {
@@ -86,7 +87,15 @@ actor StationRegistrations: StationRegistry {
             throw Refused(
                 description: "the charger answered \(status.rawValue) to its new AuthorizationKey; its password is unchanged")
         }
-        // The charger uses the new password from its next connection: from now on only that one is admitted.
+        // Accepted: the charger uses the new password from its next connection, and only that one is admitted.
+        // RebootRequired: it uses it after its next reboot; until then (a day at most) the former one is admitted too.
+        if status == .rebootRequired, let former = registration.passwordHash {
+            registration.formerPasswordHash = former
+            registration.formerPasswordUntil = Date().addingTimeInterval(86_400)
+        } else {
+            registration.formerPasswordHash = nil
+            registration.formerPasswordUntil = nil
+        }
         registration.passwordHash = change.passwordHash
         try await store.saveStationRegistration(registration, station: id, at: Date())
         let station = Self.station(id: id, registration, gridPhases: grid)
@@ -97,9 +106,13 @@ actor StationRegistrations: StationRegistry {
 
     /// A registration as edge.yaml would have it.
     static func station(id: String, _ registration: StationRegistration, gridPhases: [Int]) -> EdgeConfiguration.Station {
-        EdgeConfiguration.Station(
+        var station = EdgeConfiguration.Station(
             id: id, passwordHash: registration.passwordHash,
             wiring: .init(maxCurrent: registration.maxCurrentA, gridPhases: gridPhases, priority: registration.priority))
+        if let hash = registration.formerPasswordHash, let until = registration.formerPasswordUntil {
+            station.formerPassword = .init(hash: hash, until: until)
+        }
+        return station
     }
 
     /// edge.yaml's stations plus those the cloud registered before (edge.yaml's win; one that no longer passes the

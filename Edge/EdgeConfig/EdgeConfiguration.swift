@@ -114,6 +114,18 @@ public struct EdgeConfiguration: Sendable, Equatable {
         public var wiring: Wiring
         /// Connectors wired differently from the charger as a whole (connector id → wiring).
         public var connectorWiring: [Int: Wiring] = [:]
+        /// A password still admitted until a time: the one before a change the charger takes at its next reboot.
+        public var formerPassword: FormerPassword?
+
+        public struct FormerPassword: Sendable, Equatable {
+            public var hash: String
+            public var until: Date
+
+            public init(hash: String, until: Date) {
+                self.hash = hash
+                self.until = until
+            }
+        }
 
         public init(id: String, passwordHash: String?, wiring: Wiring, connectorWiring: [Int: Wiring] = [:]) {
             self.id = id

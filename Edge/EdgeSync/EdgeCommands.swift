@@ -102,6 +102,8 @@ struct EdgeCommands: Sendable {
             let registered = try await stations.register(station: command.station, registration)
             var answer = registered
             answer.passwordHash = registered.passwordHash == nil ? nil : "(set)"
+            answer.formerPasswordHash = nil
+            answer.formerPasswordUntil = nil
             return CommandResult(
                 id: command.id, station: command.station, action: command.action, outcome: .accepted,
                 response: String(decoding: try SyncJSON.encoder().encode(answer), as: UTF8.self))

@@ -40,8 +40,9 @@ import Testing
         let record = try await Diagnostics.request(
             site: "s1", station: "CP1", options: DiagnosticsOptions(retries: 2), by: "olga", publicBase: "https://cloud.test",
             repository: store, now: Self.t0
-        ) { payload in
+        ) { payload, recorded in
             sent.append(payload)
+            #expect(recorded.contains("(not kept)") && !recorded.contains(payload.suffix(20)))
             return CommandResultRecord(
                 site: "s1", id: "c1", outcome: .accepted, response: #"{"fileName":"cp1.log"}"#, error: nil)
         }
@@ -67,13 +68,13 @@ import Testing
             try await Diagnostics.request(
                 site: "s1", station: "CP1", options: DiagnosticsOptions(retries: 99), by: nil, publicBase: "https://c",
                 repository: store
-            ) { _ in throw Problem(status: 500, detail: "not sent") }
+            ) { _, _ in throw Problem(status: 500, detail: "not sent") }
         }
         // A refusal is kept with its reason.
         let refused = try await Diagnostics.request(
             site: "s1", station: "CP1", options: DiagnosticsOptions(), by: nil, publicBase: "https://c", repository: store,
             now: Self.t0.addingTimeInterval(1)
-        ) { _ in CommandResultRecord(site: "s1", id: "c2", outcome: .rejected, response: nil, error: "busy") }
+        ) { _, _ in CommandResultRecord(site: "s1", id: "c2", outcome: .rejected, response: nil, error: "busy") }
         #expect(refused.state == "refused" && refused.detail == "busy")
         #expect(try await store.diagnostics(site: "s1", station: "CP1", limit: 10).map(\.id) == [refused.id, record.id])
     }

@@ -117,6 +117,17 @@ extension CloudAPITests {
             method: .get, path: "/api/v1/diagnostics/none/file", documented: "/diagnostics/{id}/file", needs: .configure,
             allowed: [404]),
         Route(method: .get, path: "/api/v1/two-factor", documented: "/two-factor", needs: .admin),
+        // No ocpi: section in this cloud: allowed callers are told so.
+        Route(method: .get, path: "/api/v1/ocpi/partners", documented: "/ocpi/partners", needs: .admin, allowed: [409]),
+        Route(
+            method: .post, path: "/api/v1/ocpi/partners", documented: "/ocpi/partners", needs: .admin, body: #"{"name":"x"}"#,
+            allowed: [409]),
+        Route(
+            method: .get, path: "/api/v1/ocpi/partners/p1", documented: "/ocpi/partners/{partner}", needs: .admin,
+            allowed: [409]),
+        Route(
+            method: .get, path: "/api/v1/ocpi/partners/p1/messages", documented: "/ocpi/partners/{partner}/messages",
+            needs: .admin, allowed: [409]),
         Route(
             method: .post, path: "/api/v1/sites/s1/stations/CP1/password",
             documented: "/sites/{site}/stations/{station}/password", needs: .configure, relayed: true),

@@ -7,6 +7,7 @@ not configure, or do not see the station, get nothing. Then the site simulator's
 from __future__ import annotations
 
 import asyncio
+import json
 import subprocess
 
 import urllib3
@@ -48,6 +49,7 @@ def test_a_charger_uploads_its_diagnostics_to_the_cloud_as_asked(make_edge, make
     from selenium.webdriver.common.by import By
 
     urllib3.disable_warnings()
+    UploadingCharger.uploads = []
     cloud = make_cloud(sites=(SITE, "site-else"))
     edge = make_edge({**edge_cloud_config(SITE, broker), "authorization": {"unknown_tokens": "accept"}})
     add_user(cloud, "olga", "operator")
@@ -93,7 +95,7 @@ def test_a_charger_uploads_its_diagnostics_to_the_cloud_as_asked(make_edge, make
 
             downloaded = await asyncio.to_thread(from_the_browser)
             assert bytes(downloaded) == CONTENT
-            assert UploadingCharger.uploads == [201, 201]
+            await asyncio.to_thread(poll, lambda: UploadingCharger.uploads == [201, 201], 10, what="both uploads answered")
             # What the station was sent names the cloud's own URL for this request.
             location = cp.calls_of("GetDiagnostics")[0]["location"]
             assert location.startswith(f"https://127.0.0.1:{cloud.port}/diagnostics/"), location
@@ -101,10 +103,12 @@ def test_a_charger_uploads_its_diagnostics_to_the_cloud_as_asked(make_edge, make
 
     location = arun(scenario(), timeout=120)
     http = urllib3.PoolManager(cert_reqs="CERT_NONE")
-    # Too big: refused before it is kept; an address nobody gave: 404.
+    # Too big: refused before it is kept; an address nobody gave: 404, and no token in the log.
     assert http.request("PUT", location, body=b"x" * (20 * 1024 * 1024 + 1)).status == 413
     assert http.request("PUT", location.rsplit("/", 1)[0] + "/not-a-token", body=b"x").status == 404
     assert http.request("PUT", location, body=b"").status == 400
+    assert location.rsplit("/", 1)[1] not in cloud.log_text()
+    assert location.rsplit("/", 1)[1] not in json.dumps(cloud.get(f"/api/v1/events?site={SITE}&kind=command"))
     assert cloud.get(path)["items"][-1]["size"] == len(CONTENT), "the refused uploads changed nothing"
     # A viewer may not ask or read; a partner who does not see the site is told nothing of it.
     viewer = cloud.create_token("viewer")

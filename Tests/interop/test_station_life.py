@@ -110,6 +110,16 @@ def test_a_station_is_changed_retired_and_moved_from_the_browser_and_the_api(mak
             headers = basic_auth_header("CP-LIFE", body["password"])
             events = await asyncio.to_thread(cloud.get, f"/api/v1/events?site={SITE}&station=CP-LIFE&kind=command")
             assert body["password"] not in str(events)
+            # A charger that takes it at its next reboot: until then its former password is admitted too.
+            cp.answers["ChangeConfiguration"] = {"status": "RebootRequired"}
+            status, body = await asyncio.to_thread(cloud.api, "POST", f"/api/v1{station_path(SITE, 'CP-LIFE')}/password")
+            assert status == 200 and body["status"] == "RebootRequired", body
+        for password in (body["password"], headers["Authorization"]):
+            given = basic_auth_header("CP-LIFE", password) if not password.startswith("Basic ") else {
+                "Authorization": password}
+            async with charger(edge, "CP-LIFE", additional_headers=given) as cp:
+                assert (await cp.boot()).status == "Accepted"
+        headers = basic_auth_header("CP-LIFE", body["password"])
 
         async with charger(edge, "CP-LIFE", additional_headers=headers) as cp:
             assert (await cp.boot()).status == "Accepted"
@@ -121,11 +131,17 @@ def test_a_station_is_changed_retired_and_moved_from_the_browser_and_the_api(mak
             assert status == 409 and "session runs" in body["detail"], body
             await cp.call(call.StopTransaction(transaction_id=started.transaction_id, meter_stop=1500,
                                                timestamp=now_iso()), suppress=False)
-            # A viewer may not; a site the caller does not see whole is not found.
+            # A viewer may not; an organization granted the station but not its whole site is told nothing.
             vic = await asyncio.to_thread(cloud.create_token, "viewer")
             status, _ = await asyncio.to_thread(cloud.api, "POST", f"/api/v1{station_path(SITE, 'CP-LIFE')}/retire",
                                                 None, vic)
             assert status == 403
+            granted = await asyncio.to_thread(granted_operator, cloud)
+            assert cloud.api("GET", f"/api/v1{station_path(SITE, 'CP-LIFE')}", None, granted)[0] == 200
+            for action in ("retire", "password"):
+                status, _ = await asyncio.to_thread(
+                    cloud.api, "POST", f"/api/v1{station_path(SITE, 'CP-LIFE')}/{action}", None, granted)
+                assert status == 404, action
 
             def retire_in_the_browser() -> str:
                 browser.open(station_path(SITE, "CP-LIFE") + "/registration")
@@ -186,3 +202,13 @@ def test_a_station_is_changed_retired_and_moved_from_the_browser_and_the_api(mak
     assert [s["transactionId"] for s in cloud.get(f"/api/v1/sessions?site={SITE}&station=CP-LIFE")["items"]] == [
         transaction]
     assert cloud.get(f"/api/v1/sessions?site={OTHER}&station=CP-LIFE")["items"] == []
+
+
+def granted_operator(cloud) -> str:
+    """An API token of an operator of an organization granted CP-LIFE alone."""
+    from browser import add_user
+
+    cloud.cli("organization", "add", "fleet-co", "--name", "Fleet Co")
+    cloud.cli("organization", "grant", "fleet-co", "--station", f"{SITE}/CP-LIFE")
+    add_user(cloud, "otto", "operator", "--organization", "fleet-co")
+    return cloud.cli("token", "create", "--name", "otto", "--user", "otto").strip()

@@ -1,0 +1,67 @@
+public import CloudCore
+public import CloudStore
+public import Foundation
+import ServerSupport
+
+/// What the fleet's administrators do with roaming partners (the API's `/ocpi/partners`): invite one (a token A to
+/// give it, with this cloud's versions URL), or register with one that gave its own token A and versions URL.
+public struct OCPIPartners: Sendable {
+    let repository: any CloudRepository
+    let client: OCPIClient
+    public let party: OCPIParty
+
+    public init(repository: any CloudRepository, client: OCPIClient) {
+        self.repository = repository
+        self.client = client
+        party = client.party
+    }
+
+    /// The answer to adding a partner: the partner, and the token A to give it when it is to register with this cloud.
+    public struct Added: Encodable, Sendable {
+        public let partner: OCPIPartnerRecord
+        /// Given once; only its hash is kept.
+        public let token: String?
+        public let versionsUrl: String
+    }
+
+    /// What an administrator gives to add a partner.
+    public struct Input: Decodable, Sendable {
+        public var name: String
+        /// The partner's versions URL and the token A it gave: this cloud registers with it at once.
+        public var versionsUrl: String?
+        public var token: String?
+        public var plainTokens: Bool?
+    }
+
+    public func add(_ input: Input, now: Date = Date()) async throws -> Added {
+        let name = input.name.trimmingCharacters(in: .whitespaces)
+        guard (1...100).contains(name.count) else { throw Problem(status: 400, detail: "name: 1 to 100 characters") }
+        guard (input.versionsUrl == nil) == (input.token == nil) else {
+            throw Problem(status: 400, detail: "versionsUrl and token: both (to register with the partner) or neither")
+        }
+        if let token = input.token, !(1...64).contains(token.count) {
+            throw Problem(status: 400, detail: "token: 1 to 64 characters")
+        }
+        let tokenA = OCPITokens.generate()
+        let partner = OCPIPartnerRecord(
+            id: UUID().uuidString.lowercased(), name: name, plainTokens: input.plainTokens ?? false, createdAt: now)
+        try await repository.addOCPIPartner(partner, incomingTokenHash: OCPITokens.hash(tokenA))
+        guard let versionsURL = input.versionsUrl, let theirToken = input.token else {
+            return Added(partner: partner, token: tokenA, versionsUrl: party.versionsURL)
+        }
+        do {
+            let registered = try await client.register(
+                partner, versionsURL: versionsURL, tokenA: theirToken, repository: repository)
+            return Added(partner: registered, token: nil, versionsUrl: party.versionsURL)
+        } catch let error as OCPIError {
+            throw Problem(status: 502, detail: "the partner was added but not registered: \(error.message)")
+        }
+    }
+
+    public func partner(_ id: String) async throws -> OCPIPartnerRecord {
+        guard let partner = try await repository.ocpiPartner(id: id) else {
+            throw Problem(status: 404, detail: "no OCPI partner '\(id)'")
+        }
+        return partner
+    }
+}

@@ -1,0 +1,223 @@
+public import CloudCore
+public import CloudStore
+import Crypto
+public import Foundation
+import HTTPTypes
+public import Hummingbird
+public import Logging
+import NIOCore
+import ServerSupport
+
+/// This cloud's own party on OCPI: a CPO, named by its country code and party id.
+public struct OCPIParty: Sendable, Equatable {
+    public var countryCode: String
+    public var partyId: String
+    public var name: String
+    public var website: String?
+    /// Where partners reach this cloud's OCPI (`<http.public_url>/ocpi`).
+    public var baseURL: String
+
+    public init(countryCode: String, partyId: String, name: String, website: String? = nil, baseURL: String) {
+        self.countryCode = countryCode
+        self.partyId = partyId
+        self.name = name
+        self.website = website
+        self.baseURL = baseURL
+    }
+
+    public var versionsURL: String { "\(baseURL)/versions" }
+    public var detailsURL: String { "\(baseURL)/\(OCPIServer.version)" }
+
+    /// This party's credentials with the token the other party is to call it with.
+    func credentials(token: String) -> OCPICredentials {
+        OCPICredentials(
+            token: token, url: versionsURL,
+            roles: [
+                OCPICredentialsRole(
+                    role: "CPO", businessDetails: OCPIBusinessDetails(name: name, website: website), partyId: partyId,
+                    countryCode: countryCode)
+            ])
+    }
+}
+
+/// OCPI 2.2.1 as a CPO, the transport and the registration: `/ocpi/versions`, `/ocpi/2.2.1` and its `credentials`
+/// module (the handshake with tokens A, B and C, in both directions, with ``OCPIClient``). Partners call with
+/// `Authorization: Token <base64 of the token>` (as it is, for a partner set to plain tokens); every answer is in the
+/// envelope; every call is kept with its partner.
+public struct OCPIServer: Sendable {
+    public static let version = "2.2.1"
+    let repository: any CloudRepository
+    let party: OCPIParty
+    let client: OCPIClient
+    let logger: Logger
+
+    public init(repository: any CloudRepository, party: OCPIParty, client: OCPIClient, logger: Logger) {
+        self.repository = repository
+        self.party = party
+        self.client = client
+        self.logger = logger
+    }
+
+    /// A caller that showed a known token.
+    struct Caller {
+        var partner: OCPIPartnerRecord
+        let token: String
+    }
+
+    public func addRoutes(to router: Router<APIRequestContext>) {
+        router.get("/ocpi/versions") { request, _ in
+            await answer(request) { _ in [OCPIVersion(version: Self.version, url: party.detailsURL)] }
+        }
+        router.get("/ocpi/\(Self.version)") { request, _ in
+            await answer(request) { _ in
+                OCPIVersionDetails(
+                    version: Self.version,
+                    endpoints: ["SENDER", "RECEIVER"].map {
+                        OCPIEndpoint(identifier: "credentials", role: $0, url: "\(party.detailsURL)/credentials")
+                    })
+            }
+        }
+        router.get("/ocpi/\(Self.version)/credentials") { request, _ in
+            await answer(request) { caller in party.credentials(token: caller.token) }
+        }
+        router.post("/ocpi/\(Self.version)/credentials") { request, _ in
+            await answer(request) { caller in
+                guard caller.partner.state != "registered" else {
+                    throw OCPIError(http: 405, code: OCPIStatus.clientError, "registered already: PUT updates the credentials")
+                }
+                return try await register(caller, request)
+            }
+        }
+        router.put("/ocpi/\(Self.version)/credentials") { request, _ in
+            await answer(request) { caller in
+                guard caller.partner.state == "registered" else {
+                    throw OCPIError(http: 405, code: OCPIStatus.clientError, "not registered: POST registers")
+                }
+                return try await register(caller, request)
+            }
+        }
+        router.delete("/ocpi/\(Self.version)/credentials") { request, _ in
+            await answer(request) { caller -> String? in
+                guard caller.partner.state == "registered" else {
+                    throw OCPIError(http: 405, code: OCPIStatus.clientError, "not registered")
+                }
+                var partner = caller.partner
+                partner.state = "unregistered"
+                try await repository.updateOCPIPartner(partner, incomingTokenHash: nil, outgoingToken: nil)
+                logger.notice("OCPI partner unregistered itself", metadata: ["partner": "\(partner.id)"])
+                return nil
+            }
+        }
+    }
+
+    /// The partner's credentials (POST to register, PUT to renew): its versions and endpoints read with the token it
+    /// gave, a new token for it to call with, this party's credentials answered.
+    private func register(_ caller: Caller, _ request: Request) async throws -> OCPICredentials {
+        var request = request
+        let body = try await request.collectBody(upTo: 1 << 20)
+        let theirs: OCPICredentials
+        do {
+            theirs = try OCPIJSON.decoder().decode(OCPICredentials.self, from: Data(body.readableBytesView))
+        } catch {
+            throw OCPIError(http: 400, code: OCPIStatus.invalidParameters, "the credentials object is not valid: \(error)")
+        }
+        guard !theirs.token.isEmpty, theirs.token.count <= 64, !theirs.roles.isEmpty else {
+            throw OCPIError(http: 400, code: OCPIStatus.invalidParameters, "token: 1 to 64 characters; roles: at least one")
+        }
+        var partner = caller.partner
+        let (version, endpoints) = try await client.discover(
+            versionsURL: theirs.url, token: theirs.token, partner: partner, repository: repository)
+        partner.versionsURL = theirs.url
+        partner.version = version
+        partner.endpoints = endpoints
+        partner.roles = theirs.parties
+        partner.state = "registered"
+        partner.lastSuccessAt = Date()
+        let tokenC = OCPITokens.generate()
+        try await repository.updateOCPIPartner(
+            partner, incomingTokenHash: OCPITokens.hash(tokenC), outgoingToken: theirs.token)
+        logger.notice("OCPI partner registered", metadata: ["partner": "\(partner.id)", "version": "\(version)"])
+        return party.credentials(token: tokenC)
+    }
+
+    /// Authenticates the caller, runs `handle` and answers its result in the envelope (or its error), keeping the
+    /// call with the partner.
+    private func answer<Payload: Codable & Sendable>(
+        _ request: Request, _ handle: (Caller) async throws -> Payload?
+    ) async -> Response {
+        var caller: Caller?
+        let status: Int
+        let envelope: Data
+        do {
+            caller = try await authenticate(request)
+            let data = try await handle(caller!)
+            (status, envelope) = (200, try OCPIJSON.encoder().encode(OCPIEnvelope(data: data)))
+        } catch let error as OCPIError {
+            (status, envelope) = Self.failure(error)
+        } catch {
+            logger.error("OCPI request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
+            (status, envelope) = Self.failure(OCPIError(http: 500, code: OCPIStatus.serverError, "the server failed"))
+        }
+        if let partner = caller?.partner {
+            try? await repository.logOCPI(
+                partner: partner.id,
+                OCPIMessageRecord(
+                    direction: "in", method: request.method.rawValue, url: request.uri.description, status: status,
+                    request: nil, response: OCPITokens.redacted(String(decoding: envelope, as: UTF8.self)), at: Date()))
+        }
+        var headers: HTTPFields = [.contentType: "application/json"]
+        for name in ["X-Request-ID", "X-Correlation-ID"] {
+            let field = HTTPField.Name(name)!
+            headers[field] = request.headers[field] ?? (name == "X-Request-ID" ? UUID().uuidString : nil)
+        }
+        return Response(
+            status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: envelope)))
+    }
+
+    private static func failure(_ error: OCPIError) -> (Int, Data) {
+        let envelope = OCPIEnvelope<String>(data: nil, statusCode: error.code, statusMessage: error.message)
+        return (error.http, (try? OCPIJSON.encoder().encode(envelope)) ?? Data())
+    }
+
+    /// The partner whose token the `Authorization` header carries: `Token <base64>`, or the token as it is for a
+    /// partner set to plain tokens. 401 otherwise.
+    private func authenticate(_ request: Request) async throws -> Caller {
+        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("token ") else {
+            throw OCPIError(http: 401, code: OCPIStatus.clientError, "the Authorization header must be 'Token <token>'")
+        }
+        let given = header.dropFirst("token ".count).trimmingCharacters(in: .whitespaces)
+        if let decoded = Data(base64Encoded: given).flatMap({ String(data: $0, encoding: .utf8) }), !decoded.isEmpty,
+            let (partner, _) = try await repository.ocpiPartner(incomingTokenHash: OCPITokens.hash(decoded))
+        {
+            return Caller(partner: partner, token: decoded)
+        }
+        if let (partner, _) = try await repository.ocpiPartner(incomingTokenHash: OCPITokens.hash(given)), partner.plainTokens {
+            return Caller(partner: partner, token: given)
+        }
+        throw OCPIError(http: 401, code: OCPIStatus.clientError, "unknown token")
+    }
+}
+
+/// Tokens between OCPI parties: made here at random, kept as their SHA-256 (those this cloud is called with).
+public enum OCPITokens {
+    public static func generate() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    public static func hash(_ token: String) -> String {
+        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The `Authorization` header for a partner.
+    static func header(_ token: String, plain: Bool) -> String {
+        "Token " + (plain ? token : Data(token.utf8).base64EncodedString())
+    }
+
+    /// A message as it is kept: every `"token": "…"` replaced, so the message log holds no credentials.
+    public static func redacted(_ text: String) -> String {
+        text.replacingOccurrences(of: #""token":"[^"]*""#, with: #""token":"(not kept)""#, options: .regularExpression)
+    }
+}

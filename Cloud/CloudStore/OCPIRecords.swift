@@ -1,0 +1,101 @@
+public import Foundation
+
+/// A roaming partner over OCPI (an eMSP or a hub), from its invitation (the token A it was given) through the
+/// credentials handshake to its registration.
+public struct OCPIPartnerRecord: Sendable, Equatable, Codable {
+    public var id: String
+    public var name: String
+    /// `invited` (token A given, no handshake yet), `registered`, `unregistered` (it, or we, ended it).
+    public var state: String
+    /// Its roles as its credentials named them (`EMSP`, `HUB`), with its country code and party id.
+    public var roles: [OCPIPartyRecord]
+    /// Where its versions are, the version agreed and its endpoints for that version.
+    public var versionsURL: String?
+    public var version: String?
+    public var endpoints: [OCPIEndpointRecord]
+    /// True: it sends and takes tokens in the `Authorization` header as they are, not base64-encoded (partners still
+    /// on 2.1.1 habits).
+    public var plainTokens: Bool
+    public var createdAt: Date
+    public var lastSuccessAt: Date?
+    public var lastFailureAt: Date?
+    public var lastFailure: String?
+
+    public init(id: String, name: String, state: String = "invited", plainTokens: Bool = false, createdAt: Date) {
+        self.id = id
+        self.name = name
+        self.state = state
+        roles = []
+        endpoints = []
+        self.plainTokens = plainTokens
+        self.createdAt = createdAt
+    }
+}
+
+/// One of a partner's roles.
+public struct OCPIPartyRecord: Sendable, Equatable, Codable {
+    public var role: String
+    public var countryCode: String
+    public var partyId: String
+    public var name: String?
+
+    public init(role: String, countryCode: String, partyId: String, name: String?) {
+        self.role = role
+        self.countryCode = countryCode
+        self.partyId = partyId
+        self.name = name
+    }
+}
+
+/// One of a partner's endpoints (a module in a role, at a URL).
+public struct OCPIEndpointRecord: Sendable, Equatable, Codable {
+    public var identifier: String
+    public var role: String
+    public var url: String
+
+    public init(identifier: String, role: String, url: String) {
+        self.identifier = identifier
+        self.role = role
+        self.url = url
+    }
+}
+
+/// A call to or from a partner, kept for whoever must find out why something did not arrive.
+public struct OCPIMessageRecord: Sendable, Equatable, Codable {
+    /// `in` (the partner called) or `out`.
+    public var direction: String
+    public var method: String
+    public var url: String
+    public var status: Int
+    public var request: String?
+    public var response: String?
+    public var at: Date
+
+    public init(
+        direction: String, method: String, url: String, status: Int, request: String?, response: String?, at: Date
+    ) {
+        self.direction = direction
+        self.method = method
+        self.url = url
+        self.status = status
+        self.request = request
+        self.response = response
+        self.at = at
+    }
+}
+
+/// OCPI partners, their tokens and the calls exchanged with them.
+public protocol OCPIRepository: Sendable {
+    /// Keeps a new partner; `incomingTokenHash` is the SHA-256 of the token it calls this cloud with.
+    func addOCPIPartner(_ partner: OCPIPartnerRecord, incomingTokenHash: String) async throws
+    func ocpiPartners() async throws -> [OCPIPartnerRecord]
+    func ocpiPartner(id: String) async throws -> OCPIPartnerRecord?
+    /// The partner that calls with this token, and the token this cloud calls it with (nil before the handshake).
+    func ocpiPartner(incomingTokenHash: String) async throws -> (OCPIPartnerRecord, outgoingToken: String?)?
+    func ocpiOutgoingToken(partner id: String) async throws -> String?
+    /// Saves what changed of a partner; a new incoming token hash or outgoing token when given.
+    func updateOCPIPartner(_ partner: OCPIPartnerRecord, incomingTokenHash: String?, outgoingToken: String?) async throws
+    func logOCPI(partner id: String, _ message: OCPIMessageRecord) async throws
+    /// A partner's calls, newest first.
+    func ocpiMessages(partner id: String, limit: Int) async throws -> [OCPIMessageRecord]
+}
