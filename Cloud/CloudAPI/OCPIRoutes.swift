@@ -24,6 +24,11 @@ extension CloudAPI {
         api.get("/ocpi/partners/:partner") { _, context in
             json(try await ocpiPartners(context).partner(try context.parameters.require("partner")))
         }
+        api.put("/ocpi/partners/:partner/sites") { request, context in
+            let partners = try ocpiPartners(context)
+            let body = try await decode(PartnerSites.self, from: request)
+            return json(try await partners.setSites(body.sites, of: try context.parameters.require("partner")))
+        }
         api.get("/ocpi/partners/:partner/messages") { _, context in
             let partner = try await ocpiPartners(context).partner(try context.parameters.require("partner"))
             return json(Items(items: try await repository.ocpiMessages(partner: partner.id, limit: 200)))
@@ -40,4 +45,9 @@ extension CloudAPI {
         }
         return ocpi.partners
     }
+}
+
+/// `PUT /ocpi/partners/{partner}/sites`'s body.
+struct PartnerSites: Decodable {
+    let sites: [String]
 }

@@ -9,6 +9,10 @@ public struct SiteChange: Decodable, Sendable {
     public var latitude: Double?
     public var longitude: Double?
     public var timeZone: String?
+    public var city: String?
+    public var postalCode: String?
+    /// ISO 3166-1 alpha-3, as OCPI has it (`DEU`).
+    public var country: String?
 
     public init(name: String?, address: String?, latitude: Double?, longitude: Double?, timeZone: String?) {
         self.name = name
@@ -24,6 +28,10 @@ public struct SiteChange: Decodable, Sendable {
         try await repository.updateSite(
             id: site, name: name?.trimmingCharacters(in: .whitespaces), address: address, latitude: latitude,
             longitude: longitude, timeZone: timeZone)
+        if city != nil || postalCode != nil || country != nil {
+            try await repository.updateSitePostal(
+                id: site, city: city?.trimmingCharacters(in: .whitespaces), postalCode: postalCode, country: country)
+        }
         guard let updated = try await repository.site(id: site) else { throw Problem(status: 404, detail: "no site '\(site)'") }
         return updated
     }
@@ -42,6 +50,14 @@ public struct SiteChange: Decodable, Sendable {
         }
         if (latitude == nil) != (longitude == nil) {
             throw Problem(status: 400, detail: "latitude and longitude go together: give both")
+        }
+        if let city, city.count > 45 { throw Problem(status: 400, detail: "city must be at most 45 characters") }
+        if let postalCode, postalCode.count > 10 {
+            throw Problem(status: 400, detail: "postalCode must be at most 10 characters")
+        }
+        if let country, country.count != 3 || !country.allSatisfy({ $0.isASCII && $0.isUppercase }) {
+            throw Problem(
+                status: 400, detail: "country must be three capital letters (ISO 3166-1 alpha-3) such as DEU, got '\(country)'")
         }
         if let timeZone, TimeZone(identifier: timeZone) == nil {
             throw Problem(status: 400, detail: "timeZone must be an IANA time zone such as Europe/Berlin, got '\(timeZone)'")

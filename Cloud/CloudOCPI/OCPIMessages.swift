@@ -142,6 +142,21 @@ enum OCPIJSON {
         return encoder
     }
 
+    static func format(_ date: Date) -> String {
+        date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true))
+    }
+
+    /// An RFC 3339 date as partners send them (with or without fractions; no zone taken as UTC).
+    static func date(_ text: String) -> Date? {
+        let withZone =
+            text.hasSuffix("Z") || text.dropFirst(10).contains("+") || text.dropFirst(10).contains("-")
+            ? text : text + "Z"
+        for style in [Date.ISO8601FormatStyle(includingFractionalSeconds: true), Date.ISO8601FormatStyle()] {
+            if let date = try? style.parse(withZone) { return date }
+        }
+        return nil
+    }
+
     static func decoder() -> JSONDecoder {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in

@@ -31,6 +31,24 @@ public struct OCPIPartners: Sendable {
         public var versionsUrl: String?
         public var token: String?
         public var plainTokens: Bool?
+        /// The sites published to it as Locations.
+        public var sites: [String]?
+    }
+
+    /// The sites published to a partner (each one this cloud has; the list replaces the one before).
+    public func setSites(_ sites: [String], of id: String) async throws -> OCPIPartnerRecord {
+        var partner = try await partner(id)
+        partner.sites = try await checked(sites)
+        try await repository.updateOCPIPartner(partner, incomingTokenHash: nil, outgoingToken: nil)
+        return partner
+    }
+
+    private func checked(_ sites: [String]) async throws -> [String] {
+        let known = Set(try await repository.sites(in: nil).map(\.id))
+        if let unknown = sites.first(where: { !known.contains($0) }) {
+            throw Problem(status: 404, detail: "sites: no site '\(unknown)'")
+        }
+        return Array(Set(sites)).sorted()
     }
 
     public func add(_ input: Input, now: Date = Date()) async throws -> Added {
@@ -43,8 +61,9 @@ public struct OCPIPartners: Sendable {
             throw Problem(status: 400, detail: "token: 1 to 64 characters")
         }
         let tokenA = OCPITokens.generate()
-        let partner = OCPIPartnerRecord(
+        var partner = OCPIPartnerRecord(
             id: UUID().uuidString.lowercased(), name: name, plainTokens: input.plainTokens ?? false, createdAt: now)
+        partner.sites = try await checked(input.sites ?? [])
         try await repository.addOCPIPartner(partner, incomingTokenHash: OCPITokens.hash(tokenA))
         guard let versionsURL = input.versionsUrl, let theirToken = input.token else {
             return Added(partner: partner, token: tokenA, versionsUrl: party.versionsURL)

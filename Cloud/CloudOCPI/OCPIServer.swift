@@ -74,9 +74,10 @@ public struct OCPIServer: Sendable {
                     version: Self.version,
                     endpoints: ["SENDER", "RECEIVER"].map {
                         OCPIEndpoint(identifier: "credentials", role: $0, url: "\(party.detailsURL)/credentials")
-                    })
+                    } + [OCPIEndpoint(identifier: "locations", role: "SENDER", url: "\(party.detailsURL)/locations")])
             }
         }
+        addLocationRoutes(to: router)
         router.get("/ocpi/\(Self.version)/credentials") { request, _ in
             await answer(request) { caller in party.credentials(token: caller.token) }
         }
@@ -142,15 +143,24 @@ public struct OCPIServer: Sendable {
 
     /// Authenticates the caller, runs `handle` and answers its result in the envelope (or its error), keeping the
     /// call with the partner.
-    private func answer<Payload: Codable & Sendable>(
+    func answer<Payload: Codable & Sendable>(
         _ request: Request, _ handle: (Caller) async throws -> Payload?
+    ) async -> Response {
+        await answer(request, paged: { caller in (try await handle(caller), [:]) })
+    }
+
+    /// As ``answer(_:_:)``, with headers of the handler's own (a page's `Link`, `X-Total-Count`, `X-Limit`).
+    func answer<Payload: Codable & Sendable>(
+        _ request: Request, paged handle: (Caller) async throws -> (Payload?, HTTPFields)
     ) async -> Response {
         var caller: Caller?
         let status: Int
         let envelope: Data
+        var headers: HTTPFields = [.contentType: "application/json"]
         do {
             caller = try await authenticate(request)
-            let data = try await handle(caller!)
+            let (data, extra) = try await handle(caller!)
+            headers.append(contentsOf: extra)
             (status, envelope) = (200, try OCPIJSON.encoder().encode(OCPIEnvelope(data: data)))
         } catch let error as OCPIError {
             (status, envelope) = Self.failure(error)
@@ -165,7 +175,6 @@ public struct OCPIServer: Sendable {
                     direction: "in", method: request.method.rawValue, url: request.uri.description, status: status,
                     request: nil, response: OCPITokens.redacted(String(decoding: envelope, as: UTF8.self)), at: Date()))
         }
-        var headers: HTTPFields = [.contentType: "application/json"]
         for name in ["X-Request-ID", "X-Correlation-ID"] {
             let field = HTTPField.Name(name)!
             headers[field] = request.headers[field] ?? (name == "X-Request-ID" ? UUID().uuidString : nil)

@@ -29,6 +29,8 @@ public protocol SiteRepository: Sendable {
     func updateSite(
         id: String, name: String?, address: String?, latitude: Double?, longitude: Double?, timeZone: String?)
         async throws
+    /// Changes the rest of a site's postal address (nil: left as it is).
+    func updateSitePostal(id: String, city: String?, postalCode: String?, country: String?) async throws
 }
 
 /// What the edges send up, applied at most once each.

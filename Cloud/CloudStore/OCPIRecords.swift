@@ -16,6 +16,8 @@ public struct OCPIPartnerRecord: Sendable, Equatable, Codable {
     /// True: it sends and takes tokens in the `Authorization` header as they are, not base64-encoded (partners still
     /// on 2.1.1 habits).
     public var plainTokens: Bool
+    /// The sites published to it as OCPI Locations (none until chosen).
+    public var sites: [String]
     public var createdAt: Date
     public var lastSuccessAt: Date?
     public var lastFailureAt: Date?
@@ -27,6 +29,7 @@ public struct OCPIPartnerRecord: Sendable, Equatable, Codable {
         self.state = state
         roles = []
         endpoints = []
+        sites = []
         self.plainTokens = plainTokens
         self.createdAt = createdAt
     }

@@ -17,12 +17,20 @@ public struct SiteRecord: Sendable, Equatable, Codable {
     public var latitude: Double?
     public var longitude: Double?
     public var timeZone: String?
+    /// The rest of the postal address, as roaming partners need it (OCPI's Location): city, postal code, and the
+    /// country as ISO 3166-1 alpha-3.
+    public var city: String?
+    public var postalCode: String?
+    public var country: String?
 
     public init(
         id: String, name: String, createdAt: Date, online: Bool = false, lastSeenAt: Date? = nil, lastSeq: Int64 = 0,
         tokenListVersion: Int = 0, address: String? = nil, latitude: Double? = nil, longitude: Double? = nil,
-        timeZone: String? = nil
+        timeZone: String? = nil, city: String? = nil, postalCode: String? = nil, country: String? = nil
     ) {
+        self.city = city
+        self.postalCode = postalCode
+        self.country = country
         self.address = address
         self.latitude = latitude
         self.longitude = longitude

@@ -24,12 +24,12 @@ extension SQLiteRepository {
             try db.execute(
                 sql: """
                     INSERT INTO ocpi_partner (id, name, state, roles, versions_url, version, endpoints, plain_tokens,
-                        incoming_token_hash, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        incoming_token_hash, created_at, sites)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     partner.id, partner.name, partner.state, roles, partner.versionsURL, partner.version, endpoints,
-                    partner.plainTokens, incomingTokenHash, partner.createdAt.milliseconds,
+                    partner.plainTokens, incomingTokenHash, partner.createdAt.milliseconds, try Self.json(partner.sites),
                 ])
         }
     }
@@ -70,13 +70,14 @@ extension SQLiteRepository {
             try db.execute(
                 sql: """
                     UPDATE ocpi_partner SET name = ?, state = ?, roles = ?, versions_url = ?, version = ?, endpoints = ?,
-                        plain_tokens = ?, last_success_at = ?, last_failure_at = ?, last_failure = ?,
+                        plain_tokens = ?, sites = ?, last_success_at = ?, last_failure_at = ?, last_failure = ?,
                         incoming_token_hash = COALESCE(?, incoming_token_hash), outgoing_token = COALESCE(?, outgoing_token)
                     WHERE id = ?
                     """,
                 arguments: [
                     partner.name, partner.state, roles, partner.versionsURL, partner.version, endpoints, partner.plainTokens,
-                    partner.lastSuccessAt?.milliseconds, partner.lastFailureAt?.milliseconds, partner.lastFailure,
+                    try Self.json(partner.sites), partner.lastSuccessAt?.milliseconds, partner.lastFailureAt?.milliseconds,
+                    partner.lastFailure,
                     incomingTokenHash, outgoingToken, partner.id,
                 ])
         }
@@ -121,6 +122,7 @@ extension SQLiteRepository {
         partner.roles = (try? SyncJSON.decoder().decode([OCPIPartyRecord].self, from: Data((row["roles"] as String).utf8))) ?? []
         partner.endpoints =
             (try? SyncJSON.decoder().decode([OCPIEndpointRecord].self, from: Data((row["endpoints"] as String).utf8))) ?? []
+        partner.sites = (try? SyncJSON.decoder().decode([String].self, from: Data((row["sites"] as String).utf8))) ?? []
         partner.versionsURL = row["versions_url"]
         partner.version = row["version"]
         partner.lastSuccessAt = (row["last_success_at"] as Int64?).map(Date.init(milliseconds:))

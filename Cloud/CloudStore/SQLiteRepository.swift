@@ -138,7 +138,20 @@ public final class SQLiteRepository: CloudRepository {
             id: row["id"], name: row["name"], createdAt: Date(milliseconds: row["created_at"]), online: row["online"],
             lastSeenAt: (row["last_seen_at"] as Int64?).map(Date.init(milliseconds:)), lastSeq: row["last_seq"],
             tokenListVersion: row["token_list_version"], address: row["address"], latitude: row["latitude"],
-            longitude: row["longitude"], timeZone: row["time_zone"])
+            longitude: row["longitude"], timeZone: row["time_zone"], city: row["city"], postalCode: row["postal_code"],
+            country: row["country"])
+    }
+
+    public func updateSitePostal(id: String, city: String?, postalCode: String?, country: String?) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE site SET city = COALESCE(?, city), postal_code = COALESCE(?, postal_code),
+                        country = COALESCE(?, country)
+                    WHERE id = ?
+                    """, arguments: [city, postalCode, country, id])
+            guard db.changesCount == 1 else { throw CloudStoreError.unknownSite(id) }
+        }
     }
 
     // MARK: Ingest

@@ -467,30 +467,7 @@ enum CloudSchema {
                     CREATE INDEX password_reset_user ON password_reset(user_id);
                     """)
         }
-        migrator.registerMigration("v30-station-registration") { db in
-            // Issue 17: what the edge registered for a station added from the cloud (its wiring, whether it has a
-            // password), for the station page's edit form.
-            try db.execute(sql: "ALTER TABLE station ADD COLUMN registration TEXT")
-        }
-        migrator.registerMigration("v31-diagnostics") { db in
-            // Issue 17: diagnostics asked of stations (GetDiagnostics) and the files they upload to the cloud.
-            try db.execute(sql: SQLiteRepository.diagnosticsSchema)
-        }
-        migrator.registerMigration("v32-two-factor") { db in
-            // Issue 17: TOTP two-factor sign-in, required per role.
-            try db.execute(
-                sql: """
-                    ALTER TABLE app_user ADD COLUMN totp_secret TEXT;
-                    ALTER TABLE app_user ADD COLUMN totp_pending TEXT;
-                    ALTER TABLE app_user ADD COLUMN totp_last_step BIGINT;
-                    ALTER TABLE web_session ADD COLUMN pending TEXT;
-                    CREATE TABLE two_factor_role (role TEXT PRIMARY KEY NOT NULL);
-                    """)
-        }
-        migrator.registerMigration("v33-ocpi-partners") { db in
-            // Issue 18: OCPI roaming partners, their tokens and the calls exchanged with them.
-            try db.execute(sql: SQLiteRepository.ocpiSchema)
-        }
+        registerLaterMigrations(&migrator)
         return migrator
     }
 }

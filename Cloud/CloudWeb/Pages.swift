@@ -75,7 +75,7 @@ extension Dashboard {
         let model = SitePage(
             groupChoices: groups.map { .init(id: $0.id, name: $0.name) }, hasGroupChoices: !groups.isEmpty,
             siteId: site.id, canConfigure: identity.role.permits(.configure) && identity.seesWhole(site: site.id),
-            address: site.address,
+            address: site.address, city: site.city, postalCode: site.postalCode, country: site.country,
             result: try await commandResult(Query(request).string("command"), identity: identity, strings: strings),
             latitude: site.latitude.map { String($0) }, longitude: site.longitude.map { String($0) },
             coordinates: site.latitude.flatMap { lat in site.longitude.map { String(format: "%.5f, %.5f", lat, $0) } },

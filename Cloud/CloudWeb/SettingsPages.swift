@@ -131,9 +131,12 @@ extension Dashboard {
         let site = try await visibleSite(context, identity: identity)
         var request = request
         let form = Form(String(buffer: try await request.collectBody(upTo: 1 << 16)))
-        let change = SiteChange(
+        var change = SiteChange(
             name: form.text("name"), address: form.text("address"), latitude: try form.number("latitude", trimming: true),
             longitude: try form.number("longitude", trimming: true), timeZone: form.text("timeZone"))
+        change.city = form.text("city")
+        change.postalCode = form.text("postalCode")
+        change.country = form.text("country")?.uppercased()
         _ = try await change.apply(to: site.id, repository: repository)
         return Response(status: .seeOther, headers: [.location: "/sites/\(site.id)"])
     }

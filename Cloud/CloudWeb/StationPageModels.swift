@@ -25,6 +25,7 @@ struct SitePage: PageModel {
     /// The site's own settings, only for those who see it whole (not through a granted station).
     let canConfigure: Bool
     let address: String?
+    let city, postalCode, country: String?
     let result: CommandResultView?
     let latitude, longitude, coordinates, timeZone: String?
     let siteName, presence: String

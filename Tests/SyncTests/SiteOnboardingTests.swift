@@ -129,6 +129,9 @@ extension CloudAPITests {
             method: .get, path: "/api/v1/ocpi/partners/p1/messages", documented: "/ocpi/partners/{partner}/messages",
             needs: .admin, allowed: [409]),
         Route(
+            method: .put, path: "/api/v1/ocpi/partners/p1/sites", documented: "/ocpi/partners/{partner}/sites",
+            needs: .admin, body: #"{"sites":[]}"#, allowed: [409]),
+        Route(
             method: .post, path: "/api/v1/sites/s1/stations/CP1/password",
             documented: "/sites/{site}/stations/{station}/password", needs: .configure, relayed: true),
         Route(method: .put, path: "/api/v1/two-factor", documented: "/two-factor", needs: .admin, body: #"{"roles":[]}"#),

@@ -201,3 +201,80 @@ def test_the_cloud_registers_with_an_emsp_that_gave_it_its_token_a(make_cloud):
         assert cloud.api("GET", "/api/v1/ocpi/partners", None, viewer)[0] == 403
     finally:
         emsp.close()
+
+
+def test_the_sites_chosen_for_a_partner_are_its_locations_paged_and_filtered(make_cloud, broker):
+    from cloud import FakeEdge, Peer
+    from support import now_iso, poll
+
+    sites = ("site-ams", "site-b1", "site-b2", "site-b3", "site-b4", "site-bare", "site-other")
+    cloud = make_cloud(sites=sites, overrides={"ocpi": CPO})
+    for n, site in enumerate(s for s in sites if s != "site-bare"):
+        assert cloud.api("PUT", f"/api/v1/sites/{site}", {
+            "address": f"Keizersgracht {n + 1}", "city": "Amsterdam", "postalCode": "1015 CJ", "country": "NLD",
+            "latitude": 52.37 + n / 100, "longitude": 4.89, "timeZone": "Europe/Amsterdam"})[0] == 200
+    status, body = cloud.api("PUT", "/api/v1/sites/site-bare", {"country": "Netherlands"})
+    assert status == 400 and body["detail"].startswith("country"), body
+    edge = FakeEdge(Peer(broker, "fake-edge"), "site-ams")
+    edge.send("presence", {"online": True})
+    for station, statuses in (("CP-1", ("Available", "Charging")), ("CP-2", ("Faulted", "Unavailable"))):
+        edge.send("station.boot", {"station": station, "vendor": "ACME", "model": "W", "approval": "accepted",
+                                   "time": now_iso()})
+        edge.send("station.connection", {"station": station, "connected": True, "time": now_iso(),
+                                         "protocol": "ocpp1.6"})
+        for connector, status in enumerate(statuses, start=1):
+            edge.send("connector.status", {"station": station, "connector": connector, "status": status,
+                                           "errorCode": "NoError", "time": now_iso()})
+    poll(lambda: len(cloud.get("/api/v1/fleet?site=site-ams")["items"]) == 2, timeout=15, what="the stations")
+
+    emsp = EMSP("their-token-a")
+    try:
+        chosen = ["site-ams", "site-b1", "site-b2", "site-b3", "site-b4", "site-bare"]
+        status, added = cloud.api("POST", "/api/v1/ocpi/partners", {
+            "name": "Roam", "versionsUrl": f"{emsp.base}/ocpi/versions", "token": "their-token-a", "sites": chosen})
+        assert status == 201 and added["partner"]["sites"] == sorted(chosen), added
+        token = emsp.cloud_token
+        # Five locations (site-bare has no address to publish, site-other is not chosen), oldest first, two a page.
+        seen, url, pages = [], "/2.2.1/locations?limit=2", 0
+        while url:
+            status, body, headers = ocpi(cloud, "GET", url, token)
+            assert status == 200 and headers["X-Total-Count"] == "5" and headers["X-Limit"] == "2", (status, headers)
+            seen += body["data"]
+            pages += 1
+            link = headers.get("Link")
+            url = link[link.index("/ocpi") + 5:link.index(">")] if link else None
+        assert pages == 3 and len({location["id"] for location in seen}) == 5
+        assert [location["last_updated"] for location in seen] == sorted(location["last_updated"] for location in seen)
+        assert ocpi(cloud, "GET", "/2.2.1/locations?limit=1000", token)[2]["X-Limit"] == "100"
+        ams = next(location for location in seen if location["id"] == "site-ams")
+        assert (ams["country_code"], ams["party_id"], ams["country"], ams["city"], ams["time_zone"]) == (
+            "DE", "GRS", "NLD", "Amsterdam", "Europe/Amsterdam")
+        assert ams["coordinates"] == {"latitude": "52.370000", "longitude": "4.890000"}
+        assert {(evse["uid"], evse["status"]) for evse in ams["evses"]} == {
+            ("CP-1*1", "AVAILABLE"), ("CP-1*2", "CHARGING"), ("CP-2*1", "OUTOFORDER"), ("CP-2*2", "INOPERATIVE")}
+        connector = ams["evses"][0]["connectors"][0]
+        assert connector["standard"] == "IEC_62196_T2" and connector["power_type"] == "AC_3_PHASE", connector
+        # Dates filter on last_updated: from inclusive, to exclusive; a bad one is refused naming it.
+        newest = seen[-1]["last_updated"]
+        status, body, _ = ocpi(cloud, "GET", f"/2.2.1/locations?date_from={newest}", token)
+        assert [location["id"] for location in body["data"]] == [seen[-1]["id"]]
+        status, body, _ = ocpi(cloud, "GET", f"/2.2.1/locations?date_to={newest}", token)
+        assert seen[-1]["id"] not in [location["id"] for location in body["data"]]
+        status, body, _ = ocpi(cloud, "GET", "/2.2.1/locations?date_from=yesterday", token)
+        assert status == 400 and body["status_code"] == 2001 and "date_from" in body["status_message"], body
+        # One by its ids; what the partner was not given is unknown to it.
+        assert ocpi(cloud, "GET", "/2.2.1/locations/site-ams", token)[1]["data"]["id"] == "site-ams"
+        assert ocpi(cloud, "GET", "/2.2.1/locations/site-ams/CP-2*1", token)[1]["data"]["status"] == "OUTOFORDER"
+        assert ocpi(cloud, "GET", "/2.2.1/locations/site-ams/CP-2*1/1", token)[1]["data"]["id"] == "1"
+        for path in ("/2.2.1/locations/site-other", "/2.2.1/locations/site-ams/CP-9*1", "/2.2.1/locations/site-ams/CP-2*1/2"):
+            status, body, _ = ocpi(cloud, "GET", path, token)
+            assert status == 404 and body["status_code"] == 2003, (path, body)
+        # A partner not registered yet has no locations.
+        status, invited = cloud.api("POST", "/api/v1/ocpi/partners", {"name": "Later", "sites": ["site-ams"]})
+        assert ocpi(cloud, "GET", "/2.2.1/locations", invited["token"])[0] == 401
+        status, body = cloud.api("PUT", f"/api/v1/ocpi/partners/{added['partner']['id']}/sites", {"sites": ["nowhere"]})
+        assert status == 404 and "nowhere" in body["detail"], body
+        assert cloud.api("PUT", f"/api/v1/ocpi/partners/{added['partner']['id']}/sites", {"sites": []})[0] == 200
+        assert ocpi(cloud, "GET", "/2.2.1/locations", token)[1]["data"] == []
+    finally:
+        emsp.close()

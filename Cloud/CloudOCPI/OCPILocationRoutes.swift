@@ -1,0 +1,104 @@
+public import CloudCore
+import CloudStore
+import Foundation
+import HTTPTypes
+public import Hummingbird
+
+extension OCPIServer {
+    /// The locations module as its sender (`/ocpi/2.2.1/locations`): the sites chosen for the calling partner, paged
+    /// (`offset`, `limit` at most 100, `date_from` inclusive and `date_to` exclusive on `last_updated`, oldest first,
+    /// `Link: <…>; rel="next"`, `X-Total-Count`, `X-Limit`), and one Location, EVSE or connector by its ids (404 with
+    /// 2003 for one it does not have). For registered partners only.
+    func addLocationRoutes(to router: Router<APIRequestContext>) {
+        let base = "/ocpi/\(Self.version)/locations"
+        router.get(RouterPath(base)) { request, _ in
+            await answer(request, paged: { caller in try await page(request, for: caller) })
+        }
+        router.get("\(base)/:location") { request, context in
+            await answer(request) { caller in try await location(context, for: caller) }
+        }
+        router.get("\(base)/:location/:evse") { request, context in
+            await answer(request) { caller in try await evse(context, for: caller) }
+        }
+        router.get("\(base)/:location/:evse/:connector") { request, context in
+            await answer(request) { caller -> OCPILocation.Connector? in
+                let evse = try await evse(context, for: caller)
+                guard let connector = evse.connectors.first(where: { $0.id == context.parameters.get("connector") }) else {
+                    throw OCPIError(http: 404, code: OCPIStatus.unknownLocation, "no such connector")
+                }
+                return connector
+            }
+        }
+    }
+
+    static let maxLimit = 100
+
+    private func page(_ request: Request, for caller: Caller) async throws -> ([OCPILocation], HTTPFields) {
+        let query = request.uri.queryParameters
+        func integer(_ name: String, default value: Int) throws -> Int {
+            guard let text = query[name[...]].map(String.init) else { return value }
+            guard let number = Int(text), number >= 0 else {
+                throw OCPIError(http: 400, code: OCPIStatus.invalidParameters, "\(name): a whole number of 0 or more")
+            }
+            return number
+        }
+        func date(_ name: String) throws -> Date? {
+            guard let text = query[name[...]].map(String.init) else { return nil }
+            guard let date = OCPIJSON.date(text) else {
+                throw OCPIError(http: 400, code: OCPIStatus.invalidParameters, "\(name): an RFC 3339 date, got '\(text)'")
+            }
+            return date
+        }
+        let offset = try integer("offset", default: 0)
+        let limit = min(max(try integer("limit", default: 50), 1), Self.maxLimit)
+        let from = try date("date_from")
+        let to = try date("date_to")
+        let all = try await locations(for: caller).filter { location in
+            (from.map { location.lastUpdated >= $0 } ?? true) && (to.map { location.lastUpdated < $0 } ?? true)
+        }.sorted { ($0.lastUpdated, $0.id) < ($1.lastUpdated, $1.id) }
+        let slice = Array(all.dropFirst(offset).prefix(limit))
+        var headers: HTTPFields = [
+            HTTPField.Name("X-Total-Count")!: "\(all.count)", HTTPField.Name("X-Limit")!: "\(limit)",
+        ]
+        if offset + slice.count < all.count {
+            var next = URLComponents(string: "\(party.baseURL)/\(Self.version)/locations")!
+            next.queryItems =
+                [URLQueryItem(name: "offset", value: "\(offset + slice.count)"), URLQueryItem(name: "limit", value: "\(limit)")]
+                + [("date_from", from), ("date_to", to)].compactMap { name, value in
+                    value.map { URLQueryItem(name: name, value: OCPIJSON.format($0)) }
+                }
+            headers[HTTPField.Name("Link")!] = "<\(next.string ?? "")>; rel=\"next\""
+        }
+        return (slice, headers)
+    }
+
+    /// The Locations of the sites chosen for the partner (registered partners only).
+    private func locations(for caller: Caller) async throws -> [OCPILocation] {
+        guard caller.partner.state == "registered" else {
+            throw OCPIError(http: 401, code: OCPIStatus.clientError, "register first: this token opens credentials only")
+        }
+        let chosen = Set(caller.partner.sites)
+        var locations: [OCPILocation] = []
+        for site in try await repository.sites(in: nil) where chosen.contains(site.id) {
+            let stations = try await repository.stations(site: site.id, in: nil)
+            if let location = OCPILocation.of(site, stations: stations, party: party) { locations.append(location) }
+        }
+        return locations
+    }
+
+    private func location(_ context: APIRequestContext, for caller: Caller) async throws -> OCPILocation {
+        let id = context.parameters.get("location") ?? ""
+        guard let location = try await locations(for: caller).first(where: { $0.id == id }) else {
+            throw OCPIError(http: 404, code: OCPIStatus.unknownLocation, "no location '\(id)'")
+        }
+        return location
+    }
+
+    private func evse(_ context: APIRequestContext, for caller: Caller) async throws -> OCPILocation.EVSE {
+        let uid = context.parameters.get("evse") ?? ""
+        guard let evse = try await location(context, for: caller).evses.first(where: { $0.uid == uid }) else {
+            throw OCPIError(http: 404, code: OCPIStatus.unknownLocation, "no EVSE '\(uid)'")
+        }
+        return evse
+    }
+}

@@ -1,0 +1,108 @@
+public import CloudStore
+public import Foundation
+
+/// OCPI 2.2.1 Locations as this CPO publishes them: each site chosen for the partner is a Location, each connector of
+/// its stations an EVSE with one connector (a charger's connectors are used one at a time each).
+public struct OCPILocation: Codable, Sendable, Equatable {
+    public var countryCode, partyId, id: String
+    public var publish: Bool
+    public var name: String?
+    public var address, city: String
+    public var postalCode: String?
+    public var country: String
+    public var coordinates: Coordinates
+    public var timeZone: String
+    public var evses: [EVSE]
+    public var lastUpdated: Date
+
+    public struct Coordinates: Codable, Sendable, Equatable {
+        public var latitude, longitude: String
+    }
+
+    public struct EVSE: Codable, Sendable, Equatable {
+        public var uid: String
+        public var evseId: String?
+        public var status: String
+        public var connectors: [Connector]
+        public var lastUpdated: Date
+
+        enum CodingKeys: String, CodingKey {
+            case uid, status, connectors
+            case evseId = "evse_id"
+            case lastUpdated = "last_updated"
+        }
+    }
+
+    public struct Connector: Codable, Sendable, Equatable {
+        public var id, standard, format: String
+        public var powerType: String
+        public var maxVoltage, maxAmperage: Int
+        public var tariffIds: [String]?
+        public var lastUpdated: Date
+
+        enum CodingKeys: String, CodingKey {
+            case id, standard, format
+            case powerType = "power_type"
+            case maxVoltage = "max_voltage"
+            case maxAmperage = "max_amperage"
+            case tariffIds = "tariff_ids"
+            case lastUpdated = "last_updated"
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, publish, name, address, city, country, coordinates, evses
+        case countryCode = "country_code"
+        case partyId = "party_id"
+        case postalCode = "postal_code"
+        case timeZone = "time_zone"
+        case lastUpdated = "last_updated"
+    }
+
+    /// The EVSE status of a connector's OCPP status; a station or site not connected is `UNKNOWN`.
+    static func status(_ ocpp: String, reachable: Bool) -> String {
+        guard reachable else { return "UNKNOWN" }
+        switch ocpp {
+        case "Available": return "AVAILABLE"
+        case "Preparing", "Charging", "SuspendedEV", "SuspendedEVSE", "Finishing": return "CHARGING"
+        case "Reserved": return "RESERVED"
+        case "Unavailable": return "INOPERATIVE"
+        case "Faulted": return "OUTOFORDER"
+        default: return "UNKNOWN"
+        }
+    }
+
+    /// A site as a Location, or nil when it lacks what OCPI requires (street, city, country, coordinates, time zone)
+    /// or its id is longer than OCPI's 36 characters.
+    static func of(_ site: SiteRecord, stations: [StationView], party: OCPIParty) -> OCPILocation? {
+        guard site.id.count <= 36, let address = site.address, !address.isEmpty, let city = site.city, !city.isEmpty,
+            let country = site.country, let latitude = site.latitude, let longitude = site.longitude,
+            let timeZone = site.timeZone
+        else { return nil }
+        var evses: [EVSE] = []
+        for station in stations {
+            let wiring = station.registration
+            for connector in station.connectors where connector.connector > 0 {
+                let uid = "\(station.id)*\(connector.connector)"
+                guard uid.count <= 36 else { continue }
+                evses.append(
+                    EVSE(
+                        uid: uid, evseId: nil,
+                        status: status(connector.status, reachable: station.connected && site.online),
+                        connectors: [
+                            Connector(
+                                id: "1", standard: "IEC_62196_T2", format: "SOCKET",
+                                powerType: (wiring?.phases ?? 3) == 1 ? "AC_1_PHASE" : "AC_3_PHASE", maxVoltage: 230,
+                                maxAmperage: Int(wiring?.maxCurrentA ?? 32), tariffIds: nil, lastUpdated: connector.since)
+                        ], lastUpdated: connector.since))
+            }
+        }
+        let updated = ([site.createdAt] + evses.map(\.lastUpdated)).max() ?? site.createdAt
+        return OCPILocation(
+            countryCode: party.countryCode, partyId: party.partyId, id: site.id, publish: true, name: site.name,
+            address: String(address.prefix(45)), city: String(city.prefix(45)), postalCode: site.postalCode,
+            country: country,
+            coordinates: Coordinates(latitude: String(format: "%.6f", latitude), longitude: String(format: "%.6f", longitude)),
+            timeZone: timeZone, evses: evses.sorted { $0.uid < $1.uid }, lastUpdated: updated)
+    }
+}

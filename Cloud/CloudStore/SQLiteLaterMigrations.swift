@@ -1,0 +1,42 @@
+import GRDB
+
+extension CloudSchema {
+    /// The migrations from v30 on (issues 17 and 18), after the earlier ones in ``migrator``.
+    static func registerLaterMigrations(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v30-station-registration") { db in
+            // Issue 17: what the edge registered for a station added from the cloud (its wiring, whether it has a
+            // password), for the station page's edit form.
+            try db.execute(sql: "ALTER TABLE station ADD COLUMN registration TEXT")
+        }
+        migrator.registerMigration("v31-diagnostics") { db in
+            // Issue 17: diagnostics asked of stations (GetDiagnostics) and the files they upload to the cloud.
+            try db.execute(sql: SQLiteRepository.diagnosticsSchema)
+        }
+        migrator.registerMigration("v32-two-factor") { db in
+            // Issue 17: TOTP two-factor sign-in, required per role.
+            try db.execute(
+                sql: """
+                    ALTER TABLE app_user ADD COLUMN totp_secret TEXT;
+                    ALTER TABLE app_user ADD COLUMN totp_pending TEXT;
+                    ALTER TABLE app_user ADD COLUMN totp_last_step BIGINT;
+                    ALTER TABLE web_session ADD COLUMN pending TEXT;
+                    CREATE TABLE two_factor_role (role TEXT PRIMARY KEY NOT NULL);
+                    """)
+        }
+        migrator.registerMigration("v33-ocpi-partners") { db in
+            // Issue 18: OCPI roaming partners, their tokens and the calls exchanged with them.
+            try db.execute(sql: SQLiteRepository.ocpiSchema)
+        }
+        migrator.registerMigration("v34-site-postal-address") { db in
+            // Issue 18: the rest of a site's postal address, for roaming partners (OCPI's Location), and which sites
+            // each partner is given.
+            try db.execute(
+                sql: """
+                    ALTER TABLE site ADD COLUMN city TEXT;
+                    ALTER TABLE site ADD COLUMN postal_code TEXT;
+                    ALTER TABLE site ADD COLUMN country TEXT;
+                    ALTER TABLE ocpi_partner ADD COLUMN sites TEXT NOT NULL DEFAULT '[]';
+                    """)
+        }
+    }
+}
