@@ -15,7 +15,8 @@ let dashboardResources =
         "access", "availability", "loginCode", "twoFactor", "campaign", "cards", "configuration", "error", "eventTable", "events",
         "firmware",
         "fleet", "group", "groups", "home", "homeSites", "layout", "loadSettings", "login", "newPassword",
-        "notifications", "organization", "passwordReset", "reports", "rules", "session", "sessions", "site",
+        "notifications", "organization", "passwordReset", "reports", "roaming", "roamingPartner", "rules", "session", "sessions",
+        "site",
         "siteCredentials", "siteNew", "statement", "statements", "station", "stationRegistration", "tariff", "tariffs",
         "topology", "topologyStation",
         "unsubscribe", "user",
@@ -425,7 +426,7 @@ let package = Package(
             name: "CloudWeb",
             dependencies: [
                 "SyncContract", "CloudBilling", "CloudReports", "Pricing", "CloudStore", "CloudIngest", "CloudCore",
-                "CloudFirmware",
+                "CloudFirmware", "CloudOCPI",
                 "ServerSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),

@@ -82,12 +82,13 @@ public struct CloudApp: Sendable {
         let onboarding = SiteOnboarding(
             repository: repository, accounts: accounts, siteBroker: configuration.siteBroker,
             reserved: Set([configuration.mqtt.username].compactMap { $0 }))
+        let roaming = ocpi(repository)
         let api = CloudAPI(
             repository: repository, relay: relay, commandTimeout: configuration.commandTimeout,
             metrics: APIMetrics(factory: factory), prometheus: { registry.emitToBuffer() },
             tokenListChanged: { site in await ingest.publishTokenList(site: site) }, publicURL: configuration.http.publicURL,
             rounding: configuration.rounding, reportSettings: configuration.reports, onboarding: onboarding,
-            ocpi: ocpi(repository))
+            ocpi: roaming)
         let rollout = FirmwareRollout(
             repository: repository, relay: relay, commandTimeout: configuration.commandTimeout, logger: logger)
         let serverTLS = try serverTLS()
@@ -100,7 +101,7 @@ public struct CloudApp: Sendable {
             repository: repository, relay: relay, live: live, commandTimeout: configuration.commandTimeout, logger: logger,
             metricsFactory: factory, publicURL: configuration.http.publicURL, rounding: configuration.rounding,
             reportSettings: configuration.reports, tokenListChanged: { site in await ingest.publishTokenList(site: site) },
-            onboarding: onboarding, linkBase: linkBase,
+            onboarding: onboarding, linkBase: linkBase, ocpi: roaming?.partners,
             passwordResetMail: passwordResetMail)
         dashboard.addRoutes(to: router)
         let app = Application(

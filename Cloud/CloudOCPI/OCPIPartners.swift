@@ -33,6 +33,14 @@ public struct OCPIPartners: Sendable {
         public var plainTokens: Bool?
         /// The sites published to it as Locations.
         public var sites: [String]?
+
+        public init(name: String, versionsUrl: String?, token: String?, plainTokens: Bool?, sites: [String]?) {
+            self.name = name
+            self.versionsUrl = versionsUrl
+            self.token = token
+            self.plainTokens = plainTokens
+            self.sites = sites
+        }
     }
 
     /// The sites published to a partner (each one this cloud has; the list replaces the one before).

@@ -1,6 +1,7 @@
 public import CloudBilling
 public import CloudCore
 public import CloudIngest
+public import CloudOCPI
 public import CloudReports
 public import CloudStore
 import Foundation
@@ -35,6 +36,8 @@ public struct Dashboard: Sendable {
     /// Mails a password-reset link (to, user, link, language); nil without a mail server.
     let passwordResetMail: (@Sendable (_ to: String, _ user: String, _ link: String, _ language: String) async throws -> Void)?
     let relay: CommandRelay
+    /// Roaming partners over OCPI; nil without an `ocpi:` section.
+    let ocpi: OCPIPartners?
     /// How chargers reach this cloud, for firmware download URLs; nil: the address each request came to.
     let publicURL: String?
     let live: LiveFeed
@@ -56,11 +59,12 @@ public struct Dashboard: Sendable {
         liveRecheck: Duration = LiveStreams.recheck, signInsPerMinute: Double = 20,
         rounding: CurrencyRounding = CurrencyRounding(), reportSettings: ReportSettings = ReportSettings(),
         tokenListChanged: @escaping @Sendable (String) async -> Void = { _ in }, onboarding: SiteOnboarding? = nil,
-        linkBase: String = "https://localhost",
+        linkBase: String = "https://localhost", ocpi: OCPIPartners? = nil,
         passwordResetMail: (@Sendable (_ to: String, _ user: String, _ link: String, _ language: String) async throws -> Void)? =
             nil
     ) throws {
         self.linkBase = linkBase
+        self.ocpi = ocpi
         self.passwordResetMail = passwordResetMail
         self.onboarding =
             onboarding ?? SiteOnboarding(repository: repository, accounts: nil, siteBroker: "mqtts://127.0.0.1:8883")
@@ -248,6 +252,10 @@ public struct Dashboard: Sendable {
             try await resetTwoFactor(request, context: context)
         }
         web.post("/access/two-factor") { request, context in try await setTwoFactorRoles(request, context: context) }
+        web.get("/roaming") { request, context in try await roamingPage(request, context: context) }
+        web.post("/roaming") { request, context in try await addRoamingPartner(request, context: context) }
+        web.get("/roaming/:partner") { request, context in try await roamingPartnerPage(request, context: context) }
+        web.post("/roaming/:partner/sites") { request, context in try await setRoamingSites(request, context: context) }
         web.post("/access/organizations") { request, context in try await saveOrganization(request, context: context) }
         web.get("/access/organizations/:organization") { request, context in
             try await organizationPage(request, context: context)

@@ -27,6 +27,7 @@ enum Templates {
         ("station", PackageResources.station_mustache), ("sessions", PackageResources.sessions_mustache),
         ("stationRegistration", PackageResources.stationRegistration_mustache),
         ("loginCode", PackageResources.loginCode_mustache), ("twoFactor", PackageResources.twoFactor_mustache),
+        ("roaming", PackageResources.roaming_mustache), ("roamingPartner", PackageResources.roamingPartner_mustache),
         ("session", PackageResources.session_mustache), ("events", PackageResources.events_mustache),
         ("error", PackageResources.error_mustache), ("eventTable", PackageResources.eventTable_mustache),
         ("tariffs", PackageResources.tariffs_mustache), ("tariff", PackageResources.tariff_mustache),

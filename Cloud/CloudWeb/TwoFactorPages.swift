@@ -134,7 +134,7 @@ extension Dashboard {
         guard try await repository.user(id: id) != nil else { throw Problem(status: 404, detail: "no user '\(id)'") }
         try await repository.removeTOTP(user: id)
         logger.notice("two-factor sign-in removed", metadata: ["user": "\(id)", "by": "\(identity.user ?? "")"])
-        return Response(status: .seeOther, headers: [.location: "/access/users/\(Self.queryEscape(id))"])
+        return Response(status: .seeOther, headers: [.location: "/access/users/\(Self.pathSegment(id))"])
     }
 
     /// A fresh, signed-in session in place of one that was waiting for the second factor.

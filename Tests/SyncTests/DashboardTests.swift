@@ -185,6 +185,9 @@ import Testing
         Page(path: "/groups", needs: .configure, site: nil, method: .post, form: "id=g1&name=G&stations=CP1", redirects: true),
         Page(path: "/access", needs: .admin, site: nil),
         Page(path: "/account/two-factor", needs: .read, site: nil),
+        // No ocpi: section here: the page says how; adding a partner is refused (409).
+        Page(path: "/roaming", needs: .admin, site: nil),
+        Page(path: "/roaming", needs: .admin, site: nil, method: .post, form: "name=Roam"),
         Page(path: "/access/two-factor", needs: .admin, site: nil, method: .post, form: "roles=", redirects: true),
         Page(
             path: "/access/users/viewer/two-factor/reset", needs: .admin, site: nil, method: .post, form: "go=1",

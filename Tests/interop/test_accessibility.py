@@ -16,7 +16,7 @@ SITE = "site-a11y"
 PAGES = ["/", "/fleet", "/topology", f"/sites/{SITE}", f"/sites/{SITE}/stations/CP-A1", "/sessions", "/events",
          "/notifications", "/notification-rules", "/groups", "/vehicles", "/reports", "/cards", "/statements",
          "/tariffs", "/firmware", "/access", "/sites/new", f"/sites/{SITE}/load-management", "/home/sites",
-         f"/sites/{SITE}/stations/CP-A1/registration", "/account/two-factor"]
+         f"/sites/{SITE}/stations/CP-A1/registration", "/account/two-factor", "/roaming"]
 SIGNED_OUT = ["/login", "/password-reset"]
 
 CHECKS = """

@@ -278,3 +278,48 @@ def test_the_sites_chosen_for_a_partner_are_its_locations_paged_and_filtered(mak
         assert ocpi(cloud, "GET", "/2.2.1/locations", token)[1]["data"] == []
     finally:
         emsp.close()
+
+
+def test_partners_are_added_and_followed_in_the_dashboard(make_cloud, browsers):
+    from browser import PASSWORD, add_user
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    cloud = make_cloud(sites=("site-ams",), overrides={"ocpi": CPO})
+    add_user(cloud, "ada", "admin")
+    browser = browsers(f"https://127.0.0.1:{cloud.port}")
+    browser.sign_in("ada", PASSWORD)
+    browser.open("/")
+    browser.driver.find_element(By.CSS_SELECTOR, "details.more summary").click()
+    browser.driver.find_element(By.ID, "roaming-link").click()
+    browser.wait(lambda d: d.find_elements(By.ID, "add-partner"), "the roaming page")
+    assert browser.driver.find_element(By.ID, "versions-url").text == f"https://127.0.0.1:{cloud.port}/ocpi/versions"
+    # Invited: the token A shown once; the partner registers with it.
+    browser.driver.find_element(By.ID, "p-name").send_keys("Roam eMSP")
+    Select(browser.driver.find_element(By.ID, "p-sites")).select_by_value("site-ams")
+    browser.driver.find_element(By.ID, "add-partner-button").click()
+    browser.wait(lambda d: d.find_elements(By.ID, "token-a"), "the token A")
+    token_a = browser.driver.find_element(By.ID, "token-a").text
+    emsp = EMSP("emsp-b")
+    try:
+        status, body, _ = ocpi(cloud, "POST", "/2.2.1/credentials", token_a,
+                               {"token": "emsp-b", "url": f"{emsp.base}/ocpi/versions", "roles": [EMSP_ROLE]})
+        assert status == 200, body
+        browser.open("/roaming")
+        row = browser.driver.find_element(By.CSS_SELECTOR, "#partners tbody tr")
+        assert row.get_attribute("data-state") == "registered" and "EMSP NL*EXA" in row.text, row.text
+        row.find_element(By.CSS_SELECTOR, "a").click()
+        browser.wait(lambda d: d.find_elements(By.ID, "partner-sites"), "the partner's page")
+        assert browser.driver.find_element(By.ID, "partner-state").text == "registered"
+        assert browser.driver.find_element(By.ID, "s-site-ams").is_selected()
+        directions = {r.get_attribute("data-direction")
+                      for r in browser.driver.find_elements(By.CSS_SELECTOR, "#messages tbody tr")}
+        assert directions == {"in", "out"}, directions
+        assert "emsp-b" not in browser.text() and token_a not in browser.text()
+        # No sites for it any more.
+        browser.driver.find_element(By.ID, "s-site-ams").click()
+        browser.driver.find_element(By.ID, "save-sites").click()
+        browser.wait(lambda d: not d.find_element(By.ID, "s-site-ams").is_selected(), "the sites saved")
+        assert cloud.get("/api/v1/ocpi/partners")["items"][0]["sites"] == []
+    finally:
+        emsp.close()
