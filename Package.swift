@@ -410,7 +410,7 @@ let package = Package(
         .target(
             name: "CloudOCPI",
             dependencies: [
-                "CloudStore", "CloudCore", "ServerSupport", "SyncContract",
+                "CloudStore", "CloudCore", "CloudBilling", "Pricing", "ServerSupport", "SyncContract",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -71,5 +71,5 @@ public struct SessionPricer: Sendable {
         return priced
     }
 
-    static let decoder = WireCoders.decoder(dates: RFC3339.parse, refusal: { "not an RFC 3339 date: \($0)" })
+    public static let decoder = WireCoders.decoder(dates: RFC3339.parse, refusal: { "not an RFC 3339 date: \($0)" })
 }

@@ -1,8 +1,10 @@
+import CloudBilling
 public import CloudCore
 import CloudStore
 import Foundation
 import HTTPTypes
 public import Hummingbird
+import Pricing
 
 extension OCPIServer {
     /// The locations module as its sender (`/ocpi/2.2.1/locations`): the sites chosen for the calling partner, paged
@@ -12,7 +14,19 @@ extension OCPIServer {
     func addLocationRoutes(to router: Router<APIRequestContext>) {
         let base = "/ocpi/\(Self.version)/locations"
         router.get(RouterPath(base)) { request, _ in
-            await answer(request, paged: { caller in try await page(request, for: caller) })
+            await answer(
+                request,
+                paged: { caller in
+                    try page(
+                        try await locations(for: caller), request, module: "locations", updated: \.lastUpdated, id: \.id)
+                })
+        }
+        router.get("/ocpi/\(Self.version)/tariffs") { request, _ in
+            await answer(
+                request,
+                paged: { caller in
+                    try page(try await tariffs(for: caller), request, module: "tariffs", updated: \.lastUpdated, id: \.id)
+                })
         }
         router.get("\(base)/:location") { request, context in
             await answer(request) { caller in try await location(context, for: caller) }
@@ -33,7 +47,12 @@ extension OCPIServer {
 
     static let maxLimit = 100
 
-    private func page(_ request: Request, for caller: Caller) async throws -> ([OCPILocation], HTTPFields) {
+    /// A page of a module's objects as OCPI pages them: `offset`, `limit` (at most ``maxLimit``), `date_from`
+    /// inclusive and `date_to` exclusive on `last_updated`, oldest first then by id; `X-Total-Count`, `X-Limit`, and
+    /// `Link: <…>; rel="next"` while more follow.
+    func page<Object>(
+        _ objects: [Object], _ request: Request, module: String, updated: KeyPath<Object, Date>, id: KeyPath<Object, String>
+    ) throws -> ([Object], HTTPFields) {
         let query = request.uri.queryParameters
         func integer(_ name: String, default value: Int) throws -> Int {
             guard let text = query[name[...]].map(String.init) else { return value }
@@ -53,15 +72,15 @@ extension OCPIServer {
         let limit = min(max(try integer("limit", default: 50), 1), Self.maxLimit)
         let from = try date("date_from")
         let to = try date("date_to")
-        let all = try await locations(for: caller).filter { location in
-            (from.map { location.lastUpdated >= $0 } ?? true) && (to.map { location.lastUpdated < $0 } ?? true)
-        }.sorted { ($0.lastUpdated, $0.id) < ($1.lastUpdated, $1.id) }
+        let all = objects.filter { object in
+            (from.map { object[keyPath: updated] >= $0 } ?? true) && (to.map { object[keyPath: updated] < $0 } ?? true)
+        }.sorted { ($0[keyPath: updated], $0[keyPath: id]) < ($1[keyPath: updated], $1[keyPath: id]) }
         let slice = Array(all.dropFirst(offset).prefix(limit))
         var headers: HTTPFields = [
             HTTPField.Name("X-Total-Count")!: "\(all.count)", HTTPField.Name("X-Limit")!: "\(limit)",
         ]
         if offset + slice.count < all.count {
-            var next = URLComponents(string: "\(party.baseURL)/\(Self.version)/locations")!
+            var next = URLComponents(string: "\(party.baseURL)/\(Self.version)/\(module)")!
             next.queryItems =
                 [URLQueryItem(name: "offset", value: "\(offset + slice.count)"), URLQueryItem(name: "limit", value: "\(limit)")]
                 + [("date_from", from), ("date_to", to)].compactMap { name, value in
@@ -78,12 +97,33 @@ extension OCPIServer {
             throw OCPIError(http: 401, code: OCPIStatus.clientError, "register first: this token opens credentials only")
         }
         let chosen = Set(caller.partner.sites)
+        let tariffs = try await TariffsInForce(repository: repository)
         var locations: [OCPILocation] = []
         for site in try await repository.sites(in: nil) where chosen.contains(site.id) {
             let stations = try await repository.stations(site: site.id, in: nil)
-            if let location = OCPILocation.of(site, stations: stations, party: party) { locations.append(location) }
+            if let location = OCPILocation.of(site, stations: stations, party: party, tariffs: tariffs.ids) {
+                locations.append(location)
+            }
         }
         return locations
+    }
+
+    /// The tariffs the partner's Locations name, each at its current version (OCPI's Tariff with this party's codes).
+    private func tariffs(for caller: Caller) async throws -> [OCPITariff] {
+        let ids = Set(
+            try await locations(for: caller).flatMap { $0.evses.flatMap { $0.connectors.flatMap { $0.tariffIds ?? [] } } })
+        var tariffs: [OCPITariff] = []
+        for id in ids.sorted() {
+            guard let record = try await repository.tariff(id: id, version: nil),
+                var tariff = try? SessionPricer.decoder.decode(Tariff.self, from: Data(record.body.utf8))
+            else { continue }
+            tariff.countryCode = party.countryCode
+            tariff.partyID = party.partyId
+            tariff.id = record.id
+            tariff.lastUpdated = record.validFrom
+            tariffs.append(OCPITariff(tariff: tariff))
+        }
+        return tariffs
     }
 
     private func location(_ context: APIRequestContext, for caller: Caller) async throws -> OCPILocation {
@@ -100,5 +140,38 @@ extension OCPIServer {
             throw OCPIError(http: 404, code: OCPIStatus.unknownLocation, "no EVSE '\(uid)'")
         }
         return evse
+    }
+}
+
+/// A tariff as OCPI's tariffs module sends it.
+struct OCPITariff: Codable, Sendable {
+    let tariff: Tariff
+    var id: String { tariff.id ?? "" }
+    var lastUpdated: Date { tariff.lastUpdated ?? .distantPast }
+
+    func encode(to encoder: any Encoder) throws { try tariff.encode(to: encoder) }
+    init(tariff: Tariff) { self.tariff = tariff }
+    init(from decoder: any Decoder) throws { tariff = try Tariff(from: decoder) }
+}
+
+/// Which tariff prices each station now (for drivers of no token group: a roaming partner's), as the pricing engine
+/// chooses it.
+struct TariffsInForce {
+    let assignments: [TariffAssignment]
+    let groups: [StationGroup]
+    let now = Date()
+
+    init(repository: any CloudRepository) async throws {
+        assignments = try await repository.tariffAssignments()
+        groups = try await repository.groups(in: nil)
+    }
+
+    func ids(_ station: StationKey) -> [String] {
+        let memberOf = Set(groups.filter { $0.stations.contains(station) }.map(\.id))
+        guard
+            let tariff = TariffChoice.assignment(
+                among: assignments, station: station, groups: memberOf, tokenGroup: nil, at: now)?.tariff, tariff.count <= 36
+        else { return [] }
+        return [tariff]
     }
 }

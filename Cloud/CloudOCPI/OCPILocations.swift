@@ -74,7 +74,9 @@ public struct OCPILocation: Codable, Sendable, Equatable {
 
     /// A site as a Location, or nil when it lacks what OCPI requires (street, city, country, coordinates, time zone)
     /// or its id is longer than OCPI's 36 characters.
-    static func of(_ site: SiteRecord, stations: [StationView], party: OCPIParty) -> OCPILocation? {
+    static func of(
+        _ site: SiteRecord, stations: [StationView], party: OCPIParty, tariffs: (StationKey) -> [String]
+    ) -> OCPILocation? {
         guard site.id.count <= 36, let address = site.address, !address.isEmpty, let city = site.city, !city.isEmpty,
             let country = site.country, let latitude = site.latitude, let longitude = site.longitude,
             let timeZone = site.timeZone
@@ -82,6 +84,7 @@ public struct OCPILocation: Codable, Sendable, Equatable {
         var evses: [EVSE] = []
         for station in stations {
             let wiring = station.registration
+            let tariffIds = tariffs(station.key)
             for connector in station.connectors where connector.connector > 0 {
                 let uid = "\(station.id)*\(connector.connector)"
                 guard uid.count <= 36 else { continue }
@@ -93,7 +96,8 @@ public struct OCPILocation: Codable, Sendable, Equatable {
                             Connector(
                                 id: "1", standard: "IEC_62196_T2", format: "SOCKET",
                                 powerType: (wiring?.phases ?? 3) == 1 ? "AC_1_PHASE" : "AC_3_PHASE", maxVoltage: 230,
-                                maxAmperage: Int(wiring?.maxCurrentA ?? 32), tariffIds: nil, lastUpdated: connector.since)
+                                maxAmperage: Int(wiring?.maxCurrentA ?? 32), tariffIds: tariffIds.isEmpty ? nil : tariffIds,
+                                lastUpdated: connector.since)
                         ], lastUpdated: connector.since))
             }
         }

@@ -74,7 +74,10 @@ public struct OCPIServer: Sendable {
                     version: Self.version,
                     endpoints: ["SENDER", "RECEIVER"].map {
                         OCPIEndpoint(identifier: "credentials", role: $0, url: "\(party.detailsURL)/credentials")
-                    } + [OCPIEndpoint(identifier: "locations", role: "SENDER", url: "\(party.detailsURL)/locations")])
+                    }
+                        + ["locations", "tariffs"].map {
+                            OCPIEndpoint(identifier: $0, role: "SENDER", url: "\(party.detailsURL)/\($0)")
+                        })
             }
         }
         addLocationRoutes(to: router)

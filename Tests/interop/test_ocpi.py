@@ -226,6 +226,9 @@ def test_the_sites_chosen_for_a_partner_are_its_locations_paged_and_filtered(mak
             edge.send("connector.status", {"station": station, "connector": connector, "status": status,
                                            "errorCode": "NoError", "time": now_iso()})
     poll(lambda: len(cloud.get("/api/v1/fleet?site=site-ams")["items"]) == 2, timeout=15, what="the stations")
+    tariff = {"currency": "EUR", "elements": [{"price_components": [{"type": "ENERGY", "price": 0.35, "step_size": 1}]}]}
+    assert cloud.api("PUT", "/api/v1/tariffs/ams-day", {"name": "Amsterdam day", "tariff": tariff})[0] == 200
+    assert cloud.api("POST", "/api/v1/tariffs/ams-day/assignments", {"site": "site-ams"})[0] in (200, 201)
 
     emsp = EMSP("their-token-a")
     try:
@@ -254,6 +257,14 @@ def test_the_sites_chosen_for_a_partner_are_its_locations_paged_and_filtered(mak
             ("CP-1*1", "AVAILABLE"), ("CP-1*2", "CHARGING"), ("CP-2*1", "OUTOFORDER"), ("CP-2*2", "INOPERATIVE")}
         connector = ams["evses"][0]["connectors"][0]
         assert connector["standard"] == "IEC_62196_T2" and connector["power_type"] == "AC_3_PHASE", connector
+        # The tariff that prices the site's stations, named by their connectors and sent by the tariffs module.
+        assert connector["tariff_ids"] == ["ams-day"], connector
+        status, body, headers = ocpi(cloud, "GET", "/2.2.1/tariffs", token)
+        assert status == 200 and headers["X-Total-Count"] == "1", (status, body)
+        sent = body["data"][0]
+        assert (sent["id"], sent["country_code"], sent["party_id"], sent["currency"]) == ("ams-day", "DE", "GRS", "EUR")
+        assert sent["elements"][0]["price_components"][0] == {"type": "ENERGY", "price": 0.35, "step_size": 1}
+        assert "last_updated" in sent
         # Dates filter on last_updated: from inclusive, to exclusive; a bad one is refused naming it.
         newest = seen[-1]["last_updated"]
         status, body, _ = ocpi(cloud, "GET", f"/2.2.1/locations?date_from={newest}", token)
