@@ -82,7 +82,7 @@ public struct CloudApp: Sendable {
         let onboarding = SiteOnboarding(
             repository: repository, accounts: accounts, siteBroker: configuration.siteBroker,
             reserved: Set([configuration.mqtt.username].compactMap { $0 }))
-        let roaming = ocpi(repository)
+        let roaming = ocpi(repository) { site in await ingest.publishTokenList(site: site) }
         let api = CloudAPI(
             repository: repository, relay: relay, commandTimeout: configuration.commandTimeout,
             metrics: APIMetrics(factory: factory), prometheus: { registry.emitToBuffer() },
@@ -187,15 +187,18 @@ public struct CloudApp: Sendable {
     }
 
     /// OCPI's server and partners, with `ocpi:` configured.
-    private func ocpi(_ repository: any CloudRepository) -> (server: OCPIServer, partners: OCPIPartners)? {
+    private func ocpi(
+        _ repository: any CloudRepository, tokenListChanged: @escaping @Sendable (String) async -> Void
+    ) -> (server: OCPIServer, partners: OCPIPartners)? {
         guard let settings = configuration.ocpi else { return nil }
         let party = OCPIParty(
             countryCode: settings.countryCode, partyId: settings.partyId, name: settings.name, website: settings.website,
             baseURL: "\(linkBase)/ocpi")
         let client = OCPIClient(party: party, logger: logger)
         return (
-            OCPIServer(repository: repository, party: party, client: client, logger: logger),
-            OCPIPartners(repository: repository, client: client)
+            OCPIServer(
+                repository: repository, party: party, client: client, logger: logger, tokenListChanged: tokenListChanged),
+            OCPIPartners(repository: repository, client: client, tokenListChanged: tokenListChanged)
         )
     }
 

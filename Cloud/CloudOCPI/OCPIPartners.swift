@@ -9,8 +9,14 @@ public struct OCPIPartners: Sendable {
     let repository: any CloudRepository
     let client: OCPIClient
     public let party: OCPIParty
+    /// Sends a site's token list to its edge again (the partners' tokens it holds changed).
+    let tokenListChanged: @Sendable (String) async -> Void
 
-    public init(repository: any CloudRepository, client: OCPIClient) {
+    public init(
+        repository: any CloudRepository, client: OCPIClient,
+        tokenListChanged: @escaping @Sendable (String) async -> Void = { _ in }
+    ) {
+        self.tokenListChanged = tokenListChanged
         self.repository = repository
         self.client = client
         party = client.party
@@ -46,8 +52,13 @@ public struct OCPIPartners: Sendable {
     /// The sites published to a partner (each one this cloud has; the list replaces the one before).
     public func setSites(_ sites: [String], of id: String) async throws -> OCPIPartnerRecord {
         var partner = try await partner(id)
+        let before = Set(partner.sites)
         partner.sites = try await checked(sites)
         try await repository.updateOCPIPartner(partner, incomingTokenHash: nil, outgoingToken: nil)
+        // Its drivers' tokens come to, or leave, the edges of the sites it gained or lost.
+        let changed = before.symmetricDifference(partner.sites).sorted()
+        try await repository.renewTokenLists(sites: changed)
+        for site in changed { await tokenListChanged(site) }
         return partner
     }
 

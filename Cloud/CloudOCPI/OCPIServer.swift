@@ -50,8 +50,14 @@ public struct OCPIServer: Sendable {
     let party: OCPIParty
     let client: OCPIClient
     let logger: Logger
+    /// Sends a site's token list to its edge again (a partner's token changed).
+    let tokenListChanged: @Sendable (String) async -> Void
 
-    public init(repository: any CloudRepository, party: OCPIParty, client: OCPIClient, logger: Logger) {
+    public init(
+        repository: any CloudRepository, party: OCPIParty, client: OCPIClient, logger: Logger,
+        tokenListChanged: @escaping @Sendable (String) async -> Void = { _ in }
+    ) {
+        self.tokenListChanged = tokenListChanged
         self.repository = repository
         self.party = party
         self.client = client
@@ -77,10 +83,11 @@ public struct OCPIServer: Sendable {
                     }
                         + ["locations", "tariffs"].map {
                             OCPIEndpoint(identifier: $0, role: "SENDER", url: "\(party.detailsURL)/\($0)")
-                        })
+                        } + [OCPIEndpoint(identifier: "tokens", role: "RECEIVER", url: "\(party.detailsURL)/tokens")])
             }
         }
         addLocationRoutes(to: router)
+        addTokenRoutes(to: router)
         router.get("/ocpi/\(Self.version)/credentials") { request, _ in
             await answer(request) { caller in party.credentials(token: caller.token) }
         }

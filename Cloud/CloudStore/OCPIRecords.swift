@@ -87,8 +87,45 @@ public struct OCPIMessageRecord: Sendable, Equatable, Codable {
     }
 }
 
+/// A driver's token an eMSP pushed (OCPI's Token, its identity and what authorization needs, and the object as sent).
+public struct OCPITokenRecord: Sendable, Equatable, Codable {
+    public var partner: String
+    public var countryCode, partyId, uid, type: String
+    public var contractId: String
+    /// `ALWAYS`, `ALLOWED`, `ALLOWED_OFFLINE`, `NEVER`.
+    public var whitelist: String
+    public var valid: Bool
+    public var groupId: String?
+    public var lastUpdated: Date
+    /// The Token object as the partner sent it (JSON).
+    public var body: String
+
+    public init(
+        partner: String, countryCode: String, partyId: String, uid: String, type: String, contractId: String,
+        whitelist: String, valid: Bool, groupId: String?, lastUpdated: Date, body: String
+    ) {
+        self.partner = partner
+        self.countryCode = countryCode
+        self.partyId = partyId
+        self.uid = uid
+        self.type = type
+        self.contractId = contractId
+        self.whitelist = whitelist
+        self.valid = valid
+        self.groupId = groupId
+        self.lastUpdated = lastUpdated
+        self.body = body
+    }
+}
+
 /// OCPI partners, their tokens and the calls exchanged with them.
 public protocol OCPIRepository: Sendable {
+    /// Keeps a partner's token (replacing the one of the same country code, party id, uid and type), and gives the
+    /// token lists of the sites published to the partner a new version.
+    func saveOCPIToken(_ token: OCPITokenRecord) async throws
+    /// Gives these sites' token lists a new version (what is in them changed).
+    func renewTokenLists(sites: [String]) async throws
+    func ocpiToken(countryCode: String, partyId: String, uid: String, type: String) async throws -> OCPITokenRecord?
     /// Keeps a new partner; `incomingTokenHash` is the SHA-256 of the token it calls this cloud with.
     func addOCPIPartner(_ partner: OCPIPartnerRecord, incomingTokenHash: String) async throws
     func ocpiPartners() async throws -> [OCPIPartnerRecord]

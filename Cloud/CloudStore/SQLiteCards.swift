@@ -52,12 +52,19 @@ extension SQLiteRepository {
         let (version, own) = try await siteTokens(site: site)
         let listed = Set(own.map(\.idTag))
         let cards = try await cards().filter { $0.applies(to: site) && !listed.contains($0.idTag) }
-        return (version, (own + cards.map { $0.token(at: time) }).sorted { $0.idTag < $1.idTag })
+        var tokens = own + cards.map { $0.token(at: time) }
+        // Roaming partners' drivers, where the site is published to their partner (the site's own and cards win).
+        let taken = Set(tokens.map(\.idTag))
+        tokens += try await partnerTokens(site: site).filter { !taken.contains($0.idTag) }
+        return (version, tokens.sorted { $0.idTag < $1.idTag })
     }
 
     public func edgeToken(site: String, idTag: String, at time: Date) async throws -> SiteToken? {
         if let own = try await siteToken(site: site, idTag: idTag) { return own }
-        return try await card(idTag: idTag).flatMap { $0.applies(to: site) ? $0.token(at: time) : nil }
+        if let card = try await card(idTag: idTag).flatMap({ $0.applies(to: site) ? $0.token(at: time) : nil }) {
+            return card
+        }
+        return try await partnerTokens(site: site).first { $0.idTag == idTag }
     }
 
     /// The sites whose token lists hold `card`: those it names, or every site.

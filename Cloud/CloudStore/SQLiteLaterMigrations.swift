@@ -38,5 +38,9 @@ extension CloudSchema {
                     ALTER TABLE ocpi_partner ADD COLUMN sites TEXT NOT NULL DEFAULT '[]';
                     """)
         }
+        migrator.registerMigration("v35-ocpi-tokens") { db in
+            // Issue 18: drivers' tokens pushed by eMSPs, for the edges' lists.
+            try db.execute(sql: SQLiteRepository.ocpiTokenSchema)
+        }
     }
 }

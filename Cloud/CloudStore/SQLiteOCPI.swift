@@ -1,5 +1,6 @@
 public import Foundation
 import GRDB
+import SiteModel
 import SyncContract
 
 extension SQLiteRepository {
@@ -81,6 +82,75 @@ extension SQLiteRepository {
                     incomingTokenHash, outgoingToken, partner.id,
                 ])
         }
+    }
+
+    static let ocpiTokenSchema = """
+        CREATE TABLE ocpi_token (
+            partner_id TEXT NOT NULL, country_code TEXT NOT NULL, party_id TEXT NOT NULL, uid TEXT NOT NULL,
+            type TEXT NOT NULL, contract_id TEXT NOT NULL, whitelist TEXT NOT NULL, valid INTEGER NOT NULL,
+            group_id TEXT, last_updated BIGINT NOT NULL, body TEXT NOT NULL,
+            PRIMARY KEY (country_code, party_id, uid, type)
+        );
+        CREATE INDEX ocpi_token_uid ON ocpi_token(uid);
+        """
+
+    public func saveOCPIToken(_ token: OCPITokenRecord) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT OR REPLACE INTO ocpi_token (partner_id, country_code, party_id, uid, type, contract_id, whitelist,
+                        valid, group_id, last_updated, body)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    token.partner, token.countryCode, token.partyId, token.uid, token.type, token.contractId, token.whitelist,
+                    token.valid, token.groupId, token.lastUpdated.milliseconds, token.body,
+                ])
+            let sites =
+                try String.fetchOne(db, sql: "SELECT sites FROM ocpi_partner WHERE id = ?", arguments: [token.partner])
+                .flatMap { try? SyncJSON.decoder().decode([String].self, from: Data($0.utf8)) } ?? []
+            try Self.bumpTokenLists(sites, db)
+        }
+    }
+
+    public func renewTokenLists(sites: [String]) async throws {
+        try await pool.write { db in try Self.bumpTokenLists(sites, db) }
+    }
+
+    public func ocpiToken(countryCode: String, partyId: String, uid: String, type: String) async throws -> OCPITokenRecord? {
+        try await pool.read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT * FROM ocpi_token WHERE country_code = ? AND party_id = ? AND uid = ? AND type = ?",
+                arguments: [countryCode, partyId, uid, type]
+            ).map(Self.ocpiToken(from:))
+        }
+    }
+
+    /// The partners' tokens a site's edge may take without asking (valid, whitelisted, and short enough for OCPP
+    /// 1.6's idTag), for the partners the site is published to: `Accepted`, with their group as parent.
+    func partnerTokens(site: String) async throws -> [SiteToken] {
+        try await pool.read { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT t.uid, t.group_id, p.sites FROM ocpi_token t JOIN ocpi_partner p ON p.id = t.partner_id
+                    WHERE p.state = 'registered' AND t.valid AND t.whitelist IN ('ALWAYS', 'ALLOWED', 'ALLOWED_OFFLINE')
+                        AND length(t.uid) <= 20
+                    """)
+            return rows.compactMap { row -> SiteToken? in
+                let sites = (try? SyncJSON.decoder().decode([String].self, from: Data((row["sites"] as String).utf8))) ?? []
+                guard sites.contains(site) else { return nil }
+                let group = (row["group_id"] as String?).flatMap { $0.count <= 20 ? $0 : nil }
+                return SiteToken(idTag: row["uid"], status: .known(.accepted), expiry: nil, parentIdTag: group)
+            }
+        }
+    }
+
+    static func ocpiToken(from row: Row) -> OCPITokenRecord {
+        OCPITokenRecord(
+            partner: row["partner_id"], countryCode: row["country_code"], partyId: row["party_id"], uid: row["uid"],
+            type: row["type"], contractId: row["contract_id"], whitelist: row["whitelist"], valid: row["valid"],
+            groupId: row["group_id"], lastUpdated: Date(milliseconds: row["last_updated"]), body: row["body"])
     }
 
     public func logOCPI(partner id: String, _ message: OCPIMessageRecord) async throws {

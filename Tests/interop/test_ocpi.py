@@ -334,3 +334,71 @@ def test_partners_are_added_and_followed_in_the_dashboard(make_cloud, browsers):
         assert cloud.get("/api/v1/ocpi/partners")["items"][0]["sites"] == []
     finally:
         emsp.close()
+
+
+def test_a_partners_token_pushed_to_the_cloud_authorizes_at_a_charger_behind_the_real_edge(make_cloud, make_edge, broker):
+    import asyncio
+
+    from ocpp.v16 import call
+
+    from cloud import edge_cloud_config
+    from support import arun, charger
+
+    site = "site-roam"
+    cloud = make_cloud(sites=(site,), overrides={"ocpi": CPO})
+    edge = make_edge({**edge_cloud_config(site, broker, auth_timeout_s=2), "authorization": {"unknown_tokens": "accept"}})
+    emsp = EMSP("their-token-a")
+    try:
+        status, added = cloud.api("POST", "/api/v1/ocpi/partners", {
+            "name": "Roam", "versionsUrl": f"{emsp.base}/ocpi/versions", "token": "their-token-a", "sites": [site]})
+        assert status == 201, added
+        token = emsp.cloud_token
+        driver = {"country_code": "NL", "party_id": "EXA", "uid": "ROAM-0001", "type": "RFID",
+                  "contract_id": "NL-EXA-C12345678-X", "issuer": "Roam eMSP", "valid": True, "whitelist": "ALLOWED",
+                  "group_id": "ROAM-GROUP", "last_updated": "2026-12-07T10:00:00Z"}
+        path = "/2.2.1/tokens/NL/EXA/ROAM-0001"
+        # Not its party, not the path's, not complete: refused naming why.
+        status, body, _ = ocpi(cloud, "PUT", "/2.2.1/tokens/DE/XYZ/ROAM-0001", token,
+                               {**driver, "country_code": "DE", "party_id": "XYZ"})
+        assert status == 400 and body["status_code"] == 2001 and "not one of your parties" in body["status_message"]
+        status, body, _ = ocpi(cloud, "PUT", "/2.2.1/tokens/NL/EXA/OTHER", token, driver)
+        assert status == 400 and body["status_code"] == 2001, body
+        status, body, _ = ocpi(cloud, "PUT", path, token, {**driver, "whitelist": "SOMETIMES"})
+        assert status == 400 and "whitelist" in body["status_message"], body
+        status, body, _ = ocpi(cloud, "GET", path, token)
+        assert status == 404 and body["status_code"] == 2004, body
+        # Kept, and read back.
+        status, body, _ = ocpi(cloud, "PUT", path, token, driver)
+        assert status == 200 and body["status_code"] == 1000, body
+        assert ocpi(cloud, "GET", path, token)[1]["data"]["contract_id"] == "NL-EXA-C12345678-X"
+
+        async def scenario():
+            async with charger(edge, "CP-ROAM") as cp:
+                await cp.boot()
+                # The edge's list holds the partner's driver: the charger is sent it.
+                for _ in range(100):
+                    if any(e["idTag"] == "ROAM-0001" for pushed in cp.calls_of("SendLocalList")
+                           for e in pushed.get("localAuthorizationList", [])):
+                        break
+                    await asyncio.sleep(0.1)
+                else:
+                    raise AssertionError(f"ROAM-0001 never sent: {cp.calls_of('SendLocalList')}")
+                answer = await cp.call(call.Authorize(id_tag="ROAM-0001"), suppress=False)
+                assert answer.id_tag_info["status"] == "Accepted", answer
+                # The eMSP invalidates it: the list drops it, and the cloud refuses it when asked.
+                status, body, _ = await asyncio.to_thread(
+                    ocpi, cloud, "PATCH", path, token, {"valid": False, "last_updated": "2026-12-07T11:00:00Z"})
+                assert status == 200, body
+                for _ in range(100):
+                    answer = await cp.call(call.Authorize(id_tag="ROAM-0001"), suppress=False)
+                    if answer.id_tag_info["status"] != "Accepted":
+                        break
+                    await asyncio.sleep(0.1)
+                assert answer.id_tag_info["status"] == "Invalid", answer
+
+        arun(scenario(), timeout=60)
+        assert ocpi(cloud, "GET", path, token)[1]["data"]["valid"] is False
+        status, body, _ = ocpi(cloud, "PATCH", path, token, {"valid": True})
+        assert status == 400 and body["status_code"] == 2002, body
+    finally:
+        emsp.close()
