@@ -137,13 +137,14 @@ enum OCPIJSON {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()
-            try container.encode(date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true)))
+            try container.encode(format(date))
         }
         return encoder
     }
 
+    /// `2026-12-07T10:00:00.000Z`: UTC, milliseconds.
     static func format(_ date: Date) -> String {
-        date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true))
+        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }
 
     /// An RFC 3339 date as partners send them (with or without fractions; no zone taken as UTC).

@@ -83,11 +83,13 @@ public struct OCPIServer: Sendable {
                     }
                         + ["locations", "tariffs"].map {
                             OCPIEndpoint(identifier: $0, role: "SENDER", url: "\(party.detailsURL)/\($0)")
-                        } + [OCPIEndpoint(identifier: "tokens", role: "RECEIVER", url: "\(party.detailsURL)/tokens")])
+                        } + [OCPIEndpoint(identifier: "tokens", role: "RECEIVER", url: "\(party.detailsURL)/tokens")]
+                        + [OCPIEndpoint(identifier: "sessions", role: "SENDER", url: "\(party.detailsURL)/sessions")])
             }
         }
         addLocationRoutes(to: router)
         addTokenRoutes(to: router)
+        addSessionRoutes(to: router)
         router.get("/ocpi/\(Self.version)/credentials") { request, _ in
             await answer(request) { caller in party.credentials(token: caller.token) }
         }

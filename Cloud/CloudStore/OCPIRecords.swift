@@ -126,6 +126,8 @@ public protocol OCPIRepository: Sendable {
     /// Gives these sites' token lists a new version (what is in them changed).
     func renewTokenLists(sites: [String]) async throws
     func ocpiToken(countryCode: String, partyId: String, uid: String, type: String) async throws -> OCPITokenRecord?
+    /// A partner's tokens.
+    func ocpiTokens(partner id: String) async throws -> [OCPITokenRecord]
     /// Keeps a new partner; `incomingTokenHash` is the SHA-256 of the token it calls this cloud with.
     func addOCPIPartner(_ partner: OCPIPartnerRecord, incomingTokenHash: String) async throws
     func ocpiPartners() async throws -> [OCPIPartnerRecord]

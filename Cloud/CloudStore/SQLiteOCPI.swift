@@ -113,6 +113,13 @@ extension SQLiteRepository {
         }
     }
 
+    public func ocpiTokens(partner id: String) async throws -> [OCPITokenRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM ocpi_token WHERE partner_id = ? ORDER BY uid", arguments: [id])
+                .map(Self.ocpiToken(from:))
+        }
+    }
+
     public func renewTokenLists(sites: [String]) async throws {
         try await pool.write { db in try Self.bumpTokenLists(sites, db) }
     }

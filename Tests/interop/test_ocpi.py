@@ -342,7 +342,7 @@ def test_a_partners_token_pushed_to_the_cloud_authorizes_at_a_charger_behind_the
     from ocpp.v16 import call
 
     from cloud import edge_cloud_config
-    from support import arun, charger
+    from support import arun, charger, now_iso, poll
 
     site = "site-roam"
     cloud = make_cloud(sites=(site,), overrides={"ocpi": CPO})
@@ -352,6 +352,9 @@ def test_a_partners_token_pushed_to_the_cloud_authorizes_at_a_charger_behind_the
         status, added = cloud.api("POST", "/api/v1/ocpi/partners", {
             "name": "Roam", "versionsUrl": f"{emsp.base}/ocpi/versions", "token": "their-token-a", "sites": [site]})
         assert status == 201, added
+        tariff = {"currency": "EUR", "elements": [{"price_components": [{"type": "ENERGY", "price": 0.35, "step_size": 1}]}]}
+        assert cloud.api("PUT", "/api/v1/tariffs/roam", {"name": "Roaming", "tariff": tariff})[0] == 200
+        assert cloud.api("POST", "/api/v1/tariffs/roam/assignments", {"site": site})[0] in (200, 201)
         token = emsp.cloud_token
         driver = {"country_code": "NL", "party_id": "EXA", "uid": "ROAM-0001", "type": "RFID",
                   "contract_id": "NL-EXA-C12345678-X", "issuer": "Roam eMSP", "valid": True, "whitelist": "ALLOWED",
@@ -385,6 +388,22 @@ def test_a_partners_token_pushed_to_the_cloud_authorizes_at_a_charger_behind_the
                     raise AssertionError(f"ROAM-0001 never sent: {cp.calls_of('SendLocalList')}")
                 answer = await cp.call(call.Authorize(id_tag="ROAM-0001"), suppress=False)
                 assert answer.id_tag_info["status"] == "Accepted", answer
+                # The driver charges: the session reaches the partner with its energy and its cost.
+                started = await cp.call(call.StartTransaction(connector_id=1, id_tag="ROAM-0001", meter_start=1000,
+                                                              timestamp=now_iso()), suppress=False)
+                await cp.call(call.StopTransaction(transaction_id=started.transaction_id, meter_stop=11_000,
+                                                   timestamp=now_iso(), id_tag="ROAM-0001"), suppress=False)
+
+                def completed():
+                    sessions = ocpi(cloud, "GET", "/2.2.1/sessions", token)[1]["data"]
+                    return [s for s in sessions if s["status"] == "COMPLETED" and s.get("total_cost")]
+
+                sessions = await asyncio.to_thread(poll, completed, 20, what="the completed session, priced")
+                session = sessions[0]
+                assert (session["location_id"], session["evse_uid"], session["kwh"]) == (site, "CP-ROAM*1", 10.0)
+                assert session["cdr_token"] == {"country_code": "NL", "party_id": "EXA", "uid": "ROAM-0001",
+                                                "type": "RFID", "contract_id": "NL-EXA-C12345678-X"}
+                assert session["currency"] == "EUR" and session["total_cost"]["excl_vat"] == 3.5, session
                 # The eMSP invalidates it: the list drops it, and the cloud refuses it when asked.
                 status, body, _ = await asyncio.to_thread(
                     ocpi, cloud, "PATCH", path, token, {"valid": False, "last_updated": "2026-12-07T11:00:00Z"})

@@ -1,0 +1,97 @@
+import CloudBilling
+public import CloudCore
+import CloudStore
+import Foundation
+import HTTPTypes
+public import Hummingbird
+import Pricing
+
+/// A roaming driver's charging session as OCPI 2.2.1's sessions module sends it.
+struct OCPISession: Codable, Sendable {
+    var countryCode, partyId, id: String
+    var startDateTime: Date
+    var endDateTime: Date?
+    var kwh: Double
+    var cdrToken: CDRToken
+    var authMethod: String
+    var locationId, evseUid, connectorId: String
+    var currency: String
+    var totalCost: Price?
+    var status: String
+    var lastUpdated: Date
+
+    struct CDRToken: Codable, Sendable {
+        var countryCode, partyId, uid, type, contractId: String
+
+        enum CodingKeys: String, CodingKey {
+            case uid, type
+            case countryCode = "country_code"
+            case partyId = "party_id"
+            case contractId = "contract_id"
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, kwh, currency, status
+        case countryCode = "country_code"
+        case partyId = "party_id"
+        case startDateTime = "start_date_time"
+        case endDateTime = "end_date_time"
+        case cdrToken = "cdr_token"
+        case authMethod = "auth_method"
+        case locationId = "location_id"
+        case evseUid = "evse_uid"
+        case connectorId = "connector_id"
+        case totalCost = "total_cost"
+        case lastUpdated = "last_updated"
+    }
+}
+
+extension OCPIServer {
+    /// The sessions module as its sender (`GET /ocpi/2.2.1/sessions`): the sessions of the partner's drivers (its
+    /// tokens) at the sites published to it, running and finished, with their energy and their cost from the pricing
+    /// engine (so far, or as billed), paged like the locations.
+    func addSessionRoutes(to router: Router<APIRequestContext>) {
+        router.get("/ocpi/\(Self.version)/sessions") { request, _ in
+            await answer(
+                request,
+                paged: { caller in
+                    try page(try await sessions(for: caller), request, module: "sessions", updated: \.lastUpdated, id: \.id)
+                })
+        }
+    }
+
+    private func sessions(for caller: Caller) async throws -> [OCPISession] {
+        guard caller.partner.state == "registered" else {
+            throw OCPIError(http: 401, code: OCPIStatus.clientError, "register first: this token opens credentials only")
+        }
+        let pricer = SessionPricer(repository: repository)
+        var sessions: [OCPISession] = []
+        for token in try await repository.ocpiTokens(partner: caller.partner.id) where token.uid.count <= 20 {
+            for site in caller.partner.sites {
+                let found = try await repository.sessions(SessionFilter(site: site, idTag: token.uid, limit: 1000)).items
+                for session in found {
+                    guard let start = session.startTime else { continue }
+                    // What it cost as billed, or (running, or finished and not billed yet) as the engine prices it now.
+                    let price: SessionPrice? =
+                        if let billed = session.price { billed } else { (try? await pricer.price(session))?.0 }
+                    sessions.append(
+                        OCPISession(
+                            countryCode: party.countryCode, partyId: party.partyId,
+                            id: "\(session.site)-\(session.transactionId)",
+                            startDateTime: start, endDateTime: session.stopTime, kwh: (session.energyWh ?? 0) / 1000,
+                            cdrToken: .init(
+                                countryCode: token.countryCode, partyId: token.partyId, uid: token.uid, type: token.type,
+                                contractId: token.contractId),
+                            authMethod: "WHITELIST", locationId: session.site,
+                            evseUid: "\(session.station)*\(session.connector)", connectorId: "1",
+                            currency: price?.currency ?? "EUR",
+                            totalCost: price.map { Price(exclVAT: $0.exclVat, inclVAT: $0.inclVat) },
+                            status: session.active ? "ACTIVE" : "COMPLETED",
+                            lastUpdated: session.updatedAt ?? session.stopTime ?? start))
+                }
+            }
+        }
+        return sessions
+    }
+}
