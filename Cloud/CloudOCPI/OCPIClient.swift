@@ -29,13 +29,13 @@ public struct OCPIClient: Sendable {
             "GET", versionsURL, token: token, partner: partner, repository: repository)
         guard let chosen = versions.first(where: { $0.version == OCPIServer.version }) else {
             throw OCPIError(
-                http: 400, code: OCPIStatus.unsupportedVersion,
+                http: 200, code: OCPIStatus.unsupportedVersion,
                 "no version \(OCPIServer.version) among \(versions.map(\.version).joined(separator: ", "))")
         }
         let details: OCPIVersionDetails = try await call(
             "GET", chosen.url, token: token, partner: partner, repository: repository)
         guard details.endpoints.contains(where: { $0.identifier == "credentials" }) else {
-            throw OCPIError(http: 400, code: OCPIStatus.noMatchingEndpoints, "the partner lists no credentials endpoint")
+            throw OCPIError(http: 200, code: OCPIStatus.noMatchingEndpoints, "the partner lists no credentials endpoint")
         }
         return (chosen.version, details.endpoints)
     }
@@ -50,15 +50,19 @@ public struct OCPIClient: Sendable {
             let (version, endpoints) = try await discover(
                 versionsURL: versionsURL, token: tokenA, partner: partner, repository: repository)
             guard let credentials = endpoints.first(where: { $0.identifier == "credentials" }) else {
-                throw OCPIError(http: 400, code: OCPIStatus.noMatchingEndpoints, "no credentials endpoint")
+                throw OCPIError(http: 200, code: OCPIStatus.noMatchingEndpoints, "no credentials endpoint")
             }
             let tokenB = OCPITokens.generate()
+            // The partner reads this cloud's versions with token B while it answers the POST: it works from now.
+            try await repository.updateOCPIPartner(
+                partner, incomingTokenHash: OCPITokens.hash(tokenB), outgoingToken: nil)
             let theirs: OCPICredentials = try await call(
                 "POST", credentials.url, token: tokenA, partner: partner, repository: repository,
                 body: party.credentials(token: tokenB))
             partner.versionsURL = versionsURL
             partner.version = version
             partner.endpoints = endpoints
+            try await requirePartiesFree(theirs.parties, for: partner.id, repository: repository)
             partner.roles = theirs.parties
             partner.state = "registered"
             partner.lastSuccessAt = Date()
@@ -82,7 +86,7 @@ public struct OCPIClient: Sendable {
         guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(),
             scheme == "https" || (scheme == "http" && ["127.0.0.1", "localhost", "::1"].contains(parsed.host ?? ""))
         else {
-            throw OCPIError(http: 400, code: OCPIStatus.unableToUseClientAPI, "not an https URL: \(url)")
+            throw OCPIError(http: 200, code: OCPIStatus.unableToUseClientAPI, "not an https URL: \(url)")
         }
         var request = HTTPClientRequest(url: url)
         request.method = HTTPMethod(rawValue: method)
@@ -109,19 +113,19 @@ public struct OCPIClient: Sendable {
             status = Int(response.status.code)
             text = String(buffer: try await response.body.collect(upTo: 4 << 20))
         } catch {
-            throw OCPIError(http: 400, code: OCPIStatus.unableToUseClientAPI, "\(method) \(url) failed: \(error)")
+            throw OCPIError(http: 200, code: OCPIStatus.unableToUseClientAPI, "\(method) \(url) failed: \(error)")
         }
         let envelope: OCPIEnvelope<Payload>
         do {
             envelope = try OCPIJSON.decoder().decode(OCPIEnvelope<Payload>.self, from: Data(text.utf8))
         } catch {
             throw OCPIError(
-                http: 400, code: OCPIStatus.unableToUseClientAPI,
+                http: 200, code: OCPIStatus.unableToUseClientAPI,
                 "\(method) \(url) answered \(status) without a valid OCPI envelope: \(error)")
         }
         guard (200..<300).contains(status), envelope.statusCode / 1000 == 1, let data = envelope.data else {
             throw OCPIError(
-                http: 400, code: OCPIStatus.unableToUseClientAPI,
+                http: 200, code: OCPIStatus.unableToUseClientAPI,
                 "\(method) \(url) answered \(status), status_code \(envelope.statusCode): \(envelope.statusMessage ?? "")")
         }
         return data

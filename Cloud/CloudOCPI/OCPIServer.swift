@@ -117,6 +117,9 @@ public struct OCPIServer: Sendable {
                 var partner = caller.partner
                 partner.state = "unregistered"
                 try await repository.updateOCPIPartner(partner, incomingTokenHash: nil, outgoingToken: nil)
+                // Its drivers leave the edges' lists.
+                try await repository.renewTokenLists(sites: partner.sites)
+                for site in partner.sites { await tokenListChanged(site) }
                 logger.notice("OCPI partner unregistered itself", metadata: ["partner": "\(partner.id)"])
                 return nil
             }
@@ -128,15 +131,21 @@ public struct OCPIServer: Sendable {
     private func register(_ caller: Caller, _ request: Request) async throws -> OCPICredentials {
         var request = request
         let body = try await request.collectBody(upTo: 1 << 20)
+        let data = Data(body.readableBytesView)
+        // Not JSON: a transport error (400); JSON that is no credentials object: an OCPI one (200, 2001).
+        guard (try? JSONSerialization.jsonObject(with: data)) != nil else {
+            throw OCPIError(http: 400, code: OCPIStatus.invalidParameters, "the body is not JSON")
+        }
         let theirs: OCPICredentials
         do {
-            theirs = try OCPIJSON.decoder().decode(OCPICredentials.self, from: Data(body.readableBytesView))
+            theirs = try OCPIJSON.decoder().decode(OCPICredentials.self, from: data)
         } catch {
-            throw OCPIError(http: 400, code: OCPIStatus.invalidParameters, "the credentials object is not valid: \(error)")
+            throw OCPIError(http: 200, code: OCPIStatus.invalidParameters, "the credentials object is not valid: \(error)")
         }
         guard !theirs.token.isEmpty, theirs.token.count <= 64, !theirs.roles.isEmpty else {
-            throw OCPIError(http: 400, code: OCPIStatus.invalidParameters, "token: 1 to 64 characters; roles: at least one")
+            throw OCPIError(http: 200, code: OCPIStatus.invalidParameters, "token: 1 to 64 characters; roles: at least one")
         }
+        try await requirePartiesFree(theirs.parties, for: caller.partner.id, repository: repository)
         var partner = caller.partner
         let (version, endpoints) = try await client.discover(
             versionsURL: theirs.url, token: theirs.token, partner: partner, repository: repository)
@@ -189,7 +198,7 @@ public struct OCPIServer: Sendable {
         }
         for name in ["X-Request-ID", "X-Correlation-ID"] {
             let field = HTTPField.Name(name)!
-            headers[field] = request.headers[field] ?? (name == "X-Request-ID" ? UUID().uuidString : nil)
+            headers[field] = request.headers[field] ?? UUID().uuidString
         }
         return Response(
             status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: envelope)))
@@ -239,6 +248,20 @@ public enum OCPITokens {
 
     /// A message as it is kept: every `"token": "…"` replaced, so the message log holds no credentials.
     public static func redacted(_ text: String) -> String {
-        text.replacingOccurrences(of: #""token":"[^"]*""#, with: #""token":"(not kept)""#, options: .regularExpression)
+        text.replacingOccurrences(
+            of: #""token"\s*:\s*"(?:[^"\\]|\\.)*""#, with: #""token":"(not kept)""#, options: .regularExpression)
+    }
+}
+
+/// A party (country code and party id) is one partner's: another registering with it is refused, so that no partner
+/// can read or write another's drivers by claiming its codes.
+func requirePartiesFree(_ parties: [OCPIPartyRecord], for partner: String, repository: any CloudRepository) async throws {
+    let others = try await repository.ocpiPartners().filter { $0.id != partner && $0.state != "unregistered" }
+    for party in parties {
+        if others.contains(where: { $0.roles.contains { $0.countryCode == party.countryCode && $0.partyId == party.partyId } }) {
+            throw OCPIError(
+                http: 200, code: OCPIStatus.clientError,
+                "\(party.countryCode)*\(party.partyId) is registered to another partner")
+        }
     }
 }

@@ -61,6 +61,12 @@ extension OCPIServer {
         }
     }
 
+    /// `<site>-<transaction>`, or its SHA-256's first 36 hex digits when that is longer than OCPI's 36 characters.
+    static func sessionId(_ session: SessionView) -> String {
+        let id = "\(session.site)-\(session.transactionId)"
+        return id.count <= 36 ? id : String(OCPITokens.hash(id).prefix(36))
+    }
+
     private func sessions(for caller: Caller) async throws -> [OCPISession] {
         guard caller.partner.state == "registered" else {
             throw OCPIError(http: 401, code: OCPIStatus.clientError, "register first: this token opens credentials only")
@@ -68,7 +74,10 @@ extension OCPIServer {
         let pricer = SessionPricer(repository: repository)
         var sessions: [OCPISession] = []
         for token in try await repository.ocpiTokens(partner: caller.partner.id) where token.uid.count <= 20 {
+            // A uid that is also one of the fleet's own cards names the fleet's driver, not the partner's.
+            guard try await repository.card(idTag: token.uid) == nil else { continue }
             for site in caller.partner.sites {
+                guard try await repository.siteToken(site: site, idTag: token.uid) == nil else { continue }
                 let found = try await repository.sessions(SessionFilter(site: site, idTag: token.uid, limit: 1000)).items
                 for session in found {
                     guard let start = session.startTime else { continue }
@@ -78,7 +87,7 @@ extension OCPIServer {
                     sessions.append(
                         OCPISession(
                             countryCode: party.countryCode, partyId: party.partyId,
-                            id: "\(session.site)-\(session.transactionId)",
+                            id: Self.sessionId(session),
                             startDateTime: start, endDateTime: session.stopTime, kwh: (session.energyWh ?? 0) / 1000,
                             cdrToken: .init(
                                 countryCode: token.countryCode, partyId: token.partyId, uid: token.uid, type: token.type,

@@ -60,7 +60,7 @@ extension OCPIServer {
                 let stored = try await token(request, context, for: caller)
                 let (key, changes) = try await read(request, context, for: caller)
                 guard changes["last_updated"] != nil else {
-                    throw OCPIError(http: 400, code: OCPIStatus.notEnoughInformation, "last_updated: required in a PATCH")
+                    throw OCPIError(http: 200, code: OCPIStatus.invalidParameters, "last_updated: required in a PATCH")
                 }
                 var merged = (try? JSONSerialization.jsonObject(with: Data(stored.body.utf8)) as? [String: Any]) ?? [:]
                 merged.merge(changes) { _, new in new }
@@ -89,7 +89,7 @@ extension OCPIServer {
         }
         guard caller.partner.roles.contains(where: { $0.countryCode == key.country && $0.partyId == key.party }) else {
             throw OCPIError(
-                http: 400, code: OCPIStatus.invalidParameters, "\(key.country)*\(key.party) is not one of your parties")
+                http: 200, code: OCPIStatus.invalidParameters, "\(key.country)*\(key.party) is not one of your parties")
         }
     }
 
@@ -100,6 +100,10 @@ extension OCPIServer {
             let stored = try await repository.ocpiToken(
                 countryCode: key.country, partyId: key.party, uid: key.uid, type: key.type)
         else { throw OCPIError(http: 404, code: OCPIStatus.unknownToken, "no token '\(key.uid)' of type \(key.type)") }
+        // Another partner's token is none of this one's business, whatever party it claims.
+        guard stored.partner == caller.partner.id else {
+            throw OCPIError(http: 404, code: OCPIStatus.unknownToken, "no token '\(key.uid)' of type \(key.type)")
+        }
         return stored
     }
 
@@ -123,13 +127,18 @@ extension OCPIServer {
         do {
             token = try OCPIJSON.decoder().decode(OCPIToken.self, from: data)
         } catch {
-            throw OCPIError(http: 400, code: OCPIStatus.invalidParameters, "the token is not valid: \(error)")
+            throw OCPIError(http: 200, code: OCPIStatus.invalidParameters, "the token is not valid: \(error)")
         }
-        if let problem = token.problem { throw OCPIError(http: 400, code: OCPIStatus.invalidParameters, problem) }
+        if let problem = token.problem { throw OCPIError(http: 200, code: OCPIStatus.invalidParameters, problem) }
+        if let held = try await repository.ocpiToken(
+            countryCode: key.country, partyId: key.party, uid: key.uid, type: key.type), held.partner != caller.partner.id
+        {
+            throw OCPIError(http: 200, code: OCPIStatus.invalidParameters, "this token is held by another partner")
+        }
         guard token.countryCode == key.country, token.partyId == key.party, token.uid == key.uid, token.type == key.type
         else {
             throw OCPIError(
-                http: 400, code: OCPIStatus.invalidParameters,
+                http: 200, code: OCPIStatus.invalidParameters,
                 "the token's country_code, party_id, uid and type must be the path's")
         }
         try await repository.saveOCPIToken(

@@ -46,7 +46,7 @@ extension SQLiteRepository {
         for (table, column, cutoff) in [
             ("applied", "received_at", appliedBefore), ("meter_sample", "at", recordsBefore),
             ("session_sample", "at", recordsBefore), ("event", "at", recordsBefore), ("load_sample", "at", recordsBefore),
-            ("diagnostics", "requested_at", recordsBefore),
+            ("diagnostics", "requested_at", recordsBefore), ("ocpi_message", "at", recordsBefore),
         ] {
             // Found in a read (which does not hold ingest's writes up, however long the scan), then removed a few
             // thousand rows per write.
