@@ -1,5 +1,4 @@
 public import CloudStore
-import Crypto
 public import Foundation
 public import Hummingbird
 import NIOCore
@@ -48,7 +47,7 @@ public enum Diagnostics {
                     + "chargers reach this cloud, such as https://cloud.example.com) first")
         }
         _ = try payload(options, location: "")  // the options checked before anything is kept
-        let token = newToken()
+        let token = Secrets.random()
         let record = DiagnosticsRecord(
             id: UUID().uuidString.lowercased(), site: site, station: station, requestedBy: user, requestedAt: now,
             expiresAt: now.addingTimeInterval(lifetime))
@@ -116,18 +115,8 @@ public enum Diagnostics {
             body: .init(byteBuffer: ByteBuffer(bytes: file.content)))
     }
 
-    /// 32 random bytes, URL-safe base64.
-    static func newToken() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-    }
-
     /// What the store keeps of an upload URL's token.
-    public static func tokenHash(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
-    }
+    public static func tokenHash(_ token: String) -> String { Secrets.hash(token) }
 
     /// The file of an upload: the body itself, or the first file of a `multipart/form-data` body (the first part
     /// when none names a file). Refused (400) when a form is malformed or empty.

@@ -169,6 +169,20 @@ public enum PushSubscriptions {
     }
 }
 
+/// Secrets handed out once and kept only as a hash: session cookies, upload URLs' tokens, OCPI tokens.
+public enum Secrets {
+    /// 32 random bytes, base64url without padding.
+    public static func random() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return Data((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }).base64URL
+    }
+
+    /// How a secret is looked up: SHA-256 in hex (the secrets are random, so a slow hash adds nothing).
+    public static func hash(_ secret: String) -> String {
+        SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+}
+
 extension Data {
     /// Base64url without padding (RFC 7515's).
     public var base64URL: String {

@@ -162,12 +162,7 @@ enum OCPIJSON {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
             let text = try decoder.singleValueContainer().decode(String.self)
-            let withZone = text.hasSuffix("Z") || text.contains("+") ? text : text + "Z"
-            for style in [
-                Date.ISO8601FormatStyle(includingFractionalSeconds: true), Date.ISO8601FormatStyle(),
-            ] {
-                if let date = try? style.parse(withZone) { return date }
-            }
+            if let date = date(text) { return date }
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a date: \(text)"))
         }
         return decoder

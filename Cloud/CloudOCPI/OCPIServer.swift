@@ -1,6 +1,5 @@
 public import CloudCore
 public import CloudStore
-import Crypto
 public import Foundation
 import HTTPTypes
 public import Hummingbird
@@ -230,16 +229,9 @@ public struct OCPIServer: Sendable {
 
 /// Tokens between OCPI parties: made here at random, kept as their SHA-256 (those this cloud is called with).
 public enum OCPITokens {
-    public static func generate() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-    }
+    public static func generate() -> String { Secrets.random() }
 
-    public static func hash(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
-    }
+    public static func hash(_ token: String) -> String { Secrets.hash(token) }
 
     /// The `Authorization` header for a partner.
     static func header(_ token: String, plain: Bool) -> String {

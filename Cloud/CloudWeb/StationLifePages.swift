@@ -105,19 +105,27 @@ extension Dashboard {
         let (identity, _, station, form) = try await stationForm(request, context)
         let answer = try await StationPasswordRotation.rotate(station: station.id, hexEncoded: form["hexEncoded"] != nil) {
             payload, recorded in
-            do {
-                return try await relay.send(
-                    site: station.site, station: station.id, action: StationPasswordChange.action, payload: payload,
-                    user: identity.user, timeout: commandTimeout, recordedPayload: recorded)
-            } catch let failure as CommandRelay.Failure {
-                if case .timeout = failure { throw Problem(status: 504, detail: failure.description) }
-                throw Problem(status: 409, detail: failure.description)
-            }
+            try await relayed(StationPasswordChange.action, payload, recorded, to: station, by: identity)
         }
         logger.notice(
             "station password rotated",
             metadata: ["station": "\(station.id)", "status": "\(answer.status)", "by": "\(identity.user ?? "")"])
         return try await stationRegistrationPage(request, context: context, rotated: answer)
+    }
+
+    /// A command relayed to the station, kept as `recorded` (its secret left out); the edge's result whatever it is,
+    /// 504 when none came in time, 409 when it could not be sent.
+    private func relayed(
+        _ action: String, _ payload: String, _ recorded: String, to station: StationView, by identity: APIIdentity
+    ) async throws -> CommandResultRecord {
+        do {
+            return try await relay.send(
+                site: station.site, station: station.id, action: action, payload: payload, user: identity.user,
+                timeout: commandTimeout, recordedPayload: recorded)
+        } catch let failure as CommandRelay.Failure {
+            if case .timeout = failure { throw Problem(status: 504, detail: failure.description) }
+            throw Problem(status: 409, detail: failure.description)
+        }
     }
 
     // MARK: Diagnostics
@@ -131,14 +139,7 @@ extension Dashboard {
             site: station.site, station: station.id, options: DiagnosticsOptions(), by: identity.user, publicBase: publicURL,
             repository: repository
         ) { payload, recorded in
-            do {
-                return try await relay.send(
-                    site: station.site, station: station.id, action: "GetDiagnostics", payload: payload, user: identity.user,
-                    timeout: commandTimeout, recordedPayload: recorded)
-            } catch let failure as CommandRelay.Failure {
-                if case .timeout = failure { throw Problem(status: 504, detail: failure.description) }
-                throw Problem(status: 409, detail: failure.description)
-            }
+            try await relayed("GetDiagnostics", payload, recorded, to: station, by: identity)
         }
         return Response(status: .seeOther, headers: [.location: "\(Self.stationPath(station))#diagnostics"])
     }

@@ -1,6 +1,5 @@
 import CloudCore
 public import CloudStore
-import Crypto
 public import Foundation
 import Hummingbird
 import HummingbirdBcrypt
@@ -55,9 +54,7 @@ public enum WebAuth {
     }
 
     /// How a cookie value is looked up: SHA-256 (the value is 32 random bytes, so a slow hash adds nothing).
-    public static func hash(_ value: String) -> String {
-        SHA256.hash(data: Data(value.utf8)).map { String(format: "%02x", $0) }.joined()
-    }
+    public static func hash(_ value: String) -> String { Secrets.hash(value) }
 
     /// Compares a form token in constant time.
     public static func tokensMatch(_ given: String?, _ expected: String) -> Bool {
@@ -81,12 +78,7 @@ public enum WebAuth {
         Cookie(name: cookieName, value: "", maxAge: 0, path: "/", secure: true, httpOnly: true, sameSite: .strict).description
     }
 
-    private static func randomToken() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-    }
+    private static func randomToken() -> String { Secrets.random() }
 }
 
 /// The sign-in form (`login.mustache`).
