@@ -402,10 +402,12 @@ def test_a_partners_token_pushed_to_the_cloud_authorizes_at_a_charger_behind_the
                 answer = await cp.call(call.Authorize(id_tag="ROAM-0001"), suppress=False)
                 assert answer.id_tag_info["status"] == "Accepted", answer
                 # The driver charges: the session reaches the partner with its energy and its cost.
+                # Timestamps are whole seconds: a start in this second could fall before the tariff's assignment (made
+                # a few milliseconds ago) and go unpriced; a second ahead it cannot.
                 started = await cp.call(call.StartTransaction(connector_id=1, id_tag="ROAM-0001", meter_start=1000,
-                                                              timestamp=now_iso()), suppress=False)
+                                                              timestamp=now_iso(1)), suppress=False)
                 await cp.call(call.StopTransaction(transaction_id=started.transaction_id, meter_stop=11_000,
-                                                   timestamp=now_iso(), id_tag="ROAM-0001"), suppress=False)
+                                                   timestamp=now_iso(2), id_tag="ROAM-0001"), suppress=False)
 
                 def completed():
                     sessions = ocpi(cloud, "GET", "/2.2.1/sessions", token)[1]["data"]
