@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import CloudAPI
 import CloudBilling
 import CloudCore
@@ -15,6 +16,7 @@ import HummingbirdTLS
 public import Logging
 import MQTT
 import Metrics
+import NIOPosix
 import NIOSSL
 import Prometheus
 import ServerSupport
@@ -82,13 +84,13 @@ public struct CloudApp: Sendable {
         let onboarding = SiteOnboarding(
             repository: repository, accounts: accounts, siteBroker: configuration.siteBroker,
             reserved: Set([configuration.mqtt.username].compactMap { $0 }))
-        let roaming = ocpi(repository) { site in await ingest.publishTokenList(site: site) }
+        let roaming = ocpi(repository, metricsFactory: factory) { site in await ingest.publishTokenList(site: site) }
         let api = CloudAPI(
             repository: repository, relay: relay, commandTimeout: configuration.commandTimeout,
             metrics: APIMetrics(factory: factory), prometheus: { registry.emitToBuffer() },
             tokenListChanged: { site in await ingest.publishTokenList(site: site) }, publicURL: configuration.http.publicURL,
             rounding: configuration.rounding, reportSettings: configuration.reports, onboarding: onboarding,
-            ocpi: roaming)
+            ocpi: roaming.map { ($0.server, $0.partners) })
         let rollout = FirmwareRollout(
             repository: repository, relay: relay, commandTimeout: configuration.commandTimeout, logger: logger)
         let serverTLS = try serverTLS()
@@ -133,6 +135,7 @@ public struct CloudApp: Sendable {
             .init(service: client), .init(service: ingest), .init(service: rollout), .init(service: app),
         ]
         if let accounts { services.append(.init(service: accounts)) }
+        if let push = roaming?.push { services.append(.init(service: push)) }
         return ServiceGroup(
             configuration: .init(
                 services: services + bookkeeping(repository, pricer: api.pricer, ingest: ingest) + [
@@ -186,19 +189,31 @@ public struct CloudApp: Sendable {
         }
     }
 
-    /// OCPI's server and partners, with `ocpi:` configured.
+    /// OCPI's server, partners and pushes, with `ocpi:` configured.
     private func ocpi(
-        _ repository: any CloudRepository, tokenListChanged: @escaping @Sendable (String) async -> Void
-    ) -> (server: OCPIServer, partners: OCPIPartners)? {
+        _ repository: any CloudRepository, metricsFactory: any MetricsFactory,
+        tokenListChanged: @escaping @Sendable (String) async -> Void
+    ) -> (server: OCPIServer, partners: OCPIPartners, push: OCPIPush)? {
         guard let settings = configuration.ocpi else { return nil }
         let party = OCPIParty(
             countryCode: settings.countryCode, partyId: settings.partyId, name: settings.name, website: settings.website,
             baseURL: "\(linkBase)/ocpi")
-        let client = OCPIClient(party: party, logger: logger)
+        // A client of its own: no redirects followed (a partner's URL is what it registered), enough connections for
+        // a fleet's changes.
+        var http = HTTPClient.Configuration(redirectConfiguration: .disallow)
+        http.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: OCPIPush.concurrency)
+        let client = OCPIClient(
+            party: party, http: HTTPClient(eventLoopGroup: .singletonMultiThreadedEventLoopGroup, configuration: http),
+            logger: logger)
+        let pricer = SessionPricer(repository: repository, rounding: configuration.rounding)
         return (
             OCPIServer(
-                repository: repository, party: party, client: client, logger: logger, tokenListChanged: tokenListChanged),
-            OCPIPartners(repository: repository, client: client, tokenListChanged: tokenListChanged)
+                repository: repository, party: party, client: client, pricer: pricer, logger: logger,
+                tokenListChanged: tokenListChanged),
+            OCPIPartners(repository: repository, client: client, tokenListChanged: tokenListChanged),
+            OCPIPush(
+                repository: repository, client: client, pricer: pricer, interval: settings.pushInterval,
+                metricsFactory: metricsFactory, logger: logger)
         )
     }
 

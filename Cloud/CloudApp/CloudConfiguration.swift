@@ -122,9 +122,12 @@ extension ConfigReader {
         return configuration
     }
 
-    /// `ocpi:`: `country_code` (ISO 3166 alpha-2), `party_id` (three letters or digits), `name`, `website`.
+    /// `ocpi:`: `country_code` (ISO 3166 alpha-2), `party_id` (three letters or digits), `name`, `website`,
+    /// `push_interval_ms` (how often changes are looked for and pushed to partners, 100 to 60,000; 1,000).
     private mutating func ocpiSettings(_ node: Node?) -> OCPISettings? {
-        guard node != nil, let ocpi = mapping(node, at: "ocpi", allowed: ["country_code", "party_id", "name", "website"])
+        guard node != nil,
+            let ocpi = mapping(
+                node, at: "ocpi", allowed: ["country_code", "party_id", "name", "website", "push_interval_ms"])
         else { return nil }
         let country = string(ocpi["country_code"], at: "ocpi.country_code", default: nil) ?? ""
         if country.count != 2 || !country.allSatisfy({ $0.isASCII && $0.isUppercase }) {
@@ -137,7 +140,9 @@ extension ConfigReader {
         let name = string(ocpi["name"], at: "ocpi.name", default: nil) ?? ""
         if !(1...100).contains(name.count) { problem("ocpi.name", "must be 1 to 100 characters") }
         return OCPISettings(
-            countryCode: country, partyId: party, name: name, website: string(ocpi["website"], at: "ocpi.website", default: nil))
+            countryCode: country, partyId: party, name: name, website: string(ocpi["website"], at: "ocpi.website", default: nil),
+            pushInterval: .milliseconds(
+                integer(ocpi["push_interval_ms"], at: "ocpi.push_interval_ms", in: 100...60_000, default: 1000)))
     }
 
     /// `smtp:`: `host`, `port` (587, 465 or 25 by `security`), `security` (starttls, tls or none), `username`,
@@ -315,4 +320,6 @@ public struct OCPISettings: Sendable, Equatable {
     public var partyId: String
     public var name: String
     public var website: String?
+    /// How often changes are looked for and pushed to partners.
+    public var pushInterval: Duration = .seconds(1)
 }

@@ -40,16 +40,32 @@ public struct SessionPricer: Sendable {
 
     /// What `session` costs: billed once it has ended (and priced), or so far while it runs; nil without a tariff.
     public func price(_ session: SessionView, now: Date = Date()) async throws -> (SessionPrice, SessionCost)? {
-        guard let record = try await tariff(for: session) else { return nil }
+        guard let breakdown = try await breakdown(session, now: now), let price = breakdown.price, let cost = breakdown.cost
+        else { return nil }
+        return (price, cost)
+    }
+
+    /// A session as it is priced: its periods as measured (OCPI's charging periods), and with a tariff assigned, the
+    /// tariff version, what it costs and how; nil when its samples give no periods (it has not started).
+    public struct Breakdown: Sendable {
+        public var periods: PricingSession
+        public var tariff: TariffRecord?
+        public var price: SessionPrice?
+        public var cost: SessionCost?
+    }
+
+    /// ``price(_:now:)`` with the periods measured and the tariff that priced them.
+    public func breakdown(_ session: SessionView, now: Date = Date()) async throws -> Breakdown? {
+        let samples = try await repository.sessionSamples(
+            site: session.site, transactionId: session.transactionId, limit: 100_000)
+        guard let periods = ChargingPeriods.session(of: session, samples: samples, now: now) else { return nil }
+        guard let record = try await tariff(for: session) else { return Breakdown(periods: periods) }
         let tariff: Tariff
         do {
             tariff = try Self.decoder.decode(Tariff.self, from: Data(record.body.utf8))
         } catch {
             throw Failure(description: "tariff \(record.id) version \(record.version) no longer reads: \(error)")
         }
-        let samples = try await repository.sessionSamples(
-            site: session.site, transactionId: session.transactionId, limit: 100_000)
-        guard let periods = ChargingPeriods.session(of: session, samples: samples, now: now) else { return nil }
         let zone = try await repository.site(id: session.site)?.timeZone.flatMap(TimeZone.init(identifier:)) ?? .gmt
         let cost: SessionCost
         do {
@@ -60,7 +76,7 @@ public struct SessionPricer: Sendable {
         let price = SessionPrice(
             currency: tariff.currency, exclVat: cost.totalCost.exclVAT, inclVat: cost.totalCost.inclVAT ?? cost.totalCost.exclVAT,
             tariff: record.id, tariffVersion: record.version, final: !session.active)
-        return (price, cost)
+        return Breakdown(periods: periods, tariff: record, price: price, cost: cost)
     }
 
     /// `session` with its running cost filled in while it runs (a finished one carries what it was billed).

@@ -83,51 +83,101 @@ public struct OCPIClient: Sendable {
         _ method: String, _ url: String, token: String, partner: OCPIPartnerRecord, repository: any CloudRepository,
         body: (some Encodable)? = String?.none
     ) async throws -> Payload {
+        let envelope: OCPIEnvelope<Payload>
+        do {
+            let (received, message) = try await exchange(
+                method, url, token: token, partner: partner, json: try body.map { try OCPIJSON.encoder().encode($0) },
+                as: Payload.self)
+            Task { try? await repository.logOCPI(partner: partner.id, message) }
+            envelope = received
+        } catch let failure as Failure {
+            Task { try? await repository.logOCPI(partner: partner.id, failure.message) }
+            throw failure.error
+        }
+        guard let data = envelope.data else {
+            throw OCPIError(http: 200, code: OCPIStatus.unableToUseClientAPI, "\(method) \(url) answered no data")
+        }
+        return data
+    }
+
+    /// A push (PUT, PATCH, POST, DELETE) whose answer carries no data this cloud reads. The call as it is to be kept
+    /// comes back whether it succeeded or not (the caller keeps many in one write).
+    func push(
+        _ method: String, _ url: String, token: String, partner: OCPIPartnerRecord, body: Data?
+    ) async -> (Result<Void, OCPIError>, OCPIMessageRecord) {
+        do {
+            let (_, message) = try await exchange(method, url, token: token, partner: partner, json: body, as: Ignored.self)
+            return (.success(()), message)
+        } catch let error as Failure {
+            return (.failure(error.error), error.message)
+        } catch {
+            let message = OCPIMessageRecord(
+                direction: "out", method: method, url: url, status: 0, request: nil, response: "\(error)", at: Date())
+            return (.failure(OCPIError(http: 200, code: OCPIStatus.unableToUseClientAPI, "\(error)")), message)
+        }
+    }
+
+    /// A failed call, and the call as it is to be kept.
+    struct Failure: Error {
+        let error: OCPIError
+        let message: OCPIMessageRecord
+    }
+
+    /// Sends the call and reads the envelope; success is an HTTP 2xx with a 1xxx status code. Throws ``Failure``.
+    private func exchange<Payload: Codable & Sendable>(
+        _ method: String, _ url: String, token: String, partner: OCPIPartnerRecord, json: Data?, as: Payload.Type
+    ) async throws -> (OCPIEnvelope<Payload>, OCPIMessageRecord) {
+        var message = OCPIMessageRecord(
+            direction: "out", method: method, url: url, status: 0,
+            request: json.map { OCPITokens.redacted(String(decoding: $0, as: UTF8.self)) }, response: nil, at: Date())
+        func failure(_ text: String) -> Failure {
+            Failure(error: OCPIError(http: 200, code: OCPIStatus.unableToUseClientAPI, text), message: message)
+        }
         guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(),
             scheme == "https" || (scheme == "http" && ["127.0.0.1", "localhost", "::1"].contains(parsed.host ?? ""))
-        else {
-            throw OCPIError(http: 200, code: OCPIStatus.unableToUseClientAPI, "not an https URL: \(url)")
-        }
+        else { throw failure("not an https URL: \(url)") }
         var request = HTTPClientRequest(url: url)
         request.method = HTTPMethod(rawValue: method)
         request.headers.add(name: "Authorization", value: OCPITokens.header(token, plain: partner.plainTokens))
         request.headers.add(name: "X-Request-ID", value: UUID().uuidString)
         request.headers.add(name: "X-Correlation-ID", value: UUID().uuidString)
-        var sent: String?
-        if let body {
-            let data = try OCPIJSON.encoder().encode(body)
-            sent = String(decoding: data, as: UTF8.self)
+        request.headers.add(name: "OCPI-from-country-code", value: party.countryCode)
+        request.headers.add(name: "OCPI-from-party-id", value: party.partyId)
+        if let theirs = partner.roles.first {
+            request.headers.add(name: "OCPI-to-country-code", value: theirs.countryCode)
+            request.headers.add(name: "OCPI-to-party-id", value: theirs.partyId)
+        }
+        if let json {
             request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: data))
+            request.body = .bytes(ByteBuffer(bytes: json))
         }
-        var status = 0
-        var text = ""
-        defer {
-            let message = OCPIMessageRecord(
-                direction: "out", method: method, url: url, status: status, request: sent.map(OCPITokens.redacted),
-                response: OCPITokens.redacted(text), at: Date())
-            Task { try? await repository.logOCPI(partner: partner.id, message) }
-        }
+        let text: String
         do {
             let response = try await http.execute(request, timeout: timeout)
-            status = Int(response.status.code)
+            message.status = Int(response.status.code)
             text = String(buffer: try await response.body.collect(upTo: 4 << 20))
+            message.response = OCPITokens.redacted(text)
         } catch {
-            throw OCPIError(http: 200, code: OCPIStatus.unableToUseClientAPI, "\(method) \(url) failed: \(error)")
+            message.response = "\(error)"
+            throw failure("\(method) \(url) failed: \(error)")
         }
         let envelope: OCPIEnvelope<Payload>
         do {
             envelope = try OCPIJSON.decoder().decode(OCPIEnvelope<Payload>.self, from: Data(text.utf8))
         } catch {
-            throw OCPIError(
-                http: 200, code: OCPIStatus.unableToUseClientAPI,
-                "\(method) \(url) answered \(status) without a valid OCPI envelope: \(error)")
+            throw failure("\(method) \(url) answered \(message.status) without a valid OCPI envelope: \(error)")
         }
-        guard (200..<300).contains(status), envelope.statusCode / 1000 == 1, let data = envelope.data else {
-            throw OCPIError(
-                http: 200, code: OCPIStatus.unableToUseClientAPI,
-                "\(method) \(url) answered \(status), status_code \(envelope.statusCode): \(envelope.statusMessage ?? "")")
+        guard (200..<300).contains(message.status), envelope.statusCode / 1000 == 1 else {
+            throw failure(
+                "\(method) \(url) answered \(message.status), status_code \(envelope.statusCode): \(envelope.statusMessage ?? "")"
+            )
         }
-        return data
+        return (envelope, message)
     }
+}
+
+/// An answer's data this cloud does not read (whatever its shape).
+struct Ignored: Codable, Sendable {
+    init(from decoder: any Decoder) throws {}
+    func encode(to encoder: any Encoder) throws {}
 }

@@ -93,9 +93,7 @@ extension OCPIServer {
 
     /// The Locations of the sites chosen for the partner (registered partners only).
     private func locations(for caller: Caller) async throws -> [OCPILocation] {
-        guard caller.partner.state == "registered" else {
-            throw OCPIError(http: 401, code: OCPIStatus.clientError, "register first: this token opens credentials only")
-        }
+        try caller.requireRegistered()
         let chosen = Set(caller.partner.sites)
         let tariffs = try await TariffsInForce(repository: repository)
         var locations: [OCPILocation] = []
@@ -114,14 +112,10 @@ extension OCPIServer {
             try await locations(for: caller).flatMap { $0.evses.flatMap { $0.connectors.flatMap { $0.tariffIds ?? [] } } })
         var tariffs: [OCPITariff] = []
         for id in ids.sorted() {
-            guard let record = try await repository.tariff(id: id, version: nil),
-                var tariff = try? SessionPricer.decoder.decode(Tariff.self, from: Data(record.body.utf8))
-            else { continue }
-            tariff.countryCode = party.countryCode
-            tariff.partyID = party.partyId
-            tariff.id = record.id
-            tariff.lastUpdated = record.validFrom
-            tariffs.append(OCPITariff(tariff: tariff))
+            guard let record = try await repository.tariff(id: id, version: nil), let tariff = objects.tariff(record) else {
+                continue
+            }
+            tariffs.append(tariff)
         }
         return tariffs
     }

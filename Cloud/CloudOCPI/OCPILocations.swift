@@ -86,11 +86,11 @@ public struct OCPILocation: Codable, Sendable, Equatable {
             let wiring = station.registration
             let tariffIds = tariffs(station.key)
             for connector in station.connectors where connector.connector > 0 {
-                let uid = "\(station.id)*\(connector.connector)"
+                let uid = OCPIObjects.evseUid(station.id, connector.connector)
                 guard uid.count <= 36 else { continue }
                 evses.append(
                     EVSE(
-                        uid: uid, evseId: nil,
+                        uid: uid, evseId: OCPIObjects.evseId(party, station.id, connector.connector),
                         status: status(connector.status, reachable: station.connected && site.online),
                         connectors: [
                             Connector(

@@ -1,3 +1,4 @@
+public import CloudBilling
 public import CloudCore
 public import CloudStore
 public import Foundation
@@ -51,11 +52,13 @@ public struct OCPIServer: Sendable {
     let logger: Logger
     /// Sends a site's token list to its edge again (a partner's token changed).
     let tokenListChanged: @Sendable (String) async -> Void
+    let objects: OCPIObjects
 
     public init(
-        repository: any CloudRepository, party: OCPIParty, client: OCPIClient, logger: Logger,
+        repository: any CloudRepository, party: OCPIParty, client: OCPIClient, pricer: SessionPricer, logger: Logger,
         tokenListChanged: @escaping @Sendable (String) async -> Void = { _ in }
     ) {
+        objects = OCPIObjects(repository: repository, party: party, pricer: pricer)
         self.tokenListChanged = tokenListChanged
         self.repository = repository
         self.party = party
@@ -67,6 +70,13 @@ public struct OCPIServer: Sendable {
     struct Caller {
         var partner: OCPIPartnerRecord
         let token: String
+
+        /// Only a registered partner's token C opens more than the credentials module (401 otherwise).
+        func requireRegistered() throws {
+            guard partner.state == "registered" else {
+                throw OCPIError(http: 401, code: OCPIStatus.clientError, "register first: this token opens credentials only")
+            }
+        }
     }
 
     public func addRoutes(to router: Router<APIRequestContext>) {
@@ -83,12 +93,15 @@ public struct OCPIServer: Sendable {
                         + ["locations", "tariffs"].map {
                             OCPIEndpoint(identifier: $0, role: "SENDER", url: "\(party.detailsURL)/\($0)")
                         } + [OCPIEndpoint(identifier: "tokens", role: "RECEIVER", url: "\(party.detailsURL)/tokens")]
-                        + [OCPIEndpoint(identifier: "sessions", role: "SENDER", url: "\(party.detailsURL)/sessions")])
+                        + ["sessions", "cdrs"].map {
+                            OCPIEndpoint(identifier: $0, role: "SENDER", url: "\(party.detailsURL)/\($0)")
+                        })
             }
         }
         addLocationRoutes(to: router)
         addTokenRoutes(to: router)
         addSessionRoutes(to: router)
+        addCDRRoutes(to: router)
         router.get("/ocpi/\(Self.version)/credentials") { request, _ in
             await answer(request) { caller in party.credentials(token: caller.token) }
         }

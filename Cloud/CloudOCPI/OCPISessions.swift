@@ -16,6 +16,7 @@ struct OCPISession: Codable, Sendable {
     var authMethod: String
     var locationId, evseUid, connectorId: String
     var currency: String
+    var chargingPeriods: [ChargingPeriod]?
     var totalCost: Price?
     var status: String
     var lastUpdated: Date
@@ -42,6 +43,7 @@ struct OCPISession: Codable, Sendable {
         case locationId = "location_id"
         case evseUid = "evse_uid"
         case connectorId = "connector_id"
+        case chargingPeriods = "charging_periods"
         case totalCost = "total_cost"
         case lastUpdated = "last_updated"
     }
@@ -68,36 +70,17 @@ extension OCPIServer {
     }
 
     private func sessions(for caller: Caller) async throws -> [OCPISession] {
-        guard caller.partner.state == "registered" else {
-            throw OCPIError(http: 401, code: OCPIStatus.clientError, "register first: this token opens credentials only")
-        }
-        let pricer = SessionPricer(repository: repository)
+        try caller.requireRegistered()
+        let tokens = try await objects.tokens(of: caller.partner)
         var sessions: [OCPISession] = []
-        for token in try await repository.ocpiTokens(partner: caller.partner.id) where token.uid.count <= 20 {
-            // A uid that is also one of the fleet's own cards names the fleet's driver, not the partner's.
-            guard try await repository.card(idTag: token.uid) == nil else { continue }
+        for uid in tokens.keys.sorted() {
             for site in caller.partner.sites {
-                guard try await repository.siteToken(site: site, idTag: token.uid) == nil else { continue }
-                let found = try await repository.sessions(SessionFilter(site: site, idTag: token.uid, limit: 1000)).items
+                let found = try await repository.sessions(SessionFilter(site: site, idTag: uid, limit: 1000)).items
                 for session in found {
-                    guard let start = session.startTime else { continue }
-                    // What it cost as billed, or (running, or finished and not billed yet) as the engine prices it now.
-                    let price: SessionPrice? =
-                        if let billed = session.price { billed } else { (try? await pricer.price(session))?.0 }
-                    sessions.append(
-                        OCPISession(
-                            countryCode: party.countryCode, partyId: party.partyId,
-                            id: Self.sessionId(session),
-                            startDateTime: start, endDateTime: session.stopTime, kwh: (session.energyWh ?? 0) / 1000,
-                            cdrToken: .init(
-                                countryCode: token.countryCode, partyId: token.partyId, uid: token.uid, type: token.type,
-                                contractId: token.contractId),
-                            authMethod: "WHITELIST", locationId: session.site,
-                            evseUid: "\(session.station)*\(session.connector)", connectorId: "1",
-                            currency: price?.currency ?? "EUR",
-                            totalCost: price.map { Price(exclVAT: $0.exclVat, inclVAT: $0.inclVat) },
-                            status: session.active ? "ACTIVE" : "COMPLETED",
-                            lastUpdated: session.updatedAt ?? session.stopTime ?? start))
+                    guard let token = try await objects.token(of: session, partner: caller.partner, tokens: tokens),
+                        let object = await objects.session(session, token: token)
+                    else { continue }
+                    sessions.append(object)
                 }
             }
         }

@@ -84,9 +84,7 @@ extension OCPIServer {
 
     /// A registered partner's own party: tokens of another are not its to send.
     private func requireOwn(_ key: Key, _ caller: Caller) throws {
-        guard caller.partner.state == "registered" else {
-            throw OCPIError(http: 401, code: OCPIStatus.clientError, "register first: this token opens credentials only")
-        }
+        try caller.requireRegistered()
         guard caller.partner.roles.contains(where: { $0.countryCode == key.country && $0.partyId == key.party }) else {
             throw OCPIError(
                 http: 200, code: OCPIStatus.invalidParameters, "\(key.country)*\(key.party) is not one of your parties")

@@ -141,3 +141,54 @@ public protocol OCPIRepository: Sendable {
     /// A partner's calls, newest first.
     func ocpiMessages(partner id: String, limit: Int) async throws -> [OCPIMessageRecord]
 }
+
+/// A CDR as it was made for a partner: immutable once kept (OCPI's CDR object, as JSON), and when the partner took it.
+public struct OCPICDRRecord: Sendable, Equatable, Codable {
+    public var partner: String
+    public var id: String
+    public var site: String
+    public var transactionId: Int
+    /// The CDR object as sent (JSON).
+    public var body: String
+    public var createdAt: Date
+    /// When the partner's cdrs module took it (nil: not yet, or it has none and reads them with GET).
+    public var sentAt: Date?
+
+    public init(
+        partner: String, id: String, site: String, transactionId: Int, body: String, createdAt: Date, sentAt: Date? = nil
+    ) {
+        self.partner = partner
+        self.id = id
+        self.site = site
+        self.transactionId = transactionId
+        self.body = body
+        self.createdAt = createdAt
+        self.sentAt = sentAt
+    }
+}
+
+/// What pushing to partners keeps: each object as a partner last took it, the CDRs, and which instance pushes.
+public protocol OCPIPushRepository: Sendable {
+    /// Each object (`location:<id>`, `evse:<location>/<uid>`, `tariff:<id>`, `session:<id>`) as the partner last took
+    /// it, as JSON.
+    func ocpiPushed(partner id: String) async throws -> [String: String]
+    /// Keeps what the partner took (an object given an empty body is forgotten).
+    func savePushed(partner id: String, _ objects: [String: String], at time: Date) async throws
+    /// Keeps calls to a partner in one write, and only its latest ``ocpiMessagesKept`` calls.
+    func logOCPI(partner id: String, messages: [OCPIMessageRecord]) async throws
+    /// True while this instance (`holder`) is the one that pushes: it held the lease, or the lease had run out.
+    func takeOCPIPushLease(holder: String, now: Date, lease: Duration) async throws -> Bool
+    /// Keeps a CDR unless the partner has one of that id already; true when it was new.
+    func addOCPICDR(_ cdr: OCPICDRRecord) async throws -> Bool
+    /// A partner's CDRs (only those it has not taken yet, with `unsentOnly`), oldest first.
+    func ocpiCDRs(partner id: String, unsentOnly: Bool) async throws -> [OCPICDRRecord]
+    /// Notes how pushing to a partner went: its last success, or its last failure and why.
+    func noteOCPIPush(partner id: String, at time: Date, failure: String?) async throws
+    func markOCPICDRSent(partner id: String, cdr: String, at time: Date) async throws
+    /// The sessions of partners' token uids that may still change: running, ended and not billed yet, or billed at or
+    /// after `pricedSince`; each with whether billing is done with it.
+    func ocpiOpenSessions(pricedSince: Date) async throws -> [(session: SessionView, priced: Bool)]
+}
+
+/// How many calls are kept per partner (a fleet's status changes would otherwise fill the store).
+public let ocpiMessagesKept = 20_000

@@ -42,5 +42,9 @@ extension CloudSchema {
             // Issue 18: drivers' tokens pushed by eMSPs, for the edges' lists.
             try db.execute(sql: SQLiteRepository.ocpiTokenSchema)
         }
+        migrator.registerMigration("v36-ocpi-push") { db in
+            // Issue 18: objects pushed to partners, CDRs, and which instance pushes.
+            try db.execute(sql: SQLiteRepository.ocpiPushSchema)
+        }
     }
 }

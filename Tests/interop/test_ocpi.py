@@ -27,8 +27,13 @@ def envelope(data, code: int = 1000, message: str | None = None) -> bytes:
 class EMSP:
     """The other party: versions, details and a credentials endpoint, each checking the token it is called with."""
 
-    def __init__(self, token_a: str):
+    def __init__(self, token_a: str, receives: tuple[str, ...] = ("locations",)):
         self.tokens = {token_a}
+        self.receives = receives
+        # What the cloud pushed to its receiving modules: (method, path, body); the next `refusals` are refused.
+        self.received: list[tuple[str, str, object]] = []
+        self.refusals = 0
+        self.lock = threading.Lock()
         self.calls: list[tuple[str, str, str]] = []  # (method, path, token)
         self.cloud_token: str | None = None
         peer = self
@@ -59,8 +64,9 @@ class EMSP:
                     return self.answer(200, envelope([{"version": "2.2.1", "url": f"{peer.base}/ocpi/2.2.1"}]))
                 if method == "GET" and self.path == "/ocpi/2.2.1":
                     return self.answer(200, envelope({"version": "2.2.1", "endpoints": [
-                        {"identifier": "credentials", "role": "RECEIVER", "url": f"{peer.base}/ocpi/2.2.1/credentials"},
-                        {"identifier": "locations", "role": "RECEIVER", "url": f"{peer.base}/ocpi/2.2.1/locations"}]}))
+                        {"identifier": "credentials", "role": "RECEIVER", "url": f"{peer.base}/ocpi/2.2.1/credentials"}]
+                        + [{"identifier": module, "role": "RECEIVER", "url": f"{peer.base}/ocpi/2.2.1/{module}"}
+                           for module in peer.receives]}))
                 if method == "POST" and self.path == "/ocpi/2.2.1/credentials":
                     body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                     peer.cloud_token = body["token"]
@@ -69,6 +75,16 @@ class EMSP:
                     peer.tokens = {token_c}
                     return self.answer(200, envelope({"token": token_c, "url": f"{peer.base}/ocpi/versions",
                                                       "roles": [EMSP_ROLE]}))
+                module = self.path.split("/")[3] if self.path.startswith("/ocpi/2.2.1/") else ""
+                if module in peer.receives and method in ("PUT", "PATCH", "POST", "DELETE"):
+                    length = int(self.headers.get("Content-Length") or 0)
+                    body = json.loads(self.rfile.read(length)) if length else None
+                    with peer.lock:
+                        if peer.refusals > 0:
+                            peer.refusals -= 1
+                            return self.answer(200, envelope(None, 2001, "refused, as the test asked"))
+                        peer.received.append((method, self.path, body))
+                    return self.answer(200, envelope(None))
                 return self.answer(404, envelope(None, 2000, "no such endpoint"))
 
             def do_GET(self):
@@ -77,9 +93,23 @@ class EMSP:
             def do_POST(self):
                 self.handle_any("POST")
 
+            def do_PUT(self):
+                self.handle_any("PUT")
+
+            def do_PATCH(self):
+                self.handle_any("PATCH")
+
+            def do_DELETE(self):
+                self.handle_any("DELETE")
+
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def of(self, method: str, path: str) -> list:
+        """The bodies the cloud pushed with `method` to `path`, oldest first."""
+        with self.lock:
+            return [body for m, p, body in self.received if m == method and p == path]
 
     def close(self):
         self.server.shutdown()
@@ -358,10 +388,13 @@ def test_a_partners_token_pushed_to_the_cloud_authorizes_at_a_charger_behind_the
     from support import arun, charger, now_iso, poll
 
     site = "site-roam"
-    cloud = make_cloud(sites=(site,), overrides={"ocpi": CPO})
+    cloud = make_cloud(sites=(site,), overrides={"ocpi": {**CPO, "push_interval_ms": 200}})
     edge = make_edge({**edge_cloud_config(site, broker, auth_timeout_s=2), "authorization": {"unknown_tokens": "accept"}})
-    emsp = EMSP("their-token-a")
+    emsp = EMSP("their-token-a", receives=("locations", "sessions", "cdrs", "tariffs"))
     try:
+        assert cloud.api("PUT", f"/api/v1/sites/{site}", {
+            "address": "Keizersgracht 1", "city": "Amsterdam", "postalCode": "1015 CJ", "country": "NLD",
+            "latitude": 52.37, "longitude": 4.89, "timeZone": "Europe/Amsterdam"})[0] == 200
         status, added = cloud.api("POST", "/api/v1/ocpi/partners", {
             "name": "Roam", "versionsUrl": f"{emsp.base}/ocpi/versions", "token": "their-token-a", "sites": [site]})
         assert status == 201, added
@@ -404,8 +437,12 @@ def test_a_partners_token_pushed_to_the_cloud_authorizes_at_a_charger_behind_the
                 # The driver charges: the session reaches the partner with its energy and its cost.
                 # Timestamps are whole seconds: a start in this second could fall before the tariff's assignment (made
                 # a few milliseconds ago) and go unpriced; a second ahead it cannot.
+                await cp.call(call.StatusNotification(connector_id=1, error_code="NoError", status="Preparing"))
                 started = await cp.call(call.StartTransaction(connector_id=1, id_tag="ROAM-0001", meter_start=1000,
                                                               timestamp=now_iso(1)), suppress=False)
+                # Running, it reaches the partner (pushed, not asked for).
+                await asyncio.to_thread(poll, lambda: [b for m, p, b in list(emsp.received) if "/sessions/" in p
+                                                       and b["status"] == "ACTIVE"], 20, what="the running session")
                 await cp.call(call.StopTransaction(transaction_id=started.transaction_id, meter_stop=11_000,
                                                    timestamp=now_iso(2), id_tag="ROAM-0001"), suppress=False)
 
@@ -414,6 +451,24 @@ def test_a_partners_token_pushed_to_the_cloud_authorizes_at_a_charger_behind_the
                     return [s for s in sessions if s["status"] == "COMPLETED" and s.get("total_cost")]
 
                 sessions = await asyncio.to_thread(poll, completed, 20, what="the completed session, priced")
+                # Pushed as it went: the Location, its EVSE's states, the tariff, the session running and completed,
+                # then one CDR with the cost the tariff gives.
+                cdr = (await asyncio.to_thread(poll, lambda: emsp.of("POST", "/ocpi/2.2.1/cdrs"), 30, what="the CDR"))[0]
+                assert cdr["total_cost"] == {"excl_vat": 3.5, "incl_vat": 3.5} and cdr["total_energy"] == 10, cdr
+                assert cdr["currency"] == "EUR" and cdr["tariffs"][0]["id"] == "roam", cdr
+                assert cdr["cdr_location"]["evse_uid"] == "CP-ROAM*1" and cdr["cdr_location"]["id"] == site, cdr
+                assert cdr["cdr_location"]["evse_id"] == "DE*GRS*ECPROAM*1" and cdr["cdr_token"]["uid"] == "ROAM-0001"
+                assert cdr["charging_periods"] and cdr["charging_periods"][0]["tariff_id"] == "roam", cdr
+                assert {d["type"] for d in cdr["charging_periods"][0]["dimensions"]} >= {"ENERGY"}, cdr
+                session_puts = emsp.of("PUT", f"/ocpi/2.2.1/sessions/DE/GRS/{cdr['session_id']}")
+                assert [p["status"] for p in session_puts][0] == "ACTIVE" and session_puts[-1]["status"] == "COMPLETED"
+                assert session_puts[-1]["total_cost"]["excl_vat"] == 3.5 and session_puts[-1]["kwh"] == 10
+                location = emsp.of("PUT", f"/ocpi/2.2.1/locations/DE/GRS/{site}")[0]
+                assert location["address"] == "Keizersgracht 1" and location["publish"] is True, location
+                evses = [e for pushed in emsp.of("PUT", f"/ocpi/2.2.1/locations/DE/GRS/{site}") for e in pushed["evses"]]
+                evses += emsp.of("PUT", f"/ocpi/2.2.1/locations/DE/GRS/{site}/CP-ROAM*1")
+                assert "CHARGING" in {e["status"] for e in evses if e["uid"] == "CP-ROAM*1"}, emsp.received
+                assert emsp.of("PUT", "/ocpi/2.2.1/tariffs/DE/GRS/roam")[0]["elements"], emsp.received
                 session = sessions[0]
                 assert (session["location_id"], session["evse_uid"], session["kwh"]) == (site, "CP-ROAM*1", 10.0)
                 assert session["cdr_token"] == {"country_code": "NL", "party_id": "EXA", "uid": "ROAM-0001",
