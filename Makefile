@@ -32,7 +32,7 @@ build:
 	swift build --product gridside-sim
 	swift build --product gridside-cloud
 
-## make bench: release build, then the edge's (OCPP, load management) and the cloud's (ingest, API, dashboard) benchmarks.
+## make bench: release build, then the edge's (OCPP, load management) and the cloud's (ingest, API, dashboard, reports, OCPI pushes) benchmarks.
 bench: deps
 	swift build -c release --product gridside-edge
 	swift build -c release --product gridside-bench
@@ -43,6 +43,7 @@ bench: deps
 	scripts/cloud_bench.sh
 	scripts/dashboard_bench.sh
 	scripts/report_bench.sh
+	.build/release/gridside-cloud-bench ocpi-push
 
 ## make install: the edge as a systemd service (see README, "Running on a site").
 install:

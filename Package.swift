@@ -487,8 +487,14 @@ let package = Package(
             name: "gridside-cloud-bench",
             dependencies: [
                 "Pricing", "CloudReports", "CloudCore", "CloudAPI", "CloudStore", "CloudWeb", "SyncContract", "SiteModel", "MQTT",
+                "CloudOCPI", "CloudBilling",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Tools/gridside-cloud-bench",
             swiftSettings: swiftSettings

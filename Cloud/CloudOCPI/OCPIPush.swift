@@ -264,6 +264,8 @@ public struct OCPIPush: Service {
                 state.failures = 0
                 try await repository.noteOCPIPush(partner: partner.id, at: now, failure: nil)
             }
+        } catch is CancellationError {
+            // Shutting down: what was not kept is pushed again by the next holder (PUTs are idempotent).
         } catch {
             logger.error("keeping what OCPI partners took failed", metadata: ["error": "\(error)"])
         }

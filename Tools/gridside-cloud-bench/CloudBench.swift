@@ -15,7 +15,7 @@ struct CloudBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gridside-cloud-bench",
         abstract: "Benchmarks of the cloud: MQTT ingest against mosquitto alone, and a store of many sessions.",
-        subcommands: [Ingest.self, Populate.self, PricingRun.self, ReportRun.self])
+        subcommands: [Ingest.self, Populate.self, PricingRun.self, ReportRun.self, OCPIPushRun.self])
 }
 
 extension CloudBench {
