@@ -450,7 +450,7 @@ let package = Package(
             name: "CloudApp",
             dependencies: [
                 "ConfigReading", "MQTT", "CloudStore", "CloudIngest", "CloudCore", "CloudAPI", "CloudWeb", "CloudFirmware",
-                "CloudOCPI",
+                "CloudOCPI", "SyncContract",
                 "ServerSupport", "CloudBilling", "CloudReports", "CloudNotify", "Pricing",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),

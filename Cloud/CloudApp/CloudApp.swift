@@ -21,6 +21,7 @@ import NIOSSL
 import Prometheus
 import ServerSupport
 public import ServiceLifecycle
+import SyncContract
 import Synchronization
 import UnixSignals
 
@@ -84,7 +85,8 @@ public struct CloudApp: Sendable {
         let onboarding = SiteOnboarding(
             repository: repository, accounts: accounts, siteBroker: configuration.siteBroker,
             reserved: Set([configuration.mqtt.username].compactMap { $0 }))
-        let roaming = ocpi(repository, metricsFactory: factory) { site in await ingest.publishTokenList(site: site) }
+        let roaming = ocpi(repository, relay: relay, metricsFactory: factory) { site in await ingest.publishTokenList(site: site)
+        }
         let api = CloudAPI(
             repository: repository, relay: relay, commandTimeout: configuration.commandTimeout,
             metrics: APIMetrics(factory: factory), prometheus: { registry.emitToBuffer() },
@@ -134,8 +136,7 @@ public struct CloudApp: Sendable {
             .init(service: RepositoryService(repository: repository, logger: logger)),
             .init(service: client), .init(service: ingest), .init(service: rollout), .init(service: app),
         ]
-        if let accounts { services.append(.init(service: accounts)) }
-        if let push = roaming?.push { services.append(.init(service: push)) }
+        services += [accounts as (any Service)?, roaming?.push].compactMap { $0.map { .init(service: $0) } }
         return ServiceGroup(
             configuration: .init(
                 services: services + bookkeeping(repository, pricer: api.pricer, ingest: ingest) + [
@@ -191,7 +192,7 @@ public struct CloudApp: Sendable {
 
     /// OCPI's server, partners and pushes, with `ocpi:` configured.
     private func ocpi(
-        _ repository: any CloudRepository, metricsFactory: any MetricsFactory,
+        _ repository: any CloudRepository, relay: CommandRelay, metricsFactory: any MetricsFactory,
         tokenListChanged: @escaping @Sendable (String) async -> Void
     ) -> (server: OCPIServer, partners: OCPIPartners, push: OCPIPush)? {
         guard let settings = configuration.ocpi else { return nil }
@@ -209,12 +210,29 @@ public struct CloudApp: Sendable {
         return (
             OCPIServer(
                 repository: repository, party: party, client: client, pricer: pricer, logger: logger,
-                tokenListChanged: tokenListChanged),
+                relay: ocpiRelay(relay), commandTimeout: configuration.commandTimeout, tokenListChanged: tokenListChanged),
             OCPIPartners(repository: repository, client: client, tokenListChanged: tokenListChanged),
             OCPIPush(
                 repository: repository, client: client, pricer: pricer, interval: settings.pushInterval,
                 metricsFactory: metricsFactory, logger: logger)
         )
+    }
+
+    /// OCPI's commands through the relay: a station that never answered is a `.timeout`, a site or broker out of reach
+    /// `.notConnected`.
+    private func ocpiRelay(_ relay: CommandRelay) -> OCPIRelay {
+        let timeout = configuration.commandTimeout
+        return { site, station, action, payload, user in
+            do {
+                return try await relay.send(
+                    site: site, station: station, action: action, payload: payload, user: user, timeout: timeout)
+            } catch {
+                if case .timeout? = error as? CommandRelay.Failure {
+                    return CommandResultRecord(site: site, id: "", outcome: .timeout, error: "no answer within \(timeout)")
+                }
+                return CommandResultRecord(site: site, id: "", outcome: .notConnected, error: "\(error)")
+            }
+        }
     }
 
     /// Where people reach this cloud: `http.public_url`, else this host's name and the HTTPS port.

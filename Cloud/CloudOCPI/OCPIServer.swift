@@ -53,11 +53,17 @@ public struct OCPIServer: Sendable {
     /// Sends a site's token list to its edge again (a partner's token changed).
     let tokenListChanged: @Sendable (String) async -> Void
     let objects: OCPIObjects
+    /// Commands to chargers (nil: the commands module answers NOT_SUPPORTED), and how long the relay waits for one.
+    let relay: OCPIRelay?
+    let commandTimeout: Duration
 
     public init(
         repository: any CloudRepository, party: OCPIParty, client: OCPIClient, pricer: SessionPricer, logger: Logger,
+        relay: OCPIRelay? = nil, commandTimeout: Duration = .seconds(30),
         tokenListChanged: @escaping @Sendable (String) async -> Void = { _ in }
     ) {
+        self.relay = relay
+        self.commandTimeout = commandTimeout
         objects = OCPIObjects(repository: repository, party: party, pricer: pricer)
         self.tokenListChanged = tokenListChanged
         self.repository = repository
@@ -95,13 +101,14 @@ public struct OCPIServer: Sendable {
                         } + [OCPIEndpoint(identifier: "tokens", role: "RECEIVER", url: "\(party.detailsURL)/tokens")]
                         + ["sessions", "cdrs"].map {
                             OCPIEndpoint(identifier: $0, role: "SENDER", url: "\(party.detailsURL)/\($0)")
-                        })
+                        } + [OCPIEndpoint(identifier: "commands", role: "RECEIVER", url: "\(party.detailsURL)/commands")])
             }
         }
         addLocationRoutes(to: router)
         addTokenRoutes(to: router)
         addSessionRoutes(to: router)
         addCDRRoutes(to: router)
+        addCommandRoutes(to: router)
         router.get("/ocpi/\(Self.version)/credentials") { request, _ in
             await answer(request) { caller in party.credentials(token: caller.token) }
         }

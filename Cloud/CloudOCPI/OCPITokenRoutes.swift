@@ -71,7 +71,7 @@ extension OCPIServer {
     }
 
     /// The token the path names, from the path and `?type=` (RFID when absent).
-    private struct Key: Equatable {
+    struct Key: Equatable {
         let country, party, uid, type: String
     }
 
@@ -119,7 +119,7 @@ extension OCPIServer {
     }
 
     /// Checks the token against the path and the spec, keeps it, and renews the token lists it is in.
-    private func save(_ object: [String: Any], key: Key, for caller: Caller) async throws {
+    func save(_ object: [String: Any], key: Key, for caller: Caller) async throws {
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         let token: OCPIToken
         do {

@@ -491,3 +491,116 @@ def test_a_partners_token_pushed_to_the_cloud_authorizes_at_a_charger_behind_the
         assert status == 200 and body["status_code"] == 2001, body
     finally:
         emsp.close()
+
+
+def test_a_partner_starts_stops_and_unlocks_through_the_real_edge_and_a_silent_charger_yields_timeout(
+        make_cloud, make_edge, broker):
+    """The commands module against an ocpp charger behind the real edge: START_SESSION starts it (the session then
+    pushed as it runs), STOP_SESSION stops it, UNLOCK_CONNECTOR unlocks, each CommandResult posted to the partner's
+    response_url; refusals answered at once; a charger that never answers a remote start yields TIMEOUT and no
+    session."""
+    import asyncio
+
+    from ocpp.v16 import call
+
+    from cloud import edge_cloud_config
+    from support import arun, charger, now_iso, poll
+
+    site = "site-cmd"
+    cloud = make_cloud(sites=(site,), overrides={"ocpi": {**CPO, "push_interval_ms": 200}, "commands": {"timeout_s": 3}})
+    edge = make_edge(edge_cloud_config(site, broker, auth_timeout_s=2))
+    emsp = EMSP("their-token-a", receives=("locations", "sessions", "cdrs", "commands"))
+    try:
+        assert cloud.api("PUT", f"/api/v1/sites/{site}", {
+            "address": "Damrak 1", "city": "Amsterdam", "country": "NLD", "latitude": 52.37, "longitude": 4.89,
+            "timeZone": "Europe/Amsterdam"})[0] == 200
+        status, added = cloud.api("POST", "/api/v1/ocpi/partners", {
+            "name": "Roam", "versionsUrl": f"{emsp.base}/ocpi/versions", "token": "their-token-a", "sites": [site]})
+        assert status == 201, added
+        token = emsp.cloud_token
+        driver = {"country_code": "NL", "party_id": "EXA", "uid": "ROAM-0002", "type": "APP_USER",
+                  "contract_id": "NL-EXA-C00000002-X", "issuer": "Roam eMSP", "valid": True, "whitelist": "ALLOWED",
+                  "last_updated": "2026-12-07T10:00:00Z"}
+
+        def command(name: str, body: dict, reply: str):
+            return ocpi(cloud, "POST", f"/2.2.1/commands/{name}", token,
+                        {"response_url": f"{emsp.base}/ocpi/2.2.1/commands/{name}/{reply}", **body})
+
+        def result(name: str, reply: str) -> dict:
+            return poll(lambda: emsp.of("POST", f"/ocpi/2.2.1/commands/{name}/{reply}"), 20,
+                        what=f"the result of {name}")[0]
+
+        # Refused at once, naming why.
+        status, body, _ = command("START_SESSION", {"token": driver, "location_id": "nowhere", "evse_uid": "X*1"}, "r0")
+        assert status == 200 and body["data"]["result"] == "REJECTED" and body["data"]["message"], body
+        status, body, _ = command("STOP_SESSION", {"session_id": "no-such-session"}, "r0")
+        assert body["data"]["result"] == "UNKNOWN_SESSION", body
+        assert command("SET_CHARGING_PROFILE", {}, "r0")[1]["data"]["result"] == "NOT_SUPPORTED"
+        status, body, _ = ocpi(cloud, "POST", "/2.2.1/commands/START_SESSION", token, {"token": driver})
+        assert status == 200 and body["status_code"] == 2001 and "response_url" in body["status_message"], body
+
+        async def called(cp, action: str) -> dict:
+            for _ in range(200):
+                if cp.calls_of(action):
+                    return cp.calls_of(action)[-1]
+                await asyncio.sleep(0.05)
+            raise AssertionError(f"no {action} reached the charger")
+
+        async def scenario():
+            async with charger(edge, "CP-CMD") as cp:
+                await cp.boot()
+                await cp.call(call.StatusNotification(connector_id=1, error_code="NoError", status="Available"))
+                # The station is known to the cloud before the partner names its EVSE.
+                await asyncio.to_thread(poll, lambda: cloud.get(f"/api/v1/fleet?site={site}")["items"], 15,
+                                        what="the station in the cloud")
+                status, body, _ = await asyncio.to_thread(
+                    command, "START_SESSION", {"token": driver, "location_id": site, "evse_uid": "CP-CMD*1"}, "s1")
+                assert body["data"]["result"] == "ACCEPTED" and body["data"]["timeout"] > 3, body
+                start = await called(cp, "RemoteStartTransaction")
+                assert start["idTag"] == "ROAM-0002" and start["connectorId"] == 1, start
+                assert (await asyncio.to_thread(result, "START_SESSION", "s1"))["result"] == "ACCEPTED"
+                started = await cp.call(call.StartTransaction(connector_id=1, id_tag="ROAM-0002", meter_start=0,
+                                                              timestamp=now_iso(1)), suppress=False)
+                assert started.id_tag_info["status"] == "Accepted", started
+                running = await asyncio.to_thread(
+                    poll, lambda: [b for m, p, b in list(emsp.received) if "/sessions/" in p
+                                   and b["status"] == "ACTIVE"], 20, what="the running session")
+                status, body, _ = await asyncio.to_thread(
+                    command, "STOP_SESSION", {"session_id": running[0]["id"]}, "s2")
+                assert body["data"]["result"] == "ACCEPTED", body
+                assert (await called(cp, "RemoteStopTransaction"))["transactionId"] == started.transaction_id
+                assert (await asyncio.to_thread(result, "STOP_SESSION", "s2"))["result"] == "ACCEPTED"
+                await cp.call(call.StopTransaction(transaction_id=started.transaction_id, meter_stop=2000,
+                                                   timestamp=now_iso(2), id_tag="ROAM-0002"), suppress=False)
+                status, body, _ = await asyncio.to_thread(
+                    command, "UNLOCK_CONNECTOR", {"location_id": site, "evse_uid": "CP-CMD*1", "connector_id": "1"}, "s3")
+                assert body["data"]["result"] == "ACCEPTED", body
+                assert (await asyncio.to_thread(result, "UNLOCK_CONNECTOR", "s3"))["result"] == "ACCEPTED"
+                assert (await called(cp, "UnlockConnector"))["connectorId"] == 1
+                # A reservation, and its cancellation (OCPP's reservation ids are numbers: "R-7" becomes one).
+                status, body, _ = await asyncio.to_thread(command, "RESERVE_NOW", {
+                    "token": driver, "location_id": site, "evse_uid": "CP-CMD*1", "reservation_id": "R-7",
+                    "expiry_date": now_iso(900)}, "s5")
+                assert body["data"]["result"] == "ACCEPTED", body
+                reserved = await called(cp, "ReserveNow")
+                assert reserved["idTag"] == "ROAM-0002" and isinstance(reserved["reservationId"], int), reserved
+                assert (await asyncio.to_thread(result, "RESERVE_NOW", "s5"))["result"] == "ACCEPTED"
+                cp.answers["CancelReservation"] = {"status": "Rejected"}
+                status, body, _ = await asyncio.to_thread(command, "CANCEL_RESERVATION", {"reservation_id": "R-7"}, "s6")
+                assert body["data"]["result"] == "ACCEPTED", body
+                assert (await called(cp, "CancelReservation"))["reservationId"] == reserved["reservationId"]
+                assert (await asyncio.to_thread(result, "CANCEL_RESERVATION", "s6"))["result"] == "UNKNOWN_RESERVATION"
+                status, body, _ = await asyncio.to_thread(command, "CANCEL_RESERVATION", {"reservation_id": "R-8"}, "s7")
+                assert body["data"]["result"] == "REJECTED", body
+                # A charger that never answers: TIMEOUT, and no session.
+                cp.delays["RemoteStartTransaction"] = 30
+                status, body, _ = await asyncio.to_thread(
+                    command, "START_SESSION", {"token": driver, "location_id": site, "evse_uid": "CP-CMD*1"}, "s4")
+                assert body["data"]["result"] == "ACCEPTED", body
+                assert (await asyncio.to_thread(result, "START_SESSION", "s4"))["result"] == "TIMEOUT"
+                sessions = await asyncio.to_thread(cloud.get, f"/api/v1/sessions?site={site}")
+                assert [s["transactionId"] for s in sessions["items"]] == [started.transaction_id], sessions
+
+        arun(scenario(), timeout=90)
+    finally:
+        emsp.close()

@@ -1,0 +1,240 @@
+public import CloudCore
+public import CloudStore
+import Foundation
+public import Hummingbird
+import Logging
+import SyncContract
+
+/// Relays an OCPP action to a station through its edge and waits for its answer: the result as kept, its outcome
+/// `.timeout` when the station never answered in time, `.notConnected` when the site or the broker could not be reached.
+public typealias OCPIRelay =
+    @Sendable (_ site: String, _ station: String, _ action: String, _ payload: String, _ user: String) async ->
+    CommandResultRecord
+
+/// OCPI's CommandResponse (answered at once) and CommandResult (posted to the partner's `response_url` later).
+struct OCPICommandAnswer: Codable, Sendable, Error {
+    var result: String
+    var timeout: Int?
+    var message: [Text]?
+
+    struct Text: Codable, Sendable {
+        var language = "en"
+        var text: String
+    }
+
+    init(_ result: String, timeout: Int? = nil, _ why: String? = nil) {
+        self.result = result
+        self.timeout = timeout
+        message = why.map { [Text(text: $0)] }
+    }
+}
+
+/// What a command comes to on the charger: an OCPP action for one station of a site.
+struct OCPIRelayed: Sendable {
+    var command: String
+    var site, station: String
+    var action: String
+    var payload: [String: any Sendable]
+    /// START_SESSION's driver and connector: a session they start after a TIMEOUT is stopped.
+    var idTag: String?
+    var connector: Int?
+}
+
+extension OCPIServer {
+    /// The commands module as its receiver (`POST /ocpi/2.2.1/commands/{command}`): START_SESSION, STOP_SESSION,
+    /// RESERVE_NOW, CANCEL_RESERVATION and UNLOCK_CONNECTOR at the partner's Locations, relayed to the edge and the
+    /// charger. The CommandResponse comes at once (REJECTED, UNKNOWN_SESSION or NOT_SUPPORTED naming why, or ACCEPTED
+    /// with how long the result may take); the CommandResult is POSTed to `response_url` once the charger answered,
+    /// TIMEOUT when it did not (a session it starts for that driver after all is stopped).
+    func addCommandRoutes(to router: Router<APIRequestContext>) {
+        router.post("/ocpi/\(Self.version)/commands/:command") { request, context in
+            await answer(request) { caller -> OCPICommandAnswer? in
+                try caller.requireRegistered()
+                var request = request
+                let body = try await request.collectBody(upTo: 1 << 16)
+                guard let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any]
+                else { throw OCPIError(http: 400, code: OCPIStatus.invalidParameters, "the body is not a JSON object") }
+                guard let responseURL = object["response_url"] as? String, URL(string: responseURL) != nil else {
+                    throw OCPIError(http: 200, code: OCPIStatus.invalidParameters, "response_url: required, a URL")
+                }
+                guard let relay else { return OCPICommandAnswer("NOT_SUPPORTED", "commands are not relayed here") }
+                let command = context.parameters.get("command") ?? ""
+                switch try await relayed(command, object, caller) {
+                case .failure(let refusal):
+                    return refusal
+                case .success(let relayed):
+                    let partner = caller.partner
+                    Task { await carry(relayed, relay: relay, responseURL: responseURL, partner: partner) }
+                    return OCPICommandAnswer("ACCEPTED", timeout: Int(commandTimeout.components.seconds) + 5)
+                }
+            }
+        }
+    }
+
+    /// The OCPP action a command comes to, or the CommandResponse refusing it.
+    private func relayed(
+        _ command: String, _ object: [String: Any], _ caller: Caller
+    ) async throws -> Result<OCPIRelayed, OCPICommandAnswer> {
+        func refuse(_ why: String, _ result: String = "REJECTED") -> Result<OCPIRelayed, OCPICommandAnswer> {
+            .failure(OCPICommandAnswer(result, why))
+        }
+        switch command {
+        case "START_SESSION", "RESERVE_NOW":
+            guard let token = object["token"] as? [String: Any], let uid = token["uid"] as? String,
+                let country = token["country_code"] as? String, let party = token["party_id"] as? String
+            else { return refuse("token: required, with uid, country_code and party_id") }
+            guard caller.partner.roles.contains(where: { $0.countryCode == country && $0.partyId == party }) else {
+                return refuse("the token is not of your parties")
+            }
+            guard uid.count <= 20 else { return refuse("token uid: at most 20 characters (OCPP 1.6's idTag)") }
+            guard let (site, station, connector) = try await evse(object, caller) else {
+                return refuse("location_id and evse_uid: an EVSE of a Location published to you")
+            }
+            // A driver the eMSP vouches for: kept (if new) so that the edge takes it.
+            let type = token["type"] as? String ?? "RFID"
+            if try await repository.ocpiToken(countryCode: country, partyId: party, uid: uid, type: type) == nil {
+                try await save(token, key: Key(country: country, party: party, uid: uid, type: type), for: caller)
+            }
+            if command == "START_SESSION" {
+                return .success(
+                    OCPIRelayed(
+                        command: command, site: site, station: station, action: "RemoteStartTransaction",
+                        payload: ["connectorId": connector, "idTag": uid], idTag: uid, connector: connector))
+            }
+            guard let reservation = object["reservation_id"] as? String, let expiry = object["expiry_date"] as? String,
+                OCPIJSON.date(expiry) != nil
+            else { return refuse("reservation_id and expiry_date: required") }
+            return .success(
+                OCPIRelayed(
+                    command: command, site: site, station: station, action: "ReserveNow",
+                    payload: [
+                        "connectorId": connector, "expiryDate": expiry, "idTag": uid,
+                        "reservationId": Self.reservationNumber(reservation),
+                    ]))
+        case "STOP_SESSION":
+            guard let id = object["session_id"] as? String else { return refuse("session_id: required") }
+            let tokens = try await objects.tokens(of: caller.partner)
+            for (session, _) in try await repository.ocpiOpenSessions(pricedSince: Date()) where session.active {
+                guard Self.sessionId(session) == id,
+                    try await objects.token(of: session, partner: caller.partner, tokens: tokens) != nil
+                else { continue }
+                return .success(
+                    OCPIRelayed(
+                        command: command, site: session.site, station: session.station, action: "RemoteStopTransaction",
+                        payload: ["transactionId": session.transactionId]))
+            }
+            return refuse("no running session '\(id)' of yours", "UNKNOWN_SESSION")
+        case "CANCEL_RESERVATION":
+            guard let id = object["reservation_id"] as? String else { return refuse("reservation_id: required") }
+            let number = Self.reservationNumber(id)
+            let made = try await repository.commands(actions: ["ReserveNow"], since: Date().addingTimeInterval(-86_400))
+            guard
+                let reserved = made.last(where: {
+                    $0.outcome == .accepted && caller.partner.sites.contains($0.site)
+                        && $0.payload.contains("\"reservationId\":\(number)")
+                })
+            else { return refuse("no reservation '\(id)' of yours") }
+            return .success(
+                OCPIRelayed(
+                    command: command, site: reserved.site, station: reserved.station, action: "CancelReservation",
+                    payload: ["reservationId": number]))
+        case "UNLOCK_CONNECTOR":
+            guard let (site, station, connector) = try await evse(object, caller) else {
+                return refuse("location_id and evse_uid: an EVSE of a Location published to you")
+            }
+            return .success(
+                OCPIRelayed(
+                    command: command, site: site, station: station, action: "UnlockConnector",
+                    payload: ["connectorId": connector]))
+        default:
+            return refuse("no command '\(command)'", "NOT_SUPPORTED")
+        }
+    }
+
+    /// The site, station and connector of the command's `location_id` and `evse_uid`, when the Location is published
+    /// to the partner and the station is one of its site's.
+    private func evse(_ object: [String: Any], _ caller: Caller) async throws -> (String, String, Int)? {
+        guard let site = object["location_id"] as? String, caller.partner.sites.contains(site),
+            let uid = object["evse_uid"] as? String, let star = uid.lastIndex(of: "*"),
+            let connector = Int(uid[uid.index(after: star)...]), connector > 0
+        else { return nil }
+        let station = String(uid[..<star])
+        guard try await repository.stations(site: site, in: nil).contains(where: { $0.id == station }) else { return nil }
+        return (site, station, connector)
+    }
+
+    /// OCPP's reservation ids are numbers: an OCPI id that is one is taken as it is, any other becomes a number of
+    /// 31 bits from its SHA-256.
+    static func reservationNumber(_ id: String) -> Int {
+        if let number = Int(id), (0...Int(Int32.max)).contains(number) { return number }
+        return Int(OCPITokens.hash(id).prefix(7), radix: 16) ?? 0
+    }
+
+    /// Relays the command, POSTs its CommandResult to the partner, and after a START_SESSION that timed out stops a
+    /// session the charger starts for that driver within two minutes.
+    private func carry(_ relayed: OCPIRelayed, relay: OCPIRelay, responseURL: String, partner: OCPIPartnerRecord) async {
+        let payload = (try? JSONSerialization.data(withJSONObject: relayed.payload, options: [.sortedKeys])) ?? Data()
+        let sent = Date()
+        let reply = await relay(
+            relayed.site, relayed.station, relayed.action, String(decoding: payload, as: UTF8.self), "ocpi:\(partner.name)")
+        let result = Self.result(of: reply, command: relayed.command)
+        logger.notice(
+            "OCPI command relayed",
+            metadata: [
+                "partner": "\(partner.id)", "command": "\(relayed.command)", "station": "\(relayed.station)",
+                "result": "\(result)",
+            ])
+        if let token = try? await repository.ocpiOutgoingToken(partner: partner.id) {
+            let body = try? OCPIJSON.encoder().encode(
+                OCPICommandAnswer(result, reply.error.map { String($0.prefix(200)) }))
+            let (_, message) = await client.push("POST", responseURL, token: token, partner: partner, body: body)
+            try? await repository.logOCPI(partner: partner.id, message)
+        }
+        guard result == "TIMEOUT", let idTag = relayed.idTag else { return }
+        await stopLateStart(relayed, idTag: idTag, after: sent, relay: relay, partner: partner)
+    }
+
+    /// A charger that never answered a remote start may still start it: the partner was told TIMEOUT, so such a
+    /// session (that driver, that station, begun after the command) is stopped.
+    private func stopLateStart(
+        _ relayed: OCPIRelayed, idTag: String, after sent: Date, relay: OCPIRelay, partner: OCPIPartnerRecord
+    ) async {
+        for _ in 0..<24 {
+            try? await Task.sleep(for: .seconds(5))
+            let running =
+                (try? await repository.sessions(
+                    SessionFilter(site: relayed.site, station: relayed.station, idTag: idTag, active: true, limit: 10)
+                ).items) ?? []
+            guard let late = running.first(where: { ($0.startTime ?? .distantPast) >= sent.addingTimeInterval(-5) }) else {
+                continue
+            }
+            logger.warning(
+                "a charger started a session after its remote start timed out; stopping it",
+                metadata: ["partner": "\(partner.id)", "station": "\(relayed.station)", "transaction": "\(late.transactionId)"])
+            _ = await relay(
+                relayed.site, relayed.station, "RemoteStopTransaction", "{\"transactionId\":\(late.transactionId)}",
+                "ocpi:\(partner.name)")
+            return
+        }
+    }
+
+    /// The CommandResult of the charger's answer.
+    static func result(of reply: CommandResultRecord, command: String) -> String {
+        switch reply.outcome {
+        case .timeout, .expired: return "TIMEOUT"
+        case .rejected: return "REJECTED"
+        case .accepted:
+            let answer = reply.response.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            switch (command, answer?["status"] as? String) {
+            case (_, "Accepted"), ("UNLOCK_CONNECTOR", "Unlocked"): return "ACCEPTED"
+            case ("RESERVE_NOW", "Occupied"): return "EVSE_OCCUPIED"
+            case ("RESERVE_NOW", "Faulted"), ("RESERVE_NOW", "Unavailable"): return "EVSE_INOPERATIVE"
+            case ("UNLOCK_CONNECTOR", "NotSupported"): return "NOT_SUPPORTED"
+            case ("CANCEL_RESERVATION", "Rejected"): return "UNKNOWN_RESERVATION"
+            case ("UNLOCK_CONNECTOR", _): return "FAILED"
+            default: return "REJECTED"
+            }
+        default: return "FAILED"
+        }
+    }
+}

@@ -1,0 +1,128 @@
+import CloudStore
+import Foundation
+import SyncContract
+import Testing
+
+@testable import CloudOCPI
+
+/// What pushing to partners keeps, and how a round's calls are chosen.
+@Suite struct OCPIPushTests {
+    let directory = TemporaryDirectory()
+    let party = OCPIParty(countryCode: "DE", partyId: "GRS", name: "Test", baseURL: "https://cloud.test/ocpi")
+    let now = Date(timeIntervalSince1970: 1_795_600_000)
+
+    func location(_ statuses: [String], address: String = "Damrak 1") -> OCPILocation {
+        OCPILocation(
+            countryCode: "DE", partyId: "GRS", id: "site-1", publish: true, name: "Site", address: address, city: "Amsterdam",
+            postalCode: nil, country: "NLD", coordinates: .init(latitude: "52.370000", longitude: "4.890000"),
+            timeZone: "Europe/Amsterdam",
+            evses: statuses.enumerated().map { index, status in
+                OCPILocation.EVSE(
+                    uid: "CP\(index)*1", evseId: nil, status: status, connectors: [], lastUpdated: now + Double(index))
+            }, lastUpdated: now)
+    }
+
+    /// What the partner took after `plan`'s calls all succeeded.
+    func taken(_ plan: Plan, after pushed: [String: String]) -> [String: String] {
+        var pushed = pushed
+        for call in plan.calls {
+            for (key, body) in [(call.object, call.keep ?? "")] + call.alsoKept.map({ ($0.key, $0.value) }) {
+                pushed[key] = body.isEmpty ? nil : body
+            }
+        }
+        return pushed
+    }
+
+    @Test func aNewLocationIsPutWholeThenOnlyTheEVSEsThatChangeAndThoseThatGoAwayAreRemoved() throws {
+        var plan = Plan()
+        let url = "https://emsp.test/ocpi/2.2.1/locations"
+        plan.locations(
+            url: url, party: party, sites: ["site-1"], published: ["site-1"],
+            locations: ["site-1": location(["AVAILABLE", "AVAILABLE"])],
+            pushed: [:], now: now)
+        #expect(plan.calls.map(\.url) == ["\(url)/DE/GRS/site-1"])
+        var pushed = taken(plan, after: [:])
+        #expect(Set(pushed.keys) == ["location:site-1", "evse:site-1/CP0*1", "evse:site-1/CP1*1"])
+        // Nothing changed: nothing sent.
+        plan = Plan()
+        plan.locations(
+            url: url, party: party, sites: ["site-1"], published: ["site-1"],
+            locations: ["site-1": location(["AVAILABLE", "AVAILABLE"])],
+            pushed: pushed, now: now)
+        #expect(plan.calls.isEmpty)
+        // One EVSE charges, the other is gone: a PUT of the one, REMOVED for the other.
+        var changed = location(["CHARGING"])
+        changed.evses[0].lastUpdated = now + 60
+        plan = Plan()
+        plan.locations(
+            url: url, party: party, sites: ["site-1"], published: ["site-1"], locations: ["site-1": changed], pushed: pushed,
+            now: now)
+        #expect(plan.calls.map(\.url) == ["\(url)/DE/GRS/site-1/CP0*1", "\(url)/DE/GRS/site-1/CP1*1"])
+        let removed = try JSONSerialization.jsonObject(with: try #require(plan.calls[1].body)) as? [String: Any]
+        #expect(removed?["status"] as? String == "REMOVED")
+        pushed = taken(plan, after: pushed)
+        #expect(pushed["evse:site-1/CP1*1"] == nil)
+        // No longer published: publish false, its EVSEs REMOVED, and forgotten.
+        plan = Plan()
+        plan.locations(url: url, party: party, sites: [], published: [], locations: ["site-1": changed], pushed: pushed, now: now)
+        let last = try JSONSerialization.jsonObject(with: try #require(plan.calls.first?.body)) as? [String: Any]
+        #expect(last?["publish"] as? Bool == false)
+        #expect((last?["evses"] as? [[String: Any]])?.map { $0["status"] as? String } == ["REMOVED"])
+        #expect(taken(plan, after: pushed).isEmpty)
+    }
+
+    @Test func theStoreKeepsWhatPartnersTookTheirCDRsOnceAndOneInstancePushes() async throws {
+        let store = try SQLiteRepository(path: directory.file("cloud.sqlite"))
+        try await store.savePushed(partner: "p1", ["location:a": "{}", "evse:a/1": "{\"s\":1}"], at: now)
+        try await store.savePushed(partner: "p1", ["evse:a/1": ""], at: now)
+        #expect(try await store.ocpiPushed(partner: "p1") == ["location:a": "{}"])
+        #expect(try await store.ocpiPushed(partner: "p2").isEmpty)
+        let cdr = OCPICDRRecord(partner: "p1", id: "site-1", site: "site", transactionId: 1, body: "{}", createdAt: now)
+        #expect(try await store.addOCPICDR(cdr))
+        #expect(
+            try await !store.addOCPICDR(
+                OCPICDRRecord(
+                    partner: "p1", id: "site-1", site: "site", transactionId: 1, body: "{\"changed\":1}", createdAt: now)))
+        #expect(try await store.ocpiCDRs(partner: "p1", unsentOnly: true).map(\.body) == ["{}"], "immutable once made")
+        try await store.markOCPICDRSent(partner: "p1", cdr: "site-1", at: now)
+        #expect(try await store.ocpiCDRs(partner: "p1", unsentOnly: true).isEmpty)
+        #expect(try await store.ocpiCDRs(partner: "p1", unsentOnly: false).first?.sentAt == now)
+        #expect(try await store.takeOCPIPushLease(holder: "a", now: now, lease: .seconds(30)))
+        #expect(try await !store.takeOCPIPushLease(holder: "b", now: now + 10, lease: .seconds(30)))
+        #expect(try await store.takeOCPIPushLease(holder: "a", now: now + 10, lease: .seconds(30)), "renewed")
+        #expect(try await store.takeOCPIPushLease(holder: "b", now: now + 41, lease: .seconds(30)), "run out")
+    }
+
+    @Test func theMessageLogKeepsOnlyAPartnersLatestCalls() async throws {
+        let store = try SQLiteRepository(path: directory.file("cloud.sqlite"))
+        let messages = (0..<(ocpiMessagesKept + 5)).map { n in
+            OCPIMessageRecord(
+                direction: "out", method: "PUT", url: "/\(n)", status: 200, request: nil, response: nil, at: now + Double(n))
+        }
+        try await store.logOCPI(partner: "p1", messages: messages)
+        try await store.logOCPI(partner: "p2", messages: Array(messages.prefix(3)))
+        #expect(try await store.ocpiMessages(partner: "p1", limit: 1).first?.url == "/\(ocpiMessagesKept + 4)")
+        #expect(try await store.ocpiMessages(partner: "p1", limit: ocpiMessagesKept + 10).count == ocpiMessagesKept)
+        #expect(try await store.ocpiMessages(partner: "p2", limit: 10).count == 3)
+    }
+
+    @Test func commandsComeToTheChargersAnswersAndReservationIdsToNumbers() {
+        func reply(_ outcome: CommandOutcome, _ status: String? = nil) -> CommandResultRecord {
+            CommandResultRecord(site: "s", id: "c", outcome: outcome, response: status.map { #"{"status":"\#($0)"}"# })
+        }
+        #expect(OCPIServer.result(of: reply(.accepted, "Accepted"), command: "START_SESSION") == "ACCEPTED")
+        #expect(OCPIServer.result(of: reply(.accepted, "Rejected"), command: "START_SESSION") == "REJECTED")
+        #expect(OCPIServer.result(of: reply(.timeout), command: "START_SESSION") == "TIMEOUT")
+        #expect(OCPIServer.result(of: reply(.expired), command: "STOP_SESSION") == "TIMEOUT")
+        #expect(OCPIServer.result(of: reply(.notConnected), command: "STOP_SESSION") == "FAILED")
+        #expect(OCPIServer.result(of: reply(.accepted, "Occupied"), command: "RESERVE_NOW") == "EVSE_OCCUPIED")
+        #expect(OCPIServer.result(of: reply(.accepted, "Faulted"), command: "RESERVE_NOW") == "EVSE_INOPERATIVE")
+        #expect(OCPIServer.result(of: reply(.accepted, "Unlocked"), command: "UNLOCK_CONNECTOR") == "ACCEPTED")
+        #expect(OCPIServer.result(of: reply(.accepted, "UnlockFailed"), command: "UNLOCK_CONNECTOR") == "FAILED")
+        #expect(OCPIServer.result(of: reply(.accepted, "Rejected"), command: "CANCEL_RESERVATION") == "UNKNOWN_RESERVATION")
+        #expect(OCPIServer.reservationNumber("42") == 42)
+        let number = OCPIServer.reservationNumber("R-7")
+        #expect(number == OCPIServer.reservationNumber("R-7") && (0...Int(Int32.max)).contains(number))
+        #expect(OCPIServer.reservationNumber("R-8") != number)
+    }
+}
