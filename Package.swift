@@ -410,7 +410,7 @@ let package = Package(
         .target(
             name: "CloudOCPI",
             dependencies: [
-                "CloudStore", "CloudCore", "CloudBilling", "Pricing", "ServerSupport", "SyncContract",
+                "CloudStore", "CloudCore", "CloudBilling", "Pricing", "ServerSupport", "SyncContract", "SiteModel",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -77,15 +77,20 @@ public struct CloudApp: Sendable {
         let client = MQTTClient(
             configuration: Self.ingestMQTT(configuration.mqtt, limits), logger: logger, metricsFactory: factory)
         let relay = CommandRelay(repository: repository, client: client)
+        let ocpiClient = ocpiClient()
         let live = LiveFeed()
         let ingest = IngestService(
             client: client, repository: repository, relay: relay, limits: limits,
-            sharedGroup: configuration.sharedSubscription, metrics: IngestMetrics(factory: factory), live: live, logger: logger)
+            sharedGroup: configuration.sharedSubscription, metrics: IngestMetrics(factory: factory), live: live, logger: logger,
+            remoteAuthorization: ocpiClient.map { OCPIAuthorizer(repository: repository, client: $0).authorize })
         let accounts = configuration.dynamicSecurity ? DynamicSecurityAccounts(cloud: configuration.mqtt, logger: logger) : nil
         let onboarding = SiteOnboarding(
             repository: repository, accounts: accounts, siteBroker: configuration.siteBroker,
             reserved: Set([configuration.mqtt.username].compactMap { $0 }))
-        let roaming = ocpi(repository, relay: relay, metricsFactory: factory) { site in await ingest.publishTokenList(site: site)
+        let roaming = ocpiClient.map { client in
+            ocpi(repository, client: client, relay: relay, metricsFactory: factory) { site in
+                await ingest.publishTokenList(site: site)
+            }
         }
         let api = CloudAPI(
             repository: repository, relay: relay, commandTimeout: configuration.commandTimeout,
@@ -190,22 +195,26 @@ public struct CloudApp: Sendable {
         }
     }
 
-    /// OCPI's server, partners and pushes, with `ocpi:` configured.
-    private func ocpi(
-        _ repository: any CloudRepository, relay: CommandRelay, metricsFactory: any MetricsFactory,
-        tokenListChanged: @escaping @Sendable (String) async -> Void
-    ) -> (server: OCPIServer, partners: OCPIPartners, push: OCPIPush)? {
+    /// The client that calls OCPI partners, with `ocpi:` configured: a client of its own that follows no redirects (a
+    /// partner's URL is what it registered), with enough connections for a fleet's changes.
+    private func ocpiClient() -> OCPIClient? {
         guard let settings = configuration.ocpi else { return nil }
         let party = OCPIParty(
             countryCode: settings.countryCode, partyId: settings.partyId, name: settings.name, website: settings.website,
             baseURL: "\(linkBase)/ocpi")
-        // A client of its own: no redirects followed (a partner's URL is what it registered), enough connections for
-        // a fleet's changes.
         var http = HTTPClient.Configuration(redirectConfiguration: .disallow)
         http.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: OCPIPush.concurrency)
-        let client = OCPIClient(
+        return OCPIClient(
             party: party, http: HTTPClient(eventLoopGroup: .singletonMultiThreadedEventLoopGroup, configuration: http),
             logger: logger)
+    }
+
+    /// OCPI's server, partners and pushes.
+    private func ocpi(
+        _ repository: any CloudRepository, client: OCPIClient, relay: CommandRelay, metricsFactory: any MetricsFactory,
+        tokenListChanged: @escaping @Sendable (String) async -> Void
+    ) -> (server: OCPIServer, partners: OCPIPartners, push: OCPIPush) {
+        let party = client.party
         let pricer = SessionPricer(repository: repository, rounding: configuration.rounding)
         return (
             OCPIServer(
@@ -213,7 +222,7 @@ public struct CloudApp: Sendable {
                 relay: ocpiRelay(relay), commandTimeout: configuration.commandTimeout, tokenListChanged: tokenListChanged),
             OCPIPartners(repository: repository, client: client, tokenListChanged: tokenListChanged),
             OCPIPush(
-                repository: repository, client: client, pricer: pricer, interval: settings.pushInterval,
+                repository: repository, client: client, pricer: pricer, interval: configuration.ocpi?.pushInterval ?? .seconds(1),
                 metricsFactory: metricsFactory, logger: logger)
         )
     }

@@ -4,7 +4,7 @@ import Foundation
 public import Logging
 public import MQTT
 public import ServiceLifecycle
-import SiteModel
+public import SiteModel
 import SyncContract
 import Synchronization
 
@@ -70,14 +70,19 @@ public final class IngestService: Service, Sendable {
         case auth(AuthRequestRecord)
     }
 
+    /// Asks whoever else may know a token the store does not (OCPI partners, in real time).
+    private let remoteAuthorization: (@Sendable (String, String) async -> SiteToken?)?
+
     /// Whether other instances take part of the messages: then what this one applies is told to them, and theirs
     /// heard here, for the open pages.
     private var sharesIngest: Bool { sharedGroup != nil }
 
     public init(
         client: MQTTClient, repository: any CloudRepository, relay: CommandRelay, limits: Limits = Limits(),
-        sharedGroup: String? = nil, metrics: IngestMetrics, live: LiveFeed = LiveFeed(), logger: Logger
+        sharedGroup: String? = nil, metrics: IngestMetrics, live: LiveFeed = LiveFeed(), logger: Logger,
+        remoteAuthorization: (@Sendable (_ site: String, _ idTag: String) async -> SiteToken?)? = nil
     ) {
+        self.remoteAuthorization = remoteAuthorization
         self.live = live
         self.client = client
         self.repository = repository
@@ -346,7 +351,9 @@ public final class IngestService: Service, Sendable {
     // MARK: Down
 
     private func answer(_ request: AuthRequestRecord) async {
-        let token = try? await repository.edgeToken(site: request.site, idTag: request.idTag, at: Date())
+        var token = try? await repository.edgeToken(site: request.site, idTag: request.idTag, at: Date())
+        // Not the fleet's, nor a driver the lists hold: a roaming partner's may be asked in real time.
+        if token == nil, let remoteAuthorization { token = await remoteAuthorization(request.site, request.idTag) }
         var status = token?.status ?? "Invalid"
         if status == "Accepted", let expiry = token?.expiry, expiry < Date() { status = "Expired" }
         let answer = AuthAnswer(

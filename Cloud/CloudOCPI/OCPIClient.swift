@@ -8,7 +8,7 @@ import NIOHTTP1
 /// Calls to partners: their versions and endpoints, and this cloud's side of a registration it starts. Over HTTPS
 /// (`http://` to this machine only, for a partner run on loopback); each call kept with the partner, tokens redacted.
 public struct OCPIClient: Sendable {
-    let party: OCPIParty
+    public let party: OCPIParty
     let http: HTTPClient
     let logger: Logger
     let timeout: TimeAmount

@@ -128,6 +128,8 @@ public protocol OCPIRepository: Sendable {
     func ocpiToken(countryCode: String, partyId: String, uid: String, type: String) async throws -> OCPITokenRecord?
     /// A partner's tokens.
     func ocpiTokens(partner id: String) async throws -> [OCPITokenRecord]
+    /// Every partner's tokens of this uid (of any type).
+    func ocpiTokens(uid: String) async throws -> [OCPITokenRecord]
     /// Keeps a new partner; `incomingTokenHash` is the SHA-256 of the token it calls this cloud with.
     func addOCPIPartner(_ partner: OCPIPartnerRecord, incomingTokenHash: String) async throws
     func ocpiPartners() async throws -> [OCPIPartnerRecord]

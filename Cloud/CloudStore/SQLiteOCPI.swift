@@ -133,6 +133,12 @@ extension SQLiteRepository {
         }
     }
 
+    public func ocpiTokens(uid: String) async throws -> [OCPITokenRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM ocpi_token WHERE uid = ?", arguments: [uid]).map(Self.ocpiToken(from:))
+        }
+    }
+
     /// The partners' tokens a site's edge may take without asking (valid, whitelisted, and short enough for OCPP
     /// 1.6's idTag), for the partners the site is published to: `Accepted`, with their group as parent.
     func partnerTokens(site: String) async throws -> [SiteToken] {

@@ -30,6 +30,8 @@ class EMSP:
     def __init__(self, token_a: str, receives: tuple[str, ...] = ("locations",)):
         self.tokens = {token_a}
         self.receives = receives
+        # Real-time authorization (its tokens module as sender): uid -> `allowed`; others unknown (404, 2004).
+        self.authorizations: dict[str, str] = {}
         # What the cloud pushed to its receiving modules: (method, path, body); the next `refusals` are refused.
         self.received: list[tuple[str, str, object]] = []
         self.refusals = 0
@@ -66,7 +68,17 @@ class EMSP:
                     return self.answer(200, envelope({"version": "2.2.1", "endpoints": [
                         {"identifier": "credentials", "role": "RECEIVER", "url": f"{peer.base}/ocpi/2.2.1/credentials"}]
                         + [{"identifier": module, "role": "RECEIVER", "url": f"{peer.base}/ocpi/2.2.1/{module}"}
-                           for module in peer.receives]}))
+                           for module in peer.receives]
+                        + [{"identifier": "tokens", "role": "SENDER", "url": f"{peer.base}/ocpi/2.2.1/tokens"}]}))
+                if method == "POST" and self.path.startswith("/ocpi/2.2.1/tokens/") and "/authorize" in self.path:
+                    uid = self.path.split("/")[4]
+                    length = int(self.headers.get("Content-Length") or 0)
+                    asked = json.loads(self.rfile.read(length)) if length else None
+                    with peer.lock:
+                        peer.received.append((method, self.path, asked))
+                    if uid not in peer.authorizations:
+                        return self.answer(404, envelope(None, 2004, "unknown token"))
+                    return self.answer(200, envelope({"allowed": peer.authorizations[uid], "token": {"uid": uid}}))
                 if method == "POST" and self.path == "/ocpi/2.2.1/credentials":
                     body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                     peer.cloud_token = body["token"]
@@ -419,6 +431,10 @@ def test_a_partners_token_pushed_to_the_cloud_authorizes_at_a_charger_behind_the
         # Kept, and read back.
         status, body, _ = ocpi(cloud, "PUT", path, token, driver)
         assert status == 200 and body["status_code"] == 1000, body
+        for uid, whitelist in (("ROAM-NEVER", "NEVER"), ("ROAM-BLOCK", "NEVER"), ("ROAM-OFF", "ALLOWED_OFFLINE")):
+            status, body, _ = ocpi(cloud, "PUT", f"/2.2.1/tokens/NL/EXA/{uid}", token,
+                                   {**driver, "uid": uid, "whitelist": whitelist})
+            assert status == 200 and body["status_code"] == 1000, body
         assert ocpi(cloud, "GET", path, token)[1]["data"]["contract_id"] == "NL-EXA-C12345678-X"
 
         async def scenario():
@@ -434,6 +450,13 @@ def test_a_partners_token_pushed_to_the_cloud_authorizes_at_a_charger_behind_the
                     raise AssertionError(f"ROAM-0001 never sent: {cp.calls_of('SendLocalList')}")
                 answer = await cp.call(call.Authorize(id_tag="ROAM-0001"), suppress=False)
                 assert answer.id_tag_info["status"] == "Accepted", answer
+                # NEVER: not in any list; the partner is asked in real time, with the Location.
+                for uid, verdict, status in (("ROAM-NEVER", "ALLOWED", "Accepted"), ("ROAM-BLOCK", "BLOCKED", "Blocked")):
+                    emsp.authorizations[uid] = verdict
+                    answer = await cp.call(call.Authorize(id_tag=uid), suppress=False)
+                    assert answer.id_tag_info["status"] == status, (uid, answer)
+                    asked = emsp.of("POST", f"/ocpi/2.2.1/tokens/{uid}/authorize?type=RFID")
+                    assert asked == [{"location_id": site}], emsp.received
                 # The driver charges: the session reaches the partner with its energy and its cost.
                 # Timestamps are whole seconds: a start in this second could fall before the tariff's assignment (made
                 # a few milliseconds ago) and go unpriced; a second ahead it cannot.
@@ -484,8 +507,13 @@ def test_a_partners_token_pushed_to_the_cloud_authorizes_at_a_charger_behind_the
                         break
                     await asyncio.sleep(0.1)
                 assert answer.id_tag_info["status"] == "Invalid", answer
+                # Without the cloud, an ALLOWED_OFFLINE driver still charges: the edge holds the list.
+                await asyncio.to_thread(cloud.stop)
+                answer = await cp.call(call.Authorize(id_tag="ROAM-OFF"), suppress=False)
+                assert answer.id_tag_info["status"] == "Accepted", answer
+                await asyncio.to_thread(cloud.start)
 
-        arun(scenario(), timeout=60)
+        arun(scenario(), timeout=90)
         assert ocpi(cloud, "GET", path, token)[1]["data"]["valid"] is False
         status, body, _ = ocpi(cloud, "PATCH", path, token, {"valid": True})
         assert status == 200 and body["status_code"] == 2001, body
