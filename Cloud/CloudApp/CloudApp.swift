@@ -67,30 +67,30 @@ public struct CloudApp: Sendable {
         return mqtt
     }
 
+    var ingestLimits: IngestService.Limits {
+        IngestService.Limits(
+            maxPayloadBytes: configuration.maxPayloadBytes, siteRate: configuration.siteRate, siteBurst: configuration.siteBurst,
+            maxBacklogBytes: configuration.maxBacklogBytes)
+    }
+
     public func makeServiceGroup(onReady: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> ServiceGroup {
         let registry = PrometheusCollectorRegistry()
         let factory = PrometheusMetricsFactory(registry: registry)
         let repository = try Self.openStore(configuration)
-        let limits = IngestService.Limits(
-            maxPayloadBytes: configuration.maxPayloadBytes, siteRate: configuration.siteRate, siteBurst: configuration.siteBurst,
-            maxBacklogBytes: configuration.maxBacklogBytes)
+        let limits = ingestLimits
         let client = MQTTClient(
             configuration: Self.ingestMQTT(configuration.mqtt, limits), logger: logger, metricsFactory: factory)
         let relay = CommandRelay(repository: repository, client: client)
         let ocpiClient = ocpiClient()
         let live = LiveFeed()
-        let ingest = IngestService(
-            client: client, repository: repository, relay: relay, limits: limits,
-            sharedGroup: configuration.sharedSubscription, metrics: IngestMetrics(factory: factory), live: live, logger: logger,
-            remoteAuthorization: ocpiClient.map { OCPIAuthorizer(repository: repository, client: $0).authorize })
+        let ingest = ingestService(
+            client, repository, relay: relay, limits: limits, factory: factory, live: live, ocpi: ocpiClient)
         let accounts = configuration.dynamicSecurity ? DynamicSecurityAccounts(cloud: configuration.mqtt, logger: logger) : nil
         let onboarding = SiteOnboarding(
             repository: repository, accounts: accounts, siteBroker: configuration.siteBroker,
             reserved: Set([configuration.mqtt.username].compactMap { $0 }))
-        let roaming = ocpiClient.map { client in
-            ocpi(repository, client: client, relay: relay, metricsFactory: factory) { site in
-                await ingest.publishTokenList(site: site)
-            }
+        let roaming = ocpi(repository, client: ocpiClient, relay: relay, metricsFactory: factory) { site in
+            await ingest.publishTokenList(site: site)
         }
         let api = CloudAPI(
             repository: repository, relay: relay, commandTimeout: configuration.commandTimeout,
@@ -209,11 +209,23 @@ public struct CloudApp: Sendable {
             logger: logger)
     }
 
-    /// OCPI's server, partners and pushes.
+    /// Ingest, asking OCPI partners in real time about their drivers when roaming is configured.
+    private func ingestService(
+        _ client: MQTTClient, _ repository: any CloudRepository, relay: CommandRelay, limits: IngestService.Limits,
+        factory: any MetricsFactory, live: LiveFeed, ocpi: OCPIClient?
+    ) -> IngestService {
+        IngestService(
+            client: client, repository: repository, relay: relay, limits: limits,
+            sharedGroup: configuration.sharedSubscription, metrics: IngestMetrics(factory: factory), live: live, logger: logger,
+            remoteAuthorization: ocpi.map { OCPIAuthorizer(repository: repository, client: $0).authorize })
+    }
+
+    /// OCPI's server, partners and pushes, with `ocpi:` configured.
     private func ocpi(
-        _ repository: any CloudRepository, client: OCPIClient, relay: CommandRelay, metricsFactory: any MetricsFactory,
+        _ repository: any CloudRepository, client: OCPIClient?, relay: CommandRelay, metricsFactory: any MetricsFactory,
         tokenListChanged: @escaping @Sendable (String) async -> Void
-    ) -> (server: OCPIServer, partners: OCPIPartners, push: OCPIPush) {
+    ) -> (server: OCPIServer, partners: OCPIPartners, push: OCPIPush)? {
+        guard let client else { return nil }
         let party = client.party
         let pricer = SessionPricer(repository: repository, rounding: configuration.rounding)
         return (
