@@ -39,3 +39,17 @@ if [ ! -f "$stamp" ] || [ Tests/interop/requirements.txt -nt "$stamp" ]; then
     "$venv/bin/pip" install -q --disable-pip-version-check -r Tests/interop/requirements.txt
     touch "$stamp"
 fi
+
+# extrawest-ocpi, the independent eMSP of the OCPI tests, pins FastAPI 0.101, httpx 0.24 and pydantic 1, which would
+# downgrade what the tests' own packages need: it gets a virtual environment of its own and runs as a separate server.
+ocpi_venv=.venv-ocpi
+ocpi_stamp="$ocpi_venv/.requirements-installed"
+if [ ! -x "$ocpi_venv/bin/python" ]; then
+    echo "==> creating $ocpi_venv"
+    python3 -m venv "$ocpi_venv"
+fi
+if [ ! -f "$ocpi_stamp" ] || [ Tests/interop/requirements-ocpi.txt -nt "$ocpi_stamp" ]; then
+    echo "==> installing extrawest-ocpi"
+    "$ocpi_venv/bin/pip" install -q --disable-pip-version-check -r Tests/interop/requirements-ocpi.txt
+    touch "$ocpi_stamp"
+fi

@@ -80,37 +80,7 @@ extension OCPIServer {
         }
         switch command {
         case "START_SESSION", "RESERVE_NOW":
-            guard let token = object["token"] as? [String: Any], let uid = token["uid"] as? String,
-                let country = token["country_code"] as? String, let party = token["party_id"] as? String
-            else { return refuse("token: required, with uid, country_code and party_id") }
-            guard caller.partner.roles.contains(where: { $0.countryCode == country && $0.partyId == party }) else {
-                return refuse("the token is not of your parties")
-            }
-            guard uid.count <= 20 else { return refuse("token uid: at most 20 characters (OCPP 1.6's idTag)") }
-            guard let (site, station, connector) = try await evse(object, caller) else {
-                return refuse("location_id and evse_uid: an EVSE of a Location published to you")
-            }
-            // A driver the eMSP vouches for: kept (if new) so that the edge takes it.
-            let type = token["type"] as? String ?? "RFID"
-            if try await repository.ocpiToken(countryCode: country, partyId: party, uid: uid, type: type) == nil {
-                try await save(token, key: Key(country: country, party: party, uid: uid, type: type), for: caller)
-            }
-            if command == "START_SESSION" {
-                return .success(
-                    OCPIRelayed(
-                        command: command, site: site, station: station, action: "RemoteStartTransaction",
-                        payload: ["connectorId": connector, "idTag": uid], idTag: uid, connector: connector))
-            }
-            guard let reservation = object["reservation_id"] as? String, let expiry = object["expiry_date"] as? String,
-                OCPIJSON.date(expiry) != nil
-            else { return refuse("reservation_id and expiry_date: required") }
-            return .success(
-                OCPIRelayed(
-                    command: command, site: site, station: station, action: "ReserveNow",
-                    payload: [
-                        "connectorId": connector, "expiryDate": expiry, "idTag": uid,
-                        "reservationId": Self.reservationNumber(reservation),
-                    ]))
+            return try await driverCommand(command, object, caller)
         case "STOP_SESSION":
             guard let id = object["session_id"] as? String else { return refuse("session_id: required") }
             let tokens = try await objects.tokens(of: caller.partner)
@@ -149,6 +119,48 @@ extension OCPIServer {
         default:
             return refuse("no command '\(command)'", "NOT_SUPPORTED")
         }
+    }
+
+    /// START_SESSION and RESERVE_NOW: a driver of the partner's at an EVSE of its Locations.
+    private func driverCommand(
+        _ command: String, _ object: [String: Any], _ caller: Caller
+    ) async throws -> Result<OCPIRelayed, OCPICommandAnswer> {
+        func refuse(_ why: String) -> Result<OCPIRelayed, OCPICommandAnswer> { .failure(OCPICommandAnswer("REJECTED", why)) }
+        guard let token = object["token"] as? [String: Any], let uid = token["uid"] as? String,
+            let country = token["country_code"] as? String, let party = token["party_id"] as? String
+        else { return refuse("token: required, with uid, country_code and party_id") }
+        guard
+            caller.partner.roles.contains(where: {
+                $0.countryCode == country.uppercased() && $0.partyId == party.uppercased()
+            })
+        else {
+            return refuse("the token is not of your parties")
+        }
+        guard uid.count <= 20 else { return refuse("token uid: at most 20 characters (OCPP 1.6's idTag)") }
+        guard let (site, station, connector) = try await evse(object, caller) else {
+            return refuse("location_id and evse_uid: an EVSE of a Location published to you")
+        }
+        // A driver the eMSP vouches for: kept (if new) so that the edge takes it.
+        let type = token["type"] as? String ?? "RFID"
+        if try await repository.ocpiToken(countryCode: country, partyId: party, uid: uid, type: type) == nil {
+            try await save(token, key: Key(country: country, party: party, uid: uid, type: type), for: caller)
+        }
+        if command == "START_SESSION" {
+            return .success(
+                OCPIRelayed(
+                    command: command, site: site, station: station, action: "RemoteStartTransaction",
+                    payload: ["connectorId": connector, "idTag": uid], idTag: uid, connector: connector))
+        }
+        guard let reservation = object["reservation_id"] as? String, let expiry = object["expiry_date"] as? String,
+            OCPIJSON.date(expiry) != nil
+        else { return refuse("reservation_id and expiry_date: required") }
+        return .success(
+            OCPIRelayed(
+                command: command, site: site, station: station, action: "ReserveNow",
+                payload: [
+                    "connectorId": connector, "expiryDate": expiry, "idTag": uid,
+                    "reservationId": Self.reservationNumber(reservation),
+                ]))
     }
 
     /// The site, station and connector of the command's `location_id` and `evse_uid`, when the Location is published

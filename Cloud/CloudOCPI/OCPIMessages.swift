@@ -125,7 +125,10 @@ extension OCPICredentials {
     /// Its roles as they are kept with the partner.
     var parties: [OCPIPartyRecord] {
         roles.map {
-            OCPIPartyRecord(role: $0.role, countryCode: $0.countryCode, partyId: $0.partyId, name: $0.businessDetails.name)
+            // Country codes and party ids are case-insensitive (CiString): kept in capitals, as they are compared.
+            OCPIPartyRecord(
+                role: $0.role, countryCode: $0.countryCode.uppercased(), partyId: $0.partyId.uppercased(),
+                name: $0.businessDetails.name)
         }
     }
 }

@@ -85,7 +85,11 @@ extension OCPIServer {
     /// A registered partner's own party: tokens of another are not its to send.
     private func requireOwn(_ key: Key, _ caller: Caller) throws {
         try caller.requireRegistered()
-        guard caller.partner.roles.contains(where: { $0.countryCode == key.country && $0.partyId == key.party }) else {
+        guard
+            caller.partner.roles.contains(where: {
+                $0.countryCode == key.country.uppercased() && $0.partyId == key.party.uppercased()
+            })
+        else {
             throw OCPIError(
                 http: 200, code: OCPIStatus.invalidParameters, "\(key.country)*\(key.party) is not one of your parties")
         }

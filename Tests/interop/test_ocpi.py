@@ -189,7 +189,7 @@ def test_an_emsp_registers_with_the_token_a_it_was_given_renews_and_unregisters(
         partner = cloud.get(f"/api/v1/ocpi/partners/{added['partner']['id']}")
         assert partner["state"] == "registered" and partner["version"] == "2.2.1", partner
         assert partner["roles"] == [{"role": "EMSP", "countryCode": "NL", "partyId": "EXA", "name": "Roam eMSP"}]
-        assert {e["identifier"] for e in partner["endpoints"]} == {"credentials", "locations"}
+        assert {e["identifier"] for e in partner["endpoints"]} == {"credentials", "locations", "tokens"}
 
         # Renewed: a new token C, the old one refused.
         status, body, _ = ocpi(cloud, "PUT", "/2.2.1/credentials", token_c,
