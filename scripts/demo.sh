@@ -11,7 +11,7 @@ sim_log=demo-data/sim.log
 cloud_log=demo-data/cloud.log
 broker_log=demo-data/mosquitto.log
 
-for port in 9000 9001 1502 11883 11025 8443; do
+for port in 9000 9001 1502 11883 11025 8443 9100; do
     if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
         echo "error: port $port is in use; stop what listens there (an earlier demo?) and run make demo again." >&2
         exit 1
@@ -75,6 +75,32 @@ api -X PUT -d @config/demo-tariff.json https://127.0.0.1:8443/api/v1/tariffs/dep
 api -X POST -d '{"site":"demo-site"}' https://127.0.0.1:8443/api/v1/tariffs/depot/assignments
 api -X POST -d '{"name":"Van 7","plate":"B-GS 7","organization":"acme","tokens":["FLEET-0001"]}' \
     https://127.0.0.1:8443/api/v1/vehicles
+# Roaming: the site as an OCPI Location needs its postal address and coordinates. A roaming partner, an eMSP
+# (extrawest-ocpi, an independent implementation, scripts/ocpi_emsp.py), runs on 127.0.0.1:9100; the cloud registers
+# with the token A it gave, publishes the depot to it and pushes what changes. Its driver ROAM-0001 (one of the
+# simulated drivers below) reaches the cloud as the eMSP sends tokens, with the token the cloud gave it.
+api -X PUT -d '{"city":"Berlin","postalCode":"10115","country":"DEU","latitude":52.5321,"longitude":13.3849}' \
+    https://127.0.0.1:8443/api/v1/sites/demo-site
+SSL_CERT_FILE=demo-data/cloud-selfsigned.crt.pem .venv-ocpi/bin/python scripts/ocpi_emsp.py --port 9100 \
+    --token-a demo-emsp-token-a --record demo-data/emsp.jsonl >demo-data/emsp.log 2>&1 &
+emsp=$!
+for _ in $(seq 1 100); do
+    (exec 3<>/dev/tcp/127.0.0.1/9100) 2>/dev/null && break
+    sleep 0.1
+done
+api -X POST -d '{"name":"Demo eMSP (extrawest-ocpi)","versionsUrl":"http://127.0.0.1:9100/ocpi/versions",
+  "token":"demo-emsp-token-a","sites":["demo-site"]}' https://127.0.0.1:8443/api/v1/ocpi/partners
+.venv/bin/python - <<'TOKEN'
+import base64, json, ssl, urllib.request
+registered = next(json.loads(line) for line in open("demo-data/emsp.jsonl") if '"registered"' in line)
+token_b = registered["data"]["credentials"]["token"]
+driver = {"country_code": "NL", "party_id": "EXT", "uid": "ROAM-0001", "type": "RFID", "contract_id": "NL-EXT-C00000001-Z",
+          "issuer": "Demo eMSP", "valid": True, "whitelist": "ALLOWED", "last_updated": "2026-12-01T00:00:00Z"}
+request = urllib.request.Request(
+    "https://127.0.0.1:8443/ocpi/2.2.1/tokens/NL/EXT/ROAM-0001", data=json.dumps(driver).encode(), method="PUT",
+    headers={"Content-Type": "application/json", "Authorization": "Token " + base64.b64encode(token_b.encode()).decode()})
+urllib.request.urlopen(request, context=ssl.create_default_context(cafile="demo-data/cloud-selfsigned.crt.pem")).read()
+TOKEN
 # Who hears of trouble: faults at once, a station or the site offline once it has lasted two minutes, by mail to
 # the depot's desk and to two users, each in their own language (admin in English, ACME's desk in German, of what
 # its organization is granted), and on every open dashboard page of theirs.
@@ -86,7 +112,7 @@ api -X PUT -d '{"name":"Trouble at the depot","events":["station_faulted","stati
 # The chargers trust the cloud's self-signed certificate, to download firmware from it in a campaign.
 "$bin/gridside-sim" --url ws://127.0.0.1:9000/ocpp --stations 6 --connectors 2 --meter-interval 5 --speed 60 \
     --trust demo-data/cloud-selfsigned.crt.pem \
-    --id-tags 04A1B2C3D4 FLEET-0001 FLEET-0002 BLOCKED01 \
+    --id-tags 04A1B2C3D4 FLEET-0001 FLEET-0002 BLOCKED01 ROAM-0001 \
     --wiring 3:L1L2L3 1:L1 3:L2L3L1 1:L2 3:L3L1L2 1:L3 \
     --meter-port 1502 --building-load 15 --building-swing 40 --building-period 90 --fault-after 60 >"$sim_log" 2>&1 &
 sim=$!
@@ -103,6 +129,7 @@ stop() {
     kill -TERM "$cloud" 2>/dev/null && wait "$cloud" 2>/dev/null || true
     kill -TERM "$broker" 2>/dev/null && wait "$broker" 2>/dev/null || true
     kill -TERM "$mail" 2>/dev/null && wait "$mail" 2>/dev/null || true
+    kill -TERM "$emsp" 2>/dev/null && wait "$emsp" 2>/dev/null || true
     echo
     echo "Demo stopped. demo-data/edge.sqlite and demo-data/cloud.sqlite keep the sessions."
 }
@@ -156,6 +183,12 @@ each with an unsubscribe link: a local test mail server keeps each mail as a fil
 https://127.0.0.1:8443/notification-rules (or the API's /api/v1/notification-rules). The event history in words,
 filtered, paged and as CSV: https://127.0.0.1:8443/events
 
+Roaming (OCPI 2.2.1): an eMSP on 127.0.0.1:9100 (extrawest-ocpi, scripts/ocpi_emsp.py) is registered with the cloud
+and given the depot: it has received the Location with its EVSEs, the tariff, and receives each status change, the
+sessions of its driver ROAM-0001 as they run and a CDR with the cost of each one that ends, every object checked by
+its own models. What it took, a JSON line each: demo-data/emsp.jsonl (grep '"cdrs"' demo-data/emsp.jsonl). The
+partner, its endpoints and every call exchanged: https://127.0.0.1:8443/roaming
+
 The cloud: the edge syncs every session, status change and meter reading over MQTT (a local mosquitto on
 port 11883) to gridside-cloud, whose HTTPS REST API is at https://127.0.0.1:8443/api/v1/ (self-signed
 certificate: curl -k, or --cacert demo-data/cloud-selfsigned.crt.pem). API token: $token
@@ -185,6 +218,30 @@ print(f"{len(page)} sessions of demo-site in the API ({len(active)} running), {e
         echo "(waiting for the cloud)"
 }
 
+took() { grep -c "\"module\": \"$1\"" demo-data/emsp.jsonl 2>/dev/null || true; }
+
+# The eMSP's STOP_SESSION for its driver's running session, sent with the token the cloud gave it; the charger's
+# answer comes back to the eMSP's commands module (response_url).
+roam_stop() {
+    .venv/bin/python - <<'STOP' 2>&1 || true
+import base64, json, ssl, urllib.request
+lines = [json.loads(line) for line in open("demo-data/emsp.jsonl")]
+token_b = next(line for line in lines if line["event"] == "registered")["data"]["credentials"]["token"]
+running = [line["data"]["id"] for line in lines if line["module"] == "sessions" and line["data"]["status"] == "ACTIVE"]
+if not running:
+    print("the eMSP has no running session to stop yet")
+    raise SystemExit
+body = {"response_url": "http://127.0.0.1:9100/ocpi/emsp/2.2.1/commands/demo-stop", "session_id": running[-1]}
+request = urllib.request.Request(
+    "https://127.0.0.1:8443/ocpi/2.2.1/commands/STOP_SESSION", data=json.dumps(body).encode(), method="POST",
+    headers={"Content-Type": "application/json", "Authorization": "Token " + base64.b64encode(token_b.encode()).decode()})
+context = ssl.create_default_context(cafile="demo-data/cloud-selfsigned.crt.pem")
+answer = json.load(urllib.request.urlopen(request, context=context))["data"]["result"]
+print(f"the eMSP sent STOP_SESSION for its session {running[-1]}: {answer}")
+STOP
+}
+stopped=""
+
 if [ -t 0 ]; then seconds=${DEMO_SECONDS:-0}; else seconds=${DEMO_SECONDS:-90}; fi
 [ "$seconds" -gt 0 ] && echo "Showing the site for $seconds s (DEMO_SECONDS=0 keeps it running until Ctrl-C)." \
     || echo "Running until Ctrl-C."
@@ -194,6 +251,10 @@ while [ "$seconds" -eq 0 ] || [ $((SECONDS - start)) -lt "$seconds" ]; do
     echo "[$(date +%H:%M:%S)] $(summary)"
     echo "           cloud: $(cloud_summary)"
     echo "           notifications mailed: $(ls demo-data/mail/new 2>/dev/null | wc -l) (demo-data/mail/new)"
+    echo "           roaming eMSP took: $(took locations) Location updates, $(took sessions) session updates," \
+        "$(took cdrs) CDRs, $(took commands) command results (demo-data/emsp.jsonl)"
+    # Forty seconds in, the eMSP's driver is done: the eMSP stops the session (OCPI STOP_SESSION), and its CDR follows.
+    if [ -z "$stopped" ] && [ $((SECONDS - start)) -ge 40 ]; then stopped=$(roam_stop); echo "           $stopped"; fi
 done
 finished=$(curl -s 'http://127.0.0.1:9001/sessions?active=false' | .venv/bin/python -c 'import json,sys; print(len(json.load(sys.stdin)))' 2>/dev/null || echo 0)
 echo "Sessions completed so far: $finished (see http://127.0.0.1:9001/sessions?active=false while it runs)."

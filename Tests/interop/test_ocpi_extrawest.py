@@ -1,5 +1,5 @@
 """OCPI 2.2.1 against an independent eMSP: extrawest-ocpi (PyPI, MIT), run as a server of its own from its own virtual
-environment (Tests/interop/extrawest_emsp.py). The cloud registers with it (the handshake from the cloud's side: it
+environment (scripts/ocpi_emsp.py, also the eMSP of `make demo`). The cloud registers with it (the handshake from the cloud's side: it
 reads extrawest's versions and endpoints with the token A it gave, posts its credentials; extrawest reads the cloud's
 versions over HTTPS, trusting the cloud's certificate, and answers its token C); then every Location, EVSE, Tariff,
 Session and CDR the cloud pushes must pass extrawest's own models (a refused one would be answered 422 and show as the
@@ -44,7 +44,7 @@ class Extrawest:
         self.record = directory / "extrawest.jsonl"
         self.log = open(directory / "extrawest.log", "w")
         self.process = subprocess.Popen(
-            [str(PYTHON), str(Path(__file__).with_name("extrawest_emsp.py")), "--port", str(self.port),
+            [str(PYTHON), str(ROOT / "scripts" / "ocpi_emsp.py"), "--port", str(self.port),
              "--token-a", token_a, "--record", str(self.record)],
             stdout=self.log, stderr=subprocess.STDOUT, env={**os.environ, "SSL_CERT_FILE": str(certificate)})
         self.versions = f"http://127.0.0.1:{self.port}/ocpi/versions"

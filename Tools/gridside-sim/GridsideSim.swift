@@ -27,7 +27,7 @@ struct GridsideSim: AsyncParsableCommand {
     @Option(help: "Simulated time per real time for charging (60: a real minute charges like an hour).")
     var speed = 1.0
 
-    @Option(parsing: .upToNextOption, help: "Tokens the simulated drivers present.")
+    @Option(parsing: .upToNextOption, help: "Tokens the simulated drivers present, in turn (each charger from its own place).")
     var idTags: [String] = ["04A1B2C3D4"]
 
     @Option(help: "Basic auth password every charger uses (security profile 1).")
@@ -135,7 +135,8 @@ struct GridsideSim: AsyncParsableCommand {
             profile.connectors = connectors
             profile.meterInterval = .seconds(meterInterval)
             profile.speed = speed
-            profile.idTags = idTags
+            // Each charger starts at its own place in the list, so that every driver comes early in a short run.
+            profile.idTags = Array(idTags[(index % max(idTags.count, 1))...] + idTags[..<(index % max(idTags.count, 1))])
             profile.password = password
             profile.autoSessions = !noAutoSessions
             profile.firmware = firmware

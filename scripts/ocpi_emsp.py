@@ -1,13 +1,14 @@
-"""An independent eMSP for the OCPI tests: extrawest-ocpi's FastAPI application (PyPI `extrawest-ocpi`, MIT), whose
-own pydantic models validate every object the cloud sends it, with an in-memory store of the test's own.
+"""A roaming partner (an eMSP) on this machine, for `make demo` and the OCPI tests: extrawest-ocpi's FastAPI
+application (PyPI `extrawest-ocpi`, MIT, independent of Gridside), whose own pydantic models validate every object
+the cloud sends it, with an in-memory store of ours.
 
 It runs in a virtual environment of its own (`.venv-ocpi`, made by scripts/deps.sh: its pinned FastAPI, httpx and
-pydantic 1 conflict with what the other tests need) and is started by Tests/interop/test_ocpi_extrawest.py:
+pydantic 1 conflict with what the other tests need):
 
-    .venv-ocpi/bin/python Tests/interop/extrawest_emsp.py --port P --token-a A --record events.jsonl
+    .venv-ocpi/bin/python scripts/ocpi_emsp.py --port P --token-a A --record events.jsonl
 
 Every object it takes (after its models accepted it) is appended to the record file as a JSON line
-`{"event": "create"|"update"|"delete"|"registered", "module": …, "data": …}`, for the test to read. Its versions and
+`{"event": "create"|"update"|"delete"|"registered", "module": …, "data": …}`, for a test or a person to read. Its versions and
 endpoints are at http://127.0.0.1:P/ocpi/versions. It reads the cloud's versions over HTTPS with httpx, which trusts
 the certificate named by SSL_CERT_FILE (the test's cloud's own).
 """
