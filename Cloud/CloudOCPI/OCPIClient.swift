@@ -100,27 +100,36 @@ public struct OCPIClient: Sendable {
         return data
     }
 
+    /// How a push went: taken; refused by the partner (an OCPI 2xxx status, or HTTP 4xx: the object, not the
+    /// connection, is the problem); or not answered (unreachable, timed out, 5xx, 3xxx).
+    enum PushResult: Sendable, Equatable {
+        case accepted
+        case refused(String)
+        case unanswered(String)
+    }
+
     /// A push (PUT, PATCH, POST, DELETE) whose answer carries no data this cloud reads. The call as it is to be kept
-    /// comes back whether it succeeded or not (the caller keeps many in one write).
+    /// comes back however it went (the caller keeps many in one write).
     func push(
         _ method: String, _ url: String, token: String, partner: OCPIPartnerRecord, body: Data?
-    ) async -> (Result<Void, OCPIError>, OCPIMessageRecord) {
+    ) async -> (PushResult, OCPIMessageRecord) {
         do {
             let (_, message) = try await exchange(method, url, token: token, partner: partner, json: body, as: Ignored.self)
-            return (.success(()), message)
-        } catch let error as Failure {
-            return (.failure(error.error), error.message)
+            return (.accepted, message)
+        } catch let failure as Failure {
+            return (failure.refused ? .refused(failure.error.message) : .unanswered(failure.error.message), failure.message)
         } catch {
             let message = OCPIMessageRecord(
                 direction: "out", method: method, url: url, status: 0, request: nil, response: "\(error)", at: Date())
-            return (.failure(OCPIError(http: 200, code: OCPIStatus.unableToUseClientAPI, "\(error)")), message)
+            return (.unanswered("\(error)"), message)
         }
     }
 
-    /// A failed call, and the call as it is to be kept.
+    /// A failed call, the call as it is to be kept, and whether the partner refused it (rather than not answering).
     struct Failure: Error {
         let error: OCPIError
         let message: OCPIMessageRecord
+        var refused = false
     }
 
     /// Sends the call and reads the envelope; success is an HTTP 2xx with a 1xxx status code. Throws ``Failure``.
@@ -165,12 +174,16 @@ public struct OCPIClient: Sendable {
         do {
             envelope = try OCPIJSON.decoder().decode(OCPIEnvelope<Payload>.self, from: Data(text.utf8))
         } catch {
-            throw failure("\(method) \(url) answered \(message.status) without a valid OCPI envelope: \(error)")
+            var refusal = failure("\(method) \(url) answered \(message.status) without a valid OCPI envelope: \(error)")
+            refusal.refused = (400..<500).contains(message.status)
+            throw refusal
         }
         guard (200..<300).contains(message.status), envelope.statusCode / 1000 == 1 else {
-            throw failure(
+            var refusal = failure(
                 "\(method) \(url) answered \(message.status), status_code \(envelope.statusCode): \(envelope.statusMessage ?? "")"
             )
+            refusal.refused = envelope.statusCode / 1000 == 2 || (400..<500).contains(message.status)
+            throw refusal
         }
         return (envelope, message)
     }

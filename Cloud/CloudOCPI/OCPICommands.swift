@@ -11,22 +11,29 @@ public typealias OCPIRelay =
     @Sendable (_ site: String, _ station: String, _ action: String, _ payload: String, _ user: String) async ->
     CommandResultRecord
 
-/// OCPI's CommandResponse (answered at once) and CommandResult (posted to the partner's `response_url` later).
+/// OCPI's CommandResponse, answered at once: its `timeout` (seconds the result may take) is required, 0 for a refusal.
 struct OCPICommandAnswer: Codable, Sendable, Error {
     var result: String
-    var timeout: Int?
-    var message: [Text]?
+    var timeout: Int
+    var message: [OCPIText]?
 
-    struct Text: Codable, Sendable {
-        var language = "en"
-        var text: String
-    }
-
-    init(_ result: String, timeout: Int? = nil, _ why: String? = nil) {
+    init(_ result: String, timeout: Int = 0, _ why: String? = nil) {
         self.result = result
         self.timeout = timeout
-        message = why.map { [Text(text: $0)] }
+        message = why.map { [OCPIText(text: $0)] }
     }
+}
+
+/// OCPI's CommandResult, POSTed to the partner's `response_url` once the charger answered (or did not).
+struct OCPICommandResult: Codable, Sendable {
+    var result: String
+    var message: [OCPIText]?
+}
+
+/// OCPI's DisplayText.
+struct OCPIText: Codable, Sendable {
+    var language = "en"
+    var text: String
 }
 
 /// What a command comes to on the charger: an OCPP action for one station of a site.
@@ -54,8 +61,11 @@ extension OCPIServer {
                 let body = try await request.collectBody(upTo: 1 << 16)
                 guard let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any]
                 else { throw OCPIError(http: 400, code: OCPIStatus.invalidParameters, "the body is not a JSON object") }
-                guard let responseURL = object["response_url"] as? String, URL(string: responseURL) != nil else {
-                    throw OCPIError(http: 200, code: OCPIStatus.invalidParameters, "response_url: required, a URL")
+                guard let responseURL = object["response_url"] as? String, Self.isPartners(responseURL, caller.partner)
+                else {
+                    throw OCPIError(
+                        http: 200, code: OCPIStatus.invalidParameters,
+                        "response_url: required, a URL on a host of your registered endpoints")
                 }
                 guard let relay else { return OCPICommandAnswer("NOT_SUPPORTED", "commands are not relayed here") }
                 let command = context.parameters.get("command") ?? ""
@@ -83,25 +93,23 @@ extension OCPIServer {
             return try await driverCommand(command, object, caller)
         case "STOP_SESSION":
             guard let id = object["session_id"] as? String else { return refuse("session_id: required") }
-            let tokens = try await objects.tokens(of: caller.partner)
-            for (session, _) in try await repository.ocpiOpenSessions(pricedSince: Date()) where session.active {
-                guard Self.sessionId(session) == id,
-                    try await objects.token(of: session, partner: caller.partner, tokens: tokens) != nil
-                else { continue }
-                return .success(
-                    OCPIRelayed(
-                        command: command, site: session.site, station: session.station, action: "RemoteStopTransaction",
-                        payload: ["transactionId": session.transactionId]))
+            guard let session = try await runningSession(id, of: caller) else {
+                return refuse("no running session '\(id)' of yours", "UNKNOWN_SESSION")
             }
-            return refuse("no running session '\(id)' of yours", "UNKNOWN_SESSION")
+            return .success(
+                OCPIRelayed(
+                    command: command, site: session.site, station: session.station, action: "RemoteStopTransaction",
+                    payload: ["transactionId": session.transactionId]))
         case "CANCEL_RESERVATION":
             guard let id = object["reservation_id"] as? String else { return refuse("reservation_id: required") }
-            let number = Self.reservationNumber(id)
+            let number = Self.reservationNumber(id, partner: caller.partner.id)
             let made = try await repository.commands(actions: ["ReserveNow"], since: Date().addingTimeInterval(-86_400))
+            // Its own reservations only: made for it (the command's user), accepted, that number.
             guard
                 let reserved = made.last(where: {
-                    $0.outcome == .accepted && caller.partner.sites.contains($0.site)
-                        && $0.payload.contains("\"reservationId\":\(number)")
+                    $0.outcome == .accepted && $0.user == Self.user(caller.partner)
+                        && ((try? JSONSerialization.jsonObject(with: Data($0.payload.utf8))) as? [String: Any])?[
+                            "reservationId"] as? Int == number
                 })
             else { return refuse("no reservation '\(id)' of yours") }
             return .success(
@@ -129,13 +137,7 @@ extension OCPIServer {
         guard let token = object["token"] as? [String: Any], let uid = token["uid"] as? String,
             let country = token["country_code"] as? String, let party = token["party_id"] as? String
         else { return refuse("token: required, with uid, country_code and party_id") }
-        guard
-            caller.partner.roles.contains(where: {
-                $0.countryCode == country.uppercased() && $0.partyId == party.uppercased()
-            })
-        else {
-            return refuse("the token is not of your parties")
-        }
+        guard caller.speaks(for: country, party) else { return refuse("the token is not of your parties") }
         guard uid.count <= 20 else { return refuse("token uid: at most 20 characters (OCPP 1.6's idTag)") }
         guard let (site, station, connector) = try await evse(object, caller) else {
             return refuse("location_id and evse_uid: an EVSE of a Location published to you")
@@ -159,7 +161,7 @@ extension OCPIServer {
                 command: command, site: site, station: station, action: "ReserveNow",
                 payload: [
                     "connectorId": connector, "expiryDate": expiry, "idTag": uid,
-                    "reservationId": Self.reservationNumber(reservation),
+                    "reservationId": Self.reservationNumber(reservation, partner: caller.partner.id),
                 ]))
     }
 
@@ -175,11 +177,25 @@ extension OCPIServer {
         return (site, station, connector)
     }
 
-    /// OCPP's reservation ids are numbers: an OCPI id that is one is taken as it is, any other becomes a number of
-    /// 31 bits from its SHA-256.
-    static func reservationNumber(_ id: String) -> Int {
-        if let number = Int(id), (0...Int(Int32.max)).contains(number) { return number }
-        return Int(OCPITokens.hash(id).prefix(7), radix: 16) ?? 0
+    /// OCPP's reservation ids are numbers, and one station's: a partner's OCPI id becomes a number of 28 bits from
+    /// the SHA-256 of the partner and the id, so that two partners' "1" are not the same reservation.
+    static func reservationNumber(_ id: String, partner: String) -> Int {
+        Int(OCPITokens.hash("\(partner)/\(id)").prefix(7), radix: 16) ?? 0
+    }
+
+    /// Who the commands relayed for a partner are kept as sent by.
+    static func user(_ partner: OCPIPartnerRecord) -> String { "ocpi:\(partner.id)" }
+
+    /// Whether `url` is on a host of the partner's own (its versions URL or an endpoint): a partner cannot make this
+    /// cloud post elsewhere.
+    static func isPartners(_ url: String, _ partner: OCPIPartnerRecord) -> Bool {
+        func origin(_ text: String) -> String? {
+            guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), let host = url.host?.lowercased()
+            else { return nil }
+            return "\(scheme)://\(host):\(url.port ?? (scheme == "https" ? 443 : 80))"
+        }
+        guard let wanted = origin(url) else { return false }
+        return ([partner.versionsURL].compactMap { $0 } + partner.endpoints.map(\.url)).compactMap(origin).contains(wanted)
     }
 
     /// Relays the command, POSTs its CommandResult to the partner, and after a START_SESSION that timed out stops a
@@ -188,7 +204,7 @@ extension OCPIServer {
         let payload = (try? JSONSerialization.data(withJSONObject: relayed.payload, options: [.sortedKeys])) ?? Data()
         let sent = Date()
         let reply = await relay(
-            relayed.site, relayed.station, relayed.action, String(decoding: payload, as: UTF8.self), "ocpi:\(partner.name)")
+            relayed.site, relayed.station, relayed.action, String(decoding: payload, as: UTF8.self), Self.user(partner))
         let result = Self.result(of: reply, command: relayed.command)
         logger.notice(
             "OCPI command relayed",
@@ -198,7 +214,7 @@ extension OCPIServer {
             ])
         if let token = try? await repository.ocpiOutgoingToken(partner: partner.id) {
             let body = try? OCPIJSON.encoder().encode(
-                OCPICommandAnswer(result, reply.error.map { String($0.prefix(200)) }))
+                OCPICommandResult(result: result, message: reply.error.map { [OCPIText(text: String($0.prefix(200)))] }))
             let (_, message) = await client.push("POST", responseURL, token: token, partner: partner, body: body)
             try? await repository.logOCPI(partner: partner.id, message)
         }
@@ -225,7 +241,7 @@ extension OCPIServer {
                 metadata: ["partner": "\(partner.id)", "station": "\(relayed.station)", "transaction": "\(late.transactionId)"])
             _ = await relay(
                 relayed.site, relayed.station, "RemoteStopTransaction", "{\"transactionId\":\(late.transactionId)}",
-                "ocpi:\(partner.name)")
+                Self.user(partner))
             return
         }
     }

@@ -152,16 +152,21 @@ struct OCPITariff: Codable, Sendable {
 /// chooses it.
 struct TariffsInForce {
     let assignments: [TariffAssignment]
-    let groups: [StationGroup]
+    /// The groups of each station (built once: a fleet-wide group of thousands is not searched per station).
+    let groups: [StationKey: Set<String>]
     let now = Date()
 
     init(repository: any CloudRepository) async throws {
         assignments = try await repository.tariffAssignments()
-        groups = try await repository.groups(in: nil)
+        var groups: [StationKey: Set<String>] = [:]
+        for group in try await repository.groups(in: nil) {
+            for station in group.stations { groups[station, default: []].insert(group.id) }
+        }
+        self.groups = groups
     }
 
     func ids(_ station: StationKey) -> [String] {
-        let memberOf = Set(groups.filter { $0.stations.contains(station) }.map(\.id))
+        let memberOf = groups[station] ?? []
         guard
             let tariff = TariffChoice.assignment(
                 among: assignments, station: station, groups: memberOf, tokenGroup: nil, at: now)?.tariff, tariff.count <= 36

@@ -69,205 +69,158 @@ public struct OCPIPush: Service {
 
     /// What the pushing instance remembers between rounds.
     struct State {
-        var holding = false
         var sites: [String: SiteRecord] = [:]
         var locations: [String: OCPILocation] = [:]
         var lastFull = Date.distantPast
-        var lastRound: Date?
         var tariffMark: String?
         var partners: [String: PartnerState] = [:]
     }
 
-    /// Per partner: what it took of each object, the sessions' marks it has seen, its CDRs, when to try again.
+    /// Per partner: what it took of each object, the sessions' marks it has seen, when to try it again, and what it
+    /// refused.
     struct PartnerState {
         var pushed: [String: String]
         var sessionMarks: [String: String] = [:]
-        var cdrs: Set<String>
+        /// When each running session was last sent (running sessions are sent at most every ``sessionEvery``).
+        var sessionSent: [String: Date] = [:]
         var failures = 0
         var notBefore = Date.distantPast
+        /// Its sites are all compared at the next try (new to this instance, or after a failure).
+        var resync = true
+        /// Objects it refused, how often; at ``refusalsBeforeParking`` one is parked (not sent again until it
+        /// changes, or for a CDR until the cloud restarts) and the partner's other objects go on.
+        var refusals: [String: Int] = [:]
+        var parked: Set<String> = []
     }
+
+    static let sessionEvery: TimeInterval = 30
+    static let refusalsBeforeParking = 5
+    /// A partner's calls in one round stop after this long or after three unanswered calls, the rest left to the
+    /// next try, so a slow or dead partner neither outlasts the lease nor holds the others back.
+    static let sendingBudget: TimeInterval = 20
 
     /// One round: what changed found, then pushed to each partner due.
     func round(_ state: inout State, now: Date) async throws {
-        guard try await repository.takeOCPIPushLease(holder: holder, now: now, lease: .seconds(30)) else {
+        guard try await repository.takeOCPIPushLease(holder: holder, now: now, lease: .seconds(60)) else {
             state = State()
             return
         }
-        state.holding = true
         let partners = try await repository.ocpiPartners().filter { $0.state == "registered" }
         guard !partners.isEmpty else { return }
-        // Tariffs and their assignments change rarely and move no site: any change is taken as a full round.
+        let (dirty, full) = try await changedSites(&state, now: now)
+        // Sessions that may still change: running, ended and not billed yet, billed in the last ten minutes (longer
+        // than a partner is held back); every minute, also those billed in the last 30 days that lack a CDR.
+        let open = try await repository.ocpiOpenSessions(pricedSince: now.addingTimeInterval(-600))
+        let owed = full ? try await repository.ocpiSessionsWithoutCDR(pricedSince: now.addingTimeInterval(-30 * 86_400)) : []
+        var plans: [(OCPIPartnerRecord, Plan)] = []
+        for partner in partners {
+            if state.partners[partner.id] == nil {
+                state.partners[partner.id] = PartnerState(pushed: try await repository.ocpiPushed(partner: partner.id))
+            }
+            guard state.partners[partner.id]!.notBefore <= now else { continue }
+            let all = full || state.partners[partner.id]!.resync
+            var plan = Plan()
+            if let url = partner.endpoint("locations") {
+                plan.locations(
+                    url: url, party: objects.party, sites: all ? Set(partner.sites) : dirty.intersection(partner.sites),
+                    published: Set(partner.sites), locations: state.locations, pushed: state.partners[partner.id]!.pushed,
+                    now: now)
+            }
+            if let url = partner.endpoint("tariffs"), all || !dirty.isEmpty {
+                try await plan.tariffs(
+                    url: url, objects: objects, locations: partner.sites.compactMap { state.locations[$0] },
+                    pushed: state.partners[partner.id]!.pushed)
+            }
+            let sessions = open + owed.filter { $0.partner == partner.id }.map { ($0.session, true) }
+            try await planSessions(&plan, partner, &state.partners[partner.id]!, open: sessions, now: now)
+            plan.calls.removeAll { state.partners[partner.id]!.parked.contains($0.object) }
+            plans.append((partner, plan))
+        }
+        let outcomes = await withTaskGroup(of: (String, Outcome).self) { group in
+            for (partner, plan) in plans where !plan.calls.isEmpty {
+                group.addTask { (partner.id, await send(plan, to: partner)) }
+            }
+            return await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+        }
+        // Another instance took over while this one sent: what it took is kept, and this one starts afresh.
+        let holding = try await repository.takeOCPIPushLease(holder: holder, now: Date(), lease: .seconds(60))
+        for (id, outcome) in outcomes.sorted(by: { $0.key < $1.key }) {
+            await settle(outcome, partner: partners.first { $0.id == id }!, &state.partners[id]!, now: now)
+        }
+        if !holding { state = State() }
+    }
+
+    /// The sites whose Location must be compared again (their edge's messages moved them, or everything on a full
+    /// round: every `resync`, or when tariffs or their assignments changed, which move no site), made anew.
+    private func changedSites(_ state: inout State, now: Date) async throws -> (dirty: Set<String>, full: Bool) {
         let tariffs = try await TariffsInForce(repository: repository)
         let tariffMark = "\(tariffs.assignments.count)/\(try await repository.tariffs().map { "\($0.id)@\($0.version)" })"
         let full = now.timeIntervalSince(state.lastFull) >= resync.seconds || tariffMark != state.tariffMark
         state.tariffMark = tariffMark
         if full { state.lastFull = now }
         var dirty: Set<String> = []
-        for site in try await repository.sites(in: nil) {
-            if full || state.sites[site.id] != site {
-                dirty.insert(site.id)
-                state.locations[site.id] = try await objects.location(site, tariffs: tariffs)
-            }
-            state.sites[site.id] = site
+        let sites = try await repository.sites(in: nil)
+        for site in sites where full || state.sites[site.id] != site {
+            dirty.insert(site.id)
+            state.locations[site.id] = try await objects.location(site, tariffs: tariffs)
         }
-        for gone in Set(state.sites.keys).subtracting(try await repository.sites(in: nil).map(\.id)) {
-            state.sites[gone] = nil
-            state.locations[gone] = nil
-        }
-        let open = try await repository.ocpiOpenSessions(
-            pricedSince: (state.lastRound ?? now.addingTimeInterval(-7 * 86_400)).addingTimeInterval(-10))
-        state.lastRound = now
-        var plans: [(OCPIPartnerRecord, Plan)] = []
-        for partner in partners {
-            var partnerState: PartnerState
-            if let known = state.partners[partner.id] {
-                partnerState = known
-            } else {
-                partnerState = PartnerState(
-                    pushed: try await repository.ocpiPushed(partner: partner.id),
-                    cdrs: Set(try await repository.ocpiCDRs(partner: partner.id, unsentOnly: false).map(\.id)))
-            }
-            let fresh = state.partners[partner.id] == nil
-            state.partners[partner.id] = partnerState
-            guard partnerState.notBefore <= now else { continue }
-            var plan = Plan()
-            if let url = partner.endpoint("locations") {
-                plan.locations(
-                    url: url, party: objects.party, sites: fresh || full ? Set(partner.sites) : dirty.intersection(partner.sites),
-                    published: Set(partner.sites), locations: state.locations, pushed: partnerState.pushed, now: now)
-            }
-            if let url = partner.endpoint("tariffs"), fresh || full || !dirty.isEmpty {
-                try await plan.tariffs(
-                    url: url, objects: objects, locations: partner.sites.compactMap { state.locations[$0] },
-                    pushed: partnerState.pushed)
-            }
-            try await planSessions(&plan, partner, &state.partners[partner.id]!, open: open, now: now)
-            plans.append((partner, plan))
-        }
-        await withTaskGroup(of: (String, Outcome).self) { group in
-            for (partner, plan) in plans where !plan.calls.isEmpty {
-                group.addTask { (partner.id, await send(plan, to: partner)) }
-            }
-            for await (id, outcome) in group {
-                await settle(outcome, partner: partners.first { $0.id == id }!, &state.partners[id]!, now: now)
-            }
-        }
+        let ids = Set(sites.map(\.id))
+        for gone in state.sites.keys where !ids.contains(gone) { state.locations[gone] = nil }
+        state.sites = Dictionary(uniqueKeysWithValues: sites.map { ($0.id, $0) })
+        return (dirty, full)
     }
 
-    /// Sessions that changed since the partner last took them, and the CDRs of those that ended and were billed (made
-    /// once, kept, then posted until the partner takes them).
+    /// Sessions that changed since the partner last took them (a finished one once it is billed, a running one at most
+    /// every ``sessionEvery``), and the CDRs of those that ended and were billed (made once, kept, then posted until
+    /// the partner takes them). One that cannot be made is logged and left for the next sweep.
     private func planSessions(
         _ plan: inout Plan, _ partner: OCPIPartnerRecord, _ state: inout PartnerState,
         open: [(session: SessionView, priced: Bool)], now: Date
     ) async throws {
         let tokens = try await objects.tokens(of: partner)
         let sessionsURL = partner.endpoint("sessions")
-        for (session, priced) in open {
+        var seen: Set<String> = []
+        for (session, priced) in open where session.active || priced {
             let id = OCPIServer.sessionId(session)
+            seen.insert(id)
             let mark =
                 "\(session.updatedAt?.timeIntervalSince1970 ?? 0)/\(session.stopTime?.timeIntervalSince1970 ?? 0)/\(priced)"
+            if session.active, let sent = state.sessionSent[id], now.timeIntervalSince(sent) < Self.sessionEvery { continue }
             guard state.sessionMarks[id] != mark,
                 let token = try await objects.token(of: session, partner: partner, tokens: tokens)
             else { continue }
             state.sessionMarks[id] = mark
+            state.sessionSent[id] = now
             if let url = sessionsURL, let object = await objects.session(session, token: token, now: now) {
-                plan.put(
-                    "session:\(id)", url: Plan.url(url, objects.party, [id]), object: object, pushed: state.pushed)
+                plan.put("session:\(id)", url: Plan.url(url, objects.party, [id]), object: object, pushed: state.pushed)
+                // A finished session is not sent again: once taken, what was pushed of it is forgotten.
+                if !session.active, let last = plan.calls.indices.last, plan.calls[last].object == "session:\(id)" {
+                    plan.calls[last].keep = ""
+                }
             }
-            if priced, !state.cdrs.contains(id), let cdr = try await objects.cdr(session, token: token, now: now) {
+            guard priced else { continue }
+            do {
+                guard let cdr = try await objects.cdr(session, token: token, now: now) else { continue }
                 let body = String(decoding: try OCPIJSON.encoder().encode(cdr), as: UTF8.self)
                 _ = try await repository.addOCPICDR(
                     OCPICDRRecord(
                         partner: partner.id, id: id, site: session.site, transactionId: session.transactionId, body: body,
                         createdAt: now))
-                state.cdrs.insert(id)
+            } catch {
+                logger.error(
+                    "a CDR cannot be made; trying again within a minute",
+                    metadata: ["partner": "\(partner.id)", "session": "\(id)", "error": "\(error)"])
             }
+        }
+        // What no longer changes is forgotten (the marks would otherwise grow with every session).
+        for id in state.sessionMarks.keys where !seen.contains(id) {
+            state.sessionMarks[id] = nil
+            state.sessionSent[id] = nil
         }
         if let url = partner.endpoint("cdrs") {
             for cdr in try await repository.ocpiCDRs(partner: partner.id, unsentOnly: true) {
                 plan.calls.append(Call(object: "cdr:\(cdr.id)", method: "POST", url: url, body: Data(cdr.body.utf8), keep: nil))
             }
-        }
-    }
-
-    /// What a partner's round came to.
-    struct Outcome {
-        var took: [String: String] = [:]
-        var cdrsTaken: [String] = []
-        var messages: [OCPIMessageRecord] = []
-        var failed = 0
-        var lastError: OCPIError?
-    }
-
-    /// Sends a partner's calls, at most ``concurrency`` at once.
-    private func send(_ plan: Plan, to partner: OCPIPartnerRecord) async -> Outcome {
-        var outcome = Outcome()
-        guard let token = try? await repository.ocpiOutgoingToken(partner: partner.id) else {
-            outcome.failed = plan.calls.count
-            outcome.lastError = OCPIError(http: 200, code: OCPIStatus.unableToUseClientAPI, "no token to call it with")
-            return outcome
-        }
-        await withTaskGroup(of: (Call, Result<Void, OCPIError>, OCPIMessageRecord).self) { group in
-            var next = plan.calls.makeIterator()
-            func start() -> Bool {
-                guard let call = next.next() else { return false }
-                group.addTask {
-                    let (result, message) = await client.push(
-                        call.method, call.url, token: token, partner: partner, body: call.body)
-                    return (call, result, message)
-                }
-                return true
-            }
-            for _ in 0..<Self.concurrency where !start() { break }
-            for await (call, result, message) in group {
-                outcome.messages.append(message)
-                switch result {
-                case .success:
-                    if call.object.hasPrefix("cdr:") {
-                        outcome.cdrsTaken.append(String(call.object.dropFirst(4)))
-                    } else if let keep = call.keep {
-                        outcome.took[call.object] = keep
-                    }
-                    for (object, body) in call.alsoKept { outcome.took[object] = body }
-                case .failure(let error):
-                    outcome.failed += 1
-                    outcome.lastError = error
-                }
-                _ = start()
-            }
-        }
-        return outcome
-    }
-
-    /// Keeps what the partner took, its calls, and its standing (held back after a failure, 2 s doubling to 5 min).
-    private func settle(_ outcome: Outcome, partner: OCPIPartnerRecord, _ state: inout PartnerState, now: Date) async {
-        metrics.pushed.increment(by: outcome.messages.count - outcome.failed)
-        metrics.failed.increment(by: outcome.failed)
-        for (object, body) in outcome.took { state.pushed[object] = body.isEmpty ? nil : body }
-        do {
-            try await repository.savePushed(partner: partner.id, outcome.took, at: now)
-            for id in outcome.cdrsTaken { try await repository.markOCPICDRSent(partner: partner.id, cdr: id, at: now) }
-            try await repository.logOCPI(partner: partner.id, messages: outcome.messages)
-            if let error = outcome.lastError {
-                state.failures += 1
-                state.notBefore = now.addingTimeInterval(min(300, pow(2, Double(min(state.failures, 9)))))
-                // Sessions are looked at again once the partner is tried again.
-                state.sessionMarks = [:]
-                try await repository.noteOCPIPush(partner: partner.id, at: now, failure: error.message)
-                logger.warning(
-                    "an OCPI partner refused or missed pushes; trying again later",
-                    metadata: [
-                        "partner": "\(partner.id)", "failed": "\(outcome.failed)", "error": "\(error.message)",
-                        "retry_in_s": "\(Int(state.notBefore.timeIntervalSince(now)))",
-                    ])
-            } else {
-                state.failures = 0
-                try await repository.noteOCPIPush(partner: partner.id, at: now, failure: nil)
-            }
-        } catch is CancellationError {
-            // Shutting down: what was not kept is pushed again by the next holder (PUTs are idempotent).
-        } catch {
-            logger.error("keeping what OCPI partners took failed", metadata: ["error": "\(error)"])
         }
     }
 }

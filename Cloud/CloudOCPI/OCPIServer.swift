@@ -77,6 +77,13 @@ public struct OCPIServer: Sendable {
         var partner: OCPIPartnerRecord
         let token: String
 
+        /// Whether the partner speaks for this party: one of its own roles', or any for a hub (which forwards its
+        /// members' tokens and commands under their own codes). Codes compared without case (OCPI's CiString).
+        func speaks(for country: String, _ partyId: String) -> Bool {
+            partner.roles.contains { $0.role == "HUB" }
+                || partner.roles.contains { $0.countryCode == country.uppercased() && $0.partyId == partyId.uppercased() }
+        }
+
         /// Only a registered partner's token C opens more than the credentials module (401 otherwise).
         func requireRegistered() throws {
             guard partner.state == "registered" else {
@@ -101,7 +108,10 @@ public struct OCPIServer: Sendable {
                         } + [OCPIEndpoint(identifier: "tokens", role: "RECEIVER", url: "\(party.detailsURL)/tokens")]
                         + ["sessions", "cdrs"].map {
                             OCPIEndpoint(identifier: $0, role: "SENDER", url: "\(party.detailsURL)/\($0)")
-                        } + [OCPIEndpoint(identifier: "commands", role: "RECEIVER", url: "\(party.detailsURL)/commands")])
+                        }
+                        + ["commands", "chargingprofiles"].map {
+                            OCPIEndpoint(identifier: $0, role: "RECEIVER", url: "\(party.detailsURL)/\($0)")
+                        })
             }
         }
         addLocationRoutes(to: router)
@@ -109,6 +119,7 @@ public struct OCPIServer: Sendable {
         addSessionRoutes(to: router)
         addCDRRoutes(to: router)
         addCommandRoutes(to: router)
+        addSmartChargingRoutes(to: router)
         router.get("/ocpi/\(Self.version)/credentials") { request, _ in
             await answer(request) { caller in party.credentials(token: caller.token) }
         }
@@ -199,6 +210,7 @@ public struct OCPIServer: Sendable {
         var headers: HTTPFields = [.contentType: "application/json"]
         do {
             caller = try await authenticate(request)
+            try checkRouting(request)
             let (data, extra) = try await handle(caller!)
             headers.append(contentsOf: extra)
             (status, envelope) = (200, try OCPIJSON.encoder().encode(OCPIEnvelope(data: data)))
@@ -219,8 +231,28 @@ public struct OCPIServer: Sendable {
             let field = HTTPField.Name(name)!
             headers[field] = request.headers[field] ?? UUID().uuidString
         }
+        // The answer's routing headers: from this party, to whoever the request said it was from.
+        headers[HTTPField.Name("OCPI-from-country-code")!] = party.countryCode
+        headers[HTTPField.Name("OCPI-from-party-id")!] = party.partyId
+        for (to, from) in [("OCPI-to-country-code", "OCPI-from-country-code"), ("OCPI-to-party-id", "OCPI-from-party-id")] {
+            if let value = request.headers[HTTPField.Name(from)!] { headers[HTTPField.Name(to)!] = String(value.prefix(3)) }
+        }
         return Response(
             status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: envelope)))
+    }
+
+    /// A request addressed (`OCPI-to-country-code`, `OCPI-to-party-id`) to a party this platform is not is refused:
+    /// it routes nothing on.
+    private func checkRouting(_ request: Request) throws {
+        let country = request.headers[HTTPField.Name("OCPI-to-country-code")!]
+        let partyId = request.headers[HTTPField.Name("OCPI-to-party-id")!]
+        guard country != nil || partyId != nil else { return }
+        guard country?.uppercased() == party.countryCode, partyId?.uppercased() == party.partyId else {
+            throw OCPIError(
+                http: 200, code: OCPIStatus.clientError,
+                "OCPI-to-country-code and OCPI-to-party-id: \(party.countryCode)*\(party.partyId) is the one party here, "
+                    + "got \(country ?? "none")*\(partyId ?? "none")")
+        }
     }
 
     private static func failure(_ error: OCPIError) -> (Int, Data) {

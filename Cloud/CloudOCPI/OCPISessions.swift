@@ -69,6 +69,20 @@ extension OCPIServer {
         return id.count <= 36 ? id : String(OCPITokens.hash(id).prefix(36))
     }
 
+    /// The running session `id` names, when it is one of the partner's drivers'.
+    func runningSession(_ id: String, of caller: Caller) async throws -> SessionView? {
+        try caller.requireRegistered()
+        let tokens = try await objects.tokens(of: caller.partner)
+        for (session, _) in try await repository.ocpiOpenSessions(pricedSince: Date()) where session.active {
+            if Self.sessionId(session) == id,
+                try await objects.token(of: session, partner: caller.partner, tokens: tokens) != nil
+            {
+                return session
+            }
+        }
+        return nil
+    }
+
     private func sessions(for caller: Caller) async throws -> [OCPISession] {
         try caller.requireRegistered()
         let tokens = try await objects.tokens(of: caller.partner)

@@ -82,14 +82,11 @@ extension OCPIServer {
             type: request.uri.queryParameters["type"].map(String.init) ?? "RFID")
     }
 
-    /// A registered partner's own party: tokens of another are not its to send.
+    /// A registered partner's own party: tokens of another are not its to send (a hub's are: it forwards its members'
+    /// tokens, each under the member's own codes).
     private func requireOwn(_ key: Key, _ caller: Caller) throws {
         try caller.requireRegistered()
-        guard
-            caller.partner.roles.contains(where: {
-                $0.countryCode == key.country.uppercased() && $0.partyId == key.party.uppercased()
-            })
-        else {
+        guard caller.speaks(for: key.country, key.party) else {
             throw OCPIError(
                 http: 200, code: OCPIStatus.invalidParameters, "\(key.country)*\(key.party) is not one of your parties")
         }
@@ -136,6 +133,11 @@ extension OCPIServer {
             countryCode: key.country, partyId: key.party, uid: key.uid, type: key.type), held.partner != caller.partner.id
         {
             throw OCPIError(http: 200, code: OCPIStatus.invalidParameters, "this token is held by another partner")
+        }
+        // A uid names one driver: sessions and CDRs are told to the partner whose token it is, so it is one partner's.
+        if try await repository.ocpiTokens(uid: key.uid).contains(where: { $0.partner != caller.partner.id }) {
+            throw OCPIError(
+                http: 200, code: OCPIStatus.invalidParameters, "uid \(key.uid) is held by another partner's token")
         }
         guard token.countryCode == key.country, token.partyId == key.party, token.uid == key.uid, token.type == key.type
         else {

@@ -190,6 +190,9 @@ public protocol OCPIPushRepository: Sendable {
     /// The sessions of partners' token uids that may still change: running, ended and not billed yet, or billed at or
     /// after `pricedSince`; each with whether billing is done with it.
     func ocpiOpenSessions(pricedSince: Date) async throws -> [(session: SessionView, priced: Bool)]
+    /// Finished sessions of partners' token uids billed at or after `pricedSince` that have no CDR yet for the
+    /// token's partner, each with that partner.
+    func ocpiSessionsWithoutCDR(pricedSince: Date) async throws -> [(session: SessionView, partner: String)]
 }
 
 /// How many calls are kept per partner (a fleet's status changes would otherwise fill the store).

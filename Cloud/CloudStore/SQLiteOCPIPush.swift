@@ -150,4 +150,18 @@ extension SQLiteRepository {
             ).map { row in (Self.session(from: row), (row["priced_at"] as Int64?) != nil) }
         }
     }
+
+    public func ocpiSessionsWithoutCDR(pricedSince: Date) async throws -> [(session: SessionView, partner: String)] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT s.*, t.partner_id AS ocpi_partner FROM session s JOIN ocpi_token t ON t.uid = s.id_tag
+                    WHERE s.priced_at >= ? AND s.stop_at IS NOT NULL AND NOT EXISTS (
+                        SELECT 1 FROM ocpi_cdr c
+                        WHERE c.partner_id = t.partner_id AND c.site_id = s.site_id AND c.transaction_id = s.transaction_id)
+                    """, arguments: [pricedSince.milliseconds]
+            ).map { row in (Self.session(from: row), row["ocpi_partner"]) }
+        }
+    }
 }

@@ -120,9 +120,15 @@ import Testing
         #expect(OCPIServer.result(of: reply(.accepted, "Unlocked"), command: "UNLOCK_CONNECTOR") == "ACCEPTED")
         #expect(OCPIServer.result(of: reply(.accepted, "UnlockFailed"), command: "UNLOCK_CONNECTOR") == "FAILED")
         #expect(OCPIServer.result(of: reply(.accepted, "Rejected"), command: "CANCEL_RESERVATION") == "UNKNOWN_RESERVATION")
-        #expect(OCPIServer.reservationNumber("42") == 42)
-        let number = OCPIServer.reservationNumber("R-7")
-        #expect(number == OCPIServer.reservationNumber("R-7") && (0...Int(Int32.max)).contains(number))
-        #expect(OCPIServer.reservationNumber("R-8") != number)
+        let number = OCPIServer.reservationNumber("R-7", partner: "p1")
+        #expect(number == OCPIServer.reservationNumber("R-7", partner: "p1") && (0...Int(Int32.max)).contains(number))
+        #expect(OCPIServer.reservationNumber("R-8", partner: "p1") != number)
+        #expect(OCPIServer.reservationNumber("R-7", partner: "p2") != number, "two partners' ids are not one reservation")
+        var partner = OCPIPartnerRecord(id: "p1", name: "Roam", createdAt: Date())
+        partner.versionsURL = "https://emsp.example/ocpi/versions"
+        #expect(OCPIServer.isPartners("https://emsp.example/ocpi/results/1", partner))
+        #expect(!OCPIServer.isPartners("http://127.0.0.1:8443/api/v1/x", partner))
+        #expect(!OCPIServer.isPartners("https://emsp.example:8443/ocpi/results/1", partner), "another port")
+        #expect(!OCPIServer.isPartners("not a url", partner))
     }
 }

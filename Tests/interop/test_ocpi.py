@@ -128,9 +128,9 @@ class EMSP:
 
 
 def ocpi(cloud, method: str, path: str, token: str | None, body=None, raw: bytes | None = None, plain: bool = False,
-         request_id: str | None = None):
+         request_id: str | None = None, headers: dict | None = None):
     """A call to the cloud's OCPI interface, as a partner makes it."""
-    headers = {"Content-Type": "application/json"}
+    headers = {"Content-Type": "application/json", **(headers or {})}
     if token is not None:
         headers["Authorization"] = "Token " + (token if plain else base64.b64encode(token.encode()).decode())
     if request_id:
@@ -483,6 +483,10 @@ def test_a_partners_token_pushed_to_the_cloud_authorizes_at_a_charger_behind_the
                 assert cdr["cdr_location"]["evse_id"] == "DE*GRS*ECPROAM*1" and cdr["cdr_token"]["uid"] == "ROAM-0001"
                 assert cdr["charging_periods"] and cdr["charging_periods"][0]["tariff_id"] == "roam", cdr
                 assert {d["type"] for d in cdr["charging_periods"][0]["dimensions"]} >= {"ENERGY"}, cdr
+                # The completed session goes out once billed, in the same round as the CDR.
+                await asyncio.to_thread(
+                    poll, lambda: [b for b in emsp.of("PUT", f"/ocpi/2.2.1/sessions/DE/GRS/{cdr['session_id']}")
+                                   if b["status"] == "COMPLETED"], 20, what="the completed session")
                 session_puts = emsp.of("PUT", f"/ocpi/2.2.1/sessions/DE/GRS/{cdr['session_id']}")
                 assert [p["status"] for p in session_puts][0] == "ACTIVE" and session_puts[-1]["status"] == "COMPLETED"
                 assert session_puts[-1]["total_cost"]["excl_vat"] == 3.5 and session_puts[-1]["kwh"] == 10
@@ -593,6 +597,16 @@ def test_a_partner_starts_stops_and_unlocks_through_the_real_edge_and_a_silent_c
                 running = await asyncio.to_thread(
                     poll, lambda: [b for m, p, b in list(emsp.received) if "/sessions/" in p
                                    and b["status"] == "ACTIVE"], 20, what="the running session")
+                # Smart charging is not relayed past the load manager: NOT_SUPPORTED for its running session.
+                status, body, _ = await asyncio.to_thread(
+                    ocpi, cloud, "PUT", f"/2.2.1/chargingprofiles/{running[0]['id']}", token,
+                    {"response_url": f"{emsp.base}/ocpi/2.2.1/commands/profile", "charging_profile": {
+                        "charging_rate_unit": "A", "charging_profile_period": [{"start_period": 0, "limit": 16}]}})
+                assert body["data"] == {"result": "NOT_SUPPORTED", "timeout": 0}, body
+                status, body, _ = await asyncio.to_thread(
+                    ocpi, cloud, "PUT", f"/2.2.1/sessions/{running[0]['id']}/charging_preferences", token,
+                    {"profile_type": "FAST"})
+                assert status == 200 and body["data"] == "NOT_POSSIBLE", body
                 status, body, _ = await asyncio.to_thread(
                     command, "STOP_SESSION", {"session_id": running[0]["id"]}, "s2")
                 assert body["data"]["result"] == "ACCEPTED", body
@@ -630,5 +644,46 @@ def test_a_partner_starts_stops_and_unlocks_through_the_real_edge_and_a_silent_c
                 assert [s["transactionId"] for s in sessions["items"]] == [started.transaction_id], sessions
 
         arun(scenario(), timeout=90)
+    finally:
+        emsp.close()
+
+
+def test_routing_headers_and_a_hubs_members_tokens(make_cloud):
+    """A request addressed to another party is refused (this platform routes nothing on); the answer carries the
+    routing headers back; a hub puts its members' tokens under their own codes; smart charging for a session that is
+    not the partner's is UNKNOWN_SESSION."""
+    cloud = make_cloud(overrides={"ocpi": CPO})
+    status, added = cloud.api("POST", "/api/v1/ocpi/partners", {"name": "Roaming hub"})
+    assert status == 201, added
+    emsp = EMSP("hub-b")
+    try:
+        hub = {"role": "HUB", "business_details": {"name": "Roaming hub"}, "party_id": "HUB", "country_code": "DE"}
+        status, body, _ = ocpi(cloud, "POST", "/2.2.1/credentials", added["token"],
+                               {"token": "hub-b", "url": f"{emsp.base}/ocpi/versions", "roles": [hub]})
+        assert status == 200 and body["status_code"] == 1000, body
+        token = body["data"]["token"]
+        status, body, _ = ocpi(cloud, "GET", "/2.2.1/locations", token,
+                               headers={"OCPI-to-country-code": "NL", "OCPI-to-party-id": "XYZ"})
+        assert status == 200 and body["status_code"] == 2000 and "OCPI-to-country-code" in body["status_message"], body
+        status, body, headers = ocpi(cloud, "GET", "/2.2.1/locations", token, headers={
+            "OCPI-to-country-code": "de", "OCPI-to-party-id": "grs", "OCPI-from-country-code": "NL",
+            "OCPI-from-party-id": "ABC"})
+        assert status == 200 and body["status_code"] == 1000, body
+        assert (headers["OCPI-from-country-code"], headers["OCPI-from-party-id"]) == ("DE", "GRS"), headers
+        assert (headers["OCPI-to-country-code"], headers["OCPI-to-party-id"]) == ("NL", "ABC"), headers
+        member = {"country_code": "NL", "party_id": "ABC", "uid": "HUB-0001", "type": "RFID",
+                  "contract_id": "NL-ABC-C00000001-X", "issuer": "ABC eMSP", "valid": True, "whitelist": "ALLOWED",
+                  "last_updated": "2026-12-07T10:00:00Z"}
+        status, body, _ = ocpi(cloud, "PUT", "/2.2.1/tokens/NL/ABC/HUB-0001", token, member)
+        assert status == 200 and body["status_code"] == 1000, body
+        assert ocpi(cloud, "GET", "/2.2.1/tokens/NL/ABC/HUB-0001", token)[1]["data"]["issuer"] == "ABC eMSP"
+        status, body, _ = ocpi(cloud, "PUT", "/2.2.1/chargingprofiles/not-a-session", token, {
+            "response_url": f"{emsp.base}/r", "charging_profile": {"charging_rate_unit": "W"}})
+        assert status == 200 and body["data"]["result"] == "UNKNOWN_SESSION", body
+        assert ocpi(cloud, "GET", "/2.2.1/chargingprofiles/not-a-session?duration=60&response_url=x", token)[1][
+            "data"]["result"] == "UNKNOWN_SESSION"
+        status, body, _ = ocpi(cloud, "PUT", "/2.2.1/sessions/not-a-session/charging_preferences", token,
+                               {"profile_type": "FAST"})
+        assert status == 404 and body["status_code"] == 2001, body
     finally:
         emsp.close()

@@ -156,7 +156,9 @@ def test_extrawest_ocpi_registers_and_takes_every_location_tariff_session_and_cd
         assert cdr["total_energy"] == 10 and cdr["total_cost"]["excl_vat"] == 3.5, cdr
         assert cdr["total_cost"]["incl_vat"] == 4.13, cdr
         assert cdr["cdr_token"]["uid"].upper() == "XW-0001" and cdr["cdr_location"]["id"] == site, cdr
-        assert [s for s in emsp.events(module="sessions") if s["data"]["status"] == "COMPLETED"]
+        # The completed session goes out in the same round as the CDR, not necessarily before it.
+        poll(lambda: [s for s in emsp.events(module="sessions") if s["data"]["status"] == "COMPLETED"], 20,
+             what="the completed session")
         # Nothing was refused on the way.
         partner = cloud.get(f"/api/v1/ocpi/partners/{partner['id']}")
         assert partner.get("lastFailure") is None, partner
