@@ -21,6 +21,12 @@ public struct OCPIAuthorizer: Sendable {
     /// OCPI's AuthorizationInfo, what this cloud reads of it.
     struct Info: Codable, Sendable {
         var allowed: String
+        var authorizationReference: String?
+
+        enum CodingKeys: String, CodingKey {
+            case allowed
+            case authorizationReference = "authorization_reference"
+        }
     }
 
     /// The verdict on `idTag` at `site`, nil when it is no partner's driver there. A partner that does not answer in
@@ -83,6 +89,10 @@ public struct OCPIAuthorizer: Sendable {
             case "EXPIRED": .expired
             default: .invalid
             }
+        if status == .accepted {
+            try? await repository.noteOCPIAuthorization(
+                site: site, idTag: token.uid, method: "AUTH_REQUEST", reference: answer.authorizationReference, at: Date())
+        }
         return SiteToken(
             idTag: token.uid, status: .known(status),
             parentIdTag: status == .accepted ? token.groupId.flatMap { $0.count <= 20 ? $0 : nil } : nil)

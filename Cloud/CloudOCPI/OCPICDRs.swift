@@ -14,6 +14,7 @@ struct OCPICDR: Codable, Sendable {
     var sessionId: String
     var cdrToken: OCPISession.CDRToken
     var authMethod: String
+    var authorizationReference: String?
     var cdrLocation: CDRLocation
     var currency: String
     var tariffs: [OCPITariff]?
@@ -58,6 +59,7 @@ struct OCPICDR: Codable, Sendable {
         case sessionId = "session_id"
         case cdrToken = "cdr_token"
         case authMethod = "auth_method"
+        case authorizationReference = "authorization_reference"
         case cdrLocation = "cdr_location"
         case chargingPeriods = "charging_periods"
         case totalCost = "total_cost"
@@ -81,6 +83,7 @@ extension OCPIObjects {
             let location = try await location(site, tariffs: TariffsInForce(repository: repository)),
             let breakdown = try await pricer.breakdown(session, now: now)
         else { return nil }
+        let authorization = await authorization(of: session)
         let uid = Self.evseUid(session.station, session.connector)
         let evse = location.evses.first { $0.uid == uid }
         let connector = evse?.connectors.first
@@ -101,7 +104,7 @@ extension OCPIObjects {
             cdrToken: .init(
                 countryCode: token.countryCode, partyId: token.partyId, uid: token.uid, type: token.type,
                 contractId: token.contractId),
-            authMethod: "WHITELIST",
+            authMethod: authorization.method, authorizationReference: authorization.reference,
             cdrLocation: .init(
                 id: location.id, name: location.name, address: location.address, city: location.city,
                 postalCode: location.postalCode, country: location.country, coordinates: location.coordinates, evseUid: uid,

@@ -45,6 +45,8 @@ struct OCPIRelayed: Sendable {
     /// START_SESSION's driver and connector: a session they start after a TIMEOUT is stopped.
     var idTag: String?
     var connector: Int?
+    /// The eMSP's `authorization_reference`, repeated in the session and CDR.
+    var reference: String?
 }
 
 extension OCPIServer {
@@ -151,7 +153,8 @@ extension OCPIServer {
             return .success(
                 OCPIRelayed(
                     command: command, site: site, station: station, action: "RemoteStartTransaction",
-                    payload: ["connectorId": connector, "idTag": uid], idTag: uid, connector: connector))
+                    payload: ["connectorId": connector, "idTag": uid], idTag: uid, connector: connector,
+                    reference: object["authorization_reference"] as? String))
         }
         guard let reservation = object["reservation_id"] as? String, let expiry = object["expiry_date"] as? String,
             OCPIJSON.date(expiry) != nil
@@ -217,6 +220,10 @@ extension OCPIServer {
                 OCPICommandResult(result: result, message: reply.error.map { [OCPIText(text: String($0.prefix(200)))] }))
             let (_, message) = await client.push("POST", responseURL, token: token, partner: partner, body: body)
             try? await repository.logOCPI(partner: partner.id, message)
+        }
+        if result == "ACCEPTED", let idTag = relayed.idTag {
+            try? await repository.noteOCPIAuthorization(
+                site: relayed.site, idTag: idTag, method: "COMMAND", reference: relayed.reference, at: sent)
         }
         guard result == "TIMEOUT", let idTag = relayed.idTag else { return }
         await stopLateStart(relayed, idTag: idTag, after: sent, relay: relay, partner: partner)

@@ -49,6 +49,17 @@ struct OCPIObjects: Sendable {
         return token
     }
 
+    /// How a session's driver was let charge: by a START_SESSION (`COMMAND`) or the partner's real-time answer
+    /// (`AUTH_REQUEST`) noted within ten minutes before its start, with the partner's reference; else from the edges'
+    /// lists (`WHITELIST`).
+    func authorization(of session: SessionView) async -> (method: String, reference: String?) {
+        guard let idTag = session.idTag, let start = session.startTime,
+            let noted = try? await repository.ocpiAuthorization(
+                site: session.site, idTag: idTag, from: start.addingTimeInterval(-600), to: start.addingTimeInterval(60))
+        else { return ("WHITELIST", nil) }
+        return noted
+    }
+
     /// A partner's tokens by uid (the first of a uid kept under several types).
     func tokens(of partner: OCPIPartnerRecord) async throws -> [String: OCPITokenRecord] {
         var byUid: [String: OCPITokenRecord] = [:]
@@ -62,6 +73,7 @@ struct OCPIObjects: Sendable {
     /// far while it runs).
     func session(_ session: SessionView, token: OCPITokenRecord, now: Date = Date()) async -> OCPISession? {
         guard let start = session.startTime else { return nil }
+        let authorization = await authorization(of: session)
         let breakdown = try? await pricer.breakdown(session, now: now)
         let price = session.price ?? breakdown?.price
         var periods = breakdown?.periods.chargingPeriods
@@ -74,7 +86,7 @@ struct OCPIObjects: Sendable {
             cdrToken: .init(
                 countryCode: token.countryCode, partyId: token.partyId, uid: token.uid, type: token.type,
                 contractId: token.contractId),
-            authMethod: "WHITELIST", locationId: session.site,
+            authMethod: authorization.method, authorizationReference: authorization.reference, locationId: session.site,
             evseUid: Self.evseUid(session.station, session.connector), connectorId: "1",
             currency: price?.currency ?? "EUR", chargingPeriods: periods?.isEmpty == false ? periods : nil,
             totalCost: price.map { Price(exclVAT: $0.exclVat, inclVAT: $0.inclVat) },

@@ -14,6 +14,7 @@ struct OCPISession: Codable, Sendable {
     var kwh: Double
     var cdrToken: CDRToken
     var authMethod: String
+    var authorizationReference: String?
     var locationId, evseUid, connectorId: String
     var currency: String
     var chargingPeriods: [ChargingPeriod]?
@@ -40,6 +41,7 @@ struct OCPISession: Codable, Sendable {
         case endDateTime = "end_date_time"
         case cdrToken = "cdr_token"
         case authMethod = "auth_method"
+        case authorizationReference = "authorization_reference"
         case locationId = "location_id"
         case evseUid = "evse_uid"
         case connectorId = "connector_id"

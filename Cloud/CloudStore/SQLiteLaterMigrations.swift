@@ -46,5 +46,16 @@ extension CloudSchema {
             // Issue 18: objects pushed to partners, CDRs, and which instance pushes.
             try db.execute(sql: SQLiteRepository.ocpiPushSchema)
         }
+        migrator.registerMigration("v37-ocpi-authorizations") { db in
+            // Issue 18: how partners' drivers were let charge (a command, a real-time authorization), for their
+            // sessions' and CDRs' auth_method and authorization_reference.
+            try db.execute(
+                sql: """
+                    CREATE TABLE ocpi_authorization (
+                        site_id TEXT NOT NULL, id_tag TEXT NOT NULL, method TEXT NOT NULL, reference TEXT, at BIGINT NOT NULL
+                    );
+                    CREATE INDEX ocpi_authorization_tag ON ocpi_authorization(site_id, id_tag, at);
+                    """)
+        }
     }
 }

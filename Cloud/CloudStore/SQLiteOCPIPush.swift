@@ -164,4 +164,33 @@ extension SQLiteRepository {
             ).map { row in (Self.session(from: row), row["ocpi_partner"]) }
         }
     }
+
+    public func noteOCPIAuthorization(
+        site: String, idTag: String, method: String, reference: String?, at time: Date
+    ) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO ocpi_authorization (site_id, id_tag, method, reference, at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [site, idTag, method, reference.map { String($0.prefix(36)) }, time.milliseconds])
+            // A day is ample: a session starts within minutes of how it was authorized.
+            try db.execute(
+                sql: "DELETE FROM ocpi_authorization WHERE at < ?", arguments: [(time - 86_400).milliseconds])
+        }
+    }
+
+    public func ocpiAuthorization(
+        site: String, idTag: String, from: Date, to: Date
+    ) async throws -> (
+        method: String, reference: String?
+    )? {
+        try await pool.read { db in
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT method, reference FROM ocpi_authorization WHERE site_id = ? AND id_tag = ? AND at BETWEEN ? AND ?
+                    ORDER BY at DESC LIMIT 1
+                    """, arguments: [site, idTag, from.milliseconds, to.milliseconds]
+            ).map { ($0["method"], $0["reference"]) }
+        }
+    }
 }

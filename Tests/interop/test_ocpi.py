@@ -479,6 +479,7 @@ def test_a_partners_token_pushed_to_the_cloud_authorizes_at_a_charger_behind_the
                 cdr = (await asyncio.to_thread(poll, lambda: emsp.of("POST", "/ocpi/2.2.1/cdrs"), 30, what="the CDR"))[0]
                 assert cdr["total_cost"] == {"excl_vat": 3.5, "incl_vat": 3.5} and cdr["total_energy"] == 10, cdr
                 assert cdr["currency"] == "EUR" and cdr["tariffs"][0]["id"] == "roam", cdr
+                assert cdr["auth_method"] == "WHITELIST" and "authorization_reference" not in cdr, cdr
                 assert cdr["cdr_location"]["evse_uid"] == "CP-ROAM*1" and cdr["cdr_location"]["id"] == site, cdr
                 assert cdr["cdr_location"]["evse_id"] == "DE*GRS*ECPROAM*1" and cdr["cdr_token"]["uid"] == "ROAM-0001"
                 assert cdr["charging_periods"] and cdr["charging_periods"][0]["tariff_id"] == "roam", cdr
@@ -586,7 +587,8 @@ def test_a_partner_starts_stops_and_unlocks_through_the_real_edge_and_a_silent_c
                 await asyncio.to_thread(poll, lambda: cloud.get(f"/api/v1/fleet?site={site}")["items"], 15,
                                         what="the station in the cloud")
                 status, body, _ = await asyncio.to_thread(
-                    command, "START_SESSION", {"token": driver, "location_id": site, "evse_uid": "CP-CMD*1"}, "s1")
+                    command, "START_SESSION", {"token": driver, "location_id": site, "evse_uid": "CP-CMD*1",
+                                               "authorization_reference": "REF-0042"}, "s1")
                 assert body["data"]["result"] == "ACCEPTED" and body["data"]["timeout"] > 3, body
                 start = await called(cp, "RemoteStartTransaction")
                 assert start["idTag"] == "ROAM-0002" and start["connectorId"] == 1, start
@@ -607,6 +609,8 @@ def test_a_partner_starts_stops_and_unlocks_through_the_real_edge_and_a_silent_c
                     ocpi, cloud, "PUT", f"/2.2.1/sessions/{running[0]['id']}/charging_preferences", token,
                     {"profile_type": "FAST"})
                 assert status == 200 and body["data"] == "NOT_POSSIBLE", body
+                # Started by the partner's command: said so, with its reference.
+                assert (running[0]["auth_method"], running[0].get("authorization_reference")) == ("COMMAND", "REF-0042")
                 status, body, _ = await asyncio.to_thread(
                     command, "STOP_SESSION", {"session_id": running[0]["id"]}, "s2")
                 assert body["data"]["result"] == "ACCEPTED", body
