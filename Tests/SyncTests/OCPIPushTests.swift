@@ -1,5 +1,8 @@
+import CloudBilling
 import CloudStore
 import Foundation
+import Logging
+import Metrics
 import SyncContract
 import Testing
 
@@ -130,5 +133,35 @@ import Testing
         #expect(!OCPIServer.isPartners("http://127.0.0.1:8443/api/v1/x", partner))
         #expect(!OCPIServer.isPartners("https://emsp.example:8443/ocpi/results/1", partner), "another port")
         #expect(!OCPIServer.isPartners("not a url", partner))
+    }
+
+    @Test func anObjectRefusedFiveTimesIsParkedAndTheRestGoOn() async throws {
+        let store = try SQLiteRepository(path: directory.file("cloud.sqlite"))
+        let partner = OCPIPartnerRecord(id: "p1", name: "Picky", state: "registered", createdAt: now)
+        try await store.addOCPIPartner(partner, incomingTokenHash: "h")
+        let push = OCPIPush(
+            repository: store, client: OCPIClient(party: party, logger: Logger(label: "test")),
+            pricer: SessionPricer(repository: store), metricsFactory: NOOPMetricsHandler.instance,
+            logger: Logger(label: "test"))
+        let evse = Call(object: "evse:site-1/CP0*1", method: "PUT", url: "https://e/x", body: nil, keep: "{\"v\":1}")
+        let cdr = Call(object: "cdr:site-1-7", method: "POST", url: "https://e/cdrs", body: nil, keep: nil)
+        var state = OCPIPush.PartnerState(pushed: [:])
+        for attempt in 1...OCPIPush.refusalsBeforeParking {
+            var outcome = OCPIPush.Outcome()
+            outcome.refused = [(evse, "2001 no thanks"), (cdr, "2001 no thanks")]
+            await push.settle(outcome, partner: partner, &state, now: now + Double(attempt))
+            #expect(state.notBefore > now + Double(attempt), "held back after a refusal")
+            #expect(state.resync)
+        }
+        #expect(state.parked == ["cdr:site-1-7"], "a CDR stays unsent, parked")
+        #expect(state.pushed["evse:site-1/CP0*1"] == "{\"v\":1}", "an object is taken as it is: sent again once it changes")
+        #expect(try await store.ocpiPushed(partner: "p1")["evse:site-1/CP0*1"] == "{\"v\":1}")
+        let failure = try #require(try await store.ocpiPartner(id: "p1")?.lastFailure)
+        #expect(failure.contains("gave up on cdr:site-1-7, evse:site-1/CP0*1 after 5 refusals"), "\(failure)")
+        // A round with nothing refused clears the standing.
+        var outcome = OCPIPush.Outcome()
+        outcome.took = ["evse:site-1/CP1*1": "{}"]
+        await push.settle(outcome, partner: partner, &state, now: now + 60)
+        #expect(state.failures == 0 && !state.resync)
     }
 }

@@ -691,3 +691,39 @@ def test_routing_headers_and_a_hubs_members_tokens(make_cloud):
         assert status == 404 and body["status_code"] == 2001, body
     finally:
         emsp.close()
+
+
+def test_a_push_the_partner_refuses_is_sent_again_after_a_pause_and_the_refusal_shown(make_cloud, broker):
+    """The eMSP refuses the first two pushes: the cloud holds it back (2 s, then 4 s), sends the Location again, and
+    the partner's page and API show the refusal as its last failure and the later success."""
+    from cloud import FakeEdge, Peer
+    from support import now_iso, poll
+
+    site = "site-retry"
+    cloud = make_cloud(sites=(site,), overrides={"ocpi": {**CPO, "push_interval_ms": 200}})
+    assert cloud.api("PUT", f"/api/v1/sites/{site}", {
+        "address": "Dam 1", "city": "Amsterdam", "country": "NLD", "latitude": 52.37, "longitude": 4.89,
+        "timeZone": "Europe/Amsterdam"})[0] == 200
+    edge = FakeEdge(Peer(broker, "fake-edge-retry"), site)
+    edge.send("presence", {"online": True})
+    edge.send("station.boot", {"station": "CP-R", "vendor": "ACME", "model": "W", "approval": "accepted",
+                               "time": now_iso()})
+    edge.send("connector.status", {"station": "CP-R", "connector": 1, "status": "Available", "errorCode": "NoError",
+                                   "time": now_iso()})
+    poll(lambda: cloud.get(f"/api/v1/fleet?site={site}")["items"], 15, what="the station")
+    emsp = EMSP("their-token-a")
+    emsp.refusals = 2
+    try:
+        status, added = cloud.api("POST", "/api/v1/ocpi/partners", {
+            "name": "Picky", "versionsUrl": f"{emsp.base}/ocpi/versions", "token": "their-token-a", "sites": [site]})
+        assert status == 201, added
+        location = poll(lambda: emsp.of("PUT", f"/ocpi/2.2.1/locations/DE/GRS/{site}"), 30, what="the Location")[0]
+        assert location["evses"][0]["uid"] == "CP-R*1", location
+        partner = poll(lambda: (p := cloud.get(f"/api/v1/ocpi/partners/{added['partner']['id']}"))
+                       .get("lastSuccessAt", "") > p.get("lastFailureAt", "") and p, 10, what="the later success")
+        assert "refused, as the test asked" in partner["lastFailure"], partner
+        refused = [m for m in cloud.get(f"/api/v1/ocpi/partners/{added['partner']['id']}/messages")["items"]
+                   if m["direction"] == "out" and m["method"] == "PUT" and "2001" in (m.get("response") or "")]
+        assert len(refused) == 2, refused
+    finally:
+        emsp.close()
