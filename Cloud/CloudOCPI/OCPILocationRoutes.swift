@@ -48,8 +48,9 @@ extension OCPIServer {
     static let maxLimit = 100
 
     /// A page of a module's objects as OCPI pages them: `offset`, `limit` (at most ``maxLimit``), `date_from`
-    /// inclusive and `date_to` exclusive on `last_updated`, oldest first then by id; `X-Total-Count`, `X-Limit`, and
-    /// `Link: <…>; rel="next"` while more follow.
+    /// inclusive and `date_to` exclusive on `last_updated`, in the order of their ids (stable: an object updated while
+    /// a partner pages through does not move to another page); `X-Total-Count`, `X-Limit`, and `Link: <…>;
+    /// rel="next"` while more follow.
     func page<Object>(
         _ objects: [Object], _ request: Request, module: String, updated: KeyPath<Object, Date>, id: KeyPath<Object, String>
     ) throws -> ([Object], HTTPFields) {
@@ -74,7 +75,7 @@ extension OCPIServer {
         let to = try date("date_to")
         let all = objects.filter { object in
             (from.map { object[keyPath: updated] >= $0 } ?? true) && (to.map { object[keyPath: updated] < $0 } ?? true)
-        }.sorted { ($0[keyPath: updated], $0[keyPath: id]) < ($1[keyPath: updated], $1[keyPath: id]) }
+        }.sorted { $0[keyPath: id] < $1[keyPath: id] }
         let slice = Array(all.dropFirst(offset).prefix(limit))
         var headers: HTTPFields = [
             HTTPField.Name("X-Total-Count")!: "\(all.count)", HTTPField.Name("X-Limit")!: "\(limit)",
