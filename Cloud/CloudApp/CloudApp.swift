@@ -228,11 +228,14 @@ public struct CloudApp: Sendable {
         guard let client else { return nil }
         let party = client.party
         let pricer = SessionPricer(repository: repository, rounding: configuration.rounding)
+        let server = OCPIServer(
+            repository: repository, party: party, client: client, pricer: pricer, logger: logger,
+            relay: ocpiRelay(relay), commandTimeout: configuration.commandTimeout, tokenListChanged: tokenListChanged)
         return (
-            OCPIServer(
-                repository: repository, party: party, client: client, pricer: pricer, logger: logger,
-                relay: ocpiRelay(relay), commandTimeout: configuration.commandTimeout, tokenListChanged: tokenListChanged),
-            OCPIPartners(repository: repository, client: client, tokenListChanged: tokenListChanged),
+            server,
+            OCPIPartners(
+                repository: repository, client: client, tokenListChanged: tokenListChanged,
+                registered: { partner in await server.syncTokens(partner) }),
             OCPIPush(
                 repository: repository, client: client, pricer: pricer, interval: configuration.ocpi?.pushInterval ?? .seconds(1),
                 metricsFactory: metricsFactory, logger: logger)

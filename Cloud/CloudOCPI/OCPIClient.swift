@@ -134,7 +134,8 @@ public struct OCPIClient: Sendable {
 
     /// Sends the call and reads the envelope; success is an HTTP 2xx with a 1xxx status code. Throws ``Failure``.
     private func exchange<Payload: Codable & Sendable>(
-        _ method: String, _ url: String, token: String, partner: OCPIPartnerRecord, json: Data?, as: Payload.Type
+        _ method: String, _ url: String, token: String, partner: OCPIPartnerRecord, json: Data?, as: Payload.Type,
+        next: UnsafeSendableBox<String?>? = nil
     ) async throws -> (OCPIEnvelope<Payload>, OCPIMessageRecord) {
         var message = OCPIMessageRecord(
             direction: "out", method: method, url: url, status: 0,
@@ -164,6 +165,7 @@ public struct OCPIClient: Sendable {
         do {
             let response = try await http.execute(request, timeout: timeout)
             message.status = Int(response.status.code)
+            next?.value = response.headers.first(name: "Link").flatMap(Self.nextLink)
             text = String(buffer: try await response.body.collect(upTo: 4 << 20))
             message.response = OCPITokens.redacted(text)
         } catch {
@@ -187,6 +189,98 @@ public struct OCPIClient: Sendable {
         }
         return (envelope, message)
     }
+}
+
+extension OCPIClient {
+    /// Every object of a partner's sender module (its GET list), page after page as its `Link: <…>; rel="next"`
+    /// headers lead (at most `maxPages`), each object as the JSON it sent; the calls kept with the partner.
+    func list(
+        _ url: String, token: String, partner: OCPIPartnerRecord, repository: any CloudRepository, maxPages: Int = 1000
+    ) async throws -> [[String: Any]] {
+        var objects: [[String: Any]] = []
+        var page: String? = url.contains("?") ? url : "\(url)?offset=0&limit=100"
+        for _ in 0..<maxPages {
+            guard let current = page else { break }
+            let next = UnsafeSendableBox<String?>(nil)
+            let raw: [RawObject]
+            do {
+                let (envelope, message) = try await exchange(
+                    "GET", current, token: token, partner: partner, json: nil, as: [RawObject].self, next: next)
+                try? await repository.logOCPI(partner: partner.id, message)
+                raw = envelope.data ?? []
+            } catch let failure as Failure {
+                try? await repository.logOCPI(partner: partner.id, failure.message)
+                throw failure.error
+            }
+            objects += raw.map(\.object)
+            page = next.value
+        }
+        return objects
+    }
+
+    /// The URL of a `Link` header's `rel="next"`.
+    static func nextLink(_ header: String) -> String? {
+        for part in header.split(separator: ",") where part.contains("rel=\"next\"") || part.contains("rel=next") {
+            guard let open = part.firstIndex(of: "<"), let close = part.firstIndex(of: ">"), open < close else { continue }
+            return String(part[part.index(after: open)..<close])
+        }
+        return nil
+    }
+}
+
+/// A JSON object as it came (an object of a partner's list).
+struct RawObject: Codable, @unchecked Sendable {
+    let object: [String: Any]
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let json = try container.decode(JSONValue.self)
+        guard case .object = json, let object = json.any as? [String: Any] else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "not a JSON object")
+        }
+        self.object = object
+    }
+
+    func encode(to encoder: any Encoder) throws {}
+}
+
+/// Any JSON value, to read objects whose shape is checked later.
+enum JSONValue: Decodable {
+    case null, bool(Bool), number(Double), string(String), array([JSONValue]), object([String: JSONValue])
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .null
+        } else if let value = try? container.decode(Bool.self) {
+            self = .bool(value)
+        } else if let value = try? container.decode(Double.self) {
+            self = .number(value)
+        } else if let value = try? container.decode(String.self) {
+            self = .string(value)
+        } else if let value = try? container.decode([JSONValue].self) {
+            self = .array(value)
+        } else {
+            self = .object(try container.decode([String: JSONValue].self))
+        }
+    }
+
+    var any: Any {
+        switch self {
+        case .null: NSNull()
+        case .bool(let value): value
+        case .number(let value): value
+        case .string(let value): value
+        case .array(let values): values.map(\.any)
+        case .object(let values): values.mapValues(\.any)
+        }
+    }
+}
+
+/// A value a call fills in as it goes (the next page's URL).
+final class UnsafeSendableBox<Value>: @unchecked Sendable {
+    var value: Value
+    init(_ value: Value) { self.value = value }
 }
 
 /// An answer's data this cloud does not read (whatever its shape).

@@ -11,11 +11,15 @@ public struct OCPIPartners: Sendable {
     public let party: OCPIParty
     /// Sends a site's token list to its edge again (the partners' tokens it holds changed).
     let tokenListChanged: @Sendable (String) async -> Void
+    /// What follows a registration this cloud made (reading the partner's token list).
+    let registered: @Sendable (OCPIPartnerRecord) async -> Void
 
     public init(
         repository: any CloudRepository, client: OCPIClient,
-        tokenListChanged: @escaping @Sendable (String) async -> Void = { _ in }
+        tokenListChanged: @escaping @Sendable (String) async -> Void = { _ in },
+        registered: @escaping @Sendable (OCPIPartnerRecord) async -> Void = { _ in }
     ) {
+        self.registered = registered
         self.tokenListChanged = tokenListChanged
         self.repository = repository
         self.client = client
@@ -90,6 +94,7 @@ public struct OCPIPartners: Sendable {
         do {
             let registered = try await client.register(
                 partner, versionsURL: versionsURL, tokenA: theirToken, repository: repository)
+            Task { await self.registered(registered) }
             return Added(partner: registered, token: nil, versionsUrl: party.versionsURL)
         } catch let error as OCPIError {
             throw Problem(status: 502, detail: "the partner was added but not registered: \(error.message)")

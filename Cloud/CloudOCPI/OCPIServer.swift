@@ -189,6 +189,8 @@ public struct OCPIServer: Sendable {
         try await repository.updateOCPIPartner(
             partner, incomingTokenHash: OCPITokens.hash(tokenC), outgoingToken: theirs.token)
         logger.notice("OCPI partner registered", metadata: ["partner": "\(partner.id)", "version": "\(version)"])
+        let registered = partner
+        Task { await syncTokens(registered) }
         return party.credentials(token: tokenC)
     }
 

@@ -120,7 +120,7 @@ extension OCPIServer {
     }
 
     /// Checks the token against the path and the spec, keeps it, and renews the token lists it is in.
-    func save(_ object: [String: Any], key: Key, for caller: Caller) async throws {
+    func save(_ object: [String: Any], key: Key, for caller: Caller, announce: Bool = true) async throws {
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         let token: OCPIToken
         do {
@@ -150,6 +150,6 @@ extension OCPIServer {
                 partner: caller.partner.id, countryCode: token.countryCode, partyId: token.partyId, uid: token.uid,
                 type: token.type, contractId: token.contractId, whitelist: token.whitelist, valid: token.valid,
                 groupId: token.groupId, lastUpdated: token.lastUpdated, body: String(decoding: data, as: UTF8.self)))
-        for site in caller.partner.sites { await tokenListChanged(site) }
+        if announce { for site in caller.partner.sites { await tokenListChanged(site) } }
     }
 }

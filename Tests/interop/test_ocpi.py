@@ -12,6 +12,7 @@ import json
 import ssl
 import threading
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 
@@ -32,6 +33,8 @@ class EMSP:
         self.receives = receives
         # Real-time authorization (its tokens module as sender): uid -> `allowed`; others unknown (404, 2004).
         self.authorizations: dict[str, str] = {}
+        # Its token list (GET of its tokens module), two a page whatever the limit asked.
+        self.token_list: list[dict] = []
         # What the cloud pushed to its receiving modules: (method, path, body); the next `refusals` are refused.
         self.received: list[tuple[str, str, object]] = []
         self.refusals = 0
@@ -70,6 +73,20 @@ class EMSP:
                         + [{"identifier": module, "role": "RECEIVER", "url": f"{peer.base}/ocpi/2.2.1/{module}"}
                            for module in peer.receives]
                         + [{"identifier": "tokens", "role": "SENDER", "url": f"{peer.base}/ocpi/2.2.1/tokens"}]}))
+                if method == "GET" and self.path.startswith("/ocpi/2.2.1/tokens?"):
+                    query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+                    offset = int(query.get("offset", ["0"])[0])
+                    page = peer.token_list[offset:offset + 2]
+                    body = envelope(page)
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.send_header("X-Total-Count", str(len(peer.token_list)))
+                    if offset + 2 < len(peer.token_list):
+                        self.send_header("Link", f'<{peer.base}/ocpi/2.2.1/tokens?offset={offset + 2}&limit=2>; rel="next"')
+                    self.end_headers()
+                    self.wfile.write(body)
+                    return
                 if method == "POST" and self.path.startswith("/ocpi/2.2.1/tokens/") and "/authorize" in self.path:
                     uid = self.path.split("/")[4]
                     length = int(self.headers.get("Content-Length") or 0)
@@ -179,8 +196,9 @@ def test_an_emsp_registers_with_the_token_a_it_was_given_renews_and_unregisters(
         token_c = credentials["token"]
         assert credentials["url"] == versions_url and credentials["roles"] == [
             {"role": "CPO", "business_details": {"name": CPO["name"]}, "party_id": "GRS", "country_code": "DE"}]
-        assert [(m, p, t) for m, p, t in emsp.calls] == [("GET", "/ocpi/versions", "emsp-a"),
-                                                        ("GET", "/ocpi/2.2.1", "emsp-a")]
+        # (Its token list is read after the registration, in the background.)
+        assert [(m, p, t) for m, p, t in emsp.calls if "/tokens" not in p] == [("GET", "/ocpi/versions", "emsp-a"),
+                                                                               ("GET", "/ocpi/2.2.1", "emsp-a")]
         assert ocpi(cloud, "GET", "/versions", token_a)[0] == 401, "token A is spent"
         status, body, _ = ocpi(cloud, "GET", "/2.2.1/credentials", token_c)
         assert status == 200 and body["data"]["token"] == token_c
@@ -217,14 +235,29 @@ def test_an_emsp_registers_with_the_token_a_it_was_given_renews_and_unregisters(
 
 
 def test_the_cloud_registers_with_an_emsp_that_gave_it_its_token_a(make_cloud):
+    from support import poll
+
     cloud = make_cloud(overrides={"ocpi": CPO})
     emsp = EMSP("their-token-a")
+    listed = {"country_code": "NL", "party_id": "EXA", "type": "RFID", "issuer": "Roam eMSP", "valid": True,
+              "whitelist": "ALLOWED", "last_updated": "2026-12-07T10:00:00Z"}
+    emsp.token_list = [{**listed, "uid": uid, "contract_id": f"NL-EXA-{uid}"} for uid in ("LIST-0001", "LIST-0002")]
+    emsp.token_list.append({**listed, "uid": "LIST-0003", "contract_id": "NL-EXA-LIST-0003", "whitelist": "SOMETIMES"})
     try:
         status, added = cloud.api("POST", "/api/v1/ocpi/partners", {
             "name": "Direct eMSP", "versionsUrl": f"{emsp.base}/ocpi/versions", "token": "their-token-a"})
         assert status == 201 and added["partner"]["state"] == "registered" and "token" not in added, added
-        assert [c[:2] for c in emsp.calls] == [("GET", "/ocpi/versions"), ("GET", "/ocpi/2.2.1"),
-                                              ("POST", "/ocpi/2.2.1/credentials")]
+        assert [c[:2] for c in emsp.calls if "/tokens" not in c[1]] == [
+            ("GET", "/ocpi/versions"), ("GET", "/ocpi/2.2.1"), ("POST", "/ocpi/2.2.1/credentials")]
+        # Then its token list, page by page as its Link headers lead; a token it may not send is refused, the rest kept.
+        for uid in ("LIST-0001", "LIST-0002"):
+            token = poll(lambda: ocpi(cloud, "GET", f"/2.2.1/tokens/NL/EXA/{uid}", emsp.cloud_token)[1]["data"], 15,
+                         what=f"{uid} read from the list")
+            assert token["contract_id"] == f"NL-EXA-{uid}", token
+        status, body, _ = ocpi(cloud, "GET", "/2.2.1/tokens/NL/EXA/LIST-0003", emsp.cloud_token)
+        assert status == 404, body
+        pages = [p for m, p, _ in emsp.calls if p.startswith("/ocpi/2.2.1/tokens")]
+        assert pages == ["/ocpi/2.2.1/tokens?offset=0&limit=100", "/ocpi/2.2.1/tokens?offset=2&limit=2"], pages
         assert emsp.cloud_credentials["url"] == f"https://127.0.0.1:{cloud.port}/ocpi/versions"
         assert emsp.cloud_credentials["roles"][0]["role"] == "CPO"
         # The eMSP calls the cloud with the token B the cloud gave it.

@@ -1,0 +1,44 @@
+public import CloudStore
+import Foundation
+import Logging
+
+extension OCPIServer {
+    /// Reads a partner's whole token list (its tokens module as sender, page after page) and keeps each token as a PUT
+    /// of it would (the same checks; one refused is logged and skipped), then sends the lists of its sites again once.
+    /// Done after each registration, so a partner's drivers charge without waiting for their tokens one by one.
+    @discardableResult
+    public func syncTokens(_ partner: OCPIPartnerRecord) async -> (kept: Int, refused: Int) {
+        guard let url = partner.endpoints.first(where: { $0.identifier == "tokens" && $0.role == "SENDER" })?.url,
+            let secret = try? await repository.ocpiOutgoingToken(partner: partner.id)
+        else { return (0, 0) }
+        let objects: [[String: Any]]
+        do {
+            objects = try await client.list(url, token: secret, partner: partner, repository: repository)
+        } catch {
+            logger.warning(
+                "an OCPI partner's token list could not be read", metadata: ["partner": "\(partner.id)", "error": "\(error)"])
+            return (0, 0)
+        }
+        let caller = Caller(partner: partner, token: "")
+        var (kept, refused) = (0, 0)
+        for object in objects {
+            let key = Key(
+                country: object["country_code"] as? String ?? "", party: object["party_id"] as? String ?? "",
+                uid: object["uid"] as? String ?? "", type: object["type"] as? String ?? "RFID")
+            do {
+                try await save(object, key: key, for: caller, announce: false)
+                kept += 1
+            } catch {
+                refused += 1
+                logger.warning(
+                    "a token of an OCPI partner's list was refused",
+                    metadata: ["partner": "\(partner.id)", "uid": "\(key.uid.prefix(36))", "error": "\(error)"])
+            }
+        }
+        for site in partner.sites { await tokenListChanged(site) }
+        logger.notice(
+            "an OCPI partner's token list read",
+            metadata: ["partner": "\(partner.id)", "kept": "\(kept)", "refused": "\(refused)"])
+        return (kept, refused)
+    }
+}
