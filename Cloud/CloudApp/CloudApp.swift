@@ -201,7 +201,10 @@ public struct CloudApp: Sendable {
         guard let settings = configuration.ocpi else { return nil }
         let party = OCPIParty(
             countryCode: settings.countryCode, partyId: settings.partyId, name: settings.name, website: settings.website,
-            baseURL: "\(linkBase)/ocpi")
+            baseURL: "\(linkBase)/ocpi",
+            operators: settings.operators.map {
+                .init(codes: OCPICodes(countryCode: $0.countryCode, partyId: $0.partyId), name: $0.name, sites: Set($0.sites))
+            })
         var http = HTTPClient.Configuration(redirectConfiguration: .disallow)
         http.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: OCPIPush.concurrency)
         return OCPIClient(

@@ -123,26 +123,51 @@ extension ConfigReader {
     }
 
     /// `ocpi:`: `country_code` (ISO 3166 alpha-2), `party_id` (three letters or digits), `name`, `website`,
-    /// `push_interval_ms` (how often changes are looked for and pushed to partners, 100 to 60,000; 1,000).
+    /// `push_interval_ms` (how often changes are looked for and pushed to partners, 100 to 60,000; 1,000), and
+    /// `operators`: further CPO roles on this platform, each `country_code`, `party_id`, `name` and the `sites`
+    /// published under its codes.
     private mutating func ocpiSettings(_ node: Node?) -> OCPISettings? {
         guard node != nil,
             let ocpi = mapping(
-                node, at: "ocpi", allowed: ["country_code", "party_id", "name", "website", "push_interval_ms"])
+                node, at: "ocpi",
+                allowed: ["country_code", "party_id", "name", "website", "push_interval_ms", "operators"])
         else { return nil }
-        let country = string(ocpi["country_code"], at: "ocpi.country_code", default: nil) ?? ""
-        if country.count != 2 || !country.allSatisfy({ $0.isASCII && $0.isUppercase }) {
-            problem("ocpi.country_code", "must be two capital letters (ISO 3166-1 alpha-2) such as DE, got '\(country)'")
+        let (country, party, name) = ocpiParty(ocpi, at: "ocpi")
+        var operators: [OCPISettings.Operator] = []
+        for (index, entry) in (sequence(ocpi["operators"], at: "ocpi.operators") ?? []).enumerated() {
+            let at = "ocpi.operators[\(index)]"
+            guard let fields = mapping(entry, at: at, allowed: ["country_code", "party_id", "name", "sites"]) else { continue }
+            let (country, party, name) = ocpiParty(fields, at: at)
+            let sites = (sequence(fields["sites"], at: "\(at).sites") ?? []).enumerated().compactMap { n, site in
+                string(site, at: "\(at).sites[\(n)]")
+            }
+            if sites.isEmpty { problem("\(at).sites", "must name at least one site") }
+            operators.append(.init(countryCode: country, partyId: party, name: name, sites: sites))
         }
-        let party = string(ocpi["party_id"], at: "ocpi.party_id", default: nil) ?? ""
-        if party.count != 3 || !party.allSatisfy({ $0.isASCII && ($0.isUppercase || $0.isNumber) }) {
-            problem("ocpi.party_id", "must be three capital letters or digits such as GRS, got '\(party)'")
-        }
-        let name = string(ocpi["name"], at: "ocpi.name", default: nil) ?? ""
-        if !(1...100).contains(name.count) { problem("ocpi.name", "must be 1 to 100 characters") }
+        let parties = [country + party] + operators.map { $0.countryCode + $0.partyId }
+        if Set(parties).count != parties.count { problem("ocpi.operators", "each party (country_code, party_id) once") }
+        let sites = operators.flatMap(\.sites)
+        if Set(sites).count != sites.count { problem("ocpi.operators", "each site under one operator") }
         return OCPISettings(
             countryCode: country, partyId: party, name: name, website: string(ocpi["website"], at: "ocpi.website", default: nil),
             pushInterval: .milliseconds(
-                integer(ocpi["push_interval_ms"], at: "ocpi.push_interval_ms", in: 100...60_000, default: 1000)))
+                integer(ocpi["push_interval_ms"], at: "ocpi.push_interval_ms", in: 100...60_000, default: 1000)),
+            operators: operators)
+    }
+
+    /// A party's `country_code`, `party_id` and `name`, each checked.
+    private mutating func ocpiParty(_ fields: [String: Node], at key: String) -> (String, String, String) {
+        let country = string(fields["country_code"], at: "\(key).country_code", default: nil) ?? ""
+        if country.count != 2 || !country.allSatisfy({ $0.isASCII && $0.isUppercase }) {
+            problem("\(key).country_code", "must be two capital letters (ISO 3166-1 alpha-2) such as DE, got '\(country)'")
+        }
+        let party = string(fields["party_id"], at: "\(key).party_id", default: nil) ?? ""
+        if party.count != 3 || !party.allSatisfy({ $0.isASCII && ($0.isUppercase || $0.isNumber) }) {
+            problem("\(key).party_id", "must be three capital letters or digits such as GRS, got '\(party)'")
+        }
+        let name = string(fields["name"], at: "\(key).name", default: nil) ?? ""
+        if !(1...100).contains(name.count) { problem("\(key).name", "must be 1 to 100 characters") }
+        return (country, party, name)
     }
 
     /// `smtp:`: `host`, `port` (587, 465 or 25 by `security`), `security` (starttls, tls or none), `username`,
@@ -322,4 +347,13 @@ public struct OCPISettings: Sendable, Equatable {
     public var website: String?
     /// How often changes are looked for and pushed to partners.
     public var pushInterval: Duration = .seconds(1)
+    /// Further CPO roles on this platform, each with the sites published under its codes.
+    public var operators: [Operator] = []
+
+    public struct Operator: Sendable, Equatable {
+        public var countryCode: String
+        public var partyId: String
+        public var name: String
+        public var sites: [String]
+    }
 }

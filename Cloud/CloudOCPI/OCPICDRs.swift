@@ -91,7 +91,7 @@ extension OCPIObjects {
         var tariffs: [OCPITariff]?
         if let record = breakdown.tariff {
             for index in periods.indices { periods[index].tariffID = record.id }
-            tariffs = tariff(record).map { [$0] }
+            tariffs = tariff(record, codes: party.codes(of: session.site)).map { [$0] }
         }
         let energy = breakdown.cost?.totalEnergy ?? Self.kWh(session.energyWh)
         let hours = breakdown.cost?.totalTime ?? Self.hours(from: start, to: stop)
@@ -99,7 +99,8 @@ extension OCPIObjects {
         // What the session was billed is the total (the breakdown prices it again the same way).
         let total = session.price.map { Price(exclVAT: $0.exclVat, inclVAT: $0.inclVat) } ?? breakdown.cost?.totalCost ?? zero
         return OCPICDR(
-            countryCode: party.countryCode, partyId: party.partyId, id: OCPIServer.sessionId(session), startDateTime: start,
+            countryCode: location.countryCode, partyId: location.partyId, id: OCPIServer.sessionId(session),
+            startDateTime: start,
             endDateTime: stop, sessionId: OCPIServer.sessionId(session),
             cdrToken: .init(
                 countryCode: token.countryCode, partyId: token.partyId, uid: token.uid, type: token.type,
@@ -108,7 +109,8 @@ extension OCPIObjects {
             cdrLocation: .init(
                 id: location.id, name: location.name, address: location.address, city: location.city,
                 postalCode: location.postalCode, country: location.country, coordinates: location.coordinates, evseUid: uid,
-                evseId: evse?.evseId ?? Self.evseId(party, session.station, session.connector), connectorId: "1",
+                evseId: evse?.evseId ?? Self.evseId(party.codes(of: session.site), session.station, session.connector),
+                connectorId: "1",
                 connectorStandard: connector?.standard ?? "IEC_62196_T2", connectorFormat: connector?.format ?? "SOCKET",
                 connectorPowerType: connector?.powerType ?? "AC_3_PHASE"),
             currency: session.price?.currency ?? breakdown.price?.currency ?? "EUR", tariffs: tariffs,

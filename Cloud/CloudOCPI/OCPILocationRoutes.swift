@@ -25,7 +25,7 @@ extension OCPIServer {
             await answer(
                 request,
                 paged: { caller in
-                    try page(try await tariffs(for: caller), request, module: "tariffs", updated: \.lastUpdated, id: \.id)
+                    try page(try await tariffs(for: caller), request, module: "tariffs", updated: \.lastUpdated, id: \.key)
                 })
         }
         router.get("\(base)/:location") { request, context in
@@ -107,15 +107,15 @@ extension OCPIServer {
         return locations
     }
 
-    /// The tariffs the partner's Locations name, each at its current version (OCPI's Tariff with this party's codes).
+    /// The tariffs the partner's Locations name, each at its current version, under the codes of the Locations that
+    /// name it (OCPI's Tariff).
     private func tariffs(for caller: Caller) async throws -> [OCPITariff] {
-        let ids = Set(
-            try await locations(for: caller).flatMap { $0.evses.flatMap { $0.connectors.flatMap { $0.tariffIds ?? [] } } })
+        let named = Plan.tariffsNamed(by: try await locations(for: caller))
         var tariffs: [OCPITariff] = []
-        for id in ids.sorted() {
-            guard let record = try await repository.tariff(id: id, version: nil), let tariff = objects.tariff(record) else {
-                continue
-            }
+        for pair in named {
+            guard let record = try await repository.tariff(id: pair.id, version: nil),
+                let tariff = objects.tariff(record, codes: pair.codes)
+            else { continue }
             tariffs.append(tariff)
         }
         return tariffs
@@ -143,6 +143,8 @@ struct OCPITariff: Codable, Sendable {
     let tariff: Tariff
     var id: String { tariff.id ?? "" }
     var lastUpdated: Date { tariff.lastUpdated ?? .distantPast }
+    /// Its id and codes: one tariff may be sent under several parties' codes.
+    var key: String { "\(tariff.id ?? "")/\(tariff.countryCode ?? "")*\(tariff.partyID ?? "")" }
 
     func encode(to encoder: any Encoder) throws { try tariff.encode(to: encoder) }
     init(tariff: Tariff) { self.tariff = tariff }

@@ -81,6 +81,7 @@ public struct OCPILocation: Codable, Sendable, Equatable {
             let country = site.country, let latitude = site.latitude, let longitude = site.longitude,
             let timeZone = site.timeZone
         else { return nil }
+        let codes = party.codes(of: site.id)
         var evses: [EVSE] = []
         for station in stations {
             let wiring = station.registration
@@ -90,7 +91,7 @@ public struct OCPILocation: Codable, Sendable, Equatable {
                 guard uid.count <= 36 else { continue }
                 evses.append(
                     EVSE(
-                        uid: uid, evseId: OCPIObjects.evseId(party, station.id, connector.connector),
+                        uid: uid, evseId: OCPIObjects.evseId(codes, station.id, connector.connector),
                         status: status(connector.status, reachable: station.connected && site.online),
                         connectors: [
                             Connector(
@@ -103,7 +104,7 @@ public struct OCPILocation: Codable, Sendable, Equatable {
         }
         let updated = ([site.createdAt] + evses.map(\.lastUpdated)).max() ?? site.createdAt
         return OCPILocation(
-            countryCode: party.countryCode, partyId: party.partyId, id: site.id, publish: true, name: site.name,
+            countryCode: codes.countryCode, partyId: codes.partyId, id: site.id, publish: true, name: site.name,
             address: String(address.prefix(45)), city: String(city.prefix(45)), postalCode: site.postalCode,
             country: country,
             coordinates: Coordinates(latitude: String(format: "%.6f", latitude), longitude: String(format: "%.6f", longitude)),

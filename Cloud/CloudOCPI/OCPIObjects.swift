@@ -16,11 +16,12 @@ struct OCPIObjects: Sendable {
             site, stations: try await repository.stations(site: site.id, in: nil), party: party, tariffs: tariffs.ids)
     }
 
-    /// A tariff version as OCPI's Tariff, with this party's codes; nil when its body no longer reads.
-    func tariff(_ record: TariffRecord) -> OCPITariff? {
+    /// A tariff version as OCPI's Tariff, under a party's codes (this platform's own by default); nil when its body no
+    /// longer reads.
+    func tariff(_ record: TariffRecord, codes: OCPICodes? = nil) -> OCPITariff? {
         guard var tariff = try? SessionPricer.decoder.decode(Tariff.self, from: Data(record.body.utf8)) else { return nil }
-        tariff.countryCode = party.countryCode
-        tariff.partyID = party.partyId
+        tariff.countryCode = (codes ?? party.codes).countryCode
+        tariff.partyID = (codes ?? party.codes).partyId
         tariff.id = record.id
         tariff.lastUpdated = record.validFrom
         return OCPITariff(tariff: tariff)
@@ -30,9 +31,9 @@ struct OCPIObjects: Sendable {
     static func evseUid(_ station: String, _ connector: Int) -> String { "\(station)*\(connector)" }
 
     /// An EVSE's id in eMI3's form (`DE*GRS*E<station>*<connector>`, letters and digits of the station's id).
-    static func evseId(_ party: OCPIParty, _ station: String, _ connector: Int) -> String {
+    static func evseId(_ codes: OCPICodes, _ station: String, _ connector: Int) -> String {
         let outlet = String(station.uppercased().filter { $0.isASCII && ($0.isLetter || $0.isNumber) }.prefix(32))
-        return "\(party.countryCode)*\(party.partyId)*E\(outlet)*\(connector)"
+        return "\(codes.countryCode)*\(codes.partyId)*E\(outlet)*\(connector)"
     }
 
     /// The partner's token a session was charged with, nil when the session is not its driver's: at a site not
@@ -81,7 +82,8 @@ struct OCPIObjects: Sendable {
             for index in periods!.indices { periods![index].tariffID = tariff }
         }
         return OCPISession(
-            countryCode: party.countryCode, partyId: party.partyId, id: OCPIServer.sessionId(session),
+            countryCode: party.codes(of: session.site).countryCode, partyId: party.codes(of: session.site).partyId,
+            id: OCPIServer.sessionId(session),
             startDateTime: start, endDateTime: session.stopTime, kwh: (session.energyWh ?? 0) / 1000,
             cdrToken: .init(
                 countryCode: token.countryCode, partyId: token.partyId, uid: token.uid, type: token.type,

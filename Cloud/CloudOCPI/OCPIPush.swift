@@ -122,7 +122,7 @@ public struct OCPIPush: Service {
             var plan = Plan()
             if let url = partner.endpoint("locations") {
                 plan.locations(
-                    url: url, party: objects.party, sites: all ? Set(partner.sites) : dirty.intersection(partner.sites),
+                    url: url, sites: all ? Set(partner.sites) : dirty.intersection(partner.sites),
                     published: Set(partner.sites), locations: state.locations, pushed: state.partners[partner.id]!.pushed,
                     now: now)
             }
@@ -192,7 +192,9 @@ public struct OCPIPush: Service {
             state.sessionMarks[id] = mark
             state.sessionSent[id] = now
             if let url = sessionsURL, let object = await objects.session(session, token: token, now: now) {
-                plan.put("session:\(id)", url: Plan.url(url, objects.party, [id]), object: object, pushed: state.pushed)
+                plan.put(
+                    "session:\(id)", url: Plan.url(url, objects.party.codes(of: session.site), [id]), object: object,
+                    pushed: state.pushed)
                 // A finished session is not sent again: once taken, what was pushed of it is forgotten.
                 if !session.active, let last = plan.calls.indices.last, plan.calls[last].object == "session:\(id)" {
                     plan.calls[last].keep = ""

@@ -21,10 +21,10 @@ struct Plan {
     }
 
     /// `<module URL>/<country code>/<party id>/<ids…>`, each id escaped as a path segment.
-    static func url(_ base: String, _ party: OCPIParty, _ ids: [String]) -> String {
+    static func url(_ base: String, _ codes: OCPICodes, _ ids: [String]) -> String {
         var allowed = CharacterSet.urlPathAllowed
         allowed.remove("/")
-        let tail = ([party.countryCode, party.partyId] + ids).map {
+        let tail = ([codes.countryCode, codes.partyId] + ids).map {
             $0.addingPercentEncoding(withAllowedCharacters: allowed) ?? $0
         }
         return ([base.hasSuffix("/") ? String(base.dropLast()) : base] + tail).joined(separator: "/")
@@ -50,7 +50,7 @@ struct Plan {
     /// away as REMOVED; and for Locations no longer published to it, a last PUT with `publish` false and every EVSE
     /// REMOVED.
     mutating func locations(
-        url: String, party: OCPIParty, sites: Set<String>, published: Set<String>, locations: [String: OCPILocation],
+        url: String, sites: Set<String>, published: Set<String>, locations: [String: OCPILocation],
         pushed: [String: String], now: Date
     ) {
         var evsesOf: [String: [String]] = [:]
@@ -78,18 +78,18 @@ struct Plan {
                 for key in gone { kept[key] = "" }
                 calls.append(
                     Call(
-                        object: "location:\(location.id)", method: "PUT", url: Self.url(url, party, [location.id]),
+                        object: "location:\(location.id)", method: "PUT", url: Self.url(url, location.codes, [location.id]),
                         body: Data(Self.json(whole).utf8), keep: head, alsoKept: kept))
                 continue
             }
             for (key, evse) in current.sorted(by: { $0.key < $1.key }) {
-                put(key, url: Self.url(url, party, [location.id, evse.uid]), object: evse, pushed: pushed)
+                put(key, url: Self.url(url, location.codes, [location.id, evse.uid]), object: evse, pushed: pushed)
             }
             for key in gone {
                 guard let evse = removed(key) else { continue }
                 calls.append(
                     Call(
-                        object: key, method: "PUT", url: Self.url(url, party, [location.id, evse.uid]),
+                        object: key, method: "PUT", url: Self.url(url, location.codes, [location.id, evse.uid]),
                         body: Data(Self.json(evse).utf8), keep: ""))
             }
         }
@@ -103,26 +103,66 @@ struct Plan {
             location.lastUpdated = now
             calls.append(
                 Call(
-                    object: key, method: "PUT", url: Self.url(url, party, [id]), body: Data(Self.json(location).utf8),
+                    object: key, method: "PUT", url: Self.url(url, location.codes, [id]), body: Data(Self.json(location).utf8),
                     keep: "", alsoKept: Dictionary(uniqueKeysWithValues: (evsesOf[id] ?? []).map { ($0, "") })))
         }
     }
 
-    /// The tariffs the partner's Locations name (PUT when new or changed), and a DELETE of each it had that none
-    /// names any more.
+    /// The tariffs the partner's Locations name, each under the codes of the Locations that name it (PUT when new or
+    /// changed; kept as `tariff:<id>` under the platform's own codes, `tariff:<cc>*<party>/<id>` under an operator's),
+    /// and a DELETE of each it had that none names any more.
     mutating func tariffs(url: String, objects: OCPIObjects, locations: [OCPILocation], pushed: [String: String]) async throws {
-        let ids = Set(locations.flatMap { $0.evses.flatMap { $0.connectors.flatMap { $0.tariffIds ?? [] } } })
-        for id in ids.sorted() {
+        let named = Self.tariffsNamed(by: locations)
+        var keys: Set<String> = []
+        for pair in named.sorted(by: {
+            ($0.id, $0.codes.countryCode, $0.codes.partyId) < ($1.id, $1.codes.countryCode, $1.codes.partyId)
+        }) {
+            let (codes, id) = (pair.codes, pair.id)
+            let key = Self.tariffKey(codes, id, own: objects.party.codes)
+            keys.insert(key)
             guard let record = try await objects.repository.tariff(id: id, version: nil),
-                let tariff = objects.tariff(record)
+                let tariff = objects.tariff(record, codes: codes)
             else { continue }
-            put("tariff:\(id)", url: Self.url(url, objects.party, [id]), object: tariff, pushed: pushed)
+            put(key, url: Self.url(url, codes, [id]), object: tariff, pushed: pushed)
         }
-        for key in pushed.keys.sorted() where key.hasPrefix("tariff:") && !ids.contains(String(key.dropFirst(7))) {
-            calls.append(
-                Call(
-                    object: key, method: "DELETE", url: Self.url(url, objects.party, [String(key.dropFirst(7))]), body: nil,
-                    keep: ""))
+        for key in pushed.keys.sorted() where key.hasPrefix("tariff:") && !keys.contains(key) {
+            let rest = String(key.dropFirst(7))
+            var codes = objects.party.codes
+            var id = rest
+            if let slash = rest.firstIndex(of: "/"), let star = rest.firstIndex(of: "*"), star < slash {
+                codes = OCPICodes(countryCode: String(rest[..<star]), partyId: String(rest[rest.index(after: star)..<slash]))
+                id = String(rest[rest.index(after: slash)...])
+            }
+            calls.append(Call(object: key, method: "DELETE", url: Self.url(url, codes, [id]), body: nil, keep: ""))
         }
     }
+
+    /// The tariff ids the Locations' connectors name, with the codes of the Location naming each.
+    static func tariffsNamed(by locations: [OCPILocation]) -> Set<Pair> {
+        var named: Set<Pair> = []
+        for location in locations {
+            for id in location.evses.flatMap({ $0.connectors.flatMap { $0.tariffIds ?? [] } }) {
+                named.insert(Pair(location.codes, id))
+            }
+        }
+        return named
+    }
+
+    /// A tariff under a party's codes.
+    struct Pair: Hashable {
+        let codes: OCPICodes
+        let id: String
+        init(_ codes: OCPICodes, _ id: String) {
+            self.codes = codes
+            self.id = id
+        }
+    }
+
+    static func tariffKey(_ codes: OCPICodes, _ id: String, own: OCPICodes) -> String {
+        codes == own ? "tariff:\(id)" : "tariff:\(codes.countryCode)*\(codes.partyId)/\(id)"
+    }
+}
+
+extension OCPILocation {
+    var codes: OCPICodes { OCPICodes(countryCode: countryCode, partyId: partyId) }
 }

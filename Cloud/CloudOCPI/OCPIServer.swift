@@ -8,7 +8,19 @@ public import Logging
 import NIOCore
 import ServerSupport
 
-/// This cloud's own party on OCPI: a CPO, named by its country code and party id.
+/// A party's codes: its country code and party id.
+public struct OCPICodes: Sendable, Hashable {
+    public var countryCode: String
+    public var partyId: String
+
+    public init(countryCode: String, partyId: String) {
+        self.countryCode = countryCode
+        self.partyId = partyId
+    }
+}
+
+/// This cloud's own party on OCPI: a CPO, named by its country code and party id; and the further CPO roles the
+/// platform serves (one per operator party), each with the sites published under its codes.
 public struct OCPIParty: Sendable, Equatable {
     public var countryCode: String
     public var partyId: String
@@ -16,19 +28,50 @@ public struct OCPIParty: Sendable, Equatable {
     public var website: String?
     /// Where partners reach this cloud's OCPI (`<http.public_url>/ocpi`).
     public var baseURL: String
+    public var operators: [Operator]
 
-    public init(countryCode: String, partyId: String, name: String, website: String? = nil, baseURL: String) {
+    /// An operator's CPO role: its codes, its name and its sites.
+    public struct Operator: Sendable, Equatable {
+        public var codes: OCPICodes
+        public var name: String
+        public var sites: Set<String>
+
+        public init(codes: OCPICodes, name: String, sites: Set<String>) {
+            self.codes = codes
+            self.name = name
+            self.sites = sites
+        }
+    }
+
+    public init(
+        countryCode: String, partyId: String, name: String, website: String? = nil, baseURL: String,
+        operators: [Operator] = []
+    ) {
         self.countryCode = countryCode
         self.partyId = partyId
         self.name = name
         self.website = website
         self.baseURL = baseURL
+        self.operators = operators
     }
 
     public var versionsURL: String { "\(baseURL)/versions" }
     public var detailsURL: String { "\(baseURL)/\(OCPIServer.version)" }
+    public var codes: OCPICodes { OCPICodes(countryCode: countryCode, partyId: partyId) }
 
-    /// This party's credentials with the token the other party is to call it with.
+    /// The codes a site is published under: its operator's, else this platform's own.
+    func codes(of site: String) -> OCPICodes {
+        operators.first { $0.sites.contains(site) }?.codes ?? codes
+    }
+
+    /// Whether these codes (compared without case) are one of this platform's parties.
+    func serves(countryCode: String, partyId: String) -> Bool {
+        ([codes] + operators.map(\.codes)).contains {
+            $0.countryCode == countryCode.uppercased() && $0.partyId == partyId.uppercased()
+        }
+    }
+
+    /// This platform's credentials (a CPO role per party) with the token the other party is to call it with.
     func credentials(token: String) -> OCPICredentials {
         OCPICredentials(
             token: token, url: versionsURL,
@@ -36,7 +79,12 @@ public struct OCPIParty: Sendable, Equatable {
                 OCPICredentialsRole(
                     role: "CPO", businessDetails: OCPIBusinessDetails(name: name, website: website), partyId: partyId,
                     countryCode: countryCode)
-            ])
+            ]
+                + operators.map {
+                    OCPICredentialsRole(
+                        role: "CPO", businessDetails: OCPIBusinessDetails(name: $0.name, website: nil),
+                        partyId: $0.codes.partyId, countryCode: $0.codes.countryCode)
+                })
     }
 }
 
@@ -233,9 +281,14 @@ public struct OCPIServer: Sendable {
             let field = HTTPField.Name(name)!
             headers[field] = request.headers[field] ?? UUID().uuidString
         }
-        // The answer's routing headers: from this party, to whoever the request said it was from.
-        headers[HTTPField.Name("OCPI-from-country-code")!] = party.countryCode
-        headers[HTTPField.Name("OCPI-from-party-id")!] = party.partyId
+        // The answer's routing headers: from the party addressed (else this platform's own), to whoever the request
+        // said it was from.
+        let addressed = request.headers[HTTPField.Name("OCPI-to-country-code")!].flatMap { country in
+            request.headers[HTTPField.Name("OCPI-to-party-id")!].map { (country.uppercased(), $0.uppercased()) }
+        }
+        let from = addressed.flatMap { party.serves(countryCode: $0.0, partyId: $0.1) ? $0 : nil }
+        headers[HTTPField.Name("OCPI-from-country-code")!] = from?.0 ?? party.countryCode
+        headers[HTTPField.Name("OCPI-from-party-id")!] = from?.1 ?? party.partyId
         for (to, from) in [("OCPI-to-country-code", "OCPI-from-country-code"), ("OCPI-to-party-id", "OCPI-from-party-id")] {
             if let value = request.headers[HTTPField.Name(from)!] { headers[HTTPField.Name(to)!] = String(value.prefix(3)) }
         }
@@ -249,11 +302,11 @@ public struct OCPIServer: Sendable {
         let country = request.headers[HTTPField.Name("OCPI-to-country-code")!]
         let partyId = request.headers[HTTPField.Name("OCPI-to-party-id")!]
         guard country != nil || partyId != nil else { return }
-        guard country?.uppercased() == party.countryCode, partyId?.uppercased() == party.partyId else {
+        guard let country, let partyId, party.serves(countryCode: country, partyId: partyId) else {
             throw OCPIError(
                 http: 200, code: OCPIStatus.clientError,
-                "OCPI-to-country-code and OCPI-to-party-id: \(party.countryCode)*\(party.partyId) is the one party here, "
-                    + "got \(country ?? "none")*\(partyId ?? "none")")
+                "OCPI-to-country-code and OCPI-to-party-id: \(country ?? "none")*\(partyId ?? "none") is no party of this "
+                    + "platform")
         }
     }
 

@@ -296,7 +296,9 @@ def test_the_sites_chosen_for_a_partner_are_its_locations_paged_and_filtered(mak
     from support import now_iso, poll
 
     sites = ("site-ams", "site-b1", "site-b2", "site-b3", "site-b4", "site-bare", "site-other")
-    cloud = make_cloud(sites=sites, overrides={"ocpi": CPO})
+    # A second CPO role on the platform: an operator whose site site-b1 is published under its own codes.
+    operator = {"country_code": "DE", "party_id": "ABC", "name": "ABC Charging", "sites": ["site-b1"]}
+    cloud = make_cloud(sites=sites, overrides={"ocpi": {**CPO, "operators": [operator], "push_interval_ms": 200}})
     for n, site in enumerate(s for s in sites if s != "site-bare"):
         assert cloud.api("PUT", f"/api/v1/sites/{site}", {
             "address": f"Keizersgracht {n + 1}", "city": "Amsterdam", "postalCode": "1015 CJ", "country": "NLD",
@@ -335,6 +337,17 @@ def test_the_sites_chosen_for_a_partner_are_its_locations_paged_and_filtered(mak
             link = headers.get("Link")
             url = link[link.index("/ocpi") + 5:link.index(">")] if link else None
         assert pages == 3 and len({location["id"] for location in seen}) == 5
+        # Each CPO role of the platform in the credentials; site-b1 under its operator's codes, pushed there too.
+        roles = {(r["country_code"], r["party_id"], r["business_details"]["name"]) for r in emsp.cloud_credentials["roles"]}
+        assert roles == {("DE", "GRS", CPO["name"]), ("DE", "ABC", "ABC Charging")}, roles
+        b1 = next(location for location in seen if location["id"] == "site-b1")
+        assert (b1["country_code"], b1["party_id"]) == ("DE", "ABC"), b1
+        assert poll(lambda: emsp.of("PUT", "/ocpi/2.2.1/locations/DE/ABC/site-b1"), 15, what="site-b1's push")[0][
+            "party_id"] == "ABC"
+        assert emsp.of("PUT", "/ocpi/2.2.1/locations/DE/GRS/site-b1") == []
+        status, body, headers = ocpi(cloud, "GET", "/2.2.1/locations/site-b1", token,
+                                     headers={"OCPI-to-country-code": "DE", "OCPI-to-party-id": "ABC"})
+        assert body["status_code"] == 1000 and headers["OCPI-from-party-id"] == "ABC", (body, headers)
         # In the order of their ids: stable while objects change during the paging.
         assert [location["id"] for location in seen] == sorted(location["id"] for location in seen)
         assert ocpi(cloud, "GET", "/2.2.1/locations?limit=1000", token)[2]["X-Limit"] == "100"
@@ -763,3 +776,24 @@ def test_a_push_the_partner_refuses_is_sent_again_after_a_pause_and_the_refusal_
         assert len(refused) == 2, refused
     finally:
         emsp.close()
+
+
+def test_a_bad_ocpi_section_is_refused_naming_each_key(tmp_path):
+    """cloud.yaml's ocpi: section, operators included, checked before anything starts."""
+    import subprocess
+
+    from cloud import cloud_binary
+
+    config = tmp_path / "cloud.yaml"
+    config.write_text(json.dumps({
+        "store": {"url": f"sqlite://{tmp_path}/cloud.sqlite"}, "mqtt": {"broker": "mqtt://127.0.0.1:1"},
+        "ocpi": {**CPO, "push_interval_ms": 5, "operators": [
+            {"country_code": "de", "party_id": "ABC", "name": "ABC", "sites": ["site-1"]},
+            {"country_code": "DE", "party_id": "GRS", "name": "Twin", "sites": ["site-1"]},
+            {"country_code": "NL", "party_id": "XYZ", "name": "Empty", "sites": []}]}}))
+    result = subprocess.run([str(cloud_binary()), "serve", "--config", str(config)], capture_output=True, text=True,
+                            timeout=30)
+    assert result.returncode != 0
+    for expected in ("ocpi.push_interval_ms", "ocpi.operators[0].country_code", "ocpi.operators[2].sites",
+                     "each party (country_code, party_id) once", "each site under one operator"):
+        assert expected in result.stderr + result.stdout, (expected, result.stderr)
