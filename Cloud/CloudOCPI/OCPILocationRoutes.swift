@@ -168,12 +168,14 @@ struct TariffsInForce {
         self.groups = groups
     }
 
-    func ids(_ station: StationKey) -> [String] {
+    /// The tariff that prices a station now, and since when its assignment holds.
+    func ids(_ station: StationKey) -> ([String], Date?) {
         let memberOf = groups[station] ?? []
         guard
-            let tariff = TariffChoice.assignment(
-                among: assignments, station: station, groups: memberOf, tokenGroup: nil, at: now)?.tariff, tariff.count <= 36
-        else { return [] }
-        return [tariff]
+            let assignment = TariffChoice.assignment(
+                among: assignments, station: station, groups: memberOf, tokenGroup: nil, at: now),
+            assignment.tariff.count <= 36
+        else { return ([], nil) }
+        return ([assignment.tariff], assignment.validFrom)
     }
 }

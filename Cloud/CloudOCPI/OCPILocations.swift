@@ -75,7 +75,7 @@ public struct OCPILocation: Codable, Sendable, Equatable {
     /// A site as a Location, or nil when it lacks what OCPI requires (street, city, country, coordinates, time zone)
     /// or its id is longer than OCPI's 36 characters.
     static func of(
-        _ site: SiteRecord, stations: [StationView], party: OCPIParty, tariffs: (StationKey) -> [String]
+        _ site: SiteRecord, stations: [StationView], party: OCPIParty, tariffs: (StationKey) -> ([String], Date?)
     ) -> OCPILocation? {
         guard site.id.count <= 36, let address = site.address, !address.isEmpty, let city = site.city, !city.isEmpty,
             let country = site.country, let latitude = site.latitude, let longitude = site.longitude,
@@ -85,10 +85,12 @@ public struct OCPILocation: Codable, Sendable, Equatable {
         var evses: [EVSE] = []
         for station in stations {
             let wiring = station.registration
-            let tariffIds = tariffs(station.key)
+            let (tariffIds, tariffSince) = tariffs(station.key)
             for connector in station.connectors where connector.connector > 0 {
                 let uid = OCPIObjects.evseUid(station.id, connector.connector)
                 guard uid.count <= 36 else { continue }
+                // Changed when its state, its station's connection or its tariff last changed.
+                let updated = [connector.since, station.connectionChangedAt, tariffSince].compactMap { $0 }.max()!
                 evses.append(
                     EVSE(
                         uid: uid, evseId: OCPIObjects.evseId(codes, station.id, connector.connector),
@@ -98,11 +100,11 @@ public struct OCPILocation: Codable, Sendable, Equatable {
                                 id: "1", standard: "IEC_62196_T2", format: "SOCKET",
                                 powerType: (wiring?.phases ?? 3) == 1 ? "AC_1_PHASE" : "AC_3_PHASE", maxVoltage: 230,
                                 maxAmperage: Int(wiring?.maxCurrentA ?? 32), tariffIds: tariffIds.isEmpty ? nil : tariffIds,
-                                lastUpdated: connector.since)
-                        ], lastUpdated: connector.since))
+                                lastUpdated: updated)
+                        ], lastUpdated: updated))
             }
         }
-        let updated = ([site.createdAt] + evses.map(\.lastUpdated)).max() ?? site.createdAt
+        let updated = ([site.createdAt] + [site.detailsUpdatedAt].compactMap { $0 } + evses.map(\.lastUpdated)).max()!
         return OCPILocation(
             countryCode: codes.countryCode, partyId: codes.partyId, id: site.id, publish: true, name: site.name,
             address: String(address.prefix(45)), city: String(city.prefix(45)), postalCode: site.postalCode,

@@ -22,12 +22,16 @@ public struct SiteRecord: Sendable, Equatable, Codable {
     public var city: String?
     public var postalCode: String?
     public var country: String?
+    /// When its name, address, coordinates or time zone last changed.
+    public var detailsUpdatedAt: Date?
 
     public init(
         id: String, name: String, createdAt: Date, online: Bool = false, lastSeenAt: Date? = nil, lastSeq: Int64 = 0,
         tokenListVersion: Int = 0, address: String? = nil, latitude: Double? = nil, longitude: Double? = nil,
-        timeZone: String? = nil, city: String? = nil, postalCode: String? = nil, country: String? = nil
+        timeZone: String? = nil, city: String? = nil, postalCode: String? = nil, country: String? = nil,
+        detailsUpdatedAt: Date? = nil
     ) {
+        self.detailsUpdatedAt = detailsUpdatedAt
         self.city = city
         self.postalCode = postalCode
         self.country = country

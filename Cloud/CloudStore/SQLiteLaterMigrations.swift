@@ -48,13 +48,15 @@ extension CloudSchema {
         }
         migrator.registerMigration("v37-ocpi-authorizations") { db in
             // Issue 18: how partners' drivers were let charge (a command, a real-time authorization), for their
-            // sessions' and CDRs' auth_method and authorization_reference.
+            // sessions' and CDRs' auth_method and authorization_reference; and when a site's own details last
+            // changed (its Location's last_updated).
             try db.execute(
                 sql: """
                     CREATE TABLE ocpi_authorization (
                         site_id TEXT NOT NULL, id_tag TEXT NOT NULL, method TEXT NOT NULL, reference TEXT, at BIGINT NOT NULL
                     );
                     CREATE INDEX ocpi_authorization_tag ON ocpi_authorization(site_id, id_tag, at);
+                    ALTER TABLE site ADD COLUMN details_updated_at BIGINT;
                     """)
         }
     }

@@ -125,10 +125,10 @@ public final class SQLiteRepository: CloudRepository {
             try db.execute(
                 sql: """
                     UPDATE site SET name = COALESCE(?, name), address = COALESCE(?, address), latitude = COALESCE(?, latitude),
-                        longitude = COALESCE(?, longitude), time_zone = COALESCE(?, time_zone)
+                        longitude = COALESCE(?, longitude), time_zone = COALESCE(?, time_zone), details_updated_at = ?
                     WHERE id = ?
                     """,
-                arguments: [name, address, latitude, longitude, timeZone, id])
+                arguments: [name, address, latitude, longitude, timeZone, Date().milliseconds, id])
             guard db.changesCount == 1 else { throw CloudStoreError.unknownSite(id) }
         }
     }
@@ -139,7 +139,8 @@ public final class SQLiteRepository: CloudRepository {
             lastSeenAt: (row["last_seen_at"] as Int64?).map(Date.init(milliseconds:)), lastSeq: row["last_seq"],
             tokenListVersion: row["token_list_version"], address: row["address"], latitude: row["latitude"],
             longitude: row["longitude"], timeZone: row["time_zone"], city: row["city"], postalCode: row["postal_code"],
-            country: row["country"])
+            country: row["country"],
+            detailsUpdatedAt: (row["details_updated_at"] as Int64?).map(Date.init(milliseconds:)))
     }
 
     public func updateSitePostal(id: String, city: String?, postalCode: String?, country: String?) async throws {
@@ -147,9 +148,9 @@ public final class SQLiteRepository: CloudRepository {
             try db.execute(
                 sql: """
                     UPDATE site SET city = COALESCE(?, city), postal_code = COALESCE(?, postal_code),
-                        country = COALESCE(?, country)
+                        country = COALESCE(?, country), details_updated_at = ?
                     WHERE id = ?
-                    """, arguments: [city, postalCode, country, id])
+                    """, arguments: [city, postalCode, country, Date().milliseconds, id])
             guard db.changesCount == 1 else { throw CloudStoreError.unknownSite(id) }
         }
     }

@@ -40,7 +40,7 @@ import Testing
         var plan = Plan()
         let url = "https://emsp.test/ocpi/2.2.1/locations"
         plan.locations(
-            url: url, party: party, sites: ["site-1"], published: ["site-1"],
+            url: url, sites: ["site-1"], published: ["site-1"],
             locations: ["site-1": location(["AVAILABLE", "AVAILABLE"])],
             pushed: [:], now: now)
         #expect(plan.calls.map(\.url) == ["\(url)/DE/GRS/site-1"])
@@ -49,7 +49,7 @@ import Testing
         // Nothing changed: nothing sent.
         plan = Plan()
         plan.locations(
-            url: url, party: party, sites: ["site-1"], published: ["site-1"],
+            url: url, sites: ["site-1"], published: ["site-1"],
             locations: ["site-1": location(["AVAILABLE", "AVAILABLE"])],
             pushed: pushed, now: now)
         #expect(plan.calls.isEmpty)
@@ -58,7 +58,7 @@ import Testing
         changed.evses[0].lastUpdated = now + 60
         plan = Plan()
         plan.locations(
-            url: url, party: party, sites: ["site-1"], published: ["site-1"], locations: ["site-1": changed], pushed: pushed,
+            url: url, sites: ["site-1"], published: ["site-1"], locations: ["site-1": changed], pushed: pushed,
             now: now)
         #expect(plan.calls.map(\.url) == ["\(url)/DE/GRS/site-1/CP0*1", "\(url)/DE/GRS/site-1/CP1*1"])
         let removed = try JSONSerialization.jsonObject(with: try #require(plan.calls[1].body)) as? [String: Any]
@@ -67,7 +67,7 @@ import Testing
         #expect(pushed["evse:site-1/CP1*1"] == nil)
         // No longer published: publish false, its EVSEs REMOVED, and forgotten.
         plan = Plan()
-        plan.locations(url: url, party: party, sites: [], published: [], locations: ["site-1": changed], pushed: pushed, now: now)
+        plan.locations(url: url, sites: [], published: [], locations: ["site-1": changed], pushed: pushed, now: now)
         let last = try JSONSerialization.jsonObject(with: try #require(plan.calls.first?.body)) as? [String: Any]
         #expect(last?["publish"] as? Bool == false)
         #expect((last?["evses"] as? [[String: Any]])?.map { $0["status"] as? String } == ["REMOVED"])

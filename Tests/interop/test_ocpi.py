@@ -375,6 +375,13 @@ def test_the_sites_chosen_for_a_partner_are_its_locations_paged_and_filtered(mak
                                                                  if location["last_updated"] == newest]
         status, body, _ = ocpi(cloud, "GET", f"/2.2.1/locations?date_to={newest}", token)
         assert latest["id"] not in [location["id"] for location in body["data"]]
+        # A new address moves the Location's last_updated (and is pushed).
+        before = ocpi(cloud, "GET", "/2.2.1/locations/site-ams", token)[1]["data"]["last_updated"]
+        assert cloud.api("PUT", "/api/v1/sites/site-ams", {"address": "Herengracht 9"})[0] == 200
+        moved = ocpi(cloud, "GET", "/2.2.1/locations/site-ams", token)[1]["data"]
+        assert moved["address"] == "Herengracht 9" and moved["last_updated"] > before, (before, moved)
+        poll(lambda: [b for b in emsp.of("PUT", "/ocpi/2.2.1/locations/DE/GRS/site-ams")
+                      if b["address"] == "Herengracht 9"], 15, what="the new address pushed")
         status, body, _ = ocpi(cloud, "GET", "/2.2.1/locations?date_from=yesterday", token)
         assert status == 400 and body["status_code"] == 2001 and "date_from" in body["status_message"], body
         # One by its ids; what the partner was not given is unknown to it.
