@@ -100,8 +100,9 @@ public struct OCPIClient: Sendable {
         return data
     }
 
-    /// How a push went: taken; refused by the partner (an OCPI 2xxx status, or HTTP 4xx: the object, not the
-    /// connection, is the problem); or not answered (unreachable, timed out, 5xx, 3xxx).
+    /// How a push went: taken; refused by the partner (an OCPI 2xxx status, or HTTP 400 or 422 without an envelope: the
+    /// object, not the connection, is the problem); or not answered (unreachable, timed out, 5xx, 3xxx, or not let in:
+    /// 401, 403, 405, 408, 429).
     enum PushResult: Sendable, Equatable {
         case accepted
         case refused(String)
@@ -177,14 +178,17 @@ public struct OCPIClient: Sendable {
             envelope = try OCPIJSON.decoder().decode(OCPIEnvelope<Payload>.self, from: Data(text.utf8))
         } catch {
             var refusal = failure("\(method) \(url) answered \(message.status) without a valid OCPI envelope: \(error)")
-            refusal.refused = (400..<500).contains(message.status)
+            // A body the partner's framework refused (400, 422) is the object's fault; any other answer is no answer.
+            refusal.refused = [400, 422].contains(message.status)
             throw refusal
         }
         guard (200..<300).contains(message.status), envelope.statusCode / 1000 == 1 else {
             var refusal = failure(
                 "\(method) \(url) answered \(message.status), status_code \(envelope.statusCode): \(envelope.statusMessage ?? "")"
             )
-            refusal.refused = envelope.statusCode / 1000 == 2 || (400..<500).contains(message.status)
+            // The partner's OCPI layer refused the object (2xxx), unless the call itself was not let in (a wrong
+            // token or URL, a method not allowed, too many calls): that is no answer, not a refusal.
+            refusal.refused = envelope.statusCode / 1000 == 2 && ![401, 403, 405, 408, 429].contains(message.status)
             throw refusal
         }
         return (envelope, message)
@@ -213,9 +217,20 @@ extension OCPIClient {
                 throw failure.error
             }
             objects += raw.map(\.object)
-            page = next.value
+            // The next page on the list's own origin only: the partner's token goes nowhere else.
+            page = next.value.flatMap { Self.sameOrigin($0, url) ? $0 : nil }
         }
         return objects
+    }
+
+    /// Whether two URLs share scheme, host and port.
+    static func sameOrigin(_ one: String, _ other: String) -> Bool {
+        func origin(_ text: String) -> String? {
+            guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), let host = url.host?.lowercased()
+            else { return nil }
+            return "\(scheme)://\(host):\(url.port ?? (scheme == "https" ? 443 : 80))"
+        }
+        return origin(one) != nil && origin(one) == origin(other)
     }
 
     /// The URL of a `Link` header's `rel="next"`.

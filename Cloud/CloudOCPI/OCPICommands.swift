@@ -144,6 +144,10 @@ extension OCPIServer {
         guard let (site, station, connector) = try await evse(object, caller) else {
             return refuse("location_id and evse_uid: an EVSE of a Location published to you")
         }
+        // Another partner's driver is not this one's to start or reserve for.
+        if try await repository.ocpiTokens(uid: uid).contains(where: { $0.partner != caller.partner.id }) {
+            return refuse("the token uid is held by another partner")
+        }
         // A driver the eMSP vouches for: kept (if new) so that the edge takes it.
         let type = token["type"] as? String ?? "RFID"
         if try await repository.ocpiToken(countryCode: country, partyId: party, uid: uid, type: type) == nil {
@@ -209,6 +213,11 @@ extension OCPIServer {
         let reply = await relay(
             relayed.site, relayed.station, relayed.action, String(decoding: payload, as: UTF8.self), Self.user(partner))
         let result = Self.result(of: reply, command: relayed.command)
+        // Noted before anything else, so the session the charger starts says it came from the command.
+        if result == "ACCEPTED", let idTag = relayed.idTag {
+            try? await repository.noteOCPIAuthorization(
+                site: relayed.site, idTag: idTag, method: "COMMAND", reference: relayed.reference, at: sent)
+        }
         logger.notice(
             "OCPI command relayed",
             metadata: [
@@ -220,10 +229,6 @@ extension OCPIServer {
                 OCPICommandResult(result: result, message: reply.error.map { [OCPIText(text: String($0.prefix(200)))] }))
             let (_, message) = await client.push("POST", responseURL, token: token, partner: partner, body: body)
             try? await repository.logOCPI(partner: partner.id, message)
-        }
-        if result == "ACCEPTED", let idTag = relayed.idTag {
-            try? await repository.noteOCPIAuthorization(
-                site: relayed.site, idTag: idTag, method: "COMMAND", reference: relayed.reference, at: sent)
         }
         guard result == "TIMEOUT", let idTag = relayed.idTag else { return }
         await stopLateStart(relayed, idTag: idTag, after: sent, relay: relay, partner: partner)

@@ -43,8 +43,13 @@ public struct OCPIPartners: Sendable {
         public var plainTokens: Bool?
         /// The sites published to it as Locations.
         public var sites: [String]?
+        /// It is a hub: it may put its members' tokens under their own codes.
+        public var hub: Bool?
 
-        public init(name: String, versionsUrl: String?, token: String?, plainTokens: Bool?, sites: [String]?) {
+        public init(
+            name: String, versionsUrl: String?, token: String?, plainTokens: Bool?, sites: [String]?, hub: Bool? = nil
+        ) {
+            self.hub = hub
             self.name = name
             self.versionsUrl = versionsUrl
             self.token = token
@@ -87,6 +92,7 @@ public struct OCPIPartners: Sendable {
         var partner = OCPIPartnerRecord(
             id: UUID().uuidString.lowercased(), name: name, plainTokens: input.plainTokens ?? false, createdAt: now)
         partner.sites = try await checked(input.sites ?? [])
+        partner.hub = input.hub ?? false
         try await repository.addOCPIPartner(partner, incomingTokenHash: OCPITokens.hash(tokenA))
         guard let versionsURL = input.versionsUrl, let theirToken = input.token else {
             return Added(partner: partner, token: tokenA, versionsUrl: party.versionsURL)

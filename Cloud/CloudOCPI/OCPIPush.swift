@@ -134,6 +134,8 @@ public struct OCPIPush: Service {
             let sessions = open + owed.filter { $0.partner == partner.id }.map { ($0.session, true) }
             try await planSessions(&plan, partner, &state.partners[partner.id]!, open: sessions, now: now)
             plan.calls.removeAll { state.partners[partner.id]!.parked.contains($0.object) }
+            // Nothing to send: its sites were compared whole (a new partner's), which need not be done again.
+            if plan.calls.isEmpty { state.partners[partner.id]!.resync = false }
             plans.append((partner, plan))
         }
         let outcomes = await withTaskGroup(of: (String, Outcome).self) { group in
@@ -143,7 +145,7 @@ public struct OCPIPush: Service {
             return await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
         }
         // Another instance took over while this one sent: what it took is kept, and this one starts afresh.
-        let holding = try await repository.takeOCPIPushLease(holder: holder, now: Date(), lease: .seconds(60))
+        let holding = (try? await repository.takeOCPIPushLease(holder: holder, now: Date(), lease: .seconds(60))) ?? false
         for (id, outcome) in outcomes.sorted(by: { $0.key < $1.key }) {
             await settle(outcome, partner: partners.first { $0.id == id }!, &state.partners[id]!, now: now)
         }

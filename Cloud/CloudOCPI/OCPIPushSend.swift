@@ -71,16 +71,19 @@ extension OCPIPush {
         metrics.failed.increment(by: failed)
         var took = outcome.took
         var parked: [String] = []
-        for (call, _) in outcome.refused {
+        // Refusals count only while the partner takes other calls: a partner that takes nothing is not judged by them.
+        let tookSome = !outcome.took.isEmpty || !outcome.cdrsTaken.isEmpty
+        for (call, _) in outcome.refused where tookSome {
             state.refusals[call.object, default: 0] += 1
             guard state.refusals[call.object]! >= Self.refusalsBeforeParking else { continue }
             state.refusals[call.object] = nil
             parked.append(call.object)
-            // An object is taken as it is, so it is sent again only once it changes; a CDR stays unsent and parked.
-            if call.object.hasPrefix("cdr:") {
-                state.parked.insert(call.object)
-            } else if let keep = call.keep {
+            // An object is taken as it is, so it is sent again only once it changes; a CDR, or an object that was to be
+            // forgotten once taken (a finished session), stays parked in this instance.
+            if let keep = call.keep, !keep.isEmpty {
                 took[call.object] = keep
+            } else {
+                state.parked.insert(call.object)
             }
         }
         for object in outcome.took.keys { state.refusals[object] = nil }
@@ -95,9 +98,14 @@ extension OCPIPush {
             for id in outcome.cdrsTaken { try await repository.markOCPICDRSent(partner: partner.id, cdr: id, at: now) }
             try await repository.logOCPI(partner: partner.id, messages: outcome.messages)
             state.resync = failed > 0 || outcome.unsent > 0
+            // Sessions not sent (the round's budget spent) are looked at again at the next try.
+            if outcome.unsent > 0 {
+                state.sessionMarks = [:]
+                state.sessionSent = [:]
+            }
             if failed > 0, let problem {
                 state.failures += 1
-                state.notBefore = now.addingTimeInterval(min(300, pow(2, Double(min(state.failures, 9)))))
+                state.notBefore = Date().addingTimeInterval(min(300, pow(2, Double(min(state.failures, 9)))))
                 // Sessions are looked at again once the partner is tried again.
                 state.sessionMarks = [:]
                 state.sessionSent = [:]
@@ -107,7 +115,7 @@ extension OCPIPush {
                     metadata: [
                         "partner": "\(partner.id)", "refused": "\(outcome.refused.count)",
                         "unanswered": "\(outcome.unanswered)", "error": "\(problem)",
-                        "retry_in_s": "\(Int(state.notBefore.timeIntervalSince(now)))",
+                        "retry_in_s": "\(Int(state.notBefore.timeIntervalSinceNow))",
                     ])
             } else {
                 state.failures = 0

@@ -125,10 +125,11 @@ public struct OCPIServer: Sendable {
         var partner: OCPIPartnerRecord
         let token: String
 
-        /// Whether the partner speaks for this party: one of its own roles', or any for a hub (which forwards its
-        /// members' tokens and commands under their own codes). Codes compared without case (OCPI's CiString).
+        /// Whether the partner speaks for this party: one of its own roles', or any for a hub an administrator marked
+        /// as one (which forwards its members' tokens and commands under their own codes). Codes compared without case
+        /// (OCPI's CiString).
         func speaks(for country: String, _ partyId: String) -> Bool {
-            partner.roles.contains { $0.role == "HUB" }
+            partner.hub
                 || partner.roles.contains { $0.countryCode == country.uppercased() && $0.partyId == partyId.uppercased() }
         }
 

@@ -26,6 +26,10 @@ extension OCPIServer {
                 country: object["country_code"] as? String ?? "", party: object["party_id"] as? String ?? "",
                 uid: object["uid"] as? String ?? "", type: object["type"] as? String ?? "RFID")
             do {
+                guard caller.speaks(for: key.country, key.party) else {
+                    throw OCPIError(
+                        http: 200, code: OCPIStatus.invalidParameters, "\(key.country)*\(key.party) is not one of its parties")
+                }
                 try await save(object, key: key, for: caller, announce: false)
                 kept += 1
             } catch {

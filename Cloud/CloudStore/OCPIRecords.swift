@@ -18,6 +18,9 @@ public struct OCPIPartnerRecord: Sendable, Equatable, Codable {
     public var plainTokens: Bool
     /// The sites published to it as OCPI Locations (none until chosen).
     public var sites: [String]
+    /// An administrator marked it a hub: it may put its members' tokens under their own codes (a role it declares
+    /// itself is not enough).
+    public var hub = false
     public var createdAt: Date
     public var lastSuccessAt: Date?
     public var lastFailureAt: Date?

@@ -49,7 +49,7 @@ extension CloudSchema {
         migrator.registerMigration("v37-ocpi-authorizations") { db in
             // Issue 18: how partners' drivers were let charge (a command, a real-time authorization), for their
             // sessions' and CDRs' auth_method and authorization_reference; and when a site's own details last
-            // changed (its Location's last_updated).
+            // changed (its Location's last_updated); and which partners an administrator marked hubs.
             try db.execute(
                 sql: """
                     CREATE TABLE ocpi_authorization (
@@ -57,6 +57,7 @@ extension CloudSchema {
                     );
                     CREATE INDEX ocpi_authorization_tag ON ocpi_authorization(site_id, id_tag, at);
                     ALTER TABLE site ADD COLUMN details_updated_at BIGINT;
+                    ALTER TABLE ocpi_partner ADD COLUMN hub INTEGER NOT NULL DEFAULT 0;
                     """)
         }
     }

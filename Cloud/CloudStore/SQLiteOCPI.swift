@@ -25,12 +25,13 @@ extension SQLiteRepository {
             try db.execute(
                 sql: """
                     INSERT INTO ocpi_partner (id, name, state, roles, versions_url, version, endpoints, plain_tokens,
-                        incoming_token_hash, created_at, sites)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        incoming_token_hash, created_at, sites, hub)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     partner.id, partner.name, partner.state, roles, partner.versionsURL, partner.version, endpoints,
                     partner.plainTokens, incomingTokenHash, partner.createdAt.milliseconds, try Self.json(partner.sites),
+                    partner.hub,
                 ])
         }
     }
@@ -211,6 +212,7 @@ extension SQLiteRepository {
         partner.lastSuccessAt = (row["last_success_at"] as Int64?).map(Date.init(milliseconds:))
         partner.lastFailureAt = (row["last_failure_at"] as Int64?).map(Date.init(milliseconds:))
         partner.lastFailure = row["last_failure"]
+        partner.hub = row["hub"]
         return partner
     }
 }

@@ -149,6 +149,8 @@ import Testing
         for attempt in 1...OCPIPush.refusalsBeforeParking {
             var outcome = OCPIPush.Outcome()
             outcome.refused = [(evse, "2001 no thanks"), (cdr, "2001 no thanks")]
+            // It takes other objects meanwhile: the refusals are the objects' fault.
+            outcome.took = ["evse:site-1/CP9*1": "{}"]
             await push.settle(outcome, partner: partner, &state, now: now + Double(attempt))
             #expect(state.notBefore > now + Double(attempt), "held back after a refusal")
             #expect(state.resync)
@@ -163,5 +165,13 @@ import Testing
         outcome.took = ["evse:site-1/CP1*1": "{}"]
         await push.settle(outcome, partner: partner, &state, now: now + 60)
         #expect(state.failures == 0 && !state.resync)
+        // A partner that takes nothing is not judged by its refusals.
+        var silent = OCPIPush.PartnerState(pushed: [:])
+        for attempt in 1...(2 * OCPIPush.refusalsBeforeParking) {
+            var outcome = OCPIPush.Outcome()
+            outcome.refused = [(evse, "2001 no thanks")]
+            await push.settle(outcome, partner: partner, &silent, now: now + Double(attempt))
+        }
+        #expect(silent.parked.isEmpty && silent.pushed.isEmpty && silent.refusals.isEmpty)
     }
 }

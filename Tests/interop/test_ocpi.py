@@ -713,8 +713,23 @@ def test_routing_headers_and_a_hubs_members_tokens(make_cloud):
     routing headers back; a hub puts its members' tokens under their own codes; smart charging for a session that is
     not the partner's is UNKNOWN_SESSION."""
     cloud = make_cloud(overrides={"ocpi": CPO})
-    status, added = cloud.api("POST", "/api/v1/ocpi/partners", {"name": "Roaming hub"})
-    assert status == 201, added
+    member = {"country_code": "NL", "party_id": "ABC", "uid": "HUB-0001", "type": "RFID",
+              "contract_id": "NL-ABC-C00000001-X", "issuer": "ABC eMSP", "valid": True, "whitelist": "ALLOWED",
+              "last_updated": "2026-12-07T10:00:00Z"}
+    # A partner calling itself a hub is not trusted as one: an administrator says so.
+    status, claimed = cloud.api("POST", "/api/v1/ocpi/partners", {"name": "Self-declared hub"})
+    pretender = EMSP("pretend-b")
+    try:
+        role = {"role": "HUB", "business_details": {"name": "Pretender"}, "party_id": "PRT", "country_code": "DE"}
+        status, body, _ = ocpi(cloud, "POST", "/2.2.1/credentials", claimed["token"],
+                               {"token": "pretend-b", "url": f"{pretender.base}/ocpi/versions", "roles": [role]})
+        assert status == 200 and body["status_code"] == 1000, body
+        status, body, _ = ocpi(cloud, "PUT", "/2.2.1/tokens/NL/ABC/HUB-0001", body["data"]["token"], member)
+        assert status == 200 and body["status_code"] == 2001 and "not one of your parties" in body["status_message"]
+    finally:
+        pretender.close()
+    status, added = cloud.api("POST", "/api/v1/ocpi/partners", {"name": "Roaming hub", "hub": True})
+    assert status == 201 and added["partner"]["hub"] is True, added
     emsp = EMSP("hub-b")
     try:
         hub = {"role": "HUB", "business_details": {"name": "Roaming hub"}, "party_id": "HUB", "country_code": "DE"}
@@ -731,9 +746,6 @@ def test_routing_headers_and_a_hubs_members_tokens(make_cloud):
         assert status == 200 and body["status_code"] == 1000, body
         assert (headers["OCPI-from-country-code"], headers["OCPI-from-party-id"]) == ("DE", "GRS"), headers
         assert (headers["OCPI-to-country-code"], headers["OCPI-to-party-id"]) == ("NL", "ABC"), headers
-        member = {"country_code": "NL", "party_id": "ABC", "uid": "HUB-0001", "type": "RFID",
-                  "contract_id": "NL-ABC-C00000001-X", "issuer": "ABC eMSP", "valid": True, "whitelist": "ALLOWED",
-                  "last_updated": "2026-12-07T10:00:00Z"}
         status, body, _ = ocpi(cloud, "PUT", "/2.2.1/tokens/NL/ABC/HUB-0001", token, member)
         assert status == 200 and body["status_code"] == 1000, body
         assert ocpi(cloud, "GET", "/2.2.1/tokens/NL/ABC/HUB-0001", token)[1]["data"]["issuer"] == "ABC eMSP"
