@@ -112,10 +112,11 @@ public struct OCPIClient: Sendable {
     /// A push (PUT, PATCH, POST, DELETE) whose answer carries no data this cloud reads. The call as it is to be kept
     /// comes back however it went (the caller keeps many in one write).
     func push(
-        _ method: String, _ url: String, token: String, partner: OCPIPartnerRecord, body: Data?
+        _ method: String, _ url: String, token: String, partner: OCPIPartnerRecord, body: Data?, from: OCPICodes? = nil
     ) async -> (PushResult, OCPIMessageRecord) {
         do {
-            let (_, message) = try await exchange(method, url, token: token, partner: partner, json: body, as: Ignored.self)
+            let (_, message) = try await exchange(
+                method, url, token: token, partner: partner, json: body, as: Ignored.self, from: from)
             return (.accepted, message)
         } catch let failure as Failure {
             return (failure.refused ? .refused(failure.error.message) : .unanswered(failure.error.message), failure.message)
@@ -136,7 +137,7 @@ public struct OCPIClient: Sendable {
     /// Sends the call and reads the envelope; success is an HTTP 2xx with a 1xxx status code. Throws ``Failure``.
     private func exchange<Payload: Codable & Sendable>(
         _ method: String, _ url: String, token: String, partner: OCPIPartnerRecord, json: Data?, as: Payload.Type,
-        next: UnsafeSendableBox<String?>? = nil
+        next: UnsafeSendableBox<String?>? = nil, from: OCPICodes? = nil
     ) async throws -> (OCPIEnvelope<Payload>, OCPIMessageRecord) {
         var message = OCPIMessageRecord(
             direction: "out", method: method, url: url, status: 0,
@@ -152,8 +153,9 @@ public struct OCPIClient: Sendable {
         request.headers.add(name: "Authorization", value: OCPITokens.header(token, plain: partner.plainTokens))
         request.headers.add(name: "X-Request-ID", value: UUID().uuidString)
         request.headers.add(name: "X-Correlation-ID", value: UUID().uuidString)
-        request.headers.add(name: "OCPI-from-country-code", value: party.countryCode)
-        request.headers.add(name: "OCPI-from-party-id", value: party.partyId)
+        // From the party whose object it is (an operator's), else the platform's own.
+        request.headers.add(name: "OCPI-from-country-code", value: (from ?? party.codes).countryCode)
+        request.headers.add(name: "OCPI-from-party-id", value: (from ?? party.codes).partyId)
         if let theirs = partner.roles.first {
             request.headers.add(name: "OCPI-to-country-code", value: theirs.countryCode)
             request.headers.add(name: "OCPI-to-party-id", value: theirs.partyId)

@@ -194,9 +194,8 @@ public struct OCPIPush: Service {
             state.sessionMarks[id] = mark
             state.sessionSent[id] = now
             if let url = sessionsURL, let object = await objects.session(session, token: token, now: now) {
-                plan.put(
-                    "session:\(id)", url: Plan.url(url, objects.party.codes(of: session.site), [id]), object: object,
-                    pushed: state.pushed)
+                let codes = objects.party.codes(of: session.site)
+                plan.put("session:\(id)", url: Plan.url(url, codes, [id]), object: object, pushed: state.pushed, from: codes)
                 // A finished session is not sent again: once taken, what was pushed of it is forgotten.
                 if !session.active, let last = plan.calls.indices.last, plan.calls[last].object == "session:\(id)" {
                     plan.calls[last].keep = ""
@@ -223,7 +222,10 @@ public struct OCPIPush: Service {
         }
         if let url = partner.endpoint("cdrs") {
             for cdr in try await repository.ocpiCDRs(partner: partner.id, unsentOnly: true) {
-                plan.calls.append(Call(object: "cdr:\(cdr.id)", method: "POST", url: url, body: Data(cdr.body.utf8), keep: nil))
+                plan.calls.append(
+                    Call(
+                        object: "cdr:\(cdr.id)", method: "POST", url: url, body: Data(cdr.body.utf8), keep: nil,
+                        from: objects.party.codes(of: cdr.site)))
             }
         }
     }

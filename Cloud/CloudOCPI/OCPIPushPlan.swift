@@ -10,6 +10,8 @@ struct Call: Sendable {
     var body: Data?
     var keep: String?
     var alsoKept: [String: String] = [:]
+    /// The party whose object it is, when not the platform's own (an operator's): the call's `OCPI-from-*`.
+    var from: OCPICodes?
 }
 
 /// The calls of one partner's round, found by comparing each object with what the partner last took.
@@ -31,10 +33,12 @@ struct Plan {
     }
 
     /// A PUT of `object` unless the partner took it as it is.
-    mutating func put(_ key: String, url: String, object: some Encodable, pushed: [String: String]) {
+    mutating func put(
+        _ key: String, url: String, object: some Encodable, pushed: [String: String], from: OCPICodes? = nil
+    ) {
         let body = Self.json(object)
         guard pushed[key] != body else { return }
-        calls.append(Call(object: key, method: "PUT", url: url, body: Data(body.utf8), keep: body))
+        calls.append(Call(object: key, method: "PUT", url: url, body: Data(body.utf8), keep: body, from: from))
     }
 
     /// A Location's own fields, as kept to compare (its EVSEs are compared one by one).
@@ -79,18 +83,20 @@ struct Plan {
                 calls.append(
                     Call(
                         object: "location:\(location.id)", method: "PUT", url: Self.url(url, location.codes, [location.id]),
-                        body: Data(Self.json(whole).utf8), keep: head, alsoKept: kept))
+                        body: Data(Self.json(whole).utf8), keep: head, alsoKept: kept, from: location.codes))
                 continue
             }
             for (key, evse) in current.sorted(by: { $0.key < $1.key }) {
-                put(key, url: Self.url(url, location.codes, [location.id, evse.uid]), object: evse, pushed: pushed)
+                put(
+                    key, url: Self.url(url, location.codes, [location.id, evse.uid]), object: evse, pushed: pushed,
+                    from: location.codes)
             }
             for key in gone {
                 guard let evse = removed(key) else { continue }
                 calls.append(
                     Call(
                         object: key, method: "PUT", url: Self.url(url, location.codes, [location.id, evse.uid]),
-                        body: Data(Self.json(evse).utf8), keep: ""))
+                        body: Data(Self.json(evse).utf8), keep: "", from: location.codes))
             }
         }
         for key in pushed.keys.sorted() where key.hasPrefix("location:") {
@@ -104,7 +110,8 @@ struct Plan {
             calls.append(
                 Call(
                     object: key, method: "PUT", url: Self.url(url, location.codes, [id]), body: Data(Self.json(location).utf8),
-                    keep: "", alsoKept: Dictionary(uniqueKeysWithValues: (evsesOf[id] ?? []).map { ($0, "") })))
+                    keep: "", alsoKept: Dictionary(uniqueKeysWithValues: (evsesOf[id] ?? []).map { ($0, "") }),
+                    from: location.codes))
         }
     }
 
@@ -123,7 +130,7 @@ struct Plan {
             guard let record = try await objects.repository.tariff(id: id, version: nil),
                 let tariff = objects.tariff(record, codes: codes)
             else { continue }
-            put(key, url: Self.url(url, codes, [id]), object: tariff, pushed: pushed)
+            put(key, url: Self.url(url, codes, [id]), object: tariff, pushed: pushed, from: codes)
         }
         for key in pushed.keys.sorted() where key.hasPrefix("tariff:") && !keys.contains(key) {
             let rest = String(key.dropFirst(7))
@@ -133,7 +140,8 @@ struct Plan {
                 codes = OCPICodes(countryCode: String(rest[..<star]), partyId: String(rest[rest.index(after: star)..<slash]))
                 id = String(rest[rest.index(after: slash)...])
             }
-            calls.append(Call(object: key, method: "DELETE", url: Self.url(url, codes, [id]), body: nil, keep: ""))
+            calls.append(
+                Call(object: key, method: "DELETE", url: Self.url(url, codes, [id]), body: nil, keep: "", from: codes))
         }
     }
 

@@ -33,7 +33,7 @@ extension OCPIPush {
                 guard outcome.unanswered < 3, Date() < deadline, let call = next.next() else { return false }
                 group.addTask {
                     let (result, message) = await client.push(
-                        call.method, call.url, token: token, partner: partner, body: call.body)
+                        call.method, call.url, token: token, partner: partner, body: call.body, from: call.from)
                     return (call, result, message)
                 }
                 return true

@@ -199,9 +199,7 @@ public protocol OCPIPushRepository: Sendable {
     /// The latest such note for a driver at a site from `from` to `to`.
     func ocpiAuthorization(
         site: String, idTag: String, from: Date, to: Date
-    ) async throws -> (
-        method: String, reference: String?
-    )?
+    ) async throws -> (method: String, reference: String?, at: Date)?
     /// Finished sessions of partners' token uids billed at or after `pricedSince` that have no CDR yet for the
     /// token's partner, each with that partner.
     func ocpiSessionsWithoutCDR(pricedSince: Date) async throws -> [(session: SessionView, partner: String)]

@@ -180,17 +180,16 @@ extension SQLiteRepository {
 
     public func ocpiAuthorization(
         site: String, idTag: String, from: Date, to: Date
-    ) async throws -> (
-        method: String, reference: String?
-    )? {
+    ) async throws -> (method: String, reference: String?, at: Date)? {
         try await pool.read { db in
             try Row.fetchOne(
                 db,
                 sql: """
-                    SELECT method, reference FROM ocpi_authorization WHERE site_id = ? AND id_tag = ? AND at BETWEEN ? AND ?
+                    SELECT method, reference, at FROM ocpi_authorization
+                    WHERE site_id = ? AND id_tag = ? AND at BETWEEN ? AND ?
                     ORDER BY at DESC LIMIT 1
                     """, arguments: [site, idTag, from.milliseconds, to.milliseconds]
-            ).map { ($0["method"], $0["reference"]) }
+            ).map { ($0["method"], $0["reference"], Date(milliseconds: $0["at"])) }
         }
     }
 }

@@ -39,6 +39,8 @@ class EMSP:
         self.received: list[tuple[str, str, object]] = []
         self.refusals = 0
         self.lock = threading.Lock()
+        # Each pushed path's OCPI-from-party-id.
+        self.senders: dict[str, str | None] = {}
         self.calls: list[tuple[str, str, str]] = []  # (method, path, token)
         self.cloud_token: str | None = None
         peer = self
@@ -113,6 +115,7 @@ class EMSP:
                             peer.refusals -= 1
                             return self.answer(200, envelope(None, 2001, "refused, as the test asked"))
                         peer.received.append((method, self.path, body))
+                        peer.senders[self.path] = self.headers.get("OCPI-from-party-id")
                     return self.answer(200, envelope(None))
                 return self.answer(404, envelope(None, 2000, "no such endpoint"))
 
@@ -345,6 +348,8 @@ def test_the_sites_chosen_for_a_partner_are_its_locations_paged_and_filtered(mak
         assert poll(lambda: emsp.of("PUT", "/ocpi/2.2.1/locations/DE/ABC/site-b1"), 15, what="site-b1's push")[0][
             "party_id"] == "ABC"
         assert emsp.of("PUT", "/ocpi/2.2.1/locations/DE/GRS/site-b1") == []
+        assert emsp.senders["/ocpi/2.2.1/locations/DE/ABC/site-b1"] == "ABC", emsp.senders
+        assert poll(lambda: emsp.senders.get("/ocpi/2.2.1/locations/DE/GRS/site-ams"), 15, what="site-ams's push") == "GRS"
         status, body, headers = ocpi(cloud, "GET", "/2.2.1/locations/site-b1", token,
                                      headers={"OCPI-to-country-code": "DE", "OCPI-to-party-id": "ABC"})
         assert body["status_code"] == 1000 and headers["OCPI-from-party-id"] == "ABC", (body, headers)
