@@ -51,20 +51,15 @@ struct OCPIObjects: Sendable {
     }
 
     /// How a session's driver was let charge: by a START_SESSION (`COMMAND`) or the partner's real-time answer
-    /// (`AUTH_REQUEST`) noted within ten minutes before its start, with the partner's reference, unless an earlier
-    /// session of that driver there started since the note (it was that one's); else from the edges' lists
-    /// (`WHITELIST`).
+    /// (`AUTH_REQUEST`) noted within ten minutes before its start (five seconds after, for clocks apart) and not taken
+    /// by another session, with the partner's reference; else from the edges' lists (`WHITELIST`).
     func authorization(of session: SessionView) async -> (method: String, reference: String?) {
         guard let idTag = session.idTag, let start = session.startTime,
-            let noted = try? await repository.ocpiAuthorization(
-                site: session.site, idTag: idTag, from: start.addingTimeInterval(-600), to: start.addingTimeInterval(60)),
-            let since = try? await repository.sessions(
-                SessionFilter(
-                    site: session.site, idTag: idTag, from: noted.at.addingTimeInterval(-60), to: start, limit: 10)
-            ).items,
-            !since.contains(where: { $0.transactionId != session.transactionId && ($0.startTime ?? start) < start })
+            let noted = try? await repository.claimOCPIAuthorization(
+                site: session.site, idTag: idTag, transactionId: session.transactionId, from: start.addingTimeInterval(-600),
+                to: start.addingTimeInterval(5))
         else { return ("WHITELIST", nil) }
-        return (noted.method, noted.reference)
+        return noted
     }
 
     /// A partner's tokens by uid (the first of a uid kept under several types).

@@ -225,9 +225,19 @@ public struct OCPIPush: Service {
                 plan.calls.append(
                     Call(
                         object: "cdr:\(cdr.id)", method: "POST", url: url, body: Data(cdr.body.utf8), keep: nil,
-                        from: objects.party.codes(of: cdr.site)))
+                        from: Self.codes(ofBody: cdr.body) ?? objects.party.codes(of: cdr.site)))
             }
         }
+    }
+}
+
+extension OCPIPush {
+    /// The codes an object was made under, as its body says (a CDR is sent as it was made).
+    static func codes(ofBody body: String) -> OCPICodes? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any],
+            let country = object["country_code"] as? String, let party = object["party_id"] as? String
+        else { return nil }
+        return OCPICodes(countryCode: country, partyId: party)
     }
 }
 

@@ -196,10 +196,11 @@ public protocol OCPIPushRepository: Sendable {
     /// Notes how a partner's driver was let charge at a site: `COMMAND` (a START_SESSION the charger accepted) or
     /// `AUTH_REQUEST` (the partner allowed it in real time), with the partner's authorization reference.
     func noteOCPIAuthorization(site: String, idTag: String, method: String, reference: String?, at time: Date) async throws
-    /// The latest such note for a driver at a site from `from` to `to`.
-    func ocpiAuthorization(
-        site: String, idTag: String, from: Date, to: Date
-    ) async throws -> (method: String, reference: String?, at: Date)?
+    /// The note a session of a driver at a site took: the one it took before, else the latest not taken by another
+    /// session from `from` to `to`, which it takes now (one note, one session).
+    func claimOCPIAuthorization(
+        site: String, idTag: String, transactionId: Int, from: Date, to: Date
+    ) async throws -> (method: String, reference: String?)?
     /// Finished sessions of partners' token uids billed at or after `pricedSince` that have no CDR yet for the
     /// token's partner, each with that partner.
     func ocpiSessionsWithoutCDR(pricedSince: Date) async throws -> [(session: SessionView, partner: String)]

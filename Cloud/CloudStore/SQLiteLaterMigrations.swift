@@ -53,7 +53,8 @@ extension CloudSchema {
             try db.execute(
                 sql: """
                     CREATE TABLE ocpi_authorization (
-                        site_id TEXT NOT NULL, id_tag TEXT NOT NULL, method TEXT NOT NULL, reference TEXT, at BIGINT NOT NULL
+                        site_id TEXT NOT NULL, id_tag TEXT NOT NULL, method TEXT NOT NULL, reference TEXT, at BIGINT NOT NULL,
+                        transaction_id BIGINT
                     );
                     CREATE INDEX ocpi_authorization_tag ON ocpi_authorization(site_id, id_tag, at);
                     ALTER TABLE site ADD COLUMN details_updated_at BIGINT;

@@ -178,18 +178,33 @@ extension SQLiteRepository {
         }
     }
 
-    public func ocpiAuthorization(
-        site: String, idTag: String, from: Date, to: Date
-    ) async throws -> (method: String, reference: String?, at: Date)? {
-        try await pool.read { db in
+    public func claimOCPIAuthorization(
+        site: String, idTag: String, transactionId: Int, from: Date, to: Date
+    ) async throws -> (method: String, reference: String?)? {
+        @Sendable func taken(_ db: Database) throws -> Row? {
             try Row.fetchOne(
                 db,
-                sql: """
-                    SELECT method, reference, at FROM ocpi_authorization
-                    WHERE site_id = ? AND id_tag = ? AND at BETWEEN ? AND ?
-                    ORDER BY at DESC LIMIT 1
-                    """, arguments: [site, idTag, from.milliseconds, to.milliseconds]
-            ).map { ($0["method"], $0["reference"], Date(milliseconds: $0["at"])) }
+                sql: "SELECT method, reference FROM ocpi_authorization WHERE site_id = ? AND id_tag = ? AND transaction_id = ?",
+                arguments: [site, idTag, transactionId])
+        }
+        let candidate = """
+            SELECT rowid, method, reference FROM ocpi_authorization
+            WHERE site_id = ? AND id_tag = ? AND transaction_id IS NULL AND at BETWEEN ? AND ? ORDER BY at DESC LIMIT 1
+            """
+        let arguments: StatementArguments = [site, idTag, from.milliseconds, to.milliseconds]
+        // Read first: most sessions took theirs already, or have none to take.
+        let (held, free) = try await pool.read { db in
+            (try taken(db), try Row.fetchOne(db, sql: candidate, arguments: arguments))
+        }
+        if let held { return (held["method"], held["reference"]) }
+        guard free != nil else { return nil }
+        return try await pool.write { db in
+            if let held = try taken(db) { return (held["method"], held["reference"]) }
+            guard let row = try Row.fetchOne(db, sql: candidate, arguments: arguments) else { return nil }
+            try db.execute(
+                sql: "UPDATE ocpi_authorization SET transaction_id = ? WHERE rowid = ?",
+                arguments: [transactionId, row["rowid"] as Int64])
+            return (row["method"], row["reference"])
         }
     }
 }

@@ -174,4 +174,23 @@ import Testing
         }
         #expect(silent.parked.isEmpty && silent.pushed.isEmpty && silent.refusals.isEmpty)
     }
+
+    @Test func aCommandsNoteIsTakenByOneSessionOnly() async throws {
+        let store = try SQLiteRepository(path: directory.file("cloud.sqlite"))
+        try await store.noteOCPIAuthorization(site: "s", idTag: "ROAM", method: "COMMAND", reference: "R1", at: now)
+        func claim(_ transaction: Int, startingAt start: Date) async throws -> String? {
+            try await store.claimOCPIAuthorization(
+                site: "s", idTag: "ROAM", transactionId: transaction, from: start - 600, to: start + 5)?.reference
+        }
+        #expect(try await claim(1, startingAt: now + 1) == "R1")
+        #expect(try await claim(2, startingAt: now + 30) == nil, "taken by the first session")
+        #expect(try await claim(1, startingAt: now + 1) == "R1", "and still that one's")
+        // A retry after a failed start: its own note for its own session.
+        try await store.noteOCPIAuthorization(site: "s", idTag: "ROAM", method: "COMMAND", reference: "R2", at: now + 40)
+        #expect(try await claim(3, startingAt: now + 45) == "R2")
+        #expect(try await claim(1, startingAt: now + 1) == "R1")
+        #expect(
+            try await store.claimOCPIAuthorization(
+                site: "other", idTag: "ROAM", transactionId: 4, from: now - 600, to: now + 600) == nil)
+    }
 }
