@@ -56,11 +56,7 @@ public struct OCPIAuthorizer: Sendable {
     private func ask(
         url: String, token: OCPITokenRecord, site: String, secret: String, partner: OCPIPartnerRecord
     ) async -> SiteToken? {
-        var allowed = CharacterSet.urlPathAllowed
-        allowed.remove("/")
-        let uid = token.uid.addingPercentEncoding(withAllowedCharacters: allowed) ?? token.uid
-        let base = url.hasSuffix("/") ? String(url.dropLast()) : url
-        let target = "\(base)/\(uid)/authorize?type=\(token.type)"
+        let target = Plan.path(url, [token.uid, "authorize"]) + "?type=\(token.type)"
         let answer: Info?
         do {
             answer = try await withThrowingTaskGroup(of: Info?.self) { group in

@@ -225,14 +225,16 @@ extension OCPIClient {
         return objects
     }
 
+    /// A URL's scheme, host and port (`https://host:443`), nil when it has none.
+    static func origin(_ text: String) -> String? {
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), let host = url.host?.lowercased()
+        else { return nil }
+        return "\(scheme)://\(host):\(url.port ?? (scheme == "https" ? 443 : 80))"
+    }
+
     /// Whether two URLs share scheme, host and port.
     static func sameOrigin(_ one: String, _ other: String) -> Bool {
-        func origin(_ text: String) -> String? {
-            guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), let host = url.host?.lowercased()
-            else { return nil }
-            return "\(scheme)://\(host):\(url.port ?? (scheme == "https" ? 443 : 80))"
-        }
-        return origin(one) != nil && origin(one) == origin(other)
+        origin(one) != nil && origin(one) == origin(other)
     }
 
     /// The URL of a `Link` header's `rel="next"`.

@@ -196,13 +196,9 @@ extension OCPIServer {
     /// Whether `url` is on a host of the partner's own (its versions URL or an endpoint): a partner cannot make this
     /// cloud post elsewhere.
     static func isPartners(_ url: String, _ partner: OCPIPartnerRecord) -> Bool {
-        func origin(_ text: String) -> String? {
-            guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), let host = url.host?.lowercased()
-            else { return nil }
-            return "\(scheme)://\(host):\(url.port ?? (scheme == "https" ? 443 : 80))"
-        }
-        guard let wanted = origin(url) else { return false }
-        return ([partner.versionsURL].compactMap { $0 } + partner.endpoints.map(\.url)).compactMap(origin).contains(wanted)
+        guard let wanted = OCPIClient.origin(url) else { return false }
+        return ([partner.versionsURL].compactMap { $0 } + partner.endpoints.map(\.url)).compactMap(OCPIClient.origin)
+            .contains(wanted)
     }
 
     /// Relays the command, POSTs its CommandResult to the partner, and after a START_SESSION that timed out stops a

@@ -99,10 +99,7 @@ extension OCPIServer {
         let tariffs = try await TariffsInForce(repository: repository)
         var locations: [OCPILocation] = []
         for site in try await repository.sites(in: nil) where chosen.contains(site.id) {
-            let stations = try await repository.stations(site: site.id, in: nil)
-            if let location = OCPILocation.of(site, stations: stations, party: party, tariffs: tariffs.ids) {
-                locations.append(location)
-            }
+            if let location = try await objects.location(site, tariffs: tariffs) { locations.append(location) }
         }
         return locations
     }

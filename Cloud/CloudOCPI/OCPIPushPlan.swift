@@ -24,11 +24,14 @@ struct Plan {
 
     /// `<module URL>/<country code>/<party id>/<ids…>`, each id escaped as a path segment.
     static func url(_ base: String, _ codes: OCPICodes, _ ids: [String]) -> String {
+        path(base, [codes.countryCode, codes.partyId] + ids)
+    }
+
+    /// `<module URL>/<segments…>`, the module URL without a trailing slash, each segment escaped.
+    static func path(_ base: String, _ segments: [String]) -> String {
         var allowed = CharacterSet.urlPathAllowed
         allowed.remove("/")
-        let tail = ([codes.countryCode, codes.partyId] + ids).map {
-            $0.addingPercentEncoding(withAllowedCharacters: allowed) ?? $0
-        }
+        let tail = segments.map { $0.addingPercentEncoding(withAllowedCharacters: allowed) ?? $0 }
         return ([base.hasSuffix("/") ? String(base.dropLast()) : base] + tail).joined(separator: "/")
     }
 
