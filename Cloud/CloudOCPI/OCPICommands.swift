@@ -59,16 +59,8 @@ extension OCPIServer {
         router.post("/ocpi/\(Self.version)/commands/:command") { request, context in
             await answer(request) { caller -> OCPICommandAnswer? in
                 try caller.requireRegistered()
-                var request = request
-                let body = try await request.collectBody(upTo: 1 << 16)
-                guard let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any]
-                else { throw OCPIError(http: 400, code: OCPIStatus.invalidParameters, "the body is not a JSON object") }
-                guard let responseURL = object["response_url"] as? String, Self.isPartners(responseURL, caller.partner)
-                else {
-                    throw OCPIError(
-                        http: 200, code: OCPIStatus.invalidParameters,
-                        "response_url: required, a URL on a host of your registered endpoints")
-                }
+                let object = try await Self.jsonObject(request)
+                let responseURL = try Self.responseURL(object["response_url"] as? String, of: caller)
                 guard let relay else { return OCPICommandAnswer("NOT_SUPPORTED", "commands are not relayed here") }
                 let command = context.parameters.get("command") ?? ""
                 switch try await relayed(command, object, caller) {

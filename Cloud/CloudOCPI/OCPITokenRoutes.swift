@@ -111,12 +111,7 @@ extension OCPIServer {
     ) async throws -> (Key, [String: Any]) {
         let key = key(request, context)
         try requireOwn(key, caller)
-        var request = request
-        let body = try await request.collectBody(upTo: 1 << 16)
-        guard let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any] else {
-            throw OCPIError(http: 400, code: OCPIStatus.invalidParameters, "the body is not a JSON object")
-        }
-        return (key, object)
+        return (key, try await Self.jsonObject(request))
     }
 
     /// Checks the token against the path and the spec, keeps it, and renews the token lists it is in.

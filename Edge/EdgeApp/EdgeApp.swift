@@ -96,7 +96,13 @@ public struct EdgeApp: Sendable {
                 configuration: configuration, store: store, central: central, authorization: cloudAuthorization,
                 metricsFactory: PrometheusMetricsFactory(registry: registry), logger: logger, samples: samples.messages(at:),
                 changeLoadSettings: { change in try await changes.change(change) },
-                stations: registrations)
+                stations: registrations,
+                sessionLimits: { station, limit, set in
+                    set
+                        ? try loadController.setSessionLimit(station: station, limit)
+                        : try loadController.sessionLimit(
+                            station: station, connectorId: limit.connectorId, transactionId: limit.transactionId)
+                })
             cloudLink = link
         }
 

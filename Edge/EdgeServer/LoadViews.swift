@@ -52,6 +52,8 @@ struct LoadView: Codable {
         var reclaimedAtA: Double?
         var overdrawing: Bool
         var carPhases: Int
+        /// The session's requested limit now (a roaming partner's charging profile), A per phase.
+        var requestedA: Double?
     }
     var mode: String
     var strategy: String
@@ -87,8 +89,7 @@ struct LoadView: Codable {
             Connector(
                 station: $0.key.stationId, connector: $0.key.connectorId, allocatedA: round($0.allocated), sentA: $0.sent,
                 reason: $0.reason.rawValue, drawingA: $0.drawing.map(round), reclaimedAtA: $0.reclaimedAt,
-                overdrawing: $0.overdrawing,
-                carPhases: $0.carPhases)
+                overdrawing: $0.overdrawing, carPhases: $0.carPhases, requestedA: $0.requested.map(round))
         }
         reactionMs = status.reaction.map {
             Reaction(count: $0.count, p50: round($0.p50 * 1000), p99: round($0.p99 * 1000), max: round($0.max * 1000))

@@ -34,16 +34,23 @@ public final class CloudLink: Service, Sendable {
 
     /// Applies a change of load-management settings and answers with the settings in effect, or throws why not.
     public typealias LoadSettingsHandler = @Sendable (LoadSettings) async throws -> LoadSettings
+    /// Sets (`set` true) or reads a running session's limit at a station, and answers what is in force, or throws why
+    /// not.
+    public typealias SessionLimitHandler =
+        @Sendable (_ station: String, _ limit: SessionLimit, _ set: Bool) async throws -> SessionLimitState
 
     /// - Parameters:
     ///   - samples: the site's periodic messages (meter readings, load summary) at a given time.
     ///   - changeLoadSettings: carries out ``LoadSettings/action`` commands; without it they are refused.
     ///   - stations: carries out ``StationRegistration/action`` and ``StationRetirement/action`` commands; without it
     ///     they are refused.
+    ///   - sessionLimits: carries out ``SessionLimit/setAction`` and ``SessionLimit/getAction``; without it they are
+    ///     refused.
     public init(
         configuration: EdgeConfiguration, store: EdgeStore, central: CentralSystem, authorization: CloudAuthorization,
         metricsFactory: any MetricsFactory, logger: Logger, samples: @escaping @Sendable (Date) -> [UpMessage] = { _ in [] },
-        changeLoadSettings: LoadSettingsHandler? = nil, stations: (any StationRegistry)? = nil
+        changeLoadSettings: LoadSettingsHandler? = nil, stations: (any StationRegistry)? = nil,
+        sessionLimits: SessionLimitHandler? = nil
     ) {
         precondition(configuration.cloud != nil, "CloudLink needs a cloud section")
         let settings = configuration.cloud!
@@ -53,7 +60,8 @@ public final class CloudLink: Service, Sendable {
         self.authorization = authorization
         self.samples = samples
         commands = EdgeCommands(
-            store: store, central: central, changeLoadSettings: changeLoadSettings, stations: stations)
+            store: store, central: central, changeLoadSettings: changeLoadSettings, stations: stations,
+            sessionLimits: sessionLimits)
         var logger = logger
         logger[metadataKey: "broker"] = "\(settings.broker)"
         self.logger = logger

@@ -23,6 +23,7 @@ struct EdgeCommands: Sendable {
     let central: CentralSystem
     let changeLoadSettings: CloudLink.LoadSettingsHandler?
     let stations: (any StationRegistry)?
+    let sessionLimits: CloudLink.SessionLimitHandler?
 
     /// Relays a command to its station and puts the result in the outbox, named by the command's id.
     func run(_ command: CommandRequest, deadline: Date, logger: Logger) async {
@@ -63,6 +64,8 @@ struct EdgeCommands: Sendable {
             result = await retire(command, log: log)
         } else if command.action == StationPasswordChange.action {
             result = await changePassword(command, log: log)
+        } else if command.action == SessionLimit.setAction || command.action == SessionLimit.getAction {
+            result = await sessionLimit(command, log: log)
         } else {
             do {
                 let response = try await central.command(
@@ -183,6 +186,30 @@ struct EdgeCommands: Sendable {
             log.error("could not keep a station's approval", metadata: ["error": "\(error)"])
             return CommandResult(
                 id: command.id, station: command.station, action: command.action, outcome: .failed, error: "\(error)")
+        }
+    }
+
+    /// A running session's limit set, cleared or read (a roaming partner's charging profile), for the load manager.
+    private func sessionLimit(_ command: CommandRequest, log: Logger) async -> CommandResult {
+        func answer(_ outcome: CommandOutcome, response: String? = nil, _ error: String? = nil) -> CommandResult {
+            if let error { log.warning("session limit from the cloud refused", metadata: ["reason": "\(error)"]) }
+            return CommandResult(
+                id: command.id, station: command.station, action: command.action, outcome: outcome, response: response,
+                error: error)
+        }
+        guard let sessionLimits else { return answer(.invalid, "this edge has no load management to limit a session") }
+        let limit: SessionLimit
+        do {
+            limit = try SyncJSON.decoder().decode(SessionLimit.self, from: Data(command.payload.utf8))
+        } catch {
+            return answer(.invalid, "the session limit does not parse: \(error)")
+        }
+        guard limit.problems.isEmpty else { return answer(.invalid, limit.problems.joined(separator: "; ")) }
+        do {
+            let state = try await sessionLimits(command.station, limit, command.action == SessionLimit.setAction)
+            return answer(.accepted, response: String(decoding: try SyncJSON.encoder().encode(state), as: UTF8.self))
+        } catch {
+            return answer(.rejected, "\(error)")
         }
     }
 

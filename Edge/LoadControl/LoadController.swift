@@ -25,8 +25,10 @@ public final class LoadController: Service, Sendable {
     private let planner: Mutex<LoadPlanner>
     /// The grid and load-management settings in effect: edge.yaml's, as changed from the cloud.
     private let active: Mutex<ActiveLoadSettings>
-    private let stations = Mutex<[String: StationControl]>([:])
-    private let latest = Mutex<LoadStatus?>(nil)
+    let stations = Mutex<[String: StationControl]>([:])
+    let latest = Mutex<LoadStatus?>(nil)
+    /// Each running session's requested limit (a roaming partner's charging profile), by connector.
+    let sessionLimits = Mutex<[ConnectorKey: SessionLimit]>([:])
     /// The latest reaction times (meter reading → limit accepted), for `/status`.
     private let reactions = Mutex<ReactionTimes>(ReactionTimes())
     /// How each station is wired: edge.yaml's, and those the cloud registered since.
@@ -181,6 +183,7 @@ public final class LoadController: Service, Sendable {
                     transactionId: state.transactionId, startedAt: state.transactionStartedAt, measured: state.phaseCurrents,
                     measuredAt: state.measuredAt, controllable: control?.capabilities.takesProfiles ?? true)
                 input.connected = connected
+                input.requested = requestedLimit(input.key, transactionId: state.transactionId, at: now)
                 connectors.append(input)
             }
         }

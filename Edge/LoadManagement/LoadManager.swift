@@ -24,11 +24,13 @@ public enum LoadManager {
     }
 
     /// The most a connector's car can be offered: the charger's maximum, and the car's own limit when known,
-    /// but never below the minimum (a car offered the minimum simply takes less).
+    /// but never below the minimum (a car offered the minimum simply takes less); and never above the session's
+    /// requested limit (below the minimum, the car is paused).
     static func cap(of connector: ConnectorLoad, minimum: Double) -> Double {
         let car = connector.session?.carLimit ?? connector.maxCurrent
         let cap = min(connector.maxCurrent, car)
-        return connector.maxCurrent >= minimum ? max(cap, minimum) : cap
+        let offered = connector.maxCurrent >= minimum ? max(cap, minimum) : cap
+        return min(offered, max(0, connector.session?.requestedLimit ?? .infinity))
     }
 }
 

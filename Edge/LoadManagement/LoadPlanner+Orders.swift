@@ -82,6 +82,9 @@ extension LoadPlanner {
             if failsafe {
                 // Down to the failsafe, never up on data that is stale: a paused car stays paused.
                 target = min(settings.failsafeCurrent, connector.wiring.maxCurrent, state.sent ?? settings.failsafeCurrent)
+                if let requested = state.requested, connector.transactionId != nil {
+                    target = min(target, requested < settings.minCurrent ? 0 : requested)
+                }
             } else if connector.transactionId != nil {
                 target = allocations[index].current
             } else {
@@ -101,6 +104,12 @@ extension LoadPlanner {
                 target = sent
                 reason = .limitedByGrid
             }
+            if let requested = state.requested, connector.transactionId != nil, !failsafe,
+                target >= requested - 0.05
+                    || (requested < settings.minCurrent && target == 0)
+            {
+                reason = .limitedByRequest
+            }
             if state.overdrawing { reason = .overdrawing }
             let paused = connector.transactionId != nil && target == 0
             if paused != state.paused {
@@ -119,7 +128,7 @@ extension LoadPlanner {
                 ConnectorDecision(
                     key: connector.key, allocated: target, sent: state.sent, reason: reason,
                     drawing: connector.measured.flatMap { $0.prefix(state.carPhases).max() }, reclaimedAt: state.carLimit,
-                    overdrawing: state.overdrawing, carPhases: state.carPhases))
+                    overdrawing: state.overdrawing, carPhases: state.carPhases, requested: state.requested))
         }
         return (orders, decisions)
     }

@@ -54,6 +54,9 @@ extension LoadPlanner {
                 }
                 learn(&state, measured: measured, wiring: connector.wiring, now: now)
             }
+            state.requested =
+                connector.transactionId == nil
+                ? nil : connector.requested?.current(phases: state.carPhases, voltage: grid.voltage)
             defer { states[connector.key] = state }
             if !connector.connected {
                 // Out of reach: it goes on under its last limit until the lease ends, then under the failsafe.
@@ -96,7 +99,7 @@ extension LoadPlanner {
                         return
                             ConnectorLoad.Session(
                                 startedAt: connector.startedAt ?? now, carPhases: state.carPhases, carLimit: state.carLimit,
-                                paused: state.paused, since: state.since)
+                                paused: state.paused, since: state.since, requestedLimit: state.requested)
                     }))
         }
         return (loads, draws)

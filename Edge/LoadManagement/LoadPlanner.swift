@@ -53,6 +53,8 @@ public struct LoadPlanner: Sendable {
         /// it is offered.
         var reportAt: Date?
         var reportedUnder: Double?
+        /// The session's requested limit this cycle, A per phase.
+        var requested: Double?
     }
 
     /// A limit the charger accepted in place of another.

@@ -32,6 +32,9 @@ public struct ConnectorInput: Sendable {
     /// False while the charger is not connected (or not yet set up): it goes on under its last limit until the
     /// lease ends, then under the failsafe, and is budgeted so.
     public var connected = true
+    /// The most the running session may get now, as asked from the cloud (a roaming partner's charging profile):
+    /// it can only lower what the car is given.
+    public var requested: RequestedLimit?
 
     public init(
         key: ConnectorKey, wiring: ChargerWiring, transactionId: Int? = nil, startedAt: Date? = nil,
@@ -44,6 +47,21 @@ public struct ConnectorInput: Sendable {
         self.startedAt = startedAt
         self.measured = measured
         self.measuredAt = measuredAt
+    }
+}
+
+/// A limit asked for one session, in force now: A per phase, or W for the whole car (turned into A per phase with
+/// the grid's voltage and the phases the car draws on).
+public enum RequestedLimit: Sendable, Equatable {
+    case amperes(Double)
+    case watts(Double)
+
+    /// A per phase for a car drawing on `phases` phases at `voltage`.
+    public func current(phases: Int, voltage: Double) -> Double {
+        switch self {
+        case .amperes(let value): value
+        case .watts(let value): value / (voltage * Double(max(1, phases)))
+        }
     }
 }
 
@@ -77,6 +95,8 @@ public struct ConnectorDecision: Sendable, Equatable {
     /// The car draws clearly more than its limit: the charger ignores it, and its excess is budgeted.
     public var overdrawing: Bool
     public var carPhases: Int
+    /// The session's requested limit now, A per phase (see ``ConnectorInput/requested``).
+    public var requested: Double? = nil
 }
 
 /// Why a connector has the limit it has, as `/status` and the metrics name it.
@@ -99,6 +119,8 @@ public enum ConnectorReason: String, Sendable, CaseIterable {
     case notControllable = "not_controllable"
     /// The charger is not connected.
     case offline
+    /// The session's requested limit (a roaming partner's charging profile) is lower than its share.
+    case limitedByRequest = "limited_by_request"
 
     init(_ allocation: AllocationReason) {
         switch allocation {

@@ -94,13 +94,20 @@ public struct ConnectorLoad: Sendable {
         /// Whether the car was paused in the previous allocation, and since when it has been paused or charging.
         public var paused: Bool
         public var since: Date
+        /// The most the session may get, in A per phase, when asked (a roaming partner's charging profile). Unlike
+        /// `carLimit` it is not raised to the minimum current: below it the car is paused.
+        public var requestedLimit: Double?
 
-        public init(startedAt: Date, carPhases: Int = 3, carLimit: Double? = nil, paused: Bool = false, since: Date) {
+        public init(
+            startedAt: Date, carPhases: Int = 3, carLimit: Double? = nil, paused: Bool = false, since: Date,
+            requestedLimit: Double? = nil
+        ) {
             self.startedAt = startedAt
             self.carPhases = carPhases
             self.carLimit = carLimit
             self.paused = paused
             self.since = since
+            self.requestedLimit = requestedLimit
         }
     }
 

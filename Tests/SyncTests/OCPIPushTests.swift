@@ -135,6 +135,29 @@ import Testing
         #expect(!OCPIServer.isPartners("not a url", partner))
     }
 
+    @Test func chargingProfileResultsFollowTheEdgesAnswer() throws {
+        func reply(_ outcome: CommandOutcome, _ state: SessionLimitState? = nil) throws -> CommandResultRecord {
+            CommandResultRecord(
+                site: "s", id: "c", outcome: outcome,
+                response: try state.map { String(decoding: try SyncJSON.encoder().encode($0), as: UTF8.self) })
+        }
+        #expect(OCPIServer.profileResult(of: try reply(.accepted), read: nil).result == "ACCEPTED")
+        #expect(OCPIServer.profileResult(of: try reply(.rejected), read: nil).result == "REJECTED")
+        #expect(OCPIServer.profileResult(of: try reply(.invalid), read: nil).result == "REJECTED")
+        #expect(OCPIServer.profileResult(of: try reply(.timeout), read: nil).result == "UNKNOWN")
+        #expect(OCPIServer.profileResult(of: try reply(.notConnected), read: 60).result == "UNKNOWN")
+        // Read: the charger's limit, or the lower allocation on its way to it.
+        let lowering = SessionLimitState(connectorId: 1, transactionId: 7, allocatedA: 10, sentA: 20.04)
+        let active = OCPIServer.profileResult(of: try reply(.accepted, lowering), read: 900)
+        #expect(active.result == "ACCEPTED")
+        #expect(active.profile?.chargingProfile.chargingProfilePeriod?.map(\.limit) == [10])
+        #expect(active.profile?.chargingProfile.duration == 900)
+        let rising = SessionLimitState(connectorId: 1, transactionId: 7, allocatedA: 32, sentA: 20.04)
+        #expect(
+            OCPIServer.profileResult(of: try reply(.accepted, rising), read: 900).profile?.chargingProfile
+                .chargingProfilePeriod?.map(\.limit) == [20])
+    }
+
     @Test func anObjectRefusedFiveTimesIsParkedAndTheRestGoOn() async throws {
         let store = try SQLiteRepository(path: directory.file("cloud.sqlite"))
         let partner = OCPIPartnerRecord(id: "p1", name: "Picky", state: "registered", createdAt: now)

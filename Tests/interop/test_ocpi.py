@@ -107,7 +107,8 @@ class EMSP:
                     return self.answer(200, envelope({"token": token_c, "url": f"{peer.base}/ocpi/versions",
                                                       "roles": [EMSP_ROLE]}))
                 module = self.path.split("/")[3] if self.path.startswith("/ocpi/2.2.1/") else ""
-                if module in peer.receives and method in ("PUT", "PATCH", "POST", "DELETE"):
+                # "results": where it asks the asynchronous results of its chargingprofiles requests to go.
+                if (module in peer.receives or module == "results") and method in ("PUT", "PATCH", "POST", "DELETE"):
                     length = int(self.headers.get("Content-Length") or 0)
                     body = json.loads(self.rfile.read(length)) if length else None
                     with peer.lock:
@@ -590,7 +591,8 @@ def test_a_partners_token_pushed_to_the_cloud_authorizes_at_a_charger_behind_the
 def test_a_partner_starts_stops_and_unlocks_through_the_real_edge_and_a_silent_charger_yields_timeout(
         make_cloud, make_edge, broker):
     """The commands module against an ocpp charger behind the real edge: START_SESSION starts it (the session then
-    pushed as it runs), STOP_SESSION stops it, UNLOCK_CONNECTOR unlocks, each CommandResult posted to the partner's
+    pushed as it runs), the partner's charging profile lowers it through the load manager and never lifts it,
+    STOP_SESSION stops it, UNLOCK_CONNECTOR unlocks, each CommandResult posted to the partner's
     response_url; refusals answered at once; a charger that never answers a remote start yields TIMEOUT and no
     session."""
     import asyncio
@@ -598,11 +600,12 @@ def test_a_partner_starts_stops_and_unlocks_through_the_real_edge_and_a_silent_c
     from ocpp.v16 import call
 
     from cloud import edge_cloud_config
-    from support import arun, charger, now_iso, poll
+    from support import arun, charger, now_iso, poll, wait_until
 
     site = "site-cmd"
     cloud = make_cloud(sites=(site,), overrides={"ocpi": {**CPO, "push_interval_ms": 200}, "commands": {"timeout_s": 3}})
-    edge = make_edge(edge_cloud_config(site, broker, auth_timeout_s=2))
+    edge = make_edge({**edge_cloud_config(site, broker, auth_timeout_s=2), "grid": {"limit_a": 40},
+                      "load_management": {"mode": "static", "static_current_a": 20}})
     emsp = EMSP("their-token-a", receives=("locations", "sessions", "cdrs", "commands"))
     try:
         assert cloud.api("PUT", f"/api/v1/sites/{site}", {
@@ -640,6 +643,48 @@ def test_a_partner_starts_stops_and_unlocks_through_the_real_edge_and_a_silent_c
                 await asyncio.sleep(0.05)
             raise AssertionError(f"no {action} reached the charger")
 
+        def limits(cp) -> list[float]:
+            return [p["csChargingProfiles"]["chargingSchedule"]["chargingSchedulePeriod"][0]["limit"]
+                    for p in cp.calls_of("SetChargingProfile")
+                    if p["csChargingProfiles"]["chargingProfilePurpose"] == "TxProfile"]
+
+        async def profile(method: str, session: str, reply: str, query: str = "", body=None) -> dict:
+            url = f"{emsp.base}/ocpi/2.2.1/results/{reply}"
+            path = f"/2.2.1/chargingprofiles/{session}"
+            if method == "PUT":
+                body = {"response_url": url, **body}
+            else:
+                path += f"?response_url={url}{query}"
+            status, answer, _ = await asyncio.to_thread(ocpi, cloud, method, path, token, body)
+            assert status == 200 and answer["data"]["result"] == "ACCEPTED" and answer["data"]["timeout"] > 0, answer
+            return (await asyncio.to_thread(
+                poll, lambda: emsp.of("POST", f"/ocpi/2.2.1/results/{reply}"), 20, what=f"{method} result"))[0]
+
+        async def smart_charging(cp, session: str):
+            # The load manager gives the car the site's 20 A; the partner's profile lowers it to 10 A, read back as
+            # active; cleared, the car climbs back; a profile above the share lifts nothing.
+            await wait_until(lambda: limits(cp)[-1:] == [20], timeout=15, what="the car at the site's 20 A")
+            done = await profile("PUT", session, "p1", body={"charging_profile": {
+                "charging_rate_unit": "A", "charging_profile_period": [{"start_period": 0, "limit": 10}]}})
+            assert done == {"result": "ACCEPTED"}, done
+            await wait_until(lambda: limits(cp)[-1:] == [10], timeout=15, what="the partner's 10 A at the charger")
+            active = await profile("GET", session, "p2", "&duration=900")
+            assert active["result"] == "ACCEPTED", active
+            assert active["profile"]["charging_profile"]["charging_profile_period"] == [{"start_period": 0, "limit": 10}]
+            assert active["profile"]["charging_profile"]["charging_rate_unit"] == "A", active
+            assert (await profile("DELETE", session, "p3")) == {"result": "ACCEPTED"}
+            await wait_until(lambda: limits(cp)[-1:] == [20], timeout=20, what="the car back at 20 A")
+            done = await profile("PUT", session, "p4", body={"charging_profile": {
+                "charging_rate_unit": "W", "charging_profile_period": [{"start_period": 0, "limit": 22080}]}})
+            assert done == {"result": "ACCEPTED"}, done
+            await asyncio.sleep(2)
+            assert max(limits(cp)) <= 20, limits(cp)
+            # A profile that is no schedule is refused at once, naming what is wrong.
+            status, body, _ = await asyncio.to_thread(ocpi, cloud, "PUT", f"/2.2.1/chargingprofiles/{session}", token, {
+                "response_url": f"{emsp.base}/r", "charging_profile": {
+                    "charging_rate_unit": "kW", "charging_profile_period": [{"start_period": 5, "limit": 1}]}})
+            assert body["status_code"] == 2001 and "unit" in body["status_message"], body
+
         async def scenario():
             async with charger(edge, "CP-CMD") as cp:
                 await cp.boot()
@@ -660,12 +705,7 @@ def test_a_partner_starts_stops_and_unlocks_through_the_real_edge_and_a_silent_c
                 running = await asyncio.to_thread(
                     poll, lambda: [b for m, p, b in list(emsp.received) if "/sessions/" in p
                                    and b["status"] == "ACTIVE"], 20, what="the running session")
-                # Smart charging is not relayed past the load manager: NOT_SUPPORTED for its running session.
-                status, body, _ = await asyncio.to_thread(
-                    ocpi, cloud, "PUT", f"/2.2.1/chargingprofiles/{running[0]['id']}", token,
-                    {"response_url": f"{emsp.base}/ocpi/2.2.1/commands/profile", "charging_profile": {
-                        "charging_rate_unit": "A", "charging_profile_period": [{"start_period": 0, "limit": 16}]}})
-                assert body["data"] == {"result": "NOT_SUPPORTED", "timeout": 0}, body
+                await smart_charging(cp, running[0]["id"])
                 status, body, _ = await asyncio.to_thread(
                     ocpi, cloud, "PUT", f"/2.2.1/sessions/{running[0]['id']}/charging_preferences", token,
                     {"profile_type": "FAST"})
@@ -757,7 +797,7 @@ def test_routing_headers_and_a_hubs_members_tokens(make_cloud):
         status, body, _ = ocpi(cloud, "PUT", "/2.2.1/chargingprofiles/not-a-session", token, {
             "response_url": f"{emsp.base}/r", "charging_profile": {"charging_rate_unit": "W"}})
         assert status == 200 and body["data"]["result"] == "UNKNOWN_SESSION", body
-        assert ocpi(cloud, "GET", "/2.2.1/chargingprofiles/not-a-session?duration=60&response_url=x", token)[1][
+        assert ocpi(cloud, "GET", f"/2.2.1/chargingprofiles/not-a-session?duration=60&response_url={emsp.base}/r", token)[1][
             "data"]["result"] == "UNKNOWN_SESSION"
         status, body, _ = ocpi(cloud, "PUT", "/2.2.1/sessions/not-a-session/charging_preferences", token,
                                {"profile_type": "FAST"})
