@@ -352,8 +352,11 @@ public final class IngestService: Service, Sendable {
 
     private func answer(_ request: AuthRequestRecord) async {
         var token = try? await repository.edgeToken(site: request.site, idTag: request.idTag, at: Date())
-        // Not the fleet's, nor a driver the lists hold: a roaming partner's may be asked in real time.
-        if token == nil, let remoteAuthorization { token = await remoteAuthorization(request.site, request.idTag) }
+        // Not the fleet's, nor a driver the lists hold, or a partner's driver to be asked first (ALLOWED_OFFLINE): a
+        // roaming partner's may be asked in real time.
+        if token == nil || token?.askFirst == true, let remoteAuthorization {
+            token = await remoteAuthorization(request.site, request.idTag) ?? token
+        }
         var status = token?.status ?? "Invalid"
         if status == "Accepted", let expiry = token?.expiry, expiry < Date() { status = "Expired" }
         let answer = AuthAnswer(
@@ -378,7 +381,10 @@ public final class IngestService: Service, Sendable {
         guard let (version, tokens) = try? await repository.edgeTokens(site: site, at: Date()), version > 0 else { return }
         let list = TokenList(
             version: version,
-            tokens: tokens.map { .init(idTag: $0.idTag, status: $0.status, expiry: $0.expiry, parentIdTag: $0.parentIdTag) })
+            tokens: tokens.map {
+                .init(
+                    idTag: $0.idTag, status: $0.status, expiry: $0.expiry, parentIdTag: $0.parentIdTag, askFirst: $0.askFirst)
+            })
         await publish(.tokens(list), to: site, retain: true)
     }
 

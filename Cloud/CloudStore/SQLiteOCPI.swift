@@ -141,13 +141,14 @@ extension SQLiteRepository {
     }
 
     /// The partners' tokens a site's edge may take without asking (valid, whitelisted, and short enough for OCPP
-    /// 1.6's idTag), for the partners the site is published to: `Accepted`, with their group as parent.
+    /// 1.6's idTag), for the partners the site is published to: `Accepted`, with their group as parent; those
+    /// whitelisted `ALLOWED_OFFLINE` marked to be asked first.
     func partnerTokens(site: String) async throws -> [SiteToken] {
         try await pool.read { db in
             let rows = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT t.uid, t.group_id, p.sites FROM ocpi_token t JOIN ocpi_partner p ON p.id = t.partner_id
+                    SELECT t.uid, t.group_id, t.whitelist, p.sites FROM ocpi_token t JOIN ocpi_partner p ON p.id = t.partner_id
                     WHERE p.state = 'registered' AND t.valid AND t.whitelist IN ('ALWAYS', 'ALLOWED', 'ALLOWED_OFFLINE')
                         AND length(t.uid) <= 20
                     """)
@@ -155,7 +156,10 @@ extension SQLiteRepository {
                 let sites = (try? SyncJSON.decoder().decode([String].self, from: Data((row["sites"] as String).utf8))) ?? []
                 guard sites.contains(site) else { return nil }
                 let group = (row["group_id"] as String?).flatMap { $0.count <= 20 ? $0 : nil }
-                return SiteToken(idTag: row["uid"], status: .known(.accepted), expiry: nil, parentIdTag: group)
+                // ALLOWED_OFFLINE: the edge asks first, and takes it from its list only when no answer comes.
+                let askFirst = (row["whitelist"] as String) == "ALLOWED_OFFLINE" ? true : nil
+                return SiteToken(
+                    idTag: row["uid"], status: .known(.accepted), expiry: nil, parentIdTag: group, askFirst: askFirst)
             }
         }
     }

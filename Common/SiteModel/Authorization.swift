@@ -17,12 +17,18 @@ public struct Token: Codable, Sendable, Equatable {
     public var status: OpenEnum<TokenStatus>
     public var expiry: Date?
     public var parentIdTag: String?
+    /// True for a token the edge asks the cloud about first, and takes from its list only when no answer comes (a
+    /// roaming partner's driver whitelisted `ALLOWED_OFFLINE`: asked in real time while the partner can be reached).
+    public var askFirst: Bool?
 
-    public init(idTag: String, status: OpenEnum<TokenStatus>, expiry: Date? = nil, parentIdTag: String? = nil) {
+    public init(
+        idTag: String, status: OpenEnum<TokenStatus>, expiry: Date? = nil, parentIdTag: String? = nil, askFirst: Bool? = nil
+    ) {
         self.idTag = idTag
         self.status = status
         self.expiry = expiry
         self.parentIdTag = parentIdTag
+        self.askFirst = askFirst
     }
 }
 

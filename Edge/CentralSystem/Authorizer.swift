@@ -23,6 +23,10 @@ struct Authorizer: Sendable {
             if askRemote, let remote, let verdict = await remote.verdict(for: idTag, station: station) { return verdict }
             return TokenVerdict(status: unknownTokens == .accept ? .accepted : .invalid)
         }
+        // Asked first while the cloud answers; the list holds when it does not (offline, or no answer in time).
+        if token.askFirst, askRemote, let remote, let verdict = await remote.verdict(for: idTag, station: station) {
+            return verdict
+        }
         if token.status == .accepted, let expiry = token.expiry, expiry < now {
             return TokenVerdict(status: .expired, expiry: expiry, parentIdTag: token.parentIdTag)
         }

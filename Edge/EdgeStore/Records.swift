@@ -183,13 +183,19 @@ public struct TokenRecord: Sendable, Codable, Equatable {
     public var parentIdTag: String?
     /// Where the token came from: `config`, `local` (API) or `cloud`.
     public var source: String
+    /// Asked of the cloud first; the list's status holds only when no answer comes (see ``SiteModel/Token/askFirst``).
+    public var askFirst: Bool
 
-    public init(idTag: String, status: TokenStatus, expiry: Date? = nil, parentIdTag: String? = nil, source: String) {
+    public init(
+        idTag: String, status: TokenStatus, expiry: Date? = nil, parentIdTag: String? = nil, source: String,
+        askFirst: Bool = false
+    ) {
         self.idTag = idTag
         self.status = status
         self.expiry = expiry
         self.parentIdTag = parentIdTag
         self.source = source
+        self.askFirst = askFirst
     }
 }
 

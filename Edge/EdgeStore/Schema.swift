@@ -145,6 +145,10 @@ enum Schema {
                     CREATE INDEX retention_mark_tbl_at ON retention_mark(tbl, at);
                     """)
         }
+        migrator.registerMigration("v8-token-ask-first") { db in
+            // Tokens asked of the cloud first, taken from the list only when no answer comes (ALLOWED_OFFLINE).
+            try db.execute(sql: "ALTER TABLE token ADD COLUMN ask_first BOOLEAN NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 }

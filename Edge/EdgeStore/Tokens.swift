@@ -22,11 +22,13 @@ extension EdgeStore {
             for token in tokens {
                 try db.execute(
                     sql: """
-                        INSERT INTO token (id_tag, status, expiry, parent_id_tag, source) VALUES (?, ?, ?, ?, ?)
+                        INSERT INTO token (id_tag, status, expiry, parent_id_tag, source, ask_first) VALUES (?, ?, ?, ?, ?, ?)
                         ON CONFLICT(id_tag) DO UPDATE SET status = excluded.status, expiry = excluded.expiry,
-                            parent_id_tag = excluded.parent_id_tag, source = excluded.source
+                            parent_id_tag = excluded.parent_id_tag, source = excluded.source, ask_first = excluded.ask_first
                         """,
-                    arguments: [token.idTag, token.status.rawValue, token.expiry.stored, token.parentIdTag, source])
+                    arguments: [
+                        token.idTag, token.status.rawValue, token.expiry.stored, token.parentIdTag, source, token.askFirst,
+                    ])
             }
         }
     }
@@ -34,6 +36,6 @@ extension EdgeStore {
     static func token(from row: Row) -> TokenRecord {
         TokenRecord(
             idTag: row["id_tag"], status: TokenStatus(rawValue: row["status"]) ?? .invalid, expiry: row["expiry"],
-            parentIdTag: row["parent_id_tag"], source: row["source"])
+            parentIdTag: row["parent_id_tag"], source: row["source"], askFirst: row["ask_first"])
     }
 }

@@ -25,7 +25,7 @@ final class TokenListSync: Sendable {
         let records = list.tokens.map { token in
             TokenRecord(
                 idTag: token.idTag, status: token.status.known ?? .invalid, expiry: token.expiry,
-                parentIdTag: token.parentIdTag, source: "cloud")
+                parentIdTag: token.parentIdTag, source: "cloud", askFirst: token.askFirst ?? false)
         }
         do {
             try await store.replaceTokens(source: "cloud", with: records)

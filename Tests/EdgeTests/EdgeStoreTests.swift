@@ -307,6 +307,11 @@ import Testing
         try await store.replaceTokens(source: "config", with: [TokenRecord(idTag: "A", status: .accepted, source: "config")])
         #expect(try await store.tokens().map(\.idTag) == ["A"])
         #expect(try await store.token(idTag: "B") == nil)
+        // A token to be asked of the cloud first keeps that mark.
+        try await store.replaceTokens(
+            source: "cloud", with: [TokenRecord(idTag: "R", status: .accepted, source: "cloud", askFirst: true)])
+        #expect(try await store.token(idTag: "R")?.askFirst == true)
+        #expect(try await store.token(idTag: "A")?.askFirst == false)
     }
 }
 

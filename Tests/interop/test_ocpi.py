@@ -574,6 +574,12 @@ def test_a_partners_token_pushed_to_the_cloud_authorizes_at_a_charger_behind_the
                         break
                     await asyncio.sleep(0.1)
                 assert answer.id_tag_info["status"] == "Invalid", answer
+                # ALLOWED_OFFLINE: in the edge's list, yet asked in real time while the partner can be reached; the
+                # partner's word holds.
+                emsp.authorizations["ROAM-OFF"] = "BLOCKED"
+                answer = await cp.call(call.Authorize(id_tag="ROAM-OFF"), suppress=False)
+                assert answer.id_tag_info["status"] == "Blocked", answer
+                assert emsp.of("POST", "/ocpi/2.2.1/tokens/ROAM-OFF/authorize?type=RFID") == [{"location_id": site}]
                 # Without the cloud, an ALLOWED_OFFLINE driver still charges: the edge holds the list.
                 await asyncio.to_thread(cloud.stop)
                 answer = await cp.call(call.Authorize(id_tag="ROAM-OFF"), suppress=False)
