@@ -9,8 +9,8 @@ import SiteModel
 import SyncContract
 
 extension CloudAPI {
-    /// `/stations` and `/sites/{site}/stations/{station}`: stations, their connectors, commands, approval, and moving one
-    /// to another site; `/fleet`: every station the caller sees, filtered, sorted, paged, or all as CSV.
+    /// `/stations` and `/sites/{site}/stations/{station}`: stations, their connectors and what they are, commands,
+    /// approval, and moving one to another site; `/fleet`: every station the caller sees, filtered, sorted, paged, or all as CSV.
     var stationRoutes: RouteCollection<APIRequestContext> {
         let api = RouteCollection(context: APIRequestContext.self)
         api.get("/fleet") { request, context in
@@ -82,6 +82,17 @@ extension CloudAPI {
             }
             return JSONBody(value: answer, status: answer.answered ? .ok : .accepted)
         }
+        api.put("/sites/:site/stations/:station/connector-types") { request, context in
+            _ = try context.require(.configure)
+            let station = try await visibleStation(context)
+            let types = try await decode(ConnectorTypesInput.self, from: request).connectors
+            let problems = ConnectorType.problems(types)
+            guard problems.isEmpty else { throw Problem(status: 400, detail: problems.joined(separator: "; ")) }
+            guard try await repository.setConnectorTypes(station.key, types, at: Date()),
+                let updated = try await repository.station(site: station.site, id: station.id)
+            else { throw Problem(status: 404, detail: "no station '\(station.id)' at site '\(station.site)'") }
+            return json(updated)
+        }
         api.post("/sites/:site/stations/:station/move") { request, context in
             try Users.requireStaffAdmin(try context.require(.admin))
             let station = try await visibleStation(context)
@@ -97,6 +108,12 @@ extension CloudAPI {
         }
         return api
     }
+}
+
+/// `PUT /sites/{site}/stations/{station}/connector-types`'s body: what each connector is (those left out are taken as
+/// Type 2 sockets).
+struct ConnectorTypesInput: Decodable {
+    let connectors: [ConnectorType]
 }
 
 /// `POST /sites/{site}/stations/{station}/password`'s body.

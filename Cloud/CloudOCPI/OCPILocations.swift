@@ -37,6 +37,7 @@ public struct OCPILocation: Codable, Sendable, Equatable {
         public var id, standard, format: String
         public var powerType: String
         public var maxVoltage, maxAmperage: Int
+        public var maxElectricPower: Int?
         public var tariffIds: [String]?
         public var lastUpdated: Date
 
@@ -45,6 +46,7 @@ public struct OCPILocation: Codable, Sendable, Equatable {
             case powerType = "power_type"
             case maxVoltage = "max_voltage"
             case maxAmperage = "max_amperage"
+            case maxElectricPower = "max_electric_power"
             case tariffIds = "tariff_ids"
             case lastUpdated = "last_updated"
         }
@@ -89,17 +91,21 @@ public struct OCPILocation: Codable, Sendable, Equatable {
             for connector in station.connectors where connector.connector > 0 {
                 let uid = OCPIObjects.evseUid(station.id, connector.connector)
                 guard uid.count <= 36 else { continue }
-                // Changed when its state, its station's connection or its tariff last changed.
-                let updated = [connector.since, station.connectionChangedAt, tariffSince].compactMap { $0 }.max()!
+                // Changed when its state, its station's connection, its connector types or its tariff last changed.
+                let updated = [connector.since, station.connectionChangedAt, station.connectorTypesUpdatedAt, tariffSince]
+                    .compactMap { $0 }.max()!
+                let type = station.connectorTypes?.first { $0.connector == connector.connector }
                 evses.append(
                     EVSE(
                         uid: uid, evseId: OCPIObjects.evseId(codes, station.id, connector.connector),
                         status: status(connector.status, reachable: station.connected && site.online),
                         connectors: [
                             Connector(
-                                id: "1", standard: "IEC_62196_T2", format: "SOCKET",
-                                powerType: (wiring?.phases ?? 3) == 1 ? "AC_1_PHASE" : "AC_3_PHASE", maxVoltage: 230,
-                                maxAmperage: Int(wiring?.maxCurrentA ?? 32), tariffIds: tariffIds.isEmpty ? nil : tariffIds,
+                                id: "1", standard: type?.standard ?? "IEC_62196_T2", format: type?.format ?? "SOCKET",
+                                powerType: type?.powerType ?? ((wiring?.phases ?? 3) == 1 ? "AC_1_PHASE" : "AC_3_PHASE"),
+                                maxVoltage: type?.maxVoltage ?? 230,
+                                maxAmperage: type?.maxAmperage ?? Int(wiring?.maxCurrentA ?? 32),
+                                maxElectricPower: type?.maxElectricPower, tariffIds: tariffIds.isEmpty ? nil : tariffIds,
                                 lastUpdated: updated)
                         ], lastUpdated: updated))
             }

@@ -51,6 +51,8 @@ public protocol StationRepository: Sendable {
     /// site's edge stays there). When the other site has heard of the station already, its live state is kept (and it
     /// is taken to be the same charger). False when there is no such station.
     func moveStation(_ key: StationKey, to site: String) async throws -> Bool
+    /// Sets what a station's connectors are (checked by the caller); false when there is no such station.
+    func setConnectorTypes(_ key: StationKey, _ types: [ConnectorType], at time: Date) async throws -> Bool
 }
 
 /// Charging sessions, meter readings and the event history.

@@ -65,6 +65,9 @@ public struct StationView: Sendable, Equatable, Codable {
     public var connectors: [ConnectorView]
     /// What the cloud registered at the edge for it, as the edge answered (nil: never registered from the cloud).
     public var registration: StationRegistrationView?
+    /// What its connectors are, as an operator set it (nil: never set; each connector then a Type 2 socket).
+    public var connectorTypes: [ConnectorType]?
+    public var connectorTypesUpdatedAt: Date?
 }
 
 /// A station's registration as the edge keeps it: its wiring, and whether it has a Basic auth password (never the

@@ -61,5 +61,13 @@ extension CloudSchema {
                     ALTER TABLE ocpi_partner ADD COLUMN hub INTEGER NOT NULL DEFAULT 0;
                     """)
         }
+        migrator.registerMigration("v38-connector-types") { db in
+            // Issue 18: what each station's connectors are (standard, format, power type, ratings), for Locations.
+            try db.execute(
+                sql: """
+                    ALTER TABLE station ADD COLUMN connector_types TEXT;
+                    ALTER TABLE station ADD COLUMN connector_types_updated_at BIGINT;
+                    """)
+        }
     }
 }

@@ -194,7 +194,11 @@ extension SQLiteRepository {
             lastBootAt: (row["last_boot_at"] as Int64?).map(Date.init(milliseconds:)), connectors: connectors,
             registration: (row["registration"] as String?).flatMap {
                 try? SyncJSON.decoder().decode(StationRegistrationView.self, from: Data($0.utf8))
-            })
+            },
+            connectorTypes: (row["connector_types"] as String?).flatMap {
+                try? SyncJSON.decoder().decode([ConnectorType].self, from: Data($0.utf8))
+            },
+            connectorTypesUpdatedAt: (row["connector_types_updated_at"] as Int64?).map(Date.init(milliseconds:)))
     }
 
     static func connector(from row: Row) -> ConnectorView {

@@ -1,7 +1,19 @@
 public import Foundation
 import GRDB
+import SyncContract
 
 extension SQLiteRepository {
+    public func setConnectorTypes(_ key: StationKey, _ types: [ConnectorType], at time: Date) async throws -> Bool {
+        let sorted = types.sorted { $0.connector < $1.connector }
+        let json = String(decoding: try SyncJSON.encoder().encode(sorted), as: UTF8.self)
+        return try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE station SET connector_types = ?, connector_types_updated_at = ? WHERE site_id = ? AND id = ?",
+                arguments: [json, time.milliseconds, key.site, key.station])
+            return db.changesCount > 0
+        }
+    }
+
     public func moveStation(_ key: StationKey, to site: String) async throws -> Bool {
         try await pool.write { db in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM site WHERE id = ?", arguments: [site]) != nil else {

@@ -390,6 +390,31 @@ def test_the_sites_chosen_for_a_partner_are_its_locations_paged_and_filtered(mak
                       if b["address"] == "Herengracht 9"], 15, what="the new address pushed")
         status, body, _ = ocpi(cloud, "GET", "/2.2.1/locations?date_from=yesterday", token)
         assert status == 400 and body["status_code"] == 2001 and "date_from" in body["status_message"], body
+        # What a station's connectors are, set by an operator: its EVSEs show it, and their last_updated moves.
+        types = "/api/v1/sites/site-ams/stations/CP-2/connector-types"
+        ccs = {"connector": 1, "standard": "IEC_62196_T2_COMBO", "format": "CABLE", "powerType": "DC",
+               "maxVoltage": 920, "maxAmperage": 200, "maxElectricPower": 150000}
+        status, station = cloud.api("PUT", types, {"connectors": [ccs]})
+        assert status == 200 and station["connectorTypes"] == [ccs], station
+        evse = ocpi(cloud, "GET", "/2.2.1/locations/site-ams/CP-2*1", token)[1]["data"]
+        assert evse["connectors"][0] | {"last_updated": None, "tariff_ids": None} == {
+            "id": "1", "standard": "IEC_62196_T2_COMBO", "format": "CABLE", "power_type": "DC", "max_voltage": 920,
+            "max_amperage": 200, "max_electric_power": 150000, "last_updated": None, "tariff_ids": None}, evse
+        assert evse["last_updated"] > before, evse
+        other = ocpi(cloud, "GET", "/2.2.1/locations/site-ams/CP-2*2/1", token)[1]["data"]
+        assert other["standard"] == "IEC_62196_T2" and other["format"] == "SOCKET", other
+        # Bad values are refused naming each field; a viewer may not; a station elsewhere is unknown.
+        status, body = cloud.api("PUT", types, {"connectors": [
+            {**ccs, "standard": "TYPE2", "format": "PLUG", "maxVoltage": 0}, ccs, ccs]})
+        assert status == 400, body
+        for named in ("connectors[0].standard", "connectors[0].format", "connectors[0].maxVoltage",
+                      "connectors[2].connector: connector 1 is given twice"):
+            assert named in body["detail"], (named, body)
+        assert cloud.api("PUT", types, {"connectors": "all"})[0] == 400
+        viewer = cloud.create_token("viewer")
+        assert cloud.api("PUT", types, {"connectors": []}, viewer)[0] == 403
+        assert cloud.api("PUT", "/api/v1/sites/site-b1/stations/CP-2/connector-types", {"connectors": []})[0] == 404
+        assert cloud.get("/api/v1/sites/site-ams/stations/CP-2")["connectorTypes"] == [ccs]
         # One by its ids; what the partner was not given is unknown to it.
         assert ocpi(cloud, "GET", "/2.2.1/locations/site-ams", token)[1]["data"]["id"] == "site-ams"
         assert ocpi(cloud, "GET", "/2.2.1/locations/site-ams/CP-2*1", token)[1]["data"]["status"] == "OUTOFORDER"

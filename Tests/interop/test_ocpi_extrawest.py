@@ -108,6 +108,10 @@ def test_extrawest_ocpi_registers_and_takes_every_location_tariff_session_and_cd
         edge.send("connector.status", {"station": "CP-XW", "connector": connector, "status": "Available",
                                        "errorCode": "NoError", "time": now_iso()})
     poll(lambda: cloud.get(f"/api/v1/fleet?site={site}")["items"], 15, what="the station")
+    # Connector 2 is a CCS cable: extrawest's models take its standard, format and power type too.
+    assert cloud.api("PUT", f"/api/v1/sites/{site}/stations/CP-XW/connector-types", {"connectors": [
+        {"connector": 2, "standard": "IEC_62196_T2_COMBO", "format": "CABLE", "powerType": "DC", "maxVoltage": 920,
+         "maxAmperage": 200, "maxElectricPower": 150000}]})[0] == 200
 
     certificate = Path(cloud.directory) / "cloud-selfsigned.crt.pem"
     emsp = Extrawest(tmp_path, certificate, token_a="extrawest-token-a")
@@ -127,6 +131,9 @@ def test_extrawest_ocpi_registers_and_takes_every_location_tariff_session_and_cd
         # The Location and the tariff, taken by extrawest's models.
         location = poll(lambda: emsp.events("create", "locations"), 20, what="the Location")[0]["data"]
         assert location["id"] == site and len(location["evses"]) == 2, location
+        # (CiString: extrawest keeps uids in small letters.)
+        ccs = next(evse for evse in location["evses"] if evse["uid"].upper() == "CP-XW*2")["connectors"][0]
+        assert (ccs["standard"], ccs["format"], ccs["power_type"]) == ("IEC_62196_T2_COMBO", "CABLE", "DC"), ccs
         assert poll(lambda: emsp.events(module="tariffs"), 20, what="the tariff")[0]["data"]["id"] == "xw-day"
         # A status change: the EVSE put, and the Location updated in extrawest's store.
         edge.send("connector.status", {"station": "CP-XW", "connector": 1, "status": "Preparing",
