@@ -21,14 +21,39 @@ extension CloudAPI {
             return json(page.body)
         }
         api.get("/sessions/:site/:transaction") { _, context in
-            let site = try await visibleSite(context)
+            json(await pricer.withPrice(try await visibleSession(context)))
+        }
+        // A billed session corrected: its amounts set (a goodwill credit, a dispute settled) or priced again from its
+        // measurements with the tariff it started under (readings that came late). The new price replaces the old, the
+        // correction is kept, and roaming partners that had its CDR get a credit CDR and a new one.
+        api.post("/sessions/:site/:transaction/corrections") { request, context in
+            let identity = try context.require(.configure)
+            let site = try await visibleSite(context, whole: true)
             let transaction = try context.parameters.require("transaction", as: Int.self)
-            guard let session = try await repository.session(site: site.id, transactionId: transaction),
-                try context.require(.read).sees(station: session.station, site: site.id)
-            else {
+            let input = try await decode(SessionCorrectionInput.self, from: request)
+            guard let session = try await repository.session(site: site.id, transactionId: transaction) else {
                 throw Problem(status: 404, detail: "no session \(transaction) at site '\(site.id)'")
             }
-            return json(await pricer.withPrice(session))
+            guard !session.active, session.price?.final ?? true else {
+                throw Problem(status: 409, detail: "session \(transaction) has not ended and been billed yet")
+            }
+            let price = try await input.price(for: session, pricer: pricer)
+            do {
+                let correction = try await repository.correctSessionPrice(
+                    site: site.id, transactionId: transaction, price: price, reason: try input.checkedReason(),
+                    user: identity.user, at: Date())
+                let corrected = try await repository.session(site: site.id, transactionId: transaction)
+                return JSONBody(value: Corrected(session: corrected!, correction: correction), status: .created)
+            } catch SessionCorrectionRefusal.notBilled {
+                throw Problem(status: 409, detail: "session \(transaction) has not ended and been billed yet")
+            } catch SessionCorrectionRefusal.unchanged {
+                throw Problem(status: 409, detail: "that is the price it has: nothing to correct")
+            }
+        }
+        api.get("/sessions/:site/:transaction/corrections") { _, context in
+            let session = try await visibleSession(context)
+            return json(
+                Items(items: try await repository.sessionCorrections(site: session.site, transactionId: session.transactionId)))
         }
         api.get("/events") { request, context in
             let identity = try context.require(.read)
@@ -49,4 +74,22 @@ extension CloudAPI {
         }
         return api
     }
+
+    /// The session the path names (`:site`, `:transaction`), when the caller sees its station; 404 otherwise.
+    func visibleSession(_ context: APIRequestContext) async throws -> SessionView {
+        let site = try await visibleSite(context)
+        let transaction = try context.parameters.require("transaction", as: Int.self)
+        guard let session = try await repository.session(site: site.id, transactionId: transaction),
+            try context.require(.read).sees(station: session.station, site: site.id)
+        else {
+            throw Problem(status: 404, detail: "no session \(transaction) at site '\(site.id)'")
+        }
+        return session
+    }
+}
+
+/// What a corrected session comes to.
+struct Corrected: Encodable {
+    let session: SessionView
+    let correction: SessionCorrection
 }

@@ -7,7 +7,7 @@ import WireJSON
 /// group) at the session's start, in the version in force then, in the site's time zone, rounded to its currency.
 public struct SessionPricer: Sendable {
     let repository: any CloudRepository
-    let rounding: CurrencyRounding
+    public let rounding: CurrencyRounding
 
     public init(repository: any CloudRepository, rounding: CurrencyRounding = CurrencyRounding()) {
         self.repository = repository

@@ -27,6 +27,9 @@ struct OCPICDR: Codable, Sendable {
     var totalTimeCost: Price?
     var totalParkingTime: ExactDecimal?
     var totalParkingCost: Price?
+    /// A credit CDR: the CDR of `creditReferenceId` again, its total cost negated (a billed session was corrected).
+    var credit: Bool?
+    var creditReferenceId: String?
     var lastUpdated: Date
 
     struct CDRLocation: Codable, Sendable {
@@ -70,6 +73,8 @@ struct OCPICDR: Codable, Sendable {
         case totalTimeCost = "total_time_cost"
         case totalParkingTime = "total_parking_time"
         case totalParkingCost = "total_parking_cost"
+        case credit
+        case creditReferenceId = "credit_reference_id"
         case lastUpdated = "last_updated"
     }
 }

@@ -107,6 +107,7 @@ public struct OCPIPush: Service {
         }
         let partners = try await repository.ocpiPartners().filter { $0.state == "registered" }
         guard !partners.isEmpty else { return }
+        try await creditCorrections(partners: partners, now: now)
         let (dirty, full) = try await changedSites(&state, now: now)
         // Sessions that may still change: running, ended and not billed yet, billed in the last ten minutes (longer
         // than a partner is held back); every minute, also those billed in the last 30 days that lack a CDR.
@@ -221,7 +222,10 @@ public struct OCPIPush: Service {
             state.sessionSent[id] = nil
         }
         if let url = partner.endpoint("cdrs") {
-            for cdr in try await repository.ocpiCDRs(partner: partner.id, unsentOnly: true) {
+            // One CDR of a session a round, the oldest first: a corrected session's credit CDR is taken before its new one.
+            var planned = Set<String>()
+            for cdr in try await repository.ocpiCDRs(partner: partner.id, unsentOnly: true)
+            where planned.insert("\(cdr.site)/\(cdr.transactionId)").inserted {
                 plan.calls.append(
                     Call(
                         object: "cdr:\(cdr.id)", method: "POST", url: url, body: Data(cdr.body.utf8), keep: nil,

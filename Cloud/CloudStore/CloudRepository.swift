@@ -13,7 +13,8 @@ public protocol CloudRepository:
     CommandRepository, OrganizationRepository, UserRepository, WebSessionRepository, VehicleRepository, GroupRepository,
     FirmwareRepository, RetentionRepository, DashboardReads, TariffRepository, ReportRepository,
     StatementRepository, AvailabilityRepository, CardRepository, NotificationRepository, RecipientRepository,
-    FleetRepository, DiagnosticsRepository, TwoFactorRepository, OCPIRepository, OCPIPushRepository
+    FleetRepository, DiagnosticsRepository, TwoFactorRepository, OCPIRepository, OCPIPushRepository,
+    SessionCorrectionRepository
 {}
 
 /// Sites: registered by the fleet, their presence, name and location.

@@ -187,6 +187,8 @@ public protocol OCPIPushRepository: Sendable {
     func addOCPICDR(_ cdr: OCPICDRRecord) async throws -> Bool
     /// A partner's CDRs (only those it has not taken yet, with `unsentOnly`), oldest first.
     func ocpiCDRs(partner id: String, unsentOnly: Bool) async throws -> [OCPICDRRecord]
+    /// Every partner's CDRs of one session (a corrected one has several), oldest first.
+    func ocpiCDRs(site: String, transactionId: Int) async throws -> [OCPICDRRecord]
     /// Notes how pushing to a partner went: its last success, or its last failure and why.
     func noteOCPIPush(partner id: String, at time: Date, failure: String?) async throws
     func markOCPICDRSent(partner id: String, cdr: String, at time: Date) async throws

@@ -69,5 +69,9 @@ extension CloudSchema {
                     ALTER TABLE station ADD COLUMN connector_types_updated_at BIGINT;
                     """)
         }
+        migrator.registerMigration("v39-session-corrections") { db in
+            // Issue 18: corrections of billed sessions (re-priced), and which roaming partners were sent credit CDRs.
+            try db.execute(sql: SQLiteRepository.sessionCorrectionSchema)
+        }
     }
 }

@@ -106,13 +106,24 @@ extension SQLiteRepository {
                 sql:
                     "SELECT * FROM ocpi_cdr WHERE partner_id = ?\(unsentOnly ? " AND sent_at IS NULL" : "") ORDER BY created_at, id",
                 arguments: [id]
-            ).map { row in
-                OCPICDRRecord(
-                    partner: row["partner_id"], id: row["id"], site: row["site_id"], transactionId: row["transaction_id"],
-                    body: row["body"], createdAt: Date(milliseconds: row["created_at"]),
-                    sentAt: (row["sent_at"] as Int64?).map(Date.init(milliseconds:)))
-            }
+            ).map(Self.ocpiCDR(from:))
         }
+    }
+
+    public func ocpiCDRs(site: String, transactionId: Int) async throws -> [OCPICDRRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM ocpi_cdr WHERE site_id = ? AND transaction_id = ? ORDER BY created_at, id",
+                arguments: [site, transactionId]
+            ).map(Self.ocpiCDR(from:))
+        }
+    }
+
+    static func ocpiCDR(from row: Row) -> OCPICDRRecord {
+        OCPICDRRecord(
+            partner: row["partner_id"], id: row["id"], site: row["site_id"], transactionId: row["transaction_id"],
+            body: row["body"], createdAt: Date(milliseconds: row["created_at"]),
+            sentAt: (row["sent_at"] as Int64?).map(Date.init(milliseconds:)))
     }
 
     public func noteOCPIPush(partner id: String, at time: Date, failure: String?) async throws {

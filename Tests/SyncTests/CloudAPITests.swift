@@ -31,7 +31,7 @@ import Testing
     }
 
     static let routes: [Route] =
-        notificationRoutes + onboardingRoutes + connectorTypeRoutes + [
+        notificationRoutes + onboardingRoutes + connectorTypeRoutes + correctionRoutes + [
             Route(method: .get, path: "/api/v1/sites", documented: "/sites", needs: .read),
             Route(method: .get, path: "/api/v1/sites/s1", documented: "/sites/{site}", needs: .read),
             Route(

@@ -524,6 +524,44 @@ def test_a_partners_token_pushed_to_the_cloud_authorizes_at_a_charger_behind_the
             assert status == 200 and body["status_code"] == 1000, body
         assert ocpi(cloud, "GET", path, token)[1]["data"]["contract_id"] == "NL-EXA-C12345678-X"
 
+        def correct(cdr: dict, transaction: int):
+            # The operator corrects the billed session (a goodwill credit): the partner is sent a credit CDR for the
+            # first (its cost negated, pointing at it), then a new CDR with the corrected cost, in that order.
+            corrections = f"/api/v1/sessions/{site}/{transaction}/corrections"
+            status, body = cloud.api("POST", corrections, {"reason": "slow charger: goodwill", "exclVat": "2.00",
+                                                           "inclVat": "2.00"})
+            assert status == 201 and body["correction"]["reason"] == "slow charger: goodwill", body
+            assert body["session"]["price"]["exclVat"] == 2 and body["correction"]["before"]["exclVat"] == 3.5, body
+            credit, fresh = poll(lambda: (lambda posted: posted if len(posted) >= 3 else None)(
+                emsp.of("POST", "/ocpi/2.2.1/cdrs")), 30, what="the credit CDR and the new one")[1:3]
+            assert credit["id"] == cdr["id"] + "-C" and credit["credit"] is True, credit
+            assert credit["credit_reference_id"] == cdr["id"], credit
+            assert credit["total_cost"] == {"excl_vat": -3.5, "incl_vat": -3.5}, credit
+            assert credit["total_energy"] == cdr["total_energy"] and credit["session_id"] == cdr["session_id"], credit
+            assert fresh["id"] == cdr["id"] + "-2" and "credit" not in fresh, fresh
+            assert fresh["total_cost"] == {"excl_vat": 2.0, "incl_vat": 2.0}, fresh
+            listed = [c["id"] for c in ocpi(cloud, "GET", "/2.2.1/cdrs", token)[1]["data"]]
+            assert listed == sorted([cdr["id"], credit["id"], fresh["id"]]), listed  # paged in id order
+            assert [c["reason"] for c in cloud.get(corrections)["items"]] == ["slow charger: goodwill"]
+            # Refused, naming why: the same price again, an amount with a float's digits, neither kind, a viewer.
+            status, body = cloud.api("POST", corrections, {"reason": "again", "exclVat": "2.00", "inclVat": "2.00"})
+            assert status == 409 and "nothing to correct" in body["detail"], body
+            status, body = cloud.api("POST", corrections, {"reason": "x", "exclVat": "2.001", "inclVat": "2.001"})
+            assert status == 400 and "2 decimals" in body["detail"], body
+            status, body = cloud.api("POST", corrections, {"reason": "x", "exclVat": 2, "inclVat": "2"})
+            assert status == 400, body
+            status, body = cloud.api("POST", corrections, {"reason": "x"})
+            assert status == 400 and "reprice" in body["detail"], body
+            assert cloud.api("POST", corrections, {"reason": "x", "reprice": True}, cloud.create_token("viewer"))[0] == 403
+            assert cloud.api("POST", f"/api/v1/sessions/{site}/999/corrections", {"reason": "x", "reprice": True})[0] == 404
+            # Priced again from its measurements: back to what the tariff gives, and credited once more.
+            status, body = cloud.api("POST", corrections, {"reason": "priced again", "reprice": True})
+            assert status == 201 and body["correction"]["before"]["exclVat"] == 2, body
+            posted = poll(lambda: (lambda posted: posted if len(posted) >= 5 else None)(
+                emsp.of("POST", "/ocpi/2.2.1/cdrs")), 30, what="the second correction's CDRs")
+            assert [(c["id"], c["total_cost"]["excl_vat"]) for c in posted[3:5]] == [
+                (cdr["id"] + "-2-C", -2.0), (cdr["id"] + "-3", 3.5)], posted
+
         async def scenario():
             async with charger(edge, "CP-ROAM") as cp:
                 await cp.boot()
@@ -589,6 +627,7 @@ def test_a_partners_token_pushed_to_the_cloud_authorizes_at_a_charger_behind_the
                 assert session["cdr_token"] == {"country_code": "NL", "party_id": "EXA", "uid": "ROAM-0001",
                                                 "type": "RFID", "contract_id": "NL-EXA-C12345678-X"}
                 assert session["currency"] == "EUR" and session["total_cost"]["excl_vat"] == 3.5, session
+                await asyncio.to_thread(correct, cdr, started.transaction_id)
                 # The eMSP invalidates it: the list drops it, and the cloud refuses it when asked.
                 status, body, _ = await asyncio.to_thread(
                     ocpi, cloud, "PATCH", path, token, {"valid": False, "last_updated": "2026-12-07T11:00:00Z"})

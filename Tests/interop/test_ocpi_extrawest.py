@@ -166,6 +166,16 @@ def test_extrawest_ocpi_registers_and_takes_every_location_tariff_session_and_cd
         # The completed session goes out in the same round as the CDR, not necessarily before it.
         poll(lambda: [s for s in emsp.events(module="sessions") if s["data"]["status"] == "COMPLETED"], 20,
              what="the completed session")
+        # A correction of the billed session: the credit CDR (cost negated) and the new one pass its models too.
+        status, body = cloud.api("POST", f"/api/v1/sessions/{site}/41/corrections", {
+            "reason": "goodwill", "exclVat": "3.00", "inclVat": "3.63"})
+        assert status == 201, body
+        made = poll(lambda: (lambda made: made if len(made) >= 3 else None)(emsp.events("create", "cdrs")), 30,
+                    what="the credit CDR and the new one")
+        credit, fresh = made[1]["data"], made[2]["data"]
+        assert credit["credit"] is True and credit["credit_reference_id"].upper() == cdr["id"].upper(), credit
+        assert credit["total_cost"] == {"excl_vat": -3.5, "incl_vat": -4.13}, credit
+        assert fresh["total_cost"] == {"excl_vat": 3.0, "incl_vat": 3.63} and not fresh.get("credit"), fresh
         # Nothing was refused on the way.
         partner = cloud.get(f"/api/v1/ocpi/partners/{partner['id']}")
         assert partner.get("lastFailure") is None, partner
