@@ -191,6 +191,9 @@ public struct Dashboard: Sendable {
             try await changeStationRegistration(request, context: context)
         }
         web.post("\(station)/retire") { request, context in try await retireStation(request, context: context) }
+        web.post("\(station)/connector-types") { request, context in
+            try await changeConnectorTypes(request, context: context)
+        }
         web.post("\(station)/password") { request, context in try await rotateStationPassword(request, context: context) }
         web.post("\(station)/diagnostics") { request, context in try await requestDiagnostics(request, context: context) }
         web.get("/diagnostic-files/:id") { request, context in try await diagnosticsDownload(request, context: context) }

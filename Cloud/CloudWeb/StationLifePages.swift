@@ -35,7 +35,8 @@ extension Dashboard {
             connected: station.connected && site.online,
             moveChoices: moveChoices, canMove: !moveChoices.isEmpty, newPassword: rotated?.password,
             passwordStatus: rotated?.status,
-            result: try await commandResult(Query(request).string("command"), identity: identity, strings: strings))
+            result: try await commandResult(Query(request).string("command"), identity: identity, strings: strings),
+            connectorRows: Self.connectorTypeRows(station), connectorsSaved: Query(request).string("saved") == "connectors")
         return page(
             "stationRegistration", title: "life.title", language: language, context: context, model: model, live: false)
     }
@@ -63,7 +64,7 @@ extension Dashboard {
     }
 
     /// A form posted about a station by an operator who sees its whole site.
-    private func stationForm(
+    func stationForm(
         _ request: Request, _ context: APIRequestContext
     ) async throws -> (APIIdentity, SiteRecord, StationView, Form) {
         let identity = try viewer(request, context, .configure)
@@ -195,4 +196,7 @@ struct StationRegistrationPage: PageModel {
     /// A password just made, shown this once, and the charger's answer to it.
     let newPassword, passwordStatus: String?
     let result: CommandResultView?
+    /// What its connectors are, a row each, and whether they were just saved.
+    let connectorRows: [Dashboard.ConnectorTypeRow]
+    let connectorsSaved: Bool
 }

@@ -66,6 +66,30 @@ def test_a_station_is_changed_retired_and_moved_from_the_browser_and_the_api(mak
         browser.driver.find_element(By.ID, "save-registration").click()
         return browser.wait(lambda d: d.find_element(By.ID, "command-result").text, "the edge's answer") + refused
 
+    def connectors_in_the_browser():
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support.ui import Select
+
+        def fill(voltage: str):
+            for field, value in (("standard", "IEC_62196_T2_COMBO"), ("format", "CABLE"), ("powerType", "DC")):
+                Select(browser.driver.find_element(By.ID, f"c1-{field}")).select_by_visible_text(value)
+            for field, value in (("maxVoltage", voltage), ("maxAmperage", "200")):
+                box = browser.driver.find_element(By.ID, f"c1-{field}")
+                box.clear()
+                box.send_keys(value)
+            browser.driver.find_element(By.ID, "save-connectors").click()
+
+        browser.open(station_path(SITE, "CP-LIFE") + "/registration")
+        browser.wait(lambda d: d.find_elements(By.ID, "connector-types"), "the connectors form")
+        fill("0")
+        browser.wait(lambda d: "connectors[0].maxVoltage" in d.find_element(By.TAG_NAME, "body").text,
+                     "the bad voltage named")
+        browser.open(station_path(SITE, "CP-LIFE") + "/registration")
+        browser.wait(lambda d: d.find_elements(By.ID, "connector-types"), "the connectors form")
+        fill("920")
+        browser.wait(lambda d: d.find_elements(By.ID, "connectors-saved"), "the connectors saved")
+        assert Select(browser.driver.find_element(By.ID, "c1-standard")).first_selected_option.text == "IEC_62196_T2_COMBO"
+
     async def scenario():
         headers = basic_auth_header("CP-LIFE", PASSWORD)
         async with charger(edge, "CP-LIFE", additional_headers=headers) as cp:
@@ -85,6 +109,11 @@ def test_a_station_is_changed_retired_and_moved_from_the_browser_and_the_api(mak
                 return browser.driver.find_element(By.ID, "new-password").text
 
             new_password = await asyncio.to_thread(rotate_in_the_browser)
+            # What its connector is, for roaming partners: a bad rating refused naming it, then a CCS cable saved.
+            await asyncio.to_thread(connectors_in_the_browser)
+            assert cloud.get(f"/api/v1{station_path(SITE, 'CP-LIFE')}")["connectorTypes"] == [
+                {"connector": 1, "standard": "IEC_62196_T2_COMBO", "format": "CABLE", "powerType": "DC",
+                 "maxVoltage": 920, "maxAmperage": 200}]
             told = cp.calls_of("ChangeConfiguration")
             assert told == [{"key": "AuthorizationKey", "value": new_password}] and len(new_password) == 20, told
         # Only the new password is admitted from now on; the cloud's records never held it.
