@@ -363,7 +363,7 @@ let package = Package(
             name: "CloudCore",
             dependencies: [
                 "OCPP", "Pricing", "WireJSON", "CloudReports", "SyncContract", "SiteModel", "CloudStore", "CloudFirmware",
-                "ServerSupport",
+                "CloudBilling", "ServerSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "NIOPosix", package: "swift-nio"),

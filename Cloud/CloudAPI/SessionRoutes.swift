@@ -31,24 +31,9 @@ extension CloudAPI {
             let site = try await visibleSite(context, whole: true)
             let transaction = try context.parameters.require("transaction", as: Int.self)
             let input = try await decode(SessionCorrectionInput.self, from: request)
-            guard let session = try await repository.session(site: site.id, transactionId: transaction) else {
-                throw Problem(status: 404, detail: "no session \(transaction) at site '\(site.id)'")
-            }
-            guard !session.active, session.price?.final ?? true else {
-                throw Problem(status: 409, detail: "session \(transaction) has not ended and been billed yet")
-            }
-            let price = try await input.price(for: session, pricer: pricer)
-            do {
-                let correction = try await repository.correctSessionPrice(
-                    site: site.id, transactionId: transaction, price: price, reason: try input.checkedReason(),
-                    user: identity.user, at: Date())
-                let corrected = try await repository.session(site: site.id, transactionId: transaction)
-                return JSONBody(value: Corrected(session: corrected!, correction: correction), status: .created)
-            } catch SessionCorrectionRefusal.notBilled {
-                throw Problem(status: 409, detail: "session \(transaction) has not ended and been billed yet")
-            } catch SessionCorrectionRefusal.unchanged {
-                throw Problem(status: 409, detail: "that is the price it has: nothing to correct")
-            }
+            let (session, correction) = try await input.apply(
+                site: site.id, transactionId: transaction, by: identity, repository: repository, pricer: pricer)
+            return JSONBody(value: Corrected(session: session, correction: correction), status: .created)
         }
         api.get("/sessions/:site/:transaction/corrections") { _, context in
             let session = try await visibleSession(context)

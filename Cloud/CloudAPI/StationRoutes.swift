@@ -84,6 +84,8 @@ extension CloudAPI {
         }
         api.put("/sites/:site/stations/:station/connector-types") { request, context in
             _ = try context.require(.configure)
+            // Those who see the whole site, as for its stations' registration.
+            _ = try await visibleSite(context, whole: true)
             let station = try await visibleStation(context)
             let types = try await decode(ConnectorTypesInput.self, from: request).connectors
             let problems = ConnectorType.problems(types)

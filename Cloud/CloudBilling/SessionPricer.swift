@@ -6,7 +6,7 @@ import WireJSON
 /// Prices sessions as the fleet has set its tariffs: the tariff assigned to the session's station (and its token's
 /// group) at the session's start, in the version in force then, in the site's time zone, rounded to its currency.
 public struct SessionPricer: Sendable {
-    let repository: any CloudRepository
+    public let repository: any CloudRepository
     public let rounding: CurrencyRounding
 
     public init(repository: any CloudRepository, rounding: CurrencyRounding = CurrencyRounding()) {
@@ -39,8 +39,12 @@ public struct SessionPricer: Sendable {
     }
 
     /// What `session` costs: billed once it has ended (and priced), or so far while it runs; nil without a tariff.
-    public func price(_ session: SessionView, now: Date = Date()) async throws -> (SessionPrice, SessionCost)? {
-        guard let breakdown = try await breakdown(session, now: now), let price = breakdown.price, let cost = breakdown.cost
+    /// Under `tariff` when given, else the one assigned to it at its start.
+    public func price(
+        _ session: SessionView, tariff: TariffRecord? = nil, now: Date = Date()
+    ) async throws -> (SessionPrice, SessionCost)? {
+        guard let breakdown = try await breakdown(session, tariff: tariff, now: now), let price = breakdown.price,
+            let cost = breakdown.cost
         else { return nil }
         return (price, cost)
     }
@@ -55,11 +59,17 @@ public struct SessionPricer: Sendable {
     }
 
     /// ``price(_:now:)`` with the periods measured and the tariff that priced them.
-    public func breakdown(_ session: SessionView, now: Date = Date()) async throws -> Breakdown? {
+    public func breakdown(
+        _ session: SessionView, tariff given: TariffRecord? = nil, now: Date = Date()
+    ) async throws
+        -> Breakdown?
+    {
         let samples = try await repository.sessionSamples(
             site: session.site, transactionId: session.transactionId, limit: 100_000)
         guard let periods = ChargingPeriods.session(of: session, samples: samples, now: now) else { return nil }
-        guard let record = try await tariff(for: session) else { return Breakdown(periods: periods) }
+        var record = given
+        if record == nil { record = try await tariff(for: session) }
+        guard let record else { return Breakdown(periods: periods) }
         let tariff: Tariff
         do {
             tariff = try Self.decoder.decode(Tariff.self, from: Data(record.body.utf8))

@@ -103,6 +103,11 @@ extension OCPIObjects {
         let zero = Price(exclVAT: .zero, inclVAT: .zero)
         // What the session was billed is the total (the breakdown prices it again the same way).
         let total = session.price.map { Price(exclVAT: $0.exclVat, inclVAT: $0.inclVat) } ?? breakdown.cost?.totalCost ?? zero
+        // A total set by hand (a correction) is not the sum of the tariff's parts: those are left out then.
+        let parts = breakdown.cost.flatMap { cost in
+            cost.totalCost.exclVAT == total.exclVAT && (cost.totalCost.inclVAT ?? cost.totalCost.exclVAT) == total.inclVAT
+                ? cost : nil
+        }
         return OCPICDR(
             countryCode: location.countryCode, partyId: location.partyId, id: OCPIServer.sessionId(session),
             startDateTime: start,
@@ -121,9 +126,9 @@ extension OCPIObjects {
             currency: session.price?.currency ?? breakdown.price?.currency ?? "EUR", tariffs: tariffs,
             chargingPeriods: periods.isEmpty
                 ? [ChargingPeriod(startDateTime: start, dimensions: [CdrDimension(.energy, energy)])] : periods,
-            totalCost: total, totalFixedCost: breakdown.cost?.totalFixedCost, totalEnergy: energy,
-            totalEnergyCost: breakdown.cost?.totalEnergyCost, totalTime: hours, totalTimeCost: breakdown.cost?.totalTimeCost,
-            totalParkingTime: breakdown.cost?.totalParkingTime, totalParkingCost: breakdown.cost?.totalParkingCost,
+            totalCost: total, totalFixedCost: parts?.totalFixedCost, totalEnergy: energy,
+            totalEnergyCost: parts?.totalEnergyCost, totalTime: hours, totalTimeCost: parts?.totalTimeCost,
+            totalParkingTime: breakdown.cost?.totalParkingTime, totalParkingCost: parts?.totalParkingCost,
             lastUpdated: now)
     }
 

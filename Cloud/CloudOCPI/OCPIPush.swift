@@ -74,6 +74,8 @@ public struct OCPIPush: Service {
         var lastFull = Date.distantPast
         var tariffMark: String?
         var partners: [String: PartnerState] = [:]
+        /// Corrections whose CDRs could not be made: tried again on full rounds only.
+        var failedCorrections: Set<Int64> = []
     }
 
     /// Per partner: what it took of each object, the sessions' marks it has seen, when to try it again, and what it
@@ -107,8 +109,8 @@ public struct OCPIPush: Service {
         }
         let partners = try await repository.ocpiPartners().filter { $0.state == "registered" }
         guard !partners.isEmpty else { return }
-        try await creditCorrections(partners: partners, now: now)
         let (dirty, full) = try await changedSites(&state, now: now)
+        await creditCorrections(partners: partners, retry: full, &state, now: now)
         // Sessions that may still change: running, ended and not billed yet, billed in the last ten minutes (longer
         // than a partner is held back); every minute, also those billed in the last 30 days that lack a CDR.
         let open = try await repository.ocpiOpenSessions(pricedSince: now.addingTimeInterval(-600))
@@ -225,7 +227,7 @@ public struct OCPIPush: Service {
             // One CDR of a session a round, the oldest first: a corrected session's credit CDR is taken before its new one.
             var planned = Set<String>()
             for cdr in try await repository.ocpiCDRs(partner: partner.id, unsentOnly: true)
-            where planned.insert("\(cdr.site)/\(cdr.transactionId)").inserted {
+            where !state.parked.contains("cdr:\(cdr.id)") && planned.insert("\(cdr.site)/\(cdr.transactionId)").inserted {
                 plan.calls.append(
                     Call(
                         object: "cdr:\(cdr.id)", method: "POST", url: url, body: Data(cdr.body.utf8), keep: nil,

@@ -126,6 +126,7 @@ extension OCPIServer {
         }
         guard let relay else { return OCPIProfileAnswer(result: "NOT_SUPPORTED", timeout: 0) }
         var limit = SessionLimit(connectorId: session.connector, transactionId: session.transactionId)
+        limit.issuedAt = Date()
         if let profile {
             limit.unit = profile.chargingRateUnit
             limit.startsAt = profile.startDateTime
@@ -169,10 +170,12 @@ extension OCPIServer {
         case .accepted:
             guard let duration else { return OCPIProfileResult(result: "ACCEPTED") }
             let state = reply.response.flatMap { try? SyncJSON.decoder().decode(SessionLimitState.self, from: Data($0.utf8)) }
-            guard let state else { return OCPIProfileResult(result: "UNKNOWN") }
             // What the charger was last given, or the load manager's newer allocation when lower (it is on its way:
-            // decreases are sent at once), per phase.
-            let limit = (([state.sentA, state.allocatedA].compactMap { $0 }.min() ?? 0) * 10).rounded(.down) / 10
+            // decreases are sent at once), per phase; unknown before the load manager's first decision for it.
+            guard let state, let given = [state.sentA, state.allocatedA].compactMap({ $0 }).min() else {
+                return OCPIProfileResult(result: "UNKNOWN")
+            }
+            let limit = (given * 10).rounded(.down) / 10
             return OCPIProfileResult(
                 result: "ACCEPTED",
                 profile: .init(

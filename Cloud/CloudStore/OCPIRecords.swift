@@ -185,6 +185,8 @@ public protocol OCPIPushRepository: Sendable {
     func takeOCPIPushLease(holder: String, now: Date, lease: Duration) async throws -> Bool
     /// Keeps a CDR unless the partner has one of that id already; true when it was new.
     func addOCPICDR(_ cdr: OCPICDRRecord) async throws -> Bool
+    /// Keeps several CDRs at once (all or none), each unless the partner has one of that id; how many were new.
+    func addOCPICDRs(_ cdrs: [OCPICDRRecord]) async throws -> Int
     /// A partner's CDRs (only those it has not taken yet, with `unsentOnly`), oldest first.
     func ocpiCDRs(partner id: String, unsentOnly: Bool) async throws -> [OCPICDRRecord]
     /// Every partner's CDRs of one session (a corrected one has several), oldest first.

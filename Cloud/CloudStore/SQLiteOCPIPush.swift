@@ -85,17 +85,25 @@ extension SQLiteRepository {
     }
 
     public func addOCPICDR(_ cdr: OCPICDRRecord) async throws -> Bool {
+        try await addOCPICDRs([cdr]) == 1
+    }
+
+    public func addOCPICDRs(_ cdrs: [OCPICDRRecord]) async throws -> Int {
         try await pool.write { db in
-            try db.execute(
-                sql: """
-                    INSERT OR IGNORE INTO ocpi_cdr (partner_id, id, site_id, transaction_id, body, created_at, sent_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    cdr.partner, cdr.id, cdr.site, cdr.transactionId, cdr.body, cdr.createdAt.milliseconds,
-                    cdr.sentAt?.milliseconds,
-                ])
-            return db.changesCount > 0
+            var added = 0
+            for cdr in cdrs {
+                try db.execute(
+                    sql: """
+                        INSERT OR IGNORE INTO ocpi_cdr (partner_id, id, site_id, transaction_id, body, created_at, sent_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        cdr.partner, cdr.id, cdr.site, cdr.transactionId, cdr.body, cdr.createdAt.milliseconds,
+                        cdr.sentAt?.milliseconds,
+                    ])
+                added += db.changesCount
+            }
+            return added
         }
     }
 

@@ -36,6 +36,8 @@ public enum SessionCorrectionRefusal: Error, Equatable, Sendable {
     case notBilled
     /// The new price is the one it has.
     case unchanged
+    /// The amount is beyond what the store keeps (10⁻⁴ units in 64 bits).
+    case tooLarge
 }
 
 /// Corrections of billed sessions.
@@ -66,7 +68,9 @@ extension SQLiteRepository {
     public func correctSessionPrice(
         site: String, transactionId: Int, price: SessionPrice?, reason: String, user: String?, at time: Date
     ) async throws -> SessionCorrection {
-        let price = price.flatMap { Self.tenThousandths($0.exclVat) != nil && Self.tenThousandths($0.inclVat) != nil ? $0 : nil }
+        if let price, Self.tenThousandths(price.exclVat) == nil || Self.tenThousandths(price.inclVat) == nil {
+            throw SessionCorrectionRefusal.tooLarge
+        }
         return try await pool.write { db in
             guard
                 let row = try Row.fetchOne(

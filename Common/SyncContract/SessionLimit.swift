@@ -38,6 +38,9 @@ public struct SessionLimit: Codable, Sendable, Equatable {
     public var durationSeconds: Int?
     /// Nil or empty: the session's limit is cleared.
     public var periods: [Period]?
+    /// When the cloud sent it: a change older than the one in force (two sent close together, overtaking each other
+    /// on the way) is not applied.
+    public var issuedAt: Date?
 
     public init(
         connectorId: Int, transactionId: Int, unit: String? = nil, startsAt: Date? = nil, durationSeconds: Int? = nil,

@@ -80,8 +80,10 @@ final class TokenListSync: Sendable {
     private func push(_ list: TokenList, to session: StationSession) async {
         defer { tokens.withLock { _ = $0.inFlight.remove(session.stationId) } }
         do {
+            // Tokens to be asked of the cloud first stay out of the chargers' own lists: a charger that authorizes from its
+            // list (LocalPreAuthorize) would start them without asking.
             let status = try await central.replaceLocalList(
-                stationId: session.stationId, version: list.version, tokens: list.tokens)
+                stationId: session.stationId, version: list.version, tokens: list.tokens.filter { $0.askFirst != true })
             session.logger.info(
                 "token list sent to the charger", metadata: ["version": "\(list.version)", "status": "\(status)"])
         } catch {

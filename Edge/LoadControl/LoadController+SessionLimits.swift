@@ -23,10 +23,20 @@ extension LoadController {
             throw SessionLimitRefused(description: "charger \(station) does not take charging profiles")
         }
         var kept = limit
-        kept.startsAt = limit.startsAt ?? now
-        sessionLimits.withLock { limits in
+        // OCPI: a profile without a start runs from the start of charging.
+        kept.startsAt = limit.startsAt ?? central.live.snapshot[station]?[limit.connectorId]?.transactionStartedAt ?? now
+        let applied = sessionLimits.withLock { limits -> Bool in
             limits = limits.filter { isRunning($0.key, transactionId: $0.value.transactionId) }
-            limits[key] = limit.clears ? nil : kept
+            if let issued = limit.issuedAt, let before = limits[key]?.issuedAt, issued < before { return false }
+            // A clear is kept too (without periods, it limits nothing), so an older change cannot overtake it.
+            limits[key] = kept
+            return true
+        }
+        guard applied else {
+            logger.notice(
+                "session limit older than the one in force; not applied",
+                metadata: ["station": "\(station)", "connector": "\(limit.connectorId)"])
+            return state(key, transactionId: limit.transactionId, now: now)
         }
         logger.notice(
             limit.clears ? "session limit cleared" : "session limit set",
@@ -72,7 +82,8 @@ extension LoadController {
         let decision = latest.withLock { $0?.connectors.first { $0.key == key } }
         let phases = decision?.carPhases ?? 3
         return SessionLimitState(
-            connectorId: key.connectorId, transactionId: transactionId, limit: sessionLimits.withLock { $0[key] },
+            connectorId: key.connectorId, transactionId: transactionId,
+            limit: sessionLimits.withLock { $0[key] }.flatMap { $0.clears || $0.transactionId != transactionId ? nil : $0 },
             requestedA: requestedLimit(key, transactionId: transactionId, at: now)?
                 .current(phases: phases, voltage: grid?.voltage ?? 230),
             allocatedA: decision?.allocated, sentA: decision?.sent, carPhases: decision?.carPhases)

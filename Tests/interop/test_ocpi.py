@@ -538,7 +538,9 @@ def test_a_partners_token_pushed_to_the_cloud_authorizes_at_a_charger_behind_the
             assert credit["credit_reference_id"] == cdr["id"], credit
             assert credit["total_cost"] == {"excl_vat": -3.5, "incl_vat": -3.5}, credit
             assert credit["total_energy"] == cdr["total_energy"] and credit["session_id"] == cdr["session_id"], credit
-            assert fresh["id"] == cdr["id"] + "-2" and "credit" not in fresh, fresh
+            assert fresh["id"] == cdr["id"] + "-R" + str(body["correction"]["id"]) and "credit" not in fresh, fresh
+            # Set by hand, the total is not the tariff's parts: those are left out.
+            assert "total_energy_cost" not in fresh and fresh["total_energy"] == cdr["total_energy"], fresh
             assert fresh["total_cost"] == {"excl_vat": 2.0, "incl_vat": 2.0}, fresh
             listed = [c["id"] for c in ocpi(cloud, "GET", "/2.2.1/cdrs", token)[1]["data"]]
             assert listed == sorted([cdr["id"], credit["id"], fresh["id"]]), listed  # paged in id order
@@ -553,14 +555,24 @@ def test_a_partners_token_pushed_to_the_cloud_authorizes_at_a_charger_behind_the
             status, body = cloud.api("POST", corrections, {"reason": "x"})
             assert status == 400 and "reprice" in body["detail"], body
             assert cloud.api("POST", corrections, {"reason": "x", "reprice": True}, cloud.create_token("viewer"))[0] == 403
+            # Money is the fleet staff's: a client organization's operator granted the whole site may not either.
+            from browser import add_user
+            cloud.cli("organization", "add", "client-co", "--name", "Client Co")
+            cloud.cli("organization", "grant", "client-co", "--site", site)
+            add_user(cloud, "cleo", "operator", "--organization", "client-co")
+            cleo = cloud.cli("token", "create", "--name", "cleo", "--user", "cleo").strip()
+            status, body = cloud.api("POST", corrections, {"reason": "x", "reprice": True}, cleo)
+            assert status == 403 and "staff" in body["detail"], body
             assert cloud.api("POST", f"/api/v1/sessions/{site}/999/corrections", {"reason": "x", "reprice": True})[0] == 404
             # Priced again from its measurements: back to what the tariff gives, and credited once more.
             status, body = cloud.api("POST", corrections, {"reason": "priced again", "reprice": True})
             assert status == 201 and body["correction"]["before"]["exclVat"] == 2, body
+            second = f"{cdr['id']}-R{body['correction']['id']}"
             posted = poll(lambda: (lambda posted: posted if len(posted) >= 5 else None)(
                 emsp.of("POST", "/ocpi/2.2.1/cdrs")), 30, what="the second correction's CDRs")
             assert [(c["id"], c["total_cost"]["excl_vat"]) for c in posted[3:5]] == [
-                (cdr["id"] + "-2-C", -2.0), (cdr["id"] + "-3", 3.5)], posted
+                (fresh["id"] + "-C", -2.0), (second, 3.5)], posted
+            assert posted[4]["total_energy_cost"] == {"excl_vat": 3.5, "incl_vat": 3.5}, posted[4]
 
         async def scenario():
             async with charger(edge, "CP-ROAM") as cp:

@@ -176,6 +176,7 @@ def test_extrawest_ocpi_registers_and_takes_every_location_tariff_session_and_cd
         assert credit["credit"] is True and credit["credit_reference_id"].upper() == cdr["id"].upper(), credit
         assert credit["total_cost"] == {"excl_vat": -3.5, "incl_vat": -4.13}, credit
         assert fresh["total_cost"] == {"excl_vat": 3.0, "incl_vat": 3.63} and not fresh.get("credit"), fresh
+        assert fresh["id"].upper() == (cdr["id"] + "-R" + str(body["correction"]["id"])).upper(), fresh
         # Nothing was refused on the way.
         partner = cloud.get(f"/api/v1/ocpi/partners/{partner['id']}")
         assert partner.get("lastFailure") is None, partner
