@@ -278,6 +278,9 @@ public struct Dashboard: Sendable {
         web.post("/firmware/campaigns/:campaign/stop") { request, context in try await stopCampaign(request, context: context) }
         web.get("/sessions") { request, context in try await sessionsPage(request, context: context) }
         web.get("/sessions/:site/:transaction") { request, context in try await sessionPage(request, context: context) }
+        web.post("/sessions/:site/:transaction/corrections") { request, context in
+            try await correctSession(request, context: context)
+        }
         web.get("/events") { request, context in try await eventsPage(request, context: context) }
         return web
     }

@@ -71,6 +71,9 @@ struct SessionPage: PageModel {
     /// What it cost (or costs so far), and under which tariff.
     let cost: String
     let tariff: String?
+    /// Its corrections, whether the reader may make one, and whether one was just made.
+    let corrections: [Dashboard.CorrectionRow]
+    let hasCorrections, canCorrect, corrected: Bool
 }
 
 /// The event history, filtered (`events.mustache`).

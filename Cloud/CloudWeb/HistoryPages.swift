@@ -83,6 +83,8 @@ extension Dashboard {
         let samples = try await repository.sessionSamples(site: siteId, transactionId: transaction, limit: 2000)
         let vehicles = try await vehicleNames(identity)
         let priced = await pricer.withPrice(session)
+        let corrections = try await correctionRows(
+            session, formats: formats, at: { clocks.time($0, at: siteId) ?? "" }, strings: strings)
         let model = SessionPage(
             transactionId: session.transactionId, site: session.site, station: session.station,
             stationPath: Self.stationPath(site: session.site, station: session.station), connector: session.connector,
@@ -96,8 +98,11 @@ extension Dashboard {
                 samples, meterStartWh: session.meterStartWh, formats: formats, title: strings["station.chart"] ?? ""),
             cost: formats.cost(priced.price, exclusive: strings["cost.exclVat"] ?? ""),
             tariff: priced.price.map {
-                "\($0.tariff) v\($0.tariffVersion)" + ($0.final ? "" : " · \(strings["cost.soFar"] ?? "")")
-            })
+                $0.tariff.isEmpty
+                    ? strings["session.setByHand"] ?? ""
+                    : "\($0.tariff) v\($0.tariffVersion)" + ($0.final ? "" : " · \(strings["cost.soFar"] ?? "")")
+            }, corrections: corrections, hasCorrections: !corrections.isEmpty,
+            canCorrect: Self.mayCorrect(session, identity), corrected: Query(request).string("corrected") != nil)
         return page("session", title: "session.detail", language: language, context: context, model: model, nav: "sessions")
     }
 

@@ -18,5 +18,7 @@ extension DashboardTests {
             path: "/sites/s1/stations/CP1/connector-types", needs: .configure, site: "s1", method: .post,
             form: "c1-standard=IEC_62196_T2_COMBO&c1-format=CABLE&c1-powerType=DC&c1-maxVoltage=920&c1-maxAmperage=200",
             redirects: true),
+        // The session still runs: not billed yet (409).
+        Page(path: "/sessions/s1/7/corrections", needs: .configure, site: "s1", method: .post, form: "reason=x&reprice=1"),
     ]
 }

@@ -173,3 +173,25 @@ def test_a_session_under_a_time_of_day_tariff_is_priced_shown_reported_and_on_th
     assert "ACME Logistics" in browser.driver.find_element(By.ID, "report-table").text
     assert browser.driver.find_elements(By.CSS_SELECTOR, "svg.report-chart rect.bar")
     browser.screenshot("reports.png")
+
+    # The customer cannot correct the bill; the fleet's staff can, on the session's page (a decimal comma taken).
+    browser.open(f"/sessions/{site}/{transaction}")
+    assert not browser.driver.find_elements(By.ID, "correct-session")
+    browser.sign_out()
+    add_user(cloud, "otto", "operator")
+    browser.sign_in("otto", PASSWORD)
+    browser.open(f"/sessions/{site}/{transaction}")
+    browser.driver.find_element(By.ID, "c-reason").send_keys("goodwill: slow charging")
+    browser.driver.find_element(By.ID, "c-excl").send_keys("2,00")
+    browser.driver.find_element(By.ID, "c-incl").send_keys("2,38")
+    browser.driver.find_element(By.ID, "set-amounts").click()
+    browser.wait(lambda d: d.find_elements(By.ID, "corrected"), "the correction shown")
+    listed = browser.driver.find_element(By.ID, "correction-list").text
+    assert "goodwill: slow charging" in listed and "otto" in listed and "€2.62" in listed and "€2.38" in listed, listed
+    price = cloud.get(f"/api/v1/sessions/{site}/{transaction}")["price"]
+    assert exact(price["inclVat"]) == Decimal("2.38") and exact(price["exclVat"]) == Decimal("2.00"), price
+    # Priced again from its readings: back to what the tariff gives.
+    browser.driver.find_element(By.ID, "c-reason").send_keys("priced again")
+    browser.driver.find_element(By.ID, "reprice").click()
+    browser.wait(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#correction-list tbody tr")) == 2, "the second correction")
+    assert exact(cloud.get(f"/api/v1/sessions/{site}/{transaction}")["price"]["inclVat"]) == Decimal("2.62")
