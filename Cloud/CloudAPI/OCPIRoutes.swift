@@ -29,6 +29,9 @@ extension CloudAPI {
             let body = try await decode(PartnerSites.self, from: request)
             return json(try await partners.setSites(body.sites, of: try context.parameters.require("partner")))
         }
+        api.post("/ocpi/partners/:partner/tokens/read") { _, context in
+            json(try await ocpiPartners(context).readTokens(of: try context.parameters.require("partner")))
+        }
         api.get("/ocpi/partners/:partner/messages") { _, context in
             let partner = try await ocpiPartners(context).partner(try context.parameters.require("partner"))
             return json(Items(items: try await repository.ocpiMessages(partner: partner.id, limit: 200)))

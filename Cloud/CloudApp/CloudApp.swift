@@ -238,7 +238,10 @@ public struct CloudApp: Sendable {
             server,
             OCPIPartners(
                 repository: repository, client: client, tokenListChanged: tokenListChanged,
-                registered: { partner in await server.syncTokens(partner) }),
+                readTokens: { partner in
+                    let (kept, refused) = await server.syncTokens(partner)
+                    return OCPIPartners.TokensRead(kept: kept, refused: refused)
+                }),
             OCPIPush(
                 repository: repository, client: client, pricer: pricer, interval: configuration.ocpi?.pushInterval ?? .seconds(1),
                 metricsFactory: metricsFactory, logger: logger)

@@ -11,15 +11,26 @@ public struct OCPIPartners: Sendable {
     public let party: OCPIParty
     /// Sends a site's token list to its edge again (the partners' tokens it holds changed).
     let tokenListChanged: @Sendable (String) async -> Void
-    /// What follows a registration this cloud made (reading the partner's token list).
-    let registered: @Sendable (OCPIPartnerRecord) async -> Void
+    /// Reads the partner's token list (after a registration this cloud made, and on an administrator's demand): how
+    /// many tokens it kept and refused.
+    let readTokens: @Sendable (OCPIPartnerRecord) async -> TokensRead
+
+    /// What reading a partner's token list came to.
+    public struct TokensRead: Codable, Sendable, Equatable {
+        public var kept, refused: Int
+
+        public init(kept: Int, refused: Int) {
+            self.kept = kept
+            self.refused = refused
+        }
+    }
 
     public init(
         repository: any CloudRepository, client: OCPIClient,
         tokenListChanged: @escaping @Sendable (String) async -> Void = { _ in },
-        registered: @escaping @Sendable (OCPIPartnerRecord) async -> Void = { _ in }
+        readTokens: @escaping @Sendable (OCPIPartnerRecord) async -> TokensRead = { _ in TokensRead(kept: 0, refused: 0) }
     ) {
-        self.registered = registered
+        self.readTokens = readTokens
         self.tokenListChanged = tokenListChanged
         self.repository = repository
         self.client = client
@@ -100,11 +111,23 @@ public struct OCPIPartners: Sendable {
         do {
             let registered = try await client.register(
                 partner, versionsURL: versionsURL, tokenA: theirToken, repository: repository)
-            Task { await self.registered(registered) }
+            Task { _ = await self.readTokens(registered) }
             return Added(partner: registered, token: nil, versionsUrl: party.versionsURL)
         } catch let error as OCPIError {
             throw Problem(status: 502, detail: "the partner was added but not registered: \(error.message)")
         }
+    }
+
+    /// Reads a registered partner's whole token list again (409 before it is registered, or without a tokens module).
+    public func readTokens(of id: String) async throws -> TokensRead {
+        let partner = try await partner(id)
+        guard partner.state == "registered" else {
+            throw Problem(status: 409, detail: "partner '\(id)' is not registered: there is no token list to read")
+        }
+        guard partner.endpoints.contains(where: { $0.identifier == "tokens" && $0.role == "SENDER" }) else {
+            throw Problem(status: 409, detail: "partner '\(id)' sends no tokens module")
+        }
+        return await readTokens(partner)
     }
 
     public func partner(_ id: String) async throws -> OCPIPartnerRecord {

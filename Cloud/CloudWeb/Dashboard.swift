@@ -259,6 +259,7 @@ public struct Dashboard: Sendable {
         web.post("/roaming") { request, context in try await addRoamingPartner(request, context: context) }
         web.get("/roaming/:partner") { request, context in try await roamingPartnerPage(request, context: context) }
         web.post("/roaming/:partner/sites") { request, context in try await setRoamingSites(request, context: context) }
+        web.post("/roaming/:partner/tokens") { request, context in try await readRoamingTokens(request, context: context) }
         web.post("/access/organizations") { request, context in try await saveOrganization(request, context: context) }
         web.get("/access/organizations/:organization") { request, context in
             try await organizationPage(request, context: context)

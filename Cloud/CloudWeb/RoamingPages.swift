@@ -41,7 +41,8 @@ extension Dashboard {
         let form = Form(String(buffer: try await request.collectBody(upTo: 1 << 16)))
         let input = OCPIPartners.Input(
             name: form.text("name") ?? "", versionsUrl: form.text("versionsUrl"), token: form.text("token"),
-            plainTokens: form["plainTokens"] != nil ? true : nil, sites: form.all("sites").filter { !$0.isEmpty })
+            plainTokens: form["plainTokens"] != nil ? true : nil, sites: form.all("sites").filter { !$0.isEmpty },
+            hub: form["hub"] != nil ? true : nil)
         let added = try await ocpi.add(input)
         logger.notice("OCPI partner added", metadata: ["partner": "\(added.partner.id)", "by": "\(identity.user ?? "")"])
         return try await roamingList(request, context: context, added: added)
@@ -65,9 +66,25 @@ extension Dashboard {
                 .init(
                     at: formats.dateTime($0.at), direction: $0.direction, method: $0.method, url: $0.url,
                     status: $0.status, body: String(($0.response ?? "").prefix(400)))
-            }, hasMessages: !messages.isEmpty)
+            }, hasMessages: !messages.isEmpty, hub: partner.hub,
+            tokensRead: Query(request).string("kept").map { "\($0) / \(Query(request).string("refused") ?? "0")" })
         return page(
             "roamingPartner", title: "roam.title", language: language, context: context, model: model, nav: "roaming")
+    }
+
+    /// The partner's token list read again on an administrator's demand; its page says what came of it.
+    func readRoamingTokens(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let identity = try viewer(request, context, .admin)
+        try Users.requireStaffAdmin(identity)
+        guard let ocpi else { throw Problem(status: 409, detail: "OCPI is not configured: add an ocpi: section to cloud.yaml") }
+        let id = try context.parameters.require("partner")
+        let read = try await ocpi.readTokens(of: id)
+        logger.notice(
+            "OCPI partner's tokens read again",
+            metadata: ["partner": "\(id)", "kept": "\(read.kept)", "by": "\(identity.user ?? "")"])
+        return Response(
+            status: .seeOther,
+            headers: [.location: "/roaming/\(Self.pathSegment(id))?kept=\(read.kept)&refused=\(read.refused)#tokens-read"])
     }
 
     func setRoamingSites(_ request: Request, context: APIRequestContext) async throws -> Response {
@@ -125,4 +142,8 @@ struct RoamingPartnerPage: PageModel {
     let siteChoices: [Choice]
     let messages: [Message]
     let hasMessages: Bool
+    /// An administrator marked it a hub (its members' tokens kept under their own codes).
+    let hub: Bool
+    /// After its token list was read again: "kept / refused".
+    let tokensRead: String?
 }

@@ -20,5 +20,7 @@ extension DashboardTests {
             redirects: true),
         // The session still runs: not billed yet (409).
         Page(path: "/sessions/s1/7/corrections", needs: .configure, site: "s1", method: .post, form: "reason=x&reprice=1"),
+        // No ocpi: section here: refused (409).
+        Page(path: "/roaming/p1/tokens", needs: .admin, site: nil, method: .post, form: "go=1"),
     ]
 }

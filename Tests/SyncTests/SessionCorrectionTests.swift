@@ -49,7 +49,8 @@ import Testing
 }
 
 extension CloudAPITests {
-    /// Corrections of billed sessions, in the API's route table (the fixture's session 7 still runs: 409).
+    /// Corrections of billed sessions (the fixture's session 7 still runs: 409) and reading a partner's tokens again,
+    /// in the API's route table.
     static let correctionRoutes: [Route] = [
         Route(
             method: .post, path: "/api/v1/sessions/s1/7/corrections", documented: "/sessions/{site}/{transaction}/corrections",
@@ -57,5 +58,9 @@ extension CloudAPITests {
         Route(
             method: .get, path: "/api/v1/sessions/s1/7/corrections", documented: "/sessions/{site}/{transaction}/corrections",
             needs: .read),
+        // No ocpi: section in this cloud: allowed callers are told so.
+        Route(
+            method: .post, path: "/api/v1/ocpi/partners/p1/tokens/read", documented: "/ocpi/partners/{partner}/tokens/read",
+            needs: .admin, allowed: [409]),
     ]
 }

@@ -453,13 +453,20 @@ def test_partners_are_added_and_followed_in_the_dashboard(make_cloud, browsers):
     browser.driver.find_element(By.ID, "add-partner-button").click()
     browser.wait(lambda d: d.find_elements(By.ID, "token-a"), "the token A")
     token_a = browser.driver.find_element(By.ID, "token-a").text
+    # A hub, added with its switch ticked (invited: it registers later).
+    browser.driver.find_element(By.ID, "p-name").send_keys("Hub")
+    browser.driver.find_element(By.ID, "p-hub").click()
+    browser.driver.find_element(By.ID, "add-partner-button").click()
+    browser.wait(lambda d: "Hub" in d.find_element(By.ID, "partner-invited").text, "the hub invited")
+    assert [p["hub"] for p in cloud.get("/api/v1/ocpi/partners")["items"] if p["name"] == "Hub"] == [True]
     emsp = EMSP("emsp-b")
     try:
         status, body, _ = ocpi(cloud, "POST", "/2.2.1/credentials", token_a,
                                {"token": "emsp-b", "url": f"{emsp.base}/ocpi/versions", "roles": [EMSP_ROLE]})
         assert status == 200, body
+        theirs = body["data"]["token"]  # what the partner calls the cloud with from now on
         browser.open("/roaming")
-        row = browser.driver.find_element(By.CSS_SELECTOR, "#partners tbody tr")
+        row = next(r for r in browser.driver.find_elements(By.CSS_SELECTOR, "#partners tbody tr") if "Roam eMSP" in r.text)
         assert row.get_attribute("data-state") == "registered" and "EMSP NL*EXA" in row.text, row.text
         row.find_element(By.CSS_SELECTOR, "a").click()
         browser.wait(lambda d: d.find_elements(By.ID, "partner-sites"), "the partner's page")
@@ -469,11 +476,23 @@ def test_partners_are_added_and_followed_in_the_dashboard(make_cloud, browsers):
                       for r in browser.driver.find_elements(By.CSS_SELECTOR, "#messages tbody tr")}
         assert directions == {"in", "out"}, directions
         assert "emsp-b" not in browser.text() and token_a not in browser.text()
+        assert browser.driver.find_element(By.ID, "partner-hub").text == "no"
+        # Its token list read again on demand: one kept, one it may not send refused.
+        listed = {"country_code": "NL", "party_id": "EXA", "type": "RFID", "issuer": "Roam eMSP", "valid": True,
+                  "whitelist": "ALLOWED", "last_updated": "2026-12-07T10:00:00Z"}
+        emsp.token_list = [{**listed, "uid": "LATE-0001", "contract_id": "NL-EXA-LATE-0001"},
+                           {**listed, "uid": "LATE-0002", "contract_id": "NL-EXA-LATE-0002", "whitelist": "SOMETIMES"}]
+        browser.driver.find_element(By.ID, "read-tokens-button").click()
+        browser.wait(lambda d: d.find_elements(By.ID, "tokens-read-result"), "the tokens read again")
+        assert browser.driver.find_element(By.ID, "tokens-read-result").text.endswith("1 / 1")
+        assert ocpi(cloud, "GET", "/2.2.1/tokens/NL/EXA/LATE-0001", theirs)[1]["data"]["uid"] == "LATE-0001"
+        partner_id = next(p["id"] for p in cloud.get("/api/v1/ocpi/partners")["items"] if p["name"] == "Roam eMSP")
+        assert cloud.api("POST", f"/api/v1/ocpi/partners/{partner_id}/tokens/read")[1] == {"kept": 1, "refused": 1}
         # No sites for it any more.
         browser.driver.find_element(By.ID, "s-site-ams").click()
         browser.driver.find_element(By.ID, "save-sites").click()
         browser.wait(lambda d: not d.find_element(By.ID, "s-site-ams").is_selected(), "the sites saved")
-        assert cloud.get("/api/v1/ocpi/partners")["items"][0]["sites"] == []
+        assert [p["sites"] for p in cloud.get("/api/v1/ocpi/partners")["items"] if p["name"] == "Roam eMSP"] == [[]]
     finally:
         emsp.close()
 
