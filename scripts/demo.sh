@@ -242,6 +242,29 @@ STOP
 }
 stopped=""
 
+# The eMSP's charging profile for its driver's running session: 8 A at most, honoured by the edge's load manager
+# (never above the site's share); the result comes back to the eMSP's commands module (its shape is the same).
+roam_limit() {
+    .venv/bin/python - <<'LIMIT' 2>&1 || true
+import base64, json, ssl, urllib.request
+lines = [json.loads(line) for line in open("demo-data/emsp.jsonl")]
+token_b = next(line for line in lines if line["event"] == "registered")["data"]["credentials"]["token"]
+running = [line["data"]["id"] for line in lines if line["module"] == "sessions" and line["data"]["status"] == "ACTIVE"]
+if not running:
+    print("the eMSP has no running session to limit yet")
+    raise SystemExit
+body = {"response_url": "http://127.0.0.1:9100/ocpi/emsp/2.2.1/commands/demo-limit",
+        "charging_profile": {"charging_rate_unit": "A", "charging_profile_period": [{"start_period": 0, "limit": 8}]}}
+request = urllib.request.Request(
+    f"https://127.0.0.1:8443/ocpi/2.2.1/chargingprofiles/{running[-1]}", data=json.dumps(body).encode(), method="PUT",
+    headers={"Content-Type": "application/json", "Authorization": "Token " + base64.b64encode(token_b.encode()).decode()})
+context = ssl.create_default_context(cafile="demo-data/cloud-selfsigned.crt.pem")
+answer = json.load(urllib.request.urlopen(request, context=context))["data"]["result"]
+print(f"the eMSP limited its session {running[-1]} to 8 A: {answer} (the edge's /status: limited_by_request)")
+LIMIT
+}
+limited=""
+
 if [ -t 0 ]; then seconds=${DEMO_SECONDS:-0}; else seconds=${DEMO_SECONDS:-90}; fi
 [ "$seconds" -gt 0 ] && echo "Showing the site for $seconds s (DEMO_SECONDS=0 keeps it running until Ctrl-C)." \
     || echo "Running until Ctrl-C."
@@ -253,6 +276,8 @@ while [ "$seconds" -eq 0 ] || [ $((SECONDS - start)) -lt "$seconds" ]; do
     echo "           notifications mailed: $(ls demo-data/mail/new 2>/dev/null | wc -l) (demo-data/mail/new)"
     echo "           roaming eMSP took: $(took locations) Location updates, $(took sessions) session updates," \
         "$(took cdrs) CDRs, $(took commands) command results (demo-data/emsp.jsonl)"
+    # Twenty seconds in, the eMSP limits its driver's session (an OCPI charging profile, through the load manager).
+    if [ -z "$limited" ] && [ $((SECONDS - start)) -ge 20 ]; then limited=$(roam_limit); echo "           $limited"; fi
     # Forty seconds in, the eMSP's driver is done: the eMSP stops the session (OCPI STOP_SESSION), and its CDR follows.
     if [ -z "$stopped" ] && [ $((SECONDS - start)) -ge 40 ]; then stopped=$(roam_stop); echo "           $stopped"; fi
 done

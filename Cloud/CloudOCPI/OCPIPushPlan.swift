@@ -44,6 +44,31 @@ struct Plan {
         calls.append(Call(object: key, method: "PUT", url: url, body: Data(body.utf8), keep: body, from: from))
     }
 
+    /// A site that went to another operator is a Location under other codes: the one the partner has under the former
+    /// codes is put once more with `publish` false and every EVSE REMOVED (the same round puts it under the new ones).
+    mutating func unpublishUnderFormerCodes(
+        _ location: OCPILocation, url: String, pushed: [String: String], evses: [String], now: Date
+    ) {
+        guard let before = pushed["location:\(location.id)"],
+            var former = try? OCPIJSON.decoder().decode(OCPILocation.self, from: Data(before.utf8)),
+            former.codes != location.codes
+        else { return }
+        former.publish = false
+        former.evses = evses.sorted().compactMap { key in
+            guard let body = pushed[key],
+                var evse = try? OCPIJSON.decoder().decode(OCPILocation.EVSE.self, from: Data(body.utf8))
+            else { return nil }
+            evse.status = "REMOVED"
+            evse.lastUpdated = now
+            return evse
+        }
+        former.lastUpdated = now
+        calls.append(
+            Call(
+                object: "location-left:\(location.id)", method: "PUT", url: Self.url(url, former.codes, [location.id]),
+                body: Data(Self.json(former).utf8), keep: nil, from: former.codes))
+    }
+
     /// A Location's own fields, as kept to compare (its EVSEs are compared one by one).
     static func head(_ location: OCPILocation) -> String {
         var head = location
@@ -79,6 +104,7 @@ struct Plan {
             let current = Dictionary(uniqueKeysWithValues: location.evses.map { ("evse:\(location.id)/\($0.uid)", $0) })
             let gone = (evsesOf[location.id] ?? []).filter { current[$0] == nil }.sorted()
             if pushed["location:\(location.id)"] != head {
+                unpublishUnderFormerCodes(location, url: url, pushed: pushed, evses: evsesOf[location.id] ?? [], now: now)
                 var whole = location
                 whole.evses += gone.compactMap(removed)
                 var kept = current.mapValues { Self.json($0) }

@@ -86,6 +86,11 @@ public struct EdgeApp: Sendable {
             configuration: configuration, central: central, board: board,
             metrics: LoadMetrics(factory: PrometheusMetricsFactory(registry: registry)), logger: logger,
             settings: fromTheCloud.active)
+        do {
+            loadController.restoreSessionLimits(try await store.sessionLimits())
+        } catch {
+            logger.error("could not read the session limits kept", metadata: ["error": "\(error)"])
+        }
         var cloudLink: CloudLink?
         if let cloudAuthorization {
             let samples = SiteSamples(configuration: configuration, board: board, load: loadController)
@@ -98,10 +103,20 @@ public struct EdgeApp: Sendable {
                 changeLoadSettings: { change in try await changes.change(change) },
                 stations: registrations,
                 sessionLimits: { station, limit, set in
-                    set
-                        ? try loadController.setSessionLimit(station: station, limit)
-                        : try loadController.sessionLimit(
+                    guard set else {
+                        return try loadController.sessionLimit(
                             station: station, connectorId: limit.connectorId, transactionId: limit.transactionId)
+                    }
+                    let state = try loadController.setSessionLimit(station: station, limit)
+                    // In force now; kept for a restart during the session (a store failure only loses that).
+                    if let kept = loadController.keptSessionLimit(station: station, connectorId: limit.connectorId) {
+                        do {
+                            try await store.saveSessionLimit(station: station, kept, at: Date())
+                        } catch {
+                            self.logger.error("could not keep a session limit", metadata: ["error": "\(error)"])
+                        }
+                    }
+                    return state
                 })
             cloudLink = link
         }

@@ -63,3 +63,34 @@ extension EdgeStore {
         }
     }
 }
+
+extension EdgeStore {
+    private static let sessionLimitPrefix = "session-limit:"
+
+    /// Keeps a running session's requested limit (a roaming partner's charging profile) as in force, one per connector
+    /// (a later session's replaces an ended one's), so an edge restarted during the session honours it still.
+    public func saveSessionLimit(station: String, _ limit: SessionLimit, at time: Date) async throws {
+        let text = String(decoding: try SyncJSON.encoder().encode(limit), as: UTF8.self)
+        try await write { db in
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO setting (key, value, updated) VALUES (?, ?, ?)",
+                arguments: ["\(Self.sessionLimitPrefix)\(station)/\(limit.connectorId)", text, time.stored])
+        }
+    }
+
+    /// The session limits kept, with their stations (those of ended sessions too: the load manager ignores them).
+    public func sessionLimits() async throws -> [(station: String, limit: SessionLimit)] {
+        let rows = try await read { db in
+            try Row.fetchAll(db, sql: "SELECT key, value FROM setting WHERE key LIKE 'session-limit:%'").map {
+                (key: $0["key"] as String, value: $0["value"] as String)
+            }
+        }
+        return rows.compactMap { row in
+            let name = row.key.dropFirst(Self.sessionLimitPrefix.count)
+            guard let slash = name.lastIndex(of: "/"),
+                let limit = try? SyncJSON.decoder().decode(SessionLimit.self, from: Data(row.value.utf8))
+            else { return nil }
+            return (String(name[..<slash]), limit)
+        }
+    }
+}

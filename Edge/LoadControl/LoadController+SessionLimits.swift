@@ -47,6 +47,20 @@ extension LoadController {
         return state(key, transactionId: limit.transactionId, now: now)
     }
 
+    /// The limits kept from before a restart: each in force again while its session runs.
+    public func restoreSessionLimits(_ kept: [(station: String, limit: SessionLimit)]) {
+        sessionLimits.withLock { limits in
+            for (station, limit) in kept {
+                limits[ConnectorKey(stationId: station, connectorId: limit.connectorId)] = limit
+            }
+        }
+    }
+
+    /// The limit kept for a connector (as set, with its start), for the store.
+    public func keptSessionLimit(station: String, connectorId: Int) -> SessionLimit? {
+        sessionLimits.withLock { $0[ConnectorKey(stationId: station, connectorId: connectorId)] }
+    }
+
     /// A running session's limit and what its car gets now.
     public func sessionLimit(
         station: String, connectorId: Int, transactionId: Int, now: Date = Date()

@@ -1,4 +1,5 @@
 import EdgeConfig
+import EdgeStore
 import Foundation
 import LoadManagement
 import Meters
@@ -82,6 +83,24 @@ import Testing
         #expect(limit.limit(at: Self.start + 600) == 8)
         #expect(limit.limit(at: Self.start + 3600) == nil)
         #expect(SessionLimit(connectorId: 1, transactionId: 7).clears)
+    }
+
+    @Test func aLimitIsKeptInTheStoreOnePerConnector() async throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("edge.sqlite")
+        var store: EdgeStore? = try EdgeStore(path: path)
+        let first = SessionLimit(
+            connectorId: 1, transactionId: 7, unit: "A", startsAt: Self.start, periods: [.init(startSeconds: 0, limit: 10)])
+        var second = first
+        second.transactionId = 8
+        try await store!.saveSessionLimit(station: "CP/1", first, at: Self.start)
+        try await store!.saveSessionLimit(station: "CP/1", second, at: Self.start)
+        try await store!.saveSessionLimit(station: "CP-2", first, at: Self.start)
+        store = nil
+        let kept = try await EdgeStore(path: path).sessionLimits().sorted { $0.station < $1.station }
+        #expect(kept.map(\.station) == ["CP-2", "CP/1"])
+        #expect(kept.map(\.limit.transactionId) == [7, 8])
+        #expect(kept.last?.limit == second)
     }
 
     @Test func aBadScheduleIsRefusedNamingEachField() {

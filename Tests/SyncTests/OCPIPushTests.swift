@@ -135,6 +135,30 @@ import Testing
         #expect(!OCPIServer.isPartners("not a url", partner))
     }
 
+    @Test func aSiteThatWentToAnotherOperatorIsUnpublishedUnderItsFormerCodes() throws {
+        let url = "https://emsp.test/ocpi/2.2.1/locations"
+        var plan = Plan()
+        plan.locations(
+            url: url, sites: ["site-1"], published: ["site-1"], locations: ["site-1": location(["AVAILABLE"])], pushed: [:],
+            now: now)
+        let pushed = taken(plan, after: [:])
+        var moved = location(["AVAILABLE"])
+        moved.partyId = "ABC"
+        plan = Plan()
+        plan.locations(
+            url: url, sites: ["site-1"], published: ["site-1"], locations: ["site-1": moved], pushed: pushed, now: now)
+        #expect(plan.calls.map(\.url) == ["\(url)/DE/GRS/site-1", "\(url)/DE/ABC/site-1"])
+        let former = try OCPIJSON.decoder().decode(OCPILocation.self, from: try #require(plan.calls.first?.body))
+        #expect(!former.publish && former.evses.map(\.status) == ["REMOVED"] && former.partyId == "GRS")
+        #expect(plan.calls.first?.from?.partyId == "GRS" && plan.calls.last?.from?.partyId == "ABC")
+        // Taken: nothing more to send under either.
+        let after = taken(plan, after: pushed)
+        plan = Plan()
+        plan.locations(
+            url: url, sites: ["site-1"], published: ["site-1"], locations: ["site-1": moved], pushed: after, now: now)
+        #expect(plan.calls.isEmpty)
+    }
+
     @Test func chargingProfileResultsFollowTheEdgesAnswer() throws {
         func reply(_ outcome: CommandOutcome, _ state: SessionLimitState? = nil) throws -> CommandResultRecord {
             CommandResultRecord(
