@@ -220,48 +220,36 @@ print(f"{len(page)} sessions of demo-site in the API ({len(active)} running), {e
 
 took() { grep -c "\"module\": \"$1\"" demo-data/emsp.jsonl 2>/dev/null || true; }
 
-# The eMSP's STOP_SESSION for its driver's running session, sent with the token the cloud gave it; the charger's
-# answer comes back to the eMSP's commands module (response_url).
-roam_stop() {
-    .venv/bin/python - <<'STOP' 2>&1 || true
-import base64, json, ssl, urllib.request
-lines = [json.loads(line) for line in open("demo-data/emsp.jsonl")]
-token_b = next(line for line in lines if line["event"] == "registered")["data"]["credentials"]["token"]
-running = [line["data"]["id"] for line in lines if line["module"] == "sessions" and line["data"]["status"] == "ACTIVE"]
-if not running:
-    print("the eMSP has no running session to stop yet")
-    raise SystemExit
-body = {"response_url": "http://127.0.0.1:9100/ocpi/emsp/2.2.1/commands/demo-stop", "session_id": running[-1]}
-request = urllib.request.Request(
-    "https://127.0.0.1:8443/ocpi/2.2.1/commands/STOP_SESSION", data=json.dumps(body).encode(), method="POST",
-    headers={"Content-Type": "application/json", "Authorization": "Token " + base64.b64encode(token_b.encode()).decode()})
-context = ssl.create_default_context(cafile="demo-data/cloud-selfsigned.crt.pem")
-answer = json.load(urllib.request.urlopen(request, context=context))["data"]["result"]
-print(f"the eMSP sent STOP_SESSION for its session {running[-1]}: {answer}")
-STOP
-}
 stopped=""
 
-# The eMSP's charging profile for its driver's running session: 8 A at most, honoured by the edge's load manager
-# (never above the site's share); the result comes back to the eMSP's commands module (its shape is the same).
-roam_limit() {
-    .venv/bin/python - <<'LIMIT' 2>&1 || true
-import base64, json, ssl, urllib.request
+# A call of the eMSP's about its driver's latest running session, with the token the cloud gave it: `stop` (OCPI
+# STOP_SESSION) or `limit` (a charging profile of 8 A, honoured by the edge's load manager, never above the site's
+# share). The charger's answer comes back to the eMSP's commands module (response_url; both results have its shape).
+roam_call() {
+    .venv/bin/python - "$1" <<'CALL' 2>&1 || true
+import base64, json, ssl, sys, urllib.request
 lines = [json.loads(line) for line in open("demo-data/emsp.jsonl")]
 token_b = next(line for line in lines if line["event"] == "registered")["data"]["credentials"]["token"]
 running = [line["data"]["id"] for line in lines if line["module"] == "sessions" and line["data"]["status"] == "ACTIVE"]
 if not running:
-    print("the eMSP has no running session to limit yet")
+    print("the eMSP has no running session yet")
     raise SystemExit
-body = {"response_url": "http://127.0.0.1:9100/ocpi/emsp/2.2.1/commands/demo-limit",
-        "charging_profile": {"charging_rate_unit": "A", "charging_profile_period": [{"start_period": 0, "limit": 8}]}}
+results = f"http://127.0.0.1:9100/ocpi/emsp/2.2.1/commands/demo-{sys.argv[1]}"
+if sys.argv[1] == "stop":
+    method, path, what = "POST", "commands/STOP_SESSION", f"sent STOP_SESSION for its session {running[-1]}"
+    body = {"response_url": results, "session_id": running[-1]}
+else:
+    method, path = "PUT", f"chargingprofiles/{running[-1]}"
+    what = f"limited its session {running[-1]} to 8 A (the edge's /status: limited_by_request)"
+    body = {"response_url": results, "charging_profile": {
+        "charging_rate_unit": "A", "charging_profile_period": [{"start_period": 0, "limit": 8}]}}
 request = urllib.request.Request(
-    f"https://127.0.0.1:8443/ocpi/2.2.1/chargingprofiles/{running[-1]}", data=json.dumps(body).encode(), method="PUT",
+    f"https://127.0.0.1:8443/ocpi/2.2.1/{path}", data=json.dumps(body).encode(), method=method,
     headers={"Content-Type": "application/json", "Authorization": "Token " + base64.b64encode(token_b.encode()).decode()})
 context = ssl.create_default_context(cafile="demo-data/cloud-selfsigned.crt.pem")
 answer = json.load(urllib.request.urlopen(request, context=context))["data"]["result"]
-print(f"the eMSP limited its session {running[-1]} to 8 A: {answer} (the edge's /status: limited_by_request)")
-LIMIT
+print(f"the eMSP {what}: {answer}")
+CALL
 }
 limited=""
 
@@ -277,9 +265,9 @@ while [ "$seconds" -eq 0 ] || [ $((SECONDS - start)) -lt "$seconds" ]; do
     echo "           roaming eMSP took: $(took locations) Location updates, $(took sessions) session updates," \
         "$(took cdrs) CDRs, $(took commands) command results (demo-data/emsp.jsonl)"
     # Twenty seconds in, the eMSP limits its driver's session (an OCPI charging profile, through the load manager).
-    if [ -z "$limited" ] && [ $((SECONDS - start)) -ge 20 ]; then limited=$(roam_limit); echo "           $limited"; fi
+    if [ -z "$limited" ] && [ $((SECONDS - start)) -ge 20 ]; then limited=$(roam_call limit); echo "           $limited"; fi
     # Forty seconds in, the eMSP's driver is done: the eMSP stops the session (OCPI STOP_SESSION), and its CDR follows.
-    if [ -z "$stopped" ] && [ $((SECONDS - start)) -ge 40 ]; then stopped=$(roam_stop); echo "           $stopped"; fi
+    if [ -z "$stopped" ] && [ $((SECONDS - start)) -ge 40 ]; then stopped=$(roam_call stop); echo "           $stopped"; fi
 done
 finished=$(curl -s 'http://127.0.0.1:9001/sessions?active=false' | .venv/bin/python -c 'import json,sys; print(len(json.load(sys.stdin)))' 2>/dev/null || echo 0)
 echo "Sessions completed so far: $finished (see http://127.0.0.1:9001/sessions?active=false while it runs)."

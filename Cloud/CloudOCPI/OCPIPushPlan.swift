@@ -54,19 +54,22 @@ struct Plan {
             former.codes != location.codes
         else { return }
         former.publish = false
-        former.evses = evses.sorted().compactMap { key in
-            guard let body = pushed[key],
-                var evse = try? OCPIJSON.decoder().decode(OCPILocation.EVSE.self, from: Data(body.utf8))
-            else { return nil }
-            evse.status = "REMOVED"
-            evse.lastUpdated = now
-            return evse
-        }
+        former.evses = evses.sorted().compactMap { Self.removed($0, pushed: pushed, now: now) }
         former.lastUpdated = now
         calls.append(
             Call(
                 object: "location-left:\(location.id)", method: "PUT", url: Self.url(url, former.codes, [location.id]),
                 body: Data(Self.json(former).utf8), keep: nil, from: former.codes))
+    }
+
+    /// The EVSE the partner took under `key`, now `REMOVED`.
+    static func removed(_ key: String, pushed: [String: String], now: Date) -> OCPILocation.EVSE? {
+        guard let body = pushed[key],
+            var evse = try? OCPIJSON.decoder().decode(OCPILocation.EVSE.self, from: Data(body.utf8))
+        else { return nil }
+        evse.status = "REMOVED"
+        evse.lastUpdated = now
+        return evse
     }
 
     /// A Location's own fields, as kept to compare (its EVSEs are compared one by one).
@@ -90,14 +93,7 @@ struct Plan {
             let rest = key.dropFirst(5)
             if let slash = rest.firstIndex(of: "/") { evsesOf[String(rest[..<slash]), default: []].append(key) }
         }
-        func removed(_ key: String) -> OCPILocation.EVSE? {
-            guard let body = pushed[key],
-                var evse = try? OCPIJSON.decoder().decode(OCPILocation.EVSE.self, from: Data(body.utf8))
-            else { return nil }
-            evse.status = "REMOVED"
-            evse.lastUpdated = now
-            return evse
-        }
+        func removed(_ key: String) -> OCPILocation.EVSE? { Self.removed(key, pushed: pushed, now: now) }
         for site in sites.sorted() {
             guard let location = locations[site] else { continue }
             let head = Self.head(location)
