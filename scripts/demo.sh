@@ -265,9 +265,15 @@ while [ "$seconds" -eq 0 ] || [ $((SECONDS - start)) -lt "$seconds" ]; do
     echo "           roaming eMSP took: $(took locations) Location updates, $(took sessions) session updates," \
         "$(took cdrs) CDRs, $(took commands) command results (demo-data/emsp.jsonl)"
     # Twenty seconds in, the eMSP limits its driver's session (an OCPI charging profile, through the load manager).
-    if [ -z "$limited" ] && [ $((SECONDS - start)) -ge 20 ]; then limited=$(roam_call limit); echo "           $limited"; fi
+    if [ -z "$limited" ] && [ $((SECONDS - start)) -ge 20 ]; then
+        limited=$(roam_call limit); echo "           $limited"
+        case "$limited" in "the eMSP limited"*) ;; *) limited="" ;; esac  # no session yet: tried again
+    fi
     # Forty seconds in, the eMSP's driver is done: the eMSP stops the session (OCPI STOP_SESSION), and its CDR follows.
-    if [ -z "$stopped" ] && [ $((SECONDS - start)) -ge 40 ]; then stopped=$(roam_call stop); echo "           $stopped"; fi
+    if [ -z "$stopped" ] && [ $((SECONDS - start)) -ge 40 ]; then
+        stopped=$(roam_call stop); echo "           $stopped"
+        case "$stopped" in "the eMSP sent"*) ;; *) stopped="" ;; esac
+    fi
 done
 finished=$(curl -s 'http://127.0.0.1:9001/sessions?active=false' | .venv/bin/python -c 'import json,sys; print(len(json.load(sys.stdin)))' 2>/dev/null || echo 0)
 echo "Sessions completed so far: $finished (see http://127.0.0.1:9001/sessions?active=false while it runs)."

@@ -239,8 +239,8 @@ public struct CloudApp: Sendable {
             OCPIPartners(
                 repository: repository, client: client, tokenListChanged: tokenListChanged,
                 readTokens: { partner in
-                    let (kept, refused) = await server.syncTokens(partner)
-                    return OCPIPartners.TokensRead(kept: kept, refused: refused)
+                    let (kept, refused, failure) = await server.syncTokens(partner)
+                    return OCPIPartners.TokensRead(kept: kept, refused: refused, failure: failure)
                 }),
             OCPIPush(
                 repository: repository, client: client, pricer: pricer, interval: configuration.ocpi?.pushInterval ?? .seconds(1),

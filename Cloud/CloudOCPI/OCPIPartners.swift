@@ -15,13 +15,15 @@ public struct OCPIPartners: Sendable {
     /// many tokens it kept and refused.
     let readTokens: @Sendable (OCPIPartnerRecord) async -> TokensRead
 
-    /// What reading a partner's token list came to.
+    /// What reading a partner's token list came to (`failure`: it could not be read at all, and why).
     public struct TokensRead: Codable, Sendable, Equatable {
         public var kept, refused: Int
+        public var failure: String?
 
-        public init(kept: Int, refused: Int) {
+        public init(kept: Int, refused: Int, failure: String? = nil) {
             self.kept = kept
             self.refused = refused
+            self.failure = failure
         }
     }
 
@@ -127,7 +129,9 @@ public struct OCPIPartners: Sendable {
         guard partner.endpoints.contains(where: { $0.identifier == "tokens" && $0.role == "SENDER" }) else {
             throw Problem(status: 409, detail: "partner '\(id)' sends no tokens module")
         }
-        return await readTokens(partner)
+        let read = await readTokens(partner)
+        if let failure = read.failure { throw Problem(status: 502, detail: "partner '\(id)': \(failure)") }
+        return read
     }
 
     public func partner(_ id: String) async throws -> OCPIPartnerRecord {

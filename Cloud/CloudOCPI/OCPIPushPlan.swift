@@ -46,20 +46,32 @@ struct Plan {
 
     /// A site that went to another operator is a Location under other codes: the one the partner has under the former
     /// codes is put once more with `publish` false and every EVSE REMOVED (the same round puts it under the new ones).
+    /// Returns that body: kept as `location-left:<id>` with the new Location, so that it is sent again until taken.
     mutating func unpublishUnderFormerCodes(
         _ location: OCPILocation, url: String, pushed: [String: String], evses: [String], now: Date
-    ) {
+    ) -> String? {
         guard let before = pushed["location:\(location.id)"],
             var former = try? OCPIJSON.decoder().decode(OCPILocation.self, from: Data(before.utf8)),
             former.codes != location.codes
-        else { return }
+        else { return nil }
         former.publish = false
         former.evses = evses.sorted().compactMap { Self.removed($0, pushed: pushed, now: now) }
         former.lastUpdated = now
+        let body = Self.json(former)
+        unpublish(location.id, body: body, url: url)
+        return body
+    }
+
+    /// The PUT of a Location left under former codes (`publish` false), forgotten once the partner took it.
+    mutating func unpublish(_ id: String, body: String, url: String) {
+        let key = "location-left:\(id)"
+        guard !calls.contains(where: { $0.object == key }),
+            let former = try? OCPIJSON.decoder().decode(OCPILocation.self, from: Data(body.utf8))
+        else { return }
         calls.append(
             Call(
-                object: "location-left:\(location.id)", method: "PUT", url: Self.url(url, former.codes, [location.id]),
-                body: Data(Self.json(former).utf8), keep: nil, from: former.codes))
+                object: key, method: "PUT", url: Self.url(url, former.codes, [id]), body: Data(body.utf8), keep: "",
+                from: former.codes))
     }
 
     /// The EVSE the partner took under `key`, now `REMOVED`.
@@ -94,17 +106,23 @@ struct Plan {
             if let slash = rest.firstIndex(of: "/") { evsesOf[String(rest[..<slash]), default: []].append(key) }
         }
         func removed(_ key: String) -> OCPILocation.EVSE? { Self.removed(key, pushed: pushed, now: now) }
+        // Locations left under former codes that the partner has not taken as unpublished yet.
+        for (key, body) in pushed.sorted(by: { $0.key < $1.key }) where key.hasPrefix("location-left:") {
+            unpublish(String(key.dropFirst(14)), body: body, url: url)
+        }
         for site in sites.sorted() {
             guard let location = locations[site] else { continue }
             let head = Self.head(location)
             let current = Dictionary(uniqueKeysWithValues: location.evses.map { ("evse:\(location.id)/\($0.uid)", $0) })
             let gone = (evsesOf[location.id] ?? []).filter { current[$0] == nil }.sorted()
             if pushed["location:\(location.id)"] != head {
-                unpublishUnderFormerCodes(location, url: url, pushed: pushed, evses: evsesOf[location.id] ?? [], now: now)
+                let left = unpublishUnderFormerCodes(
+                    location, url: url, pushed: pushed, evses: evsesOf[location.id] ?? [], now: now)
                 var whole = location
                 whole.evses += gone.compactMap(removed)
                 var kept = current.mapValues { Self.json($0) }
                 for key in gone { kept[key] = "" }
+                if let left { kept["location-left:\(location.id)"] = left }
                 calls.append(
                     Call(
                         object: "location:\(location.id)", method: "PUT", url: Self.url(url, location.codes, [location.id]),

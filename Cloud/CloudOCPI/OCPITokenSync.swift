@@ -5,19 +5,23 @@ import Logging
 extension OCPIServer {
     /// Reads a partner's whole token list (its tokens module as sender, page after page) and keeps each token as a PUT
     /// of it would (the same checks; one refused is logged and skipped), then sends the lists of its sites again once.
-    /// Done after each registration, so a partner's drivers charge without waiting for their tokens one by one.
+    /// Done after each registration, so a partner's drivers charge without waiting for their tokens one by one. The
+    /// list not read at all is `failure`, saying why.
     @discardableResult
-    public func syncTokens(_ partner: OCPIPartnerRecord) async -> (kept: Int, refused: Int) {
-        guard let url = partner.endpoints.first(where: { $0.identifier == "tokens" && $0.role == "SENDER" })?.url,
-            let secret = try? await repository.ocpiOutgoingToken(partner: partner.id)
-        else { return (0, 0) }
+    public func syncTokens(_ partner: OCPIPartnerRecord) async -> (kept: Int, refused: Int, failure: String?) {
+        guard let url = partner.endpoints.first(where: { $0.identifier == "tokens" && $0.role == "SENDER" })?.url else {
+            return (0, 0, "it sends no tokens module")
+        }
+        guard let secret = try? await repository.ocpiOutgoingToken(partner: partner.id) else {
+            return (0, 0, "there is no token to call it with: it is not registered")
+        }
         let objects: [[String: Any]]
         do {
             objects = try await client.list(url, token: secret, partner: partner, repository: repository)
         } catch {
             logger.warning(
                 "an OCPI partner's token list could not be read", metadata: ["partner": "\(partner.id)", "error": "\(error)"])
-            return (0, 0)
+            return (0, 0, "its token list could not be read: \(error)")
         }
         let caller = Caller(partner: partner, token: "")
         var (kept, refused) = (0, 0)
@@ -43,6 +47,6 @@ extension OCPIServer {
         logger.notice(
             "an OCPI partner's token list read",
             metadata: ["partner": "\(partner.id)", "kept": "\(kept)", "refused": "\(refused)"])
-        return (kept, refused)
+        return (kept, refused, nil)
     }
 }

@@ -74,6 +74,8 @@ struct SessionPage: PageModel {
     /// Its corrections, whether the reader may make one, and whether one was just made.
     let corrections: [Dashboard.CorrectionRow]
     let hasCorrections, canCorrect, corrected: Bool
+    /// It has no price: amounts set by hand need their currency.
+    let needsCurrency: Bool
 }
 
 /// The event history, filtered (`events.mustache`).

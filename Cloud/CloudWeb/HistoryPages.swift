@@ -102,7 +102,8 @@ extension Dashboard {
                     ? strings["session.setByHand"] ?? ""
                     : "\($0.tariff) v\($0.tariffVersion)" + ($0.final ? "" : " · \(strings["cost.soFar"] ?? "")")
             }, corrections: corrections, hasCorrections: !corrections.isEmpty,
-            canCorrect: Self.mayCorrect(session, identity), corrected: Query(request).string("corrected") != nil)
+            canCorrect: Self.mayCorrect(session, identity), corrected: Query(request).string("corrected") != nil,
+            needsCurrency: session.price == nil)
         return page("session", title: "session.detail", language: language, context: context, model: model, nav: "sessions")
     }
 

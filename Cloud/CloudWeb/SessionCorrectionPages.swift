@@ -28,10 +28,10 @@ extension Dashboard {
     }
 
     /// Whether `identity` may correct what `session` is billed: the fleet's staff with configure who see its whole site,
-    /// once it has ended.
+    /// once it has ended (and, when it has a price, been billed).
     static func mayCorrect(_ session: SessionView, _ identity: APIIdentity) -> Bool {
         identity.organization == nil && identity.role.permits(.configure) && identity.seesWhole(site: session.site)
-            && !session.active
+            && !session.active && session.price?.final != false
     }
 
     /// The form: set amounts (a decimal comma taken as a point), or `reprice`; back to the session's page.
@@ -49,7 +49,7 @@ extension Dashboard {
         }
         let input = SessionCorrectionInput(
             reason: form["reason"] ?? "", reprice: reprice ? true : nil, exclVat: amount("exclVat"),
-            inclVat: amount("inclVat"))
+            inclVat: amount("inclVat"), currency: reprice ? nil : form.text("currency")?.uppercased())
         _ = try await input.apply(
             site: site, transactionId: transaction, by: identity, repository: repository, pricer: pricer)
         return Response(status: .seeOther, headers: [.location: "/sessions/\(site)/\(transaction)?corrected=1#corrections"])

@@ -44,8 +44,9 @@ public struct SessionLimit: Codable, Sendable, Equatable {
 
     public init(
         connectorId: Int, transactionId: Int, unit: String? = nil, startsAt: Date? = nil, durationSeconds: Int? = nil,
-        periods: [Period]? = nil
+        periods: [Period]? = nil, issuedAt: Date? = nil
     ) {
+        self.issuedAt = issuedAt
         self.connectorId = connectorId
         self.transactionId = transactionId
         self.unit = unit

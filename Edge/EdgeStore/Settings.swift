@@ -68,29 +68,40 @@ extension EdgeStore {
     private static let sessionLimitPrefix = "session-limit:"
 
     /// Keeps a running session's requested limit (a roaming partner's charging profile) as in force, one per connector
-    /// (a later session's replaces an ended one's), so an edge restarted during the session honours it still.
+    /// (a later session's replaces an ended one's), so an edge restarted during the session honours it still. A limit
+    /// of the same session issued before the one kept (two changes saved out of order) is not kept.
     public func saveSessionLimit(station: String, _ limit: SessionLimit, at time: Date) async throws {
+        let key = "\(Self.sessionLimitPrefix)\(station)/\(limit.connectorId)"
         let text = String(decoding: try SyncJSON.encoder().encode(limit), as: UTF8.self)
         try await write { db in
+            if let kept = try String.fetchOne(db, sql: "SELECT value FROM setting WHERE key = ?", arguments: [key]),
+                let before = try? SyncJSON.decoder().decode(SessionLimit.self, from: Data(kept.utf8)),
+                before.transactionId == limit.transactionId, let was = before.issuedAt, let now = limit.issuedAt, now < was
+            {
+                return
+            }
             try db.execute(
                 sql: "INSERT OR REPLACE INTO setting (key, value, updated) VALUES (?, ?, ?)",
-                arguments: ["\(Self.sessionLimitPrefix)\(station)/\(limit.connectorId)", text, time.stored])
+                arguments: [key, text, time.stored])
         }
     }
 
-    /// The session limits kept, with their stations (those of ended sessions too: the load manager ignores them).
+    /// The session limits kept whose session still runs here (by this store's sessions), with their stations.
     public func sessionLimits() async throws -> [(station: String, limit: SessionLimit)] {
-        let rows = try await read { db in
-            try Row.fetchAll(db, sql: "SELECT key, value FROM setting WHERE key LIKE 'session-limit:%'").map {
-                (key: $0["key"] as String, value: $0["value"] as String)
+        try await read { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT key, value FROM setting WHERE key LIKE 'session-limit:%'")
+            return try rows.compactMap { row -> (station: String, limit: SessionLimit)? in
+                let name = (row["key"] as String).dropFirst(Self.sessionLimitPrefix.count)
+                guard let slash = name.lastIndex(of: "/"),
+                    let limit = try? SyncJSON.decoder().decode(SessionLimit.self, from: Data((row["value"] as String).utf8))
+                else { return nil }
+                let station = String(name[..<slash])
+                let running = try Bool.fetchOne(
+                    db,
+                    sql: "SELECT 1 FROM session WHERE id = ? AND station_id = ? AND connector_id = ? AND stop_time IS NULL",
+                    arguments: [limit.transactionId, station, limit.connectorId])
+                return running == true ? (station, limit) : nil
             }
-        }
-        return rows.compactMap { row in
-            let name = row.key.dropFirst(Self.sessionLimitPrefix.count)
-            guard let slash = name.lastIndex(of: "/"),
-                let limit = try? SyncJSON.decoder().decode(SessionLimit.self, from: Data(row.value.utf8))
-            else { return nil }
-            return (String(name[..<slash]), limit)
         }
     }
 }

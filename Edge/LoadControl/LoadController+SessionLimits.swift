@@ -25,9 +25,14 @@ extension LoadController {
         var kept = limit
         // OCPI: a profile without a start runs from the start of charging.
         kept.startsAt = limit.startsAt ?? central.live.snapshot[station]?[limit.connectorId]?.transactionStartedAt ?? now
+        // One per connector: a later session's replaces an ended one's (those kept from before a restart stay until
+        // then, whether or not their charger has reported since).
         let applied = sessionLimits.withLock { limits -> Bool in
-            limits = limits.filter { isRunning($0.key, transactionId: $0.value.transactionId) }
-            if let issued = limit.issuedAt, let before = limits[key]?.issuedAt, issued < before { return false }
+            if limits[key]?.transactionId == limit.transactionId, let issued = limit.issuedAt, let before = limits[key]?.issuedAt,
+                issued < before
+            {
+                return false
+            }
             // A clear is kept too (without periods, it limits nothing), so an older change cannot overtake it.
             limits[key] = kept
             return true

@@ -3,6 +3,7 @@ import EdgeStore
 import Foundation
 import LoadManagement
 import Meters
+import SiteModel
 import SyncContract
 import Testing
 
@@ -85,22 +86,44 @@ import Testing
         #expect(SessionLimit(connectorId: 1, transactionId: 7).clears)
     }
 
-    @Test func aLimitIsKeptInTheStoreOnePerConnector() async throws {
+    @Test func aLimitIsKeptInTheStoreOnePerConnectorWhileItsSessionRuns() async throws {
         let directory = TemporaryDirectory()
         let path = directory.file("edge.sqlite")
         var store: EdgeStore? = try EdgeStore(path: path)
-        let first = SessionLimit(
-            connectorId: 1, transactionId: 7, unit: "A", startsAt: Self.start, periods: [.init(startSeconds: 0, limit: 10)])
-        var second = first
-        second.transactionId = 8
-        try await store!.saveSessionLimit(station: "CP/1", first, at: Self.start)
-        try await store!.saveSessionLimit(station: "CP/1", second, at: Self.start)
-        try await store!.saveSessionLimit(station: "CP-2", first, at: Self.start)
+        func start(_ station: String, at time: Date = Self.start) async throws -> Int {
+            try await store!.startSession(
+                SessionStart(
+                    stationId: station, connectorId: 1, idTag: "ROAM", meterStartWh: 0, timestamp: time,
+                    authStatus: .accepted),
+                receivedAt: time
+            ).transactionId
+        }
+        let ended = try await start("CP-1")
+        _ = try await store!.stopSession(
+            SessionStop(stationId: "CP-1", transactionId: ended, meterStopWh: 100, timestamp: Self.start + 60),
+            receivedAt: Self.start + 60)
+        let running = try await start("CP-1", at: Self.start + 120)
+        let other = try await start("CP-2")
+        func limit(_ transaction: Int, _ amperes: Double, issued: TimeInterval) -> SessionLimit {
+            SessionLimit(
+                connectorId: 1, transactionId: transaction, unit: "A", startsAt: Self.start,
+                periods: [.init(startSeconds: 0, limit: amperes)], issuedAt: Self.start + issued)
+        }
+        try await store!.saveSessionLimit(station: "CP-1", limit(ended, 8, issued: 1), at: Self.start)
+        try await store!.saveSessionLimit(station: "CP-1", limit(running, 10, issued: 20), at: Self.start)
+        // Saved out of order: the one issued first is not kept over the later one.
+        try await store!.saveSessionLimit(station: "CP-1", limit(running, 16, issued: 10), at: Self.start)
+        try await store!.saveSessionLimit(station: "CP-2", limit(other, 12, issued: 5), at: Self.start)
         store = nil
         let kept = try await EdgeStore(path: path).sessionLimits().sorted { $0.station < $1.station }
-        #expect(kept.map(\.station) == ["CP-2", "CP/1"])
-        #expect(kept.map(\.limit.transactionId) == [7, 8])
-        #expect(kept.last?.limit == second)
+        #expect(kept.map(\.station) == ["CP-1", "CP-2"])
+        #expect(kept.map { $0.limit.periods?.first?.limit } == [10, 12])
+        // A session that has ended: its limit is not restored.
+        let reopened = try EdgeStore(path: path)
+        _ = try await reopened.stopSession(
+            SessionStop(stationId: "CP-2", transactionId: other, meterStopWh: 100, timestamp: Self.start + 90),
+            receivedAt: Self.start + 90)
+        #expect(try await reopened.sessionLimits().map(\.station) == ["CP-1"])
     }
 
     @Test func aBadScheduleIsRefusedNamingEachField() {

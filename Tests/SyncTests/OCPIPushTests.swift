@@ -151,8 +151,18 @@ import Testing
         let former = try OCPIJSON.decoder().decode(OCPILocation.self, from: try #require(plan.calls.first?.body))
         #expect(!former.publish && former.evses.map(\.status) == ["REMOVED"] && former.partyId == "GRS")
         #expect(plan.calls.first?.from?.partyId == "GRS" && plan.calls.last?.from?.partyId == "ABC")
+        // The new Location taken but the unpublish refused: it is sent again at the next round, until taken.
+        var after = pushed
+        for call in plan.calls where call.object == "location:site-1" {
+            after["location:site-1"] = call.keep
+            for (key, body) in call.alsoKept { after[key] = body.isEmpty ? nil : body }
+        }
+        plan = Plan()
+        plan.locations(
+            url: url, sites: ["site-1"], published: ["site-1"], locations: ["site-1": moved], pushed: after, now: now)
+        #expect(plan.calls.map(\.url) == ["\(url)/DE/GRS/site-1"])
         // Taken: nothing more to send under either.
-        let after = taken(plan, after: pushed)
+        after = taken(plan, after: after)
         plan = Plan()
         plan.locations(
             url: url, sites: ["site-1"], published: ["site-1"], locations: ["site-1": moved], pushed: after, now: now)
