@@ -40,16 +40,13 @@ public struct OCPIAuthorizer: Sendable {
             guard token.valid else { return SiteToken(idTag: idTag, status: .known(.invalid)) }
             let whitelisted = token.whitelist == "NEVER" ? nil : SiteToken(idTag: idTag, status: .known(.accepted))
             if token.whitelist == "ALWAYS" { return whitelisted }
-            guard let url = endpoint(of: partner), let secret = try? await repository.ocpiOutgoingToken(partner: partner.id)
+            guard let url = partner.endpoint("tokens", role: "SENDER"),
+                let secret = try? await repository.ocpiOutgoingToken(partner: partner.id)
             else { return whitelisted ?? SiteToken(idTag: idTag, status: .known(.invalid)) }
             let asked = await ask(url: url, token: token, site: site, secret: secret, partner: partner)
             return asked ?? whitelisted ?? SiteToken(idTag: idTag, status: .known(.invalid))
         }
         return nil
-    }
-
-    private func endpoint(of partner: OCPIPartnerRecord) -> String? {
-        partner.endpoints.first { $0.identifier == "tokens" && $0.role == "SENDER" }?.url
     }
 
     /// The partner's answer, nil when it gave none in time.

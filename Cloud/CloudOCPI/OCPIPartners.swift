@@ -126,7 +126,7 @@ public struct OCPIPartners: Sendable {
         guard partner.state == "registered" else {
             throw Problem(status: 409, detail: "partner '\(id)' is not registered: there is no token list to read")
         }
-        guard partner.endpoints.contains(where: { $0.identifier == "tokens" && $0.role == "SENDER" }) else {
+        guard partner.endpoint("tokens", role: "SENDER") != nil else {
             throw Problem(status: 409, detail: "partner '\(id)' sends no tokens module")
         }
         let read = await readTokens(partner)

@@ -252,8 +252,8 @@ extension Duration {
 }
 
 extension OCPIPartnerRecord {
-    /// The URL of the partner's module in its receiving role.
-    func endpoint(_ module: String) -> String? {
-        endpoints.first { $0.identifier == module && $0.role == "RECEIVER" }?.url
+    /// The URL of the partner's module in `role` (its receiving one by default).
+    func endpoint(_ module: String, role: String = "RECEIVER") -> String? {
+        endpoints.first { $0.identifier == module && $0.role == role }?.url
     }
 }

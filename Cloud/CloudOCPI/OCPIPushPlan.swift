@@ -50,13 +50,9 @@ struct Plan {
     mutating func unpublishUnderFormerCodes(
         _ location: OCPILocation, url: String, pushed: [String: String], evses: [String], now: Date
     ) -> String? {
-        guard let before = pushed["location:\(location.id)"],
-            var former = try? OCPIJSON.decoder().decode(OCPILocation.self, from: Data(before.utf8)),
+        guard let former = Self.withdrawn("location:\(location.id)", evses: evses, pushed: pushed, now: now),
             former.codes != location.codes
         else { return nil }
-        former.publish = false
-        former.evses = evses.sorted().compactMap { Self.removed($0, pushed: pushed, now: now) }
-        former.lastUpdated = now
         let body = Self.json(former)
         unpublish(location.id, body: body, url: url)
         return body
@@ -72,6 +68,16 @@ struct Plan {
             Call(
                 object: key, method: "PUT", url: Self.url(url, former.codes, [id]), body: Data(body.utf8), keep: "",
                 from: former.codes))
+    }
+
+    /// The Location the partner took under `key`, now unpublished: `publish` false, `evses` (their keys) REMOVED.
+    static func withdrawn(_ key: String, evses: [String], pushed: [String: String], now: Date) -> OCPILocation? {
+        guard var location = try? OCPIJSON.decoder().decode(OCPILocation.self, from: Data((pushed[key] ?? "").utf8))
+        else { return nil }
+        location.publish = false
+        location.evses = evses.sorted().compactMap { removed($0, pushed: pushed, now: now) }
+        location.lastUpdated = now
+        return location
     }
 
     /// The EVSE the partner took under `key`, now `REMOVED`.
@@ -145,11 +151,8 @@ struct Plan {
         for key in pushed.keys.sorted() where key.hasPrefix("location:") {
             let id = String(key.dropFirst(9))
             guard !published.contains(id) || locations[id] == nil,
-                var location = try? OCPIJSON.decoder().decode(OCPILocation.self, from: Data((pushed[key] ?? "").utf8))
+                let location = Self.withdrawn(key, evses: evsesOf[id] ?? [], pushed: pushed, now: now)
             else { continue }
-            location.publish = false
-            location.evses = (evsesOf[id] ?? []).sorted().compactMap(removed)
-            location.lastUpdated = now
             calls.append(
                 Call(
                     object: key, method: "PUT", url: Self.url(url, location.codes, [id]), body: Data(Self.json(location).utf8),

@@ -9,7 +9,7 @@ extension OCPIServer {
     /// list not read at all is `failure`, saying why.
     @discardableResult
     public func syncTokens(_ partner: OCPIPartnerRecord) async -> (kept: Int, refused: Int, failure: String?) {
-        guard let url = partner.endpoints.first(where: { $0.identifier == "tokens" && $0.role == "SENDER" })?.url else {
+        guard let url = partner.endpoint("tokens", role: "SENDER") else {
             return (0, 0, "it sends no tokens module")
         }
         guard let secret = try? await repository.ocpiOutgoingToken(partner: partner.id) else {
